@@ -1,0 +1,46 @@
+# Every dependency comes from a Debian 12 package. A missing one stops cmake
+# with the name of the package to install.
+find_package(PkgConfig)
+if(NOT PkgConfig_FOUND)
+  message(FATAL_ERROR "pkg-config not found: apt-get install pkg-config")
+endif()
+
+function(lvsd_require_pkgconfig target module apt)
+  pkg_check_modules(${target} QUIET IMPORTED_TARGET GLOBAL ${module})
+  if(NOT ${target}_FOUND)
+    message(FATAL_ERROR "missing dependency ${module}: apt-get install ${apt}")
+  endif()
+endfunction()
+
+macro(lvsd_require_package name apt)
+  find_package(${name} ${ARGN} QUIET)
+  if(NOT ${name}_FOUND)
+    message(FATAL_ERROR "missing dependency ${name}: apt-get install ${apt}")
+  endif()
+endmacro()
+
+lvsd_require_pkgconfig(LIBNL libnl-3.0 libnl-3-dev)
+lvsd_require_pkgconfig(LIBNL_GENL libnl-genl-3.0 libnl-genl-3-dev)
+lvsd_require_pkgconfig(LIBMNL libmnl libmnl-dev)
+lvsd_require_pkgconfig(LIBSYSTEMD libsystemd libsystemd-dev)
+lvsd_require_pkgconfig(HIREDIS hiredis libhiredis-dev)
+
+# libev ships neither pkg-config nor CMake files on Debian 12.
+find_path(LIBEV_INCLUDE_DIR ev.h)
+find_library(LIBEV_LIBRARY ev)
+if(NOT LIBEV_INCLUDE_DIR OR NOT LIBEV_LIBRARY)
+  message(FATAL_ERROR "missing dependency libev: apt-get install libev-dev")
+endif()
+add_library(lvsd_libev INTERFACE)
+target_include_directories(lvsd_libev SYSTEM INTERFACE ${LIBEV_INCLUDE_DIR})
+target_link_libraries(lvsd_libev INTERFACE ${LIBEV_LIBRARY})
+add_library(Lvsd::libev ALIAS lvsd_libev)
+
+lvsd_require_package(yaml-cpp libyaml-cpp-dev)
+lvsd_require_package(spdlog libspdlog-dev)
+lvsd_require_package(OpenSSL libssl-dev)
+lvsd_require_package(CLI11 libcli11-dev)
+lvsd_require_package(nlohmann_json nlohmann-json3-dev)
+if(LVSD_BUILD_TESTS)
+  lvsd_require_package(GTest "libgtest-dev libgmock-dev")
+endif()
