@@ -53,7 +53,10 @@ ip_vs_mh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf veth bridge ipip ip_gre fou"
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /tmp
+# /tmp stays the host's (through hostfs): the checkout and this run's results
+# may live there. Scratch files go to a tmpfs of this kernel's own.
+mkdir -p /run/tmp && chmod 1777 /run/tmp
+export TMPDIR=/run/tmp
 mount -t tmpfs tmpfs /dev/shm 2>/dev/null
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null
 ip link set lo up
