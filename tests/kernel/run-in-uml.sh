@@ -99,6 +99,7 @@ if [ ! -f "$out/done" ]; then
 fi
 
 passed=0 failed=0
+exec > >(tee "$out/report.txt")
 for bin in "$@"; do
   name=$(basename "$bin")
   rc=$(awk -v n="$name" '$1 == n { print $2 }' "$out/status" 2>/dev/null)
