@@ -1,0 +1,16 @@
+#pragma once
+// Configuration -> the IPVS table the director should make the kernel hold.
+// Pure: no I/O. The health layer will later filter and re-weight real servers
+// before the table reaches the reconciler; this is the configured table.
+#include "conf/config.hpp"
+#include "director/types.hpp"
+
+namespace lvsd::daemon {
+
+director::IpAddress director_address(const conf::IpAddress& address);
+
+// One director service per virtual server, one destination per real server,
+// in configuration order.
+director::IpvsTable configured_table(const conf::Config& config);
+
+}  // namespace lvsd::daemon

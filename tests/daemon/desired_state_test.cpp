@@ -1,0 +1,98 @@
+#include "daemon/desired_state.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include "conf/loader.hpp"
+
+namespace lvsd::daemon {
+namespace {
+
+conf::Config load(const std::string& yaml) {
+  conf::LoadResult r = conf::load_yaml(yaml, "test.yaml");
+  EXPECT_TRUE(r.ok()) << (r.errors.empty() ? std::string("no config") : r.errors.front().message);
+  return r.config.value_or(conf::Config{});
+}
+
+TEST(ConfiguredTable, DirectRoutingServiceWithPersistence) {
+  auto config = load(R"(
+virtual_servers:
+  - address: 192.168.152.100
+    port: 80
+    protocol: TCP
+    lb_algo: wrr
+    lb_kind: DR
+    persistence_timeout: 300s
+    persistence_granularity: 255.255.255.0
+    real_servers:
+      - { address: 192.168.152.133, port: 80, weight: 3 }
+      - { address: 192.168.152.134, port: 80, weight: 1 }
+)");
+  auto table = configured_table(config);
+  ASSERT_EQ(table.services.size(), 1u);
+  const auto& vs = table.services[0];
+  EXPECT_EQ(director::describe(vs.service.key), "TCP 192.168.152.100:80");
+  EXPECT_EQ(vs.service.scheduler, "wrr");
+  EXPECT_TRUE(vs.service.persistent());
+  EXPECT_EQ(vs.service.persistence_timeout_s, 300u);
+  EXPECT_EQ(vs.service.persistence_prefix, std::optional<std::uint8_t>(24));
+  ASSERT_EQ(vs.destinations.size(), 2u);
+  EXPECT_EQ(vs.destinations[0].address.to_string(), "192.168.152.133");
+  EXPECT_EQ(vs.destinations[0].port, 80);
+  EXPECT_EQ(vs.destinations[0].weight, 3);
+  EXPECT_EQ(vs.destinations[0].forward, director::ForwardMethod::kDirectRoute);
+  EXPECT_EQ(vs.destinations[1].weight, 1);
+}
+
+TEST(ConfiguredTable, NatRealServerPortAndNoPersistence) {
+  auto config = load(R"(
+virtual_servers:
+  - address: 10.0.0.100
+    port: 80
+    lb_algo: rr
+    lb_kind: NAT
+    real_servers:
+      - { address: 10.0.1.1, port: 8080 }
+)");
+  auto table = configured_table(config);
+  ASSERT_EQ(table.services.size(), 1u);
+  EXPECT_FALSE(table.services[0].service.persistent());
+  EXPECT_EQ(table.services[0].destinations[0].forward, director::ForwardMethod::kNat);
+  EXPECT_EQ(table.services[0].destinations[0].port, 8080);
+}
+
+TEST(ConfiguredTable, TunnelIpv6AndFwmark) {
+  auto config = load(R"(
+virtual_servers:
+  - address: "2001:db8::100"
+    port: 53
+    protocol: UDP
+    lb_algo: sh
+    lb_kind: TUN
+    tunnel_type: gue
+    tunnel_port: 6080
+    real_servers:
+      - { address: "2001:db8::1", port: 53 }
+  - fwmark: 7
+    lb_algo: lc
+    lb_kind: DR
+    real_servers:
+      - { address: 10.0.0.11 }
+)");
+  auto table = configured_table(config);
+  ASSERT_EQ(table.services.size(), 2u);
+  const auto& v6 = table.services[0];
+  EXPECT_EQ(v6.service.key.family, AF_INET6);
+  EXPECT_EQ(v6.service.key.protocol, director::Protocol::kUdp);
+  EXPECT_EQ(v6.destinations[0].forward, director::ForwardMethod::kTunnel);
+  EXPECT_EQ(v6.destinations[0].tunnel_type, director::TunnelType::kGue);
+  EXPECT_EQ(v6.destinations[0].tunnel_port, 6080);
+  const auto& fw = table.services[1];
+  EXPECT_TRUE(fw.service.key.is_fwmark());
+  EXPECT_EQ(fw.service.key.fwmark, 7u);
+  EXPECT_EQ(fw.service.key.family, AF_INET);
+  EXPECT_EQ(fw.destinations[0].port, 0);
+}
+
+}  // namespace
+}  // namespace lvsd::daemon
