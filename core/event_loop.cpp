@@ -37,6 +37,9 @@ class EvTimer final : public Timer {
 
   void arm(Duration after) override {
     ev_timer_stop(loop_, &w_);
+    // libev measures from the loop's cached time, which is stale when we were
+    // busy since the last poll; refresh it so the timer never fires early.
+    ev_now_update(loop_);
     double secs = std::chrono::duration<double>(after).count();
     if (secs < 0) secs = 0;
     ev_timer_set(&w_, secs, 0.0);

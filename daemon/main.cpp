@@ -7,6 +7,7 @@
 
 #include "core/log.hpp"
 #include "daemon/check_config.hpp"
+#include "daemon/daemon.hpp"
 #include "lvsd/version.hpp"
 
 int main(int argc, char** argv) {
@@ -21,8 +22,12 @@ int main(int argc, char** argv) {
                "validate the configuration, print every error or 'configuration OK', and exit 0/1");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
-  app.footer("Running as a daemon comes with the director, VRRP and health-check wiring;\n"
-             "today lvsd validates configurations (--check-config).");
+  std::string ownership_path = "/run/lvsd/ipvs-owned";
+  app.add_option("--state-file", ownership_path, "where lvsd records which IPVS services it owns")
+      ->capture_default_str();
+  app.footer("Without --check-config, lvsd runs in the foreground: it programs IPVS from the\n"
+             "configuration and keeps it so (SIGHUP reloads, SIGTERM stops and leaves IPVS as it is).\n"
+             "VRRP and health checks are not run by this version yet.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -31,6 +36,5 @@ int main(int argc, char** argv) {
   }
   lvsd::core::log::init({.level = log_level});
   if (check) return lvsd::daemon::check_config(config_path, std::cout, std::cerr);
-  std::cerr << "lvsd: nothing to do: only --check-config is available in this version (see --help)\n";
-  return 2;
+  return lvsd::daemon::run_daemon({.config_path = config_path, .ownership_path = ownership_path});
 }

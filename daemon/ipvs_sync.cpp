@@ -1,0 +1,89 @@
+#include "daemon/ipvs_sync.hpp"
+
+#include <utility>
+
+#include "core/log.hpp"
+#include "director/operation.hpp"
+
+namespace lvsd::daemon {
+
+IpvsSync::IpvsSync(core::Scheduler& scheduler, IpvsPort& port, IpvsSyncOptions options,
+                   director::OwnershipRecord owned,
+                   std::function<void(const director::OwnershipRecord&)> on_ownership_changed)
+    : scheduler_(scheduler),
+      port_(port),
+      options_(options),
+      owned_(std::move(owned)),
+      on_ownership_changed_(std::move(on_ownership_changed)),
+      resync_timer_(scheduler.create_timer([this] { reconcile(/*is_resync=*/true); })) {}
+
+void IpvsSync::set_options(const IpvsSyncOptions& options) {
+  options_ = options;
+  arm_resync();
+}
+
+SyncOutcome IpvsSync::set_desired(director::IpvsTable desired) {
+  desired_ = std::move(desired);
+  return reconcile(false);
+}
+
+void IpvsSync::arm_resync() {
+  if (options_.resync_interval.count() > 0) {
+    resync_timer_->arm(options_.resync_interval);
+  } else {
+    resync_timer_->cancel();
+  }
+}
+
+void IpvsSync::record_ownership(const director::ReconcilePlan& plan, const std::vector<std::size_t>& failed) {
+  director::OwnershipRecord now_owned = director::ownership_after(owned_, desired_, plan, failed);
+  if (now_owned == owned_) return;
+  owned_ = std::move(now_owned);
+  if (on_ownership_changed_) on_ownership_changed_(owned_);
+}
+
+SyncOutcome IpvsSync::reconcile(bool is_resync) {
+  auto log = core::log::get();
+  SyncOutcome outcome;
+  ++counters_.reconciles;
+  // Whatever happens, the next resync comes one interval from now.
+  arm_resync();
+
+  auto kernel = port_.dump();
+  if (!kernel.ok()) {
+    ++counters_.dump_failures;
+    log->error("ipvs: cannot read the kernel table: {}", kernel.error().message);
+    return outcome;
+  }
+  outcome.dumped = true;
+  const director::ReconcilePlan plan =
+      director::reconcile(desired_, *kernel, owned_, {.flush_foreign = options_.flush_foreign});
+  outcome.planned = plan.size();
+  if (plan.empty()) {
+    if (!is_resync) log->info("ipvs: kernel already matches ({} services), no change", desired_.services.size());
+    // Desired services that were already there are adopted as our own.
+    record_ownership(plan, {});
+    return outcome;
+  }
+
+  for (const auto& op : plan.operations) {
+    if (is_resync) {
+      log->warn("ipvs: drift repaired: {}", director::describe(op));
+    } else {
+      log->info("ipvs: {}", director::describe(op));
+    }
+  }
+  const director::ApplyReport report = port_.apply(plan);
+  outcome.failed = report.failures.size();
+  counters_.operations_applied += report.applied;
+  counters_.operation_failures += report.failures.size();
+  if (is_resync) counters_.drift_repairs += report.applied;
+  for (const auto& failure : report.failures) log->error("ipvs: {}", failure.message);
+
+  record_ownership(plan, report.failed_indices());
+  log->info("ipvs: {} {} applied, {} failed", report.applied, report.applied == 1 ? "change" : "changes",
+            report.failures.size());
+  return outcome;
+}
+
+}  // namespace lvsd::daemon

@@ -1,0 +1,92 @@
+#pragma once
+// Keeps the kernel's IPVS table equal to the desired one: on every change of
+// the desired table, and periodically (resync), it dumps the kernel, asks the
+// reconciler for the minimal plan and applies it. A periodic resync that finds
+// work repairs drift (someone ran `ipvsadm -d` by hand) and logs each repair.
+// No socket here: the kernel is behind IpvsPort (IpvsClient in production).
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "director/ipvs_client.hpp"
+#include "director/ownership.hpp"
+#include "director/reconciler.hpp"
+#include "director/types.hpp"
+
+namespace lvsd::daemon {
+
+class IpvsPort {
+ public:
+  virtual ~IpvsPort() = default;
+  virtual core::Result<director::IpvsTable> dump() = 0;
+  virtual director::ApplyReport apply(const director::ReconcilePlan& plan) = 0;
+};
+
+// IpvsPort over the real netlink client.
+class KernelIpvsPort final : public IpvsPort {
+ public:
+  explicit KernelIpvsPort(director::IpvsClient& client) : client_(client) {}
+  core::Result<director::IpvsTable> dump() override { return client_.dump(); }
+  director::ApplyReport apply(const director::ReconcilePlan& plan) override { return client_.apply(plan); }
+
+ private:
+  director::IpvsClient& client_;
+};
+
+struct IpvsSyncOptions {
+  std::chrono::milliseconds resync_interval{std::chrono::seconds(30)};  // 0: no periodic resync
+  bool flush_foreign = false;  // global.lvs_flush: remove services lvsd does not own
+};
+
+struct IpvsSyncCounters {
+  std::uint64_t reconciles = 0;
+  std::uint64_t operations_applied = 0;
+  std::uint64_t operation_failures = 0;
+  std::uint64_t dump_failures = 0;
+  std::uint64_t drift_repairs = 0;  // operations a periodic resync had to make
+};
+
+// What one reconcile did.
+struct SyncOutcome {
+  bool dumped = false;              // false: the kernel could not be read, nothing was done
+  std::size_t planned = 0;          // operations in the plan
+  std::size_t failed = 0;           // of those, how many the kernel refused
+};
+
+class IpvsSync {
+ public:
+  // `owned` is what an earlier run recorded; `on_ownership_changed` is called
+  // with the new record whenever it changes (the daemon saves it to a file).
+  IpvsSync(core::Scheduler& scheduler, IpvsPort& port, IpvsSyncOptions options, director::OwnershipRecord owned,
+           std::function<void(const director::OwnershipRecord&)> on_ownership_changed);
+
+  // Replaces the desired table and reconciles at once.
+  SyncOutcome set_desired(director::IpvsTable desired);
+  // Reconciles now (also what the periodic timer does, with is_resync).
+  SyncOutcome reconcile(bool is_resync = false);
+  void set_options(const IpvsSyncOptions& options);
+
+  const director::IpvsTable& desired() const { return desired_; }
+  const director::OwnershipRecord& owned() const { return owned_; }
+  const IpvsSyncCounters& counters() const { return counters_; }
+
+ private:
+  void arm_resync();
+  void record_ownership(const director::ReconcilePlan& plan, const std::vector<std::size_t>& failed);
+
+  core::Scheduler& scheduler_;
+  IpvsPort& port_;
+  IpvsSyncOptions options_;
+  director::OwnershipRecord owned_;
+  std::function<void(const director::OwnershipRecord&)> on_ownership_changed_;
+  director::IpvsTable desired_;
+  IpvsSyncCounters counters_;
+  std::unique_ptr<core::Timer> resync_timer_;
+};
+
+}  // namespace lvsd::daemon

@@ -1,0 +1,199 @@
+// IpvsSync against an in-memory kernel, with fake time: no socket, no sleep.
+#include "daemon/ipvs_sync.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "core/fake_scheduler.hpp"
+
+namespace lvsd::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using director::Destination;
+using director::ForwardMethod;
+using director::IpvsTable;
+using director::OperationKind;
+using director::ServiceKey;
+using director::VirtualService;
+
+// A kernel IPVS table in memory that applies plans like the kernel would.
+class FakeKernel final : public IpvsPort {
+ public:
+  core::Result<IpvsTable> dump() override {
+    ++dumps;
+    if (fail_dumps) return core::Error{"Operation not permitted"};
+    return table;
+  }
+  director::ApplyReport apply(const director::ReconcilePlan& plan) override {
+    ++applies;
+    director::ApplyReport report;
+    for (std::size_t i = 0; i < plan.operations.size(); ++i) {
+      const auto& op = plan.operations[i];
+      if (op.service.key == refuse) {
+        report.failures.push_back({.index = i, .error = 2, .message = director::describe(op) + ": refused"});
+        continue;
+      }
+      apply_one(op);
+      ++report.applied;
+    }
+    return report;
+  }
+
+  VirtualService* find(const ServiceKey& key) {
+    auto it = std::find_if(table.services.begin(), table.services.end(),
+                           [&](const VirtualService& vs) { return vs.service.key == key; });
+    return it == table.services.end() ? nullptr : &*it;
+  }
+
+  IpvsTable table;
+  bool fail_dumps = false;
+  ServiceKey refuse{};  // operations on this service fail
+  int dumps = 0, applies = 0;
+
+ private:
+  void apply_one(const director::Operation& op) {
+    VirtualService* vs = find(op.service.key);
+    auto same_dest = [&](const Destination& d) { return director::same_identity(d, op.destination); };
+    switch (op.kind) {
+      case OperationKind::kNewService: table.services.push_back({.service = op.service, .destinations = {}}); break;
+      case OperationKind::kSetService: vs->service = op.service; break;
+      case OperationKind::kDelService:
+        std::erase_if(table.services, [&](const VirtualService& v) { return v.service.key == op.service.key; });
+        break;
+      case OperationKind::kNewDestination: vs->destinations.push_back(op.destination); break;
+      case OperationKind::kSetDestination: *std::find_if(vs->destinations.begin(), vs->destinations.end(), same_dest) = op.destination; break;
+      case OperationKind::kDelDestination: std::erase_if(vs->destinations, same_dest); break;
+    }
+  }
+};
+
+director::IpAddress ip(const char* s) { return director::IpAddress::parse(s).value(); }
+
+VirtualService web(const char* vip, std::vector<int> weights) {
+  VirtualService vs;
+  vs.service.key = ServiceKey::inet(director::Protocol::kTcp, ip(vip), 80);
+  vs.service.scheduler = "rr";
+  int host = 11;
+  for (int w : weights) {
+    Destination d;
+    d.address = ip(("10.0.0." + std::to_string(host++)).c_str());
+    d.port = 80;
+    d.forward = ForwardMethod::kDirectRoute;
+    d.weight = w;
+    vs.destinations.push_back(d);
+  }
+  return vs;
+}
+
+class IpvsSyncTest : public ::testing::Test {
+ protected:
+  IpvsSync make(IpvsSyncOptions options = {}, director::OwnershipRecord owned = {}) {
+    return IpvsSync(sched, kernel, options, std::move(owned), [this](const director::OwnershipRecord& r) {
+      saved = r;
+      ++saves;
+    });
+  }
+  core::FakeScheduler sched;
+  FakeKernel kernel;
+  director::OwnershipRecord saved;
+  int saves = 0;
+};
+
+TEST_F(IpvsSyncTest, ProgramsAnEmptyKernelAndOwnsWhatItCreated) {
+  auto sync = make();
+  IpvsTable desired{.services = {web("10.0.0.100", {1, 1})}};
+  auto outcome = sync.set_desired(desired);
+  EXPECT_TRUE(outcome.dumped);
+  EXPECT_EQ(outcome.planned, 3u);  // NEW_SERVICE + 2 NEW_DEST
+  EXPECT_EQ(outcome.failed, 0u);
+  ASSERT_EQ(kernel.table.services.size(), 1u);
+  EXPECT_EQ(kernel.table.services[0].destinations.size(), 2u);
+  EXPECT_TRUE(saved.owns(desired.services[0].service.key));
+  EXPECT_EQ(saves, 1);
+}
+
+TEST_F(IpvsSyncTest, UnchangedTableMakesNoWrite) {
+  auto sync = make();
+  sync.set_desired({.services = {web("10.0.0.100", {1, 1})}});
+  const int applies_before = kernel.applies;
+  auto outcome = sync.reconcile();
+  EXPECT_EQ(outcome.planned, 0u);
+  EXPECT_EQ(kernel.applies, applies_before);
+}
+
+TEST_F(IpvsSyncTest, RestartAdoptsMatchingKernelWithoutWriting) {
+  kernel.table.services.push_back(web("10.0.0.100", {1, 1}));  // left by the previous run
+  auto sync = make();
+  auto outcome = sync.set_desired({.services = {web("10.0.0.100", {1, 1})}});
+  EXPECT_EQ(outcome.planned, 0u);
+  EXPECT_EQ(kernel.applies, 0);
+  EXPECT_TRUE(sync.owned().owns(kernel.table.services[0].service.key));  // adopted
+  EXPECT_EQ(saves, 1);
+}
+
+TEST_F(IpvsSyncTest, PeriodicResyncRepairsDriftOnce) {
+  auto sync = make({.resync_interval = 30s});
+  sync.set_desired({.services = {web("10.0.0.100", {1, 1})}});
+  kernel.table.services[0].destinations.pop_back();  // ipvsadm -d by hand
+  sched.advance(29s);
+  EXPECT_EQ(kernel.table.services[0].destinations.size(), 1u);
+  sched.advance(1s);
+  EXPECT_EQ(kernel.table.services[0].destinations.size(), 2u);
+  EXPECT_EQ(sync.counters().drift_repairs, 1u);
+  const int applies = kernel.applies;
+  sched.advance(30s);  // nothing drifted since: a dump, no write
+  EXPECT_EQ(kernel.applies, applies);
+  EXPECT_EQ(sync.counters().drift_repairs, 1u);
+}
+
+TEST_F(IpvsSyncTest, OneWeightChangeIsOneSetDest) {
+  auto sync = make();
+  sync.set_desired({.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1, 1})}});
+  auto outcome = sync.set_desired({.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1, 5})}});
+  EXPECT_EQ(outcome.planned, 1u);
+  EXPECT_EQ(kernel.find(ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.101"), 80))->destinations[1].weight, 5);
+}
+
+TEST_F(IpvsSyncTest, ForeignServicesStayUnlessFlushForeign) {
+  kernel.table.services.push_back(web("10.9.9.9", {1}));  // made by someone else
+  auto sync = make();
+  sync.set_desired({.services = {web("10.0.0.100", {1})}});
+  EXPECT_NE(kernel.find(ServiceKey::inet(director::Protocol::kTcp, ip("10.9.9.9"), 80)), nullptr);
+  // A service we created and no longer want is removed.
+  sync.set_desired({});
+  EXPECT_EQ(kernel.find(ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.100"), 80)), nullptr);
+  EXPECT_NE(kernel.find(ServiceKey::inet(director::Protocol::kTcp, ip("10.9.9.9"), 80)), nullptr);
+  EXPECT_TRUE(sync.owned().services.empty());
+
+  sync.set_options({.resync_interval = 30s, .flush_foreign = true});
+  sync.reconcile();
+  EXPECT_TRUE(kernel.table.services.empty());
+}
+
+TEST_F(IpvsSyncTest, UnreadableKernelChangesNothingAndRetriesNextInterval) {
+  auto sync = make({.resync_interval = 10s});
+  kernel.fail_dumps = true;
+  auto outcome = sync.set_desired({.services = {web("10.0.0.100", {1})}});
+  EXPECT_FALSE(outcome.dumped);
+  EXPECT_EQ(kernel.applies, 0);
+  EXPECT_EQ(sync.counters().dump_failures, 1u);
+  kernel.fail_dumps = false;
+  sched.advance(10s);
+  EXPECT_EQ(kernel.table.services.size(), 1u);
+}
+
+TEST_F(IpvsSyncTest, RefusedServiceIsNotOwnedAndOthersStillProgrammed) {
+  auto sync = make();
+  kernel.refuse = ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.100"), 80);
+  auto outcome = sync.set_desired({.services = {web("10.0.0.100", {1}), web("10.0.0.101", {1})}});
+  EXPECT_EQ(outcome.failed, 2u);  // its NEW_SERVICE and NEW_DEST
+  EXPECT_EQ(sync.counters().operation_failures, 2u);
+  EXPECT_NE(kernel.find(ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.101"), 80)), nullptr);
+  EXPECT_FALSE(sync.owned().owns(kernel.refuse));
+  EXPECT_TRUE(sync.owned().owns(ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.101"), 80)));
+}
+
+}  // namespace
+}  // namespace lvsd::daemon

@@ -1,0 +1,237 @@
+// kernel tier: lvsd -f CONFIG programs IPVS and keeps it that way. Each test
+// runs lvsd in a director namespace of its own (IPVS is per namespace).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/netns.hpp"
+
+namespace lvsd::test {
+namespace {
+
+using namespace std::chrono_literals;
+const std::string kLvsd = LVSD_BINARY;
+
+constexpr const char* kConfig = R"(global:
+  ipvs_resync_interval: 1s
+virtual_servers:
+  - address: 10.0.0.100
+    port: 80
+    lb_algo: rr
+    lb_kind: DR
+    real_servers:
+      - { address: 10.0.0.11, port: 80 }
+      - { address: 10.0.0.12, port: 80 }
+  - address: 10.0.0.100
+    port: 8080
+    lb_algo: wrr
+    lb_kind: NAT
+    persistence_timeout: 300
+    real_servers:
+      - { address: 10.0.0.11, port: 8000, weight: 3 }
+      - { address: 10.0.0.12, port: 8000, weight: 1 }
+  - address: 10.0.0.101
+    port: 443
+    protocol: TCP
+    lb_algo: lc
+    lb_kind: TUN
+    real_servers:
+      - { address: 10.0.0.13, port: 443, weight: 2 }
+  - fwmark: 7
+    lb_algo: sh
+    lb_kind: DR
+    real_servers:
+      - { address: 10.0.0.14 }
+)";
+
+constexpr const char* kExpected =
+    "IP Virtual Server version 1.2.1 (size=4096)\n"
+    "Prot LocalAddress:Port Scheduler Flags\n"
+    "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
+    "TCP  10.0.0.100:80 rr\n"
+    "  -> 10.0.0.11:80                 Route   1      0          0         \n"
+    "  -> 10.0.0.12:80                 Route   1      0          0         \n"
+    "TCP  10.0.0.100:8080 wrr persistent 300\n"
+    "  -> 10.0.0.11:8000               Masq    3      0          0         \n"
+    "  -> 10.0.0.12:8000               Masq    1      0          0         \n"
+    "TCP  10.0.0.101:443 lc\n"
+    "  -> 10.0.0.13:443                Tunnel  2      0          0         \n"
+    "FWM  7 sh\n"
+    "  -> 10.0.0.14:0                  Route   1      0          0         \n";
+
+class Lvsd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    director_ = &topo_.add_host("lvs", "10.0.0.2/24");
+    dir_ = "/run/tmp/" + director_->netns();
+    ASSERT_EQ(run_command("mkdir -p " + dir_).exit_code, 0);
+    write_config(kConfig);
+  }
+  void TearDown() override {
+    lvsd_.reset();
+    run_command("rm -rf " + dir_);
+  }
+  void write_config(const std::string& text) { std::ofstream(dir_ + "/lvsd.yaml") << text; }
+  void start() {
+    lvsd_ = director_->spawn(kLvsd + " -f " + dir_ + "/lvsd.yaml --state-file " + dir_ + "/owned");
+  }
+  // Stops lvsd gracefully and returns what it logged.
+  std::string stop() {
+    lvsd_->signal(SIGTERM);
+    EXPECT_NE(lvsd_->wait(5s), -1) << "lvsd did not stop on SIGTERM";
+    std::string out = lvsd_->output();
+    lvsd_.reset();
+    return out;
+  }
+  bool logged(const std::string& text, std::chrono::milliseconds timeout = 5s) {
+    return wait_until([&] { return lvsd_->output().find(text) != std::string::npos; }, timeout);
+  }
+  std::string ipvsadm() { return director_->run("ipvsadm -Ln").output; }
+  std::size_t count(const std::string& haystack, const std::string& needle) {
+    std::size_t n = 0;
+    for (auto pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) ++n;
+    return n;
+  }
+
+  Topology topo_;
+  Host* director_ = nullptr;
+  std::string dir_;
+  std::unique_ptr<Process> lvsd_;
+};
+
+TEST_F(Lvsd, ProgramsEveryVirtualServerOfTheConfig) {
+  start();
+  ASSERT_TRUE(logged("changes applied")) << lvsd_->output();
+  EXPECT_EQ(ipvsadm(), kExpected);
+}
+
+TEST_F(Lvsd, SigtermLeavesIpvsAndRestartWritesNothing) {
+  start();
+  ASSERT_TRUE(logged("10 changes applied, 0 failed")) << lvsd_->output();
+  std::string first = stop();
+  EXPECT_NE(first.find("IPVS left as it is"), std::string::npos) << first;
+  EXPECT_EQ(ipvsadm(), kExpected);
+
+  start();
+  ASSERT_TRUE(logged("kernel already matches (4 services), no change")) << lvsd_->output();
+  ASSERT_TRUE(wait_until([&] { return lvsd_->output().find("drift") == std::string::npos; }, 100ms));
+  std::string second = stop();
+  EXPECT_EQ(second.find("NEW_"), std::string::npos) << second;
+  EXPECT_EQ(second.find("DEL_"), std::string::npos) << second;
+  EXPECT_EQ(ipvsadm(), kExpected);
+}
+
+TEST_F(Lvsd, DriftIsRepairedWithinOneResyncPeriod) {
+  start();
+  ASSERT_TRUE(logged("changes applied")) << lvsd_->output();
+  ASSERT_EQ(director_->run("ipvsadm -d -t 10.0.0.100:80 -r 10.0.0.12:80").exit_code, 0);
+  ASSERT_NE(ipvsadm(), kExpected);
+  // resync every 1 s; allow for UML's slowness.
+  EXPECT_TRUE(wait_until([&] { return ipvsadm() == kExpected; }, 5s)) << ipvsadm();
+  EXPECT_TRUE(logged("drift repaired: NEW_DEST TCP 10.0.0.100:80 -> 10.0.0.12:80")) << lvsd_->output();
+}
+
+TEST_F(Lvsd, ForeignServicesAreLeftAlone) {
+  ASSERT_EQ(director_->run("ipvsadm -A -t 10.9.9.9:25 -s rr").exit_code, 0);
+  start();
+  ASSERT_TRUE(logged("changes applied")) << lvsd_->output();
+  std::this_thread::sleep_for(1500ms);  // one resync passes
+  EXPECT_NE(ipvsadm().find("10.9.9.9:25"), std::string::npos);
+}
+
+TEST_F(Lvsd, ReloadAppliesOnlyTheDifference) {
+  start();
+  ASSERT_TRUE(logged("10 changes applied")) << lvsd_->output();
+  std::string changed = kConfig;
+  changed.replace(changed.find("weight: 3"), 9, "weight: 5");
+  write_config(changed);
+  lvsd_->signal(SIGHUP);
+  ASSERT_TRUE(logged("reload: done")) << lvsd_->output();
+  EXPECT_TRUE(logged("1 change applied, 0 failed")) << lvsd_->output();
+  EXPECT_EQ(count(lvsd_->output(), "SET_DEST"), 1u) << lvsd_->output();
+  EXPECT_NE(ipvsadm().find("10.0.0.11:8000               Masq    5"), std::string::npos) << ipvsadm();
+}
+
+TEST_F(Lvsd, BrokenReloadChangesNothing) {
+  start();
+  ASSERT_TRUE(logged("changes applied")) << lvsd_->output();
+  write_config(std::string(kConfig) + "  - address: 10.0.0.102\n    port: 99999\n");
+  lvsd_->signal(SIGHUP);
+  ASSERT_TRUE(logged("reload refused")) << lvsd_->output();
+  EXPECT_NE(lvsd_->output().find("virtual_servers[4].port"), std::string::npos) << lvsd_->output();
+  EXPECT_TRUE(lvsd_->running());
+  EXPECT_EQ(ipvsadm(), kExpected);
+}
+
+TEST_F(Lvsd, InvalidConfigRefusedAtStart) {
+  write_config("virtual_servers:\n  - address: 10.0.0.100\n    port: 80\n    lb_algo: nosuch\n");
+  start();
+  EXPECT_EQ(lvsd_->wait(5s), 1 << 8) << lvsd_->output();  // exit status 1
+  EXPECT_NE(lvsd_->output().find("lb_algo"), std::string::npos) << lvsd_->output();
+  EXPECT_EQ(ipvsadm().find("10.0.0.100"), std::string::npos);
+}
+
+// Traffic through a service lvsd programmed: DR round robin, and a TCP
+// connection opened before an lvsd restart still works after it.
+TEST(LvsdTraffic, RoundRobinAndConnectionsSurviveRestart) {
+  Topology topo;
+  auto& client = topo.add_host("client", "10.0.0.1/24");
+  auto& director = topo.add_host("lvs", "10.0.0.2/24");
+  std::vector<std::unique_ptr<Process>> servers;
+  for (const char* name : {"rs1", "rs2"}) {
+    auto& rs = topo.add_host(name, std::string(name) == "rs1" ? "10.0.0.11/24" : "10.0.0.12/24");
+    const std::string www = "/run/tmp/" + rs.netns();
+    ASSERT_EQ(rs.run("ip addr add 10.0.0.100/32 dev lo && sysctl -qw net.ipv4.conf.all.arp_ignore=1 "
+                     "net.ipv4.conf.all.arp_announce=2 && mkdir -p " + www + " && echo " + name + " > " + www +
+                     "/index.html")
+                  .exit_code,
+              0);
+    servers.push_back(rs.spawn("busybox httpd -f -p 80 -h " + www));
+    // A plain TCP echo service for the long-lived connection.
+    servers.push_back(rs.spawn("busybox nc -ll -p 7000 -e cat"));
+  }
+  const std::string dir = "/run/tmp/" + director.netns();
+  ASSERT_EQ(run_command("mkdir -p " + dir).exit_code, 0);
+  std::ofstream(dir + "/lvsd.yaml") << R"(virtual_servers:
+  - { address: 10.0.0.100, port: 80, lb_algo: rr, lb_kind: DR,
+      real_servers: [ { address: 10.0.0.11, port: 80 }, { address: 10.0.0.12, port: 80 } ] }
+  - { address: 10.0.0.100, port: 7000, lb_algo: rr, lb_kind: DR,
+      real_servers: [ { address: 10.0.0.11, port: 7000 } ] }
+)";
+  ASSERT_EQ(director.run("ip addr add 10.0.0.100/24 dev eth0").exit_code, 0);
+  const std::string cmd = kLvsd + " -f " + dir + "/lvsd.yaml --state-file " + dir + "/owned";
+  auto lvsd = director.spawn(cmd);
+  ASSERT_TRUE(wait_until([&] { return lvsd->output().find("changes applied") != std::string::npos; }, 5s))
+      << lvsd->output();
+  ASSERT_TRUE(wait_until([&] { return client.run("curl -s -m 1 http://10.0.0.100/").exit_code == 0; }, 10s));
+  std::string a = client.run("curl -s -m 2 http://10.0.0.100/").output;
+  std::string b = client.run("curl -s -m 2 http://10.0.0.100/").output;
+  std::string c = client.run("curl -s -m 2 http://10.0.0.100/").output;
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a, c);
+
+  // A long-lived connection: a fifo feeds nc, so the test writes a line
+  // before and after restarting lvsd on the same connection.
+  const std::string fifo = dir + "/in";
+  ASSERT_EQ(run_command("mkfifo " + fifo).exit_code, 0);
+  auto conn = client.spawn("sh -c 'exec 3<>" + fifo + "; busybox nc 10.0.0.100 7000 <&3'");
+  run_command("echo before > " + fifo);
+  ASSERT_TRUE(wait_until([&] { return conn->output().find("before") != std::string::npos; }, 5s)) << conn->output();
+  lvsd->signal(SIGTERM);
+  ASSERT_NE(lvsd->wait(5s), -1);
+  lvsd = director.spawn(cmd);
+  ASSERT_TRUE(wait_until([&] { return lvsd->output().find("kernel already matches") != std::string::npos; }, 5s))
+      << lvsd->output();
+  run_command("echo after > " + fifo);
+  EXPECT_TRUE(wait_until([&] { return conn->output().find("after") != std::string::npos; }, 5s)) << conn->output();
+  EXPECT_TRUE(conn->running());
+}
+
+}  // namespace
+}  // namespace lvsd::test
