@@ -13,6 +13,7 @@
 #include "core/log.hpp"
 #include "daemon/desired_state.hpp"
 #include "daemon/ipvs_sync.hpp"
+#include "daemon/sync_daemon.hpp"
 #include "director/ipvs_client.hpp"
 #include "director/ownership.hpp"
 
@@ -53,10 +54,38 @@ void warn_unrun_checks(const conf::Config& config) {
   }
 }
 
+// Starts, restarts or stops the connection-sync daemons to match the config.
+void apply_sync_daemons(director::IpvsClient& client, const conf::Config& config) {
+  auto log = core::log::get();
+  auto running = client.sync_daemons();
+  if (!running.ok()) {
+    log->error("ipvs sync daemon: cannot read the kernel's: {}", running.error().message);
+    return;
+  }
+  const SyncDaemonPlan plan = plan_sync_daemons(*running, wanted_sync_daemons(config));
+  auto role_name = [](director::SyncDaemonRole r) { return r == director::SyncDaemonRole::kMaster ? "master" : "backup"; };
+  for (auto role : plan.stop) {
+    if (auto st = client.stop_sync_daemon(role); !st.ok()) {
+      log->error("ipvs sync daemon: {}", st.error().message);
+    } else {
+      log->info("ipvs sync daemon: {} stopped", role_name(role));
+    }
+  }
+  for (const auto& d : plan.start) {
+    if (auto st = client.start_sync_daemon(d); !st.ok()) {
+      log->error("ipvs sync daemon: {}", st.error().message);
+    } else {
+      log->info("ipvs sync daemon: {} started on {} (sync id {})", role_name(d.role), d.interface, d.sync_id);
+    }
+  }
+}
+
 }  // namespace
 
 int run_daemon(const DaemonOptions& options) {
   auto log = core::log::get();
+  // A peer closing a socket must be an error return, never a fatal signal.
+  ::signal(SIGPIPE, SIG_IGN);
   std::optional<conf::Config> config = load_config(options.config_path);
   if (!config) return 1;
   log->info("lvsd starting: {}: {}", options.config_path, conf::summary(*config));
@@ -82,6 +111,7 @@ int run_daemon(const DaemonOptions& options) {
                   }
                 });
   sync.set_desired(configured_table(*config));
+  apply_sync_daemons(**client, *config);
   sd_notify(0, "READY=1");
 
   auto stop = [&] {
@@ -104,6 +134,7 @@ int run_daemon(const DaemonOptions& options) {
       warn_unrun_checks(*config);
       sync.set_options(sync_options(*config));
       sync.set_desired(configured_table(*config));
+      apply_sync_daemons(**client, *config);
       log->info("reload: done: {}", conf::summary(*config));
     } else {
       log->error("reload refused: keeping the running configuration");

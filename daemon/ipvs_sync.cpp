@@ -24,7 +24,10 @@ void IpvsSync::set_options(const IpvsSyncOptions& options) {
 
 SyncOutcome IpvsSync::set_desired(director::IpvsTable desired) {
   desired_ = std::move(desired);
-  return reconcile(false);
+  if (!kernel_view_) return reconcile(false);
+  ++counters_.reconciles;
+  const director::IpvsTable view = *kernel_view_;
+  return apply_against(view, false);
 }
 
 void IpvsSync::arm_resync() {
@@ -52,17 +55,25 @@ SyncOutcome IpvsSync::reconcile(bool is_resync) {
   auto kernel = port_.dump();
   if (!kernel.ok()) {
     ++counters_.dump_failures;
+    kernel_view_.reset();  // the next change dumps again
     log->error("ipvs: cannot read the kernel table: {}", kernel.error().message);
     return outcome;
   }
+  return apply_against(*kernel, is_resync);
+}
+
+SyncOutcome IpvsSync::apply_against(const director::IpvsTable& kernel, bool is_resync) {
+  auto log = core::log::get();
+  SyncOutcome outcome;
   outcome.dumped = true;
   const director::ReconcilePlan plan =
-      director::reconcile(desired_, *kernel, owned_, {.flush_foreign = options_.flush_foreign});
+      director::reconcile(desired_, kernel, owned_, {.flush_foreign = options_.flush_foreign});
   outcome.planned = plan.size();
   if (plan.empty()) {
     if (!is_resync) log->info("ipvs: kernel already matches ({} services), no change", desired_.services.size());
     // Desired services that were already there are adopted as our own.
     record_ownership(plan, {});
+    kernel_view_ = kernel;
     return outcome;
   }
 
@@ -80,7 +91,9 @@ SyncOutcome IpvsSync::reconcile(bool is_resync) {
   if (is_resync) counters_.drift_repairs += report.applied;
   for (const auto& failure : report.failures) log->error("ipvs: {}", failure.message);
 
-  record_ownership(plan, report.failed_indices());
+  const std::vector<std::size_t> failed = report.failed_indices();
+  record_ownership(plan, failed);
+  kernel_view_ = director::table_after(kernel, plan, failed);
   log->info("ipvs: {} {} applied, {} failed", report.applied, report.applied == 1 ? "change" : "changes",
             report.failures.size());
   return outcome;

@@ -30,7 +30,7 @@ struct HealthThresholds {
 struct Transition {
   Verdict from = Verdict::kUnknown;
   Verdict to = Verdict::kUnknown;
-  std::string reason;  // the reason text of the result that tipped it, e.g. "HTTP 503 on /health"
+  std::string reason{};  // the reason text of the result that tipped it, e.g. "HTTP 503 on /health"
   core::TimePoint at{};
 };
 

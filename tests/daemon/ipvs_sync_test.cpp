@@ -156,6 +156,18 @@ TEST_F(IpvsSyncTest, OneWeightChangeIsOneSetDest) {
   EXPECT_EQ(kernel.find(ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.101"), 80))->destinations[1].weight, 5);
 }
 
+TEST_F(IpvsSyncTest, ChangeOfDesiredTableIsPlannedWithoutADump) {
+  auto sync = make({.resync_interval = 30s});
+  sync.set_desired({.services = {web("10.0.0.100", {1, 1})}});
+  EXPECT_EQ(kernel.dumps, 1);  // the first reconcile reads the kernel
+  auto outcome = sync.set_desired({.services = {web("10.0.0.100", {1, 4})}});  // a reload
+  EXPECT_EQ(kernel.dumps, 1);
+  EXPECT_EQ(outcome.planned, 1u);
+  EXPECT_EQ(kernel.table.services[0].destinations[1].weight, 4);
+  sched.advance(30s);  // the periodic resync does read it
+  EXPECT_EQ(kernel.dumps, 2);
+}
+
 TEST_F(IpvsSyncTest, ForeignServicesStayUnlessFlushForeign) {
   kernel.table.services.push_back(web("10.9.9.9", {1}));  // made by someone else
   auto sync = make();

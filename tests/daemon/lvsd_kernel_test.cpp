@@ -235,3 +235,24 @@ TEST(LvsdTraffic, RoundRobinAndConnectionsSurviveRestart) {
 
 }  // namespace
 }  // namespace lvsd::test
+
+namespace lvsd::test {
+namespace {
+
+TEST_F(Lvsd, StartsTheConnectionSyncDaemonFromTheConfig) {
+  write_config(std::string("global:\n  lvs_sync_daemon: { interface: eth0, sync_id: 7 }\n") +
+               std::string(kConfig).substr(std::string(kConfig).find("virtual_servers:")));
+  start();
+  ASSERT_TRUE(logged("ipvs sync daemon: backup started")) << lvsd_->output();
+  auto daemons = director_->run("ipvsadm -L --daemon").output;
+  EXPECT_NE(daemons.find("master sync daemon (mcast=eth0, syncid=7"), std::string::npos) << daemons;
+  EXPECT_NE(daemons.find("backup sync daemon (mcast=eth0, syncid=7"), std::string::npos) << daemons;
+  // A restart with the same settings leaves them running.
+  stop();
+  start();
+  ASSERT_TRUE(logged("kernel already matches")) << lvsd_->output();
+  EXPECT_EQ(lvsd_->output().find("sync daemon: master"), std::string::npos) << lvsd_->output();
+}
+
+}  // namespace
+}  // namespace lvsd::test

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdlib>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -130,7 +131,11 @@ CommandResult Host::run(const std::string& command) const {
 
 std::unique_ptr<Process> Host::spawn(const std::string& command) {
   static std::atomic<int> counter{0};
-  std::string log_path = "/tmp/" + netns_ + "-" + std::to_string(counter++) + ".log";
+  // $TMPDIR is private to each UML boot (the kernel tier sets it), so two
+  // kernels running at once never share a log file even when their pids match.
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string log_path = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/" + netns_ + "-" +
+                         std::to_string(counter++) + ".log";
   std::string inner = "exec " + command;
   std::string shell = "exec ip netns exec " + netns_ + " sh -c " + shell_quote(inner) + " >" +
                       shell_quote(log_path) + " 2>&1 </dev/null";

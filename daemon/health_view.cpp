@@ -1,0 +1,399 @@
+#include "daemon/health_view.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "core/log.hpp"
+#include "daemon/desired_state.hpp"
+#include "healthcheck/slow_start.hpp"
+
+namespace lvsd::daemon {
+
+using healthcheck::Verdict;
+
+namespace {
+
+healthcheck::CheckKind check_kind(const conf::CheckProbe& probe) {
+  if (std::holds_alternative<conf::TcpCheck>(probe)) return healthcheck::CheckKind::kTcp;
+  if (const auto* http = std::get_if<conf::HttpCheck>(&probe))
+    return http->tls ? healthcheck::CheckKind::kSsl : healthcheck::CheckKind::kHttp;
+  if (std::holds_alternative<conf::RedisCheck>(probe)) return healthcheck::CheckKind::kRedis;
+  return healthcheck::CheckKind::kMisc;
+}
+
+healthcheck::RedisRole to_healthcheck(conf::RedisRole role) {
+  switch (role) {
+    case conf::RedisRole::kAny: return healthcheck::RedisRole::kAny;
+    case conf::RedisRole::kMaster: return healthcheck::RedisRole::kMaster;
+    case conf::RedisRole::kReplica: return healthcheck::RedisRole::kReplica;
+  }
+  return healthcheck::RedisRole::kAny;
+}
+
+// Consecutive failed attempts before a check goes down. `retry` makes one
+// probe (retry + 1 attempts, delay_before_retry apart); `fall` failed probes
+// mark the server down. Both bounded to 100 by the loader, so no overflow.
+int failed_attempts_to_fall(const conf::Check& check) {
+  const std::uint64_t attempts = std::uint64_t{std::max<std::uint32_t>(check.fall, 1)} * (std::uint64_t{check.retry} + 1);
+  return static_cast<int>(std::min<std::uint64_t>(attempts, std::numeric_limits<int>::max()));
+}
+
+}  // namespace
+
+healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::RealServer& rs,
+                                     const conf::Check& check) {
+  healthcheck::CheckSpec spec;
+  spec.kind = check_kind(check.probe);
+  spec.address = check.connect_ip.value_or(rs.address).to_string();
+  spec.port = check.connect_port.value_or(rs.port != 0 ? rs.port : vs.port);
+  spec.connect_timeout = check.connect_timeout;
+  spec.delay_loop = check.delay_loop.value_or(vs.delay_loop);
+  spec.delay_before_retry = check.delay_before_retry;
+  spec.thresholds = healthcheck::HealthThresholds{
+      .rise = static_cast<int>(std::max<std::uint32_t>(check.rise, 1)),
+      .fall = failed_attempts_to_fall(check),
+      .start_up = false,
+  };
+  if (const auto* http = std::get_if<conf::HttpCheck>(&check.probe)) {
+    for (const auto& url : http->url) {
+      spec.urls.push_back(healthcheck::HttpUrl{
+          .path = url.path,
+          .status = healthcheck::StatusRange{.low = url.status_code.low, .high = url.status_code.high},
+          .digest = url.digest,
+      });
+    }
+    spec.virtualhost = http->virtualhost ? *http->virtualhost : vs.virtualhost.value_or("");
+  } else if (const auto* redis = std::get_if<conf::RedisCheck>(&check.probe)) {
+    spec.redis_password = redis->password.value_or("");
+    spec.redis_expect_role = to_healthcheck(redis->expect_role);
+  } else if (const auto* misc = std::get_if<conf::MiscCheck>(&check.probe)) {
+    // conf documents misc_path as a command line for /bin/sh -c.
+    spec.misc_argv = {"/bin/sh", "-c", misc->misc_path};
+    spec.misc_timeout = misc->misc_timeout.value_or(conf::Duration{0});
+    spec.misc_dynamic = misc->misc_dynamic;
+  }
+  return spec;
+}
+
+// ---------------------------------------------------------------- slots
+
+struct HealthView::CheckSlot {
+  std::string keyword;  // "HTTP_GET"
+  std::string identity;  // check_identity() of its spec
+  bool misc_dynamic = false;
+  healthcheck::SubscriptionId id = 0;
+  Verdict verdict = Verdict::kUnknown;  // its own, from the scheduler
+  // The verdict of the check this one replaced on reload, until it has its own.
+  std::optional<Verdict> inherited{};
+  std::string reason{};                  // of its last result
+  std::optional<int> dynamic_weight{};   // misc_dynamic: the last weight its script asked for
+
+  Verdict effective() const { return verdict != Verdict::kUnknown ? verdict : inherited.value_or(Verdict::kUnknown); }
+};
+
+struct HealthView::RealServerSlot {
+  VirtualServerSlot* owner = nullptr;
+  std::string label{};  // "TCP 10.0.0.100:80 -> 10.0.0.11:80"
+  conf::RealServer config{};
+  std::vector<std::unique_ptr<CheckSlot>> checks{};  // config order
+  State state = State::kUnknown;
+  std::optional<core::TimePoint> up_since{};  // set on a check-driven transition to up
+
+  int weight() const {
+    for (const auto& c : checks)
+      if (c->misc_dynamic && c->dynamic_weight) return *c->dynamic_weight;
+    return static_cast<int>(config.weight);
+  }
+};
+
+struct HealthView::VirtualServerSlot {
+  std::string label{};  // "TCP 10.0.0.100:80"
+  conf::VirtualServer config{};  // real_servers left empty: they live in real_servers below
+  std::vector<std::unique_ptr<RealServerSlot>> real_servers{};  // config order
+  healthcheck::QuorumState quorum{healthcheck::QuorumPolicy{}};
+  std::optional<director::Destination> sorry{};
+};
+
+namespace {
+
+// "KEYWORD#n": the n-th check of that kind on its real server.
+std::string ordinal_key(const std::string& keyword, std::map<std::string, int>& seen) {
+  return keyword + "#" + std::to_string(seen[keyword]++);
+}
+
+}  // namespace
+
+std::string_view HealthView::to_string(State state) {
+  switch (state) {
+    case State::kUnknown: return "unknown";
+    case State::kUp: return "up";
+    case State::kDown: return "down";
+  }
+  return "unknown";
+}
+
+HealthView::HealthView(core::Scheduler& scheduler, healthcheck::CheckScheduler& checks,
+                       std::function<void()> on_change)
+    : scheduler_(scheduler),
+      checks_(checks),
+      on_change_(std::move(on_change)),
+      slow_start_timer_(scheduler.create_timer([this] {
+        notify();
+        arm_slow_start_timer();
+      })) {}
+
+HealthView::~HealthView() {
+  for (const auto& vs : virtual_servers_)
+    for (const auto& rs : vs->real_servers)
+      for (const auto& c : rs->checks) checks_.unsubscribe(c->id);
+}
+
+std::size_t HealthView::check_count() const {
+  std::size_t n = 0;
+  for (const auto& vs : virtual_servers_)
+    for (const auto& rs : vs->real_servers) n += rs->checks.size();
+  return n;
+}
+
+void HealthView::set_config(const conf::Config& config) {
+  // Index what we have: real servers by label, virtual servers by label.
+  std::map<std::string, std::unique_ptr<RealServerSlot>> old_real_servers;
+  std::map<std::string, std::unique_ptr<VirtualServerSlot>> old_virtual_servers;
+  for (auto& vs : virtual_servers_) {
+    for (auto& rs : vs->real_servers) old_real_servers.emplace(rs->label, std::move(rs));
+    vs->real_servers.clear();
+    old_virtual_servers.emplace(vs->label, std::move(vs));
+  }
+  virtual_servers_.clear();
+
+  const director::IpvsTable configured = configured_table(config);
+  std::vector<healthcheck::SubscriptionId> to_unsubscribe;
+
+  for (std::size_t i = 0; i < config.virtual_servers.size(); ++i) {
+    const conf::VirtualServer& vs_conf = config.virtual_servers[i];
+    const director::VirtualService& service = configured.services[i];
+    auto vs = std::make_unique<VirtualServerSlot>();
+    vs->label = director::describe(service.service.key);
+    vs->config = vs_conf;
+    vs->config.real_servers.clear();
+    const healthcheck::QuorumPolicy policy{.quorum = vs_conf.quorum, .hysteresis = vs_conf.hysteresis};
+    // A kept virtual server keeps its quorum decision (hysteresis must not reset on reload).
+    auto old_vs = old_virtual_servers.find(vs->label);
+    vs->quorum = healthcheck::QuorumState(policy, old_vs != old_virtual_servers.end() && old_vs->second->quorum.met());
+    if (vs_conf.sorry_server) {
+      // The sorry server through the same mapping as a real server: same forwarding method.
+      conf::VirtualServer sorry_vs = vs->config;
+      sorry_vs.real_servers.push_back(conf::RealServer{.address = vs_conf.sorry_server->address,
+                                                       .port = vs_conf.sorry_server->port,
+                                                       .weight = 1});
+      vs->sorry = configured_table(conf::Config{.virtual_servers = {sorry_vs}}).services[0].destinations[0];
+    }
+
+    for (std::size_t j = 0; j < vs_conf.real_servers.size(); ++j) {
+      const conf::RealServer& rs_conf = vs_conf.real_servers[j];
+      const director::Destination& dest = service.destinations[j];
+      const std::string label = vs->label + " -> " + director::describe_endpoint(dest.address, dest.port);
+      std::unique_ptr<RealServerSlot> rs;
+      std::vector<std::unique_ptr<CheckSlot>> old_checks;
+      if (auto it = old_real_servers.find(label); it != old_real_servers.end()) {
+        rs = std::move(it->second);
+        old_real_servers.erase(it);
+        old_checks = std::move(rs->checks);
+        rs->checks.clear();
+      } else {
+        rs = std::make_unique<RealServerSlot>();
+        rs->label = label;
+      }
+      rs->owner = vs.get();
+      rs->config = rs_conf;
+
+      // Old checks by identity (kept as they are) and by kind + position (inheritance).
+      std::map<std::string, Verdict> old_by_ordinal;
+      {
+        std::map<std::string, int> seen;
+        for (const auto& c : old_checks) old_by_ordinal.emplace(ordinal_key(c->keyword, seen), c->effective());
+      }
+      std::map<std::string, int> seen;
+      for (const conf::Check& check_conf : rs_conf.checks) {
+        const healthcheck::CheckSpec spec = to_check_spec(vs_conf, rs_conf, check_conf);
+        const std::string identity = healthcheck::check_identity(spec);
+        const std::string keyword{conf::check_keyword(check_conf)};
+        const std::string ordinal = ordinal_key(keyword, seen);
+        auto same = std::find_if(old_checks.begin(), old_checks.end(),
+                                 [&](const auto& c) { return c && c->identity == identity; });
+        if (same != old_checks.end()) {
+          rs->checks.push_back(std::move(*same));
+          continue;
+        }
+        auto slot = std::make_unique<CheckSlot>();
+        slot->keyword = keyword;
+        slot->identity = identity;
+        slot->misc_dynamic = spec.misc_dynamic;
+        CheckSlot* raw = slot.get();
+        RealServerSlot* owner = rs.get();
+        slot->id = checks_.subscribe(spec, [this, owner, raw](const healthcheck::CheckEvent& event) {
+          on_check_event(*owner, *raw, event);
+        });
+        // Joining a check that already runs (shared with another real server): take its state.
+        slot->verdict = checks_.verdict(slot->id);
+        if (const healthcheck::CheckResult* last = checks_.last_result(slot->id)) {
+          slot->reason = last->reason;
+          if (slot->misc_dynamic) slot->dynamic_weight = last->weight;
+        }
+        if (auto old = old_by_ordinal.find(ordinal); old != old_by_ordinal.end() && old->second != Verdict::kUnknown)
+          slot->inherited = old->second;
+        rs->checks.push_back(std::move(slot));
+      }
+      for (const auto& c : old_checks)
+        if (c) to_unsubscribe.push_back(c->id);
+      vs->real_servers.push_back(std::move(rs));
+    }
+    virtual_servers_.push_back(std::move(vs));
+  }
+  // Subscribing before unsubscribing lets a check that moved between real
+  // servers keep running (the scheduler shares it by identity).
+  for (const auto& [label, rs] : old_real_servers)
+    for (const auto& c : rs->checks) to_unsubscribe.push_back(c->id);
+  for (healthcheck::SubscriptionId id : to_unsubscribe) checks_.unsubscribe(id);
+  config_ = config;
+
+  for (const auto& vs : virtual_servers_) {
+    for (const auto& rs : vs->real_servers) refresh_real_server(*rs, "configuration");
+    refresh_quorum(*vs);
+  }
+  arm_slow_start_timer();
+}
+
+void HealthView::on_check_event(RealServerSlot& rs, CheckSlot& check, const healthcheck::CheckEvent& event) {
+  ++counters_.check_results;
+  check.verdict = event.verdict;
+  if (check.verdict != Verdict::kUnknown) check.inherited.reset();
+  check.reason = event.transition ? event.transition->reason : event.result.reason;
+  // misc_dynamic: a passing exit 0 keeps the last weight the script asked for.
+  const bool weight_changed = check.misc_dynamic && event.result.weight && event.result.weight != check.dynamic_weight;
+  if (weight_changed) check.dynamic_weight = event.result.weight;
+  std::string reason = check.keyword;
+  if (!check.reason.empty()) reason += ": " + check.reason;
+  bool changed = refresh_real_server(rs, reason);
+  changed = refresh_quorum(*rs.owner) || changed;
+  if (weight_changed && rs.state == State::kUp) changed = true;
+  if (!changed) return;
+  arm_slow_start_timer();
+  notify();
+}
+
+bool HealthView::refresh_real_server(RealServerSlot& rs, const std::string& reason) {
+  if (rs.checks.empty()) {
+    // Always up: nothing to log or count, it never transitions on its own.
+    const bool changed = rs.state != State::kUp;
+    rs.state = State::kUp;
+    rs.up_since.reset();
+    return changed;
+  }
+  State next = State::kUp;
+  const CheckSlot* culprit = nullptr;  // the first down check, for the log
+  for (const auto& c : rs.checks) {
+    const Verdict v = c->effective();
+    if (v == Verdict::kDown) {
+      next = State::kDown;
+      culprit = c.get();
+      break;
+    }
+    if (v == Verdict::kUnknown) next = State::kUnknown;
+  }
+  if (next == rs.state) return false;
+  const State previous = rs.state;
+  rs.state = next;
+  rs.up_since.reset();
+  if (next == State::kUp) rs.up_since = scheduler_.now();
+
+  std::string why = reason;
+  if (culprit) why = culprit->keyword + (culprit->reason.empty() ? "" : ": " + culprit->reason);
+  const std::string_view from = to_string(previous);
+  const std::string_view to = to_string(next);
+  if (next == State::kDown) {
+    ++counters_.transitions_down;
+    core::log::get()->warn("{}: {} ({}; was {})", rs.label, to, why, from);
+  } else {
+    if (next == State::kUp) ++counters_.transitions_up;
+    core::log::get()->info("{}: {} ({}; was {})", rs.label, to, why, from);
+  }
+  return true;
+}
+
+bool HealthView::refresh_quorum(VirtualServerSlot& vs) {
+  std::int64_t live = 0;
+  for (const auto& rs : vs.real_servers)
+    if (rs->state == State::kUp) live += rs->weight();
+  if (!vs.quorum.update(live)) return false;
+  const auto& policy = vs.quorum.policy();
+  if (vs.quorum.met()) {
+    ++counters_.quorum_regained;
+    core::log::get()->info("{}: quorum reached (live weight {}, quorum {}, hysteresis {}){}", vs.label, live,
+                           policy.quorum, policy.hysteresis, vs.sorry ? ": sorry server out" : "");
+  } else {
+    ++counters_.quorum_lost;
+    core::log::get()->warn("{}: quorum lost (live weight {}, quorum {}, hysteresis {}){}", vs.label, live,
+                           policy.quorum, policy.hysteresis, vs.sorry ? ": sorry server in" : "");
+  }
+  // Without a sorry server the quorum decision does not change the table.
+  return vs.sorry.has_value();
+}
+
+director::IpvsTable HealthView::table() const {
+  director::IpvsTable table = configured_table(config_);
+  const core::TimePoint now = scheduler_.now();
+  for (std::size_t i = 0; i < table.services.size() && i < virtual_servers_.size(); ++i) {
+    const VirtualServerSlot& vs = *virtual_servers_[i];
+    auto& destinations = table.services[i].destinations;
+    if (vs.sorry && !vs.quorum.met()) {
+      destinations = {*vs.sorry};
+      continue;
+    }
+    std::vector<director::Destination> kept;
+    kept.reserve(destinations.size());
+    for (std::size_t j = 0; j < destinations.size() && j < vs.real_servers.size(); ++j) {
+      const RealServerSlot& rs = *vs.real_servers[j];
+      director::Destination dest = destinations[j];
+      if (rs.state == State::kUp) {
+        int weight = rs.weight();
+        if (rs.up_since) weight = healthcheck::slow_start_weight(weight, rs.config.slow_start, now - *rs.up_since);
+        dest.weight = weight;
+      } else if (rs.config.inhibit_on_failure.value_or(vs.config.inhibit_on_failure)) {
+        dest.weight = 0;
+      } else {
+        continue;
+      }
+      kept.push_back(std::move(dest));
+    }
+    destinations = std::move(kept);
+  }
+  return table;
+}
+
+void HealthView::arm_slow_start_timer() {
+  const core::TimePoint now = scheduler_.now();
+  std::optional<core::Duration> soonest;
+  for (const auto& vs : virtual_servers_) {
+    for (const auto& rs : vs->real_servers) {
+      if (rs->state != State::kUp || !rs->up_since) continue;
+      const core::Duration since = now - *rs->up_since;
+      auto next = healthcheck::next_slow_start_change(rs->weight(), rs->config.slow_start, since);
+      if (!next) continue;
+      const core::Duration wait = *next - since;
+      if (!soonest || wait < *soonest) soonest = wait;
+    }
+  }
+  if (soonest) {
+    slow_start_timer_->arm(std::max(*soonest, core::Duration::zero()));
+  } else {
+    slow_start_timer_->cancel();
+  }
+}
+
+void HealthView::notify() {
+  if (on_change_) on_change_();
+}
+
+}  // namespace lvsd::daemon

@@ -1,0 +1,71 @@
+#include "director/types.hpp"
+
+#include <sys/socket.h>
+
+namespace lvsd::director {
+
+std::string protocol_name(Protocol protocol) {
+  switch (protocol) {
+    case Protocol::kTcp: return "TCP";
+    case Protocol::kUdp: return "UDP";
+    case Protocol::kSctp: return "SCTP";
+  }
+  return "proto" + std::to_string(static_cast<unsigned>(protocol));
+}
+
+ServiceKey ServiceKey::inet(Protocol protocol, const IpAddress& address, std::uint16_t port) {
+  return ServiceKey{.family = address.family, .protocol = protocol, .address = address, .port = port, .fwmark = 0};
+}
+
+ServiceKey ServiceKey::firewall_mark(int family, std::uint32_t mark) {
+  // The kernel reports no protocol, address or port for a fwmark service;
+  // keep the same zero values so desired and dumped keys compare equal.
+  return ServiceKey{.family = family,
+                    .protocol = static_cast<Protocol>(0),
+                    .address = IpAddress::any(family),
+                    .port = 0,
+                    .fwmark = mark};
+}
+
+std::string describe_endpoint(const IpAddress& address, std::uint16_t port) {
+  if (address.family == AF_INET6) return "[" + address.to_string() + "]:" + std::to_string(port);
+  return address.to_string() + ":" + std::to_string(port);
+}
+
+std::string describe(const ServiceKey& key) {
+  if (key.is_fwmark()) {
+    return "FWM " + std::to_string(key.fwmark) + (key.family == AF_INET6 ? " IPv6" : "");
+  }
+  return protocol_name(key.protocol) + " " + describe_endpoint(key.address, key.port);
+}
+
+bool same_settings(const Service& a, const Service& b) {
+  return a.key == b.key && a.scheduler == b.scheduler && a.flags == b.flags &&
+         a.persistence_timeout_s == b.persistence_timeout_s && a.persistence_prefix == b.persistence_prefix &&
+         a.persistence_engine == b.persistence_engine;
+}
+
+std::string forward_method_name(ForwardMethod method) {
+  switch (method) {
+    case ForwardMethod::kNat: return "Masq";
+    case ForwardMethod::kLocal: return "Local";
+    case ForwardMethod::kTunnel: return "Tunnel";
+    case ForwardMethod::kDirectRoute: return "Route";
+  }
+  return "fwd" + std::to_string(static_cast<unsigned>(method));
+}
+
+bool same_identity(const Destination& a, const Destination& b) {
+  return a.address == b.address && a.port == b.port;
+}
+
+bool same_settings(const Destination& a, const Destination& b) {
+  if (!same_identity(a, b) || a.forward != b.forward || a.weight != b.weight ||
+      a.upper_threshold != b.upper_threshold || a.lower_threshold != b.lower_threshold) {
+    return false;
+  }
+  if (a.forward != ForwardMethod::kTunnel) return true;
+  return a.tunnel_type == b.tunnel_type && a.tunnel_port == b.tunnel_port && a.tunnel_flags == b.tunnel_flags;
+}
+
+}  // namespace lvsd::director

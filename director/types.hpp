@@ -1,0 +1,165 @@
+#pragma once
+// The director's own model of the IPVS table. The daemon maps the config to
+// these types; the director never reads YAML. Values mirror what the kernel
+// stores (linux/ip_vs.h), in host byte order.
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "director/ip_address.hpp"
+
+namespace lvsd::director {
+
+enum class Protocol : std::uint16_t { kTcp = 6, kUdp = 17, kSctp = 132 };
+
+// "TCP", "UDP", "SCTP" (ipvsadm's spelling).
+std::string protocol_name(Protocol protocol);
+
+// Identifies a virtual service: (protocol, address, port) or a firewall mark
+// (then protocol, address and port are unused and kept zero, as the kernel
+// reports them).
+struct ServiceKey {
+  int family = 0;  // AF_INET or AF_INET6
+  Protocol protocol = Protocol::kTcp;
+  IpAddress address{};
+  std::uint16_t port = 0;
+  std::uint32_t fwmark = 0;  // non-zero: a firewall-mark service
+
+  static ServiceKey inet(Protocol protocol, const IpAddress& address, std::uint16_t port);
+  static ServiceKey firewall_mark(int family, std::uint32_t mark);
+
+  bool is_fwmark() const { return fwmark != 0; }
+  auto operator<=>(const ServiceKey&) const = default;
+};
+
+// "TCP 10.0.0.1:80", "UDP [2001:db8::1]:53", "FWM 5" (inet6 fwmark: "FWM 5 IPv6").
+std::string describe(const ServiceKey& key);
+
+// Service flags (IP_VS_SVC_F_*). The kernel's HASHED bit is internal and is
+// dropped when a dump is parsed.
+inline constexpr std::uint32_t kServiceFlagPersistent = 0x0001;
+inline constexpr std::uint32_t kServiceFlagOnePacket = 0x0004;  // one-packet scheduling (UDP)
+inline constexpr std::uint32_t kServiceFlagScheduler1 = 0x0008;  // sh: fallback
+inline constexpr std::uint32_t kServiceFlagScheduler2 = 0x0010;  // sh: port
+inline constexpr std::uint32_t kServiceFlagScheduler3 = 0x0020;
+inline constexpr std::uint32_t kServiceFlagHashed = 0x0002;      // kernel-internal
+
+// Traffic counters as the kernel reports them (STATS64, or STATS on old kernels).
+struct Stats {
+  std::uint64_t connections = 0;
+  std::uint64_t in_packets = 0;
+  std::uint64_t out_packets = 0;
+  std::uint64_t in_bytes = 0;
+  std::uint64_t out_bytes = 0;
+  std::uint64_t connection_rate = 0;  // per second, kernel-estimated
+  std::uint64_t in_packet_rate = 0;
+  std::uint64_t out_packet_rate = 0;
+  std::uint64_t in_byte_rate = 0;
+  std::uint64_t out_byte_rate = 0;
+  bool operator==(const Stats&) const = default;
+};
+
+struct Service {
+  ServiceKey key{};
+  std::string scheduler = "wlc";
+  std::uint32_t flags = 0;                 // kServiceFlag*
+  std::uint32_t persistence_timeout_s = 0;  // meaningful with kServiceFlagPersistent
+  // Persistence granularity as a prefix length: clients in the same /N share
+  // a destination. nullopt = the whole address (/32 for IPv4, /128 for IPv6).
+  std::optional<std::uint8_t> persistence_prefix{};
+  std::string persistence_engine{};  // e.g. "sip"; empty = none
+  // Read-only, filled by dumps; never compared by the reconciler.
+  Stats stats{};
+
+  bool persistent() const { return (flags & kServiceFlagPersistent) != 0; }
+  bool one_packet() const { return (flags & kServiceFlagOnePacket) != 0; }
+};
+
+// True when everything SET_SERVICE can change is equal (stats excluded).
+bool same_settings(const Service& a, const Service& b);
+
+// IP_VS_CONN_F_* forwarding methods.
+enum class ForwardMethod : std::uint32_t { kNat = 0, kLocal = 1, kTunnel = 2, kDirectRoute = 3 };
+
+// "Masq", "Local", "Tunnel", "Route" (ipvsadm's spelling).
+std::string forward_method_name(ForwardMethod method);
+
+enum class TunnelType : std::uint8_t { kIpip = 0, kGue = 1, kGre = 2 };
+
+inline constexpr std::uint16_t kTunnelFlagChecksum = 0x0001;        // IP_VS_TUNNEL_ENCAP_FLAG_CSUM
+inline constexpr std::uint16_t kTunnelFlagRemoteChecksum = 0x0002;  // IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM
+
+struct DestinationCounters {
+  std::uint32_t active_connections = 0;
+  std::uint32_t inactive_connections = 0;
+  std::uint32_t persistent_connections = 0;
+  Stats stats{};
+};
+
+// A real server of a service. Identified inside its service by address + port.
+struct Destination {
+  IpAddress address{};
+  std::uint16_t port = 0;
+  ForwardMethod forward = ForwardMethod::kDirectRoute;
+  std::int32_t weight = 1;
+  std::uint32_t upper_threshold = 0;  // 0 = no limit
+  std::uint32_t lower_threshold = 0;
+  // Only used with ForwardMethod::kTunnel.
+  TunnelType tunnel_type = TunnelType::kIpip;
+  std::uint16_t tunnel_port = 0;   // GUE destination port
+  std::uint16_t tunnel_flags = 0;  // kTunnelFlag*
+  // Read-only, filled by dumps; never compared by the reconciler.
+  DestinationCounters counters{};
+};
+
+// True when address and port are equal (the kernel's identity of a destination).
+bool same_identity(const Destination& a, const Destination& b);
+// True when everything SET_DEST can change is equal (counters excluded).
+bool same_settings(const Destination& a, const Destination& b);
+
+// "10.0.0.2:80", "[2001:db8::2]:80".
+std::string describe_endpoint(const IpAddress& address, std::uint16_t port);
+
+struct VirtualService {
+  Service service{};
+  std::vector<Destination> destinations{};
+};
+
+// A whole IPVS table: what the config wants, or what a dump found.
+struct IpvsTable {
+  std::vector<VirtualService> services{};
+};
+
+// GET_INFO.
+struct IpvsInfo {
+  std::uint32_t version = 0;               // 0x010201 is "1.2.1"
+  std::uint32_t connection_table_size = 0;  // ipvsadm's "size="
+};
+
+// SET/GET_CONFIG, in seconds; 0 in a SET leaves that timeout unchanged.
+struct Timeouts {
+  std::uint32_t tcp_s = 0;
+  std::uint32_t tcp_fin_s = 0;
+  std::uint32_t udp_s = 0;
+  bool operator==(const Timeouts&) const = default;
+};
+
+// IP_VS_STATE_*.
+enum class SyncDaemonRole : std::uint32_t { kMaster = 1, kBackup = 2 };
+
+// The connection-sync daemon (NEW/DEL/GET_DAEMON).
+struct SyncDaemon {
+  SyncDaemonRole role = SyncDaemonRole::kMaster;
+  std::string interface{};  // multicast interface, e.g. "eth0"
+  std::uint32_t sync_id = 0;
+  // Optional; 0 / empty = kernel default.
+  std::uint16_t max_payload = 0;       // UDP payload size
+  std::optional<IpAddress> group{};      // multicast group (IPv4 or IPv6)
+  std::uint16_t port = 0;              // multicast port (kernel default 8848)
+  std::uint8_t ttl = 0;                // multicast TTL
+};
+
+}  // namespace lvsd::director

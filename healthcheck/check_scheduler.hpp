@@ -1,0 +1,95 @@
+#pragma once
+// Runs health checks on a schedule and turns their results into verdicts.
+//
+// Every distinct check (by check_identity()) runs once, however many
+// subscribers share it, and has one HealthState. The first run comes after a
+// random offset in [0, delay_loop) so that thousands of checks configured at
+// once do not fire in the same millisecond. After that a check starts every
+// delay_loop, measured start to start; while the verdict is still up but the
+// last result failed (counting towards `fall`), it starts every
+// delay_before_retry instead. A check never overlaps itself: if a probe takes
+// longer than the interval, the next one starts when it ends.
+//
+// Worst-case detection time for a server that dies while up:
+//   delay_loop + (fall - 1) * max(delay_before_retry, connect_timeout) + connect_timeout.
+//
+// Time comes from the injected Scheduler and probes from the injected factory,
+// so tests drive it with FakeScheduler and fake checkers.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "core/clock.hpp"
+#include "healthcheck/check_spec.hpp"
+#include "healthcheck/checker.hpp"
+#include "healthcheck/health_state.hpp"
+
+namespace lvsd::healthcheck {
+
+// What a subscriber hears after every probe of its check.
+struct CheckEvent {
+  const CheckSpec& spec;
+  const CheckResult& result;
+  Verdict verdict;                               // after this result
+  const std::optional<Transition>& transition;   // set when this result changed the verdict
+};
+
+using CheckListener = std::function<void(const CheckEvent&)>;
+using SubscriptionId = std::uint64_t;
+
+class CheckScheduler {
+ public:
+  using CheckerFactory = std::function<std::unique_ptr<Checker>(const CheckSpec&)>;
+  // Returns a duration in [0, max). Default: a seeded std::mt19937_64.
+  using RandomOffset = std::function<core::Duration(core::Duration max)>;
+
+  struct Counters {
+    std::uint64_t probes_started = 0;
+    std::uint64_t probes_failed = 0;
+    std::uint64_t transitions = 0;
+  };
+
+  CheckScheduler(core::Scheduler& scheduler, CheckerFactory factory, RandomOffset random_offset = {});
+  ~CheckScheduler();
+  CheckScheduler(const CheckScheduler&) = delete;
+  CheckScheduler& operator=(const CheckScheduler&) = delete;
+
+  // Starts (or joins) the check described by `spec`. `listener` runs after
+  // every probe result; it may subscribe and unsubscribe freely. A subscriber
+  // joining a running check reads its current verdict with verdict().
+  SubscriptionId subscribe(const CheckSpec& spec, CheckListener listener);
+  // Leaves; the last subscriber to leave stops the check (cancelling a probe
+  // in flight). Unknown ids are ignored.
+  void unsubscribe(SubscriptionId id);
+
+  // The verdict of the check behind `id` (kUnknown for unknown ids).
+  Verdict verdict(SubscriptionId id) const;
+  // Its HealthState and last result, or nullptr before the first result / for unknown ids.
+  const HealthState* health(SubscriptionId id) const;
+  const CheckResult* last_result(SubscriptionId id) const;
+
+  std::size_t check_count() const { return checks_.size(); }
+  std::size_t subscription_count() const { return subscriptions_.size(); }
+  const Counters& counters() const { return counters_; }
+
+ private:
+  struct Check;
+
+  void run_probe(const std::shared_ptr<Check>& check);
+  void on_result(const std::shared_ptr<Check>& check, CheckResult result);
+  const Check* find(SubscriptionId id) const;
+
+  core::Scheduler& scheduler_;
+  CheckerFactory factory_;
+  RandomOffset random_offset_;
+  std::unordered_map<std::string, std::shared_ptr<Check>> checks_;   // by identity
+  std::map<SubscriptionId, std::string> subscriptions_;              // id -> identity
+  SubscriptionId next_id_ = 1;
+  Counters counters_;
+};
+
+}  // namespace lvsd::healthcheck

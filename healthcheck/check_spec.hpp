@@ -1,0 +1,81 @@
+#pragma once
+// What to check and how often, in the healthcheck library's own terms. The
+// daemon maps conf/ structs onto these (the library never sees YAML).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "healthcheck/health_state.hpp"
+#include "healthcheck/http_response.hpp"
+
+namespace lvsd::healthcheck {
+
+enum class CheckKind { kTcp, kHttp, kSsl, kRedis, kMisc };
+
+// keepalived's names: TCP_CHECK, HTTP_GET, SSL_GET, REDIS_CHECK, MISC_CHECK.
+const char* to_string(CheckKind kind);
+
+struct HttpUrl {
+  std::string path = "/";
+  StatusRange status{};               // default 200-299
+  std::optional<std::string> digest{};  // MD5 of the body, 32 hex digits (case-insensitive)
+};
+
+enum class RedisRole { kAny, kMaster, kReplica };
+
+struct CheckSpec {
+  CheckKind kind = CheckKind::kTcp;
+
+  // Target (connect_ip / connect_port). IPv4 or IPv6 literal.
+  std::string address{};
+  std::uint16_t port = 0;
+
+  // Timing. The first run comes after a random offset in [0, delay_loop).
+  core::Duration connect_timeout = std::chrono::seconds(5);  // bounds one whole probe (per url for HTTP)
+  core::Duration delay_loop = std::chrono::seconds(60);      // interval, start to start
+  core::Duration delay_before_retry = std::chrono::seconds(1);  // interval while up but failing
+  HealthThresholds thresholds{}; // rise, fall (keepalived's retry), start_up
+
+  // HTTP_GET / SSL_GET
+  std::vector<HttpUrl> urls{};           // every one must pass; empty means {"/"}
+  std::string virtualhost{};             // Host header; empty: the target address
+  std::size_t max_response_header_bytes = 16 * 1024;
+  std::size_t max_response_body_bytes = 1024 * 1024;
+
+  // SSL_GET
+  std::string tls_sni{};                 // empty: virtualhost if set, else no SNI
+  bool tls_verify = false;               // verify chain (and name: sni or virtualhost)
+  std::string tls_ca_file{};             // empty: system default paths
+
+  // REDIS_CHECK
+  std::string redis_password{};          // AUTH first when set
+  RedisRole redis_expect_role = RedisRole::kAny;
+
+  // MISC_CHECK
+  std::vector<std::string> misc_argv{};  // argv[0] is the program (PATH is searched)
+  core::Duration misc_timeout{0};        // 0: delay_loop
+  bool misc_dynamic = false;             // exit 2..255 => up with weight code-2
+};
+
+// The same string for checks that are the same check: target, kind and every
+// parameter, including timing and thresholds. CheckScheduler runs one probe
+// per identity, however many subscribers share it.
+std::string check_identity(const CheckSpec& spec);
+
+// Short text for logs: "HTTP_GET 10.0.0.5:80".
+std::string describe(const CheckSpec& spec);
+
+// "3s", "150ms", "1.5s", "250us" — for reasons such as "connect timeout after 3s".
+std::string format_duration(core::Duration d);
+
+// The outcome of one probe.
+struct CheckResult {
+  bool up = false;
+  std::string reason{};               // "HTTP 503 on /health", "connect timeout after 3s", ...
+  core::Duration latency{0};            // from probe start to result
+  std::optional<int> weight{};       // misc_dynamic: the weight the script asked for
+};
+
+}  // namespace lvsd::healthcheck

@@ -1,0 +1,64 @@
+#include "healthcheck/socket_util.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace lvsd::healthcheck {
+
+void UniqueFd::reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+core::Result<SocketAddress> parse_socket_address(const std::string& address, std::uint16_t port) {
+  SocketAddress out;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&out.storage);
+  if (inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    out.length = sizeof(sockaddr_in);
+    return out;
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
+  if (inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    out.length = sizeof(sockaddr_in6);
+    return out;
+  }
+  return core::Error{"not an IP address: '" + address + "'"};
+}
+
+std::string connect_failure_reason(int err) {
+  if (err == ECONNREFUSED) return "connection refused";
+  return std::string("connect: ") + std::strerror(err);
+}
+
+core::Result<ConnectAttempt> start_connect(const SocketAddress& address) {
+  ConnectAttempt attempt;
+  attempt.fd = UniqueFd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!attempt.fd) return core::Error{std::string("socket: ") + std::strerror(errno)};
+  // Probes are tiny request/response exchanges: send them at once.
+  int one = 1;
+  ::setsockopt(attempt.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (::connect(attempt.fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) == 0) {
+    attempt.connected = true;
+    return attempt;
+  }
+  if (errno == EINPROGRESS) return attempt;
+  return core::Error{connect_failure_reason(errno)};
+}
+
+int pending_socket_error(int fd) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+  return err;
+}
+
+}  // namespace lvsd::healthcheck

@@ -1,0 +1,66 @@
+#pragma once
+// Small socket helpers shared by the TCP, HTTP and SSL checkers.
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+
+#include "core/result.hpp"
+
+namespace lvsd::healthcheck {
+
+// Owns a file descriptor; closes it on destruction.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd() { reset(); }
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = o.release();
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void reset();
+
+ private:
+  int fd_ = -1;
+};
+
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+};
+
+// Parses an IPv4 or IPv6 literal (no names: checks must not block on DNS).
+core::Result<SocketAddress> parse_socket_address(const std::string& address, std::uint16_t port);
+
+// A non-blocking TCP connect in progress (or already done: `connected`).
+struct ConnectAttempt {
+  UniqueFd fd;
+  bool connected = false;
+};
+
+// Starts a non-blocking connect. An immediate failure (ECONNREFUSED on
+// loopback, ENETUNREACH...) is an Error whose message is the reason text.
+core::Result<ConnectAttempt> start_connect(const SocketAddress& address);
+
+// After the socket became writable: 0 if connected, else the errno.
+int pending_socket_error(int fd);
+
+// Reason text for a failed connect: "connection refused", "connect: No route to host".
+std::string connect_failure_reason(int err);
+
+}  // namespace lvsd::healthcheck

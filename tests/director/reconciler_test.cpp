@@ -1,0 +1,234 @@
+// reconciler: the plan is minimal, ordered, and respects ownership.
+#include "director/reconciler.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+
+namespace lvsd::director {
+namespace {
+
+IpAddress ip(const std::string& text) { return IpAddress::parse(text).value(); }
+
+Service web(const std::string& vip, std::uint16_t port = 80) {
+  return Service{.key = ServiceKey::inet(Protocol::kTcp, ip(vip), port), .scheduler = "wrr"};
+}
+
+Destination real(const std::string& address, std::int32_t weight = 1, std::uint16_t port = 80) {
+  return Destination{.address = ip(address), .port = port, .forward = ForwardMethod::kDirectRoute, .weight = weight};
+}
+
+std::vector<std::string> describe_all(const ReconcilePlan& plan) {
+  std::vector<std::string> out;
+  for (const Operation& op : plan.operations) out.push_back(describe(op));
+  return out;
+}
+
+// 1,000 services x 10 destinations: 10.1.x.y:80 -> 10.2.x.y+d:80.
+IpvsTable big_table() {
+  IpvsTable t;
+  for (int s = 0; s < 1000; ++s) {
+    VirtualService vs{.service = web("10.1." + std::to_string(s / 250) + "." + std::to_string(s % 250)),
+                      .destinations = {}};
+    for (int d = 0; d < 10; ++d) {
+      vs.destinations.push_back(real("10.2." + std::to_string(s / 25) + "." + std::to_string((s % 25) * 10 + d)));
+    }
+    t.services.push_back(vs);
+  }
+  return t;
+}
+
+TEST(Reconciler, UnchangedTableGivesEmptyPlan) {
+  IpvsTable t = big_table();
+  IpvsTable kernel = t;
+  // Counters and stats differ in a dump; they must not matter.
+  kernel.services[3].service.stats.connections = 12345;
+  kernel.services[3].destinations[2].counters.active_connections = 7;
+  EXPECT_TRUE(reconcile(t, kernel, OwnershipRecord{}).empty());
+}
+
+TEST(Reconciler, OneWeightChangedAmongTenThousandDestinationsIsOneSetDest) {
+  IpvsTable kernel = big_table();
+  IpvsTable desired = kernel;
+  desired.services[617].destinations[4].weight = 9;
+  ReconcilePlan plan = reconcile(desired, kernel, OwnershipRecord{});
+  ASSERT_EQ(plan.size(), 1u);
+  const Operation& op = plan.operations[0];
+  EXPECT_EQ(op.kind, OperationKind::kSetDestination);
+  EXPECT_EQ(op.service.key, desired.services[617].service.key);
+  EXPECT_EQ(op.destination.address, desired.services[617].destinations[4].address);
+  EXPECT_EQ(op.destination.weight, 9);
+}
+
+TEST(Reconciler, EmptyKernelAddsServicesBeforeTheirDestinations) {
+  IpvsTable desired{.services = {{.service = web("10.0.0.1"), .destinations = {real("10.0.1.1"), real("10.0.1.2")}},
+                                 {.service = web("10.0.0.2"), .destinations = {real("10.0.2.1")}}}};
+  ReconcilePlan plan = reconcile(desired, IpvsTable{}, OwnershipRecord{});
+  EXPECT_EQ(describe_all(plan),
+            (std::vector<std::string>{"NEW_SERVICE TCP 10.0.0.1:80 (scheduler wrr)",
+                                      "NEW_DEST TCP 10.0.0.1:80 -> 10.0.1.1:80 (Route weight 1)",
+                                      "NEW_DEST TCP 10.0.0.1:80 -> 10.0.1.2:80 (Route weight 1)",
+                                      "NEW_SERVICE TCP 10.0.0.2:80 (scheduler wrr)",
+                                      "NEW_DEST TCP 10.0.0.2:80 -> 10.0.2.1:80 (Route weight 1)"}));
+}
+
+TEST(Reconciler, DestinationDeletesComeBeforeServiceDeletes) {
+  IpvsTable kernel{.services = {{.service = web("10.0.0.1"), .destinations = {real("10.0.1.1"), real("10.0.1.2")}},
+                                {.service = web("10.0.0.9"), .destinations = {real("10.0.9.1")}}}};
+  IpvsTable desired{.services = {{.service = web("10.0.0.1"), .destinations = {real("10.0.1.1")}}}};
+  OwnershipRecord owned{.services = {web("10.0.0.1").key, web("10.0.0.9").key}};
+  ReconcilePlan plan = reconcile(desired, kernel, owned);
+  // The kernel removes 10.0.0.9's destinations with it: no DEL_DEST for them.
+  EXPECT_EQ(describe_all(plan), (std::vector<std::string>{"DEL_DEST TCP 10.0.0.1:80 -> 10.0.1.2:80",
+                                                          "DEL_SERVICE TCP 10.0.0.9:80"}));
+}
+
+TEST(Reconciler, ChangedSchedulerFlagsPersistenceEachGiveOneSetService) {
+  IpvsTable kernel{.services = {{.service = web("10.0.0.1"), .destinations = {real("10.0.1.1")}}}};
+  auto changed = [&](auto mutate) {
+    IpvsTable desired = kernel;
+    mutate(desired.services[0].service);
+    return reconcile(desired, kernel, OwnershipRecord{});
+  };
+  for (auto plan : {changed([](Service& s) { s.scheduler = "lc"; }),
+                    changed([](Service& s) { s.flags = kServiceFlagPersistent; }),
+                    changed([](Service& s) { s.persistence_timeout_s = 600; }),
+                    changed([](Service& s) { s.persistence_prefix = 24; }),
+                    changed([](Service& s) { s.persistence_engine = "sip"; })}) {
+    ASSERT_EQ(plan.size(), 1u);
+    EXPECT_EQ(plan.operations[0].kind, OperationKind::kSetService);
+  }
+  auto plan = changed([](Service& s) { s.scheduler = "lc"; });
+  EXPECT_EQ(plan.operations[0].service.scheduler, "lc");
+}
+
+TEST(Reconciler, ChangedThresholdOrForwardMethodGivesSetDest) {
+  IpvsTable kernel{.services = {{.service = web("10.0.0.1"), .destinations = {real("10.0.1.1")}}}};
+  for (auto mutate : std::vector<void (*)(Destination&)>{
+           [](Destination& d) { d.forward = ForwardMethod::kNat; },
+           [](Destination& d) { d.upper_threshold = 50; },
+           [](Destination& d) { d.lower_threshold = 5; },
+       }) {
+    IpvsTable desired = kernel;
+    mutate(desired.services[0].destinations[0]);
+    ReconcilePlan plan = reconcile(desired, kernel, OwnershipRecord{});
+    ASSERT_EQ(plan.size(), 1u);
+    EXPECT_EQ(plan.operations[0].kind, OperationKind::kSetDestination);
+  }
+}
+
+TEST(Reconciler, TunnelSettingsOnlyMatterForTunnelDestinations) {
+  IpvsTable kernel{.services = {{.service = web("10.0.0.1"), .destinations = {real("10.0.1.1")}}}};
+  IpvsTable desired = kernel;
+  desired.services[0].destinations[0].tunnel_port = 9999;  // ignored: not a tunnel
+  EXPECT_TRUE(reconcile(desired, kernel, OwnershipRecord{}).empty());
+  kernel.services[0].destinations[0].forward = ForwardMethod::kTunnel;
+  desired.services[0].destinations[0].forward = ForwardMethod::kTunnel;
+  EXPECT_EQ(reconcile(desired, kernel, OwnershipRecord{}).size(), 1u);
+}
+
+TEST(Reconciler, DestinationPortIsPartOfItsIdentity) {
+  IpvsTable kernel{.services = {{.service = web("10.0.0.1"), .destinations = {real("10.0.1.1", 1, 80)}}}};
+  IpvsTable desired{.services = {{.service = web("10.0.0.1"), .destinations = {real("10.0.1.1", 1, 8080)}}}};
+  EXPECT_EQ(describe_all(reconcile(desired, kernel, OwnershipRecord{})),
+            (std::vector<std::string>{"DEL_DEST TCP 10.0.0.1:80 -> 10.0.1.1:80",
+                                      "NEW_DEST TCP 10.0.0.1:80 -> 10.0.1.1:8080 (Route weight 1)"}));
+}
+
+TEST(Reconciler, ForeignServicesAreLeftAloneUnlessFlushForeign) {
+  IpvsTable kernel{.services = {{.service = web("10.9.9.9"), .destinations = {real("10.9.9.10")}},
+                                {.service = web("10.0.0.1"), .destinations = {}}}};
+  IpvsTable desired{.services = {{.service = web("10.0.0.1"), .destinations = {}}}};
+  EXPECT_TRUE(reconcile(desired, kernel, OwnershipRecord{}).empty());
+  ReconcilePlan flush = reconcile(desired, kernel, OwnershipRecord{}, ReconcileOptions{.flush_foreign = true});
+  EXPECT_EQ(describe_all(flush), (std::vector<std::string>{"DEL_SERVICE TCP 10.9.9.9:80"}));
+}
+
+TEST(Reconciler, OwnedServiceNoLongerDesiredIsRemoved) {
+  IpvsTable kernel{.services = {{.service = web("10.0.0.1"), .destinations = {real("10.0.1.1")}}}};
+  OwnershipRecord owned{.services = {web("10.0.0.1").key}};
+  EXPECT_EQ(describe_all(reconcile(IpvsTable{}, kernel, owned)),
+            (std::vector<std::string>{"DEL_SERVICE TCP 10.0.0.1:80"}));
+}
+
+TEST(Reconciler, DesiredServiceThatExistsIsAdoptedNotRecreated) {
+  // Someone else created it with one destination; lvsd wants two: no
+  // NEW_SERVICE (no flush, established connections stay), one NEW_DEST.
+  IpvsTable kernel{.services = {{.service = web("10.0.0.1"), .destinations = {real("10.0.1.1")}}}};
+  IpvsTable desired{.services = {{.service = web("10.0.0.1"), .destinations = {real("10.0.1.1"), real("10.0.1.2")}}}};
+  EXPECT_EQ(describe_all(reconcile(desired, kernel, OwnershipRecord{})),
+            (std::vector<std::string>{"NEW_DEST TCP 10.0.0.1:80 -> 10.0.1.2:80 (Route weight 1)"}));
+}
+
+TEST(Reconciler, DuplicatesInDesiredAreTakenOnce) {
+  IpvsTable desired{.services = {{.service = web("10.0.0.1"), .destinations = {real("10.0.1.1"), real("10.0.1.1", 5)}},
+                                 {.service = web("10.0.0.1"), .destinations = {}}}};
+  ReconcilePlan plan = reconcile(desired, IpvsTable{}, OwnershipRecord{});
+  EXPECT_EQ(describe_all(plan), (std::vector<std::string>{"NEW_SERVICE TCP 10.0.0.1:80 (scheduler wrr)",
+                                                          "NEW_DEST TCP 10.0.0.1:80 -> 10.0.1.1:80 (Route weight 1)"}));
+}
+
+TEST(Reconciler, Ipv6AndFwmarkServices) {
+  Service v6{.key = ServiceKey::inet(Protocol::kUdp, ip("2001:db8::1"), 53),
+             .scheduler = "rr",
+             .flags = kServiceFlagOnePacket};
+  Service fwm{.key = ServiceKey::firewall_mark(AF_INET, 5), .scheduler = "sh"};
+  IpvsTable desired{.services = {{.service = v6, .destinations = {real("2001:db8::10", 2, 53)}},
+                                 {.service = fwm, .destinations = {real("10.0.5.1", 1, 0)}}}};
+  ReconcilePlan plan = reconcile(desired, IpvsTable{}, OwnershipRecord{});
+  EXPECT_EQ(describe_all(plan),
+            (std::vector<std::string>{"NEW_SERVICE UDP [2001:db8::1]:53 (scheduler rr one-packet)",
+                                      "NEW_DEST UDP [2001:db8::1]:53 -> [2001:db8::10]:53 (Route weight 2)",
+                                      "NEW_SERVICE FWM 5 (scheduler sh)",
+                                      "NEW_DEST FWM 5 -> 10.0.5.1:0 (Route weight 1)"}));
+  EXPECT_TRUE(reconcile(desired, desired, OwnershipRecord{}).empty());
+}
+
+TEST(Reconciler, OwnershipAfterAddsCreatedAndAdoptedAndDropsRemoved) {
+  IpvsTable kernel{.services = {{.service = web("10.0.0.1"), .destinations = {}},    // adopted
+                                {.service = web("10.0.0.9"), .destinations = {}}}};  // owned, removed
+  IpvsTable desired{.services = {{.service = web("10.0.0.1"), .destinations = {}},
+                                 {.service = web("10.0.0.2"), .destinations = {}},    // created
+                                 {.service = web("10.0.0.3"), .destinations = {}}}};  // creation fails
+  OwnershipRecord before{.services = {web("10.0.0.9").key}};
+  ReconcilePlan plan = reconcile(desired, kernel, before);
+  ASSERT_EQ(describe_all(plan), (std::vector<std::string>{"NEW_SERVICE TCP 10.0.0.2:80 (scheduler wrr)",
+                                                          "NEW_SERVICE TCP 10.0.0.3:80 (scheduler wrr)",
+                                                          "DEL_SERVICE TCP 10.0.0.9:80"}));
+  std::vector<std::size_t> failed{1};
+  OwnershipRecord after = ownership_after(before, desired, plan, failed);
+  EXPECT_EQ(after, (OwnershipRecord{.services = {web("10.0.0.1").key, web("10.0.0.2").key}}));
+
+  // A failed removal keeps the service owned, so the next resync retries it.
+  std::vector<std::size_t> del_failed{2};
+  EXPECT_TRUE(ownership_after(before, desired, plan, del_failed).owns(web("10.0.0.9").key));
+}
+
+TEST(Reconciler, TableAfterPlanReconcilesToNothing) {
+  IpvsTable kernel{.services = {{.service = web("10.0.0.1"), .destinations = {real("10.0.1.1"), real("10.0.1.2")}},
+                                {.service = web("10.0.0.9"), .destinations = {real("10.0.9.1")}},
+                                {.service = web("10.9.9.9"), .destinations = {real("10.9.9.10")}}}};  // foreign
+  IpvsTable desired{.services = {{.service = web("10.0.0.1"), .destinations = {real("10.0.1.1", 4), real("10.0.1.3")}},
+                                 {.service = web("10.0.0.2"), .destinations = {real("10.0.2.1")}}}};
+  desired.services[0].service.scheduler = "lc";
+  OwnershipRecord owned{.services = {web("10.0.0.1").key, web("10.0.0.9").key}};
+  ReconcilePlan plan = reconcile(desired, kernel, owned);
+  ASSERT_EQ(plan.size(), 7u);  // SET_SERVICE, DEL_DEST, SET_DEST, NEW_DEST, NEW_SERVICE, NEW_DEST, DEL_SERVICE
+
+  IpvsTable after = table_after(kernel, plan, {});
+  EXPECT_TRUE(reconcile(desired, after, owned).empty()) << describe(reconcile(desired, after, owned).operations[0]);
+  ASSERT_EQ(after.services.size(), 3u);
+  EXPECT_EQ(after.services[1].service.key, web("10.9.9.9").key);  // the foreign one stays
+
+  // A failed operation is not in the table, so the next plan retries exactly it.
+  std::vector<std::size_t> failed{3};
+  IpvsTable partial = table_after(kernel, plan, failed);
+  ReconcilePlan retry = reconcile(desired, partial, owned);
+  ASSERT_EQ(retry.size(), 1u);
+  EXPECT_EQ(retry.operations[0], plan.operations[3]);
+}
+
+}  // namespace
+}  // namespace lvsd::director

@@ -1,0 +1,236 @@
+// CheckScheduler driven by FakeScheduler and fake checkers: no sockets, no sleeping.
+#include "healthcheck/check_scheduler.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <vector>
+
+#include "core/fake_scheduler.hpp"
+
+namespace lvsd::healthcheck {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// A pretend server: each probe takes `latency` and reports `up`.
+struct FakeServer {
+  bool up = true;
+  core::Duration latency = milliseconds(100);
+  std::vector<core::TimePoint> starts;
+  int cancels = 0;
+};
+
+class FakeChecker final : public Checker {
+ public:
+  FakeChecker(core::Scheduler& s, FakeServer& server)
+      : scheduler_(s), server_(server), timer_(s.create_timer([this] { complete(); })) {}
+  ~FakeChecker() override { cancel(); }
+  void start(Done done) override {
+    ASSERT_FALSE(done_) << "probe started while one runs";
+    done_ = std::move(done);
+    server_.starts.push_back(scheduler_.now());
+    timer_->arm(server_.latency);
+  }
+  void cancel() override {
+    if (!done_) return;
+    timer_->cancel();
+    done_ = nullptr;
+    ++server_.cancels;
+  }
+
+ private:
+  void complete() {
+    Done done = std::move(done_);
+    done_ = nullptr;
+    done(CheckResult{.up = server_.up, .reason = server_.up ? "fine" : "HTTP 503 on /health",
+                     .latency = server_.latency});
+  }
+  core::Scheduler& scheduler_;
+  FakeServer& server_;
+  std::unique_ptr<core::Timer> timer_;
+  Done done_;
+};
+
+class CheckSchedulerTest : public ::testing::Test {
+ protected:
+  core::FakeScheduler clock_;
+  std::map<std::uint16_t, FakeServer> servers_;  // by port
+  int factory_calls_ = 0;
+  core::Duration offset_ = milliseconds(300);
+  CheckScheduler scheduler_{clock_,
+                            [this](const CheckSpec& spec) {
+                              ++factory_calls_;
+                              return std::make_unique<FakeChecker>(clock_, servers_[spec.port]);
+                            },
+                            [this](core::Duration) { return offset_; }};
+  const core::TimePoint t0_ = clock_.now();
+
+  static CheckSpec spec(std::uint16_t port, int rise = 1, int fall = 1) {
+    return CheckSpec{.kind = CheckKind::kHttp,
+                     .address = "10.0.0.1",
+                     .port = port,
+                     .connect_timeout = seconds(1),
+                     .delay_loop = seconds(1),
+                     .delay_before_retry = milliseconds(200),
+                     .thresholds = HealthThresholds{.rise = rise, .fall = fall}};
+  }
+  std::vector<core::Duration> start_offsets(std::uint16_t port) {
+    std::vector<core::Duration> out;
+    for (auto t : servers_[port].starts) out.push_back(t - t0_);
+    return out;
+  }
+};
+
+TEST_F(CheckSchedulerTest, FirstProbeAfterTheRandomOffsetThenEveryDelayLoopStartToStart) {
+  std::vector<Verdict> verdicts;
+  scheduler_.subscribe(spec(80), [&](const CheckEvent& e) { verdicts.push_back(e.verdict); });
+  clock_.advance(milliseconds(299));
+  EXPECT_TRUE(servers_[80].starts.empty());
+  clock_.advance(milliseconds(3101));  // t = 3400
+  using D = core::Duration;
+  EXPECT_EQ(start_offsets(80), (std::vector<D>{milliseconds(300), milliseconds(1300), milliseconds(2300),
+                                                 milliseconds(3300)}));
+  // Results arrive 100 ms after each start.
+  EXPECT_EQ(verdicts, (std::vector<Verdict>{Verdict::kUp, Verdict::kUp, Verdict::kUp, Verdict::kUp}));
+}
+
+TEST_F(CheckSchedulerTest, RetriesEveryDelayBeforeRetryWhileUpButFailingThenBackToDelayLoop) {
+  std::vector<std::optional<Transition>> transitions;
+  scheduler_.subscribe(spec(80, /*rise=*/1, /*fall=*/3), [&](const CheckEvent& e) {
+    if (e.transition) transitions.push_back(e.transition);
+  });
+  clock_.advance(milliseconds(400));  // first probe at 300 passed at 400
+  ASSERT_EQ(transitions.size(), 1u);
+  EXPECT_EQ(transitions[0]->to, Verdict::kUp);
+  clock_.advance(milliseconds(800));   // t = 1200
+  servers_[80].up = false;
+  servers_[80].starts.clear();
+  clock_.advance(seconds(5));
+  using D = core::Duration;
+  // 1300 fails (up, 1 of 3) -> retry at 1500 (2 of 3) -> retry at 1700: down -> back to delay_loop.
+  EXPECT_EQ(start_offsets(80), (std::vector<D>{milliseconds(1300), milliseconds(1500), milliseconds(1700),
+                                                 milliseconds(2700), milliseconds(3700), milliseconds(4700),
+                                                 milliseconds(5700)}));
+  ASSERT_EQ(transitions.size(), 2u);
+  EXPECT_EQ(transitions[1]->from, Verdict::kUp);
+  EXPECT_EQ(transitions[1]->to, Verdict::kDown);
+  EXPECT_EQ(transitions[1]->reason, "HTTP 503 on /health");
+  EXPECT_EQ(transitions[1]->at, t0_ + milliseconds(1800));
+}
+
+TEST_F(CheckSchedulerTest, SlowProbeNeverOverlapsItself) {
+  servers_[80].latency = milliseconds(1500);
+  scheduler_.subscribe(spec(80), [](const CheckEvent&) {});
+  clock_.advance(seconds(5));
+  using D = core::Duration;
+  EXPECT_EQ(start_offsets(80), (std::vector<D>{milliseconds(300), milliseconds(1800), milliseconds(3300),
+                                                 milliseconds(4800)}));
+}
+
+TEST_F(CheckSchedulerTest, IdenticalChecksRunOnceAndFeedEverySubscriber) {
+  int a = 0, b = 0, c = 0;
+  auto ida = scheduler_.subscribe(spec(80), [&](const CheckEvent&) { ++a; });
+  auto idb = scheduler_.subscribe(spec(80), [&](const CheckEvent&) { ++b; });
+  scheduler_.subscribe(spec(81), [&](const CheckEvent&) { ++c; });
+  EXPECT_EQ(factory_calls_, 2);
+  EXPECT_EQ(scheduler_.check_count(), 2u);
+  EXPECT_EQ(scheduler_.subscription_count(), 3u);
+  clock_.advance(milliseconds(2500));
+  EXPECT_EQ(servers_[80].starts.size(), 3u);  // not 6
+  EXPECT_EQ(a, 3);  // results at 400, 1400, 2400
+  EXPECT_EQ(b, 3);
+  EXPECT_EQ(c, 3);
+  EXPECT_EQ(scheduler_.verdict(ida), Verdict::kUp);
+  EXPECT_EQ(scheduler_.health(idb), scheduler_.health(ida));
+  ASSERT_NE(scheduler_.last_result(ida), nullptr);
+  EXPECT_EQ(scheduler_.last_result(ida)->reason, "fine");
+}
+
+TEST_F(CheckSchedulerTest, DifferentParametersAreDifferentChecks) {
+  scheduler_.subscribe(spec(80, 1, 1), [](const CheckEvent&) {});
+  scheduler_.subscribe(spec(80, 1, 2), [](const CheckEvent&) {});
+  auto other_path = spec(80, 1, 1);
+  other_path.urls = {HttpUrl{.path = "/other"}};
+  scheduler_.subscribe(other_path, [](const CheckEvent&) {});
+  EXPECT_EQ(scheduler_.check_count(), 3u);
+}
+
+TEST_F(CheckSchedulerTest, LastUnsubscribeStopsTheCheckAndCancelsTheProbeInFlight) {
+  int events = 0;
+  auto id1 = scheduler_.subscribe(spec(80), [&](const CheckEvent&) { ++events; });
+  auto id2 = scheduler_.subscribe(spec(80), [&](const CheckEvent&) { ++events; });
+  clock_.advance(milliseconds(350));  // probe in flight
+  scheduler_.unsubscribe(id1);
+  EXPECT_EQ(servers_[80].cancels, 0);
+  scheduler_.unsubscribe(id2);
+  EXPECT_EQ(servers_[80].cancels, 1);
+  EXPECT_EQ(scheduler_.check_count(), 0u);
+  clock_.advance(seconds(10));
+  EXPECT_EQ(events, 0);
+  EXPECT_EQ(servers_[80].starts.size(), 1u);
+  EXPECT_EQ(clock_.armed_count(), 0u);
+  EXPECT_EQ(scheduler_.verdict(id1), Verdict::kUnknown);
+  scheduler_.unsubscribe(id1);  // unknown ids are ignored
+}
+
+TEST_F(CheckSchedulerTest, ListenerMayUnsubscribeItsOwnCheckFromItsCallback) {
+  int events = 0;
+  SubscriptionId id = 0;
+  id = scheduler_.subscribe(spec(80), [&](const CheckEvent&) {
+    ++events;
+    scheduler_.unsubscribe(id);
+  });
+  clock_.advance(seconds(5));
+  EXPECT_EQ(events, 1);
+  EXPECT_EQ(scheduler_.check_count(), 0u);
+  EXPECT_EQ(servers_[80].starts.size(), 1u);
+}
+
+TEST_F(CheckSchedulerTest, ListenerUnsubscribingAnotherSubscriberStopsItsDelivery) {
+  int first = 0, second = 0;
+  SubscriptionId id2 = 0;
+  scheduler_.subscribe(spec(80), [&](const CheckEvent&) {
+    ++first;
+    scheduler_.unsubscribe(id2);
+  });
+  id2 = scheduler_.subscribe(spec(80), [&](const CheckEvent&) { ++second; });
+  clock_.advance(milliseconds(2500));
+  EXPECT_EQ(first, 3);
+  EXPECT_EQ(second, 0);
+}
+
+TEST_F(CheckSchedulerTest, CountsProbesFailuresAndTransitions) {
+  scheduler_.subscribe(spec(80), [](const CheckEvent&) {});
+  clock_.advance(milliseconds(1500));  // 2 passes
+  servers_[80].up = false;
+  clock_.advance(milliseconds(1000));  // 1 failure (down)
+  EXPECT_EQ(scheduler_.counters().probes_started, 3u);
+  EXPECT_EQ(scheduler_.counters().probes_failed, 1u);
+  EXPECT_EQ(scheduler_.counters().transitions, 2u);
+}
+
+TEST(CheckSchedulerOffsets, DefaultRandomOffsetsSpreadWithinDelayLoop) {
+  core::FakeScheduler clock;
+  std::map<std::uint16_t, FakeServer> servers;
+  CheckScheduler scheduler(clock, [&](const CheckSpec& s) { return std::make_unique<FakeChecker>(clock, servers[s.port]); });
+  const core::TimePoint t0 = clock.now();
+  for (std::uint16_t port = 1; port <= 200; ++port) {
+    scheduler.subscribe(CheckSpec{.kind = CheckKind::kTcp, .address = "10.0.0.1", .port = port,
+                                  .delay_loop = seconds(1)},
+                        [](const CheckEvent&) {});
+  }
+  clock.advance(seconds(1) - core::Duration(1));  // offsets lie in [0, 1 s)
+  std::set<core::TimePoint> distinct;
+  for (auto& [port, server] : servers) {
+    ASSERT_EQ(server.starts.size(), 1u) << "port " << port;
+    EXPECT_GE(server.starts[0], t0);
+    EXPECT_LT(server.starts[0], t0 + seconds(1));
+    distinct.insert(server.starts[0]);
+  }
+  EXPECT_GT(distinct.size(), 150u);  // nanosecond offsets: collisions are vanishingly rare
+}
+
+}  // namespace
+}  // namespace lvsd::healthcheck

@@ -1,0 +1,82 @@
+#include "healthcheck/check_spec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "healthcheck/redis_info.hpp"
+
+namespace lvsd::healthcheck {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+CheckSpec http() {
+  return CheckSpec{.kind = CheckKind::kHttp, .address = "10.0.0.1", .port = 80,
+                   .urls = {HttpUrl{.path = "/health", .digest = "ABCDEF"}}};
+}
+
+TEST(CheckIdentity, EqualSpecsShareAnIdentityAndAnyParameterSeparatesThem) {
+  EXPECT_EQ(check_identity(http()), check_identity(http()));
+  std::vector<CheckSpec> variants(12, http());
+  variants[0].address = "10.0.0.2";
+  variants[1].port = 81;
+  variants[2].kind = CheckKind::kSsl;
+  variants[3].delay_loop = seconds(2);
+  variants[4].connect_timeout = seconds(2);
+  variants[5].delay_before_retry = seconds(2);
+  variants[6].thresholds.fall = 3;
+  variants[7].thresholds.rise = 2;
+  variants[8].thresholds.start_up = true;
+  variants[9].urls[0].status = StatusRange{.low = 200, .high = 200};
+  variants[10].urls[0].digest.reset();
+  variants[11].virtualhost = "example.com";
+  std::set<std::string> ids{check_identity(http())};
+  for (const auto& v : variants) ids.insert(check_identity(v));
+  EXPECT_EQ(ids.size(), variants.size() + 1);
+}
+
+TEST(CheckIdentity, DigestCaseDoesNotMatterButFieldBoundariesDo) {
+  CheckSpec a = http(), b = http();
+  b.urls[0].digest = "abcdef";
+  EXPECT_EQ(check_identity(a), check_identity(b));
+  CheckSpec m1{.kind = CheckKind::kMisc, .misc_argv = {"a b", "c"}};
+  CheckSpec m2{.kind = CheckKind::kMisc, .misc_argv = {"a", "b c"}};
+  EXPECT_NE(check_identity(m1), check_identity(m2));
+}
+
+TEST(CheckSpecText, DescribesChecksAndFormatsDurations) {
+  EXPECT_EQ(describe(http()), "HTTP_GET 10.0.0.1:80");
+  EXPECT_EQ(describe(CheckSpec{.kind = CheckKind::kRedis, .address = "fd00::1", .port = 6379}),
+            "REDIS_CHECK [fd00::1]:6379");
+  EXPECT_EQ(describe(CheckSpec{.kind = CheckKind::kMisc, .misc_argv = {"/bin/check", "x"}}), "MISC_CHECK /bin/check");
+  EXPECT_EQ(format_duration(seconds(3)), "3s");
+  EXPECT_EQ(format_duration(milliseconds(150)), "150ms");
+  EXPECT_EQ(format_duration(milliseconds(1500)), "1.5s");
+  EXPECT_EQ(format_duration(std::chrono::microseconds(250)), "250us");
+}
+
+TEST(RedisInfo, FindsFieldsOnCrlfLines) {
+  const char* info = "# Replication\r\nrole:slave\r\nmaster_host:10.0.0.1\r\nmaster_link_status:up\r\n";
+  EXPECT_EQ(redis_info_field(info, "role"), "slave");
+  EXPECT_EQ(redis_info_field(info, "master_link_status"), "up");
+  EXPECT_FALSE(redis_info_field(info, "master").has_value());  // a prefix of master_host is not a field
+  EXPECT_FALSE(redis_info_field(info, "connected_slaves").has_value());
+}
+
+TEST(RedisInfo, RoleExpectations) {
+  const char* master = "# Replication\r\nrole:master\r\nconnected_slaves:1\r\n";
+  const char* replica_up = "# Replication\r\nrole:slave\r\nmaster_link_status:up\r\n";
+  const char* replica_down = "# Replication\r\nrole:slave\r\nmaster_link_status:down\r\n";
+  EXPECT_FALSE(redis_role_mismatch(RedisRole::kAny, "").has_value());
+  EXPECT_FALSE(redis_role_mismatch(RedisRole::kMaster, master).has_value());
+  EXPECT_EQ(redis_role_mismatch(RedisRole::kMaster, replica_up), "redis role is slave, expected master");
+  EXPECT_FALSE(redis_role_mismatch(RedisRole::kReplica, replica_up).has_value());
+  EXPECT_EQ(redis_role_mismatch(RedisRole::kReplica, replica_down), "redis replica master_link_status is down");
+  EXPECT_EQ(redis_role_mismatch(RedisRole::kReplica, master), "redis role is master, expected replica");
+  EXPECT_EQ(redis_role_mismatch(RedisRole::kMaster, "# Replication\r\n"), "redis INFO replication has no role");
+}
+
+}  // namespace
+}  // namespace lvsd::healthcheck

@@ -1,0 +1,79 @@
+// netns tier: one hanging server must not delay the other checks. 200
+// healthy HTTP servers (200 ports answered by one tiny responder thread) and
+// one black hole (accepts, never answers) are checked every 200 ms on one
+// loop; every healthy check keeps its schedule while the black hole's probe
+// waits out its 2 s timeout.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+
+#include "healthcheck/check_scheduler.hpp"
+#include "healthcheck/checker.hpp"
+#include "tests/healthcheck/netns_support.hpp"
+
+namespace lvsd::healthcheck::test {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+TEST(ScheduleNetns, BlackHoleDoesNotDelayTwoHundredHealthyChecks) {
+  ignore_sigpipe();
+  lvsd::test::Topology topo;
+  auto& client = topo.add_host("c", "10.84.0.1/24");
+  auto& server = topo.add_host("s", "10.84.0.2/24");
+  constexpr int kHealthy = 200;
+  constexpr std::uint16_t kFirstPort = 9000;
+  std::vector<int> listeners;
+  int blackhole = -1;
+  {
+    NetnsScope in_server(server);
+    for (int i = 0; i < kHealthy; ++i) listeners.push_back(listen_tcp("10.84.0.2", kFirstPort + i, 512));
+    blackhole = listen_tcp("10.84.0.2", 8080, 16);
+  }
+  TinyHttpResponder responder(std::move(listeners));
+
+  NetnsScope in_client(client);
+  core::EventLoop loop;
+  CheckScheduler scheduler(loop.scheduler(), [&](const CheckSpec& spec) { return make_checker(loop, spec); });
+  const auto interval = milliseconds(200);
+  std::map<std::uint16_t, std::vector<Clock::time_point>> result_times;
+  std::map<std::uint16_t, SubscriptionId> ids;
+  std::vector<CheckResult> blackhole_results;
+  for (int i = 0; i < kHealthy; ++i) {
+    std::uint16_t port = static_cast<std::uint16_t>(kFirstPort + i);
+    ids[port] = scheduler.subscribe(
+        CheckSpec{.kind = CheckKind::kHttp, .address = "10.84.0.2", .port = port,
+                  .connect_timeout = milliseconds(500), .delay_loop = interval, .delay_before_retry = interval},
+        [&result_times, port](const CheckEvent&) { result_times[port].push_back(Clock::now()); });
+  }
+  auto hole = scheduler.subscribe(
+      CheckSpec{.kind = CheckKind::kHttp, .address = "10.84.0.2", .port = 8080,
+                .connect_timeout = milliseconds(2000), .delay_loop = interval, .delay_before_retry = interval},
+      [&](const CheckEvent& e) { blackhole_results.push_back(e.result); });
+
+  const auto started = Clock::now();
+  const auto run_for = milliseconds(3000);
+  run_loop_until(loop, [&] { return Clock::now() - started >= run_for; }, run_for + milliseconds(500));
+  ::close(blackhole);
+
+  // Every healthy check: up, ran about every 200 ms from its random offset, no gap near the 2 s hang.
+  for (const auto& [port, id] : ids) {
+    EXPECT_EQ(scheduler.verdict(id), Verdict::kUp) << "port " << port;
+    const auto& times = result_times[port];
+    ASSERT_GE(times.size(), 12u) << "port " << port;  // ideally 14 or 15 in 3 s
+    Clock::duration max_gap{0};
+    for (std::size_t i = 1; i < times.size(); ++i) max_gap = std::max(max_gap, times[i] - times[i - 1]);
+    EXPECT_LT(max_gap, 2 * interval) << "port " << port;
+    EXPECT_LT(times.front() - started, interval + milliseconds(100)) << "port " << port;
+  }
+  EXPECT_GE(responder.served(), 12u * kHealthy);
+  ASSERT_EQ(blackhole_results.size(), 1u);
+  EXPECT_EQ(blackhole_results[0].reason, "timeout waiting for response after 2s on /");
+  EXPECT_EQ(scheduler.verdict(hole), Verdict::kDown);
+}
+
+}  // namespace
+}  // namespace lvsd::healthcheck::test
