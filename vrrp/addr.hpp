@@ -1,0 +1,73 @@
+#pragma once
+// Virtual addresses on an interface, over rtnetlink (RTM_NEWADDR /
+// RTM_DELADDR / RTM_GETADDR) through libmnl. The messages are built by pure
+// functions (build_*), tested byte by byte; AddressClient sends them and
+// waits for the kernel's ACK with a receive timeout, so a stuck round trip
+// cannot stall the loop for long.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "vrrp/ip_address.hpp"
+
+struct mnl_socket;
+
+namespace lvsd::vrrp {
+
+enum class AddressScope : std::uint8_t { kGlobal = 0, kSite = 200, kLink = 253, kHost = 254 };  // RT_SCOPE_*
+
+struct VipSpec {
+  IpAddress address{};
+  std::uint8_t prefix_len = 32;
+  int ifindex = 0;
+  std::string label{};  // IPv4 only; the kernel wants it to start with the interface name ("eth0:vip")
+  AddressScope scope = AddressScope::kGlobal;
+};
+
+struct InterfaceAddress {
+  IpAddress address{};
+  std::uint8_t prefix_len = 0;
+  int ifindex = 0;
+  std::string label{};
+  AddressScope scope = AddressScope::kGlobal;
+};
+
+enum class AddressOp : std::uint8_t { kAdd, kRemove };
+
+// One netlink message. kAdd replaces an existing identical address (so a
+// repeated add succeeds); IPv6 VIPs are added with IFA_F_NODAD so they can
+// be used at once after a failover.
+std::vector<std::uint8_t> build_address_request(AddressOp op, const VipSpec& vip, std::uint32_t seq);
+// A dump request for all addresses of `family`.
+std::vector<std::uint8_t> build_address_dump(Family family, std::uint32_t seq);
+// Parses one RTM_NEWADDR message (as in a dump); nullopt if it is not one
+// or lacks an address.
+std::optional<InterfaceAddress> parse_address_message(const std::vector<std::uint8_t>& message);
+
+class AddressClient {
+ public:
+  // Opens a NETLINK_ROUTE socket in the caller's network namespace.
+  static core::Result<AddressClient> open(core::Duration receive_timeout = std::chrono::milliseconds(500));
+  AddressClient(AddressClient&&) noexcept;
+  AddressClient& operator=(AddressClient&&) noexcept;
+  ~AddressClient();
+
+  // Idempotent: adding a present address or removing an absent one succeeds.
+  core::Status add(const VipSpec& vip);
+  core::Status remove(const VipSpec& vip);
+  // Addresses of `family` on `ifindex` (0 = every interface).
+  core::Result<std::vector<InterfaceAddress>> list(Family family, int ifindex = 0);
+
+ private:
+  explicit AddressClient(mnl_socket* nl) : nl_(nl) {}
+  // Sends a request and waits for its ACK; 0 or an errno.
+  int round_trip(const std::vector<std::uint8_t>& request);
+  mnl_socket* nl_ = nullptr;
+  std::uint32_t seq_ = 1;
+};
+
+}  // namespace lvsd::vrrp

@@ -1,0 +1,293 @@
+#include "vrrp/fsm.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/log.hpp"
+#include "vrrp/timers.hpp"
+
+namespace lvsd::vrrp {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+std::string ms(core::Duration d) {
+  return std::to_string(std::chrono::duration<double, std::milli>(d).count()) + " ms";
+}
+
+}  // namespace
+
+std::string_view to_string(State state) {
+  switch (state) {
+    case State::kInitialize: return "INIT";
+    case State::kBackup: return "BACKUP";
+    case State::kMaster: return "MASTER";
+    case State::kFault: return "FAULT";
+  }
+  return "?";
+}
+
+std::string_view notify_name(State state) {
+  return state == State::kInitialize ? "STOP" : to_string(state);
+}
+
+std::string_view event_name(const Event& event) {
+  static constexpr std::array<std::string_view, kEventCount> kNames = {
+      "Startup",         "Shutdown",       "MasterDownTimerFired", "AdverTimerFired", "PreemptDelayExpired",
+      "AdvertReceived",  "InterfaceDown",  "InterfaceUp",          "PriorityChanged"};
+  return kNames[event.index()];
+}
+
+std::string describe(const Action& action) {
+  return std::visit(
+      Overloaded{
+          [](const action::SendAdvert& a) { return "SendAdvert{" + std::to_string(a.priority) + "}"; },
+          [](const action::AddVips&) { return std::string("AddVips"); },
+          [](const action::RemoveVips&) { return std::string("RemoveVips"); },
+          [](const action::SendGarp&) { return std::string("SendGarp"); },
+          [](const action::StartAdverTimer& a) { return "StartAdverTimer{" + ms(a.interval) + "}"; },
+          [](const action::StartMasterDownTimer& a) { return "StartMasterDownTimer{" + ms(a.interval) + "}"; },
+          [](const action::StartPreemptDelayTimer& a) { return "StartPreemptDelayTimer{" + ms(a.delay) + "}"; },
+          [](const action::StopTimers&) { return std::string("StopTimers"); },
+          [](const action::RunNotify& a) {
+            return "RunNotify{" + std::string(notify_name(a.state)) + "," + std::to_string(a.priority) + "}";
+          },
+      },
+      action);
+}
+
+// Rows: State. Columns: Event alternatives in declaration order.
+const std::array<std::array<Fsm::Handler, kEventCount>, kStateCount> Fsm::kTable = {{
+    // Startup, Shutdown, MasterDownTimerFired, AdverTimerFired, PreemptDelayExpired,
+    // AdvertReceived, InterfaceDown, InterfaceUp, PriorityChanged
+    /* Initialize (RFC 5798 6.4.1) */
+    {&Fsm::init_startup, &Fsm::ignore, &Fsm::ignore, &Fsm::ignore, &Fsm::ignore,
+     &Fsm::ignore, &Fsm::track_down, &Fsm::track_up, &Fsm::set_priority},
+    /* Backup (RFC 5798 6.4.2) */
+    {&Fsm::ignore, &Fsm::backup_shutdown, &Fsm::backup_master_down, &Fsm::ignore,
+     &Fsm::backup_preempt_delay_expired, &Fsm::backup_advert, &Fsm::track_down, &Fsm::track_up,
+     &Fsm::set_priority},
+    /* Master (RFC 5798 6.4.3) */
+    {&Fsm::ignore, &Fsm::master_shutdown, &Fsm::ignore, &Fsm::master_adver_timer, &Fsm::ignore,
+     &Fsm::master_advert, &Fsm::track_down, &Fsm::track_up, &Fsm::set_priority},
+    /* Fault (tracked interface down) */
+    {&Fsm::ignore, &Fsm::fault_shutdown, &Fsm::ignore, &Fsm::ignore, &Fsm::ignore,
+     &Fsm::ignore, &Fsm::track_down, &Fsm::track_up, &Fsm::set_priority},
+}};
+
+Fsm::Fsm(FsmConfig config)
+    : config_(std::move(config)),
+      priority_(std::max<std::uint8_t>(config_.priority, 1)),
+      master_adver_interval_(config_.advert_interval) {}
+
+core::Duration Fsm::skew_time() const {
+  return vrrp::skew_time(config_.version, priority_, master_adver_interval_);
+}
+
+core::Duration Fsm::master_down_interval() const {
+  return vrrp::master_down_interval(config_.version, priority_, master_adver_interval_);
+}
+
+std::vector<Action> Fsm::handle(const Event& event) {
+  Actions out;
+  (this->*kTable[static_cast<std::size_t>(state_)][event.index()])(event, out);
+  return out;
+}
+
+void Fsm::change_state(State to, std::string reason, Actions& out) {
+  const State from = state_;
+  state_ = to;
+  ++transitions_into_[static_cast<std::size_t>(to)];
+  core::log::get()->info("vrrp instance {}: {} -> {} ({}), priority {}", config_.name, to_string(from),
+                         to_string(to), reason, priority_);
+  history_.push_back(Transition{.from = from, .to = to, .reason = std::move(reason)});
+  if (history_.size() > kHistorySize) history_.pop_front();
+  out.push_back(action::RunNotify{.state = to, .priority = priority_});
+}
+
+void Fsm::enter_backup(std::string reason, bool start_preempt_delay, Actions& out) {
+  out.push_back(action::StopTimers{});
+  // A backup must not answer for the virtual addresses (RFC 5798 6.4.2);
+  // removing them also clears any left behind by a crash.
+  out.push_back(action::RemoveVips{});
+  out.push_back(action::StartMasterDownTimer{.interval = master_down_interval()});
+  preempt_blocked_ = false;
+  if (start_preempt_delay && config_.preempt && config_.preempt_delay > core::Duration::zero()) {
+    preempt_blocked_ = true;
+    out.push_back(action::StartPreemptDelayTimer{.delay = config_.preempt_delay});
+  }
+  change_state(State::kBackup, std::move(reason), out);
+}
+
+void Fsm::enter_master(std::string reason, Actions& out) {
+  // RFC 5798 6.4.1 / 6.4.2: send an advert, announce the addresses by
+  // gratuitous ARP (IPv6: unsolicited NA), arm the Adver_Timer.
+  out.push_back(action::StopTimers{});
+  out.push_back(action::AddVips{});
+  out.push_back(action::SendAdvert{.priority = priority_});
+  out.push_back(action::SendGarp{});
+  out.push_back(action::StartAdverTimer{.interval = config_.advert_interval});
+  preempt_blocked_ = false;
+  reasserted_ = false;
+  master_address_ = config_.primary_address;
+  change_state(State::kMaster, std::move(reason), out);
+}
+
+void Fsm::enter_fault(std::string reason, Actions& out) {
+  out.push_back(action::StopTimers{});
+  // Leaving Master: resign so a backup takes over after Skew_Time rather
+  // than Master_Down_Interval (RFC 5798 6.4.3 shutdown behaviour).
+  if (state_ == State::kMaster) out.push_back(action::SendAdvert{.priority = 0});
+  out.push_back(action::RemoveVips{});
+  master_address_.reset();
+  preempt_blocked_ = false;
+  change_state(State::kFault, std::move(reason), out);
+}
+
+void Fsm::leave_fault_or_start(std::string reason, Actions& out) {
+  if (owner()) {
+    // RFC 5798 6.4.1: the address owner goes straight to Master.
+    enter_master(reason + ", address owner (priority 255)", out);
+    return;
+  }
+  // RFC 5798 6.4.1: Master_Adver_Interval = Advertisement_Interval.
+  master_adver_interval_ = config_.advert_interval;
+  master_address_.reset();
+  enter_backup(std::move(reason), /*start_preempt_delay=*/true, out);
+}
+
+void Fsm::init_startup(const Event&, Actions& out) {
+  if (!interfaces_down_.empty()) {
+    enter_fault("startup with tracked interface " + *interfaces_down_.begin() + " down", out);
+    return;
+  }
+  leave_fault_or_start("startup", out);
+}
+
+void Fsm::track_down(const Event& e, Actions& out) {
+  const auto& name = std::get<event::InterfaceDown>(e).name;
+  interfaces_down_.insert(name);
+  if (state_ == State::kBackup || state_ == State::kMaster) {
+    enter_fault("tracked interface " + name + " down", out);
+  }
+}
+
+void Fsm::track_up(const Event& e, Actions& out) {
+  const auto& name = std::get<event::InterfaceUp>(e).name;
+  interfaces_down_.erase(name);
+  if (state_ == State::kFault && interfaces_down_.empty()) {
+    leave_fault_or_start("tracked interface " + name + " up", out);
+  }
+}
+
+void Fsm::set_priority(const Event& e, Actions& out) {
+  const std::uint8_t p = std::max<std::uint8_t>(std::get<event::PriorityChanged>(e).priority, 1);
+  if (p == priority_) return;
+  core::log::get()->info("vrrp instance {}: priority {} -> {}", config_.name, priority_, p);
+  priority_ = p;
+  if (state_ == State::kMaster) {
+    // Tell the backups now instead of at the next Adver_Timer: a backup with
+    // preemption then takes over within one Master_Down_Interval.
+    out.push_back(action::SendAdvert{.priority = priority_});
+    out.push_back(action::StartAdverTimer{.interval = config_.advert_interval});
+  }
+}
+
+void Fsm::backup_shutdown(const Event&, Actions& out) {
+  // RFC 5798 6.4.2: cancel the Master_Down_Timer, go to Initialize.
+  out.push_back(action::StopTimers{});
+  change_state(State::kInitialize, "shutdown", out);
+}
+
+void Fsm::backup_master_down(const Event&, Actions& out) {
+  enter_master("no advert for Master_Down_Interval " + ms(master_down_interval()), out);
+}
+
+void Fsm::backup_preempt_delay_expired(const Event&, Actions&) {
+  preempt_blocked_ = false;
+  core::log::get()->info("vrrp instance {}: preempt_delay over, may preempt", config_.name);
+}
+
+void Fsm::backup_advert(const Event& e, Actions& out) {
+  const auto& ad = std::get<event::AdvertReceived>(e);
+  if (ad.priority == 0) {
+    // RFC 5798 6.4.2 / RFC 3768 6.4.2: the master resigned; wait only Skew_Time.
+    out.push_back(action::StartMasterDownTimer{.interval = skew_time()});
+    return;
+  }
+  const bool preempting = config_.preempt && !preempt_blocked_;
+  if (!preempting || ad.priority >= priority_) {
+    // RFC 5798 6.4.2: learn Master_Adver_Interval (v3 only; v2 intervals
+    // must match and were checked by the decoder) and restart the timer.
+    if (config_.version == Version::kV3 && ad.advert_interval.count() > 0) {
+      master_adver_interval_ = ad.advert_interval;
+    }
+    master_address_ = ad.source;
+    out.push_back(action::StartMasterDownTimer{.interval = master_down_interval()});
+  }
+  // else: a lower-priority master and we may preempt: discard, so the
+  // Master_Down_Timer fires and we take over.
+}
+
+void Fsm::master_shutdown(const Event&, Actions& out) {
+  // RFC 5798 6.4.3: cancel the Adver_Timer, send an advert with priority 0.
+  out.push_back(action::StopTimers{});
+  out.push_back(action::SendAdvert{.priority = 0});
+  out.push_back(action::RemoveVips{});
+  master_address_.reset();
+  change_state(State::kInitialize, "shutdown", out);
+}
+
+void Fsm::master_adver_timer(const Event&, Actions& out) {
+  reasserted_ = false;
+  out.push_back(action::SendAdvert{.priority = priority_});
+  out.push_back(action::StartAdverTimer{.interval = config_.advert_interval});
+}
+
+void Fsm::master_advert(const Event& e, Actions& out) {
+  const auto& ad = std::get<event::AdvertReceived>(e);
+  if (ad.source == config_.primary_address) return;  // our own, looped back
+  if (ad.priority == 0) {
+    // RFC 5798 6.4.3: another router resigned; advertise at once.
+    out.push_back(action::SendAdvert{.priority = priority_});
+    out.push_back(action::StartAdverTimer{.interval = config_.advert_interval});
+    return;
+  }
+  const bool higher = ad.priority > priority_;
+  const bool wins_tie = ad.priority == priority_ && ad.source > config_.primary_address;
+  if (higher || wins_tie) {
+    // RFC 5798 6.4.3: become Backup, learning the master's interval (v3).
+    if (config_.version == Version::kV3 && ad.advert_interval.count() > 0) {
+      master_adver_interval_ = ad.advert_interval;
+    } else {
+      master_adver_interval_ = config_.advert_interval;
+    }
+    master_address_ = ad.source;
+    enter_backup((higher ? "higher priority " : "equal priority, higher address ") +
+                     std::to_string(ad.priority) + " from " + ad.source.to_string(),
+                 /*start_preempt_delay=*/false, out);
+    return;
+  }
+  // RFC 5798 6.4.3 says discard. We also advertise and announce the VIPs at
+  // once: two masters means a split brain just healed, and the other master's
+  // gratuitous ARPs may have moved clients away (keepalived issue #166).
+  // At most once per Adver_Timer period, so a peer that never yields cannot
+  // make us answer each of its adverts with one of ours (a storm).
+  if (reasserted_) return;
+  reasserted_ = true;
+  out.push_back(action::SendAdvert{.priority = priority_});
+  out.push_back(action::SendGarp{});
+  out.push_back(action::StartAdverTimer{.interval = config_.advert_interval});
+}
+
+void Fsm::fault_shutdown(const Event&, Actions& out) {
+  out.push_back(action::StopTimers{});
+  change_state(State::kInitialize, "shutdown", out);
+}
+
+}  // namespace lvsd::vrrp

@@ -1,0 +1,134 @@
+#pragma once
+// VRRP advertisement codec: bytes in, typed advert or typed drop reason out.
+// Pure: no sockets. The decoder takes the VRRP payload (the IP payload, no IP
+// header) plus what recvmsg told the caller about it (ReceivedMeta), and what
+// the local instance expects (LocalExpectations).
+//
+// VRRPv2, RFC 3768 5.1 (auth fields from RFC 2338 5.3.6, which keepalived
+// still speaks as "PASS"):
+//   0: Version(4)|Type(4)  1: VRID  2: Priority  3: Count IP Addrs
+//   4: Auth Type  5: Adver Int (s)  6-7: Checksum  8..: IPv4 addrs  then 8 bytes auth data
+// VRRPv3, RFC 5798 5.1:
+//   0: Version(4)|Type(4)  1: VRID  2: Priority  3: Count IPvX Addr
+//   4-5: rsvd(4)|Max Adver Int (12 bits, cs)  6-7: Checksum  8..: IPv4 or IPv6 addrs
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/result.hpp"
+#include "vrrp/interval.hpp"
+#include "vrrp/ip_address.hpp"
+
+namespace lvsd::vrrp {
+
+inline constexpr std::uint8_t kTypeAdvertisement = 1;   // RFC 5798 5.2.2, RFC 3768 5.3.2
+inline constexpr std::uint8_t kPriorityOwner = 255;     // RFC 5798 5.2.4
+inline constexpr std::uint8_t kPriorityResign = 0;      // RFC 5798 5.2.4: master stops
+inline constexpr std::size_t kHeaderSize = 8;
+inline constexpr std::size_t kAuthDataSize = 8;         // RFC 2338 5.3.10
+inline constexpr int kRequiredTtl = 255;                // RFC 5798 5.1.1.3, RFC 3768 5.2.3
+inline constexpr Centiseconds kMaxV3Interval{4095};     // 12 bits, RFC 5798 5.2.7
+inline constexpr Centiseconds kMaxV2Interval{255 * 100};
+
+// VRRPv2 Auth Type (RFC 2338 5.3.6; RFC 3768 5.3.6 keeps only 0 but
+// reserves 1 and 2 for compatibility).
+enum class AuthType : std::uint8_t { kNone = 0, kSimplePassword = 1, kIpAh = 2 };
+
+using AuthData = std::array<std::uint8_t, kAuthDataSize>;
+
+// A simple-text password as sent on the wire: the first 8 bytes, zero padded.
+AuthData password_auth_data(std::string_view password);
+
+struct Advert {
+  Version version = Version::kV3;
+  std::uint8_t vrid = 0;
+  std::uint8_t priority = 0;
+  // v3: Max Adver Int (0..4095 cs). v2: Adver Int, a whole number of seconds (1..255).
+  Centiseconds advert_interval{100};
+  std::vector<IpAddress> addresses{};  // all IPv4, or (v3 only) all IPv6
+  // v2 only. Kept as received even for kNone so that a re-encode is byte-exact.
+  AuthType auth_type = AuthType::kNone;
+  AuthData auth_data{};
+
+  friend bool operator==(const Advert&, const Advert&) = default;
+};
+
+// Builds the VRRP payload with its checksum. `source`/`destination` are the
+// IP header addresses the packet will be sent with (v3 checksums cover them).
+// Errors: more than 255 addresses, mixed or wrong address families, an
+// interval the version cannot carry, v2 over IPv6.
+core::Result<std::vector<std::uint8_t>> encode(const Advert& advert, const IpAddress& source,
+                                               const IpAddress& destination);
+
+// What the socket layer saw besides the payload.
+struct ReceivedMeta {
+  IpAddress source{};
+  IpAddress destination{};
+  int ttl = 0;           // IPv4 TTL or IPv6 hop limit
+  int ifindex = 0;
+  bool multicast = true;  // arrived on the VRRP multicast group (not unicast_peer mode)
+};
+
+// What the local virtual router is configured with.
+struct LocalExpectations {
+  Version version = Version::kV3;
+  Family family = Family::kIPv4;
+  std::uint8_t vrid = 0;
+  AuthType auth_type = AuthType::kNone;  // v2 only
+  AuthData auth_data{};                  // v2 kSimplePassword only; see password_auth_data()
+  Centiseconds advert_interval{100};     // configured Advertisement_Interval
+  bool local_is_owner = false;           // our priority is 255 (RFC 5798 7.1)
+  std::vector<IpAddress> vips{};           // our virtual addresses, in any order
+  std::vector<IpAddress> own_addresses{};  // addresses of this host on the interface
+  std::vector<IpAddress> unicast_peers{};  // unicast mode: only these may send; empty = any
+};
+
+enum class DropReason : std::uint8_t {
+  kTruncated,           // shorter than header + addresses (+ auth data for v2)
+  kBadLength,           // longer than the header says
+  kNoAddresses,         // Count IPvX Addr is 0 (minimum 1, RFC 5798 5.2.5)
+  kBadVersion,          // not the version this instance runs
+  kBadType,             // not ADVERTISEMENT
+  kBadChecksum,
+  kWrongTtl,            // multicast with TTL/hop limit != 255
+  kWrongFamily,         // IPvX of the packet != the instance's
+  kWrongVrid,           // another virtual router's advert: not an error, just not ours
+  kLocalIsOwner,        // we are the address owner (RFC 5798 7.1, RFC 3768 7.1)
+  kAuthTypeMismatch,    // v2
+  kWrongPassword,       // v2 simple password differs
+  kIntervalMismatch,    // v2: Adver Int != ours (RFC 3768 7.1); v3: Max Adver Int 0
+  kAddressMismatch,     // v2 non-owner whose address list differs (RFC 3768 7.1)
+  kFromOwnAddress,      // our own advert looped back, or spoofed with our address
+  kSourceIsVirtual,     // non-owner sending from one of our VIPs (must use its primary address)
+  kNotAPeer,            // unicast mode: sender is not a configured peer
+  kCount
+};
+
+std::string_view to_string(DropReason reason);
+
+struct Drop {
+  DropReason reason;
+  std::string detail;  // for the log, e.g. "TTL 64"
+};
+
+struct ReceivedAdvert {
+  Advert advert;
+  IpAddress source{};
+  // Logged only (RFC 5798 7.1 "MAY verify ... SHOULD log"); for v2 only an
+  // owner's advert (priority 255) gets here with a different list.
+  bool addresses_differ = false;
+  // v3 only: the master's interval differs from ours; a backup adopts it
+  // (RFC 5798 6.4.2). v2 adverts with another interval are dropped instead.
+  bool interval_differs = false;
+};
+
+using DecodeResult = std::variant<ReceivedAdvert, Drop>;
+
+DecodeResult decode(std::span<const std::uint8_t> payload, const ReceivedMeta& meta,
+                    const LocalExpectations& local);
+
+}  // namespace lvsd::vrrp
