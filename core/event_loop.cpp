@@ -134,15 +134,12 @@ SignalWatcher::SignalWatcher(EventLoop& loop, int signum, std::function<void()> 
   impl_->cb = std::move(callback);
   ev_signal_init(&impl_->w, &Impl::on_signal, signum);
   impl_->w.data = impl_.get();
+  // An active signal watcher keeps run() going: a daemon with nothing else
+  // scheduled still waits for SIGTERM.
   ev_signal_start(impl_->loop, &impl_->w);
-  // A signal watcher alone should not keep the loop alive.
-  ev_unref(impl_->loop);
 }
 
-SignalWatcher::~SignalWatcher() {
-  ev_ref(impl_->loop);
-  ev_signal_stop(impl_->loop, &impl_->w);
-}
+SignalWatcher::~SignalWatcher() { ev_signal_stop(impl_->loop, &impl_->w); }
 
 // --- EventLoop -------------------------------------------------------------
 

@@ -35,6 +35,7 @@ class IoWatcher {
 };
 
 // Delivers a signal on the loop (never inside the async signal handler).
+// While it exists it keeps EventLoop::run() running.
 class SignalWatcher {
  public:
   SignalWatcher(EventLoop& loop, int signum, std::function<void()> callback);

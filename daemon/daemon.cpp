@@ -1,5 +1,6 @@
 #include "daemon/daemon.hpp"
 
+#include <malloc.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
@@ -12,10 +13,13 @@
 #include "core/event_loop.hpp"
 #include "core/log.hpp"
 #include "daemon/desired_state.hpp"
+#include "daemon/health_view.hpp"
 #include "daemon/ipvs_sync.hpp"
 #include "daemon/sync_daemon.hpp"
 #include "director/ipvs_client.hpp"
 #include "director/ownership.hpp"
+#include "healthcheck/check_scheduler.hpp"
+#include "healthcheck/checker.hpp"
 
 namespace lvsd::daemon {
 
@@ -30,28 +34,18 @@ std::optional<conf::Config> load_config(const std::string& path) {
     log->error("config: {}: {} error(s), configuration refused", path, result.errors.size());
     return std::nullopt;
   }
-  return std::move(*result.config);
+  conf::Config config = std::move(*result.config);
+  result = conf::LoadResult{};
+  // The YAML tree of a large file is gone now; hand its pages back to the
+  // system instead of keeping the parser's peak as resident memory.
+  malloc_trim(0);
+  return config;
 }
 
 IpvsSyncOptions sync_options(const conf::Config& config) {
   return IpvsSyncOptions{
       .resync_interval = std::chrono::duration_cast<std::chrono::milliseconds>(config.global.ipvs_resync_interval),
       .flush_foreign = config.global.lvs_flush};
-}
-
-// Health checks come from the health-check layer, which is not wired into
-// the daemon yet: say so instead of pretending they run.
-void warn_unrun_checks(const conf::Config& config) {
-  std::size_t with_checks = 0;
-  for (const auto& vs : config.virtual_servers) {
-    for (const auto& rs : vs.real_servers) with_checks += rs.checks.empty() ? 0 : 1;
-  }
-  if (with_checks > 0) {
-    core::log::get()->warn(
-        "health checks are configured for {} real server(s) but this lvsd does not run them yet: "
-        "every real server is in the pool at its configured weight",
-        with_checks);
-  }
 }
 
 // Starts, restarts or stops the connection-sync daemons to match the config.
@@ -89,7 +83,6 @@ int run_daemon(const DaemonOptions& options) {
   std::optional<conf::Config> config = load_config(options.config_path);
   if (!config) return 1;
   log->info("lvsd starting: {}: {}", options.config_path, conf::summary(*config));
-  warn_unrun_checks(*config);
 
   auto client = director::IpvsClient::open();
   if (!client.ok()) {
@@ -110,7 +103,16 @@ int run_daemon(const DaemonOptions& options) {
                     log->error("{}: {}", options.ownership_path, st.error().message);
                   }
                 });
-  sync.set_desired(configured_table(*config));
+  // Health verdicts -> desired table. Declared after `sync` (which on_change
+  // uses) and destroyed before it; the view unsubscribes before `checks` goes.
+  healthcheck::CheckScheduler checks(loop.scheduler(), [&loop](const healthcheck::CheckSpec& spec) {
+    return healthcheck::make_checker(loop, spec);
+  });
+  HealthView health(loop.scheduler(), checks, [&] { sync.set_desired(health.table()); });
+  health.set_config(*config);
+  // A restart keeps serving with what the kernel holds until checks decide.
+  if (auto kernel = (*client)->dump(); kernel.ok()) health.keep_until_checked(*kernel);
+  sync.set_desired(health.table());
   apply_sync_daemons(**client, *config);
   sd_notify(0, "READY=1");
 
@@ -131,9 +133,9 @@ int run_daemon(const DaemonOptions& options) {
     log->info("reload: reading {}", options.config_path);
     if (auto next = load_config(options.config_path)) {
       config = std::move(next);
-      warn_unrun_checks(*config);
       sync.set_options(sync_options(*config));
-      sync.set_desired(configured_table(*config));
+      health.set_config(*config);
+      sync.set_desired(health.table());
       apply_sync_daemons(**client, *config);
       log->info("reload: done: {}", conf::summary(*config));
     } else {

@@ -99,6 +99,9 @@ struct HealthView::RealServerSlot {
   std::vector<std::unique_ptr<CheckSlot>> checks{};  // config order
   State state = State::kUnknown;
   std::optional<core::TimePoint> up_since{};  // set on a check-driven transition to up
+  // The kernel already had this destination when lvsd started: it stays in
+  // the pool while its checks have no verdict yet (see keep_until_checked).
+  bool present_at_start = false;
 
   int weight() const {
     for (const auto& c : checks)
@@ -154,6 +157,22 @@ std::size_t HealthView::check_count() const {
   for (const auto& vs : virtual_servers_)
     for (const auto& rs : vs->real_servers) n += rs->checks.size();
   return n;
+}
+
+void HealthView::keep_until_checked(const director::IpvsTable& kernel) {
+  const director::IpvsTable configured = configured_table(config_);
+  for (std::size_t i = 0; i < configured.services.size() && i < virtual_servers_.size(); ++i) {
+    const auto& key = configured.services[i].service.key;
+    auto in_kernel = std::find_if(kernel.services.begin(), kernel.services.end(),
+                                  [&](const director::VirtualService& k) { return k.service.key == key; });
+    if (in_kernel == kernel.services.end()) continue;
+    const auto& wanted = configured.services[i].destinations;
+    for (std::size_t j = 0; j < wanted.size() && j < virtual_servers_[i]->real_servers.size(); ++j) {
+      const bool present = std::any_of(in_kernel->destinations.begin(), in_kernel->destinations.end(),
+                                       [&](const director::Destination& d) { return director::same_identity(d, wanted[j]); });
+      virtual_servers_[i]->real_servers[j]->present_at_start = present;
+    }
+  }
 }
 
 void HealthView::set_config(const conf::Config& config) {
@@ -257,6 +276,10 @@ void HealthView::set_config(const conf::Config& config) {
     for (const auto& c : rs->checks) to_unsubscribe.push_back(c->id);
   for (healthcheck::SubscriptionId id : to_unsubscribe) checks_.unsubscribe(id);
   config_ = config;
+  any_slow_start_ = false;
+  for (const auto& vs : config.virtual_servers)
+    for (const auto& rs : vs.real_servers) any_slow_start_ = any_slow_start_ || rs.slow_start > conf::Duration::zero();
+  if (!any_slow_start_) slow_start_timer_->cancel();
 
   for (const auto& vs : virtual_servers_) {
     for (const auto& rs : vs->real_servers) refresh_real_server(*rs, "configuration");
@@ -328,15 +351,16 @@ bool HealthView::refresh_quorum(VirtualServerSlot& vs) {
     if (rs->state == State::kUp) live += rs->weight();
   if (!vs.quorum.update(live)) return false;
   const auto& policy = vs.quorum.policy();
+  // Without a sorry server the decision changes nothing in the pool: debug only.
+  const auto level = vs.sorry ? (vs.quorum.met() ? spdlog::level::info : spdlog::level::warn) : spdlog::level::debug;
   if (vs.quorum.met()) {
     ++counters_.quorum_regained;
-    core::log::get()->info("{}: quorum reached (live weight {}, quorum {}, hysteresis {}){}", vs.label, live,
-                           policy.quorum, policy.hysteresis, vs.sorry ? ": sorry server out" : "");
   } else {
     ++counters_.quorum_lost;
-    core::log::get()->warn("{}: quorum lost (live weight {}, quorum {}, hysteresis {}){}", vs.label, live,
-                           policy.quorum, policy.hysteresis, vs.sorry ? ": sorry server in" : "");
   }
+  core::log::get()->log(level, "{}: quorum {} (live weight {}, quorum {}, hysteresis {}){}", vs.label,
+                        vs.quorum.met() ? "reached" : "lost", live, policy.quorum, policy.hysteresis,
+                        vs.sorry ? (vs.quorum.met() ? ": sorry server out" : ": sorry server in") : "");
   // Without a sorry server the quorum decision does not change the table.
   return vs.sorry.has_value();
 }
@@ -360,6 +384,8 @@ director::IpvsTable HealthView::table() const {
         int weight = rs.weight();
         if (rs.up_since) weight = healthcheck::slow_start_weight(weight, rs.config.slow_start, now - *rs.up_since);
         dest.weight = weight;
+      } else if (rs.state == State::kUnknown && rs.present_at_start) {
+        // Restart: keep what was serving until a check says otherwise.
       } else if (rs.config.inhibit_on_failure.value_or(vs.config.inhibit_on_failure)) {
         dest.weight = 0;
       } else {
@@ -373,6 +399,7 @@ director::IpvsTable HealthView::table() const {
 }
 
 void HealthView::arm_slow_start_timer() {
+  if (!any_slow_start_) return;
   const core::TimePoint now = scheduler_.now();
   std::optional<core::Duration> soonest;
   for (const auto& vs : virtual_servers_) {

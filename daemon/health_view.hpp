@@ -3,8 +3,8 @@
 //
 // HealthView subscribes every configured check to the CheckScheduler, folds
 // the verdicts of each real server's checks into one state, and answers
-// table(): configured_table(config) with down real servers removed (or kept at
-// weight 0 with inhibit_on_failure), misc_dynamic weights applied, slow-start
+// table(): configured_table(config) with down and unknown real servers removed
+// (or kept at weight 0 with inhibit_on_failure), misc_dynamic weights applied, slow-start
 // ramps applied and, while a virtual server has lost its quorum, its
 // sorry_server in place of its real servers. Whenever that table changes it
 // calls on_change(); the daemon answers with IpvsSync::set_desired(table()).
@@ -13,7 +13,8 @@
 //   - no checks: always up (and never ramped: it never recovers from anything);
 //   - up when every one of its checks is up; down as soon as one is down;
 //     unknown (not in the pool) while some check has no verdict yet and none
-//     is down.
+//     is down, except after keep_until_checked() for destinations the kernel
+//     already had when lvsd started.
 //
 // Decisions (documented in the .cpp where they are made):
 //   - conf's `retry` (extra attempts before a probe counts as failed) and
@@ -73,6 +74,13 @@ class HealthView {
   // caller reads table() afterwards.
   void set_config(const conf::Config& config);
 
+  // Called once at start, after set_config, with the kernel's table: real
+  // servers whose destination the kernel already holds (a restart of lvsd)
+  // stay in the pool at their configured weight until their checks give a
+  // verdict, instead of leaving it until the first check passes. A fresh
+  // start (empty kernel) still adds a checked real server only once it passed.
+  void keep_until_checked(const director::IpvsTable& kernel);
+
   // The desired IPVS table now (see the top of this file).
   director::IpvsTable table() const;
 
@@ -102,6 +110,7 @@ class HealthView {
   conf::Config config_;
   std::vector<std::unique_ptr<VirtualServerSlot>> virtual_servers_;  // config order
   std::unique_ptr<core::Timer> slow_start_timer_;
+  bool any_slow_start_ = false;  // skip the scan when no real server ramps
   HealthViewCounters counters_;
 };
 

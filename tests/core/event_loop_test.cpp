@@ -73,6 +73,21 @@ TEST(EventLoop, SignalIsDeliveredOnTheLoop) {
   EXPECT_TRUE(got);
 }
 
+TEST(EventLoop, SignalWatcherAloneKeepsTheLoopRunning) {
+  // A daemon with no timer armed must still wait for its stop signal: once
+  // the only timer has fired, the signal watcher alone keeps run() going.
+  EventLoop loop;
+  bool stopped = false;
+  SignalWatcher term(loop, SIGUSR2, [&] {
+    stopped = true;
+    loop.stop();
+  });
+  auto kick = loop.scheduler().create_timer([] { raise(SIGUSR2); });
+  kick->arm(Duration::zero());
+  loop.run();
+  EXPECT_TRUE(stopped);
+}
+
 TEST(Guarded, ReportsWhetherTheCallbackThrew) {
   EXPECT_TRUE(guarded("ok", [] {}));
   EXPECT_FALSE(guarded("throws", [] { throw 42; }));

@@ -1,10 +1,12 @@
 // HealthView driven by FakeScheduler and checkers the test completes by hand:
 // no sockets, no sleeping.
 #include "daemon/health_view.hpp"
+#include "daemon/desired_state.hpp"
 
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -105,12 +107,45 @@ class HealthViewTest : public ::testing::Test {
 
 using Pool = std::map<std::string, int>;
 
+// Copies what the process logger prints while it lives (message text only).
+class LogCapture {
+ public:
+  LogCapture() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(text_)) {
+    sink_->set_pattern("%v");
+    core::log::get()->sinks().push_back(sink_);
+  }
+  ~LogCapture() {
+    auto& sinks = core::log::get()->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+  }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+  std::string text() const { return text_.str(); }
+
+ private:
+  std::ostringstream text_;
+  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
+};
+
 TEST_F(HealthViewTest, UnknownRealServerIsNotInThePoolUntilItsFirstVerdict) {
   view_.set_config(config_of({virtual_server({real_server("10.0.0.11", 3, {tcp_check(80)})})}));
   EXPECT_EQ(view_.table().services.size(), 1u);
   EXPECT_EQ(pool(), Pool{});
   EXPECT_EQ(view_.check_count(), 1u);
   EXPECT_EQ(changes_, 0);  // set_config leaves reading table() to the caller
+}
+
+TEST_F(HealthViewTest, AfterARestartWhatTheKernelHeldStaysUntilChecked) {
+  view_.set_config(config_of({virtual_server({real_server("10.0.0.11", 3, {tcp_check(80)}),
+                                              real_server("10.0.0.12", 5, {tcp_check(80)})})}));
+  // The kernel holds 10.0.0.11 (lvsd was restarted) but not 10.0.0.12.
+  director::IpvsTable kernel = configured_table(config_of({virtual_server({real_server("10.0.0.11", 3, {})})}));
+  view_.keep_until_checked(kernel);
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.11:80", 3}}));
+  // Its first verdict decides from then on.
+  fail("10.0.0.11:80");
+  pass("10.0.0.12:80");
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.12:80", 5}}));
 }
 
 TEST_F(HealthViewTest, UpRealServerJoinsWithItsConfiguredWeight) {
@@ -132,22 +167,17 @@ TEST_F(HealthViewTest, UpRealServerJoinsWithItsConfiguredWeight) {
 }
 
 TEST_F(HealthViewTest, DownRealServerIsRemovedAndTheTransitionIsLoggedOnce) {
-  std::ostringstream log;
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
-  sink->set_pattern("%v");
-  core::log::get()->sinks().push_back(sink);
-
+  LogCapture log;
   conf::Check http{.probe = conf::HttpCheck{.url = {conf::UrlCheck{.path = "/"}}}, .retry = 0};
   view_.set_config(config_of({virtual_server({real_server("10.0.0.11", 3, {http})})}));
   pass("10.0.0.11:80");
   fail("10.0.0.11:80", "HTTP 503 on /");
   fail("10.0.0.11:80", "HTTP 503 on /");  // still down: not a transition
-  core::log::get()->sinks().pop_back();
 
   EXPECT_EQ(pool(), Pool{});
   EXPECT_EQ(changes_, 2);
   EXPECT_EQ(view_.counters().transitions_down, 1u);
-  const std::string text = log.str();
+  const std::string text = log.text();
   const std::string line = "TCP 10.0.0.100:80 -> 10.0.0.11:80: down (HTTP_GET: HTTP 503 on /; was up)";
   EXPECT_NE(text.find(line), std::string::npos) << text;
   EXPECT_EQ(text.find(line), text.rfind(line)) << text;
