@@ -1,0 +1,76 @@
+#include "conf/config.hpp"
+
+namespace lvsd::conf {
+
+std::string_view check_keyword(const Check& check) {
+  struct Visitor {
+    std::string_view operator()(const TcpCheck&) const { return "TCP_CHECK"; }
+    std::string_view operator()(const HttpCheck& h) const { return h.tls ? "SSL_GET" : "HTTP_GET"; }
+    std::string_view operator()(const RedisCheck&) const { return "REDIS_CHECK"; }
+    std::string_view operator()(const MiscCheck&) const { return "MISC_CHECK"; }
+  };
+  return std::visit(Visitor{}, check.probe);
+}
+
+AddressFamily VirtualServer::family() const {
+  if (address) return address->family();
+  if (!real_servers.empty()) return real_servers.front().address.family();
+  return AddressFamily::kIpv4;
+}
+
+const std::vector<std::string>& lb_algorithms() {
+  static const std::vector<std::string> names = {"rr", "wrr", "lc",  "wlc", "lblc", "lblcr", "dh",
+                                                 "sh", "mh",  "sed", "nq",  "fo",   "ovf"};
+  return names;
+}
+
+std::string_view to_string(VrrpState v) { return v == VrrpState::kMaster ? "MASTER" : "BACKUP"; }
+
+std::string_view to_string(AddressScope v) {
+  switch (v) {
+    case AddressScope::kGlobal: return "global";
+    case AddressScope::kSite: return "site";
+    case AddressScope::kLink: return "link";
+    case AddressScope::kHost: return "host";
+    case AddressScope::kNowhere: return "nowhere";
+  }
+  return "global";
+}
+
+std::string_view to_string(RedisRole v) {
+  switch (v) {
+    case RedisRole::kAny: return "any";
+    case RedisRole::kMaster: return "master";
+    case RedisRole::kReplica: return "replica";
+  }
+  return "any";
+}
+
+std::string_view to_string(Protocol v) {
+  switch (v) {
+    case Protocol::kTcp: return "TCP";
+    case Protocol::kUdp: return "UDP";
+    case Protocol::kSctp: return "SCTP";
+  }
+  return "TCP";
+}
+
+std::string_view to_string(ForwardingMethod v) {
+  switch (v) {
+    case ForwardingMethod::kDr: return "DR";
+    case ForwardingMethod::kNat: return "NAT";
+    case ForwardingMethod::kTun: return "TUN";
+  }
+  return "NAT";
+}
+
+std::string_view to_string(TunnelType v) {
+  switch (v) {
+    case TunnelType::kIpip: return "ipip";
+    case TunnelType::kGue: return "gue";
+    case TunnelType::kGre: return "gre";
+  }
+  return "ipip";
+}
+
+}  // namespace lvsd::conf

@@ -1,0 +1,266 @@
+#pragma once
+// The lvsd configuration model: plain values, no YAML, no I/O. The YAML
+// loader and the keepalived.conf importer both produce a Config; director,
+// vrrp and healthcheck consume it. A Config that came out of load_file() has
+// passed every rule in conf/validate.hpp, so consumers need not re-check.
+//
+// Defaults follow keepalived where it has one; docs/config.md lists them all.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "conf/address.hpp"
+
+namespace lvsd::conf {
+
+// Every duration in the model; the loaders accept "3s", "500ms", "1m", "1h" or
+// a bare number of seconds (decimals allowed down to 1 ms).
+using Duration = std::chrono::milliseconds;
+
+// ---------------------------------------------------------------- global
+
+struct LvsSyncDaemon {
+  std::string interface{};                   // required: where IPVS sync traffic goes
+  std::optional<std::string> vrrp_instance{};  // follow this instance's MASTER/BACKUP role
+  std::uint8_t sync_id = 0;                // 0-255, matched by the peer's backup daemon
+  std::optional<std::uint16_t> maxlen{};     // sync message size; unset: kernel default
+  std::uint16_t port = 8848;               // IPVS sync UDP port (kernel default)
+  std::uint8_t ttl = 1;                    // multicast TTL, 1-255
+  std::optional<IpAddress> group{};          // multicast group; unset: 224.0.0.81
+
+  bool operator==(const LvsSyncDaemon&) const = default;
+};
+
+struct Global {
+  std::string router_id{};  // empty: the host name at run time
+  std::string control_socket = "/run/lvsd/lvsd.sock";
+  // Prometheus listen address "ADDR:PORT" ("[v6]:PORT" for IPv6); unset: no metrics.
+  std::optional<std::string> metrics{};
+  std::optional<LvsSyncDaemon> lvs_sync_daemon{};
+  bool lvs_flush = false;              // at start, remove IPVS services lvsd did not create
+  bool lvs_flush_on_stop = false;      // at stop, remove the IPVS services lvsd created
+  // How often the kernel's IPVS table is re-read and repaired; 0: never.
+  Duration ipvs_resync_interval = std::chrono::seconds(30);
+  std::optional<std::string> notify{};   // script run on every VRRP state change
+
+  bool operator==(const Global&) const = default;
+};
+
+// ---------------------------------------------------------------- VRRP
+
+enum class VrrpState { kMaster, kBackup };
+enum class AddressScope { kGlobal, kSite, kLink, kHost, kNowhere };
+
+// One entry of virtual_ipaddress: "192.168.152.100/24 dev ens33 label ens33:2".
+struct VirtualIpAddress {
+  IpAddress address{};
+  int prefix_len = 32;        // default /32 (IPv4) or /128 (IPv6), as keepalived
+  std::string dev{};            // empty: the instance's interface
+  std::string label{};          // IPv4 only; must start with the device name
+  std::optional<AddressScope> scope{};  // unset: kernel default (global)
+
+  bool operator==(const VirtualIpAddress&) const = default;
+};
+
+struct VrrpAuthentication {
+  // Only simple text (PASS, RFC 3768 section 5.3.6.1): AH is not implemented.
+  std::string pass{};  // 1-8 characters, sent zero-padded in the advertisement
+
+  bool operator==(const VrrpAuthentication&) const = default;
+};
+
+struct TrackInterface {
+  std::string name{};
+  // 0: the instance goes to FAULT when the interface is down; otherwise the
+  // priority is changed by this much (-253..253) while it is down.
+  int weight = 0;
+
+  bool operator==(const TrackInterface&) const = default;
+};
+
+struct NotifyScripts {
+  std::optional<std::string> master{}, backup{}, fault{}, stop{};
+
+  bool operator==(const NotifyScripts&) const = default;
+};
+
+struct VrrpInstance {
+  std::string name{};                        // required, unique
+  VrrpState state = VrrpState::kBackup;    // initial state
+  std::string interface{};                   // required
+  std::uint8_t virtual_router_id = 0;      // required, 1-255
+  std::uint8_t priority = 100;             // 1-255; 255 = address owner (must be MASTER)
+  Duration advert_int = std::chrono::seconds(1);  // v2: whole seconds 1-255; v3: 10 ms steps, <= 40.95 s
+  int version = 2;                         // VRRP version: 2 (RFC 3768) or 3 (RFC 5798)
+  std::optional<VrrpAuthentication> authentication{};  // v2 only
+  std::vector<VirtualIpAddress> virtual_ipaddress{};   // at least one; one address family
+  std::optional<IpAddress> unicast_src_ip{};
+  std::vector<IpAddress> unicast_peer{};   // empty: multicast (224.0.0.18 / ff02::12)
+  bool nopreempt = false;                  // needs state BACKUP
+  Duration preempt_delay{0};               // 0-1000 s
+  std::vector<TrackInterface> track_interface{};
+  NotifyScripts notify{};                    // YAML keys notify_master, notify_backup, ...
+  Duration garp_master_delay = std::chrono::seconds(5);  // second GARP burst after becoming MASTER; 0: none
+  std::uint32_t garp_master_repeat = 5;    // GARPs per burst, 1-255
+  Duration garp_master_refresh{0};         // periodic GARP while MASTER; 0: off
+
+  bool operator==(const VrrpInstance&) const = default;
+};
+
+struct VrrpSyncGroup {
+  std::string name{};
+  std::vector<std::string> group{};  // vrrp_instances[].name, at least one
+  NotifyScripts notify{};
+
+  bool operator==(const VrrpSyncGroup&) const = default;
+};
+
+// ---------------------------------------------------------------- checks
+
+// HTTP status codes accepted, inclusive. "200" is {200, 200}.
+struct StatusCodeRange {
+  int low = 200;
+  int high = 299;  // default when status_code is not given: any 2xx
+
+  bool operator==(const StatusCodeRange&) const = default;
+};
+
+struct UrlCheck {
+  std::string path{};                   // required, starts with '/'
+  StatusCodeRange status_code{};
+  std::optional<std::string> digest{};  // MD5 of the body, 32 lowercase hex digits
+
+  bool operator==(const UrlCheck&) const = default;
+};
+
+struct TcpCheck {
+  bool operator==(const TcpCheck&) const = default;
+};
+
+// HTTP_GET, or SSL_GET when tls is true.
+struct HttpCheck {
+  bool tls = false;
+  std::vector<UrlCheck> url{};                // at least one; all must pass
+  std::optional<std::string> virtualhost{};   // Host header; unset: the virtual server's virtualhost
+
+  bool operator==(const HttpCheck&) const = default;
+};
+
+enum class RedisRole { kAny, kMaster, kReplica };
+
+struct RedisCheck {
+  std::optional<std::string> password{};  // AUTH before PING/INFO
+  RedisRole expect_role = RedisRole::kAny;
+
+  bool operator==(const RedisCheck&) const = default;
+};
+
+struct MiscCheck {
+  std::string misc_path{};                 // required: command line run by /bin/sh -c
+  std::optional<Duration> misc_timeout{};  // unset: the delay_loop
+  // Exit code 0 = up, 1 = down; with misc_dynamic, 2-255 = up with weight (code - 2).
+  bool misc_dynamic = false;
+
+  bool operator==(const MiscCheck&) const = default;
+};
+
+using CheckProbe = std::variant<TcpCheck, HttpCheck, RedisCheck, MiscCheck>;
+
+struct Check {
+  CheckProbe probe{};
+  // Common keys. connect_ip/connect_port default to the real server's.
+  std::optional<IpAddress> connect_ip{};
+  std::optional<std::uint16_t> connect_port{};  // 1-65535
+  Duration connect_timeout = std::chrono::seconds(5);
+  std::uint32_t retry = 1;  // 0-100 extra attempts, delay_before_retry apart, before a probe fails (alias nb_get_retry)
+  Duration delay_before_retry = std::chrono::seconds(1);
+  std::optional<Duration> delay_loop{};         // unset: the virtual server's delay_loop
+  std::uint32_t rise = 1;                     // consecutive successes to mark up, 1-100
+  std::uint32_t fall = 1;                     // consecutive failures to mark down, 1-100
+
+  bool operator==(const Check&) const = default;
+};
+
+// "TCP_CHECK", "HTTP_GET", "SSL_GET", "REDIS_CHECK" or "MISC_CHECK".
+std::string_view check_keyword(const Check& check);
+
+// ---------------------------------------------------------------- virtual servers
+
+enum class Protocol { kTcp, kUdp, kSctp };
+enum class ForwardingMethod { kDr, kNat, kTun };  // lb_kind
+enum class TunnelType { kIpip, kGue, kGre };
+
+struct RealServer {
+  IpAddress address{};
+  std::uint16_t port = 0;  // 0: same as the virtual server (required with NAT)
+  std::uint32_t weight = 1;  // 0-65535; 0 = quiesced
+  // Unset: the virtual server's inhibit_on_failure. True: a failed real server
+  // stays in IPVS with weight 0 instead of being removed.
+  std::optional<bool> inhibit_on_failure{};
+  Duration slow_start{0};  // weight ramps from 0 to weight over this time after recovery
+  std::vector<Check> checks{};  // empty: always up
+
+  bool operator==(const RealServer&) const = default;
+};
+
+struct SorryServer {
+  IpAddress address{};
+  std::uint16_t port = 0;
+
+  bool operator==(const SorryServer&) const = default;
+};
+
+struct VirtualServer {
+  // Exactly one of address (with port) or fwmark identifies the service.
+  std::optional<IpAddress> address{};
+  std::uint16_t port = 0;  // 0 only for persistent services (all ports)
+  std::optional<std::uint32_t> fwmark{};  // 1-4294967295
+  Protocol protocol = Protocol::kTcp;
+  std::string lb_algo = "wlc";  // IPVS scheduler name: rr wrr lc wlc lblc lblcr dh sh mh sed nq fo ovf
+  ForwardingMethod lb_kind = ForwardingMethod::kNat;
+  TunnelType tunnel_type = TunnelType::kIpip;  // lb_kind TUN only
+  std::optional<std::uint16_t> tunnel_port{};    // required for tunnel_type gue
+  Duration persistence_timeout{0};  // 0: no persistence; whole seconds
+  // Client address mask for persistence, as a prefix length (IPv4 netmask
+  // 255.255.255.0 is 24). Unset: /32 or /128.
+  std::optional<int> persistence_granularity{};
+  Duration delay_loop = std::chrono::seconds(60);  // default check interval
+  std::uint32_t quorum = 1;      // healthy weight sum needed to keep the service up
+  std::uint32_t hysteresis = 0;
+  std::optional<SorryServer> sorry_server{};  // used when the quorum is lost
+  bool inhibit_on_failure = false;
+  bool ha_suspend = false;  // run checks only while a VRRP instance owning the address is MASTER
+  std::optional<std::string> virtualhost{};  // default Host for HTTP_GET/SSL_GET
+  std::vector<RealServer> real_servers{};
+
+  // The service's family: the address's, or for fwmark the first real server's (IPv4 if none).
+  AddressFamily family() const;
+
+  bool operator==(const VirtualServer&) const = default;
+};
+
+// ---------------------------------------------------------------- whole file
+
+struct Config {
+  Global global{};
+  std::vector<VrrpInstance> vrrp_instances{};
+  std::vector<VrrpSyncGroup> vrrp_sync_groups{};
+  std::vector<VirtualServer> virtual_servers{};
+
+  bool operator==(const Config&) const = default;
+};
+
+// The IPVS scheduler names accepted by lb_algo.
+const std::vector<std::string>& lb_algorithms();
+
+std::string_view to_string(VrrpState v);         // "MASTER" / "BACKUP"
+std::string_view to_string(AddressScope v);      // "global", "site", "link", "host", "nowhere"
+std::string_view to_string(RedisRole v);         // "any", "master", "replica"
+std::string_view to_string(Protocol v);          // "TCP", "UDP", "SCTP"
+std::string_view to_string(ForwardingMethod v);  // "DR", "NAT", "TUN"
+std::string_view to_string(TunnelType v);        // "ipip", "gue", "gre"
+
+}  // namespace lvsd::conf

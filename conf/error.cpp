@@ -1,0 +1,50 @@
+#include "conf/error.hpp"
+
+namespace lvsd::conf {
+
+std::string format_error(const ConfigError& error) {
+  std::string out;
+  if (!error.location.file.empty()) out += error.location.file + ":";
+  if (error.location.line > 0) {
+    out += std::to_string(error.location.line) + ":";
+    if (error.location.column > 0) out += std::to_string(error.location.column) + ":";
+  }
+  if (!out.empty()) out += " ";
+  if (!error.path.empty()) out += error.path + ": ";
+  out += error.message;
+  return out;
+}
+
+void SourceMap::set(const std::string& path, Location location) {
+  locations_.insert_or_assign(path, std::move(location));
+}
+
+Location SourceMap::find(std::string path) const {
+  while (true) {
+    if (auto it = locations_.find(path); it != locations_.end()) return it->second;
+    // Strip the last ".key" or "[n]".
+    auto cut = path.find_last_of(".[");
+    if (cut == std::string::npos) break;
+    path.resize(cut);
+  }
+  if (auto it = locations_.find(""); it != locations_.end()) return it->second;
+  return {};
+}
+
+std::string join_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+std::string index_path(const std::string& parent, std::size_t index) {
+  return parent + "[" + std::to_string(index) + "]";
+}
+
+bool paths_overlap(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return false;
+  const std::string& shorter = a.size() <= b.size() ? a : b;
+  const std::string& longer = a.size() <= b.size() ? b : a;
+  if (longer.compare(0, shorter.size(), shorter) != 0) return false;
+  return longer.size() == shorter.size() || longer[shorter.size()] == '.' || longer[shorter.size()] == '[';
+}
+
+}  // namespace lvsd::conf

@@ -1,0 +1,60 @@
+#pragma once
+// Configuration errors are values: every problem found is collected, each with
+// where it is (file, 1-based line and column), which key (a path such as
+// virtual_servers[1].real_servers[0].weight) and what is wrong and allowed.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conf/config.hpp"
+
+namespace lvsd::conf {
+
+struct Location {
+  std::string file{};
+  int line = 0;    // 1-based; 0: unknown
+  int column = 0;  // 1-based; 0: unknown
+
+  bool operator==(const Location&) const = default;
+};
+
+struct ConfigError {
+  Location location{};
+  std::string path{};     // key path; empty for syntax errors
+  std::string message{};  // the bad value and what is allowed
+
+  bool operator==(const ConfigError&) const = default;
+};
+
+// "file:line:col: key.path: message" (parts that are unknown are left out).
+std::string format_error(const ConfigError& error);
+
+// Where each key path was found in the source; the loaders fill it and the
+// validator uses it to place errors about the model.
+class SourceMap {
+ public:
+  void set(const std::string& path, Location location);
+  // The location of path, or of its nearest recorded parent, or an empty one.
+  Location find(std::string path) const;
+
+ private:
+  std::map<std::string, Location> locations_{};
+};
+
+struct LoadResult {
+  std::optional<Config> config{};       // set if and only if errors is empty
+  std::vector<ConfigError> errors{};
+  std::vector<ConfigError> warnings;  // keys accepted but ignored (keepalived import)
+
+  bool ok() const { return errors.empty() && config.has_value(); }
+};
+
+// Key path helpers: join("a", "b") == "a.b"; index("a", 2) == "a[2]".
+std::string join_path(const std::string& parent, const std::string& key);
+std::string index_path(const std::string& parent, std::size_t index);
+// True if one path is the other or inside it ("a.b" and "a.b[0].c"). The loaders
+// use it so a value that failed to parse does not also get a rule error.
+bool paths_overlap(const std::string& a, const std::string& b);
+
+}  // namespace lvsd::conf

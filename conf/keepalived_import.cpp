@@ -1,0 +1,674 @@
+#include "conf/keepalived_import.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "conf/scalars.hpp"
+#include "conf/validate.hpp"
+
+namespace lvsd::conf {
+namespace {
+
+constexpr std::size_t kMany = 256;
+
+// What a keyword looks like in one block: its number of values, whether it
+// opens a block, and whether it may appear more than once.
+struct Spec {
+  std::string_view name;
+  std::size_t min_args;
+  std::size_t max_args;
+  bool block = false;
+  bool repeat = false;
+  std::string_view yaml_key = {};  // model key when it differs from the keyword
+};
+
+const std::vector<Spec> kTopSpecs = {
+    {"global_defs", 0, 0, true},
+    {"vrrp_instance", 1, 1, true, true},
+    {"vrrp_sync_group", 1, 1, true, true},
+    {"virtual_server", 2, 2, true, true},
+};
+const std::vector<Spec> kGlobalSpecs = {
+    {"router_id", 1, 1},
+    {"lvs_flush", 0, 0},
+    {"lvs_flush_onstop", 0, 0, false, false, "lvs_flush_on_stop"},
+    {"lvs_sync_daemon", 1, 12},
+    {"vrrp_version", 1, 1},
+};
+const std::vector<Spec> kNotifySpecs = {
+    {"notify_master", 1, kMany}, {"notify_backup", 1, kMany}, {"notify_fault", 1, kMany}, {"notify_stop", 1, kMany}};
+const std::vector<Spec> kInstanceSpecs = {
+    {"state", 1, 1},
+    {"interface", 1, 1},
+    {"virtual_router_id", 1, 1},
+    {"priority", 1, 1},
+    {"advert_int", 1, 1},
+    {"version", 1, 1},
+    {"authentication", 0, 0, true},
+    {"virtual_ipaddress", 0, 0, true},
+    {"unicast_src_ip", 1, 1},
+    {"unicast_peer", 0, 0, true},
+    {"nopreempt", 0, 0},
+    {"preempt_delay", 1, 1},
+    {"track_interface", 0, 0, true},
+    {"garp_master_delay", 1, 1},
+    {"garp_master_repeat", 1, 1},
+    {"garp_master_refresh", 1, 1},
+    {"notify_master", 1, kMany},
+    {"notify_backup", 1, kMany},
+    {"notify_fault", 1, kMany},
+    {"notify_stop", 1, kMany},
+};
+const std::vector<Spec> kAuthSpecs = {{"auth_type", 1, 1, false, false, "type"}, {"auth_pass", 1, 1, false, false, "pass"}};
+const std::vector<Spec> kSyncGroupSpecs = {
+    {"group", 0, 0, true},        {"notify_master", 1, kMany}, {"notify_backup", 1, kMany},
+    {"notify_fault", 1, kMany},   {"notify_stop", 1, kMany},
+};
+const std::vector<Spec> kVirtualServerSpecs = {
+    {"delay_loop", 1, 1},
+    {"lb_algo", 1, 1},
+    {"lvs_sched", 1, 1, false, false, "lb_algo"},
+    {"lb_kind", 1, 1},
+    {"lvs_method", 1, 1, false, false, "lb_kind"},
+    {"tun_type", 1, 1, false, false, "tunnel_type"},
+    {"tun_port", 1, 1, false, false, "tunnel_port"},
+    {"persistence_timeout", 1, 1},
+    {"persistence_granularity", 1, 1},
+    {"protocol", 1, 1},
+    {"ha_suspend", 0, 0},
+    {"virtualhost", 1, 1},
+    {"sorry_server", 1, 2},
+    {"quorum", 1, 1},
+    {"hysteresis", 1, 1},
+    {"inhibit_on_failure", 0, 0},
+    {"real_server", 1, 2, true, true, "real_servers"},
+};
+const std::vector<Spec> kRealServerSpecs = {
+    {"weight", 1, 1},
+    {"inhibit_on_failure", 0, 0},
+    {"slow_start", 1, 1},
+    {"TCP_CHECK", 0, 0, true, true},
+    {"HTTP_GET", 0, 0, true, true},
+    {"SSL_GET", 0, 0, true, true},
+    {"MISC_CHECK", 0, 0, true, true},
+};
+const std::vector<Spec> kCommonCheckSpecs = {
+    {"connect_ip", 1, 1},         {"connect_port", 1, 1}, {"connect_timeout", 1, 1}, {"retry", 1, 1},
+    {"nb_get_retry", 1, 1},       {"delay_before_retry", 1, 1}, {"delay_loop", 1, 1},
+};
+const std::vector<Spec> kHttpSpecs = {{"url", 0, 0, true, true}, {"virtualhost", 1, 1}};
+const std::vector<Spec> kMiscSpecs = {{"misc_path", 1, kMany}, {"misc_timeout", 1, 1}, {"misc_dynamic", 0, 0}};
+const std::vector<Spec> kUrlSpecs = {{"path", 1, 1}, {"status_code", 1, 1}, {"digest", 1, 1}};
+
+bool looks_like_keyword(std::string_view word) {
+  auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+  if (word.empty() || !letter(word[0])) return false;
+  return std::all_of(word.begin(), word.end(), [&](char c) { return letter(c) || (c >= '0' && c <= '9'); });
+}
+
+std::vector<Spec> concat(std::vector<Spec> a, const std::vector<Spec>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+const Spec* find_spec(const std::vector<Spec>& specs, std::string_view name) {
+  for (const auto& s : specs)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::string joined(const std::vector<KaWord>& words, std::size_t from = 0) {
+  std::string out;
+  for (std::size_t i = from; i < words.size(); ++i) out += (i > from ? " " : "") + words[i].text;
+  return out;
+}
+
+template <typename T, typename V>
+void assign(T& out, V&& value) {
+  out = static_cast<T>(std::forward<V>(value));
+}
+template <typename T, typename V>
+void assign(std::optional<T>& out, V&& value) {
+  out = static_cast<T>(std::forward<V>(value));
+}
+
+auto integer(std::int64_t min, std::int64_t max) {
+  return [min, max](std::string_view t) { return parse_integer(t, min, max); };
+}
+Result<std::string> text_value(std::string_view t) { return std::string(t); }
+
+class Importer {
+ public:
+  Importer(std::vector<ConfigError> parse_errors) : errors_(std::move(parse_errors)) {}
+
+  LoadResult run(const std::vector<KaStatement>& statements, const std::string& file) {
+    sources_.set("", Location{.file = file, .line = 1, .column = 1});
+    Config config;
+    for (const auto& st : normalize(statements, kTopSpecs, "")) {
+      const std::string& k = st.keyword.text;
+      if (k == "global_defs") global(st, config.global);
+      else if (k == "vrrp_instance") config.vrrp_instances.push_back(instance(st, config.vrrp_instances.size()));
+      else if (k == "vrrp_sync_group") config.vrrp_sync_groups.push_back(sync_group(st, config.vrrp_sync_groups.size()));
+      else if (k == "virtual_server") config.virtual_servers.push_back(virtual_server(st, config.virtual_servers.size()));
+    }
+    for (std::size_t i = 0; i < config.vrrp_instances.size(); ++i)
+      if (!explicit_version_.count(i)) config.vrrp_instances[i].version = default_version_;
+
+    LoadResult result;
+    for (auto& e : validate(config, sources_)) {
+      bool already = std::any_of(errors_.begin(), errors_.end(),
+                                 [&](const ConfigError& p) { return paths_overlap(p.path, e.path); });
+      if (!already) errors_.push_back(std::move(e));
+    }
+    std::stable_sort(errors_.begin(), errors_.end(), [](const ConfigError& a, const ConfigError& b) {
+      return std::tie(a.location.file, a.location.line, a.location.column) <
+             std::tie(b.location.file, b.location.line, b.location.column);
+    });
+    result.errors = std::move(errors_);
+    result.warnings = std::move(warnings_);
+    if (result.errors.empty()) result.config = std::move(config);
+    return result;
+  }
+
+ private:
+  void error(const Location& at, const std::string& path, std::string message) {
+    errors_.push_back(ConfigError{.location = at, .path = path, .message = std::move(message)});
+  }
+
+  // Checks keywords against specs: unknown ones are errors (ignored ones are
+  // warnings), wrong value counts and blocks are errors, and a statement with
+  // more values than its keyword takes is split where a known keyword starts
+  // (`weight 1 HTTP_GET {` on one line is two statements).
+  std::vector<KaStatement> normalize(const std::vector<KaStatement>& in, const std::vector<Spec>& specs,
+                                     const std::string& path) {
+    std::vector<KaStatement> out;
+    std::set<std::string> seen;
+    std::deque<KaStatement> work(in.begin(), in.end());
+    while (!work.empty()) {
+      KaStatement st = std::move(work.front());
+      work.pop_front();
+      const std::string& k = st.keyword.text;
+      const Spec* spec = find_spec(specs, k);
+      if (spec == nullptr) {
+        unknown(st, specs, path);
+        continue;
+      }
+      const std::string kpath = join_path(path, std::string(spec->yaml_key.empty() ? spec->name : spec->yaml_key));
+      // A command line takes the rest of the line unless it is "quoted".
+      std::size_t max_args = spec->max_args == kMany && !st.args.empty() && st.args[0].quoted ? 1 : spec->max_args;
+      if (st.args.size() > max_args) {
+        const KaWord& extra = st.args[max_args];
+        // A word shaped like a keyword starts the next statement, known or not
+        // (an unknown one is then reported as such, not as an extra value).
+        bool is_keyword = !extra.quoted && looks_like_keyword(extra.text);
+        if (!is_keyword) {
+          error(extra.location, kpath,
+                "too many values for '" + k + "': " + quote(extra.text) + " is extra; allowed " +
+                    std::to_string(max_args) + " value" + (max_args == 1 ? "" : "s"));
+          continue;
+        }
+        KaStatement rest{.keyword = extra,
+                         .args = std::vector<KaWord>(st.args.begin() + static_cast<long>(max_args) + 1, st.args.end()),
+                         .has_block = st.has_block,
+                         .children = std::move(st.children)};
+        st.args.resize(max_args);
+        st.has_block = false;
+        st.children.clear();
+        work.push_front(std::move(rest));
+      }
+      if (st.args.size() < spec->min_args) {
+        error(st.keyword.location, kpath,
+              "'" + k + "' needs " + std::to_string(spec->min_args) + " value" + (spec->min_args == 1 ? "" : "s"));
+        continue;
+      }
+      if (spec->block && !st.has_block) {
+        error(st.keyword.location, kpath, "'" + k + "' needs a block: " + k + " ... { ... }");
+        continue;
+      }
+      if (!spec->block && st.has_block) {
+        error(st.keyword.location, kpath, "'" + k + "' does not take a block");
+        continue;
+      }
+      if (!spec->repeat && !seen.insert(k).second) {
+        error(st.keyword.location, kpath, "duplicate keyword '" + k + "': allowed once per block");
+        continue;
+      }
+      out.push_back(std::move(st));
+    }
+    return out;
+  }
+
+  static bool is_ignored(const std::string& keyword) {
+    const auto& ignored = keepalived_ignored_keywords();
+    return std::find(ignored.begin(), ignored.end(), keyword) != ignored.end();
+  }
+
+  void unknown(const KaStatement& st, const std::vector<Spec>& specs, const std::string& path) {
+    const std::string& k = st.keyword.text;
+    const std::string kpath = join_path(path, k);
+    if (is_ignored(k)) {
+      warnings_.push_back(ConfigError{.location = st.keyword.location, .path = kpath,
+                                      .message = "keepalived keyword '" + k + "' is ignored: lvsd has no use for it"});
+      return;
+    }
+    if (!k.empty() && (k[0] == '$' || k[0] == '@' || k[0] == '~')) {
+      error(st.keyword.location, kpath,
+            quote(k) + ": keepalived variables, @host conditionals and ~SEQ are not supported by lvsd");
+      return;
+    }
+    std::vector<std::string> names;
+    for (const auto& s : specs) names.emplace_back(s.name);
+    if (auto near = did_you_mean(k, names)) {
+      error(st.keyword.location, kpath, "unknown keyword " + quote(k) + ": did you mean '" + *near + "'?");
+      return;
+    }
+    error(st.keyword.location, kpath,
+          "keyword " + quote(k) + " is not supported here: lvsd does not implement it, so it refuses the file "
+          "rather than run without it");
+  }
+
+  // out = parse(the statement's values), reporting failures at the first value.
+  template <typename T, typename Parse>
+  void value(const KaStatement& st, const std::string& path, T& out, Parse parse) {
+    std::string text = joined(st.args);
+    auto parsed = parse(std::string_view(text));
+    if (!parsed) {
+      error(st.args.empty() ? st.keyword.location : st.args[0].location, path, parsed.error().message);
+      return;
+    }
+    assign(out, std::move(*parsed));
+  }
+
+  // Path of a statement's model key, with its value's location recorded.
+  std::string key(const std::string& parent, const std::vector<Spec>& specs, const KaStatement& st) {
+    const Spec* spec = find_spec(specs, st.keyword.text);
+    std::string name = spec && !spec->yaml_key.empty() ? std::string(spec->yaml_key) : st.keyword.text;
+    std::string p = join_path(parent, name);
+    sources_.set(p, st.args.empty() ? st.keyword.location : st.args[0].location);
+    return p;
+  }
+
+  // ---------------------------------------------------------------- blocks
+
+  void global(const KaStatement& block, Global& g) {
+    const std::string path = "global";
+    sources_.set(path, block.keyword.location);
+    for (const auto& st : normalize(block.children, kGlobalSpecs, path)) {
+      const std::string& k = st.keyword.text;
+      const std::string p = key(path, kGlobalSpecs, st);
+      if (k == "router_id") value(st, p, g.router_id, text_value);
+      else if (k == "lvs_flush") g.lvs_flush = true;
+      else if (k == "lvs_flush_onstop") g.lvs_flush_on_stop = true;
+      else if (k == "vrrp_version") value(st, p, default_version_, integer(2, 3));
+      else if (k == "lvs_sync_daemon") g.lvs_sync_daemon = sync_daemon(st, p);
+    }
+  }
+
+  std::optional<LvsSyncDaemon> sync_daemon(const KaStatement& st, const std::string& path) {
+    LvsSyncDaemon sync;
+    auto iface = parse_interface_name(st.args[0].text);
+    if (!iface) {
+      error(st.args[0].location, join_path(path, "interface"), iface.error().message);
+      return std::nullopt;
+    }
+    sync.interface = *iface;
+    static const std::set<std::string> options = {"id", "maxlen", "port", "ttl", "group"};
+    std::size_t i = 1;
+    if (i < st.args.size() && !options.count(st.args[i].text)) sync.vrrp_instance = st.args[i++].text;
+    for (; i < st.args.size(); i += 2) {
+      const KaWord& option = st.args[i];
+      if (!options.count(option.text) || i + 1 >= st.args.size()) {
+        error(option.location, path,
+              quote(option.text) + " is not valid here: allowed INTERFACE [INSTANCE] [id N] [maxlen N] [port N] "
+              "[ttl N] [group ADDRESS]");
+        return std::nullopt;
+      }
+      const KaWord& v = st.args[i + 1];
+      std::string key_name = option.text == "id" ? "sync_id" : option.text;
+      std::string p = join_path(path, key_name);
+      auto fail = [&](const Error& e) { error(v.location, p, e.message); };
+      if (option.text == "id") {
+        if (auto r = parse_integer(v.text, 0, 255)) sync.sync_id = static_cast<std::uint8_t>(*r); else fail(r.error());
+      } else if (option.text == "maxlen") {
+        if (auto r = parse_integer(v.text, 1, 65507)) sync.maxlen = static_cast<std::uint16_t>(*r); else fail(r.error());
+      } else if (option.text == "port") {
+        if (auto r = parse_integer(v.text, 1, 65535)) sync.port = static_cast<std::uint16_t>(*r); else fail(r.error());
+      } else if (option.text == "ttl") {
+        if (auto r = parse_integer(v.text, 1, 255)) sync.ttl = static_cast<std::uint8_t>(*r); else fail(r.error());
+      } else if (auto r = parse_address(v.text)) {
+        sync.group = *r;
+      } else {
+        fail(r.error());
+      }
+    }
+    return sync;
+  }
+
+  void notify(const KaStatement& st, const std::string& p, NotifyScripts& n) {
+    const std::string& k = st.keyword.text;
+    std::optional<std::string>* slot = k == "notify_master" ? &n.master
+                                       : k == "notify_backup" ? &n.backup
+                                       : k == "notify_fault"  ? &n.fault
+                                                              : &n.stop;
+    value(st, p, *slot, text_value);
+  }
+
+  VrrpInstance instance(const KaStatement& block, std::size_t index) {
+    const std::string path = index_path("vrrp_instances", index);
+    VrrpInstance inst;
+    inst.name = block.args[0].text;
+    sources_.set(path, block.keyword.location);
+    sources_.set(join_path(path, "name"), block.args[0].location);
+    for (const auto& st : normalize(block.children, kInstanceSpecs, path)) {
+      const std::string& k = st.keyword.text;
+      const std::string p = key(path, kInstanceSpecs, st);
+      if (k == "state") value(st, p, inst.state, parse_vrrp_state);
+      else if (k == "interface") value(st, p, inst.interface, parse_interface_name);
+      else if (k == "virtual_router_id") value(st, p, inst.virtual_router_id, integer(1, 255));
+      else if (k == "priority") value(st, p, inst.priority, integer(1, 255));
+      else if (k == "advert_int") value(st, p, inst.advert_int, parse_duration);
+      else if (k == "version") {
+        value(st, p, inst.version, integer(2, 3));
+        explicit_version_.insert(index);
+      } else if (k == "authentication") inst.authentication = authentication(st, p);
+      else if (k == "virtual_ipaddress") virtual_ips(st, p, inst.virtual_ipaddress);
+      else if (k == "unicast_src_ip") value(st, p, inst.unicast_src_ip, parse_address);
+      else if (k == "unicast_peer") {
+        std::size_t i = 0;
+        for (const KaWord& w : words_of(st.children)) {
+          std::string ip = index_path(p, i++);
+          sources_.set(ip, w.location);
+          if (auto a = parse_address(w.text)) inst.unicast_peer.push_back(*a);
+          else error(w.location, ip, a.error().message);
+        }
+      } else if (k == "nopreempt") inst.nopreempt = true;
+      else if (k == "preempt_delay") value(st, p, inst.preempt_delay, parse_duration);
+      else if (k == "track_interface") track_interfaces(st, p, inst.track_interface);
+      else if (k == "garp_master_delay") value(st, p, inst.garp_master_delay, parse_duration);
+      else if (k == "garp_master_repeat") value(st, p, inst.garp_master_repeat, integer(1, 255));
+      else if (k == "garp_master_refresh") value(st, p, inst.garp_master_refresh, parse_duration);
+      else notify(st, p, inst.notify);
+    }
+    return inst;
+  }
+
+  std::optional<VrrpAuthentication> authentication(const KaStatement& block, const std::string& path) {
+    VrrpAuthentication auth;
+    bool has_pass = false;
+    for (const auto& st : normalize(block.children, kAuthSpecs, path)) {
+      const std::string p = key(path, kAuthSpecs, st);
+      if (st.keyword.text == "auth_type") {
+        if (st.args[0].text != "PASS")
+          error(st.args[0].location, p,
+                quote(st.args[0].text) + " is not supported: allowed PASS (AH is not implemented)");
+      } else {
+        auth.pass = st.args[0].text;
+        has_pass = true;
+      }
+    }
+    if (!has_pass) error(block.keyword.location, join_path(path, "pass"), "missing auth_pass: allowed 1-8 characters");
+    return auth;
+  }
+
+  // Every word of every line of a list block: `unicast_peer { 10.0.0.1 10.0.0.2 }`.
+  static std::vector<KaWord> words_of(const std::vector<KaStatement>& lines) {
+    std::vector<KaWord> words;
+    for (const auto& line : lines) {
+      words.push_back(line.keyword);
+      words.insert(words.end(), line.args.begin(), line.args.end());
+    }
+    return words;
+  }
+
+  // One address per line, or several on one line: a word that is an address
+  // and not an option's value starts a new entry.
+  void virtual_ips(const KaStatement& block, const std::string& path, std::vector<VirtualIpAddress>& out) {
+    static const std::set<std::string> options = {"dev", "label", "scope", "brd", "broadcast", "track_group",
+                                                  "preferred_lft", "use_vmac"};
+    std::vector<std::vector<KaWord>> entries;
+    for (const auto& line : block.children) {
+      if (line.has_block) {
+        error(line.keyword.location, path, "an address does not take a block");
+        continue;
+      }
+      std::vector<KaWord> words{line.keyword};
+      words.insert(words.end(), line.args.begin(), line.args.end());
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        bool option_value = i > 0 && options.count(words[i - 1].text) != 0;
+        std::string_view w = words[i].text;
+        bool starts_entry = i == 0 || (!option_value && IpAddress::parse(w.substr(0, w.find('/'))).has_value());
+        if (starts_entry) entries.emplace_back();
+        entries.back().push_back(words[i]);
+      }
+    }
+    for (const auto& entry : entries) {
+      std::string p = index_path(path, out.size());
+      sources_.set(p, entry[0].location);
+      auto vip = parse_virtual_ip(joined(entry));
+      if (vip) out.push_back(*vip);
+      else error(entry[0].location, p, vip.error().message);
+    }
+  }
+
+  void track_interfaces(const KaStatement& block, const std::string& path, std::vector<TrackInterface>& out) {
+    for (const auto& line : block.children) {
+      std::string p = index_path(path, out.size());
+      sources_.set(p, line.keyword.location);
+      TrackInterface track;
+      auto name = parse_interface_name(line.keyword.text);
+      if (!name) {
+        error(line.keyword.location, p, name.error().message);
+        continue;
+      }
+      track.name = *name;
+      if (!line.args.empty()) {
+        if (line.args.size() != 2 || line.args[0].text != "weight") {
+          error(line.args[0].location, p, "allowed INTERFACE [weight N]");
+          continue;
+        }
+        auto w = parse_integer(line.args[1].text, -253, 253);
+        if (!w) {
+          error(line.args[1].location, join_path(p, "weight"), w.error().message);
+          continue;
+        }
+        track.weight = static_cast<int>(*w);
+      }
+      out.push_back(track);
+    }
+  }
+
+  VrrpSyncGroup sync_group(const KaStatement& block, std::size_t index) {
+    const std::string path = index_path("vrrp_sync_groups", index);
+    VrrpSyncGroup group;
+    group.name = block.args[0].text;
+    sources_.set(path, block.keyword.location);
+    sources_.set(join_path(path, "name"), block.args[0].location);
+    for (const auto& st : normalize(block.children, kSyncGroupSpecs, path)) {
+      const std::string p = key(path, kSyncGroupSpecs, st);
+      if (st.keyword.text == "group") {
+        for (const KaWord& w : words_of(st.children)) {
+          sources_.set(index_path(p, group.group.size()), w.location);
+          group.group.push_back(w.text);
+        }
+      } else {
+        notify(st, p, group.notify);
+      }
+    }
+    return group;
+  }
+
+  VirtualServer virtual_server(const KaStatement& block, std::size_t index) {
+    const std::string path = index_path("virtual_servers", index);
+    VirtualServer vs;
+    sources_.set(path, block.keyword.location);
+    const KaWord& first = block.args[0];
+    const KaWord& second = block.args[1];
+    if (first.text == "fwmark") {
+      sources_.set(join_path(path, "fwmark"), second.location);
+      if (auto m = parse_integer(second.text, 1, 4294967295)) vs.fwmark = static_cast<std::uint32_t>(*m);
+      else error(second.location, join_path(path, "fwmark"), m.error().message);
+    } else {
+      sources_.set(join_path(path, "address"), first.location);
+      sources_.set(join_path(path, "port"), second.location);
+      if (auto a = parse_address(first.text)) vs.address = *a;
+      else error(first.location, join_path(path, "address"), a.error().message + " (or fwmark N)");
+      if (auto port = parse_integer(second.text, 0, 65535)) vs.port = static_cast<std::uint16_t>(*port);
+      else error(second.location, join_path(path, "port"), port.error().message);
+    }
+    for (const auto& st : normalize(block.children, kVirtualServerSpecs, path)) {
+      const std::string& k = st.keyword.text;
+      if (k == "real_server") {
+        vs.real_servers.push_back(real_server(st, index_path(join_path(path, "real_servers"), vs.real_servers.size())));
+        continue;
+      }
+      const std::string p = key(path, kVirtualServerSpecs, st);
+      if (k == "delay_loop") value(st, p, vs.delay_loop, parse_duration);
+      else if (k == "lb_algo" || k == "lvs_sched") value(st, p, vs.lb_algo, parse_lb_algo);
+      else if (k == "lb_kind" || k == "lvs_method") value(st, p, vs.lb_kind, parse_lb_kind);
+      else if (k == "tun_type") value(st, p, vs.tunnel_type, parse_tunnel_type);
+      else if (k == "tun_port") value(st, p, vs.tunnel_port, integer(1, 65535));
+      else if (k == "persistence_timeout") value(st, p, vs.persistence_timeout, parse_duration);
+      else if (k == "persistence_granularity") value(st, p, vs.persistence_granularity, parse_granularity);
+      else if (k == "protocol") value(st, p, vs.protocol, parse_protocol);
+      else if (k == "ha_suspend") vs.ha_suspend = true;
+      else if (k == "virtualhost") value(st, p, vs.virtualhost, text_value);
+      else if (k == "quorum") value(st, p, vs.quorum, integer(1, 4294967295));
+      else if (k == "hysteresis") value(st, p, vs.hysteresis, integer(0, 4294967295));
+      else if (k == "inhibit_on_failure") vs.inhibit_on_failure = true;
+      else if (k == "sorry_server") {
+        SorryServer sorry;
+        auto a = parse_address(st.args[0].text);
+        if (!a) error(st.args[0].location, join_path(p, "address"), a.error().message);
+        else sorry.address = *a;
+        if (st.args.size() > 1) {
+          auto port = parse_integer(st.args[1].text, 0, 65535);
+          if (!port) error(st.args[1].location, join_path(p, "port"), port.error().message);
+          else sorry.port = static_cast<std::uint16_t>(*port);
+        }
+        vs.sorry_server = sorry;
+      }
+    }
+    return vs;
+  }
+
+  RealServer real_server(const KaStatement& block, const std::string& path) {
+    RealServer rs;
+    sources_.set(path, block.keyword.location);
+    sources_.set(join_path(path, "address"), block.args[0].location);
+    if (auto a = parse_address(block.args[0].text)) rs.address = *a;
+    else error(block.args[0].location, join_path(path, "address"), a.error().message);
+    if (block.args.size() > 1) {
+      sources_.set(join_path(path, "port"), block.args[1].location);
+      if (auto port = parse_integer(block.args[1].text, 0, 65535)) rs.port = static_cast<std::uint16_t>(*port);
+      else error(block.args[1].location, join_path(path, "port"), port.error().message);
+    }
+    std::vector<KaStatement> check_blocks;
+    for (const auto& st : normalize(block.children, kRealServerSpecs, path)) {
+      const std::string& k = st.keyword.text;
+      if (k == "weight") value(st, key(path, kRealServerSpecs, st), rs.weight, integer(0, 65535));
+      else if (k == "inhibit_on_failure") rs.inhibit_on_failure = true;
+      else if (k == "slow_start") value(st, key(path, kRealServerSpecs, st), rs.slow_start, parse_duration);
+      else check_blocks.push_back(st);
+    }
+    // Checks of one type are kept together, in order of first appearance, as
+    // the YAML form (one key per type) would have them.
+    std::vector<std::string> order;
+    for (const auto& st : check_blocks)
+      if (std::find(order.begin(), order.end(), st.keyword.text) == order.end()) order.push_back(st.keyword.text);
+    std::stable_sort(check_blocks.begin(), check_blocks.end(), [&](const KaStatement& a, const KaStatement& b) {
+      return std::find(order.begin(), order.end(), a.keyword.text) < std::find(order.begin(), order.end(), b.keyword.text);
+    });
+    // Check paths depend on how many checks of each type there are.
+    for (const auto& st : check_blocks) rs.checks.push_back(Check{.probe = probe_for(st.keyword.text)});
+    for (std::size_t i = 0; i < check_blocks.size(); ++i)
+      fill_check(check_blocks[i], check_path(path, rs.checks, i), rs.checks[i]);
+    return rs;
+  }
+
+  static CheckProbe probe_for(const std::string& keyword) {
+    if (keyword == "TCP_CHECK") return TcpCheck{};
+    if (keyword == "HTTP_GET") return HttpCheck{};
+    if (keyword == "SSL_GET") return HttpCheck{.tls = true};
+    return MiscCheck{};
+  }
+
+  void fill_check(const KaStatement& block, const std::string& path, Check& check) {
+    sources_.set(path, block.keyword.location);
+    std::vector<Spec> specs = kCommonCheckSpecs;
+    auto* http = std::get_if<HttpCheck>(&check.probe);
+    auto* misc = std::get_if<MiscCheck>(&check.probe);
+    if (http) specs = concat(specs, kHttpSpecs);
+    if (misc) specs = concat(specs, kMiscSpecs);
+    for (const auto& st : normalize(block.children, specs, path)) {
+      const std::string& k = st.keyword.text;
+      if (k == "url") {
+        http->url.push_back(url(st, index_path(join_path(path, "url"), http->url.size())));
+        continue;
+      }
+      const std::string p = key(path, specs, st);
+      if (k == "connect_ip") value(st, p, check.connect_ip, parse_address);
+      else if (k == "connect_port") value(st, p, check.connect_port, integer(1, 65535));
+      else if (k == "connect_timeout") value(st, p, check.connect_timeout, parse_duration);
+      else if (k == "retry" || k == "nb_get_retry") value(st, p, check.retry, integer(0, 100));
+      else if (k == "delay_before_retry") value(st, p, check.delay_before_retry, parse_duration);
+      else if (k == "delay_loop") value(st, p, check.delay_loop, parse_duration);
+      else if (k == "virtualhost") value(st, p, http->virtualhost, text_value);
+      else if (k == "misc_path") value(st, p, misc->misc_path, text_value);
+      else if (k == "misc_timeout") value(st, p, misc->misc_timeout, parse_duration);
+      else if (k == "misc_dynamic") misc->misc_dynamic = true;
+    }
+  }
+
+  UrlCheck url(const KaStatement& block, const std::string& path) {
+    UrlCheck u;
+    sources_.set(path, block.keyword.location);
+    for (const auto& st : normalize(block.children, kUrlSpecs, path)) {
+      const std::string p = key(path, kUrlSpecs, st);
+      if (st.keyword.text == "path") u.path = st.args[0].text;
+      else if (st.keyword.text == "status_code") value(st, p, u.status_code, parse_status_code);
+      else value(st, p, u.digest, parse_md5_digest);
+    }
+    return u;
+  }
+
+  std::vector<ConfigError> errors_;
+  std::vector<ConfigError> warnings_;
+  SourceMap sources_;
+  int default_version_ = 2;
+  std::set<std::size_t> explicit_version_;
+};
+
+}  // namespace
+
+const std::vector<std::string>& keepalived_ignored_keywords() {
+  static const std::vector<std::string> words = {
+      "notification_email", "notification_email_from", "smtp_server", "smtp_connect_timeout", "smtp_helo_name",
+      "smtp_alert", "smtp_alert_vrrp", "smtp_alert_checker", "vrrp_skip_check_adv_addr", "vrrp_garp_interval",
+      "vrrp_gna_interval", "enable_script_security", "script_user", "checker_log_all_failures"};
+  return words;
+}
+
+LoadResult import_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes) {
+  KaParseResult parsed = parse_keepalived(text, file, includes);
+  return Importer(std::move(parsed.errors)).run(parsed.statements, file);
+}
+
+LoadResult import_keepalived_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult result;
+    result.errors.push_back(ConfigError{.location = {.file = path}, .path = "",
+                                        .message = std::string("cannot open: ") + std::strerror(errno)});
+    return result;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return import_keepalived(text.str(), path, filesystem_include_reader());
+}
+
+}  // namespace lvsd::conf

@@ -1,0 +1,236 @@
+#include "conf/keepalived_parser.hpp"
+
+#include <glob.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "conf/scalars.hpp"
+
+namespace lvsd::conf {
+namespace {
+
+constexpr int kMaxIncludeDepth = 8;
+constexpr int kMaxBlockDepth = 32;
+// Includes can fan out (each file including many); cap the total text read.
+constexpr std::size_t kMaxTotalBytes = 64 * 1024 * 1024;
+
+enum class TokenKind { kWord, kOpen, kClose, kEndOfLine };
+
+struct Token {
+  TokenKind kind;
+  KaWord word;
+};
+
+class Tokenizer {
+ public:
+  Tokenizer(const IncludeReader& includes, std::vector<ConfigError>& errors) : includes_(includes), errors_(errors) {}
+
+  void tokenize(std::string_view text, const std::string& file, int depth, std::vector<Token>& out) {
+    open_files_.push_back(file);
+    total_bytes_ += text.size();
+    std::vector<Token> line;
+    int line_no = 1;
+    std::size_t line_start = 0;
+    std::size_t i = 0;
+    auto here = [&](std::size_t pos) {
+      return Location{.file = file, .line = line_no, .column = static_cast<int>(pos - line_start) + 1};
+    };
+    while (i <= text.size()) {
+      if (i == text.size() || text[i] == '\n') {
+        flush_line(line, file, depth, out);
+        out.push_back(Token{TokenKind::kEndOfLine, {}});
+        if (i == text.size()) break;
+        ++i;
+        ++line_no;
+        line_start = i;
+        continue;
+      }
+      char c = text[i];
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f') {
+        ++i;
+      } else if (c == '#' || c == '!') {
+        while (i < text.size() && text[i] != '\n') ++i;
+      } else if (c == '{' || c == '}') {
+        line.push_back(Token{c == '{' ? TokenKind::kOpen : TokenKind::kClose, KaWord{std::string(1, c), here(i)}});
+        ++i;
+      } else if (c == '"') {
+        Location at = here(i);
+        std::size_t close = text.find('"', i + 1);
+        std::size_t eol = text.find('\n', i + 1);
+        if (close == std::string_view::npos || (eol != std::string_view::npos && eol < close)) {
+          errors_.push_back(ConfigError{.location = at, .path = "", .message = "unterminated \"quoted string\""});
+          i = eol == std::string_view::npos ? text.size() : eol;
+          continue;
+        }
+        line.push_back(Token{TokenKind::kWord, KaWord{std::string(text.substr(i + 1, close - i - 1)), at, true}});
+        i = close + 1;
+      } else {
+        std::size_t start = i;
+        while (i < text.size() && std::string_view(" \t\r\v\f\n{}").find(text[i]) == std::string_view::npos) ++i;
+        line.push_back(Token{TokenKind::kWord, KaWord{std::string(text.substr(start, i - start)), here(start), false}});
+      }
+    }
+    open_files_.pop_back();
+  }
+
+ private:
+  // A line `include PATTERN` is replaced by the tokens of the files it names.
+  void flush_line(std::vector<Token>& line, const std::string& file, int depth, std::vector<Token>& out) {
+    if (!line.empty() && line[0].kind == TokenKind::kWord && line[0].word.text == "include") {
+      const Location& at = line[0].word.location;
+      if (line.size() != 2 || line[1].kind != TokenKind::kWord) {
+        errors_.push_back(ConfigError{.location = at, .path = "include",
+                                      .message = "include takes exactly one file name or pattern"});
+      } else if (depth >= kMaxIncludeDepth) {
+        errors_.push_back(ConfigError{.location = at, .path = "include",
+                                      .message = "includes nested more than " + std::to_string(kMaxIncludeDepth) +
+                                                 " deep (an include loop?)"});
+      } else {
+        auto files = includes_(line[1].word.text, file);
+        if (!files) {
+          errors_.push_back(ConfigError{.location = line[1].word.location, .path = "include",
+                                        .message = files.error().message});
+        } else {
+          for (const auto& f : *files) {
+            if (std::find(open_files_.begin(), open_files_.end(), f.path) != open_files_.end()) {
+              errors_.push_back(ConfigError{.location = line[1].word.location, .path = "include",
+                                            .message = "include loop: " + quote(f.path) + " includes itself"});
+            } else if (total_bytes_ + f.content.size() > kMaxTotalBytes) {
+              errors_.push_back(ConfigError{.location = line[1].word.location, .path = "include",
+                                            .message = "includes add up to more than " +
+                                                       std::to_string(kMaxTotalBytes >> 20) + " MiB"});
+              break;
+            } else {
+              tokenize(f.content, f.path, depth + 1, out);
+            }
+          }
+        }
+      }
+      line.clear();
+      return;
+    }
+    for (auto& t : line) out.push_back(std::move(t));
+    line.clear();
+  }
+
+  const IncludeReader& includes_;
+  std::vector<ConfigError>& errors_;
+  std::vector<std::string> open_files_;  // the include chain being read
+  std::size_t total_bytes_ = 0;
+};
+
+class Parser {
+ public:
+  Parser(const std::vector<Token>& tokens, std::vector<ConfigError>& errors) : tokens_(tokens), errors_(errors) {}
+
+  std::vector<KaStatement> parse_all() {
+    auto statements = parse_block(0, nullptr);
+    return statements;
+  }
+
+ private:
+  void error(const Location& at, std::string message) {
+    errors_.push_back(ConfigError{.location = at, .path = "", .message = std::move(message)});
+  }
+
+  // Statements until the '}' that closes `opener` (or the end for the top level).
+  std::vector<KaStatement> parse_block(int depth, const KaWord* opener) {
+    std::vector<KaStatement> out;
+    std::optional<KaStatement> current;
+    auto finish = [&] {
+      if (current) out.push_back(std::move(*current));
+      current.reset();
+    };
+    while (pos_ < tokens_.size()) {
+      const Token& t = tokens_[pos_++];
+      switch (t.kind) {
+        case TokenKind::kEndOfLine:
+          finish();
+          break;
+        case TokenKind::kWord:
+          if (current) current->args.push_back(t.word);
+          else current = KaStatement{.keyword = t.word, .args = {}, .has_block = false, .children = {}};
+          break;
+        case TokenKind::kOpen: {
+          if (depth + 1 > kMaxBlockDepth) {
+            error(t.word.location, "blocks nested more than " + std::to_string(kMaxBlockDepth) + " deep");
+            pos_ = tokens_.size();
+            return out;
+          }
+          if (!current) {
+            error(t.word.location, "'{' without a keyword before it");
+            parse_block(depth + 1, &t.word);  // skip the block
+            break;
+          }
+          current->has_block = true;
+          current->children = parse_block(depth + 1, &t.word);
+          finish();
+          break;
+        }
+        case TokenKind::kClose:
+          finish();
+          if (opener == nullptr) {
+            error(t.word.location, "'}' without a matching '{'");
+            break;
+          }
+          return out;
+      }
+    }
+    finish();
+    if (opener != nullptr)
+      error(opener->location, "'{' is never closed: missing '}'");
+    return out;
+  }
+
+  const std::vector<Token>& tokens_;
+  std::vector<ConfigError>& errors_;
+  std::size_t pos_ = 0;
+};
+
+std::string directory_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+IncludeReader filesystem_include_reader() {
+  return [](const std::string& pattern, const std::string& including_file) -> core::Result<std::vector<KaFile>> {
+    std::string full = pattern.starts_with("/") ? pattern : directory_of(including_file) + "/" + pattern;
+    glob_t matches{};
+    int rc = glob(full.c_str(), GLOB_ERR, nullptr, &matches);
+    std::vector<std::string> names;
+    if (rc == 0)
+      for (std::size_t i = 0; i < matches.gl_pathc; ++i) names.emplace_back(matches.gl_pathv[i]);
+    globfree(&matches);
+    if (rc != 0 && rc != GLOB_NOMATCH) return core::Error{"include " + quote(full) + ": cannot read the directory"};
+    std::vector<KaFile> files;
+    for (const auto& name : names) {  // glob sorts by name
+      std::ifstream in(name, std::ios::binary);
+      if (!in) return core::Error{"include " + quote(name) + ": cannot open"};
+      std::ostringstream text;
+      text << in.rdbuf();
+      files.push_back(KaFile{.path = name, .content = text.str()});
+    }
+    return files;
+  };
+}
+
+IncludeReader no_include_reader() {
+  return [](const std::string& pattern, const std::string&) -> core::Result<std::vector<KaFile>> {
+    return core::Error{"include " + quote(pattern) + ": includes are not allowed here"};
+  };
+}
+
+KaParseResult parse_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes) {
+  KaParseResult result;
+  std::vector<Token> tokens;
+  Tokenizer(includes, result.errors).tokenize(text, file, 0, tokens);
+  result.statements = Parser(tokens, result.errors).parse_all();
+  return result;
+}
+
+}  // namespace lvsd::conf

@@ -1,0 +1,331 @@
+#include "conf/scalars.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <sstream>
+
+namespace lvsd::conf {
+namespace {
+
+template <typename E>
+Result<E> parse_enum(std::string_view text, const std::vector<std::pair<std::string_view, E>>& table) {
+  std::string allowed;
+  for (const auto& [name, value] : table) {
+    if (text == name) return value;
+    allowed += allowed.empty() ? "" : ", ";
+    allowed += name;
+  }
+  return Error{quote(text) + " is not allowed: allowed " + allowed};
+}
+
+std::vector<std::string_view> split_words(std::string_view text) {
+  std::vector<std::string_view> words;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    std::size_t start = i;
+    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (i > start) words.push_back(text.substr(start, i - start));
+  }
+  return words;
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Edit distance where swapping two neighbours counts as one edit (optimal
+// string alignment), case-insensitive: "wieght" is 1 from "weight".
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  if (a.size() > 64 || b.size() > 64) return 64;
+  auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1]))
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+}  // namespace
+
+std::string quote(std::string_view text) {
+  constexpr std::size_t kMax = 64;
+  std::string out = "'";
+  for (std::size_t i = 0; i < text.size() && i < kMax; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (text.size() > kMax) out += "...";
+  return out + "'";
+}
+
+Result<std::int64_t> parse_integer(std::string_view text, std::int64_t min, std::int64_t max) {
+  std::string range = "allowed " + std::to_string(min) + "-" + std::to_string(max);
+  std::string_view digits = text;
+  if (!digits.empty() && digits[0] == '-') digits.remove_prefix(1);
+  std::int64_t value = 0;
+  if (!all_digits(digits)) return Error{quote(text) + " is not an integer: " + range};
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value < min || value > max)
+    return Error{quote(text) + " is out of range: " + range};
+  return value;
+}
+
+Result<bool> parse_bool(std::string_view text) {
+  if (text == "true") return true;
+  if (text == "false") return false;
+  return Error{quote(text) + " is not a boolean: allowed true, false"};
+}
+
+Result<Duration> parse_duration(std::string_view text) {
+  const std::string what = " is not a duration: allowed e.g. 3s, 500ms, 1m, 1h or a number of seconds";
+  std::string_view number = text;
+  std::int64_t unit_ms = 1000;
+  for (auto [suffix, ms] : {std::pair<std::string_view, std::int64_t>{"ms", 1}, {"s", 1000},
+                            {"m", 60'000}, {"h", 3'600'000}}) {
+    if (number.size() > suffix.size() && number.ends_with(suffix)) {
+      number.remove_suffix(suffix.size());
+      unit_ms = ms;
+      break;
+    }
+  }
+  auto dot = number.find('.');
+  std::string_view whole = number.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view{} : number.substr(dot + 1);
+  if (!all_digits(whole) || (dot != std::string_view::npos && !all_digits(frac)) || whole.size() > 12 ||
+      frac.size() > 9)
+    return Error{quote(text) + what};
+  std::int64_t w = 0;
+  std::from_chars(whole.data(), whole.data() + whole.size(), w);
+  // Value in units of 1e-9 ms-units, then check it lands on a whole millisecond.
+  std::int64_t frac_nanounits = 0;
+  if (!frac.empty()) {
+    std::string padded(frac);
+    padded.resize(9, '0');
+    std::from_chars(padded.data(), padded.data() + 9, frac_nanounits);
+  }
+  const std::int64_t kMaxMs = std::int64_t{1} << 40;  // ~34 years: far above any sane value
+  if (w > kMaxMs / unit_ms) return Error{quote(text) + " is too long: at most " + std::to_string(kMaxMs / 1000) + "s"};
+  std::int64_t ms = w * unit_ms;
+  // frac * unit_ms / 1e9 must be an integer number of milliseconds.
+  std::int64_t frac_ms_nano = frac_nanounits * unit_ms;  // < 1e9 * 3.6e6: fits
+  if (frac_ms_nano % 1'000'000'000 != 0)
+    return Error{quote(text) + " is finer than 1 ms: durations have millisecond resolution"};
+  ms += static_cast<std::int64_t>(frac_ms_nano / 1'000'000'000);
+  return Duration{ms};
+}
+
+std::string duration_text(Duration d) {
+  auto ms = d.count();
+  if (ms % 1000 != 0) return std::to_string(ms) + "ms";
+  auto s = ms / 1000;
+  if (s != 0 && s % 3600 == 0) return std::to_string(s / 3600) + "h";
+  if (s != 0 && s % 60 == 0) return std::to_string(s / 60) + "m";
+  return std::to_string(s) + "s";
+}
+
+Result<IpAddress> parse_address(std::string_view text) {
+  if (auto a = IpAddress::parse(text)) return *a;
+  return Error{quote(text) + " is not an IP address: allowed an IPv4 or IPv6 address"};
+}
+
+Result<VirtualIpAddress> parse_virtual_ip(std::string_view text) {
+  auto words = split_words(text);
+  const std::string usage = ": allowed ADDRESS[/PREFIX] [dev DEVICE] [label LABEL] [scope SCOPE]";
+  if (words.empty()) return Error{"empty address" + usage};
+  VirtualIpAddress vip;
+  std::string_view addr = words[0];
+  std::optional<std::string_view> prefix;
+  if (auto slash = addr.find('/'); slash != std::string_view::npos) {
+    prefix = addr.substr(slash + 1);
+    addr = addr.substr(0, slash);
+  }
+  auto a = IpAddress::parse(addr);
+  if (!a) return Error{quote(addr) + " is not an IP address" + usage};
+  vip.address = *a;
+  vip.prefix_len = a->max_prefix_len();
+  if (prefix) {
+    auto p = parse_integer(*prefix, 0, a->max_prefix_len());
+    if (!p) return Error{"prefix " + quote(*prefix) + " is not valid for an " +
+                         std::string(to_string(a->family())) + " address: allowed 0-" +
+                         std::to_string(a->max_prefix_len())};
+    vip.prefix_len = static_cast<int>(*p);
+  }
+  for (std::size_t i = 1; i < words.size(); i += 2) {
+    std::string_view option = words[i];
+    if (i + 1 >= words.size()) return Error{"option " + quote(option) + " needs a value" + usage};
+    std::string_view value = words[i + 1];
+    if (option == "dev") {
+      auto dev = parse_interface_name(value);
+      if (!dev) return dev.error();
+      vip.dev = *dev;
+    } else if (option == "label") {
+      if (value.size() > 15) return Error{"label " + quote(value) + " is longer than 15 characters"};
+      vip.label = std::string(value);
+    } else if (option == "scope") {
+      auto scope = parse_scope(value);
+      if (!scope) return Error{"scope " + scope.error().message};
+      vip.scope = *scope;
+    } else {
+      return Error{"unknown option " + quote(option) + usage};
+    }
+  }
+  return vip;
+}
+
+std::string virtual_ip_text(const VirtualIpAddress& vip) {
+  std::string out = vip.address.to_string() + "/" + std::to_string(vip.prefix_len);
+  if (!vip.dev.empty()) out += " dev " + vip.dev;
+  if (!vip.label.empty()) out += " label " + vip.label;
+  if (vip.scope) out += " scope " + std::string(to_string(*vip.scope));
+  return out;
+}
+
+Result<StatusCodeRange> parse_status_code(std::string_view text) {
+  const std::string allowed = ": allowed a code 100-599 or a range such as 200-299";
+  auto dash = text.find('-');
+  std::string_view low = text.substr(0, dash);
+  std::string_view high = dash == std::string_view::npos ? low : text.substr(dash + 1);
+  auto l = parse_integer(low, 100, 599);
+  auto h = parse_integer(high, 100, 599);
+  if (!l || !h || *h < *l) return Error{quote(text) + " is not a status code" + allowed};
+  return StatusCodeRange{.low = static_cast<int>(*l), .high = static_cast<int>(*h)};
+}
+
+std::string status_code_text(const StatusCodeRange& range) {
+  if (range.low == range.high) return std::to_string(range.low);
+  return std::to_string(range.low) + "-" + std::to_string(range.high);
+}
+
+Result<int> parse_granularity(std::string_view text) {
+  const std::string allowed = ": allowed a prefix length 0-128 or an IPv4 netmask such as 255.255.255.0";
+  if (all_digits(text)) {
+    auto p = parse_integer(text, 0, 128);
+    if (!p) return Error{quote(text) + " is out of range" + allowed};
+    return static_cast<int>(*p);
+  }
+  auto a = IpAddress::parse(text);
+  if (!a || !a->is_ipv4()) return Error{quote(text) + " is not a netmask" + allowed};
+  std::uint32_t mask = 0;
+  for (int i = 0; i < 4; ++i) mask = (mask << 8) | a->bytes()[static_cast<std::size_t>(i)];
+  int len = 0;
+  while (len < 32 && (mask & (0x80000000u >> len))) ++len;
+  std::uint32_t expected = len == 0 ? 0 : ~std::uint32_t{0} << (32 - len);
+  if (mask != expected) return Error{quote(text) + " is not a contiguous netmask" + allowed};
+  return len;
+}
+
+Result<std::string> parse_interface_name(std::string_view text) {
+  bool bad_char = std::any_of(text.begin(), text.end(), [](char c) {
+    return c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) < 0x20;
+  });
+  if (text.empty() || text.size() > 15 || bad_char || text == "." || text == "..")
+    return Error{quote(text) + " is not an interface name: allowed 1-15 characters without '/', ':' or spaces"};
+  return std::string(text);
+}
+
+Result<std::string> parse_listen_address(std::string_view text) {
+  const std::string allowed = " is not a listen address: allowed ADDRESS:PORT or [IPV6]:PORT";
+  std::string_view host;
+  std::string_view port;
+  if (!text.empty() && text[0] == '[') {
+    auto close = text.find("]:");
+    if (close == std::string_view::npos) return Error{quote(text) + allowed};
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+    auto a = IpAddress::parse(host);
+    if (!a || a->is_ipv4()) return Error{quote(text) + allowed};
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return Error{quote(text) + allowed};
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    auto a = IpAddress::parse(host);
+    if (!a || !a->is_ipv4()) return Error{quote(text) + allowed};
+  }
+  if (!parse_integer(port, 1, 65535)) return Error{quote(text) + allowed};
+  return std::string(text);
+}
+
+Result<std::string> parse_md5_digest(std::string_view text) {
+  if (text.size() != 32 || !std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+      }))
+    return Error{quote(text) + " is not an MD5 digest: allowed 32 hex digits"};
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  return out;
+}
+
+Result<VrrpState> parse_vrrp_state(std::string_view text) {
+  return parse_enum<VrrpState>(text, {{"MASTER", VrrpState::kMaster}, {"BACKUP", VrrpState::kBackup}});
+}
+Result<AddressScope> parse_scope(std::string_view text) {
+  return parse_enum<AddressScope>(text, {{"global", AddressScope::kGlobal},
+                                         {"site", AddressScope::kSite},
+                                         {"link", AddressScope::kLink},
+                                         {"host", AddressScope::kHost},
+                                         {"nowhere", AddressScope::kNowhere}});
+}
+Result<Protocol> parse_protocol(std::string_view text) {
+  return parse_enum<Protocol>(text, {{"TCP", Protocol::kTcp}, {"UDP", Protocol::kUdp}, {"SCTP", Protocol::kSctp}});
+}
+Result<ForwardingMethod> parse_lb_kind(std::string_view text) {
+  return parse_enum<ForwardingMethod>(
+      text, {{"DR", ForwardingMethod::kDr}, {"NAT", ForwardingMethod::kNat}, {"TUN", ForwardingMethod::kTun}});
+}
+Result<TunnelType> parse_tunnel_type(std::string_view text) {
+  return parse_enum<TunnelType>(text, {{"ipip", TunnelType::kIpip}, {"gue", TunnelType::kGue}, {"gre", TunnelType::kGre}});
+}
+Result<RedisRole> parse_redis_role(std::string_view text) {
+  return parse_enum<RedisRole>(text, {{"any", RedisRole::kAny}, {"master", RedisRole::kMaster}, {"replica", RedisRole::kReplica}});
+}
+
+Result<std::string> parse_lb_algo(std::string_view text) {
+  const auto& names = lb_algorithms();
+  if (std::find(names.begin(), names.end(), text) != names.end()) return std::string(text);
+  std::string allowed;
+  for (const auto& n : names) allowed += (allowed.empty() ? "" : ", ") + n;
+  return Error{quote(text) + " is not an IPVS scheduler: allowed " + allowed};
+}
+
+std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  // One edit for short words, two for longer ones: enough for typos, not for other keywords.
+  std::size_t best_distance = (word.size() <= 4 ? 1 : 2) + 1;
+  for (const auto& c : candidates) {
+    std::size_t d = edit_distance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string unknown_key_message(std::string_view what, std::string_view word,
+                                const std::vector<std::string>& candidates) {
+  std::string msg = "unknown " + std::string(what) + " " + quote(word);
+  if (auto near = did_you_mean(word, candidates)) return msg + ": did you mean '" + *near + "'?";
+  std::string allowed;
+  for (const auto& c : candidates) allowed += (allowed.empty() ? "" : ", ") + c;
+  return msg + ": allowed " + allowed;
+}
+
+}  // namespace lvsd::conf

@@ -1,0 +1,61 @@
+#pragma once
+// Text -> value conversions shared by the YAML loader and the keepalived.conf
+// importer, so both give the same messages. Each failure message names the bad
+// value and what is allowed; the caller adds file, line, column and key path.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "conf/config.hpp"
+#include "core/result.hpp"
+
+namespace lvsd::conf {
+
+using core::Error;
+using core::Result;
+
+// Decimal integer in [min, max].
+Result<std::int64_t> parse_integer(std::string_view text, std::int64_t min, std::int64_t max);
+// "true" or "false".
+Result<bool> parse_bool(std::string_view text);
+// "3s", "500ms", "1m", "1h", "1.5s" or a bare number of seconds; resolution 1 ms.
+Result<Duration> parse_duration(std::string_view text);
+// Shortest text that parse_duration reads back to the same value ("500ms", "3s", "2m").
+std::string duration_text(Duration d);
+Result<IpAddress> parse_address(std::string_view text);
+// "ADDR[/PREFIX] [dev DEV] [label LABEL] [scope SCOPE]".
+Result<VirtualIpAddress> parse_virtual_ip(std::string_view text);
+std::string virtual_ip_text(const VirtualIpAddress& vip);
+// "200" or "200-299", codes 100-599.
+Result<StatusCodeRange> parse_status_code(std::string_view text);
+std::string status_code_text(const StatusCodeRange& range);
+// A prefix length 0-128 or a contiguous IPv4 netmask such as 255.255.255.0.
+Result<int> parse_granularity(std::string_view text);
+// A Linux interface name: 1-15 characters, no '/', ':' or white space.
+Result<std::string> parse_interface_name(std::string_view text);
+// "ADDR:PORT" or "[IPV6]:PORT".
+Result<std::string> parse_listen_address(std::string_view text);
+// 32 hex digits, returned in lower case.
+Result<std::string> parse_md5_digest(std::string_view text);
+
+Result<VrrpState> parse_vrrp_state(std::string_view text);
+Result<AddressScope> parse_scope(std::string_view text);
+Result<Protocol> parse_protocol(std::string_view text);
+Result<ForwardingMethod> parse_lb_kind(std::string_view text);
+Result<TunnelType> parse_tunnel_type(std::string_view text);
+Result<RedisRole> parse_redis_role(std::string_view text);
+Result<std::string> parse_lb_algo(std::string_view text);
+
+// The closest candidate within a small edit distance, for "did you mean".
+std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+// "unknown key 'wieght': did you mean 'weight'?" or "...: allowed a, b, c".
+std::string unknown_key_message(std::string_view what, std::string_view word,
+                                const std::vector<std::string>& candidates);
+
+// 'text' quoted for messages, with control characters escaped and length capped.
+std::string quote(std::string_view text);
+
+}  // namespace lvsd::conf

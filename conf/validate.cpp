@@ -1,0 +1,318 @@
+#include "conf/validate.hpp"
+
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "conf/scalars.hpp"
+
+namespace lvsd::conf {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class Validator {
+ public:
+  Validator(const Config& config, const SourceMap& sources) : config_(config), sources_(sources) {}
+
+  std::vector<ConfigError> run() {
+    check_global();
+    for (std::size_t i = 0; i < config_.vrrp_instances.size(); ++i) check_instance(i);
+    check_sync_groups();
+    for (std::size_t i = 0; i < config_.virtual_servers.size(); ++i) check_virtual_server(i);
+    return std::move(errors_);
+  }
+
+ private:
+  void error(const std::string& path, std::string message) {
+    errors_.push_back(ConfigError{.location = sources_.find(path), .path = path, .message = std::move(message)});
+  }
+  void missing(const std::string& parent, const std::string& key, const std::string& allowed) {
+    errors_.push_back(ConfigError{.location = sources_.find(parent),
+                                  .path = join_path(parent, key),
+                                  .message = "missing required key '" + key + "': " + allowed});
+  }
+  bool instance_exists(const std::string& name) const {
+    for (const auto& inst : config_.vrrp_instances)
+      if (inst.name == name) return true;
+    return false;
+  }
+
+  void check_global() {
+    const auto& sync = config_.global.lvs_sync_daemon;
+    if (!sync) return;
+    if (sync->interface.empty()) missing("global.lvs_sync_daemon", "interface", "an interface name");
+    if (sync->vrrp_instance && !instance_exists(*sync->vrrp_instance))
+      error("global.lvs_sync_daemon.vrrp_instance",
+            "no VRRP instance named " + quote(*sync->vrrp_instance) + ": allowed a vrrp_instances[].name");
+  }
+
+  void check_instance(std::size_t i) {
+    const VrrpInstance& inst = config_.vrrp_instances[i];
+    const std::string path = index_path("vrrp_instances", i);
+    if (inst.name.empty()) {
+      missing(path, "name", "a unique instance name");
+    } else if (!instance_names_.insert(inst.name).second) {
+      error(join_path(path, "name"), "duplicate VRRP instance name " + quote(inst.name) + ": names must be unique");
+    }
+    if (inst.interface.empty()) missing(path, "interface", "an interface name");
+    if (inst.virtual_router_id == 0) missing(path, "virtual_router_id", "1-255");
+
+    const std::string advert = join_path(path, "advert_int");
+    auto ms = inst.advert_int.count();
+    if (inst.version == 2) {
+      if (ms % 1000 != 0 || ms < 1000 || ms > 255'000)
+        error(advert, quote(duration_text(inst.advert_int)) +
+                          " is not valid for VRRPv2: allowed whole seconds 1s-255s (RFC 3768 section 5.3.7)");
+    } else if (ms % 10 != 0 || ms < 10 || ms > 40'950) {
+      error(advert, quote(duration_text(inst.advert_int)) +
+                        " is not valid for VRRPv3: allowed 10ms-40950ms in steps of 10ms (RFC 5798 section 5.2.7)");
+    }
+    if (inst.authentication) {
+      if (inst.version == 3)
+        error(join_path(path, "authentication"),
+              "authentication is not allowed with version 3: VRRPv3 has no authentication (RFC 5798 section 9)");
+      const auto& pass = inst.authentication->pass;
+      if (pass.empty() || pass.size() > 8)
+        error(join_path(path, "authentication.pass"),
+              "password of " + std::to_string(pass.size()) +
+                  " characters: allowed 1-8 characters (RFC 3768 section 5.3.6.1)");
+    }
+    if (inst.priority == 255 && inst.state != VrrpState::kMaster)
+      error(join_path(path, "priority"),
+            "priority 255 is reserved for the address owner, which starts as MASTER: set state MASTER or use "
+            "1-254 (RFC 3768 section 5.3.4)");
+    if (inst.nopreempt && inst.state != VrrpState::kBackup)
+      error(join_path(path, "nopreempt"), "nopreempt needs state BACKUP: a MASTER start always takes over");
+    if (inst.preempt_delay > seconds(1000))
+      error(join_path(path, "preempt_delay"),
+            quote(duration_text(inst.preempt_delay)) + " is out of range: allowed 0s-1000s");
+    if (inst.garp_master_delay > seconds(255))
+      error(join_path(path, "garp_master_delay"),
+            quote(duration_text(inst.garp_master_delay)) + " is out of range: allowed 0s-255s");
+
+    check_virtual_ips(inst, path);
+
+    // RFC 5798 section 5.2.3: a VRID identifies a router per interface and address family.
+    if (inst.virtual_router_id != 0 && !inst.interface.empty() && !inst.virtual_ipaddress.empty()) {
+      auto key = std::make_tuple(inst.interface, inst.virtual_ipaddress.front().address.family(),
+                                 inst.virtual_router_id);
+      auto [it, inserted] = vrids_.emplace(key, i);
+      if (!inserted)
+        error(join_path(path, "virtual_router_id"),
+              "virtual_router_id " + std::to_string(inst.virtual_router_id) + " is already used on " +
+                  inst.interface + " by " + quote(config_.vrrp_instances[it->second].name) +
+                  ": allowed one instance per VRID, interface and address family");
+    }
+
+    std::optional<AddressFamily> family;
+    if (!inst.virtual_ipaddress.empty()) family = inst.virtual_ipaddress.front().address.family();
+    if (inst.unicast_src_ip && family && inst.unicast_src_ip->family() != *family)
+      error(join_path(path, "unicast_src_ip"),
+            std::string(to_string(inst.unicast_src_ip->family())) + " source for " +
+                std::string(to_string(*family)) + " virtual addresses: allowed the same family");
+    std::set<IpAddress> peers;
+    for (std::size_t p = 0; p < inst.unicast_peer.size(); ++p) {
+      const auto& peer = inst.unicast_peer[p];
+      std::string ppath = index_path(join_path(path, "unicast_peer"), p);
+      if (family && peer.family() != *family)
+        error(ppath, std::string(to_string(peer.family())) + " peer for " + std::string(to_string(*family)) +
+                         " virtual addresses: allowed the same family");
+      if (!peers.insert(peer).second) error(ppath, "duplicate unicast peer " + quote(peer.to_string()));
+    }
+    std::set<std::string> tracked;
+    for (std::size_t t = 0; t < inst.track_interface.size(); ++t)
+      if (!tracked.insert(inst.track_interface[t].name).second)
+        error(index_path(join_path(path, "track_interface"), t),
+              "interface " + quote(inst.track_interface[t].name) + " is tracked twice");
+  }
+
+  void check_virtual_ips(const VrrpInstance& inst, const std::string& path) {
+    const std::string vpath = join_path(path, "virtual_ipaddress");
+    if (inst.virtual_ipaddress.empty()) {
+      missing(path, "virtual_ipaddress", "at least one address");
+      return;
+    }
+    AddressFamily family = inst.virtual_ipaddress.front().address.family();
+    for (std::size_t v = 0; v < inst.virtual_ipaddress.size(); ++v) {
+      const auto& vip = inst.virtual_ipaddress[v];
+      std::string p = index_path(vpath, v);
+      if (vip.address.family() != family) {
+        error(p, quote(vip.address.to_string()) + " is " + std::string(to_string(vip.address.family())) +
+                     " but the instance's first address is " + std::string(to_string(family)) +
+                     ": allowed one address family per instance (RFC 5798 section 5.2.9)");
+      } else if (inst.version == 2 && !vip.address.is_ipv4()) {
+        error(p, quote(vip.address.to_string()) + " is IPv6: VRRPv2 carries IPv4 only (RFC 3768); set version 3");
+      }
+      const std::string& dev = vip.dev.empty() ? inst.interface : vip.dev;
+      if (!vip.label.empty()) {
+        if (!vip.address.is_ipv4())
+          error(p, "label " + quote(vip.label) + " on an IPv6 address: labels exist for IPv4 only");
+        else if (!dev.empty() && vip.label.rfind(dev, 0) != 0)
+          error(p, "label " + quote(vip.label) + " must start with the device name " + quote(dev));
+      }
+      auto [it, inserted] = vips_.emplace(vip.address, p);
+      if (!inserted)
+        error(p, "duplicate virtual address " + quote(vip.address.to_string()) + ": already at " + it->second);
+    }
+  }
+
+  void check_sync_groups() {
+    std::set<std::string> names;
+    std::map<std::string, std::string> member_of;
+    for (std::size_t g = 0; g < config_.vrrp_sync_groups.size(); ++g) {
+      const auto& group = config_.vrrp_sync_groups[g];
+      std::string path = index_path("vrrp_sync_groups", g);
+      if (group.name.empty())
+        missing(path, "name", "a unique group name");
+      else if (!names.insert(group.name).second)
+        error(join_path(path, "name"), "duplicate sync group name " + quote(group.name));
+      if (group.group.empty()) missing(path, "group", "a list of vrrp_instances[].name");
+      for (std::size_t m = 0; m < group.group.size(); ++m) {
+        const auto& member = group.group[m];
+        std::string mpath = index_path(join_path(path, "group"), m);
+        if (!instance_exists(member)) {
+          std::vector<std::string> candidates(instance_names_.begin(), instance_names_.end());
+          std::string msg = "no VRRP instance named " + quote(member);
+          if (auto near = did_you_mean(member, candidates)) msg += ": did you mean '" + *near + "'?";
+          else msg += ": allowed a vrrp_instances[].name";
+          error(mpath, msg);
+        } else if (auto [it, inserted] = member_of.emplace(member, path); !inserted) {
+          error(mpath, "instance " + quote(member) + " is already in " + it->second +
+                           ": allowed in one sync group only");
+        }
+      }
+    }
+  }
+
+  void check_virtual_server(std::size_t i) {
+    const VirtualServer& vs = config_.virtual_servers[i];
+    const std::string path = index_path("virtual_servers", i);
+    if (!vs.address && !vs.fwmark) missing(path, "address", "an IP address and port, or a fwmark");
+    if (vs.address && vs.fwmark)
+      error(join_path(path, "fwmark"), "fwmark together with address: allowed one of address+port or fwmark");
+    if (vs.address && vs.port == 0 && vs.persistence_timeout.count() == 0)
+      error(join_path(path, "port"),
+            "port 0 (all ports) is only allowed for a persistent service: allowed 1-65535, or set "
+            "persistence_timeout");
+    if (vs.fwmark && !vs.address && vs.port != 0)
+      error(join_path(path, "port"), "port with fwmark: a fwmark service has no port");
+
+    // Duplicate services: same protocol+address+port, or same fwmark and family.
+    if (vs.address) {
+      auto [it, inserted] = services_.emplace(
+          std::make_tuple(static_cast<int>(vs.protocol), vs.address->to_string(), vs.port), path);
+      if (!inserted)
+        error(join_path(path, "address"), "duplicate virtual server " + std::string(to_string(vs.protocol)) + " " +
+                                              vs.address->to_string() + " port " + std::to_string(vs.port) +
+                                              ": already at " + it->second);
+    } else if (vs.fwmark) {
+      auto [it, inserted] = fwmarks_.emplace(std::make_pair(*vs.fwmark, vs.family()), path);
+      if (!inserted)
+        error(join_path(path, "fwmark"),
+              "duplicate virtual server fwmark " + std::to_string(*vs.fwmark) + ": already at " + it->second);
+    }
+
+    if (vs.persistence_timeout.count() % 1000 != 0)
+      error(join_path(path, "persistence_timeout"),
+            quote(duration_text(vs.persistence_timeout)) + " is not whole seconds: IPVS timeouts are in seconds");
+    if (vs.persistence_granularity && vs.family() == AddressFamily::kIpv4 && *vs.persistence_granularity > 32)
+      error(join_path(path, "persistence_granularity"),
+            "prefix /" + std::to_string(*vs.persistence_granularity) + " for an IPv4 service: allowed 0-32");
+    if (vs.lb_kind != ForwardingMethod::kTun && (vs.tunnel_type != TunnelType::kIpip || vs.tunnel_port))
+      error(join_path(path, vs.tunnel_port ? "tunnel_port" : "tunnel_type"),
+            "tunnel settings with lb_kind " + std::string(to_string(vs.lb_kind)) + ": allowed only with lb_kind TUN");
+    else if (vs.tunnel_type == TunnelType::kGue && !vs.tunnel_port)
+      missing(path, "tunnel_port", "the GUE UDP port 1-65535 (tunnel_type gue)");
+    else if (vs.tunnel_type != TunnelType::kGue && vs.tunnel_port)
+      error(join_path(path, "tunnel_port"), "tunnel_port with tunnel_type " +
+                                                std::string(to_string(vs.tunnel_type)) + ": allowed only with gue");
+    if (vs.delay_loop.count() == 0) error(join_path(path, "delay_loop"), "'0s' is too short: allowed 1ms or more");
+    if (vs.sorry_server && vs.sorry_server->address.family() != vs.family() && vs.lb_kind != ForwardingMethod::kTun)
+      error(join_path(path, "sorry_server"),
+            std::string(to_string(vs.sorry_server->address.family())) + " sorry server for an " +
+                std::string(to_string(vs.family())) + " service: IPVS forwards across families only with lb_kind TUN");
+
+    std::set<std::pair<IpAddress, std::uint16_t>> reals;
+    for (std::size_t r = 0; r < vs.real_servers.size(); ++r) check_real_server(vs, path, r, reals);
+  }
+
+  void check_real_server(const VirtualServer& vs, const std::string& vs_path, std::size_t r,
+                         std::set<std::pair<IpAddress, std::uint16_t>>& reals) {
+    const RealServer& rs = vs.real_servers[r];
+    const std::string path = index_path(join_path(vs_path, "real_servers"), r);
+    const std::uint16_t effective_port = rs.port != 0 ? rs.port : vs.port;
+    if (!reals.emplace(rs.address, effective_port).second)
+      error(join_path(path, "address"), "duplicate real server " + quote(rs.address.to_string()) + " port " +
+                                            std::to_string(effective_port) + " in this virtual server");
+    if (rs.address.family() != vs.family() && vs.lb_kind != ForwardingMethod::kTun)
+      error(join_path(path, "address"),
+            std::string(to_string(rs.address.family())) + " real server in an " +
+                std::string(to_string(vs.family())) + " virtual server: IPVS forwards across families only with "
+                "lb_kind TUN");
+    if ((vs.lb_kind == ForwardingMethod::kDr || vs.lb_kind == ForwardingMethod::kTun) && vs.address &&
+        vs.port != 0 && rs.port != 0 && rs.port != vs.port)
+      error(join_path(path, "port"), "port " + std::to_string(rs.port) + " differs from the virtual server's port " +
+                                         std::to_string(vs.port) + ": lb_kind " +
+                                         std::string(to_string(vs.lb_kind)) +
+                                         " cannot change ports; allowed " + std::to_string(vs.port) + " or NAT");
+    for (std::size_t c = 0; c < rs.checks.size(); ++c) check_check(vs, rs, check_path(path, rs.checks, c), c);
+  }
+
+  void check_check(const VirtualServer& vs, const RealServer& rs, const std::string& path, std::size_t c) {
+    const Check& check = rs.checks[c];
+    bool is_misc = std::holds_alternative<MiscCheck>(check.probe);
+    if (!is_misc && !check.connect_port && rs.port == 0 && vs.port == 0)
+      error(path, "no target port: set connect_port, or give the real server a port");
+    if (check.connect_timeout.count() == 0)
+      error(join_path(path, "connect_timeout"), "'0s' is too short: allowed 1ms or more");
+    if (check.delay_loop && check.delay_loop->count() == 0)
+      error(join_path(path, "delay_loop"), "'0s' is too short: allowed 1ms or more");
+    if (const auto* http = std::get_if<HttpCheck>(&check.probe)) {
+      if (http->url.empty()) missing(path, "url", "a list of {path, status_code, digest}");
+      for (std::size_t u = 0; u < http->url.size(); ++u) {
+        std::string upath = index_path(join_path(path, "url"), u);
+        if (http->url[u].path.empty())
+          missing(upath, "path", "an absolute URL path such as /health");
+        else if (http->url[u].path[0] != '/')
+          error(join_path(upath, "path"), quote(http->url[u].path) + " is not an absolute path: allowed /...");
+      }
+    }
+    if (const auto* misc = std::get_if<MiscCheck>(&check.probe)) {
+      if (misc->misc_path.empty()) missing(path, "misc_path", "a command line");
+      if (misc->misc_timeout && misc->misc_timeout->count() == 0)
+        error(join_path(path, "misc_timeout"), "'0s' is too short: allowed 1ms or more");
+    }
+  }
+
+  const Config& config_;
+  const SourceMap& sources_;
+  std::vector<ConfigError> errors_;
+  std::set<std::string> instance_names_;
+  std::map<std::tuple<std::string, AddressFamily, std::uint8_t>, std::size_t> vrids_;
+  std::map<IpAddress, std::string> vips_;
+  std::map<std::tuple<int, std::string, std::uint16_t>, std::string> services_;
+  std::map<std::pair<std::uint32_t, AddressFamily>, std::string> fwmarks_;
+};
+
+}  // namespace
+
+std::vector<ConfigError> validate(const Config& config, const SourceMap& sources) {
+  return Validator(config, sources).run();
+}
+
+std::string check_path(const std::string& rs_path, const std::vector<Check>& checks, std::size_t index) {
+  std::string_view keyword = check_keyword(checks[index]);
+  std::size_t same = 0;
+  std::size_t position = 0;
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    if (check_keyword(checks[i]) != keyword) continue;
+    if (i == index) position = same;
+    ++same;
+  }
+  std::string path = join_path(rs_path, std::string(keyword));
+  return same > 1 ? index_path(path, position) : path;
+}
+
+}  // namespace lvsd::conf

@@ -1,0 +1,347 @@
+#include "conf/writer.hpp"
+
+#include <map>
+#include <memory>
+#include <string_view>
+
+#include "conf/scalars.hpp"
+
+namespace lvsd::conf {
+namespace {
+
+// A tiny YAML document tree, enough for what to_yaml writes.
+struct Node {
+  enum class Kind { kScalar, kMap, kList } kind = Kind::kScalar;
+  std::string scalar{};
+  std::vector<std::pair<std::string, Node>> entries{};  // kMap
+  std::vector<Node> items{};                            // kList
+
+  static Node map() { return Node{.kind = Kind::kMap}; }
+  static Node list() { return Node{.kind = Kind::kList}; }
+  void add(std::string key, Node value) { entries.emplace_back(std::move(key), std::move(value)); }
+  void add(std::string key, std::string value) { add(std::move(key), Node{.scalar = std::move(value)}); }
+};
+
+bool plain_safe(std::string_view s) {
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return false;
+  auto ok_first = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' || c == '_' ||
+           c == '.';
+  };
+  auto ok_rest = [&](char c) { return ok_first(c) || c == '-' || c == ':' || c == '@' || c == '+'; };
+  if (!ok_first(s[0])) return false;
+  for (char c : s.substr(1))
+    if (!ok_rest(c)) return false;
+  return s.back() != ':';
+}
+
+std::string yaml_scalar(std::string_view s) {
+  if (plain_safe(s)) return std::string(s);
+  std::string out = "\"";
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+void emit(const Node& node, int indent, std::string& out);
+
+void emit_value_after_key(const Node& value, int indent, std::string& out) {
+  if (value.kind == Node::Kind::kScalar) {
+    out += " " + yaml_scalar(value.scalar) + "\n";
+  } else if (value.kind == Node::Kind::kMap && value.entries.empty()) {
+    out += " {}\n";
+  } else if (value.kind == Node::Kind::kList && value.items.empty()) {
+    out += " []\n";
+  } else {
+    out += "\n";
+    emit(value, indent + 2, out);
+  }
+}
+
+void emit(const Node& node, int indent, std::string& out) {
+  const std::string pad(static_cast<std::size_t>(indent), ' ');
+  if (node.kind == Node::Kind::kMap) {
+    for (const auto& [key, value] : node.entries) {
+      out += pad + yaml_scalar(key) + ":";
+      emit_value_after_key(value, indent, out);
+    }
+  } else if (node.kind == Node::Kind::kList) {
+    for (const auto& item : node.items) {
+      if (item.kind == Node::Kind::kScalar) {
+        out += pad + "- " + yaml_scalar(item.scalar) + "\n";
+        continue;
+      }
+      std::string inner;
+      emit(item, indent + 2, inner);
+      if (inner.empty()) {
+        out += pad + (item.kind == Node::Kind::kMap ? "- {}\n" : "- []\n");
+        continue;
+      }
+      inner.replace(static_cast<std::size_t>(indent), 2, "- ");
+      out += inner;
+    }
+  }
+}
+
+std::string number(std::int64_t v) { return std::to_string(v); }
+
+// Adds key: value when value differs from the default.
+template <typename T, typename F>
+void add_if(Node& map, const std::string& key, const T& value, const T& default_value, F text) {
+  if (!(value == default_value)) map.add(key, text(value));
+}
+template <typename T, typename F>
+void add_opt(Node& map, const std::string& key, const std::optional<T>& value, F text) {
+  if (value) map.add(key, text(*value));
+}
+auto as_number = [](auto v) { return number(static_cast<std::int64_t>(v)); };
+auto as_text = [](const std::string& s) { return s; };
+auto as_bool = [](bool b) { return std::string(b ? "true" : "false"); };
+auto as_duration = [](Duration d) { return duration_text(d); };
+auto as_address = [](const IpAddress& a) { return a.to_string(); };
+auto as_name = [](auto v) { return std::string(to_string(v)); };
+
+Node global_node(const Global& g) {
+  const Global d;
+  Node m = Node::map();
+  add_if(m, "router_id", g.router_id, d.router_id, as_text);
+  add_if(m, "control_socket", g.control_socket, d.control_socket, as_text);
+  add_opt(m, "metrics", g.metrics, as_text);
+  if (g.lvs_sync_daemon) {
+    const LvsSyncDaemon ds;
+    const auto& s = *g.lvs_sync_daemon;
+    Node n = Node::map();
+    n.add("interface", s.interface);
+    add_opt(n, "vrrp_instance", s.vrrp_instance, as_text);
+    add_if(n, "sync_id", s.sync_id, ds.sync_id, as_number);
+    add_opt(n, "maxlen", s.maxlen, as_number);
+    add_if(n, "port", s.port, ds.port, as_number);
+    add_if(n, "ttl", s.ttl, ds.ttl, as_number);
+    add_opt(n, "group", s.group, as_address);
+    m.add("lvs_sync_daemon", std::move(n));
+  }
+  add_if(m, "lvs_flush", g.lvs_flush, d.lvs_flush, as_bool);
+  add_if(m, "lvs_flush_on_stop", g.lvs_flush_on_stop, d.lvs_flush_on_stop, as_bool);
+  add_if(m, "ipvs_resync_interval", g.ipvs_resync_interval, d.ipvs_resync_interval, as_duration);
+  add_opt(m, "notify", g.notify, as_text);
+  return m;
+}
+
+void add_notify(Node& m, const NotifyScripts& n) {
+  add_opt(m, "notify_master", n.master, as_text);
+  add_opt(m, "notify_backup", n.backup, as_text);
+  add_opt(m, "notify_fault", n.fault, as_text);
+  add_opt(m, "notify_stop", n.stop, as_text);
+}
+
+Node instance_node(const VrrpInstance& v) {
+  const VrrpInstance d;
+  Node m = Node::map();
+  m.add("name", v.name);
+  m.add("state", as_name(v.state));
+  m.add("interface", v.interface);
+  m.add("virtual_router_id", as_number(v.virtual_router_id));
+  m.add("priority", as_number(v.priority));
+  m.add("advert_int", as_duration(v.advert_int));
+  add_if(m, "version", v.version, d.version, as_number);
+  if (v.authentication) {
+    Node a = Node::map();
+    a.add("type", "PASS");
+    a.add("pass", v.authentication->pass);
+    m.add("authentication", std::move(a));
+  }
+  Node vips = Node::list();
+  for (const auto& vip : v.virtual_ipaddress) vips.items.push_back(Node{.scalar = virtual_ip_text(vip)});
+  m.add("virtual_ipaddress", std::move(vips));
+  add_opt(m, "unicast_src_ip", v.unicast_src_ip, as_address);
+  if (!v.unicast_peer.empty()) {
+    Node peers = Node::list();
+    for (const auto& p : v.unicast_peer) peers.items.push_back(Node{.scalar = p.to_string()});
+    m.add("unicast_peer", std::move(peers));
+  }
+  add_if(m, "nopreempt", v.nopreempt, d.nopreempt, as_bool);
+  add_if(m, "preempt_delay", v.preempt_delay, d.preempt_delay, as_duration);
+  if (!v.track_interface.empty()) {
+    Node list = Node::list();
+    for (const auto& t : v.track_interface) {
+      Node n = Node::map();
+      n.add("name", t.name);
+      if (t.weight != 0) n.add("weight", as_number(t.weight));
+      list.items.push_back(std::move(n));
+    }
+    m.add("track_interface", std::move(list));
+  }
+  add_notify(m, v.notify);
+  add_if(m, "garp_master_delay", v.garp_master_delay, d.garp_master_delay, as_duration);
+  add_if(m, "garp_master_repeat", v.garp_master_repeat, d.garp_master_repeat, as_number);
+  add_if(m, "garp_master_refresh", v.garp_master_refresh, d.garp_master_refresh, as_duration);
+  return m;
+}
+
+Node sync_group_node(const VrrpSyncGroup& g) {
+  Node m = Node::map();
+  m.add("name", g.name);
+  Node members = Node::list();
+  for (const auto& name : g.group) members.items.push_back(Node{.scalar = name});
+  m.add("group", std::move(members));
+  add_notify(m, g.notify);
+  return m;
+}
+
+Node check_node(const Check& c) {
+  const Check d;
+  Node m = Node::map();
+  add_opt(m, "connect_ip", c.connect_ip, as_address);
+  add_opt(m, "connect_port", c.connect_port, as_number);
+  add_if(m, "connect_timeout", c.connect_timeout, d.connect_timeout, as_duration);
+  add_if(m, "retry", c.retry, d.retry, as_number);
+  add_if(m, "delay_before_retry", c.delay_before_retry, d.delay_before_retry, as_duration);
+  add_opt(m, "delay_loop", c.delay_loop, as_duration);
+  add_if(m, "rise", c.rise, d.rise, as_number);
+  add_if(m, "fall", c.fall, d.fall, as_number);
+  if (const auto* http = std::get_if<HttpCheck>(&c.probe)) {
+    Node urls = Node::list();
+    for (const auto& u : http->url) {
+      Node n = Node::map();
+      n.add("path", u.path);
+      if (!(u.status_code == StatusCodeRange{})) n.add("status_code", status_code_text(u.status_code));
+      add_opt(n, "digest", u.digest, as_text);
+      urls.items.push_back(std::move(n));
+    }
+    m.add("url", std::move(urls));
+    add_opt(m, "virtualhost", http->virtualhost, as_text);
+  } else if (const auto* redis = std::get_if<RedisCheck>(&c.probe)) {
+    add_opt(m, "password", redis->password, as_text);
+    add_if(m, "expect_role", redis->expect_role, RedisRole::kAny, as_name);
+  } else if (const auto* misc = std::get_if<MiscCheck>(&c.probe)) {
+    m.add("misc_path", misc->misc_path);
+    add_opt(m, "misc_timeout", misc->misc_timeout, as_duration);
+    add_if(m, "misc_dynamic", misc->misc_dynamic, false, as_bool);
+  }
+  return m;
+}
+
+std::string granularity_text(int prefix, AddressFamily family) {
+  if (family == AddressFamily::kIpv6 || prefix > 32) return number(prefix);
+  std::uint32_t mask = prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix);
+  return number(mask >> 24) + "." + number((mask >> 16) & 255) + "." + number((mask >> 8) & 255) + "." +
+         number(mask & 255);
+}
+
+Node real_server_node(const RealServer& r) {
+  const RealServer d;
+  Node m = Node::map();
+  m.add("address", r.address.to_string());
+  add_if(m, "port", r.port, d.port, as_number);
+  add_if(m, "weight", r.weight, d.weight, as_number);
+  add_opt(m, "inhibit_on_failure", r.inhibit_on_failure, as_bool);
+  add_if(m, "slow_start", r.slow_start, d.slow_start, as_duration);
+  // One key per check type, in order of first appearance; a list when repeated.
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<Node>> by_type;
+  for (const auto& c : r.checks) {
+    std::string k(check_keyword(c));
+    if (!by_type.count(k)) order.push_back(k);
+    by_type[k].push_back(check_node(c));
+  }
+  for (const auto& k : order) {
+    auto& nodes = by_type[k];
+    if (nodes.size() == 1) {
+      m.add(k, std::move(nodes.front()));
+    } else {
+      Node list = Node::list();
+      list.items = std::move(nodes);
+      m.add(k, std::move(list));
+    }
+  }
+  return m;
+}
+
+Node virtual_server_node(const VirtualServer& v) {
+  const VirtualServer d;
+  Node m = Node::map();
+  add_opt(m, "address", v.address, as_address);
+  if (v.address) m.add("port", as_number(v.port));
+  add_opt(m, "fwmark", v.fwmark, as_number);
+  add_if(m, "protocol", v.protocol, d.protocol, as_name);
+  m.add("lb_algo", v.lb_algo);
+  m.add("lb_kind", as_name(v.lb_kind));
+  add_if(m, "tunnel_type", v.tunnel_type, d.tunnel_type, as_name);
+  add_opt(m, "tunnel_port", v.tunnel_port, as_number);
+  add_if(m, "persistence_timeout", v.persistence_timeout, d.persistence_timeout, as_duration);
+  if (v.persistence_granularity)
+    m.add("persistence_granularity", granularity_text(*v.persistence_granularity, v.family()));
+  add_if(m, "delay_loop", v.delay_loop, d.delay_loop, as_duration);
+  add_if(m, "quorum", v.quorum, d.quorum, as_number);
+  add_if(m, "hysteresis", v.hysteresis, d.hysteresis, as_number);
+  if (v.sorry_server) {
+    Node s = Node::map();
+    s.add("address", v.sorry_server->address.to_string());
+    if (v.sorry_server->port != 0) s.add("port", as_number(v.sorry_server->port));
+    m.add("sorry_server", std::move(s));
+  }
+  add_if(m, "inhibit_on_failure", v.inhibit_on_failure, d.inhibit_on_failure, as_bool);
+  add_if(m, "ha_suspend", v.ha_suspend, d.ha_suspend, as_bool);
+  add_opt(m, "virtualhost", v.virtualhost, as_text);
+  if (!v.real_servers.empty()) {
+    Node list = Node::list();
+    for (const auto& r : v.real_servers) list.items.push_back(real_server_node(r));
+    m.add("real_servers", std::move(list));
+  }
+  return m;
+}
+
+std::string counted(std::size_t n, const std::string& singular, const std::string& plural) {
+  return std::to_string(n) + " " + (n == 1 ? singular : plural);
+}
+
+}  // namespace
+
+std::string to_yaml(const Config& config) {
+  Node root = Node::map();
+  Node global = global_node(config.global);
+  if (!global.entries.empty()) root.add("global", std::move(global));
+  auto add_list = [&](const std::string& key, const auto& items, auto make) {
+    if (items.empty()) return;
+    Node list = Node::list();
+    for (const auto& item : items) list.items.push_back(make(item));
+    root.add(key, std::move(list));
+  };
+  add_list("vrrp_instances", config.vrrp_instances, instance_node);
+  add_list("vrrp_sync_groups", config.vrrp_sync_groups, sync_group_node);
+  add_list("virtual_servers", config.virtual_servers, virtual_server_node);
+  std::string out;
+  emit(root, 0, out);
+  if (out.empty()) out = "{}\n";
+  return out;
+}
+
+std::string summary(const Config& config) {
+  std::size_t reals = 0;
+  std::size_t checks = 0;
+  for (const auto& vs : config.virtual_servers) {
+    reals += vs.real_servers.size();
+    for (const auto& rs : vs.real_servers) checks += rs.checks.size();
+  }
+  return counted(config.vrrp_instances.size(), "VRRP instance", "VRRP instances") + ", " +
+         counted(config.virtual_servers.size(), "virtual server", "virtual servers") + ", " +
+         counted(reals, "real server", "real servers") + ", " + counted(checks, "check", "checks");
+}
+
+}  // namespace lvsd::conf

@@ -1,0 +1,312 @@
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "conf/keepalived_import.hpp"
+#include "conf/keepalived_parser.hpp"
+#include "conf/writer.hpp"
+
+namespace lvsd::conf {
+namespace {
+
+using std::chrono::seconds;
+
+// Includes served from memory: pattern -> files.
+IncludeReader memory_includes(std::map<std::string, std::vector<KaFile>> files) {
+  return [files](const std::string& pattern, const std::string&) -> core::Result<std::vector<KaFile>> {
+    auto it = files.find(pattern);
+    if (it == files.end()) return std::vector<KaFile>{};
+    return it->second;
+  };
+}
+
+std::vector<std::string> where(const std::vector<ConfigError>& errors) {
+  std::vector<std::string> out;
+  for (const auto& e : errors)
+    out.push_back(std::to_string(e.location.line) + ":" + std::to_string(e.location.column) + " " + e.path);
+  return out;
+}
+using Where = std::vector<std::string>;
+
+TEST(KeepalivedParser, BracesShareLinesWithKeywords) {
+  auto r = parse_keepalived("a 1 { b 2\n c { d } } e\n", "k.conf", no_include_reader());
+  EXPECT_TRUE(r.errors.empty());
+  ASSERT_EQ(r.statements.size(), 2u);
+  const auto& a = r.statements[0];
+  EXPECT_EQ(a.keyword.text, "a");
+  ASSERT_EQ(a.args.size(), 1u);
+  EXPECT_TRUE(a.has_block);
+  ASSERT_EQ(a.children.size(), 2u);
+  EXPECT_EQ(a.children[0].keyword.text, "b");
+  EXPECT_EQ(a.children[1].children.at(0).keyword.text, "d");
+  EXPECT_EQ(r.statements[1].keyword.text, "e");
+  EXPECT_EQ(r.statements[1].keyword.location, (Location{.file = "k.conf", .line = 2, .column = 12}));
+}
+
+TEST(KeepalivedParser, CommentsAndQuotes) {
+  auto r = parse_keepalived("# c1\n! c2\nx \"a b # c\" # trailing\ny z!not-a-comment ! comment\n", "k.conf",
+                            no_include_reader());
+  EXPECT_TRUE(r.errors.empty());
+  ASSERT_EQ(r.statements.size(), 2u);
+  EXPECT_EQ(r.statements[0].args.at(0).text, "a b # c");
+  ASSERT_EQ(r.statements[1].args.size(), 1u);
+  EXPECT_EQ(r.statements[1].args[0].text, "z!not-a-comment");
+}
+
+TEST(KeepalivedParser, UnbalancedBracesAndUnterminatedQuotes) {
+  auto r = parse_keepalived("a {\n b {\n}\n}\n}\nc \"open\n", "k.conf", no_include_reader());
+  EXPECT_EQ(where(r.errors), (Where{"6:3 ", "5:1 "}));
+  auto open = parse_keepalived("a {\n b\n", "k.conf", no_include_reader());
+  EXPECT_EQ(where(open.errors), Where{"1:3 "});
+  auto stray = parse_keepalived("{ x }\n", "k.conf", no_include_reader());
+  EXPECT_EQ(where(stray.errors), Where{"1:1 "});
+}
+
+TEST(KeepalivedParser, DeepNestingIsRefusedNotOverflowed) {
+  std::string deep(100000, '{');
+  auto r = parse_keepalived("a " + deep, "k.conf", no_include_reader());
+  EXPECT_FALSE(r.errors.empty());
+}
+
+TEST(KeepalivedParser, IncludesAreSplicedWithTheirOwnFileNames) {
+  auto includes = memory_includes({{"vs/*.conf", {KaFile{.path = "vs/a.conf", .content = "x 1\n"},
+                                                  KaFile{.path = "vs/b.conf", .content = "\ny 2\n"}}}});
+  auto r = parse_keepalived("top {\ninclude vs/*.conf\n}\n", "main.conf", includes);
+  EXPECT_TRUE(r.errors.empty());
+  const auto& kids = r.statements.at(0).children;
+  ASSERT_EQ(kids.size(), 2u);
+  EXPECT_EQ(kids[1].keyword.location, (Location{.file = "vs/b.conf", .line = 2, .column = 1}));
+}
+
+TEST(KeepalivedParser, IncludeLoopsStop) {
+  auto includes = memory_includes({{"self.conf", {KaFile{.path = "self.conf", .content = "include self.conf\n"}}},
+                                   {"b.conf", {KaFile{.path = "b.conf", .content = "include a.conf\n"}}},
+                                   {"a.conf", {KaFile{.path = "a.conf", .content = "include b.conf\n"}}}});
+  auto r = parse_keepalived("include self.conf\n", "self.conf", includes);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].message, "include loop: 'self.conf' includes itself");
+  auto ab = parse_keepalived("include a.conf\n", "main.conf", includes);
+  ASSERT_EQ(ab.errors.size(), 1u);
+  EXPECT_EQ(ab.errors[0].location.file, "b.conf");
+}
+
+TEST(KeepalivedParser, IncludeDepthAndFanOutAreBounded) {
+  // d0 includes d1 ... d9: deeper than 8 levels.
+  std::map<std::string, std::vector<KaFile>> chain;
+  for (int i = 0; i < 10; ++i) {
+    std::string name = "d" + std::to_string(i) + ".conf";
+    chain[name] = {KaFile{.path = name, .content = "include d" + std::to_string(i + 1) + ".conf\n"}};
+  }
+  auto deep = parse_keepalived("include d0.conf\n", "main.conf", memory_includes(chain));
+  ASSERT_EQ(deep.errors.size(), 1u);
+  EXPECT_NE(deep.errors[0].message.find("nested more than 8"), std::string::npos);
+  // Each level includes the next one 4 times: 4^8 copies would be read without the byte cap.
+  std::map<std::string, std::vector<KaFile>> fan;
+  for (int i = 0; i < 9; ++i) {
+    std::string next = "f" + std::to_string(i + 1) + ".conf";
+    std::string text = std::string(1 << 20, '#') + "\n";
+    for (int k = 0; k < 4; ++k) text += "include " + next + "\n";
+    fan["f" + std::to_string(i) + ".conf"] = {KaFile{.path = "f" + std::to_string(i) + ".conf", .content = text}};
+  }
+  auto wide = parse_keepalived("include f0.conf\n", "main.conf", memory_includes(fan));
+  // Depth-first, so the chain hits the depth limit first; then the byte cap stops the fan-out.
+  bool capped = std::any_of(wide.errors.begin(), wide.errors.end(),
+                            [](const ConfigError& e) { return e.message.find("MiB") != std::string::npos; });
+  EXPECT_TRUE(capped);
+  EXPECT_LT(wide.errors.size(), 400u);
+}
+
+TEST(KeepalivedParser, FilesystemIncludeResolvesRelativeToTheIncludingFile) {
+  auto reader = filesystem_include_reader();
+  auto files = reader("keepalived-seed.*", std::string(LVSD_SOURCE_DIR) + "/examples/lvsd.yaml");
+  ASSERT_TRUE(files.ok());
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_NE(files->at(0).content.find("virtual_server 192.168.152.100 80"), std::string::npos);
+  auto none = reader("no-such-*.conf", std::string(LVSD_SOURCE_DIR) + "/examples/lvsd.yaml");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST(KeepalivedImport, IncludedFilesFromDiskWithTheirOwnLocations) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("lvsd-conf-include-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "conf.d");
+  auto write = [](const fs::path& p, const std::string& text) { std::ofstream(p) << text; };
+  write(dir / "keepalived.conf", "global_defs { router_id A }\ninclude conf.d/*.conf\n");
+  write(dir / "conf.d" / "10-vrrp.conf",
+        "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n virtual_ipaddress { 10.0.0.1 }\n}\n");
+  write(dir / "conf.d" / "20-lvs.conf", "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 { weight 99999 }\n}\n");
+  auto r = import_keepalived_file((dir / "keepalived.conf").string());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].location, (Location{.file = (dir / "conf.d" / "20-lvs.conf").string(), .line = 2, .column = 35}));
+  EXPECT_EQ(r.errors[0].path, "virtual_servers[0].real_servers[0].weight");
+  fs::remove(dir / "conf.d" / "20-lvs.conf");
+  r = import_keepalived_file((dir / "keepalived.conf").string());
+  ASSERT_TRUE(r.ok()) << format_error(r.errors.at(0));
+  EXPECT_EQ(r.config->vrrp_instances.at(0).virtual_router_id, 5);
+  fs::remove_all(dir);
+}
+
+TEST(KeepalivedImport, OneLineRealServerIsUnderstood) {
+  // keepalived 2.2.7 drops this real server with "Unknown keyword"; lvsd reads it.
+  const char* text =
+      "virtual_server 10.0.0.1 80 { lb_algo rr lb_kind DR\n"
+      "  real_server 10.0.0.2 80 { weight 2 HTTP_GET { url { path /health status_code 200-299 } connect_timeout 3 } }\n"
+      "}\n";
+  auto r = import_keepalived(text, "k.conf", no_include_reader());
+  ASSERT_TRUE(r.ok()) << format_error(r.errors.at(0));
+  const auto& vs = r.config->virtual_servers.at(0);
+  EXPECT_EQ(vs.lb_algo, "rr");
+  EXPECT_EQ(vs.lb_kind, ForwardingMethod::kDr);
+  const auto& rs = vs.real_servers.at(0);
+  EXPECT_EQ(rs.weight, 2u);
+  ASSERT_EQ(rs.checks.size(), 1u);
+  EXPECT_EQ(rs.checks[0].connect_timeout, seconds(3));
+  const auto& url = std::get<HttpCheck>(rs.checks[0].probe).url.at(0);
+  EXPECT_EQ(url.path, "/health");
+  EXPECT_EQ(url.status_code, (StatusCodeRange{.low = 200, .high = 299}));
+}
+
+TEST(KeepalivedImport, UnsupportedKeywordsAreErrorsWithLines) {
+  const char* text =
+      "global_defs {\n"
+      "  router_id A\n"
+      "  vrrp_strict\n"
+      "}\n"
+      "vrrp_script chk { script /bin/true }\n"
+      "vrrp_instance VI_1 {\n"
+      "  interface eth0\n"
+      "  virtual_router_id 1\n"
+      "  track_script { chk }\n"
+      "  virtual_ipaddress { 10.0.0.1 }\n"
+      "  priorty 100\n"
+      "}\n";
+  auto r = import_keepalived(text, "k.conf", no_include_reader());
+  EXPECT_EQ(where(r.errors), (Where{"3:3 global.vrrp_strict", "5:1 vrrp_script", "9:3 vrrp_instances[0].track_script",
+                                    "11:3 vrrp_instances[0].priorty"}));
+  EXPECT_EQ(r.errors[3].message, "unknown keyword 'priorty': did you mean 'priority'?");
+  EXPECT_FALSE(r.config.has_value());
+}
+
+TEST(KeepalivedImport, HarmlessKeywordsWarnOncePerUse) {
+  const char* text =
+      "global_defs {\n"
+      "  notification_email { a@b }\n"
+      "  smtp_server 127.0.0.1\n"
+      "  vrrp_skip_check_adv_addr\n"
+      "  vrrp_garp_interval 0\n"
+      "  vrrp_gna_interval 0\n"
+      "  enable_script_security\n"
+      "}\n";
+  auto r = import_keepalived(text, "k.conf", no_include_reader());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(where(r.warnings), (Where{"2:3 global.notification_email", "3:3 global.smtp_server",
+                                      "4:3 global.vrrp_skip_check_adv_addr", "5:3 global.vrrp_garp_interval",
+                                      "6:3 global.vrrp_gna_interval", "7:3 global.enable_script_security"}));
+  EXPECT_EQ(r.warnings[1].message, "keepalived keyword 'smtp_server' is ignored: lvsd has no use for it");
+}
+
+TEST(KeepalivedImport, VariablesAndConditionalsAreRefused) {
+  auto r = import_keepalived("$IF=eth0\n@lb1 global_defs { router_id a }\n", "k.conf", no_include_reader());
+  EXPECT_EQ(where(r.errors), (Where{"1:1 $IF=eth0", "2:1 @lb1"}));
+}
+
+TEST(KeepalivedImport, ArityBlocksAndDuplicates) {
+  const char* text =
+      "virtual_server 10.0.0.1 80 {\n"
+      "  delay_loop 6 7\n"
+      "  lb_algo\n"
+      "  protocol TCP { }\n"
+      "  quorum 1\n"
+      "  quorum 2\n"
+      "  real_server 10.0.0.2 80\n"
+      "}\n";
+  auto r = import_keepalived(text, "k.conf", no_include_reader());
+  EXPECT_EQ(where(r.errors), (Where{"2:16 virtual_servers[0].delay_loop", "3:3 virtual_servers[0].lb_algo",
+                                    "4:3 virtual_servers[0].protocol", "6:3 virtual_servers[0].quorum",
+                                    "7:3 virtual_servers[0].real_servers"}));
+}
+
+TEST(KeepalivedImport, FullInstanceAndServerMapping) {
+  const char* text =
+      "global_defs { router_id LB vrrp_version 3 lvs_flush lvs_flush_onstop lvs_sync_daemon eth1 VI_1 id 4 ttl 2 }\n"
+      "vrrp_sync_group G { group { VI_1 }\n notify_master \"/bin/m x\" }\n"
+      "vrrp_instance VI_1 {\n"
+      "  state BACKUP\n interface eth0\n virtual_router_id 9\n priority 150\n advert_int 0.5\n"
+      "  nopreempt\n"
+      "  virtual_ipaddress {\n 10.0.0.1/24 dev eth0 label eth0:1 10.0.0.2\n 10.0.0.3 scope link\n }\n"
+      "  unicast_src_ip 10.0.0.250\n unicast_peer { 10.0.0.251 10.0.0.252 }\n"
+      "  track_interface { eth2 weight -10\n eth3 }\n"
+      "  notify_backup /bin/b arg\n garp_master_delay 3\n garp_master_repeat 2\n garp_master_refresh 60\n"
+      "}\n"
+      "virtual_server fwmark 7 {\n lvs_sched wlc\n lvs_method NAT\n persistence_timeout 600\n"
+      "  persistence_granularity 255.255.255.0\n sorry_server 10.0.0.99 8080\n quorum 2\n hysteresis 1\n"
+      "  inhibit_on_failure\n ha_suspend\n virtualhost example.org\n"
+      "  real_server 10.0.0.20 8080 {\n inhibit_on_failure\n slow_start 20\n"
+      "    TCP_CHECK { connect_port 8081 connect_ip 10.0.0.21 retry 2 delay_before_retry 2 delay_loop 3 }\n"
+      "    MISC_CHECK { misc_path \"/bin/check 10.0.0.20\" misc_timeout 5 misc_dynamic }\n"
+      "    SSL_GET { url { path /a digest 0123456789ABCDEF0123456789abcdef } virtualhost x.org }\n"
+      "  }\n"
+      "}\n";
+  auto r = import_keepalived(text, "k.conf", no_include_reader());
+  ASSERT_TRUE(r.ok()) << format_error(r.errors.at(0));
+  const Config& c = *r.config;
+  EXPECT_TRUE(c.global.lvs_flush);
+  EXPECT_TRUE(c.global.lvs_flush_on_stop);
+  EXPECT_EQ(c.global.lvs_sync_daemon->vrrp_instance, "VI_1");
+  EXPECT_EQ(c.global.lvs_sync_daemon->sync_id, 4);
+  EXPECT_EQ(c.global.lvs_sync_daemon->ttl, 2);
+  EXPECT_EQ(c.vrrp_sync_groups.at(0).group, std::vector<std::string>{"VI_1"});
+  EXPECT_EQ(c.vrrp_sync_groups.at(0).notify.master, "/bin/m x");
+  const auto& i = c.vrrp_instances.at(0);
+  EXPECT_EQ(i.version, 3);  // from vrrp_version
+  EXPECT_EQ(i.advert_int, std::chrono::milliseconds(500));
+  EXPECT_TRUE(i.nopreempt);
+  EXPECT_EQ(i.priority, 150);
+  ASSERT_EQ(i.virtual_ipaddress.size(), 3u);
+  EXPECT_EQ(i.virtual_ipaddress[0].label, "eth0:1");
+  EXPECT_EQ(i.virtual_ipaddress[1].address.to_string(), "10.0.0.2");
+  EXPECT_EQ(i.virtual_ipaddress[2].scope, AddressScope::kLink);
+  EXPECT_EQ(i.unicast_peer.size(), 2u);
+  EXPECT_EQ(i.track_interface.at(0).weight, -10);
+  EXPECT_EQ(i.notify.backup, "/bin/b arg");
+  EXPECT_EQ(i.garp_master_refresh, seconds(60));
+  const auto& vs = c.virtual_servers.at(0);
+  EXPECT_EQ(vs.fwmark, 7u);
+  EXPECT_EQ(vs.lb_algo, "wlc");
+  EXPECT_EQ(vs.persistence_granularity, 24);
+  EXPECT_EQ(vs.sorry_server->port, 8080);
+  EXPECT_TRUE(vs.inhibit_on_failure);
+  const auto& rs = vs.real_servers.at(0);
+  EXPECT_EQ(rs.inhibit_on_failure, true);
+  EXPECT_EQ(rs.slow_start, seconds(20));
+  ASSERT_EQ(rs.checks.size(), 3u);
+  EXPECT_EQ(rs.checks[0].connect_port, 8081);
+  EXPECT_EQ(rs.checks[0].delay_loop, seconds(3));
+  EXPECT_EQ(std::get<MiscCheck>(rs.checks[1].probe).misc_path, "/bin/check 10.0.0.20");
+  EXPECT_EQ(std::get<HttpCheck>(rs.checks[2].probe).url.at(0).digest, "0123456789abcdef0123456789abcdef");
+}
+
+TEST(KeepalivedImport, NopreemptWithMasterIsCaughtByTheSharedRules) {
+  const char* text =
+      "vrrp_instance VI_1 {\n state MASTER\n interface eth0\n virtual_router_id 9\n nopreempt\n"
+      " virtual_ipaddress { 10.0.0.1 }\n}\n";
+  auto r = import_keepalived(text, "k.conf", no_include_reader());
+  EXPECT_EQ(where(r.errors), Where{"5:2 vrrp_instances[0].nopreempt"});
+}
+
+TEST(KeepalivedImport, ChecksOfOneTypeAreGroupedLikeYaml) {
+  const char* text =
+      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n"
+      "  HTTP_GET { url { path /a } }\n TCP_CHECK { }\n HTTP_GET { url { path / } connect_port 70000 }\n }\n}\n";
+  auto r = import_keepalived(text, "k.conf", no_include_reader());
+  EXPECT_EQ(where(r.errors), Where{"5:41 virtual_servers[0].real_servers[0].HTTP_GET[1].connect_port"});
+}
+
+}  // namespace
+}  // namespace lvsd::conf

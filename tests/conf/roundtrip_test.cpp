@@ -1,0 +1,124 @@
+// YAML -> model -> YAML is stable, and keepalived.conf -> model equals the
+// hand-written YAML model (the seed's configuration).
+#include <gtest/gtest.h>
+
+#include "conf/keepalived_import.hpp"
+#include "conf/loader.hpp"
+#include "conf/writer.hpp"
+
+namespace lvsd::conf {
+namespace {
+
+const std::string kSourceDir = LVSD_SOURCE_DIR;
+
+Config must_load(const LoadResult& r) {
+  EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "no config" : format_error(r.errors.front()));
+  return r.config.value_or(Config{});
+}
+
+TEST(RoundTrip, ExampleYamlIsStable) {
+  Config first = must_load(load_file(kSourceDir + "/examples/lvsd.yaml"));
+  std::string yaml = to_yaml(first);
+  Config second = must_load(load_yaml(yaml, "roundtrip.yaml"));
+  EXPECT_EQ(first, second);
+  EXPECT_EQ(to_yaml(second), yaml);
+}
+
+TEST(RoundTrip, EveryFeatureSurvives) {
+  const char* text = R"(global:
+  router_id: "lb 1: main"
+  metrics: "[::1]:9105"
+  lvs_sync_daemon: {interface: eth1, sync_id: 3}
+  lvs_flush: true
+  lvs_flush_on_stop: true
+  ipvs_resync_interval: 2m
+vrrp_instances:
+  - name: VI_6
+    state: MASTER
+    interface: eth0
+    virtual_router_id: 60
+    priority: 255
+    advert_int: 1250ms
+    version: 3
+    virtual_ipaddress: ["fd00::100/64 dev eth2 scope link"]
+    unicast_peer: [fd00::2, fd00::3]
+    track_interface: [eth3, {name: eth4, weight: 5}]
+    notify_master: "/bin/notify \"master\" #1"
+    garp_master_refresh: 90s
+  - name: VI_7
+    interface: eth0
+    virtual_router_id: 61
+    nopreempt: true
+    preempt_delay: 10s
+    authentication: {type: PASS, pass: "null"}
+    virtual_ipaddress: ["10.1.0.1/24 label eth0:1"]
+vrrp_sync_groups:
+  - {name: G, group: [VI_6, VI_7], notify_fault: /bin/f}
+virtual_servers:
+  - address: 10.1.0.1
+    port: 0
+    persistence_timeout: 300
+    persistence_granularity: 255.255.0.0
+    sorry_server: {address: 10.1.0.99}
+    real_servers:
+      - address: 10.1.0.10
+        TCP_CHECK: {connect_port: 22}
+        MISC_CHECK: {misc_path: "/bin/x --y=z", misc_dynamic: true}
+        HTTP_GET:
+          - {url: [{path: /a, status_code: 200-204, digest: 0123456789abcdef0123456789abcdef}], connect_port: 8080}
+          - {url: [{path: "/b?q=1&r=#x"}], connect_port: 8081, rise: 2, fall: 3}
+  - fwmark: 5
+    lb_kind: TUN
+    tunnel_type: gre
+    real_servers:
+      - {address: fd00::5, port: 443, inhibit_on_failure: true, slow_start: 1m, TCP_CHECK: {}, REDIS_CHECK: {expect_role: replica, password: "p w"}}
+)";
+  Config first = must_load(load_yaml(text, "all.yaml"));
+  std::string yaml = to_yaml(first);
+  Config second = must_load(load_yaml(yaml, "roundtrip.yaml"));
+  EXPECT_EQ(first, second) << yaml;
+  EXPECT_EQ(to_yaml(second), yaml);
+  EXPECT_EQ(second.global.router_id, "lb 1: main");
+  EXPECT_EQ(second.vrrp_instances[1].authentication->pass, "null");
+  EXPECT_EQ(second.vrrp_instances[0].notify.master, "/bin/notify \"master\" #1");
+}
+
+TEST(RoundTrip, DefaultsAreLeftOut) {
+  Config c;
+  EXPECT_EQ(to_yaml(c), "{}\n");
+  c.global.router_id = "r";
+  EXPECT_EQ(to_yaml(c), "global:\n  router_id: r\n");
+}
+
+TEST(KeepalivedSeed, ImportsToTheHandWrittenModel) {
+  LoadResult imported = import_keepalived_file(kSourceDir + "/examples/keepalived-seed.conf");
+  Config from_conf = must_load(imported);
+  Config from_yaml = must_load(load_file(kSourceDir + "/examples/lvsd.yaml"));
+  EXPECT_EQ(from_conf, from_yaml) << to_yaml(from_conf);
+  EXPECT_EQ(to_yaml(from_conf), to_yaml(from_yaml));
+  // The mail settings are skipped, each with a warning naming it.
+  std::vector<std::string> warned;
+  for (const auto& w : imported.warnings) warned.push_back(w.path);
+  EXPECT_EQ(warned, (std::vector<std::string>{"global.notification_email", "global.notification_email_from",
+                                              "global.smtp_server", "global.smtp_connect_timeout"}));
+  EXPECT_EQ(imported.warnings[0].location.line, 6);
+}
+
+TEST(KeepalivedSeed, LoadFileDetectsTheFormat) {
+  LoadResult r = load_file(kSourceDir + "/examples/keepalived-seed.conf");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(summary(*r.config), "1 VRRP instance, 1 virtual server, 2 real servers, 2 checks");
+}
+
+TEST(Summary, CountsEverything) {
+  Config c;
+  c.vrrp_instances.resize(2);
+  c.virtual_servers.resize(3);
+  c.virtual_servers[0].real_servers.resize(2);
+  c.virtual_servers[0].real_servers[1].checks.resize(2);
+  EXPECT_EQ(summary(c), "2 VRRP instances, 3 virtual servers, 2 real servers, 2 checks");
+  EXPECT_EQ(summary(Config{}), "0 VRRP instances, 0 virtual servers, 0 real servers, 0 checks");
+}
+
+}  // namespace
+}  // namespace lvsd::conf

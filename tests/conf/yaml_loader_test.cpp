@@ -1,0 +1,347 @@
+#include "conf/loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include "conf/writer.hpp"
+
+namespace lvsd::conf {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// "line:col path" of every error, for compact assertions.
+std::vector<std::string> where(const LoadResult& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.errors)
+    out.push_back(std::to_string(e.location.line) + ":" + std::to_string(e.location.column) + " " + e.path);
+  return out;
+}
+using Where = std::vector<std::string>;
+
+const char* kMinimal = R"(vrrp_instances:
+  - name: VI_1
+    interface: eth0
+    virtual_router_id: 7
+    virtual_ipaddress: [10.0.0.100]
+virtual_servers:
+  - address: 10.0.0.100
+    port: 80
+    real_servers:
+      - address: 10.0.0.11
+        port: 80
+)";
+
+TEST(YamlLoader, MinimalConfigGetsKeepalivedDefaults) {
+  auto r = load_yaml(kMinimal, "t.yaml");
+  ASSERT_TRUE(r.ok()) << format_error(r.errors.at(0));
+  const auto& inst = r.config->vrrp_instances.at(0);
+  EXPECT_EQ(inst.state, VrrpState::kBackup);
+  EXPECT_EQ(inst.priority, 100);
+  EXPECT_EQ(inst.advert_int, seconds(1));
+  EXPECT_EQ(inst.version, 2);
+  EXPECT_EQ(inst.garp_master_delay, seconds(5));
+  EXPECT_EQ(inst.virtual_ipaddress.at(0).prefix_len, 32);
+  const auto& vs = r.config->virtual_servers.at(0);
+  EXPECT_EQ(vs.lb_algo, "wlc");
+  EXPECT_EQ(vs.lb_kind, ForwardingMethod::kNat);
+  EXPECT_EQ(vs.protocol, Protocol::kTcp);
+  EXPECT_EQ(vs.delay_loop, seconds(60));
+  EXPECT_EQ(vs.real_servers.at(0).weight, 1u);
+  EXPECT_EQ(r.config->global.control_socket, "/run/lvsd/lvsd.sock");
+  EXPECT_FALSE(r.config->global.metrics.has_value());
+  EXPECT_FALSE(r.config->global.lvs_flush_on_stop);
+  EXPECT_EQ(r.config->global.ipvs_resync_interval, seconds(30));
+}
+
+TEST(YamlLoader, EveryKeyIsRead) {
+  const char* text = R"(global:
+  router_id: lb1
+  control_socket: /tmp/lvsd.sock
+  metrics: 127.0.0.1:9105
+  lvs_sync_daemon: {interface: eth1, vrrp_instance: VI_6, sync_id: 9, maxlen: 1400, port: 8849, ttl: 2, group: 224.0.0.82}
+  lvs_flush: true
+  lvs_flush_on_stop: true
+  ipvs_resync_interval: 0
+  notify: /usr/local/bin/notify
+vrrp_instances:
+  - name: VI_6
+    state: MASTER
+    interface: eth0
+    virtual_router_id: 60
+    priority: 255
+    advert_int: 500ms
+    version: 3
+    virtual_ipaddress:
+      - fd00::100/64
+      - {address: fd00::101/64, dev: eth2, scope: global}
+    unicast_src_ip: fd00::1
+    unicast_peer: [fd00::2]
+    preempt_delay: 30s
+    track_interface: [eth3, {name: eth4, weight: -20}]
+    notify_master: /bin/m
+    notify_backup: /bin/b
+    notify_fault: /bin/f
+    notify_stop: /bin/s
+    garp_master_delay: 2s
+    garp_master_repeat: 3
+    garp_master_refresh: 1m
+vrrp_sync_groups:
+  - name: G
+    group: [VI_6]
+    notify_master: /bin/gm
+virtual_servers:
+  - fwmark: 12
+    protocol: UDP
+    lb_algo: mh
+    lb_kind: TUN
+    tunnel_type: gue
+    tunnel_port: 6080
+    persistence_timeout: 5m
+    persistence_granularity: 64
+    delay_loop: 10s
+    quorum: 2
+    hysteresis: 1
+    sorry_server: {address: "fd00::99", port: 53}
+    inhibit_on_failure: true
+    ha_suspend: true
+    virtualhost: www.example.org
+    real_servers:
+      - address: fd00::11
+        port: 53
+        weight: 65535
+        inhibit_on_failure: false
+        slow_start: 30s
+        TCP_CHECK: {connect_ip: fd00::12, connect_port: 54, connect_timeout: 2s, nb_get_retry: 4, delay_before_retry: 250ms, delay_loop: 5s, rise: 3, fall: 2}
+        SSL_GET:
+          url:
+            - {path: /health, status_code: 200-399, digest: 9e107d9d372bb6826bd81d3542a419d6}
+          virtualhost: h.example.org
+        REDIS_CHECK: {password: s3cret, expect_role: master, connect_port: 6379}
+        MISC_CHECK: {misc_path: "/bin/check --x", misc_timeout: 3s, misc_dynamic: true}
+        HTTP_GET:
+          - url: [{path: /a}]
+          - url: [{path: /b}]
+)";
+  auto r = load_yaml(text, "all.yaml");
+  ASSERT_TRUE(r.ok()) << format_error(r.errors.at(0));
+  const Config& c = *r.config;
+  EXPECT_EQ(c.global.router_id, "lb1");
+  EXPECT_EQ(c.global.metrics, "127.0.0.1:9105");
+  ASSERT_TRUE(c.global.lvs_sync_daemon);
+  EXPECT_EQ(c.global.lvs_sync_daemon->sync_id, 9);
+  EXPECT_EQ(c.global.lvs_sync_daemon->maxlen, 1400);
+  EXPECT_EQ(c.global.lvs_sync_daemon->group, IpAddress::parse("224.0.0.82"));
+  EXPECT_TRUE(c.global.lvs_flush);
+  EXPECT_TRUE(c.global.lvs_flush_on_stop);
+  EXPECT_EQ(c.global.ipvs_resync_interval, Duration{0});
+  const auto& i = c.vrrp_instances.at(0);
+  EXPECT_EQ(i.priority, 255);
+  EXPECT_EQ(i.advert_int, milliseconds(500));
+  EXPECT_EQ(i.virtual_ipaddress.at(1).dev, "eth2");
+  EXPECT_EQ(i.virtual_ipaddress.at(1).prefix_len, 64);
+  EXPECT_EQ(i.virtual_ipaddress.at(1).scope, AddressScope::kGlobal);
+  EXPECT_EQ(i.track_interface.at(1).weight, -20);
+  EXPECT_EQ(i.notify.stop, "/bin/s");
+  EXPECT_EQ(i.garp_master_refresh, seconds(60));
+  EXPECT_EQ(c.vrrp_sync_groups.at(0).notify.master, "/bin/gm");
+  const auto& vs = c.virtual_servers.at(0);
+  EXPECT_EQ(vs.fwmark, 12u);
+  EXPECT_EQ(vs.family(), AddressFamily::kIpv6);
+  EXPECT_EQ(vs.tunnel_port, 6080);
+  EXPECT_EQ(vs.persistence_timeout, seconds(300));
+  EXPECT_EQ(vs.sorry_server->port, 53);
+  const auto& rs = vs.real_servers.at(0);
+  EXPECT_EQ(rs.inhibit_on_failure, false);
+  ASSERT_EQ(rs.checks.size(), 6u);
+  EXPECT_EQ(check_keyword(rs.checks[0]), "TCP_CHECK");
+  EXPECT_EQ(rs.checks[0].retry, 4u);
+  EXPECT_EQ(rs.checks[0].delay_before_retry, milliseconds(250));
+  EXPECT_EQ(rs.checks[0].rise, 3u);
+  const auto& ssl = std::get<HttpCheck>(rs.checks[1].probe);
+  EXPECT_TRUE(ssl.tls);
+  EXPECT_EQ(ssl.url.at(0).status_code, (StatusCodeRange{.low = 200, .high = 399}));
+  EXPECT_EQ(std::get<RedisCheck>(rs.checks[2].probe).expect_role, RedisRole::kMaster);
+  EXPECT_TRUE(std::get<MiscCheck>(rs.checks[3].probe).misc_dynamic);
+  EXPECT_EQ(std::get<HttpCheck>(rs.checks[5].probe).url.at(0).path, "/b");
+  EXPECT_EQ(summary(c), "1 VRRP instance, 1 virtual server, 1 real server, 6 checks");
+}
+
+TEST(YamlLoader, ReportsEveryErrorWithLineColumnAndPath) {
+  const char* text = R"(vrrp_instances:
+  - name: VI_1
+    interface: eth0
+    virtual_router_id: 300
+    priority: high
+    virtual_ipaddress: [10.0.0.100/40]
+virtual_servers:
+  - address: 10.0.0.300
+    port: 80
+    real_servers:
+      - address: 10.0.0.11
+        wieght: 1
+        weight: 70000
+)";
+  auto r = load_yaml(text, "bad.yaml");
+  EXPECT_EQ(where(r), (Where{"4:24 vrrp_instances[0].virtual_router_id", "5:15 vrrp_instances[0].priority",
+                             "6:25 vrrp_instances[0].virtual_ipaddress[0]", "8:14 virtual_servers[0].address",
+                             "12:9 virtual_servers[0].real_servers[0].wieght",
+                             "13:17 virtual_servers[0].real_servers[0].weight"}));
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_EQ(format_error(r.errors[5]),
+            "bad.yaml:13:17: virtual_servers[0].real_servers[0].weight: '70000' is out of range: allowed 0-65535");
+  EXPECT_EQ(r.errors[4].message, "unknown key 'wieght': did you mean 'weight'?");
+}
+
+TEST(YamlLoader, WrongTypes) {
+  const char* text = R"(vrrp_instances:
+  name: VI_1
+virtual_servers:
+  - address: [10.0.0.1]
+    port:
+    real_servers: {address: 10.0.0.2}
+)";
+  auto r = load_yaml(text, "t.yaml");
+  EXPECT_EQ(where(r), (Where{"2:3 vrrp_instances", "4:14 virtual_servers[0].address", "5:5 virtual_servers[0].port",
+                             "6:19 virtual_servers[0].real_servers"}));
+  EXPECT_EQ(r.errors[0].message, "expected a list, got a mapping");
+}
+
+TEST(YamlLoader, DuplicateKeysAndAliasConflict) {
+  const char* text = R"(virtual_servers:
+  - address: 10.0.0.1
+    port: 80
+    port: 81
+    real_servers:
+      - address: 10.0.0.2
+        TCP_CHECK: {retry: 1, nb_get_retry: 2}
+)";
+  auto r = load_yaml(text, "t.yaml");
+  EXPECT_EQ(where(r), (Where{"4:5 virtual_servers[0].port",
+                             "7:31 virtual_servers[0].real_servers[0].TCP_CHECK.nb_get_retry"}));
+}
+
+TEST(YamlLoader, SyntaxErrorHasAPosition) {
+  auto r = load_yaml("virtual_servers:\n  - address: [10.0.0.1\n", "s.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_GT(r.errors[0].location.line, 0);
+  EXPECT_EQ(r.errors[0].path, "");
+  EXPECT_NE(r.errors[0].message.find("YAML syntax error"), std::string::npos);
+}
+
+TEST(YamlLoader, EmptyAndMultiDocumentFilesAreRefused) {
+  EXPECT_EQ(where(load_yaml("", "e.yaml")), Where{"1:1 "});
+  EXPECT_EQ(where(load_yaml("# nothing\n", "e.yaml")), Where{"1:1 "});
+  EXPECT_EQ(where(load_yaml("global: {router_id: a}\n---\nglobal: {}\n", "m.yaml")), Where{"3:1 "});
+  EXPECT_EQ(where(load_yaml("- 1\n", "l.yaml")), Where{"1:1 "});
+}
+
+TEST(YamlLoader, SemanticErrorsPointAtTheValue) {
+  const char* text = R"(vrrp_instances:
+  - name: VI_1
+    interface: eth0
+    virtual_router_id: 7
+    advert_int: 1500ms
+    authentication: {type: PASS, pass: "123456789"}
+    virtual_ipaddress: ["10.0.0.100/24 dev eth0 label eth1:0"]
+vrrp_sync_groups:
+  - name: G
+    group: [VI_1, VI_2]
+)";
+  auto r = load_yaml(text, "t.yaml");
+  EXPECT_EQ(where(r), (Where{"5:17 vrrp_instances[0].advert_int", "6:40 vrrp_instances[0].authentication.pass",
+                             "7:25 vrrp_instances[0].virtual_ipaddress[0]", "10:19 vrrp_sync_groups[0].group[1]"}));
+}
+
+TEST(YamlLoader, MissingRequiredKeysPointAtTheItem) {
+  const char* text = R"(vrrp_instances:
+  - name: VI_1
+    virtual_ipaddress: [10.0.0.100]
+virtual_servers:
+  - port: 80
+    real_servers:
+      - port: 80
+        HTTP_GET: {connect_port: 80}
+)";
+  auto r = load_yaml(text, "t.yaml");
+  EXPECT_EQ(where(r), (Where{"2:5 vrrp_instances[0].interface", "2:5 vrrp_instances[0].virtual_router_id",
+                             "5:5 virtual_servers[0].address", "7:9 virtual_servers[0].real_servers[0].address",
+                             "8:19 virtual_servers[0].real_servers[0].HTTP_GET.url"}));
+}
+
+TEST(YamlLoader, ABadValueGetsOneErrorNotAlsoARuleError) {
+  // virtual_router_id failed to parse, so it is also "missing" for the rules;
+  // only the parse error is reported.
+  const char* text = R"(vrrp_instances:
+  - name: VI_1
+    interface: eth0
+    virtual_router_id: fifty
+    virtual_ipaddress: [10.0.0.1/99]
+)";
+  auto r = load_yaml(text, "t.yaml");
+  EXPECT_EQ(where(r), (Where{"4:24 vrrp_instances[0].virtual_router_id", "5:25 vrrp_instances[0].virtual_ipaddress[0]"}));
+}
+
+TEST(PathsOverlap, SamePathOrInside) {
+  EXPECT_TRUE(paths_overlap("a.b", "a.b"));
+  EXPECT_TRUE(paths_overlap("a.b", "a.b.c"));
+  EXPECT_TRUE(paths_overlap("a.b[0].c", "a.b"));
+  EXPECT_FALSE(paths_overlap("a.b", "a.bc"));
+  EXPECT_FALSE(paths_overlap("a.b[0]", "a.b[1]"));
+  EXPECT_FALSE(paths_overlap("", "a"));
+}
+
+TEST(YamlLoader, AnchorsAndAliasesWork) {
+  const char* text = R"(virtual_servers:
+  - address: 10.0.0.1
+    port: 80
+    real_servers:
+      - address: 10.0.0.2
+        HTTP_GET: &web {url: [{path: /}], connect_timeout: 2s}
+      - address: 10.0.0.3
+        HTTP_GET: *web
+)";
+  auto r = load_yaml(text, "t.yaml");
+  ASSERT_TRUE(r.ok()) << format_error(r.errors.at(0));
+  EXPECT_EQ(r.config->virtual_servers[0].real_servers[1].checks.at(0).connect_timeout, seconds(2));
+}
+
+TEST(YamlLoader, AliasAmplificationIsCapped) {
+  // 847 bytes that alias their way to 60 x 61 x 61 URL checks.
+  std::string repeat_u, repeat_c, repeat_r;
+  for (int i = 0; i < 60; ++i) {
+    repeat_u += ", *u";
+    repeat_c += ", *c";
+    repeat_r += ", *r";
+  }
+  std::string text = "virtual_servers: [{address: 10.0.0.1, port: 80, real_servers: [&r {address: 10.0.0.2, "
+                     "HTTP_GET: [&c {url: [&u {path: /}" + repeat_u + "]}" + repeat_c + "]}" + repeat_r + "]}]\n";
+  auto r = load_yaml(text, "bomb.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].message.find("configuration too large"), std::string::npos) << r.errors[0].message;
+  EXPECT_FALSE(r.config.has_value());
+}
+
+TEST(DetectFormat, ByExtensionThenContent) {
+  EXPECT_EQ(detect_format("/etc/keepalived/keepalived.conf", "global: {}"), SourceFormat::kKeepalived);
+  EXPECT_EQ(detect_format("/etc/lvsd/lvsd.yaml", "global_defs {"), SourceFormat::kYaml);
+  EXPECT_EQ(detect_format("/etc/lvsd/lvsd.yml", ""), SourceFormat::kYaml);
+  EXPECT_EQ(detect_format("cfg", "! comment\n# more\n  global_defs {\n"), SourceFormat::kKeepalived);
+  EXPECT_EQ(detect_format("cfg", "virtual_server 10.0.0.1 80 {"), SourceFormat::kKeepalived);
+  EXPECT_EQ(detect_format("cfg", "# lvsd\nvirtual_servers:\n"), SourceFormat::kYaml);
+}
+
+TEST(LoadFile, MissingFileIsAnError) {
+  auto r = load_file("/nonexistent/lvsd.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(format_error(r.errors[0]), "/nonexistent/lvsd.yaml: cannot open: No such file or directory");
+}
+
+TEST(LoadFile, ExampleLoads) {
+  auto r = load_file(std::string(LVSD_SOURCE_DIR) + "/examples/lvsd.yaml");
+  ASSERT_TRUE(r.ok()) << format_error(r.errors.at(0));
+  EXPECT_EQ(summary(*r.config), "1 VRRP instance, 1 virtual server, 2 real servers, 2 checks");
+}
+
+}  // namespace
+}  // namespace lvsd::conf
