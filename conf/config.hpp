@@ -233,6 +233,9 @@ struct VirtualServer {
   std::optional<SorryServer> sorry_server{};  // used when the quorum is lost
   bool inhibit_on_failure = false;
   bool ha_suspend = false;  // run checks only while a VRRP instance owning the address is MASTER
+  // One-packet scheduling (keepalived's `ops`, ipvsadm -o): every UDP
+  // datagram is scheduled on its own, no connection entry is kept. UDP only.
+  bool ops = false;
   std::optional<std::string> virtualhost{};  // default Host for HTTP_GET/SSL_GET
   std::vector<RealServer> real_servers{};
 

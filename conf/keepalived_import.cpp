@@ -81,6 +81,7 @@ const std::vector<Spec> kVirtualServerSpecs = {
     {"persistence_granularity", 1, 1},
     {"protocol", 1, 1},
     {"ha_suspend", 0, 0},
+    {"ops", 0, 0},
     {"virtualhost", 1, 1},
     {"sorry_server", 1, 2},
     {"quorum", 1, 1},
@@ -536,6 +537,7 @@ class Importer {
       else if (k == "persistence_granularity") value(st, p, vs.persistence_granularity, parse_granularity);
       else if (k == "protocol") value(st, p, vs.protocol, parse_protocol);
       else if (k == "ha_suspend") vs.ha_suspend = true;
+      else if (k == "ops") vs.ops = true;
       else if (k == "virtualhost") value(st, p, vs.virtualhost, text_value);
       else if (k == "quorum") value(st, p, vs.quorum, integer(1, 4294967295));
       else if (k == "hysteresis") value(st, p, vs.hysteresis, integer(0, 4294967295));

@@ -229,6 +229,9 @@ class Validator {
       error(join_path(path, "tunnel_port"), "tunnel_port with tunnel_type " +
                                                 std::string(to_string(vs.tunnel_type)) + ": allowed only with gue");
     if (vs.delay_loop.count() == 0) error(join_path(path, "delay_loop"), "'0s' is too short: allowed 1ms or more");
+    if (vs.ops && !vs.fwmark && vs.protocol != Protocol::kUdp)
+      error(join_path(path, "ops"), "one-packet scheduling with protocol " + std::string(to_string(vs.protocol)) +
+                                        ": allowed only with protocol UDP");
     if (vs.sorry_server && vs.sorry_server->address.family() != vs.family() && vs.lb_kind != ForwardingMethod::kTun)
       error(join_path(path, "sorry_server"),
             std::string(to_string(vs.sorry_server->address.family())) + " sorry server for an " +

@@ -37,6 +37,7 @@ director::Service to_service(const conf::VirtualServer& vs) {
     s.key = director::ServiceKey::inet(to_director(vs.protocol), director_address(*vs.address), vs.port);
   }
   s.scheduler = vs.lb_algo;
+  if (vs.ops) s.flags |= director::kServiceFlagOnePacket;
   const auto timeout = std::chrono::duration_cast<std::chrono::seconds>(vs.persistence_timeout).count();
   if (timeout > 0) {
     s.flags |= director::kServiceFlagPersistent;

@@ -345,3 +345,28 @@ TEST(LoadFile, ExampleLoads) {
 
 }  // namespace
 }  // namespace lvsd::conf
+
+namespace lvsd::conf {
+namespace {
+
+// Bytes YAML does not allow are refused with their position before yaml-cpp
+// sees them (a fuzzer found malformed bytes that make yaml-cpp loop).
+TEST(YamlLoader, RefusesBytesThatAreNotYamlText) {
+  auto control = load_yaml("virtual_servers:\n  - address: 10.0.0.1\x16\n", "c.yaml");
+  ASSERT_FALSE(control.ok());
+  ASSERT_EQ(control.errors.size(), 1u);
+  EXPECT_EQ(format_error(control.errors[0]).rfind("c.yaml:2:22: control character 0x16", 0), 0u)
+      << format_error(control.errors[0]);
+
+  auto bad_utf8 = load_yaml("global:\n  router_id: a\xff\n", "u.yaml");
+  ASSERT_FALSE(bad_utf8.ok());
+  EXPECT_EQ(format_error(bad_utf8.errors[0]).rfind("u.yaml:2:15: invalid UTF-8 byte 0xff", 0), 0u)
+      << format_error(bad_utf8.errors[0]);
+
+  // Tabs, CRLF line ends and real UTF-8 text are fine.
+  auto fine = load_yaml("global:\r\n  router_id: \"lvs-\xc3\xa9t\xc3\xa9\"\t# comment\r\n", "ok.yaml");
+  EXPECT_TRUE(fine.ok()) << (fine.errors.empty() ? "" : format_error(fine.errors[0]));
+}
+
+}  // namespace
+}  // namespace lvsd::conf

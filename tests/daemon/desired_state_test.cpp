@@ -61,6 +61,21 @@ virtual_servers:
   EXPECT_EQ(table.services[0].destinations[0].port, 8080);
 }
 
+TEST(ConfiguredTable, OnePacketSchedulingForUdp) {
+  auto config = load(R"(
+virtual_servers:
+  - { address: 10.0.0.100, port: 53, protocol: UDP, lb_algo: rr, lb_kind: DR, ops: true,
+      real_servers: [ { address: 10.0.0.11, port: 53 } ] }
+)");
+  auto table = configured_table(config);
+  ASSERT_EQ(table.services.size(), 1u);
+  EXPECT_TRUE(table.services[0].service.one_packet());
+  // TCP cannot use it: the loader refuses.
+  auto tcp = conf::load_yaml("virtual_servers:\n  - { address: 10.0.0.100, port: 80, ops: true }\n", "t.yaml");
+  ASSERT_FALSE(tcp.ok());
+  EXPECT_EQ(tcp.errors[0].path, "virtual_servers[0].ops");
+}
+
 TEST(ConfiguredTable, TunnelIpv6AndFwmark) {
   auto config = load(R"(
 virtual_servers:
