@@ -122,6 +122,51 @@ std::optional<BadCharacter> find_unprintable(std::string_view text) {
   return std::nullopt;
 }
 
+// The first line that starts with ',' outside a flow collection ([ ] / { }),
+// which is never valid YAML and on which yaml-cpp 0.7 loops forever (found
+// by fuzzing: a file holding just "," hangs it). The scan skips quoted
+// strings and comments and counts brackets only where a flow collection can
+// start, so a line-leading ',' inside a multi-line [ ] or { } stays allowed.
+std::optional<BadCharacter> find_block_comma(std::string_view text) {
+  int line = 1, depth = 0;
+  std::size_t line_begin = 0;
+  bool line_start = true;
+  char prev = '\n';
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      line_begin = i + 1;
+      line_start = true;
+      prev = c;
+      continue;
+    }
+    if (line_start && (c == ' ' || c == '\t' || c == '\r')) continue;
+    if (line_start && c == ',' && depth == 0) {
+      return BadCharacter{line, static_cast<int>(i - line_begin) + 1, "',' outside a [ ] or { } list"};
+    }
+    line_start = false;
+    const bool token_start = prev == '\n' || prev == ' ' || prev == '\t' || prev == '[' || prev == '{' || prev == ',';
+    if (c == '#' && token_start) {  // a comment: skip to the end of the line
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+    } else if ((c == '"' || c == '\'') && token_start) {  // a quoted string
+      for (++i; i < text.size() && text[i] != c; ++i) {
+        if (c == '"' && text[i] == '\\') ++i;
+        if (i < text.size() && text[i] == '\n') {
+          ++line;
+          line_begin = i + 1;
+        }
+      }
+    } else if ((c == '[' || c == '{') && (token_start || depth > 0)) {
+      ++depth;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+    prev = i < text.size() ? text[i] : '\n';
+  }
+  return std::nullopt;
+}
+
 class YamlLoader {
  public:
   explicit YamlLoader(std::string file) : file_(std::move(file)) {}
@@ -130,6 +175,11 @@ class YamlLoader {
     if (auto bad = find_unprintable(text)) {
       error(Location{.file = file_, .line = bad->line, .column = bad->column}, "",
             bad->what + ": a configuration is UTF-8 text (tab, line breaks and printable characters)");
+      return finish(std::nullopt);
+    }
+    if (auto bad = find_block_comma(text)) {
+      error(Location{.file = file_, .line = bad->line, .column = bad->column}, "",
+            "YAML syntax error: " + bad->what + ": a line cannot start with ','");
       return finish(std::nullopt);
     }
     std::vector<YAML::Node> documents;

@@ -370,3 +370,28 @@ TEST(YamlLoader, RefusesBytesThatAreNotYamlText) {
 
 }  // namespace
 }  // namespace lvsd::conf
+
+namespace lvsd::conf {
+namespace {
+
+// A line starting with ',' outside [ ] / { } makes yaml-cpp 0.7 loop forever
+// (a fuzzer found it: a file holding just "," hangs it). It is refused first.
+TEST(YamlLoader, LineStartingWithCommaOutsideAFlowListIsASyntaxError) {
+  for (const char* text : {",\n", "  a: 1\n ,\n", "# c\n, a\n", "virtual_servers:\n  - address: 10.0.0.1\n  ,\n"}) {
+    auto r = load_yaml(text, "c.yaml");
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_NE(format_error(r.errors[0]).find("a line cannot start with ','"), std::string::npos)
+        << format_error(r.errors[0]);
+  }
+  auto r = load_yaml("virtual_servers:\n  - address: 10.0.0.1\n  ,\n", "c.yaml");
+  EXPECT_EQ(format_error(r.errors[0]).rfind("c.yaml:3:3:", 0), 0u) << format_error(r.errors[0]);
+  // Inside a multi-line flow list it is fine, and so is a quoted or commented one.
+  auto flow = load_yaml("vrrp_instances: [ { name: VI_1, state: MASTER, interface: eth0\n"
+                        "  , virtual_router_id: 51, virtual_ipaddress: [\"10.0.0.100/24\"] } ]\n"
+                        "# , not a problem\n",
+                        "f.yaml");
+  EXPECT_TRUE(flow.ok()) << (flow.errors.empty() ? "" : format_error(flow.errors[0]));
+}
+
+}  // namespace
+}  // namespace lvsd::conf
