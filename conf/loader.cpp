@@ -122,7 +122,8 @@ std::optional<BadCharacter> find_unprintable(std::string_view text) {
   return std::nullopt;
 }
 
-// The first line that starts with ',' outside a flow collection ([ ] / { }),
+// The first line that starts with ',' (or a !tag/&anchor glued to one)
+// outside a flow collection ([ ] / { }),
 // which is never valid YAML and on which yaml-cpp 0.7 loops forever (found
 // by fuzzing: a file holding just "," hangs it). The scan skips quoted
 // strings and comments and counts brackets only where a flow collection can
@@ -142,6 +143,14 @@ std::optional<BadCharacter> find_block_comma(std::string_view text) {
       continue;
     }
     if (line_start && (c == ' ' || c == '\t' || c == '\r')) continue;
+    // Node properties (a !tag or &anchor) may come first: "  !x," loops too.
+    if (line_start && (c == '!' || c == '&') && depth == 0) {
+      std::size_t j = i;
+      while (j < text.size() && text[j] != ' ' && text[j] != '\t' && text[j] != ',' && text[j] != '\n') ++j;
+      if (j < text.size() && text[j] == ',') {
+        return BadCharacter{line, static_cast<int>(j - line_begin) + 1, "',' outside a [ ] or { } list"};
+      }
+    }
     if (line_start && c == ',' && depth == 0) {
       return BadCharacter{line, static_cast<int>(i - line_begin) + 1, "',' outside a [ ] or { } list"};
     }

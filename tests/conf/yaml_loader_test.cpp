@@ -377,7 +377,8 @@ namespace {
 // A line starting with ',' outside [ ] / { } makes yaml-cpp 0.7 loop forever
 // (a fuzzer found it: a file holding just "," hangs it). It is refused first.
 TEST(YamlLoader, LineStartingWithCommaOutsideAFlowListIsASyntaxError) {
-  for (const char* text : {",\n", "  a: 1\n ,\n", "# c\n, a\n", "virtual_servers:\n  - address: 10.0.0.1\n  ,\n"}) {
+  for (const char* text : {",\n", "  a: 1\n ,\n", "# c\n, a\n", "virtual_servers:\n  - address: 10.0.0.1\n  ,\n",
+                           "  a: 1\n !x,\n"}) {
     auto r = load_yaml(text, "c.yaml");
     ASSERT_FALSE(r.ok()) << text;
     EXPECT_NE(format_error(r.errors[0]).find("a line cannot start with ','"), std::string::npos)
