@@ -129,18 +129,6 @@ std::string joined(const std::vector<KaWord>& words, std::size_t from = 0) {
   return out;
 }
 
-template <typename T, typename V>
-void assign(T& out, V&& value) {
-  out = static_cast<T>(std::forward<V>(value));
-}
-template <typename T, typename V>
-void assign(std::optional<T>& out, V&& value) {
-  out = static_cast<T>(std::forward<V>(value));
-}
-
-auto integer(std::int64_t min, std::int64_t max) {
-  return [min, max](std::string_view t) { return parse_integer(t, min, max); };
-}
 Result<std::string> text_value(std::string_view t) { return std::string(t); }
 
 class Importer {

@@ -35,18 +35,6 @@ struct MapView {
   }
 };
 
-template <typename T, typename V>
-void assign(T& out, V&& value) {
-  out = static_cast<T>(std::forward<V>(value));
-}
-template <typename T, typename V>
-void assign(std::optional<T>& out, V&& value) {
-  out = static_cast<T>(std::forward<V>(value));
-}
-
-auto integer(std::int64_t min, std::int64_t max) {
-  return [min, max](std::string_view t) { return parse_integer(t, min, max); };
-}
 Result<std::string> any_string(std::string_view t) { return std::string(t); }
 Result<std::string> non_empty_string(std::string_view t) {
   if (t.empty()) return Error{"empty string: allowed a non-empty value"};

@@ -55,6 +55,22 @@ std::optional<std::string> did_you_mean(std::string_view word, const std::vector
 std::string unknown_key_message(std::string_view what, std::string_view word,
                                 const std::vector<std::string>& candidates);
 
+// A parser for a decimal integer in [min, max], for the loaders' value tables.
+inline auto integer(std::int64_t min, std::int64_t max) {
+  return [min, max](std::string_view t) { return parse_integer(t, min, max); };
+}
+
+// Stores a parsed value into a model field of a narrower or optional type
+// (the loaders check ranges before this cast).
+template <typename T, typename V>
+void assign(T& out, V&& value) {
+  out = static_cast<T>(std::forward<V>(value));
+}
+template <typename T, typename V>
+void assign(std::optional<T>& out, V&& value) {
+  out = static_cast<T>(std::forward<V>(value));
+}
+
 // 'text' quoted for messages, with control characters escaped and length capped.
 std::string quote(std::string_view text);
 
