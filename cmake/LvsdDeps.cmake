@@ -24,6 +24,7 @@ lvsd_require_pkgconfig(LIBNL_GENL libnl-genl-3.0 libnl-genl-3-dev)
 lvsd_require_pkgconfig(LIBMNL libmnl libmnl-dev)
 lvsd_require_pkgconfig(LIBSYSTEMD libsystemd libsystemd-dev)
 lvsd_require_pkgconfig(HIREDIS hiredis libhiredis-dev)
+lvsd_require_pkgconfig(LIBYAML yaml-0.1 libyaml-dev)
 
 # libev ships neither pkg-config nor CMake files on Debian 12.
 find_path(LIBEV_INCLUDE_DIR ev.h)
@@ -36,7 +37,6 @@ target_include_directories(lvsd_libev SYSTEM INTERFACE ${LIBEV_INCLUDE_DIR})
 target_link_libraries(lvsd_libev INTERFACE ${LIBEV_LIBRARY})
 add_library(Lvsd::libev ALIAS lvsd_libev)
 
-lvsd_require_package(yaml-cpp libyaml-cpp-dev)
 lvsd_require_package(spdlog libspdlog-dev)
 lvsd_require_package(OpenSSL libssl-dev)
 lvsd_require_package(CLI11 libcli11-dev)

@@ -236,6 +236,10 @@ struct VirtualServer {
   // One-packet scheduling (keepalived's `ops`, ipvsadm -o): every UDP
   // datagram is scheduled on its own, no connection entry is kept. UDP only.
   bool ops = false;
+  // false (default): a real server joins the pool only after its first
+  // passing check. true: every real server is in the pool from the start and
+  // leaves on failures (keepalived's behaviour without `alpha`).
+  bool start_up = false;
   std::optional<std::string> virtualhost{};  // default Host for HTTP_GET/SSL_GET
   std::vector<RealServer> real_servers{};
 

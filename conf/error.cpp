@@ -22,6 +22,9 @@ void SourceMap::set(const std::string& path, Location location) {
 Location SourceMap::find(std::string path) const {
   while (true) {
     if (auto it = locations_.find(path); it != locations_.end()) return it->second;
+    if (resolver_ && !path.empty()) {
+      if (auto found = resolver_(path)) return *found;
+    }
     // Strip the last ".key" or "[n]".
     auto cut = path.find_last_of(".[");
     if (cut == std::string::npos) break;

@@ -2,6 +2,7 @@
 // Configuration errors are values: every problem found is collected, each with
 // where it is (file, 1-based line and column), which key (a path such as
 // virtual_servers[1].real_servers[0].weight) and what is wrong and allowed.
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -35,11 +36,17 @@ std::string format_error(const ConfigError& error);
 class SourceMap {
  public:
   void set(const std::string& path, Location location);
+  // Asked for a path that was not set (the exact path; find() itself walks
+  // up to the parents). The YAML loader looks paths up in its document tree
+  // this way instead of recording a location for every key of a large file.
+  using Resolver = std::function<std::optional<Location>(const std::string& path)>;
+  void set_resolver(Resolver resolver) { resolver_ = std::move(resolver); }
   // The location of path, or of its nearest recorded parent, or an empty one.
   Location find(std::string path) const;
 
  private:
   std::map<std::string, Location> locations_{};
+  Resolver resolver_{};
 };
 
 struct LoadResult {

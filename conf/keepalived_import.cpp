@@ -82,6 +82,7 @@ const std::vector<Spec> kVirtualServerSpecs = {
     {"protocol", 1, 1},
     {"ha_suspend", 0, 0},
     {"ops", 0, 0},
+    {"alpha", 0, 0, false, false, "start_up"},
     {"virtualhost", 1, 1},
     {"sorry_server", 1, 2},
     {"quorum", 1, 1},
@@ -494,6 +495,9 @@ class Importer {
   VirtualServer virtual_server(const KaStatement& block, std::size_t index) {
     const std::string path = index_path("virtual_servers", index);
     VirtualServer vs;
+    // Without `alpha`, keepalived puts every real server in the pool at
+    // start; `alpha` waits for the first passing check, lvsd's default.
+    vs.start_up = true;
     sources_.set(path, block.keyword.location);
     const KaWord& first = block.args[0];
     const KaWord& second = block.args[1];
@@ -526,6 +530,7 @@ class Importer {
       else if (k == "protocol") value(st, p, vs.protocol, parse_protocol);
       else if (k == "ha_suspend") vs.ha_suspend = true;
       else if (k == "ops") vs.ops = true;
+      else if (k == "alpha") vs.start_up = false;
       else if (k == "virtualhost") value(st, p, vs.virtualhost, text_value);
       else if (k == "quorum") value(st, p, vs.quorum, integer(1, 4294967295));
       else if (k == "hysteresis") value(st, p, vs.hysteresis, integer(0, 4294967295));

@@ -1,37 +1,46 @@
-// The YAML loader: the only file that includes yaml-cpp. It turns nodes into
-// the model, recording where every key path was found, reports wrong types,
+// The YAML loader: turns the nodes of conf/yaml_tree (libyaml) into the model, recording where every key path was found, reports wrong types,
 // bad values and unknown keys, then runs the shared validator.
 #include "conf/loader.hpp"
 
-#include <yaml-cpp/yaml.h>
 
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <algorithm>
 #include <map>
 #include <tuple>
-#include <sstream>
+#include <iterator>
 
 #include "conf/keepalived_import.hpp"
 #include "conf/scalars.hpp"
 #include "conf/validate.hpp"
+#include "conf/yaml_tree.hpp"
 
 namespace lvsd::conf {
 namespace {
 
-struct Field {
-  YAML::Node key;
-  YAML::Node value;
+// A position in the file being read (the file name is added to errors).
+struct Pos {
+  int line = 0;
+  int column = 0;
 };
 
-// The keys of one YAML mapping, checked against what is allowed there.
+struct Field {
+  std::string_view name;  // the key's text (lives in the YAML tree)
+  yaml::NodeRef key;
+  yaml::NodeRef value;
+};
+
+// The keys of one YAML mapping, checked against what is allowed there, in
+// document order. A mapping has a handful of keys: a linear search is the
+// cheapest lookup.
 struct MapView {
-  std::map<std::string, Field> fields;
-  std::vector<std::string> order;  // document order
-  const Field* get(const std::string& key) const {
-    auto it = fields.find(key);
-    return it == fields.end() ? nullptr : &it->second;
+  std::vector<Field> fields;
+  const Field* get(std::string_view key) const {
+    for (const Field& f : fields)
+      if (f.name == key) return &f;
+    return nullptr;
   }
 };
 
@@ -51,20 +60,21 @@ std::vector<std::string> with_common(std::vector<std::string> keys) {
   return keys;
 }
 
-std::string node_kind(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Null: return "nothing";
-    case YAML::NodeType::Scalar: return "a single value";
-    default: return "an undefined node";
+std::string node_kind(const yaml::NodeRef& node) {
+  switch (node.kind()) {
+    case yaml::NodeKind::kSequence: return "a list";
+    case yaml::NodeKind::kMapping: return "a mapping";
+    case yaml::NodeKind::kNull: return "nothing";
+    case yaml::NodeKind::kScalar: return "a single value";
   }
+  return "an unknown node";
 }
 
 // The first character YAML does not allow in a file (YAML 1.2 section 5.1,
 // c-printable: tab, line breaks and printable Unicode, as valid UTF-8), with
-// its 1-based line and column; nullopt if there is none. Checked before the
-// text reaches yaml-cpp, which can loop on malformed bytes (found by fuzzing).
+// its 1-based line and column; nullopt if there is none. Checked before
+// libyaml, whose reader refuses the same bytes but reports only a byte offset
+// and a terse "control characters are not allowed": this names the byte.
 struct BadCharacter {
   int line;
   int column;
@@ -110,110 +120,54 @@ std::optional<BadCharacter> find_unprintable(std::string_view text) {
   return std::nullopt;
 }
 
-// The first line that starts with ',' (or a !tag/&anchor glued to one)
-// outside a flow collection ([ ] / { }),
-// which is never valid YAML and on which yaml-cpp 0.7 loops forever (found
-// by fuzzing: a file holding just "," hangs it). The scan skips quoted
-// strings and comments and counts brackets only where a flow collection can
-// start, so a line-leading ',' inside a multi-line [ ] or { } stays allowed.
-std::optional<BadCharacter> find_block_comma(std::string_view text) {
-  int line = 1, depth = 0;
-  std::size_t line_begin = 0;
-  bool line_start = true;
-  char prev = '\n';
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '\n') {
-      ++line;
-      line_begin = i + 1;
-      line_start = true;
-      prev = c;
-      continue;
-    }
-    if (line_start && (c == ' ' || c == '\t' || c == '\r')) continue;
-    // Node properties (a !tag or &anchor) may come first: "  !x," loops too.
-    if (line_start && (c == '!' || c == '&') && depth == 0) {
-      std::size_t j = i;
-      while (j < text.size() && text[j] != ' ' && text[j] != '\t' && text[j] != ',' && text[j] != '\n') ++j;
-      if (j < text.size() && text[j] == ',') {
-        return BadCharacter{line, static_cast<int>(j - line_begin) + 1, "',' outside a [ ] or { } list"};
-      }
-    }
-    if (line_start && c == ',' && depth == 0) {
-      return BadCharacter{line, static_cast<int>(i - line_begin) + 1, "',' outside a [ ] or { } list"};
-    }
-    line_start = false;
-    const bool token_start = prev == '\n' || prev == ' ' || prev == '\t' || prev == '[' || prev == '{' || prev == ',';
-    if (c == '#' && token_start) {  // a comment: skip to the end of the line
-      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
-    } else if ((c == '"' || c == '\'') && token_start) {  // a quoted string
-      for (++i; i < text.size() && text[i] != c; ++i) {
-        if (c == '"' && text[i] == '\\') ++i;
-        if (i < text.size() && text[i] == '\n') {
-          ++line;
-          line_begin = i + 1;
-        }
-      }
-    } else if ((c == '[' || c == '{') && (token_start || depth > 0)) {
-      ++depth;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-    prev = i < text.size() ? text[i] : '\n';
-  }
-  return std::nullopt;
-}
-
 class YamlLoader {
  public:
   explicit YamlLoader(std::string file) : file_(std::move(file)) {}
 
   LoadResult load(std::string_view text) {
     if (auto bad = find_unprintable(text)) {
-      error(Location{.file = file_, .line = bad->line, .column = bad->column}, "",
+      error(Pos{.line = bad->line, .column = bad->column}, "",
             bad->what + ": a configuration is UTF-8 text (tab, line breaks and printable characters)");
       return finish(std::nullopt);
     }
-    if (auto bad = find_block_comma(text)) {
-      error(Location{.file = file_, .line = bad->line, .column = bad->column}, "",
-            "YAML syntax error: " + bad->what + ": a line cannot start with ','");
+    yaml::ParseResult parsed = yaml::parse(text);
+    if (parsed.error) {
+      error(location(parsed.error->mark), "", "YAML syntax error: " + parsed.error->message);
       return finish(std::nullopt);
     }
-    std::vector<YAML::Node> documents;
-    try {
-      documents = YAML::LoadAll(std::string(text));
-    } catch (const YAML::Exception& e) {
-      error(location(e.mark), "", "YAML syntax error: " + e.msg);
+    const yaml::Tree& tree = parsed.tree;
+    if (tree.document_count() > 1) {
+      error(location(tree.document(1), location(tree.document_start(1))), "",
+            "more than one YAML document: allowed exactly one");
       return finish(std::nullopt);
     }
-    if (documents.size() > 1) {
-      error(location(documents[1], {}), "", "more than one YAML document: allowed exactly one");
-      return finish(std::nullopt);
-    }
-    if (documents.empty() || documents[0].IsNull()) {
-      error(Location{.file = file_, .line = 1, .column = 1}, "",
+    if (tree.document_count() == 0 || tree.document(0).is_null()) {
+      error(Pos{.line = 1, .column = 1}, "",
             "empty configuration: allowed keys global, vrrp_instances, vrrp_sync_groups, virtual_servers");
       return finish(std::nullopt);
     }
+    // The validator asks where a key path is only for the few paths it
+    // reports; they are looked up in the tree, which lives until finish().
+    root_ = tree.document(0);
+    sources_.set("", Location{.file = file_, .line = 1, .column = 1});
+    sources_.set_resolver([this](const std::string& path) { return resolve(path); });
     Config config;
-    read_config(documents[0], config);
+    read_config(root_, config);
     return finish(std::move(config));
   }
 
  private:
   // ---------------------------------------------------------------- plumbing
 
-  Location location(const YAML::Mark& mark) const {
-    if (mark.is_null()) return Location{.file = file_};
-    return Location{.file = file_, .line = mark.line + 1, .column = mark.column + 1};
+  static Pos location(const yaml::Mark& mark) { return Pos{.line = mark.line, .column = mark.column}; }
+  static Pos location(const yaml::NodeRef& node, Pos fallback) {
+    if (!node.valid() || node.is_null()) return fallback;
+    return location(node.mark());
   }
-  Location location(const YAML::Node& node, Location fallback) const {
-    if (fallback.file.empty()) fallback.file = file_;
-    if (!node.IsDefined() || node.IsNull() || node.Mark().is_null()) return fallback;
-    return location(node.Mark());
-  }
-  void error(const Location& where, const std::string& path, std::string message) {
-    errors_.push_back(ConfigError{.location = where, .path = path, .message = std::move(message)});
+  void error(const Pos& where, const std::string& path, std::string message) {
+    errors_.push_back(ConfigError{.location = {.file = file_, .line = where.line, .column = where.column},
+                                  .path = path,
+                                  .message = std::move(message)});
   }
 
   LoadResult finish(std::optional<Config> config) {
@@ -235,10 +189,61 @@ class YamlLoader {
     return result;
   }
 
+  // Where the value at a key path is, as the reader saw it: the value's
+  // position (the key's when the value is empty), a list item's position
+  // (the list key's when empty). A real server's check written as a list of
+  // one is read as that one check under the unindexed path, so the path
+  // descends into it. nullopt if the path is not in the tree.
+  std::optional<Location> resolve(const std::string& path) const {
+    yaml::NodeRef node = root_;
+    Pos at{};
+    std::size_t i = 0;
+    while (i < path.size()) {
+      std::size_t end = std::min(path.find_first_of(".[", i), path.size());
+      const std::string_view name(path.data() + i, end - i);
+      if (!node.valid() || !node.is_mapping()) return std::nullopt;
+      yaml::NodeRef key, value;
+      for (std::size_t k = 0; k < node.size(); ++k) {
+        if (node.key(k).is_scalar() && node.key(k).text() == name) {
+          key = node.key(k);
+          value = node.value(k);
+          break;
+        }
+      }
+      if (!key.valid()) return std::nullopt;
+      const Pos key_at = location(key, {});
+      at = location(value, key_at);
+      i = end;
+      const bool indexed = i < path.size() && path[i] == '[';
+      const bool check = std::find(kCheckKeywords.begin(), kCheckKeywords.end(), name) != kCheckKeywords.end();
+      if (!indexed && check && value.is_sequence() && value.size() == 1) {
+        value = value.item(0);
+        at = location(value, key_at);
+      }
+      while (i < path.size() && path[i] == '[') {
+        const std::size_t close = path.find(']', i);
+        if (close == std::string::npos) return std::nullopt;
+        std::size_t index = 0;
+        auto [ptr, ec] = std::from_chars(path.data() + i + 1, path.data() + close, index);
+        if (ec != std::errc{} || ptr != path.data() + close) return std::nullopt;
+        if (!value.is_sequence() || index >= value.size()) return std::nullopt;
+        value = value.item(index);
+        at = location(value, key_at);
+        i = close + 1;
+      }
+      if (i < path.size()) {
+        if (path[i] != '.') return std::nullopt;
+        ++i;
+      }
+      node = value;
+    }
+    return Location{.file = file_, .line = at.line, .column = at.column};
+  }
+
   // Aliases can repeat a subtree many times over (`[*a, *a, ...]` nested a few
   // levels deep), so the number of entries read is capped: a small file must
   // not turn into millions of real servers. Returns false once over the cap.
-  bool spend_entry(const Location& where) {
+  bool spend_entry(const Pos& where) {
     if (++entries_read_ <= kMaxEntries) return true;
     if (entries_read_ == kMaxEntries + 1)
       error(where, "", "configuration too large: more than " + std::to_string(kMaxEntries) +
@@ -247,66 +252,63 @@ class YamlLoader {
   }
 
   // A mapping with the given keys; unknown and duplicate keys are errors.
-  std::optional<MapView> read_map(const YAML::Node& node, const std::string& path,
-                                  const std::vector<std::string>& allowed, const Location& where) {
-    if (!node.IsMap()) {
+  std::optional<MapView> read_map(const yaml::NodeRef& node, const std::string& path,
+                                  const std::vector<std::string>& allowed, const Pos& where) {
+    if (!node.is_mapping()) {
       std::string keys;
       for (const auto& k : allowed) keys += (keys.empty() ? "" : ", ") + k;
       error(location(node, where), path, "expected a mapping, got " + node_kind(node) + ": allowed keys " + keys);
       return std::nullopt;
     }
     MapView view;
-    // Copies, not references: yaml-cpp's iterator yields a temporary pair, and
-    // a reference into it (it->first) dangles at the end of the statement.
-    for (const auto& entry : node) {
+    view.fields.reserve(node.size());
+    for (std::size_t i = 0; i < node.size(); ++i) {
       if (!spend_entry(where)) return std::nullopt;
-      const YAML::Node key = entry.first;
-      const YAML::Node value = entry.second;
-      Location key_at = location(key, where);
-      if (!key.IsScalar()) {
+      const yaml::NodeRef key = node.key(i);
+      const yaml::NodeRef value = node.value(i);
+      Pos key_at = location(key, where);
+      if (!key.is_scalar()) {
         error(key_at, path, "a key must be a single word, got " + node_kind(key));
         continue;
       }
-      const std::string name = key.Scalar();
-      const std::string key_path = join_path(path, name);
+      const std::string_view name = key.text();
       if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-        error(key_at, key_path, unknown_key_message("key", name, allowed));
+        error(key_at, join_path(path, std::string(name)), unknown_key_message("key", name, allowed));
         continue;
       }
-      if (view.fields.count(name) != 0) {
-        error(key_at, key_path, "duplicate key " + quote(name) + ": allowed once per mapping");
+      if (view.get(name) != nullptr) {
+        error(key_at, join_path(path, std::string(name)), "duplicate key " + quote(name) + ": allowed once per mapping");
         continue;
       }
-      view.fields.emplace(name, Field{key, value});
-      view.order.push_back(name);
-      sources_.set(key_path, location(value, key_at));
+      view.fields.push_back(Field{.name = name, .key = key, .value = value});
     }
     return view;
   }
 
-  // The text of a single-value node.
-  std::optional<std::string> scalar(const Field& field, const std::string& path) {
-    if (field.value.IsScalar()) return field.value.Scalar();
-    Location key_at = location(field.key, {.file = file_});
-    if (field.value.IsNull()) {
+  // The value of key must be a single value: reports what it is instead.
+  void not_a_scalar(const Field& field, const std::string& path) {
+    Pos key_at = location(field.key, {});
+    if (field.value.is_null()) {
       error(key_at, path, "missing value: allowed a single value");
     } else {
       error(location(field.value, key_at), path, "expected a single value, got " + node_kind(field.value));
     }
-    return std::nullopt;
   }
 
-  // out = parse(value of key), reporting failures at the value.
+  // out = parse(value of key), reporting failures at the value. The key path
+  // is only built for an error.
   template <typename T, typename Parse>
-  void read(const MapView& view, const std::string& path, const std::string& key, T& out, Parse parse) {
+  void read(const MapView& view, const std::string& path, std::string_view key, T& out, Parse parse) {
     const Field* field = view.get(key);
     if (field == nullptr) return;
-    const std::string key_path = join_path(path, key);
-    auto text = scalar(*field, key_path);
-    if (!text) return;
-    auto parsed = parse(std::string_view(*text));
+    if (!field->value.is_scalar()) {
+      not_a_scalar(*field, join_path(path, std::string(key)));
+      return;
+    }
+    auto parsed = parse(field->value.text());
     if (!parsed) {
-      error(location(field->value, location(field->key, {})), key_path, parsed.error().message);
+      error(location(field->value, location(field->key, {})), join_path(path, std::string(key)),
+            parsed.error().message);
       return;
     }
     assign(out, std::move(*parsed));
@@ -318,29 +320,28 @@ class YamlLoader {
     const Field* field = view.get(key);
     if (field == nullptr) return;
     const std::string list_path = join_path(path, key);
-    Location key_at = location(field->key, {.file = file_});
-    if (!field->value.IsSequence()) {
+    Pos key_at = location(field->key, {});
+    if (!field->value.is_sequence()) {
       error(location(field->value, key_at), list_path, "expected a list, got " + node_kind(field->value));
       return;
     }
-    std::size_t i = 0;
-    for (const auto& element : field->value) {
+    for (std::size_t i = 0; i < field->value.size(); ++i) {
       if (!spend_entry(key_at)) return;
-      std::string item_path = index_path(list_path, i++);
-      Location at = location(element, key_at);
-      sources_.set(item_path, at);
+      const yaml::NodeRef element = field->value.item(i);
+      std::string item_path = index_path(list_path, i);
+      Pos at = location(element, key_at);
       item(element, item_path, at);
     }
   }
 
   template <typename Parse>
-  auto scalar_item(const YAML::Node& node, const std::string& path, const Location& at, Parse parse)
+  auto scalar_item(const yaml::NodeRef& node, const std::string& path, const Pos& at, Parse parse)
       -> std::optional<std::decay_t<decltype(*parse(std::string_view{}))>> {
-    if (!node.IsScalar()) {
+    if (!node.is_scalar()) {
       error(at, path, "expected a single value, got " + node_kind(node));
       return std::nullopt;
     }
-    auto parsed = parse(std::string_view(node.Scalar()));
+    auto parsed = parse(node.text());
     if (!parsed) {
       error(at, path, parsed.error().message);
       return std::nullopt;
@@ -350,24 +351,23 @@ class YamlLoader {
 
   // ---------------------------------------------------------------- sections
 
-  void read_config(const YAML::Node& root, Config& config) {
-    sources_.set("", Location{.file = file_, .line = 1, .column = 1});
+  void read_config(const yaml::NodeRef& root, Config& config) {
     auto view = read_map(root, "", {"global", "vrrp_instances", "vrrp_sync_groups", "virtual_servers"},
-                         {.file = file_, .line = 1, .column = 1});
+                         {.line = 1, .column = 1});
     if (!view) return;
     if (const Field* g = view->get("global")) read_global(g->value, location(g->value, location(g->key, {})), config.global);
-    read_list(*view, "", "vrrp_instances", [&](const YAML::Node& n, const std::string& p, const Location& at) {
+    read_list(*view, "", "vrrp_instances", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.vrrp_instances.push_back(read_instance(n, p, at));
     });
-    read_list(*view, "", "vrrp_sync_groups", [&](const YAML::Node& n, const std::string& p, const Location& at) {
+    read_list(*view, "", "vrrp_sync_groups", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.vrrp_sync_groups.push_back(read_sync_group(n, p, at));
     });
-    read_list(*view, "", "virtual_servers", [&](const YAML::Node& n, const std::string& p, const Location& at) {
+    read_list(*view, "", "virtual_servers", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.virtual_servers.push_back(read_virtual_server(n, p, at));
     });
   }
 
-  void read_global(const YAML::Node& node, const Location& at, Global& global) {
+  void read_global(const yaml::NodeRef& node, const Pos& at, Global& global) {
     const std::string path = "global";
     auto view = read_map(node, path,
                          {"router_id", "control_socket", "metrics", "lvs_sync_daemon", "lvs_flush", "lvs_flush_on_stop",
@@ -405,7 +405,7 @@ class YamlLoader {
     read(view, path, "notify_stop", notify.stop, non_empty_string);
   }
 
-  VrrpInstance read_instance(const YAML::Node& node, const std::string& path, const Location& at) {
+  VrrpInstance read_instance(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
     VrrpInstance inst;
     auto view = read_map(node, path,
                          {"name", "state", "interface", "virtual_router_id", "priority", "advert_int", "version",
@@ -438,17 +438,17 @@ class YamlLoader {
         inst.authentication = a;
       }
     }
-    read_list(*view, path, "virtual_ipaddress", [&](const YAML::Node& n, const std::string& p, const Location& where) {
+    read_list(*view, path, "virtual_ipaddress", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
       if (auto vip = read_virtual_ip(n, p, where)) inst.virtual_ipaddress.push_back(*vip);
     });
     read(*view, path, "unicast_src_ip", inst.unicast_src_ip, parse_address);
-    read_list(*view, path, "unicast_peer", [&](const YAML::Node& n, const std::string& p, const Location& where) {
+    read_list(*view, path, "unicast_peer", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
       if (auto a = scalar_item(n, p, where, parse_address)) inst.unicast_peer.push_back(*a);
     });
     read(*view, path, "nopreempt", inst.nopreempt, parse_bool);
     read(*view, path, "preempt_delay", inst.preempt_delay, parse_duration);
-    read_list(*view, path, "track_interface", [&](const YAML::Node& n, const std::string& p, const Location& where) {
-      if (n.IsScalar()) {
+    read_list(*view, path, "track_interface", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
+      if (n.is_scalar()) {
         if (auto name = scalar_item(n, p, where, parse_interface_name)) inst.track_interface.push_back({.name = *name});
         return;
       }
@@ -467,9 +467,9 @@ class YamlLoader {
     return inst;
   }
 
-  std::optional<VirtualIpAddress> read_virtual_ip(const YAML::Node& node, const std::string& path,
-                                                  const Location& at) {
-    if (node.IsScalar()) return scalar_item(node, path, at, parse_virtual_ip);
+  std::optional<VirtualIpAddress> read_virtual_ip(const yaml::NodeRef& node, const std::string& path,
+                                                  const Pos& at) {
+    if (node.is_scalar()) return scalar_item(node, path, at, parse_virtual_ip);
     auto view = read_map(node, path, {"address", "dev", "label", "scope"}, at);
     if (!view) return std::nullopt;
     std::optional<VirtualIpAddress> vip;
@@ -492,25 +492,25 @@ class YamlLoader {
     return vip;
   }
 
-  VrrpSyncGroup read_sync_group(const YAML::Node& node, const std::string& path, const Location& at) {
+  VrrpSyncGroup read_sync_group(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
     VrrpSyncGroup group;
     auto view = read_map(node, path, {"name", "group", "notify_master", "notify_backup", "notify_fault", "notify_stop"}, at);
     if (!view) return group;
     read(*view, path, "name", group.name, non_empty_string);
-    read_list(*view, path, "group", [&](const YAML::Node& n, const std::string& p, const Location& where) {
+    read_list(*view, path, "group", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
       if (auto name = scalar_item(n, p, where, non_empty_string)) group.group.push_back(*name);
     });
     read_notify(*view, path, group.notify);
     return group;
   }
 
-  VirtualServer read_virtual_server(const YAML::Node& node, const std::string& path, const Location& at) {
+  VirtualServer read_virtual_server(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
     VirtualServer vs;
-    auto view = read_map(node, path,
-                         {"address", "port", "fwmark", "protocol", "lb_algo", "lb_kind", "tunnel_type", "tunnel_port",
-                          "persistence_timeout", "persistence_granularity", "delay_loop", "quorum", "hysteresis",
-                          "sorry_server", "inhibit_on_failure", "ha_suspend", "ops", "virtualhost", "real_servers"},
-                         at);
+    static const std::vector<std::string> keys = {
+        "address", "port", "fwmark", "protocol", "lb_algo", "lb_kind", "tunnel_type", "tunnel_port",
+        "persistence_timeout", "persistence_granularity", "delay_loop", "quorum", "hysteresis", "sorry_server",
+        "inhibit_on_failure", "ha_suspend", "ops", "start_up", "virtualhost", "real_servers"};
+    auto view = read_map(node, path, keys, at);
     if (!view) return vs;
     read(*view, path, "address", vs.address, parse_address);
     read(*view, path, "port", vs.port, integer(0, 65535));
@@ -539,17 +539,21 @@ class YamlLoader {
     read(*view, path, "inhibit_on_failure", vs.inhibit_on_failure, parse_bool);
     read(*view, path, "ha_suspend", vs.ha_suspend, parse_bool);
     read(*view, path, "ops", vs.ops, parse_bool);
+    read(*view, path, "start_up", vs.start_up, parse_bool);
     read(*view, path, "virtualhost", vs.virtualhost, non_empty_string);
-    read_list(*view, path, "real_servers", [&](const YAML::Node& n, const std::string& p, const Location& where) {
+    read_list(*view, path, "real_servers", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
       vs.real_servers.push_back(read_real_server(n, p, where));
     });
     return vs;
   }
 
-  RealServer read_real_server(const YAML::Node& node, const std::string& path, const Location& at) {
+  RealServer read_real_server(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
     RealServer rs;
-    std::vector<std::string> keys = {"address", "port", "weight", "inhibit_on_failure", "slow_start"};
-    keys.insert(keys.end(), kCheckKeywords.begin(), kCheckKeywords.end());
+    static const std::vector<std::string> keys = [] {
+      std::vector<std::string> k = {"address", "port", "weight", "inhibit_on_failure", "slow_start"};
+      k.insert(k.end(), kCheckKeywords.begin(), kCheckKeywords.end());
+      return k;
+    }();
     auto view = read_map(node, path, keys, at);
     if (!view) return rs;
     if (!view->get("address")) error(at, join_path(path, "address"), "missing required key 'address': allowed an IP address");
@@ -558,20 +562,18 @@ class YamlLoader {
     read(*view, path, "weight", rs.weight, integer(0, 65535));
     read(*view, path, "inhibit_on_failure", rs.inhibit_on_failure, parse_bool);
     read(*view, path, "slow_start", rs.slow_start, parse_duration);
-    for (const std::string& key : view->order) {
+    for (const Field& f : view->fields) {
+      const std::string key(f.name);
       if (std::find(kCheckKeywords.begin(), kCheckKeywords.end(), key) == kCheckKeywords.end()) continue;
-      const Field& f = *view->get(key);
-      Location key_at = location(f.key, at);
+      Pos key_at = location(f.key, at);
       const std::string kpath = join_path(path, key);
-      if (f.value.IsSequence()) {
-        std::size_t n = f.value.size();
-        std::size_t i = 0;
-        for (const auto& element : f.value) {
+      if (f.value.is_sequence()) {
+        const std::size_t n = f.value.size();
+        for (std::size_t i = 0; i < n; ++i) {
           if (!spend_entry(key_at)) break;
+          const yaml::NodeRef element = f.value.item(i);
           std::string cpath = n > 1 ? index_path(kpath, i) : kpath;
-          ++i;
-          Location where = location(element, key_at);
-          sources_.set(cpath, where);
+          Pos where = location(element, key_at);
           if (auto check = read_check(key, element, cpath, where)) rs.checks.push_back(std::move(*check));
         }
       } else if (auto check = read_check(key, f.value, kpath, location(f.value, key_at))) {
@@ -581,26 +583,29 @@ class YamlLoader {
     return rs;
   }
 
-  std::optional<Check> read_check(const std::string& keyword, const YAML::Node& node, const std::string& path,
-                                  const Location& at) {
+  std::optional<Check> read_check(const std::string& keyword, const yaml::NodeRef& node, const std::string& path,
+                                  const Pos& at) {
+    static const std::vector<std::string> tcp_keys = with_common({});
+    static const std::vector<std::string> http_keys = with_common({"url", "virtualhost"});
+    static const std::vector<std::string> redis_keys = with_common({"password", "expect_role"});
+    static const std::vector<std::string> misc_keys = with_common({"misc_path", "misc_timeout", "misc_dynamic"});
     Check check;
-    std::vector<std::string> keys;
+    const std::vector<std::string>* keys = &tcp_keys;
     if (keyword == "TCP_CHECK") {
       check.probe = TcpCheck{};
-      keys = with_common({});
     } else if (keyword == "HTTP_GET" || keyword == "SSL_GET") {
       check.probe = HttpCheck{.tls = keyword == "SSL_GET"};
-      keys = with_common({"url", "virtualhost"});
+      keys = &http_keys;
     } else if (keyword == "REDIS_CHECK") {
       check.probe = RedisCheck{};
-      keys = with_common({"password", "expect_role"});
+      keys = &redis_keys;
     } else {
       check.probe = MiscCheck{};
-      keys = with_common({"misc_path", "misc_timeout", "misc_dynamic"});
+      keys = &misc_keys;
     }
     // "TCP_CHECK:" with no value: every key at its default.
-    if (node.IsNull() && keyword == "TCP_CHECK") return check;
-    auto view = read_map(node, path, keys, at);
+    if (node.is_null() && keyword == "TCP_CHECK") return check;
+    auto view = read_map(node, path, *keys, at);
     if (!view) return std::nullopt;
     read(*view, path, "connect_ip", check.connect_ip, parse_address);
     read(*view, path, "connect_port", check.connect_port, integer(1, 65535));
@@ -616,7 +621,7 @@ class YamlLoader {
     read(*view, path, "fall", check.fall, integer(1, 100));
     if (auto* http = std::get_if<HttpCheck>(&check.probe)) {
       read(*view, path, "virtualhost", http->virtualhost, non_empty_string);
-      read_list(*view, path, "url", [&](const YAML::Node& n, const std::string& p, const Location& where) {
+      read_list(*view, path, "url", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
         auto uv = read_map(n, p, {"path", "status_code", "digest"}, where);
         if (!uv) return;
         UrlCheck url;
@@ -639,6 +644,7 @@ class YamlLoader {
   static constexpr std::size_t kMaxEntries = 200'000;
 
   std::string file_;
+  yaml::NodeRef root_{};
   SourceMap sources_;
   std::vector<ConfigError> errors_;
   std::size_t entries_read_ = 0;
@@ -685,9 +691,20 @@ LoadResult load_file(const std::string& path) {
                                         .message = std::string("cannot open: ") + std::strerror(errno)});
     return result;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string content = text.str();
+  // Read straight into one string of the file's size (no stream copy: a
+  // large file would be held twice).
+  std::string content;
+  in.seekg(0, std::ios::end);
+  const auto size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size > 0 && in) {
+    content.resize(static_cast<std::size_t>(size));
+    in.read(content.data(), static_cast<std::streamsize>(content.size()));
+    content.resize(static_cast<std::size_t>(in.gcount()));
+  } else {  // not seekable (a pipe): read what comes
+    in.clear();
+    content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
   if (detect_format(path, content) == SourceFormat::kKeepalived) return import_keepalived_file(path);
   return load_yaml(content, path);
 }

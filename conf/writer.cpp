@@ -299,6 +299,7 @@ Node virtual_server_node(const VirtualServer& v) {
   add_if(m, "inhibit_on_failure", v.inhibit_on_failure, d.inhibit_on_failure, as_bool);
   add_if(m, "ha_suspend", v.ha_suspend, d.ha_suspend, as_bool);
   add_if(m, "ops", v.ops, d.ops, as_bool);
+  add_if(m, "start_up", v.start_up, d.start_up, as_bool);
   add_opt(m, "virtualhost", v.virtualhost, as_text);
   if (!v.real_servers.empty()) {
     Node list = Node::list();

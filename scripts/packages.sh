@@ -1,10 +1,10 @@
 # Debian 12 packages lvsd needs. Sourced by scripts/test and scripts/demo.
 LVSD_BUILD_PACKAGES="cmake ninja-build g++ pkg-config libnl-3-dev libnl-genl-3-dev libmnl-dev libev-dev
-libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev libhiredis-dev libssl-dev libsystemd-dev
+libyaml-dev libspdlog-dev libgtest-dev libgmock-dev libhiredis-dev libssl-dev libsystemd-dev
 libcli11-dev nlohmann-json3-dev"
 # Real peers and the UML kernel used by the netns and kernel tiers.
 LVSD_TEST_PACKAGES="user-mode-linux kmod iproute2 iputils-ping ipvsadm keepalived busybox curl
-redis-server redis-tools openssl procps psmisc python3 systemd"
+redis-server redis-tools openssl procps psmisc python3 systemd tomcat10"
 
 # lvsd_install_missing PACKAGE...: apt-get installs those not installed yet.
 # Services in the installed packages (redis-server, keepalived) are not

@@ -310,3 +310,28 @@ TEST(KeepalivedImport, ChecksOfOneTypeAreGroupedLikeYaml) {
 
 }  // namespace
 }  // namespace lvsd::conf
+
+namespace lvsd::conf {
+namespace {
+
+// keepalived puts real servers in the pool at start unless `alpha` is set;
+// lvsd's default is alpha's behaviour, so the import spells out start_up.
+TEST(KeepalivedImport, AlphaMapsToStartUp) {
+  const std::string head = "virtual_server 10.0.0.1 80 {\n lb_kind DR\n";
+  const std::string tail = " real_server 10.0.0.2 80 {\n TCP_CHECK { connect_timeout 3 }\n }\n}\n";
+  auto without = import_keepalived(head + tail, "k.conf", no_include_reader());
+  ASSERT_TRUE(without.ok()) << format_error(without.errors.at(0));
+  EXPECT_TRUE(without.config->virtual_servers.at(0).start_up);
+  auto with = import_keepalived(head + " alpha\n" + tail, "k.conf", no_include_reader());
+  ASSERT_TRUE(with.ok()) << format_error(with.errors.at(0));
+  EXPECT_FALSE(with.config->virtual_servers.at(0).start_up);
+  EXPECT_TRUE(with.warnings.empty());
+  // alpha takes no value: a word after it is read as the next keyword.
+  auto bad = import_keepalived(head + " alpha yes\n" + tail, "k.conf", no_include_reader());
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_EQ(bad.errors[0].path, "virtual_servers[0].yes");
+  EXPECT_EQ(bad.errors[0].location.line, 3);
+}
+
+}  // namespace
+}  // namespace lvsd::conf

@@ -60,6 +60,7 @@ virtual_servers:
     persistence_timeout: 300
     persistence_granularity: 255.255.0.0
     sorry_server: {address: 10.1.0.99}
+    start_up: true
     real_servers:
       - address: 10.1.0.10
         TCP_CHECK: {connect_port: 22}
@@ -81,6 +82,9 @@ virtual_servers:
   EXPECT_EQ(second.global.router_id, "lb 1: main");
   EXPECT_EQ(second.vrrp_instances[1].authentication->pass, "null");
   EXPECT_EQ(second.vrrp_instances[0].notify.master, "/bin/notify \"master\" #1");
+  EXPECT_TRUE(second.virtual_servers[0].start_up);
+  EXPECT_FALSE(second.virtual_servers[1].start_up);
+  EXPECT_NE(yaml.find("start_up: true"), std::string::npos);
 }
 
 TEST(RoundTrip, DefaultsAreLeftOut) {
@@ -94,6 +98,10 @@ TEST(KeepalivedSeed, ImportsToTheHandWrittenModel) {
   LoadResult imported = import_keepalived_file(kSourceDir + "/examples/keepalived-seed.conf");
   Config from_conf = must_load(imported);
   Config from_yaml = must_load(load_file(kSourceDir + "/examples/lvsd.yaml"));
+  // The seed has no `alpha`: keepalived puts its real servers in the pool at
+  // start, and the hand-written file says so with start_up: true.
+  ASSERT_EQ(from_conf.virtual_servers.size(), 1u);
+  EXPECT_TRUE(from_conf.virtual_servers[0].start_up);
   EXPECT_EQ(from_conf, from_yaml) << to_yaml(from_conf);
   EXPECT_EQ(to_yaml(from_conf), to_yaml(from_yaml));
   // The mail settings are skipped, each with a warning naming it.

@@ -349,8 +349,8 @@ TEST(LoadFile, ExampleLoads) {
 namespace lvsd::conf {
 namespace {
 
-// Bytes YAML does not allow are refused with their position before yaml-cpp
-// sees them (a fuzzer found malformed bytes that make yaml-cpp loop).
+// Bytes YAML does not allow are refused with their position and the byte
+// itself (libyaml's own message gives neither).
 TEST(YamlLoader, RefusesBytesThatAreNotYamlText) {
   auto control = load_yaml("virtual_servers:\n  - address: 10.0.0.1\x16\n", "c.yaml");
   ASSERT_FALSE(control.ok());
@@ -374,24 +374,105 @@ TEST(YamlLoader, RefusesBytesThatAreNotYamlText) {
 namespace lvsd::conf {
 namespace {
 
-// A line starting with ',' outside [ ] / { } makes yaml-cpp 0.7 loop forever
-// (a fuzzer found it: a file holding just "," hangs it). It is refused first.
+// A line starting with ',' outside [ ] / { } made yaml-cpp 0.7 loop forever
+// (found by fuzzing: a file holding just "," hung it); libyaml refuses it
+// as a syntax error at the ','.
 TEST(YamlLoader, LineStartingWithCommaOutsideAFlowListIsASyntaxError) {
   for (const char* text : {",\n", "  a: 1\n ,\n", "# c\n, a\n", "virtual_servers:\n  - address: 10.0.0.1\n  ,\n",
-                           "  a: 1\n !x,\n"}) {
+                           "  a: 1\n !x,\n", "global:\n  router_id: 'a\n, b\n"}) {
     auto r = load_yaml(text, "c.yaml");
     ASSERT_FALSE(r.ok()) << text;
-    EXPECT_NE(format_error(r.errors[0]).find("a line cannot start with ','"), std::string::npos)
-        << format_error(r.errors[0]);
+    ASSERT_EQ(r.errors.size(), 1u) << text;
+    EXPECT_NE(format_error(r.errors[0]).find("YAML syntax error: "), std::string::npos) << format_error(r.errors[0]);
   }
   auto r = load_yaml("virtual_servers:\n  - address: 10.0.0.1\n  ,\n", "c.yaml");
-  EXPECT_EQ(format_error(r.errors[0]).rfind("c.yaml:3:3:", 0), 0u) << format_error(r.errors[0]);
+  EXPECT_EQ(format_error(r.errors[0]).rfind("c.yaml:3:3: YAML syntax error: did not find expected '-' indicator", 0), 0u)
+      << format_error(r.errors[0]);
   // Inside a multi-line flow list it is fine, and so is a quoted or commented one.
   auto flow = load_yaml("vrrp_instances: [ { name: VI_1, state: MASTER, interface: eth0\n"
                         "  , virtual_router_id: 51, virtual_ipaddress: [\"10.0.0.100/24\"] } ]\n"
                         "# , not a problem\n",
                         "f.yaml");
   EXPECT_TRUE(flow.ok()) << (flow.errors.empty() ? "" : format_error(flow.errors[0]));
+}
+
+}  // namespace
+}  // namespace lvsd::conf
+
+namespace lvsd::conf {
+namespace {
+
+// Only unquoted null, ~, Null, NULL and an empty value mean "nothing"; quoted
+// they are text, so a router_id of "null" is a name, not a missing value.
+TEST(YamlLoader, QuotedNullIsText) {
+  auto quoted = load_yaml("global: {router_id: \"null\", notify: '~'}\n", "q.yaml");
+  ASSERT_TRUE(quoted.ok()) << format_error(quoted.errors.at(0));
+  EXPECT_EQ(quoted.config->global.router_id, "null");
+  EXPECT_EQ(quoted.config->global.notify, "~");
+  for (const char* nothing : {"null", "~", "NULL", ""}) {
+    auto r = load_yaml(std::string("global:\n  router_id: ") + nothing + "\n", "n.yaml");
+    ASSERT_EQ(r.errors.size(), 1u) << nothing;
+    EXPECT_EQ(format_error(r.errors[0]), "n.yaml:2:3: global.router_id: missing value: allowed a single value");
+  }
+}
+
+TEST(YamlLoader, TagsDoNotChangeTheValue) {
+  auto r = load_yaml("global: {router_id: !!str lb1, lvs_flush: !!bool true}\n", "t.yaml");
+  ASSERT_TRUE(r.ok()) << format_error(r.errors.at(0));
+  EXPECT_EQ(r.config->global.router_id, "lb1");
+  EXPECT_TRUE(r.config->global.lvs_flush);
+}
+
+TEST(YamlLoader, AliasWithoutAnchorIsASyntaxErrorAtTheAlias) {
+  auto r = load_yaml("global:\n  router_id: *nowhere\n", "a.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(format_error(r.errors[0]), "a.yaml:2:14: YAML syntax error: alias *nowhere names no anchor defined before it");
+  // An anchor cannot contain an alias to itself.
+  auto self = load_yaml("virtual_servers: &v [*v]\n", "s.yaml");
+  ASSERT_EQ(self.errors.size(), 1u);
+  EXPECT_EQ(where(self), Where{"1:22 "});
+}
+
+TEST(YamlLoader, SyntaxErrorNamesWhatWasOpen) {
+  auto r = load_yaml("virtual_servers:\n  - address: [10.0.0.1\n    port: 80\n", "s.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(format_error(r.errors[0]),
+            "s.yaml:3:9: YAML syntax error: did not find expected ',' or ']' "
+            "(while parsing a flow sequence at line 2, column 14)");
+}
+
+TEST(YamlLoader, EmptySecondDocumentIsStillASecondDocument) {
+  EXPECT_EQ(where(load_yaml("global: {router_id: a}\n---\n", "m.yaml")), Where{"2:1 "});
+  EXPECT_EQ(where(load_yaml("global: {router_id: a}\n...\n--- [1]\n", "m.yaml")), Where{"3:5 "});
+}
+
+TEST(YamlLoader, ColumnsCountCharactersNotBytes) {
+  // "é" is two bytes; the error is at the 19th character of line 2.
+  auto r = load_yaml("global:\n  router_id: \"\xc3\xa9\"\n  lvs_flush: maybe\n", "c.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(where(r), Where{"3:14 global.lvs_flush"});
+  auto bad = load_yaml("global: {router_id: \xc3\xa9, x: 1}\n", "c.yaml");
+  EXPECT_EQ(where(bad), Where{"1:24 global.x"});
+}
+
+}  // namespace
+}  // namespace lvsd::conf
+
+namespace lvsd::conf {
+namespace {
+
+TEST(YamlLoader, StartUpIsABooleanDefaultingToFalse) {
+  auto r = load_yaml(kMinimal, "t.yaml");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r.config->virtual_servers.at(0).start_up);
+  std::string on = kMinimal;
+  on += "    start_up: true\n";
+  auto r2 = load_yaml(on, "t.yaml");
+  ASSERT_TRUE(r2.ok()) << format_error(r2.errors.at(0));
+  EXPECT_TRUE(r2.config->virtual_servers.at(0).start_up);
+  std::string bad = kMinimal;
+  bad += "    start_up: later\n";
+  EXPECT_EQ(where(load_yaml(bad, "t.yaml")), Where{"12:15 virtual_servers[0].start_up"});
 }
 
 }  // namespace

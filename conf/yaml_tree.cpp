@@ -1,0 +1,257 @@
+// Builds conf::yaml::Tree from libyaml's events. libyaml does the scanning
+// and parsing (and reports syntax errors with a position); this file only
+// records nodes, resolves aliases to the nodes their anchors name, and
+// decides which plain scalars mean "nothing".
+#include "conf/yaml_tree.hpp"
+
+#include <yaml.h>
+
+#include <limits>
+#include <unordered_map>
+
+namespace lvsd::conf::yaml {
+
+NodeKind NodeRef::kind() const { return tree_->nodes_[index_].kind; }
+
+Mark NodeRef::mark() const {
+  const auto& node = tree_->nodes_[index_];
+  return Mark{.line = static_cast<int>(node.line), .column = static_cast<int>(node.column)};
+}
+
+std::string_view NodeRef::text() const {
+  const auto& node = tree_->nodes_[index_];
+  return std::string_view(tree_->text_).substr(node.text_offset, node.text_size);
+}
+
+bool NodeRef::plain() const { return tree_->nodes_[index_].plain; }
+
+std::string_view NodeRef::tag() const {
+  const auto& node = tree_->nodes_[index_];
+  return std::string_view(tree_->text_).substr(node.tag_offset, node.tag_size);
+}
+
+std::size_t NodeRef::size() const {
+  const auto& node = tree_->nodes_[index_];
+  if (node.kind == NodeKind::kMapping) return node.children_size / 2;
+  if (node.kind == NodeKind::kSequence) return node.children_size;
+  return 0;
+}
+
+NodeRef NodeRef::item(std::size_t i) const {
+  const auto& node = tree_->nodes_[index_];
+  return NodeRef(tree_, tree_->children_[node.children_offset + i]);
+}
+
+NodeRef NodeRef::key(std::size_t i) const {
+  const auto& node = tree_->nodes_[index_];
+  return NodeRef(tree_, tree_->children_[node.children_offset + 2 * i]);
+}
+
+NodeRef NodeRef::value(std::size_t i) const {
+  const auto& node = tree_->nodes_[index_];
+  return NodeRef(tree_, tree_->children_[node.children_offset + 2 * i + 1]);
+}
+
+namespace {
+
+// YAML 1.2 core schema (section 10.3.2): these plain scalars are null.
+bool is_null_text(std::string_view text) {
+  return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
+}
+
+Mark to_mark(const yaml_mark_t& mark) {
+  return Mark{.line = static_cast<int>(mark.line) + 1, .column = static_cast<int>(mark.column) + 1};
+}
+
+// libyaml's reader errors (bad encoding) carry a byte offset, not a mark.
+Mark mark_at_offset(std::string_view text, std::size_t offset) {
+  Mark mark{.line = 1, .column = 1};
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++mark.line;
+      mark.column = 1;
+    } else if ((c & 0xc0) != 0x80) {  // not a UTF-8 continuation byte
+      ++mark.column;
+    }
+  }
+  return mark;
+}
+
+std::string_view as_view(const yaml_char_t* s) {
+  return s == nullptr ? std::string_view{} : std::string_view(reinterpret_cast<const char*>(s));
+}
+
+}  // namespace
+
+class TreeBuilder {
+ public:
+  explicit TreeBuilder(Tree& tree) : tree_(tree) {}
+
+  // Adds one event to the tree; an error for an alias naming no anchor.
+  std::optional<SyntaxError> add(const yaml_event_t& event) {
+    switch (event.type) {
+      case YAML_DOCUMENT_START_EVENT:
+        anchors_.clear();  // anchors do not cross documents (YAML 1.2 section 3.2.2.2)
+        tree_.documents_.push_back(Tree::Document{.root = 0, .start = to_mark(event.start_mark)});
+        break;
+      case YAML_SCALAR_EVENT: {
+        const auto& s = event.data.scalar;
+        std::string_view value(reinterpret_cast<const char*>(s.value), s.length);
+        const bool plain = s.style == YAML_PLAIN_SCALAR_STYLE;
+        const bool null = plain && s.tag == nullptr && is_null_text(value);
+        std::uint32_t index = new_node(null ? NodeKind::kNull : NodeKind::kScalar, event, s.tag);
+        auto& node = tree_.nodes_[index];
+        node.plain = plain;
+        node.text_offset = static_cast<std::uint32_t>(tree_.text_.size());
+        node.text_size = static_cast<std::uint32_t>(value.size());
+        tree_.text_.append(value);
+        name_anchor(s.anchor, index);
+        attach(index);
+        break;
+      }
+      case YAML_SEQUENCE_START_EVENT:
+        return open(new_node(NodeKind::kSequence, event, event.data.sequence_start.tag),
+                    as_view(event.data.sequence_start.anchor), event);
+      case YAML_MAPPING_START_EVENT:
+        return open(new_node(NodeKind::kMapping, event, event.data.mapping_start.tag),
+                    as_view(event.data.mapping_start.anchor), event);
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT:
+        close();
+        break;
+      case YAML_ALIAS_EVENT: {
+        // An anchor is known once its node is complete, so an alias can
+        // never name a node that contains it: the tree has no cycles.
+        auto it = anchors_.find(std::string(as_view(event.data.alias.anchor)));
+        if (it == anchors_.end())
+          return SyntaxError{.mark = to_mark(event.start_mark),
+                             .message = "alias *" + std::string(as_view(event.data.alias.anchor)) +
+                                        " names no anchor defined before it"};
+        attach(it->second);
+        break;
+      }
+      default:
+        break;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  // A configuration nests about ten levels; libyaml's scanner costs grow
+  // with the depth for every token (found with a file of 100,000 '[').
+  static constexpr std::size_t kMaxDepth = 64;
+
+  struct OpenCollection {
+    std::uint32_t node;
+    std::size_t first_child;  // in pending_
+    std::string anchor;
+  };
+
+  std::uint32_t new_node(NodeKind kind, const yaml_event_t& event, const yaml_char_t* tag) {
+    Tree::Node node;
+    node.kind = kind;
+    node.line = static_cast<std::uint32_t>(event.start_mark.line) + 1;
+    node.column = static_cast<std::uint32_t>(event.start_mark.column) + 1;
+    if (tag != nullptr) {
+      std::string_view t = as_view(tag);
+      node.tag_offset = static_cast<std::uint32_t>(tree_.text_.size());
+      node.tag_size = static_cast<std::uint32_t>(t.size());
+      tree_.text_.append(t);
+    }
+    tree_.nodes_.push_back(node);
+    return static_cast<std::uint32_t>(tree_.nodes_.size() - 1);
+  }
+
+  void name_anchor(const yaml_char_t* anchor, std::uint32_t index) {
+    if (anchor != nullptr) anchors_[std::string(as_view(anchor))] = index;  // a later anchor wins
+  }
+
+  std::optional<SyntaxError> open(std::uint32_t index, std::string_view anchor, const yaml_event_t& event) {
+    if (open_.size() == kMaxDepth)
+      return SyntaxError{.mark = to_mark(event.start_mark),
+                         .message = "nested more than " + std::to_string(kMaxDepth) + " levels deep"};
+    open_.push_back(OpenCollection{.node = index, .first_child = pending_.size(), .anchor = std::string(anchor)});
+    return std::nullopt;
+  }
+
+  void close() {
+    OpenCollection done = std::move(open_.back());
+    open_.pop_back();
+    auto& node = tree_.nodes_[done.node];
+    node.children_offset = static_cast<std::uint32_t>(tree_.children_.size());
+    node.children_size = static_cast<std::uint32_t>(pending_.size() - done.first_child);
+    tree_.children_.insert(tree_.children_.end(), pending_.begin() + static_cast<std::ptrdiff_t>(done.first_child),
+                           pending_.end());
+    pending_.resize(done.first_child);
+    if (!done.anchor.empty()) anchors_[done.anchor] = done.node;
+    attach(done.node);
+  }
+
+  void attach(std::uint32_t index) {
+    if (open_.empty()) {
+      tree_.documents_.back().root = index;
+    } else {
+      pending_.push_back(index);
+    }
+  }
+
+  Tree& tree_;
+  std::vector<OpenCollection> open_{};
+  std::vector<std::uint32_t> pending_{};  // children of the open collections, innermost last
+  std::unordered_map<std::string, std::uint32_t> anchors_{};
+};
+
+ParseResult parse(std::string_view text) {
+  ParseResult result;
+  // Offsets in the tree are 32-bit; a configuration is far smaller.
+  if (text.size() > std::numeric_limits<std::uint32_t>::max() / 4) {
+    result.error = SyntaxError{.mark = {.line = 1, .column = 1}, .message = "file too large"};
+    return result;
+  }
+  yaml_parser_t parser;
+  if (yaml_parser_initialize(&parser) == 0) {
+    result.error = SyntaxError{.mark = {.line = 1, .column = 1}, .message = "out of memory"};
+    return result;
+  }
+  yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+  // A node takes at least two bytes of text ("a\n", "1,"): reserving for a
+  // quarter of the bytes avoids regrowing the arrays (which would touch twice
+  // the memory) while untouched reserved pages cost nothing.
+  result.tree.nodes_.reserve(text.size() / 4 + 16);
+  result.tree.children_.reserve(text.size() / 4 + 16);
+  result.tree.text_.reserve(text.size() / 2 + 16);
+  TreeBuilder builder(result.tree);
+  for (;;) {
+    yaml_event_t event;
+    if (yaml_parser_parse(&parser, &event) == 0) {
+      SyntaxError error;
+      error.message = parser.problem != nullptr ? parser.problem : "out of memory";
+      if (parser.error == YAML_READER_ERROR) {
+        error.mark = mark_at_offset(text, parser.problem_offset);
+      } else {
+        error.mark = to_mark(parser.problem_mark);
+        if (parser.context != nullptr) {
+          const Mark at = to_mark(parser.context_mark);
+          error.message += " (" + std::string(parser.context) + " at line " + std::to_string(at.line) + ", column " +
+                           std::to_string(at.column) + ")";
+        }
+      }
+      result.error = std::move(error);
+      break;
+    }
+    auto failed = builder.add(event);
+    const bool end = event.type == YAML_STREAM_END_EVENT;
+    yaml_event_delete(&event);
+    if (failed) {
+      result.error = std::move(failed);
+      break;
+    }
+    if (end) break;
+  }
+  yaml_parser_delete(&parser);
+  return result;
+}
+
+}  // namespace lvsd::conf::yaml
