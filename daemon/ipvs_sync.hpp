@@ -83,7 +83,7 @@ class IpvsSync {
 
  private:
   void arm_resync();
-  SyncOutcome apply_against(const director::IpvsTable& kernel, bool is_resync);
+  SyncOutcome apply_against(director::IpvsTable kernel, bool is_resync);
   void record_ownership(const director::ReconcilePlan& plan, const std::vector<std::size_t>& failed);
 
   core::Scheduler& scheduler_;

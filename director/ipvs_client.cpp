@@ -90,12 +90,12 @@ IpvsClient::IpvsClient(nl_sock* sock, std::uint16_t family_id, IpvsClientOptions
       family_id_(family_id),
       options_(options),
       sequence_(1),
-      buffer_(kReceiveSlots * kReceiveSlotBytes),
+      buffer_(new std::uint8_t[kReceiveSlots * kReceiveSlotBytes]),
       slots_(kReceiveSlots),
       headers_(kReceiveSlots) {
   if (options_.max_batch_messages == 0) options_.max_batch_messages = 1;
   for (std::size_t i = 0; i < kReceiveSlots; ++i) {
-    slots_[i] = iovec{.iov_base = buffer_.data() + i * kReceiveSlotBytes, .iov_len = kReceiveSlotBytes};
+    slots_[i] = iovec{.iov_base = buffer_.get() + i * kReceiveSlotBytes, .iov_len = kReceiveSlotBytes};
   }
 }
 
@@ -141,7 +141,7 @@ long IpvsClient::receive() {
 
 std::span<const std::uint8_t> IpvsClient::datagram(long i) const {
   auto slot = static_cast<std::size_t>(i);
-  return {buffer_.data() + slot * kReceiveSlotBytes, headers_[slot].msg_len};
+  return {buffer_.get() + slot * kReceiveSlotBytes, headers_[slot].msg_len};
 }
 
 ApplyReport IpvsClient::apply(const ReconcilePlan& plan) {

@@ -109,7 +109,10 @@ class IpvsClient {
   std::uint16_t family_id_;
   IpvsClientOptions options_;
   std::uint32_t sequence_;
-  std::vector<std::uint8_t> buffer_;  // kReceiveSlots slots of kReceiveSlotBytes
+  // kReceiveSlots slots of kReceiveSlotBytes, left uninitialised: a page is
+  // only made resident when the kernel first writes a reply into it (a
+  // zero-filled vector would hold the whole 1 MiB resident from the start).
+  std::unique_ptr<std::uint8_t[]> buffer_;
   std::vector<struct iovec> slots_;
   std::vector<struct mmsghdr> headers_;
   std::uint64_t change_messages_sent_ = 0;

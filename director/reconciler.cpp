@@ -58,6 +58,14 @@ void reconcile_destinations(const VirtualService& want, const VirtualService& ha
 ReconcilePlan reconcile(const IpvsTable& desired, const IpvsTable& kernel, const OwnershipRecord& owned,
                         const ReconcileOptions& options) {
   ReconcilePlan plan;
+  // At most one operation per desired or kernel service and destination.
+  // Reserving that bound avoids regrowing a vector of several megabytes at a
+  // first start (11,000 operations for 1,000 services); pages of the bound
+  // that are never written are never made resident.
+  std::size_t bound = 0;
+  for (const VirtualService& vs : desired.services) bound += 1 + vs.destinations.size();
+  for (const VirtualService& vs : kernel.services) bound += 1 + vs.destinations.size();
+  plan.operations.reserve(bound);
   std::map<ServiceKey, const VirtualService*> in_kernel;
   for (const VirtualService& vs : kernel.services) in_kernel.emplace(vs.service.key, &vs);
 

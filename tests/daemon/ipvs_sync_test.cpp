@@ -209,3 +209,30 @@ TEST_F(IpvsSyncTest, RefusedServiceIsNotOwnedAndOthersStillProgrammed) {
 
 }  // namespace
 }  // namespace lvsd::daemon
+
+namespace lvsd::daemon {
+namespace {
+
+// A plan above the one-line-per-operation threshold (a large first start)
+// is applied whole, and the view it leaves lets the next change be planned
+// without a dump: exactly the one operation that differs.
+TEST_F(IpvsSyncTest, LargePlanLeavesAnExactViewForTheNextChange) {
+  auto sync = make();
+  IpvsTable desired;
+  for (int i = 0; i < 40; ++i) {
+    desired.services.push_back(web(("10.1.0." + std::to_string(i + 1)).c_str(), {1, 1, 1}));
+  }
+  SyncOutcome first = sync.set_desired(desired);
+  EXPECT_EQ(first.planned, 160u);  // 40 NEW_SERVICE + 120 NEW_DEST
+  EXPECT_EQ(first.failed, 0u);
+  EXPECT_EQ(kernel.table.services.size(), 40u);
+  EXPECT_EQ(sync.owned().services.size(), 40u);
+  desired.services[39].destinations[2].weight = 7;
+  SyncOutcome next = sync.set_desired(desired);
+  EXPECT_EQ(next.planned, 1u);
+  EXPECT_EQ(kernel.dumps, 1);
+  EXPECT_EQ(kernel.table.services[39].destinations[2].weight, 7);
+}
+
+}  // namespace
+}  // namespace lvsd::daemon
