@@ -53,7 +53,8 @@ healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::
   spec.thresholds = healthcheck::HealthThresholds{
       .rise = static_cast<int>(std::max<std::uint32_t>(check.rise, 1)),
       .fall = failed_attempts_to_fall(check),
-      .start_up = false,
+      // start_up: the check starts up and needs `fall` failures to go down.
+      .start_up = vs.start_up,
   };
   if (const auto* http = std::get_if<conf::HttpCheck>(&check.probe)) {
     for (const auto& url : http->url) {
@@ -86,7 +87,7 @@ struct HealthView::CheckSlot {
   Verdict verdict = Verdict::kUnknown;  // its own, from the scheduler
   // The verdict of the check this one replaced on reload, until it has its own.
   std::optional<Verdict> inherited{};
-  std::string reason{};                  // of its last result
+  std::string reason{};                  // of its last result (or of the transition it caused)
   std::optional<int> dynamic_weight{};   // misc_dynamic: the last weight its script asked for
 
   Verdict effective() const { return verdict != Verdict::kUnknown ? verdict : inherited.value_or(Verdict::kUnknown); }
@@ -102,6 +103,11 @@ struct HealthView::RealServerSlot {
   // The kernel already had this destination when lvsd started: it stays in
   // the pool while its checks have no verdict yet (see keep_until_checked).
   bool present_at_start = false;
+  core::TimePoint state_since{};
+  std::uint64_t checks_passed = 0;
+  std::uint64_t checks_failed = 0;
+  std::uint64_t transitions = 0;
+  std::optional<LastCheck> last_check{};
 
   int weight() const {
     for (const auto& c : checks)
@@ -116,6 +122,7 @@ struct HealthView::VirtualServerSlot {
   std::vector<std::unique_ptr<RealServerSlot>> real_servers{};  // config order
   healthcheck::QuorumState quorum{healthcheck::QuorumPolicy{}};
   std::optional<director::Destination> sorry{};
+  bool suspended = false;  // ha_suspend: checks paused
 };
 
 namespace {
@@ -127,11 +134,11 @@ std::string ordinal_key(const std::string& keyword, std::map<std::string, int>& 
 
 }  // namespace
 
-std::string_view HealthView::to_string(State state) {
+std::string_view to_string(RealServerState state) {
   switch (state) {
-    case State::kUnknown: return "unknown";
-    case State::kUp: return "up";
-    case State::kDown: return "down";
+    case RealServerState::kUnknown: return "unknown";
+    case RealServerState::kUp: return "up";
+    case RealServerState::kDown: return "down";
   }
   return "unknown";
 }
@@ -196,10 +203,15 @@ void HealthView::set_config(const conf::Config& config) {
     vs->label = director::describe(service.service.key);
     vs->config = vs_conf;
     vs->config.real_servers.clear();
+    vs->suspended = suspended(vs_conf);
     const healthcheck::QuorumPolicy policy{.quorum = vs_conf.quorum, .hysteresis = vs_conf.hysteresis};
     // A kept virtual server keeps its quorum decision (hysteresis must not reset on reload).
     auto old_vs = old_virtual_servers.find(vs->label);
     vs->quorum = healthcheck::QuorumState(policy, old_vs != old_virtual_servers.end() && old_vs->second->quorum.met());
+    const bool was_suspended = old_vs != old_virtual_servers.end() && old_vs->second->suspended;
+    if (vs->suspended && !was_suspended)
+      core::log::get()->info("{}: checks paused (ha_suspend: {} not held)", vs->label, vs_conf.address->to_string());
+    if (!vs->suspended && was_suspended) core::log::get()->info("{}: checks resumed", vs->label);
     if (vs_conf.sorry_server) {
       // The sorry server through the same mapping as a real server: same forwarding method.
       conf::VirtualServer sorry_vs = vs->config;
@@ -223,6 +235,7 @@ void HealthView::set_config(const conf::Config& config) {
       } else {
         rs = std::make_unique<RealServerSlot>();
         rs->label = label;
+        rs->state_since = scheduler_.now();
       }
       rs->owner = vs.get();
       rs->config = rs_conf;
@@ -242,6 +255,7 @@ void HealthView::set_config(const conf::Config& config) {
         auto same = std::find_if(old_checks.begin(), old_checks.end(),
                                  [&](const auto& c) { return c && c->identity == identity; });
         if (same != old_checks.end()) {
+          checks_.set_paused((*same)->id, vs->suspended);
           rs->checks.push_back(std::move(*same));
           continue;
         }
@@ -251,9 +265,9 @@ void HealthView::set_config(const conf::Config& config) {
         slot->misc_dynamic = spec.misc_dynamic;
         CheckSlot* raw = slot.get();
         RealServerSlot* owner = rs.get();
-        slot->id = checks_.subscribe(spec, [this, owner, raw](const healthcheck::CheckEvent& event) {
-          on_check_event(*owner, *raw, event);
-        });
+        slot->id = checks_.subscribe(
+            spec, [this, owner, raw](const healthcheck::CheckEvent& event) { on_check_event(*owner, *raw, event); },
+            vs->suspended);
         // Joining a check that already runs (shared with another real server): take its state.
         slot->verdict = checks_.verdict(slot->id);
         if (const healthcheck::CheckResult* last = checks_.last_result(slot->id)) {
@@ -282,14 +296,52 @@ void HealthView::set_config(const conf::Config& config) {
   if (!any_slow_start_) slow_start_timer_->cancel();
 
   for (const auto& vs : virtual_servers_) {
-    for (const auto& rs : vs->real_servers) refresh_real_server(*rs, "configuration");
+    // start_up servers are assumed to be serving already: no ramp.
+    const bool start_up = vs->config.start_up;
+    for (const auto& rs : vs->real_servers)
+      refresh_real_server(*rs, start_up ? "start_up" : "configuration", /*ramp=*/!start_up);
     refresh_quorum(*vs);
   }
   arm_slow_start_timer();
 }
 
+bool HealthView::suspended(const conf::VirtualServer& vs) const {
+  if (!vs.ha_suspend || !vs.address) return false;
+  auto it = vrrp_addresses_.find(*vs.address);
+  return it != vrrp_addresses_.end() && !it->second;
+}
+
+void HealthView::set_address_held(const conf::IpAddress& address, bool held) {
+  vrrp_addresses_[address] = held;
+  for (const auto& vs : virtual_servers_)
+    if (vs->config.address == address) apply_suspension(*vs);
+}
+
+void HealthView::apply_suspension(VirtualServerSlot& vs) {
+  const bool now_suspended = suspended(vs.config);
+  if (now_suspended == vs.suspended) return;
+  vs.suspended = now_suspended;
+  for (const auto& rs : vs.real_servers)
+    for (const auto& c : rs->checks) checks_.set_paused(c->id, now_suspended);
+  const std::string address = vs.config.address ? vs.config.address->to_string() : "";
+  if (now_suspended) {
+    core::log::get()->info("{}: checks paused (ha_suspend: {} not held)", vs.label, address);
+  } else {
+    core::log::get()->info("{}: checks resumed ({} held)", vs.label, address);
+  }
+}
+
 void HealthView::on_check_event(RealServerSlot& rs, CheckSlot& check, const healthcheck::CheckEvent& event) {
   ++counters_.check_results;
+  if (event.result.up) {
+    ++counters_.checks_passed;
+    ++rs.checks_passed;
+  } else {
+    ++counters_.checks_failed;
+    ++rs.checks_failed;
+  }
+  rs.last_check = LastCheck{.check = check.keyword, .passed = event.result.up, .reason = event.result.reason,
+                            .latency = event.result.latency, .at = scheduler_.now()};
   check.verdict = event.verdict;
   if (check.verdict != Verdict::kUnknown) check.inherited.reset();
   check.reason = event.transition ? event.transition->reason : event.result.reason;
@@ -306,7 +358,7 @@ void HealthView::on_check_event(RealServerSlot& rs, CheckSlot& check, const heal
   notify();
 }
 
-bool HealthView::refresh_real_server(RealServerSlot& rs, const std::string& reason) {
+bool HealthView::refresh_real_server(RealServerSlot& rs, const std::string& reason, bool ramp) {
   if (rs.checks.empty()) {
     // Always up: nothing to log or count, it never transitions on its own.
     const bool changed = rs.state != State::kUp;
@@ -328,8 +380,11 @@ bool HealthView::refresh_real_server(RealServerSlot& rs, const std::string& reas
   if (next == rs.state) return false;
   const State previous = rs.state;
   rs.state = next;
+  rs.state_since = scheduler_.now();
+  ++rs.transitions;
+  ++counters_.transitions;
   rs.up_since.reset();
-  if (next == State::kUp) rs.up_since = scheduler_.now();
+  if (next == State::kUp && ramp) rs.up_since = scheduler_.now();
 
   std::string why = reason;
   if (culprit) why = culprit->keyword + (culprit->reason.empty() ? "" : ": " + culprit->reason);
@@ -365,6 +420,20 @@ bool HealthView::refresh_quorum(VirtualServerSlot& vs) {
   return vs.sorry.has_value();
 }
 
+std::optional<int> HealthView::table_weight(const VirtualServerSlot& vs, const RealServerSlot& rs,
+                                            const director::Destination& configured, core::TimePoint now) const {
+  if (vs.sorry && !vs.quorum.met()) return std::nullopt;
+  if (rs.state == State::kUp) {
+    int weight = rs.weight();
+    if (rs.up_since) weight = healthcheck::slow_start_weight(weight, rs.config.slow_start, now - *rs.up_since);
+    return weight;
+  }
+  // Restart: keep what was serving until a check says otherwise.
+  if (rs.state == State::kUnknown && rs.present_at_start) return configured.weight;
+  if (rs.config.inhibit_on_failure.value_or(vs.config.inhibit_on_failure)) return 0;
+  return std::nullopt;
+}
+
 director::IpvsTable HealthView::table() const {
   director::IpvsTable table = configured_table(config_);
   const core::TimePoint now = scheduler_.now();
@@ -378,24 +447,44 @@ director::IpvsTable HealthView::table() const {
     std::vector<director::Destination> kept;
     kept.reserve(destinations.size());
     for (std::size_t j = 0; j < destinations.size() && j < vs.real_servers.size(); ++j) {
-      const RealServerSlot& rs = *vs.real_servers[j];
+      const std::optional<int> weight = table_weight(vs, *vs.real_servers[j], destinations[j], now);
+      if (!weight) continue;
       director::Destination dest = destinations[j];
-      if (rs.state == State::kUp) {
-        int weight = rs.weight();
-        if (rs.up_since) weight = healthcheck::slow_start_weight(weight, rs.config.slow_start, now - *rs.up_since);
-        dest.weight = weight;
-      } else if (rs.state == State::kUnknown && rs.present_at_start) {
-        // Restart: keep what was serving until a check says otherwise.
-      } else if (rs.config.inhibit_on_failure.value_or(vs.config.inhibit_on_failure)) {
-        dest.weight = 0;
-      } else {
-        continue;
-      }
+      dest.weight = *weight;
       kept.push_back(std::move(dest));
     }
     destinations = std::move(kept);
   }
   return table;
+}
+
+std::vector<VirtualServerHealth> HealthView::status() const {
+  std::vector<VirtualServerHealth> out;
+  const director::IpvsTable configured = configured_table(config_);
+  const core::TimePoint now = scheduler_.now();
+  for (std::size_t i = 0; i < configured.services.size() && i < virtual_servers_.size(); ++i) {
+    const VirtualServerSlot& vs = *virtual_servers_[i];
+    const auto& destinations = configured.services[i].destinations;
+    VirtualServerHealth v{.virtual_server = vs.label,
+                          .quorum_met = vs.quorum.met(),
+                          .sorry_server_active = vs.sorry.has_value() && !vs.quorum.met(),
+                          .checks_suspended = vs.suspended};
+    for (std::size_t j = 0; j < destinations.size() && j < vs.real_servers.size(); ++j) {
+      const RealServerSlot& rs = *vs.real_servers[j];
+      v.real_servers.push_back(RealServerHealth{
+          .real_server = director::describe_endpoint(destinations[j].address, destinations[j].port),
+          .state = rs.state,
+          .state_since = rs.state_since,
+          .weight = table_weight(vs, rs, destinations[j], now),
+          .checks_passed = rs.checks_passed,
+          .checks_failed = rs.checks_failed,
+          .transitions = rs.transitions,
+          .last_check = rs.last_check,
+      });
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 void HealthView::arm_slow_start_timer() {

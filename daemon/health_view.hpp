@@ -16,6 +16,22 @@
 //     is down, except after keep_until_checked() for destinations the kernel
 //     already had when lvsd started.
 //
+// start_up (per virtual server): its real servers start up, in the pool at
+// their configured weight (no slow-start ramp), and leave it once a check has
+// failed `fall` times; without it they join after their first passing check.
+//
+// ha_suspend: the daemon tells set_address_held() which VRRP addresses this
+// node holds. A virtual server with ha_suspend whose address VRRP manages but
+// this node does not hold has its checks paused (CheckScheduler::set_paused):
+// no probe runs for it and its real servers keep their state (and their place
+// in table()) until the address is held again. Addresses VRRP never mentioned
+// are not under VRRP: their virtual servers are never suspended; so are
+// fwmark services (they have no address).
+//
+// Every real server transition (up, down, unknown) is logged once, with the
+// check and its reason ("... -> 10.0.0.11:80: down (HTTP_GET: HTTP 503 on
+// /health; was up)"), and counted; status() gives per real server figures.
+//
 // Decisions (documented in the .cpp where they are made):
 //   - conf's `retry` (extra attempts before a probe counts as failed) and
 //     `fall` (failed probes to mark down) multiply: the check goes down after
@@ -57,9 +73,44 @@ healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::
 struct HealthViewCounters {
   std::uint64_t transitions_up = 0;     // real servers that became up
   std::uint64_t transitions_down = 0;   // real servers that became down
+  std::uint64_t transitions = 0;        // every real server transition (also to unknown)
   std::uint64_t check_results = 0;      // probe results delivered to real servers
+  std::uint64_t checks_passed = 0;      // ... of which passed
+  std::uint64_t checks_failed = 0;      // ... of which failed
   std::uint64_t quorum_lost = 0;        // virtual servers that lost their quorum
   std::uint64_t quorum_regained = 0;
+};
+
+enum class RealServerState { kUnknown, kUp, kDown };
+std::string_view to_string(RealServerState state);
+
+// The last probe result a real server heard (from any of its checks).
+struct LastCheck {
+  std::string check{};    // "HTTP_GET"
+  bool passed = false;
+  std::string reason{};   // "HTTP 503 on /health"
+  core::Duration latency{0};
+  core::TimePoint at{};
+};
+
+// What `lvsctl status` and the metrics read about one real server.
+struct RealServerHealth {
+  std::string real_server{};  // "10.0.0.11:80"
+  RealServerState state = RealServerState::kUnknown;
+  core::TimePoint state_since{};   // when it entered `state` (configuration time for the first state)
+  std::optional<int> weight{};     // its weight in table() now; unset: not in the table
+  std::uint64_t checks_passed = 0;
+  std::uint64_t checks_failed = 0;
+  std::uint64_t transitions = 0;
+  std::optional<LastCheck> last_check{};
+};
+
+struct VirtualServerHealth {
+  std::string virtual_server{};   // "TCP 10.0.0.100:80"
+  bool quorum_met = false;
+  bool sorry_server_active = false;
+  bool checks_suspended = false;  // ha_suspend and the address is not held
+  std::vector<RealServerHealth> real_servers{};  // config order
 };
 
 class HealthView {
@@ -81,24 +132,37 @@ class HealthView {
   // start (empty kernel) still adds a checked real server only once it passed.
   void keep_until_checked(const director::IpvsTable& kernel);
 
+  // VRRP: whether this node holds `address` now (see ha_suspend at the top).
+  // Pauses or resumes the checks of the virtual servers it concerns; does not
+  // call on_change() (the table does not change).
+  void set_address_held(const conf::IpAddress& address, bool held);
+
   // The desired IPVS table now (see the top of this file).
   director::IpvsTable table() const;
 
   const HealthViewCounters& counters() const { return counters_; }
+  // Per virtual server and real server, in config order.
+  std::vector<VirtualServerHealth> status() const;
   // Checks currently subscribed (one per configured check of every real server).
   std::size_t check_count() const;
 
  private:
-  enum class State { kUnknown, kUp, kDown };
+  using State = RealServerState;
   struct CheckSlot;
   struct RealServerSlot;
   struct VirtualServerSlot;
 
-  static std::string_view to_string(State state);
   void on_check_event(RealServerSlot& rs, CheckSlot& check, const healthcheck::CheckEvent& event);
   // Recomputes rs's state; logs and counts a transition. True if its entry in
-  // the table may have changed.
-  bool refresh_real_server(RealServerSlot& rs, const std::string& reason);
+  // the table may have changed. `ramp`: a move to up starts the slow-start ramp.
+  bool refresh_real_server(RealServerSlot& rs, const std::string& reason, bool ramp = true);
+  // True when ha_suspend should pause vs's checks now.
+  bool suspended(const conf::VirtualServer& vs) const;
+  // Pauses or resumes vs's checks to match suspended(); logs a change.
+  void apply_suspension(VirtualServerSlot& vs);
+  // rs's weight in table() at `now`, unset when it is not in it.
+  std::optional<int> table_weight(const VirtualServerSlot& vs, const RealServerSlot& rs,
+                                  const director::Destination& configured, core::TimePoint now) const;
   // Feeds the live weight sum to the quorum. True if the decision changed.
   bool refresh_quorum(VirtualServerSlot& vs);
   void arm_slow_start_timer();
@@ -111,6 +175,7 @@ class HealthView {
   std::vector<std::unique_ptr<VirtualServerSlot>> virtual_servers_;  // config order
   std::unique_ptr<core::Timer> slow_start_timer_;
   bool any_slow_start_ = false;  // skip the scan when no real server ramps
+  std::map<conf::IpAddress, bool> vrrp_addresses_;  // address -> held by this node
   HealthViewCounters counters_;
 };
 

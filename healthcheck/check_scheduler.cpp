@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -19,10 +20,14 @@ struct CheckScheduler::Check {
   std::unique_ptr<Checker> checker;
   std::unique_ptr<core::Timer> timer;
   std::map<SubscriptionId, CheckListener> listeners;
+  std::set<SubscriptionId> paused;  // a subset of listeners' ids
   std::optional<CheckResult> last_result;
   core::TimePoint started{};
   bool running = false;
   bool stopped = false;
+
+  // Runs while some subscriber is not paused.
+  bool active() const { return listeners.size() > paused.size(); }
 };
 
 namespace {
@@ -54,7 +59,7 @@ CheckScheduler::~CheckScheduler() {
   }
 }
 
-SubscriptionId CheckScheduler::subscribe(const CheckSpec& spec, CheckListener listener) {
+SubscriptionId CheckScheduler::subscribe(const CheckSpec& spec, CheckListener listener, bool paused) {
   SubscriptionId id = next_id_++;
   std::string identity = check_identity(spec);
   auto it = checks_.find(identity);
@@ -65,13 +70,54 @@ SubscriptionId CheckScheduler::subscribe(const CheckSpec& spec, CheckListener li
     check->timer = scheduler_.create_timer([this, weak] {
       if (auto c = weak.lock()) run_probe(c);
     });
-    core::Duration offset = random_offset_(spec.delay_loop);
-    check->timer->arm(std::clamp(offset, core::Duration::zero(), std::max(spec.delay_loop, core::Duration::zero())));
     it = checks_.emplace(identity, std::move(check)).first;
   }
-  it->second->listeners.emplace(id, std::move(listener));
+  Check& check = *it->second;
+  const bool was_active = check.active();
+  check.listeners.emplace(id, std::move(listener));
+  if (paused) check.paused.insert(id);
   subscriptions_.emplace(id, identity);
+  if (!was_active && check.active()) arm_first_probe(check);
   return id;
+}
+
+void CheckScheduler::arm_first_probe(Check& check) {
+  const core::Duration max = std::max(check.spec.delay_loop, core::Duration::zero());
+  check.timer->arm(std::clamp(random_offset_(check.spec.delay_loop), core::Duration::zero(), max));
+}
+
+void CheckScheduler::stop_probing(Check& check) {
+  check.timer->cancel();
+  if (check.running && check.checker) check.checker->cancel();
+  check.running = false;
+}
+
+void CheckScheduler::set_paused(SubscriptionId id, bool paused) {
+  auto sub = subscriptions_.find(id);
+  if (sub == subscriptions_.end()) return;
+  auto it = checks_.find(sub->second);
+  if (it == checks_.end()) return;
+  Check& check = *it->second;
+  const bool was_active = check.active();
+  if (paused) {
+    check.paused.insert(id);
+  } else {
+    check.paused.erase(id);
+  }
+  if (was_active && !check.active()) {
+    stop_probing(check);
+    core::log::get()->debug("health check {}: paused", describe(check.spec));
+  } else if (!was_active && check.active()) {
+    arm_first_probe(check);
+    core::log::get()->debug("health check {}: resumed", describe(check.spec));
+  }
+}
+
+bool CheckScheduler::paused(SubscriptionId id) const {
+  auto sub = subscriptions_.find(id);
+  if (sub == subscriptions_.end()) return false;
+  auto it = checks_.find(sub->second);
+  return it != checks_.end() && it->second->paused.contains(id);
 }
 
 void CheckScheduler::unsubscribe(SubscriptionId id) {
@@ -81,8 +127,14 @@ void CheckScheduler::unsubscribe(SubscriptionId id) {
   subscriptions_.erase(sub);
   if (it == checks_.end()) return;
   std::shared_ptr<Check> check = it->second;
+  const bool was_active = check->active();
   check->listeners.erase(id);
-  if (!check->listeners.empty()) return;
+  check->paused.erase(id);
+  if (!check->listeners.empty()) {
+    // Only paused subscribers left: stop probing for them.
+    if (was_active && !check->active()) stop_probing(*check);
+    return;
+  }
   checks_.erase(it);
   check->stopped = true;
   check->timer.reset();
@@ -92,7 +144,7 @@ void CheckScheduler::unsubscribe(SubscriptionId id) {
 }
 
 void CheckScheduler::run_probe(const std::shared_ptr<Check>& check) {
-  if (check->stopped || check->running) return;
+  if (check->stopped || check->running || !check->active()) return;
   if (!check->checker) {
     on_result(check, CheckResult{.up = false, .reason = "no checker for " + describe(check->spec)});
     return;
@@ -109,12 +161,17 @@ void CheckScheduler::run_probe(const std::shared_ptr<Check>& check) {
 void CheckScheduler::on_result(const std::shared_ptr<Check>& check, CheckResult result) {
   check->running = false;
   if (check->stopped) return;
-  if (!result.up) ++counters_.probes_failed;
+  if (result.up) {
+    ++counters_.probes_passed;
+  } else {
+    ++counters_.probes_failed;
+  }
   const core::TimePoint now = scheduler_.now();
   std::optional<Transition> transition = check->state.record(result.up, result.reason, now);
   if (transition) {
     ++counters_.transitions;
-    core::log::get()->info("health check {}: {} -> {}: {}", describe(check->spec), to_string(transition->from),
+    // Debug: each subscriber (HealthView) logs the real server's transition once.
+    core::log::get()->debug("health check {}: {} -> {}: {}", describe(check->spec), to_string(transition->from),
                            to_string(transition->to), transition->reason);
   }
   check->last_result = result;
@@ -125,7 +182,7 @@ void CheckScheduler::on_result(const std::shared_ptr<Check>& check, CheckResult 
   core::Duration interval = retrying ? check->spec.delay_before_retry : check->spec.delay_loop;
   interval = std::max(interval, kMinInterval);
   core::TimePoint next = std::max(check->started + interval, now);
-  check->timer->arm(next - now);
+  if (check->active()) check->timer->arm(next - now);
 
   // Listeners may unsubscribe (even this check) or subscribe while we iterate.
   std::vector<SubscriptionId> ids;

@@ -13,6 +13,13 @@
 // Worst-case detection time for a server that dies while up:
 //   delay_loop + (fall - 1) * max(delay_before_retry, connect_timeout) + connect_timeout.
 //
+// A subscription can be paused (HealthView does it for ha_suspend): a check
+// runs while at least one of its subscriptions is not paused. Pausing the last
+// one cancels the probe in flight and the timer but keeps the HealthState, so
+// rise/fall counts and the verdict survive; resuming starts the next probe
+// after a random offset in [0, delay_loop), like a new check. A paused
+// subscriber still hears the results of a check that runs for someone else.
+//
 // Time comes from the injected Scheduler and probes from the injected factory,
 // so tests drive it with FakeScheduler and fake checkers.
 #include <cstdint>
@@ -49,6 +56,7 @@ class CheckScheduler {
 
   struct Counters {
     std::uint64_t probes_started = 0;
+    std::uint64_t probes_passed = 0;
     std::uint64_t probes_failed = 0;
     std::uint64_t transitions = 0;
   };
@@ -61,10 +69,15 @@ class CheckScheduler {
   // Starts (or joins) the check described by `spec`. `listener` runs after
   // every probe result; it may subscribe and unsubscribe freely. A subscriber
   // joining a running check reads its current verdict with verdict().
-  SubscriptionId subscribe(const CheckSpec& spec, CheckListener listener);
+  // With `paused`, the subscription starts paused (see set_paused), so a check
+  // nobody else runs does not start.
+  SubscriptionId subscribe(const CheckSpec& spec, CheckListener listener, bool paused = false);
   // Leaves; the last subscriber to leave stops the check (cancelling a probe
   // in flight). Unknown ids are ignored.
   void unsubscribe(SubscriptionId id);
+  // Pauses or resumes one subscription (see the top of this file). Unknown ids are ignored.
+  void set_paused(SubscriptionId id, bool paused);
+  bool paused(SubscriptionId id) const;
 
   // The verdict of the check behind `id` (kUnknown for unknown ids).
   Verdict verdict(SubscriptionId id) const;
@@ -81,6 +94,10 @@ class CheckScheduler {
 
   void run_probe(const std::shared_ptr<Check>& check);
   void on_result(const std::shared_ptr<Check>& check, CheckResult result);
+  // Arms the first probe after a random offset in [0, delay_loop).
+  void arm_first_probe(Check& check);
+  // Stops the timer and any probe in flight (the check keeps its state).
+  static void stop_probing(Check& check);
   const Check* find(SubscriptionId id) const;
 
   core::Scheduler& scheduler_;

@@ -12,7 +12,9 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "healthcheck/http_response.hpp"
 #include "healthcheck/probe_base.hpp"
@@ -60,6 +62,16 @@ class HttpChecker final : public ProbeBase {
     tls_ = spec_.kind == CheckKind::kSsl;
     tls_name_ = !spec_.tls_sni.empty() ? spec_.tls_sni : spec_.virtualhost;
     if (tls_) setup_tls_context();
+    // The same bytes every probe: built once.
+    for (const HttpUrl& u : spec_.urls) {
+      requests_.push_back("GET " + u.path + " HTTP/1.1\r\nHost: " + host_header() +
+                          "\r\nUser-Agent: lvsd-healthcheck\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+    }
+    if (auto address = parse_socket_address(spec_.address, spec_.port)) {
+      address_ = *address;
+    } else {
+      address_error_ = address.error().message;
+    }
   }
   ~HttpChecker() override { cancel(); }
 
@@ -108,13 +120,11 @@ class HttpChecker final : public ProbeBase {
     close_connection();
     parser_ = HttpResponseParser(HttpResponseLimits{.max_header_bytes = spec_.max_response_header_bytes,
                                                     .max_body_bytes = spec_.max_response_body_bytes});
-    request_ = "GET " + url().path + " HTTP/1.1\r\nHost: " + host_header() +
-               "\r\nUser-Agent: lvsd-healthcheck\r\nAccept: */*\r\nConnection: close\r\n\r\n";
     sent_ = 0;
     phase_ = Phase::kConnecting;
-    auto address = parse_socket_address(spec_.address, spec_.port);
-    if (!address) return finish_soon(false, address.error().message);
-    auto attempt = start_connect(*address);
+    if (!address_error_.empty()) return finish_soon(false, address_error_);
+    // TLS writes several times before it reads the response: no Nagle wait.
+    auto attempt = start_connect(address_, /*no_delay=*/tls_);
     if (!attempt) return finish_soon(false, attempt.error().message);
     fd_ = std::move(attempt->fd);
     watcher_ = std::make_unique<core::IoWatcher>(loop_, fd_.get(), core::IoWatcher::kWrite,
@@ -132,12 +142,14 @@ class HttpChecker final : public ProbeBase {
   }
 
   void on_connected() {
-    int err = pending_socket_error(fd_.get());
-    if (err != 0) return finish(false, connect_failure_reason(err));
     if (!tls_) {
+      // No getsockopt(SO_ERROR): a failed connect makes the first send()
+      // fail with the same errno (one syscall less per probe).
       phase_ = Phase::kSending;
       return do_send();
     }
+    int err = pending_socket_error(fd_.get());
+    if (err != 0) return finish(false, connect_failure_reason(err));
     ssl_.reset(SSL_new(ctx_.get()));
     if (!ssl_ || SSL_set_fd(ssl_.get(), fd_.get()) != 1) return finish(false, "TLS: " + openssl_error("SSL_new failed"));
     // SNI carries a host name only, never an address (RFC 6066 section 3).
@@ -187,9 +199,10 @@ class HttpChecker final : public ProbeBase {
   }
 
   void do_send() {
-    while (sent_ < request_.size()) {
-      const char* data = request_.data() + sent_;
-      std::size_t left = request_.size() - sent_;
+    const std::string& request = requests_[url_index_];
+    while (sent_ < request.size()) {
+      const char* data = request.data() + sent_;
+      std::size_t left = request.size() - sent_;
       if (tls_) {
         ERR_clear_error();
         int n = SSL_write(ssl_.get(), data, static_cast<int>(left));
@@ -205,6 +218,7 @@ class HttpChecker final : public ProbeBase {
             watcher_->set_events(core::IoWatcher::kWrite);
             return;
           }
+          if (sent_ == 0 && is_connect_error(errno)) return finish(false, connect_failure_reason(errno));
           return finish(false, std::string("sending request: ") + std::strerror(errno));
         }
         sent_ += static_cast<std::size_t>(n);
@@ -300,7 +314,9 @@ class HttpChecker final : public ProbeBase {
   UniqueFd fd_;
   std::unique_ptr<SSL, SslDeleter> ssl_;
   std::unique_ptr<core::IoWatcher> watcher_;
-  std::string request_;
+  std::vector<std::string> requests_;  // one per url
+  SocketAddress address_{};
+  std::string address_error_;
   std::size_t sent_ = 0;
   HttpResponseParser parser_;
 };

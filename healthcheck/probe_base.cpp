@@ -1,7 +1,5 @@
 #include "healthcheck/probe_base.hpp"
 
-#include <ev.h>
-
 #include <utility>
 
 namespace lvsd::healthcheck {
@@ -10,14 +8,13 @@ ProbeBase::ProbeBase(core::EventLoop& loop)
     : loop_(loop), timer_(loop.scheduler().create_timer([this] { on_timer(); })) {}
 
 void ProbeBase::begin(Done done, core::Duration timeout) {
-  // libev's cached time is that of the last loop iteration; a probe started
-  // outside a callback (after a long blocking call) would get a stale start
-  // time and a deadline that is already partly spent.
-  ev_now_update(loop_.raw());
   done_ = std::move(done);
   pending_.reset();
-  started_ = loop_.scheduler().now();
+  // Timer::arm refreshes libev's cached time (stale after a long blocking
+  // call) before arming, so the deadline is never partly spent and the start
+  // time read just after it is current: no extra clock read per probe.
   timer_->arm(timeout);
+  started_ = loop_.scheduler().now();
 }
 
 void ProbeBase::cancel() {

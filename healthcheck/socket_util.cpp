@@ -39,13 +39,18 @@ std::string connect_failure_reason(int err) {
   return std::string("connect: ") + std::strerror(err);
 }
 
-core::Result<ConnectAttempt> start_connect(const SocketAddress& address) {
+bool is_connect_error(int err) {
+  return err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH || err == ETIMEDOUT || err == EHOSTDOWN;
+}
+
+core::Result<ConnectAttempt> start_connect(const SocketAddress& address, bool no_delay) {
   ConnectAttempt attempt;
   attempt.fd = UniqueFd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!attempt.fd) return core::Error{std::string("socket: ") + std::strerror(errno)};
-  // Probes are tiny request/response exchanges: send them at once.
-  int one = 1;
-  ::setsockopt(attempt.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (no_delay) {
+    int one = 1;
+    ::setsockopt(attempt.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
   if (::connect(attempt.fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) == 0) {
     attempt.connected = true;
     return attempt;

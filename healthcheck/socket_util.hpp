@@ -55,7 +55,14 @@ struct ConnectAttempt {
 
 // Starts a non-blocking connect. An immediate failure (ECONNREFUSED on
 // loopback, ENETUNREACH...) is an Error whose message is the reason text.
-core::Result<ConnectAttempt> start_connect(const SocketAddress& address);
+// `no_delay` sets TCP_NODELAY: only worth its syscall when a probe writes
+// more than once before reading (TLS); one request written at once is never
+// held back by Nagle (nothing is unacknowledged yet).
+core::Result<ConnectAttempt> start_connect(const SocketAddress& address, bool no_delay = false);
+
+// True for the errno values a failed connect leaves on a socket, which a
+// first send() on it reports as well.
+bool is_connect_error(int err);
 
 // After the socket became writable: 0 if connected, else the errno.
 int pending_socket_error(int fd);

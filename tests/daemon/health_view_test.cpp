@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <map>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "core/fake_scheduler.hpp"
 #include "core/log.hpp"
@@ -107,14 +109,20 @@ class HealthViewTest : public ::testing::Test {
 
 using Pool = std::map<std::string, int>;
 
-// Copies what the process logger prints while it lives (message text only).
+// Copies what the process logger prints at info and above while it lives
+// (message text only). The logger itself runs at debug meanwhile, so a debug
+// line that would duplicate an info line is seen not to reach the capture.
 class LogCapture {
  public:
-  LogCapture() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(text_)) {
+  LogCapture() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(text_)),
+                 previous_level_(core::log::get()->level()) {
     sink_->set_pattern("%v");
+    sink_->set_level(spdlog::level::info);
     core::log::get()->sinks().push_back(sink_);
+    core::log::get()->set_level(spdlog::level::debug);
   }
   ~LogCapture() {
+    core::log::get()->set_level(previous_level_);
     auto& sinks = core::log::get()->sinks();
     sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
   }
@@ -125,7 +133,17 @@ class LogCapture {
  private:
   std::ostringstream text_;
   std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
+  spdlog::level::level_enum previous_level_;
 };
+
+// The lines of `text` that contain `needle`.
+std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.find(needle) != std::string::npos) out.push_back(line);
+  return out;
+}
 
 TEST_F(HealthViewTest, UnknownRealServerIsNotInThePoolUntilItsFirstVerdict) {
   view_.set_config(config_of({virtual_server({real_server("10.0.0.11", 3, {tcp_check(80)})})}));
@@ -373,6 +391,214 @@ TEST_F(HealthViewTest, TheSameCheckOnTwoVirtualServersRunsOnceAndFeedsBoth) {
   EXPECT_EQ(pool(1), (Pool{{"10.0.0.11:443", 1}}));
 }
 
+// ---------------------------------------------------------------- start_up
+
+TEST_F(HealthViewTest, StartUpRealServersAreInThePoolAtOnceAndLeaveAfterFallFailures) {
+  LogCapture log;
+  conf::Check check = tcp_check(80);
+  check.fall = 2;
+  conf::RealServer rs = real_server("10.0.0.11", 3, {check});
+  rs.slow_start = seconds(10);  // start_up servers are assumed serving: no ramp at start
+  conf::VirtualServer vs = virtual_server({rs, real_server("10.0.0.12", 5, {tcp_check(81)})});
+  vs.start_up = true;
+  view_.set_config(config_of({vs}));
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.11:80", 3}, {"10.0.0.12:80", 5}}));
+  EXPECT_EQ(lines_with(log.text(), "-> 10.0.0.11:80: up (start_up; was unknown)").size(), 1u) << log.text();
+
+  fail("10.0.0.11:80");  // 1 of 2
+  pass("10.0.0.12:81");
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.11:80", 3}, {"10.0.0.12:80", 5}}));
+  fail("10.0.0.11:80");  // 2 of 2: out
+  fail("10.0.0.12:81");  // fall 1: out at once
+  EXPECT_EQ(pool(), Pool{});
+  // Coming back is an ordinary recovery: the slow-start ramp applies.
+  pass("10.0.0.11:80");
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.11:80", 1}}));
+}
+
+TEST_F(HealthViewTest, WithoutStartUpTheSameConfigWaitsForTheFirstPass) {
+  conf::VirtualServer vs = virtual_server({real_server("10.0.0.11", 3, {tcp_check(80)})});
+  vs.start_up = false;
+  view_.set_config(config_of({vs}));
+  EXPECT_EQ(pool(), Pool{});
+  pass("10.0.0.11:80");
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.11:80", 3}}));
+}
+
+TEST_F(HealthViewTest, StartUpAndNotStartUpServiceDoNotShareACheck) {
+  // Their checks start from different verdicts, so they cannot be one check.
+  conf::VirtualServer a = virtual_server({real_server("10.0.0.11", 1, {tcp_check(80)})});
+  conf::VirtualServer b = a;
+  b.port = 8080;
+  b.start_up = true;
+  view_.set_config(config_of({a, b}));
+  EXPECT_EQ(checks_.check_count(), 2u);
+  EXPECT_EQ(pool(0), Pool{});
+  EXPECT_EQ(pool(1), (Pool{{"10.0.0.11:80", 1}}));
+}
+
+// ---------------------------------------------------------------- ha_suspend
+
+class HaSuspendTest : public HealthViewTest {
+ protected:
+  const conf::IpAddress vip_ = ip("10.0.0.100");
+
+  conf::Config two_services(bool ha_suspend) {
+    conf::VirtualServer suspended = virtual_server({real_server("10.0.0.11", 3, {tcp_check(80)})});
+    suspended.ha_suspend = ha_suspend;
+    conf::VirtualServer other = virtual_server({real_server("10.0.0.12", 2, {tcp_check(81)})});
+    other.address = ip("10.0.0.101");
+    other.ha_suspend = true;  // but VRRP never mentions 10.0.0.101: never suspended
+    return config_of({suspended, other});
+  }
+};
+
+TEST_F(HaSuspendTest, ChecksOfABackupAddressDoNotRunUntilItIsHeld) {
+  view_.set_address_held(vip_, false);  // VRRP: backup for the VIP
+  view_.set_config(two_services(true));
+  clock_.advance(seconds(600));
+  EXPECT_FALSE(pending_.contains("10.0.0.11:80"));  // never started
+  EXPECT_TRUE(pending_.contains("10.0.0.12:81"));   // address not under VRRP: runs
+  EXPECT_TRUE(view_.status()[0].checks_suspended);
+  EXPECT_FALSE(view_.status()[1].checks_suspended);
+  EXPECT_EQ(pool(0), Pool{});
+
+  view_.set_address_held(vip_, true);  // became master
+  EXPECT_FALSE(view_.status()[0].checks_suspended);
+  pass("10.0.0.11:80");
+  EXPECT_EQ(pool(0), (Pool{{"10.0.0.11:80", 3}}));
+}
+
+TEST_F(HaSuspendTest, LosingTheAddressPausesTheChecksAndKeepsTheState) {
+  view_.set_config(two_services(true));
+  pass("10.0.0.11:80");
+  EXPECT_EQ(pool(0), (Pool{{"10.0.0.11:80", 3}}));
+  clock_.advance(seconds(30));  // the next probe is at 60 s: none in flight
+  view_.set_address_held(vip_, false);
+  const int changes = changes_;
+  clock_.advance(seconds(600));
+  EXPECT_FALSE(pending_.contains("10.0.0.11:80"));  // no probe for ten delay_loops
+  EXPECT_EQ(pool(0), (Pool{{"10.0.0.11:80", 3}}));   // state kept
+  EXPECT_EQ(changes_, changes);
+  EXPECT_EQ(view_.status()[0].real_servers[0].state, RealServerState::kUp);
+
+  view_.set_address_held(vip_, true);
+  fail("10.0.0.11:80");  // checks run again and decide
+  EXPECT_EQ(pool(0), Pool{});
+}
+
+TEST_F(HaSuspendTest, AProbeInFlightIsCancelledWhenTheAddressIsLost) {
+  view_.set_config(two_services(true));
+  clock_.advance(milliseconds(1));  // both first probes start (offset 0)
+  ASSERT_TRUE(pending_.contains("10.0.0.11:80"));
+  view_.set_address_held(vip_, false);
+  EXPECT_FALSE(pending_.contains("10.0.0.11:80"));  // ManualChecker::cancel removed it
+  EXPECT_TRUE(pending_.contains("10.0.0.12:81"));
+}
+
+TEST_F(HaSuspendTest, WithoutHaSuspendTheAddressDoesNotMatter) {
+  view_.set_address_held(vip_, false);
+  view_.set_config(two_services(false));
+  pass("10.0.0.11:80");
+  EXPECT_EQ(pool(0), (Pool{{"10.0.0.11:80", 3}}));
+  EXPECT_FALSE(view_.status()[0].checks_suspended);
+}
+
+TEST_F(HaSuspendTest, ReloadKeepsTheSuspension) {
+  view_.set_address_held(vip_, false);
+  view_.set_config(two_services(true));
+  conf::Config retuned = two_services(true);
+  retuned.virtual_servers[0].real_servers[0].checks[0].connect_timeout = seconds(2);  // a new check
+  view_.set_config(retuned);
+  clock_.advance(seconds(600));
+  EXPECT_FALSE(pending_.contains("10.0.0.11:80"));
+  view_.set_address_held(vip_, true);
+  pass("10.0.0.11:80");
+  EXPECT_EQ(pool(0), (Pool{{"10.0.0.11:80", 3}}));
+}
+
+// ---------------------------------------------------------------- logging, counters, status
+
+TEST_F(HealthViewTest, EveryTransitionIsOneLogLineWithCheckAndReasonAndIsCounted) {
+  LogCapture log;
+  conf::Check http{.probe = conf::HttpCheck{.url = {conf::UrlCheck{.path = "/health"}}}, .retry = 0};
+  view_.set_config(config_of({virtual_server({real_server("10.0.0.11", 3, {http})})}));
+  const core::TimePoint configured = clock_.now();
+  {
+    const auto status = view_.status();
+    ASSERT_EQ(status.size(), 1u);
+    EXPECT_EQ(status[0].virtual_server, "TCP 10.0.0.100:80");
+    ASSERT_EQ(status[0].real_servers.size(), 1u);
+    EXPECT_EQ(status[0].real_servers[0].real_server, "10.0.0.11:80");
+    EXPECT_EQ(status[0].real_servers[0].state, RealServerState::kUnknown);
+    EXPECT_EQ(status[0].real_servers[0].state_since, configured);
+    EXPECT_EQ(status[0].real_servers[0].weight, std::nullopt);
+    EXPECT_EQ(status[0].real_servers[0].last_check, std::nullopt);
+  }
+  probe("10.0.0.11:80", CheckResult{.up = true, .reason = "HTTP 200 on /health", .latency = milliseconds(3)});
+  clock_.advance(seconds(10));
+  probe("10.0.0.11:80", CheckResult{.up = false, .reason = "HTTP 503 on /health", .latency = milliseconds(4)});
+  const core::TimePoint went_down = clock_.now();
+  probe("10.0.0.11:80", CheckResult{.up = false, .reason = "connect timeout after 3s", .latency = seconds(3)});
+  probe("10.0.0.11:80", CheckResult{.up = true, .reason = "HTTP 200 on /health", .latency = milliseconds(2)});
+
+  const std::vector<std::string> lines = lines_with(log.text(), "10.0.0.11:80");
+  ASSERT_EQ(lines.size(), 3u) << log.text();
+  EXPECT_EQ(lines[0], "TCP 10.0.0.100:80 -> 10.0.0.11:80: up (HTTP_GET: HTTP 200 on /health; was unknown)");
+  EXPECT_EQ(lines[1], "TCP 10.0.0.100:80 -> 10.0.0.11:80: down (HTTP_GET: HTTP 503 on /health; was up)");
+  EXPECT_EQ(lines[2], "TCP 10.0.0.100:80 -> 10.0.0.11:80: up (HTTP_GET: HTTP 200 on /health; was down)");
+
+  EXPECT_EQ(view_.counters().transitions, 3u);
+  EXPECT_EQ(view_.counters().transitions_up, 2u);
+  EXPECT_EQ(view_.counters().transitions_down, 1u);
+  EXPECT_EQ(view_.counters().check_results, 4u);
+  EXPECT_EQ(view_.counters().checks_passed, 2u);
+  EXPECT_EQ(view_.counters().checks_failed, 2u);
+  EXPECT_EQ(checks_.counters().probes_passed, 2u);
+  EXPECT_EQ(checks_.counters().probes_failed, 2u);
+
+  const RealServerHealth rs = view_.status()[0].real_servers[0];
+  EXPECT_EQ(rs.state, RealServerState::kUp);
+  EXPECT_EQ(rs.state_since, clock_.now());
+  EXPECT_GT(rs.state_since, went_down);
+  EXPECT_EQ(rs.weight, std::optional<int>(3));
+  EXPECT_EQ(rs.checks_passed, 2u);
+  EXPECT_EQ(rs.checks_failed, 2u);
+  EXPECT_EQ(rs.transitions, 3u);
+  ASSERT_TRUE(rs.last_check.has_value());
+  EXPECT_EQ(rs.last_check->check, "HTTP_GET");
+  EXPECT_TRUE(rs.last_check->passed);
+  EXPECT_EQ(rs.last_check->reason, "HTTP 200 on /health");
+  EXPECT_EQ(rs.last_check->latency, milliseconds(2));
+  EXPECT_EQ(rs.last_check->at, clock_.now());
+}
+
+TEST_F(HealthViewTest, StatusShowsInhibitedWeightAndSorryServer) {
+  conf::VirtualServer vs = virtual_server({real_server("10.0.0.11", 2, {tcp_check(80)}),
+                                           real_server("10.0.0.12", 2, {tcp_check(81)})});
+  vs.inhibit_on_failure = true;
+  vs.quorum = 3;
+  vs.sorry_server = conf::SorryServer{.address = ip("10.0.0.200"), .port = 0};
+  view_.set_config(config_of({vs}));
+  pass("10.0.0.11:80");
+  pass("10.0.0.12:81");
+  fail("10.0.0.12:81");
+  auto status = view_.status();
+  EXPECT_TRUE(status[0].sorry_server_active);  // live weight 2 < 3
+  EXPECT_FALSE(status[0].quorum_met);
+  EXPECT_EQ(status[0].real_servers[0].weight, std::nullopt);  // out while the sorry server serves
+  vs.quorum = 1;
+  view_.set_config(config_of({vs}));
+  status = view_.status();
+  EXPECT_FALSE(status[0].sorry_server_active);
+  EXPECT_EQ(status[0].real_servers[0].weight, std::optional<int>(2));
+  EXPECT_EQ(status[0].real_servers[1].weight, std::optional<int>(0));  // inhibited
+  EXPECT_EQ(status[0].real_servers[1].state, RealServerState::kDown);
+  ASSERT_TRUE(status[0].real_servers[1].last_check.has_value());
+  EXPECT_FALSE(status[0].real_servers[1].last_check->passed);
+  EXPECT_EQ(status[0].real_servers[1].last_check->reason, "connection refused");
+}
+
 TEST(ToCheckSpec, DefaultsComeFromTheRealAndVirtualServer) {
   conf::VirtualServer vs{.address = ip("10.0.0.100"), .port = 8080, .delay_loop = seconds(7),
                          .virtualhost = "www.example.test"};
@@ -393,6 +619,8 @@ TEST(ToCheckSpec, DefaultsComeFromTheRealAndVirtualServer) {
   EXPECT_EQ(spec.thresholds.rise, 2);
   EXPECT_EQ(spec.thresholds.fall, 9);  // 3 probes of 3 attempts
   EXPECT_FALSE(spec.thresholds.start_up);
+  vs.start_up = true;
+  EXPECT_TRUE(to_check_spec(vs, rs, check).thresholds.start_up);
   ASSERT_EQ(spec.urls.size(), 1u);
   EXPECT_EQ(spec.urls[0].path, "/health");
   EXPECT_EQ(spec.urls[0].status.high, 399);

@@ -208,7 +208,68 @@ TEST_F(CheckSchedulerTest, CountsProbesFailuresAndTransitions) {
   clock_.advance(milliseconds(1000));  // 1 failure (down)
   EXPECT_EQ(scheduler_.counters().probes_started, 3u);
   EXPECT_EQ(scheduler_.counters().probes_failed, 1u);
+  EXPECT_EQ(scheduler_.counters().probes_passed, 2u);
   EXPECT_EQ(scheduler_.counters().transitions, 2u);
+}
+
+TEST_F(CheckSchedulerTest, PausingTheOnlySubscriptionStopsProbingAndKeepsTheState) {
+  int events = 0;
+  auto id = scheduler_.subscribe(spec(80, /*rise=*/1, /*fall=*/3), [&](const CheckEvent&) { ++events; });
+  clock_.advance(milliseconds(400));  // 300: up
+  servers_[80].up = false;
+  clock_.advance(milliseconds(1150));  // 1300 fails at 1400 (1 of 3); the retry of 1500 is in flight
+  ASSERT_EQ(servers_[80].starts.size(), 3u);
+  scheduler_.set_paused(id, true);
+  EXPECT_TRUE(scheduler_.paused(id));
+  EXPECT_EQ(servers_[80].cancels, 1);
+  EXPECT_EQ(clock_.armed_count(), 0u);
+  clock_.advance(seconds(30));
+  EXPECT_EQ(servers_[80].starts.size(), 3u);  // nothing ran while paused
+  EXPECT_EQ(events, 2);
+  EXPECT_EQ(scheduler_.verdict(id), Verdict::kUp);
+
+  // Resume: next probe after the random offset (300 ms); the verdict and the
+  // failure count are kept, so two more failures (not three) take it down.
+  const core::TimePoint resumed = clock_.now();
+  scheduler_.set_paused(id, false);
+  EXPECT_FALSE(scheduler_.paused(id));
+  clock_.advance(milliseconds(299));
+  EXPECT_EQ(servers_[80].starts.size(), 3u);
+  clock_.advance(milliseconds(101));  // starts at +300, fails at +400: 2 of 3, still up
+  ASSERT_EQ(servers_[80].starts.size(), 4u);
+  EXPECT_EQ(servers_[80].starts[3], resumed + milliseconds(300));
+  EXPECT_EQ(scheduler_.verdict(id), Verdict::kUp);
+  clock_.advance(milliseconds(200));  // retry at +500 fails at +600: down
+  EXPECT_EQ(scheduler_.verdict(id), Verdict::kDown);
+}
+
+TEST_F(CheckSchedulerTest, ASharedCheckRunsWhileOneSubscriberIsNotPausedAndFeedsBoth) {
+  int a = 0, b = 0;
+  auto ida = scheduler_.subscribe(spec(80), [&](const CheckEvent&) { ++a; });
+  auto idb = scheduler_.subscribe(spec(80), [&](const CheckEvent&) { ++b; });
+  scheduler_.set_paused(ida, true);
+  clock_.advance(milliseconds(1500));
+  EXPECT_EQ(servers_[80].starts.size(), 2u);
+  EXPECT_EQ(a, 2);  // paused subscribers still hear results of a check that runs anyway
+  EXPECT_EQ(b, 2);
+  scheduler_.unsubscribe(idb);  // only a paused subscriber left: the check stops
+  clock_.advance(seconds(10));
+  EXPECT_EQ(servers_[80].starts.size(), 2u);
+  EXPECT_EQ(scheduler_.check_count(), 1u);
+  // A new active subscriber restarts it.
+  scheduler_.subscribe(spec(80), [](const CheckEvent&) {});
+  clock_.advance(milliseconds(300));
+  EXPECT_EQ(servers_[80].starts.size(), 3u);
+}
+
+TEST_F(CheckSchedulerTest, SubscribingPausedDoesNotStartACheck) {
+  auto id = scheduler_.subscribe(spec(80), [](const CheckEvent&) {}, /*paused=*/true);
+  clock_.advance(seconds(5));
+  EXPECT_TRUE(servers_[80].starts.empty());
+  EXPECT_EQ(scheduler_.verdict(id), Verdict::kUnknown);
+  scheduler_.set_paused(id, false);
+  clock_.advance(milliseconds(300));
+  EXPECT_EQ(servers_[80].starts.size(), 1u);
 }
 
 TEST(CheckSchedulerOffsets, DefaultRandomOffsetsSpreadWithinDelayLoop) {

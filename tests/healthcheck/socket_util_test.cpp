@@ -44,5 +44,11 @@ TEST(SocketAddress, ConnectFailureReasons) {
   EXPECT_EQ(connect_failure_reason(EHOSTUNREACH), "connect: No route to host");
 }
 
+TEST(SocketAddress, ConnectErrorsThatAFirstSendReports) {
+  for (int err : {ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ETIMEDOUT, EHOSTDOWN}) EXPECT_TRUE(is_connect_error(err)) << err;
+  // A reset or a closed pipe after connecting is a send failure, not a connect failure.
+  for (int err : {ECONNRESET, EPIPE, EAGAIN, 0}) EXPECT_FALSE(is_connect_error(err)) << err;
+}
+
 }  // namespace
 }  // namespace lvsd::healthcheck
