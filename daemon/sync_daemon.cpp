@@ -19,7 +19,8 @@ std::uint8_t effective_ttl(const director::SyncDaemon& d) { return d.ttl == 0 ? 
 
 }  // namespace
 
-std::vector<director::SyncDaemon> wanted_sync_daemons(const conf::Config& config) {
+std::vector<director::SyncDaemon> wanted_sync_daemons(const conf::Config& config,
+                                                     std::optional<director::SyncDaemonRole> followed_role) {
   std::vector<director::SyncDaemon> out;
   if (!config.global.lvs_sync_daemon) return out;
   const conf::LvsSyncDaemon& s = *config.global.lvs_sync_daemon;
@@ -36,7 +37,9 @@ std::vector<director::SyncDaemon> wanted_sync_daemons(const conf::Config& config
   if (s.vrrp_instance) {
     auto it = std::find_if(config.vrrp_instances.begin(), config.vrrp_instances.end(),
                            [&](const conf::VrrpInstance& i) { return i.name == *s.vrrp_instance; });
-    if (it != config.vrrp_instances.end()) {
+    if (followed_role) {
+      roles = {*followed_role};
+    } else if (it != config.vrrp_instances.end()) {
       roles = {it->state == conf::VrrpState::kMaster ? director::SyncDaemonRole::kMaster
                                                      : director::SyncDaemonRole::kBackup};
     }

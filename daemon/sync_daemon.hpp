@@ -1,9 +1,12 @@
 #pragma once
 // global.lvs_sync_daemon -> the IPVS connection-sync daemons this node runs.
-// Until VRRP drives the role, a sync daemon that follows a VRRP instance runs
-// in the role of that instance's configured state (MASTER: master, BACKUP:
-// backup); one that follows no instance runs both roles, which is safe on an
-// active/backup pair (only the node holding the VIP has connections to send).
+// A sync daemon that follows a VRRP instance runs in that instance's current
+// role: master while it is MASTER, backup otherwise (BACKUP, FAULT, not
+// started), so established connections survive a failover. Without a known
+// role (no VRRP running) it takes the instance's configured state. One that
+// follows no instance runs both roles, which is safe on an active/backup pair
+// (only the node holding the VIP has connections to send).
+#include <optional>
 #include <vector>
 
 #include "conf/config.hpp"
@@ -12,7 +15,10 @@
 
 namespace lvsd::daemon {
 
-std::vector<director::SyncDaemon> wanted_sync_daemons(const conf::Config& config);
+// `followed_role`: the role of the followed instance now (MASTER: kMaster,
+// anything else: kBackup); nullopt: use its configured state.
+std::vector<director::SyncDaemon> wanted_sync_daemons(
+    const conf::Config& config, std::optional<director::SyncDaemonRole> followed_role = std::nullopt);
 
 // What to stop and start so that `running` becomes `wanted`. A daemon whose
 // settings are unchanged is left running (a restart of lvsd does not

@@ -39,7 +39,8 @@ std::string_view notify_name(State state) {
 std::string_view event_name(const Event& event) {
   static constexpr std::array<std::string_view, kEventCount> kNames = {
       "Startup",         "Shutdown",       "MasterDownTimerFired", "AdverTimerFired", "PreemptDelayExpired",
-      "AdvertReceived",  "InterfaceDown",  "InterfaceUp",          "PriorityChanged"};
+      "AdvertReceived",  "InterfaceDown",  "InterfaceUp",          "PriorityChanged",
+      "SyncGroupBackup"};
   return kNames[event.index()];
 }
 
@@ -64,20 +65,21 @@ std::string describe(const Action& action) {
 // Rows: State. Columns: Event alternatives in declaration order.
 const std::array<std::array<Fsm::Handler, kEventCount>, kStateCount> Fsm::kTable = {{
     // Startup, Shutdown, MasterDownTimerFired, AdverTimerFired, PreemptDelayExpired,
-    // AdvertReceived, InterfaceDown, InterfaceUp, PriorityChanged
+    // AdvertReceived, InterfaceDown, InterfaceUp, PriorityChanged, SyncGroupBackup
     /* Initialize (RFC 5798 6.4.1) */
     {&Fsm::init_startup, &Fsm::ignore, &Fsm::ignore, &Fsm::ignore, &Fsm::ignore,
-     &Fsm::ignore, &Fsm::track_down, &Fsm::track_up, &Fsm::set_priority},
+     &Fsm::ignore, &Fsm::track_down, &Fsm::track_up, &Fsm::set_priority, &Fsm::ignore},
     /* Backup (RFC 5798 6.4.2) */
     {&Fsm::ignore, &Fsm::backup_shutdown, &Fsm::backup_master_down, &Fsm::ignore,
      &Fsm::backup_preempt_delay_expired, &Fsm::backup_advert, &Fsm::track_down, &Fsm::track_up,
-     &Fsm::set_priority},
+     &Fsm::set_priority, &Fsm::ignore},
     /* Master (RFC 5798 6.4.3) */
     {&Fsm::ignore, &Fsm::master_shutdown, &Fsm::ignore, &Fsm::master_adver_timer, &Fsm::ignore,
-     &Fsm::master_advert, &Fsm::track_down, &Fsm::track_up, &Fsm::set_priority},
+     &Fsm::master_advert, &Fsm::track_down, &Fsm::track_up, &Fsm::set_priority,
+     &Fsm::master_sync_group_backup},
     /* Fault (tracked interface down) */
     {&Fsm::ignore, &Fsm::fault_shutdown, &Fsm::ignore, &Fsm::ignore, &Fsm::ignore,
-     &Fsm::ignore, &Fsm::track_down, &Fsm::track_up, &Fsm::set_priority},
+     &Fsm::ignore, &Fsm::track_down, &Fsm::track_up, &Fsm::set_priority, &Fsm::ignore},
 }};
 
 Fsm::Fsm(FsmConfig config)
@@ -268,6 +270,12 @@ void Fsm::master_advert(const Event& e, Actions& out) {
       master_adver_interval_ = config_.advert_interval;
     }
     master_address_ = ad.source;
+    // Not in the RFC: one last advert of ours as we yield. A split brain
+    // just healed, and the winner may never have heard us (we heard it
+    // first); this advert makes it reassert and send its gratuitous ARPs
+    // again (below), so clients that followed us go back to it
+    // (keepalived issue #166). Backups treat it as any lower advert.
+    out.push_back(action::SendAdvert{.priority = priority_});
     enter_backup((higher ? "higher priority " : "equal priority, higher address ") +
                      std::to_string(ad.priority) + " from " + ad.source.to_string(),
                  /*start_preempt_delay=*/false, out);
@@ -283,6 +291,13 @@ void Fsm::master_advert(const Event& e, Actions& out) {
   out.push_back(action::SendAdvert{.priority = priority_});
   out.push_back(action::SendGarp{});
   out.push_back(action::StartAdverTimer{.interval = config_.advert_interval});
+}
+
+void Fsm::master_sync_group_backup(const Event& e, Actions& out) {
+  // Learn nothing: the master we follow is announced by its own adverts.
+  master_adver_interval_ = config_.advert_interval;
+  master_address_.reset();
+  enter_backup(std::get<event::SyncGroupBackup>(e).reason, /*start_preempt_delay=*/false, out);
 }
 
 void Fsm::fault_shutdown(const Event&, Actions& out) {

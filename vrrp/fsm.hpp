@@ -49,11 +49,16 @@ struct InterfaceUp { std::string name; };
 // The effective priority after weighted tracking; clamped to 1..255
 // (0 is reserved for "master resigns", RFC 5798 5.2.4).
 struct PriorityChanged { std::uint8_t priority = 0; };
+// Sync groups (keepalived's vrrp_sync_group): another member of our group
+// left Master for Backup, so a master here follows it (no resign advert:
+// the peer that won takes the whole group).
+struct SyncGroupBackup { std::string reason; };
 }  // namespace event
 
 using Event = std::variant<event::Startup, event::Shutdown, event::MasterDownTimerFired,
                            event::AdverTimerFired, event::PreemptDelayExpired, event::AdvertReceived,
-                           event::InterfaceDown, event::InterfaceUp, event::PriorityChanged>;
+                           event::InterfaceDown, event::InterfaceUp, event::PriorityChanged,
+                           event::SyncGroupBackup>;
 inline constexpr std::size_t kEventCount = std::variant_size_v<Event>;
 
 std::string_view event_name(const Event& event);
@@ -154,6 +159,7 @@ class Fsm {
   void master_shutdown(const Event&, Actions& out);
   void master_adver_timer(const Event&, Actions& out);
   void master_advert(const Event& e, Actions& out);
+  void master_sync_group_backup(const Event& e, Actions& out);
   void fault_shutdown(const Event&, Actions& out);
 
   FsmConfig config_;

@@ -33,6 +33,19 @@ TEST(SyncDaemon, FollowsTheInstancesConfiguredState) {
   EXPECT_EQ(wanted[0].sync_id, 5u);
 }
 
+TEST(SyncDaemon, FollowsTheInstancesCurrentRoleWhenVrrpRuns) {
+  auto config = load(std::string("global:\n  lvs_sync_daemon: { interface: eth0, vrrp_instance: VI_1, sync_id: 5 }\n") +
+                     kInstance);
+  auto as_master = wanted_sync_daemons(config, SyncDaemonRole::kMaster);
+  ASSERT_EQ(as_master.size(), 1u);
+  EXPECT_EQ(as_master[0].role, SyncDaemonRole::kMaster);
+  // Becoming master after running as backup: stop the backup, start the master.
+  const SyncDaemonPlan plan = plan_sync_daemons(wanted_sync_daemons(config, SyncDaemonRole::kBackup), as_master);
+  EXPECT_EQ(plan.stop, std::vector<SyncDaemonRole>{SyncDaemonRole::kBackup});
+  ASSERT_EQ(plan.start.size(), 1u);
+  EXPECT_EQ(plan.start[0].role, SyncDaemonRole::kMaster);
+}
+
 TEST(SyncDaemon, WithoutAnInstanceRunsBothRoles) {
   auto config = load("global:\n  lvs_sync_daemon: { interface: eth0 }\n");
   auto wanted = wanted_sync_daemons(config);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <ostream>
 
 #include "vrrp/timers.hpp"
@@ -240,13 +242,28 @@ TEST(FsmMaster, AdverTimerSendsAndRearms) {
 
 TEST(FsmMaster, HigherPriorityMakesBackupAndLearnsInterval) {
   Fsm fsm = master(config(100));
+  // The first advert is ours, sent as we yield: see SplitBrainLoserAdvertisesAsItYields.
   EXPECT_EQ(fsm.handle(advert(101, "10.0.0.1", Centiseconds{50})),
-            (Actions{action::StopTimers{}, action::RemoveVips{},
+            (Actions{action::SendAdvert{.priority = 100}, action::StopTimers{}, action::RemoveVips{},
                      action::StartMasterDownTimer{.interval = mdi(100, Centiseconds{50})},
                      action::RunNotify{.state = State::kBackup, .priority = 100}}));
   EXPECT_EQ(fsm.state(), State::kBackup);
   EXPECT_EQ(fsm.master_adver_interval(), Centiseconds{50});
   EXPECT_EQ(fsm.master_address(), ip("10.0.0.1"));
+}
+
+TEST(FsmMaster, SplitBrainLoserAdvertisesAsItYields) {
+  // Two masters after a healed split brain: the one that yields sends one
+  // advert, and the winner answers a lower advert with advert + GARP.
+  Fsm loser = master(config(50));
+  Fsm winner = master(config(100));
+  const Actions yielded = loser.handle(advert(100, "10.0.0.1"));
+  ASSERT_FALSE(yielded.empty());
+  EXPECT_EQ(yielded.front(), Action{action::SendAdvert{.priority = 50}});
+  EXPECT_EQ(loser.state(), State::kBackup);
+  const Actions answer = winner.handle(advert(50, "10.0.0.9"));
+  EXPECT_NE(std::find(answer.begin(), answer.end(), Action{action::SendGarp{}}), answer.end());
+  EXPECT_EQ(winner.state(), State::kMaster);
 }
 
 TEST(FsmMaster, EqualPriorityHigherAddressWins) {

@@ -1,0 +1,83 @@
+#include "daemon/vrrp_config.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace lvsd::daemon {
+
+vrrp::IpAddress vrrp_address(const conf::IpAddress& address) {
+  if (address.is_ipv4()) {
+    const auto& b = address.bytes();
+    return vrrp::IpAddress::v4({b[0], b[1], b[2], b[3]});
+  }
+  return vrrp::IpAddress::v6(address.bytes());
+}
+
+conf::IpAddress conf_address(const vrrp::IpAddress& address) {
+  // Both print canonical inet_ntop text, so the round trip is exact.
+  return conf::IpAddress::parse(address.to_string()).value_or(conf::IpAddress{});
+}
+
+namespace {
+
+vrrp::AddressScope vrrp_scope(conf::AddressScope scope) {
+  switch (scope) {
+    case conf::AddressScope::kGlobal: return vrrp::AddressScope::kGlobal;
+    case conf::AddressScope::kSite: return vrrp::AddressScope::kSite;
+    case conf::AddressScope::kLink: return vrrp::AddressScope::kLink;
+    case conf::AddressScope::kHost: return vrrp::AddressScope::kHost;
+    case conf::AddressScope::kNowhere: return static_cast<vrrp::AddressScope>(255);  // RT_SCOPE_NOWHERE
+  }
+  return vrrp::AddressScope::kGlobal;
+}
+
+}  // namespace
+
+core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance& in,
+                                                        const std::function<int(const std::string&)>& ifindex_of,
+                                                        const vrrp::IpAddress& primary_address) {
+  vrrp::InstanceConfig out;
+  out.name = in.name;
+  out.interface = in.interface;
+  out.ifindex = ifindex_of(in.interface);
+  if (out.ifindex == 0) return core::Error{"vrrp instance " + in.name + ": no interface " + in.interface};
+  out.version = in.version == 3 ? vrrp::Version::kV3 : vrrp::Version::kV2;
+  out.vrid = in.virtual_router_id;
+  out.priority = in.priority;
+  out.advert_interval = std::chrono::duration_cast<vrrp::Centiseconds>(in.advert_int);
+  out.primary_address = primary_address;
+  out.family = primary_address.family();
+  for (const auto& v : in.virtual_ipaddress) {
+    vrrp::VipSpec spec{.address = vrrp_address(v.address),
+                       .prefix_len = static_cast<std::uint8_t>(v.prefix_len),
+                       .ifindex = 0,
+                       .label = v.label,
+                       .scope = v.scope ? vrrp_scope(*v.scope) : vrrp::AddressScope::kGlobal};
+    const std::string& dev = v.dev.empty() ? in.interface : v.dev;
+    spec.ifindex = ifindex_of(dev);
+    if (spec.ifindex == 0) {
+      return core::Error{"vrrp instance " + in.name + ": VIP " + v.address.to_string() + ": no interface " + dev};
+    }
+    out.vips.push_back(std::move(spec));
+  }
+  if (in.authentication) {
+    out.auth_type = vrrp::AuthType::kSimplePassword;
+    out.auth_data = vrrp::password_auth_data(in.authentication->pass);
+  }
+  for (const auto& p : in.unicast_peer) out.unicast_peers.push_back(vrrp_address(p));
+  out.preempt = !in.nopreempt;
+  out.preempt_delay = in.preempt_delay;
+  for (const auto& t : in.track_interface) out.track_interface.push_back({.name = t.name, .weight = t.weight});
+  out.garp_master_repeat = in.garp_master_repeat;
+  out.garp_master_delay = in.garp_master_delay;
+  out.garp_master_refresh = in.garp_master_refresh;
+  return out;
+}
+
+vrrp::NotifyConfig vrrp_notify_config(const conf::NotifyScripts& scripts, const conf::Global& global) {
+  return vrrp::NotifyConfig{
+      .master = scripts.master, .backup = scripts.backup, .fault = scripts.fault, .stop = scripts.stop,
+      .any = global.notify};
+}
+
+}  // namespace lvsd::daemon

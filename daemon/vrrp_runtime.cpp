@@ -1,0 +1,350 @@
+#include "daemon/vrrp_runtime.hpp"
+
+#include <net/if.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "core/log.hpp"
+#include "daemon/vrrp_config.hpp"
+#include "vrrp/addr.hpp"
+#include "vrrp/garp.hpp"
+#include "vrrp/link_monitor.hpp"
+#include "vrrp/neighbour_advert.hpp"
+#include "vrrp/socket.hpp"
+#include "vrrp/sync_group.hpp"
+
+namespace lvsd::daemon {
+namespace {
+
+int ifindex_of(const std::string& name) { return static_cast<int>(if_nametoindex(name.c_str())); }
+
+std::string ifname_of(int ifindex) {
+  char buf[IF_NAMESIZE] = {};
+  return if_indextoname(static_cast<unsigned>(ifindex), buf) != nullptr ? std::string(buf) : std::string();
+}
+
+bool is_link_local(const vrrp::IpAddress& a) {
+  return a.family() == vrrp::Family::kIPv6 && a.bytes()[0] == 0xfe && (a.bytes()[1] & 0xc0) == 0x80;
+}
+
+// Settings that need a rebuild when they change: all but the notify scripts.
+conf::VrrpInstance without_notify(conf::VrrpInstance instance) {
+  instance.notify = {};
+  return instance;
+}
+
+class AddressVipPort final : public vrrp::VipPort {
+ public:
+  explicit AddressVipPort(vrrp::AddressClient& client) : client_(client) {}
+  core::Status add(const vrrp::VipSpec& vip) override { return client_.add(vip); }
+  core::Status remove(const vrrp::VipSpec& vip) override { return client_.remove(vip); }
+  core::Result<std::vector<vrrp::InterfaceAddress>> list(vrrp::Family family, int ifindex) override {
+    return client_.list(family, ifindex);
+  }
+
+ private:
+  vrrp::AddressClient& client_;
+};
+
+class SocketAdvertPort final : public vrrp::AdvertPort {
+ public:
+  explicit SocketAdvertPort(vrrp::VrrpSocket socket) : socket_(std::move(socket)) {}
+  core::Status send(std::span<const std::uint8_t> payload, const vrrp::IpAddress& destination) override {
+    return socket_.send(payload, destination);
+  }
+  vrrp::VrrpSocket& socket() { return socket_; }
+
+ private:
+  vrrp::VrrpSocket socket_;
+};
+
+// Gratuitous ARP for IPv4 VIPs, unsolicited NA for IPv6 ones, each on the
+// VIP's own device; senders opened on first use.
+class DeviceAnnouncer final : public vrrp::AnnouncePort {
+ public:
+  explicit DeviceAnnouncer(const std::vector<vrrp::VipSpec>& vips) {
+    for (const auto& v : vips) device_of_[v.address] = v.ifindex;
+  }
+  core::Status announce(const vrrp::IpAddress& vip) override {
+    const int ifindex = device_of_[vip];
+    const std::string name = ifname_of(ifindex);
+    if (name.empty()) return core::Error{"interface index " + std::to_string(ifindex) + " is gone"};
+    if (vip.family() == vrrp::Family::kIPv4) {
+      auto it = garp_.find(ifindex);
+      if (it == garp_.end()) {
+        auto opened = vrrp::GarpSender::open(name);
+        if (!opened.ok()) return opened.error();
+        it = garp_.emplace(ifindex, std::move(*opened)).first;
+      }
+      return it->second.send(vip);
+    }
+    auto it = na_.find(ifindex);
+    if (it == na_.end()) {
+      auto opened = vrrp::NaSender::open(name);
+      if (!opened.ok()) return opened.error();
+      it = na_.emplace(ifindex, std::move(*opened)).first;
+    }
+    return it->second.send(vip);
+  }
+
+ private:
+  std::map<vrrp::IpAddress, int> device_of_;
+  std::map<int, vrrp::GarpSender> garp_;
+  std::map<int, vrrp::NaSender> na_;
+};
+
+}  // namespace
+
+struct VrrpRuntime::GroupEntry {
+  std::unique_ptr<vrrp::SyncGroup> group;
+  vrrp::NotifyConfig notify;
+};
+
+struct VrrpRuntime::Running {
+  conf::VrrpInstance settings;  // without notify scripts: what a reload compares
+  vrrp::NotifyConfig notify;
+  std::vector<conf::IpAddress> vips;
+  std::unique_ptr<SocketAdvertPort> adverts;
+  std::unique_ptr<DeviceAnnouncer> announcer;
+  std::unique_ptr<vrrp::Instance> instance;  // after the ports it uses
+  std::unique_ptr<core::IoWatcher> watcher;
+  GroupEntry* group = nullptr;
+};
+
+VrrpRuntime::VrrpRuntime(core::EventLoop& loop) : loop_(loop) {}
+
+VrrpRuntime::~VrrpRuntime() {
+  // Instances first: they use the ports and the address client.
+  instances_.clear();
+  groups_.clear();
+}
+
+std::vector<vrrp::IpAddress> VrrpRuntime::own_addresses(const vrrp::InstanceConfig& config) {
+  std::vector<vrrp::IpAddress> out;
+  if (auto listed = addresses_->list(config.family, config.ifindex); listed.ok()) {
+    for (const auto& a : *listed) out.push_back(a.address);
+  }
+  return out;
+}
+
+std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstance& in, const conf::Config& config) {
+  auto log = core::log::get();
+  if (in.virtual_ipaddress.empty()) return nullptr;
+  const int ifindex = ifindex_of(in.interface);
+  if (ifindex == 0) {
+    log->error("vrrp instance {}: no interface {}", in.name, in.interface);
+    return nullptr;
+  }
+  const vrrp::Family family =
+      in.virtual_ipaddress.front().address.is_ipv4() ? vrrp::Family::kIPv4 : vrrp::Family::kIPv6;
+  // The primary address (RFC 5798 5.1.1.1 / 5.1.2.1: IPv6 uses the link-local one).
+  std::optional<vrrp::IpAddress> primary;
+  if (in.unicast_src_ip) primary = vrrp_address(*in.unicast_src_ip);
+  if (!primary) {
+    auto listed = addresses_->list(family, ifindex);
+    if (!listed.ok()) {
+      log->error("vrrp instance {}: addresses of {}: {}", in.name, in.interface, listed.error().message);
+      return nullptr;
+    }
+    for (const auto& a : *listed) {
+      const bool is_vip = std::any_of(in.virtual_ipaddress.begin(), in.virtual_ipaddress.end(),
+                                      [&](const conf::VirtualIpAddress& v) { return vrrp_address(v.address) == a.address; });
+      if (is_vip || (family == vrrp::Family::kIPv6 && !is_link_local(a.address))) continue;
+      primary = a.address;
+      break;
+    }
+  }
+  if (!primary) {
+    log->error("vrrp instance {}: {} has no {} address to send adverts from", in.name, in.interface,
+               family == vrrp::Family::kIPv4 ? "IPv4" : "IPv6 link-local");
+    return nullptr;
+  }
+  auto instance_config = vrrp_instance_config(in, ifindex_of, *primary);
+  if (!instance_config.ok()) {
+    log->error("{}", instance_config.error().message);
+    return nullptr;
+  }
+  auto socket = vrrp::VrrpSocket::open({.family = family,
+                                        .interface = in.interface,
+                                        .source = *primary,
+                                        .join_multicast = in.unicast_peer.empty()});
+  if (!socket.ok()) {
+    log->error("vrrp instance {}: socket on {}: {}", in.name, in.interface, socket.error().message);
+    return nullptr;
+  }
+  auto running = std::make_unique<Running>();
+  running->settings = without_notify(in);
+  running->notify = vrrp_notify_config(in.notify, config.global);
+  for (const auto& v : in.virtual_ipaddress) running->vips.push_back(v.address);
+  running->adverts = std::make_unique<SocketAdvertPort>(std::move(*socket));
+  running->announcer = std::make_unique<DeviceAnnouncer>(instance_config->vips);
+  running->instance = std::make_unique<vrrp::Instance>(loop_.scheduler(), *instance_config, *running->adverts,
+                                                       *vip_port_, *running->announcer);
+  running->instance->set_own_addresses(own_addresses(*instance_config));
+  Running* raw = running.get();
+  running->instance->set_state_listener(
+      [this, raw](const vrrp::Instance&, vrrp::State from, vrrp::State to) { on_transition(*raw, from, to); });
+  running->watcher = std::make_unique<core::IoWatcher>(loop_, raw->adverts->socket().fd(), core::IoWatcher::kRead,
+                                                       [raw](int) {
+    core::guarded("vrrp socket", [raw] {
+      // Bounded: a flood cannot keep the loop here forever.
+      for (int i = 0; i < 256; ++i) {
+        auto received = raw->adverts->socket().receive();
+        if (!received.ok()) {
+          core::log::get()->warn("vrrp instance {}: receive: {}", raw->settings.name, received.error().message);
+          return;
+        }
+        if (!*received) return;
+        raw->instance->on_datagram(**received);
+      }
+    });
+  });
+  log->info("vrrp instance {}: VRRPv{} VRID {} on {} from {}, priority {}", in.name, in.version,
+            static_cast<int>(in.virtual_router_id), in.interface, primary->to_string(), static_cast<int>(in.priority));
+  return running;
+}
+
+void VrrpRuntime::ensure_link_monitor() {
+  if (links_) return;
+  auto opened = vrrp::LinkMonitor::open();
+  if (!opened.ok()) {
+    core::log::get()->error("vrrp: cannot watch links (track_interface will not work): {}", opened.error().message);
+    return;
+  }
+  links_ = std::make_unique<vrrp::LinkMonitor>(std::move(*opened));
+  if (auto all = links_->dump(); all.ok()) {
+    for (const auto& l : *all) link_up_[l.name] = l.up;
+  } else {
+    core::log::get()->error("vrrp: reading links: {}", all.error().message);
+  }
+  links_watcher_ = std::make_unique<core::IoWatcher>(loop_, links_->fd(), core::IoWatcher::kRead, [this](int) {
+    core::guarded("vrrp link monitor", [this] { on_links_readable(); });
+  });
+  links_watcher_->start();
+}
+
+void VrrpRuntime::on_links_readable() {
+  for (const auto& l : links_->drain()) {
+    link_up_[l.name] = l.up;
+    for (auto& [name, running] : instances_) running->instance->on_link(l.name, l.up);
+  }
+}
+
+void VrrpRuntime::apply(const conf::Config& config) {
+  auto log = core::log::get();
+  if (!addresses_) {
+    auto client = vrrp::AddressClient::open();
+    if (!client.ok()) {
+      log->error("vrrp: cannot open rtnetlink: {}", client.error().message);
+      return;
+    }
+    addresses_ = std::make_unique<vrrp::AddressClient>(std::move(*client));
+    vip_port_ = std::make_unique<AddressVipPort>(*addresses_);
+    scripts_ = std::make_unique<vrrp::SpawnScriptRunner>(loop_);
+  }
+  // Groups are rebuilt below; until then no member moves another (an old
+  // group may name an instance this apply removes).
+  for (auto& [name, running] : instances_) running->group = nullptr;
+  groups_.clear();
+  // Stop what went away or changed.
+  for (auto it = instances_.begin(); it != instances_.end();) {
+    auto wanted = std::find_if(config.vrrp_instances.begin(), config.vrrp_instances.end(),
+                               [&](const conf::VrrpInstance& i) { return i.name == it->first; });
+    if (wanted != config.vrrp_instances.end() && without_notify(*wanted) == it->second->settings) {
+      it->second->notify = vrrp_notify_config(wanted->notify, config.global);
+      ++it;
+      continue;
+    }
+    log->info("vrrp instance {}: {}", it->first, wanted == config.vrrp_instances.end() ? "removed" : "changed, rebuilding");
+    it->second->instance->stop();
+    it = instances_.erase(it);
+  }
+  const bool tracking = std::any_of(config.vrrp_instances.begin(), config.vrrp_instances.end(),
+                                    [](const conf::VrrpInstance& i) { return !i.track_interface.empty(); });
+  if (tracking) ensure_link_monitor();
+  std::vector<Running*> started;
+  for (const auto& in : config.vrrp_instances) {
+    if (instances_.contains(in.name)) continue;
+    auto running = build(in, config);
+    if (!running) continue;
+    started.push_back(running.get());
+    instances_.emplace(in.name, std::move(running));
+  }
+  rebuild_sync_groups(config);
+  for (Running* r : started) {
+    // Tell the instance how its tracked links are before it starts.
+    for (const auto& t : r->settings.track_interface) {
+      auto known = link_up_.find(t.name);
+      r->instance->on_link(t.name, known != link_up_.end() && known->second);
+    }
+    r->watcher->start();
+    r->instance->start();
+  }
+}
+
+void VrrpRuntime::rebuild_sync_groups(const conf::Config& config) {
+  for (auto& [name, running] : instances_) running->group = nullptr;
+  groups_.clear();
+  for (const auto& g : config.vrrp_sync_groups) {
+    std::vector<vrrp::Instance*> members;
+    std::vector<Running*> runnings;
+    for (const auto& member : g.group) {
+      auto it = instances_.find(member);
+      if (it == instances_.end()) continue;
+      members.push_back(it->second->instance.get());
+      runnings.push_back(it->second.get());
+    }
+    auto entry = std::make_unique<GroupEntry>();
+    entry->group = std::make_unique<vrrp::SyncGroup>(g.name, std::move(members));
+    entry->notify = vrrp_notify_config(g.notify, config.global);
+    for (Running* r : runnings) r->group = entry.get();
+    groups_.push_back(std::move(entry));
+  }
+}
+
+void VrrpRuntime::on_transition(Running& running, vrrp::State from, vrrp::State to) {
+  const vrrp::Instance& instance = *running.instance;
+  const std::uint8_t priority = instance.fsm().priority();
+  for (const auto& argv : vrrp::notify_commands(running.notify, vrrp::NotifySubject::kInstance,
+                                                instance.config().name, to, priority)) {
+    scripts_->run(argv);
+  }
+  if (vip_listener_ && (to == vrrp::State::kMaster || from == vrrp::State::kMaster)) {
+    for (const auto& vip : running.vips) vip_listener_(vip, to == vrrp::State::kMaster);
+  }
+  if (role_listener_) role_listener_(instance.config().name, to);
+  if (running.group != nullptr) {
+    GroupEntry* entry = running.group;
+    if (auto group_state = entry->group->member_changed(*running.instance, from, to)) {
+      for (const auto& argv : vrrp::notify_commands(entry->notify, vrrp::NotifySubject::kGroup,
+                                                    entry->group->name(), *group_state, priority)) {
+        scripts_->run(argv);
+      }
+    }
+  }
+}
+
+void VrrpRuntime::advertise_masters() {
+  for (auto& [name, running] : instances_) running->instance->advertise_now();
+}
+
+void VrrpRuntime::stop() {
+  for (auto& [name, running] : instances_) running->instance->stop();
+  instances_.clear();
+  groups_.clear();
+}
+
+std::vector<vrrp::InstanceStatus> VrrpRuntime::statuses() const {
+  std::vector<vrrp::InstanceStatus> out;
+  for (const auto& [name, running] : instances_) out.push_back(running->instance->status());
+  return out;
+}
+
+std::optional<vrrp::State> VrrpRuntime::state_of(const std::string& instance) const {
+  auto it = instances_.find(instance);
+  if (it == instances_.end()) return std::nullopt;
+  return it->second->instance->state();
+}
+
+}  // namespace lvsd::daemon

@@ -1,0 +1,83 @@
+#pragma once
+// The VRRP instances of this node on the daemon's loop: one vrrp::Instance
+// per vrrp_instance, each with its raw socket (an IoWatcher), gratuitous
+// ARP / NA senders and the shared rtnetlink address client; one link monitor
+// for track_interface; notify scripts; sync groups.
+//
+// apply() is both the start and the reload: instances whose settings did not
+// change keep their state and timers; changed ones are rebuilt (stopped and
+// started again); removed ones stop (a master resigns). Call
+// advertise_masters() first on a reload, before any slow work, so that a
+// reload can never let a backup's Master_Down_Timer run out.
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conf/config.hpp"
+#include "core/event_loop.hpp"
+#include "vrrp/instance.hpp"
+#include "vrrp/notify.hpp"
+
+namespace lvsd::vrrp {
+class AddressClient;
+class LinkMonitor;
+class SyncGroup;
+}  // namespace lvsd::vrrp
+
+namespace lvsd::daemon {
+
+class VrrpRuntime {
+ public:
+  // "This node now holds (true) / no longer holds (false) this VIP".
+  using VipListener = std::function<void(const conf::IpAddress& vip, bool held)>;
+  // Every state change of an instance, after its VIPs moved.
+  using RoleListener = std::function<void(const std::string& instance, vrrp::State state)>;
+
+  explicit VrrpRuntime(core::EventLoop& loop);
+  ~VrrpRuntime();
+  VrrpRuntime(const VrrpRuntime&) = delete;
+  VrrpRuntime& operator=(const VrrpRuntime&) = delete;
+
+  void set_vip_listener(VipListener listener) { vip_listener_ = std::move(listener); }
+  void set_role_listener(RoleListener listener) { role_listener_ = std::move(listener); }
+
+  // Makes the running instances match `config` (see above). Instances that
+  // cannot be set up (no such interface, no address, no CAP_NET_RAW) are
+  // logged and left out; the next apply() tries them again.
+  void apply(const conf::Config& config);
+  // Every master sends an advert now and restarts its Adver_Timer.
+  void advertise_masters();
+  // The graceful stop: each master sends priority 0 and removes its VIPs.
+  void stop();
+
+  std::size_t size() const { return instances_.size(); }
+  std::vector<vrrp::InstanceStatus> statuses() const;
+  std::optional<vrrp::State> state_of(const std::string& instance) const;
+
+ private:
+  struct Running;
+  std::unique_ptr<Running> build(const conf::VrrpInstance& instance, const conf::Config& config);
+  void on_transition(Running& running, vrrp::State from, vrrp::State to);
+  void on_links_readable();
+  void ensure_link_monitor();
+  void rebuild_sync_groups(const conf::Config& config);
+  std::vector<vrrp::IpAddress> own_addresses(const vrrp::InstanceConfig& config);
+
+  core::EventLoop& loop_;
+  VipListener vip_listener_;
+  RoleListener role_listener_;
+  std::unique_ptr<vrrp::AddressClient> addresses_;
+  std::unique_ptr<vrrp::VipPort> vip_port_;
+  std::unique_ptr<vrrp::LinkMonitor> links_;
+  std::unique_ptr<core::IoWatcher> links_watcher_;
+  std::map<std::string, bool> link_up_;  // last known, by name
+  std::unique_ptr<vrrp::SpawnScriptRunner> scripts_;
+  struct GroupEntry;
+  std::vector<std::unique_ptr<GroupEntry>> groups_;
+  std::map<std::string, std::unique_ptr<Running>> instances_;  // by name
+};
+
+}  // namespace lvsd::daemon

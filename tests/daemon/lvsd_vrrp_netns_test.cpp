@@ -1,0 +1,354 @@
+// Two real lvsd processes running VRRP on a bridge with a client (netns
+// tier: root, host kernel, no IPVS needed since the configs have no
+// virtual_servers). Timings are asserted against the RFC intervals.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "tests/support/netns.hpp"
+#include "vrrp/timers.hpp"
+
+namespace lvsd {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using test::Host;
+using test::Process;
+using test::Topology;
+using test::run_command;
+using test::wait_until;
+
+const std::string kLvsd = LVSD_BINARY;
+constexpr const char* kVip = "10.0.0.100";
+
+struct NodeSettings {
+  std::string state = "BACKUP";
+  int priority = 100;
+  int version = 2;
+  std::string advert_int = "1s";
+  bool nopreempt = false;
+  std::string preempt_delay{};
+  std::string extra_instance_yaml{};  // more keys of the instance, each line indented by 4
+  std::string global_yaml{};          // keys under global:, each line indented by 2
+};
+
+std::string config_text(const NodeSettings& s) {
+  std::string text;
+  if (!s.global_yaml.empty()) text += "global:\n" + s.global_yaml;
+  text += "vrrp_instances:\n"
+                     "  - name: VI_1\n"
+                     "    state: " + s.state + "\n"
+                     "    interface: eth0\n"
+                     "    virtual_router_id: 51\n"
+                     "    priority: " + std::to_string(s.priority) + "\n"
+                     "    advert_int: " + s.advert_int + "\n"
+                     "    version: " + std::to_string(s.version) + "\n"
+                     "    garp_master_delay: 1s\n"
+                     "    virtual_ipaddress:\n"
+                     "      - \"" + std::string(kVip) + "/24 dev eth0 label eth0:vip\"\n";
+  if (s.version == 2) text += "    authentication:\n      type: PASS\n      pass: \"1111\"\n";
+  if (s.nopreempt) text += "    nopreempt: true\n";
+  if (!s.preempt_delay.empty()) text += "    preempt_delay: " + s.preempt_delay + "\n";
+  return text + s.extra_instance_yaml;
+}
+
+class Node {
+ public:
+  Node(Host& host, std::string dir, NodeSettings settings)
+      : host_(host), dir_(std::move(dir)), settings_(std::move(settings)) {
+    std::ofstream(path("lvsd.yaml")) << config_text(settings_);
+  }
+  void start() { lvsd_ = host_.spawn(kLvsd + " -f " + path("lvsd.yaml") + " --state-file " + path("owned")); }
+  void stop() {
+    lvsd_->signal(SIGTERM);
+    EXPECT_NE(lvsd_->wait(5s), -1) << host_.name() << ": lvsd did not stop on SIGTERM";
+  }
+  void rewrite(const NodeSettings& settings) {
+    settings_ = settings;
+    std::ofstream(path("lvsd.yaml")) << config_text(settings_);
+  }
+  void signal(int signum) { lvsd_->signal(signum); }
+  void kill9() {
+    lvsd_->signal(SIGKILL);
+    lvsd_->wait(5s);
+  }
+  bool has_vip() const {
+    return host_.run("ip -4 -o addr show dev eth0").output.find(std::string(kVip) + "/") != std::string::npos;
+  }
+  std::string log() const { return lvsd_ ? lvsd_->output() : std::string(); }
+  Host& host() { return host_; }
+  const NodeSettings& settings() const { return settings_; }
+
+ private:
+  std::string path(const std::string& name) const { return dir_ + "/" + host_.name() + "-" + name; }
+  Host& host_;
+  std::string dir_;
+  NodeSettings settings_;
+  std::unique_ptr<Process> lvsd_;
+};
+
+vrrp::Version version_of(const NodeSettings& s) { return s.version == 3 ? vrrp::Version::kV3 : vrrp::Version::kV2; }
+vrrp::Centiseconds interval_of(const NodeSettings& s) {
+  return s.advert_int == "1s" ? vrrp::Centiseconds{100} : vrrp::Centiseconds{10};
+}
+
+class LvsdVrrp : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    a_host_ = &topo_.add_host("a", "10.0.0.1/24");
+    b_host_ = &topo_.add_host("b", "10.0.0.2/24");
+    client_ = &topo_.add_host("c", "10.0.0.3/24");
+    const char* tmp = std::getenv("TMPDIR");
+    dir_ = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/" + topo_.id() + "-vrrp";
+    ASSERT_EQ(run_command("mkdir -p " + dir_).exit_code, 0);
+  }
+  void TearDown() override {
+    if (HasFailure()) {
+      if (master_) std::cerr << "--- master log\n" << master_->log();
+      if (backup_) std::cerr << "--- backup log\n" << backup_->log();
+    }
+    master_.reset();
+    backup_.reset();
+    run_command("rm -rf " + dir_);
+  }
+  // MASTER 100 on a, BACKUP 50 on b; returns once a holds the VIP.
+  void start_pair(NodeSettings master, NodeSettings backup) {
+    master_ = std::make_unique<Node>(*a_host_, dir_, master);
+    backup_ = std::make_unique<Node>(*b_host_, dir_, backup);
+    backup_->start();
+    master_->start();
+    const auto mdi = vrrp::master_down_interval(version_of(master), static_cast<std::uint8_t>(master.priority),
+                                                interval_of(master));
+    ASSERT_TRUE(wait_until([&] { return master_->has_vip(); },
+                           std::chrono::duration_cast<std::chrono::milliseconds>(mdi) + 3s))
+        << "the master never took the VIP";
+    EXPECT_FALSE(backup_->has_vip());
+  }
+  std::string client_neighbour_mac() {
+    return client_->run(std::string("ip neigh show ") + kVip + " dev eth0").output;
+  }
+  static NodeSettings master_settings(int version = 2, std::string advert = "1s") {
+    return NodeSettings{.state = "MASTER", .priority = 100, .version = version, .advert_int = advert};
+  }
+  static NodeSettings backup_settings(int version = 2, std::string advert = "1s") {
+    return NodeSettings{.state = "BACKUP", .priority = 50, .version = version, .advert_int = advert};
+  }
+  std::chrono::milliseconds backup_master_down() const {
+    const auto& s = backup_->settings();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+        vrrp::master_down_interval(version_of(s), static_cast<std::uint8_t>(s.priority), interval_of(s)));
+  }
+  std::chrono::milliseconds backup_skew() const {
+    const auto& s = backup_->settings();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+        vrrp::skew_time(version_of(s), static_cast<std::uint8_t>(s.priority), interval_of(s)));
+  }
+
+  // (a) The master's cable is pulled: the backup owns the VIP within
+  // Master_Down_Interval + 100 ms and the client's ARP entry follows (GARP).
+  void link_down_failover(int version, const std::string& advert) {
+    start_pair(master_settings(version, advert), backup_settings(version, advert));
+    ASSERT_EQ(client_->run(std::string("ping -c1 -W1 ") + kVip).exit_code, 0);
+    ASSERT_NE(client_neighbour_mac().find(a_host_->mac()), std::string::npos) << client_neighbour_mac();
+    const auto t0 = Clock::now();
+    topo_.set_link(*a_host_, false);
+    ASSERT_TRUE(wait_until([&] { return backup_->has_vip(); }, backup_master_down() + 2s, 5ms));
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+    EXPECT_LE(took, backup_master_down() + 100ms) << "Master_Down_Interval " << backup_master_down().count() << " ms";
+    EXPECT_TRUE(wait_until([&] { return client_neighbour_mac().find(b_host_->mac()) != std::string::npos; }, 1s))
+        << client_neighbour_mac();
+  }
+
+  Topology topo_;
+  Host* a_host_ = nullptr;
+  Host* b_host_ = nullptr;
+  Host* client_ = nullptr;
+  std::string dir_;
+  std::unique_ptr<Node> master_, backup_;
+};
+
+TEST_F(LvsdVrrp, LinkDownFailoverV2OneSecond) { link_down_failover(2, "1s"); }
+
+TEST_F(LvsdVrrp, LinkDownFailoverV3HundredMilliseconds) { link_down_failover(3, "100ms"); }
+
+// (c) SIGTERM: the master resigns with priority 0; the backup waits only Skew_Time.
+TEST_F(LvsdVrrp, GracefulStopHandsOverWithinSkewTime) {
+  start_pair(master_settings(), backup_settings());
+  const auto t0 = Clock::now();
+  master_->stop();
+  ASSERT_TRUE(wait_until([&] { return backup_->has_vip(); }, 5s, 5ms));
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  EXPECT_LE(took, backup_skew() + 100ms) << "Skew_Time " << backup_skew().count() << " ms";
+  EXPECT_FALSE(master_->has_vip()) << "a stopped master must release the VIP";
+  EXPECT_NE(master_->log().find("MASTER -> INIT"), std::string::npos);
+}
+
+// (d) kill -9 leaves the VIP behind; the restarted lvsd removes it first
+// and then takes over by preemption: from then on never two holders.
+TEST_F(LvsdVrrp, RestartAfterKill9NeverLeavesTwoHolders) {
+  start_pair(master_settings(), backup_settings());
+  master_->kill9();
+  EXPECT_TRUE(master_->has_vip()) << "kill -9 cannot release the VIP";
+  ASSERT_TRUE(wait_until([&] { return backup_->has_vip(); }, backup_master_down() + 2s));
+  master_->start();
+  // The restarted process removes the leftover before anything else.
+  ASSERT_TRUE(wait_until([&] { return !master_->has_vip(); }, 2s, 5ms)) << master_->log();
+  int both = 0, none = 0, samples = 0;
+  const auto end = Clock::now() + 6s;
+  bool master_holds = false;
+  while (Clock::now() < end) {
+    const bool a = master_->has_vip();
+    const bool b = backup_->has_vip();
+    both += a && b;
+    none += !a && !b;
+    ++samples;
+    master_holds = a && !b;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(both, 0) << "of " << samples << " samples";
+  // The only moment without a holder is the hand-over itself.
+  EXPECT_LE(none, 1) << "of " << samples << " samples";
+  EXPECT_TRUE(master_holds) << "the higher priority should have preempted";
+}
+
+// (b) The master comes back after a stop: it preempts.
+TEST_F(LvsdVrrp, ReturningMasterPreempts) {
+  start_pair(master_settings(), backup_settings());
+  master_->stop();
+  ASSERT_TRUE(wait_until([&] { return backup_->has_vip(); }, 3s));
+  master_->start();
+  EXPECT_TRUE(wait_until([&] { return master_->has_vip() && !backup_->has_vip(); }, 6s));
+}
+
+// (b) With nopreempt the returning higher-priority node stays backup.
+TEST_F(LvsdVrrp, ReturningNodeWithNopreemptStaysBackup) {
+  NodeSettings high = master_settings();
+  high.state = "BACKUP";
+  high.nopreempt = true;
+  start_pair(high, backup_settings());
+  master_->stop();
+  ASSERT_TRUE(wait_until([&] { return backup_->has_vip(); }, 3s));
+  master_->start();
+  EXPECT_FALSE(wait_until([&] { return master_->has_vip(); }, 6s));
+  EXPECT_TRUE(backup_->has_vip());
+}
+
+// (b) With preempt_delay it takes over only after the delay.
+TEST_F(LvsdVrrp, ReturningMasterPreemptsAfterPreemptDelay) {
+  NodeSettings high = master_settings();
+  high.preempt_delay = "3s";
+  start_pair(high, backup_settings());
+  master_->stop();
+  ASSERT_TRUE(wait_until([&] { return backup_->has_vip(); }, 3s));
+  const auto t0 = Clock::now();
+  master_->start();
+  ASSERT_TRUE(wait_until([&] { return master_->has_vip(); }, 10s, 50ms));
+  const auto took = Clock::now() - t0;
+  // Without the delay it would take one Master_Down_Interval (3.6 s).
+  EXPECT_GE(took, 3s + 3s) << "preempted before preempt_delay + Master_Down_Interval";
+  EXPECT_FALSE(backup_->has_vip());
+}
+
+// (e) Split brain: both masters while the cable is out; on reconnect one
+// master within an advert interval, and the winner announces the VIP again.
+TEST_F(LvsdVrrp, SplitBrainHealsWithOneMasterAndAFreshGarp) {
+  start_pair(master_settings(), backup_settings());
+  topo_.set_link(*b_host_, false);
+  ASSERT_TRUE(wait_until([&] { return backup_->has_vip(); }, backup_master_down() + 2s));
+  EXPECT_TRUE(master_->has_vip());
+  // The client was told the other master's MAC (as its GARP would do on a
+  // segment it reached): the winner must correct it after the heal.
+  ASSERT_EQ(client_->run(std::string("ip neigh replace ") + kVip + " lladdr " + b_host_->mac() +
+                         " dev eth0 nud stale").exit_code, 0);
+  const auto t0 = Clock::now();
+  topo_.set_link(*b_host_, true);
+  ASSERT_TRUE(wait_until([&] { return !backup_->has_vip(); }, 3s, 10ms));
+  const auto took = Clock::now() - t0;
+  EXPECT_LE(took, 1s + 100ms);
+  EXPECT_TRUE(master_->has_vip());
+  EXPECT_TRUE(wait_until([&] { return client_neighbour_mac().find(a_host_->mac()) != std::string::npos; }, 1s))
+      << client_neighbour_mac();
+}
+
+// SIGHUP: unchanged instances keep state and timers, and a master
+// advertises before the slow work: the backup never takes over, even at
+// 100 ms adverts (Master_Down_Interval 380 ms).
+TEST_F(LvsdVrrp, ReloadNeverCausesAFailover) {
+  start_pair(master_settings(3, "100ms"), backup_settings(3, "100ms"));
+  NodeSettings changed = master_->settings();
+  changed.extra_instance_yaml = "    notify_master: /bin/true\n";  // not a VRRP setting: kept
+  bool backup_held = false;
+  for (int i = 0; i < 10; ++i) {
+    if (i == 5) master_->rewrite(changed);
+    master_->signal(SIGHUP);
+    for (int j = 0; j < 10; ++j) {
+      backup_held = backup_held || backup_->has_vip();
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  EXPECT_FALSE(backup_held);
+  EXPECT_TRUE(master_->has_vip());
+  const std::string log = master_->log();
+  EXPECT_NE(log.find("reload: done"), std::string::npos);
+  EXPECT_EQ(log.find("changed, rebuilding"), std::string::npos);
+  EXPECT_EQ(backup_->log().find("BACKUP -> MASTER"), std::string::npos);
+}
+
+// A changed VRRP setting rebuilds the instance.
+TEST_F(LvsdVrrp, ReloadRebuildsAChangedInstance) {
+  start_pair(master_settings(), backup_settings());
+  NodeSettings changed = master_->settings();
+  changed.priority = 120;
+  master_->rewrite(changed);
+  master_->signal(SIGHUP);
+  EXPECT_TRUE(wait_until([&] { return master_->log().find("changed, rebuilding") != std::string::npos; }, 2s));
+  EXPECT_TRUE(wait_until([&] { return master_->log().find("priority 120") != std::string::npos; }, 2s));
+}
+
+// Notify scripts get keepalived's arguments; spawned without blocking.
+TEST_F(LvsdVrrp, NotifyScriptsRunOnTransitions) {
+  const std::string out = dir_ + "/notify.out";
+  const std::string script = dir_ + "/notify.sh";
+  std::ofstream(script) << "#!/bin/sh\necho \"$*\" >> " << out << "\n";
+  ASSERT_EQ(run_command("chmod +x " + script).exit_code, 0);
+  NodeSettings m = master_settings();
+  m.global_yaml = "  notify: " + script + "\n";
+  m.extra_instance_yaml = "    notify_master: \"" + script + " to-master\"\n";
+  start_pair(m, backup_settings());
+  auto contents = [&] {
+    std::ifstream in(out);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  EXPECT_TRUE(wait_until([&] { return contents().find("INSTANCE VI_1 MASTER 100") != std::string::npos; }, 2s))
+      << contents();
+  EXPECT_NE(contents().find("INSTANCE VI_1 BACKUP 100"), std::string::npos) << contents();
+  EXPECT_NE(contents().find("to-master"), std::string::npos) << contents();
+  master_->stop();
+  EXPECT_TRUE(wait_until([&] { return contents().find("INSTANCE VI_1 STOP 100") != std::string::npos; }, 2s))
+      << contents();
+}
+
+// track_interface over rtnetlink: the master's own link losing carrier
+// sends it to FAULT (VIP released at once); carrier back: it preempts again.
+TEST_F(LvsdVrrp, TrackedLinkDownIsFaultAndUpRestores) {
+  NodeSettings m = master_settings();
+  m.extra_instance_yaml = "    track_interface:\n      - eth0\n";
+  start_pair(m, backup_settings());
+  topo_.set_link(*a_host_, false);
+  EXPECT_TRUE(wait_until([&] { return !master_->has_vip(); }, 500ms)) << master_->log();
+  EXPECT_TRUE(wait_until([&] { return master_->log().find("MASTER -> FAULT") != std::string::npos; }, 1s));
+  ASSERT_TRUE(wait_until([&] { return backup_->has_vip(); }, backup_master_down() + 2s));
+  topo_.set_link(*a_host_, true);
+  EXPECT_TRUE(wait_until([&] { return master_->has_vip() && !backup_->has_vip(); }, 6s)) << master_->log();
+  EXPECT_NE(master_->log().find("FAULT -> BACKUP"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lvsd

@@ -1,0 +1,435 @@
+// The running instance driven with FakeScheduler and fake ports: no
+// sockets, no sleeping.
+#include "vrrp/instance.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/fake_scheduler.hpp"
+#include "vrrp/notify.hpp"
+#include "vrrp/sync_group.hpp"
+#include "vrrp/timers.hpp"
+
+namespace lvsd::vrrp {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+IpAddress ip(const char* text) { return IpAddress::parse(text).value(); }
+
+struct SentAdvert {
+  Advert advert;
+  IpAddress destination;
+};
+
+class FakeAdverts final : public AdvertPort {
+ public:
+  core::Status send(std::span<const std::uint8_t> payload, const IpAddress& destination) override {
+    ReceivedMeta meta{.source = source, .destination = destination, .ttl = 255, .ifindex = 1, .multicast = true};
+    LocalExpectations local{.version = Version::kV2, .vrid = 51, .advert_interval = Centiseconds{100},
+                            .vips = {ip("10.0.0.100")}};
+    auto decoded = decode(payload, meta, local);
+    if (auto* ok = std::get_if<ReceivedAdvert>(&decoded)) sent.push_back({ok->advert, destination});
+    return {};
+  }
+  IpAddress source = ip("10.0.0.1");
+  std::vector<SentAdvert> sent;
+};
+
+class FakeVips final : public VipPort {
+ public:
+  core::Status add(const VipSpec& vip) override {
+    present.insert(vip.address);
+    ++adds;
+    return {};
+  }
+  core::Status remove(const VipSpec& vip) override {
+    present.erase(vip.address);
+    ++removes;
+    return {};
+  }
+  core::Result<std::vector<InterfaceAddress>> list(Family, int) override {
+    std::vector<InterfaceAddress> out;
+    for (const auto& a : present) out.push_back({.address = a, .prefix_len = 32, .ifindex = 1});
+    return out;
+  }
+  std::set<IpAddress> present;
+  int adds = 0, removes = 0;
+};
+
+class FakeAnnouncer final : public AnnouncePort {
+ public:
+  core::Status announce(const IpAddress& vip) override {
+    announced.push_back(vip);
+    return {};
+  }
+  std::vector<IpAddress> announced;
+};
+
+InstanceConfig config(std::uint8_t priority = 100) {
+  return InstanceConfig{.name = "VI_1",
+                        .interface = "eth0",
+                        .ifindex = 1,
+                        .version = Version::kV2,
+                        .family = Family::kIPv4,
+                        .vrid = 51,
+                        .priority = priority,
+                        .advert_interval = Centiseconds{100},
+                        .primary_address = ip("10.0.0.1"),
+                        .vips = {VipSpec{.address = ip("10.0.0.100"), .prefix_len = 24, .ifindex = 1}},
+                        .garp_master_repeat = 3,
+                        .garp_master_delay = seconds(5)};
+}
+
+// A peer's advert as the socket would hand it over.
+Datagram advert_from(const char* source, std::uint8_t priority, std::uint8_t vrid = 51) {
+  Advert a{.version = Version::kV2, .vrid = vrid, .priority = priority, .advert_interval = Centiseconds{100},
+           .addresses = {ip("10.0.0.100")}};
+  const IpAddress group = vrrp_multicast_group(Family::kIPv4);
+  auto bytes = encode(a, ip(source), group);
+  return Datagram{.payload = bytes.value(),
+                  .meta = {.source = ip(source), .destination = group, .ttl = 255, .ifindex = 1, .multicast = true}};
+}
+
+struct Rig {
+  explicit Rig(InstanceConfig c = config()) : instance(sched, std::move(c), adverts, vips, announcer) {
+    instance.set_state_listener([this](const Instance&, State from, State to) { changes.emplace_back(from, to); });
+  }
+  core::Duration master_down(std::uint8_t priority = 100) {
+    return master_down_interval(Version::kV2, priority, Centiseconds{100});
+  }
+  core::FakeScheduler sched;
+  FakeAdverts adverts;
+  FakeVips vips;
+  FakeAnnouncer announcer;
+  Instance instance;
+  std::vector<std::pair<State, State>> changes;
+};
+
+TEST(Instance, BecomesMasterAfterMasterDownIntervalWithVipAdvertAndGarp) {
+  Rig rig;
+  rig.instance.start();
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+  EXPECT_TRUE(rig.vips.present.empty());
+  rig.sched.advance(rig.master_down() - milliseconds(1));
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+  rig.sched.advance(milliseconds(1));
+  EXPECT_EQ(rig.instance.state(), State::kMaster);
+  EXPECT_TRUE(rig.vips.present.contains(ip("10.0.0.100")));
+  ASSERT_EQ(rig.adverts.sent.size(), 1u);
+  EXPECT_EQ(rig.adverts.sent[0].advert.priority, 100);
+  EXPECT_EQ(rig.adverts.sent[0].destination, ip("224.0.0.18"));
+  EXPECT_EQ(rig.announcer.announced.size(), 3u);  // garp_master_repeat
+  // Adverts every Advertisement_Interval while master.
+  rig.sched.advance(seconds(3));
+  EXPECT_EQ(rig.adverts.sent.size(), 4u);
+  const auto st = rig.instance.status();
+  EXPECT_EQ(st.adverts_sent, 4u);
+  EXPECT_EQ(st.transitions_into[static_cast<std::size_t>(State::kMaster)], 1u);
+  ASSERT_TRUE(st.last_transition);
+  EXPECT_EQ(st.last_transition->from, State::kBackup);
+  EXPECT_EQ(st.last_transition->to, State::kMaster);
+  EXPECT_EQ(st.master_address, ip("10.0.0.1"));
+  EXPECT_EQ(rig.changes, (std::vector<std::pair<State, State>>{{State::kInitialize, State::kBackup},
+                                                               {State::kBackup, State::kMaster}}));
+}
+
+TEST(Instance, BackupStaysBackupWhileAHigherMasterAdvertises) {
+  Rig rig;
+  rig.instance.start();
+  for (int i = 0; i < 10; ++i) {
+    rig.sched.advance(seconds(1));
+    rig.instance.on_datagram(advert_from("10.0.0.2", 200));
+  }
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+  EXPECT_EQ(rig.instance.status().master_address, ip("10.0.0.2"));
+  EXPECT_EQ(rig.instance.status().adverts_received, 10u);
+  EXPECT_TRUE(rig.adverts.sent.empty());
+}
+
+TEST(Instance, MasterBacksOffToHigherPriorityAndRemovesVip) {
+  Rig rig;
+  rig.instance.start();
+  rig.sched.advance(rig.master_down());
+  ASSERT_EQ(rig.instance.state(), State::kMaster);
+  rig.instance.on_datagram(advert_from("10.0.0.2", 200));
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+  EXPECT_TRUE(rig.vips.present.empty());
+  EXPECT_EQ(rig.instance.status().master_address, ip("10.0.0.2"));
+  // No more adverts and no GARP from a backup.
+  const auto sent = rig.adverts.sent.size();
+  const auto announced = rig.announcer.announced.size();
+  for (int i = 0; i < 10; ++i) {
+    rig.sched.advance(seconds(1));
+    rig.instance.on_datagram(advert_from("10.0.0.2", 200));
+  }
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+  EXPECT_EQ(rig.adverts.sent.size(), sent);
+  EXPECT_EQ(rig.announcer.announced.size(), announced);
+}
+
+TEST(Instance, StopResignsWithPriorityZeroAndReleasesVips) {
+  Rig rig;
+  rig.instance.start();
+  rig.sched.advance(rig.master_down());
+  ASSERT_TRUE(rig.vips.present.contains(ip("10.0.0.100")));
+  rig.instance.stop();
+  EXPECT_EQ(rig.instance.state(), State::kInitialize);
+  ASSERT_FALSE(rig.adverts.sent.empty());
+  EXPECT_EQ(rig.adverts.sent.back().advert.priority, 0);
+  EXPECT_TRUE(rig.vips.present.empty());
+  EXPECT_EQ(rig.sched.armed_count(), 0u);  // no timer left to fire
+}
+
+TEST(Instance, BackupTakesOverAfterSkewTimeWhenTheMasterResigns) {
+  Rig rig(config(50));
+  rig.instance.start();
+  rig.instance.on_datagram(advert_from("10.0.0.2", 100));
+  rig.instance.on_datagram(advert_from("10.0.0.2", 0));
+  rig.sched.advance(skew_time(Version::kV2, 50, Centiseconds{100}));
+  EXPECT_EQ(rig.instance.state(), State::kMaster);
+}
+
+TEST(Instance, GarpBurstRepeatsAfterDelayAndOnRefresh) {
+  InstanceConfig c = config();
+  c.garp_master_repeat = 2;
+  c.garp_master_delay = seconds(5);
+  c.garp_master_refresh = seconds(60);
+  Rig rig(c);
+  rig.instance.start();
+  rig.sched.advance(rig.master_down());
+  EXPECT_EQ(rig.announcer.announced.size(), 2u);
+  rig.sched.advance(milliseconds(4999));
+  EXPECT_EQ(rig.announcer.announced.size(), 2u);
+  rig.sched.advance(milliseconds(1));
+  EXPECT_EQ(rig.announcer.announced.size(), 4u);
+  rig.sched.advance(seconds(55));
+  EXPECT_EQ(rig.announcer.announced.size(), 6u);
+  rig.sched.advance(seconds(60));
+  EXPECT_EQ(rig.announcer.announced.size(), 8u);
+  // Not master any more: no further announcements.
+  for (int i = 0; i < 130; ++i) {
+    rig.instance.on_datagram(advert_from("10.0.0.2", 200));
+    rig.sched.advance(seconds(1));
+  }
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+  EXPECT_EQ(rig.announcer.announced.size(), 8u);
+}
+
+TEST(Instance, NoSecondBurstWhenDelayIsZero) {
+  InstanceConfig c = config();
+  c.garp_master_delay = core::Duration::zero();
+  Rig rig(c);
+  rig.instance.start();
+  rig.sched.advance(rig.master_down());
+  rig.sched.advance(seconds(30));
+  EXPECT_EQ(rig.announcer.announced.size(), 3u);
+}
+
+TEST(Instance, LeftoverVipIsRemovedAtStart) {
+  Rig rig;
+  rig.vips.present.insert(ip("10.0.0.100"));  // left by a crashed run
+  rig.vips.present.insert(ip("10.0.0.1"));    // the primary address stays
+  rig.instance.start();
+  EXPECT_FALSE(rig.vips.present.contains(ip("10.0.0.100")));
+  EXPECT_TRUE(rig.vips.present.contains(ip("10.0.0.1")));
+  EXPECT_EQ(rig.vips.removes, 1);
+}
+
+TEST(Instance, ReassertsAgainstALowerMasterAfterSplitBrain) {
+  Rig rig;
+  rig.instance.start();
+  rig.sched.advance(rig.master_down());
+  const auto announced = rig.announcer.announced.size();
+  const auto sent = rig.adverts.sent.size();
+  rig.instance.on_datagram(advert_from("10.0.0.2", 50));
+  EXPECT_EQ(rig.instance.state(), State::kMaster);
+  EXPECT_EQ(rig.adverts.sent.size(), sent + 1);
+  EXPECT_EQ(rig.announcer.announced.size(), announced + 3);
+}
+
+TEST(Instance, DropsAreCountedByReason) {
+  Rig rig;
+  rig.instance.start();
+  rig.instance.on_datagram(advert_from("10.0.0.2", 200, /*vrid=*/52));
+  Datagram low_ttl = advert_from("10.0.0.2", 200);
+  low_ttl.meta.ttl = 64;
+  rig.instance.on_datagram(low_ttl);
+  const auto st = rig.instance.status();
+  EXPECT_EQ(st.dropped[static_cast<std::size_t>(DropReason::kWrongVrid)], 1u);
+  EXPECT_EQ(st.dropped[static_cast<std::size_t>(DropReason::kWrongTtl)], 1u);
+  EXPECT_EQ(st.adverts_received, 0u);
+  EXPECT_EQ(st.master_address, std::nullopt);
+}
+
+TEST(Instance, TrackedInterfaceWithoutWeightSendsToFaultAndBack) {
+  InstanceConfig c = config();
+  c.track_interface = {{.name = "eth1", .weight = 0}};
+  Rig rig(c);
+  rig.instance.start();
+  rig.sched.advance(rig.master_down());
+  ASSERT_EQ(rig.instance.state(), State::kMaster);
+  rig.instance.on_link("eth9", false);  // not tracked
+  EXPECT_EQ(rig.instance.state(), State::kMaster);
+  rig.instance.on_link("eth1", false);
+  EXPECT_EQ(rig.instance.state(), State::kFault);
+  EXPECT_EQ(rig.adverts.sent.back().advert.priority, 0);
+  EXPECT_TRUE(rig.vips.present.empty());
+  EXPECT_EQ(rig.instance.status().interfaces_down, std::vector<std::string>{"eth1"});
+  rig.sched.advance(seconds(30));
+  EXPECT_EQ(rig.instance.state(), State::kFault);
+  rig.instance.on_link("eth1", true);
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+  rig.sched.advance(rig.master_down());
+  EXPECT_EQ(rig.instance.state(), State::kMaster);
+}
+
+TEST(Instance, TrackedInterfaceWithWeightLowersPriority) {
+  InstanceConfig c = config();
+  c.track_interface = {{.name = "eth1", .weight = -60}};
+  Rig rig(c);
+  rig.instance.start();
+  rig.sched.advance(rig.master_down());
+  rig.instance.on_link("eth1", false);
+  EXPECT_EQ(rig.instance.state(), State::kMaster);
+  EXPECT_EQ(rig.adverts.sent.back().advert.priority, 40);
+  EXPECT_EQ(rig.instance.status().effective_priority, 40);
+  // A peer at 50 now wins.
+  rig.instance.on_datagram(advert_from("10.0.0.2", 50));
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+  rig.instance.on_link("eth1", true);
+  EXPECT_EQ(rig.instance.status().effective_priority, 100);
+}
+
+TEST(Instance, StartsInFaultWhenATrackedLinkIsDown) {
+  InstanceConfig c = config();
+  c.track_interface = {{.name = "eth1", .weight = 0}};
+  Rig rig(c);
+  rig.instance.on_link("eth1", false);
+  rig.instance.start();
+  EXPECT_EQ(rig.instance.state(), State::kFault);
+  rig.sched.advance(seconds(10));
+  EXPECT_EQ(rig.instance.state(), State::kFault);
+}
+
+TEST(Instance, AdvertiseNowSendsAtOnceOnlyWhenMaster) {
+  Rig rig;
+  rig.instance.start();
+  rig.instance.advertise_now();
+  EXPECT_TRUE(rig.adverts.sent.empty());
+  rig.sched.advance(rig.master_down());
+  const auto sent = rig.adverts.sent.size();
+  rig.sched.advance(milliseconds(500));
+  rig.instance.advertise_now();
+  EXPECT_EQ(rig.adverts.sent.size(), sent + 1);
+  // The Adver_Timer restarted: the next one is a full interval later.
+  rig.sched.advance(milliseconds(999));
+  EXPECT_EQ(rig.adverts.sent.size(), sent + 1);
+  rig.sched.advance(milliseconds(1));
+  EXPECT_EQ(rig.adverts.sent.size(), sent + 2);
+}
+
+TEST(Instance, UnicastPeersGetEachAdvert) {
+  InstanceConfig c = config();
+  c.unicast_peers = {ip("10.0.0.2"), ip("10.0.0.3")};
+  Rig rig(c);
+  rig.instance.start();
+  rig.sched.advance(rig.master_down());
+  ASSERT_EQ(rig.adverts.sent.size(), 2u);
+  EXPECT_EQ(rig.adverts.sent[0].destination, ip("10.0.0.2"));
+  EXPECT_EQ(rig.adverts.sent[1].destination, ip("10.0.0.3"));
+}
+
+// ---------------------------------------------------------------- sync groups
+
+struct GroupRig {
+  GroupRig() {
+    InstanceConfig c1 = config();
+    c1.track_interface = {{.name = "eth1", .weight = 0}};
+    InstanceConfig c2 = config();
+    c2.name = "VI_2";
+    c2.vrid = 52;
+    c2.vips = {VipSpec{.address = ip("10.0.0.101"), .prefix_len = 24, .ifindex = 1}};
+    a = std::make_unique<Instance>(sched, c1, adverts, vips, announcer);
+    b = std::make_unique<Instance>(sched, c2, adverts, vips, announcer);
+    group = std::make_unique<SyncGroup>("G", std::vector<Instance*>{a.get(), b.get()});
+    for (Instance* i : {a.get(), b.get()}) {
+      i->set_state_listener([this](const Instance& who, State from, State to) {
+        if (auto s = group->member_changed(const_cast<Instance&>(who), from, to)) group_states.push_back(*s);
+      });
+    }
+  }
+  core::FakeScheduler sched;
+  FakeAdverts adverts;
+  FakeVips vips;
+  FakeAnnouncer announcer;
+  std::unique_ptr<Instance> a, b;
+  std::unique_ptr<SyncGroup> group;
+  std::vector<State> group_states;
+};
+
+TEST(SyncGroup, MembersGoToFaultTogetherAndComeBack) {
+  GroupRig rig;
+  rig.a->start();
+  rig.b->start();
+  rig.sched.advance(seconds(4));
+  ASSERT_EQ(rig.a->state(), State::kMaster);
+  ASSERT_EQ(rig.b->state(), State::kMaster);
+  rig.a->on_link("eth1", false);
+  EXPECT_EQ(rig.a->state(), State::kFault);
+  EXPECT_EQ(rig.b->state(), State::kFault);
+  EXPECT_TRUE(rig.vips.present.empty());
+  rig.a->on_link("eth1", true);
+  EXPECT_EQ(rig.a->state(), State::kBackup);
+  EXPECT_EQ(rig.b->state(), State::kBackup);
+  EXPECT_EQ(rig.group_states.back(), State::kBackup);
+}
+
+TEST(SyncGroup, OneBecomingMasterTakesTheOthersAlong) {
+  GroupRig rig;
+  rig.a->start();
+  rig.b->start();
+  // VI_2 keeps hearing a master; VI_1's master goes silent.
+  for (int i = 0; i < 3; ++i) {
+    rig.sched.advance(seconds(1));
+    rig.b->on_datagram(advert_from("10.0.0.2", 200, 52));
+  }
+  rig.sched.advance(milliseconds(700));
+  ASSERT_EQ(rig.a->state(), State::kMaster);
+  EXPECT_EQ(rig.b->state(), State::kMaster);
+  EXPECT_TRUE(rig.vips.present.contains(ip("10.0.0.101")));
+}
+
+TEST(SyncGroup, OneFallingBackToBackupTakesTheOthersAlong) {
+  GroupRig rig;
+  rig.a->start();
+  rig.b->start();
+  rig.sched.advance(seconds(4));
+  ASSERT_EQ(rig.b->state(), State::kMaster);
+  rig.a->on_datagram(advert_from("10.0.0.2", 200));
+  EXPECT_EQ(rig.a->state(), State::kBackup);
+  EXPECT_EQ(rig.b->state(), State::kBackup);
+  EXPECT_TRUE(rig.vips.present.empty());
+  EXPECT_EQ(rig.group_states, (std::vector<State>{State::kBackup, State::kMaster, State::kBackup}));
+}
+
+// ---------------------------------------------------------------- notify
+
+TEST(Notify, GenericScriptGetsKeepalivedArguments) {
+  NotifyConfig n{.master = "/usr/local/bin/to-master 'a b'", .any = "/bin/notify.sh --x"};
+  const auto cmds = notify_commands(n, NotifySubject::kInstance, "VI_1", State::kMaster, 100);
+  ASSERT_EQ(cmds.size(), 2u);
+  EXPECT_EQ(cmds[0], (std::vector<std::string>{"/usr/local/bin/to-master", "a b"}));
+  EXPECT_EQ(cmds[1], (std::vector<std::string>{"/bin/notify.sh", "--x", "INSTANCE", "VI_1", "MASTER", "100"}));
+  const auto stop = notify_commands(n, NotifySubject::kGroup, "G", State::kInitialize, 50);
+  ASSERT_EQ(stop.size(), 1u);
+  EXPECT_EQ(stop[0], (std::vector<std::string>{"/bin/notify.sh", "--x", "GROUP", "G", "STOP", "50"}));
+  NotifyConfig fault_only{.fault = "/bin/f"};
+  EXPECT_EQ(notify_commands(fault_only, NotifySubject::kInstance, "VI_1", State::kFault, 1).size(), 1u);
+  EXPECT_TRUE(notify_commands(fault_only, NotifySubject::kInstance, "VI_1", State::kBackup, 1).empty());
+}
+
+}  // namespace
+}  // namespace lvsd::vrrp

@@ -1,0 +1,307 @@
+#include "vrrp/instance.hpp"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "core/event_loop.hpp"
+#include "core/log.hpp"
+
+namespace lvsd::vrrp {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace
+
+FsmConfig fsm_config(const InstanceConfig& config) {
+  return FsmConfig{.name = config.name,
+                   .version = config.version,
+                   .priority = config.priority,
+                   .advert_interval = config.advert_interval,
+                   .primary_address = config.primary_address,
+                   .preempt = config.preempt,
+                   .preempt_delay = config.preempt_delay};
+}
+
+Instance::Instance(core::Scheduler& scheduler, InstanceConfig config, AdvertPort& adverts, VipPort& vips,
+                   AnnouncePort& announcer)
+    : scheduler_(scheduler),
+      config_(std::move(config)),
+      adverts_(adverts),
+      vip_port_(vips),
+      announcer_(announcer),
+      fsm_(fsm_config(config_)) {
+  adver_timer_ = scheduler_.create_timer([this] { handle(event::AdverTimerFired{}); });
+  master_down_timer_ = scheduler_.create_timer([this] { handle(event::MasterDownTimerFired{}); });
+  preempt_timer_ = scheduler_.create_timer([this] { handle(event::PreemptDelayExpired{}); });
+  garp_delay_timer_ = scheduler_.create_timer([this] {
+    // RFC 5798 6.4.1 announces once; keepalived's garp_master_delay repeats
+    // the burst later for switches that missed it while the link settled.
+    if (fsm_.state() == State::kMaster) garp_burst();
+  });
+  garp_refresh_timer_ = scheduler_.create_timer([this] {
+    if (fsm_.state() != State::kMaster) return;
+    garp_burst();
+    garp_refresh_timer_->arm(config_.garp_master_refresh);
+  });
+  for (const auto& t : config_.track_interface) link_down_[t.name] = false;
+}
+
+Instance::~Instance() = default;
+
+void Instance::set_own_addresses(std::vector<IpAddress> addresses) {
+  // The VIPs are not "our" addresses for the own-address check: a stranger
+  // advertising from one of them must be told apart (kSourceIsVirtual).
+  std::erase_if(addresses, [&](const IpAddress& a) {
+    return std::any_of(config_.vips.begin(), config_.vips.end(), [&](const VipSpec& v) { return v.address == a; });
+  });
+  own_addresses_ = std::move(addresses);
+}
+
+void Instance::start() {
+  // Leftovers of a crashed run: a node that is not master must not answer
+  // for the VIPs (RFC 5798 6.4.2). Startup goes to Backup, which removes
+  // them, but do it first in case we start in Fault.
+  remove_vips();
+  handle(event::Startup{});
+}
+
+void Instance::stop() { handle(event::Shutdown{}); }
+
+void Instance::handle(const Event& event) {
+  core::guarded("vrrp instance event", [&] { apply(fsm_.handle(event)); });
+}
+
+void Instance::advertise_now() {
+  if (fsm_.state() != State::kMaster) return;
+  send_advert(fsm_.priority());
+  adver_timer_->arm(config_.advert_interval);
+}
+
+void Instance::on_datagram(const Datagram& datagram) {
+  DecodeResult result = decode(datagram.payload, datagram.meta, expectations());
+  if (auto* drop = std::get_if<Drop>(&result)) {
+    ++counters_.dropped[static_cast<std::size_t>(drop->reason)];
+    if (drop->reason != DropReason::kWrongVrid) {
+      core::log::get()->debug("vrrp instance {}: dropped advert from {}: {} {}", config_.name,
+                              datagram.meta.source.to_string(), to_string(drop->reason), drop->detail);
+    }
+    return;
+  }
+  const auto& received = std::get<ReceivedAdvert>(result);
+  ++counters_.adverts_received;
+  if (received.addresses_differ) {
+    core::log::get()->warn("vrrp instance {}: advert from {} lists other addresses than ours", config_.name,
+                           received.source.to_string());
+  }
+  handle(event::AdvertReceived{.priority = received.advert.priority,
+                               .source = received.source,
+                               .advert_interval = received.advert.advert_interval});
+}
+
+void Instance::on_link(const std::string& name, bool up) {
+  auto it = link_down_.find(name);
+  if (it == link_down_.end() || it->second == !up) return;
+  it->second = !up;
+  const auto track = std::find_if(config_.track_interface.begin(), config_.track_interface.end(),
+                                  [&](const TrackedLink& t) { return t.name == name; });
+  core::log::get()->info("vrrp instance {}: tracked interface {} {}", config_.name, name, up ? "up" : "down");
+  if (track->weight == 0) {
+    if (up) {
+      handle(event::InterfaceUp{.name = name});
+    } else {
+      handle(event::InterfaceDown{.name = name});
+    }
+  } else {
+    update_tracked_priority();
+  }
+}
+
+void Instance::update_tracked_priority() {
+  int p = config_.priority;
+  for (const auto& t : config_.track_interface) {
+    if (t.weight != 0 && link_down_[t.name]) p += t.weight;
+  }
+  // 255 belongs to the address owner and 0 means "resign" (RFC 5798 5.2.4).
+  const int ceiling = config_.priority == kPriorityOwner ? 255 : 254;
+  p = std::clamp(p, 1, ceiling);
+  handle(event::PriorityChanged{.priority = static_cast<std::uint8_t>(p)});
+}
+
+LocalExpectations Instance::expectations() const {
+  LocalExpectations local{.version = config_.version,
+                          .family = config_.family,
+                          .vrid = config_.vrid,
+                          .auth_type = config_.auth_type,
+                          .auth_data = config_.auth_data,
+                          .advert_interval = config_.advert_interval,
+                          .local_is_owner = config_.priority == kPriorityOwner,
+                          .vips = {},
+                          .own_addresses = own_addresses_,
+                          .unicast_peers = config_.unicast_peers};
+  for (const auto& v : config_.vips) {
+    if (v.address.family() == config_.family) local.vips.push_back(v.address);
+  }
+  if (std::find(local.own_addresses.begin(), local.own_addresses.end(), config_.primary_address) ==
+      local.own_addresses.end()) {
+    local.own_addresses.push_back(config_.primary_address);
+  }
+  return local;
+}
+
+void Instance::apply(const std::vector<Action>& actions) {
+  std::optional<std::pair<State, State>> changed;
+  for (const Action& action : actions) {
+    std::visit(Overloaded{
+                   [&](const action::SendAdvert& a) { send_advert(a.priority); },
+                   [&](const action::AddVips&) { add_vips(); },
+                   [&](const action::RemoveVips&) { remove_vips(); },
+                   [&](const action::SendGarp&) {
+                     garp_burst();
+                     start_garp_schedule();
+                   },
+                   [&](const action::StartAdverTimer& a) { adver_timer_->arm(a.interval); },
+                   [&](const action::StartMasterDownTimer& a) { master_down_timer_->arm(a.interval); },
+                   [&](const action::StartPreemptDelayTimer& a) { preempt_timer_->arm(a.delay); },
+                   [&](const action::StopTimers&) {
+                     adver_timer_->cancel();
+                     master_down_timer_->cancel();
+                     preempt_timer_->cancel();
+                     stop_garp_schedule();
+                   },
+                   [&](const action::RunNotify&) {
+                     const Transition& t = fsm_.history().back();
+                     counters_.last_transition =
+                         LastTransition{.at = scheduler_.now(), .from = t.from, .to = t.to, .reason = t.reason};
+                     changed = std::make_pair(t.from, t.to);
+                   },
+               },
+               action);
+  }
+  // After every action ran: the listener sees the VIPs already moved.
+  if (changed && listener_) listener_(*this, changed->first, changed->second);
+}
+
+void Instance::send_advert(std::uint8_t priority) {
+  Advert advert{.version = config_.version,
+                .vrid = config_.vrid,
+                .priority = priority,
+                .advert_interval = config_.advert_interval,
+                .addresses = {},
+                .auth_type = config_.auth_type,
+                .auth_data = config_.auth_type == AuthType::kSimplePassword ? config_.auth_data : AuthData{}};
+  for (const auto& v : config_.vips) {
+    if (v.address.family() == config_.family) advert.addresses.push_back(v.address);
+  }
+  std::vector<IpAddress> destinations = config_.unicast_peers;
+  if (destinations.empty()) destinations.push_back(vrrp_multicast_group(config_.family));
+  for (const auto& destination : destinations) {
+    auto payload = encode(advert, config_.primary_address, destination);
+    if (!payload.ok()) {
+      ++counters_.advert_send_errors;
+      core::log::get()->error("vrrp instance {}: cannot encode advert: {}", config_.name, payload.error().message);
+      return;
+    }
+    if (auto st = adverts_.send(*payload, destination); !st.ok()) {
+      ++counters_.advert_send_errors;
+      core::log::get()->warn("vrrp instance {}: sending advert to {}: {}", config_.name, destination.to_string(),
+                             st.error().message);
+    } else {
+      ++counters_.adverts_sent;
+    }
+  }
+}
+
+void Instance::add_vips() {
+  for (const auto& vip : config_.vips) {
+    if (auto st = vip_port_.add(vip); !st.ok()) {
+      ++counters_.vip_errors;
+      core::log::get()->error("vrrp instance {}: adding VIP {}: {}", config_.name, vip.address.to_string(),
+                              st.error().message);
+    }
+  }
+}
+
+void Instance::remove_vips() {
+  // Only what is there: the list also tells us about leftovers of a crash.
+  std::map<std::pair<Family, int>, std::set<IpAddress>> present;
+  for (const auto& vip : config_.vips) {
+    const auto key = std::make_pair(vip.address.family(), vip.ifindex);
+    if (present.contains(key)) continue;
+    auto listed = vip_port_.list(key.first, key.second);
+    std::set<IpAddress> addresses;
+    if (listed.ok()) {
+      for (const auto& a : *listed) addresses.insert(a.address);
+    } else {
+      // Cannot tell: remove blindly (removing an absent address succeeds).
+      for (const auto& v : config_.vips) addresses.insert(v.address);
+    }
+    present.emplace(key, std::move(addresses));
+  }
+  for (const auto& vip : config_.vips) {
+    if (!present[{vip.address.family(), vip.ifindex}].contains(vip.address)) continue;
+    if (auto st = vip_port_.remove(vip); !st.ok()) {
+      ++counters_.vip_errors;
+      core::log::get()->error("vrrp instance {}: removing VIP {}: {}", config_.name, vip.address.to_string(),
+                              st.error().message);
+    } else {
+      core::log::get()->info("vrrp instance {}: removed VIP {}", config_.name, vip.address.to_string());
+    }
+  }
+}
+
+void Instance::garp_burst() {
+  // RFC 5798 6.4.1 (ii)/(iii): a gratuitous ARP / unsolicited NA per address.
+  const std::uint32_t repeat = std::max<std::uint32_t>(config_.garp_master_repeat, 1);
+  for (std::uint32_t i = 0; i < repeat; ++i) {
+    for (const auto& vip : config_.vips) {
+      if (auto st = announcer_.announce(vip.address); !st.ok()) {
+        core::log::get()->warn("vrrp instance {}: announcing {}: {}", config_.name, vip.address.to_string(),
+                               st.error().message);
+      } else {
+        ++counters_.garps_sent;
+      }
+    }
+  }
+}
+
+void Instance::start_garp_schedule() {
+  if (config_.garp_master_delay > core::Duration::zero()) garp_delay_timer_->arm(config_.garp_master_delay);
+  if (config_.garp_master_refresh > core::Duration::zero()) garp_refresh_timer_->arm(config_.garp_master_refresh);
+}
+
+void Instance::stop_garp_schedule() {
+  garp_delay_timer_->cancel();
+  garp_refresh_timer_->cancel();
+}
+
+InstanceStatus Instance::status() const {
+  InstanceStatus s = counters_;
+  s.name = config_.name;
+  s.interface = config_.interface;
+  s.vrid = config_.vrid;
+  s.version = config_.version;
+  s.state = fsm_.state();
+  s.base_priority = config_.priority;
+  s.effective_priority = fsm_.priority();
+  s.master_address = fsm_.master_address();
+  s.master_advert_interval = fsm_.master_adver_interval();
+  s.vips.clear();
+  for (const auto& v : config_.vips) s.vips.push_back(v.address);
+  s.interfaces_down.assign(fsm_.interfaces_down().begin(), fsm_.interfaces_down().end());
+  for (const auto& [name, down] : link_down_) {
+    if (down && std::find(s.interfaces_down.begin(), s.interfaces_down.end(), name) == s.interfaces_down.end()) {
+      s.interfaces_down.push_back(name);
+    }
+  }
+  for (std::size_t i = 0; i < kStateCount; ++i) s.transitions_into[i] = fsm_.transitions_into(static_cast<State>(i));
+  return s;
+}
+
+}  // namespace lvsd::vrrp

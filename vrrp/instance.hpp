@@ -1,0 +1,173 @@
+#pragma once
+// The running VRRP router of one virtual router (one vrrp_instance): the glue
+// between the pure parts (Fsm, packet codec, timer math) and the I/O. It
+// turns the Fsm's actions into timers on the Scheduler, adverts on an
+// AdvertPort, VIPs through a VipPort and announcements (gratuitous ARP /
+// unsolicited NA) through an AnnouncePort. Incoming datagrams and link
+// changes are pushed in by the owner (daemon/vrrp_runtime.cpp in
+// production, fakes in tests), so the whole runtime runs on FakeScheduler.
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "vrrp/addr.hpp"
+#include "vrrp/fsm.hpp"
+#include "vrrp/packet.hpp"
+#include "vrrp/socket.hpp"
+
+namespace lvsd::vrrp {
+
+// Where adverts go: the raw socket in production.
+class AdvertPort {
+ public:
+  virtual ~AdvertPort() = default;
+  virtual core::Status send(std::span<const std::uint8_t> payload, const IpAddress& destination) = 0;
+};
+
+// The interface's addresses: AddressClient in production.
+class VipPort {
+ public:
+  virtual ~VipPort() = default;
+  virtual core::Status add(const VipSpec& vip) = 0;
+  virtual core::Status remove(const VipSpec& vip) = 0;
+  virtual core::Result<std::vector<InterfaceAddress>> list(Family family, int ifindex) = 0;
+};
+
+// Gratuitous ARP (IPv4) or unsolicited NA (IPv6) for one VIP.
+class AnnouncePort {
+ public:
+  virtual ~AnnouncePort() = default;
+  virtual core::Status announce(const IpAddress& vip) = 0;
+};
+
+struct TrackedLink {
+  std::string name{};
+  int weight = 0;  // 0: Fault while down; else the priority changes by this much while down
+  bool operator==(const TrackedLink&) const = default;
+};
+
+struct InstanceConfig {
+  std::string name{};
+  std::string interface{};
+  int ifindex = 0;
+  Version version = Version::kV2;
+  Family family = Family::kIPv4;
+  std::uint8_t vrid = 0;
+  std::uint8_t priority = 100;
+  Centiseconds advert_interval{100};
+  // Our primary address: the source of our adverts and the tie-breaker.
+  IpAddress primary_address{};
+  std::vector<VipSpec> vips{};  // each with its own ifindex (a VIP may live on another device)
+  AuthType auth_type = AuthType::kNone;
+  AuthData auth_data{};
+  std::vector<IpAddress> unicast_peers{};  // empty: multicast
+  bool preempt = true;
+  core::Duration preempt_delay{0};
+  std::vector<TrackedLink> track_interface{};
+  std::uint32_t garp_master_repeat = 5;
+  core::Duration garp_master_delay = std::chrono::seconds(5);  // 0: no second burst
+  core::Duration garp_master_refresh{0};                      // 0: no periodic burst
+
+  bool operator==(const InstanceConfig&) const = default;
+};
+
+struct LastTransition {
+  core::TimePoint at{};
+  State from = State::kInitialize;
+  State to = State::kInitialize;
+  std::string reason{};
+};
+
+// What `lvsctl status` and the metrics show about one instance.
+struct InstanceStatus {
+  std::string name{};
+  std::string interface{};
+  std::uint8_t vrid = 0;
+  Version version = Version::kV2;
+  State state = State::kInitialize;
+  std::uint8_t base_priority = 0;
+  std::uint8_t effective_priority = 0;  // after weighted track_interface
+  std::optional<IpAddress> master_address{};
+  Centiseconds master_advert_interval{0};
+  std::vector<IpAddress> vips{};
+  std::vector<std::string> interfaces_down{};  // tracked links that are down
+  std::optional<LastTransition> last_transition{};
+  std::uint64_t adverts_sent = 0;
+  std::uint64_t advert_send_errors = 0;
+  std::uint64_t adverts_received = 0;  // accepted by the decoder
+  std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> dropped{};  // by DropReason
+  std::uint64_t garps_sent = 0;
+  std::uint64_t vip_errors = 0;        // failed adds/removes
+  std::array<std::uint64_t, kStateCount> transitions_into{};  // by State
+};
+
+class Instance {
+ public:
+  // Called after every state change (after the actions were carried out).
+  using StateListener = std::function<void(const Instance&, State from, State to)>;
+
+  Instance(core::Scheduler& scheduler, InstanceConfig config, AdvertPort& adverts, VipPort& vips,
+           AnnouncePort& announcer);
+  ~Instance();
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+  void set_state_listener(StateListener listener) { listener_ = std::move(listener); }
+  // Addresses of this host on the interface (for the decoder's own-address check).
+  void set_own_addresses(std::vector<IpAddress> addresses);
+
+  // Removes leftover VIPs (a crash) and starts the Fsm (Backup, or Fault if a
+  // tracked link is down, or Master for the address owner).
+  void start();
+  // The graceful stop: a master sends priority 0 and removes its VIPs.
+  void stop();
+  // A datagram read from the instance's socket.
+  void on_datagram(const Datagram& datagram);
+  // A link changed (any link: the instance picks its tracked ones).
+  void on_link(const std::string& name, bool up);
+  // Sync groups: force this instance along with its group.
+  void handle(const Event& event);
+  // A master sends an advert now and restarts its Adver_Timer (reload: before slow work).
+  void advertise_now();
+
+  State state() const { return fsm_.state(); }
+  const InstanceConfig& config() const { return config_; }
+  const Fsm& fsm() const { return fsm_; }
+  InstanceStatus status() const;
+
+ private:
+  void apply(const std::vector<Action>& actions);
+  void send_advert(std::uint8_t priority);
+  void add_vips();
+  void remove_vips();
+  void garp_burst();
+  void start_garp_schedule();
+  void stop_garp_schedule();
+  void update_tracked_priority();
+  LocalExpectations expectations() const;
+
+  core::Scheduler& scheduler_;
+  InstanceConfig config_;
+  AdvertPort& adverts_;
+  VipPort& vip_port_;
+  AnnouncePort& announcer_;
+  Fsm fsm_;
+  StateListener listener_;
+  std::vector<IpAddress> own_addresses_;
+  std::map<std::string, bool> link_down_;  // tracked link -> down
+  std::unique_ptr<core::Timer> adver_timer_, master_down_timer_, preempt_timer_, garp_delay_timer_,
+      garp_refresh_timer_;
+  InstanceStatus counters_;
+};
+
+// The Fsm configuration of an instance.
+FsmConfig fsm_config(const InstanceConfig& config);
+
+}  // namespace lvsd::vrrp
