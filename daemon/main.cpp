@@ -7,6 +7,7 @@
 
 #include "core/log.hpp"
 #include "daemon/check_config.hpp"
+#include "daemon/cleanup.hpp"
 #include "daemon/daemon.hpp"
 #include "lvsd/version.hpp"
 
@@ -22,12 +23,15 @@ int main(int argc, char** argv) {
                "validate the configuration, print every error or 'configuration OK', and exit 0/1");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  bool cleanup = false;
+  app.add_flag("--cleanup", cleanup,
+               "after lvsd died: resign as VRRP master (priority 0) and remove the configured VIPs, then exit");
   std::string ownership_path = "/run/lvsd/ipvs-owned";
   app.add_option("--state-file", ownership_path, "where lvsd records which IPVS services it owns")
       ->capture_default_str();
   app.footer("Without --check-config, lvsd runs in the foreground: it programs IPVS from the\n"
              "configuration and keeps it so (SIGHUP reloads, SIGTERM stops and leaves IPVS as it is).\n"
-             "VRRP and health checks are not run by this version yet.");
+             "VRRP instances run on the same loop (SIGTERM: a master resigns and releases its VIPs).");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -35,6 +39,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   lvsd::core::log::init({.level = log_level});
+  if (cleanup) return lvsd::daemon::run_cleanup_file(config_path, {.ownership_path = ownership_path});
   if (check) return lvsd::daemon::check_config(config_path, std::cout, std::cerr);
   return lvsd::daemon::run_daemon({.config_path = config_path, .ownership_path = ownership_path});
 }

@@ -1,0 +1,279 @@
+#include "daemon/cleanup.hpp"
+
+#include <net/if.h>
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "conf/error.hpp"
+#include "conf/loader.hpp"
+#include "core/log.hpp"
+#include "director/ipvs_client.hpp"
+#include "director/ownership.hpp"
+#include "director/reconciler.hpp"
+#include "vrrp/packet.hpp"
+#include "vrrp/socket.hpp"
+
+namespace lvsd::daemon {
+namespace {
+
+vrrp::IpAddress to_vrrp(const conf::IpAddress& a) {
+  if (a.is_ipv4()) return vrrp::IpAddress::v4({a.bytes()[0], a.bytes()[1], a.bytes()[2], a.bytes()[3]});
+  return vrrp::IpAddress::v6(a.bytes());
+}
+
+const std::string& device_of(const conf::VrrpInstance& instance, const conf::VirtualIpAddress& vip) {
+  return vip.dev.empty() ? instance.interface : vip.dev;
+}
+
+bool is_link_local_v6(const vrrp::IpAddress& a) {
+  return a.family() == vrrp::Family::kIPv6 && a.bytes()[0] == 0xfe && (a.bytes()[1] & 0xc0) == 0x80;
+}
+
+// Every virtual address of every instance: never a candidate source address.
+std::set<vrrp::IpAddress> all_vips(const conf::Config& config) {
+  std::set<vrrp::IpAddress> out;
+  for (const auto& instance : config.vrrp_instances) {
+    for (const auto& vip : instance.virtual_ipaddress) out.insert(to_vrrp(vip.address));
+  }
+  return out;
+}
+
+// RFC 5798 5.1.1.1: an IPv4 advert comes from the interface's primary
+// address (the first one the kernel lists that is not a VIP); RFC 5798
+// 5.1.2.1: an IPv6 advert from its link-local address.
+const vrrp::InterfaceAddress* source_address(const InterfaceView& view, vrrp::Family family,
+                                             const std::set<vrrp::IpAddress>& vips) {
+  for (const auto& a : view.addresses) {
+    if (a.address.family() != family || vips.contains(a.address)) continue;
+    if (family == vrrp::Family::kIPv6 && !is_link_local_v6(a.address)) continue;
+    return &a;
+  }
+  return nullptr;
+}
+
+const vrrp::InterfaceAddress* find_address(const HostView& host, const std::string& device,
+                                           const vrrp::IpAddress& address) {
+  const auto it = host.find(device);
+  if (it == host.end()) return nullptr;
+  for (const auto& a : it->second.addresses) {
+    if (a.address == address) return &a;
+  }
+  return nullptr;
+}
+
+vrrp::Advert resign_advert(const conf::VrrpInstance& instance) {
+  vrrp::Advert advert;
+  advert.version = instance.version == 3 ? vrrp::Version::kV3 : vrrp::Version::kV2;
+  advert.vrid = instance.virtual_router_id;
+  advert.priority = vrrp::kPriorityResign;
+  advert.advert_interval = std::chrono::duration_cast<vrrp::Centiseconds>(instance.advert_int);
+  for (const auto& vip : instance.virtual_ipaddress) advert.addresses.push_back(to_vrrp(vip.address));
+  if (advert.version == vrrp::Version::kV2 && instance.authentication) {
+    advert.auth_type = vrrp::AuthType::kSimplePassword;
+    advert.auth_data = vrrp::password_auth_data(instance.authentication->pass);
+  }
+  return advert;
+}
+
+std::optional<ResignAdvert> plan_advert(const conf::VrrpInstance& instance, const HostView& host,
+                                        const std::set<vrrp::IpAddress>& vips, std::vector<std::string>& problems) {
+  const vrrp::Advert advert = resign_advert(instance);
+  const vrrp::Family family = advert.addresses.front().family();
+  ResignAdvert out{.instance = instance.name, .interface = instance.interface, .family = family};
+  const auto view = host.find(instance.interface);
+  if (view == host.end()) {
+    problems.push_back("vrrp_instance " + instance.name + ": interface " + instance.interface +
+                       " not found: no priority-0 advert sent");
+    return std::nullopt;
+  }
+  if (instance.unicast_src_ip) {
+    out.source = to_vrrp(*instance.unicast_src_ip);
+  } else if (const auto* a = source_address(view->second, family, vips)) {
+    out.source = a->address;
+  } else {
+    problems.push_back("vrrp_instance " + instance.name + ": no " +
+                       (family == vrrp::Family::kIPv4 ? "IPv4" : "IPv6 link-local") + " address on " +
+                       instance.interface + " to send from: no priority-0 advert sent");
+    return std::nullopt;
+  }
+  std::vector<vrrp::IpAddress> destinations;
+  for (const auto& peer : instance.unicast_peer) destinations.push_back(to_vrrp(peer));
+  if (destinations.empty()) destinations.push_back(vrrp::vrrp_multicast_group(family));
+  for (const auto& destination : destinations) {
+    auto bytes = vrrp::encode(advert, out.source, destination);
+    if (!bytes.ok()) {
+      problems.push_back("vrrp_instance " + instance.name + ": advert to " + destination.to_string() + ": " +
+                         bytes.error().message);
+      continue;
+    }
+    out.packets.push_back({.destination = destination, .payload = std::move(*bytes)});
+  }
+  if (out.packets.empty()) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> cleanup_interfaces(const conf::Config& config) {
+  std::set<std::string> names;
+  for (const auto& instance : config.vrrp_instances) {
+    names.insert(instance.interface);
+    for (const auto& vip : instance.virtual_ipaddress) names.insert(device_of(instance, vip));
+  }
+  return {names.begin(), names.end()};
+}
+
+CleanupPlan plan_cleanup(const conf::Config& config, const HostView& host) {
+  CleanupPlan plan;
+  const std::set<vrrp::IpAddress> vips = all_vips(config);
+  for (const auto& instance : config.vrrp_instances) {
+    std::vector<vrrp::VipSpec> present;
+    for (const auto& vip : instance.virtual_ipaddress) {
+      const auto* held = find_address(host, device_of(instance, vip), to_vrrp(vip.address));
+      if (held == nullptr) continue;
+      // Removed as the kernel holds it: RTM_DELADDR matches prefix and label.
+      present.push_back({.address = held->address,
+                         .prefix_len = held->prefix_len,
+                         .ifindex = held->ifindex,
+                         .label = held->label,
+                         .scope = held->scope});
+    }
+    if (present.empty() || instance.virtual_ipaddress.empty()) continue;
+    if (auto advert = plan_advert(instance, host, vips, plan.problems)) plan.adverts.push_back(std::move(*advert));
+    plan.remove.insert(plan.remove.end(), present.begin(), present.end());
+  }
+  return plan;
+}
+
+namespace {
+
+// The interfaces the config names, as the kernel has them now.
+core::Result<HostView> observe(const conf::Config& config, vrrp::AddressClient& addresses) {
+  HostView host;
+  for (const auto& name : cleanup_interfaces(config)) {
+    const int ifindex = static_cast<int>(if_nametoindex(name.c_str()));
+    if (ifindex == 0) continue;
+    InterfaceView view{.ifindex = ifindex};
+    for (auto family : {vrrp::Family::kIPv4, vrrp::Family::kIPv6}) {
+      auto list = addresses.list(family, ifindex);
+      if (!list.ok()) return list.error().context("listing the addresses of " + name);
+      view.addresses.insert(view.addresses.end(), list->begin(), list->end());
+    }
+    host.emplace(name, std::move(view));
+  }
+  return host;
+}
+
+bool send_adverts(const std::vector<ResignAdvert>& adverts) {
+  auto log = core::log::get();
+  bool ok = true;
+  for (const auto& advert : adverts) {
+    auto socket = vrrp::VrrpSocket::open(
+        {.family = advert.family, .interface = advert.interface, .source = advert.source, .join_multicast = false});
+    if (!socket.ok()) {
+      log->error("cleanup: vrrp_instance {}: {}", advert.instance, socket.error().message);
+      ok = false;
+      continue;
+    }
+    for (const auto& packet : advert.packets) {
+      if (auto st = socket->send(packet.payload, packet.destination); !st.ok()) {
+        log->error("cleanup: vrrp_instance {}: priority-0 advert: {}", advert.instance, st.error().message);
+        ok = false;
+      } else {
+        log->info("cleanup: vrrp_instance {}: was MASTER; sent a priority-0 advert from {} to {} on {}",
+                  advert.instance, advert.source.to_string(), packet.destination.to_string(), advert.interface);
+      }
+    }
+  }
+  return ok;
+}
+
+bool remove_addresses(const std::vector<vrrp::VipSpec>& vips, vrrp::AddressClient& addresses) {
+  auto log = core::log::get();
+  bool ok = true;
+  for (const auto& vip : vips) {
+    const std::string what = vip.address.to_string() + "/" + std::to_string(vip.prefix_len);
+    if (auto st = addresses.remove(vip); !st.ok()) {
+      log->error("cleanup: removing {}: {}", what, st.error().message);
+      ok = false;
+    } else {
+      log->info("cleanup: removed virtual address {} (ifindex {})", what, vip.ifindex);
+    }
+  }
+  return ok;
+}
+
+// lvs_flush_on_stop: remove the services lvsd owns, nothing else.
+bool flush_owned_services(const CleanupOptions& options) {
+  auto log = core::log::get();
+  auto owned = director::load_ownership(options.ownership_path);
+  if (!owned.ok()) {
+    log->error("cleanup: {}: {}; IPVS left alone", options.ownership_path, owned.error().message);
+    return false;
+  }
+  if (owned->services.empty()) return true;
+  auto client = director::IpvsClient::open();
+  if (!client.ok()) {
+    log->info("cleanup: IPVS is not available ({}); nothing to flush", client.error().message);
+    return true;
+  }
+  auto kernel = (*client)->dump();
+  if (!kernel.ok()) {
+    log->error("cleanup: reading the IPVS table: {}", kernel.error().message);
+    return false;
+  }
+  const director::ReconcilePlan plan = director::reconcile({}, *kernel, *owned, {.flush_foreign = false});
+  const director::ApplyReport report = (*client)->apply(plan);
+  for (const auto& failure : report.failures) log->error("cleanup: {}", failure.message);
+  for (const auto& op : plan.operations) log->info("cleanup: lvs_flush_on_stop: {}", director::describe(op));
+  const auto failed = report.failed_indices();
+  const auto left = director::ownership_after(*owned, {}, plan, failed);
+  if (auto st = director::save_ownership(options.ownership_path, left); !st.ok()) {
+    log->error("cleanup: {}: {}", options.ownership_path, st.error().message);
+    return false;
+  }
+  return report.ok();
+}
+
+}  // namespace
+
+int run_cleanup(const conf::Config& config, const CleanupOptions& options) {
+  auto log = core::log::get();
+  bool ok = true;
+  if (!config.vrrp_instances.empty()) {
+    auto addresses = vrrp::AddressClient::open();
+    if (!addresses.ok()) {
+      log->error("cleanup: rtnetlink: {}", addresses.error().message);
+      return 1;
+    }
+    auto host = observe(config, *addresses);
+    if (!host.ok()) {
+      log->error("cleanup: {}", host.error().message);
+      return 1;
+    }
+    const CleanupPlan plan = plan_cleanup(config, *host);
+    for (const auto& problem : plan.problems) log->warn("cleanup: {}", problem);
+    // The advert first: the backup's Skew_Time starts now, while the VIPs
+    // are removed (a few ms), so the address is never held by nobody for long.
+    ok = send_adverts(plan.adverts) && ok;
+    ok = remove_addresses(plan.remove, *addresses) && ok;
+    if (plan.empty()) log->debug("cleanup: no virtual address left on this host");
+  }
+  if (config.global.lvs_flush_on_stop) ok = flush_owned_services(options) && ok;
+  return ok ? 0 : 1;
+}
+
+int run_cleanup_file(const std::string& config_path, const CleanupOptions& options) {
+  auto log = core::log::get();
+  const conf::LoadResult result = conf::load_file(config_path);
+  if (!result.ok()) {
+    for (const auto& e : result.errors) log->error("config: {}", conf::format_error(e));
+    log->error("cleanup: {}: {} error(s); nothing done", config_path, result.errors.size());
+    return 1;
+  }
+  return run_cleanup(*result.config, options);
+}
+
+}  // namespace lvsd::daemon

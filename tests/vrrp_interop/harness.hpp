@@ -1,0 +1,166 @@
+#pragma once
+// Shared pieces of the VRRP interop tests (netns tier) and the failover
+// benchmark: one router description written as a keepalived.conf or as an
+// lvsd YAML file, peers started inside a test host, a fast VIP probe
+// (rtnetlink dump from inside the namespace, no process per sample) and a
+// monitor that samples who holds the VIP every 20 ms.
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/result.hpp"
+#include "tests/support/netns.hpp"
+#include "vrrp/addr.hpp"
+#include "vrrp/ip_address.hpp"
+
+namespace lvsd::interop {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// One VRRP router of a pair, in the terms both implementations share.
+struct RouterSpec {
+  std::string instance = "VI_1";
+  bool initial_master = false;
+  int priority = 100;
+  int vrid = 51;
+  int version = 2;
+  milliseconds advert_int{1000};
+  std::string pass{};                 // VRRPv2 PASS authentication; empty: none
+  std::vector<std::string> vips{};    // "10.77.0.100/32"
+  std::string interface = "eth0";
+  std::vector<std::string> unicast_peers{};
+  std::string unicast_src{};
+  bool nopreempt = false;
+};
+
+// keepalived 2.2.7 syntax (only the VRRP part).
+std::string keepalived_conf(const RouterSpec& spec);
+// lvsd YAML (docs/config.md).
+std::string lvsd_yaml(const RouterSpec& spec);
+
+// Writes `text` to a new file under $TMPDIR (or /tmp) and returns its path.
+std::string write_temp_file(const std::string& stem, const std::string& text);
+
+enum class Implementation { kKeepalived, kLvsd };
+std::string_view to_string(Implementation impl);
+
+// The lvsd binary the tests use: $LVSD_BINARY if set, else the build's.
+std::string lvsd_binary();
+
+// A running VRRP router (keepalived or lvsd) in a test host.
+class Router {
+ public:
+  Router(test::Host& host, Implementation impl, RouterSpec spec);
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  void start();
+  // SIGTERM, without waiting.
+  void request_stop();
+  // SIGTERM and wait (graceful: a master sends priority 0 and releases the VIP).
+  void stop();
+  // SIGKILL (the VRRP child too for keepalived); nothing is released.
+  void kill9();
+  bool running();
+  std::string log() const;
+  // Waits (bounded) until the log says the instance entered `state`
+  // ("MASTER", "BACKUP"). Counts occurrences so a second entry can be awaited.
+  bool wait_for_state(const std::string& state, milliseconds timeout, int occurrence = 1);
+  int count_state(const std::string& state) const;
+  const RouterSpec& spec() const { return spec_; }
+  Implementation implementation() const { return impl_; }
+  test::Host& host() { return host_; }
+
+ private:
+  test::Host& host_;
+  Implementation impl_;
+  RouterSpec spec_;
+  std::string config_path_, pid_dir_;
+  std::unique_ptr<test::Process> process_;
+};
+
+// Runs fn on a thread that entered host's network namespace; sockets made
+// there stay in that namespace.
+// If entering the namespace fails, fn does not run and the process aborts
+// the test with a message (a test cannot go on in the wrong namespace).
+template <typename Fn>
+auto in_netns(const test::Host& host, Fn fn) -> decltype(fn()) {
+  std::optional<decltype(fn())> result;
+  std::thread t([&] {
+    const int nsfd = ::open(("/run/netns/" + host.netns()).c_str(), O_RDONLY | O_CLOEXEC);
+    if (nsfd < 0 || ::setns(nsfd, CLONE_NEWNET) != 0) {
+      if (nsfd >= 0) ::close(nsfd);
+      return;
+    }
+    ::close(nsfd);
+    result.emplace(fn());
+  });
+  t.join();
+  if (!result) throw std::runtime_error("cannot enter network namespace " + host.netns());
+  return std::move(*result);
+}
+
+// Whether a host holds an address, read with one rtnetlink dump.
+class VipProbe {
+ public:
+  static core::Result<VipProbe> open(const test::Host& host);
+  bool holds(const vrrp::IpAddress& address);
+
+ private:
+  explicit VipProbe(vrrp::AddressClient client) : client_(std::move(client)) {}
+  vrrp::AddressClient client_;
+};
+
+// Samples every `period` which hosts hold `vip`, on a thread of its own.
+class HolderMonitor {
+ public:
+  struct Sample {
+    Clock::time_point at;
+    std::vector<bool> holds;  // per probe, in the order given
+  };
+  HolderMonitor(std::vector<VipProbe*> probes, vrrp::IpAddress vip, milliseconds period = milliseconds(20));
+  ~HolderMonitor();
+  void stop();
+  std::vector<Sample> samples() const;
+  // The longest stretch during which two or more hosts held the VIP at every sample
+  // (zero when that never happened; one lone sample counts as `period`).
+  milliseconds longest_dual_holding() const;
+  // First sample at or after `from` at which only host `index` holds the VIP.
+  std::optional<Clock::time_point> first_sole_holder(std::size_t index, Clock::time_point from) const;
+
+ private:
+  std::vector<VipProbe*> probes_;
+  vrrp::IpAddress vip_;
+  milliseconds period_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mutex_;
+  std::vector<Sample> samples_;
+  std::thread thread_;
+};
+
+// Two VRRP routers and a client on one bridge.
+struct PairTopology {
+  test::Topology topo;
+  test::Host* a = nullptr;  // 10.N.0.1
+  test::Host* b = nullptr;  // 10.N.0.2
+  test::Host* client = nullptr;  // 10.N.0.3
+  std::string vip;          // 10.N.0.100
+  explicit PairTopology(int subnet);
+};
+
+}  // namespace lvsd::interop
+
