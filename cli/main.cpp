@@ -1,12 +1,18 @@
 // lvsctl: inspect and control IPVS and the lvsd daemon (ipvsadm-like).
 // Commands that only need the kernel (list, save, connections) work with or
-// without a running lvsd.
+// without a running lvsd; status, reload, drain, undrain, enable, disable and
+// restart talk to lvsd's control socket; realserver configures this host as
+// a DR real server.
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/daemon_commands.hpp"
+#include "cli/realserver.hpp"
 #include "cli/import_keepalived.hpp"
 #include "lvsd/version.hpp"
 
@@ -46,6 +52,52 @@ int main(int argc, char** argv) {
   auto* import_cmd = app.add_subcommand("import-keepalived", "print the lvsd YAML equivalent of a keepalived.conf");
   import_cmd->add_option("FILE", import_path, "keepalived.conf to import (include files are followed)")->required();
 
+  // Commands served by the running daemon.
+  lvsd::cli::DaemonCommandOptions daemon;
+  app.add_option("--socket", daemon.socket_path, "lvsd's control socket")->capture_default_str();
+  app.fallthrough();  // --socket may also follow the command
+  auto* status_cmd = app.add_subcommand("status", "this node's VRRP instances and virtual servers (needs lvsd)");
+  status_cmd->add_flag("--json", daemon.json, "JSON instead of text");
+  auto* reload_cmd = app.add_subcommand(
+      "reload", "make lvsd re-read its configuration; exits 1 and prints every error if it refused it");
+  reload_cmd->add_flag("--json", daemon.json, "JSON instead of text");
+  auto* restart_cmd = app.add_subcommand("restart", "hitless restart: lvsd re-executes its binary, keeping its state");
+  restart_cmd->add_flag("--json", daemon.json, "JSON instead of text");
+  std::string vs_arg, rs_arg;
+  std::optional<std::uint32_t> drain_timeout;
+  auto* drain_cmd = app.add_subcommand(
+      "drain", "weight 0 for a real server until its active connections end (or --timeout), then remove it");
+  drain_cmd->add_option("VS", vs_arg, "virtual server: 10.0.0.1:80, 'UDP 10.0.0.1:53', 'FWM 5'")->required();
+  drain_cmd->add_option("RS", rs_arg, "real server: 10.0.0.2:80 (or just the address)")->required();
+  drain_cmd->add_option("--timeout", drain_timeout, "remove it after this many seconds even with connections left")
+      ->check(CLI::Range(0u, 4294967295u));
+  drain_cmd->add_flag("--json", daemon.json, "JSON instead of text");
+  auto* undrain_cmd = app.add_subcommand("undrain", "put a drained real server back");
+  undrain_cmd->add_option("VS", vs_arg, "virtual server")->required();
+  undrain_cmd->add_option("RS", rs_arg, "real server")->required();
+  undrain_cmd->add_flag("--json", daemon.json, "JSON instead of text");
+  auto* enable_cmd = app.add_subcommand("enable", "put a disabled virtual server back into IPVS");
+  enable_cmd->add_option("VS", vs_arg, "virtual server")->required();
+  enable_cmd->add_flag("--json", daemon.json, "JSON instead of text");
+  auto* disable_cmd = app.add_subcommand("disable", "remove a virtual server from IPVS until enabled");
+  disable_cmd->add_option("VS", vs_arg, "virtual server")->required();
+  disable_cmd->add_flag("--json", daemon.json, "JSON instead of text");
+
+  // DR real server setup (this host, no daemon).
+  lvsd::cli::RealServerOptions realserver;
+  auto* rs_cmd = app.add_subcommand("realserver", "set this host up as a DR real server (VIP on lo, ARP sysctls)");
+  rs_cmd->require_subcommand(1);
+  CLI::App* rs_up = rs_cmd->add_subcommand("up", "add the VIP (/32 or /128) to --dev and set arp_ignore=1 arp_announce=2");
+  CLI::App* rs_down = rs_cmd->add_subcommand("down", "remove the VIP and restore the ARP sysctls to 0");
+  CLI::App* rs_status = rs_cmd->add_subcommand("status", "show what is set; exit 0 only when fully up");
+  for (auto* sub : {rs_up, rs_down, rs_status}) {
+    sub->add_option("--vip", realserver.vip, "the virtual IP address (IPv4 or IPv6)")->required();
+    sub->add_option("--dev", realserver.dev, "interface for the VIP")->capture_default_str();
+    sub->add_flag("--json", realserver.json, "JSON instead of text");
+  }
+  app.footer("Exit codes: 0 done, 1 failed or refused, 2 bad arguments, 3 lvsd is not running\n"
+             "(status, reload, restart, drain, undrain, enable and disable need it).\n");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -65,5 +117,16 @@ int main(int argc, char** argv) {
   if (save_cmd->parsed()) return lvsd::cli::run_save(save_json, std::cout, std::cerr);
   if (conn_cmd->parsed()) return lvsd::cli::run_connections(conn_json, std::cout, std::cerr);
   if (import_cmd->parsed()) return lvsd::cli::import_keepalived(import_path, std::cout, std::cerr);
+  using namespace lvsd::cli;
+  if (status_cmd->parsed()) return run_status(daemon, std::cout, std::cerr);
+  if (reload_cmd->parsed()) return run_reload(daemon, std::cout, std::cerr);
+  if (restart_cmd->parsed()) return run_restart(daemon, std::cout, std::cerr);
+  if (drain_cmd->parsed()) return run_drain(daemon, vs_arg, rs_arg, drain_timeout, std::cout, std::cerr);
+  if (undrain_cmd->parsed()) return run_undrain(daemon, vs_arg, rs_arg, std::cout, std::cerr);
+  if (enable_cmd->parsed()) return run_enable(daemon, vs_arg, std::cout, std::cerr);
+  if (disable_cmd->parsed()) return run_disable(daemon, vs_arg, std::cout, std::cerr);
+  if (rs_up->parsed()) return run_realserver_up(realserver, std::cout, std::cerr);
+  if (rs_down->parsed()) return run_realserver_down(realserver, std::cout, std::cerr);
+  if (rs_status->parsed()) return run_realserver_status(realserver, std::cout, std::cerr);
   return 2;
 }

@@ -1,0 +1,144 @@
+#include "cli/daemon_commands.hpp"
+
+#include <ostream>
+
+#include "control/client.hpp"
+#include "control/status.hpp"
+
+namespace lvsd::cli {
+
+namespace {
+
+struct Outcome {
+  int exit_code = 0;
+  std::optional<control::Reply> reply{};  // set when lvsd answered
+};
+
+Outcome call(const DaemonCommandOptions& o, const control::Request& request, std::ostream& err) {
+  auto client = control::ControlClient::connect(o.socket_path);
+  if (!client.ok()) {
+    err << "lvsctl: lvsd is not running (cannot connect to " << client.error().message
+        << "): this command needs the daemon; list/save/connections work without it\n";
+    return {.exit_code = kExitNotRunning};
+  }
+  auto reply = client->call(request);
+  if (!reply.ok()) {
+    err << "lvsctl: " << control::command_name(request) << ": " << reply.error().message << "\n";
+    return {.exit_code = 1};
+  }
+  if (!reply->ok) {
+    err << "lvsctl: " << control::command_name(request) << ": " << reply->error << "\n";
+    for (const auto& e : reply->errors) err << "  " << e << "\n";
+    return {.exit_code = 1, .reply = std::move(*reply)};
+  }
+  return {.exit_code = 0, .reply = std::move(*reply)};
+}
+
+// Runs a request; prints the JSON result with --json, else what `text` says.
+template <typename Text>
+int run(const DaemonCommandOptions& o, const control::Request& request, std::ostream& out, std::ostream& err,
+        Text text) {
+  Outcome outcome = call(o, request, err);
+  if (o.json && outcome.reply) {
+    // With --json the reply itself goes to stdout, refused or not.
+    out << nlohmann::json::parse(control::encode_reply(*outcome.reply)).dump(2) << "\n";
+    return outcome.exit_code;
+  }
+  if (outcome.exit_code != 0) return outcome.exit_code;
+  return text(outcome.reply->result);
+}
+
+int usage(std::ostream& err, const std::string& message) {
+  err << "lvsctl: " << message << "\n";
+  return 2;
+}
+
+bool changed(const nlohmann::json& result) {
+  return result.is_object() && result.contains("changed") && result["changed"].is_boolean() &&
+         result["changed"].get<bool>();
+}
+
+}  // namespace
+
+int run_status(const DaemonCommandOptions& o, std::ostream& out, std::ostream& err) {
+  return run(o, control::StatusRequest{}, out, err, [&](const nlohmann::json& result) {
+    auto snapshot = control::status_from_json(result);
+    if (!snapshot.ok()) {
+      err << "lvsctl: status: unexpected reply from lvsd: " << snapshot.error().message << "\n";
+      return 1;
+    }
+    out << control::format_status(*snapshot);
+    return 0;
+  });
+}
+
+int run_reload(const DaemonCommandOptions& o, std::ostream& out, std::ostream& err) {
+  return run(o, control::ReloadRequest{}, out, err, [&](const nlohmann::json& result) {
+    out << "reload: applied";
+    if (result.is_object() && result.contains("summary") && result["summary"].is_string()) {
+      const auto summary = result["summary"].get<std::string>();
+      if (!summary.empty()) out << ": " << summary;
+    }
+    out << "\n";
+    return 0;
+  });
+}
+
+int run_restart(const DaemonCommandOptions& o, std::ostream& out, std::ostream& err) {
+  return run(o, control::RestartRequest{}, out, err, [&](const nlohmann::json&) {
+    out << "restart: lvsd is re-executing itself (same pid; VIPs and IPVS stay)\n";
+    return 0;
+  });
+}
+
+int run_drain(const DaemonCommandOptions& o, const std::string& virtual_server, const std::string& real_server,
+              std::optional<std::uint32_t> timeout_s, std::ostream& out, std::ostream& err) {
+  auto vs = control::parse_virtual_server(virtual_server);
+  if (!vs.ok()) return usage(err, "drain: " + vs.error().message);
+  auto rs = control::parse_real_server(real_server);
+  if (!rs.ok()) return usage(err, "drain: " + rs.error().message);
+  const control::DrainRequest request{.virtual_server = *vs, .real_server = *rs, .timeout_s = timeout_s};
+  return run(o, request, out, err, [&](const nlohmann::json& result) {
+    out << (changed(result) ? "draining " : "already draining ") << control::describe(*rs) << " of "
+        << director::describe(*vs) << ": weight 0, removed when its active connections end";
+    if (timeout_s) out << " or after " << *timeout_s << " s";
+    out << "\n";
+    return 0;
+  });
+}
+
+int run_undrain(const DaemonCommandOptions& o, const std::string& virtual_server, const std::string& real_server,
+                std::ostream& out, std::ostream& err) {
+  auto vs = control::parse_virtual_server(virtual_server);
+  if (!vs.ok()) return usage(err, "undrain: " + vs.error().message);
+  auto rs = control::parse_real_server(real_server);
+  if (!rs.ok()) return usage(err, "undrain: " + rs.error().message);
+  return run(o, control::UndrainRequest{.virtual_server = *vs, .real_server = *rs}, out, err,
+             [&](const nlohmann::json& result) {
+               out << control::describe(*rs) << " of " << director::describe(*vs)
+                   << (changed(result) ? ": back in service\n" : ": was not drained\n");
+               return 0;
+             });
+}
+
+int run_enable(const DaemonCommandOptions& o, const std::string& virtual_server, std::ostream& out,
+               std::ostream& err) {
+  auto vs = control::parse_virtual_server(virtual_server);
+  if (!vs.ok()) return usage(err, "enable: " + vs.error().message);
+  return run(o, control::EnableRequest{.virtual_server = *vs}, out, err, [&](const nlohmann::json& result) {
+    out << director::describe(*vs) << (changed(result) ? ": enabled\n" : ": was not disabled\n");
+    return 0;
+  });
+}
+
+int run_disable(const DaemonCommandOptions& o, const std::string& virtual_server, std::ostream& out,
+                std::ostream& err) {
+  auto vs = control::parse_virtual_server(virtual_server);
+  if (!vs.ok()) return usage(err, "disable: " + vs.error().message);
+  return run(o, control::DisableRequest{.virtual_server = *vs}, out, err, [&](const nlohmann::json& result) {
+    out << director::describe(*vs) << (changed(result) ? ": disabled (removed from IPVS)\n" : ": already disabled\n");
+    return 0;
+  });
+}
+
+}  // namespace lvsd::cli

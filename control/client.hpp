@@ -1,0 +1,35 @@
+#pragma once
+// The blocking client side of the control socket, for lvsctl and tests:
+// connect, send one request line, read one reply line, with timeouts.
+#include <string>
+
+#include "control/protocol.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
+
+namespace lvsd::control {
+
+// Largest reply accepted (a status of thousands of services is a few MB).
+inline constexpr std::size_t kMaxReplyBytes = 64 * 1024 * 1024;
+
+class ControlClient {
+ public:
+  // Fails when nobody listens on `path` (lvsd not running) or it is not reachable.
+  static core::Result<ControlClient> connect(const std::string& path,
+                                             core::Duration timeout = std::chrono::seconds(60));
+  ControlClient(ControlClient&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  ControlClient& operator=(ControlClient&&) = delete;
+  ~ControlClient();
+
+  core::Result<Reply> call(const Request& request);
+  int fd() const { return fd_; }
+  // Sends raw bytes and reads one reply line (tests: malformed requests).
+  core::Result<std::string> call_raw(const std::string& bytes);
+
+ private:
+  explicit ControlClient(int fd) : fd_(fd) {}
+  int fd_ = -1;
+  std::string pending_;  // bytes read past the last reply line
+};
+
+}  // namespace lvsd::control

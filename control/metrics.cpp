@@ -1,0 +1,309 @@
+#include "control/metrics.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+#include "core/log.hpp"
+
+namespace lvsd::control {
+
+namespace {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+class Exposition {
+ public:
+  // Starts a metric family: HELP and TYPE once.
+  void family(const std::string& name, const char* type, const char* help) {
+    out_ += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  }
+  void sample(const std::string& name, const Labels& labels, const std::string& value) {
+    out_ += name;
+    if (!labels.empty()) {
+      out_ += '{';
+      for (std::size_t i = 0; i < labels.size(); ++i) {
+        if (i > 0) out_ += ',';
+        out_ += labels[i].first + "=\"" + escape_label_value(labels[i].second) + "\"";
+      }
+      out_ += '}';
+    }
+    out_ += ' ' + value + '\n';
+  }
+  void sample(const std::string& name, const Labels& labels, std::uint64_t value) {
+    sample(name, labels, std::to_string(value));
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+// The shortest text that reads back as the same double ("0.0025", not "0.0025000000000000001").
+std::string number(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  if (ec != std::errc{}) return "NaN";
+  return std::string(buf, end);
+}
+
+Labels rs_labels(const VirtualServerStatus& vs, const RealServerStatus& rs) {
+  return {{"virtual_server", vs.key}, {"real_server", rs.address}};
+}
+
+void vrrp_metrics(Exposition& e, const StatusSnapshot& s) {
+  static const char* kStates[] = {"INIT", "BACKUP", "MASTER", "FAULT"};
+  e.family("lvsd_vrrp_state", "gauge", "VRRP state of each instance: 1 for its current state, 0 for the others.");
+  for (const auto& v : s.vrrp_instances) {
+    for (const char* state : kStates) e.sample("lvsd_vrrp_state", {{"instance", v.name}, {"state", state}}, v.state == state ? 1 : 0);
+  }
+  e.family("lvsd_vrrp_priority", "gauge", "Current VRRP priority of each instance.");
+  for (const auto& v : s.vrrp_instances) e.sample("lvsd_vrrp_priority", {{"instance", v.name}}, v.priority);
+  e.family("lvsd_vrrp_transitions_total", "counter", "VRRP state transitions.");
+  for (const auto& v : s.vrrp_instances) e.sample("lvsd_vrrp_transitions_total", {{"instance", v.name}}, v.transitions);
+  e.family("lvsd_vrrp_adverts_sent_total", "counter", "VRRP advertisements sent.");
+  for (const auto& v : s.vrrp_instances) e.sample("lvsd_vrrp_adverts_sent_total", {{"instance", v.name}}, v.adverts_sent);
+  e.family("lvsd_vrrp_adverts_received_total", "counter", "VRRP advertisements received and accepted.");
+  for (const auto& v : s.vrrp_instances) {
+    e.sample("lvsd_vrrp_adverts_received_total", {{"instance", v.name}}, v.adverts_received);
+  }
+  e.family("lvsd_vrrp_adverts_dropped_total", "counter", "VRRP advertisements received and dropped, by reason.");
+  for (const auto& v : s.vrrp_instances) {
+    for (const auto& [reason, n] : v.adverts_dropped) {
+      e.sample("lvsd_vrrp_adverts_dropped_total", {{"instance", v.name}, {"reason", reason}}, n);
+    }
+  }
+}
+
+void health_metrics(Exposition& e, const StatusSnapshot& s) {
+  e.family("lvsd_health_checks_total", "counter", "Health-check probe results, by outcome.");
+  for (const auto& vs : s.virtual_servers) {
+    for (const auto& rs : vs.real_servers) {
+      for (const auto& [result, n] : rs.check_results) {
+        Labels l = rs_labels(vs, rs);
+        l.emplace_back("result", result);
+        e.sample("lvsd_health_checks_total", l, n);
+      }
+    }
+  }
+  const auto& h = s.check_latency;
+  e.family("lvsd_health_check_latency_seconds", "histogram", "Health-check probe duration.");
+  const auto& bounds = LatencyHistogram::bounds();
+  for (std::size_t i = 0; i < bounds.size() && i < h.buckets.size(); ++i) {
+    e.sample("lvsd_health_check_latency_seconds_bucket", {{"le", number(bounds[i])}}, h.buckets[i]);
+  }
+  e.sample("lvsd_health_check_latency_seconds_bucket", {{"le", "+Inf"}}, h.count);
+  e.sample("lvsd_health_check_latency_seconds_sum", {}, number(h.sum_s));
+  e.sample("lvsd_health_check_latency_seconds_count", {}, h.count);
+
+  std::map<std::string, std::uint64_t> by_state{{"up", 0}, {"down", 0}, {"unknown", 0}};
+  e.family("lvsd_real_server_up", "gauge", "1 when the real server's health checks pass, else 0.");
+  for (const auto& vs : s.virtual_servers) {
+    for (const auto& rs : vs.real_servers) {
+      e.sample("lvsd_real_server_up", rs_labels(vs, rs), rs.health == "up" ? 1 : 0);
+      ++by_state[rs.health.empty() ? "unknown" : rs.health];
+    }
+  }
+  e.family("lvsd_real_servers", "gauge", "Real servers by health state.");
+  for (const auto& [state, n] : by_state) e.sample("lvsd_real_servers", {{"state", state}}, n);
+}
+
+void ipvs_metrics(Exposition& e, const StatusSnapshot& s) {
+  e.family("lvsd_real_server_weight", "gauge", "Weight of the destination in the kernel's IPVS table (absent: not in it).");
+  for (const auto& vs : s.virtual_servers) {
+    for (const auto& rs : vs.real_servers) {
+      if (rs.current_weight) e.sample("lvsd_real_server_weight", rs_labels(vs, rs), std::to_string(*rs.current_weight));
+    }
+  }
+  e.family("lvsd_real_server_active_connections", "gauge", "Active connections to the destination (IPVS).");
+  for (const auto& vs : s.virtual_servers) {
+    for (const auto& rs : vs.real_servers) e.sample("lvsd_real_server_active_connections", rs_labels(vs, rs), rs.active_connections);
+  }
+  e.family("lvsd_real_server_inactive_connections", "gauge", "Inactive connections to the destination (IPVS).");
+  for (const auto& vs : s.virtual_servers) {
+    for (const auto& rs : vs.real_servers) {
+      e.sample("lvsd_real_server_inactive_connections", rs_labels(vs, rs), rs.inactive_connections);
+    }
+  }
+  struct Counter {
+    const char* name;
+    const char* help;
+    std::uint64_t TrafficCounters::*field;
+  };
+  static const Counter kCounters[] = {
+      {"lvsd_ipvs_connections_total", "Connections scheduled by IPVS.", &TrafficCounters::connections},
+      {"lvsd_ipvs_in_packets_total", "Packets in (client to server) through IPVS.", &TrafficCounters::in_packets},
+      {"lvsd_ipvs_out_packets_total", "Packets out (server to client) through IPVS.", &TrafficCounters::out_packets},
+      {"lvsd_ipvs_in_bytes_total", "Bytes in (client to server) through IPVS.", &TrafficCounters::in_bytes},
+      {"lvsd_ipvs_out_bytes_total", "Bytes out (server to client) through IPVS.", &TrafficCounters::out_bytes},
+  };
+  for (const auto& c : kCounters) {
+    e.family(c.name, "counter",
+             (std::string(c.help) + " Per service ({virtual_server}) and per destination ({virtual_server,real_server}).").c_str());
+    for (const auto& vs : s.virtual_servers) {
+      e.sample(c.name, {{"virtual_server", vs.key}}, vs.traffic.*c.field);
+      for (const auto& rs : vs.real_servers) e.sample(c.name, rs_labels(vs, rs), rs.traffic.*c.field);
+    }
+  }
+}
+
+void daemon_metrics(Exposition& e, const StatusSnapshot& s) {
+  const auto& c = s.counters;
+  e.family("lvsd_reconciles_total", "counter", "Reconciles of the kernel's IPVS table with the desired one.");
+  e.sample("lvsd_reconciles_total", {}, c.reconciles);
+  e.family("lvsd_reconcile_operations_total", "counter", "IPVS changes applied by reconciles.");
+  e.sample("lvsd_reconcile_operations_total", {}, c.reconcile_operations);
+  e.family("lvsd_reconcile_errors_total", "counter", "IPVS changes the kernel refused, and failed table dumps.");
+  e.sample("lvsd_reconcile_errors_total", {}, c.reconcile_errors);
+  e.family("lvsd_config_reloads_total", "counter", "Configuration reloads, by result.");
+  e.sample("lvsd_config_reloads_total", {{"result", "success"}}, c.reloads_succeeded);
+  e.sample("lvsd_config_reloads_total", {{"result", "failure"}}, c.reloads_failed);
+  e.family("lvsd_start_time_seconds", "gauge", "When lvsd started, in seconds since the Unix epoch.");
+  e.sample("lvsd_start_time_seconds", {}, number(static_cast<double>(s.started_unix_ms) / 1000.0));
+}
+
+// "ADDR:PORT" / "[V6]:PORT" -> a socket address.
+core::Result<sockaddr_storage> parse_listen(const std::string& text, socklen_t& len) {
+  std::string host, port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find("]:");
+    if (close == std::string::npos) return core::Error{"metrics listen '" + text + "': expected [ADDR]:PORT"};
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos) return core::Error{"metrics listen '" + text + "': expected ADDR:PORT"};
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  std::uint16_t p = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (ec != std::errc{} || end != port.data() + port.size()) {
+    return core::Error{"metrics listen '" + text + "': bad port '" + port + "'"};
+  }
+  sockaddr_storage ss{};
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(p);
+    len = sizeof(sockaddr_in);
+  } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(p);
+    len = sizeof(sockaddr_in6);
+  } else {
+    return core::Error{"metrics listen '" + text + "': '" + host + "' is not an IP address"};
+  }
+  return ss;
+}
+
+std::string http(const char* status, const std::string& content_type, const std::string& body, bool head) {
+  std::string r = std::string("HTTP/1.0 ") + status + "\r\nContent-Type: " + content_type +
+                  "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+  if (!head) r += body;
+  return r;
+}
+
+}  // namespace
+
+std::string escape_label_value(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string render_metrics(const StatusSnapshot& snapshot) {
+  Exposition e;
+  vrrp_metrics(e, snapshot);
+  health_metrics(e, snapshot);
+  ipvs_metrics(e, snapshot);
+  daemon_metrics(e, snapshot);
+  return e.take();
+}
+
+std::string http_response_for(std::string_view head, const std::function<std::string()>& body) {
+  const auto line_end = head.find_first_of("\r\n");
+  const std::string_view line = head.substr(0, line_end);
+  const auto sp1 = line.find(' ');
+  const auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos || line.substr(sp2 + 1).rfind("HTTP/", 0) != 0) {
+    return http("400 Bad Request", "text/plain", "bad request\n", false);
+  }
+  const std::string_view method = line.substr(0, sp1);
+  std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  if (const auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
+  if (method != "GET" && method != "HEAD") return http("405 Method Not Allowed", "text/plain", "GET only\n", false);
+  if (target != "/metrics") return http("404 Not Found", "text/plain", "not found: try /metrics\n", method == "HEAD");
+  return http("200 OK", "text/plain; version=0.0.4; charset=utf-8", body(), method == "HEAD");
+}
+
+core::Result<std::unique_ptr<MetricsServer>> MetricsServer::open(core::EventLoop& loop, MetricsServerOptions options,
+                                                                 std::function<std::string()> render) {
+  socklen_t len = 0;
+  auto addr = parse_listen(options.listen, len);
+  if (!addr.ok()) return addr.error();
+  const int fd = ::socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return core::errno_error("metrics socket", errno);
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (addr->ss_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&*addr), len) != 0 || ::listen(fd, 16) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return core::errno_error("metrics: listen on " + options.listen, err);
+  }
+  sockaddr_storage bound{};
+  socklen_t bound_len = sizeof bound;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
+  std::unique_ptr<MetricsServer> server(new MetricsServer());
+  server->port_ = ntohs(bound.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
+                                                   : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
+  server->render_ = std::move(render);
+  MetricsServer* self = server.get();
+  const std::size_t max_head = options.stream.max_input_bytes;
+  server->stream_ = std::make_unique<StreamServer>(
+      loop, fd, options.stream,
+      [self, max_head](std::string& input, std::string& output, bool eof) {
+        auto end = input.find("\r\n\r\n");
+        if (end == std::string::npos) end = input.find("\n\n");
+        if (end == std::string::npos) {
+          if (input.size() > max_head) {
+            output = http("431 Request Header Fields Too Large", "text/plain", "request too large\n", false);
+            input.clear();
+            return SessionNext::kClose;
+          }
+          if (!eof) return SessionNext::kContinue;
+          if (input.empty()) return SessionNext::kClose;
+        }
+        ++self->scrapes_;
+        output = http_response_for(input, self->render_);
+        input.clear();
+        return SessionNext::kClose;
+      },
+      "metrics");
+  core::log::get()->info("metrics: serving http://{}/metrics", options.listen);
+  return server;
+}
+
+MetricsServer::~MetricsServer() = default;
+
+}  // namespace lvsd::control

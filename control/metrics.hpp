@@ -1,0 +1,68 @@
+#pragma once
+// Prometheus text exposition (format 0.0.4) of a StatusSnapshot, and a tiny
+// HTTP/1.0 endpoint serving it on the loop (`global.metrics: 127.0.0.1:9547`).
+//
+// Metrics (labels in braces):
+//   lvsd_vrrp_state{instance,state} 1 for the current state, 0 for the others
+//   lvsd_vrrp_priority{instance}, lvsd_vrrp_transitions_total{instance}
+//   lvsd_vrrp_adverts_sent_total{instance}, ..._received_total{instance},
+//   lvsd_vrrp_adverts_dropped_total{instance,reason}
+//   lvsd_health_checks_total{virtual_server,real_server,result}
+//   lvsd_health_check_latency_seconds (histogram)
+//   lvsd_real_server_up{virtual_server,real_server} 1 up, 0 down or unknown
+//   lvsd_real_servers{state} how many are up / down / unknown
+//   lvsd_real_server_weight{virtual_server,real_server} weight in the kernel
+//   lvsd_real_server_active_connections{...}, ..._inactive_connections{...}
+//   lvsd_ipvs_{connections,in_packets,out_packets,in_bytes,out_bytes}_total
+//     {virtual_server} per service and {virtual_server,real_server} per destination
+//   lvsd_reconciles_total, lvsd_reconcile_operations_total, lvsd_reconcile_errors_total
+//   lvsd_config_reloads_total{result="success"|"failure"}
+//   lvsd_start_time_seconds
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "control/status.hpp"
+#include "control/stream_server.hpp"
+#include "core/event_loop.hpp"
+#include "core/result.hpp"
+
+namespace lvsd::control {
+
+std::string render_metrics(const StatusSnapshot& snapshot);
+
+// A label value with \\, \" and \n escaped (the exposition format's rules).
+std::string escape_label_value(std::string_view value);
+
+// The HTTP side, pure: a complete request head -> the whole response.
+// GET/HEAD /metrics: 200 with `body`; other paths 404; other methods 405;
+// anything unparsable 400. Always "Connection: close".
+std::string http_response_for(std::string_view request_head, const std::function<std::string()>& body);
+
+struct MetricsServerOptions {
+  std::string listen = "127.0.0.1:9547";  // "ADDR:PORT" or "[V6]:PORT"
+  StreamServerOptions stream{.max_clients = 8, .max_input_bytes = 8 * 1024,
+                             .idle_timeout = std::chrono::seconds(10)};
+};
+
+class MetricsServer {
+ public:
+  // `render` is called for each scrape (e.g. [&] { return render_metrics(snapshot()); }).
+  static core::Result<std::unique_ptr<MetricsServer>> open(core::EventLoop& loop, MetricsServerOptions options,
+                                                           std::function<std::string()> render);
+  ~MetricsServer();
+  MetricsServer(const MetricsServer&) = delete;
+  MetricsServer& operator=(const MetricsServer&) = delete;
+
+  std::uint16_t port() const { return port_; }  // the bound port (useful with port 0)
+  std::uint64_t scrapes() const { return scrapes_; }
+
+ private:
+  MetricsServer() = default;
+  std::function<std::string()> render_;
+  std::unique_ptr<StreamServer> stream_;
+  std::uint16_t port_ = 0;
+  std::uint64_t scrapes_ = 0;
+};
+
+}  // namespace lvsd::control

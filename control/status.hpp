@@ -1,0 +1,128 @@
+#pragma once
+// What `lvsctl status` shows and /metrics exports: a plain snapshot the
+// daemon fills from its parts (VRRP instances, health view, kernel dump,
+// admin overrides, counters). Pure: to JSON, back from JSON (lvsctl renders
+// the daemon's reply), and to the one-screen text.
+//
+// Times are wall-clock Unix milliseconds (0 = unknown/never), so a client in
+// another process can show "since 3m12s"; `generated_unix_ms` is when the
+// snapshot was taken and the reference for those ages.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
+
+namespace lvsd::control {
+
+struct VrrpInstanceStatus {
+  std::string name{};
+  std::string interface{};
+  std::uint8_t virtual_router_id = 0;
+  std::string state{};  // "INIT", "BACKUP", "MASTER", "FAULT"
+  std::uint8_t priority = 0;           // current (after tracking)
+  std::uint8_t configured_priority = 0;
+  std::string master_address{};        // the current master's primary address; empty: unknown
+  std::vector<std::string> virtual_addresses{};
+  std::int64_t last_transition_unix_ms = 0;
+  std::string last_transition_reason{};  // "master down timer expired", "higher priority advert from 10.0.0.2"
+  std::uint64_t transitions = 0;
+  std::uint64_t adverts_sent = 0;
+  std::uint64_t adverts_received = 0;
+  std::map<std::string, std::uint64_t> adverts_dropped{};  // by reason ("bad_checksum", "wrong_vrid", ...)
+  bool operator==(const VrrpInstanceStatus&) const = default;
+};
+
+// Prometheus-style cumulative latency histogram of health-check probes.
+struct LatencyHistogram {
+  // Upper bounds in seconds; the +Inf bucket is implied (== count).
+  static const std::vector<double>& bounds();
+  std::vector<std::uint64_t> buckets = std::vector<std::uint64_t>(bounds().size(), 0);  // cumulative
+  std::uint64_t count = 0;
+  double sum_s = 0;
+  void observe(double seconds);
+  bool operator==(const LatencyHistogram&) const = default;
+};
+
+struct TrafficCounters {
+  std::uint64_t connections = 0;
+  std::uint64_t in_packets = 0;
+  std::uint64_t out_packets = 0;
+  std::uint64_t in_bytes = 0;
+  std::uint64_t out_bytes = 0;
+  bool operator==(const TrafficCounters&) const = default;
+};
+
+struct RealServerStatus {
+  std::string address{};  // "10.0.0.2:80" (as `lvsctl drain` accepts it)
+  std::string forward{};  // "DR", "NAT", "TUN"
+  std::uint32_t configured_weight = 0;
+  std::optional<std::int32_t> current_weight{};  // in the kernel; unset: not in the kernel table
+  std::uint32_t active_connections = 0;
+  std::uint32_t inactive_connections = 0;
+  std::string health{};  // "up", "down", "unknown"; "up" when it has no checks
+  std::int64_t health_since_unix_ms = 0;
+  std::string last_check{};  // e.g. "HTTP_GET ok", "TCP_CHECK connect refused"; empty: none yet
+  std::optional<double> last_check_latency_ms{};
+  std::int64_t last_check_unix_ms = 0;
+  // Admin overrides (lvsctl drain): "" none, "draining" (weight 0, waiting
+  // for active connections to end), "drained" (removed from the table).
+  std::string drain{};
+  std::int64_t drain_deadline_unix_ms = 0;  // 0: no timeout
+  std::map<std::string, std::uint64_t> check_results{};  // probe results by outcome ("success", "failure", "timeout")
+  TrafficCounters traffic{};
+  bool operator==(const RealServerStatus&) const = default;
+};
+
+struct VirtualServerStatus {
+  std::string key{};  // "TCP 10.0.0.1:80", "FWM 5" (as `lvsctl drain/disable` accepts it)
+  std::string scheduler{};
+  bool disabled = false;    // lvsctl disable
+  bool in_kernel = false;   // the kernel holds the service now
+  bool quorum_lost = false;
+  std::vector<RealServerStatus> real_servers{};
+  TrafficCounters traffic{};
+  bool operator==(const VirtualServerStatus&) const = default;
+};
+
+struct DaemonCounters {
+  std::uint64_t reconciles = 0;
+  std::uint64_t reconcile_operations = 0;
+  std::uint64_t reconcile_errors = 0;  // operations the kernel refused + failed dumps
+  std::uint64_t reloads_succeeded = 0;
+  std::uint64_t reloads_failed = 0;
+  std::int64_t last_reload_unix_ms = 0;
+  bool operator==(const DaemonCounters&) const = default;
+};
+
+struct StatusSnapshot {
+  std::string version{};
+  std::string router_id{};
+  std::string config_path{};
+  std::int32_t pid = 0;
+  std::int64_t generated_unix_ms = 0;
+  std::int64_t started_unix_ms = 0;
+  std::vector<VrrpInstanceStatus> vrrp_instances{};
+  std::vector<VirtualServerStatus> virtual_servers{};
+  DaemonCounters counters{};
+  LatencyHistogram check_latency{};
+  bool operator==(const StatusSnapshot&) const = default;
+};
+
+nlohmann::json to_json(const StatusSnapshot& snapshot);
+// Strict enough to catch a reply that is not a status (missing fields are
+// errors); unknown fields are ignored so an older lvsctl reads a newer lvsd.
+core::Result<StatusSnapshot> status_from_json(const nlohmann::json& json);
+
+// The screen `lvsctl status` prints (fits 100 columns; long addresses wrap
+// nothing, they widen their column).
+std::string format_status(const StatusSnapshot& snapshot);
+
+// "45s", "3m12s", "2h05m", "4d03h"; for ages and remaining time.
+std::string format_age(std::int64_t ms);
+
+}  // namespace lvsd::control

@@ -1,0 +1,146 @@
+#include "control/stream_server.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "core/log.hpp"
+#include "core/result.hpp"
+
+namespace lvsd::control {
+
+namespace {
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr int kMaxAcceptsPerWakeup = 64;
+}  // namespace
+
+struct StreamServer::Client {
+  int fd = -1;
+  std::unique_ptr<core::IoWatcher> watcher;
+  std::unique_ptr<core::Timer> idle;
+  std::string input;
+  std::string output;
+  bool eof = false;         // the peer shut down its sending side
+  bool closing = false;     // close once output is written
+  ~Client() {
+    watcher.reset();
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+StreamServer::StreamServer(core::EventLoop& loop, int listen_fd, StreamServerOptions options, Session session,
+                           std::string name)
+    : loop_(loop), listen_fd_(listen_fd), options_(options), session_(std::move(session)), name_(std::move(name)) {
+  accept_watcher_ = std::make_unique<core::IoWatcher>(loop_, listen_fd_, core::IoWatcher::kRead,
+                                                      [this](int) { on_accept(); });
+  accept_watcher_->start();
+}
+
+StreamServer::~StreamServer() {
+  clients_.clear();
+  accept_watcher_.reset();
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+}
+
+void StreamServer::on_accept() {
+  for (int i = 0; i < kMaxAcceptsPerWakeup; ++i) {
+    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        core::log::get()->warn("{}: accept: {}", name_, core::errno_error("accept", errno).message);
+      }
+      return;
+    }
+    if (clients_.size() >= options_.max_clients) {
+      ++counters_.rejected_too_many;
+      if (!options_.busy_message.empty()) {
+        (void)!::send(fd, options_.busy_message.data(), options_.busy_message.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      }
+      ::close(fd);
+      continue;
+    }
+    ++counters_.accepted;
+    const std::uint64_t id = next_id_++;
+    auto c = std::make_unique<Client>();
+    c->fd = fd;
+    c->watcher = std::make_unique<core::IoWatcher>(loop_, fd, core::IoWatcher::kRead,
+                                                   [this, id](int ready) { on_client(id, ready); });
+    c->idle = loop_.scheduler().create_timer([this, id] {
+      ++counters_.dropped_idle;
+      drop(id);
+    });
+    c->idle->arm(options_.idle_timeout);
+    c->watcher->start();
+    clients_.emplace(id, std::move(c));
+  }
+}
+
+void StreamServer::on_client(std::uint64_t id, int ready) {
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return;
+  Client& c = *it->second;
+  c.idle->arm(options_.idle_timeout);
+  if ((ready & core::IoWatcher::kWrite) && !flush(c)) return drop(id);
+  if ((ready & core::IoWatcher::kRead) && c.output.empty() && !c.closing) {
+    // One bounded read per wakeup keeps every client's turn short.
+    const std::size_t room = options_.max_input_bytes + 1 > c.input.size()
+                                 ? std::min(kReadChunk, options_.max_input_bytes + 1 - c.input.size())
+                                 : 0;
+    if (room > 0) {
+      char buf[kReadChunk];
+      const ssize_t n = ::recv(c.fd, buf, room, 0);
+      if (n > 0) {
+        c.input.append(buf, static_cast<std::size_t>(n));
+      } else if (n == 0) {
+        c.eof = true;
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        return drop(id);
+      }
+    }
+  }
+  // Answer every complete request in the input, one reply at a time, until
+  // the input needs more bytes or the socket is full (the input is bounded,
+  // so this ends).
+  for (;;) {
+    if (!run_session(c)) return drop(id);
+    if (c.output.empty()) break;
+    if (!flush(c)) return drop(id);
+    if (!c.output.empty()) break;
+  }
+  if (c.output.empty() && (c.closing || c.eof)) return drop(id);
+  c.watcher->set_events(c.output.empty() ? core::IoWatcher::kRead : core::IoWatcher::kWrite);
+}
+
+bool StreamServer::run_session(Client& c) {
+  while (c.output.empty() && !c.closing && (!c.input.empty() || c.eof)) {
+    const std::size_t before = c.input.size();
+    if (session_(c.input, c.output, c.eof) == SessionNext::kClose) c.closing = true;
+    if (c.input.size() > options_.max_input_bytes && !c.closing) {
+      // The session neither consumed nor refused an oversized input.
+      ++counters_.dropped_oversize;
+      return false;
+    }
+    if (c.input.size() == before && c.output.empty()) break;  // needs more input
+    if (c.eof && c.input.empty()) break;
+  }
+  return true;
+}
+
+bool StreamServer::flush(Client& c) {
+  while (!c.output.empty()) {
+    const ssize_t n = ::send(c.fd, c.output.data(), c.output.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      c.output.erase(0, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    if (n < 0 && errno == EINTR) continue;
+    return false;
+  }
+  return true;
+}
+
+void StreamServer::drop(std::uint64_t id) { clients_.erase(id); }
+
+}  // namespace lvsd::control

@@ -1,0 +1,77 @@
+#pragma once
+// Non-blocking stream-socket server on the one event loop, shared by the
+// control socket (JSON lines) and the metrics endpoint (HTTP/1.0). The
+// protocol is a Session function; the server does accept, reads, writes,
+// limits and timeouts:
+//   - at most max_clients at once (more are accepted and closed at once);
+//   - a client's unconsumed input never exceeds max_input_bytes plus one read;
+//   - while a reply is being written, nothing more is read from that client
+//     (so a client that sends but never reads holds one reply, not more);
+//   - a client idle (no progress either way) for idle_timeout is dropped.
+// Nothing blocks: a slow or stuck client costs a buffer and a timer.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/event_loop.hpp"
+
+namespace lvsd::control {
+
+struct StreamServerOptions {
+  std::size_t max_clients = 16;
+  std::size_t max_input_bytes = 64 * 1024;
+  core::Duration idle_timeout = std::chrono::seconds(30);
+  // Written (best effort, never waited for) to a client turned away because
+  // max_clients are connected.
+  std::string busy_message{};
+};
+
+enum class SessionNext { kContinue, kClose };  // kClose: close once `output` is written
+
+// Called when input arrived (or the peer closed its side: eof). Consumes what
+// it handled from the front of `input`, appends any reply to `output`.
+using Session = std::function<SessionNext(std::string& input, std::string& output, bool eof)>;
+
+struct StreamServerCounters {
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected_too_many = 0;
+  std::uint64_t dropped_idle = 0;
+  std::uint64_t dropped_oversize = 0;
+};
+
+class StreamServer {
+ public:
+  // Takes ownership of `listen_fd` (a listening, non-blocking socket).
+  StreamServer(core::EventLoop& loop, int listen_fd, StreamServerOptions options, Session session, std::string name);
+  ~StreamServer();
+  StreamServer(const StreamServer&) = delete;
+  StreamServer& operator=(const StreamServer&) = delete;
+
+  std::size_t client_count() const { return clients_.size(); }
+  const StreamServerCounters& counters() const { return counters_; }
+
+ private:
+  struct Client;
+  void on_accept();
+  void on_client(std::uint64_t id, int ready);
+  // Feeds input to the session while no output is pending. False: close now.
+  bool run_session(Client& c);
+  bool flush(Client& c);  // false: the peer is gone
+  void drop(std::uint64_t id);
+
+  core::EventLoop& loop_;
+  int listen_fd_;
+  StreamServerOptions options_;
+  Session session_;
+  std::string name_;
+  std::unique_ptr<core::IoWatcher> accept_watcher_;
+  std::map<std::uint64_t, std::unique_ptr<Client>> clients_;
+  std::uint64_t next_id_ = 1;
+  StreamServerCounters counters_;
+};
+
+}  // namespace lvsd::control
