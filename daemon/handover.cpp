@@ -1,0 +1,113 @@
+#include "daemon/handover.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace lvsd::daemon {
+
+namespace {
+constexpr int kFormatVersion = 1;
+}  // namespace
+
+std::string encode_handover(const HandoverState& state) {
+  nlohmann::json j = {{"version", kFormatVersion},
+                      {"pid", state.pid},
+                      {"written_at_ms", state.written_at_ms},
+                      {"master_instances", state.master_instances}};
+  return j.dump() + "\n";
+}
+
+core::Result<HandoverState> decode_handover(std::string_view text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return core::Error{"handover: not a JSON object"};
+  auto version = j.find("version");
+  if (version == j.end() || !version->is_number_integer() || version->get<int>() != kFormatVersion) {
+    return core::Error{"handover: unknown format version"};
+  }
+  auto pid = j.find("pid");
+  auto at = j.find("written_at_ms");
+  auto masters = j.find("master_instances");
+  if (pid == j.end() || !pid->is_number_integer()) return core::Error{"handover: 'pid' missing or not a number"};
+  if (at == j.end() || !at->is_number_integer()) {
+    return core::Error{"handover: 'written_at_ms' missing or not a number"};
+  }
+  if (masters == j.end() || !masters->is_array()) return core::Error{"handover: 'master_instances' is not a list"};
+  HandoverState state{.pid = pid->get<pid_t>(), .written_at_ms = at->get<std::int64_t>(), .master_instances = {}};
+  for (const auto& name : *masters) {
+    if (!name.is_string()) return core::Error{"handover: 'master_instances' holds a non-string"};
+    state.master_instances.push_back(name.get<std::string>());
+  }
+  return state;
+}
+
+bool handover_applies(const HandoverState& state, pid_t self, std::int64_t now_ms,
+                      std::chrono::milliseconds max_age) {
+  if (state.pid != self) return false;
+  const std::int64_t age = now_ms - state.written_at_ms;
+  return age >= 0 && age <= max_age.count();
+}
+
+core::Status write_handover(const std::string& path, const HandoverState& state) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return core::errno_error("open " + tmp, errno);
+  const std::string text = encode_handover(state);
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return core::errno_error("write " + tmp, err);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return core::errno_error("rename " + tmp, err);
+  }
+  return {};
+}
+
+core::Result<HandoverState> take_handover(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return core::errno_error("open " + path, errno);
+  std::ostringstream text;
+  text << in.rdbuf();
+  ::unlink(path.c_str());
+  auto state = decode_handover(text.str());
+  if (!state.ok()) return state.error().context(path);
+  return state;
+}
+
+core::Status reexec_with_handover(const std::vector<std::string>& argv, const std::string& handover_path) {
+  std::vector<std::string> args;
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    // A previous re-exec's --handover must not pile up.
+    if (argv[i] == "--handover") {
+      ++i;
+      continue;
+    }
+    if (argv[i].rfind("--handover=", 0) == 0) continue;
+    args.push_back(argv[i]);
+  }
+  args.push_back("--handover");
+  args.push_back(handover_path);
+  std::vector<char*> raw;
+  for (auto& a : args) raw.push_back(a.data());
+  raw.push_back(nullptr);
+  ::execv("/proc/self/exe", raw.data());
+  return core::errno_error("execv /proc/self/exe", errno);
+}
+
+}  // namespace lvsd::daemon
