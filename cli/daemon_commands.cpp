@@ -1,6 +1,9 @@
 #include "cli/daemon_commands.hpp"
 
+#include <chrono>
+#include <optional>
 #include <ostream>
+#include <thread>
 
 #include "control/client.hpp"
 #include "control/status.hpp"
@@ -84,11 +87,39 @@ int run_reload(const DaemonCommandOptions& o, std::ostream& out, std::ostream& e
   });
 }
 
+// The new image answers on the socket once it is up; until then connects
+// are refused or unanswered. Bounded: 100 tries, 100 ms apart.
+std::optional<control::StatusSnapshot> wait_for_daemon(const DaemonCommandOptions& o) {
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto client = control::ControlClient::connect(o.socket_path);
+    if (!client.ok()) continue;
+    auto reply = client->call(control::StatusRequest{});
+    if (!reply.ok() || !reply->ok) continue;
+    auto snapshot = control::status_from_json(reply->result);
+    if (snapshot.ok()) return std::move(*snapshot);
+  }
+  return std::nullopt;
+}
+
 int run_restart(const DaemonCommandOptions& o, std::ostream& out, std::ostream& err) {
-  return run(o, control::RestartRequest{}, out, err, [&](const nlohmann::json&) {
-    out << "restart: lvsd is re-executing itself (same pid; VIPs and IPVS stay)\n";
-    return 0;
-  });
+  Outcome outcome = call(o, control::RestartRequest{}, err);
+  if (outcome.exit_code != 0) {
+    if (o.json && outcome.reply) out << nlohmann::json::parse(control::encode_reply(*outcome.reply)).dump(2) << "\n";
+    return outcome.exit_code;
+  }
+  auto back = wait_for_daemon(o);
+  if (!back) {
+    err << "lvsctl: restart: lvsd did not answer again within 10 s (see its log)\n";
+    return 1;
+  }
+  if (o.json) {
+    out << nlohmann::json{{"ok", true}, {"result", {{"restarted", true}, {"pid", back->pid}}}}.dump(2) << "\n";
+  } else {
+    out << "restart: lvsd re-executed itself and answers again (pid " << back->pid
+        << "; VIPs and IPVS stayed)\n";
+  }
+  return 0;
 }
 
 int run_drain(const DaemonCommandOptions& o, const std::string& virtual_server, const std::string& real_server,

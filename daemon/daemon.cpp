@@ -3,44 +3,116 @@
 #include <malloc.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <vector>
 
 #include "conf/error.hpp"
 #include "conf/loader.hpp"
 #include "conf/writer.hpp"
+#include "control/admin_state.hpp"
+#include "control/handlers.hpp"
+#include "control/metrics.hpp"
+#include "control/server.hpp"
+#include "control/status.hpp"
+#include "control/status_builder.hpp"
 #include "core/event_loop.hpp"
 #include "core/log.hpp"
 #include "daemon/desired_state.hpp"
+#include "daemon/handover.hpp"
 #include "daemon/health_view.hpp"
 #include "daemon/ipvs_sync.hpp"
+#include "daemon/status_view.hpp"
 #include "daemon/sync_daemon.hpp"
 #include "daemon/vrrp_runtime.hpp"
 #include "director/ipvs_client.hpp"
 #include "director/ownership.hpp"
 #include "healthcheck/check_scheduler.hpp"
 #include "healthcheck/checker.hpp"
+#include "lvsd/version.hpp"
 
 namespace lvsd::daemon {
 
 namespace {
 
-std::optional<conf::Config> load_config(const std::string& path) {
+struct Loaded {
+  std::optional<conf::Config> config;
+  std::vector<std::string> errors;  // "file:line:col: message", when refused
+};
+
+Loaded load_config(const std::string& path) {
   auto log = core::log::get();
   conf::LoadResult result = conf::load_file(path);
   for (const auto& w : result.warnings) log->warn("config: {}", conf::format_error(w));
   if (!result.ok()) {
-    for (const auto& e : result.errors) log->error("config: {}", conf::format_error(e));
+    Loaded refused;
+    for (const auto& e : result.errors) {
+      refused.errors.push_back(conf::format_error(e));
+      log->error("config: {}", refused.errors.back());
+    }
     log->error("config: {}: {} error(s), configuration refused", path, result.errors.size());
-    return std::nullopt;
+    return refused;
   }
-  conf::Config config = std::move(*result.config);
+  Loaded loaded{.config = std::move(*result.config), .errors = {}};
   result = conf::LoadResult{};
   // The YAML tree of a large file is gone now; hand its pages back to the
   // system instead of keeping the parser's peak as resident memory.
   malloc_trim(0);
-  return config;
+  return loaded;
+}
+
+struct DaemonCounters {
+  std::uint64_t succeeded = 0;
+  std::uint64_t failed = 0;
+  std::int64_t last_unix_ms = 0;
+};
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The VIPs of every VRRP instance: checks of an ha_suspend virtual server on
+// one of them run only while this node holds it.
+std::set<conf::IpAddress> vrrp_vips(const conf::Config& config) {
+  std::set<conf::IpAddress> out;
+  for (const auto& instance : config.vrrp_instances)
+    for (const auto& vip : instance.virtual_ipaddress) out.insert(vip.address);
+  return out;
+}
+
+// Where the old image leaves the handover for the new one (next to the
+// ownership record, under /run/lvsd by default).
+std::string handover_path_for(const DaemonOptions& options) { return options.ownership_path + ".handover"; }
+
+// The VRRP instances to resume as master after a re-exec, if the handover
+// was written by this very process moments ago.
+struct Resumed {
+  std::set<std::string> masters;
+  std::int64_t started_ms = 0;  // 0: not a restart in place
+};
+
+Resumed take_resumed(const DaemonOptions& options) {
+  auto log = core::log::get();
+  if (options.handover_path.empty()) return {};
+  auto state = take_handover(options.handover_path);
+  if (!state.ok()) {
+    log->warn("handover {}: {}; starting afresh", options.handover_path, state.error().message);
+    return {};
+  }
+  if (!handover_applies(*state, ::getpid(), unix_now_ms())) {
+    log->warn("handover {}: written by pid {} {} ms ago, not by this process just now; ignored",
+              options.handover_path, state->pid, unix_now_ms() - state->written_at_ms);
+    return {};
+  }
+  log->info("restarted in place: resuming {} VRRP instance(s) as master", state->master_instances.size());
+  return {.masters = {state->master_instances.begin(), state->master_instances.end()},
+          .started_ms = state->started_at_ms};
 }
 
 IpvsSyncOptions sync_options(const conf::Config& config) {
@@ -131,44 +203,258 @@ int run_daemon(const DaemonOptions& options) {
   auto log = core::log::get();
   // A peer closing a socket must be an error return, never a fatal signal.
   ::signal(SIGPIPE, SIG_IGN);
-  std::optional<conf::Config> config = load_config(options.config_path);
-  if (!config) return 1;
+  Loaded loaded = load_config(options.config_path);
+  if (!loaded.config) return 1;
+  std::optional<conf::Config> config = std::move(loaded.config);
   log->info("lvsd starting: {}: {}", options.config_path, conf::summary(*config));
+  const Resumed resumed = take_resumed(options);
+  const std::int64_t started_ms = resumed.started_ms != 0 ? resumed.started_ms : unix_now_ms();
 
   core::EventLoop loop;
   std::unique_ptr<IpvsSide> ipvs;
-  if (needs_ipvs(*config)) {
-    ipvs = open_ipvs(loop.scheduler(), *config, options);
-    if (!ipvs) return 1;
-  }
-  // Health verdicts -> desired table. Declared after `ipvs` (which on_change
-  // uses) and destroyed before it; the view unsubscribes before `checks` goes.
-  healthcheck::CheckScheduler checks(loop.scheduler(), [&loop](const healthcheck::CheckSpec& spec) {
-    return healthcheck::make_checker(loop, spec);
-  });
-  HealthView health(loop.scheduler(), checks, [&] {
-    if (ipvs) ipvs->sync.set_desired(health.table());
-  });
-  health.set_config(*config);
-  if (ipvs) {
-    // A restart keeps serving with what the kernel holds until checks decide.
-    if (auto kernel = ipvs->client->dump(); kernel.ok()) health.keep_until_checked(*kernel);
-    ipvs->sync.set_desired(health.table());
-  }
 
-  // VRRP on the same loop. For the control socket / metrics:
-  // vrrp.statuses() gives one vrrp::InstanceStatus per running instance;
-  // vrrp.set_vip_listener() reports "this node now holds / no longer holds
-  // VIP X" (for health checks' ha_suspend).
+  // VRRP first: after a hitless restart, resumed masters advertise before any
+  // slow work (opening IPVS, dumping a large table), so the peer's
+  // Master_Down_Timer never runs out. A fresh start goes to Backup.
   VrrpRuntime vrrp(loop);
+  std::map<conf::IpAddress, bool> held;  // VRRP VIPs -> this node holds it now
+  HealthView* health_view = nullptr;     // set once it exists
+  vrrp.set_vip_listener([&](const conf::IpAddress& vip, bool now_held) {
+    held[vip] = now_held;
+    if (health_view != nullptr) health_view->set_address_held(vip, now_held);
+  });
   vrrp.set_role_listener([&](const std::string& instance, vrrp::State) {
     const auto& sd = config->global.lvs_sync_daemon;
     if (ipvs && sd && sd->vrrp_instance == instance) {
       apply_sync_daemons(*ipvs->client, *config, followed_role(*config, vrrp));
     }
   });
+  vrrp.resume_as_master(resumed.masters);
   vrrp.apply(*config);
-  if (ipvs) apply_sync_daemons(*ipvs->client, *config, followed_role(*config, vrrp));
+
+  if (needs_ipvs(*config)) {
+    ipvs = open_ipvs(loop.scheduler(), *config, options);
+    if (!ipvs) return 1;
+  }
+
+  // Desired table = configuration, minus what health checks rule out, plus
+  // the operator's overrides (drain, disable). Each layer calls push_desired.
+  std::function<void()> push_desired = [] {};
+  control::AdminState admin(
+      loop.scheduler(),
+      [&]() -> core::Result<director::IpvsTable> {
+        if (!ipvs) return core::Error{"IPVS is not in use"};
+        return ipvs->client->dump();
+      },
+      [&] { push_desired(); });
+  // Health verdicts -> desired table. The view unsubscribes before `checks` goes.
+  healthcheck::CheckScheduler checks(loop.scheduler(), [&loop](const healthcheck::CheckSpec& spec) {
+    return healthcheck::make_checker(loop, spec);
+  });
+  HealthView health(loop.scheduler(), checks, [&] { push_desired(); });
+  push_desired = [&] {
+    if (ipvs) ipvs->sync.set_desired(admin.apply(health.table()));
+  };
+  control::LatencyHistogram check_latency;
+  health.set_result_observer([&](core::Duration latency, bool) {
+    check_latency.observe(std::chrono::duration<double>(latency).count());
+  });
+  // ha_suspend: a VRRP VIP counts as held only once VRRP says so.
+  auto mark_vips = [&](const conf::Config& c) {
+    for (const auto& vip : vrrp_vips(c)) health.set_address_held(vip, held[vip]);
+  };
+  mark_vips(*config);
+  health_view = &health;
+  health.set_config(*config);
+  if (ipvs) {
+    // A restart keeps serving with what the kernel holds until checks decide.
+    if (auto kernel = ipvs->client->dump(); kernel.ok()) health.keep_until_checked(*kernel);
+    push_desired();
+    apply_sync_daemons(*ipvs->client, *config, followed_role(*config, vrrp));
+  }
+
+  DaemonCounters reloads;
+  auto snapshot = [&] {
+    const WallClock clock{.monotonic_now = loop.scheduler().now(), .unix_now_ms = unix_now_ms()};
+    control::StatusSnapshot s{.version = kVersion,
+                              .router_id = config->global.router_id,
+                              .config_path = options.config_path,
+                              .pid = static_cast<std::int32_t>(::getpid()),
+                              .generated_unix_ms = clock.unix_now_ms,
+                              .started_unix_ms = started_ms};
+    for (const auto& instance : vrrp.statuses()) s.vrrp_instances.push_back(to_control(instance, clock));
+    const director::IpvsTable configured = configured_table(*config);
+    std::optional<director::IpvsTable> kernel;
+    if (ipvs) {
+      if (auto dump = ipvs->client->dump(); dump.ok()) kernel = std::move(*dump);
+    }
+    const auto view = health.status();
+    const HealthIndex index = index_health(view, clock);
+    s.virtual_servers = control::virtual_server_status(control::StatusSources{
+        .configured = configured,
+        .kernel = kernel ? &*kernel : nullptr,
+        .admin = &admin,
+        .health = [&](const director::ServiceKey& key,
+                      const director::Destination& d) -> std::optional<control::RealServerHealth> {
+          auto it = index.find({director::describe(key), director::describe_endpoint(d.address, d.port)});
+          if (it == index.end()) return std::nullopt;
+          return it->second;
+        },
+        .to_unix_ms = [&](core::TimePoint t) { return clock.to_unix_ms(t); }});
+    for (auto& vs : s.virtual_servers) {
+      for (const auto& h : view)
+        if (h.virtual_server == vs.key) vs.quorum_lost = !h.quorum_met;
+    }
+    if (ipvs) {
+      const auto& c = ipvs->sync.counters();
+      s.counters.reconciles = c.reconciles;
+      s.counters.reconcile_operations = c.operations_applied;
+      s.counters.reconcile_errors = c.operation_failures + c.dump_failures;
+    }
+    s.counters.reloads_succeeded = reloads.succeeded;
+    s.counters.reloads_failed = reloads.failed;
+    s.counters.last_reload_unix_ms = reloads.last_unix_ms;
+    s.check_latency = check_latency;
+    return s;
+  };
+
+  // The control socket and metrics: failing to open them is logged, and
+  // lvsd runs on (the load balancer matters more than its inspection).
+  std::unique_ptr<control::ControlServer> control_server;
+  std::unique_ptr<control::MetricsServer> metrics_server;
+  control::ControlHandlers handlers;
+  auto open_control = [&] {
+    if (control_server && control_server->path() == config->global.control_socket) return;
+    control_server.reset();
+    auto server = control::ControlServer::open(loop, {.path = config->global.control_socket}, handlers);
+    if (!server.ok()) {
+      log->error("control socket {}: {} (lvsctl status/reload/drain will not reach this lvsd)",
+                 config->global.control_socket, server.error().message);
+      return;
+    }
+    control_server = std::move(*server);
+  };
+  std::optional<std::string> metrics_listen;
+  auto open_metrics = [&] {
+    if (metrics_listen == config->global.metrics && (metrics_server || !metrics_listen)) return;
+    metrics_server.reset();
+    metrics_listen = config->global.metrics;
+    if (!metrics_listen) return;
+    auto server = control::MetricsServer::open(loop, {.listen = *metrics_listen},
+                                               [&] { return control::render_metrics(snapshot()); });
+    if (!server.ok()) {
+      log->error("metrics {}: {}", *metrics_listen, server.error().message);
+      return;
+    }
+    metrics_server = std::move(*server);
+  };
+  // A reload through the control socket must not destroy the server that is
+  // answering it: sockets whose address changed are reopened just after.
+  auto reopen_timer = loop.scheduler().create_timer([&] {
+    open_control();
+    open_metrics();
+  });
+
+  auto reload = [&]() -> control::ReloadOutcome {
+    // Before any slow work (parsing a large file, netlink): a reload must
+    // never let a backup's Master_Down_Timer run out.
+    vrrp.advertise_masters();
+    sd_notify(0, "RELOADING=1");
+    log->info("reload: reading {}", options.config_path);
+    auto refuse = [&](std::vector<std::string> errors) {
+      ++reloads.failed;
+      log->error("reload refused: keeping the running configuration");
+      sd_notify(0, "READY=1");
+      return control::ReloadOutcome{.applied = false, .errors = std::move(errors), .summary = {}};
+    };
+    Loaded next = load_config(options.config_path);
+    if (!next.config) return refuse(std::move(next.errors));
+    vrrp.advertise_masters();
+    if (!ipvs && needs_ipvs(*next.config)) {
+      ipvs = open_ipvs(loop.scheduler(), *next.config, options);
+      if (!ipvs) return refuse({"the new configuration needs IPVS, which cannot be used (see lvsd's log)"});
+    }
+    config = std::move(next.config);
+    vrrp.apply(*config);
+    if (ipvs) ipvs->sync.set_options(sync_options(*config));
+    mark_vips(*config);
+    health.set_config(*config);
+    admin.forget_missing(configured_table(*config));
+    if (ipvs) {
+      push_desired();
+      apply_sync_daemons(*ipvs->client, *config, followed_role(*config, vrrp));
+    }
+    reopen_timer->arm(core::Duration::zero());
+    ++reloads.succeeded;
+    reloads.last_unix_ms = unix_now_ms();
+    const std::string summary = conf::summary(*config);
+    log->info("reload: done: {}", summary);
+    sd_notify(0, "READY=1");
+    return control::ReloadOutcome{.applied = true, .errors = {}, .summary = summary};
+  };
+
+  // Hitless restart: re-execute the binary in place (same pid). IPVS stays
+  // as it is and is adopted; masters hand their role over through a file.
+  bool restarting = false;
+  auto restart_timer = loop.scheduler().create_timer([&] {
+    const std::string path = handover_path_for(options);
+    vrrp.advertise_masters();
+    const HandoverState state{.pid = ::getpid(), .written_at_ms = unix_now_ms(), .master_instances = vrrp.masters(),
+                              .started_at_ms = started_ms};
+    if (auto st = write_handover(path, state); !st.ok()) {
+      log->error("restart refused: {}: {}", path, st.error().message);
+      restarting = false;
+      return;
+    }
+    log->info("restarting in place ({} VRRP master instance(s) handed over)", state.master_instances.size());
+    sd_notify(0, "RELOADING=1");
+    log->flush();
+    auto st = reexec_with_handover(options.argv, path);
+    // Still here: the exec failed and this image keeps running.
+    ::unlink(path.c_str());
+    log->error("restart failed, still running: {}", st.error().message);
+    sd_notify(0, "READY=1");
+    restarting = false;
+  });
+  auto request_restart = [&]() -> core::Status {
+    if (options.argv.empty()) return core::Error{"this lvsd was started without its command line; cannot re-execute"};
+    if (restarting) return core::Error{"a restart is already under way"};
+    restarting = true;
+    // After the reply has gone out (the server writes it when we return).
+    restart_timer->arm(core::Duration::zero());
+    return {};
+  };
+
+  handlers.status = snapshot;
+  handlers.reload = reload;
+  handlers.drain = [&](const control::DrainRequest& r) {
+    std::optional<core::Duration> timeout;
+    if (r.timeout_s) timeout = std::chrono::seconds(*r.timeout_s);
+    return admin.drain(configured_table(*config), r.virtual_server, r.real_server, timeout);
+  };
+  handlers.undrain = [&](const control::UndrainRequest& r) {
+    return admin.undrain(configured_table(*config), r.virtual_server, r.real_server);
+  };
+  handlers.disable = [&](const control::DisableRequest& r) {
+    return admin.disable(configured_table(*config), r.virtual_server);
+  };
+  handlers.enable = [&](const control::EnableRequest& r) { return admin.enable(r.virtual_server); };
+  handlers.restart = request_restart;
+  open_control();
+  open_metrics();
+
+  // systemd's watchdog (the unit's WatchdogSec): pinged from the loop itself,
+  // so a loop that hangs gets lvsd restarted.
+  std::unique_ptr<core::Timer> watchdog;
+  std::uint64_t watchdog_usec = 0;
+  if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+    const auto every = std::chrono::microseconds(watchdog_usec / 2);
+    watchdog = loop.scheduler().create_timer([&, every] {
+      sd_notify(0, "WATCHDOG=1");
+      watchdog->arm(every);
+    });
+    watchdog->arm(every);
+  }
   sd_notify(0, "READY=1");
 
   auto stop = [&] {
@@ -186,39 +472,12 @@ int run_daemon(const DaemonOptions& options) {
   };
   core::SignalWatcher on_term(loop, SIGTERM, stop);
   core::SignalWatcher on_int(loop, SIGINT, stop);
-  core::SignalWatcher on_hup(loop, SIGHUP, [&] {
-    // Before any slow work (parsing a large file, netlink): a reload must
-    // never let a backup's Master_Down_Timer run out.
-    vrrp.advertise_masters();
-    sd_notify(0, "RELOADING=1");
-    log->info("reload: reading {}", options.config_path);
-    auto next = load_config(options.config_path);
-    if (!next) {
-      log->error("reload refused: keeping the running configuration");
-      sd_notify(0, "READY=1");
-      return;
-    }
-    vrrp.advertise_masters();
-    if (!ipvs && needs_ipvs(*next)) {
-      ipvs = open_ipvs(loop.scheduler(), *next, options);
-      if (!ipvs) {
-        log->error("reload refused: the new configuration needs IPVS; keeping the running configuration");
-        sd_notify(0, "READY=1");
-        return;
-      }
-    }
-    config = std::move(next);
-    vrrp.apply(*config);
-    if (ipvs) ipvs->sync.set_options(sync_options(*config));
-    health.set_config(*config);
-    if (ipvs) {
-      ipvs->sync.set_desired(health.table());
-      apply_sync_daemons(*ipvs->client, *config, followed_role(*config, vrrp));
-    }
-    log->info("reload: done: {}", conf::summary(*config));
-    sd_notify(0, "READY=1");
+  core::SignalWatcher on_hup(loop, SIGHUP, [&] { (void)reload(); });
+  core::SignalWatcher on_usr2(loop, SIGUSR2, [&] {
+    if (auto st = request_restart(); !st.ok()) log->error("restart (SIGUSR2): {}", st.error().message);
   });
   loop.run();
+  health_view = nullptr;
   log->info("lvsd stopped");
   return 0;
 }

@@ -4,6 +4,7 @@
 // (an invalid file is refused and the running configuration stays), SIGTERM
 // and SIGINT stop, leaving IPVS as it is (see README: "Stopping").
 #include <string>
+#include <vector>
 
 namespace lvsd::daemon {
 
@@ -11,6 +12,10 @@ struct DaemonOptions {
   std::string config_path;
   // Which IPVS services lvsd created, so a restart knows what is its own.
   std::string ownership_path = "/run/lvsd/ipvs-owned";
+  // The command line, for a hitless restart (re-exec with the same arguments).
+  std::vector<std::string> argv{};
+  // Set by a re-exec (--handover): the state the previous image handed over.
+  std::string handover_path{};
 };
 
 // Runs until stopped; returns the process exit code.

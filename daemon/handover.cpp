@@ -1,6 +1,8 @@
 #include "daemon/handover.hpp"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,7 +21,8 @@ std::string encode_handover(const HandoverState& state) {
   nlohmann::json j = {{"version", kFormatVersion},
                       {"pid", state.pid},
                       {"written_at_ms", state.written_at_ms},
-                      {"master_instances", state.master_instances}};
+                      {"master_instances", state.master_instances},
+                      {"started_at_ms", state.started_at_ms}};
   return j.dump() + "\n";
 }
 
@@ -42,6 +45,11 @@ core::Result<HandoverState> decode_handover(std::string_view text) {
   for (const auto& name : *masters) {
     if (!name.is_string()) return core::Error{"handover: 'master_instances' holds a non-string"};
     state.master_instances.push_back(name.get<std::string>());
+  }
+  // Optional (older images did not write it).
+  if (auto started = j.find("started_at_ms"); started != j.end()) {
+    if (!started->is_number_integer()) return core::Error{"handover: 'started_at_ms' is not a number"};
+    state.started_at_ms = started->get<std::int64_t>();
   }
   return state;
 }
@@ -106,8 +114,19 @@ core::Status reexec_with_handover(const std::vector<std::string>& argv, const st
   std::vector<char*> raw;
   for (auto& a : args) raw.push_back(a.data());
   raw.push_back(nullptr);
+  // Nothing of this image may leak into the next: every descriptor above
+  // stderr closes on exec (libraries do not all ask for it), and signals
+  // blocked by the loop must not stay blocked in a process that has not set
+  // up its handlers yet.
+  (void)::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  sigset_t none;
+  sigemptyset(&none);
+  sigset_t previous;
+  ::sigprocmask(SIG_SETMASK, &none, &previous);
   ::execv("/proc/self/exe", raw.data());
-  return core::errno_error("execv /proc/self/exe", errno);
+  const int err = errno;
+  ::sigprocmask(SIG_SETMASK, &previous, nullptr);
+  return core::errno_error("execv /proc/self/exe", err);
 }
 
 }  // namespace lvsd::daemon

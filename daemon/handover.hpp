@@ -27,6 +27,7 @@ struct HandoverState {
   pid_t pid = 0;                          // the process that wrote it (a re-exec keeps its pid)
   std::int64_t written_at_ms = 0;         // CLOCK_REALTIME, ms
   std::vector<std::string> master_instances;  // VRRP instances that were MASTER
+  std::int64_t started_at_ms = 0;         // when the first image started (lvsctl status "up")
   bool operator==(const HandoverState&) const = default;
 };
 

@@ -141,6 +141,10 @@ class HealthView {
   director::IpvsTable table() const;
 
   const HealthViewCounters& counters() const { return counters_; }
+  // Called with every probe result's latency (the metrics' histogram).
+  void set_result_observer(std::function<void(core::Duration latency, bool passed)> observer) {
+    result_observer_ = std::move(observer);
+  }
   // Per virtual server and real server, in config order.
   std::vector<VirtualServerHealth> status() const;
   // Checks currently subscribed (one per configured check of every real server).
@@ -171,6 +175,7 @@ class HealthView {
   core::Scheduler& scheduler_;
   healthcheck::CheckScheduler& checks_;
   std::function<void()> on_change_;
+  std::function<void(core::Duration, bool)> result_observer_;
   conf::Config config_;
   std::vector<std::unique_ptr<VirtualServerSlot>> virtual_servers_;  // config order
   std::unique_ptr<core::Timer> slow_start_timer_;

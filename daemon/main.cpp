@@ -4,6 +4,7 @@
 
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "core/log.hpp"
 #include "daemon/check_config.hpp"
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
   std::string ownership_path = "/run/lvsd/ipvs-owned";
   app.add_option("--state-file", ownership_path, "where lvsd records which IPVS services it owns")
       ->capture_default_str();
+  std::string handover_path;
+  app.add_option("--handover", handover_path, "(internal) state handed over by a hitless restart")->group("");
   app.footer("Without --check-config, lvsd runs in the foreground: it programs IPVS from the\n"
              "configuration and keeps it so (SIGHUP reloads, SIGTERM stops and leaves IPVS as it is).\n"
              "VRRP instances run on the same loop (SIGTERM: a master resigns and releases its VIPs).");
@@ -41,5 +44,8 @@ int main(int argc, char** argv) {
   lvsd::core::log::init({.level = log_level});
   if (cleanup) return lvsd::daemon::run_cleanup_file(config_path, {.ownership_path = ownership_path});
   if (check) return lvsd::daemon::check_config(config_path, std::cout, std::cerr);
-  return lvsd::daemon::run_daemon({.config_path = config_path, .ownership_path = ownership_path});
+  return lvsd::daemon::run_daemon({.config_path = config_path,
+                                   .ownership_path = ownership_path,
+                                   .argv = std::vector<std::string>(argv, argv + argc),
+                                   .handover_path = handover_path});
 }

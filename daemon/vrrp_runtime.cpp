@@ -279,7 +279,7 @@ void VrrpRuntime::apply(const conf::Config& config) {
       r->instance->on_link(t.name, known != link_up_.end() && known->second);
     }
     r->watcher->start();
-    r->instance->start();
+    r->instance->start(resume_.erase(r->instance->config().name) > 0);
   }
 }
 
@@ -338,6 +338,13 @@ void VrrpRuntime::stop() {
 std::vector<vrrp::InstanceStatus> VrrpRuntime::statuses() const {
   std::vector<vrrp::InstanceStatus> out;
   for (const auto& [name, running] : instances_) out.push_back(running->instance->status());
+  return out;
+}
+
+std::vector<std::string> VrrpRuntime::masters() const {
+  std::vector<std::string> out;
+  for (const auto& [name, running] : instances_)
+    if (running->instance->state() == vrrp::State::kMaster) out.push_back(name);
   return out;
 }
 

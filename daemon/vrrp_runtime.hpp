@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,11 @@ class VrrpRuntime {
   // cannot be set up (no such interface, no address, no CAP_NET_RAW) are
   // logged and left out; the next apply() tries them again.
   void apply(const conf::Config& config);
+  // Hitless restart: the instances named here start as Master (keeping their
+  // VIPs) the next time apply() builds them, instead of as Backup.
+  void resume_as_master(std::set<std::string> instances) { resume_ = std::move(instances); }
+  // Names of the instances that are Master now (for the handover file).
+  std::vector<std::string> masters() const;
   // Every master sends an advert now and restarts its Adver_Timer.
   void advertise_masters();
   // The graceful stop: each master sends priority 0 and removes its VIPs.
@@ -69,6 +75,7 @@ class VrrpRuntime {
   core::EventLoop& loop_;
   VipListener vip_listener_;
   RoleListener role_listener_;
+  std::set<std::string> resume_;
   std::unique_ptr<vrrp::AddressClient> addresses_;
   std::unique_ptr<vrrp::VipPort> vip_port_;
   std::unique_ptr<vrrp::LinkMonitor> links_;

@@ -17,7 +17,8 @@ template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::string ms(core::Duration d) {
-  return std::to_string(std::chrono::duration<double, std::milli>(d).count()) + " ms";
+  // Whole milliseconds (3609 ms, not 3609.375000 ms): for people reading logs.
+  return std::to_string(std::chrono::round<std::chrono::milliseconds>(d).count()) + " ms";
 }
 
 }  // namespace
@@ -163,9 +164,13 @@ void Fsm::leave_fault_or_start(std::string reason, Actions& out) {
   enter_backup(std::move(reason), /*start_preempt_delay=*/true, out);
 }
 
-void Fsm::init_startup(const Event&, Actions& out) {
+void Fsm::init_startup(const Event& e, Actions& out) {
   if (!interfaces_down_.empty()) {
     enter_fault("startup with tracked interface " + *interfaces_down_.begin() + " down", out);
+    return;
+  }
+  if (std::get<event::Startup>(e).resume_master) {
+    enter_master("resumed as master after a restart in place", out);
     return;
   }
   leave_fault_or_start("startup", out);

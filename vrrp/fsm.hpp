@@ -33,7 +33,10 @@ std::string_view to_string(State state);  // "INIT", "BACKUP", "MASTER", "FAULT"
 std::string_view notify_name(State state);
 
 namespace event {
-struct Startup {};
+// resume_master: a hitless restart (lvsd re-executed itself while this
+// instance was Master): go straight back to Master, keeping the VIPs, so the
+// peer never sees Master_Down_Interval pass.
+struct Startup { bool resume_master = false; };
 struct Shutdown {};
 struct MasterDownTimerFired {};
 struct AdverTimerFired {};

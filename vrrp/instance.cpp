@@ -64,12 +64,13 @@ void Instance::set_own_addresses(std::vector<IpAddress> addresses) {
   own_addresses_ = std::move(addresses);
 }
 
-void Instance::start() {
+void Instance::start(bool resume_master) {
   // Leftovers of a crashed run: a node that is not master must not answer
   // for the VIPs (RFC 5798 6.4.2). Startup goes to Backup, which removes
-  // them, but do it first in case we start in Fault.
-  remove_vips();
-  handle(event::Startup{});
+  // them, but do it first in case we start in Fault. A resumed master keeps
+  // them: removing them would drop traffic for a moment.
+  if (!resume_master) remove_vips();
+  handle(event::Startup{.resume_master = resume_master});
 }
 
 void Instance::stop() { handle(event::Shutdown{}); }

@@ -125,7 +125,9 @@ class Instance {
 
   // Removes leftover VIPs (a crash) and starts the Fsm (Backup, or Fault if a
   // tracked link is down, or Master for the address owner).
-  void start();
+  // resume_master (hitless restart, the instance was Master before the
+  // re-exec): keeps the VIPs and goes straight to Master, advertising at once.
+  void start(bool resume_master = false);
   // The graceful stop: a master sends priority 0 and removes its VIPs.
   void stop();
   // A datagram read from the instance's socket.

@@ -10,7 +10,8 @@ namespace lvsd::daemon {
 namespace {
 
 TEST(Handover, EncodeDecodeRoundTrip) {
-  const HandoverState state{.pid = 4242, .written_at_ms = 1'700'000'000'123, .master_instances = {"VI_1", "VI_web"}};
+  const HandoverState state{.pid = 4242, .written_at_ms = 1'700'000'000'123, .master_instances = {"VI_1", "VI_web"},
+                            .started_at_ms = 1'699'999'000'000};
   auto decoded = decode_handover(encode_handover(state));
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   EXPECT_EQ(*decoded, state);

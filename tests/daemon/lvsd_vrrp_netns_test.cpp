@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/support/netns.hpp"
 #include "vrrp/timers.hpp"
 
@@ -39,9 +41,8 @@ struct NodeSettings {
   std::string global_yaml{};          // keys under global:, each line indented by 2
 };
 
-std::string config_text(const NodeSettings& s) {
-  std::string text;
-  if (!s.global_yaml.empty()) text += "global:\n" + s.global_yaml;
+std::string config_text(const NodeSettings& s, const std::string& control_socket) {
+  std::string text = "global:\n  control_socket: " + control_socket + "\n" + s.global_yaml;
   text += "vrrp_instances:\n"
                      "  - name: VI_1\n"
                      "    state: " + s.state + "\n"
@@ -63,7 +64,7 @@ class Node {
  public:
   Node(Host& host, std::string dir, NodeSettings settings)
       : host_(host), dir_(std::move(dir)), settings_(std::move(settings)) {
-    std::ofstream(path("lvsd.yaml")) << config_text(settings_);
+    std::ofstream(path("lvsd.yaml")) << config_text(settings_, socket());
   }
   void start() { lvsd_ = host_.spawn(kLvsd + " -f " + path("lvsd.yaml") + " --state-file " + path("owned")); }
   void stop() {
@@ -72,7 +73,7 @@ class Node {
   }
   void rewrite(const NodeSettings& settings) {
     settings_ = settings;
-    std::ofstream(path("lvsd.yaml")) << config_text(settings_);
+    std::ofstream(path("lvsd.yaml")) << config_text(settings_, socket());
   }
   void signal(int signum) { lvsd_->signal(signum); }
   void kill9() {
@@ -83,6 +84,13 @@ class Node {
     return host_.run("ip -4 -o addr show dev eth0").output.find(std::string(kVip) + "/") != std::string::npos;
   }
   std::string log() const { return lvsd_ ? lvsd_->output() : std::string(); }
+  std::string socket() const { return path("lvsd.sock"); }
+  std::string config_path() const { return path("lvsd.yaml"); }
+  bool running() { return lvsd_ && lvsd_->running(); }
+  // lvsctl against this node's control socket, run inside its namespace.
+  test::CommandResult lvsctl(const std::string& args) const {
+    return host_.run(std::string(LVSD_LVSCTL) + " --socket " + socket() + " " + args + " 2>&1");
+  }
   Host& host() { return host_; }
   const NodeSettings& settings() const { return settings_; }
 
@@ -348,6 +356,82 @@ TEST_F(LvsdVrrp, TrackedLinkDownIsFaultAndUpRestores) {
   topo_.set_link(*a_host_, true);
   EXPECT_TRUE(wait_until([&] { return master_->has_vip() && !backup_->has_vip(); }, 6s)) << master_->log();
   EXPECT_NE(master_->log().find("FAULT -> BACKUP"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lvsd
+
+namespace lvsd {
+namespace {
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+nlohmann::json status_json(const Node& node) {
+  const auto r = node.lvsctl("status --json");
+  if (r.exit_code != 0) return nlohmann::json{{"lvsctl_failed", r.output}};
+  const auto j = nlohmann::json::parse(r.output, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? nlohmann::json{{"unparsable", r.output}} : j;
+}
+
+std::string vrrp_state(const Node& node) {
+  const auto j = status_json(node);
+  if (!j.contains("result") || j["result"]["vrrp_instances"].empty()) return j.dump();
+  return j["result"]["vrrp_instances"][0]["state"].get<std::string>();
+}
+
+// lvsctl restart: lvsd re-executes itself (same pid) and resumes as master at
+// once, keeping its VIP: at 100 ms adverts (the backup's
+// Master_Down_Interval is 380 ms) the backup never takes over.
+TEST_F(LvsdVrrp, HitlessRestartKeepsTheVipAndTheBackupNeverTakesOver) {
+  start_pair(master_settings(3, "100ms"), backup_settings(3, "100ms"));
+  for (int round = 1; round <= 3; ++round) {
+    const auto r = master_->lvsctl("restart");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("answers again"), std::string::npos) << r.output;
+    bool backup_held = false, master_lost = false;
+    for (int i = 0; i < 25; ++i) {
+      backup_held = backup_held || backup_->has_vip();
+      master_lost = master_lost || !master_->has_vip();
+      std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_FALSE(backup_held) << "round " << round;
+    EXPECT_FALSE(master_lost) << "round " << round;
+  }
+  EXPECT_TRUE(master_->running()) << "a restart in place keeps the process (and its pid)";
+  EXPECT_EQ(count_of(master_->log(), "resumed as master after a restart in place"), 3u) << master_->log();
+  EXPECT_EQ(backup_->log().find("BACKUP -> MASTER"), std::string::npos) << backup_->log();
+  EXPECT_EQ(vrrp_state(*master_), "MASTER");
+}
+
+// The control socket: each node reports its role; a broken file is refused
+// with its errors (lvsctl exits non-zero) and nothing changes; a good one applies.
+TEST_F(LvsdVrrp, ControlSocketReportsRolesAndRefusesABadReload) {
+  start_pair(master_settings(), backup_settings());
+  EXPECT_EQ(vrrp_state(*master_), "MASTER");
+  EXPECT_EQ(vrrp_state(*backup_), "BACKUP");
+  const auto text = backup_->lvsctl("status");
+  EXPECT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_NE(text.output.find("10.0.0.1"), std::string::npos) << "the backup names the master\n" << text.output;
+
+  std::ofstream(master_->config_path()) << "vrrp_instances:\n  - name: VI_1\n    interface: eth0\n"
+                                           "    virtual_router_id: 51\n    priority: 900\n";
+  const auto refused = master_->lvsctl("reload");
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find(master_->config_path() + ":5:"), std::string::npos) << refused.output;
+  EXPECT_TRUE(master_->has_vip());
+  EXPECT_EQ(vrrp_state(*master_), "MASTER");
+  const auto after = status_json(*master_);
+  EXPECT_EQ(after["result"]["counters"]["reloads_failed"], 1) << after.dump();
+
+  master_->rewrite(master_->settings());
+  const auto applied = master_->lvsctl("reload");
+  EXPECT_EQ(applied.exit_code, 0) << applied.output;
+  EXPECT_EQ(status_json(*master_)["result"]["counters"]["reloads_succeeded"], 1);
+  EXPECT_EQ(backup_->log().find("BACKUP -> MASTER"), std::string::npos);
 }
 
 }  // namespace

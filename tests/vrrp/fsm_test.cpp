@@ -107,6 +107,24 @@ TEST(FsmInitialize, StartupWithTrackedInterfaceDownGoesToFault) {
   EXPECT_EQ(fsm.state(), State::kFault);
 }
 
+TEST(FsmInitialize, ResumedMasterAdvertisesAtOnceAndKeepsItsVips) {
+  Fsm fsm(config(100));
+  EXPECT_EQ(fsm.handle(event::Startup{.resume_master = true}),
+            (Actions{action::StopTimers{}, action::AddVips{}, action::SendAdvert{.priority = 100},
+                     action::SendGarp{}, action::StartAdverTimer{.interval = seconds(1)},
+                     action::RunNotify{.state = State::kMaster, .priority = 100}}));
+  EXPECT_EQ(fsm.state(), State::kMaster);
+  ASSERT_FALSE(fsm.history().empty());
+  EXPECT_NE(fsm.history().back().reason.find("restart"), std::string::npos);
+}
+
+TEST(FsmInitialize, ResumedMasterWithTrackedInterfaceDownGoesToFault) {
+  Fsm fsm(config(100));
+  (void)fsm.handle(event::InterfaceDown{.name = "eth1"});
+  (void)fsm.handle(event::Startup{.resume_master = true});
+  EXPECT_EQ(fsm.state(), State::kFault);
+}
+
 // ---- Backup (RFC 5798 6.4.2)
 
 TEST(FsmBackup, MasterDownTimerMakesMaster) {
