@@ -203,6 +203,9 @@ int run_daemon(const DaemonOptions& options) {
   auto log = core::log::get();
   // A peer closing a socket must be an error return, never a fatal signal.
   ::signal(SIGPIPE, SIG_IGN);
+  // A reload asked for while the configuration is first read has nothing to
+  // do: ignore it instead of dying (the loop catches SIGHUP from then on).
+  ::signal(SIGHUP, SIG_IGN);
   Loaded loaded = load_config(options.config_path);
   if (!loaded.config) return 1;
   std::optional<conf::Config> config = std::move(loaded.config);
@@ -211,6 +214,14 @@ int run_daemon(const DaemonOptions& options) {
   const std::int64_t started_ms = resumed.started_ms != 0 ? resumed.started_ms : unix_now_ms();
 
   core::EventLoop loop;
+  // Signals are caught from here on (a SIGHUP must never kill a starting
+  // lvsd); their handlers run inside loop.run(), once everything is set up.
+  std::function<void()> on_stop_signal, on_reload_signal, on_restart_signal;
+  auto call = [](const std::function<void()>& f) { return [&f] { if (f) f(); }; };
+  core::SignalWatcher on_term(loop, SIGTERM, call(on_stop_signal));
+  core::SignalWatcher on_int(loop, SIGINT, call(on_stop_signal));
+  core::SignalWatcher on_hup(loop, SIGHUP, call(on_reload_signal));
+  core::SignalWatcher on_usr2(loop, SIGUSR2, call(on_restart_signal));
   std::unique_ptr<IpvsSide> ipvs;
 
   // VRRP first: after a hitless restart, resumed masters advertise before any
@@ -470,12 +481,11 @@ int run_daemon(const DaemonOptions& options) {
     }
     loop.stop();
   };
-  core::SignalWatcher on_term(loop, SIGTERM, stop);
-  core::SignalWatcher on_int(loop, SIGINT, stop);
-  core::SignalWatcher on_hup(loop, SIGHUP, [&] { (void)reload(); });
-  core::SignalWatcher on_usr2(loop, SIGUSR2, [&] {
+  on_stop_signal = stop;
+  on_reload_signal = [&] { (void)reload(); };
+  on_restart_signal = [&] {
     if (auto st = request_restart(); !st.ok()) log->error("restart (SIGUSR2): {}", st.error().message);
-  });
+  };
   loop.run();
   health_view = nullptr;
   log->info("lvsd stopped");

@@ -77,7 +77,21 @@ class Lvsd : public ::testing::Test {
     lvsd_.reset();
     run_command("rm -rf " + dir_);
   }
-  void write_config(const std::string& text) { std::ofstream(dir_ + "/lvsd.yaml") << text; }
+  // Each test's lvsd answers on a control socket of its own.
+  void write_config(const std::string& text) {
+    std::string with_socket = text;
+    const std::string socket_line = "  control_socket: " + socket() + "\n";
+    if (with_socket.rfind("global:\n", 0) == 0) {
+      with_socket.insert(8, socket_line);
+    } else {
+      with_socket = "global:\n" + socket_line + with_socket;
+    }
+    std::ofstream(dir_ + "/lvsd.yaml") << with_socket;
+  }
+  std::string socket() const { return dir_ + "/lvsd.sock"; }
+  CommandResult lvsctl(const std::string& args) {
+    return director_->run(std::string(LVSD_LVSCTL) + " --socket " + socket() + " " + args + " 2>&1");
+  }
   void start() {
     lvsd_ = director_->spawn(kLvsd + " -f " + dir_ + "/lvsd.yaml --state-file " + dir_ + "/owned");
   }
@@ -231,6 +245,50 @@ TEST(LvsdTraffic, RoundRobinAndConnectionsSurviveRestart) {
   run_command("echo after > " + fifo);
   EXPECT_TRUE(wait_until([&] { return conn->output().find("after") != std::string::npos; }, 5s)) << conn->output();
   EXPECT_TRUE(conn->running());
+}
+
+// Operator overrides through the control socket: a drained real server
+// (no connections) leaves the table at the next poll, undrain brings it
+// back; a disabled virtual server leaves the kernel, enable restores it.
+TEST_F(Lvsd, DrainUndrainDisableEnableThroughLvsctl) {
+  start();
+  ASSERT_TRUE(wait_until([&] { return ipvsadm() == kExpected; }, 5s)) << ipvsadm();
+  auto r = lvsctl("drain 10.0.0.100:80 10.0.0.11:80");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(wait_until([&] { return ipvsadm().find("10.0.0.11:80 ") == std::string::npos; }, 5s)) << ipvsadm();
+  EXPECT_NE(ipvsadm().find("10.0.0.12:80 "), std::string::npos) << ipvsadm();
+  r = lvsctl("status");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("drained"), std::string::npos) << r.output;
+  r = lvsctl("undrain 10.0.0.100:80 10.0.0.11:80");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(wait_until([&] { return ipvsadm() == kExpected; }, 5s)) << ipvsadm();
+
+  r = lvsctl("disable 'TCP 10.0.0.100:8080'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(wait_until([&] { return ipvsadm().find("10.0.0.100:8080") == std::string::npos; }, 5s)) << ipvsadm();
+  r = lvsctl("enable 10.0.0.100:8080");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(wait_until([&] { return ipvsadm() == kExpected; }, 5s)) << ipvsadm();
+
+  r = lvsctl("drain 10.0.0.100:80 10.0.0.99:80");
+  EXPECT_NE(r.exit_code, 0) << "an unknown real server is an error\n" << r.output;
+  EXPECT_EQ(ipvsadm(), kExpected);
+}
+
+// lvsctl restart: the new image adopts the kernel's table and writes nothing.
+TEST_F(Lvsd, HitlessRestartWritesNothingToIpvs) {
+  start();
+  ASSERT_TRUE(logged("changes applied")) << lvsd_->output();
+  const auto r = lvsctl("restart");
+  ASSERT_EQ(r.exit_code, 0) << r.output << lvsd_->output();
+  EXPECT_TRUE(lvsd_->running());
+  EXPECT_EQ(ipvsadm(), kExpected);
+  EXPECT_TRUE(logged("restarting in place")) << lvsd_->output();
+  EXPECT_EQ(count(lvsd_->output(), "lvsd starting"), 2u) << lvsd_->output();
+  const auto status = lvsctl("status --json");
+  ASSERT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find("\"reconcile_operations\": 0"), std::string::npos) << status.output;
 }
 
 }  // namespace
