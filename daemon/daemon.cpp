@@ -5,6 +5,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "control/admin_state.hpp"
 #include "control/handlers.hpp"
 #include "control/metrics.hpp"
+#include "control/protocol.hpp"
 #include "control/server.hpp"
 #include "control/status.hpp"
 #include "control/status_builder.hpp"
@@ -95,6 +97,8 @@ std::string handover_path_for(const DaemonOptions& options) { return options.own
 struct Resumed {
   std::set<std::string> masters;
   std::int64_t started_ms = 0;  // 0: not a restart in place
+  std::vector<std::string> disabled;
+  std::vector<HandoverDrain> drains;
 };
 
 Resumed take_resumed(const DaemonOptions& options) {
@@ -112,7 +116,9 @@ Resumed take_resumed(const DaemonOptions& options) {
   }
   log->info("restarted in place: resuming {} VRRP instance(s) as master", state->master_instances.size());
   return {.masters = {state->master_instances.begin(), state->master_instances.end()},
-          .started_ms = state->started_at_ms};
+          .started_ms = state->started_at_ms,
+          .disabled = state->disabled_virtual_servers,
+          .drains = state->drains};
 }
 
 IpvsSyncOptions sync_options(const conf::Config& config) {
@@ -284,6 +290,23 @@ int run_daemon(const DaemonOptions& options) {
     apply_sync_daemons(*ipvs->client, *config, followed_role(*config, vrrp));
   }
 
+  // The operator's overrides survive a restart in place.
+  for (const auto& text : resumed.disabled) {
+    auto key = control::parse_virtual_server(text);
+    auto done = key.ok() ? admin.disable(configured_table(*config), *key) : core::Result<bool>(key.error());
+    if (!done.ok()) log->warn("handover: disable {}: {}", text, done.error().message);
+  }
+  for (const auto& d : resumed.drains) {
+    auto key = control::parse_virtual_server(d.virtual_server);
+    auto rs = control::parse_real_server(d.real_server);
+    std::optional<core::Duration> timeout;
+    if (d.deadline_unix_ms != 0) timeout = std::chrono::milliseconds(std::max<std::int64_t>(0, d.deadline_unix_ms - unix_now_ms()));
+    auto done = !key.ok() ? core::Result<bool>(key.error())
+                : !rs.ok() ? core::Result<bool>(rs.error())
+                           : admin.drain(configured_table(*config), *key, *rs, timeout);
+    if (!done.ok()) log->warn("handover: drain {} {}: {}", d.virtual_server, d.real_server, done.error().message);
+  }
+
   DaemonCounters reloads;
   auto snapshot = [&] {
     const WallClock clock{.monotonic_now = loop.scheduler().now(), .unix_now_ms = unix_now_ms()};
@@ -410,8 +433,15 @@ int run_daemon(const DaemonOptions& options) {
   auto restart_timer = loop.scheduler().create_timer([&] {
     const std::string path = handover_path_for(options);
     vrrp.advertise_masters();
-    const HandoverState state{.pid = ::getpid(), .written_at_ms = unix_now_ms(), .master_instances = vrrp.masters(),
-                              .started_at_ms = started_ms};
+    HandoverState state{.pid = ::getpid(), .written_at_ms = unix_now_ms(), .master_instances = vrrp.masters(),
+                        .started_at_ms = started_ms};
+    const WallClock clock{.monotonic_now = loop.scheduler().now(), .unix_now_ms = state.written_at_ms};
+    for (const auto& key : admin.disabled()) state.disabled_virtual_servers.push_back(director::describe(key));
+    for (const auto& [key, entry] : admin.drains()) {
+      state.drains.push_back({.virtual_server = director::describe(key.service),
+                              .real_server = director::describe_endpoint(key.address, key.port),
+                              .deadline_unix_ms = entry.deadline ? clock.to_unix_ms(*entry.deadline) : 0});
+    }
     if (auto st = write_handover(path, state); !st.ok()) {
       log->error("restart refused: {}: {}", path, st.error().message);
       restarting = false;

@@ -22,7 +22,14 @@ std::string encode_handover(const HandoverState& state) {
                       {"pid", state.pid},
                       {"written_at_ms", state.written_at_ms},
                       {"master_instances", state.master_instances},
-                      {"started_at_ms", state.started_at_ms}};
+                      {"started_at_ms", state.started_at_ms},
+                      {"disabled_virtual_servers", state.disabled_virtual_servers},
+                      {"drains", nlohmann::json::array()}};
+  for (const auto& d : state.drains) {
+    j["drains"].push_back({{"virtual_server", d.virtual_server},
+                           {"real_server", d.real_server},
+                           {"deadline_unix_ms", d.deadline_unix_ms}});
+  }
   return j.dump() + "\n";
 }
 
@@ -50,6 +57,26 @@ core::Result<HandoverState> decode_handover(std::string_view text) {
   if (auto started = j.find("started_at_ms"); started != j.end()) {
     if (!started->is_number_integer()) return core::Error{"handover: 'started_at_ms' is not a number"};
     state.started_at_ms = started->get<std::int64_t>();
+  }
+  if (auto disabled = j.find("disabled_virtual_servers"); disabled != j.end()) {
+    if (!disabled->is_array()) return core::Error{"handover: 'disabled_virtual_servers' is not a list"};
+    for (const auto& vs : *disabled) {
+      if (!vs.is_string()) return core::Error{"handover: 'disabled_virtual_servers' holds a non-string"};
+      state.disabled_virtual_servers.push_back(vs.get<std::string>());
+    }
+  }
+  if (auto drains = j.find("drains"); drains != j.end()) {
+    if (!drains->is_array()) return core::Error{"handover: 'drains' is not a list"};
+    for (const auto& d : *drains) {
+      if (!d.is_object() || !d.contains("virtual_server") || !d["virtual_server"].is_string() ||
+          !d.contains("real_server") || !d["real_server"].is_string() || !d.contains("deadline_unix_ms") ||
+          !d["deadline_unix_ms"].is_number_integer()) {
+        return core::Error{"handover: a drain needs virtual_server, real_server and deadline_unix_ms"};
+      }
+      state.drains.push_back({.virtual_server = d["virtual_server"].get<std::string>(),
+                              .real_server = d["real_server"].get<std::string>(),
+                              .deadline_unix_ms = d["deadline_unix_ms"].get<std::int64_t>()});
+    }
   }
   return state;
 }

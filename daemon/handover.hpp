@@ -23,11 +23,24 @@
 
 namespace lvsd::daemon {
 
+// An operator's drain in progress or done (lvsctl drain), by name as
+// lvsctl writes them: "TCP 10.0.0.1:80", "10.0.0.2:80".
+struct HandoverDrain {
+  std::string virtual_server;
+  std::string real_server;
+  std::int64_t deadline_unix_ms = 0;  // 0: no timeout
+  bool operator==(const HandoverDrain&) const = default;
+};
+
 struct HandoverState {
   pid_t pid = 0;                          // the process that wrote it (a re-exec keeps its pid)
   std::int64_t written_at_ms = 0;         // CLOCK_REALTIME, ms
   std::vector<std::string> master_instances;  // VRRP instances that were MASTER
   std::int64_t started_at_ms = 0;         // when the first image started (lvsctl status "up")
+  // The operator's overrides, which the kernel alone cannot tell apart from
+  // health decisions.
+  std::vector<std::string> disabled_virtual_servers{};
+  std::vector<HandoverDrain> drains{};
   bool operator==(const HandoverState&) const = default;
 };
 

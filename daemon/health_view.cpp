@@ -175,8 +175,13 @@ void HealthView::keep_until_checked(const director::IpvsTable& kernel) {
     if (in_kernel == kernel.services.end()) continue;
     const auto& wanted = configured.services[i].destinations;
     for (std::size_t j = 0; j < wanted.size() && j < virtual_servers_[i]->real_servers.size(); ++j) {
+      // Held at weight 0 while it should have more: inhibited as failed
+      // (inhibit_on_failure) by the previous run, so not kept as up.
       const bool present = std::any_of(in_kernel->destinations.begin(), in_kernel->destinations.end(),
-                                       [&](const director::Destination& d) { return director::same_identity(d, wanted[j]); });
+                                       [&](const director::Destination& d) {
+                                         return director::same_identity(d, wanted[j]) &&
+                                                (d.weight > 0 || wanted[j].weight == 0);
+                                       });
       virtual_servers_[i]->real_servers[j]->present_at_start = present;
     }
   }

@@ -11,7 +11,11 @@ namespace {
 
 TEST(Handover, EncodeDecodeRoundTrip) {
   const HandoverState state{.pid = 4242, .written_at_ms = 1'700'000'000'123, .master_instances = {"VI_1", "VI_web"},
-                            .started_at_ms = 1'699'999'000'000};
+                            .started_at_ms = 1'699'999'000'000,
+                            .disabled_virtual_servers = {"UDP 10.0.0.1:53"},
+                            .drains = {{.virtual_server = "TCP 10.0.0.1:80", .real_server = "10.0.0.2:80",
+                                        .deadline_unix_ms = 1'700'000'300'000},
+                                       {.virtual_server = "FWM 5", .real_server = "10.0.0.3:0"}}};
   auto decoded = decode_handover(encode_handover(state));
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   EXPECT_EQ(*decoded, state);
@@ -25,6 +29,10 @@ TEST(Handover, MalformedTextIsAnError) {
   EXPECT_FALSE(decode_handover(R"({"version":1,"pid":"1","written_at_ms":1,"master_instances":[]})").ok());
   EXPECT_FALSE(decode_handover(R"({"version":1,"pid":1,"written_at_ms":1,"master_instances":[3]})").ok());
   EXPECT_FALSE(decode_handover(R"({"version":1,"pid":1,"master_instances":[]})").ok());
+  EXPECT_FALSE(decode_handover(R"({"version":1,"pid":1,"written_at_ms":1,"master_instances":[],"drains":[{}]})").ok());
+  EXPECT_FALSE(
+      decode_handover(R"({"version":1,"pid":1,"written_at_ms":1,"master_instances":[],"disabled_virtual_servers":[1]})")
+          .ok());
 }
 
 TEST(Handover, AppliesOnlyToTheSameProcessAndWhenFresh) {

@@ -166,6 +166,20 @@ TEST_F(HealthViewTest, AfterARestartWhatTheKernelHeldStaysUntilChecked) {
   EXPECT_EQ(pool(), (Pool{{"10.0.0.12:80", 5}}));
 }
 
+// A restart finds 10.0.0.11 held at weight 0 (the previous run inhibited it
+// as failed): it is not taken for up; its first passing check brings it back.
+TEST_F(HealthViewTest, RestartDoesNotTakeAnInhibitedRealServerForUp) {
+  view_.set_config(config_of({virtual_server({real_server("10.0.0.11", 3, {tcp_check(80)}),
+                                              real_server("10.0.0.12", 5, {tcp_check(80)})})}));
+  director::IpvsTable kernel = configured_table(
+      config_of({virtual_server({real_server("10.0.0.11", 3, {}), real_server("10.0.0.12", 5, {})})}));
+  kernel.services[0].destinations[0].weight = 0;
+  view_.keep_until_checked(kernel);
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.12:80", 5}}));
+  pass("10.0.0.11:80");
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.11:80", 3}, {"10.0.0.12:80", 5}}));
+}
+
 TEST_F(HealthViewTest, UpRealServerJoinsWithItsConfiguredWeight) {
   view_.set_config(config_of({virtual_server({real_server("10.0.0.11", 3, {tcp_check(80)}),
                                               real_server("10.0.0.12", 5, {tcp_check(80)})})}));

@@ -276,19 +276,28 @@ TEST_F(Lvsd, DrainUndrainDisableEnableThroughLvsctl) {
   EXPECT_EQ(ipvsadm(), kExpected);
 }
 
-// lvsctl restart: the new image adopts the kernel's table and writes nothing.
+// lvsctl restart: the new image adopts the kernel's table and writes
+// nothing; the operator's drain carries over.
 TEST_F(Lvsd, HitlessRestartWritesNothingToIpvs) {
   start();
   ASSERT_TRUE(logged("changes applied")) << lvsd_->output();
-  const auto r = lvsctl("restart");
+  auto r = lvsctl("drain 10.0.0.100:80 10.0.0.11:80");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(wait_until([&] { return ipvsadm().find("10.0.0.11:80 ") == std::string::npos; }, 5s)) << ipvsadm();
+  const std::string before = ipvsadm();
+  r = lvsctl("restart");
   ASSERT_EQ(r.exit_code, 0) << r.output << lvsd_->output();
   EXPECT_TRUE(lvsd_->running());
-  EXPECT_EQ(ipvsadm(), kExpected);
+  EXPECT_EQ(ipvsadm(), before);
   EXPECT_TRUE(logged("restarting in place")) << lvsd_->output();
   EXPECT_EQ(count(lvsd_->output(), "lvsd starting"), 2u) << lvsd_->output();
   const auto status = lvsctl("status --json");
   ASSERT_EQ(status.exit_code, 0) << status.output;
   EXPECT_NE(status.output.find("\"reconcile_operations\": 0"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("\"drained\""), std::string::npos) << status.output;
+  r = lvsctl("undrain 10.0.0.100:80 10.0.0.11:80");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(wait_until([&] { return ipvsadm() == kExpected; }, 5s)) << ipvsadm();
 }
 
 }  // namespace
