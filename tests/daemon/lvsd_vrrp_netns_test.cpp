@@ -436,3 +436,67 @@ TEST_F(LvsdVrrp, ControlSocketReportsRolesAndRefusesABadReload) {
 
 }  // namespace
 }  // namespace lvsd
+
+namespace lvsd {
+namespace {
+
+// VRRPv3 over IPv6 (RFC 5798 5.1.2): adverts from the link-local address to
+// ff02::12; the VIP moves to the backup when the master's cable is pulled,
+// and the client's neighbour entry follows (unsolicited neighbour advert).
+TEST_F(LvsdVrrp, Ipv6FailoverMovesTheVipAndTheNeighbourEntry) {
+  const std::string vip6 = "fd00::100";
+  auto ipv6_config = [&](const char* state, int priority) {
+    return std::string("vrrp_instances:\n"
+                       "  - name: VI_6\n"
+                       "    state: ") + state + "\n"
+           "    interface: eth0\n"
+           "    virtual_router_id: 61\n"
+           "    priority: " + std::to_string(priority) + "\n"
+           "    advert_int: 100ms\n"
+           "    version: 3\n"
+           "    virtual_ipaddress:\n"
+           "      - \"" + vip6 + "/64\"\n";
+  };
+  int n = 0;
+  for (Host* h : {a_host_, b_host_, client_}) {
+    ++n;
+    // No duplicate address detection: the addresses are usable at once.
+    ASSERT_EQ(h->run("sysctl -qw net.ipv6.conf.eth0.accept_dad=0 && ip -6 addr add fd00::" + std::to_string(n) +
+                     "/64 dev eth0 nodad").exit_code, 0);
+  }
+  // Adverts go out from the link-local address, which is usable once its
+  // duplicate address detection is over (as on a booted machine).
+  for (Host* h : {a_host_, b_host_, client_}) {
+    ASSERT_TRUE(wait_until([&] {
+      const std::string out = h->run("ip -6 addr show dev eth0 scope link").output;
+      return out.find("fe80") != std::string::npos && out.find("tentative") == std::string::npos;
+    }, 5s)) << h->run("ip -6 addr show dev eth0").output;
+  }
+  std::ofstream(dir_ + "/a6.yaml") << "global:\n  control_socket: " << dir_ << "/a6.sock\n" << ipv6_config("MASTER", 100);
+  std::ofstream(dir_ + "/b6.yaml") << "global:\n  control_socket: " << dir_ << "/b6.sock\n" << ipv6_config("BACKUP", 50);
+  auto has6 = [&](Host& h) {
+    return h.run("ip -6 -o addr show dev eth0").output.find(vip6 + "/") != std::string::npos;
+  };
+  auto b = b_host_->spawn(kLvsd + " -f " + dir_ + "/b6.yaml --state-file " + dir_ + "/b6-owned");
+  auto a = a_host_->spawn(kLvsd + " -f " + dir_ + "/a6.yaml --state-file " + dir_ + "/a6-owned");
+  ASSERT_TRUE(wait_until([&] { return has6(*a_host_); }, 3s)) << a->output();
+  // Both start as backup; the higher priority wins within one interval.
+  ASSERT_TRUE(wait_until([&] { return !has6(*b_host_); }, 2s)) << b->output();
+  {
+    const auto p = client_->run("ping -6 -c1 -W1 " + vip6 + " 2>&1");
+    ASSERT_EQ(p.exit_code, 0) << p.output << a_host_->run("ip -6 addr; ip -6 route").output;
+  }
+  EXPECT_NE(client_->run("ip -6 neigh show " + vip6).output.find(a_host_->mac()), std::string::npos)
+      << client_->run("ip -6 neigh show").output << " a: " << a_host_->mac();
+
+  topo_.set_link(*a_host_, false);
+  ASSERT_TRUE(wait_until([&] { return has6(*b_host_); }, 3s, 5ms)) << b->output();
+  EXPECT_TRUE(wait_until([&] { return client_->run("ip -6 neigh show " + vip6).output.find(b_host_->mac()) !=
+                                      std::string::npos; }, 2s))
+      << client_->run("ip -6 neigh show " + vip6).output << b->output();
+  EXPECT_EQ(client_->run("ping -6 -c1 -W1 " + vip6).exit_code, 0);
+  EXPECT_NE(b->output().find("BACKUP -> MASTER"), std::string::npos) << b->output();
+}
+
+}  // namespace
+}  // namespace lvsd
