@@ -285,7 +285,10 @@ int run_daemon(const DaemonOptions& options) {
   health.set_config(*config);
   if (ipvs) {
     // A restart keeps serving with what the kernel holds until checks decide.
-    if (auto kernel = ipvs->client->dump(); kernel.ok()) health.keep_until_checked(*kernel);
+    if (auto kernel = ipvs->client->dump(); kernel.ok()) {
+      health.keep_until_checked(*kernel);
+      ipvs->sync.adopt_dump(std::move(*kernel));  // one dump at start, not two
+    }
     push_desired();
     apply_sync_daemons(*ipvs->client, *config, followed_role(*config, vrrp));
   }

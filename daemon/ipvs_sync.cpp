@@ -34,6 +34,11 @@ SyncOutcome IpvsSync::set_desired(director::IpvsTable desired) {
   return apply_against(std::move(view), false);
 }
 
+void IpvsSync::adopt_dump(director::IpvsTable kernel) {
+  kernel_view_ = std::move(kernel);
+  arm_resync();
+}
+
 void IpvsSync::arm_resync() {
   if (options_.resync_interval.count() > 0) {
     resync_timer_->arm(options_.resync_interval);

@@ -72,6 +72,9 @@ class IpvsSync {
 
   // Replaces the desired table and reconciles at once.
   SyncOutcome set_desired(director::IpvsTable desired);
+  // The caller already read the kernel (the daemon does at start): the next
+  // set_desired() plans against this dump instead of reading it again.
+  void adopt_dump(director::IpvsTable kernel);
   // Reconciles now against a fresh dump (what the periodic timer does, with
   // is_resync: then every change made is logged as a drift repair).
   SyncOutcome reconcile(bool is_resync = false);

@@ -133,6 +133,17 @@ TEST_F(IpvsSyncTest, RestartAdoptsMatchingKernelWithoutWriting) {
   EXPECT_EQ(saves, 1);
 }
 
+TEST_F(IpvsSyncTest, AdoptedStartupDumpIsNotReadAgainAndResyncStillRuns) {
+  kernel.table.services.push_back(web("10.0.0.100", {1, 1}));
+  auto sync = make({.resync_interval = 30s});
+  sync.adopt_dump(kernel.table);
+  auto outcome = sync.set_desired({.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1})}});
+  EXPECT_EQ(kernel.dumps, 0);
+  EXPECT_EQ(outcome.planned, 2u);  // NEW_SERVICE + NEW_DEST for the new one
+  sched.advance(30s);
+  EXPECT_EQ(kernel.dumps, 1);
+}
+
 TEST_F(IpvsSyncTest, PeriodicResyncRepairsDriftOnce) {
   auto sync = make({.resync_interval = 30s});
   sync.set_desired({.services = {web("10.0.0.100", {1, 1})}});

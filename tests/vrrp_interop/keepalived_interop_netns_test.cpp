@@ -83,8 +83,11 @@ void failover_both_ways(const InteropCase& c) {
   {
     HolderMonitor rejoined({&*probe_a, &*probe_b}, vip);
     pair.topo.set_link(*pair.a, true);
+    // keepalived back from FAULT enters BACKUP and waits out its own
+    // Master_Down_Interval (it discards the lower-priority adverts) before it
+    // preempts; lvsd preempts at the first lower-priority advert.
     EXPECT_TRUE(test::wait_until([&] { return probe_a->holds(vip) && !probe_b->holds(vip); },
-                                 2 * c.advert_int + milliseconds(2000)))
+                                 master_down + c.advert_int + milliseconds(2000)))
         << master.log() << backup.log();
     std::this_thread::sleep_for(std::max(milliseconds(300), 2 * c.advert_int));
     rejoined.stop();
