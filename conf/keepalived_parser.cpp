@@ -28,6 +28,12 @@ class Tokenizer {
   Tokenizer(const IncludeReader& includes, std::vector<ConfigError>& errors) : includes_(includes), errors_(errors) {}
 
   void tokenize(std::string_view text, const std::string& file, int depth, std::vector<Token>& out) {
+    if (auto bad = find_unprintable(text)) {
+      errors_.push_back(ConfigError{.location = Location{.file = file, .line = bad->line, .column = bad->column},
+                                    .path = "",
+                                    .message = bad->what + ": " + kTextRule});
+      return;
+    }
     open_files_.push_back(file);
     total_bytes_ += text.size();
     std::vector<Token> line;

@@ -70,56 +70,6 @@ std::string node_kind(const yaml::NodeRef& node) {
   return "an unknown node";
 }
 
-// The first character YAML does not allow in a file (YAML 1.2 section 5.1,
-// c-printable: tab, line breaks and printable Unicode, as valid UTF-8), with
-// its 1-based line and column; nullopt if there is none. Checked before
-// libyaml, whose reader refuses the same bytes but reports only a byte offset
-// and a terse "control characters are not allowed": this names the byte.
-struct BadCharacter {
-  int line;
-  int column;
-  std::string what;
-};
-
-std::optional<BadCharacter> find_unprintable(std::string_view text) {
-  int line = 1, column = 1;
-  std::size_t i = 0;
-  auto hex = [](unsigned char c) {
-    const char* digits = "0123456789abcdef";
-    return std::string("0x") + digits[c >> 4] + digits[c & 15];
-  };
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t len = 1;
-    if (c == '\n') {
-      ++line;
-      column = 1;
-      ++i;
-      continue;
-    }
-    if (c < 0x80) {
-      if (c < 0x20 && c != '\t' && c != '\r') return BadCharacter{line, column, "control character " + hex(c)};
-      if (c == 0x7f) return BadCharacter{line, column, "control character 0x7f"};
-    } else {
-      len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-      if (len == 0 || i + len > text.size()) return BadCharacter{line, column, "invalid UTF-8 byte " + hex(c)};
-      std::uint32_t cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
-      for (std::size_t k = 1; k < len; ++k) {
-        const auto cc = static_cast<unsigned char>(text[i + k]);
-        if ((cc & 0xc0) != 0x80) return BadCharacter{line, column, "invalid UTF-8 byte " + hex(c)};
-        cp = (cp << 6) | (cc & 0x3f);
-      }
-      const bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-      const bool unprintable = (cp >= 0x80 && cp <= 0x9f && cp != 0x85) || (cp >= 0xd800 && cp <= 0xdfff) ||
-                               cp == 0xfffe || cp == 0xffff || cp > 0x10ffff;
-      if (overlong || unprintable) return BadCharacter{line, column, "character U+" + std::to_string(cp) + " not allowed in YAML"};
-    }
-    i += len;
-    ++column;
-  }
-  return std::nullopt;
-}
-
 class YamlLoader {
  public:
   explicit YamlLoader(std::string file) : file_(std::move(file)) {}
@@ -127,7 +77,7 @@ class YamlLoader {
   LoadResult load(std::string_view text) {
     if (auto bad = find_unprintable(text)) {
       error(Pos{.line = bad->line, .column = bad->column}, "",
-            bad->what + ": a configuration is UTF-8 text (tab, line breaks and printable characters)");
+            bad->what + ": " + kTextRule);
       return finish(std::nullopt);
     }
     yaml::ParseResult parsed = yaml::parse(text);

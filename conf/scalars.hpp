@@ -74,4 +74,17 @@ void assign(std::optional<T>& out, V&& value) {
 // 'text' quoted for messages, with control characters escaped and length capped.
 std::string quote(std::string_view text);
 
+// The first character a configuration may not contain (YAML 1.2 section 5.1,
+// c-printable: tab, line breaks and printable Unicode, as valid UTF-8), with
+// its 1-based line and column; nullopt if there is none. Both front ends
+// (YAML and keepalived.conf) accept the same text, so an imported file always
+// converts to YAML that loads back.
+struct BadCharacter {
+  int line;
+  int column;
+  std::string what;  // "control character 0x01", "invalid UTF-8 byte 0xff"
+};
+std::optional<BadCharacter> find_unprintable(std::string_view text);
+inline constexpr const char* kTextRule = "a configuration is UTF-8 text (tab, line breaks and printable characters)";
+
 }  // namespace lvsd::conf
