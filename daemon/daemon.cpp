@@ -29,6 +29,7 @@
 #include "daemon/handover.hpp"
 #include "daemon/health_view.hpp"
 #include "daemon/ipvs_sync.hpp"
+#include "daemon/notify.hpp"
 #include "daemon/status_view.hpp"
 #include "daemon/sync_daemon.hpp"
 #include "daemon/vrrp_runtime.hpp"
@@ -396,12 +397,12 @@ int run_daemon(const DaemonOptions& options) {
     // Before any slow work (parsing a large file, netlink): a reload must
     // never let a backup's Master_Down_Timer run out.
     vrrp.advertise_masters();
-    sd_notify(0, "RELOADING=1");
+    notify_manager("RELOADING=1");
     log->info("reload: reading {}", options.config_path);
     auto refuse = [&](std::vector<std::string> errors) {
       ++reloads.failed;
       log->error("reload refused: keeping the running configuration");
-      sd_notify(0, "READY=1");
+      notify_manager("READY=1");
       return control::ReloadOutcome{.applied = false, .errors = std::move(errors), .summary = {}};
     };
     Loaded next = load_config(options.config_path);
@@ -426,7 +427,7 @@ int run_daemon(const DaemonOptions& options) {
     reloads.last_unix_ms = unix_now_ms();
     const std::string summary = conf::summary(*config);
     log->info("reload: done: {}", summary);
-    sd_notify(0, "READY=1");
+    notify_manager("READY=1");
     return control::ReloadOutcome{.applied = true, .errors = {}, .summary = summary};
   };
 
@@ -451,13 +452,13 @@ int run_daemon(const DaemonOptions& options) {
       return;
     }
     log->info("restarting in place ({} VRRP master instance(s) handed over)", state.master_instances.size());
-    sd_notify(0, "RELOADING=1");
+    notify_manager("RELOADING=1");
     log->flush();
     auto st = reexec_with_handover(options.argv, path);
     // Still here: the exec failed and this image keeps running.
     ::unlink(path.c_str());
     log->error("restart failed, still running: {}", st.error().message);
-    sd_notify(0, "READY=1");
+    notify_manager("READY=1");
     restarting = false;
   });
   auto request_restart = [&]() -> core::Status {
@@ -494,15 +495,15 @@ int run_daemon(const DaemonOptions& options) {
   if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
     const auto every = std::chrono::microseconds(watchdog_usec / 2);
     watchdog = loop.scheduler().create_timer([&, every] {
-      sd_notify(0, "WATCHDOG=1");
+      notify_manager("WATCHDOG=1");
       watchdog->arm(every);
     });
     watchdog->arm(every);
   }
-  sd_notify(0, "READY=1");
+  notify_manager("READY=1");
 
   auto stop = [&] {
-    sd_notify(0, "STOPPING=1");
+    notify_manager("STOPPING=1");
     // RFC 5798 6.4.3: a master resigns (priority 0) and releases its VIPs,
     // so a backup takes over after Skew_Time.
     vrrp.stop();
