@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <random>
-#include <set>
 #include <utility>
 #include <vector>
 
@@ -11,23 +10,41 @@
 
 namespace lvsd::healthcheck {
 
-struct CheckScheduler::Check {
+struct CheckScheduler::Check : std::enable_shared_from_this<Check> {
   Check(CheckSpec s, std::string id) : spec(std::move(s)), identity(std::move(id)), state(spec.thresholds) {}
+
+  struct Subscriber {
+    SubscriptionId id;
+    CheckListener listener;
+    bool paused;
+  };
 
   CheckSpec spec;
   std::string identity;
   HealthState state;
   std::unique_ptr<Checker> checker;
   std::unique_ptr<core::Timer> timer;
-  std::map<SubscriptionId, CheckListener> listeners;
-  std::set<SubscriptionId> paused;  // a subset of listeners' ids
+  // Usually one: a vector, not a map (thousands of checks).
+  std::vector<Subscriber> subscribers;
+  std::size_t paused_count = 0;
   std::optional<CheckResult> last_result;
-  core::TimePoint started{};
   bool running = false;
   bool stopped = false;
 
   // Runs while some subscriber is not paused.
-  bool active() const { return listeners.size() > paused.size(); }
+  bool active() const { return subscribers.size() > paused_count; }
+  Subscriber* find(SubscriptionId id) {
+    for (Subscriber& s : subscribers) {
+      if (s.id == id) return &s;
+    }
+    return nullptr;
+  }
+  void remove(SubscriptionId id) {
+    auto it = std::find_if(subscribers.begin(), subscribers.end(), [id](const Subscriber& s) { return s.id == id; });
+    if (it == subscribers.end()) return;
+    if (it->paused) --paused_count;
+    subscribers.erase(it);
+  }
 };
 
 namespace {
@@ -64,19 +81,20 @@ SubscriptionId CheckScheduler::subscribe(const CheckSpec& spec, CheckListener li
   std::string identity = check_identity(spec);
   auto it = checks_.find(identity);
   if (it == checks_.end()) {
-    auto check = std::make_shared<Check>(spec, identity);
+    auto check = std::make_shared<Check>(spec, std::move(identity));
     check->checker = factory_(spec);
-    std::weak_ptr<Check> weak = check;
-    check->timer = scheduler_.create_timer([this, weak] {
-      if (auto c = weak.lock()) run_probe(c);
-    });
-    it = checks_.emplace(identity, std::move(check)).first;
+    // Two pointers: held inline by std::function (no allocation). The timer
+    // dies with its Check, so the raw pointer never dangles.
+    Check* raw = check.get();
+    check->timer = scheduler_.create_timer([this, raw] { run_probe(raw->shared_from_this()); });
+    const std::string_view key = check->identity;
+    it = checks_.emplace(key, std::move(check)).first;
   }
   Check& check = *it->second;
   const bool was_active = check.active();
-  check.listeners.emplace(id, std::move(listener));
-  if (paused) check.paused.insert(id);
-  subscriptions_.emplace(id, identity);
+  check.subscribers.push_back(Check::Subscriber{.id = id, .listener = std::move(listener), .paused = paused});
+  if (paused) ++check.paused_count;
+  subscriptions_.emplace(id, &check);
   if (!was_active && check.active()) arm_first_probe(check);
   return id;
 }
@@ -95,14 +113,15 @@ void CheckScheduler::stop_probing(Check& check) {
 void CheckScheduler::set_paused(SubscriptionId id, bool paused) {
   auto sub = subscriptions_.find(id);
   if (sub == subscriptions_.end()) return;
-  auto it = checks_.find(sub->second);
-  if (it == checks_.end()) return;
-  Check& check = *it->second;
+  Check& check = *sub->second;
+  Check::Subscriber* subscriber = check.find(id);
+  if (subscriber == nullptr || subscriber->paused == paused) return;
   const bool was_active = check.active();
+  subscriber->paused = paused;
   if (paused) {
-    check.paused.insert(id);
+    ++check.paused_count;
   } else {
-    check.paused.erase(id);
+    --check.paused_count;
   }
   if (was_active && !check.active()) {
     stop_probing(check);
@@ -116,26 +135,23 @@ void CheckScheduler::set_paused(SubscriptionId id, bool paused) {
 bool CheckScheduler::paused(SubscriptionId id) const {
   auto sub = subscriptions_.find(id);
   if (sub == subscriptions_.end()) return false;
-  auto it = checks_.find(sub->second);
-  return it != checks_.end() && it->second->paused.contains(id);
+  const Check::Subscriber* subscriber = sub->second->find(id);
+  return subscriber != nullptr && subscriber->paused;
 }
 
 void CheckScheduler::unsubscribe(SubscriptionId id) {
   auto sub = subscriptions_.find(id);
   if (sub == subscriptions_.end()) return;
-  auto it = checks_.find(sub->second);
+  std::shared_ptr<Check> check = sub->second->shared_from_this();
   subscriptions_.erase(sub);
-  if (it == checks_.end()) return;
-  std::shared_ptr<Check> check = it->second;
   const bool was_active = check->active();
-  check->listeners.erase(id);
-  check->paused.erase(id);
-  if (!check->listeners.empty()) {
+  check->remove(id);
+  if (!check->subscribers.empty()) {
     // Only paused subscribers left: stop probing for them.
     if (was_active && !check->active()) stop_probing(*check);
     return;
   }
-  checks_.erase(it);
+  checks_.erase(std::string_view(check->identity));
   check->stopped = true;
   check->timer.reset();
   // If we are inside this check's own result callback, the probe already
@@ -150,12 +166,11 @@ void CheckScheduler::run_probe(const std::shared_ptr<Check>& check) {
     return;
   }
   check->running = true;
-  check->started = scheduler_.now();
   ++counters_.probes_started;
-  std::weak_ptr<Check> weak = check;
-  check->checker->start([this, weak](CheckResult result) {
-    if (auto c = weak.lock()) on_result(c, std::move(result));
-  });
+  // Two pointers (no allocation per probe). The checker dies with its Check
+  // and never calls `done` after that, so `raw` is alive whenever it runs.
+  Check* raw = check.get();
+  check->checker->start([this, raw](CheckResult result) { on_result(raw->shared_from_this(), std::move(result)); });
 }
 
 void CheckScheduler::on_result(const std::shared_ptr<Check>& check, CheckResult result) {
@@ -177,25 +192,25 @@ void CheckScheduler::on_result(const std::shared_ptr<Check>& check, CheckResult 
   check->last_result = result;
 
   // Next start: delay_before_retry while up but failing, else delay_loop,
-  // start to start, never before now.
+  // counted from now, the end of this probe (keepalived does the same). A
+  // loop too busy to keep up thus checks less often instead of piling probes
+  // up until they time out: overload costs freshness, never a false verdict.
   bool retrying = !result.up && check->state.verdict() == Verdict::kUp;
   core::Duration interval = retrying ? check->spec.delay_before_retry : check->spec.delay_loop;
-  interval = std::max(interval, kMinInterval);
-  core::TimePoint next = std::max(check->started + interval, now);
-  if (check->active()) check->timer->arm(next - now);
+  if (check->active()) check->timer->arm(std::max(interval, kMinInterval));
 
   // Listeners may unsubscribe (even this check) or subscribe while we iterate.
   std::vector<SubscriptionId> ids;
-  ids.reserve(check->listeners.size());
-  for (const auto& [id, listener] : check->listeners) ids.push_back(id);
+  ids.reserve(check->subscribers.size());
+  for (const Check::Subscriber& s : check->subscribers) ids.push_back(s.id);
   // `check` (a shared_ptr held by our caller) stays alive even if a listener
   // removes it, so its spec can be handed out by reference.
   const Verdict verdict = check->state.verdict();
   const CheckSpec& spec = check->spec;
   for (SubscriptionId id : ids) {
-    auto it = check->listeners.find(id);
-    if (it == check->listeners.end()) continue;
-    CheckListener listener = it->second;
+    const Check::Subscriber* subscriber = check->find(id);
+    if (subscriber == nullptr) continue;
+    CheckListener listener = subscriber->listener;
     core::guarded("health check listener", [&] {
       listener(CheckEvent{.spec = spec, .result = result, .verdict = verdict, .transition = transition});
     });
@@ -204,9 +219,7 @@ void CheckScheduler::on_result(const std::shared_ptr<Check>& check, CheckResult 
 
 const CheckScheduler::Check* CheckScheduler::find(SubscriptionId id) const {
   auto sub = subscriptions_.find(id);
-  if (sub == subscriptions_.end()) return nullptr;
-  auto it = checks_.find(sub->second);
-  return it == checks_.end() ? nullptr : it->second.get();
+  return sub == subscriptions_.end() ? nullptr : sub->second;
 }
 
 Verdict CheckScheduler::verdict(SubscriptionId id) const {

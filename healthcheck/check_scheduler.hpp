@@ -4,14 +4,19 @@
 // Every distinct check (by check_identity()) runs once, however many
 // subscribers share it, and has one HealthState. The first run comes after a
 // random offset in [0, delay_loop) so that thousands of checks configured at
-// once do not fire in the same millisecond. After that a check starts every
-// delay_loop, measured start to start; while the verdict is still up but the
-// last result failed (counting towards `fall`), it starts every
-// delay_before_retry instead. A check never overlaps itself: if a probe takes
-// longer than the interval, the next one starts when it ends.
+// once do not fire in the same millisecond. After that the next probe starts
+// delay_loop after the previous one ENDED (keepalived's rule); while the
+// verdict is still up but the last result failed (counting towards `fall`),
+// delay_before_retry after it instead. So a check never overlaps itself, and
+// a loop too busy to keep up (thousands of checks on a slow CPU) makes every
+// check run less often rather than piling probes up until they time out:
+// overload costs freshness, never a false verdict. Each probe's timeout is
+// measured by the checker from its own start (see ProbeBase), never from
+// when the probe was due.
 //
-// Worst-case detection time for a server that dies while up:
-//   delay_loop + (fall - 1) * max(delay_before_retry, connect_timeout) + connect_timeout.
+// Worst-case detection time for a server that dies while up (a probe lasts
+// at most connect_timeout):
+//   delay_loop + fall * connect_timeout + (fall - 1) * delay_before_retry.
 //
 // A subscription can be paused (HealthView does it for ha_suspend): a check
 // runs while at least one of its subscriptions is not paused. Pausing the last
@@ -24,10 +29,10 @@
 // so tests drive it with FakeScheduler and fake checkers.
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/clock.hpp"
@@ -103,8 +108,9 @@ class CheckScheduler {
   core::Scheduler& scheduler_;
   CheckerFactory factory_;
   RandomOffset random_offset_;
-  std::unordered_map<std::string, std::shared_ptr<Check>> checks_;   // by identity
-  std::map<SubscriptionId, std::string> subscriptions_;              // id -> identity
+  // By identity; the key views the Check's own copy of it (one copy per check).
+  std::unordered_map<std::string_view, std::shared_ptr<Check>> checks_;
+  std::unordered_map<SubscriptionId, Check*> subscriptions_;  // owned by checks_
   SubscriptionId next_id_ = 1;
   Counters counters_;
 };

@@ -34,7 +34,7 @@ struct CheckSpec {
 
   // Timing. The first run comes after a random offset in [0, delay_loop).
   core::Duration connect_timeout = std::chrono::seconds(5);  // bounds one whole probe (per url for HTTP)
-  core::Duration delay_loop = std::chrono::seconds(60);      // interval, start to start
+  core::Duration delay_loop = std::chrono::seconds(60);      // interval, end of a probe to start of the next
   core::Duration delay_before_retry = std::chrono::seconds(1);  // interval while up but failing
   HealthThresholds thresholds{}; // rise, fall (keepalived's retry), start_up
 

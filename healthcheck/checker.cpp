@@ -1,16 +1,34 @@
 #include "healthcheck/checker.hpp"
 
+#include "core/event_loop.hpp"
+
 namespace lvsd::healthcheck {
 
-std::unique_ptr<Checker> make_checker(core::EventLoop& loop, const CheckSpec& spec) {
+std::unique_ptr<Checker> make_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec) {
   switch (spec.kind) {
-    case CheckKind::kTcp: return make_tcp_checker(loop, spec);
+    case CheckKind::kTcp: return make_tcp_checker(loop, timers, spec);
     case CheckKind::kHttp:
-    case CheckKind::kSsl: return make_http_checker(loop, spec);
-    case CheckKind::kRedis: return make_redis_checker(loop, spec);
-    case CheckKind::kMisc: return make_misc_checker(loop, spec);
+    case CheckKind::kSsl: return make_http_checker(loop, timers, spec);
+    case CheckKind::kRedis: return make_redis_checker(loop, timers, spec);
+    case CheckKind::kMisc: return make_misc_checker(loop, timers, spec);
   }
   return nullptr;
+}
+
+std::unique_ptr<Checker> make_checker(core::EventLoop& loop, const CheckSpec& spec) {
+  return make_checker(loop, loop.scheduler(), spec);
+}
+std::unique_ptr<Checker> make_tcp_checker(core::EventLoop& loop, const CheckSpec& spec) {
+  return make_tcp_checker(loop, loop.scheduler(), spec);
+}
+std::unique_ptr<Checker> make_http_checker(core::EventLoop& loop, const CheckSpec& spec) {
+  return make_http_checker(loop, loop.scheduler(), spec);
+}
+std::unique_ptr<Checker> make_redis_checker(core::EventLoop& loop, const CheckSpec& spec) {
+  return make_redis_checker(loop, loop.scheduler(), spec);
+}
+std::unique_ptr<Checker> make_misc_checker(core::EventLoop& loop, const CheckSpec& spec) {
+  return make_misc_checker(loop, loop.scheduler(), spec);
 }
 
 }  // namespace lvsd::healthcheck

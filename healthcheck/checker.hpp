@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 
+#include "core/clock.hpp"
 #include "healthcheck/check_spec.hpp"
 
 namespace lvsd::core {
@@ -27,13 +28,21 @@ class Checker {
   virtual void cancel() = 0;
 };
 
-// The checker for spec.kind, running on `loop`.
+// The checker for spec.kind, running on `loop`. It keeps what it needs of
+// `spec` (in its own compact form), not a reference to it.
 std::unique_ptr<Checker> make_checker(core::EventLoop& loop, const CheckSpec& spec);
+// The same with the deadline timer and clock taken from `timers` instead of
+// the loop's scheduler (tests: a FakeScheduler; I/O still runs on `loop`).
+std::unique_ptr<Checker> make_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec);
 
 // The same, one per kind (make_http_checker serves HTTP_GET and SSL_GET).
 std::unique_ptr<Checker> make_tcp_checker(core::EventLoop& loop, const CheckSpec& spec);
 std::unique_ptr<Checker> make_http_checker(core::EventLoop& loop, const CheckSpec& spec);
 std::unique_ptr<Checker> make_redis_checker(core::EventLoop& loop, const CheckSpec& spec);
 std::unique_ptr<Checker> make_misc_checker(core::EventLoop& loop, const CheckSpec& spec);
+std::unique_ptr<Checker> make_tcp_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec);
+std::unique_ptr<Checker> make_http_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec);
+std::unique_ptr<Checker> make_redis_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec);
+std::unique_ptr<Checker> make_misc_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec);
 
 }  // namespace lvsd::healthcheck

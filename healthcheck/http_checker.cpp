@@ -2,14 +2,19 @@
 // connection (plain or TLS), with a Host header and "Connection: close"; the
 // response is parsed by HttpResponseParser (capped) and must have a status in
 // the url's range and, when configured, the body's MD5 digest. connect_timeout
-// bounds each url's whole exchange.
+// bounds each url's whole exchange, with two allowances for a busy loop (see
+// on_connected and on_deadline): a connection noticed late gets a whole
+// connect_timeout for the exchange, and bytes waiting at the deadline are read.
 #include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
+#include <functional>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -55,81 +60,131 @@ struct SslDeleter {
   void operator()(SSL* s) const { SSL_free(s); }
 };
 
+// What a probe needs of one url, built once: the request bytes (the path is
+// inside them) and what the response must satisfy.
+struct UrlCheck {
+  std::string request;
+  std::uint32_t path_offset = 0;  // "GET " + path + " HTTP/1.1..."
+  std::uint32_t path_length = 0;
+  StatusRange status{};
+  std::string digest;  // lower-case hex; empty: not checked
+  std::string_view path() const { return std::string_view(request).substr(path_offset, path_length); }
+};
+
+// SSL_GET only: the context and the name to send and verify.
+struct TlsSetup {
+  std::unique_ptr<SSL_CTX, SslCtxDeleter> ctx;
+  std::string name;         // SNI / verified name: tls_sni, else virtualhost
+  std::string verify_name;  // name, else the target address
+  bool verify = false;
+};
+
+// The state of one url's exchange, allocated when it starts and freed when
+// it ends, so that an idle check (almost all of them, almost all the time)
+// holds no watcher, TLS session or parser (which keeps the response it reads).
+struct Exchange {
+  Exchange(core::EventLoop& loop, UniqueFd socket, std::function<void(int)> on_io, const HttpResponseLimits& limits)
+      : fd(std::move(socket)), watcher(loop, fd.get(), core::IoWatcher::kWrite, std::move(on_io)), parser(limits) {}
+  UniqueFd fd;
+  core::IoWatcher watcher;
+  std::unique_ptr<SSL, SslDeleter> ssl;
+  HttpResponseParser parser;
+  std::size_t sent = 0;
+  int wanted = core::IoWatcher::kWrite;  // what the watcher waits for
+};
+
 class HttpChecker final : public ProbeBase {
  public:
-  HttpChecker(core::EventLoop& loop, CheckSpec spec) : ProbeBase(loop), spec_(std::move(spec)) {
-    if (spec_.urls.empty()) spec_.urls.push_back(HttpUrl{});
-    tls_ = spec_.kind == CheckKind::kSsl;
-    tls_name_ = !spec_.tls_sni.empty() ? spec_.tls_sni : spec_.virtualhost;
-    if (tls_) setup_tls_context();
+  // Keeps what a probe needs, not the whole spec.
+  HttpChecker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec)
+      : ProbeBase(loop, timers),
+        connect_timeout_(spec.connect_timeout),
+        limits_{.max_header_bytes = spec.max_response_header_bytes, .max_body_bytes = spec.max_response_body_bytes} {
+    if (spec.kind == CheckKind::kSsl) setup_tls(spec);
     // The same bytes every probe: built once.
-    for (const HttpUrl& u : spec_.urls) {
-      requests_.push_back("GET " + u.path + " HTTP/1.1\r\nHost: " + host_header() +
-                          "\r\nUser-Agent: lvsd-healthcheck\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+    const std::string host = host_header(spec);
+    const std::vector<HttpUrl> default_urls{HttpUrl{}};
+    const std::vector<HttpUrl>& urls = spec.urls.empty() ? default_urls : spec.urls;
+    urls_.reserve(urls.size());
+    for (const HttpUrl& u : urls) {
+      UrlCheck& c = urls_.emplace_back();
+      c.request = "GET " + u.path + " HTTP/1.1\r\nHost: " + host +
+                  "\r\nUser-Agent: lvsd-healthcheck\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+      c.request.shrink_to_fit();
+      c.path_offset = 4;
+      c.path_length = static_cast<std::uint32_t>(u.path.size());
+      c.status = u.status;
+      if (u.digest) c.digest = lower(*u.digest);
     }
-    if (auto address = parse_socket_address(spec_.address, spec_.port)) {
+    if (!setup_error_.empty()) return;
+    if (auto address = parse_socket_address(spec.address, spec.port)) {
       address_ = *address;
     } else {
-      address_error_ = address.error().message;
+      setup_error_ = address.error().message;
     }
   }
   ~HttpChecker() override { cancel(); }
 
   void start(Done done) override {
-    begin(std::move(done), spec_.connect_timeout);
-    if (!ctx_error_.empty()) return finish_soon(false, ctx_error_);
+    begin(std::move(done), connect_timeout_);
+    if (!setup_error_.empty()) return finish_soon(false, setup_error_);
     url_index_ = 0;
     start_url();
   }
 
  private:
-  enum class Phase { kConnecting, kHandshake, kSending, kReceiving };
+  enum class Phase : std::uint8_t { kConnecting, kHandshake, kSending, kReceiving };
 
-  const HttpUrl& url() const { return spec_.urls[url_index_]; }
+  const UrlCheck& url() const { return urls_[url_index_]; }
+  bool tls() const { return static_cast<bool>(tls_); }
 
-  void setup_tls_context() {
-    ctx_.reset(SSL_CTX_new(TLS_client_method()));
-    if (!ctx_) {
-      ctx_error_ = "TLS: " + openssl_error("cannot create context");
+  void setup_tls(const CheckSpec& spec) {
+    tls_ = std::make_unique<TlsSetup>();
+    tls_->name = !spec.tls_sni.empty() ? spec.tls_sni : spec.virtualhost;
+    tls_->verify_name = tls_->name.empty() ? spec.address : tls_->name;
+    tls_->verify = spec.tls_verify;
+    tls_->ctx.reset(SSL_CTX_new(TLS_client_method()));
+    SSL_CTX* ctx = tls_->ctx.get();
+    if (ctx == nullptr) {
+      setup_error_ = "TLS: " + openssl_error("cannot create context");
       return;
     }
     // A peer that closes without close_notify ends the stream like plain TCP
     // does; the HTTP parser decides whether the response was complete.
-    SSL_CTX_set_options(ctx_.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
-    if (spec_.tls_verify) {
-      SSL_CTX_set_verify(ctx_.get(), SSL_VERIFY_PEER, nullptr);
-      int ok = spec_.tls_ca_file.empty()
-                   ? SSL_CTX_set_default_verify_paths(ctx_.get())
-                   : SSL_CTX_load_verify_locations(ctx_.get(), spec_.tls_ca_file.c_str(), nullptr);
-      if (ok != 1) ctx_error_ = "TLS: cannot load CA certificates: " + openssl_error("unknown error");
+    SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    if (spec.tls_verify) {
+      SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+      int ok = spec.tls_ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx)
+                                        : SSL_CTX_load_verify_locations(ctx, spec.tls_ca_file.c_str(), nullptr);
+      if (ok != 1) setup_error_ = "TLS: cannot load CA certificates: " + openssl_error("unknown error");
     } else {
-      SSL_CTX_set_verify(ctx_.get(), SSL_VERIFY_NONE, nullptr);
+      SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
     }
   }
 
-  std::string host_header() const {
-    if (!spec_.virtualhost.empty()) return spec_.virtualhost;
-    bool v6 = spec_.address.find(':') != std::string::npos;
-    std::string host = v6 ? "[" + spec_.address + "]" : spec_.address;
-    std::uint16_t default_port = tls_ ? 443 : 80;
-    if (spec_.port != default_port) host += ":" + std::to_string(spec_.port);
+  static std::string host_header(const CheckSpec& spec) {
+    if (!spec.virtualhost.empty()) return spec.virtualhost;
+    bool v6 = spec.address.find(':') != std::string::npos;
+    std::string host = v6 ? "[" + spec.address + "]" : spec.address;
+    std::uint16_t default_port = spec.kind == CheckKind::kSsl ? 443 : 80;
+    if (spec.port != default_port) host += ":" + std::to_string(spec.port);
     return host;
   }
 
   void start_url() {
-    close_connection();
-    parser_ = HttpResponseParser(HttpResponseLimits{.max_header_bytes = spec_.max_response_header_bytes,
-                                                    .max_body_bytes = spec_.max_response_body_bytes});
-    sent_ = 0;
+    ex_.reset();
     phase_ = Phase::kConnecting;
-    if (!address_error_.empty()) return finish_soon(false, address_error_);
+    late_read_ = false;
     // TLS writes several times before it reads the response: no Nagle wait.
-    auto attempt = start_connect(address_, /*no_delay=*/tls_);
+    auto attempt = start_connect(address_, /*no_delay=*/tls());
     if (!attempt) return finish_soon(false, attempt.error().message);
-    fd_ = std::move(attempt->fd);
-    watcher_ = std::make_unique<core::IoWatcher>(loop_, fd_.get(), core::IoWatcher::kWrite,
-                                                 [this](int) { on_io(); });
-    watcher_->start();
+    ex_ = std::make_unique<Exchange>(loop_, std::move(attempt->fd), [this](int) { on_io(); }, limits_);
+    ex_->watcher.start();
+  }
+
+  void watch(int events) {
+    ex_->wanted = events;
+    ex_->watcher.set_events(events);
   }
 
   void on_io() {
@@ -141,24 +196,46 @@ class HttpChecker final : public ProbeBase {
     }
   }
 
+  // What arrived in time but our busy loop has not handled yet (libev runs
+  // an iteration's timers before its I/O callbacks) is not the server's
+  // delay: handle it now. A connection found established goes on (with its
+  // own connect_timeout, see on_connected); response bytes found waiting are
+  // read, and if they do not complete the response the url ends at the next
+  // iteration. A server that sends nothing still times out.
+  void on_deadline() override {
+    if (late_read_ || !ex_ || ready_now(ex_->fd.get(), ex_->wanted) == 0) return finish(false, timeout_reason());
+    if (phase_ != Phase::kConnecting) {
+      late_read_ = true;
+      rearm_deadline(core::Duration::zero());
+    }
+    on_io();  // may finish the probe and destroy this
+  }
+
   void on_connected() {
-    if (!tls_) {
+    // A loop that notices the connection late must not eat the server's
+    // time to answer: past half of connect_timeout, the exchange gets a whole
+    // one from now. (Usually the connect takes far less: no re-arm, no
+    // clock read; elapsed() uses the loop's cached time.)
+    if (elapsed() > connect_timeout_ / 2) rearm_deadline(connect_timeout_);
+    if (!tls()) {
       // No getsockopt(SO_ERROR): a failed connect makes the first send()
       // fail with the same errno (one syscall less per probe).
       phase_ = Phase::kSending;
       return do_send();
     }
-    int err = pending_socket_error(fd_.get());
+    const int fd = ex_->fd.get();
+    int err = pending_socket_error(fd);
     if (err != 0) return finish(false, connect_failure_reason(err));
-    ssl_.reset(SSL_new(ctx_.get()));
-    if (!ssl_ || SSL_set_fd(ssl_.get(), fd_.get()) != 1) return finish(false, "TLS: " + openssl_error("SSL_new failed"));
+    ex_->ssl.reset(SSL_new(tls_->ctx.get()));
+    SSL* ssl = ex_->ssl.get();
+    if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) return finish(false, "TLS: " + openssl_error("SSL_new failed"));
     // SNI carries a host name only, never an address (RFC 6066 section 3).
-    if (!tls_name_.empty() && !is_ip_literal(tls_name_)) SSL_set_tlsext_host_name(ssl_.get(), tls_name_.c_str());
-    if (spec_.tls_verify) {
-      X509_VERIFY_PARAM* param = SSL_get0_param(ssl_.get());
-      const std::string& name = tls_name_.empty() ? spec_.address : tls_name_;
+    if (!tls_->name.empty() && !is_ip_literal(tls_->name)) SSL_set_tlsext_host_name(ssl, tls_->name.c_str());
+    if (tls_->verify) {
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+      const std::string& name = tls_->verify_name;
       if (is_ip_literal(name)) X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
-      else SSL_set1_host(ssl_.get(), name.c_str());
+      else SSL_set1_host(ssl, name.c_str());
     }
     phase_ = Phase::kHandshake;
     do_handshake();
@@ -166,18 +243,19 @@ class HttpChecker final : public ProbeBase {
 
   // Waits for what OpenSSL asked for; false (after finishing) on a real error.
   bool wait_for_tls(int ret, const char* what) {
-    int e = SSL_get_error(ssl_.get(), ret);
+    SSL* ssl = ex_->ssl.get();
+    int e = SSL_get_error(ssl, ret);
     if (e == SSL_ERROR_WANT_READ) {
-      watcher_->set_events(core::IoWatcher::kRead);
+      watch(core::IoWatcher::kRead);
       return true;
     }
     if (e == SSL_ERROR_WANT_WRITE) {
-      watcher_->set_events(core::IoWatcher::kWrite);
+      watch(core::IoWatcher::kWrite);
       return true;
     }
     std::string reason = std::string("TLS ") + what + " failed: ";
-    long verify = SSL_get_verify_result(ssl_.get());
-    if (spec_.tls_verify && verify != X509_V_OK) {
+    long verify = SSL_get_verify_result(ssl);
+    if (tls_->verify && verify != X509_V_OK) {
       reason += std::string("certificate verification: ") + X509_verify_cert_error_string(verify);
     } else if (e == SSL_ERROR_SYSCALL && errno != 0) {
       reason += std::strerror(errno);
@@ -190,7 +268,7 @@ class HttpChecker final : public ProbeBase {
 
   void do_handshake() {
     ERR_clear_error();
-    int ret = SSL_connect(ssl_.get());
+    int ret = SSL_connect(ex_->ssl.get());
     if (ret == 1) {
       phase_ = Phase::kSending;
       return do_send();
@@ -199,132 +277,128 @@ class HttpChecker final : public ProbeBase {
   }
 
   void do_send() {
-    const std::string& request = requests_[url_index_];
-    while (sent_ < request.size()) {
-      const char* data = request.data() + sent_;
-      std::size_t left = request.size() - sent_;
-      if (tls_) {
+    const std::string& request = url().request;
+    Exchange& ex = *ex_;
+    while (ex.sent < request.size()) {
+      const char* data = request.data() + ex.sent;
+      std::size_t left = request.size() - ex.sent;
+      if (tls()) {
         ERR_clear_error();
-        int n = SSL_write(ssl_.get(), data, static_cast<int>(left));
+        int n = SSL_write(ex.ssl.get(), data, static_cast<int>(left));
         if (n <= 0) {
           wait_for_tls(n, "write");
           return;
         }
-        sent_ += static_cast<std::size_t>(n);
+        ex.sent += static_cast<std::size_t>(n);
       } else {
-        ssize_t n = ::send(fd_.get(), data, left, MSG_NOSIGNAL);
+        ssize_t n = ::send(ex.fd.get(), data, left, MSG_NOSIGNAL);
         if (n < 0) {
           if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            watcher_->set_events(core::IoWatcher::kWrite);
+            watch(core::IoWatcher::kWrite);
             return;
           }
-          if (sent_ == 0 && is_connect_error(errno)) return finish(false, connect_failure_reason(errno));
+          if (ex.sent == 0 && is_connect_error(errno)) return finish(false, connect_failure_reason(errno));
           return finish(false, std::string("sending request: ") + std::strerror(errno));
         }
-        sent_ += static_cast<std::size_t>(n);
+        ex.sent += static_cast<std::size_t>(n);
       }
     }
     phase_ = Phase::kReceiving;
-    watcher_->set_events(core::IoWatcher::kRead);
+    watch(core::IoWatcher::kRead);
   }
 
   void do_receive() {
     std::array<char, kReadChunk> buf;
+    Exchange& ex = *ex_;
     while (true) {
-      if (tls_) {
+      if (tls()) {
         ERR_clear_error();
-        int n = SSL_read(ssl_.get(), buf.data(), static_cast<int>(buf.size()));
+        int n = SSL_read(ex.ssl.get(), buf.data(), static_cast<int>(buf.size()));
         if (n > 0) {
-          if (parser_.feed(std::string_view(buf.data(), static_cast<std::size_t>(n))) !=
+          if (ex.parser.feed(std::string_view(buf.data(), static_cast<std::size_t>(n))) !=
               HttpResponseParser::State::kNeedMore)
             return url_done();
           continue;
         }
-        int e = SSL_get_error(ssl_.get(), n);
+        int e = SSL_get_error(ex.ssl.get(), n);
         if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0)) {
-          parser_.finish();
+          ex.parser.finish();
           return url_done();
         }
         wait_for_tls(n, "read");
         return;
       }
-      ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
+      ssize_t n = ::recv(ex.fd.get(), buf.data(), buf.size(), 0);
       if (n > 0) {
-        if (parser_.feed(std::string_view(buf.data(), static_cast<std::size_t>(n))) !=
+        if (ex.parser.feed(std::string_view(buf.data(), static_cast<std::size_t>(n))) !=
             HttpResponseParser::State::kNeedMore)
           return url_done();
         continue;
       }
       if (n == 0) {
-        parser_.finish();
+        ex.parser.finish();
         return url_done();
       }
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      return finish(false, std::string("reading response on ") + url().path + ": " + std::strerror(errno));
+      return finish(false, "reading response on " + std::string(url().path()) + ": " + std::strerror(errno));
     }
   }
 
   void url_done() {
-    const HttpUrl& u = url();
-    if (parser_.state() != HttpResponseParser::State::kComplete) {
-      return finish(false, "bad HTTP response on " + u.path + ": " + parser_.error());
+    const UrlCheck& u = url();
+    const std::string path(u.path());
+    const HttpResponseParser& parser = ex_->parser;
+    if (parser.state() != HttpResponseParser::State::kComplete) {
+      return finish(false, "bad HTTP response on " + path + ": " + parser.error());
     }
-    int status = parser_.status();
-    if (!u.status.contains(status)) return finish(false, "HTTP " + std::to_string(status) + " on " + u.path);
-    if (u.digest) {
-      std::string got = md5_hex(parser_.body());
-      if (got != lower(*u.digest)) return finish(false, "digest mismatch on " + u.path + " (got " + got + ")");
+    int status = parser.status();
+    if (!u.status.contains(status)) return finish(false, "HTTP " + std::to_string(status) + " on " + path);
+    if (!u.digest.empty()) {
+      std::string got = md5_hex(parser.body());
+      if (got != u.digest) return finish(false, "digest mismatch on " + path + " (got " + got + ")");
     }
-    if (url_index_ + 1 < spec_.urls.size()) {
+    if (url_index_ + 1 < urls_.size()) {
       ++url_index_;
-      rearm_deadline(spec_.connect_timeout);
+      rearm_deadline(connect_timeout_);
       return start_url();
     }
-    std::string reason = "HTTP " + std::to_string(status) + " on " + u.path;
-    if (spec_.urls.size() > 1) reason += " (all " + std::to_string(spec_.urls.size()) + " urls passed)";
+    std::string reason = "HTTP " + std::to_string(status) + " on " + path;
+    if (urls_.size() > 1) reason += " (all " + std::to_string(urls_.size()) + " urls passed)";
     finish(true, reason);
   }
 
-  void close_connection() {
-    watcher_.reset();
-    ssl_.reset();
-    fd_.reset();
-  }
-  void release() override { close_connection(); }
+  void release() override { ex_.reset(); }
 
   std::string timeout_reason() override {
-    std::string after = " after " + format_duration(spec_.connect_timeout);
+    std::string after = " after " + format_duration(connect_timeout_);
     switch (phase_) {
       case Phase::kConnecting: return "connect timeout" + after;
       case Phase::kHandshake: return "TLS handshake timeout" + after;
-      case Phase::kSending: return "timeout sending request" + after + " on " + url().path;
-      case Phase::kReceiving: return "timeout waiting for response" + after + " on " + url().path;
+      case Phase::kSending: return "timeout sending request" + after + " on " + std::string(url().path());
+      case Phase::kReceiving: return "timeout waiting for response" + after + " on " + std::string(url().path());
     }
     return "timeout" + after;
   }
 
-  CheckSpec spec_;
-  bool tls_ = false;
-  std::string tls_name_;
-  std::unique_ptr<SSL_CTX, SslCtxDeleter> ctx_;
-  std::string ctx_error_;
-
-  std::size_t url_index_ = 0;
-  Phase phase_ = Phase::kConnecting;
-  UniqueFd fd_;
-  std::unique_ptr<SSL, SslDeleter> ssl_;
-  std::unique_ptr<core::IoWatcher> watcher_;
-  std::vector<std::string> requests_;  // one per url
+  // Configuration, built once.
+  core::Duration connect_timeout_;
+  HttpResponseLimits limits_;
+  std::vector<UrlCheck> urls_;      // at least one
   SocketAddress address_{};
-  std::string address_error_;
-  std::size_t sent_ = 0;
-  HttpResponseParser parser_;
+  std::unique_ptr<TlsSetup> tls_;   // SSL_GET only
+  std::string setup_error_;         // set: every probe fails with it (bad address, TLS context)
+
+  // The probe in flight.
+  std::unique_ptr<Exchange> ex_;   // only while a url is being fetched
+  std::uint32_t url_index_ = 0;
+  Phase phase_ = Phase::kConnecting;
+  bool late_read_ = false;  // the deadline passed while bytes were waiting (see on_deadline)
 };
 
 }  // namespace
 
-std::unique_ptr<Checker> make_http_checker(core::EventLoop& loop, const CheckSpec& spec) {
-  return std::make_unique<HttpChecker>(loop, spec);
+std::unique_ptr<Checker> make_http_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec) {
+  return std::make_unique<HttpChecker>(loop, timers, spec);
 }
 
 }  // namespace lvsd::healthcheck

@@ -24,7 +24,8 @@ namespace {
 
 class MiscChecker final : public ProbeBase {
  public:
-  MiscChecker(core::EventLoop& loop, CheckSpec spec) : ProbeBase(loop), spec_(std::move(spec)) {
+  MiscChecker(core::EventLoop& loop, core::Scheduler& timers, CheckSpec spec)
+      : ProbeBase(loop, timers), spec_(std::move(spec)) {
     ev_child_init(&child_, &MiscChecker::on_child, 0, 0);
     child_.data = this;
   }
@@ -105,8 +106,8 @@ class MiscChecker final : public ProbeBase {
 
 }  // namespace
 
-std::unique_ptr<Checker> make_misc_checker(core::EventLoop& loop, const CheckSpec& spec) {
-  return std::make_unique<MiscChecker>(loop, spec);
+std::unique_ptr<Checker> make_misc_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec) {
+  return std::make_unique<MiscChecker>(loop, timers, spec);
 }
 
 }  // namespace lvsd::healthcheck

@@ -17,14 +17,14 @@ void UniqueFd::reset() {
 
 core::Result<SocketAddress> parse_socket_address(const std::string& address, std::uint16_t port) {
   SocketAddress out;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&out.storage);
+  sockaddr_in* v4 = &out.storage.v4;
   if (inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
     v4->sin_family = AF_INET;
     v4->sin_port = htons(port);
     out.length = sizeof(sockaddr_in);
     return out;
   }
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
+  sockaddr_in6* v6 = &out.storage.v6;
   if (inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
     v6->sin6_family = AF_INET6;
     v6->sin6_port = htons(port);
@@ -45,13 +45,13 @@ bool is_connect_error(int err) {
 
 core::Result<ConnectAttempt> start_connect(const SocketAddress& address, bool no_delay) {
   ConnectAttempt attempt;
-  attempt.fd = UniqueFd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  attempt.fd = UniqueFd(::socket(address.storage.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!attempt.fd) return core::Error{std::string("socket: ") + std::strerror(errno)};
   if (no_delay) {
     int one = 1;
     ::setsockopt(attempt.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
-  if (::connect(attempt.fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) == 0) {
+  if (::connect(attempt.fd.get(), &address.storage.sa, address.length) == 0) {
     attempt.connected = true;
     return attempt;
   }

@@ -1,5 +1,6 @@
 #pragma once
 // Small socket helpers shared by the TCP, HTTP and SSL checkers.
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cstdint>
@@ -39,8 +40,14 @@ class UniqueFd {
   int fd_ = -1;
 };
 
+// An IPv4 or IPv6 socket address: 32 bytes where sockaddr_storage takes 128
+// (every checker holds one).
 struct SocketAddress {
-  sockaddr_storage storage{};
+  union Storage {
+    sockaddr sa;
+    sockaddr_in v4;
+    sockaddr_in6 v6;
+  } storage{};
   socklen_t length = 0;
 };
 

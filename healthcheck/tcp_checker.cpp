@@ -11,14 +11,21 @@ namespace {
 
 class TcpChecker final : public ProbeBase {
  public:
-  TcpChecker(core::EventLoop& loop, CheckSpec spec) : ProbeBase(loop), spec_(std::move(spec)) {}
+  // Keeps only the parsed target and the timeout, not the whole spec.
+  TcpChecker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec)
+      : ProbeBase(loop, timers), connect_timeout_(spec.connect_timeout) {
+    if (auto address = parse_socket_address(spec.address, spec.port)) {
+      address_ = *address;
+    } else {
+      address_error_ = address.error().message;
+    }
+  }
   ~TcpChecker() override { cancel(); }
 
   void start(Done done) override {
-    begin(std::move(done), spec_.connect_timeout);
-    auto address = parse_socket_address(spec_.address, spec_.port);
-    if (!address) return finish_soon(false, address.error().message);
-    auto attempt = start_connect(*address);
+    begin(std::move(done), connect_timeout_);
+    if (!address_error_.empty()) return finish_soon(false, address_error_);
+    auto attempt = start_connect(address_);
     if (!attempt) return finish_soon(false, attempt.error().message);
     if (attempt->connected) return finish_soon(true, "connected");
     fd_ = std::move(attempt->fd);
@@ -33,21 +40,29 @@ class TcpChecker final : public ProbeBase {
     if (err != 0) return finish(false, connect_failure_reason(err));
     finish(true, "connected");
   }
+  // A connect that completed (or failed) in time but whose event our busy
+  // loop has not run yet is not a timeout.
+  void on_deadline() override {
+    if (ready_now(fd_.get(), core::IoWatcher::kWrite) != 0) return on_writable();
+    finish(false, timeout_reason());
+  }
   void release() override {
     watcher_.reset();
     fd_.reset();
   }
-  std::string timeout_reason() override { return "connect timeout after " + format_duration(spec_.connect_timeout); }
+  std::string timeout_reason() override { return "connect timeout after " + format_duration(connect_timeout_); }
 
-  CheckSpec spec_;
+  core::Duration connect_timeout_;
+  SocketAddress address_{};
+  std::string address_error_;
   UniqueFd fd_;
   std::unique_ptr<core::IoWatcher> watcher_;
 };
 
 }  // namespace
 
-std::unique_ptr<Checker> make_tcp_checker(core::EventLoop& loop, const CheckSpec& spec) {
-  return std::make_unique<TcpChecker>(loop, spec);
+std::unique_ptr<Checker> make_tcp_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec) {
+  return std::make_unique<TcpChecker>(loop, timers, spec);
 }
 
 }  // namespace lvsd::healthcheck

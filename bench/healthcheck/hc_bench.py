@@ -157,19 +157,37 @@ class Sink:
         stop(self.proc)
 
 
-def steady_state(pid, sink, window):
+def steady_state(pid, sink, window, n):
     """CPU seconds and checks answered over `window` seconds, both read right
-    after a sink report so that they cover the same interval."""
+    after a sink report so that they cover the same interval. Also samples
+    the IPVS table at every report: every server is healthy, so any missing
+    destination is a false verdict (flapping)."""
     c0 = sink.next_report()
     t0, k0 = time.monotonic(), cpu_ticks(pid)
     c1 = c0
+    in_table = []
     while time.monotonic() - t0 < window:
         c1 = sink.next_report()
+        in_table.append(count_destinations())
     t1, k1 = time.monotonic(), cpu_ticks(pid)
     checks = c1 - c0
     cpu = (k1 - k0) / CLK_TCK
     return {"window_s": t1 - t0, "checks": checks, "checks_per_s": checks / (t1 - t0), "cpu_s": cpu,
-            "cpu_s_per_1000_checks": cpu / (checks / 1000.0) if checks else None}
+            "cpu_s_per_1000_checks": cpu / (checks / 1000.0) if checks else None,
+            "in_table_min": min(in_table) if in_table else None,
+            "samples_short": sum(1 for x in in_table if x < n), "samples": len(in_table)}
+
+
+# A healthy server taken out of the pool, as each contender logs it.
+DOWN_MARKERS = {"lvsd": ": down (", "lvsd-base": ": down (", "keepalived": "Removing service"}
+
+
+def count_downs(log_path, name):
+    try:
+        with open(log_path, errors="replace") as f:
+            return sum(1 for line in f if DOWN_MARKERS[name] in line)
+    except OSError:
+        return None
 
 
 def syscalls(pid, sink, seconds, out_path):
@@ -244,8 +262,9 @@ def run_contender(a, name, n, res):
     r = {"reals": n}
     try:
         with open(log_path, "wb") as log:
-            if name == "lvsd":
-                proc = subprocess.Popen([a.lvsd, "-f", os.path.join(a.inputs, f"lvsd-{n}.yaml"),
+            if name in ("lvsd", "lvsd-base"):
+                binary = a.lvsd if name == "lvsd" else a.lvsd_base
+                proc = subprocess.Popen([binary, "-f", os.path.join(a.inputs, f"lvsd-{n}.yaml"),
                                          "--state-file", os.path.join(work, f"lvsd-owned-{n}")],
                                         stdout=log, stderr=subprocess.STDOUT)
                 pid = proc.pid
@@ -270,13 +289,17 @@ def run_contender(a, name, n, res):
         # Let every check pass at least twice (keepalived adds its servers at
         # start, before any check: wait the same for both).
         time.sleep(2 * INTERVAL_S + a.warmup)
-        r["steady"] = steady_state(pid, sink, a.window)
+        downs0 = count_downs(log_path, name)
+        r["steady"] = steady_state(pid, sink, a.window, n)
         r["memory"] = memory(pid)
         if name == "keepalived":
             r["memory_parent"] = memory(proc.pid)
         if a.strace_seconds > 0:
             r["syscalls"] = syscalls(pid, sink, a.strace_seconds, os.path.join(work, f"strace-{name}-{n}.txt"))
             time.sleep(2 * INTERVAL_S)
+        downs1 = count_downs(log_path, name)
+        # Healthy servers taken down during the steady and strace windows.
+        r["false_downs"] = (downs1 - downs0) if downs0 is not None and downs1 is not None else None
         bound = FALL * INTERVAL_S + CONNECT_TIMEOUT_S + 0.1
         r["detection_bound_s"] = bound
         r["detections"] = detections(sink, a.first_port, a.kills, bound)
@@ -333,7 +356,7 @@ def measure(a):
 def report(path):
     res = json.load(open(path))
     print("contender   reals  checks/s  CPU s/1000 checks  VmRSS MB  syscalls/check  "
-          "detect ms (min/med/max)  re-add ms (med)  bound ms")
+          "detect ms (min/med/max)  re-add ms (med)  bound ms  false downs  min in table")
     for r in res["runs"]:
         if "steady" not in r:
             print(f"{r['contender']:<10} {r['reals']:>6}  failed: {r.get('error')}")
@@ -350,7 +373,8 @@ def report(path):
         print(f"{r['contender']:<10} {r['reals']:>6}  {s['checks_per_s']:>8.0f}  "
               f"{per1000 if per1000 is not None else float('nan'):>17.4f}  {rss:>8.1f}  "
               f"{sc if sc else float('nan'):>14.1f}  {det_text:>23}  {readd_text:>15}  "
-              f"{r['detection_bound_s'] * 1000:>8.0f}")
+              f"{r['detection_bound_s'] * 1000:>8.0f}  {str(r.get('false_downs')):>11}  "
+              f"{str(s.get('in_table_min')):>12}")
     for r in res["runs"]:
         if r.get("memory_parent"):
             print(f"keepalived parent with {r['reals']} real servers: VmRSS "
@@ -360,6 +384,21 @@ def report(path):
         if pc:
             top = ", ".join(f"{k} {v:.2f}" for k, v in list(pc.items())[:10])
             print(f"syscalls per check, {r['contender']} {r['reals']}: {top}")
+    by_n = {}
+    for r in res["runs"]:
+        if "steady" in r:
+            by_n.setdefault(r["reals"], {})[r["contender"]] = r.get("memory", {}).get("VmRSS", 0) / 1024
+    for n, m in sorted(by_n.items()):
+        if "keepalived" in m and m["keepalived"]:
+            ratios = ", ".join(f"{c} {v:.1f} MB = {v / m['keepalived']:.2f}x" for c, v in sorted(m.items())
+                               if c != "keepalived")
+            print(f"VmRSS vs keepalived's checker ({m['keepalived']:.1f} MB) at {n}: {ratios}")
+    ns = sorted(by_n)
+    for c in sorted({c for m in by_n.values() for c in m}):
+        pts = [(n, by_n[n][c]) for n in ns if c in by_n[n]]
+        if len(pts) >= 2:
+            (n0, m0), (n1, m1) = pts[0], pts[-1]
+            print(f"{c}: {(m1 - m0) * 1024 * 1024 / (n1 - n0):.0f} bytes per real server ({n0} -> {n1})")
     if "strace_sanity" in res:
         print(f"strace sanity (dd bs=1 count=1000: expect >= 1000 read and write): {res['strace_sanity']}")
     if res.get("errors"):
@@ -378,6 +417,7 @@ def main():
     m.add_argument("--work", required=True)
     m.add_argument("--results", required=True)
     m.add_argument("--lvsd", required=True)
+    m.add_argument("--lvsd-base", default=None, help="a second lvsd binary, contender 'lvsd-base'")
     m.add_argument("--sink", required=True)
     m.add_argument("--reals", default="1000")
     m.add_argument("--first-port", type=int, default=20000)

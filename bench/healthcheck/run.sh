@@ -16,7 +16,11 @@
 #
 # usage: bench/healthcheck/run.sh [BUILD_DIR] [--out DIR] [--reals N[,N...]]
 #          [--order lvsd,keepalived] [--window S] [--kills K] [--strace S] [--timeout S]
+#          [--baseline BUILD_DIR2] [--startup-timeout S]
 #   BUILD_DIR (default ./build) holds daemon/lvsd.
+#   --baseline: another build (e.g. before a change) run as contender
+#   "lvsd-base" in the same boot; add it to --order (default then
+#   lvsd-base,lvsd,keepalived).
 #   --out DIR (default: a new /var/tmp/lvsd-hcbench.XXXXXX) receives the
 #   configs, logs, strace summaries, results.json and report.txt.
 # Run it as root. Needs cc, python3, keepalived, ipvsadm, strace, kmod and
@@ -25,17 +29,19 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=./build out="" reals=1000 order=lvsd,keepalived window=30 kills=5 strace_s=10
-timeout_s=1800 mem=1536M
+timeout_s=1800 mem=1536M baseline="" startup_s=300 order_set=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
     --reals) reals=$2; shift 2 ;;
-    --order) order=$2; shift 2 ;;
+    --order) order=$2; order_set=1; shift 2 ;;
+    --baseline) baseline=$2; shift 2 ;;
+    --startup-timeout) startup_s=$2; shift 2 ;;
     --window) window=$2; shift 2 ;;
     --kills) kills=$2; shift 2 ;;
     --strace) strace_s=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "hc-bench: unknown argument $1" >&2; exit 2 ;;
     *) build=$1; shift ;;
   esac
@@ -45,6 +51,12 @@ fail() { echo "hc-bench: $*" >&2; exit 1; }
 build=$(realpath "$build") || fail "no build directory"
 lvsd=$build/daemon/lvsd
 [ -x "$lvsd" ] || fail "$lvsd is missing"
+lvsd_base=""
+if [ -n "$baseline" ]; then
+  lvsd_base=$(realpath "$baseline")/daemon/lvsd
+  [ -x "$lvsd_base" ] || fail "$lvsd_base is missing"
+  [ -n "$order_set" ] || order=lvsd-base,lvsd,keepalived
+fi
 for tool in linux.uml keepalived ipvsadm modprobe python3 strace cc; do
   command -v "$tool" >/dev/null || fail "$tool not found"
 done
@@ -65,6 +77,7 @@ cat > "$out/init.sh" <<INIT
 #!/bin/sh
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
 OUT='$out'
+LVSD_BASE='$lvsd_base'
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 # Logs, pid and state files live on a tmpfs of UML's own.
@@ -83,7 +96,7 @@ ulimit -n 65536
 sysctl -qw net.ipv4.ip_local_port_range="30000 65000" net.ipv4.tcp_tw_reuse=1
 cd /run/bench
 timeout -k 10 $((timeout_s - 60)) python3 '$here/hc_bench.py' measure --inputs "\$OUT/inputs" --work /run/bench \\
-  --results "\$OUT/results.json" --lvsd '$lvsd' --sink "\$OUT/http_sink" --reals '$reals' --order '$order' \\
+  --results "\$OUT/results.json" --lvsd '$lvsd' \${LVSD_BASE:+--lvsd-base "\$LVSD_BASE"} --startup-timeout '$startup_s' --sink "\$OUT/http_sink" --reals '$reals' --order '$order' \\
   --window '$window' --kills '$kills' --strace-seconds '$strace_s' > "\$OUT/measure.log" 2>&1
 echo \$? > "\$OUT/measure.rc"
 cp /run/bench/*.log /run/bench/strace-*.txt "\$OUT/" 2>/dev/null

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/fake_scheduler.hpp"
+#include "tests/healthcheck/late_scheduler.hpp"
 
 namespace lvsd::healthcheck {
 namespace {
@@ -83,17 +84,17 @@ class CheckSchedulerTest : public ::testing::Test {
   }
 };
 
-TEST_F(CheckSchedulerTest, FirstProbeAfterTheRandomOffsetThenEveryDelayLoopStartToStart) {
+TEST_F(CheckSchedulerTest, FirstProbeAfterTheRandomOffsetThenDelayLoopAfterEachProbeEnds) {
   std::vector<Verdict> verdicts;
   scheduler_.subscribe(spec(80), [&](const CheckEvent& e) { verdicts.push_back(e.verdict); });
   clock_.advance(milliseconds(299));
   EXPECT_TRUE(servers_[80].starts.empty());
-  clock_.advance(milliseconds(3101));  // t = 3400
+  clock_.advance(milliseconds(3351));  // t = 3650
   using D = core::Duration;
-  EXPECT_EQ(start_offsets(80), (std::vector<D>{milliseconds(300), milliseconds(1300), milliseconds(2300),
-                                                 milliseconds(3300)}));
-  // Results arrive 100 ms after each start.
-  EXPECT_EQ(verdicts, (std::vector<Verdict>{Verdict::kUp, Verdict::kUp, Verdict::kUp, Verdict::kUp}));
+  // Each probe takes 100 ms; the next starts delay_loop (1 s) after it ended.
+  EXPECT_EQ(start_offsets(80), (std::vector<D>{milliseconds(300), milliseconds(1400), milliseconds(2500),
+                                                 milliseconds(3600)}));
+  EXPECT_EQ(verdicts, (std::vector<Verdict>{Verdict::kUp, Verdict::kUp, Verdict::kUp}));
 }
 
 TEST_F(CheckSchedulerTest, RetriesEveryDelayBeforeRetryWhileUpButFailingThenBackToDelayLoop) {
@@ -109,24 +110,24 @@ TEST_F(CheckSchedulerTest, RetriesEveryDelayBeforeRetryWhileUpButFailingThenBack
   servers_[80].starts.clear();
   clock_.advance(seconds(5));
   using D = core::Duration;
-  // 1300 fails (up, 1 of 3) -> retry at 1500 (2 of 3) -> retry at 1700: down -> back to delay_loop.
-  EXPECT_EQ(start_offsets(80), (std::vector<D>{milliseconds(1300), milliseconds(1500), milliseconds(1700),
-                                                 milliseconds(2700), milliseconds(3700), milliseconds(4700),
-                                                 milliseconds(5700)}));
+  // 1400 fails at 1500 (up, 1 of 3) -> retry 200 ms later at 1700 (2 of 3)
+  // -> retry at 2000, fails at 2100: down -> back to delay_loop after each end.
+  EXPECT_EQ(start_offsets(80), (std::vector<D>{milliseconds(1400), milliseconds(1700), milliseconds(2000),
+                                                 milliseconds(3100), milliseconds(4200), milliseconds(5300)}));
   ASSERT_EQ(transitions.size(), 2u);
   EXPECT_EQ(transitions[1]->from, Verdict::kUp);
   EXPECT_EQ(transitions[1]->to, Verdict::kDown);
   EXPECT_EQ(transitions[1]->reason, "HTTP 503 on /health");
-  EXPECT_EQ(transitions[1]->at, t0_ + milliseconds(1800));
+  EXPECT_EQ(transitions[1]->at, t0_ + milliseconds(2100));
 }
 
-TEST_F(CheckSchedulerTest, SlowProbeNeverOverlapsItself) {
+TEST_F(CheckSchedulerTest, SlowProbeNeverOverlapsItselfAndTheNextWaitsDelayLoopAfterIt) {
   servers_[80].latency = milliseconds(1500);
   scheduler_.subscribe(spec(80), [](const CheckEvent&) {});
-  clock_.advance(seconds(5));
+  clock_.advance(seconds(6));
   using D = core::Duration;
-  EXPECT_EQ(start_offsets(80), (std::vector<D>{milliseconds(300), milliseconds(1800), milliseconds(3300),
-                                                 milliseconds(4800)}));
+  // 300 ends at 1800, next at 2800 (not at 1800: no catching up), ends 4300, next 5300.
+  EXPECT_EQ(start_offsets(80), (std::vector<D>{milliseconds(300), milliseconds(2800), milliseconds(5300)}));
 }
 
 TEST_F(CheckSchedulerTest, IdenticalChecksRunOnceAndFeedEverySubscriber) {
@@ -137,11 +138,11 @@ TEST_F(CheckSchedulerTest, IdenticalChecksRunOnceAndFeedEverySubscriber) {
   EXPECT_EQ(factory_calls_, 2);
   EXPECT_EQ(scheduler_.check_count(), 2u);
   EXPECT_EQ(scheduler_.subscription_count(), 3u);
-  clock_.advance(milliseconds(2500));
-  EXPECT_EQ(servers_[80].starts.size(), 3u);  // not 6
-  EXPECT_EQ(a, 3);  // results at 400, 1400, 2400
-  EXPECT_EQ(b, 3);
-  EXPECT_EQ(c, 3);
+  clock_.advance(milliseconds(2550));
+  EXPECT_EQ(servers_[80].starts.size(), 3u);  // 300, 1400, 2500: not 6
+  EXPECT_EQ(a, 2);  // results at 400, 1500
+  EXPECT_EQ(b, 2);
+  EXPECT_EQ(c, 2);
   EXPECT_EQ(scheduler_.verdict(ida), Verdict::kUp);
   EXPECT_EQ(scheduler_.health(idb), scheduler_.health(ida));
   ASSERT_NE(scheduler_.last_result(ida), nullptr);
@@ -196,16 +197,16 @@ TEST_F(CheckSchedulerTest, ListenerUnsubscribingAnotherSubscriberStopsItsDeliver
     scheduler_.unsubscribe(id2);
   });
   id2 = scheduler_.subscribe(spec(80), [&](const CheckEvent&) { ++second; });
-  clock_.advance(milliseconds(2500));
+  clock_.advance(milliseconds(2650));  // results at 400, 1500, 2600
   EXPECT_EQ(first, 3);
   EXPECT_EQ(second, 0);
 }
 
 TEST_F(CheckSchedulerTest, CountsProbesFailuresAndTransitions) {
   scheduler_.subscribe(spec(80), [](const CheckEvent&) {});
-  clock_.advance(milliseconds(1500));  // 2 passes
+  clock_.advance(milliseconds(1550));  // 2 passes (at 400 and 1500)
   servers_[80].up = false;
-  clock_.advance(milliseconds(1000));  // 1 failure (down)
+  clock_.advance(milliseconds(1100));  // 1 failure (2500, down at 2600)
   EXPECT_EQ(scheduler_.counters().probes_started, 3u);
   EXPECT_EQ(scheduler_.counters().probes_failed, 1u);
   EXPECT_EQ(scheduler_.counters().probes_passed, 2u);
@@ -217,7 +218,7 @@ TEST_F(CheckSchedulerTest, PausingTheOnlySubscriptionStopsProbingAndKeepsTheStat
   auto id = scheduler_.subscribe(spec(80, /*rise=*/1, /*fall=*/3), [&](const CheckEvent&) { ++events; });
   clock_.advance(milliseconds(400));  // 300: up
   servers_[80].up = false;
-  clock_.advance(milliseconds(1150));  // 1300 fails at 1400 (1 of 3); the retry of 1500 is in flight
+  clock_.advance(milliseconds(1350));  // 1400 fails at 1500 (1 of 3); the retry of 1700 is in flight
   ASSERT_EQ(servers_[80].starts.size(), 3u);
   scheduler_.set_paused(id, true);
   EXPECT_TRUE(scheduler_.paused(id));
@@ -239,7 +240,9 @@ TEST_F(CheckSchedulerTest, PausingTheOnlySubscriptionStopsProbingAndKeepsTheStat
   ASSERT_EQ(servers_[80].starts.size(), 4u);
   EXPECT_EQ(servers_[80].starts[3], resumed + milliseconds(300));
   EXPECT_EQ(scheduler_.verdict(id), Verdict::kUp);
-  clock_.advance(milliseconds(200));  // retry at +500 fails at +600: down
+  clock_.advance(milliseconds(299));  // retry at +600 (200 ms after the end), fails at +700: down
+  EXPECT_EQ(scheduler_.verdict(id), Verdict::kUp);
+  clock_.advance(milliseconds(1));
   EXPECT_EQ(scheduler_.verdict(id), Verdict::kDown);
 }
 
@@ -248,7 +251,7 @@ TEST_F(CheckSchedulerTest, ASharedCheckRunsWhileOneSubscriberIsNotPausedAndFeeds
   auto ida = scheduler_.subscribe(spec(80), [&](const CheckEvent&) { ++a; });
   auto idb = scheduler_.subscribe(spec(80), [&](const CheckEvent&) { ++b; });
   scheduler_.set_paused(ida, true);
-  clock_.advance(milliseconds(1500));
+  clock_.advance(milliseconds(1550));
   EXPECT_EQ(servers_[80].starts.size(), 2u);
   EXPECT_EQ(a, 2);  // paused subscribers still hear results of a check that runs anyway
   EXPECT_EQ(b, 2);
@@ -270,6 +273,36 @@ TEST_F(CheckSchedulerTest, SubscribingPausedDoesNotStartACheck) {
   scheduler_.set_paused(id, false);
   clock_.advance(milliseconds(300));
   EXPECT_EQ(servers_[80].starts.size(), 1u);
+}
+
+// A loop that was busy for seconds: probes that were due start late, one
+// each, and the next one comes delay_loop after that late probe ENDED. No
+// burst to catch up on the missed schedule.
+TEST(CheckSchedulerOnABusyLoop, LateProbesStartOnceAndTheNextIsDelayLoopAfterTheirEnd) {
+  test::LateScheduler clock;
+  std::map<std::uint16_t, FakeServer> servers;
+  CheckScheduler scheduler(
+      clock, [&](const CheckSpec& s) { return std::make_unique<FakeChecker>(clock, servers[s.port]); },
+      [](core::Duration) { return milliseconds(300); });
+  const core::TimePoint t0 = clock.now();
+  std::vector<core::TimePoint> results;
+  scheduler.subscribe(CheckSpec{.kind = CheckKind::kHttp, .address = "10.0.0.1", .port = 80,
+                                .connect_timeout = seconds(1), .delay_loop = seconds(1)},
+                      [&](const CheckEvent& e) {
+                        EXPECT_EQ(e.verdict, Verdict::kUp);
+                        results.push_back(clock.now());
+                      });
+  clock.advance(milliseconds(450));  // on time: 300 starts, 400 passes; next due at 1400
+  ASSERT_EQ(results.size(), 1u);
+  clock.stall(milliseconds(3550));    // busy until 4000: the probe due at 1400 (and 2400, 3400) missed
+  EXPECT_EQ(clock.fire_due(), 1u);    // one late start, not three
+  clock.advance(milliseconds(1250));  // 4000 ends at 4100, next at 5100 (not 4400) ends 5200
+  using D = core::Duration;
+  std::vector<D> starts;
+  for (auto t : servers[80].starts) starts.push_back(t - t0);
+  EXPECT_EQ(starts, (std::vector<D>{milliseconds(300), milliseconds(4000), milliseconds(5100)}));
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[2] - t0, milliseconds(5200));
 }
 
 TEST(CheckSchedulerOffsets, DefaultRandomOffsetsSpreadWithinDelayLoop) {
