@@ -22,7 +22,6 @@ endmacro()
 lvsd_require_pkgconfig(LIBNL libnl-3.0 libnl-3-dev)
 lvsd_require_pkgconfig(LIBNL_GENL libnl-genl-3.0 libnl-genl-3-dev)
 lvsd_require_pkgconfig(LIBMNL libmnl libmnl-dev)
-lvsd_require_pkgconfig(LIBSYSTEMD libsystemd libsystemd-dev)
 lvsd_require_pkgconfig(HIREDIS hiredis libhiredis-dev)
 lvsd_require_pkgconfig(LIBYAML yaml-0.1 libyaml-dev)
 

@@ -79,6 +79,18 @@ core::Result<bool> AdminState::drain(const director::IpvsTable& configured, cons
   return true;
 }
 
+core::Result<bool> AdminState::restore_drained(const director::IpvsTable& configured,
+                                               const director::ServiceKey& service, const RealServerRef& real_server) {
+  auto key = resolve(configured, service, real_server);
+  if (!key.ok()) return key.error();
+  auto [it, inserted] =
+      drains_.insert_or_assign(*key, DrainEntry{.phase = DrainPhase::kDrained, .started = scheduler_.now()});
+  (void)it;
+  (void)inserted;
+  on_change_();
+  return true;
+}
+
 core::Result<bool> AdminState::undrain(const director::IpvsTable& configured, const director::ServiceKey& service,
                                        const RealServerRef& real_server) {
   auto key = resolve(configured, service, real_server);

@@ -69,6 +69,10 @@ class AdminState {
                            const RealServerRef& real_server, std::optional<core::Duration> timeout);
   core::Result<bool> undrain(const director::IpvsTable& configured, const director::ServiceKey& service,
                              const RealServerRef& real_server);
+  // A restart in place: a drain that had finished before the re-exec is
+  // taken up as finished (the real server stays out of the table).
+  core::Result<bool> restore_drained(const director::IpvsTable& configured, const director::ServiceKey& service,
+                                     const RealServerRef& real_server);
   core::Result<bool> disable(const director::IpvsTable& configured, const director::ServiceKey& service);
   core::Result<bool> enable(const director::ServiceKey& service);
 

@@ -2,11 +2,12 @@
 
 #include <malloc.h>
 #include <signal.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
@@ -67,6 +68,23 @@ Loaded load_config(const std::string& path) {
   // system instead of keeping the parser's peak as resident memory.
   malloc_trim(0);
   return loaded;
+}
+
+// systemd's watchdog interval ($WATCHDOG_USEC, for this process when
+// $WATCHDOG_PID names it), 0 when disabled: what sd_watchdog_enabled() reads,
+// without linking libsystemd (about 1 MB resident with its dependencies).
+std::uint64_t watchdog_interval_usec() {
+  const char* usec = std::getenv("WATCHDOG_USEC");
+  if (usec == nullptr || *usec == '\0') return 0;
+  if (const char* pid = std::getenv("WATCHDOG_PID"); pid != nullptr && *pid != '\0') {
+    char* end = nullptr;
+    const unsigned long long p = std::strtoull(pid, &end, 10);
+    if (*end != '\0' || p != static_cast<unsigned long long>(::getpid())) return 0;
+  }
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(usec, &end, 10);
+  if (*end != '\0') return 0;
+  return v;
 }
 
 struct DaemonCounters {
@@ -270,9 +288,6 @@ int run_daemon(const DaemonOptions& options) {
     return healthcheck::make_checker(loop, spec);
   });
   HealthView health(loop.scheduler(), checks, [&] { push_desired(); });
-  push_desired = [&] {
-    if (ipvs) ipvs->sync.set_desired(admin.apply(health.table()));
-  };
   control::LatencyHistogram check_latency;
   health.set_result_observer([&](core::Duration latency, bool) {
     check_latency.observe(std::chrono::duration<double>(latency).count());
@@ -284,17 +299,8 @@ int run_daemon(const DaemonOptions& options) {
   mark_vips(*config);
   health_view = &health;
   health.set_config(*config);
-  if (ipvs) {
-    // A restart keeps serving with what the kernel holds until checks decide.
-    if (auto kernel = ipvs->client->dump(); kernel.ok()) {
-      health.keep_until_checked(*kernel);
-      ipvs->sync.adopt_dump(std::move(*kernel));  // one dump at start, not two
-    }
-    push_desired();
-    apply_sync_daemons(*ipvs->client, *config, followed_role(*config, vrrp));
-  }
-
-  // The operator's overrides survive a restart in place.
+  // The operator's overrides survive a restart in place (before the first
+  // push: a drained real server must not come back for a moment).
   for (const auto& text : resumed.disabled) {
     auto key = control::parse_virtual_server(text);
     auto done = key.ok() ? admin.disable(configured_table(*config), *key) : core::Result<bool>(key.error());
@@ -305,10 +311,24 @@ int run_daemon(const DaemonOptions& options) {
     auto rs = control::parse_real_server(d.real_server);
     std::optional<core::Duration> timeout;
     if (d.deadline_unix_ms != 0) timeout = std::chrono::milliseconds(std::max<std::int64_t>(0, d.deadline_unix_ms - unix_now_ms()));
-    auto done = !key.ok() ? core::Result<bool>(key.error())
+    auto done = !key.ok()  ? core::Result<bool>(key.error())
                 : !rs.ok() ? core::Result<bool>(rs.error())
-                           : admin.drain(configured_table(*config), *key, *rs, timeout);
+                : d.drained ? admin.restore_drained(configured_table(*config), *key, *rs)
+                            : admin.drain(configured_table(*config), *key, *rs, timeout);
     if (!done.ok()) log->warn("handover: drain {} {}: {}", d.virtual_server, d.real_server, done.error().message);
+  }
+
+  push_desired = [&] {
+    if (ipvs) ipvs->sync.set_desired(admin.apply(health.table()));
+  };
+  if (ipvs) {
+    // A restart keeps serving with what the kernel holds until checks decide.
+    if (auto kernel = ipvs->client->dump(); kernel.ok()) {
+      health.keep_until_checked(*kernel);
+      ipvs->sync.adopt_dump(std::move(*kernel));  // one dump at start, not two
+    }
+    push_desired();
+    apply_sync_daemons(*ipvs->client, *config, followed_role(*config, vrrp));
   }
 
   DaemonCounters reloads;
@@ -444,7 +464,8 @@ int run_daemon(const DaemonOptions& options) {
     for (const auto& [key, entry] : admin.drains()) {
       state.drains.push_back({.virtual_server = director::describe(key.service),
                               .real_server = director::describe_endpoint(key.address, key.port),
-                              .deadline_unix_ms = entry.deadline ? clock.to_unix_ms(*entry.deadline) : 0});
+                              .deadline_unix_ms = entry.deadline ? clock.to_unix_ms(*entry.deadline) : 0,
+                              .drained = entry.phase == control::DrainPhase::kDrained});
     }
     if (auto st = write_handover(path, state); !st.ok()) {
       log->error("restart refused: {}: {}", path, st.error().message);
@@ -491,8 +512,8 @@ int run_daemon(const DaemonOptions& options) {
   // systemd's watchdog (the unit's WatchdogSec): pinged from the loop itself,
   // so a loop that hangs gets lvsd restarted.
   std::unique_ptr<core::Timer> watchdog;
-  std::uint64_t watchdog_usec = 0;
-  if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+  const std::uint64_t watchdog_usec = watchdog_interval_usec();
+  if (watchdog_usec > 0) {
     const auto every = std::chrono::microseconds(watchdog_usec / 2);
     watchdog = loop.scheduler().create_timer([&, every] {
       notify_manager("WATCHDOG=1");

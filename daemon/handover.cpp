@@ -28,7 +28,8 @@ std::string encode_handover(const HandoverState& state) {
   for (const auto& d : state.drains) {
     j["drains"].push_back({{"virtual_server", d.virtual_server},
                            {"real_server", d.real_server},
-                           {"deadline_unix_ms", d.deadline_unix_ms}});
+                           {"deadline_unix_ms", d.deadline_unix_ms},
+                           {"drained", d.drained}});
   }
   return j.dump() + "\n";
 }
@@ -73,9 +74,11 @@ core::Result<HandoverState> decode_handover(std::string_view text) {
           !d["deadline_unix_ms"].is_number_integer()) {
         return core::Error{"handover: a drain needs virtual_server, real_server and deadline_unix_ms"};
       }
+      const bool drained = d.contains("drained") && d["drained"].is_boolean() && d["drained"].get<bool>();
       state.drains.push_back({.virtual_server = d["virtual_server"].get<std::string>(),
                               .real_server = d["real_server"].get<std::string>(),
-                              .deadline_unix_ms = d["deadline_unix_ms"].get<std::int64_t>()});
+                              .deadline_unix_ms = d["deadline_unix_ms"].get<std::int64_t>(),
+                              .drained = drained});
     }
   }
   return state;

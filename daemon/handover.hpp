@@ -29,6 +29,7 @@ struct HandoverDrain {
   std::string virtual_server;
   std::string real_server;
   std::int64_t deadline_unix_ms = 0;  // 0: no timeout
+  bool drained = false;               // finished: out of the table
   bool operator==(const HandoverDrain&) const = default;
 };
 

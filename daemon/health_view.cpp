@@ -79,9 +79,13 @@ healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::
 
 // ---------------------------------------------------------------- slots
 
+// Slots keep only what the view needs after set_config(): no copy of the conf
+// structs (the configured table holds the destinations), no copy of a check's
+// identity (the scheduler has it), and a check's listener captures two
+// pointers, which std::function holds without allocating.
 struct HealthView::CheckSlot {
+  RealServerSlot* owner = nullptr;
   std::string keyword;  // "HTTP_GET"
-  std::string identity;  // check_identity() of its spec
   bool misc_dynamic = false;
   healthcheck::SubscriptionId id = 0;
   Verdict verdict = Verdict::kUnknown;  // its own, from the scheduler
@@ -96,7 +100,9 @@ struct HealthView::CheckSlot {
 struct HealthView::RealServerSlot {
   VirtualServerSlot* owner = nullptr;
   std::string label{};  // "TCP 10.0.0.100:80 -> 10.0.0.11:80"
-  conf::RealServer config{};
+  std::uint32_t configured_weight = 1;
+  bool inhibit_on_failure = false;  // resolved against the virtual server's
+  conf::Duration slow_start{0};
   std::vector<std::unique_ptr<CheckSlot>> checks{};  // config order
   State state = State::kUnknown;
   std::optional<core::TimePoint> up_since{};  // set on a check-driven transition to up
@@ -112,13 +118,15 @@ struct HealthView::RealServerSlot {
   int weight() const {
     for (const auto& c : checks)
       if (c->misc_dynamic && c->dynamic_weight) return *c->dynamic_weight;
-    return static_cast<int>(config.weight);
+    return static_cast<int>(configured_weight);
   }
 };
 
 struct HealthView::VirtualServerSlot {
   std::string label{};  // "TCP 10.0.0.100:80"
-  conf::VirtualServer config{};  // real_servers left empty: they live in real_servers below
+  bool start_up = false;
+  bool ha_suspend = false;
+  std::optional<conf::IpAddress> address{};  // unset for fwmark services
   std::vector<std::unique_ptr<RealServerSlot>> real_servers{};  // config order
   healthcheck::QuorumState quorum{healthcheck::QuorumPolicy{}};
   std::optional<director::Destination> sorry{};
@@ -167,7 +175,7 @@ std::size_t HealthView::check_count() const {
 }
 
 void HealthView::keep_until_checked(const director::IpvsTable& kernel) {
-  const director::IpvsTable configured = configured_table(config_);
+  const director::IpvsTable& configured = configured_;
   for (std::size_t i = 0; i < configured.services.size() && i < virtual_servers_.size(); ++i) {
     const auto& key = configured.services[i].service.key;
     auto in_kernel = std::find_if(kernel.services.begin(), kernel.services.end(),
@@ -198,7 +206,7 @@ void HealthView::set_config(const conf::Config& config) {
   }
   virtual_servers_.clear();
 
-  const director::IpvsTable configured = configured_table(config);
+  director::IpvsTable configured = configured_table(config);
   std::vector<healthcheck::SubscriptionId> to_unsubscribe;
 
   for (std::size_t i = 0; i < config.virtual_servers.size(); ++i) {
@@ -206,9 +214,10 @@ void HealthView::set_config(const conf::Config& config) {
     const director::VirtualService& service = configured.services[i];
     auto vs = std::make_unique<VirtualServerSlot>();
     vs->label = director::describe(service.service.key);
-    vs->config = vs_conf;
-    vs->config.real_servers.clear();
-    vs->suspended = suspended(vs_conf);
+    vs->start_up = vs_conf.start_up;
+    vs->ha_suspend = vs_conf.ha_suspend;
+    vs->address = vs_conf.address;
+    vs->suspended = suspended(vs->ha_suspend, vs->address);
     const healthcheck::QuorumPolicy policy{.quorum = vs_conf.quorum, .hysteresis = vs_conf.hysteresis};
     // A kept virtual server keeps its quorum decision (hysteresis must not reset on reload).
     auto old_vs = old_virtual_servers.find(vs->label);
@@ -219,7 +228,8 @@ void HealthView::set_config(const conf::Config& config) {
     if (!vs->suspended && was_suspended) core::log::get()->info("{}: checks resumed", vs->label);
     if (vs_conf.sorry_server) {
       // The sorry server through the same mapping as a real server: same forwarding method.
-      conf::VirtualServer sorry_vs = vs->config;
+      conf::VirtualServer sorry_vs = vs_conf;
+      sorry_vs.real_servers.clear();
       sorry_vs.real_servers.push_back(conf::RealServer{.address = vs_conf.sorry_server->address,
                                                        .port = vs_conf.sorry_server->port,
                                                        .weight = 1});
@@ -243,7 +253,9 @@ void HealthView::set_config(const conf::Config& config) {
         rs->state_since = scheduler_.now();
       }
       rs->owner = vs.get();
-      rs->config = rs_conf;
+      rs->configured_weight = rs_conf.weight;
+      rs->inhibit_on_failure = rs_conf.inhibit_on_failure.value_or(vs_conf.inhibit_on_failure);
+      rs->slow_start = rs_conf.slow_start;
 
       // Old checks by identity (kept as they are) and by kind + position (inheritance).
       std::map<std::string, Verdict> old_by_ordinal;
@@ -258,20 +270,19 @@ void HealthView::set_config(const conf::Config& config) {
         const std::string keyword{conf::check_keyword(check_conf)};
         const std::string ordinal = ordinal_key(keyword, seen);
         auto same = std::find_if(old_checks.begin(), old_checks.end(),
-                                 [&](const auto& c) { return c && c->identity == identity; });
+                                 [&](const auto& c) { return c && checks_.identity(c->id) == identity; });
         if (same != old_checks.end()) {
           checks_.set_paused((*same)->id, vs->suspended);
           rs->checks.push_back(std::move(*same));
           continue;
         }
         auto slot = std::make_unique<CheckSlot>();
+        slot->owner = rs.get();
         slot->keyword = keyword;
-        slot->identity = identity;
         slot->misc_dynamic = spec.misc_dynamic;
         CheckSlot* raw = slot.get();
-        RealServerSlot* owner = rs.get();
         slot->id = checks_.subscribe(
-            spec, [this, owner, raw](const healthcheck::CheckEvent& event) { on_check_event(*owner, *raw, event); },
+            spec, [this, raw](const healthcheck::CheckEvent& event) { on_check_event(*raw->owner, *raw, event); },
             vs->suspended);
         // Joining a check that already runs (shared with another real server): take its state.
         slot->verdict = checks_.verdict(slot->id);
@@ -294,7 +305,7 @@ void HealthView::set_config(const conf::Config& config) {
   for (const auto& [label, rs] : old_real_servers)
     for (const auto& c : rs->checks) to_unsubscribe.push_back(c->id);
   for (healthcheck::SubscriptionId id : to_unsubscribe) checks_.unsubscribe(id);
-  config_ = config;
+  configured_ = std::move(configured);
   any_slow_start_ = false;
   for (const auto& vs : config.virtual_servers)
     for (const auto& rs : vs.real_servers) any_slow_start_ = any_slow_start_ || rs.slow_start > conf::Duration::zero();
@@ -302,7 +313,7 @@ void HealthView::set_config(const conf::Config& config) {
 
   for (const auto& vs : virtual_servers_) {
     // start_up servers are assumed to be serving already: no ramp.
-    const bool start_up = vs->config.start_up;
+    const bool start_up = vs->start_up;
     for (const auto& rs : vs->real_servers)
       refresh_real_server(*rs, start_up ? "start_up" : "configuration", /*ramp=*/!start_up);
     refresh_quorum(*vs);
@@ -310,25 +321,25 @@ void HealthView::set_config(const conf::Config& config) {
   arm_slow_start_timer();
 }
 
-bool HealthView::suspended(const conf::VirtualServer& vs) const {
-  if (!vs.ha_suspend || !vs.address) return false;
-  auto it = vrrp_addresses_.find(*vs.address);
+bool HealthView::suspended(bool ha_suspend, const std::optional<conf::IpAddress>& address) const {
+  if (!ha_suspend || !address) return false;
+  auto it = vrrp_addresses_.find(*address);
   return it != vrrp_addresses_.end() && !it->second;
 }
 
 void HealthView::set_address_held(const conf::IpAddress& address, bool held) {
   vrrp_addresses_[address] = held;
   for (const auto& vs : virtual_servers_)
-    if (vs->config.address == address) apply_suspension(*vs);
+    if (vs->address == address) apply_suspension(*vs);
 }
 
 void HealthView::apply_suspension(VirtualServerSlot& vs) {
-  const bool now_suspended = suspended(vs.config);
+  const bool now_suspended = suspended(vs.ha_suspend, vs.address);
   if (now_suspended == vs.suspended) return;
   vs.suspended = now_suspended;
   for (const auto& rs : vs.real_servers)
     for (const auto& c : rs->checks) checks_.set_paused(c->id, now_suspended);
-  const std::string address = vs.config.address ? vs.config.address->to_string() : "";
+  const std::string address = vs.address ? vs.address->to_string() : "";
   if (now_suspended) {
     core::log::get()->info("{}: checks paused (ha_suspend: {} not held)", vs.label, address);
   } else {
@@ -431,17 +442,17 @@ std::optional<int> HealthView::table_weight(const VirtualServerSlot& vs, const R
   if (vs.sorry && !vs.quorum.met()) return std::nullopt;
   if (rs.state == State::kUp) {
     int weight = rs.weight();
-    if (rs.up_since) weight = healthcheck::slow_start_weight(weight, rs.config.slow_start, now - *rs.up_since);
+    if (rs.up_since) weight = healthcheck::slow_start_weight(weight, rs.slow_start, now - *rs.up_since);
     return weight;
   }
   // Restart: keep what was serving until a check says otherwise.
   if (rs.state == State::kUnknown && rs.present_at_start) return configured.weight;
-  if (rs.config.inhibit_on_failure.value_or(vs.config.inhibit_on_failure)) return 0;
+  if (rs.inhibit_on_failure) return 0;
   return std::nullopt;
 }
 
 director::IpvsTable HealthView::table() const {
-  director::IpvsTable table = configured_table(config_);
+  director::IpvsTable table = configured_;
   const core::TimePoint now = scheduler_.now();
   for (std::size_t i = 0; i < table.services.size() && i < virtual_servers_.size(); ++i) {
     const VirtualServerSlot& vs = *virtual_servers_[i];
@@ -466,7 +477,7 @@ director::IpvsTable HealthView::table() const {
 
 std::vector<VirtualServerHealth> HealthView::status() const {
   std::vector<VirtualServerHealth> out;
-  const director::IpvsTable configured = configured_table(config_);
+  const director::IpvsTable& configured = configured_;
   const core::TimePoint now = scheduler_.now();
   for (std::size_t i = 0; i < configured.services.size() && i < virtual_servers_.size(); ++i) {
     const VirtualServerSlot& vs = *virtual_servers_[i];
@@ -501,7 +512,7 @@ void HealthView::arm_slow_start_timer() {
     for (const auto& rs : vs->real_servers) {
       if (rs->state != State::kUp || !rs->up_since) continue;
       const core::Duration since = now - *rs->up_since;
-      auto next = healthcheck::next_slow_start_change(rs->weight(), rs->config.slow_start, since);
+      auto next = healthcheck::next_slow_start_change(rs->weight(), rs->slow_start, since);
       if (!next) continue;
       const core::Duration wait = *next - since;
       if (!soonest || wait < *soonest) soonest = wait;

@@ -161,7 +161,7 @@ class HealthView {
   // the table may have changed. `ramp`: a move to up starts the slow-start ramp.
   bool refresh_real_server(RealServerSlot& rs, const std::string& reason, bool ramp = true);
   // True when ha_suspend should pause vs's checks now.
-  bool suspended(const conf::VirtualServer& vs) const;
+  bool suspended(bool ha_suspend, const std::optional<conf::IpAddress>& address) const;
   // Pauses or resumes vs's checks to match suspended(); logs a change.
   void apply_suspension(VirtualServerSlot& vs);
   // rs's weight in table() at `now`, unset when it is not in it.
@@ -176,7 +176,9 @@ class HealthView {
   healthcheck::CheckScheduler& checks_;
   std::function<void()> on_change_;
   std::function<void(core::Duration, bool)> result_observer_;
-  conf::Config config_;
+  // configured_table() of the configuration: the real servers at their
+  // configured weights, in config order (no copy of the conf structs is kept).
+  director::IpvsTable configured_;
   std::vector<std::unique_ptr<VirtualServerSlot>> virtual_servers_;  // config order
   std::unique_ptr<core::Timer> slow_start_timer_;
   bool any_slow_start_ = false;  // skip the scan when no real server ramps

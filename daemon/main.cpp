@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/allocator.hpp"
 #include "core/log.hpp"
 #include "daemon/check_config.hpp"
 #include "daemon/cleanup.hpp"
@@ -13,6 +14,7 @@
 #include "lvsd/version.hpp"
 
 int main(int argc, char** argv) {
+  lvsd::core::tune_allocator();
   CLI::App app{"lvsd - Layer-4 load balancer director (IPVS, VRRP, health checks)", "lvsd"};
   app.set_version_flag("--version", std::string("lvsd ") + lvsd::kVersion);
   std::string config_path = "/etc/lvsd/lvsd.yaml";

@@ -11,7 +11,12 @@
 namespace lvsd::healthcheck {
 
 struct CheckScheduler::Check : std::enable_shared_from_this<Check> {
-  Check(CheckSpec s, std::string id) : spec(std::move(s)), identity(std::move(id)), state(spec.thresholds) {}
+  Check(const CheckSpec& s, std::string id)
+      : delay_loop(s.delay_loop),
+        delay_before_retry(s.delay_before_retry),
+        description(describe(s)),
+        identity(std::move(id)),
+        state(s.thresholds) {}
 
   struct Subscriber {
     SubscriptionId id;
@@ -19,7 +24,11 @@ struct CheckScheduler::Check : std::enable_shared_from_this<Check> {
     bool paused;
   };
 
-  CheckSpec spec;
+  // What the schedule needs of the spec; no copy of it (the checker keeps
+  // its own compact form, the identity says the rest).
+  core::Duration delay_loop;
+  core::Duration delay_before_retry;
+  std::string description;  // describe(spec), for logs
   std::string identity;
   HealthState state;
   std::unique_ptr<Checker> checker;
@@ -100,8 +109,8 @@ SubscriptionId CheckScheduler::subscribe(const CheckSpec& spec, CheckListener li
 }
 
 void CheckScheduler::arm_first_probe(Check& check) {
-  const core::Duration max = std::max(check.spec.delay_loop, core::Duration::zero());
-  check.timer->arm(std::clamp(random_offset_(check.spec.delay_loop), core::Duration::zero(), max));
+  const core::Duration max = std::max(check.delay_loop, core::Duration::zero());
+  check.timer->arm(std::clamp(random_offset_(check.delay_loop), core::Duration::zero(), max));
 }
 
 void CheckScheduler::stop_probing(Check& check) {
@@ -125,10 +134,10 @@ void CheckScheduler::set_paused(SubscriptionId id, bool paused) {
   }
   if (was_active && !check.active()) {
     stop_probing(check);
-    core::log::get()->debug("health check {}: paused", describe(check.spec));
+    core::log::get()->debug("health check {}: paused", check.description);
   } else if (!was_active && check.active()) {
     arm_first_probe(check);
-    core::log::get()->debug("health check {}: resumed", describe(check.spec));
+    core::log::get()->debug("health check {}: resumed", check.description);
   }
 }
 
@@ -162,7 +171,7 @@ void CheckScheduler::unsubscribe(SubscriptionId id) {
 void CheckScheduler::run_probe(const std::shared_ptr<Check>& check) {
   if (check->stopped || check->running || !check->active()) return;
   if (!check->checker) {
-    on_result(check, CheckResult{.up = false, .reason = "no checker for " + describe(check->spec)});
+    on_result(check, CheckResult{.up = false, .reason = "no checker for " + check->description});
     return;
   }
   check->running = true;
@@ -186,7 +195,7 @@ void CheckScheduler::on_result(const std::shared_ptr<Check>& check, CheckResult 
   if (transition) {
     ++counters_.transitions;
     // Debug: each subscriber (HealthView) logs the real server's transition once.
-    core::log::get()->debug("health check {}: {} -> {}: {}", describe(check->spec), to_string(transition->from),
+    core::log::get()->debug("health check {}: {} -> {}: {}", check->description, to_string(transition->from),
                            to_string(transition->to), transition->reason);
   }
   check->last_result = result;
@@ -196,7 +205,7 @@ void CheckScheduler::on_result(const std::shared_ptr<Check>& check, CheckResult 
   // loop too busy to keep up thus checks less often instead of piling probes
   // up until they time out: overload costs freshness, never a false verdict.
   bool retrying = !result.up && check->state.verdict() == Verdict::kUp;
-  core::Duration interval = retrying ? check->spec.delay_before_retry : check->spec.delay_loop;
+  core::Duration interval = retrying ? check->delay_before_retry : check->delay_loop;
   if (check->active()) check->timer->arm(std::max(interval, kMinInterval));
 
   // Listeners may unsubscribe (even this check) or subscribe while we iterate.
@@ -204,15 +213,14 @@ void CheckScheduler::on_result(const std::shared_ptr<Check>& check, CheckResult 
   ids.reserve(check->subscribers.size());
   for (const Check::Subscriber& s : check->subscribers) ids.push_back(s.id);
   // `check` (a shared_ptr held by our caller) stays alive even if a listener
-  // removes it, so its spec can be handed out by reference.
+  // removes it, so its last result and transition can be handed out by reference.
   const Verdict verdict = check->state.verdict();
-  const CheckSpec& spec = check->spec;
   for (SubscriptionId id : ids) {
     const Check::Subscriber* subscriber = check->find(id);
     if (subscriber == nullptr) continue;
     CheckListener listener = subscriber->listener;
     core::guarded("health check listener", [&] {
-      listener(CheckEvent{.spec = spec, .result = result, .verdict = verdict, .transition = transition});
+      listener(CheckEvent{.result = result, .verdict = verdict, .transition = transition});
     });
   }
 }
@@ -235,6 +243,11 @@ const HealthState* CheckScheduler::health(SubscriptionId id) const {
 const CheckResult* CheckScheduler::last_result(SubscriptionId id) const {
   const Check* c = find(id);
   return (c && c->last_result) ? &*c->last_result : nullptr;
+}
+
+std::string_view CheckScheduler::identity(SubscriptionId id) const {
+  const Check* c = find(id);
+  return c ? std::string_view{c->identity} : std::string_view{};
 }
 
 }  // namespace lvsd::healthcheck

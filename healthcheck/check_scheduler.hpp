@@ -44,7 +44,6 @@ namespace lvsd::healthcheck {
 
 // What a subscriber hears after every probe of its check.
 struct CheckEvent {
-  const CheckSpec& spec;
   const CheckResult& result;
   Verdict verdict;                               // after this result
   const std::optional<Transition>& transition;   // set when this result changed the verdict
@@ -89,6 +88,9 @@ class CheckScheduler {
   // Its HealthState and last result, or nullptr before the first result / for unknown ids.
   const HealthState* health(SubscriptionId id) const;
   const CheckResult* last_result(SubscriptionId id) const;
+  // check_identity() of the check behind `id` (empty for unknown ids); valid
+  // while the subscription lasts.
+  std::string_view identity(SubscriptionId id) const;
 
   std::size_t check_count() const { return checks_.size(); }
   std::size_t subscription_count() const { return subscriptions_.size(); }

@@ -6,9 +6,6 @@
 // on_connected and on_deadline): a connection noticed late gets a whole
 // connect_timeout for the exchange, and bytes waiting at the deadline are read.
 #include <arpa/inet.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -17,11 +14,13 @@
 #include <functional>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "healthcheck/http_response.hpp"
+#include "healthcheck/openssl_lib.hpp"
 #include "healthcheck/probe_base.hpp"
 #include "healthcheck/socket_util.hpp"
 
@@ -43,21 +42,25 @@ std::string lower(std::string s) {
   return s;
 }
 
+// OpenSSL's functions. Only TLS code calls it, which runs once setup_tls()
+// loaded the library (a probe fails with setup_error_ otherwise).
+const openssl::Api& ossl() { return *openssl::api(); }
+
 // The text of the oldest queued OpenSSL error, or `fallback`; clears the queue.
 std::string openssl_error(const char* fallback) {
-  unsigned long e = ERR_get_error();
-  ERR_clear_error();
+  unsigned long e = ossl().ERR_get_error();
+  ossl().ERR_clear_error();
   if (e == 0) return fallback;
   char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
+  ossl().ERR_error_string_n(e, buf, sizeof buf);
   return buf;
 }
 
 struct SslCtxDeleter {
-  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+  void operator()(SSL_CTX* c) const { ossl().SSL_CTX_free(c); }
 };
 struct SslDeleter {
-  void operator()(SSL* s) const { SSL_free(s); }
+  void operator()(SSL* s) const { ossl().SSL_free(s); }
 };
 
 // What a probe needs of one url, built once: the request bytes (the path is
@@ -143,7 +146,11 @@ class HttpChecker final : public ProbeBase {
     tls_->name = !spec.tls_sni.empty() ? spec.tls_sni : spec.virtualhost;
     tls_->verify_name = tls_->name.empty() ? spec.address : tls_->name;
     tls_->verify = spec.tls_verify;
-    tls_->ctx.reset(SSL_CTX_new(TLS_client_method()));
+    if (openssl::api() == nullptr) {
+      setup_error_ = "TLS: " + openssl::load_error();
+      return;
+    }
+    tls_->ctx.reset(ossl().SSL_CTX_new(ossl().TLS_client_method()));
     SSL_CTX* ctx = tls_->ctx.get();
     if (ctx == nullptr) {
       setup_error_ = "TLS: " + openssl_error("cannot create context");
@@ -151,14 +158,14 @@ class HttpChecker final : public ProbeBase {
     }
     // A peer that closes without close_notify ends the stream like plain TCP
     // does; the HTTP parser decides whether the response was complete.
-    SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    ossl().SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
     if (spec.tls_verify) {
-      SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-      int ok = spec.tls_ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx)
-                                        : SSL_CTX_load_verify_locations(ctx, spec.tls_ca_file.c_str(), nullptr);
+      ossl().SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+      int ok = spec.tls_ca_file.empty() ? ossl().SSL_CTX_set_default_verify_paths(ctx)
+                                        : ossl().SSL_CTX_load_verify_locations(ctx, spec.tls_ca_file.c_str(), nullptr);
       if (ok != 1) setup_error_ = "TLS: cannot load CA certificates: " + openssl_error("unknown error");
     } else {
-      SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+      ossl().SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
     }
   }
 
@@ -226,16 +233,17 @@ class HttpChecker final : public ProbeBase {
     const int fd = ex_->fd.get();
     int err = pending_socket_error(fd);
     if (err != 0) return finish(false, connect_failure_reason(err));
-    ex_->ssl.reset(SSL_new(tls_->ctx.get()));
+    ex_->ssl.reset(ossl().SSL_new(tls_->ctx.get()));
     SSL* ssl = ex_->ssl.get();
-    if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) return finish(false, "TLS: " + openssl_error("SSL_new failed"));
+    if (ssl == nullptr || ossl().SSL_set_fd(ssl, fd) != 1) return finish(false, "TLS: " + openssl_error("SSL_new failed"));
     // SNI carries a host name only, never an address (RFC 6066 section 3).
-    if (!tls_->name.empty() && !is_ip_literal(tls_->name)) SSL_set_tlsext_host_name(ssl, tls_->name.c_str());
+    if (!tls_->name.empty() && !is_ip_literal(tls_->name)) ossl().SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                      const_cast<char*>(tls_->name.c_str()));
     if (tls_->verify) {
-      X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+      X509_VERIFY_PARAM* param = ossl().SSL_get0_param(ssl);
       const std::string& name = tls_->verify_name;
-      if (is_ip_literal(name)) X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
-      else SSL_set1_host(ssl, name.c_str());
+      if (is_ip_literal(name)) ossl().X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
+      else ossl().SSL_set1_host(ssl, name.c_str());
     }
     phase_ = Phase::kHandshake;
     do_handshake();
@@ -244,7 +252,7 @@ class HttpChecker final : public ProbeBase {
   // Waits for what OpenSSL asked for; false (after finishing) on a real error.
   bool wait_for_tls(int ret, const char* what) {
     SSL* ssl = ex_->ssl.get();
-    int e = SSL_get_error(ssl, ret);
+    int e = ossl().SSL_get_error(ssl, ret);
     if (e == SSL_ERROR_WANT_READ) {
       watch(core::IoWatcher::kRead);
       return true;
@@ -254,9 +262,9 @@ class HttpChecker final : public ProbeBase {
       return true;
     }
     std::string reason = std::string("TLS ") + what + " failed: ";
-    long verify = SSL_get_verify_result(ssl);
+    long verify = ossl().SSL_get_verify_result(ssl);
     if (tls_->verify && verify != X509_V_OK) {
-      reason += std::string("certificate verification: ") + X509_verify_cert_error_string(verify);
+      reason += std::string("certificate verification: ") + ossl().X509_verify_cert_error_string(verify);
     } else if (e == SSL_ERROR_SYSCALL && errno != 0) {
       reason += std::strerror(errno);
     } else {
@@ -267,8 +275,8 @@ class HttpChecker final : public ProbeBase {
   }
 
   void do_handshake() {
-    ERR_clear_error();
-    int ret = SSL_connect(ex_->ssl.get());
+    ossl().ERR_clear_error();
+    int ret = ossl().SSL_connect(ex_->ssl.get());
     if (ret == 1) {
       phase_ = Phase::kSending;
       return do_send();
@@ -283,8 +291,8 @@ class HttpChecker final : public ProbeBase {
       const char* data = request.data() + ex.sent;
       std::size_t left = request.size() - ex.sent;
       if (tls()) {
-        ERR_clear_error();
-        int n = SSL_write(ex.ssl.get(), data, static_cast<int>(left));
+        ossl().ERR_clear_error();
+        int n = ossl().SSL_write(ex.ssl.get(), data, static_cast<int>(left));
         if (n <= 0) {
           wait_for_tls(n, "write");
           return;
@@ -312,15 +320,15 @@ class HttpChecker final : public ProbeBase {
     Exchange& ex = *ex_;
     while (true) {
       if (tls()) {
-        ERR_clear_error();
-        int n = SSL_read(ex.ssl.get(), buf.data(), static_cast<int>(buf.size()));
+        ossl().ERR_clear_error();
+        int n = ossl().SSL_read(ex.ssl.get(), buf.data(), static_cast<int>(buf.size()));
         if (n > 0) {
           if (ex.parser.feed(std::string_view(buf.data(), static_cast<std::size_t>(n))) !=
               HttpResponseParser::State::kNeedMore)
             return url_done();
           continue;
         }
-        int e = SSL_get_error(ex.ssl.get(), n);
+        int e = ossl().SSL_get_error(ex.ssl.get(), n);
         if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0)) {
           ex.parser.finish();
           return url_done();
@@ -354,7 +362,12 @@ class HttpChecker final : public ProbeBase {
     int status = parser.status();
     if (!u.status.contains(status)) return finish(false, "HTTP " + std::to_string(status) + " on " + path);
     if (!u.digest.empty()) {
-      std::string got = md5_hex(parser.body());
+      std::string got;
+      try {
+        got = md5_hex(parser.body());
+      } catch (const std::exception& e) {
+        return finish(false, std::string("digest on ") + path + ": " + e.what());
+      }
       if (got != u.digest) return finish(false, "digest mismatch on " + path + " (got " + got + ")");
     }
     if (url_index_ + 1 < urls_.size()) {

@@ -1,10 +1,11 @@
 #include "healthcheck/http_response.hpp"
 
-#include <openssl/evp.h>
 
 #include <charconv>
 #include <memory>
 #include <stdexcept>
+
+#include "healthcheck/openssl_lib.hpp"
 
 namespace lvsd::healthcheck {
 
@@ -307,12 +308,14 @@ bool HttpResponseParser::headers_done() {
 }
 
 std::string md5_hex(std::string_view data) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  const openssl::Api* lib = openssl::api();
+  if (lib == nullptr) throw std::runtime_error(openssl::load_error());
+  std::unique_ptr<EVP_MD_CTX, decltype(lib->EVP_MD_CTX_free)> ctx(lib->EVP_MD_CTX_new(), lib->EVP_MD_CTX_free);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_md5(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), digest, &len) != 1) {
+  if (!ctx || lib->EVP_DigestInit_ex(ctx.get(), lib->EVP_md5(), nullptr) != 1 ||
+      lib->EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      lib->EVP_DigestFinal_ex(ctx.get(), digest, &len) != 1) {
     throw std::runtime_error("EVP MD5 failed");
   }
   static constexpr char kHex[] = "0123456789abcdef";

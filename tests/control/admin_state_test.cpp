@@ -94,6 +94,18 @@ TEST_F(AdminStateTest, DrainSetsWeightZeroThenRemovesWhenActiveConnectionsEnd) {
   EXPECT_EQ(clock_.armed_count(), 0u);
 }
 
+// A restart in place takes a finished drain up as finished: the real server
+// stays out of the table from the first moment, and nothing polls.
+TEST_F(AdminStateTest, RestoredDrainedServerStaysOutWithoutPolling) {
+  auto r = admin_.restore_drained(configured(), kWeb, {.address = ip("10.0.0.2"), .port = 80});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(find(admin_.apply(configured()), kWeb, "10.0.0.2", 80), nullptr);
+  EXPECT_EQ(admin_.drains().begin()->second.phase, DrainPhase::kDrained);
+  clock_.advance(5s);
+  EXPECT_EQ(reads_, 0);
+  EXPECT_FALSE(admin_.restore_drained(configured(), kWeb, {.address = ip("10.0.0.99"), .port = 80}).ok());
+}
+
 TEST_F(AdminStateTest, DrainTimeoutRemovesWithConnectionsLeft) {
   set_active("10.0.0.3", 80, 7);
   ASSERT_TRUE(admin_.drain(configured(), kWeb, {.address = ip("10.0.0.3")}, 5s).ok());

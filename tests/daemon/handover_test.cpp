@@ -15,7 +15,7 @@ TEST(Handover, EncodeDecodeRoundTrip) {
                             .disabled_virtual_servers = {"UDP 10.0.0.1:53"},
                             .drains = {{.virtual_server = "TCP 10.0.0.1:80", .real_server = "10.0.0.2:80",
                                         .deadline_unix_ms = 1'700'000'300'000},
-                                       {.virtual_server = "FWM 5", .real_server = "10.0.0.3:0"}}};
+                                       {.virtual_server = "FWM 5", .real_server = "10.0.0.3:0", .drained = true}}};
   auto decoded = decode_handover(encode_handover(state));
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   EXPECT_EQ(*decoded, state);

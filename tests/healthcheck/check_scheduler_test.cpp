@@ -149,6 +149,19 @@ TEST_F(CheckSchedulerTest, IdenticalChecksRunOnceAndFeedEverySubscriber) {
   EXPECT_EQ(scheduler_.last_result(ida)->reason, "fine");
 }
 
+TEST_F(CheckSchedulerTest, IdentityIsTheSharedChecksIdentityWhileSubscribed) {
+  auto ida = scheduler_.subscribe(spec(80), [](const CheckEvent&) {});
+  auto idb = scheduler_.subscribe(spec(80), [](const CheckEvent&) {});
+  auto idc = scheduler_.subscribe(spec(81), [](const CheckEvent&) {});
+  EXPECT_EQ(scheduler_.identity(ida), check_identity(spec(80)));
+  EXPECT_EQ(scheduler_.identity(idb), scheduler_.identity(ida));
+  EXPECT_EQ(scheduler_.identity(idc), check_identity(spec(81)));
+  EXPECT_NE(scheduler_.identity(idc), scheduler_.identity(ida));
+  scheduler_.unsubscribe(ida);
+  EXPECT_EQ(scheduler_.identity(ida), "");
+  EXPECT_EQ(scheduler_.identity(idb), check_identity(spec(80)));
+}
+
 TEST_F(CheckSchedulerTest, DifferentParametersAreDifferentChecks) {
   scheduler_.subscribe(spec(80, 1, 1), [](const CheckEvent&) {});
   scheduler_.subscribe(spec(80, 1, 2), [](const CheckEvent&) {});
