@@ -87,12 +87,6 @@ std::uint64_t watchdog_interval_usec() {
   return v;
 }
 
-struct DaemonCounters {
-  std::uint64_t succeeded = 0;
-  std::uint64_t failed = 0;
-  std::int64_t last_unix_ms = 0;
-};
-
 std::int64_t unix_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -111,16 +105,9 @@ std::set<conf::IpAddress> vrrp_vips(const conf::Config& config) {
 // ownership record, under /run/lvsd by default).
 std::string handover_path_for(const DaemonOptions& options) { return options.ownership_path + ".handover"; }
 
-// The VRRP instances to resume as master after a re-exec, if the handover
-// was written by this very process moments ago.
-struct Resumed {
-  std::set<std::string> masters;
-  std::int64_t started_ms = 0;  // 0: not a restart in place
-  std::vector<std::string> disabled;
-  std::vector<HandoverDrain> drains;
-};
-
-Resumed take_resumed(const DaemonOptions& options) {
+// What the previous image handed over, if it was this very process moments
+// ago (a restart in place); an empty state for a fresh start.
+HandoverState take_resumed(const DaemonOptions& options) {
   auto log = core::log::get();
   if (options.handover_path.empty()) return {};
   auto state = take_handover(options.handover_path);
@@ -134,10 +121,7 @@ Resumed take_resumed(const DaemonOptions& options) {
     return {};
   }
   log->info("restarted in place: resuming {} VRRP instance(s) as master", state->master_instances.size());
-  return {.masters = {state->master_instances.begin(), state->master_instances.end()},
-          .started_ms = state->started_at_ms,
-          .disabled = state->disabled_virtual_servers,
-          .drains = state->drains};
+  return std::move(*state);
 }
 
 IpvsSyncOptions sync_options(const conf::Config& config) {
@@ -235,8 +219,8 @@ int run_daemon(const DaemonOptions& options) {
   if (!loaded.config) return 1;
   std::optional<conf::Config> config = std::move(loaded.config);
   log->info("lvsd starting: {}: {}", options.config_path, conf::summary(*config));
-  const Resumed resumed = take_resumed(options);
-  const std::int64_t started_ms = resumed.started_ms != 0 ? resumed.started_ms : unix_now_ms();
+  const HandoverState resumed = take_resumed(options);
+  const std::int64_t started_ms = resumed.started_at_ms != 0 ? resumed.started_at_ms : unix_now_ms();
 
   core::EventLoop loop;
   // Signals are caught from here on (a SIGHUP must never kill a starting
@@ -265,7 +249,7 @@ int run_daemon(const DaemonOptions& options) {
       apply_sync_daemons(*ipvs->client, *config, followed_role(*config, vrrp));
     }
   });
-  vrrp.resume_as_master(resumed.masters);
+  vrrp.resume_as_master({resumed.master_instances.begin(), resumed.master_instances.end()});
   vrrp.apply(*config);
 
   if (needs_ipvs(*config)) {
@@ -289,7 +273,7 @@ int run_daemon(const DaemonOptions& options) {
   });
   HealthView health(loop.scheduler(), checks, [&] { push_desired(); });
   control::LatencyHistogram check_latency;
-  health.set_result_observer([&](core::Duration latency, bool) {
+  health.set_result_observer([&](core::Duration latency) {
     check_latency.observe(std::chrono::duration<double>(latency).count());
   });
   // ha_suspend: a VRRP VIP counts as held only once VRRP says so.
@@ -301,7 +285,7 @@ int run_daemon(const DaemonOptions& options) {
   health.set_config(*config);
   // The operator's overrides survive a restart in place (before the first
   // push: a drained real server must not come back for a moment).
-  for (const auto& text : resumed.disabled) {
+  for (const auto& text : resumed.disabled_virtual_servers) {
     auto key = control::parse_virtual_server(text);
     auto done = key.ok() ? admin.disable(configured_table(*config), *key) : core::Result<bool>(key.error());
     if (!done.ok()) log->warn("handover: disable {}: {}", text, done.error().message);
@@ -331,7 +315,7 @@ int run_daemon(const DaemonOptions& options) {
     apply_sync_daemons(*ipvs->client, *config, followed_role(*config, vrrp));
   }
 
-  DaemonCounters reloads;
+  control::DaemonCounters reloads;  // the reload part of the status counters
   auto snapshot = [&] {
     const WallClock clock{.monotonic_now = loop.scheduler().now(), .unix_now_ms = unix_now_ms()};
     control::StatusSnapshot s{.version = kVersion,
@@ -369,9 +353,9 @@ int run_daemon(const DaemonOptions& options) {
       s.counters.reconcile_operations = c.operations_applied;
       s.counters.reconcile_errors = c.operation_failures + c.dump_failures;
     }
-    s.counters.reloads_succeeded = reloads.succeeded;
-    s.counters.reloads_failed = reloads.failed;
-    s.counters.last_reload_unix_ms = reloads.last_unix_ms;
+    s.counters.reloads_succeeded = reloads.reloads_succeeded;
+    s.counters.reloads_failed = reloads.reloads_failed;
+    s.counters.last_reload_unix_ms = reloads.last_reload_unix_ms;
     s.check_latency = check_latency;
     return s;
   };
@@ -420,7 +404,7 @@ int run_daemon(const DaemonOptions& options) {
     notify_manager("RELOADING=1");
     log->info("reload: reading {}", options.config_path);
     auto refuse = [&](std::vector<std::string> errors) {
-      ++reloads.failed;
+      ++reloads.reloads_failed;
       log->error("reload refused: keeping the running configuration");
       notify_manager("READY=1");
       return control::ReloadOutcome{.applied = false, .errors = std::move(errors), .summary = {}};
@@ -443,8 +427,8 @@ int run_daemon(const DaemonOptions& options) {
       apply_sync_daemons(*ipvs->client, *config, followed_role(*config, vrrp));
     }
     reopen_timer->arm(core::Duration::zero());
-    ++reloads.succeeded;
-    reloads.last_unix_ms = unix_now_ms();
+    ++reloads.reloads_succeeded;
+    reloads.last_reload_unix_ms = unix_now_ms();
     const std::string summary = conf::summary(*config);
     log->info("reload: done: {}", summary);
     notify_manager("READY=1");

@@ -358,7 +358,7 @@ void HealthView::on_check_event(RealServerSlot& rs, CheckSlot& check, const heal
   }
   rs.last_check = LastCheck{.check = check.keyword, .passed = event.result.up, .reason = event.result.reason,
                             .latency = event.result.latency, .at = scheduler_.now()};
-  if (result_observer_) result_observer_(event.result.latency, event.result.up);
+  if (result_observer_) result_observer_(event.result.latency);
   check.verdict = event.verdict;
   if (check.verdict != Verdict::kUnknown) check.inherited.reset();
   check.reason = event.transition ? event.transition->reason : event.result.reason;

@@ -142,7 +142,7 @@ class HealthView {
 
   const HealthViewCounters& counters() const { return counters_; }
   // Called with every probe result's latency (the metrics' histogram).
-  void set_result_observer(std::function<void(core::Duration latency, bool passed)> observer) {
+  void set_result_observer(std::function<void(core::Duration latency)> observer) {
     result_observer_ = std::move(observer);
   }
   // Per virtual server and real server, in config order.
@@ -175,7 +175,7 @@ class HealthView {
   core::Scheduler& scheduler_;
   healthcheck::CheckScheduler& checks_;
   std::function<void()> on_change_;
-  std::function<void(core::Duration, bool)> result_observer_;
+  std::function<void(core::Duration)> result_observer_;
   // configured_table() of the configuration: the real servers at their
   // configured weights, in config order (no copy of the conf structs is kept).
   director::IpvsTable configured_;

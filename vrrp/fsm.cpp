@@ -4,17 +4,13 @@
 #include <chrono>
 
 #include "core/log.hpp"
+#include "core/overloaded.hpp"
 #include "vrrp/timers.hpp"
 
 namespace lvsd::vrrp {
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+using core::Overloaded;
 
 std::string ms(core::Duration d) {
   // Whole milliseconds (3609 ms, not 3609.375000 ms): for people reading logs.

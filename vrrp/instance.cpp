@@ -6,18 +6,11 @@
 
 #include "core/event_loop.hpp"
 #include "core/log.hpp"
+#include "core/overloaded.hpp"
 
 namespace lvsd::vrrp {
-namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
-}  // namespace
+using core::Overloaded;
 
 FsmConfig fsm_config(const InstanceConfig& config) {
   return FsmConfig{.name = config.name,
