@@ -179,6 +179,7 @@ core::Result<VipProbe> VipProbe::open(const test::Host& host) {
 }
 
 bool VipProbe::holds(const vrrp::IpAddress& address) {
+  std::lock_guard lock(*mutex_);
   auto list = client_.list(address.family(), 0);
   if (!list.ok()) return false;
   for (const auto& a : *list) {

@@ -118,11 +118,15 @@ auto in_netns(const test::Host& host, Fn fn) -> decltype(fn()) {
 class VipProbe {
  public:
   static core::Result<VipProbe> open(const test::Host& host);
+  // Safe to call from several threads (a HolderMonitor samples while the
+  // test waits on the same probe): one netlink dump at a time, or their
+  // replies interleave and a dump fails (read as "does not hold").
   bool holds(const vrrp::IpAddress& address);
 
  private:
   explicit VipProbe(vrrp::AddressClient client) : client_(std::move(client)) {}
   vrrp::AddressClient client_;
+  std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>();
 };
 
 // Samples every `period` which hosts hold `vip`, on a thread of its own.
