@@ -25,9 +25,33 @@ lvsd_require_pkgconfig(LIBMNL libmnl libmnl-dev)
 lvsd_require_pkgconfig(HIREDIS hiredis libhiredis-dev)
 lvsd_require_pkgconfig(LIBYAML yaml-0.1 libyaml-dev)
 
+# Resident memory: every shared library costs a process its relocated data
+# and the code pages around what it touches. The small C libraries whose
+# Debian -dev package ships an archive are linked in statically instead (with
+# --gc-sections only what lvsd calls stays); libc and libmnl stay shared.
+option(LVSD_STATIC_DEPS "Link libnl, libyaml, hiredis, libev, libstdc++ and libgcc statically" ON)
+function(lvsd_prefer_archive target archive)
+  find_library(${target}_ARCHIVE NAMES ${archive} NO_CACHE)
+  if(${target}_ARCHIVE)
+    set_target_properties(PkgConfig::${target} PROPERTIES INTERFACE_LINK_LIBRARIES "${${target}_ARCHIVE}")
+  else()
+    message(FATAL_ERROR "missing ${archive} (LVSD_STATIC_DEPS=ON); it comes with the -dev package, or configure with -DLVSD_STATIC_DEPS=OFF")
+  endif()
+endfunction()
+if(LVSD_STATIC_DEPS)
+  lvsd_prefer_archive(LIBNL libnl-3.a)
+  lvsd_prefer_archive(LIBNL_GENL libnl-genl-3.a)
+  lvsd_prefer_archive(HIREDIS libhiredis.a)
+  lvsd_prefer_archive(LIBYAML libyaml.a)
+endif()
+
 # libev ships neither pkg-config nor CMake files on Debian 12.
 find_path(LIBEV_INCLUDE_DIR ev.h)
-find_library(LIBEV_LIBRARY ev)
+if(LVSD_STATIC_DEPS)
+  find_library(LIBEV_LIBRARY NAMES libev.a)
+else()
+  find_library(LIBEV_LIBRARY ev)
+endif()
 if(NOT LIBEV_INCLUDE_DIR OR NOT LIBEV_LIBRARY)
   message(FATAL_ERROR "missing dependency libev: apt-get install libev-dev")
 endif()
@@ -36,7 +60,12 @@ target_include_directories(lvsd_libev SYSTEM INTERFACE ${LIBEV_INCLUDE_DIR})
 target_link_libraries(lvsd_libev INTERFACE ${LIBEV_LIBRARY})
 add_library(Lvsd::libev ALIAS lvsd_libev)
 
-lvsd_require_package(spdlog libspdlog-dev)
+# fmt formats log lines; only its headers are used (core/log.cpp compiles the
+# formatting code), so no fmt shared library is loaded.
+find_path(FMT_INCLUDE_DIR fmt/core.h)
+if(NOT FMT_INCLUDE_DIR)
+  message(FATAL_ERROR "missing dependency fmt: apt-get install libfmt-dev")
+endif()
 lvsd_require_package(OpenSSL libssl-dev)
 lvsd_require_package(CLI11 libcli11-dev)
 lvsd_require_package(nlohmann_json nlohmann-json3-dev)

@@ -424,7 +424,7 @@ bool HealthView::refresh_quorum(VirtualServerSlot& vs) {
   if (!vs.quorum.update(live)) return false;
   const auto& policy = vs.quorum.policy();
   // Without a sorry server the decision changes nothing in the pool: debug only.
-  const auto level = vs.sorry ? (vs.quorum.met() ? spdlog::level::info : spdlog::level::warn) : spdlog::level::debug;
+  const auto level = vs.sorry ? (vs.quorum.met() ? core::log::Level::info : core::log::Level::warn) : core::log::Level::debug;
   if (vs.quorum.met()) {
     ++counters_.quorum_regained;
   } else {

@@ -100,7 +100,7 @@ void log_plan(const director::ReconcilePlan& plan, bool is_resync) {
     if (n > 0) counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + director::operation_kind_name(kind);
   }
   log->info("ipvs: applying {} changes: {} (each one at debug level)", plan.size(), counts);
-  if (log->should_log(spdlog::level::debug)) {
+  if (log->should_log(core::log::Level::debug)) {
     for (const auto& op : plan.operations) log->debug("ipvs: {}", director::describe(op));
   }
 }

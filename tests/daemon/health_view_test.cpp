@@ -4,7 +4,6 @@
 #include "daemon/desired_state.hpp"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 
 #include <algorithm>
 #include <map>
@@ -114,26 +113,15 @@ using Pool = std::map<std::string, int>;
 // line that would duplicate an info line is seen not to reach the capture.
 class LogCapture {
  public:
-  LogCapture() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(text_)),
-                 previous_level_(core::log::get()->level()) {
-    sink_->set_pattern("%v");
-    sink_->set_level(spdlog::level::info);
-    core::log::get()->sinks().push_back(sink_);
-    core::log::get()->set_level(spdlog::level::debug);
-  }
-  ~LogCapture() {
-    core::log::get()->set_level(previous_level_);
-    auto& sinks = core::log::get()->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-  }
+  LogCapture() : previous_level_(core::log::get()->level()) { core::log::get()->set_level(core::log::Level::debug); }
+  ~LogCapture() { core::log::get()->set_level(previous_level_); }
   LogCapture(const LogCapture&) = delete;
   LogCapture& operator=(const LogCapture&) = delete;
-  std::string text() const { return text_.str(); }
+  std::string text() const { return capture_.text(); }
 
  private:
-  std::ostringstream text_;
-  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
-  spdlog::level::level_enum previous_level_;
+  core::log::Capture capture_{core::log::Level::info};
+  core::log::Level previous_level_;
 };
 
 // The lines of `text` that contain `needle`.

@@ -5,7 +5,6 @@
 // it take over within Skew_Time (RFC 3768 6.4.2 / RFC 5798 6.4.2) and the
 // VIP leaves a. A second run finds nothing and does nothing, quietly.
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ringbuffer_sink.h>
 
 #include <algorithm>
 #include <fstream>
@@ -23,17 +22,10 @@ vrrp::IpAddress ip(const std::string& text) { return vrrp::IpAddress::parse(text
 // Captures what the process logger prints while it lives.
 class LogCapture {
  public:
-  LogCapture() : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256)) {
-    core::log::get()->sinks().push_back(sink_);
-  }
-  ~LogCapture() {
-    auto& sinks = core::log::get()->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-  }
-  std::vector<std::string> lines() const { return sink_->last_formatted(); }
+  std::vector<std::string> lines() const { return capture_.lines(); }
 
  private:
-  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+  core::log::Capture capture_{core::log::Level::trace, 256};
 };
 
 struct CleanupCase {
