@@ -5,7 +5,8 @@
 #
 # 1,000 DR virtual services x 10 real servers (10,000 destinations), no health
 # checks. Each contender starts from an empty table (ipvsadm -C in between).
-# Measures: time to program the table, a no-change reload, `lvsctl list` vs
+# Measures: time to program the table, a no-change reload, a reload that
+# changes one weight, `lvsctl list` vs
 # `ipvsadm -Ln` on the full table, and resident memory. See bench/README.md.
 #
 # usage: bench/ipvs-program.sh [BUILD_DIR] [--out DIR] [--services N] [--reals M]

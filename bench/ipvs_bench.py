@@ -105,6 +105,33 @@ class LogTail:
         return None
 
 
+def edit_last(path, old, new):
+    """Replaces the last occurrence of `old` in the file (one line of it)."""
+    with open(path) as f:
+        text = f.read()
+    i = text.rindex(old)
+    with open(path, "w") as f:
+        f.write(text[:i] + new + text[i + len(old):])
+
+
+def one_change_reloads(path, count, weight_text, signal_reload):
+    """`count` reloads that each change one weight (the last real server's,
+    1 -> 2 -> 1 ...); the file is as it was afterwards. signal_reload()
+    sends the signal and waits, returning that reload's figures."""
+    runs = []
+    with open(path, "rb") as f:
+        original = f.read()
+    try:
+        for n in range(count):
+            old, new = (weight_text(1), weight_text(2)) if n % 2 == 0 else (weight_text(2), weight_text(1))
+            edit_last(path, old, new)
+            runs.append(signal_reload())
+    finally:
+        with open(path, "wb") as f:
+            f.write(original)
+    return runs
+
+
 def lvsd_stamp(line):
     """Wall-clock time of an lvsd log line ("YYYY-mm-dd HH:MM:SS.mmm [...]")."""
     stamp = line[:23]
@@ -194,19 +221,26 @@ def bench_lvsd(a, expected, res):
          "program_table_s": seen["table"] - t0 if seen["table"] else None}
     r["mem_after_program"] = memory(proc.pid)
 
-    reloads = []
-    for n in range(1, a.reloads + 1):
+    def reload():
         before = tail.count("reload: done")
         t1 = time.time()
         os.kill(proc.pid, signal.SIGHUP)
         seen = wait_for({"log": lambda: (tail.poll(), tail.count("reload: done") > before)[1]}, 60,
                         poll=0.002)
         line = tail.line_with("reload: done", before + 1)
-        reloads.append({"log_s": lvsd_stamp(line) - t1 if line else None,
-                        "poll_s": seen["log"] - t1 if seen["log"] else None})
-    r["reloads"] = reloads
+        return {"log_s": lvsd_stamp(line) - t1 if line else None,
+                "poll_s": seen["log"] - t1 if seen["log"] else None}
+
+    r["reloads"] = [reload() for _ in range(a.reloads)]
     r["reload_no_change_ok"] = tail.count("no change") >= a.reloads
     r["mem_after_reload"] = memory(proc.pid)
+    # A reload of a file that differs in one line (one weight): the whole
+    # file is parsed again and exactly one SET_DEST is applied.
+    applied_before = tail.count("ipvs: 1 change applied, 0 failed")
+    r["reloads_one_change"] = one_change_reloads(os.path.join(a.work, "lvsd.yaml"), a.reloads,
+                                                 lambda w: f"weight: {w}\n", reload)
+    r["reload_one_change_ok"] = tail.count("ipvs: 1 change applied, 0 failed") - applied_before == a.reloads
+    r["mem_after_one_change_reloads"] = memory(proc.pid)
 
     # The listing comparison runs on this table, with lvsd idle (no resync).
     r["listing"] = bench_listing(a)
@@ -252,18 +286,20 @@ def bench_keepalived(a, expected, res):
     checker = read_pid(pidf["checker"])
     r["mem_after_program"] = {"checker": memory(checker), "parent": memory(proc.pid)}
 
-    reloads = []
-    for _ in range(a.reloads):
+    def reload():
         before = tail.count("Reload complete")
         t1 = time.time()
         os.kill(proc.pid, signal.SIGHUP)
         seen = wait_for({"log": lambda: (tail.poll(), tail.count("Reload complete") > before)[1]}, 120,
                         poll=0.002)
-        reloads.append({"poll_s": seen["log"] - t1 if seen["log"] else None})
-    r["reloads"] = reloads
+        return {"poll_s": seen["log"] - t1 if seen["log"] else None}
+
+    r["reloads"] = [reload() for _ in range(a.reloads)]
     r["destinations_after_reload"] = count_destinations()
     checker = read_pid(pidf["checker"])
     r["mem_after_reload"] = {"checker": memory(checker), "parent": memory(proc.pid)}
+    r["reloads_one_change"] = one_change_reloads(os.path.join(a.work, "keepalived.conf"), a.reloads,
+                                                 lambda w: f"    weight {w}\n", reload)
     stop(proc)
     tail.poll()
     res["keepalived"] = r
@@ -371,6 +407,11 @@ def report(path):
     print(row.format(f"no-change reload (median of {max(len(lv_rel), len(ka_rel))})",
                      fmt(statistics.median(lv_rel)) if lv_rel else "n/a",
                      fmt(statistics.median(ka_rel)) if ka_rel else "n/a", ""))
+    lv_one = [r["log_s"] for r in lv.get("reloads_one_change", []) if r.get("log_s") is not None]
+    ka_one = [r["poll_s"] for r in ka.get("reloads_one_change", []) if r.get("poll_s") is not None]
+    print(row.format(f"one-weight-change reload (median of {max(len(lv_one), len(ka_one))})",
+                     fmt(statistics.median(lv_one)) if lv_one else "n/a",
+                     fmt(statistics.median(ka_one)) if ka_one else "n/a", ""))
     listing = lv.get("listing", {}).get("median", {})
     print(row.format("list: lvsctl list / ipvsadm -Ln (median)", fmt(listing.get("lvsctl list")),
                      "", fmt(listing.get("ipvsadm -Ln"))))
@@ -378,6 +419,9 @@ def report(path):
     print(row.format("VmRSS / VmHWM (keepalived: checker child)",
                      f"{lm.get('VmRSS', 0) / 1024:.1f}/{lm.get('VmHWM', 0) / 1024:.1f} MB",
                      f"{km.get('VmRSS', 0) / 1024:.1f}/{km.get('VmHWM', 0) / 1024:.1f} MB", ""))
+    lo = lv.get("mem_after_one_change_reloads", {})
+    print(row.format("lvsd VmRSS / VmHWM after the one-change reloads",
+                     f"{lo.get('VmRSS', 0) / 1024:.1f}/{lo.get('VmHWM', 0) / 1024:.1f} MB", "", ""))
     kp = ka.get("mem_after_reload", {}).get("parent", {})
     print(f"(keepalived parent: VmRSS/VmHWM {kp.get('VmRSS', 0) / 1024:.1f}/{kp.get('VmHWM', 0) / 1024:.1f} MB)")
     print()
@@ -389,6 +433,10 @@ def report(path):
     if lv_rel and ka_rel:
         print(f"  reload:  keepalived / lvsd                {ratio(statistics.median(ka_rel), statistics.median(lv_rel))}"
               f"  [lvsd < 100 ms: {'yes' if statistics.median(lv_rel) < 0.1 else 'NO'}]")
+    if lv_one and ka_one:
+        print(f"  reload, one weight changed: keepalived / lvsd {ratio(statistics.median(ka_one), statistics.median(lv_one))}"
+              f"  [lvsd < 100 ms: {'yes' if statistics.median(lv_one) < 0.1 else 'NO'}];"
+              f" exactly one SET_DEST each: {lv.get('reload_one_change_ok')}")
     print(f"  list:    ipvsadm -Ln / lvsctl list        {ratio(listing.get('ipvsadm -Ln'), listing.get('lvsctl list'))}"
           f"  [> 1x]; identical output: {lv.get('listing', {}).get('identical_output')}")
     if lm.get("VmRSS") and km.get("VmRSS"):

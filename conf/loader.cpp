@@ -3,6 +3,7 @@
 #include "conf/loader.hpp"
 
 
+#include <array>
 #include <charconv>
 #include <cerrno>
 #include <cstring>
@@ -633,17 +634,17 @@ LoadResult load_yaml(std::string_view text, const std::string& file_name) {
   return YamlLoader(file_name).load(text);
 }
 
-LoadResult load_file(const std::string& path) {
+FileContent read_config_file(const std::string& path) {
+  FileContent out;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    LoadResult result;
-    result.errors.push_back(ConfigError{.location = {.file = path}, .path = "",
-                                        .message = std::string("cannot open: ") + std::strerror(errno)});
-    return result;
+    out.error = ConfigError{.location = {.file = path}, .path = "",
+                            .message = std::string("cannot open: ") + std::strerror(errno)};
+    return out;
   }
   // Read straight into one string of the file's size (no stream copy: a
   // large file would be held twice).
-  std::string content;
+  std::string& content = out.bytes;
   in.seekg(0, std::ios::end);
   const auto size = in.tellg();
   in.seekg(0, std::ios::beg);
@@ -655,8 +656,44 @@ LoadResult load_file(const std::string& path) {
     in.clear();
     content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  if (detect_format(path, content) == SourceFormat::kKeepalived) return import_keepalived_file(path);
-  return load_yaml(content, path);
+  return out;
+}
+
+LoadResult load_content(const std::string& path, std::string_view bytes) {
+  if (detect_format(path, bytes) == SourceFormat::kKeepalived) return import_keepalived_file(path);
+  return load_yaml(bytes, path);
+}
+
+LoadResult load_file(const std::string& path) {
+  FileContent content = read_config_file(path);
+  if (content.error) {
+    LoadResult result;
+    result.errors.push_back(std::move(*content.error));
+    return result;
+  }
+  return load_content(path, content.bytes);
+}
+
+bool same_yaml_content(const std::string& path, std::string_view previous, std::string_view bytes) {
+  return previous == bytes && detect_format(path, bytes) == SourceFormat::kYaml;
+}
+
+bool yaml_file_unchanged(const std::string& path, std::string_view previous) {
+  if (detect_format(path, previous) != SourceFormat::kYaml) return false;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::array<char, 64 * 1024> chunk;
+  std::size_t offset = 0;
+  for (;;) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (got == 0) break;
+    if (got > previous.size() - offset || std::string_view(chunk.data(), got) != previous.substr(offset, got)) {
+      return false;
+    }
+    offset += got;
+  }
+  return !in.bad() && offset == previous.size();
 }
 
 }  // namespace lvsd::conf

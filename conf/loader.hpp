@@ -2,6 +2,7 @@
 // Loading a configuration file: YAML (the native format) or keepalived.conf
 // (imported, see conf/keepalived_import.hpp). Errors are values; nothing is
 // thrown. A LoadResult with a config has passed every validation rule.
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,7 +19,30 @@ enum class SourceFormat { kYaml, kKeepalived };
 SourceFormat detect_format(const std::string& path, std::string_view content);
 
 // Reads path, detects its format and loads it (includes resolved for keepalived.conf).
+// Same as load_content(path, read_config_file(path)).
 LoadResult load_file(const std::string& path);
+
+// A configuration file's bytes, or why they could not be read.
+struct FileContent {
+  std::string bytes{};
+  std::optional<ConfigError> error{};  // set: bytes is empty
+};
+FileContent read_config_file(const std::string& path);
+
+// Loads bytes read from path (keepalived.conf: path is read again, with its includes).
+LoadResult load_content(const std::string& path, std::string_view bytes);
+
+// True when loading `bytes` from `path` gives exactly the Config that loading
+// `previous` from the same path gave: a YAML configuration is a function of
+// its bytes alone (no includes, no file or environment lookups), so equal
+// bytes mean an equal Config and a reload may keep the parsed one. Never for
+// keepalived.conf, whose includes can change behind an unchanged file.
+bool same_yaml_content(const std::string& path, std::string_view previous, std::string_view bytes);
+
+// same_yaml_content() against what the file at `path` holds now, read and
+// compared 64 KiB at a time: an unchanged large file is never held twice.
+// False when the file cannot be read.
+bool yaml_file_unchanged(const std::string& path, std::string_view previous);
 
 // YAML text; file_name is used in error locations only.
 LoadResult load_yaml(std::string_view text, const std::string& file_name);

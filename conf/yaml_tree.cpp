@@ -6,6 +6,7 @@
 
 #include <yaml.h>
 
+#include <algorithm>
 #include <limits>
 #include <unordered_map>
 
@@ -20,36 +21,41 @@ Mark NodeRef::mark() const {
 
 std::string_view NodeRef::text() const {
   const auto& node = tree_->nodes_[index_];
-  return std::string_view(tree_->text_).substr(node.text_offset, node.text_size);
+  if (node.kind != NodeKind::kScalar && node.kind != NodeKind::kNull) return {};
+  return std::string_view(tree_->text_).substr(node.offset, node.size);
 }
 
 bool NodeRef::plain() const { return tree_->nodes_[index_].plain; }
 
 std::string_view NodeRef::tag() const {
-  const auto& node = tree_->nodes_[index_];
-  return std::string_view(tree_->text_).substr(node.tag_offset, node.tag_size);
+  if (!tree_->nodes_[index_].tagged) return {};
+  const auto& tags = tree_->tags_;
+  auto it = std::lower_bound(tags.begin(), tags.end(), index_,
+                             [](const Tree::Tag& t, std::uint32_t node) { return t.node < node; });
+  if (it == tags.end() || it->node != index_) return {};
+  return std::string_view(tree_->text_).substr(it->offset, it->size);
 }
 
 std::size_t NodeRef::size() const {
   const auto& node = tree_->nodes_[index_];
-  if (node.kind == NodeKind::kMapping) return node.children_size / 2;
-  if (node.kind == NodeKind::kSequence) return node.children_size;
+  if (node.kind == NodeKind::kMapping) return node.size / 2;
+  if (node.kind == NodeKind::kSequence) return node.size;
   return 0;
 }
 
 NodeRef NodeRef::item(std::size_t i) const {
   const auto& node = tree_->nodes_[index_];
-  return NodeRef(tree_, tree_->children_[node.children_offset + i]);
+  return NodeRef(tree_, tree_->children_[node.offset + i]);
 }
 
 NodeRef NodeRef::key(std::size_t i) const {
   const auto& node = tree_->nodes_[index_];
-  return NodeRef(tree_, tree_->children_[node.children_offset + 2 * i]);
+  return NodeRef(tree_, tree_->children_[node.offset + 2 * i]);
 }
 
 NodeRef NodeRef::value(std::size_t i) const {
   const auto& node = tree_->nodes_[index_];
-  return NodeRef(tree_, tree_->children_[node.children_offset + 2 * i + 1]);
+  return NodeRef(tree_, tree_->children_[node.offset + 2 * i + 1]);
 }
 
 namespace {
@@ -103,8 +109,8 @@ class TreeBuilder {
         std::uint32_t index = new_node(null ? NodeKind::kNull : NodeKind::kScalar, event, s.tag);
         auto& node = tree_.nodes_[index];
         node.plain = plain;
-        node.text_offset = static_cast<std::uint32_t>(tree_.text_.size());
-        node.text_size = static_cast<std::uint32_t>(value.size());
+        node.offset = static_cast<std::uint32_t>(tree_.text_.size());
+        node.size = static_cast<std::uint32_t>(value.size());
         tree_.text_.append(value);
         name_anchor(s.anchor, index);
         attach(index);
@@ -153,14 +159,17 @@ class TreeBuilder {
     node.kind = kind;
     node.line = static_cast<std::uint32_t>(event.start_mark.line) + 1;
     node.column = static_cast<std::uint32_t>(event.start_mark.column) + 1;
+    const auto index = static_cast<std::uint32_t>(tree_.nodes_.size());
     if (tag != nullptr) {
       std::string_view t = as_view(tag);
-      node.tag_offset = static_cast<std::uint32_t>(tree_.text_.size());
-      node.tag_size = static_cast<std::uint32_t>(t.size());
+      node.tagged = true;
+      tree_.tags_.push_back(Tree::Tag{.node = index,
+                                      .offset = static_cast<std::uint32_t>(tree_.text_.size()),
+                                      .size = static_cast<std::uint32_t>(t.size())});
       tree_.text_.append(t);
     }
     tree_.nodes_.push_back(node);
-    return static_cast<std::uint32_t>(tree_.nodes_.size() - 1);
+    return index;
   }
 
   void name_anchor(const yaml_char_t* anchor, std::uint32_t index) {
@@ -179,8 +188,8 @@ class TreeBuilder {
     OpenCollection done = std::move(open_.back());
     open_.pop_back();
     auto& node = tree_.nodes_[done.node];
-    node.children_offset = static_cast<std::uint32_t>(tree_.children_.size());
-    node.children_size = static_cast<std::uint32_t>(pending_.size() - done.first_child);
+    node.offset = static_cast<std::uint32_t>(tree_.children_.size());
+    node.size = static_cast<std::uint32_t>(pending_.size() - done.first_child);
     tree_.children_.insert(tree_.children_.end(), pending_.begin() + static_cast<std::ptrdiff_t>(done.first_child),
                            pending_.end());
     pending_.resize(done.first_child);

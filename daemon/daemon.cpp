@@ -24,6 +24,7 @@
 #include "control/server.hpp"
 #include "control/status.hpp"
 #include "control/status_builder.hpp"
+#include "core/allocator.hpp"
 #include "core/event_loop.hpp"
 #include "core/log.hpp"
 #include "daemon/desired_state.hpp"
@@ -47,11 +48,18 @@ namespace {
 struct Loaded {
   std::optional<conf::Config> config;
   std::vector<std::string> errors;  // "file:line:col: message", when refused
+  // The file's bytes when it was YAML (see conf::same_yaml_content).
+  std::optional<std::string> yaml_bytes;
 };
 
-Loaded load_config(const std::string& path) {
+Loaded load_config(const std::string& path, conf::FileContent content) {
   auto log = core::log::get();
-  conf::LoadResult result = conf::load_file(path);
+  conf::LoadResult result;
+  if (content.error) {
+    result.errors.push_back(std::move(*content.error));
+  } else {
+    result = conf::load_content(path, content.bytes);
+  }
   for (const auto& w : result.warnings) log->warn("config: {}", conf::format_error(w));
   if (!result.ok()) {
     Loaded refused;
@@ -62,13 +70,37 @@ Loaded load_config(const std::string& path) {
     log->error("config: {}: {} error(s), configuration refused", path, result.errors.size());
     return refused;
   }
-  Loaded loaded{.config = std::move(*result.config), .errors = {}};
-  result = conf::LoadResult{};
-  // The YAML tree of a large file is gone now; hand its pages back to the
-  // system instead of keeping the parser's peak as resident memory.
-  malloc_trim(0);
+  Loaded loaded{.config = std::move(*result.config), .errors = {}, .yaml_bytes = std::nullopt};
+  if (conf::detect_format(path, content.bytes) == conf::SourceFormat::kYaml) {
+    loaded.yaml_bytes = std::move(content.bytes);
+  }
+  // The YAML tree's pages stay in the heap for the tables built next; the
+  // BulkAllocationScope around every load hands them back at its end.
   return loaded;
 }
+
+// Startup and a reload build and drop blocks of megabytes one after another
+// (the YAML tree, the health view's state, desired tables, an 11,000-operation
+// plan, the kernel view). With the daemon's 128 KiB mmap threshold
+// (core/allocator) each of them is a fresh mmap whose every page faults in,
+// and inside UML the faults cost more than building the blocks. Within this
+// scope large blocks come from the heap, so each reuses the pages the one
+// before freed; at its end the daemon's thresholds are set again and the heap
+// is trimmed once, so what stays resident is what is still in use.
+class BulkAllocationScope {
+ public:
+  BulkAllocationScope() {
+    constexpr int kNoLimit = 1 << 30;
+    mallopt(M_MMAP_THRESHOLD, kNoLimit);
+    mallopt(M_TRIM_THRESHOLD, kNoLimit);
+  }
+  ~BulkAllocationScope() {
+    core::tune_allocator();
+    malloc_trim(0);
+  }
+  BulkAllocationScope(const BulkAllocationScope&) = delete;
+  BulkAllocationScope& operator=(const BulkAllocationScope&) = delete;
+};
 
 // systemd's watchdog interval ($WATCHDOG_USEC, for this process when
 // $WATCHDOG_PID names it), 0 when disabled: what sd_watchdog_enabled() reads,
@@ -215,9 +247,13 @@ int run_daemon(const DaemonOptions& options) {
   // A reload asked for while the configuration is first read has nothing to
   // do: ignore it instead of dying (the loop catches SIGHUP from then on).
   ::signal(SIGHUP, SIG_IGN);
-  Loaded loaded = load_config(options.config_path);
+  std::optional<BulkAllocationScope> startup_allocations(std::in_place);  // until the table is programmed
+  Loaded loaded = load_config(options.config_path, conf::read_config_file(options.config_path));
   if (!loaded.config) return 1;
   std::optional<conf::Config> config = std::move(loaded.config);
+  // The bytes `config` was loaded from: a reload that reads the same bytes
+  // keeps `config` instead of parsing the file again (conf::same_yaml_content).
+  std::optional<std::string> config_bytes = std::move(loaded.yaml_bytes);
   log->info("lvsd starting: {}: {}", options.config_path, conf::summary(*config));
   const HandoverState resumed = take_resumed(options);
   const std::int64_t started_ms = resumed.started_at_ms != 0 ? resumed.started_at_ms : unix_now_ms();
@@ -314,6 +350,7 @@ int run_daemon(const DaemonOptions& options) {
     push_desired();
     apply_sync_daemons(*ipvs->client, *config, followed_role(*config, vrrp));
   }
+  startup_allocations.reset();
 
   control::DaemonCounters reloads;  // the reload part of the status counters
   auto snapshot = [&] {
@@ -402,6 +439,7 @@ int run_daemon(const DaemonOptions& options) {
     // never let a backup's Master_Down_Timer run out.
     vrrp.advertise_masters();
     notify_manager("RELOADING=1");
+    std::optional<BulkAllocationScope> allocations(std::in_place);
     log->info("reload: reading {}", options.config_path);
     auto refuse = [&](std::vector<std::string> errors) {
       ++reloads.reloads_failed;
@@ -409,19 +447,27 @@ int run_daemon(const DaemonOptions& options) {
       notify_manager("READY=1");
       return control::ReloadOutcome{.applied = false, .errors = std::move(errors), .summary = {}};
     };
-    Loaded next = load_config(options.config_path);
-    if (!next.config) return refuse(std::move(next.errors));
-    vrrp.advertise_masters();
-    if (!ipvs && needs_ipvs(*next.config)) {
-      ipvs = open_ipvs(loop.scheduler(), *next.config, options);
-      if (!ipvs) return refuse({"the new configuration needs IPVS, which cannot be used (see lvsd's log)"});
+    if (config_bytes && conf::yaml_file_unchanged(options.config_path, *config_bytes)) {
+      // Everything below still runs: only the parse of an unchanged file is saved.
+      log->info("reload: {} is unchanged, its parsed configuration is kept", options.config_path);
+    } else {
+      Loaded next = load_config(options.config_path, conf::read_config_file(options.config_path));
+      if (!next.config) return refuse(std::move(next.errors));
+      vrrp.advertise_masters();
+      if (!ipvs && needs_ipvs(*next.config)) {
+        ipvs = open_ipvs(loop.scheduler(), *next.config, options);
+        if (!ipvs) return refuse({"the new configuration needs IPVS, which cannot be used (see lvsd's log)"});
+      }
+      config = std::move(next.config);
+      config_bytes = std::move(next.yaml_bytes);
     }
-    config = std::move(next.config);
     vrrp.apply(*config);
     if (ipvs) ipvs->sync.set_options(sync_options(*config));
     mark_vips(*config);
     health.set_config(*config);
-    admin.forget_missing(configured_table(*config));
+    // With nothing drained or disabled there is nothing to forget: do not
+    // build a table of every real server for it.
+    if (!admin.drains().empty() || !admin.disabled().empty()) admin.forget_missing(configured_table(*config));
     if (ipvs) {
       push_desired();
       apply_sync_daemons(*ipvs->client, *config, followed_role(*config, vrrp));
@@ -430,6 +476,7 @@ int run_daemon(const DaemonOptions& options) {
     ++reloads.reloads_succeeded;
     reloads.last_reload_unix_ms = unix_now_ms();
     const std::string summary = conf::summary(*config);
+    allocations.reset();  // the trim is part of the reload's time
     log->info("reload: done: {}", summary);
     notify_manager("READY=1");
     return control::ReloadOutcome{.applied = true, .errors = {}, .summary = summary};

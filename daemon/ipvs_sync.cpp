@@ -26,17 +26,42 @@ void IpvsSync::set_options(const IpvsSyncOptions& options) {
 }
 
 SyncOutcome IpvsSync::set_desired(director::IpvsTable desired) {
+  std::optional<director::IpvsTable> view = take_view();  // before desired_ changes: it may be the view
   desired_ = std::move(desired);
-  if (!kernel_view_) return reconcile(false);
+  if (!view) return reconcile(false);
   ++counters_.reconciles;
-  director::IpvsTable view = std::move(*kernel_view_);
-  kernel_view_.reset();
-  return apply_against(std::move(view), false);
+  return apply_against(std::move(*view), false);
 }
 
 void IpvsSync::adopt_dump(director::IpvsTable kernel) {
+  forget_view();
   kernel_view_ = std::move(kernel);
   arm_resync();
+}
+
+std::optional<director::IpvsTable> IpvsSync::take_view() {
+  std::optional<director::IpvsTable> view;
+  if (view_is_desired_) {
+    view = std::move(desired_);
+  } else if (kernel_view_) {
+    view = std::move(*kernel_view_);
+  }
+  forget_view();
+  return view;
+}
+
+void IpvsSync::keep_view(director::IpvsTable view) {
+  view_is_desired_ = director::same_settings(view, desired_);
+  if (view_is_desired_) {
+    kernel_view_.reset();
+  } else {
+    kernel_view_ = std::move(view);
+  }
+}
+
+void IpvsSync::forget_view() {
+  kernel_view_.reset();
+  view_is_desired_ = false;
 }
 
 void IpvsSync::arm_resync() {
@@ -64,7 +89,7 @@ SyncOutcome IpvsSync::reconcile(bool is_resync) {
   auto kernel = port_.dump();
   if (!kernel.ok()) {
     ++counters_.dump_failures;
-    kernel_view_.reset();  // the next change dumps again
+    forget_view();  // the next change dumps again
     log->error("ipvs: cannot read the kernel table: {}", kernel.error().message);
     return outcome;
   }
@@ -118,7 +143,7 @@ SyncOutcome IpvsSync::apply_against(director::IpvsTable kernel, bool is_resync) 
     if (!is_resync) log->info("ipvs: kernel already matches ({} services), no change", desired_.services.size());
     // Desired services that were already there are adopted as our own.
     record_ownership(plan, {});
-    kernel_view_ = std::move(kernel);
+    keep_view(std::move(kernel));
     return outcome;
   }
 
@@ -132,7 +157,7 @@ SyncOutcome IpvsSync::apply_against(director::IpvsTable kernel, bool is_resync) 
 
   const std::vector<std::size_t> failed = report.failed_indices();
   record_ownership(plan, failed);
-  kernel_view_ = director::table_after(kernel, plan, failed);
+  keep_view(director::table_after(std::move(kernel), plan, failed));
   log->info("ipvs: {} {} applied, {} failed", report.applied, report.applied == 1 ? "change" : "changes",
             report.failures.size());
   // A large plan (11,000 operations at a first start with 1,000 services)

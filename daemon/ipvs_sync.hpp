@@ -87,6 +87,9 @@ class IpvsSync {
  private:
   void arm_resync();
   SyncOutcome apply_against(director::IpvsTable kernel, bool is_resync);
+  std::optional<director::IpvsTable> take_view();
+  void keep_view(director::IpvsTable view);
+  void forget_view();
   void record_ownership(const director::ReconcilePlan& plan, const std::vector<std::size_t>& failed);
 
   core::Scheduler& scheduler_;
@@ -95,7 +98,11 @@ class IpvsSync {
   director::OwnershipRecord owned_;
   std::function<void(const director::OwnershipRecord&)> on_ownership_changed_;
   director::IpvsTable desired_;
-  std::optional<director::IpvsTable> kernel_view_;  // the kernel as the last reconcile left it
+  // The kernel as the last reconcile left it. When that is exactly desired_
+  // (the usual case once a plan succeeded), view_is_desired_ is set and no
+  // second copy is kept: 10,000 destinations are 1.4 MB.
+  std::optional<director::IpvsTable> kernel_view_;
+  bool view_is_desired_ = false;
   IpvsSyncCounters counters_;
   std::unique_ptr<core::Timer> resync_timer_;
 };

@@ -198,12 +198,12 @@ Bytes del_daemon(Header header, SyncDaemonRole role) {
 
 Bytes encode(Header header, const Operation& op) {
   switch (op.kind) {
-    case OperationKind::kNewService: return new_service(header, op.service);
-    case OperationKind::kSetService: return set_service(header, op.service);
+    case OperationKind::kNewService: return new_service(header, Service(op.service));
+    case OperationKind::kSetService: return set_service(header, Service(op.service));
     case OperationKind::kDelService: return del_service(header, op.service.key);
-    case OperationKind::kNewDestination: return new_destination(header, op.service.key, op.destination);
-    case OperationKind::kSetDestination: return set_destination(header, op.service.key, op.destination);
-    case OperationKind::kDelDestination: return del_destination(header, op.service.key, op.destination);
+    case OperationKind::kNewDestination: return new_destination(header, op.service.key, Destination(op.destination));
+    case OperationKind::kSetDestination: return set_destination(header, op.service.key, Destination(op.destination));
+    case OperationKind::kDelDestination: return del_destination(header, op.service.key, Destination(op.destination));
   }
   throw std::logic_error("unknown operation kind");
 }

@@ -17,7 +17,7 @@ Operation service_op(OperationKind kind, const Service& service) {
 }
 
 Operation destination_op(OperationKind kind, const Service& service, const Destination& destination) {
-  return Operation{.kind = kind, .service = service, .destination = destination};
+  return Operation{.kind = kind, .service = ServiceSettings::key_only(service.key), .destination = destination};
 }
 
 // Desired destinations, first occurrence of each identity, in order.
@@ -115,9 +115,27 @@ OwnershipRecord ownership_after(const OwnershipRecord& before, const IpvsTable& 
   return after;
 }
 
-IpvsTable table_after(const IpvsTable& before, const ReconcilePlan& plan, std::span<const std::size_t> failed) {
+namespace {
+
+// How many operations from `first` on are NEW_DEST for `key` (a plan lists a
+// new service's destinations right after it): room to reserve at once.
+std::size_t new_destinations_after(const ReconcilePlan& plan, std::size_t first, const ServiceKey& key) {
+  std::size_t n = 0;
+  for (std::size_t i = first; i < plan.operations.size(); ++i, ++n) {
+    const Operation& op = plan.operations[i];
+    if (op.kind != OperationKind::kNewDestination || op.service.key != key) break;
+  }
+  return n;
+}
+
+}  // namespace
+
+IpvsTable table_after(IpvsTable before, const ReconcilePlan& plan, std::span<const std::size_t> failed) {
   std::set<std::size_t> failed_set(failed.begin(), failed.end());
-  IpvsTable table = before;
+  IpvsTable table = std::move(before);
+  const auto new_services = std::count_if(plan.operations.begin(), plan.operations.end(),
+                                          [](const Operation& op) { return op.kind == OperationKind::kNewService; });
+  table.services.reserve(table.services.size() + static_cast<std::size_t>(new_services));
   std::map<ServiceKey, std::size_t> index;
   for (std::size_t i = 0; i < table.services.size(); ++i) index.emplace(table.services[i].service.key, i);
   std::set<std::size_t> removed;
@@ -133,32 +151,33 @@ IpvsTable table_after(const IpvsTable& before, const ReconcilePlan& plan, std::s
     auto found = index.find(op.service.key);
     if (op.kind == OperationKind::kNewService) {
       // An existing service makes the kernel answer EEXIST: nothing changes.
+      VirtualService* created = nullptr;
       if (found == index.end()) {
         index.emplace(op.service.key, table.services.size());
-        table.services.push_back(VirtualService{.service = op.service, .destinations = {}});
+        created = &table.services.emplace_back(VirtualService{.service = Service(op.service), .destinations = {}});
       } else if (removed.erase(found->second) != 0) {
-        table.services[found->second] = VirtualService{.service = op.service, .destinations = {}};
+        created = &(table.services[found->second] = VirtualService{.service = Service(op.service), .destinations = {}});
       }
+      if (created != nullptr) created->destinations.reserve(new_destinations_after(plan, i + 1, op.service.key));
       continue;
     }
     if (found == index.end() || removed.contains(found->second)) continue;  // the kernel would have refused
     VirtualService& vs = table.services[found->second];
     auto dest = std::find_if(vs.destinations.begin(), vs.destinations.end(),
-                             [&](const Destination& d) { return same_identity(d, op.destination); });
+                             [&](const Destination& d) { return op.destination.same_identity(d); });
     switch (op.kind) {
       case OperationKind::kNewService: break;
-      case OperationKind::kSetService: settings_of(op.service, vs.service); break;
+      case OperationKind::kSetService: settings_of(Service(op.service), vs.service); break;
       case OperationKind::kDelService: removed.insert(found->second); break;
       case OperationKind::kNewDestination:
         if (dest == vs.destinations.end()) {
-          vs.destinations.push_back(op.destination);
-          vs.destinations.back().counters = DestinationCounters{};
+          vs.destinations.push_back(Destination(op.destination));  // counters zero
         }
         break;
       case OperationKind::kSetDestination:
         if (dest != vs.destinations.end()) {
           DestinationCounters counters = dest->counters;
-          *dest = op.destination;
+          *dest = Destination(op.destination);
           dest->counters = counters;
         }
         break;

@@ -47,6 +47,7 @@ OwnershipRecord ownership_after(const OwnershipRecord& before, const IpvsTable& 
 // did what each operation not listed in `failed` asked. Lets the daemon diff a
 // config reload against its last view without dumping 1,000 services again;
 // the periodic resync dumps and repairs any drift.
-IpvsTable table_after(const IpvsTable& before, const ReconcilePlan& plan, std::span<const std::size_t> failed);
+// `before` is taken by value: a caller done with it moves it in.
+IpvsTable table_after(IpvsTable before, const ReconcilePlan& plan, std::span<const std::size_t> failed);
 
 }  // namespace lvsd::director

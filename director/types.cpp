@@ -55,6 +55,19 @@ std::string forward_method_name(ForwardMethod method) {
   return "fwd" + std::to_string(static_cast<unsigned>(method));
 }
 
+bool same_settings(const IpvsTable& a, const IpvsTable& b) {
+  if (a.services.size() != b.services.size()) return false;
+  for (std::size_t i = 0; i < a.services.size(); ++i) {
+    const VirtualService& x = a.services[i];
+    const VirtualService& y = b.services[i];
+    if (!same_settings(x.service, y.service) || x.destinations.size() != y.destinations.size()) return false;
+    for (std::size_t j = 0; j < x.destinations.size(); ++j) {
+      if (!same_settings(x.destinations[j], y.destinations[j])) return false;
+    }
+  }
+  return true;
+}
+
 bool same_identity(const Destination& a, const Destination& b) {
   return a.address == b.address && a.port == b.port;
 }

@@ -133,6 +133,11 @@ struct IpvsTable {
   std::vector<VirtualService> services{};
 };
 
+// True when both list the same services with the same settings and the same
+// destinations with the same settings, in the same order (stats and counters
+// excluded): whatever is planned against one is planned against the other.
+bool same_settings(const IpvsTable& a, const IpvsTable& b);
+
 // GET_INFO.
 struct IpvsInfo {
   std::uint32_t version = 0;               // 0x010201 is "1.2.1"

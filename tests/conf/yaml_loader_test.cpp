@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+
 #include "conf/writer.hpp"
 
 namespace lvsd::conf {
@@ -31,6 +34,89 @@ virtual_servers:
       - address: 10.0.0.11
         port: 80
 )";
+
+TEST(SameYamlContent, OnlyIdenticalBytesOfAYamlFile) {
+  const std::string text = kMinimal;
+  EXPECT_TRUE(same_yaml_content("/etc/lvsd/lvsd.yaml", text, text));
+  EXPECT_TRUE(same_yaml_content("/etc/lvsd/lvsd.yml", text, std::string(text)));
+  // Any one byte changed, added or removed: parse again.
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    std::string changed = text;
+    changed[i] = static_cast<char>(changed[i] ^ 0x01);
+    EXPECT_FALSE(same_yaml_content("/etc/lvsd/lvsd.yaml", text, changed)) << i;
+  }
+  EXPECT_FALSE(same_yaml_content("/etc/lvsd/lvsd.yaml", text, text + "\n"));
+  EXPECT_FALSE(same_yaml_content("/etc/lvsd/lvsd.yaml", text, text.substr(0, text.size() - 1)));
+  EXPECT_FALSE(same_yaml_content("/etc/lvsd/lvsd.yaml", text + "#", text));
+  // keepalived.conf can include files that changed behind an unchanged one.
+  const std::string keepalived = "include /etc/keepalived/servers.conf\n";
+  EXPECT_FALSE(same_yaml_content("/etc/keepalived/keepalived.conf", text, text));
+  EXPECT_FALSE(same_yaml_content("/etc/lvsd/config", keepalived, keepalived));
+  EXPECT_TRUE(same_yaml_content("/etc/lvsd/config", text, text));  // YAML by content
+}
+
+TEST(SameYamlContent, TheFileIsComparedWithTheBytesItWasLoadedFrom) {
+  // Larger than one 64 KiB piece of the comparison, with a short last piece.
+  std::string text = kMinimal;
+  while (text.size() < 3 * 64 * 1024 + 100) text += "# padding comment line\n";
+  const std::string path = ::testing::TempDir() + "/lvsd_unchanged.yaml";
+  auto write = [&](const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << bytes;
+  };
+  write(text);
+  EXPECT_TRUE(yaml_file_unchanged(path, text));
+  for (std::size_t at : {std::size_t{0}, std::size_t{65535}, std::size_t{65536}, text.size() / 2, text.size() - 1}) {
+    std::string changed = text;
+    changed[at] = changed[at] == 'x' ? 'y' : 'x';
+    write(changed);
+    EXPECT_FALSE(yaml_file_unchanged(path, text)) << at;
+    EXPECT_TRUE(yaml_file_unchanged(path, changed)) << at;
+  }
+  write(text + "\n");
+  EXPECT_FALSE(yaml_file_unchanged(path, text));
+  write(text.substr(0, 64 * 1024));
+  EXPECT_FALSE(yaml_file_unchanged(path, text));
+  write("");
+  EXPECT_FALSE(yaml_file_unchanged(path, text));
+  std::remove(path.c_str());
+  EXPECT_FALSE(yaml_file_unchanged(path, text));
+  EXPECT_FALSE(yaml_file_unchanged(path, ""));
+
+  const std::string conf_path = ::testing::TempDir() + "/lvsd_unchanged.conf";
+  const std::string keepalived = "include /etc/keepalived/servers.conf\n";
+  {
+    std::ofstream out(conf_path, std::ios::binary);
+    out << keepalived;
+  }
+  EXPECT_FALSE(yaml_file_unchanged(conf_path, keepalived));  // its includes may have changed
+  std::remove(conf_path.c_str());
+}
+
+TEST(YamlLoader, ReadThenLoadContentIsLoadFile) {
+  const std::string path = ::testing::TempDir() + "/lvsd_read_then_load.yaml";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << kMinimal;
+  }
+  FileContent content = read_config_file(path);
+  ASSERT_FALSE(content.error);
+  EXPECT_EQ(content.bytes, kMinimal);
+  LoadResult two_steps = load_content(path, content.bytes);
+  LoadResult one_step = load_file(path);
+  ASSERT_TRUE(two_steps.ok());
+  ASSERT_TRUE(one_step.ok());
+  EXPECT_EQ(to_yaml(*two_steps.config), to_yaml(*one_step.config));
+  std::remove(path.c_str());
+
+  FileContent missing = read_config_file(path);
+  ASSERT_TRUE(missing.error);
+  EXPECT_TRUE(missing.bytes.empty());
+  EXPECT_EQ(missing.error->location.file, path);
+  LoadResult refused = load_file(path);
+  ASSERT_EQ(refused.errors.size(), 1u);
+  EXPECT_EQ(refused.errors[0].message, missing.error->message);
+}
 
 TEST(YamlLoader, MinimalConfigGetsKeepalivedDefaults) {
   auto r = load_yaml(kMinimal, "t.yaml");

@@ -46,6 +46,40 @@ TEST(YamlTree, PlainNullsAreNullQuotedOrTaggedAreText) {
   EXPECT_FALSE(s.item(9).plain());
 }
 
+TEST(YamlTree, TagsStayOnTheirOwnNodes) {
+  // Tags are kept apart from the nodes: each must come back on its node only.
+  ParseResult r = parse("a: !!str 1\nb: 2\nc: !!seq [x, !!int 3]\nd: !!map {e: f}\ng: h\n");
+  ASSERT_FALSE(r.error) << r.error->message;
+  NodeRef root = r.tree.document(0);
+  ASSERT_EQ(root.size(), 5u);
+  EXPECT_EQ(root.value(0).tag(), "tag:yaml.org,2002:str");
+  EXPECT_EQ(root.value(0).text(), "1");
+  EXPECT_EQ(root.value(1).tag(), "");
+  EXPECT_EQ(root.value(2).tag(), "tag:yaml.org,2002:seq");
+  EXPECT_EQ(root.value(2).item(0).tag(), "");
+  EXPECT_EQ(root.value(2).item(1).tag(), "tag:yaml.org,2002:int");
+  EXPECT_EQ(root.value(3).tag(), "tag:yaml.org,2002:map");
+  EXPECT_EQ(root.value(3).value(0).text(), "f");
+  EXPECT_EQ(root.value(4).tag(), "");
+  for (std::size_t i = 0; i < root.size(); ++i) EXPECT_EQ(root.key(i).tag(), "") << i;
+}
+
+TEST(YamlTree, CollectionsHaveNoTextAndScalarsNoChildren) {
+  ParseResult r = parse("k: [a, b]\nm: {x: y}\ns: text\nn: ~\n");
+  ASSERT_FALSE(r.error) << r.error->message;
+  NodeRef root = r.tree.document(0);
+  EXPECT_EQ(root.text(), "");
+  EXPECT_EQ(root.value(0).text(), "");
+  EXPECT_EQ(root.value(0).size(), 2u);
+  EXPECT_EQ(root.value(1).text(), "");
+  EXPECT_EQ(root.value(1).size(), 1u);
+  EXPECT_EQ(root.value(2).text(), "text");
+  EXPECT_EQ(root.value(2).size(), 0u);
+  EXPECT_TRUE(root.value(3).is_null());
+  EXPECT_EQ(root.value(3).text(), "~");
+  EXPECT_EQ(root.value(3).size(), 0u);
+}
+
 TEST(YamlTree, AliasesShareTheAnchoredNode) {
   ParseResult r = parse("a: &x {k: v}\nb: *x\nc: *x\n");
   ASSERT_FALSE(r.error);

@@ -7,6 +7,7 @@
 #include <linux/ip_vs.h>
 #include <sys/socket.h>
 
+#include "director/reconciler.hpp"
 #include "tests/director/netlink_writer.hpp"
 
 namespace lvsd::director {
@@ -433,6 +434,48 @@ TEST(IpvsCodec, EncodeOperationPicksTheCommand) {
   EXPECT_EQ(ipvs_codec::encode(kHeader, op), ipvs_codec::set_destination(kHeader, tcp_web().key, dr_dest()));
   op.kind = OperationKind::kDelService;
   EXPECT_EQ(ipvs_codec::encode(kHeader, op), ipvs_codec::del_service(kHeader, tcp_web().key));
+}
+
+TEST(IpvsCodec, LightOperationsEncodeLikeTheEntriesTheyCameFrom) {
+  // An operation keeps settings, not stats or counters: what it sends must
+  // still be byte for byte what the full service or destination gives.
+  Service service = tcp_web();
+  service.persistence_engine = "sip";
+  service.stats.connections = 12;
+  Destination dest = dr_dest();
+  dest.upper_threshold = 50;
+  dest.lower_threshold = 5;
+  dest.counters.active_connections = 3;
+  dest.counters.stats.in_bytes = 9000;
+  Destination tunnel = dest;
+  tunnel.forward = ForwardMethod::kTunnel;
+  tunnel.tunnel_type = TunnelType::kGue;
+  tunnel.tunnel_port = 6080;
+  tunnel.tunnel_flags = kTunnelFlagChecksum;
+  IpvsTable desired{.services = {{.service = service, .destinations = {dest}},
+                                 {.service = tcp_web(), .destinations = {tunnel}}}};
+  desired.services[1].service.key.port = 443;
+  ReconcilePlan plan = reconcile(desired, IpvsTable{}, OwnershipRecord{});
+  ASSERT_EQ(plan.size(), 4u);
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const VirtualService& vs = desired.services[i / 2];
+    const Operation& op = plan.operations[i];
+    if (i % 2 == 0) {
+      ASSERT_EQ(op.kind, OperationKind::kNewService);
+      EXPECT_EQ(ipvs_codec::encode(kHeader, op), ipvs_codec::new_service(kHeader, vs.service)) << i;
+      EXPECT_EQ(Service(op.service).stats, Stats{});
+    } else {
+      ASSERT_EQ(op.kind, OperationKind::kNewDestination);
+      EXPECT_EQ(ipvs_codec::encode(kHeader, op),
+                ipvs_codec::new_destination(kHeader, vs.service.key, vs.destinations[0])) << i;
+      EXPECT_EQ(Destination(op.destination).counters.active_connections, 0u);
+      EXPECT_TRUE(same_settings(Destination(op.destination), vs.destinations[0]));
+    }
+  }
+  // Lighter than a full service and destination, or an 11,000-operation
+  // plan is twice the memory again.
+  EXPECT_LE(sizeof(ServiceSettings), sizeof(Service) - sizeof(Stats));
+  EXPECT_LE(sizeof(DestinationSettings), sizeof(Destination) - sizeof(DestinationCounters));
 }
 
 TEST(IpvsCodec, SplitsDatagramAndReadsAcks) {

@@ -230,5 +230,54 @@ TEST(Reconciler, TableAfterPlanReconcilesToNothing) {
   EXPECT_EQ(retry.operations[0], plan.operations[3]);
 }
 
+TEST(Reconciler, SameSettingsOfTablesIgnoresOnlyStatsAndCounters) {
+  const IpvsTable a = big_table();
+  IpvsTable b = a;
+  EXPECT_TRUE(same_settings(a, b));
+  b.services[3].service.stats.connections = 7;
+  b.services[5].destinations[2].counters.active_connections = 4;
+  EXPECT_TRUE(same_settings(a, b));
+  IpvsTable c = a;
+  c.services[999].destinations[9].weight = 2;
+  EXPECT_FALSE(same_settings(a, c));
+  c = a;
+  c.services[0].service.scheduler = "lc";
+  EXPECT_FALSE(same_settings(a, c));
+  c = a;
+  c.services[0].destinations.pop_back();
+  EXPECT_FALSE(same_settings(a, c));
+  c = a;
+  std::swap(c.services[0], c.services[1]);  // same content, other order
+  EXPECT_FALSE(same_settings(a, c));
+  c = a;
+  c.services.pop_back();
+  EXPECT_FALSE(same_settings(a, c));
+}
+
+TEST(Reconciler, TableAfterAFirstStartHoldsWhatSucceeded) {
+  const IpvsTable desired = big_table();
+  const OwnershipRecord owned;
+  ReconcilePlan plan = reconcile(desired, IpvsTable{}, owned);
+  ASSERT_EQ(plan.size(), 11000u);
+
+  IpvsTable after = table_after(IpvsTable{}, plan, {});
+  ASSERT_EQ(after.services.size(), 1000u);
+  for (const VirtualService& vs : after.services) EXPECT_EQ(vs.destinations.size(), 10u);
+  EXPECT_TRUE(reconcile(desired, after, owned).empty());
+
+  // Operation 5 is a NEW_DEST of the first service; 11 is the second
+  // service's NEW_SERVICE, so its ten NEW_DESTs had no service to go into.
+  ASSERT_EQ(plan.operations[5].kind, OperationKind::kNewDestination);
+  ASSERT_EQ(plan.operations[11].kind, OperationKind::kNewService);
+  std::vector<std::size_t> failed{5, 11};
+  IpvsTable partial = table_after(IpvsTable{}, plan, failed);
+  ASSERT_EQ(partial.services.size(), 999u);
+  EXPECT_EQ(partial.services[0].destinations.size(), 9u);
+  ReconcilePlan retry = reconcile(desired, partial, owned);
+  ASSERT_EQ(retry.size(), 12u);
+  EXPECT_EQ(retry.operations[0], plan.operations[5]);
+  for (std::size_t i = 1; i < retry.size(); ++i) EXPECT_EQ(retry.operations[i], plan.operations[10 + i]) << i;
+}
+
 }  // namespace
 }  // namespace lvsd::director
