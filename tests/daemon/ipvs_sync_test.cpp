@@ -245,5 +245,57 @@ TEST_F(IpvsSyncTest, LargePlanLeavesAnExactViewForTheNextChange) {
   EXPECT_EQ(kernel.table.services[39].destinations[2].weight, 7);
 }
 
+// The view is kept once, as the desired table itself, only when it is exactly
+// that table; each case below must still plan against what the kernel holds.
+TEST_F(IpvsSyncTest, ViewSharedWithTheDesiredTableOnlyWhenItIsExactlyThat) {
+  auto key = [](const char* vip) { return ServiceKey::inet(director::Protocol::kTcp, ip(vip), 80); };
+  // Succeeded: the view is the desired table. Each later change still plans
+  // exactly the difference, with no dump.
+  {
+    auto sync = make();
+    sync.set_desired({.services = {web("10.0.0.100", {1, 1})}});
+    EXPECT_EQ(sync.set_desired({.services = {web("10.0.0.100", {1, 3})}}).planned, 1u);
+    EXPECT_EQ(sync.set_desired({.services = {web("10.0.0.100", {1, 3})}}).planned, 0u);
+    EXPECT_EQ(sync.set_desired({.services = {web("10.0.0.100", {1})}}).planned, 1u);  // DEL_DEST
+    EXPECT_EQ(kernel.table.services[0].destinations.size(), 1u);
+    EXPECT_EQ(kernel.dumps, 1);
+  }
+  // A foreign service in the kernel: the view is not the desired table.
+  kernel.table = {};
+  kernel.table.services.push_back(web("10.9.9.9", {1}));
+  {
+    auto sync = make({.resync_interval = 0s, .flush_foreign = false});
+    sync.set_desired({.services = {web("10.0.0.100", {1})}});
+    sync.set_options({.resync_interval = 0s, .flush_foreign = true});
+    EXPECT_EQ(sync.set_desired({.services = {web("10.0.0.100", {1})}}).planned, 1u);  // DEL_SERVICE of the foreign
+    EXPECT_EQ(kernel.find(key("10.9.9.9")), nullptr);
+  }
+  // A refused operation: the view lacks it, so the next change retries it.
+  kernel.table = {};
+  kernel.refuse = key("10.0.0.101");
+  {
+    auto sync = make();
+    IpvsTable desired{.services = {web("10.0.0.100", {1}), web("10.0.0.101", {1})}};
+    EXPECT_EQ(sync.set_desired(desired).failed, 2u);  // NEW_SERVICE and its NEW_DEST
+    kernel.refuse = {};
+    EXPECT_EQ(sync.set_desired(desired).planned, 2u);
+    EXPECT_NE(kernel.find(key("10.0.0.101")), nullptr);
+  }
+  // A destination listed twice is programmed once: the view has it once.
+  kernel.table = {};
+  {
+    auto sync = make();
+    VirtualService twice = web("10.0.0.100", {1, 1});
+    twice.destinations.push_back(twice.destinations[0]);
+    IpvsTable desired{.services = {twice}};
+    EXPECT_EQ(sync.set_desired(desired).planned, 3u);
+    desired.services[0].destinations[2].weight = 9;  // the second listing: ignored
+    EXPECT_EQ(sync.set_desired(desired).planned, 0u);
+    desired.services[0].destinations.pop_back();
+    EXPECT_EQ(sync.set_desired(desired).planned, 0u);
+    EXPECT_EQ(kernel.table.services[0].destinations.size(), 2u);
+  }
+}
+
 }  // namespace
 }  // namespace lvsd::daemon
