@@ -80,50 +80,71 @@ healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::
 // ---------------------------------------------------------------- slots
 
 // Slots keep only what the view needs after set_config(): no copy of the conf
-// structs (the configured table holds the destinations), no copy of a check's
-// identity (the scheduler has it), and a check's listener captures two
-// pointers, which std::function holds without allocating.
+// structs (a real server keeps its endpoint and weight, its service the rest
+// of the configured table once), no label (built when a line is logged), no
+// copy of a check's identity or of its last result's reason (the scheduler
+// has both). A real server holds its checks by value; a check's listener
+// captures one pointer (its real server's slot, held inline by std::function)
+// and finds its slot by the event's subscription id.
 struct HealthView::CheckSlot {
-  RealServerSlot* owner = nullptr;
-  std::string keyword;  // "HTTP_GET"
-  bool misc_dynamic = false;
   healthcheck::SubscriptionId id = 0;
+  std::optional<int> dynamic_weight{};  // misc_dynamic: the last weight its script asked for
+  healthcheck::CheckKind kind = healthcheck::CheckKind::kTcp;
   Verdict verdict = Verdict::kUnknown;  // its own, from the scheduler
   // The verdict of the check this one replaced on reload, until it has its own.
   std::optional<Verdict> inherited{};
-  std::string reason{};                  // of its last result (or of the transition it caused)
-  std::optional<int> dynamic_weight{};   // misc_dynamic: the last weight its script asked for
+  bool misc_dynamic = false;
 
+  std::string_view keyword() const { return healthcheck::to_string(kind); }  // "HTTP_GET"
   Verdict effective() const { return verdict != Verdict::kUnknown ? verdict : inherited.value_or(Verdict::kUnknown); }
 };
 
+// Laid out to fit 136 bytes (a 144-byte heap block): one per real server.
 struct HealthView::RealServerSlot {
   VirtualServerSlot* owner = nullptr;
-  std::string label{};  // "TCP 10.0.0.100:80 -> 10.0.0.11:80"
+  director::IpAddress address{};  // the destination's identity
+  std::uint16_t port = 0;
+  std::uint32_t index = 0;  // in owner->real_servers
   std::uint32_t configured_weight = 1;
-  bool inhibit_on_failure = false;  // resolved against the virtual server's
   conf::Duration slow_start{0};
-  std::vector<std::unique_ptr<CheckSlot>> checks{};  // config order
-  State state = State::kUnknown;
-  std::optional<core::TimePoint> up_since{};  // set on a check-driven transition to up
-  // The kernel already had this destination when lvsd started: it stays in
-  // the pool while its checks have no verdict yet (see keep_until_checked).
-  bool present_at_start = false;
+  std::vector<CheckSlot> checks{};  // config order; a listener finds its slot by subscription id
+  core::TimePoint up_since{};  // of a check-driven transition to up, while `ramping`
   core::TimePoint state_since{};
   std::uint64_t checks_passed = 0;
   std::uint64_t checks_failed = 0;
   std::uint64_t transitions = 0;
-  std::optional<LastCheck> last_check{};
+  // The last probe result it heard (while last_valid); its reason is the
+  // scheduler's last result of that check (status() reads it there).
+  core::TimePoint last_at{};
+  core::Duration last_latency{0};
+  std::uint16_t last_check = 0;  // index in checks
+  bool last_passed = false;
+  bool last_valid = false;
+  State state = State::kUnknown;
+  bool ramping = false;  // up_since is set (slow start)
+  bool inhibit_on_failure = false;  // resolved against the virtual server's
+  // The kernel already had this destination when lvsd started: it stays in
+  // the pool while its checks have no verdict yet (see keep_until_checked).
+  bool present_at_start = false;
 
   int weight() const {
     for (const auto& c : checks)
-      if (c->misc_dynamic && c->dynamic_weight) return *c->dynamic_weight;
+      if (c.misc_dynamic && c.dynamic_weight) return *c.dynamic_weight;
     return static_cast<int>(configured_weight);
   }
 };
 
 struct HealthView::VirtualServerSlot {
+  HealthView* view = nullptr;  // for the checks' listeners (they capture one pointer: their real server)
   std::string label{};  // "TCP 10.0.0.100:80"
+  std::uint32_t index = 0;  // in virtual_servers_
+  // The configured table, compact: the service, and what configured_table()
+  // gave every real server beyond its address, port and weight (forwarding
+  // method, tunnel), once per service. A service whose destinations differ
+  // in anything else keeps them all in `destinations` (none does today).
+  director::Service service{};
+  director::Destination base{};
+  std::vector<director::Destination> destinations{};
   bool start_up = false;
   bool ha_suspend = false;
   std::optional<conf::IpAddress> address{};  // unset for fwmark services
@@ -136,8 +157,30 @@ struct HealthView::VirtualServerSlot {
 namespace {
 
 // "KEYWORD#n": the n-th check of that kind on its real server.
-std::string ordinal_key(const std::string& keyword, std::map<std::string, int>& seen) {
-  return keyword + "#" + std::to_string(seen[keyword]++);
+std::string ordinal_key(std::string_view keyword, std::map<std::string, int>& seen) {
+  std::string key{keyword};
+  return key + "#" + std::to_string(seen[key]++);
+}
+
+// The sorry server as configured_table() maps a real server of `vs`: what
+// to_destination() takes from the virtual server (forwarding method, tunnel)
+// is read off one of the service's configured destinations, so that no copy
+// of the virtual server (with all its real servers) is made on each reload.
+director::Destination sorry_destination(const conf::VirtualServer& vs, const director::VirtualService& service) {
+  const conf::RealServer sorry{.address = vs.sorry_server->address, .port = vs.sorry_server->port, .weight = 1};
+  if (service.destinations.empty()) {
+    conf::Config one;
+    one.virtual_servers.push_back(vs);  // no real servers: a small copy
+    one.virtual_servers[0].real_servers = {sorry};
+    return configured_table(one).services[0].destinations[0];
+  }
+  director::Destination d = service.destinations.front();
+  d.address = director_address(sorry.address);
+  d.port = sorry.port != 0 ? sorry.port : vs.port;
+  d.weight = 1;
+  d.upper_threshold = 0;
+  d.lower_threshold = 0;
+  return d;
 }
 
 }  // namespace
@@ -164,7 +207,7 @@ HealthView::HealthView(core::Scheduler& scheduler, healthcheck::CheckScheduler& 
 HealthView::~HealthView() {
   for (const auto& vs : virtual_servers_)
     for (const auto& rs : vs->real_servers)
-      for (const auto& c : rs->checks) checks_.unsubscribe(c->id);
+      for (const auto& c : rs->checks) checks_.unsubscribe(c.id);
 }
 
 std::size_t HealthView::check_count() const {
@@ -175,137 +218,176 @@ std::size_t HealthView::check_count() const {
 }
 
 void HealthView::keep_until_checked(const director::IpvsTable& kernel) {
-  const director::IpvsTable& configured = configured_;
-  for (std::size_t i = 0; i < configured.services.size() && i < virtual_servers_.size(); ++i) {
-    const auto& key = configured.services[i].service.key;
+  for (const auto& vs : virtual_servers_) {
+    const auto& key = vs->service.key;
     auto in_kernel = std::find_if(kernel.services.begin(), kernel.services.end(),
                                   [&](const director::VirtualService& k) { return k.service.key == key; });
     if (in_kernel == kernel.services.end()) continue;
-    const auto& wanted = configured.services[i].destinations;
-    for (std::size_t j = 0; j < wanted.size() && j < virtual_servers_[i]->real_servers.size(); ++j) {
+    for (const auto& rs : vs->real_servers) {
+      const director::Destination wanted = configured_destination(*vs, *rs);
       // Held at weight 0 while it should have more: inhibited as failed
       // (inhibit_on_failure) by the previous run, so not kept as up.
       const bool present = std::any_of(in_kernel->destinations.begin(), in_kernel->destinations.end(),
                                        [&](const director::Destination& d) {
-                                         return director::same_identity(d, wanted[j]) &&
-                                                (d.weight > 0 || wanted[j].weight == 0);
+                                         return director::same_identity(d, wanted) &&
+                                                (d.weight > 0 || wanted.weight == 0);
                                        });
-      virtual_servers_[i]->real_servers[j]->present_at_start = present;
+      rs->present_at_start = present;
     }
   }
 }
 
+director::Destination HealthView::configured_destination(const VirtualServerSlot& vs, const RealServerSlot& rs) {
+  if (!vs.destinations.empty()) return vs.destinations[rs.index];
+  director::Destination d = vs.base;
+  d.address = rs.address;
+  d.port = rs.port;
+  d.weight = static_cast<std::int32_t>(rs.configured_weight);
+  return d;
+}
+
+std::string HealthView::label(const RealServerSlot& rs) const {
+  return rs.owner->label + " -> " + director::describe_endpoint(rs.address, rs.port);
+}
+
+std::string_view HealthView::last_reason(const CheckSlot& check) const {
+  const healthcheck::CheckResult* last = checks_.last_result(check.id);
+  return last ? std::string_view{last->reason} : std::string_view{};
+}
+
+std::optional<LastCheck> HealthView::last_check(const RealServerSlot& rs) const {
+  if (!rs.last_valid || rs.last_check >= rs.checks.size()) return std::nullopt;
+  const CheckSlot& check = rs.checks[rs.last_check];
+  return LastCheck{.check = std::string{check.keyword()},
+                   .passed = rs.last_passed,
+                   .reason = std::string{last_reason(check)},
+                   .latency = rs.last_latency,
+                   .at = rs.last_at};
+}
+
 void HealthView::set_config(const conf::Config& config) {
-  // Index what we have: real servers by label, virtual servers by label.
-  std::map<std::string, std::unique_ptr<RealServerSlot>> old_real_servers;
-  std::map<std::string, std::unique_ptr<VirtualServerSlot>> old_virtual_servers;
-  for (auto& vs : virtual_servers_) {
-    for (auto& rs : vs->real_servers) old_real_servers.emplace(rs->label, std::move(rs));
-    vs->real_servers.clear();
-    old_virtual_servers.emplace(vs->label, std::move(vs));
-  }
-  virtual_servers_.clear();
-
   director::IpvsTable configured = configured_table(config);
-  std::vector<healthcheck::SubscriptionId> to_unsubscribe;
+  // The previous slots. A slot is matched by position first (a reload that
+  // changes nothing, or little, builds no index and reuses every slot: no
+  // allocation per real server or per virtual server), then by label (moved
+  // services and real servers). old_vs[k] stays readable (its key and label
+  // do not change) after its slot is taken over by the new configuration.
+  std::vector<std::unique_ptr<VirtualServerSlot>> old_vss = std::move(virtual_servers_);
+  virtual_servers_.clear();
+  std::vector<VirtualServerSlot*> old_vs(old_vss.size());
+  std::vector<std::vector<std::unique_ptr<RealServerSlot>>> old_rs(old_vss.size());
+  for (std::size_t k = 0; k < old_vss.size(); ++k) {
+    old_vs[k] = old_vss[k].get();
+    old_rs[k] = std::move(old_vss[k]->real_servers);
+    old_vss[k]->real_servers.clear();
+  }
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::optional<std::map<std::string, std::size_t>> old_vs_by_label;
+  std::optional<std::map<std::string, std::pair<std::size_t, std::size_t>>> old_rs_by_label;
+  auto rs_label = [](const std::string& vs_label, const director::IpAddress& address, std::uint16_t port) {
+    return vs_label + " -> " + director::describe_endpoint(address, port);
+  };
+  auto find_old_vs = [&](std::size_t i, const director::VirtualService& service, const std::string& label) {
+    if (i < old_vs.size() && old_vs[i]->service.key == service.service.key) return i;
+    if (!old_vs_by_label) {
+      old_vs_by_label.emplace();
+      for (std::size_t k = 0; k < old_vs.size(); ++k) old_vs_by_label->emplace(old_vs[k]->label, k);
+    }
+    auto it = old_vs_by_label->find(label);
+    return it == old_vs_by_label->end() ? kNone : it->second;
+  };
+  auto take_old_rs = [&](std::size_t old_i, std::size_t j, const std::string& vs_label,
+                         const director::Destination& dest) -> std::unique_ptr<RealServerSlot> {
+    if (old_i != kNone && j < old_rs[old_i].size()) {
+      std::unique_ptr<RealServerSlot>& old = old_rs[old_i][j];
+      if (old && old->address == dest.address && old->port == dest.port) return std::move(old);
+    }
+    if (!old_rs_by_label) {
+      old_rs_by_label.emplace();
+      for (std::size_t k = 0; k < old_rs.size(); ++k) {
+        const auto& real_servers = old_rs[k];
+        for (std::size_t l = 0; l < real_servers.size(); ++l)
+          if (real_servers[l])
+            old_rs_by_label->emplace(rs_label(old_vs[k]->label, real_servers[l]->address, real_servers[l]->port),
+                                     std::pair{k, l});
+      }
+    }
+    auto it = old_rs_by_label->find(rs_label(vs_label, dest.address, dest.port));
+    if (it == old_rs_by_label->end()) return nullptr;
+    return std::move(old_rs[it->second.first][it->second.second]);  // null if taken already
+  };
 
+  std::vector<healthcheck::SubscriptionId> to_unsubscribe;
+  virtual_servers_.reserve(config.virtual_servers.size());
   for (std::size_t i = 0; i < config.virtual_servers.size(); ++i) {
     const conf::VirtualServer& vs_conf = config.virtual_servers[i];
     const director::VirtualService& service = configured.services[i];
-    auto vs = std::make_unique<VirtualServerSlot>();
-    vs->label = director::describe(service.service.key);
+    std::string label = director::describe(service.service.key);
+    const std::size_t old_i = find_old_vs(i, service, label);
+    // A kept virtual server keeps its quorum decision (hysteresis must not reset on reload).
+    const bool quorum_met = old_i != kNone && old_vs[old_i]->quorum.met();
+    const bool was_suspended = old_i != kNone && old_vs[old_i]->suspended;
+    std::unique_ptr<VirtualServerSlot> vs =
+        old_i != kNone && old_vss[old_i] ? std::move(old_vss[old_i]) : std::make_unique<VirtualServerSlot>();
+    vs->view = this;
+    if (vs->label != label) vs->label = std::move(label);
+    vs->index = static_cast<std::uint32_t>(i);
+    vs->service = service.service;
+    vs->base = service.destinations.empty() ? director::Destination{} : service.destinations.front();
+    vs->destinations.clear();
     vs->start_up = vs_conf.start_up;
     vs->ha_suspend = vs_conf.ha_suspend;
     vs->address = vs_conf.address;
     vs->suspended = suspended(vs->ha_suspend, vs->address);
     const healthcheck::QuorumPolicy policy{.quorum = vs_conf.quorum, .hysteresis = vs_conf.hysteresis};
-    // A kept virtual server keeps its quorum decision (hysteresis must not reset on reload).
-    auto old_vs = old_virtual_servers.find(vs->label);
-    vs->quorum = healthcheck::QuorumState(policy, old_vs != old_virtual_servers.end() && old_vs->second->quorum.met());
-    const bool was_suspended = old_vs != old_virtual_servers.end() && old_vs->second->suspended;
+    vs->quorum = healthcheck::QuorumState(policy, quorum_met);
+    vs->sorry.reset();
     if (vs->suspended && !was_suspended)
       core::log::get()->info("{}: checks paused (ha_suspend: {} not held)", vs->label, vs_conf.address->to_string());
     if (!vs->suspended && was_suspended) core::log::get()->info("{}: checks resumed", vs->label);
-    if (vs_conf.sorry_server) {
-      // The sorry server through the same mapping as a real server: same forwarding method.
-      conf::VirtualServer sorry_vs = vs_conf;
-      sorry_vs.real_servers.clear();
-      sorry_vs.real_servers.push_back(conf::RealServer{.address = vs_conf.sorry_server->address,
-                                                       .port = vs_conf.sorry_server->port,
-                                                       .weight = 1});
-      vs->sorry = configured_table(conf::Config{.virtual_servers = {sorry_vs}}).services[0].destinations[0];
-    }
+    if (vs_conf.sorry_server) vs->sorry = sorry_destination(vs_conf, service);
 
+    vs->real_servers.reserve(vs_conf.real_servers.size());
     for (std::size_t j = 0; j < vs_conf.real_servers.size(); ++j) {
       const conf::RealServer& rs_conf = vs_conf.real_servers[j];
-      const director::Destination& dest = service.destinations[j];
-      const std::string label = vs->label + " -> " + director::describe_endpoint(dest.address, dest.port);
-      std::unique_ptr<RealServerSlot> rs;
-      std::vector<std::unique_ptr<CheckSlot>> old_checks;
-      if (auto it = old_real_servers.find(label); it != old_real_servers.end()) {
-        rs = std::move(it->second);
-        old_real_servers.erase(it);
+      std::unique_ptr<RealServerSlot> rs = take_old_rs(old_i, j, vs->label, service.destinations[j]);
+      std::vector<CheckSlot> old_checks;
+      if (rs) {
         old_checks = std::move(rs->checks);
         rs->checks.clear();
       } else {
         rs = std::make_unique<RealServerSlot>();
-        rs->label = label;
         rs->state_since = scheduler_.now();
       }
+      const director::Destination& dest = service.destinations[j];
       rs->owner = vs.get();
+      rs->address = dest.address;
+      rs->port = dest.port;
+      rs->index = static_cast<std::uint32_t>(j);
       rs->configured_weight = rs_conf.weight;
       rs->inhibit_on_failure = rs_conf.inhibit_on_failure.value_or(vs_conf.inhibit_on_failure);
       rs->slow_start = rs_conf.slow_start;
-
-      // Old checks by identity (kept as they are) and by kind + position (inheritance).
-      std::map<std::string, Verdict> old_by_ordinal;
-      {
-        std::map<std::string, int> seen;
-        for (const auto& c : old_checks) old_by_ordinal.emplace(ordinal_key(c->keyword, seen), c->effective());
-      }
-      std::map<std::string, int> seen;
-      for (const conf::Check& check_conf : rs_conf.checks) {
-        const healthcheck::CheckSpec spec = to_check_spec(vs_conf, rs_conf, check_conf);
-        const std::string identity = healthcheck::check_identity(spec);
-        const std::string keyword{conf::check_keyword(check_conf)};
-        const std::string ordinal = ordinal_key(keyword, seen);
-        auto same = std::find_if(old_checks.begin(), old_checks.end(),
-                                 [&](const auto& c) { return c && checks_.identity(c->id) == identity; });
-        if (same != old_checks.end()) {
-          checks_.set_paused((*same)->id, vs->suspended);
-          rs->checks.push_back(std::move(*same));
-          continue;
-        }
-        auto slot = std::make_unique<CheckSlot>();
-        slot->owner = rs.get();
-        slot->keyword = keyword;
-        slot->misc_dynamic = spec.misc_dynamic;
-        CheckSlot* raw = slot.get();
-        slot->id = checks_.subscribe(
-            spec, [this, raw](const healthcheck::CheckEvent& event) { on_check_event(*raw->owner, *raw, event); },
-            vs->suspended);
-        // Joining a check that already runs (shared with another real server): take its state.
-        slot->verdict = checks_.verdict(slot->id);
-        if (const healthcheck::CheckResult* last = checks_.last_result(slot->id)) {
-          slot->reason = last->reason;
-          if (slot->misc_dynamic) slot->dynamic_weight = last->weight;
-        }
-        if (auto old = old_by_ordinal.find(ordinal); old != old_by_ordinal.end() && old->second != Verdict::kUnknown)
-          slot->inherited = old->second;
-        rs->checks.push_back(std::move(slot));
-      }
-      for (const auto& c : old_checks)
-        if (c) to_unsubscribe.push_back(c->id);
+      set_checks(*rs, vs_conf, rs_conf, std::move(old_checks), vs->suspended, to_unsubscribe);
       vs->real_servers.push_back(std::move(rs));
+    }
+    // Kept in full only if some destination is more than base + endpoint + weight.
+    for (const auto& rs : vs->real_servers) {
+      const director::Destination compact = configured_destination(*vs, *rs);
+      const director::Destination& dest = service.destinations[rs->index];
+      if (!director::same_identity(compact, dest) || !director::same_settings(compact, dest)) {
+        vs->destinations = service.destinations;
+        break;
+      }
     }
     virtual_servers_.push_back(std::move(vs));
   }
   // Subscribing before unsubscribing lets a check that moved between real
   // servers keep running (the scheduler shares it by identity).
-  for (const auto& [label, rs] : old_real_servers)
-    for (const auto& c : rs->checks) to_unsubscribe.push_back(c->id);
+  for (const auto& real_servers : old_rs)
+    for (const auto& rs : real_servers)
+      if (rs)
+        for (const auto& c : rs->checks) to_unsubscribe.push_back(c.id);
   for (healthcheck::SubscriptionId id : to_unsubscribe) checks_.unsubscribe(id);
-  configured_ = std::move(configured);
   any_slow_start_ = false;
   for (const auto& vs : config.virtual_servers)
     for (const auto& rs : vs.real_servers) any_slow_start_ = any_slow_start_ || rs.slow_start > conf::Duration::zero();
@@ -319,6 +401,72 @@ void HealthView::set_config(const conf::Config& config) {
     refresh_quorum(*vs);
   }
   arm_slow_start_timer();
+}
+
+void HealthView::set_checks(RealServerSlot& rs, const conf::VirtualServer& vs_conf, const conf::RealServer& rs_conf,
+                            std::vector<CheckSlot> old_checks, bool suspended,
+                            std::vector<healthcheck::SubscriptionId>& to_unsubscribe) {
+  // Unchanged checks (same identities, same order): kept as they are, with
+  // their last result.
+  bool unchanged = old_checks.size() == rs_conf.checks.size();
+  for (std::size_t k = 0; unchanged && k < rs_conf.checks.size(); ++k) {
+    const healthcheck::CheckSpec spec = to_check_spec(vs_conf, rs_conf, rs_conf.checks[k]);
+    unchanged = checks_.identity(old_checks[k].id) == healthcheck::check_identity(spec);
+  }
+  if (unchanged) {
+    rs.checks = std::move(old_checks);
+    for (const auto& c : rs.checks) checks_.set_paused(c.id, suspended);
+    return;
+  }
+
+  // Subscription ids are never 0 (moved-out slots below get 0).
+  const healthcheck::SubscriptionId last_check =
+      rs.last_valid && rs.last_check < old_checks.size() ? old_checks[rs.last_check].id : 0;
+  rs.checks.reserve(rs_conf.checks.size());
+  // Old checks by identity (kept as they are) and by kind + position (inheritance).
+  std::map<std::string, Verdict> old_by_ordinal;
+  {
+    std::map<std::string, int> seen;
+    for (const auto& c : old_checks) old_by_ordinal.emplace(ordinal_key(c.keyword(), seen), c.effective());
+  }
+  std::map<std::string, int> seen;
+  for (const conf::Check& check_conf : rs_conf.checks) {
+    const healthcheck::CheckSpec spec = to_check_spec(vs_conf, rs_conf, check_conf);
+    const std::string identity = healthcheck::check_identity(spec);
+    const std::string ordinal = ordinal_key(healthcheck::to_string(spec.kind), seen);
+    auto same = std::find_if(old_checks.begin(), old_checks.end(),
+                             [&](const CheckSlot& c) { return c.id != 0 && checks_.identity(c.id) == identity; });
+    if (same != old_checks.end()) {
+      checks_.set_paused(same->id, suspended);
+      rs.checks.push_back(*same);
+      same->id = 0;  // taken
+      continue;
+    }
+    CheckSlot& slot = rs.checks.emplace_back();
+    slot.kind = spec.kind;
+    slot.misc_dynamic = spec.misc_dynamic;
+    // One pointer (held inline by std::function): the real server's slot,
+    // which keeps its checks across reloads; the event names the subscription.
+    RealServerSlot* owner = &rs;
+    slot.id = checks_.subscribe(
+        spec, [owner](const healthcheck::CheckEvent& event) { owner->owner->view->on_check_event(*owner, event); },
+        suspended);
+    // Joining a check that already runs (shared with another real server): take its state.
+    slot.verdict = checks_.verdict(slot.id);
+    if (const healthcheck::CheckResult* last = checks_.last_result(slot.id); last && slot.misc_dynamic)
+      slot.dynamic_weight = last->weight;
+    if (auto old = old_by_ordinal.find(ordinal); old != old_by_ordinal.end() && old->second != Verdict::kUnknown)
+      slot.inherited = old->second;
+  }
+  for (const auto& c : old_checks)
+    if (c.id != 0) to_unsubscribe.push_back(c.id);
+  // The last result stays while the check that gave it stays.
+  auto kept = std::find_if(rs.checks.begin(), rs.checks.end(), [&](const CheckSlot& c) { return c.id == last_check; });
+  if (last_check != 0 && kept != rs.checks.end()) {
+    rs.last_check = static_cast<std::uint16_t>(kept - rs.checks.begin());
+  } else {
+    rs.last_valid = false;
+  }
 }
 
 bool HealthView::suspended(bool ha_suspend, const std::optional<conf::IpAddress>& address) const {
@@ -338,7 +486,7 @@ void HealthView::apply_suspension(VirtualServerSlot& vs) {
   if (now_suspended == vs.suspended) return;
   vs.suspended = now_suspended;
   for (const auto& rs : vs.real_servers)
-    for (const auto& c : rs->checks) checks_.set_paused(c->id, now_suspended);
+    for (const auto& c : rs->checks) checks_.set_paused(c.id, now_suspended);
   const std::string address = vs.address ? vs.address->to_string() : "";
   if (now_suspended) {
     core::log::get()->info("{}: checks paused (ha_suspend: {} not held)", vs.label, address);
@@ -347,7 +495,11 @@ void HealthView::apply_suspension(VirtualServerSlot& vs) {
   }
 }
 
-void HealthView::on_check_event(RealServerSlot& rs, CheckSlot& check, const healthcheck::CheckEvent& event) {
+void HealthView::on_check_event(RealServerSlot& rs, const healthcheck::CheckEvent& event) {
+  const auto index = std::find_if(rs.checks.begin(), rs.checks.end(),
+                                  [&](const CheckSlot& c) { return c.id == event.subscription; });
+  if (index == rs.checks.end()) return;  // not (or no longer) one of its checks
+  CheckSlot& check = *index;
   ++counters_.check_results;
   if (event.result.up) {
     ++counters_.checks_passed;
@@ -356,18 +508,19 @@ void HealthView::on_check_event(RealServerSlot& rs, CheckSlot& check, const heal
     ++counters_.checks_failed;
     ++rs.checks_failed;
   }
-  rs.last_check = LastCheck{.check = check.keyword, .passed = event.result.up, .reason = event.result.reason,
-                            .latency = event.result.latency, .at = scheduler_.now()};
+  // Its reason stays in the scheduler's last result of this check (no copy).
+  rs.last_at = scheduler_.now();
+  rs.last_latency = event.result.latency;
+  rs.last_check = static_cast<std::uint16_t>(index - rs.checks.begin());
+  rs.last_passed = event.result.up;
+  rs.last_valid = true;
   if (result_observer_) result_observer_(event.result.latency);
   check.verdict = event.verdict;
   if (check.verdict != Verdict::kUnknown) check.inherited.reset();
-  check.reason = event.transition ? event.transition->reason : event.result.reason;
   // misc_dynamic: a passing exit 0 keeps the last weight the script asked for.
   const bool weight_changed = check.misc_dynamic && event.result.weight && event.result.weight != check.dynamic_weight;
   if (weight_changed) check.dynamic_weight = event.result.weight;
-  std::string reason = check.keyword;
-  if (!check.reason.empty()) reason += ": " + check.reason;
-  bool changed = refresh_real_server(rs, reason);
+  bool changed = refresh_real_server(rs, {}, /*ramp=*/true, &check);
   changed = refresh_quorum(*rs.owner) || changed;
   if (weight_changed && rs.state == State::kUp) changed = true;
   if (!changed) return;
@@ -375,21 +528,21 @@ void HealthView::on_check_event(RealServerSlot& rs, CheckSlot& check, const heal
   notify();
 }
 
-bool HealthView::refresh_real_server(RealServerSlot& rs, const std::string& reason, bool ramp) {
+bool HealthView::refresh_real_server(RealServerSlot& rs, std::string_view reason, bool ramp, const CheckSlot* cause) {
   if (rs.checks.empty()) {
     // Always up: nothing to log or count, it never transitions on its own.
     const bool changed = rs.state != State::kUp;
     rs.state = State::kUp;
-    rs.up_since.reset();
+    rs.ramping = false;
     return changed;
   }
   State next = State::kUp;
   const CheckSlot* culprit = nullptr;  // the first down check, for the log
   for (const auto& c : rs.checks) {
-    const Verdict v = c->effective();
+    const Verdict v = c.effective();
     if (v == Verdict::kDown) {
       next = State::kDown;
-      culprit = c.get();
+      culprit = &c;
       break;
     }
     if (v == Verdict::kUnknown) next = State::kUnknown;
@@ -400,19 +553,24 @@ bool HealthView::refresh_real_server(RealServerSlot& rs, const std::string& reas
   rs.state_since = scheduler_.now();
   ++rs.transitions;
   ++counters_.transitions;
-  rs.up_since.reset();
-  if (next == State::kUp && ramp) rs.up_since = scheduler_.now();
+  rs.ramping = next == State::kUp && ramp;
+  if (rs.ramping) rs.up_since = scheduler_.now();
 
-  std::string why = reason;
-  if (culprit) why = culprit->keyword + (culprit->reason.empty() ? "" : ": " + culprit->reason);
+  // The reason is built only here, on a transition (not on every result).
+  std::string why{reason};
+  if (culprit != nullptr || cause != nullptr) {
+    const CheckSlot& c = culprit != nullptr ? *culprit : *cause;
+    why = std::string{c.keyword()};
+    if (const std::string_view r = last_reason(c); !r.empty()) why.append(": ").append(r);
+  }
   const std::string_view from = to_string(previous);
   const std::string_view to = to_string(next);
   if (next == State::kDown) {
     ++counters_.transitions_down;
-    core::log::get()->warn("{}: {} ({}; was {})", rs.label, to, why, from);
+    core::log::get()->warn("{}: {} ({}; was {})", label(rs), to, why, from);
   } else {
     if (next == State::kUp) ++counters_.transitions_up;
-    core::log::get()->info("{}: {} ({}; was {})", rs.label, to, why, from);
+    core::log::get()->info("{}: {} ({}; was {})", label(rs), to, why, from);
   }
   return true;
 }
@@ -438,65 +596,60 @@ bool HealthView::refresh_quorum(VirtualServerSlot& vs) {
 }
 
 std::optional<int> HealthView::table_weight(const VirtualServerSlot& vs, const RealServerSlot& rs,
-                                            const director::Destination& configured, core::TimePoint now) const {
+                                            core::TimePoint now) const {
   if (vs.sorry && !vs.quorum.met()) return std::nullopt;
   if (rs.state == State::kUp) {
     int weight = rs.weight();
-    if (rs.up_since) weight = healthcheck::slow_start_weight(weight, rs.slow_start, now - *rs.up_since);
+    if (rs.ramping) weight = healthcheck::slow_start_weight(weight, rs.slow_start, now - rs.up_since);
     return weight;
   }
   // Restart: keep what was serving until a check says otherwise.
-  if (rs.state == State::kUnknown && rs.present_at_start) return configured.weight;
+  if (rs.state == State::kUnknown && rs.present_at_start) return static_cast<int>(rs.configured_weight);
   if (rs.inhibit_on_failure) return 0;
   return std::nullopt;
 }
 
 director::IpvsTable HealthView::table() const {
-  director::IpvsTable table = configured_;
+  director::IpvsTable table;
+  table.services.reserve(virtual_servers_.size());
   const core::TimePoint now = scheduler_.now();
-  for (std::size_t i = 0; i < table.services.size() && i < virtual_servers_.size(); ++i) {
-    const VirtualServerSlot& vs = *virtual_servers_[i];
-    auto& destinations = table.services[i].destinations;
-    if (vs.sorry && !vs.quorum.met()) {
-      destinations = {*vs.sorry};
+  for (const auto& vs : virtual_servers_) {
+    director::VirtualService& service = table.services.emplace_back(director::VirtualService{.service = vs->service});
+    if (vs->sorry && !vs->quorum.met()) {
+      service.destinations = {*vs->sorry};
       continue;
     }
-    std::vector<director::Destination> kept;
-    kept.reserve(destinations.size());
-    for (std::size_t j = 0; j < destinations.size() && j < vs.real_servers.size(); ++j) {
-      const std::optional<int> weight = table_weight(vs, *vs.real_servers[j], destinations[j], now);
+    service.destinations.reserve(vs->real_servers.size());
+    for (const auto& rs : vs->real_servers) {
+      const std::optional<int> weight = table_weight(*vs, *rs, now);
       if (!weight) continue;
-      director::Destination dest = destinations[j];
+      director::Destination& dest = service.destinations.emplace_back(configured_destination(*vs, *rs));
       dest.weight = *weight;
-      kept.push_back(std::move(dest));
     }
-    destinations = std::move(kept);
   }
   return table;
 }
 
 std::vector<VirtualServerHealth> HealthView::status() const {
   std::vector<VirtualServerHealth> out;
-  const director::IpvsTable& configured = configured_;
   const core::TimePoint now = scheduler_.now();
-  for (std::size_t i = 0; i < configured.services.size() && i < virtual_servers_.size(); ++i) {
-    const VirtualServerSlot& vs = *virtual_servers_[i];
-    const auto& destinations = configured.services[i].destinations;
+  for (const auto& vs_slot : virtual_servers_) {
+    const VirtualServerSlot& vs = *vs_slot;
     VirtualServerHealth v{.virtual_server = vs.label,
                           .quorum_met = vs.quorum.met(),
                           .sorry_server_active = vs.sorry.has_value() && !vs.quorum.met(),
                           .checks_suspended = vs.suspended};
-    for (std::size_t j = 0; j < destinations.size() && j < vs.real_servers.size(); ++j) {
-      const RealServerSlot& rs = *vs.real_servers[j];
+    for (const auto& rs_slot : vs.real_servers) {
+      const RealServerSlot& rs = *rs_slot;
       v.real_servers.push_back(RealServerHealth{
-          .real_server = director::describe_endpoint(destinations[j].address, destinations[j].port),
+          .real_server = director::describe_endpoint(rs.address, rs.port),
           .state = rs.state,
           .state_since = rs.state_since,
-          .weight = table_weight(vs, rs, destinations[j], now),
+          .weight = table_weight(vs, rs, now),
           .checks_passed = rs.checks_passed,
           .checks_failed = rs.checks_failed,
           .transitions = rs.transitions,
-          .last_check = rs.last_check,
+          .last_check = last_check(rs),
       });
     }
     out.push_back(std::move(v));
@@ -510,8 +663,8 @@ void HealthView::arm_slow_start_timer() {
   std::optional<core::Duration> soonest;
   for (const auto& vs : virtual_servers_) {
     for (const auto& rs : vs->real_servers) {
-      if (rs->state != State::kUp || !rs->up_since) continue;
-      const core::Duration since = now - *rs->up_since;
+      if (rs->state != State::kUp || !rs->ramping) continue;
+      const core::Duration since = now - rs->up_since;
       auto next = healthcheck::next_slow_start_change(rs->weight(), rs->slow_start, since);
       if (!next) continue;
       const core::Duration wait = *next - since;

@@ -81,7 +81,7 @@ struct HealthViewCounters {
   std::uint64_t quorum_regained = 0;
 };
 
-enum class RealServerState { kUnknown, kUp, kDown };
+enum class RealServerState : std::uint8_t { kUnknown, kUp, kDown };
 std::string_view to_string(RealServerState state);
 
 // The last probe result a real server heard (from any of its checks).
@@ -122,7 +122,10 @@ class HealthView {
 
   // Takes a new (valid) configuration: subscribes new and changed checks,
   // unsubscribes removed ones, keeps the rest. Does not call on_change(); the
-  // caller reads table() afterwards.
+  // caller reads table() afterwards. Slots are matched by position first, so
+  // a reload that changes nothing reuses every slot and subscription (no
+  // index, no allocation per real server; only each check's identity is
+  // rebuilt to compare it).
   void set_config(const conf::Config& config);
 
   // Called once at start, after set_config, with the kernel's table: real
@@ -156,17 +159,32 @@ class HealthView {
   struct RealServerSlot;
   struct VirtualServerSlot;
 
-  void on_check_event(RealServerSlot& rs, CheckSlot& check, const healthcheck::CheckEvent& event);
+  // Subscribes rs's checks of the new configuration: unchanged ones are kept
+  // (see the top of this file); replaced ones go to `to_unsubscribe`.
+  void set_checks(RealServerSlot& rs, const conf::VirtualServer& vs_conf, const conf::RealServer& rs_conf,
+                  std::vector<CheckSlot> old_checks, bool suspended,
+                  std::vector<healthcheck::SubscriptionId>& to_unsubscribe);
+  // "TCP 10.0.0.100:80 -> 10.0.0.11:80" (built for a log line, not kept).
+  std::string label(const RealServerSlot& rs) const;
+  // The reason of check's last result ("" before its first).
+  std::string_view last_reason(const CheckSlot& check) const;
+  std::optional<LastCheck> last_check(const RealServerSlot& rs) const;
+
+  void on_check_event(RealServerSlot& rs, const healthcheck::CheckEvent& event);
   // Recomputes rs's state; logs and counts a transition. True if its entry in
   // the table may have changed. `ramp`: a move to up starts the slow-start ramp.
-  bool refresh_real_server(RealServerSlot& rs, const std::string& reason, bool ramp = true);
+  // The logged reason: the first down check's last result, else that of
+  // `cause` (the check whose result this is), else `reason`.
+  bool refresh_real_server(RealServerSlot& rs, std::string_view reason, bool ramp = true,
+                           const CheckSlot* cause = nullptr);
   // True when ha_suspend should pause vs's checks now.
   bool suspended(bool ha_suspend, const std::optional<conf::IpAddress>& address) const;
   // Pauses or resumes vs's checks to match suspended(); logs a change.
   void apply_suspension(VirtualServerSlot& vs);
   // rs's weight in table() at `now`, unset when it is not in it.
-  std::optional<int> table_weight(const VirtualServerSlot& vs, const RealServerSlot& rs,
-                                  const director::Destination& configured, core::TimePoint now) const;
+  std::optional<int> table_weight(const VirtualServerSlot& vs, const RealServerSlot& rs, core::TimePoint now) const;
+  // rs's destination in configured_table() of the configuration.
+  static director::Destination configured_destination(const VirtualServerSlot& vs, const RealServerSlot& rs);
   // Feeds the live weight sum to the quorum. True if the decision changed.
   bool refresh_quorum(VirtualServerSlot& vs);
   void arm_slow_start_timer();
@@ -176,9 +194,8 @@ class HealthView {
   healthcheck::CheckScheduler& checks_;
   std::function<void()> on_change_;
   std::function<void(core::Duration)> result_observer_;
-  // configured_table() of the configuration: the real servers at their
-  // configured weights, in config order (no copy of the conf structs is kept).
-  director::IpvsTable configured_;
+  // configured_table() of the configuration is kept in the slots (compact,
+  // see VirtualServerSlot); no copy of the conf structs is kept.
   std::vector<std::unique_ptr<VirtualServerSlot>> virtual_servers_;  // config order
   std::unique_ptr<core::Timer> slow_start_timer_;
   bool any_slow_start_ = false;  // skip the scan when no real server ramps

@@ -25,6 +25,12 @@
 // after a random offset in [0, delay_loop), like a new check. A paused
 // subscriber still hears the results of a check that runs for someone else.
 //
+// Memory: one Check per distinct check (thousands): its identity once, its
+// HealthState and last result, its checker; the schedule is one heap of due
+// probes with one Timer for all of them (no timer per check). A due time is
+// counted from the scheduler's now() when the result arrives (with libev:
+// the time of the current loop iteration, not re-read for every result).
+//
 // Time comes from the injected Scheduler and probes from the injected factory,
 // so tests drive it with FakeScheduler and fake checkers.
 #include <cstdint>
@@ -34,6 +40,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "healthcheck/check_spec.hpp"
@@ -43,14 +50,16 @@
 namespace lvsd::healthcheck {
 
 // What a subscriber hears after every probe of its check.
+using SubscriptionId = std::uint64_t;
+
 struct CheckEvent {
   const CheckResult& result;
   Verdict verdict;                               // after this result
   const std::optional<Transition>& transition;   // set when this result changed the verdict
+  SubscriptionId subscription = 0;               // the subscription it is delivered to
 };
 
 using CheckListener = std::function<void(const CheckEvent&)>;
-using SubscriptionId = std::uint64_t;
 
 class CheckScheduler {
  public:
@@ -99,22 +108,43 @@ class CheckScheduler {
  private:
   struct Check;
 
-  void run_probe(const std::shared_ptr<Check>& check);
-  void on_result(const std::shared_ptr<Check>& check, CheckResult result);
+  void run_probe(Check* check);
+  void on_result(Check* check, CheckResult result);
   // Arms the first probe after a random offset in [0, delay_loop).
   void arm_first_probe(Check& check);
   // Stops the timer and any probe in flight (the check keeps its state).
-  static void stop_probing(Check& check);
+  void stop_probing(Check& check);
+  // The next probe of `check` is due `after` from now (replaces its due time).
+  void queue(Check& check, core::Duration after);
+  void dequeue(Check& check);
+  // The timer fired: starts the probes that are due (at most
+  // kProbesPerFiring; the rest on the next loop iteration), arms for the next.
+  void on_due();
+  static bool earlier(const Check& a, const Check& b);
+  void place(std::size_t i, Check* check);
+  void sift_up(std::size_t i);
+  void sift_down(std::size_t i);
   const Check* find(SubscriptionId id) const;
 
   core::Scheduler& scheduler_;
   CheckerFactory factory_;
   RandomOffset random_offset_;
   // By identity; the key views the Check's own copy of it (one copy per check).
-  std::unordered_map<std::string_view, std::shared_ptr<Check>> checks_;
+  std::unordered_map<std::string_view, std::unique_ptr<Check>> checks_;
   std::unordered_map<SubscriptionId, Check*> subscriptions_;  // owned by checks_
   SubscriptionId next_id_ = 1;
   Counters counters_;
+  // Due probes: a binary heap by due time, then queue order (each Check
+  // knows its index), and one timer armed for the earliest. Thousands of
+  // idle checks thus hold no timer each.
+  std::vector<Check*> due_;
+  std::uint64_t next_due_seq_ = 1;
+  std::unique_ptr<core::Timer> timer_;
+  std::optional<core::TimePoint> timer_at_;  // when timer_ fires; unset: not armed
+  // Result callbacks running (nested), and checks whose last subscriber left
+  // meanwhile: freed when the outermost callback returns.
+  int dispatching_ = 0;
+  std::vector<std::unique_ptr<Check>> graveyard_;
 };
 
 }  // namespace lvsd::healthcheck

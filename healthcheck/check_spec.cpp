@@ -1,6 +1,9 @@
 #include "healthcheck/check_spec.hpp"
 
+#include <cstdint>
 #include <cstdio>
+#include <optional>
+#include <string_view>
 
 namespace lvsd::healthcheck {
 
@@ -17,15 +20,70 @@ const char* to_string(CheckKind kind) {
 
 namespace {
 
-// Length-prefixed fields: no separator inside a value can make two different
-// specs collide.
-void field(std::string& out, const std::string& value) {
-  out += std::to_string(value.size());
-  out += ':';
+// Self-delimiting binary fields (a length, then the bytes), so that no
+// value can make two different specs collide, and short: one identity is
+// kept per check (thousands of them). Lengths below 255 take one byte; 255
+// announces a 4-byte length. Numbers are their little-endian bytes without
+// leading zeros (as unsigned 64-bit: negative ones take 8).
+void field(std::string& out, std::string_view value) {
+  if (value.size() < 255) {
+    out += static_cast<char>(value.size());
+  } else {
+    out += static_cast<char>(255);
+    const auto n = static_cast<std::uint32_t>(value.size());
+    for (int i = 0; i < 4; ++i) out += static_cast<char>((n >> (8 * i)) & 0xff);
+  }
   out += value;
-  out += ';';
 }
-void field(std::string& out, long long value) { field(out, std::to_string(value)); }
+void field(std::string& out, long long value) {
+  char bytes[8];
+  std::size_t n = 0;
+  for (auto u = static_cast<unsigned long long>(value); u != 0; u >>= 8) bytes[n++] = static_cast<char>(u & 0xff);
+  field(out, std::string_view(bytes, n));
+}
+
+// Reads the fields back (describe_identity).
+class FieldReader {
+ public:
+  explicit FieldReader(std::string_view in) : in_(in) {}
+  std::optional<std::string_view> text() {
+    if (in_.empty()) return std::nullopt;
+    std::size_t n = static_cast<unsigned char>(in_[0]);
+    std::size_t header = 1;
+    if (n == 255) {
+      if (in_.size() < 5) return std::nullopt;
+      n = 0;
+      for (int i = 0; i < 4; ++i) n |= std::size_t{static_cast<unsigned char>(in_[1 + i])} << (8 * i);
+      header = 5;
+    }
+    if (in_.size() - header < n) return std::nullopt;
+    std::string_view value = in_.substr(header, n);
+    in_.remove_prefix(header + n);
+    return value;
+  }
+  std::optional<unsigned long long> number() {
+    auto bytes = text();
+    if (!bytes || bytes->size() > 8) return std::nullopt;
+    unsigned long long v = 0;
+    for (std::size_t i = 0; i < bytes->size(); ++i) v |= static_cast<unsigned long long>(static_cast<unsigned char>((*bytes)[i])) << (8 * i);
+    return v;
+  }
+
+ private:
+  std::string_view in_;
+};
+
+std::string describe_target(CheckKind kind, std::string_view address, unsigned port) {
+  std::string out = to_string(kind);
+  out += ' ';
+  const bool v6 = address.find(':') != std::string_view::npos;
+  if (v6) out += '[';
+  out += address;
+  if (v6) out += ']';
+  out += ':';
+  out += std::to_string(port);
+  return out;
+}
 
 std::string lower(std::string s) {
   for (char& c : s) {
@@ -38,6 +96,7 @@ std::string lower(std::string s) {
 
 std::string check_identity(const CheckSpec& s) {
   std::string out;
+  out.reserve(96);
   field(out, static_cast<long long>(s.kind));
   field(out, s.address);
   field(out, s.port);
@@ -47,6 +106,7 @@ std::string check_identity(const CheckSpec& s) {
   field(out, s.thresholds.rise);
   field(out, s.thresholds.fall);
   field(out, s.thresholds.start_up ? 1 : 0);
+  // (describe_identity() reads kind, address and port, and skips the six above.)
   switch (s.kind) {
     case CheckKind::kTcp: break;
     case CheckKind::kSsl:
@@ -71,7 +131,7 @@ std::string check_identity(const CheckSpec& s) {
       field(out, static_cast<long long>(s.redis_expect_role));
       break;
     case CheckKind::kMisc:
-      field(out, static_cast<long long>(s.misc_argv.size()));
+      field(out, static_cast<long long>(s.misc_argv.size()));  // describe_identity() reads argv[0] next
       for (const auto& a : s.misc_argv) field(out, a);
       field(out, s.misc_timeout.count());
       field(out, s.misc_dynamic ? 1 : 0);
@@ -81,17 +141,30 @@ std::string check_identity(const CheckSpec& s) {
 }
 
 std::string describe(const CheckSpec& spec) {
-  std::string out = to_string(spec.kind);
   if (spec.kind == CheckKind::kMisc) {
+    std::string out = to_string(spec.kind);
     out += ' ';
     out += spec.misc_argv.empty() ? std::string("(no command)") : spec.misc_argv.front();
     return out;
   }
+  return describe_target(spec.kind, spec.address, spec.port);
+}
+
+std::string describe_identity(std::string_view identity) {
+  FieldReader in(identity);
+  const auto kind_number = in.number();
+  const auto address = in.text();
+  const auto port = in.number();
+  if (!kind_number || !address || !port || *kind_number > static_cast<unsigned>(CheckKind::kMisc)) return "(check)";
+  const auto kind = static_cast<CheckKind>(*kind_number);
+  if (kind != CheckKind::kMisc) return describe_target(kind, *address, static_cast<unsigned>(*port));
+  // Timing and thresholds (6 fields), then argc and argv.
+  for (int i = 0; i < 6; ++i) in.text();
+  const auto argc = in.number();
+  const auto program = in.text();
+  std::string out = to_string(kind);
   out += ' ';
-  bool v6 = spec.address.find(':') != std::string::npos;
-  out += v6 ? "[" + spec.address + "]" : spec.address;
-  out += ':';
-  out += std::to_string(spec.port);
+  out += (argc && *argc > 0 && program) ? std::string(*program) : std::string("(no command)");
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -12,7 +13,7 @@
 
 namespace lvsd::healthcheck {
 
-enum class CheckKind { kTcp, kHttp, kSsl, kRedis, kMisc };
+enum class CheckKind : std::uint8_t { kTcp, kHttp, kSsl, kRedis, kMisc };
 
 // keepalived's names: TCP_CHECK, HTTP_GET, SSL_GET, REDIS_CHECK, MISC_CHECK.
 const char* to_string(CheckKind kind);
@@ -60,12 +61,15 @@ struct CheckSpec {
 };
 
 // The same string for checks that are the same check: target, kind and every
-// parameter, including timing and thresholds. CheckScheduler runs one probe
+// parameter, including timing and thresholds (compact binary fields, not text). CheckScheduler runs one probe
 // per identity, however many subscribers share it.
 std::string check_identity(const CheckSpec& spec);
 
 // Short text for logs: "HTTP_GET 10.0.0.5:80".
 std::string describe(const CheckSpec& spec);
+// The same text from a check_identity() (which is binary, not for logs), so
+// that a check keeps no description of its own.
+std::string describe_identity(std::string_view identity);
 
 // "3s", "150ms", "1.5s", "250us" — for reasons such as "connect timeout after 3s".
 std::string format_duration(core::Duration d);

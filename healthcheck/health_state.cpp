@@ -42,7 +42,6 @@ std::optional<Transition> HealthState::record(bool passed, std::string_view reas
 
   Transition t{.from = verdict_, .to = next, .reason = std::string(reason), .at = at};
   verdict_ = next;
-  last_transition_ = t;
   return t;
 }
 

@@ -8,6 +8,7 @@
 // makes it Up, a failure makes it Down. After that it takes `fall`
 // consecutive failures to go from Up to Down (keepalived's `retry`) and `rise`
 // consecutive passes to go from Down to Up.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,7 +17,7 @@
 
 namespace lvsd::healthcheck {
 
-enum class Verdict { kUnknown, kUp, kDown };
+enum class Verdict : std::uint8_t { kUnknown, kUp, kDown };
 
 std::string_view to_string(Verdict v);
 
@@ -43,9 +44,8 @@ class HealthState {
 
   Verdict verdict() const { return verdict_; }
   bool up() const { return verdict_ == Verdict::kUp; }
-  // The transition that produced the current verdict (none while the
-  // initial verdict holds).
-  const std::optional<Transition>& last_transition() const { return last_transition_; }
+  // (No copy of the last transition is kept: one HealthState per check,
+  // thousands of them; record() hands each transition to the caller.)
   int consecutive_passes() const { return passes_; }
   int consecutive_failures() const { return failures_; }
   const HealthThresholds& thresholds() const { return thresholds_; }
@@ -55,7 +55,6 @@ class HealthState {
   Verdict verdict_;
   int passes_ = 0;
   int failures_ = 0;
-  std::optional<Transition> last_transition_;
 };
 
 }  // namespace lvsd::healthcheck

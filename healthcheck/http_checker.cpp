@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -65,13 +66,16 @@ struct SslDeleter {
 
 // What a probe needs of one url, built once: the request bytes (the path is
 // inside them) and what the response must satisfy.
+// One allocation per url (thousands of idle checks hold one each).
 struct UrlCheck {
-  std::string request;
-  std::uint32_t path_offset = 0;  // "GET " + path + " HTTP/1.1..."
+  std::string bytes;  // "GET " + path + " HTTP/1.1...", then the expected digest (lower-case hex), if any
+  std::uint32_t request_length = 0;
   std::uint32_t path_length = 0;
   StatusRange status{};
-  std::string digest;  // lower-case hex; empty: not checked
-  std::string_view path() const { return std::string_view(request).substr(path_offset, path_length); }
+  static constexpr std::size_t kPathOffset = 4;  // after "GET "
+  std::string_view request() const { return std::string_view(bytes).substr(0, request_length); }
+  std::string_view path() const { return std::string_view(bytes).substr(kPathOffset, path_length); }
+  std::string_view digest() const { return std::string_view(bytes).substr(request_length); }  // empty: not checked
 };
 
 // SSL_GET only: the context and the name to send and verify.
@@ -102,7 +106,8 @@ class HttpChecker final : public ProbeBase {
   HttpChecker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec)
       : ProbeBase(loop, timers),
         connect_timeout_(spec.connect_timeout),
-        limits_{.max_header_bytes = spec.max_response_header_bytes, .max_body_bytes = spec.max_response_body_bytes} {
+        max_header_bytes_(clamp32(spec.max_response_header_bytes)),
+        max_body_bytes_(clamp32(spec.max_response_body_bytes)) {
     if (spec.kind == CheckKind::kSsl) setup_tls(spec);
     // The same bytes every probe: built once.
     const std::string host = host_header(spec);
@@ -111,26 +116,26 @@ class HttpChecker final : public ProbeBase {
     urls_.reserve(urls.size());
     for (const HttpUrl& u : urls) {
       UrlCheck& c = urls_.emplace_back();
-      c.request = "GET " + u.path + " HTTP/1.1\r\nHost: " + host +
-                  "\r\nUser-Agent: lvsd-healthcheck\r\nAccept: */*\r\nConnection: close\r\n\r\n";
-      c.request.shrink_to_fit();
-      c.path_offset = 4;
+      c.bytes = "GET " + u.path + " HTTP/1.1\r\nHost: " + host +
+                "\r\nUser-Agent: lvsd-healthcheck\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+      c.request_length = static_cast<std::uint32_t>(c.bytes.size());
+      if (u.digest) c.bytes += lower(*u.digest);
+      c.bytes.shrink_to_fit();
       c.path_length = static_cast<std::uint32_t>(u.path.size());
       c.status = u.status;
-      if (u.digest) c.digest = lower(*u.digest);
     }
-    if (!setup_error_.empty()) return;
+    if (setup_error_) return;
     if (auto address = parse_socket_address(spec.address, spec.port)) {
       address_ = *address;
     } else {
-      setup_error_ = address.error().message;
+      setup_error_ = std::make_unique<std::string>(address.error().message);
     }
   }
   ~HttpChecker() override { cancel(); }
 
   void start(Done done) override {
     begin(std::move(done), connect_timeout_);
-    if (!setup_error_.empty()) return finish_soon(false, setup_error_);
+    if (setup_error_) return finish_soon(false, *setup_error_);
     url_index_ = 0;
     start_url();
   }
@@ -138,6 +143,9 @@ class HttpChecker final : public ProbeBase {
  private:
   enum class Phase : std::uint8_t { kConnecting, kHandshake, kSending, kReceiving };
 
+  static std::uint32_t clamp32(std::size_t n) {
+    return static_cast<std::uint32_t>(std::min<std::size_t>(n, std::numeric_limits<std::uint32_t>::max()));
+  }
   const UrlCheck& url() const { return urls_[url_index_]; }
   bool tls() const { return static_cast<bool>(tls_); }
 
@@ -147,13 +155,13 @@ class HttpChecker final : public ProbeBase {
     tls_->verify_name = tls_->name.empty() ? spec.address : tls_->name;
     tls_->verify = spec.tls_verify;
     if (openssl::api() == nullptr) {
-      setup_error_ = "TLS: " + openssl::load_error();
+      setup_error_ = std::make_unique<std::string>("TLS: " + openssl::load_error());
       return;
     }
     tls_->ctx.reset(ossl().SSL_CTX_new(ossl().TLS_client_method()));
     SSL_CTX* ctx = tls_->ctx.get();
     if (ctx == nullptr) {
-      setup_error_ = "TLS: " + openssl_error("cannot create context");
+      setup_error_ = std::make_unique<std::string>("TLS: " + openssl_error("cannot create context"));
       return;
     }
     // A peer that closes without close_notify ends the stream like plain TCP
@@ -163,7 +171,8 @@ class HttpChecker final : public ProbeBase {
       ossl().SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
       int ok = spec.tls_ca_file.empty() ? ossl().SSL_CTX_set_default_verify_paths(ctx)
                                         : ossl().SSL_CTX_load_verify_locations(ctx, spec.tls_ca_file.c_str(), nullptr);
-      if (ok != 1) setup_error_ = "TLS: cannot load CA certificates: " + openssl_error("unknown error");
+      if (ok != 1)
+        setup_error_ = std::make_unique<std::string>("TLS: cannot load CA certificates: " + openssl_error("unknown error"));
     } else {
       ossl().SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
     }
@@ -185,7 +194,9 @@ class HttpChecker final : public ProbeBase {
     // TLS writes several times before it reads the response: no Nagle wait.
     auto attempt = start_connect(address_, /*no_delay=*/tls());
     if (!attempt) return finish_soon(false, attempt.error().message);
-    ex_ = std::make_unique<Exchange>(loop_, std::move(attempt->fd), [this](int) { on_io(); }, limits_);
+    ex_ = std::make_unique<Exchange>(loop_, std::move(attempt->fd), [this](int) { on_io(); },
+                                     HttpResponseLimits{.max_header_bytes = max_header_bytes_,
+                                                        .max_body_bytes = max_body_bytes_});
     ex_->watcher.start();
   }
 
@@ -285,7 +296,7 @@ class HttpChecker final : public ProbeBase {
   }
 
   void do_send() {
-    const std::string& request = url().request;
+    const std::string_view request = url().request();
     Exchange& ex = *ex_;
     while (ex.sent < request.size()) {
       const char* data = request.data() + ex.sent;
@@ -361,14 +372,14 @@ class HttpChecker final : public ProbeBase {
     }
     int status = parser.status();
     if (!u.status.contains(status)) return finish(false, "HTTP " + std::to_string(status) + " on " + path);
-    if (!u.digest.empty()) {
+    if (!u.digest().empty()) {
       std::string got;
       try {
         got = md5_hex(parser.body());
       } catch (const std::exception& e) {
         return finish(false, std::string("digest on ") + path + ": " + e.what());
       }
-      if (got != u.digest) return finish(false, "digest mismatch on " + path + " (got " + got + ")");
+      if (got != u.digest()) return finish(false, "digest mismatch on " + path + " (got " + got + ")");
     }
     if (url_index_ + 1 < urls_.size()) {
       ++url_index_;
@@ -395,11 +406,12 @@ class HttpChecker final : public ProbeBase {
 
   // Configuration, built once.
   core::Duration connect_timeout_;
-  HttpResponseLimits limits_;
+  std::uint32_t max_header_bytes_;  // HttpResponseLimits, in half the room
+  std::uint32_t max_body_bytes_;
   std::vector<UrlCheck> urls_;      // at least one
   SocketAddress address_{};
   std::unique_ptr<TlsSetup> tls_;   // SSL_GET only
-  std::string setup_error_;         // set: every probe fails with it (bad address, TLS context)
+  std::unique_ptr<std::string> setup_error_;  // set: every probe fails with it (bad address, TLS context); rare
 
   // The probe in flight.
   std::unique_ptr<Exchange> ex_;   // only while a url is being fetched

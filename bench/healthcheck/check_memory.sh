@@ -13,10 +13,10 @@ work=$(mktemp -d /tmp/lvsd-hcmem.XXXXXX)
 sink_pid=""
 trap '[ -n "$sink_pid" ] && kill $sink_pid 2>/dev/null; rm -rf "$work"' EXIT
 cc -O2 -Wall -o "$work/http_sink" "$here/http_sink.c"
-c++ -std=c++20 -O2 -I"$src" -I"$build/generated" -DSPDLOG_COMPILED_LIB -DSPDLOG_FMT_EXTERNAL -DSPDLOG_SHARED_LIB \
-  -DFMT_SHARED -o "$work/check_memory" "$here/check_memory.cpp" \
+c++ -std=c++20 -O2 -I"$src" -I"$build/generated" \
+  -o "$work/check_memory" "$here/check_memory.cpp" \
   "$build/healthcheck/liblvsd_healthcheck.a" "$build/core/liblvsd_core.a" \
-  -lspdlog -lfmt -lssl -lcrypto -lhiredis -lev
+  -lssl -lcrypto -lhiredis -lev
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 "$work/http_sink" 127.0.0.1 "$port" "$n" "$work" & sink_pid=$!
 for _ in $(seq 100); do [ -f "$work/answered" ] && break; sleep 0.05; done

@@ -12,9 +12,9 @@ work=$(mktemp -d /tmp/lvsd-viewmem.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 python3 "$here/hc_bench.py" configs "$work" --reals "$n" >/dev/null
 b=$build
-c++ -std=c++20 -O2 -I"$src" -I"$b/generated" -isystem /usr/include/libnl3 -DSPDLOG_COMPILED_LIB \
-  -DSPDLOG_FMT_EXTERNAL -DSPDLOG_SHARED_LIB -DFMT_SHARED -o "$work/view_memory" "$here/view_memory.cpp" \
+c++ -std=c++20 -O2 -I"$src" -I"$b/generated" -isystem /usr/include/libnl3 \
+  -o "$work/view_memory" "$here/view_memory.cpp" \
   "$b/daemon/liblvsd_daemon.a" "$b/control/liblvsd_control.a" "$b/vrrp/liblvsd_vrrp.a" \
   "$b/director/liblvsd_director.a" "$b/healthcheck/liblvsd_healthcheck.a" "$b/conf/liblvsd_conf.a" \
-  "$b/core/liblvsd_core.a" -lspdlog -lfmt -lhiredis -lev -lyaml -lnl-genl-3 -lnl-3 -lmnl -lsystemd -ldl
+  "$b/core/liblvsd_core.a" -lhiredis -lev -lyaml -lnl-genl-3 -lnl-3 -lmnl -ldl
 "$work/view_memory" "$work/lvsd-$n.yaml"

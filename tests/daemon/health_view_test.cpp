@@ -372,6 +372,129 @@ TEST_F(HealthViewTest, ReloadThatRetunesACheckKeepsItsVerdictUntilTheNewCheckRep
   EXPECT_EQ(pool(), Pool{});
 }
 
+TEST_F(HealthViewTest, UnchangedReloadKeepsEveryVerdictTimerAndLastResult) {
+  conf::VirtualServer web = virtual_server({real_server("10.0.0.11", 3, {tcp_check(80)}),
+                                            real_server("10.0.0.12", 3, {tcp_check(81), tcp_check(82)}),
+                                            real_server("10.0.0.13", 5, {})});
+  conf::VirtualServer api = virtual_server({real_server("10.0.0.21", 1, {tcp_check(80)})});
+  api.port = 8080;
+  const conf::Config config = config_of({web, api});
+  view_.set_config(config);
+  pass("10.0.0.11:80");
+  pass("10.0.0.12:81");
+  pass("10.0.0.12:82");
+  fail("10.0.0.21:80", "connect timeout after 1s");
+  const Pool web_pool = pool(0);
+  EXPECT_EQ(web_pool, (Pool{{"10.0.0.11:80", 3}, {"10.0.0.12:80", 3}, {"10.0.0.13:80", 5}}));
+  const auto status = view_.status();
+  const core::TimePoint next = clock_.next_deadline();
+  const std::size_t armed = clock_.armed_count();
+  const auto transitions = view_.counters().transitions;
+
+  clock_.advance(milliseconds(10));
+  view_.set_config(config);
+  EXPECT_EQ(factory_calls_, 4);  // no check rebuilt
+  EXPECT_EQ(checks_.subscription_count(), 4u);
+  EXPECT_EQ(clock_.next_deadline(), next);  // no timer re-armed
+  EXPECT_EQ(clock_.armed_count(), armed);
+  EXPECT_EQ(view_.counters().transitions, transitions);
+  EXPECT_EQ(pool(0), web_pool);
+  EXPECT_EQ(pool(1), Pool{});
+  const auto again = view_.status();
+  ASSERT_EQ(again.size(), 2u);
+  for (std::size_t i = 0; i < again.size(); ++i) {
+    ASSERT_EQ(again[i].real_servers.size(), status[i].real_servers.size());
+    for (std::size_t j = 0; j < again[i].real_servers.size(); ++j) {
+      const RealServerHealth& a = again[i].real_servers[j];
+      const RealServerHealth& b = status[i].real_servers[j];
+      EXPECT_EQ(a.state, b.state) << i << "/" << j;
+      EXPECT_EQ(a.state_since, b.state_since) << i << "/" << j;
+      EXPECT_EQ(a.weight, b.weight) << i << "/" << j;
+      EXPECT_EQ(a.checks_passed, b.checks_passed) << i << "/" << j;
+      EXPECT_EQ(a.transitions, b.transitions) << i << "/" << j;
+      ASSERT_EQ(a.last_check.has_value(), b.last_check.has_value()) << i << "/" << j;
+      if (a.last_check) {
+        EXPECT_EQ(a.last_check->check, b.last_check->check);
+        EXPECT_EQ(a.last_check->reason, b.last_check->reason);
+        EXPECT_EQ(a.last_check->at, b.last_check->at);
+      }
+    }
+  }
+  EXPECT_EQ(again[1].real_servers[0].last_check->reason, "connect timeout after 1s");
+  // The kept subscriptions still reach their real servers.
+  pass("10.0.0.21:80");
+  EXPECT_EQ(pool(1), (Pool{{"10.0.0.21:80", 1}}));
+  fail("10.0.0.12:82");
+  EXPECT_EQ(pool(0), (Pool{{"10.0.0.11:80", 3}, {"10.0.0.13:80", 5}}));
+}
+
+TEST_F(HealthViewTest, ReloadRebuildsOnlyTheChangedCheckAndKeepsTheLastResultOfTheOther) {
+  conf::RealServer a = real_server("10.0.0.11", 3, {tcp_check(81), tcp_check(82)});
+  view_.set_config(config_of({virtual_server({a})}));
+  pass("10.0.0.11:82");
+  pass("10.0.0.11:81");  // the last result: check 81
+  EXPECT_EQ(factory_calls_, 2);
+  a.checks[1].connect_timeout = seconds(2);  // check 82 changes
+  view_.set_config(config_of({virtual_server({a})}));
+  EXPECT_EQ(factory_calls_, 3);
+  EXPECT_EQ(checks_.subscription_count(), 2u);
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.11:80", 3}}));  // the new check inherits "up"
+  auto status = view_.status();
+  ASSERT_TRUE(status[0].real_servers[0].last_check.has_value());
+  EXPECT_EQ(status[0].real_servers[0].last_check->check, "TCP_CHECK");
+  EXPECT_EQ(status[0].real_servers[0].last_check->reason, "connected");
+  fail("10.0.0.11:82", "refused by the new check");
+  EXPECT_EQ(pool(), Pool{});
+  status = view_.status();
+  EXPECT_EQ(status[0].real_servers[0].last_check->reason, "refused by the new check");
+  // Changing the check that gave the last result drops it (its result is gone with it).
+  a.checks[1].connect_timeout = seconds(3);
+  view_.set_config(config_of({virtual_server({a})}));
+  EXPECT_FALSE(view_.status()[0].real_servers[0].last_check.has_value());
+  EXPECT_EQ(pool(), Pool{});  // inherits "down"
+}
+
+TEST_F(HealthViewTest, ReloadFindsRealServersAndServicesThatMoved) {
+  conf::VirtualServer web = virtual_server({real_server("10.0.0.11", 3, {tcp_check(80)}),
+                                            real_server("10.0.0.12", 4, {tcp_check(80)})});
+  conf::VirtualServer api = virtual_server({real_server("10.0.0.21", 1, {tcp_check(80)})});
+  api.port = 8080;
+  view_.set_config(config_of({web, api}));
+  pass("10.0.0.11:80");
+  pass("10.0.0.12:80");
+  pass("10.0.0.21:80");
+  std::swap(web.real_servers[0], web.real_servers[1]);
+  view_.set_config(config_of({api, web}));  // services swapped, real servers swapped
+  EXPECT_EQ(factory_calls_, 3);
+  EXPECT_EQ(pool(0), (Pool{{"10.0.0.21:80", 1}}));
+  EXPECT_EQ(pool(1), (Pool{{"10.0.0.11:80", 3}, {"10.0.0.12:80", 4}}));
+  const auto status = view_.status();
+  EXPECT_EQ(status[1].real_servers[0].real_server, "10.0.0.12:80");
+  EXPECT_EQ(status[1].real_servers[0].checks_passed, 1u);
+  fail("10.0.0.12:80");  // its listener reaches the moved slot
+  EXPECT_EQ(pool(1), (Pool{{"10.0.0.11:80", 3}}));
+}
+
+TEST_F(HealthViewTest, SorryServerTakesTheServicesForwardingMethodAndTunnel) {
+  conf::VirtualServer vs = virtual_server({real_server("10.0.0.11", 2, {tcp_check(80)})});
+  vs.lb_kind = conf::ForwardingMethod::kTun;
+  vs.tunnel_type = conf::TunnelType::kGue;
+  vs.tunnel_port = 6080;
+  vs.quorum = 5;
+  vs.sorry_server = conf::SorryServer{.address = ip("10.0.0.200"), .port = 8081};
+  view_.set_config(config_of({vs}));
+  // What configured_table() makes of the sorry server as the only real server.
+  conf::VirtualServer alone = vs;
+  alone.real_servers = {conf::RealServer{.address = ip("10.0.0.200"), .port = 8081, .weight = 1}};
+  const director::Destination expected = configured_table(config_of({alone})).services[0].destinations[0];
+  const director::IpvsTable table = view_.table();
+  ASSERT_EQ(table.services[0].destinations.size(), 1u);
+  const director::Destination& sorry = table.services[0].destinations[0];
+  EXPECT_TRUE(director::same_identity(sorry, expected));
+  EXPECT_TRUE(director::same_settings(sorry, expected));
+  EXPECT_EQ(sorry.tunnel_port, 6080);
+}
+
 TEST_F(HealthViewTest, RealServerWithoutChecksIsAlwaysPresent) {
   view_.set_config(config_of({virtual_server({real_server("10.0.0.11", 3, {}),
                                               real_server("10.0.0.12", 2, {tcp_check(80)})})}));

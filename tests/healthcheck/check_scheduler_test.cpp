@@ -97,6 +97,41 @@ TEST_F(CheckSchedulerTest, FirstProbeAfterTheRandomOffsetThenDelayLoopAfterEachP
   EXPECT_EQ(verdicts, (std::vector<Verdict>{Verdict::kUp, Verdict::kUp, Verdict::kUp}));
 }
 
+TEST_F(CheckSchedulerTest, ManyChecksShareOneTimerAndEachRunsOnItsOwnSchedule) {
+  constexpr std::uint16_t kChecks = 100;
+  for (std::uint16_t i = 0; i < kChecks; ++i) {
+    offset_ = milliseconds(10 * (kChecks - 1 - i));  // subscribed latest first
+    scheduler_.subscribe(spec(static_cast<std::uint16_t>(1000 + i)), [](const CheckEvent&) {});
+  }
+  EXPECT_EQ(clock_.armed_count(), 1u);  // no timer per check
+  EXPECT_EQ(clock_.next_deadline(), t0_);  // armed for the earliest
+  clock_.advance(milliseconds(3000));
+  for (std::uint16_t i = 0; i < kChecks; ++i) {
+    std::vector<core::Duration> expected;
+    for (core::Duration t = milliseconds(10 * (kChecks - 1 - i)); t <= milliseconds(3000); t += milliseconds(1100))
+      expected.push_back(t);
+    EXPECT_EQ(start_offsets(static_cast<std::uint16_t>(1000 + i)), expected) << "check " << i;
+  }
+}
+
+TEST_F(CheckSchedulerTest, ABacklogOfDueProbesStartsSixteenPerFiringAndTheRestOnTheNext) {
+  offset_ = core::Duration::zero();
+  for (std::uint16_t i = 0; i < 40; ++i)
+    scheduler_.subscribe(spec(static_cast<std::uint16_t>(2000 + i)), [](const CheckEvent&) {});
+  auto started = [&] {
+    std::size_t n = 0;
+    for (std::uint16_t i = 0; i < 40; ++i) n += servers_[static_cast<std::uint16_t>(2000 + i)].starts.size();
+    return n;
+  };
+  ASSERT_TRUE(clock_.run_next());
+  EXPECT_EQ(started(), 16u);
+  ASSERT_TRUE(clock_.run_next());  // armed for now: the loop's I/O ran in between
+  EXPECT_EQ(started(), 32u);
+  ASSERT_TRUE(clock_.run_next());
+  EXPECT_EQ(started(), 40u);
+  EXPECT_EQ(clock_.now(), t0_);  // all at once in time
+}
+
 TEST_F(CheckSchedulerTest, RetriesEveryDelayBeforeRetryWhileUpButFailingThenBackToDelayLoop) {
   std::vector<std::optional<Transition>> transitions;
   scheduler_.subscribe(spec(80, /*rise=*/1, /*fall=*/3), [&](const CheckEvent& e) {

@@ -57,6 +57,25 @@ TEST(CheckSpecText, DescribesChecksAndFormatsDurations) {
   EXPECT_EQ(format_duration(std::chrono::microseconds(250)), "250us");
 }
 
+TEST(CheckIdentity, DescribesTheCheckItIdentifiesAndSurvivesLongValues) {
+  const std::vector<CheckSpec> specs{
+      http(),
+      CheckSpec{.kind = CheckKind::kRedis, .address = "fd00::1", .port = 6379},
+      CheckSpec{.kind = CheckKind::kMisc, .misc_argv = {"/bin/check", "x"}},
+      CheckSpec{.kind = CheckKind::kMisc},
+      CheckSpec{.kind = CheckKind::kTcp, .address = "10.0.0.1", .port = 65535, .delay_loop = -seconds(1)},
+  };
+  for (const auto& spec : specs) EXPECT_EQ(describe_identity(check_identity(spec)), describe(spec));
+  // A value of 255 bytes or more takes the long length form.
+  CheckSpec a = http(), b = http();
+  a.virtualhost = std::string(300, 'a');
+  b.virtualhost = std::string(299, 'a');
+  EXPECT_NE(check_identity(a), check_identity(b));
+  EXPECT_EQ(describe_identity(check_identity(a)), "HTTP_GET 10.0.0.1:80");
+  EXPECT_EQ(describe_identity(""), "(check)");
+  EXPECT_EQ(describe_identity(std::string("\xff\x01", 2)), "(check)");  // truncated length
+}
+
 TEST(RedisInfo, FindsFieldsOnCrlfLines) {
   const char* info = "# Replication\r\nrole:slave\r\nmaster_host:10.0.0.1\r\nmaster_link_status:up\r\n";
   EXPECT_EQ(redis_info_field(info, "role"), "slave");

@@ -167,8 +167,8 @@ TEST_F(RedisNetns, MasterCheckFollowsAFailoverWithinFallTimesInterval) {
   auto took = std::chrono::steady_clock::now() - switched;
   // fall x interval (2 x 100 ms), plus room for one probe's latency and scheduling.
   EXPECT_LT(took, milliseconds(2 * 100 + 300));
-  EXPECT_EQ(scheduler.health(r1_master)->last_transition()->reason, "redis role is slave, expected master");
-  EXPECT_EQ(scheduler.health(r2_master)->last_transition()->reason, "redis PONG, role:master");
+  EXPECT_EQ(scheduler.last_result(r1_master)->reason, "redis role is slave, expected master");
+  EXPECT_EQ(scheduler.last_result(r2_master)->reason, "redis PONG, role:master");
   // The promoted server is no longer a replica.
   ASSERT_TRUE(run_loop_until(loop_, [&] { return scheduler.verdict(r2_replica) == Verdict::kDown; },
                              std::chrono::seconds(3)));
