@@ -674,26 +674,26 @@ LoadResult load_file(const std::string& path) {
   return load_content(path, content.bytes);
 }
 
-bool same_yaml_content(const std::string& path, std::string_view previous, std::string_view bytes) {
-  return previous == bytes && detect_format(path, bytes) == SourceFormat::kYaml;
+std::optional<ContentDigest> yaml_digest(const std::string& path, std::string_view bytes) {
+  if (detect_format(path, bytes) != SourceFormat::kYaml) return std::nullopt;
+  return ContentDigest{.sha256 = core::sha256(bytes), .size = bytes.size()};
 }
 
-bool yaml_file_unchanged(const std::string& path, std::string_view previous) {
-  if (detect_format(path, previous) != SourceFormat::kYaml) return false;
+bool yaml_file_unchanged(const std::string& path, const ContentDigest& previous) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
   std::array<char, 64 * 1024> chunk;
-  std::size_t offset = 0;
+  core::Sha256 hash;
+  std::size_t size = 0;
   for (;;) {
     in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     const auto got = static_cast<std::size_t>(in.gcount());
     if (got == 0) break;
-    if (got > previous.size() - offset || std::string_view(chunk.data(), got) != previous.substr(offset, got)) {
-      return false;
-    }
-    offset += got;
+    size += got;
+    if (size > previous.size) return false;
+    hash.update(std::string_view(chunk.data(), got));
   }
-  return !in.bad() && offset == previous.size();
+  return !in.bad() && size == previous.size && hash.finish() == previous.sha256;
 }
 
 }  // namespace lvsd::conf

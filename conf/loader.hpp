@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/sha256.hpp"
+
 #include "conf/config.hpp"
 #include "conf/error.hpp"
 
@@ -32,17 +34,24 @@ FileContent read_config_file(const std::string& path);
 // Loads bytes read from path (keepalived.conf: path is read again, with its includes).
 LoadResult load_content(const std::string& path, std::string_view bytes);
 
-// True when loading `bytes` from `path` gives exactly the Config that loading
-// `previous` from the same path gave: a YAML configuration is a function of
-// its bytes alone (no includes, no file or environment lookups), so equal
-// bytes mean an equal Config and a reload may keep the parsed one. Never for
-// keepalived.conf, whose includes can change behind an unchanged file.
-bool same_yaml_content(const std::string& path, std::string_view previous, std::string_view bytes);
+// What identifies the bytes a YAML configuration was loaded from: their
+// SHA-256 and length. A YAML configuration is a function of its bytes alone
+// (no includes, no file or environment lookups), so a file that still has
+// this digest still loads to the same Config and a reload may keep the parsed
+// one, without lvsd keeping a copy of the file.
+struct ContentDigest {
+  core::Sha256Digest sha256{};
+  std::size_t size = 0;
+  bool operator==(const ContentDigest&) const = default;
+};
 
-// same_yaml_content() against what the file at `path` holds now, read and
-// compared 64 KiB at a time: an unchanged large file is never held twice.
-// False when the file cannot be read.
-bool yaml_file_unchanged(const std::string& path, std::string_view previous);
+// The digest of `bytes` read from `path` when they are YAML; nullopt for
+// keepalived.conf, whose includes can change behind an unchanged file.
+std::optional<ContentDigest> yaml_digest(const std::string& path, std::string_view bytes);
+
+// True when the file at `path` now holds bytes with the digest `previous`
+// (read 64 KiB at a time). False when it cannot be read.
+bool yaml_file_unchanged(const std::string& path, const ContentDigest& previous);
 
 // YAML text; file_name is used in error locations only.
 LoadResult load_yaml(std::string_view text, const std::string& file_name);

@@ -48,8 +48,8 @@ namespace {
 struct Loaded {
   std::optional<conf::Config> config;
   std::vector<std::string> errors;  // "file:line:col: message", when refused
-  // The file's bytes when it was YAML (see conf::same_yaml_content).
-  std::optional<std::string> yaml_bytes;
+  // The digest of the file's bytes when it was YAML (see conf::ContentDigest).
+  std::optional<conf::ContentDigest> yaml_digest;
 };
 
 Loaded load_config(const std::string& path, conf::FileContent content) {
@@ -70,10 +70,8 @@ Loaded load_config(const std::string& path, conf::FileContent content) {
     log->error("config: {}: {} error(s), configuration refused", path, result.errors.size());
     return refused;
   }
-  Loaded loaded{.config = std::move(*result.config), .errors = {}, .yaml_bytes = std::nullopt};
-  if (conf::detect_format(path, content.bytes) == conf::SourceFormat::kYaml) {
-    loaded.yaml_bytes = std::move(content.bytes);
-  }
+  Loaded loaded{.config = std::move(*result.config), .errors = {},
+                .yaml_digest = conf::yaml_digest(path, content.bytes)};
   // The YAML tree's pages stay in the heap for the tables built next; the
   // BulkAllocationScope around every load hands them back at its end.
   return loaded;
@@ -251,9 +249,9 @@ int run_daemon(const DaemonOptions& options) {
   Loaded loaded = load_config(options.config_path, conf::read_config_file(options.config_path));
   if (!loaded.config) return 1;
   std::optional<conf::Config> config = std::move(loaded.config);
-  // The bytes `config` was loaded from: a reload that reads the same bytes
-  // keeps `config` instead of parsing the file again (conf::same_yaml_content).
-  std::optional<std::string> config_bytes = std::move(loaded.yaml_bytes);
+  // The digest of the bytes `config` was loaded from: a reload that reads the
+  // same bytes keeps `config` instead of parsing the file again.
+  std::optional<conf::ContentDigest> config_digest = loaded.yaml_digest;
   log->info("lvsd starting: {}: {}", options.config_path, conf::summary(*config));
   const HandoverState resumed = take_resumed(options);
   const std::int64_t started_ms = resumed.started_at_ms != 0 ? resumed.started_at_ms : unix_now_ms();
@@ -447,7 +445,7 @@ int run_daemon(const DaemonOptions& options) {
       notify_manager("READY=1");
       return control::ReloadOutcome{.applied = false, .errors = std::move(errors), .summary = {}};
     };
-    if (config_bytes && conf::yaml_file_unchanged(options.config_path, *config_bytes)) {
+    if (config_digest && conf::yaml_file_unchanged(options.config_path, *config_digest)) {
       // Everything below still runs: only the parse of an unchanged file is saved.
       log->info("reload: {} is unchanged, its parsed configuration is kept", options.config_path);
     } else {
@@ -459,7 +457,7 @@ int run_daemon(const DaemonOptions& options) {
         if (!ipvs) return refuse({"the new configuration needs IPVS, which cannot be used (see lvsd's log)"});
       }
       config = std::move(next.config);
-      config_bytes = std::move(next.yaml_bytes);
+      config_digest = next.yaml_digest;
     }
     vrrp.apply(*config);
     if (ipvs) ipvs->sync.set_options(sync_options(*config));

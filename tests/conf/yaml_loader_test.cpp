@@ -35,28 +35,29 @@ virtual_servers:
         port: 80
 )";
 
-TEST(SameYamlContent, OnlyIdenticalBytesOfAYamlFile) {
+TEST(YamlDigest, OnlyIdenticalBytesOfAYamlFileHaveTheSameDigest) {
   const std::string text = kMinimal;
-  EXPECT_TRUE(same_yaml_content("/etc/lvsd/lvsd.yaml", text, text));
-  EXPECT_TRUE(same_yaml_content("/etc/lvsd/lvsd.yml", text, std::string(text)));
-  // Any one byte changed, added or removed: parse again.
+  const auto digest = yaml_digest("/etc/lvsd/lvsd.yaml", text);
+  ASSERT_TRUE(digest);
+  EXPECT_EQ(digest->size, text.size());
+  EXPECT_EQ(yaml_digest("/etc/lvsd/lvsd.yml", std::string(text)), digest);
+  // Any one byte changed, added or removed: another digest, parse again.
   for (std::size_t i = 0; i < text.size(); ++i) {
     std::string changed = text;
     changed[i] = static_cast<char>(changed[i] ^ 0x01);
-    EXPECT_FALSE(same_yaml_content("/etc/lvsd/lvsd.yaml", text, changed)) << i;
+    EXPECT_NE(yaml_digest("/etc/lvsd/lvsd.yaml", changed), digest) << i;
   }
-  EXPECT_FALSE(same_yaml_content("/etc/lvsd/lvsd.yaml", text, text + "\n"));
-  EXPECT_FALSE(same_yaml_content("/etc/lvsd/lvsd.yaml", text, text.substr(0, text.size() - 1)));
-  EXPECT_FALSE(same_yaml_content("/etc/lvsd/lvsd.yaml", text + "#", text));
+  EXPECT_NE(yaml_digest("/etc/lvsd/lvsd.yaml", text + "\n"), digest);
+  EXPECT_NE(yaml_digest("/etc/lvsd/lvsd.yaml", text.substr(0, text.size() - 1)), digest);
   // keepalived.conf can include files that changed behind an unchanged one.
   const std::string keepalived = "include /etc/keepalived/servers.conf\n";
-  EXPECT_FALSE(same_yaml_content("/etc/keepalived/keepalived.conf", text, text));
-  EXPECT_FALSE(same_yaml_content("/etc/lvsd/config", keepalived, keepalived));
-  EXPECT_TRUE(same_yaml_content("/etc/lvsd/config", text, text));  // YAML by content
+  EXPECT_FALSE(yaml_digest("/etc/keepalived/keepalived.conf", text));
+  EXPECT_FALSE(yaml_digest("/etc/lvsd/config", keepalived));
+  EXPECT_TRUE(yaml_digest("/etc/lvsd/config", text));  // YAML by content
 }
 
-TEST(SameYamlContent, TheFileIsComparedWithTheBytesItWasLoadedFrom) {
-  // Larger than one 64 KiB piece of the comparison, with a short last piece.
+TEST(YamlDigest, TheFileIsComparedWithTheDigestOfTheBytesItWasLoadedFrom) {
+  // Larger than one 64 KiB piece of the reading, with a short last piece.
   std::string text = kMinimal;
   while (text.size() < 3 * 64 * 1024 + 100) text += "# padding comment line\n";
   const std::string path = ::testing::TempDir() + "/lvsd_unchanged.yaml";
@@ -64,33 +65,26 @@ TEST(SameYamlContent, TheFileIsComparedWithTheBytesItWasLoadedFrom) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << bytes;
   };
+  const ContentDigest digest = yaml_digest(path, text).value();
   write(text);
-  EXPECT_TRUE(yaml_file_unchanged(path, text));
+  EXPECT_TRUE(yaml_file_unchanged(path, digest));
   for (std::size_t at : {std::size_t{0}, std::size_t{65535}, std::size_t{65536}, text.size() / 2, text.size() - 1}) {
     std::string changed = text;
     changed[at] = changed[at] == 'x' ? 'y' : 'x';
     write(changed);
-    EXPECT_FALSE(yaml_file_unchanged(path, text)) << at;
-    EXPECT_TRUE(yaml_file_unchanged(path, changed)) << at;
+    EXPECT_FALSE(yaml_file_unchanged(path, digest)) << at;
+    EXPECT_TRUE(yaml_file_unchanged(path, yaml_digest(path, changed).value())) << at;
   }
   write(text + "\n");
-  EXPECT_FALSE(yaml_file_unchanged(path, text));
+  EXPECT_FALSE(yaml_file_unchanged(path, digest));
   write(text.substr(0, 64 * 1024));
-  EXPECT_FALSE(yaml_file_unchanged(path, text));
+  EXPECT_FALSE(yaml_file_unchanged(path, digest));
   write("");
-  EXPECT_FALSE(yaml_file_unchanged(path, text));
+  EXPECT_FALSE(yaml_file_unchanged(path, digest));
+  EXPECT_TRUE(yaml_file_unchanged(path, ContentDigest{.sha256 = core::sha256(""), .size = 0}));
   std::remove(path.c_str());
-  EXPECT_FALSE(yaml_file_unchanged(path, text));
-  EXPECT_FALSE(yaml_file_unchanged(path, ""));
-
-  const std::string conf_path = ::testing::TempDir() + "/lvsd_unchanged.conf";
-  const std::string keepalived = "include /etc/keepalived/servers.conf\n";
-  {
-    std::ofstream out(conf_path, std::ios::binary);
-    out << keepalived;
-  }
-  EXPECT_FALSE(yaml_file_unchanged(conf_path, keepalived));  // its includes may have changed
-  std::remove(conf_path.c_str());
+  EXPECT_FALSE(yaml_file_unchanged(path, digest));
+  EXPECT_FALSE(yaml_file_unchanged(path, ContentDigest{.sha256 = core::sha256(""), .size = 0}));
 }
 
 TEST(YamlLoader, ReadThenLoadContentIsLoadFile) {
