@@ -445,8 +445,8 @@ int run_daemon(const DaemonOptions& options) {
       notify_manager("READY=1");
       return control::ReloadOutcome{.applied = false, .errors = std::move(errors), .summary = {}};
     };
-    if (config_digest && conf::yaml_file_unchanged(options.config_path, *config_digest)) {
-      // Everything below still runs: only the parse of an unchanged file is saved.
+    const bool unchanged = config_digest && conf::yaml_file_unchanged(options.config_path, *config_digest);
+    if (unchanged) {
       log->info("reload: {} is unchanged, its parsed configuration is kept", options.config_path);
     } else {
       Loaded next = load_config(options.config_path, conf::read_config_file(options.config_path));
@@ -462,12 +462,23 @@ int run_daemon(const DaemonOptions& options) {
     vrrp.apply(*config);
     if (ipvs) ipvs->sync.set_options(sync_options(*config));
     mark_vips(*config);
-    health.set_config(*config);
-    // With nothing drained or disabled there is nothing to forget: do not
-    // build a table of every real server for it.
-    if (!admin.drains().empty() || !admin.disabled().empty()) admin.forget_missing(configured_table(*config));
+    // The health view and the overrides follow every verdict and command as
+    // it happens, so the desired table is always current: with the same
+    // Config, set_config() would rebuild exactly what is there and the table
+    // pushed would equal the one IPVS already holds. Only a table that is not
+    // fully applied yet (a refused operation, a failed dump) is pushed again.
+    if (!unchanged) {
+      health.set_config(*config);
+      // With nothing drained or disabled there is nothing to forget: do not
+      // build a table of every real server for it.
+      if (!admin.drains().empty() || !admin.disabled().empty()) admin.forget_missing(configured_table(*config));
+    }
     if (ipvs) {
-      push_desired();
+      if (unchanged && ipvs->sync.in_sync()) {
+        log->info("reload: same configuration and IPVS holds the desired table: no change");
+      } else {
+        push_desired();
+      }
       apply_sync_daemons(*ipvs->client, *config, followed_role(*config, vrrp));
     }
     reopen_timer->arm(core::Duration::zero());

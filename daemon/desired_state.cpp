@@ -71,15 +71,17 @@ director::IpAddress director_address(const conf::IpAddress& address) {
   return director::IpAddress::from_bytes(to_af(address.family()), std::span(address.bytes().data(), size));
 }
 
+director::VirtualService configured_service(const conf::VirtualServer& vs) {
+  director::VirtualService entry{.service = to_service(vs), .destinations = {}};
+  entry.destinations.reserve(vs.real_servers.size());
+  for (const auto& rs : vs.real_servers) entry.destinations.push_back(to_destination(vs, rs));
+  return entry;
+}
+
 director::IpvsTable configured_table(const conf::Config& config) {
   director::IpvsTable table;
   table.services.reserve(config.virtual_servers.size());
-  for (const auto& vs : config.virtual_servers) {
-    director::VirtualService entry{.service = to_service(vs), .destinations = {}};
-    entry.destinations.reserve(vs.real_servers.size());
-    for (const auto& rs : vs.real_servers) entry.destinations.push_back(to_destination(vs, rs));
-    table.services.push_back(std::move(entry));
-  }
+  for (const auto& vs : config.virtual_servers) table.services.push_back(configured_service(vs));
   return table;
 }
 

@@ -12,5 +12,7 @@ director::IpAddress director_address(const conf::IpAddress& address);
 // One director service per virtual server, one destination per real server,
 // in configuration order.
 director::IpvsTable configured_table(const conf::Config& config);
+// The entry of configured_table() for one virtual server.
+director::VirtualService configured_service(const conf::VirtualServer& vs);
 
 }  // namespace lvsd::daemon

@@ -77,6 +77,10 @@ class IpvsSync {
   void adopt_dump(director::IpvsTable kernel);
   // Reconciles now against a fresh dump (what the periodic timer does, with
   // is_resync: then every change made is logged as a drift repair).
+  // True when the last reconcile left the kernel exactly as desired (every
+  // operation applied, nothing pending): pushing the same table again would
+  // plan nothing.
+  bool in_sync() const { return view_is_desired_; }
   SyncOutcome reconcile(bool is_resync = false);
   void set_options(const IpvsSyncOptions& options);
 

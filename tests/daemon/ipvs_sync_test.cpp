@@ -123,6 +123,23 @@ TEST_F(IpvsSyncTest, UnchangedTableMakesNoWrite) {
   EXPECT_EQ(kernel.applies, applies_before);
 }
 
+// What a reload of an unchanged file relies on to skip pushing the table.
+TEST_F(IpvsSyncTest, InSyncOnlyWhileTheKernelHoldsExactlyTheDesiredTable) {
+  auto sync = make();
+  EXPECT_FALSE(sync.in_sync());  // nothing reconciled yet
+  sync.set_desired({.services = {web("10.0.0.100", {1, 1})}});
+  EXPECT_TRUE(sync.in_sync());
+  kernel.refuse = web("10.0.0.101", {1}).service.key;  // e.g. an unknown scheduler module
+  sync.set_desired({.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1})}});
+  EXPECT_FALSE(sync.in_sync());  // a refused operation is still pending
+  kernel.refuse = {};
+  sync.set_desired({.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1})}});
+  EXPECT_TRUE(sync.in_sync());  // pushed again: applied now
+  kernel.fail_dumps = true;
+  sync.reconcile(true);
+  EXPECT_FALSE(sync.in_sync());  // the kernel could not be read
+}
+
 TEST_F(IpvsSyncTest, RestartAdoptsMatchingKernelWithoutWriting) {
   kernel.table.services.push_back(web("10.0.0.100", {1, 1}));  // left by the previous run
   auto sync = make();
