@@ -80,7 +80,7 @@ done
 # IPVS wants destinations it can route to: a dummy interface holds 10/8.
 ip link add d0 type dummy && ip addr add 10.0.0.1/8 dev d0 && ip link set d0 up
 cd /run/bench
-timeout -k 10 $((timeout_s - 60)) python3 '$here/ipvs_bench.py' measure --inputs "\$OUT/inputs" --work /run/bench \\
+IPVS_BENCH_MODROOT="\$OUT/modroot" timeout -k 10 $((timeout_s - 60)) python3 '$here/ipvs_bench.py' measure --inputs "\$OUT/inputs" --work /run/bench \\
   --results "\$OUT/results.json" --lvsd '$lvsd' --lvsctl '$lvsctl' \\
   --services $services --reals $reals --order '$order' > "\$OUT/measure.log" 2>&1
 echo \$? > "\$OUT/measure.rc"

@@ -186,7 +186,20 @@ def read_pid(path, deadline_s=30):
 
 
 def flush():
+    """An empty IPVS for the next contender. `ipvsadm -C` alone is not enough:
+    the kernel keeps deleted destinations in its destination trash for up to
+    two minutes, and every NEW_DEST searches that list, so the contender that
+    ran second paid for the first one's 10,000 destinations (lvsd's apply
+    phase took ~200 ms longer after keepalived than before it). When
+    ipvs-program.sh passes the module root, ip_vs is unloaded and loaded again
+    instead: every contender starts on a fresh IPVS."""
     subprocess.run(["ipvsadm", "-C"], check=True)
+    modroot = os.environ.get("IPVS_BENCH_MODROOT")
+    if modroot:
+        subprocess.run(["modprobe", "-d", modroot, "-r", "ip_vs_rr"], check=True)  # and ip_vs, now unused
+        if os.path.exists("/sys/module/ip_vs"):
+            raise RuntimeError("ip_vs stayed loaded: the next contender would not start on a fresh IPVS")
+        subprocess.run(["modprobe", "-d", modroot, "ip_vs_rr"], check=True)  # loads ip_vs too
     if count_destinations() != 0:
         raise RuntimeError("ipvsadm -C left destinations behind")
 
