@@ -47,7 +47,14 @@ director::Service to_service(const conf::VirtualServer& vs) {
   return s;
 }
 
-director::Destination to_destination(const conf::VirtualServer& vs, const conf::RealServer& rs) {
+}  // namespace
+
+director::IpAddress director_address(const conf::IpAddress& address) {
+  const std::size_t size = address.is_ipv4() ? 4 : 16;
+  return director::IpAddress::from_bytes(to_af(address.family()), std::span(address.bytes().data(), size));
+}
+
+director::Destination director_destination(const conf::VirtualServer& vs, const conf::RealServer& rs) {
   director::Destination d;
   d.address = director_address(rs.address);
   d.port = rs.port != 0 ? rs.port : vs.port;
@@ -64,17 +71,10 @@ director::Destination to_destination(const conf::VirtualServer& vs, const conf::
   return d;
 }
 
-}  // namespace
-
-director::IpAddress director_address(const conf::IpAddress& address) {
-  const std::size_t size = address.is_ipv4() ? 4 : 16;
-  return director::IpAddress::from_bytes(to_af(address.family()), std::span(address.bytes().data(), size));
-}
-
 director::VirtualService configured_service(const conf::VirtualServer& vs) {
   director::VirtualService entry{.service = to_service(vs), .destinations = {}};
   entry.destinations.reserve(vs.real_servers.size());
-  for (const auto& rs : vs.real_servers) entry.destinations.push_back(to_destination(vs, rs));
+  for (const auto& rs : vs.real_servers) entry.destinations.push_back(director_destination(vs, rs));
   return entry;
 }
 

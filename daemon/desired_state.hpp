@@ -8,6 +8,10 @@
 namespace lvsd::daemon {
 
 director::IpAddress director_address(const conf::IpAddress& address);
+// The destination configured_table() makes of real server `rs` of `vs` (the
+// virtual server gives the forwarding method and tunnel, and the port when
+// the real server has none).
+director::Destination director_destination(const conf::VirtualServer& vs, const conf::RealServer& rs);
 
 // One director service per virtual server, one destination per real server,
 // in configuration order.

@@ -162,27 +162,6 @@ std::string ordinal_key(std::string_view keyword, std::map<std::string, int>& se
   return key + "#" + std::to_string(seen[key]++);
 }
 
-// The sorry server as configured_table() maps a real server of `vs`: what
-// to_destination() takes from the virtual server (forwarding method, tunnel)
-// is read off one of the service's configured destinations, so that no copy
-// of the virtual server (with all its real servers) is made on each reload.
-director::Destination sorry_destination(const conf::VirtualServer& vs, const director::VirtualService& service) {
-  const conf::RealServer sorry{.address = vs.sorry_server->address, .port = vs.sorry_server->port, .weight = 1};
-  if (service.destinations.empty()) {
-    conf::Config one;
-    one.virtual_servers.push_back(vs);  // no real servers: a small copy
-    one.virtual_servers[0].real_servers = {sorry};
-    return configured_table(one).services[0].destinations[0];
-  }
-  director::Destination d = service.destinations.front();
-  d.address = director_address(sorry.address);
-  d.port = sorry.port != 0 ? sorry.port : vs.port;
-  d.weight = 1;
-  d.upper_threshold = 0;
-  d.lower_threshold = 0;
-  return d;
-}
-
 }  // namespace
 
 std::string_view to_string(RealServerState state) {
@@ -347,7 +326,12 @@ void HealthView::set_config(const conf::Config& config) {
     if (vs->suspended && !was_suspended)
       core::log::get()->info("{}: checks paused (ha_suspend: {} not held)", vs->label, vs_conf.address->to_string());
     if (!vs->suspended && was_suspended) core::log::get()->info("{}: checks resumed", vs->label);
-    if (vs_conf.sorry_server) vs->sorry = sorry_destination(vs_conf, service);
+    if (vs_conf.sorry_server) {
+      // Mapped like a real server of the service: same forwarding method and tunnel.
+      vs->sorry = director_destination(
+          vs_conf, conf::RealServer{.address = vs_conf.sorry_server->address, .port = vs_conf.sorry_server->port,
+                                    .weight = 1});
+    }
 
     vs->real_servers.reserve(vs_conf.real_servers.size());
     for (std::size_t j = 0; j < vs_conf.real_servers.size(); ++j) {
