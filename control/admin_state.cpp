@@ -64,13 +64,13 @@ core::Result<bool> AdminState::drain(const director::IpvsTable& configured, cons
   const auto now = scheduler_.now();
   std::optional<core::TimePoint> deadline;
   if (timeout) deadline = now + *timeout;
-  auto it = drains_.find(*key);
-  if (it != drains_.end()) {
+  auto it = overrides_.drains.find(*key);
+  if (it != overrides_.drains.end()) {
     // Draining again only changes the timeout; a drained server stays drained.
     if (it->second.phase == DrainPhase::kDrained || it->second.deadline == deadline) return false;
     it->second.deadline = deadline;
   } else {
-    drains_.emplace(*key, DrainEntry{.phase = DrainPhase::kDraining, .started = now, .deadline = deadline});
+    overrides_.drains.emplace(*key, DrainEntry{.phase = DrainPhase::kDraining, .started = now, .deadline = deadline});
     core::log::get()->info("drain: {}: weight 0 until its active connections end{}", describe(*key),
                            timeout ? " or the timeout passes" : "");
   }
@@ -84,7 +84,7 @@ core::Result<bool> AdminState::restore_drained(const director::IpvsTable& config
   auto key = resolve(configured, service, real_server);
   if (!key.ok()) return key.error();
   auto [it, inserted] =
-      drains_.insert_or_assign(*key, DrainEntry{.phase = DrainPhase::kDrained, .started = scheduler_.now()});
+      overrides_.drains.insert_or_assign(*key, DrainEntry{.phase = DrainPhase::kDrained, .started = scheduler_.now()});
   (void)it;
   (void)inserted;
   on_change_();
@@ -95,7 +95,7 @@ core::Result<bool> AdminState::undrain(const director::IpvsTable& configured, co
                                        const RealServerRef& real_server) {
   auto key = resolve(configured, service, real_server);
   if (!key.ok()) return key.error();
-  if (drains_.erase(*key) == 0) return false;
+  if (overrides_.drains.erase(*key) == 0) return false;
   core::log::get()->info("undrain: {}: back in service", describe(*key));
   on_change_();
   return true;
@@ -104,14 +104,14 @@ core::Result<bool> AdminState::undrain(const director::IpvsTable& configured, co
 core::Result<bool> AdminState::disable(const director::IpvsTable& configured, const director::ServiceKey& service) {
   auto vs = configured_service(configured, service);
   if (!vs.ok()) return vs.error();
-  if (!disabled_.insert(service).second) return false;
+  if (!overrides_.disabled.insert(service).second) return false;
   core::log::get()->info("disable: {}: removed from IPVS until enabled", director::describe(service));
   on_change_();
   return true;
 }
 
 core::Result<bool> AdminState::enable(const director::ServiceKey& service) {
-  if (disabled_.erase(service) == 0) return false;
+  if (overrides_.disabled.erase(service) == 0) return false;
   core::log::get()->info("enable: {}: back in IPVS", director::describe(service));
   on_change_();
   return true;
@@ -119,12 +119,12 @@ core::Result<bool> AdminState::enable(const director::ServiceKey& service) {
 
 director::IpvsTable AdminState::apply(director::IpvsTable desired) const {
   auto& services = desired.services;
-  std::erase_if(services, [&](const director::VirtualService& vs) { return disabled_.contains(vs.service.key); });
-  if (drains_.empty()) return desired;
+  std::erase_if(services, [&](const director::VirtualService& vs) { return overrides_.disabled.contains(vs.service.key); });
+  if (overrides_.drains.empty()) return desired;
   for (auto& vs : services) {
     std::erase_if(vs.destinations, [&](director::Destination& d) {
-      const auto it = drains_.find({.service = vs.service.key, .address = d.address, .port = d.port});
-      if (it == drains_.end()) return false;
+      const auto it = overrides_.drains.find({.service = vs.service.key, .address = d.address, .port = d.port});
+      if (it == overrides_.drains.end()) return false;
       if (it->second.phase == DrainPhase::kDrained) return true;
       d.weight = 0;
       return false;
@@ -134,15 +134,15 @@ director::IpvsTable AdminState::apply(director::IpvsTable desired) const {
 }
 
 void AdminState::forget_missing(const director::IpvsTable& configured) {
-  std::erase_if(disabled_, [&](const director::ServiceKey& key) { return find_service(configured, key) == nullptr; });
-  std::erase_if(drains_, [&](const auto& entry) {
+  std::erase_if(overrides_.disabled, [&](const director::ServiceKey& key) { return find_service(configured, key) == nullptr; });
+  std::erase_if(overrides_.drains, [&](const auto& entry) {
     const auto* vs = find_service(configured, entry.first.service);
     if (vs == nullptr) return true;
     return std::none_of(vs->destinations.begin(), vs->destinations.end(), [&](const director::Destination& d) {
       return d.address == entry.first.address && d.port == entry.first.port;
     });
   });
-  if (std::none_of(drains_.begin(), drains_.end(), [](const auto& e) { return e.second.phase == DrainPhase::kDraining; })) {
+  if (std::none_of(overrides_.drains.begin(), overrides_.drains.end(), [](const auto& e) { return e.second.phase == DrainPhase::kDraining; })) {
     poll_timer_->cancel();
   }
 }
@@ -154,7 +154,10 @@ void AdminState::arm_poll() {
 void AdminState::poll() {
   const auto now = scheduler_.now();
   std::optional<director::IpvsTable> kernel;
-  if (auto dump = read_kernel_(); dump.ok()) {
+  std::set<director::ServiceKey> draining;
+  for (const auto& [key, entry] : overrides_.drains)
+    if (entry.phase == DrainPhase::kDraining) draining.insert(key.service);
+  if (auto dump = read_kernel_(draining); dump.ok()) {
     kernel = std::move(*dump);
   } else {
     ++kernel_read_failures_;
@@ -162,7 +165,7 @@ void AdminState::poll() {
   }
   bool changed = false;
   bool waiting = false;
-  for (auto& [key, entry] : drains_) {
+  for (auto& [key, entry] : overrides_.drains) {
     if (entry.phase != DrainPhase::kDraining) continue;
     std::optional<std::uint32_t> active;
     bool known = false;

@@ -6,8 +6,9 @@
 //   - drain: the real server stays in the table with weight 0 (no new
 //     connections) until the kernel reports 0 active connections for it, or
 //     until the timeout passes; then it is removed from the table ("drained").
-//     While any drain waits, the kernel's counters are read every
-//     poll_interval through `read_kernel`.
+//     While any drain waits, the counters of the services being drained
+//     (only those: never the whole table) are read every poll_interval
+//     through `read_kernel`.
 //   - undrain: the override is dropped; the real server is back as the health
 //     layer wants it.
 //   - disable: the virtual server is removed from the table; enable: back.
@@ -47,13 +48,21 @@ struct DrainEntry {
   bool operator==(const DrainEntry&) const = default;
 };
 
+// The overrides as values: what status shows and a restart hands over.
+struct Overrides {
+  std::map<DestinationKey, DrainEntry> drains{};
+  std::set<director::ServiceKey> disabled{};
+  bool operator==(const Overrides&) const = default;
+};
+
 struct AdminStateOptions {
   core::Duration poll_interval = std::chrono::seconds(1);
 };
 
 class AdminState {
  public:
-  using ReadKernel = std::function<core::Result<director::IpvsTable>()>;
+  // The kernel's view of these services (with their destinations).
+  using ReadKernel = std::function<core::Result<director::IpvsTable>(const std::set<director::ServiceKey>& services)>;
 
   AdminState(core::Scheduler& scheduler, ReadKernel read_kernel, std::function<void()> on_change,
              AdminStateOptions options = {});
@@ -82,8 +91,9 @@ class AdminState {
   // Drops overrides for virtual/real servers `configured` no longer holds.
   void forget_missing(const director::IpvsTable& configured);
 
-  const std::map<DestinationKey, DrainEntry>& drains() const { return drains_; }
-  const std::set<director::ServiceKey>& disabled() const { return disabled_; }
+  const std::map<DestinationKey, DrainEntry>& drains() const { return overrides_.drains; }
+  const std::set<director::ServiceKey>& disabled() const { return overrides_.disabled; }
+  const Overrides& overrides() const { return overrides_; }
   std::uint64_t kernel_read_failures() const { return kernel_read_failures_; }
 
  private:
@@ -95,8 +105,7 @@ class AdminState {
   std::function<void()> on_change_;
   AdminStateOptions options_;
   std::unique_ptr<core::Timer> poll_timer_;
-  std::map<DestinationKey, DrainEntry> drains_;
-  std::set<director::ServiceKey> disabled_;
+  Overrides overrides_;
   std::uint64_t kernel_read_failures_ = 0;
 };
 

@@ -22,58 +22,73 @@ Reply not_supported(std::string_view command) {
   return error_reply("command '" + std::string(command) + "' is not supported by this lvsd");
 }
 
+Reply reload_reply(const ReloadOutcome& outcome) {
+  if (!outcome.applied) {
+    return error_reply("configuration refused; lvsd keeps running the previous one", outcome.errors);
+  }
+  return ok_reply({{"summary", outcome.summary}});
+}
+
 struct Dispatcher {
   const ControlHandlers& h;
+  ReplyLine& reply;
 
-  Reply operator()(const StatusRequest&) const {
-    if (missing(h.status)) return not_supported("status");
-    return ok_reply(to_json(h.status()));
+  void answer(const Reply& r) const { reply(encode_reply(r), r.ok); }
+
+  void operator()(const StatusRequest&) const {
+    if (missing(h.status)) return answer(not_supported("status"));
+    h.status(std::move(reply));
   }
-  Reply operator()(const ReloadRequest&) const {
-    if (missing(h.reload)) return not_supported("reload");
-    ReloadOutcome outcome = h.reload();
-    if (!outcome.applied) {
-      return error_reply("configuration refused; lvsd keeps running the previous one", std::move(outcome.errors));
-    }
-    return ok_reply({{"summary", outcome.summary}});
+  void operator()(const ReloadRequest&) const {
+    if (missing(h.reload)) return answer(not_supported("reload"));
+    h.reload([reply = std::move(reply)](const ReloadOutcome& outcome) {
+      const Reply r = reload_reply(outcome);
+      reply(encode_reply(r), r.ok);
+    });
   }
-  Reply operator()(const DrainRequest& r) const {
-    if (missing(h.drain)) return not_supported("drain");
-    return changed_reply(h.drain(r));
+  void operator()(const DrainRequest& r) const {
+    if (missing(h.drain)) return answer(not_supported("drain"));
+    answer(changed_reply(h.drain(r)));
   }
-  Reply operator()(const UndrainRequest& r) const {
-    if (missing(h.undrain)) return not_supported("undrain");
-    return changed_reply(h.undrain(r));
+  void operator()(const UndrainRequest& r) const {
+    if (missing(h.undrain)) return answer(not_supported("undrain"));
+    answer(changed_reply(h.undrain(r)));
   }
-  Reply operator()(const EnableRequest& r) const {
-    if (missing(h.enable)) return not_supported("enable");
-    return changed_reply(h.enable(r));
+  void operator()(const EnableRequest& r) const {
+    if (missing(h.enable)) return answer(not_supported("enable"));
+    answer(changed_reply(h.enable(r)));
   }
-  Reply operator()(const DisableRequest& r) const {
-    if (missing(h.disable)) return not_supported("disable");
-    return changed_reply(h.disable(r));
+  void operator()(const DisableRequest& r) const {
+    if (missing(h.disable)) return answer(not_supported("disable"));
+    answer(changed_reply(h.disable(r)));
   }
-  Reply operator()(const RestartRequest&) const {
-    if (missing(h.restart)) return not_supported("restart");
+  void operator()(const RestartRequest&) const {
+    if (missing(h.restart)) return answer(not_supported("restart"));
     auto st = h.restart();
-    if (!st.ok()) return error_reply(st.error().message);
-    return ok_reply({{"restarting", true}});
+    if (!st.ok()) return answer(error_reply(st.error().message));
+    answer(ok_reply({{"restarting", true}}));
   }
 };
 
 }  // namespace
 
-Reply dispatch(const ControlHandlers& handlers, std::string_view line) {
+std::string status_reply_line(const StatusSnapshot& snapshot) { return encode_reply(ok_reply(to_json(snapshot))); }
+
+void dispatch(const ControlHandlers& handlers, std::string_view line, ReplyLine reply) {
   auto request = parse_request(line);
-  if (!request.ok()) return error_reply(request.error().message);
+  if (!request.ok()) return reply(encode_reply(error_reply(request.error().message)), false);
+  // A handler that throws before taking `reply` is answered here; one that
+  // took it (status, reload) answers through it.
+  auto fallback = reply;
   try {
-    return std::visit(Dispatcher{handlers}, *request);
+    std::visit(Dispatcher{handlers, reply}, *request);
   } catch (const std::exception& e) {
     core::log::get()->error("control: {}: {}", command_name(*request), e.what());
-    return error_reply("internal error in " + std::string(command_name(*request)) + ": " + e.what());
+    fallback(encode_reply(error_reply("internal error in " + std::string(command_name(*request)) + ": " + e.what())),
+             false);
   } catch (...) {
     core::log::get()->error("control: {}: non-standard exception", command_name(*request));
-    return error_reply("internal error in " + std::string(command_name(*request)));
+    fallback(encode_reply(error_reply("internal error in " + std::string(command_name(*request)))), false);
   }
 }
 

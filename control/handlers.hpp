@@ -1,8 +1,12 @@
 #pragma once
-// What the control socket asks of the daemon, and the pure dispatch from a
-// request line to a reply. The daemon fills ControlHandlers; a handler left
-// empty answers "not supported by this lvsd". An exception thrown by a
+// What the control socket asks of the daemon, and the dispatch from a
+// request line to a reply line. The daemon fills ControlHandlers; a handler
+// left empty answers "not supported by this lvsd". An exception thrown by a
 // handler becomes an error reply (and a log line), never a crash.
+//
+// status and reload answer later: their work (reading the kernel's whole
+// table, reading and parsing a configuration file) runs off the loop that
+// sends VRRP adverts, and the reply is written when it is done.
 #include <functional>
 #include <string>
 #include <string_view>
@@ -20,9 +24,16 @@ struct ReloadOutcome {
   std::string summary{};              // applied: what the new config holds / changed
 };
 
+// Receives one encoded reply line (without '\n') and whether it says ok.
+using ReplyLine = std::function<void(std::string line, bool ok)>;
+
+// The reply line of a status request (what the status handler passes on).
+std::string status_reply_line(const StatusSnapshot& snapshot);
+
 struct ControlHandlers {
-  std::function<StatusSnapshot()> status;
-  std::function<ReloadOutcome()> reload;
+  // `done` gets status_reply_line(snapshot), true (made off the loop).
+  std::function<void(ReplyLine done)> status;
+  std::function<void(std::function<void(ReloadOutcome)> done)> reload;
   // The bool results say whether anything changed (false: it already was so).
   std::function<core::Result<bool>(const DrainRequest&)> drain;
   std::function<core::Result<bool>(const UndrainRequest&)> undrain;
@@ -34,7 +45,8 @@ struct ControlHandlers {
   std::function<core::Status()> restart;
 };
 
-// One request line -> its reply.
-Reply dispatch(const ControlHandlers& handlers, std::string_view line);
+// One request line -> its reply line, given to `reply` at once, or later for
+// status and reload (exactly once either way).
+void dispatch(const ControlHandlers& handlers, std::string_view line, ReplyLine reply);
 
 }  // namespace lvsd::control

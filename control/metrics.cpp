@@ -240,24 +240,38 @@ std::string render_metrics(const StatusSnapshot& snapshot) {
   return e.take();
 }
 
-std::string http_response_for(std::string_view head, const std::function<std::string()>& body) {
+MetricsRequest parse_metrics_request(std::string_view head) {
   const auto line_end = head.find_first_of("\r\n");
   const std::string_view line = head.substr(0, line_end);
   const auto sp1 = line.find(' ');
   const auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   if (sp1 == std::string_view::npos || sp2 == std::string_view::npos || line.substr(sp2 + 1).rfind("HTTP/", 0) != 0) {
-    return http("400 Bad Request", "text/plain", "bad request\n", false);
+    return {.refusal = http("400 Bad Request", "text/plain", "bad request\n", false)};
   }
   const std::string_view method = line.substr(0, sp1);
   std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   if (const auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
-  if (method != "GET" && method != "HEAD") return http("405 Method Not Allowed", "text/plain", "GET only\n", false);
-  if (target != "/metrics") return http("404 Not Found", "text/plain", "not found: try /metrics\n", method == "HEAD");
-  return http("200 OK", "text/plain; version=0.0.4; charset=utf-8", body(), method == "HEAD");
+  if (method != "GET" && method != "HEAD") {
+    return {.refusal = http("405 Method Not Allowed", "text/plain", "GET only\n", false)};
+  }
+  if (target != "/metrics") {
+    return {.refusal = http("404 Not Found", "text/plain", "not found: try /metrics\n", method == "HEAD")};
+  }
+  return {.refusal = std::nullopt, .head_only = method == "HEAD"};
+}
+
+std::string metrics_response(const std::string& body, bool head_only) {
+  return http("200 OK", "text/plain; version=0.0.4; charset=utf-8", body, head_only);
+}
+
+std::string http_response_for(std::string_view head, const std::function<std::string()>& body) {
+  const MetricsRequest request = parse_metrics_request(head);
+  if (request.refusal) return *request.refusal;
+  return metrics_response(body(), request.head_only);
 }
 
 core::Result<std::unique_ptr<MetricsServer>> MetricsServer::open(core::EventLoop& loop, MetricsServerOptions options,
-                                                                 std::function<std::string()> render) {
+                                                                 Render render) {
   socklen_t len = 0;
   auto addr = parse_listen(options.listen, len);
   if (!addr.ok()) return addr.error();
@@ -294,10 +308,21 @@ core::Result<std::unique_ptr<MetricsServer>> MetricsServer::open(core::EventLoop
           if (!eof) return SessionNext::kContinue;
           if (input.empty()) return SessionNext::kClose;
         }
-        ++self->scrapes_;
-        output = http_response_for(input, self->render_);
+        const MetricsRequest request = parse_metrics_request(input);
         input.clear();
-        return SessionNext::kClose;
+        if (request.refusal) {
+          output = *request.refusal;
+          return SessionNext::kClose;
+        }
+        ++self->scrapes_;
+        const std::uint64_t client = self->stream_->current_client();
+        self->render_([self, client, head_only = request.head_only,
+                       alive = std::weak_ptr<bool>(self->alive_)](std::string text) {
+          if (alive.expired()) return;
+          self->stream_->complete(client, metrics_response(text, head_only), SessionNext::kClose);
+        });
+        // A render that answered at once has already filled the reply.
+        return SessionNext::kWait;
       },
       "metrics");
   core::log::get()->info("metrics: serving http://{}/metrics", options.listen);

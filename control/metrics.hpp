@@ -19,6 +19,7 @@
 //   lvsd_config_reloads_total{result="success"|"failure"}
 //   lvsd_start_time_seconds
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,16 @@ std::string escape_label_value(std::string_view value);
 // anything unparsable 400. Always "Connection: close".
 std::string http_response_for(std::string_view request_head, const std::function<std::string()>& body);
 
+// The same in two steps, for a body made later: what a request head asks
+// for. `refusal` set: the whole response (400/404/405); otherwise the
+// metrics are wanted, with the body unless `head_only`.
+struct MetricsRequest {
+  std::optional<std::string> refusal{};
+  bool head_only = false;
+};
+MetricsRequest parse_metrics_request(std::string_view request_head);
+std::string metrics_response(const std::string& body, bool head_only);
+
 struct MetricsServerOptions {
   std::string listen = "127.0.0.1:9547";  // "ADDR:PORT" or "[V6]:PORT"
   StreamServerOptions stream{.max_clients = 8, .max_input_bytes = 8 * 1024,
@@ -47,9 +58,11 @@ struct MetricsServerOptions {
 
 class MetricsServer {
  public:
-  // `render` is called for each scrape (e.g. [&] { return render_metrics(snapshot()); }).
+  // `render` is called for each scrape and passes the exposition text to
+  // `done` when it is ready (the daemon makes it off the loop).
+  using Render = std::function<void(std::function<void(std::string text)> done)>;
   static core::Result<std::unique_ptr<MetricsServer>> open(core::EventLoop& loop, MetricsServerOptions options,
-                                                           std::function<std::string()> render);
+                                                           Render render);
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
@@ -59,7 +72,8 @@ class MetricsServer {
 
  private:
   MetricsServer() = default;
-  std::function<std::string()> render_;
+  Render render_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // expires with the server
   std::unique_ptr<StreamServer> stream_;
   std::uint16_t port_ = 0;
   std::uint64_t scrapes_ = 0;

@@ -113,37 +113,61 @@ ControlServer::~ControlServer() {
 }
 
 SessionNext ControlServer::on_input(std::string& input, std::string& output, bool eof) {
-  auto answer = [&](const Reply& reply) {
+  auto answer_now = [&](const Reply& reply) {
     ++requests_;
-    if (!reply.ok) ++error_replies_;
+    ++error_replies_;
     output += encode_reply(reply);
     output += '\n';
   };
   const auto newline = input.find('\n');
+  std::string line;
+  SessionNext after = SessionNext::kContinue;
   if (newline == std::string::npos) {
     if (input.size() > kMaxRequestBytes) {
-      answer(error_reply("request longer than " + std::to_string(kMaxRequestBytes) + " bytes; closing"));
+      answer_now(error_reply("request longer than " + std::to_string(kMaxRequestBytes) + " bytes; closing"));
       input.clear();
       return SessionNext::kClose;
     }
     if (!eof || input.empty()) return SessionNext::kContinue;
     // The peer closed its side after a last request without '\n'.
-    std::string line = std::move(input);
+    line = std::move(input);
     input.clear();
-    answer(dispatch(handlers_, line));
-    return SessionNext::kClose;
+    after = SessionNext::kClose;
+  } else {
+    line = input.substr(0, newline);
+    input.erase(0, newline + 1);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) return SessionNext::kContinue;  // blank line
+    if (line.size() > kMaxRequestBytes) {
+      answer_now(error_reply("request longer than " + std::to_string(kMaxRequestBytes) + " bytes; closing"));
+      input.clear();
+      return SessionNext::kClose;
+    }
   }
-  std::string line = input.substr(0, newline);
-  input.erase(0, newline + 1);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line.find_first_not_of(" \t") == std::string::npos) return SessionNext::kContinue;  // blank line
-  if (line.size() > kMaxRequestBytes) {
-    answer(error_reply("request longer than " + std::to_string(kMaxRequestBytes) + " bytes; closing"));
-    input.clear();
-    return SessionNext::kClose;
-  }
-  answer(dispatch(handlers_, line));
-  return SessionNext::kContinue;
+  // Most replies are made at once; status and reload answer later (their
+  // work runs off the loop), through the stream server.
+  struct Answer {
+    bool in_dispatch = true;
+    std::optional<std::string> now;
+  };
+  auto state = std::make_shared<Answer>();
+  const std::uint64_t client = stream_->current_client();
+  ++requests_;
+  dispatch(handlers_, line,
+           [state, client, after, alive = std::weak_ptr<bool>(alive_), this](std::string reply, bool ok) {
+             if (alive.expired()) return;
+             if (!ok) ++error_replies_;
+             reply += '\n';
+             if (state->in_dispatch) {
+               state->now = std::move(reply);
+             } else {
+               stream_->complete(client, std::move(reply), after);
+             }
+           });
+  state->in_dispatch = false;
+  if (!state->now) return SessionNext::kWait;
+  output += *state->now;
+  return after;
 }
 
 }  // namespace lvsd::control

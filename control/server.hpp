@@ -48,6 +48,8 @@ class ControlServer {
   ino_t ino_ = 0;
   std::uint64_t requests_ = 0;
   std::uint64_t error_replies_ = 0;
+  // Expires with the server: a late reply must not reach a closed one.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 // Creates a listening Unix stream socket at `path` (non-blocking, close-on-exec,

@@ -42,7 +42,7 @@ std::vector<VirtualServerStatus> virtual_server_status(const StatusSources& src)
   for (const auto& vs : src.configured.services) {
     const auto* in_kernel = find_service(src.kernel, vs.service.key);
     VirtualServerStatus v{.key = director::describe(vs.service.key), .scheduler = vs.service.scheduler,
-                          .disabled = src.admin != nullptr && src.admin->disabled().contains(vs.service.key),
+                          .disabled = src.overrides != nullptr && src.overrides->disabled.contains(vs.service.key),
                           .in_kernel = in_kernel != nullptr};
     if (in_kernel != nullptr) v.traffic = traffic(in_kernel->service.stats);
     for (const auto& d : vs.destinations) {
@@ -64,9 +64,9 @@ std::vector<VirtualServerStatus> virtual_server_status(const StatusSources& src)
           r.check_results = h->check_results;
         }
       }
-      if (src.admin != nullptr) {
-        const auto it = src.admin->drains().find({.service = vs.service.key, .address = d.address, .port = d.port});
-        if (it != src.admin->drains().end()) {
+      if (src.overrides != nullptr) {
+        const auto it = src.overrides->drains.find({.service = vs.service.key, .address = d.address, .port = d.port});
+        if (it != src.overrides->drains.end()) {
           r.drain = it->second.phase == DrainPhase::kDraining ? "draining" : "drained";
           if (it->second.deadline && src.to_unix_ms) r.drain_deadline_unix_ms = src.to_unix_ms(*it->second.deadline);
         }

@@ -29,7 +29,7 @@ struct RealServerHealth {
 struct StatusSources {
   const director::IpvsTable& configured;
   const director::IpvsTable* kernel = nullptr;  // null: the kernel could not be read
-  const AdminState* admin = nullptr;
+  const Overrides* overrides = nullptr;  // the operator's drains and disables
   // Health of one real server; nullopt: "up" (a real server without checks).
   std::function<std::optional<RealServerHealth>(const director::ServiceKey&, const director::Destination&)> health{};
   // Monotonic time -> Unix milliseconds (for drain deadlines).

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
+#include <utility>
 
 #include "core/log.hpp"
 #include "core/result.hpp"
@@ -23,6 +25,9 @@ struct StreamServer::Client {
   std::string output;
   bool eof = false;         // the peer shut down its sending side
   bool closing = false;     // close once output is written
+  bool waiting = false;     // the session's reply comes later (complete())
+  // complete() called from inside the session call that returns kWait.
+  std::optional<std::pair<std::string, SessionNext>> early;
   ~Client() {
     watcher.reset();
     if (fd >= 0) ::close(fd);
@@ -82,7 +87,7 @@ void StreamServer::on_client(std::uint64_t id, int ready) {
   Client& c = *it->second;
   c.idle->arm(options_.idle_timeout);
   if ((ready & core::IoWatcher::kWrite) && !flush(c)) return drop(id);
-  if ((ready & core::IoWatcher::kRead) && c.output.empty() && !c.closing) {
+  if ((ready & core::IoWatcher::kRead) && c.output.empty() && !c.closing && !c.waiting) {
     // One bounded read per wakeup keeps every client's turn short.
     const std::size_t room = options_.max_input_bytes + 1 > c.input.size()
                                  ? std::min(kReadChunk, options_.max_input_bytes + 1 - c.input.size())
@@ -99,28 +104,68 @@ void StreamServer::on_client(std::uint64_t id, int ready) {
       }
     }
   }
+  progress(id, c);
+}
+
+void StreamServer::progress(std::uint64_t id, Client& c) {
   // Answer every complete request in the input, one reply at a time, until
-  // the input needs more bytes or the socket is full (the input is bounded,
-  // so this ends).
+  // the input needs more bytes, the socket is full or a reply is pending
+  // (the input is bounded, so this ends).
   for (;;) {
-    if (!run_session(c)) return drop(id);
+    if (!run_session(id, c)) return drop(id);
     if (c.output.empty()) break;
     if (!flush(c)) return drop(id);
     if (!c.output.empty()) break;
   }
+  if (c.waiting) {
+    // Nothing to read or write until the reply comes.
+    c.watcher->stop();
+    return;
+  }
   if (c.output.empty() && (c.closing || c.eof)) return drop(id);
   c.watcher->set_events(c.output.empty() ? core::IoWatcher::kRead : core::IoWatcher::kWrite);
+  c.watcher->start();
 }
 
-bool StreamServer::run_session(Client& c) {
-  while (c.output.empty() && !c.closing && (!c.input.empty() || c.eof)) {
+void StreamServer::complete(std::uint64_t client, std::string output, SessionNext next) {
+  auto it = clients_.find(client);
+  if (it == clients_.end()) return;
+  Client& c = *it->second;
+  if (client == current_) {
+    c.early.emplace(std::move(output), next);  // run_session takes it when the session returns
+    return;
+  }
+  if (!c.waiting) return;
+  c.waiting = false;
+  c.output += output;
+  if (next == SessionNext::kClose) c.closing = true;
+  c.idle->arm(options_.idle_timeout);
+  progress(client, c);
+}
+
+bool StreamServer::run_session(std::uint64_t id, Client& c) {
+  while (c.output.empty() && !c.closing && !c.waiting && (!c.input.empty() || c.eof)) {
     const std::size_t before = c.input.size();
-    if (session_(c.input, c.output, c.eof) == SessionNext::kClose) c.closing = true;
+    current_ = id;
+    const SessionNext next = session_(c.input, c.output, c.eof);
+    current_ = 0;
+    if (next == SessionNext::kClose) c.closing = true;
+    if (next == SessionNext::kWait) {
+      if (c.early) {
+        // Answered before the session even returned.
+        c.output += std::move(c.early->first);
+        if (c.early->second == SessionNext::kClose) c.closing = true;
+        c.early.reset();
+      } else {
+        c.waiting = true;
+      }
+    }
     if (c.input.size() > options_.max_input_bytes && !c.closing) {
       // The session neither consumed nor refused an oversized input.
       ++counters_.dropped_oversize;
       return false;
     }
+    if (c.waiting) break;
     if (c.input.size() == before && c.output.empty()) break;  // needs more input
     if (c.eof && c.input.empty()) break;
   }

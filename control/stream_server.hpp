@@ -30,7 +30,10 @@ struct StreamServerOptions {
   std::string busy_message{};
 };
 
-enum class SessionNext { kContinue, kClose };  // kClose: close once `output` is written
+// kClose: close once `output` is written. kWait: the reply comes later,
+// through StreamServer::complete() (the work runs off the loop); nothing
+// more is read from that client until then.
+enum class SessionNext { kContinue, kClose, kWait };
 
 // Called when input arrived (or the peer closed its side: eof). Consumes what
 // it handled from the front of `input`, appends any reply to `output`.
@@ -52,6 +55,12 @@ class StreamServer {
   StreamServer& operator=(const StreamServer&) = delete;
 
   std::size_t client_count() const { return clients_.size(); }
+  // Inside a Session call: the client whose input it handles (for complete()).
+  std::uint64_t current_client() const { return current_; }
+  // The late reply to a client whose session returned kWait; `next` says
+  // whether to go on reading (kContinue) or to close once it is written
+  // (kClose). A client gone meanwhile is skipped.
+  void complete(std::uint64_t client, std::string output, SessionNext next);
   const StreamServerCounters& counters() const { return counters_; }
 
  private:
@@ -59,7 +68,9 @@ class StreamServer {
   void on_accept();
   void on_client(std::uint64_t id, int ready);
   // Feeds input to the session while no output is pending. False: close now.
-  bool run_session(Client& c);
+  bool run_session(std::uint64_t id, Client& c);
+  // After new input or output: answer, write, close or wait for more.
+  void progress(std::uint64_t id, Client& c);
   bool flush(Client& c);  // false: the peer is gone
   void drop(std::uint64_t id);
 
@@ -71,6 +82,7 @@ class StreamServer {
   std::unique_ptr<core::IoWatcher> accept_watcher_;
   std::map<std::uint64_t, std::unique_ptr<Client>> clients_;
   std::uint64_t next_id_ = 1;
+  std::uint64_t current_ = 0;
   StreamServerCounters counters_;
 };
 

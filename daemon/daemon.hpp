@@ -1,10 +1,34 @@
 #pragma once
-// The lvsd process: one event loop; the configuration becomes the desired
-// IPVS table, which IpvsSync keeps the kernel equal to. SIGHUP reloads
-// (an invalid file is refused and the running configuration stays), SIGTERM
-// and SIGINT stop, leaving IPVS as it is (see README: "Stopping").
+// The lvsd process as an object. The configuration becomes the desired IPVS
+// table (HealthView: minus what health checks rule out; AdminState: plus the
+// operator's drains and disables), which IpvsSync keeps the kernel equal to;
+// VRRP runs on the same loop. Everything slow runs off the loop through
+// `offload`: reading and parsing a reload's file, and the whole-table dump
+// behind `lvsctl status` and /metrics, so the loop that sends VRRP adverts
+// never waits for them.
+//
+// Requests (reload, restart, stop; from signals or the control socket) run
+// one at a time in the order RequestQueue gives (daemon/requests.hpp): a
+// second signal while one runs is queued, not lost.
+//
+// run_daemon() builds the real parts and runs the loop; tests build a Daemon
+// on the fake scheduler with fakes of the ports (daemon/daemon_ports.hpp).
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "control/admin_state.hpp"
+#include "control/handlers.hpp"
+#include "control/metrics.hpp"
+#include "core/clock.hpp"
+#include "core/offload.hpp"
+#include "daemon/daemon_ports.hpp"
+#include "daemon/health_view.hpp"
+#include "daemon/requests.hpp"
 
 namespace lvsd::daemon {
 
@@ -18,7 +42,108 @@ struct DaemonOptions {
   std::string handover_path{};
 };
 
-// Runs until stopped; returns the process exit code.
+struct DaemonParts {
+  core::Scheduler& scheduler;
+  core::Offload& offload;
+  VrrpControl& vrrp;
+  Endpoints& endpoints;
+  IpvsOpener open_ipvs;  // called when the configuration needs IPVS (once per socket)
+  ConfigReader read_config;
+  healthcheck::CheckScheduler::CheckerFactory make_checker;
+  ProcessPorts process;
+};
+
+class Daemon {
+ public:
+  // `config` was read and validated by the caller (a start fails without
+  // one); `resumed` is what a restart in place handed over (empty on a
+  // fresh start).
+  Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, HandoverState resumed);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // VRRP first (resumed masters advertise before any slow work), then IPVS
+  // (adopting what the kernel holds), health checks, the control socket.
+  // False: IPVS is needed and cannot be used (the process exits 1).
+  bool start();
+
+  // Requests; each may arrive at any time and is queued behind the one that
+  // runs. `done` gets the reload's outcome (every asker of a coalesced
+  // reload gets the same one).
+  void reload(std::function<void(control::ReloadOutcome)> done = {});
+  // Re-executes in place once the queued work is done; refused while a
+  // restart is already under way.
+  core::Status request_restart();
+  void stop();
+
+  // Status for lvsctl and the metrics text: the kernel's counters are read
+  // off the loop; `done` runs on the loop with the result.
+  void snapshot(std::function<void(control::StatusSnapshot)> done);
+  // The same, turned into text off the loop (`render`: the status reply
+  // line, the metrics exposition); `done` gets the text on the loop.
+  void render(std::function<std::string(const control::StatusSnapshot&)> render,
+              std::function<void(std::string)> done);
+
+  control::ControlHandlers control_handlers();
+
+  const control::DaemonCounters& counters() const { return counters_; }
+  const conf::Config& config() const { return *config_; }
+  const RequestQueue& requests() const { return requests_; }
+  const control::AdminState& admin() const { return admin_; }
+  // The desired table IPVS is kept equal to (empty without IPVS).
+  director::IpvsTable desired_table() const;
+  bool ipvs_open() const { return ipvs_ != nullptr; }
+
+ private:
+  struct Ipvs;
+  struct PendingReload;
+
+  void collect(std::function<core::Offload::Continuation(control::StatusSnapshot)> finish);
+  void run_next_request();
+  void start_reload();
+  void finish_reload(LoadedConfig next);
+  void answer_reloads(const control::ReloadOutcome& outcome);
+  void start_restart();
+  void run_stop();
+
+  bool open_ipvs(const conf::Config& config);
+  // The second IPVS socket, used only by jobs off the loop (opened lazily).
+  std::shared_ptr<IpvsKernel> stats_socket();
+  void push_desired();
+  void apply_sync_daemons();
+  void mark_vips();
+  void restore_overrides(const HandoverState& resumed);
+  void serve_endpoints();
+  HandoverState handover_state() const;
+  void on_vip(const conf::IpAddress& vip, bool held);
+  void on_role(const std::string& instance);
+
+  DaemonParts parts_;
+  DaemonOptions options_;
+  std::optional<conf::Config> config_;
+  std::optional<conf::ContentDigest> config_digest_;
+  const HandoverState resumed_;
+  std::int64_t started_unix_ms_ = 0;
+  control::DaemonCounters counters_;  // the reload part (IPVS keeps its own)
+  RequestQueue requests_;
+  std::vector<std::function<void(control::ReloadOutcome)>> reload_waiters_;  // queued or running
+  std::vector<std::function<void(control::ReloadOutcome)>> running_reload_;   // answered by the one running
+  std::map<conf::IpAddress, bool> held_;  // VRRP VIPs -> this node holds it now
+  control::LatencyHistogram check_latency_;
+
+  // Declared in dependency order: each uses only those above it, and they
+  // are destroyed in reverse (the health view before the checks it
+  // subscribes to; IPVS, which the others push into, last of them).
+  std::unique_ptr<Ipvs> ipvs_;
+  control::AdminState admin_;
+  healthcheck::CheckScheduler checks_;
+  HealthView health_;
+  std::unique_ptr<core::Timer> request_timer_;  // runs the next request from a clean stack
+  std::unique_ptr<core::Timer> endpoints_timer_;
+};
+
+// Builds the real parts, runs until stopped; the process exit code.
 int run_daemon(const DaemonOptions& options);
 
 }  // namespace lvsd::daemon

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "daemon/signals.hpp"
+
 namespace lvsd::daemon {
 
 namespace {
@@ -145,14 +147,14 @@ core::Status reexec_with_handover(const std::vector<std::string>& argv, const st
   for (auto& a : args) raw.push_back(a.data());
   raw.push_back(nullptr);
   // Nothing of this image may leak into the next: every descriptor above
-  // stderr closes on exec (libraries do not all ask for it), and signals
-  // blocked by the loop must not stay blocked in a process that has not set
-  // up its handlers yet.
+  // stderr closes on exec (libraries do not all ask for it). The daemon's
+  // signals are blocked across the exec and stay pending until the new
+  // image's loop handles them (daemon/signals.hpp); every other signal is
+  // unblocked.
   (void)::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-  sigset_t none;
-  sigemptyset(&none);
+  const sigset_t blocked = daemon_signals();
   sigset_t previous;
-  ::sigprocmask(SIG_SETMASK, &none, &previous);
+  ::sigprocmask(SIG_SETMASK, &blocked, &previous);
   ::execv("/proc/self/exe", raw.data());
   const int err = errno;
   ::sigprocmask(SIG_SETMASK, &previous, nullptr);

@@ -12,13 +12,41 @@ namespace lvsd::daemon {
 
 IpvsSync::IpvsSync(core::Scheduler& scheduler, IpvsPort& port, IpvsSyncOptions options,
                    director::OwnershipRecord owned,
-                   std::function<void(const director::OwnershipRecord&)> on_ownership_changed)
+                   std::function<void(const director::OwnershipRecord&)> on_ownership_changed,
+                   AsyncDump async_dump)
     : scheduler_(scheduler),
       port_(port),
       options_(options),
       owned_(std::move(owned)),
       on_ownership_changed_(std::move(on_ownership_changed)),
-      resync_timer_(scheduler.create_timer([this] { reconcile(/*is_resync=*/true); })) {}
+      resync_timer_(scheduler.create_timer([this] { resync(); })),
+      async_dump_(std::move(async_dump)) {}
+
+void IpvsSync::resync() {
+  if (!async_dump_) {
+    reconcile(/*is_resync=*/true);
+    return;
+  }
+  arm_resync();
+  if (dump_under_way_) return;
+  dump_under_way_ = true;
+  async_dump_([this, alive = std::weak_ptr<bool>(alive_), generation = generation_](
+                  core::Result<director::IpvsTable> kernel) {
+    if (alive.expired()) return;
+    dump_under_way_ = false;
+    ++counters_.reconciles;
+    if (!kernel.ok()) {
+      ++counters_.dump_failures;
+      core::log::get()->error("ipvs: cannot read the kernel table: {}", kernel.error().message);
+      return;
+    }
+    if (generation != generation_) {
+      ++counters_.stale_dumps;
+      return;
+    }
+    apply_against(std::move(*kernel), /*is_resync=*/true);
+  });
+}
 
 void IpvsSync::set_options(const IpvsSyncOptions& options) {
   options_ = options;
@@ -26,6 +54,7 @@ void IpvsSync::set_options(const IpvsSyncOptions& options) {
 }
 
 SyncOutcome IpvsSync::set_desired(director::IpvsTable desired) {
+  ++generation_;
   std::optional<director::IpvsTable> view = take_view();  // before desired_ changes: it may be the view
   desired_ = std::move(desired);
   if (!view) return reconcile(false);
@@ -34,6 +63,7 @@ SyncOutcome IpvsSync::set_desired(director::IpvsTable desired) {
 }
 
 void IpvsSync::adopt_dump(director::IpvsTable kernel) {
+  ++generation_;
   forget_view();
   kernel_view_ = std::move(kernel);
   arm_resync();
@@ -86,6 +116,7 @@ SyncOutcome IpvsSync::reconcile(bool is_resync) {
   // Whatever happens, the next resync comes one interval from now.
   arm_resync();
 
+  ++generation_;
   auto kernel = port_.dump();
   if (!kernel.ok()) {
     ++counters_.dump_failures;

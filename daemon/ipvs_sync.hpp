@@ -54,6 +54,7 @@ struct IpvsSyncCounters {
   std::uint64_t operation_failures = 0;
   std::uint64_t dump_failures = 0;
   std::uint64_t drift_repairs = 0;  // operations a periodic resync had to make
+  std::uint64_t stale_dumps = 0;    // async resync dumps dropped: the table changed meanwhile
 };
 
 // What one reconcile did.
@@ -65,10 +66,17 @@ struct SyncOutcome {
 
 class IpvsSync {
  public:
+  // Reads the whole kernel table off the loop and hands it back on the loop.
+  using AsyncDump = std::function<void(std::function<void(core::Result<director::IpvsTable>)> done)>;
+
   // `owned` is what an earlier run recorded; `on_ownership_changed` is called
   // with the new record whenever it changes (the daemon saves it to a file).
+  // With `async_dump`, the periodic resync reads the kernel through it (a
+  // dump of 10,000 destinations must not hold the loop that sends VRRP
+  // adverts); a dump that comes back after the table was changed meanwhile
+  // is stale and is dropped (the next interval dumps again).
   IpvsSync(core::Scheduler& scheduler, IpvsPort& port, IpvsSyncOptions options, director::OwnershipRecord owned,
-           std::function<void(const director::OwnershipRecord&)> on_ownership_changed);
+           std::function<void(const director::OwnershipRecord&)> on_ownership_changed, AsyncDump async_dump = {});
 
   // Replaces the desired table and reconciles at once.
   SyncOutcome set_desired(director::IpvsTable desired);
@@ -82,6 +90,9 @@ class IpvsSync {
   // plan nothing.
   bool in_sync() const { return view_is_desired_; }
   SyncOutcome reconcile(bool is_resync = false);
+  // What the resync timer does: reconcile(true), or with an async dump,
+  // start one (if none is under way).
+  void resync();
   void set_options(const IpvsSyncOptions& options);
 
   const director::IpvsTable& desired() const { return desired_; }
@@ -109,6 +120,13 @@ class IpvsSync {
   bool view_is_desired_ = false;
   IpvsSyncCounters counters_;
   std::unique_ptr<core::Timer> resync_timer_;
+  AsyncDump async_dump_;
+  // Changes with every write and adoption: an async dump taken under an
+  // older generation does not show what the kernel holds now.
+  std::uint64_t generation_ = 0;
+  bool dump_under_way_ = false;
+  // Cleared by the destructor: a dump finishing later must not touch us.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace lvsd::daemon

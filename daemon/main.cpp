@@ -11,9 +11,15 @@
 #include "daemon/check_config.hpp"
 #include "daemon/cleanup.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/signals.hpp"
 #include "lvsd/version.hpp"
 
 int main(int argc, char** argv) {
+  // After a hitless restart these are already blocked (they stay blocked
+  // across the re-exec); a fresh start blocks them here, before anything
+  // else, so a signal while starting waits for the loop instead of killing
+  // lvsd (daemon/signals.hpp).
+  lvsd::daemon::block_daemon_signals();
   lvsd::core::tune_allocator();
   CLI::App app{"lvsd - Layer-4 load balancer director (IPVS, VRRP, health checks)", "lvsd"};
   app.set_version_flag("--version", std::string("lvsd ") + lvsd::kVersion);
@@ -44,6 +50,8 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   lvsd::core::log::init({.level = log_level});
+  // Only the daemon defers them; the one-shot modes stop on SIGTERM/^C.
+  if (cleanup || check) lvsd::daemon::unblock_daemon_signals();
   if (cleanup) return lvsd::daemon::run_cleanup_file(config_path, {.ownership_path = ownership_path});
   if (check) return lvsd::daemon::check_config(config_path, std::cout, std::cerr);
   return lvsd::daemon::run_daemon({.config_path = config_path,

@@ -19,6 +19,7 @@
 
 #include "conf/config.hpp"
 #include "core/event_loop.hpp"
+#include "daemon/daemon_ports.hpp"
 #include "vrrp/instance.hpp"
 #include "vrrp/notify.hpp"
 
@@ -30,38 +31,35 @@ class SyncGroup;
 
 namespace lvsd::daemon {
 
-class VrrpRuntime {
+class VrrpRuntime final : public VrrpControl {
  public:
-  // "This node now holds (true) / no longer holds (false) this VIP".
-  using VipListener = std::function<void(const conf::IpAddress& vip, bool held)>;
-  // Every state change of an instance, after its VIPs moved.
-  using RoleListener = std::function<void(const std::string& instance, vrrp::State state)>;
-
   explicit VrrpRuntime(core::EventLoop& loop);
-  ~VrrpRuntime();
+  ~VrrpRuntime() override;
   VrrpRuntime(const VrrpRuntime&) = delete;
   VrrpRuntime& operator=(const VrrpRuntime&) = delete;
 
-  void set_vip_listener(VipListener listener) { vip_listener_ = std::move(listener); }
-  void set_role_listener(RoleListener listener) { role_listener_ = std::move(listener); }
+  void set_listeners(VipListener vip, RoleListener role) override {
+    vip_listener_ = std::move(vip);
+    role_listener_ = std::move(role);
+  }
 
   // Makes the running instances match `config` (see above). Instances that
   // cannot be set up (no such interface, no address, no CAP_NET_RAW) are
   // logged and left out; the next apply() tries them again.
-  void apply(const conf::Config& config);
+  void apply(const conf::Config& config) override;
   // Hitless restart: the instances named here start as Master (keeping their
   // VIPs) the next time apply() builds them, instead of as Backup.
-  void resume_as_master(std::set<std::string> instances) { resume_ = std::move(instances); }
+  void resume_as_master(std::set<std::string> instances) override { resume_ = std::move(instances); }
   // Names of the instances that are Master now (for the handover file).
-  std::vector<std::string> masters() const;
+  std::vector<std::string> masters() const override;
   // Every master sends an advert now and restarts its Adver_Timer.
-  void advertise_masters();
+  void advertise_masters() override;
   // The graceful stop: each master sends priority 0 and removes its VIPs.
-  void stop();
+  void stop() override;
 
   std::size_t size() const { return instances_.size(); }
-  std::vector<vrrp::InstanceStatus> statuses() const;
-  std::optional<vrrp::State> state_of(const std::string& instance) const;
+  std::vector<vrrp::InstanceStatus> statuses() const override;
+  std::optional<vrrp::State> state_of(const std::string& instance) const override;
 
  private:
   struct Running;

@@ -35,15 +35,15 @@ class LvsctlControlTest : public ::testing::Test {
     dir_ = tmpl;
     path_ = dir_ + "/lvsd.sock";
     control::ControlHandlers h;
-    h.status = [this] { return snapshot(); };
-    h.reload = [this] {
+    h.status = [this](control::ReplyLine done) { done(control::status_reply_line(snapshot()), true); };
+    h.reload = [this](std::function<void(control::ReloadOutcome)> done) {
       ++reloads_;
       if (refuse_reload_) {
-        return control::ReloadOutcome{.applied = false,
-                                      .errors = {"lvsd.yaml:4:7: virtual_servers[0].port: 0 is not allowed",
-                                                 "lvsd.yaml:9:3: vrrp_instances[0].priority: 300 is not in 1-254"}};
+        return done(control::ReloadOutcome{.applied = false,
+                                           .errors = {"lvsd.yaml:4:7: virtual_servers[0].port: 0 is not allowed",
+                                                      "lvsd.yaml:9:3: vrrp_instances[0].priority: 300 is not in 1-254"}});
       }
-      return control::ReloadOutcome{.applied = true, .summary = "1 virtual server, 2 real servers"};
+      done(control::ReloadOutcome{.applied = true, .summary = "1 virtual server, 2 real servers"});
     };
     h.drain = [this](const control::DrainRequest& r) {
       std::optional<core::Duration> timeout;

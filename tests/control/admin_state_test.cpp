@@ -44,8 +44,9 @@ class AdminStateTest : public ::testing::Test {
   // What the fake kernel reports: the configured table with these active counts.
   void set_active(const char* address, std::uint16_t port, std::uint32_t active) { active_[{address, port}] = active; }
 
-  core::Result<director::IpvsTable> read_kernel() {
+  core::Result<director::IpvsTable> read_kernel(const std::set<director::ServiceKey>& services) {
     ++reads_;
+    read_services_ = services;
     if (kernel_down_) return core::Error{"netlink: timed out"};
     auto t = admin_.apply(configured());  // the kernel holds what we last asked for
     for (auto& vs : t.services) {
@@ -62,7 +63,8 @@ class AdminStateTest : public ::testing::Test {
   int reads_ = 0;
   bool kernel_down_ = false;
   std::map<std::pair<std::string, std::uint16_t>, std::uint32_t> active_;
-  AdminState admin_{clock_, [this] { return read_kernel(); }, [this] { ++changes_; }, {.poll_interval = 1s}};
+  std::set<director::ServiceKey> read_services_;
+  AdminState admin_{clock_, [this](const std::set<director::ServiceKey>& s) { return read_kernel(s); }, [this] { ++changes_; }, {.poll_interval = 1s}};
 };
 
 TEST_F(AdminStateTest, DrainSetsWeightZeroThenRemovesWhenActiveConnectionsEnd) {
@@ -197,6 +199,24 @@ TEST_F(AdminStateTest, ApplyLeavesRealServersTheHealthLayerRemovedAlone) {
   ASSERT_EQ(t.services[0].destinations.size(), 1u);
   EXPECT_EQ(t.services[0].destinations[0].address, ip("10.0.0.3"));
   EXPECT_EQ(t.services[0].destinations[0].weight, 1);
+}
+
+// A drain must not dump the whole table every poll (issue #20): only the
+// services with a real server being drained are read.
+TEST_F(AdminStateTest, PollReadsOnlyTheServicesBeingDrained) {
+  set_active("10.0.0.2", 53, 2);
+  ASSERT_TRUE(admin_.drain(configured(), kDns, {.address = ip("10.0.0.2"), .port = 53}, std::nullopt).ok());
+  clock_.advance(1s);
+  EXPECT_EQ(reads_, 1);
+  EXPECT_EQ(read_services_, (std::set<director::ServiceKey>{kDns}));
+  set_active("10.0.0.2", 80, 1);
+  ASSERT_TRUE(admin_.drain(configured(), kWeb, {.address = ip("10.0.0.2"), .port = 80}, std::nullopt).ok());
+  clock_.advance(1s);
+  EXPECT_EQ(read_services_, (std::set<director::ServiceKey>{kWeb, kDns}));
+  set_active("10.0.0.2", 53, 0);
+  clock_.advance(1s);  // the DNS drain finishes here
+  clock_.advance(1s);
+  EXPECT_EQ(read_services_, (std::set<director::ServiceKey>{kWeb}));
 }
 
 }  // namespace

@@ -92,13 +92,13 @@ TEST(ControlSocketFuzz, GarbageGetsErrorRepliesAndChangesNothing) {
   int mutations = 0;
   int statuses = 0;
   ControlHandlers h;
-  h.status = [&] {
+  h.status = [&](ReplyLine done) {
     ++statuses;
-    return StatusSnapshot{.version = "fuzz"};
+    done(status_reply_line(StatusSnapshot{.version = "fuzz"}), true);
   };
-  h.reload = [&] {
+  h.reload = [&](std::function<void(ReloadOutcome)> done) {
     ++mutations;
-    return ReloadOutcome{.applied = true};
+    done(ReloadOutcome{.applied = true});
   };
   auto mutate = [&](const auto&) -> core::Result<bool> {
     ++mutations;

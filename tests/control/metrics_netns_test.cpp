@@ -25,11 +25,21 @@ test::CommandResult run(core::EventLoop& loop, const std::string& command) {
 TEST(MetricsEndpoint, CurlScrapesMetricsAndGets404Elsewhere) {
   core::EventLoop loop;
   int renders = 0;
-  auto server = MetricsServer::open(loop, {.listen = "127.0.0.1:0"}, [&] {
+  // The text comes from a later loop turn, as the daemon's comes from its
+  // worker thread: the reply is deferred.
+  std::function<void(std::string)> pending;
+  std::string text;
+  auto later = loop.scheduler().create_timer([&] {
+    auto done = std::move(pending);
+    done(text);
+  });
+  auto server = MetricsServer::open(loop, {.listen = "127.0.0.1:0"}, [&](std::function<void(std::string)> done) {
     ++renders;
     StatusSnapshot s;
     s.counters.reloads_succeeded = 5;
-    return render_metrics(s);
+    text = render_metrics(s);
+    pending = std::move(done);
+    later->arm(std::chrono::milliseconds(20));
   });
   ASSERT_TRUE(server.ok()) << server.error().message;
   const std::string base = "http://127.0.0.1:" + std::to_string((*server)->port());
@@ -54,11 +64,11 @@ TEST(MetricsEndpoint, CurlScrapesMetricsAndGets404Elsewhere) {
 
 TEST(MetricsEndpoint, BadListenAddressIsAnError) {
   core::EventLoop loop;
-  auto bad = MetricsServer::open(loop, {.listen = "localhost:9547"}, [] { return std::string(); });
+  auto bad = MetricsServer::open(loop, {.listen = "localhost:9547"}, [](std::function<void(std::string)> done) { done(std::string()); });
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("not an IP address"), std::string::npos);
-  EXPECT_FALSE(MetricsServer::open(loop, {.listen = "127.0.0.1"}, [] { return std::string(); }).ok());
-  EXPECT_FALSE(MetricsServer::open(loop, {.listen = "127.0.0.1:http"}, [] { return std::string(); }).ok());
+  EXPECT_FALSE(MetricsServer::open(loop, {.listen = "127.0.0.1"}, [](std::function<void(std::string)> done) { done(std::string()); }).ok());
+  EXPECT_FALSE(MetricsServer::open(loop, {.listen = "127.0.0.1:http"}, [](std::function<void(std::string)> done) { done(std::string()); }).ok());
 }
 
 }  // namespace

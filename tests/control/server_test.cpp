@@ -33,12 +33,12 @@ class ControlServerTest : public ::testing::Test {
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     path_ = dir_ + "/run/lvsd.sock";  // "run" does not exist yet
-    handlers_.status = [this] {
+    handlers_.status = [this](ReplyLine done) {
       ++status_calls_;
-      return StatusSnapshot{.version = "test", .pid = 7};
+      done(status_reply_line(StatusSnapshot{.version = "test", .pid = 7}), true);
     };
-    handlers_.reload = [] {
-      return ReloadOutcome{.applied = false, .errors = {"lvsd.yaml:3:5: virtual_servers[0].port: 0 is not allowed"}};
+    handlers_.reload = [](std::function<void(ReloadOutcome)> done) {
+      done(ReloadOutcome{.applied = false, .errors = {"lvsd.yaml:3:5: virtual_servers[0].port: 0 is not allowed"}});
     };
     handlers_.disable = [](const DisableRequest&) -> core::Result<bool> { throw std::runtime_error("boom"); };
   }

@@ -22,7 +22,7 @@ director::IpvsTable configured() {
 
 TEST(StatusBuilder, CombinesConfigKernelAdminAndHealth) {
   core::FakeScheduler clock;
-  AdminState admin(clock, [] { return core::Result<director::IpvsTable>(director::IpvsTable{}); }, [] {},
+  AdminState admin(clock, [](const std::set<director::ServiceKey>&) { return core::Result<director::IpvsTable>(director::IpvsTable{}); }, [] {},
                    {.poll_interval = 1h});
   ASSERT_TRUE(admin.drain(configured(), kWeb, {.address = ip("10.0.0.2")}, 60s).ok());
   director::IpvsTable kernel = configured();
@@ -32,7 +32,7 @@ TEST(StatusBuilder, CombinesConfigKernelAdminAndHealth) {
                                                  .stats = {.connections = 70, .in_bytes = 1234}};
   kernel.services[0].destinations.pop_back();  // 10.0.0.3 is down: not in the kernel
   const auto table = configured();
-  StatusSources src{.configured = table, .kernel = &kernel, .admin = &admin,
+  StatusSources src{.configured = table, .kernel = &kernel, .overrides = &admin.overrides(),
                     .health = [](const director::ServiceKey&, const director::Destination& d)
                         -> std::optional<RealServerHealth> {
                       if (d.port == 8080) {
@@ -81,16 +81,29 @@ TEST(StatusBuilder, UnreadableKernelLeavesCountersEmpty) {
   EXPECT_FALSE(v[0].real_servers[0].current_weight.has_value());
 }
 
+// The reply of a handler that answers at once.
+Reply dispatch(const ControlHandlers& h, std::string_view line) {
+  std::optional<Reply> reply;
+  control::dispatch(h, line, [&](std::string l, bool ok) {
+    auto parsed = parse_reply(l);
+    EXPECT_TRUE(parsed.ok()) << l;
+    EXPECT_EQ(parsed->ok, ok) << l;
+    reply = *parsed;
+  });
+  EXPECT_TRUE(reply.has_value()) << line;
+  return reply.value_or(Reply{});
+}
+
 TEST(Dispatch, EachCommandReachesItsHandler) {
   ControlHandlers h;
   std::vector<std::string> calls;
-  h.status = [&] {
+  h.status = [&](ReplyLine done) {
     calls.push_back("status");
-    return StatusSnapshot{.version = "v"};
+    done(status_reply_line(StatusSnapshot{.version = "v"}), true);
   };
-  h.reload = [&] {
+  h.reload = [&](std::function<void(ReloadOutcome)> done) {
     calls.push_back("reload");
-    return ReloadOutcome{.applied = true, .summary = "ok"};
+    done(ReloadOutcome{.applied = true, .summary = "ok"});
   };
   h.drain = [&](const DrainRequest& r) -> core::Result<bool> {
     calls.push_back("drain " + describe(r.real_server) + " " + std::to_string(r.timeout_s.value_or(0)));

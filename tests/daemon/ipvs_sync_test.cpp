@@ -316,3 +316,42 @@ TEST_F(IpvsSyncTest, ViewSharedWithTheDesiredTableOnlyWhenItIsExactlyThat) {
 
 }  // namespace
 }  // namespace lvsd::daemon
+
+namespace lvsd::daemon {
+namespace {
+
+// With an async dump (the daemon's: off the loop), the periodic resync
+// never reads the kernel on the caller's stack, repairs drift when the dump
+// comes back, and drops a dump that a write overtook (it would undo it).
+TEST_F(IpvsSyncTest, AsyncResyncRepairsDriftAndDropsAStaleDump) {
+  std::vector<std::function<void(core::Result<IpvsTable>)>> pending;
+  IpvsSync sync(
+      sched, kernel, {.resync_interval = 30s}, {}, [](const director::OwnershipRecord&) {},
+      [&](std::function<void(core::Result<IpvsTable>)> done) { pending.push_back(std::move(done)); });
+  sync.set_desired({.services = {web("10.0.0.100", {1, 1})}});
+  const int dumps = kernel.dumps;
+  kernel.table.services[0].destinations.pop_back();  // someone ran ipvsadm -d
+  sched.advance(30s);
+  EXPECT_EQ(kernel.dumps, dumps);  // no dump on the loop
+  ASSERT_EQ(pending.size(), 1u);
+  sched.advance(30s);  // the next interval while one is under way: no second dump
+  ASSERT_EQ(pending.size(), 1u);
+  pending[0](kernel.table);
+  pending.clear();
+  EXPECT_EQ(kernel.table.services[0].destinations.size(), 2u);
+  EXPECT_EQ(sync.counters().drift_repairs, 1u);
+
+  // A dump taken before a change of the desired table comes back after it.
+  sched.advance(30s);
+  ASSERT_EQ(pending.size(), 1u);
+  const IpvsTable before_change = kernel.table;
+  sync.set_desired({.services = {web("10.0.0.100", {1, 1, 1})}});
+  const int applies = kernel.applies;
+  pending[0](before_change);
+  EXPECT_EQ(kernel.applies, applies);  // nothing planned from the old picture
+  EXPECT_EQ(sync.counters().stale_dumps, 1u);
+  EXPECT_EQ(kernel.table.services[0].destinations.size(), 3u);
+}
+
+}  // namespace
+}  // namespace lvsd::daemon

@@ -1,0 +1,289 @@
+// run_daemon(): the real parts behind the Daemon's ports (the netlink IPVS
+// client, VRRP on the loop, the control socket and metrics, sd_notify, the
+// re-exec of a hitless restart), the signals, the watchdog, and the loop.
+#include <malloc.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+
+#include "conf/error.hpp"
+#include "conf/loader.hpp"
+#include "conf/writer.hpp"
+#include "control/metrics.hpp"
+#include "control/server.hpp"
+#include "core/allocator.hpp"
+#include "core/event_loop.hpp"
+#include "core/log.hpp"
+#include "core/offload.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/handover.hpp"
+#include "daemon/notify.hpp"
+#include "daemon/signals.hpp"
+#include "daemon/vrrp_runtime.hpp"
+#include "director/ipvs_client.hpp"
+#include "healthcheck/checker.hpp"
+
+namespace lvsd::daemon {
+
+LoadedConfig read_configuration(const std::string& path, const std::optional<conf::ContentDigest>& previous) {
+  LoadedConfig out;
+  if (previous && conf::yaml_file_unchanged(path, *previous)) {
+    out.unchanged = true;
+    out.yaml_digest = previous;
+    return out;
+  }
+  conf::FileContent content = conf::read_config_file(path);
+  conf::LoadResult result;
+  if (content.error) {
+    result.errors.push_back(std::move(*content.error));
+  } else {
+    result = conf::load_content(path, content.bytes);
+  }
+  out.warnings = std::move(result.warnings);
+  if (!result.ok()) {
+    for (const auto& e : result.errors) out.errors.push_back(conf::format_error(e));
+    return out;
+  }
+  out.config = std::move(*result.config);
+  out.yaml_digest = conf::yaml_digest(path, content.bytes);
+  return out;
+}
+
+namespace {
+
+// Startup builds and drops blocks of megabytes one after another (the YAML
+// tree, the health view's state, desired tables, an 11,000-operation plan,
+// the kernel view). With the daemon's 128 KiB mmap threshold
+// (core/allocator) each of them is a fresh mmap whose every page faults in,
+// and inside UML the faults cost more than building the blocks. Within this
+// scope large blocks come from the heap, so each reuses the pages the one
+// before freed; at its end the daemon's thresholds are set again and the heap
+// is trimmed once, so what stays resident is what is still in use.
+class BulkAllocationScope {
+ public:
+  BulkAllocationScope() {
+    constexpr int kNoLimit = 1 << 30;
+    mallopt(M_MMAP_THRESHOLD, kNoLimit);
+    mallopt(M_TRIM_THRESHOLD, kNoLimit);
+  }
+  ~BulkAllocationScope() {
+    core::tune_allocator();
+    malloc_trim(0);
+  }
+  BulkAllocationScope(const BulkAllocationScope&) = delete;
+  BulkAllocationScope& operator=(const BulkAllocationScope&) = delete;
+};
+
+// systemd's watchdog interval ($WATCHDOG_USEC, for this process when
+// $WATCHDOG_PID names it), 0 when disabled: what sd_watchdog_enabled() reads,
+// without linking libsystemd (about 1 MB resident with its dependencies).
+std::uint64_t watchdog_interval_usec() {
+  const char* usec = std::getenv("WATCHDOG_USEC");
+  if (usec == nullptr || *usec == '\0') return 0;
+  if (const char* pid = std::getenv("WATCHDOG_PID"); pid != nullptr && *pid != '\0') {
+    char* end = nullptr;
+    const unsigned long long p = std::strtoull(pid, &end, 10);
+    if (*end != '\0' || p != static_cast<unsigned long long>(::getpid())) return 0;
+  }
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(usec, &end, 10);
+  if (*end != '\0') return 0;
+  return v;
+}
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Where the old image leaves the handover for the new one (next to the
+// ownership record, under /run/lvsd by default).
+std::string handover_path_for(const DaemonOptions& options) { return options.ownership_path + ".handover"; }
+
+// What the previous image handed over, if it was this very process moments
+// ago (a restart in place); an empty state for a fresh start.
+HandoverState take_resumed(const DaemonOptions& options) {
+  auto log = core::log::get();
+  if (options.handover_path.empty()) return {};
+  auto state = take_handover(options.handover_path);
+  if (!state.ok()) {
+    log->warn("handover {}: {}; starting afresh", options.handover_path, state.error().message);
+    return {};
+  }
+  if (!handover_applies(*state, ::getpid(), unix_now_ms())) {
+    log->warn("handover {}: written by pid {} {} ms ago, not by this process just now; ignored",
+              options.handover_path, state->pid, unix_now_ms() - state->written_at_ms);
+    return {};
+  }
+  log->info("restarted in place: resuming {} VRRP instance(s) as master", state->master_instances.size());
+  return std::move(*state);
+}
+
+// The netlink client behind the Daemon's IpvsKernel port.
+class KernelIpvs final : public IpvsKernel {
+ public:
+  explicit KernelIpvs(std::unique_ptr<director::IpvsClient> client) : client_(std::move(client)) {}
+  core::Result<director::IpvsTable> dump() override { return client_->dump(); }
+  director::ApplyReport apply(const director::ReconcilePlan& plan) override { return client_->apply(plan); }
+  core::Result<std::vector<director::SyncDaemon>> sync_daemons() override { return client_->sync_daemons(); }
+  core::Status start_sync_daemon(const director::SyncDaemon& d) override { return client_->start_sync_daemon(d); }
+  core::Status stop_sync_daemon(director::SyncDaemonRole role) override { return client_->stop_sync_daemon(role); }
+  core::Result<director::IpvsTable> dump_services(const std::set<director::ServiceKey>& keys) override {
+    // The service list is small (no destinations); destinations are read
+    // only for the services asked for.
+    auto services = client_->dump_services();
+    if (!services.ok()) return services.error();
+    director::IpvsTable out;
+    for (auto& service : *services) {
+      if (!keys.contains(service.key)) continue;
+      auto destinations = client_->dump_destinations(service.key);
+      if (!destinations.ok()) return destinations.error();
+      out.services.push_back({.service = std::move(service), .destinations = std::move(*destinations)});
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<director::IpvsClient> client_;
+};
+
+// The shortest VRRP advert interval of the configuration: a netlink round
+// trip on the loop must never wait longer than that.
+std::chrono::milliseconds loop_receive_timeout(const conf::Config& config) {
+  std::chrono::milliseconds timeout{2000};
+  for (const auto& instance : config.vrrp_instances) {
+    timeout = std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(instance.advert_int));
+  }
+  return std::max(timeout, std::chrono::milliseconds(10));
+}
+
+IpvsOpener ipvs_opener(std::chrono::milliseconds receive_timeout) {
+  return [receive_timeout]() -> core::Result<std::unique_ptr<IpvsKernel>> {
+    auto client = director::IpvsClient::open({.receive_timeout = receive_timeout});
+    if (!client.ok()) return client.error();
+    return std::unique_ptr<IpvsKernel>(std::make_unique<KernelIpvs>(std::move(*client)));
+  };
+}
+
+// The control socket and metrics: failing to open them is logged, and lvsd
+// runs on (the load balancer matters more than its inspection).
+class ControlEndpoints final : public Endpoints {
+ public:
+  explicit ControlEndpoints(core::EventLoop& loop) : loop_(loop) {}
+
+  void serve(const conf::Global& global, control::ControlHandlers handlers, RenderMetrics metrics) override {
+    auto log = core::log::get();
+    if (!control_ || control_->path() != global.control_socket) {
+      control_.reset();
+      auto server = control::ControlServer::open(loop_, {.path = global.control_socket}, std::move(handlers));
+      if (server.ok()) {
+        control_ = std::move(*server);
+      } else {
+        log->error("control socket {}: {} (lvsctl status/reload/drain will not reach this lvsd)",
+                   global.control_socket, server.error().message);
+      }
+    }
+    if (metrics_listen_ == global.metrics && (metrics_ || !metrics_listen_)) return;
+    metrics_.reset();
+    metrics_listen_ = global.metrics;
+    if (!metrics_listen_) return;
+    auto server = control::MetricsServer::open(loop_, {.listen = *metrics_listen_}, std::move(metrics));
+    if (!server.ok()) {
+      log->error("metrics {}: {}", *metrics_listen_, server.error().message);
+      return;
+    }
+    metrics_ = std::move(*server);
+  }
+
+ private:
+  core::EventLoop& loop_;
+  std::unique_ptr<control::ControlServer> control_;
+  std::unique_ptr<control::MetricsServer> metrics_;
+  std::optional<std::string> metrics_listen_;
+};
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+  auto log = core::log::get();
+  // A peer closing a socket must be an error return, never a fatal signal.
+  ::signal(SIGPIPE, SIG_IGN);
+  // Until the loop watches them, the daemon's signals stay blocked (pending,
+  // not lost): a SIGHUP, SIGTERM or second SIGUSR2 while the configuration
+  // is read, or right after a re-exec, must not kill lvsd.
+  block_daemon_signals();
+  std::optional<BulkAllocationScope> startup_allocations(std::in_place);  // until the table is programmed
+  LoadedConfig loaded = read_configuration(options.config_path, std::nullopt);
+  for (const auto& w : loaded.warnings) log->warn("config: {}", conf::format_error(w));
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors) log->error("config: {}", e);
+    log->error("config: {}: {} error(s), configuration refused", options.config_path, loaded.errors.size());
+    return 1;
+  }
+  log->info("lvsd starting: {}: {}", options.config_path, conf::summary(*loaded.config));
+  HandoverState resumed = take_resumed(options);
+  const auto receive_timeout = loop_receive_timeout(*loaded.config);
+
+  core::EventLoop loop;
+  core::WorkerThread worker(loop);
+  VrrpRuntime vrrp(loop);
+  ControlEndpoints endpoints(loop);
+  const std::string handover_path = handover_path_for(options);
+  Daemon daemon(
+      DaemonParts{
+          .scheduler = loop.scheduler(),
+          .offload = worker,
+          .vrrp = vrrp,
+          .endpoints = endpoints,
+          .open_ipvs = ipvs_opener(receive_timeout),
+          .read_config = read_configuration,
+          .make_checker = [&loop](const healthcheck::CheckSpec& spec) { return healthcheck::make_checker(loop, spec); },
+          .process = ProcessPorts{
+              .notify_manager = [](std::string_view state) { notify_manager(state); },
+              .hand_over = [&](const HandoverState& state) -> core::Status {
+                if (auto st = write_handover(handover_path, state); !st.ok()) return st;
+                auto st = reexec_with_handover(options.argv, handover_path);
+                ::unlink(handover_path.c_str());
+                return st;
+              },
+              .unix_now_ms = unix_now_ms,
+              .stop_loop = [&loop] { loop.stop(); },
+              .pid = static_cast<std::int32_t>(::getpid())}},
+      options, std::move(loaded), std::move(resumed));
+  if (!daemon.start()) return 1;
+  startup_allocations.reset();
+
+  // From here the loop handles the signals; those that came while they were
+  // blocked are delivered now and run in order once the loop runs.
+  core::SignalWatcher on_term(loop, SIGTERM, [&] { daemon.stop(); });
+  core::SignalWatcher on_int(loop, SIGINT, [&] { daemon.stop(); });
+  core::SignalWatcher on_hup(loop, SIGHUP, [&] { daemon.reload(); });
+  core::SignalWatcher on_usr2(loop, SIGUSR2, [&] {
+    if (auto st = daemon.request_restart(); !st.ok()) log->error("restart (SIGUSR2): {}", st.error().message);
+  });
+  unblock_daemon_signals();
+
+  // systemd's watchdog (the unit's WatchdogSec): pinged from the loop itself,
+  // so a loop that hangs gets lvsd restarted.
+  std::unique_ptr<core::Timer> watchdog;
+  const std::uint64_t watchdog_usec = watchdog_interval_usec();
+  if (watchdog_usec > 0) {
+    const auto every = std::chrono::microseconds(watchdog_usec / 2);
+    watchdog = loop.scheduler().create_timer([&, every] {
+      notify_manager("WATCHDOG=1");
+      watchdog->arm(every);
+    });
+    watchdog->arm(every);
+  }
+  loop.run();
+  log->info("lvsd stopped");
+  return 0;
+}
+
+}  // namespace lvsd::daemon

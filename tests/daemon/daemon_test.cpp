@@ -1,0 +1,411 @@
+// The Daemon's orderings on the fake scheduler, with fakes of its ports:
+// a reload advertises before any slow work and reads the file off the loop;
+// a refused reload changes nothing; a restart hands over only after the
+// last write; a stop resigns first; a request arriving while another runs
+// is queued, not lost; status reads the kernel off the loop.
+#include "daemon/daemon.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "conf/loader.hpp"
+#include "core/fake_scheduler.hpp"
+#include "core/offload.hpp"
+#include "director/reconciler.hpp"
+
+namespace lvsd::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using Events = std::vector<std::string>;
+
+std::string config_text(int weight, bool flush_on_stop = false) {
+  return std::string("global:\n  router_id: T\n") + (flush_on_stop ? "  lvs_flush_on_stop: true\n" : "") +
+         "vrrp_instances:\n"
+         "  - name: VI_1\n    interface: eth0\n    virtual_router_id: 51\n    priority: 100\n"
+         "    virtual_ipaddress: [\"10.0.0.100/24\"]\n"
+         "virtual_servers:\n"
+         "  - address: 10.0.0.100\n    port: 80\n    protocol: TCP\n    lb_algo: rr\n    lb_kind: DR\n"
+         "    real_servers:\n"
+         "      - address: 10.0.0.11\n        port: 80\n        weight: " +
+         std::to_string(weight) +
+         "\n"
+         "      - address: 10.0.0.12\n        port: 80\n        weight: 1\n";
+}
+
+LoadedConfig loaded(const std::string& text) {
+  auto result = conf::load_yaml(text, "test.yaml");
+  EXPECT_TRUE(result.ok()) << (result.errors.empty() ? "" : result.errors.front().message);
+  LoadedConfig out;
+  out.config = std::move(*result.config);
+  return out;
+}
+
+LoadedConfig refused(std::string error) {
+  LoadedConfig out;
+  out.errors.push_back(std::move(error));
+  return out;
+}
+
+std::ptrdiff_t index_of(const Events& events, const std::string& event) {
+  auto it = std::find(events.begin(), events.end(), event);
+  return it == events.end() ? -1 : it - events.begin();
+}
+
+class FakeVrrp final : public VrrpControl {
+ public:
+  explicit FakeVrrp(Events& events) : events_(events) {}
+  void set_listeners(VipListener, RoleListener) override {}
+  void resume_as_master(std::set<std::string> instances) override {
+    if (!instances.empty()) events_.push_back("vrrp.resume");
+  }
+  void apply(const conf::Config&) override {
+    events_.push_back("vrrp.apply");
+    master = true;
+  }
+  void advertise_masters() override { events_.push_back("vrrp.advertise"); }
+  void stop() override {
+    events_.push_back("vrrp.stop");  // priority 0, then the VIPs go (vrrp::Instance, tested there)
+    master = false;
+  }
+  std::vector<std::string> masters() const override {
+    return master ? std::vector<std::string>{"VI_1"} : std::vector<std::string>{};
+  }
+  std::vector<vrrp::InstanceStatus> statuses() const override { return {}; }
+  std::optional<vrrp::State> state_of(const std::string&) const override { return std::nullopt; }
+  bool master = false;
+
+ private:
+  Events& events_;
+};
+
+// One kernel table shared by every socket the daemon opens; each socket
+// names itself in the events ("loop" is the first, "stats" the second).
+struct FakeKernel {
+  director::IpvsTable table;
+  int opened = 0;
+};
+
+class FakeIpvs final : public IpvsKernel {
+ public:
+  FakeIpvs(Events& events, FakeKernel& kernel, std::string name) : events_(events), kernel_(kernel), name_(name) {}
+  core::Result<director::IpvsTable> dump() override {
+    events_.push_back("ipvs." + name_ + ".dump");
+    return kernel_.table;
+  }
+  director::ApplyReport apply(const director::ReconcilePlan& plan) override {
+    events_.push_back("ipvs." + name_ + ".apply " + std::to_string(plan.size()));
+    kernel_.table = director::table_after(kernel_.table, plan, {});
+    return {.applied = plan.size()};
+  }
+  core::Result<std::vector<director::SyncDaemon>> sync_daemons() override { return std::vector<director::SyncDaemon>{}; }
+  core::Status start_sync_daemon(const director::SyncDaemon&) override { return {}; }
+  core::Status stop_sync_daemon(director::SyncDaemonRole) override { return {}; }
+  core::Result<director::IpvsTable> dump_services(const std::set<director::ServiceKey>&) override {
+    events_.push_back("ipvs." + name_ + ".dump_services");
+    return kernel_.table;
+  }
+
+ private:
+  Events& events_;
+  FakeKernel& kernel_;
+  std::string name_;
+};
+
+class FakeEndpoints final : public Endpoints {
+ public:
+  explicit FakeEndpoints(Events& events) : events_(events) {}
+  void serve(const conf::Global&, control::ControlHandlers h, RenderMetrics m) override {
+    events_.push_back("serve");
+    handlers = std::move(h);
+    metrics = std::move(m);
+  }
+  control::ControlHandlers handlers;
+  RenderMetrics metrics;
+
+ private:
+  Events& events_;
+};
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ownership_ = ::testing::TempDir() + "/daemon_test_owned." + std::to_string(::getpid());
+    std::remove(ownership_.c_str());
+  }
+  void TearDown() override { std::remove(ownership_.c_str()); }
+
+  DaemonParts parts() {
+    return DaemonParts{
+        .scheduler = clock_,
+        .offload = offload_,
+        .vrrp = vrrp_,
+        .endpoints = endpoints_,
+        .open_ipvs = [this]() -> core::Result<std::unique_ptr<IpvsKernel>> {
+          const char* name = kernel_.opened++ == 0 ? "loop" : "stats";
+          return std::unique_ptr<IpvsKernel>(std::make_unique<FakeIpvs>(events_, kernel_, name));
+        },
+        .read_config = [this](const std::string&, const std::optional<conf::ContentDigest>&) {
+          // Runs "off the loop": the test decides when (offload_.run_next()).
+          events_.push_back("read");
+          LoadedConfig next = std::move(files_.front());
+          files_.pop_front();
+          return next;
+        },
+        .make_checker = [](const healthcheck::CheckSpec&) -> std::unique_ptr<healthcheck::Checker> { return nullptr; },
+        .process = ProcessPorts{
+            .notify_manager = [this](std::string_view s) { events_.push_back("notify " + std::string(s)); },
+            .hand_over = [this](const HandoverState& state) -> core::Status {
+              events_.push_back("handover");
+              handed_over_.push_back(state);
+              if (exec_fails_) return core::Error{"exec failed"};
+              return {};
+            },
+            .unix_now_ms = [] { return std::int64_t{1'700'000'000'000}; },
+            .stop_loop = [this] { events_.push_back("loop.stop"); },
+            .pid = 42}};
+  }
+
+  Daemon& start(int weight = 1, bool flush_on_stop = false) {
+    daemon_ = std::make_unique<Daemon>(parts(),
+                                       DaemonOptions{.config_path = "/etc/lvsd/lvsd.yaml",
+                                                     .ownership_path = ownership_,
+                                                     .argv = {"lvsd", "-f", "/etc/lvsd/lvsd.yaml"}},
+                                       loaded(config_text(weight, flush_on_stop)), HandoverState{});
+    EXPECT_TRUE(daemon_->start());
+    events_.clear();
+    return *daemon_;
+  }
+
+  std::int32_t kernel_weight_of_first() const {
+    return kernel_.table.services.at(0).destinations.at(0).weight;
+  }
+
+  core::FakeScheduler clock_;
+  core::ManualOffload offload_;
+  Events events_;
+  FakeKernel kernel_;
+  FakeVrrp vrrp_{events_};
+  FakeEndpoints endpoints_{events_};
+  std::deque<LoadedConfig> files_;
+  std::vector<HandoverState> handed_over_;
+  bool exec_fails_ = false;
+  std::string ownership_;
+  std::unique_ptr<Daemon> daemon_;
+};
+
+TEST_F(DaemonTest, StartProgramsTheKernelAndServes) {
+  Daemon& d = start(3);
+  EXPECT_TRUE(d.ipvs_open());
+  ASSERT_EQ(kernel_.table.services.size(), 1u);
+  EXPECT_EQ(kernel_weight_of_first(), 3);
+  EXPECT_EQ(d.desired_table().services.size(), 1u);
+}
+
+TEST_F(DaemonTest, ReloadAdvertisesFirstAndReadsTheFileOffTheLoop) {
+  Daemon& d = start(1);
+  files_.push_back(loaded(config_text(5)));
+  std::optional<control::ReloadOutcome> outcome;
+  d.reload([&](control::ReloadOutcome o) { outcome = std::move(o); });
+  clock_.advance(0ms);
+  // Advertised, and the read is posted to the worker: nothing read on the loop.
+  ASSERT_FALSE(events_.empty());
+  EXPECT_EQ(events_.front(), "vrrp.advertise");
+  EXPECT_EQ(index_of(events_, "read"), -1);
+  EXPECT_EQ(offload_.in_flight(), 1u);
+  EXPECT_FALSE(outcome);
+
+  ASSERT_TRUE(offload_.run_next());
+  ASSERT_TRUE(outcome);
+  EXPECT_TRUE(outcome->applied);
+  EXPECT_EQ(kernel_weight_of_first(), 5);
+  // advertise < read < apply (VRRP, then the kernel: one SET_DEST).
+  const auto read = index_of(events_, "read");
+  EXPECT_LT(index_of(events_, "vrrp.advertise"), read);
+  EXPECT_LT(read, index_of(events_, "vrrp.apply"));
+  EXPECT_LT(read, index_of(events_, "ipvs.loop.apply 1"));
+  EXPECT_EQ(d.counters().reloads_succeeded, 1u);
+  EXPECT_EQ(events_.back(), "notify READY=1");
+}
+
+TEST_F(DaemonTest, RefusedReloadChangesNothing) {
+  Daemon& d = start(2);
+  const auto before = d.desired_table();
+  files_.push_back(refused("lvsd.yaml:3:5: virtual_servers[0].port: not a port"));
+  std::optional<control::ReloadOutcome> outcome;
+  d.reload([&](control::ReloadOutcome o) { outcome = std::move(o); });
+  clock_.advance(0ms);
+  offload_.run_all();
+  ASSERT_TRUE(outcome);
+  EXPECT_FALSE(outcome->applied);
+  EXPECT_EQ(outcome->errors, std::vector<std::string>{"lvsd.yaml:3:5: virtual_servers[0].port: not a port"});
+  EXPECT_EQ(index_of(events_, "vrrp.apply"), -1);
+  for (const auto& e : events_) EXPECT_EQ(e.find(".apply"), std::string::npos) << e;
+  EXPECT_TRUE(director::same_settings(d.desired_table(), before));
+  EXPECT_EQ(kernel_weight_of_first(), 2);
+  EXPECT_EQ(d.counters().reloads_failed, 1u);
+  EXPECT_EQ(d.counters().reloads_succeeded, 0u);
+  EXPECT_EQ(events_.back(), "notify READY=1");
+  EXPECT_FALSE(d.requests().busy());
+}
+
+TEST_F(DaemonTest, ReloadAskedWhileOneRunsRunsAgainAfterIt) {
+  Daemon& d = start(1);
+  files_.push_back(loaded(config_text(4)));
+  files_.push_back(loaded(config_text(6)));
+  std::vector<control::ReloadOutcome> outcomes;
+  d.reload([&](control::ReloadOutcome o) { outcomes.push_back(o); });
+  clock_.advance(0ms);
+  d.reload([&](control::ReloadOutcome o) { outcomes.push_back(o); });  // a second SIGHUP / lvsctl reload
+  clock_.advance(0ms);
+  EXPECT_EQ(offload_.in_flight(), 1u);  // not started halfway through the first
+  ASSERT_TRUE(offload_.run_next());
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(kernel_weight_of_first(), 4);
+  clock_.advance(0ms);  // the queued one starts
+  ASSERT_TRUE(offload_.run_next());
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_TRUE(outcomes[1].applied);
+  EXPECT_EQ(kernel_weight_of_first(), 6);
+  EXPECT_EQ(d.counters().reloads_succeeded, 2u);
+}
+
+TEST_F(DaemonTest, RestartWaitsForTheRunningReloadAndHandsOverAfterItsWrites) {
+  Daemon& d = start(1);
+  files_.push_back(loaded(config_text(7)));
+  d.reload();
+  clock_.advance(0ms);
+  ASSERT_TRUE(d.request_restart().ok());
+  clock_.advance(0ms);
+  EXPECT_EQ(index_of(events_, "handover"), -1) << "handed over while a reload was being read";
+  ASSERT_TRUE(offload_.run_next());
+  clock_.advance(0ms);
+  const auto handover = index_of(events_, "handover");
+  ASSERT_GE(handover, 0);
+  EXPECT_LT(index_of(events_, "ipvs.loop.apply 1"), handover);
+  // The masters advertised just before handing over, and were handed over.
+  EXPECT_EQ(events_[static_cast<std::size_t>(handover) - 2], "vrrp.advertise");
+  ASSERT_EQ(handed_over_.size(), 1u);
+  EXPECT_EQ(handed_over_[0].master_instances, std::vector<std::string>{"VI_1"});
+  EXPECT_EQ(handed_over_[0].pid, 42);
+}
+
+TEST_F(DaemonTest, SecondRestartWhileOneIsUnderWayIsRefused) {
+  Daemon& d = start(1);
+  files_.push_back(loaded(config_text(1)));
+  d.reload();
+  clock_.advance(0ms);
+  ASSERT_TRUE(d.request_restart().ok());
+  auto second = d.request_restart();
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().message, "restart in progress");
+  offload_.run_all();
+  exec_fails_ = true;
+  clock_.advance(0ms);
+  EXPECT_EQ(handed_over_.size(), 1u);
+  // The exec failed: lvsd runs on, and a new restart may be asked for.
+  EXPECT_EQ(events_.back(), "notify READY=1");
+  EXPECT_TRUE(d.request_restart().ok());
+  clock_.advance(0ms);
+  EXPECT_EQ(handed_over_.size(), 2u);
+}
+
+TEST_F(DaemonTest, StopResignsFirstAndThenRemovesOwnServicesWhenAskedTo) {
+  start(1, /*flush_on_stop=*/true);
+  daemon_->stop();
+  ASSERT_GE(events_.size(), 4u);
+  EXPECT_EQ(events_[0], "notify STOPPING=1");
+  EXPECT_EQ(events_[1], "vrrp.stop");
+  EXPECT_LT(1, index_of(events_, "ipvs.loop.apply 1"));  // DEL_SERVICE takes its destinations along
+  EXPECT_EQ(events_.back(), "loop.stop");
+  EXPECT_TRUE(kernel_.table.services.empty());
+}
+
+TEST_F(DaemonTest, StopDuringAReloadRunsAtOnceAndTheReadIsDropped) {
+  Daemon& d = start(1);
+  files_.push_back(loaded(config_text(9)));
+  std::optional<control::ReloadOutcome> outcome;
+  d.reload([&](control::ReloadOutcome o) { outcome = std::move(o); });
+  clock_.advance(0ms);
+  d.stop();  // SIGTERM while the file is read
+  EXPECT_EQ(index_of(events_, "vrrp.stop"), index_of(events_, "notify STOPPING=1") + 1);
+  ASSERT_TRUE(outcome);
+  EXPECT_FALSE(outcome->applied);
+  EXPECT_EQ(outcome->errors, std::vector<std::string>{"lvsd is stopping"});
+  const auto after_stop = events_.size();
+  offload_.run_all();  // the read comes back: nothing is applied
+  EXPECT_EQ(events_.size(), after_stop + 1);  // "read" only
+  EXPECT_EQ(kernel_weight_of_first(), 1);
+  // Anything asked after the stop began is refused, not run.
+  std::optional<control::ReloadOutcome> late;
+  d.reload([&](control::ReloadOutcome o) { late = std::move(o); });
+  ASSERT_TRUE(late);
+  EXPECT_FALSE(late->applied);
+  EXPECT_FALSE(d.request_restart().ok());
+}
+
+TEST_F(DaemonTest, RestartAskedDuringAReloadRunsWithTheNewConfigurationApplied) {
+  Daemon& d = start(1);
+  files_.push_back(loaded(config_text(2)));
+  files_.push_back(loaded(config_text(3)));
+  d.reload();
+  clock_.advance(0ms);
+  ASSERT_TRUE(d.request_restart().ok());  // SIGUSR2
+  d.reload();                             // and another SIGHUP
+  offload_.run_next();
+  clock_.advance(0ms);
+  // The queued reload runs before the restart: the new image starts from
+  // the file the operator last asked for.
+  EXPECT_EQ(index_of(events_, "handover"), -1);
+  offload_.run_next();
+  clock_.advance(0ms);
+  EXPECT_EQ(kernel_weight_of_first(), 3);
+  EXPECT_EQ(handed_over_.size(), 1u);
+}
+
+TEST_F(DaemonTest, StatusReadsTheKernelOffTheLoop) {
+  Daemon& d = start(1);
+  kernel_.table.services.at(0).destinations.at(0).counters.active_connections = 17;
+  std::optional<control::StatusSnapshot> status;
+  d.snapshot([&](control::StatusSnapshot s) { status = std::move(s); });
+  // Nothing dumped on the loop's socket; the stats socket dumps in the job.
+  EXPECT_EQ(index_of(events_, "ipvs.loop.dump"), -1);
+  EXPECT_EQ(index_of(events_, "ipvs.stats.dump"), -1);
+  EXPECT_FALSE(status);
+  ASSERT_TRUE(offload_.run_next());
+  EXPECT_GE(index_of(events_, "ipvs.stats.dump"), 0);
+  EXPECT_EQ(index_of(events_, "ipvs.loop.dump"), -1);
+  ASSERT_TRUE(status);
+  ASSERT_EQ(status->virtual_servers.size(), 1u);
+  ASSERT_EQ(status->virtual_servers[0].real_servers.size(), 2u);
+  EXPECT_EQ(status->virtual_servers[0].real_servers[0].active_connections, 17u);
+  EXPECT_EQ(status->pid, 42);
+}
+
+TEST_F(DaemonTest, ControlStatusAndMetricsAnswerThroughTheWorker) {
+  start(1);
+  ASSERT_TRUE(endpoints_.handlers.status);
+  std::optional<std::string> line;
+  control::dispatch(endpoints_.handlers, R"({"command":"status"})",
+                    [&](std::string l, bool ok) {
+                      EXPECT_TRUE(ok);
+                      line = std::move(l);
+                    });
+  EXPECT_FALSE(line);
+  offload_.run_all();
+  ASSERT_TRUE(line);
+  EXPECT_NE(line->find("\"pid\":42"), std::string::npos) << *line;
+  std::optional<std::string> text;
+  endpoints_.metrics([&](std::string t) { text = std::move(t); });
+  EXPECT_FALSE(text);
+  offload_.run_all();
+  ASSERT_TRUE(text);
+  EXPECT_NE(text->find("lvsd_reconciles_total"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lvsd::daemon
