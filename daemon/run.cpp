@@ -247,9 +247,15 @@ int run_daemon(const DaemonOptions& options) {
           .process = ProcessPorts{
               .notify_manager = [](std::string_view state) { notify_manager(state); },
               .hand_over = [&](const HandoverState& state) -> core::Status {
-                if (auto st = write_handover(handover_path, state); !st.ok()) return st;
-                auto st = reexec_with_handover(options.argv, handover_path);
-                ::unlink(handover_path.c_str());
+                // From here a signal waits for the new image (pending
+                // across the exec) instead of being caught by this one.
+                block_daemon_signals();
+                auto st = write_handover(handover_path, state);
+                if (st.ok()) {
+                  st = reexec_with_handover(options.argv, handover_path);
+                  ::unlink(handover_path.c_str());
+                }
+                unblock_daemon_signals();  // the exec failed: this image goes on
                 return st;
               },
               .unix_now_ms = unix_now_ms,

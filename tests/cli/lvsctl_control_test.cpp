@@ -107,7 +107,7 @@ class LvsctlControlTest : public ::testing::Test {
   bool refuse_reload_ = false;
   int reloads_ = 0;
   // Nothing is ever active in this fake kernel: drains finish at the first poll.
-  control::AdminState admin_{loop_.scheduler(), [] { return core::Result<director::IpvsTable>(director::IpvsTable{}); },
+  control::AdminState admin_{loop_.scheduler(), [](const std::set<director::ServiceKey>&) { return core::Result<director::IpvsTable>(director::IpvsTable{}); },
                              [] {}, {.poll_interval = std::chrono::hours(1)}};
   std::unique_ptr<control::ControlServer> server_;
 };
