@@ -3,6 +3,7 @@
 #include <glob.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "conf/read_file.hpp"
 #include "conf/scalars.hpp"
@@ -221,7 +222,10 @@ IncludeReader filesystem_include_reader() {
       names.push_back(full);
     } else {
       glob_t matches{};
-      int rc = glob(full.c_str(), GLOB_ERR, nullptr, &matches);
+      // A directory that does not exist matches nothing (a warning, as keepalived);
+      // one that exists but cannot be read could hide files: an error.
+      auto on_error = [](const char*, int err) -> int { return err == ENOENT || err == ENOTDIR ? 0 : 1; };
+      int rc = glob(full.c_str(), 0, on_error, &matches);
       if (rc == 0)
         for (std::size_t i = 0; i < matches.gl_pathc; ++i) names.emplace_back(matches.gl_pathv[i]);
       globfree(&matches);

@@ -224,6 +224,12 @@ TEST_F(ReadFile, GlobThatMatchesNothingIsAWarning) {
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_EQ(format_error(r.warnings[0]),
             main + ":2:2: include: include 'conf.d/*.conf' matches no file: nothing included");
+  // Nor is a glob in a directory that does not exist (an error until now).
+  const std::string other = write("other.conf", "global_defs { router_id A }\ninclude no-dir/*.conf\n");
+  r = load_file(other);
+  ASSERT_TRUE(r.ok()) << format_error(r.errors.at(0));
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0].location, (Location{.file = other, .line = 2, .column = 1}));
   // A glob that matches a directory refuses it like a plain name.
   fs::create_directories(path("conf.d/sub.conf"));
   r = load_file(main);
