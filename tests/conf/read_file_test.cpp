@@ -131,6 +131,10 @@ TEST_F(ReadFile, FileOverTheLimitIsRefusedWithoutReadingIt) {
   ASSERT_TRUE(over.error);
   EXPECT_EQ(over.error->message, "is larger than 32 MiB (the limit for one configuration file)");
   EXPECT_TRUE(over.bytes.empty());
+  // Refused on the size the opened file reports: not one piece is read.
+  std::size_t pieces = 0;
+  EXPECT_FALSE(read_regular_file(path("over.yaml"), kMaxConfigFileBytes, [&](std::string_view) { ++pieces; }).ok());
+  EXPECT_EQ(pieces, 0u);
   // At the limit: read.
   FileContent at = read_config_file(sparse("at.yaml", kMaxConfigFileBytes));
   ASSERT_FALSE(at.error) << message_of(at);
