@@ -1,13 +1,10 @@
 #include "conf/keepalived_import.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <deque>
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "conf/read_file.hpp"
 #include "conf/scalars.hpp"
 #include "conf/validate.hpp"
 
@@ -134,7 +131,8 @@ Result<std::string> text_value(std::string_view t) { return std::string(t); }
 
 class Importer {
  public:
-  Importer(std::vector<ConfigError> parse_errors) : errors_(std::move(parse_errors)) {}
+  Importer(std::vector<ConfigError> parse_errors, std::vector<ConfigError> parse_warnings)
+      : errors_(std::move(parse_errors)), warnings_(std::move(parse_warnings)) {}
 
   LoadResult run(const std::vector<KaStatement>& statements, const std::string& file) {
     sources_.set("", Location{.file = file, .line = 1, .column = 1});
@@ -650,20 +648,17 @@ const std::vector<std::string>& keepalived_ignored_keywords() {
 
 LoadResult import_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes) {
   KaParseResult parsed = parse_keepalived(text, file, includes);
-  return Importer(std::move(parsed.errors)).run(parsed.statements, file);
+  return Importer(std::move(parsed.errors), std::move(parsed.warnings)).run(parsed.statements, file);
 }
 
 LoadResult import_keepalived_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = read_regular_file(path, kMaxConfigFileBytes);
+  if (!text) {
     LoadResult result;
-    result.errors.push_back(ConfigError{.location = {.file = path}, .path = "",
-                                        .message = std::string("cannot open: ") + std::strerror(errno)});
+    result.errors.push_back(ConfigError{.location = {.file = path}, .path = "", .message = text.error().message});
     return result;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return import_keepalived(text.str(), path, filesystem_include_reader());
+  return import_keepalived(*text, path, filesystem_include_reader());
 }
 
 }  // namespace lvsd::conf

@@ -3,9 +3,9 @@
 #include <glob.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
+#include <cerrno>
 
+#include "conf/read_file.hpp"
 #include "conf/scalars.hpp"
 
 namespace lvsd::conf {
@@ -13,8 +13,11 @@ namespace {
 
 constexpr int kMaxIncludeDepth = 8;
 constexpr int kMaxBlockDepth = 32;
-// Includes can fan out (each file including many); cap the total text read.
-constexpr std::size_t kMaxTotalBytes = 64 * 1024 * 1024;
+
+// Includes can fan out (each file including many): the total text read is capped.
+std::string load_too_large() {
+  return "the configuration's files add up to more than " + describe_byte_limit(kMaxConfigLoadBytes);
+}
 
 enum class TokenKind { kWord, kOpen, kClose, kEndOfLine };
 
@@ -25,9 +28,11 @@ struct Token {
 
 class Tokenizer {
  public:
-  Tokenizer(const IncludeReader& includes, std::vector<ConfigError>& errors) : includes_(includes), errors_(errors) {}
+  Tokenizer(const IncludeReader& includes, std::vector<ConfigError>& errors, std::vector<ConfigError>& warnings)
+      : includes_(includes), errors_(errors), warnings_(warnings) {}
 
   void tokenize(std::string_view text, const std::string& file, int depth, std::vector<Token>& out) {
+    total_bytes_ += text.size();  // read, so counted, even when refused below
     if (auto bad = find_unprintable(text)) {
       errors_.push_back(ConfigError{.location = Location{.file = file, .line = bad->line, .column = bad->column},
                                     .path = "",
@@ -35,7 +40,6 @@ class Tokenizer {
       return;
     }
     open_files_.push_back(file);
-    total_bytes_ += text.size();
     std::vector<Token> line;
     int line_no = 1;
     std::size_t line_start = 0;
@@ -94,19 +98,23 @@ class Tokenizer {
                                       .message = "includes nested more than " + std::to_string(kMaxIncludeDepth) +
                                                  " deep (an include loop?)"});
       } else {
-        auto files = includes_(line[1].word.text, file);
+        const std::string& pattern = line[1].word.text;
+        const std::size_t budget = total_bytes_ < kMaxConfigLoadBytes ? kMaxConfigLoadBytes - total_bytes_ : 0;
+        auto files = includes_(pattern, file, budget);
+        // Include errors are placed at the directive, whichever file they are about.
         if (!files) {
-          errors_.push_back(ConfigError{.location = line[1].word.location, .path = "include",
-                                        .message = files.error().message});
+          errors_.push_back(ConfigError{.location = at, .path = "include", .message = files.error().message});
+        } else if (files->empty()) {
+          // As keepalived: a glob may match nothing (an empty conf.d); said, not refused.
+          warnings_.push_back(ConfigError{.location = at, .path = "include",
+                                          .message = "include " + quote(pattern) + " matches no file: nothing included"});
         } else {
           for (const auto& f : *files) {
             if (std::find(open_files_.begin(), open_files_.end(), f.path) != open_files_.end()) {
-              errors_.push_back(ConfigError{.location = line[1].word.location, .path = "include",
+              errors_.push_back(ConfigError{.location = at, .path = "include",
                                             .message = "include loop: " + quote(f.path) + " includes itself"});
-            } else if (total_bytes_ + f.content.size() > kMaxTotalBytes) {
-              errors_.push_back(ConfigError{.location = line[1].word.location, .path = "include",
-                                            .message = "includes add up to more than " +
-                                                       std::to_string(kMaxTotalBytes >> 20) + " MiB"});
+            } else if (total_bytes_ + f.content.size() > kMaxConfigLoadBytes) {
+              errors_.push_back(ConfigError{.location = at, .path = "include", .message = load_too_large()});
               break;
             } else {
               tokenize(f.content, f.path, depth + 1, out);
@@ -123,6 +131,7 @@ class Tokenizer {
 
   const IncludeReader& includes_;
   std::vector<ConfigError>& errors_;
+  std::vector<ConfigError>& warnings_;
   std::vector<std::string> open_files_;  // the include chain being read
   std::size_t total_bytes_ = 0;
 };
@@ -204,29 +213,39 @@ std::string directory_of(const std::string& path) {
 }  // namespace
 
 IncludeReader filesystem_include_reader() {
-  return [](const std::string& pattern, const std::string& including_file) -> core::Result<std::vector<KaFile>> {
+  return [](const std::string& pattern, const std::string& including_file,
+            std::size_t max_bytes) -> core::Result<std::vector<KaFile>> {
     std::string full = pattern.starts_with("/") ? pattern : directory_of(including_file) + "/" + pattern;
-    glob_t matches{};
-    int rc = glob(full.c_str(), GLOB_ERR, nullptr, &matches);
     std::vector<std::string> names;
-    if (rc == 0)
-      for (std::size_t i = 0; i < matches.gl_pathc; ++i) names.emplace_back(matches.gl_pathv[i]);
-    globfree(&matches);
-    if (rc != 0 && rc != GLOB_NOMATCH) return core::Error{"include " + quote(full) + ": cannot read the directory"};
+    if (full.find_first_of("*?[") == std::string::npos) {
+      // A plain name is one file the configuration needs: missing, it would load half of it.
+      names.push_back(full);
+    } else {
+      glob_t matches{};
+      // A directory that does not exist matches nothing (a warning, as keepalived);
+      // one that exists but cannot be read could hide files: an error.
+      auto on_error = [](const char*, int err) -> int { return err == ENOENT || err == ENOTDIR ? 0 : 1; };
+      int rc = glob(full.c_str(), 0, on_error, &matches);
+      if (rc == 0)
+        for (std::size_t i = 0; i < matches.gl_pathc; ++i) names.emplace_back(matches.gl_pathv[i]);
+      globfree(&matches);
+      if (rc != 0 && rc != GLOB_NOMATCH) return core::Error{"include " + quote(full) + ": cannot read the directory"};
+    }
     std::vector<KaFile> files;
+    std::size_t total = 0;
     for (const auto& name : names) {  // glob sorts by name
-      std::ifstream in(name, std::ios::binary);
-      if (!in) return core::Error{"include " + quote(name) + ": cannot open"};
-      std::ostringstream text;
-      text << in.rdbuf();
-      files.push_back(KaFile{.path = name, .content = text.str()});
+      auto text = read_regular_file(name, kMaxConfigFileBytes);
+      if (!text) return core::Error{"include " + quote(name) + ": " + text.error().message};
+      total += text->size();
+      if (total > max_bytes) return core::Error{"include " + quote(name) + ": " + load_too_large()};
+      files.push_back(KaFile{.path = name, .content = std::move(*text)});
     }
     return files;
   };
 }
 
 IncludeReader no_include_reader() {
-  return [](const std::string& pattern, const std::string&) -> core::Result<std::vector<KaFile>> {
+  return [](const std::string& pattern, const std::string&, std::size_t) -> core::Result<std::vector<KaFile>> {
     return core::Error{"include " + quote(pattern) + ": includes are not allowed here"};
   };
 }
@@ -234,7 +253,7 @@ IncludeReader no_include_reader() {
 KaParseResult parse_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes) {
   KaParseResult result;
   std::vector<Token> tokens;
-  Tokenizer(includes, result.errors).tokenize(text, file, 0, tokens);
+  Tokenizer(includes, result.errors, result.warnings).tokenize(text, file, 0, tokens);
   result.statements = Parser(tokens, result.errors).parse_all();
   return result;
 }

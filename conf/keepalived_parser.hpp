@@ -3,6 +3,8 @@
 // what the keywords mean (conf/keepalived_import.cpp does that). Handles
 // braces anywhere on a line, "quoted strings", comments starting with # or !,
 // and `include PATTERN` (glob, relative to the including file's directory).
+// Reading is behind IncludeReader, so the parsing itself touches no files.
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -34,11 +36,17 @@ struct KaFile {
 };
 
 // Resolves `include pattern` seen in including_file: the matching files in
-// name order (no match is not an error, as with glob), or an error message.
-using IncludeReader =
-    std::function<core::Result<std::vector<KaFile>>(const std::string& pattern, const std::string& including_file)>;
+// name order, or an error message (which names the file). Their contents add
+// up to at most max_bytes (what is left of the load's kMaxConfigLoadBytes);
+// more is an error. An empty list (a pattern that matched nothing) is not an
+// error: the parser warns.
+using IncludeReader = std::function<core::Result<std::vector<KaFile>>(
+    const std::string& pattern, const std::string& including_file, std::size_t max_bytes)>;
 
-// glob(3) on the file system; relative patterns start at the including file's directory.
+// The file system. A pattern with a wildcard (*, ? or [) is a glob(3) and may
+// match nothing; a pattern without one names one file, which must exist.
+// Relative patterns start at the including file's directory. Only regular
+// files of at most kMaxConfigFileBytes are read (conf/read_file.hpp).
 IncludeReader filesystem_include_reader();
 // Refuses every include (for parsing text that must not touch the file system).
 IncludeReader no_include_reader();
@@ -46,6 +54,7 @@ IncludeReader no_include_reader();
 struct KaParseResult {
   std::vector<KaStatement> statements{};
   std::vector<ConfigError> errors{};
+  std::vector<ConfigError> warnings{};  // includes that matched no file
 };
 
 KaParseResult parse_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes);

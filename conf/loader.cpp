@@ -3,17 +3,16 @@
 #include "conf/loader.hpp"
 
 
-#include <array>
 #include <charconv>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <algorithm>
 #include <map>
 #include <tuple>
 #include <iterator>
 
 #include "conf/keepalived_import.hpp"
+#include "conf/read_file.hpp"
 #include "conf/scalars.hpp"
 #include "conf/validate.hpp"
 #include "conf/yaml_tree.hpp"
@@ -636,31 +635,18 @@ LoadResult load_yaml(std::string_view text, const std::string& file_name) {
 
 FileContent read_config_file(const std::string& path) {
   FileContent out;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    out.error = ConfigError{.location = {.file = path}, .path = "",
-                            .message = std::string("cannot open: ") + std::strerror(errno)};
+  auto bytes = read_regular_file(path, kMaxConfigFileBytes);
+  if (!bytes) {
+    out.error = ConfigError{.location = {.file = path}, .path = "", .message = bytes.error().message};
     return out;
   }
-  // Read straight into one string of the file's size (no stream copy: a
-  // large file would be held twice).
-  std::string& content = out.bytes;
-  in.seekg(0, std::ios::end);
-  const auto size = in.tellg();
-  in.seekg(0, std::ios::beg);
-  if (size > 0 && in) {
-    content.resize(static_cast<std::size_t>(size));
-    in.read(content.data(), static_cast<std::streamsize>(content.size()));
-    content.resize(static_cast<std::size_t>(in.gcount()));
-  } else {  // not seekable (a pipe): read what comes
-    in.clear();
-    content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  out.bytes = std::move(*bytes);
   return out;
 }
 
 LoadResult load_content(const std::string& path, std::string_view bytes) {
-  if (detect_format(path, bytes) == SourceFormat::kKeepalived) return import_keepalived_file(path);
+  if (detect_format(path, bytes) == SourceFormat::kKeepalived)
+    return import_keepalived(bytes, path, filesystem_include_reader());
   return load_yaml(bytes, path);
 }
 
@@ -680,20 +666,14 @@ std::optional<ContentDigest> yaml_digest(const std::string& path, std::string_vi
 }
 
 bool yaml_file_unchanged(const std::string& path, const ContentDigest& previous) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::array<char, 64 * 1024> chunk;
   core::Sha256 hash;
   std::size_t size = 0;
-  for (;;) {
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    const auto got = static_cast<std::size_t>(in.gcount());
-    if (got == 0) break;
-    size += got;
-    if (size > previous.size) return false;
-    hash.update(std::string_view(chunk.data(), got));
-  }
-  return !in.bad() && size == previous.size && hash.finish() == previous.sha256;
+  // A longer file is refused by the read itself, after previous.size + 1 bytes.
+  const core::Status read = read_regular_file(path, previous.size, [&](std::string_view piece) {
+    size += piece.size();
+    hash.update(piece);
+  });
+  return read.ok() && size == previous.size && hash.finish() == previous.sha256;
 }
 
 }  // namespace lvsd::conf

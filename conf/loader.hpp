@@ -24,14 +24,17 @@ SourceFormat detect_format(const std::string& path, std::string_view content);
 // Same as load_content(path, read_config_file(path)).
 LoadResult load_file(const std::string& path);
 
-// A configuration file's bytes, or why they could not be read.
+// A configuration file's bytes, or why they could not be read: the path is
+// not a regular file (a directory, FIFO, socket or device), cannot be opened,
+// or holds more than kMaxConfigFileBytes (conf/read_file.hpp). The error's
+// location is the path. Usable from any thread.
 struct FileContent {
   std::string bytes{};
   std::optional<ConfigError> error{};  // set: bytes is empty
 };
 FileContent read_config_file(const std::string& path);
 
-// Loads bytes read from path (keepalived.conf: path is read again, with its includes).
+// Loads bytes read from path (keepalived.conf: its includes are read from the file system).
 LoadResult load_content(const std::string& path, std::string_view bytes);
 
 // What identifies the bytes a YAML configuration was loaded from: their
@@ -50,7 +53,7 @@ struct ContentDigest {
 std::optional<ContentDigest> yaml_digest(const std::string& path, std::string_view bytes);
 
 // True when the file at `path` now holds bytes with the digest `previous`
-// (read 64 KiB at a time). False when it cannot be read.
+// (read 64 KiB at a time). False when it cannot be read or is not a regular file.
 bool yaml_file_unchanged(const std::string& path, const ContentDigest& previous);
 
 // YAML text; file_name is used in error locations only.

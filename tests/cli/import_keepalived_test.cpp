@@ -46,5 +46,22 @@ TEST(ImportKeepalived, UnknownKeywordIsRefusedWithItsLine) {
   unlink(path);
 }
 
+TEST(ImportKeepalived, WhatIsNotARegularFileIsRefused) {
+  // A directory used to print "{}" and exit 0.
+  char dir[] = "/tmp/lvsd-import-dir-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  for (const std::string& path : {std::string(dir), std::string("/dev/zero"), std::string(dir) + "/missing.conf"}) {
+    std::ostringstream out, err;
+    EXPECT_EQ(import_keepalived(path, out, err), 1) << path;
+    EXPECT_EQ(out.str(), "") << path;
+    EXPECT_EQ(err.str().rfind(path + ": ", 0), 0u) << err.str();
+    EXPECT_NE(err.str().find(path + ": not imported (1 error)"), std::string::npos) << err.str();
+  }
+  std::ostringstream out, err;
+  ASSERT_EQ(import_keepalived(dir, out, err), 1);
+  EXPECT_NE(err.str().find("is a directory, not a regular file"), std::string::npos) << err.str();
+  rmdir(dir);
+}
+
 }  // namespace
 }  // namespace lvsd::cli

@@ -9,6 +9,7 @@
 
 #include "conf/keepalived_import.hpp"
 #include "conf/keepalived_parser.hpp"
+#include "conf/read_file.hpp"
 #include "conf/writer.hpp"
 
 namespace lvsd::conf {
@@ -18,7 +19,7 @@ using std::chrono::seconds;
 
 // Includes served from memory: pattern -> files.
 IncludeReader memory_includes(std::map<std::string, std::vector<KaFile>> files) {
-  return [files](const std::string& pattern, const std::string&) -> core::Result<std::vector<KaFile>> {
+  return [files](const std::string& pattern, const std::string&, std::size_t) -> core::Result<std::vector<KaFile>> {
     auto it = files.find(pattern);
     if (it == files.end()) return std::vector<KaFile>{};
     return it->second;
@@ -123,11 +124,11 @@ TEST(KeepalivedParser, IncludeDepthAndFanOutAreBounded) {
 
 TEST(KeepalivedParser, FilesystemIncludeResolvesRelativeToTheIncludingFile) {
   auto reader = filesystem_include_reader();
-  auto files = reader("keepalived-seed.*", std::string(LVSD_SOURCE_DIR) + "/examples/lvsd.yaml");
+  auto files = reader("keepalived-seed.*", std::string(LVSD_SOURCE_DIR) + "/examples/lvsd.yaml", kMaxConfigLoadBytes);
   ASSERT_TRUE(files.ok());
   ASSERT_EQ(files->size(), 1u);
   EXPECT_NE(files->at(0).content.find("virtual_server 192.168.152.100 80"), std::string::npos);
-  auto none = reader("no-such-*.conf", std::string(LVSD_SOURCE_DIR) + "/examples/lvsd.yaml");
+  auto none = reader("no-such-*.conf", std::string(LVSD_SOURCE_DIR) + "/examples/lvsd.yaml", kMaxConfigLoadBytes);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
 }

@@ -81,5 +81,14 @@ TEST_F(CheckConfig, MissingFileIsAnError) {
   EXPECT_NE(err.str().find("nope.yaml"), std::string::npos);
 }
 
+TEST_F(CheckConfig, DirectoryIsRefusedNotACrash) {
+  // `lvsd --check-config -f DIRECTORY` used to abort with std::bad_alloc.
+  std::ostringstream out, err;
+  EXPECT_EQ(check_config(dir_, out, err), 1);
+  EXPECT_EQ(out.str(), "");
+  EXPECT_NE(err.str().find(dir_ + ": is a directory, not a regular file"), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("configuration refused"), std::string::npos) << err.str();
+}
+
 }  // namespace
 }  // namespace lvsd::daemon
