@@ -110,8 +110,9 @@ TEST_F(IpvsClientTest, ErrorAckFailsOnlyItsOperation) {
   fake_->respond = [](FakeNetlinkTransport& t, const FakeNetlinkTransport::Send& s) {
     std::vector<Datagram> acks;
     for (const nlmsghdr& h : headers_of(s.bytes)) {
-      // The second operation of the plan (sequence 2 of a fresh client).
-      acks.push_back(ack(h.nlmsg_seq, h.nlmsg_seq == 2 ? EEXIST : 0));
+      // The second operation of the plan (sequence 2 of a fresh client);
+      // its failure comes first, before the ACK of the first operation.
+      acks.insert(acks.begin(), ack(h.nlmsg_seq, h.nlmsg_seq == 2 ? EEXIST : 0));
     }
     t.deliver({join(acks)});
   };
