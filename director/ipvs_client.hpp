@@ -24,13 +24,14 @@ namespace lvsd::director {
 struct IpvsClientOptions {
   std::chrono::milliseconds receive_timeout{2000};
   // Requests per sendmsg() in apply(). Their ACKs must fit the receive buffer
-  // (which open() raises to 4 MiB when allowed), so batches stay bounded.
+  // (which GenlSocketTransport raises to 4 MiB when allowed), so batches stay
+  // bounded.
   std::size_t max_batch_messages = 256;
 };
 
 struct OperationFailure {
   std::size_t index = 0;  // into ReconcilePlan::operations
-  int error = 0;          // errno; ETIMEDOUT when no reply came
+  int error = 0;          // errno; ETIMEDOUT when no reply came, ENOTCONN when no new socket could be opened
   // "NEW_SERVICE TCP 10.0.0.1:80 (scheduler nosuch): No such file or directory"
   std::string message{};
 };
