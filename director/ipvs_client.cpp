@@ -2,11 +2,6 @@
 
 #include <linux/ip_vs.h>
 #include <linux/netlink.h>
-#include <netlink/genl/ctrl.h>
-#include <netlink/genl/genl.h>
-#include <netlink/socket.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -20,24 +15,12 @@ using core::Error;
 using core::Result;
 using core::Status;
 using ipvs_codec::Bytes;
+using ipvs_codec::Header;
 using ipvs_codec::MessageView;
 
-// Each slot holds any netlink datagram the kernel sends (dump skbs are capped
-// at 32 KiB). Several slots let one recvmmsg() take a batch's ACKs, or a
-// dump's data and its NLMSG_DONE, in one system call.
-constexpr std::size_t kReceiveSlotBytes = 64 * 1024;
-constexpr std::size_t kReceiveSlots = 16;
+// A batch's requests travel in one datagram; the kernel's netlink receive
+// path handles datagrams of this size without trouble.
 constexpr std::size_t kMaxBatchBytes = 64 * 1024;
-constexpr int kSocketReceiveBuffer = 4 * 1024 * 1024;
-constexpr int kSocketSendBuffer = 1024 * 1024;
-
-void raise_buffer(int fd, int force_option, int option, int bytes) {
-  // The *FORCE variants need CAP_NET_ADMIN; without it the plain option is
-  // capped by net.core.{r,w}mem_max, which is still fine with small batches.
-  if (setsockopt(fd, SOL_SOCKET, force_option, &bytes, sizeof bytes) != 0) {
-    setsockopt(fd, SOL_SOCKET, option, &bytes, sizeof bytes);
-  }
-}
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -59,60 +42,46 @@ std::vector<std::size_t> ApplyReport::failed_indices() const {
 }
 
 Result<std::unique_ptr<IpvsClient>> IpvsClient::open(const IpvsClientOptions& options) {
-  nl_sock* sock = nl_socket_alloc();
-  if (sock == nullptr) return Error{"allocating a netlink socket: out of memory"};
-  if (int rc = genl_connect(sock); rc < 0) {
-    nl_socket_free(sock);
-    return Error{std::string("opening a generic netlink socket: ") + nl_geterror(rc)};
-  }
-  int fd = nl_socket_get_fd(sock);
-  auto usec = std::chrono::duration_cast<std::chrono::microseconds>(options.receive_timeout).count();
-  timeval tv{.tv_sec = static_cast<time_t>(usec / 1'000'000), .tv_usec = static_cast<suseconds_t>(usec % 1'000'000)};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  int one = 1;
-  // Errors then echo only the request header, not the whole request.
-  setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
-  raise_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, kSocketReceiveBuffer);
-  raise_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, kSocketSendBuffer);
-
-  int family = genl_ctrl_resolve(sock, IPVS_GENL_NAME);
-  if (family < 0) {
-    nl_socket_free(sock);
-    return Error{std::string("resolving the IPVS generic netlink family (is the ip_vs module loaded?): ") +
-                 nl_geterror(family)};
-  }
-  return std::unique_ptr<IpvsClient>(new IpvsClient(sock, static_cast<std::uint16_t>(family), options));
+  return open(std::make_unique<GenlSocketTransport>(), options);
 }
 
-IpvsClient::IpvsClient(nl_sock* sock, std::uint16_t family_id, IpvsClientOptions options)
-    : sock_(sock),
-      fd_(nl_socket_get_fd(sock)),
-      family_id_(family_id),
-      options_(options),
-      sequence_(1),
-      buffer_(new std::uint8_t[kReceiveSlots * kReceiveSlotBytes]),
-      slots_(kReceiveSlots),
-      headers_(kReceiveSlots) {
+Result<std::unique_ptr<IpvsClient>> IpvsClient::open(std::unique_ptr<NetlinkTransport> transport,
+                                                     const IpvsClientOptions& options) {
+  auto family = transport->connect(IPVS_GENL_NAME, options.receive_timeout);
+  if (!family) return family.error();
+  return std::unique_ptr<IpvsClient>(new IpvsClient(std::move(transport), *family, options));
+}
+
+IpvsClient::IpvsClient(std::unique_ptr<NetlinkTransport> transport, std::uint16_t family_id,
+                       IpvsClientOptions options)
+    : transport_(std::move(transport)), family_id_(family_id), options_(options), sequence_(1) {
   if (options_.max_batch_messages == 0) options_.max_batch_messages = 1;
-  for (std::size_t i = 0; i < kReceiveSlots; ++i) {
-    slots_[i] = iovec{.iov_base = buffer_.get() + i * kReceiveSlotBytes, .iov_len = kReceiveSlotBytes};
-  }
 }
 
-IpvsClient::~IpvsClient() { nl_socket_free(sock_); }
+IpvsClient::~IpvsClient() = default;
 
 ipvs_codec::Header IpvsClient::next_header() {
   if (sequence_ == 0) sequence_ = 1;  // 0 is what unsolicited messages carry
   return ipvs_codec::Header{.family_id = family_id_, .sequence = sequence_++};
 }
 
-int IpvsClient::send_bytes(const std::vector<std::uint8_t>& bytes, std::size_t messages, std::size_t changes) {
-  for (;;) {
-    // The socket's peer is the kernel (port 0), so no address is needed.
-    ssize_t n = ::send(fd_, bytes.data(), bytes.size(), 0);
-    if (n >= 0) break;
-    if (errno != EINTR) return errno;
+int IpvsClient::ensure_connected() {
+  if (!needs_reconnect_) return 0;
+  auto family = transport_->connect(IPVS_GENL_NAME, options_.receive_timeout);
+  if (!family) {
+    reconnect_error_ = family.error().message;
+    return ENOTCONN;
   }
+  // Sequence numbers keep counting: nothing of the old socket can match.
+  family_id_ = *family;
+  needs_reconnect_ = false;
+  reconnect_error_.clear();
+  ++reconnects_;
+  return 0;
+}
+
+int IpvsClient::send_bytes(const std::vector<std::uint8_t>& bytes, std::size_t messages, std::size_t changes) {
+  if (int err = transport_->send(bytes, messages); err != 0) return err;
   ++send_calls_;
   messages_sent_ += messages;
   change_messages_sent_ += changes;
@@ -120,40 +89,30 @@ int IpvsClient::send_bytes(const std::vector<std::uint8_t>& bytes, std::size_t m
 }
 
 long IpvsClient::receive() {
-  for (;;) {
-    for (std::size_t i = 0; i < kReceiveSlots; ++i) {
-      headers_[i] = mmsghdr{};
-      headers_[i].msg_hdr.msg_iov = &slots_[i];
-      headers_[i].msg_hdr.msg_iovlen = 1;
-    }
-    int n = ::recvmmsg(fd_, headers_.data(), kReceiveSlots, MSG_WAITFORONE, nullptr);
-    if (n >= 0) {
-      for (int i = 0; i < n; ++i) {
-        if ((headers_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) return -EMSGSIZE;
-      }
-      ++receive_calls_;
-      return n;
-    }
-    if (errno == EINTR) continue;
-    return (errno == EAGAIN || errno == EWOULDBLOCK) ? -ETIMEDOUT : -errno;
+  long n = transport_->receive(options_.receive_timeout);
+  if (n < 0) {
+    needs_reconnect_ = true;
+    return n;
   }
-}
-
-std::span<const std::uint8_t> IpvsClient::datagram(long i) const {
-  auto slot = static_cast<std::size_t>(i);
-  return {buffer_.get() + slot * kReceiveSlotBytes, headers_[slot].msg_len};
+  ++receive_calls_;
+  return n;
 }
 
 ApplyReport IpvsClient::apply(const ReconcilePlan& plan) {
   ApplyReport report;
   const auto& ops = plan.operations;
   auto fail = [&](std::size_t index, int err) {
-    report.failures.push_back(
-        OperationFailure{.index = index, .error = err, .message = describe(ops[index]) + ": " + errno_text(err)});
+    std::string why = errno_text(err);
+    if (err == ENOTCONN && !reconnect_error_.empty()) why += " (" + reconnect_error_ + ")";
+    report.failures.push_back(OperationFailure{.index = index, .error = err, .message = describe(ops[index]) + ": " + why});
   };
 
   std::size_t next = 0;
   while (next < ops.size()) {
+    if (int err = ensure_connected(); err != 0) {
+      for (; next < ops.size(); ++next) fail(next, err);
+      break;
+    }
     Bytes batch;
     std::map<std::uint32_t, std::size_t> pending;  // sequence -> operation index
     while (next < ops.size() && pending.size() < options_.max_batch_messages && batch.size() < kMaxBatchBytes) {
@@ -174,7 +133,7 @@ ApplyReport IpvsClient::apply(const ReconcilePlan& plan) {
         break;
       }
       for (long d = 0; d < n; ++d) {
-        auto messages = ipvs_codec::split_messages(datagram(d));
+        auto messages = ipvs_codec::split_messages(transport_->datagram(static_cast<std::size_t>(d)));
         if (!messages) continue;  // a malformed datagram carries no ACK we can match
         for (MessageView m : *messages) {
           auto info = ipvs_codec::reply_info(m);
@@ -196,19 +155,29 @@ ApplyReport IpvsClient::apply(const ReconcilePlan& plan) {
   return report;
 }
 
-Status IpvsClient::exchange(const Bytes& request, std::uint32_t sequence, bool is_change,
+Status IpvsClient::exchange(const std::function<Bytes(Header)>& build, bool is_change,
                             const std::function<Status(MessageView)>& on_data) {
-  if (int err = send_bytes(request, 1, is_change ? 1 : 0); err != 0) return core::errno_error("sending", err);
+  // Before the header is built: a new socket may come with a new family id.
+  if (ensure_connected() != 0) return Error{"reconnecting: " + reconnect_error_};
+  const Header header = next_header();
+  const std::uint32_t sequence = header.sequence;
+  if (int err = send_bytes(build(header), 1, is_change ? 1 : 0); err != 0) return core::errno_error("sending", err);
   Status first_error;
   for (;;) {
     long n = receive();
     if (n < 0) return core::errno_error("receiving", static_cast<int>(-n));
     for (long d = 0; d < n; ++d) {
-      auto messages = ipvs_codec::split_messages(datagram(d));
-      if (!messages) return messages.error();
+      auto messages = ipvs_codec::split_messages(transport_->datagram(static_cast<std::size_t>(d)));
+      if (!messages) {
+        needs_reconnect_ = true;  // the rest of the reply may still be queued
+        return messages.error();
+      }
       for (MessageView m : *messages) {
         auto info = ipvs_codec::reply_info(m);
-        if (!info) return info.error();
+        if (!info) {
+          needs_reconnect_ = true;
+          return info.error();
+        }
         if (info->sequence != sequence) continue;
         if (info->type == NLMSG_ERROR) {
           if (info->error != 0) return Error{errno_text(info->error)};
@@ -227,16 +196,15 @@ Status IpvsClient::exchange(const Bytes& request, std::uint32_t sequence, bool i
   }
 }
 
-Status IpvsClient::change(const Bytes& request, std::uint32_t sequence, const std::string& what) {
-  Status s = exchange(request, sequence, true, [](MessageView) { return Status{}; });
+Status IpvsClient::change(const std::function<Bytes(Header)>& build, const std::string& what) {
+  Status s = exchange(build, true, [](MessageView) { return Status{}; });
   if (!s.ok()) return s.error().context(what);
   return s;
 }
 
 Result<std::vector<Service>> IpvsClient::dump_services() {
-  ipvs_codec::Header header = next_header();
   std::vector<Service> services;
-  Status s = exchange(ipvs_codec::dump_services(header), header.sequence, false, [&](MessageView m) -> Status {
+  Status s = exchange([&](Header header) { return ipvs_codec::dump_services(header); }, false, [&](MessageView m) -> Status {
     auto service = ipvs_codec::parse_service(m);
     if (!service) return service.error();
     services.push_back(std::move(*service));
@@ -247,9 +215,8 @@ Result<std::vector<Service>> IpvsClient::dump_services() {
 }
 
 Result<std::vector<Destination>> IpvsClient::dump_destinations(const ServiceKey& key) {
-  ipvs_codec::Header header = next_header();
   std::vector<Destination> destinations;
-  Status s = exchange(ipvs_codec::dump_destinations(header, key), header.sequence, false, [&](MessageView m) -> Status {
+  Status s = exchange([&](Header header) { return ipvs_codec::dump_destinations(header, key); }, false, [&](MessageView m) -> Status {
     auto destination = ipvs_codec::parse_destination(m, key.family);
     if (!destination) return destination.error();
     destinations.push_back(std::move(*destination));
@@ -273,19 +240,16 @@ Result<IpvsTable> IpvsClient::dump() {
 }
 
 Status IpvsClient::flush() {
-  ipvs_codec::Header header = next_header();
-  return change(ipvs_codec::flush(header), header.sequence, "FLUSH");
+  return change([&](Header header) { return ipvs_codec::flush(header); }, "FLUSH");
 }
 
 Status IpvsClient::zero(const std::optional<ServiceKey>& key) {
-  ipvs_codec::Header header = next_header();
-  return change(ipvs_codec::zero(header, key), header.sequence, key ? "ZERO " + describe(*key) : "ZERO");
+  return change([&](Header header) { return ipvs_codec::zero(header, key); }, key ? "ZERO " + describe(*key) : "ZERO");
 }
 
 Result<IpvsInfo> IpvsClient::info() {
-  ipvs_codec::Header header = next_header();
   std::optional<IpvsInfo> info;
-  Status s = exchange(ipvs_codec::get_info(header), header.sequence, false, [&](MessageView m) -> Status {
+  Status s = exchange([&](Header header) { return ipvs_codec::get_info(header); }, false, [&](MessageView m) -> Status {
     auto parsed = ipvs_codec::parse_info(m);
     if (!parsed) return parsed.error();
     info = *parsed;
@@ -297,9 +261,8 @@ Result<IpvsInfo> IpvsClient::info() {
 }
 
 Result<Timeouts> IpvsClient::timeouts() {
-  ipvs_codec::Header header = next_header();
   std::optional<Timeouts> timeouts;
-  Status s = exchange(ipvs_codec::get_config(header), header.sequence, false, [&](MessageView m) -> Status {
+  Status s = exchange([&](Header header) { return ipvs_codec::get_config(header); }, false, [&](MessageView m) -> Status {
     auto parsed = ipvs_codec::parse_config(m);
     if (!parsed) return parsed.error();
     timeouts = *parsed;
@@ -311,29 +274,25 @@ Result<Timeouts> IpvsClient::timeouts() {
 }
 
 Status IpvsClient::set_timeouts(const Timeouts& t) {
-  ipvs_codec::Header header = next_header();
-  return change(ipvs_codec::set_config(header, t), header.sequence,
+  return change([&](Header header) { return ipvs_codec::set_config(header, t); },
                 "SET_CONFIG tcp " + std::to_string(t.tcp_s) + " tcpfin " + std::to_string(t.tcp_fin_s) + " udp " +
                     std::to_string(t.udp_s));
 }
 
 Status IpvsClient::start_sync_daemon(const SyncDaemon& d) {
-  ipvs_codec::Header header = next_header();
   std::string role = d.role == SyncDaemonRole::kMaster ? "master" : "backup";
-  return change(ipvs_codec::new_daemon(header, d), header.sequence,
+  return change([&](Header header) { return ipvs_codec::new_daemon(header, d); },
                 "NEW_DAEMON " + role + " on " + d.interface + " syncid " + std::to_string(d.sync_id));
 }
 
 Status IpvsClient::stop_sync_daemon(SyncDaemonRole role) {
-  ipvs_codec::Header header = next_header();
-  return change(ipvs_codec::del_daemon(header, role), header.sequence,
+  return change([&](Header header) { return ipvs_codec::del_daemon(header, role); },
                 std::string("DEL_DAEMON ") + (role == SyncDaemonRole::kMaster ? "master" : "backup"));
 }
 
 Result<std::vector<SyncDaemon>> IpvsClient::sync_daemons() {
-  ipvs_codec::Header header = next_header();
   std::vector<SyncDaemon> daemons;
-  Status s = exchange(ipvs_codec::dump_daemons(header), header.sequence, false, [&](MessageView m) -> Status {
+  Status s = exchange([&](Header header) { return ipvs_codec::dump_daemons(header); }, false, [&](MessageView m) -> Status {
     auto parsed = ipvs_codec::parse_daemon(m);
     if (!parsed) return parsed.error();
     daemons.push_back(std::move(*parsed));

@@ -1,8 +1,9 @@
 #pragma once
-// The one generic-netlink socket that talks to kernel IPVS. Messages are
-// built and parsed by ipvs_codec; this class only sends, receives and
-// matches replies to requests by sequence number. Every receive has a
-// timeout, so a stuck kernel reply cannot stall the event loop for long.
+// The one generic-netlink conversation with kernel IPVS. Messages are built
+// and parsed by ipvs_codec and carried by a NetlinkTransport; this class
+// batches requests, matches replies to them by sequence number and replaces
+// the socket after a failed receive. Every receive has a timeout, so a stuck
+// kernel reply cannot stall the event loop for long.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -14,25 +15,23 @@
 
 #include "core/result.hpp"
 #include "director/ipvs_codec.hpp"
+#include "director/netlink_transport.hpp"
 #include "director/operation.hpp"
 #include "director/types.hpp"
-
-struct nl_sock;
-struct iovec;
-struct mmsghdr;
 
 namespace lvsd::director {
 
 struct IpvsClientOptions {
   std::chrono::milliseconds receive_timeout{2000};
   // Requests per sendmsg() in apply(). Their ACKs must fit the receive buffer
-  // (which open() raises to 4 MiB when allowed), so batches stay bounded.
+  // (which GenlSocketTransport raises to 4 MiB when allowed), so batches stay
+  // bounded.
   std::size_t max_batch_messages = 256;
 };
 
 struct OperationFailure {
   std::size_t index = 0;  // into ReconcilePlan::operations
-  int error = 0;          // errno; ETIMEDOUT when no reply came
+  int error = 0;          // errno; ETIMEDOUT when no reply came, ENOTCONN when no new socket could be opened
   // "NEW_SERVICE TCP 10.0.0.1:80 (scheduler nosuch): No such file or directory"
   std::string message{};
 };
@@ -45,15 +44,20 @@ struct ApplyReport {
   std::vector<std::size_t> failed_indices() const;
 };
 
-// Not thread-safe; one per event loop. After a receive timeout a late reply
-// may still be queued: replies are matched by sequence number so stale ones
-// are skipped, but a dump the kernel is still running makes the next dump
-// fail with EBUSY; reopen the client after a timeout to be safe.
+// Not thread-safe; one per event loop. After a receive timeout (or any
+// receive error) a late reply may still be queued and the kernel may still be
+// running a dump, which would make the next dump fail with EBUSY. So the
+// client drops that socket: the next request first reconnects (a new socket,
+// the family id resolved again, which also follows an ip_vs reload). Replies
+// are matched by sequence number as well, so a stray one is skipped.
 class IpvsClient {
  public:
   // Opens the socket and resolves the "IPVS" family id (fails when ip_vs is
   // not loaded).
   static core::Result<std::unique_ptr<IpvsClient>> open(const IpvsClientOptions& options = {});
+  // The same over any transport (tests pass a scripted one).
+  static core::Result<std::unique_ptr<IpvsClient>> open(std::unique_ptr<NetlinkTransport> transport,
+                                                        const IpvsClientOptions& options = {});
   ~IpvsClient();
   IpvsClient(const IpvsClient&) = delete;
   IpvsClient& operator=(const IpvsClient&) = delete;
@@ -79,46 +83,49 @@ class IpvsClient {
   core::Status stop_sync_daemon(SyncDaemonRole role);
   core::Result<std::vector<SyncDaemon>> sync_daemons();
 
+  // Bounds every later wait for a reply; the daemon keeps it below the
+  // shortest VRRP advert interval.
+  void set_receive_timeout(std::chrono::milliseconds timeout) { options_.receive_timeout = timeout; }
+  std::chrono::milliseconds receive_timeout() const { return options_.receive_timeout; }
+
   std::uint16_t family_id() const { return family_id_; }
   // Counters since open(): requests that change the kernel (everything but
   // GET_* and dumps), all requests, and sendmsg() calls.
   std::uint64_t change_messages_sent() const { return change_messages_sent_; }
   std::uint64_t messages_sent() const { return messages_sent_; }
   std::uint64_t send_calls() const { return send_calls_; }
-  std::uint64_t receive_calls() const { return receive_calls_; }  // recvmmsg() calls that returned data
+  std::uint64_t receive_calls() const { return receive_calls_; }  // receives that returned data
+  std::uint64_t reconnects() const { return reconnects_; }  // sockets replaced after a failed receive
 
  private:
-  IpvsClient(nl_sock* sock, std::uint16_t family_id, IpvsClientOptions options);
+  IpvsClient(std::unique_ptr<NetlinkTransport> transport, std::uint16_t family_id, IpvsClientOptions options);
 
   ipvs_codec::Header next_header();
+  // Reconnects when the last receive failed. Returns 0 or an errno.
+  int ensure_connected();
   // Returns 0 or an errno.
   int send_bytes(const std::vector<std::uint8_t>& bytes, std::size_t messages, std::size_t changes);
-  // Receives up to kReceiveSlots datagrams with one recvmmsg(), waiting
-  // (up to the receive timeout) for the first only. Returns how many, or
-  // -errno (-ETIMEDOUT when the timeout passed). Read them with datagram(i).
+  // Returns how many datagrams came, or -errno; a failure marks the socket
+  // for replacement before the next request.
   long receive();
-  std::span<const std::uint8_t> datagram(long i) const;
-  // Sends one request and calls on_data for each data message of its reply,
+  // Sends one request (built for the current family id and the next
+  // sequence number) and calls on_data for each data message of its reply,
   // until its ACK (or NLMSG_DONE for a dump).
-  core::Status exchange(const ipvs_codec::Bytes& request, std::uint32_t sequence, bool is_change,
+  core::Status exchange(const std::function<ipvs_codec::Bytes(ipvs_codec::Header)>& build, bool is_change,
                         const std::function<core::Status(ipvs_codec::MessageView)>& on_data);
-  core::Status change(const ipvs_codec::Bytes& request, std::uint32_t sequence, const std::string& what);
+  core::Status change(const std::function<ipvs_codec::Bytes(ipvs_codec::Header)>& build, const std::string& what);
 
-  nl_sock* sock_;
-  int fd_;
+  std::unique_ptr<NetlinkTransport> transport_;
   std::uint16_t family_id_;
   IpvsClientOptions options_;
   std::uint32_t sequence_;
-  // kReceiveSlots slots of kReceiveSlotBytes, left uninitialised: a page is
-  // only made resident when the kernel first writes a reply into it (a
-  // zero-filled vector would hold the whole 1 MiB resident from the start).
-  std::unique_ptr<std::uint8_t[]> buffer_;
-  std::vector<struct iovec> slots_;
-  std::vector<struct mmsghdr> headers_;
+  bool needs_reconnect_ = false;
+  std::string reconnect_error_{};  // why the last reconnect failed
   std::uint64_t change_messages_sent_ = 0;
   std::uint64_t messages_sent_ = 0;
   std::uint64_t send_calls_ = 0;
   std::uint64_t receive_calls_ = 0;
+  std::uint64_t reconnects_ = 0;
 };
 
 }  // namespace lvsd::director

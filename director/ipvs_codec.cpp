@@ -55,7 +55,7 @@ void put_address(nl_msg* msg, int attr, const IpAddress& address) {
 // Ports are big-endian inside a u16 attribute.
 void put_port(nl_msg* msg, int attr, std::uint16_t port) { check(nla_put_u16(msg, attr, htons(port))); }
 
-std::uint32_t encode_netmask(const Service& s) {
+std::uint32_t encode_netmask(const ServiceSettings& s) {
   if (s.key.family == AF_INET6) return s.persistence_prefix.value_or(128);  // a prefix length, host order
   std::uint8_t prefix = s.persistence_prefix.value_or(32);
   std::uint32_t mask = prefix == 0 ? 0 : (0xffffffffu << (32 - prefix));
@@ -73,7 +73,7 @@ void put_service_key(nl_msg* msg, const ServiceKey& key) {
   put_port(msg, IPVS_SVC_ATTR_PORT, key.port);
 }
 
-void put_service_nest(nl_msg* msg, const ServiceKey& key, const Service* full) {
+void put_service_nest(nl_msg* msg, const ServiceKey& key, const ServiceSettings* full) {
   nlattr* nest = nla_nest_start(msg, IPVS_CMD_ATTR_SERVICE);
   if (nest == nullptr) check(-NLE_NOMEM);
   put_service_key(msg, key);
@@ -91,7 +91,7 @@ void put_service_nest(nl_msg* msg, const ServiceKey& key, const Service* full) {
   check(nla_nest_end(msg, nest));
 }
 
-void put_destination_nest(nl_msg* msg, const Destination& d, bool full) {
+void put_destination_nest(nl_msg* msg, const DestinationSettings& d, bool full) {
   nlattr* nest = nla_nest_start(msg, IPVS_CMD_ATTR_DEST);
   if (nest == nullptr) check(-NLE_NOMEM);
   put_address(msg, IPVS_DEST_ATTR_ADDR, d.address);
@@ -114,13 +114,13 @@ void put_destination_nest(nl_msg* msg, const Destination& d, bool full) {
 constexpr int kChange = NLM_F_REQUEST | NLM_F_ACK;
 constexpr int kDump = NLM_F_REQUEST | NLM_F_DUMP;
 
-Bytes service_command(Header header, std::uint8_t command, const ServiceKey& key, const Service* full) {
+Bytes service_command(Header header, std::uint8_t command, const ServiceKey& key, const ServiceSettings* full) {
   MsgPtr msg = start(header, command, kChange);
   put_service_nest(msg.get(), key, full);
   return finish(msg);
 }
 
-Bytes destination_command(Header header, std::uint8_t command, const ServiceKey& key, const Destination& d,
+Bytes destination_command(Header header, std::uint8_t command, const ServiceKey& key, const DestinationSettings& d,
                           bool full) {
   MsgPtr msg = start(header, command, kChange);
   put_service_nest(msg.get(), key, nullptr);
@@ -132,22 +132,22 @@ Bytes bare(Header header, std::uint8_t command, int flags) { return finish(start
 
 }  // namespace
 
-Bytes new_service(Header header, const Service& s) {
+Bytes new_service(Header header, const ServiceSettings& s) {
   return service_command(header, IPVS_CMD_NEW_SERVICE, s.key, &s);
 }
-Bytes set_service(Header header, const Service& s) {
+Bytes set_service(Header header, const ServiceSettings& s) {
   return service_command(header, IPVS_CMD_SET_SERVICE, s.key, &s);
 }
 Bytes del_service(Header header, const ServiceKey& key) {
   return service_command(header, IPVS_CMD_DEL_SERVICE, key, nullptr);
 }
-Bytes new_destination(Header header, const ServiceKey& key, const Destination& d) {
+Bytes new_destination(Header header, const ServiceKey& key, const DestinationSettings& d) {
   return destination_command(header, IPVS_CMD_NEW_DEST, key, d, true);
 }
-Bytes set_destination(Header header, const ServiceKey& key, const Destination& d) {
+Bytes set_destination(Header header, const ServiceKey& key, const DestinationSettings& d) {
   return destination_command(header, IPVS_CMD_SET_DEST, key, d, true);
 }
-Bytes del_destination(Header header, const ServiceKey& key, const Destination& d) {
+Bytes del_destination(Header header, const ServiceKey& key, const DestinationSettings& d) {
   return destination_command(header, IPVS_CMD_DEL_DEST, key, d, false);
 }
 Bytes flush(Header header) { return bare(header, IPVS_CMD_FLUSH, kChange); }
@@ -198,12 +198,12 @@ Bytes del_daemon(Header header, SyncDaemonRole role) {
 
 Bytes encode(Header header, const Operation& op) {
   switch (op.kind) {
-    case OperationKind::kNewService: return new_service(header, Service(op.service));
-    case OperationKind::kSetService: return set_service(header, Service(op.service));
+    case OperationKind::kNewService: return new_service(header, op.service);
+    case OperationKind::kSetService: return set_service(header, op.service);
     case OperationKind::kDelService: return del_service(header, op.service.key);
-    case OperationKind::kNewDestination: return new_destination(header, op.service.key, Destination(op.destination));
-    case OperationKind::kSetDestination: return set_destination(header, op.service.key, Destination(op.destination));
-    case OperationKind::kDelDestination: return del_destination(header, op.service.key, Destination(op.destination));
+    case OperationKind::kNewDestination: return new_destination(header, op.service.key, op.destination);
+    case OperationKind::kSetDestination: return set_destination(header, op.service.key, op.destination);
+    case OperationKind::kDelDestination: return del_destination(header, op.service.key, op.destination);
   }
   throw std::logic_error("unknown operation kind");
 }

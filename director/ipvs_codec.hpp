@@ -23,12 +23,12 @@ struct Header {
 };
 
 // Changes: NLM_F_REQUEST | NLM_F_ACK. Each returns one complete netlink message.
-Bytes new_service(Header header, const Service& service);
-Bytes set_service(Header header, const Service& service);
+Bytes new_service(Header header, const ServiceSettings& service);
+Bytes set_service(Header header, const ServiceSettings& service);
 Bytes del_service(Header header, const ServiceKey& key);
-Bytes new_destination(Header header, const ServiceKey& key, const Destination& destination);
-Bytes set_destination(Header header, const ServiceKey& key, const Destination& destination);
-Bytes del_destination(Header header, const ServiceKey& key, const Destination& destination);
+Bytes new_destination(Header header, const ServiceKey& key, const DestinationSettings& destination);
+Bytes set_destination(Header header, const ServiceKey& key, const DestinationSettings& destination);
+Bytes del_destination(Header header, const ServiceKey& key, const DestinationSettings& destination);
 Bytes flush(Header header);
 Bytes set_config(Header header, const Timeouts& timeouts);
 Bytes zero(Header header, const std::optional<ServiceKey>& key);  // nullopt: every service

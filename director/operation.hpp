@@ -21,41 +21,6 @@ enum class OperationKind {
 // "NEW_SERVICE", "SET_DEST", ... (the IPVS_CMD_* names).
 std::string operation_kind_name(OperationKind kind);
 
-// What an operation carries of a service: a Service without its stats
-// (which only dumps fill). Converts to and from Service.
-struct ServiceSettings {
-  ServiceKey key{};
-  std::string scheduler = "wlc";
-  std::uint32_t flags = 0;
-  std::uint32_t persistence_timeout_s = 0;
-  std::optional<std::uint8_t> persistence_prefix{};
-  std::string persistence_engine{};
-
-  ServiceSettings() = default;
-  ServiceSettings(const Service& service);  // NOLINT(google-explicit-constructor)
-  static ServiceSettings key_only(const ServiceKey& key);
-  operator Service() const;  // NOLINT(google-explicit-constructor): stats zero
-};
-
-// What an operation carries of a destination: a Destination without its
-// connection counters. Converts to and from Destination.
-struct DestinationSettings {
-  IpAddress address{};
-  std::uint16_t port = 0;
-  ForwardMethod forward = ForwardMethod::kDirectRoute;
-  std::int32_t weight = 1;
-  std::uint32_t upper_threshold = 0;
-  std::uint32_t lower_threshold = 0;
-  TunnelType tunnel_type = TunnelType::kIpip;
-  std::uint16_t tunnel_port = 0;
-  std::uint16_t tunnel_flags = 0;
-
-  DestinationSettings() = default;
-  DestinationSettings(const Destination& destination);  // NOLINT(google-explicit-constructor)
-  operator Destination() const;  // NOLINT(google-explicit-constructor): counters zero
-  bool same_identity(const Destination& d) const { return address == d.address && port == d.port; }
-};
-
 // A first start with 1,000 services x 10 real servers plans 11,000 of these,
 // and every page of the plan is a page fault (costly inside UML): carrying
 // settings instead of whole dumped entries makes an operation 176 bytes, not

@@ -17,7 +17,7 @@ Operation service_op(OperationKind kind, const Service& service) {
 }
 
 Operation destination_op(OperationKind kind, const Service& service, const Destination& destination) {
-  return Operation{.kind = kind, .service = ServiceSettings::key_only(service.key), .destination = destination};
+  return Operation{.kind = kind, .service = ServiceSettings{.key = service.key}, .destination = destination};
 }
 
 // Desired destinations, first occurrence of each identity, in order.
@@ -140,11 +140,6 @@ IpvsTable table_after(IpvsTable before, const ReconcilePlan& plan, std::span<con
   for (std::size_t i = 0; i < table.services.size(); ++i) index.emplace(table.services[i].service.key, i);
   std::set<std::size_t> removed;
 
-  auto settings_of = [](const Service& from, Service& into) {
-    Stats stats = into.stats;
-    into = from;
-    into.stats = stats;
-  };
   for (std::size_t i = 0; i < plan.operations.size(); ++i) {
     if (failed_set.contains(i)) continue;
     const Operation& op = plan.operations[i];
@@ -154,9 +149,9 @@ IpvsTable table_after(IpvsTable before, const ReconcilePlan& plan, std::span<con
       VirtualService* created = nullptr;
       if (found == index.end()) {
         index.emplace(op.service.key, table.services.size());
-        created = &table.services.emplace_back(VirtualService{.service = Service(op.service), .destinations = {}});
+        created = &table.services.emplace_back(VirtualService{.service = Service{op.service}, .destinations = {}});
       } else if (removed.erase(found->second) != 0) {
-        created = &(table.services[found->second] = VirtualService{.service = Service(op.service), .destinations = {}});
+        created = &(table.services[found->second] = VirtualService{.service = Service{op.service}, .destinations = {}});
       }
       if (created != nullptr) created->destinations.reserve(new_destinations_after(plan, i + 1, op.service.key));
       continue;
@@ -164,21 +159,21 @@ IpvsTable table_after(IpvsTable before, const ReconcilePlan& plan, std::span<con
     if (found == index.end() || removed.contains(found->second)) continue;  // the kernel would have refused
     VirtualService& vs = table.services[found->second];
     auto dest = std::find_if(vs.destinations.begin(), vs.destinations.end(),
-                             [&](const Destination& d) { return op.destination.same_identity(d); });
+                             [&](const Destination& d) { return same_identity(op.destination, d); });
     switch (op.kind) {
       case OperationKind::kNewService: break;
-      case OperationKind::kSetService: settings_of(Service(op.service), vs.service); break;
+      case OperationKind::kSetService:
+        static_cast<ServiceSettings&>(vs.service) = op.service;  // stats kept
+        break;
       case OperationKind::kDelService: removed.insert(found->second); break;
       case OperationKind::kNewDestination:
         if (dest == vs.destinations.end()) {
-          vs.destinations.push_back(Destination(op.destination));  // counters zero
+          vs.destinations.push_back(Destination{op.destination});  // counters zero
         }
         break;
       case OperationKind::kSetDestination:
         if (dest != vs.destinations.end()) {
-          DestinationCounters counters = dest->counters;
-          *dest = Destination(op.destination);
-          dest->counters = counters;
+          static_cast<DestinationSettings&>(*dest) = op.destination;  // counters kept
         }
         break;
       case OperationKind::kDelDestination:

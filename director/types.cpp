@@ -39,7 +39,7 @@ std::string describe(const ServiceKey& key) {
   return protocol_name(key.protocol) + " " + describe_endpoint(key.address, key.port);
 }
 
-bool same_settings(const Service& a, const Service& b) {
+bool same_settings(const ServiceSettings& a, const ServiceSettings& b) {
   return a.key == b.key && a.scheduler == b.scheduler && a.flags == b.flags &&
          a.persistence_timeout_s == b.persistence_timeout_s && a.persistence_prefix == b.persistence_prefix &&
          a.persistence_engine == b.persistence_engine;
@@ -68,11 +68,11 @@ bool same_settings(const IpvsTable& a, const IpvsTable& b) {
   return true;
 }
 
-bool same_identity(const Destination& a, const Destination& b) {
+bool same_identity(const DestinationSettings& a, const DestinationSettings& b) {
   return a.address == b.address && a.port == b.port;
 }
 
-bool same_settings(const Destination& a, const Destination& b) {
+bool same_settings(const DestinationSettings& a, const DestinationSettings& b) {
   if (!same_identity(a, b) || a.forward != b.forward || a.weight != b.weight ||
       a.upper_threshold != b.upper_threshold || a.lower_threshold != b.lower_threshold) {
     return false;

@@ -62,7 +62,9 @@ struct Stats {
   bool operator==(const Stats&) const = default;
 };
 
-struct Service {
+// Everything SET_SERVICE can change: what the config asks for and all an
+// operation carries of a service.
+struct ServiceSettings {
   ServiceKey key{};
   std::string scheduler = "wlc";
   std::uint32_t flags = 0;                 // kServiceFlag*
@@ -71,15 +73,21 @@ struct Service {
   // a destination. nullopt = the whole address (/32 for IPv4, /128 for IPv6).
   std::optional<std::uint8_t> persistence_prefix{};
   std::string persistence_engine{};  // e.g. "sip"; empty = none
-  // Read-only, filled by dumps; never compared by the reconciler.
-  Stats stats{};
 
   bool persistent() const { return (flags & kServiceFlagPersistent) != 0; }
   bool one_packet() const { return (flags & kServiceFlagOnePacket) != 0; }
 };
 
+// A service in a table: its settings plus the kernel's counters. Build one
+// from settings as Service{settings} (stats zero); a Service is-a
+// ServiceSettings, so it is passed wherever settings are wanted.
+struct Service : ServiceSettings {
+  // Read-only, filled by dumps; never compared by the reconciler.
+  Stats stats{};
+};
+
 // True when everything SET_SERVICE can change is equal (stats excluded).
-bool same_settings(const Service& a, const Service& b);
+bool same_settings(const ServiceSettings& a, const ServiceSettings& b);
 
 // IP_VS_CONN_F_* forwarding methods.
 enum class ForwardMethod : std::uint32_t { kNat = 0, kLocal = 1, kTunnel = 2, kDirectRoute = 3 };
@@ -99,8 +107,10 @@ struct DestinationCounters {
   Stats stats{};
 };
 
-// A real server of a service. Identified inside its service by address + port.
-struct Destination {
+// Everything SET_DEST can change of a real server, identified inside its
+// service by address + port: what the config asks for and all an operation
+// carries of a destination.
+struct DestinationSettings {
   IpAddress address{};
   std::uint16_t port = 0;
   ForwardMethod forward = ForwardMethod::kDirectRoute;
@@ -111,14 +121,19 @@ struct Destination {
   TunnelType tunnel_type = TunnelType::kIpip;
   std::uint16_t tunnel_port = 0;   // GUE destination port
   std::uint16_t tunnel_flags = 0;  // kTunnelFlag*
+};
+
+// A real server in a table: its settings plus the kernel's counters
+// (Destination{settings} has them zero).
+struct Destination : DestinationSettings {
   // Read-only, filled by dumps; never compared by the reconciler.
   DestinationCounters counters{};
 };
 
 // True when address and port are equal (the kernel's identity of a destination).
-bool same_identity(const Destination& a, const Destination& b);
+bool same_identity(const DestinationSettings& a, const DestinationSettings& b);
 // True when everything SET_DEST can change is equal (counters excluded).
-bool same_settings(const Destination& a, const Destination& b);
+bool same_settings(const DestinationSettings& a, const DestinationSettings& b);
 
 // "10.0.0.2:80", "[2001:db8::2]:80".
 std::string describe_endpoint(const IpAddress& address, std::uint16_t port);

@@ -22,9 +22,9 @@ const director::ServiceKey kWeb = director::ServiceKey::inet(director::Protocol:
 
 director::IpvsTable configured() {
   return director::IpvsTable{
-      .services = {{.service = {.key = kWeb, .scheduler = "rr"},
-                    .destinations = {{.address = ip("10.0.0.2"), .port = 80, .weight = 3},
-                                     {.address = ip("10.0.0.3"), .port = 80, .weight = 1}}}}};
+      .services = {{.service = {{.key = kWeb, .scheduler = "rr"}},
+                    .destinations = {{{.address = ip("10.0.0.2"), .port = 80, .weight = 3}},
+                                     {{.address = ip("10.0.0.3"), .port = 80, .weight = 1}}}}}};
 }
 
 class LvsctlControlTest : public ::testing::Test {

@@ -17,14 +17,13 @@ const director::ServiceKey kDns = director::ServiceKey::inet(director::Protocol:
 
 director::Destination dest(const char* address, std::uint16_t port, std::int32_t weight,
                            std::uint32_t active = 0) {
-  return director::Destination{.address = ip(address), .port = port, .weight = weight,
-                               .counters = {.active_connections = active}};
+  return director::Destination{{.address = ip(address), .port = port, .weight = weight}, {.active_connections = active}};
 }
 
 director::IpvsTable configured() {
   return director::IpvsTable{.services = {
-                                 {.service = {.key = kWeb}, .destinations = {dest("10.0.0.2", 80, 3), dest("10.0.0.3", 80, 1)}},
-                                 {.service = {.key = kDns}, .destinations = {dest("10.0.0.2", 53, 1), dest("10.0.0.2", 5353, 1)}},
+                                 {.service = {{.key = kWeb}}, .destinations = {dest("10.0.0.2", 80, 3), dest("10.0.0.3", 80, 1)}},
+                                 {.service = {{.key = kDns}}, .destinations = {dest("10.0.0.2", 53, 1), dest("10.0.0.2", 5353, 1)}},
                              }};
 }
 

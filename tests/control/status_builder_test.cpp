@@ -14,10 +14,10 @@ director::IpAddress ip(const char* text) { return director::IpAddress::parse(tex
 const director::ServiceKey kWeb = director::ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.1"), 80);
 
 director::IpvsTable configured() {
-  return {.services = {{.service = {.key = kWeb, .scheduler = "wrr"},
-                        .destinations = {{.address = ip("10.0.0.2"), .port = 80, .weight = 3},
-                                         {.address = ip("10.0.0.3"), .port = 8080,
-                                          .forward = director::ForwardMethod::kNat, .weight = 1}}}}};
+  return {.services = {{.service = {{.key = kWeb, .scheduler = "wrr"}},
+                        .destinations = {{{.address = ip("10.0.0.2"), .port = 80, .weight = 3}},
+                                         {{.address = ip("10.0.0.3"), .port = 8080,
+                                           .forward = director::ForwardMethod::kNat, .weight = 1}}}}}};
 }
 
 TEST(StatusBuilder, CombinesConfigKernelAdminAndHealth) {

@@ -57,13 +57,13 @@ class FakeKernel final : public IpvsPort {
     VirtualService* vs = find(op.service.key);
     auto same_dest = [&](const Destination& d) { return director::same_identity(d, op.destination); };
     switch (op.kind) {
-      case OperationKind::kNewService: table.services.push_back({.service = op.service, .destinations = {}}); break;
-      case OperationKind::kSetService: vs->service = op.service; break;
+      case OperationKind::kNewService: table.services.push_back({.service = director::Service{op.service}, .destinations = {}}); break;
+      case OperationKind::kSetService: vs->service = director::Service{op.service}; break;
       case OperationKind::kDelService:
         std::erase_if(table.services, [&](const VirtualService& v) { return v.service.key == op.service.key; });
         break;
-      case OperationKind::kNewDestination: vs->destinations.push_back(op.destination); break;
-      case OperationKind::kSetDestination: *std::find_if(vs->destinations.begin(), vs->destinations.end(), same_dest) = op.destination; break;
+      case OperationKind::kNewDestination: vs->destinations.push_back(Destination{op.destination}); break;
+      case OperationKind::kSetDestination: *std::find_if(vs->destinations.begin(), vs->destinations.end(), same_dest) = Destination{op.destination}; break;
       case OperationKind::kDelDestination: std::erase_if(vs->destinations, same_dest); break;
     }
   }

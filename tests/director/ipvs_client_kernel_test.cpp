@@ -48,11 +48,11 @@ bool has_line(const std::vector<Tokens>& lines, const Tokens& want) {
 }
 
 Service service(Protocol p, const std::string& vip, std::uint16_t port, const std::string& scheduler) {
-  return Service{.key = ServiceKey::inet(p, ip(vip), port), .scheduler = scheduler};
+  return Service{{.key = ServiceKey::inet(p, ip(vip), port), .scheduler = scheduler}};
 }
 
 Destination dest(const std::string& address, std::uint16_t port, ForwardMethod fwd, std::int32_t weight) {
-  return Destination{.address = ip(address), .port = port, .forward = fwd, .weight = weight};
+  return Destination{{.address = ip(address), .port = port, .forward = fwd, .weight = weight}};
 }
 
 class IpvsKernel : public ::testing::Test {
@@ -150,9 +150,9 @@ TEST_F(IpvsKernel, Ipv6Service) {
 
 TEST_F(IpvsKernel, FwmarkServicesIpv4AndIpv6) {
   IpvsTable desired{
-      .services = {{.service = Service{.key = ServiceKey::firewall_mark(AF_INET, 5), .scheduler = "sh"},
+      .services = {{.service = Service{{.key = ServiceKey::firewall_mark(AF_INET, 5), .scheduler = "sh"}},
                     .destinations = {dest("10.20.0.7", 0, ForwardMethod::kDirectRoute, 1)}},
-                   {.service = Service{.key = ServiceKey::firewall_mark(AF_INET6, 6), .scheduler = "rr"},
+                   {.service = Service{{.key = ServiceKey::firewall_mark(AF_INET6, 6), .scheduler = "rr"}},
                     .destinations = {dest("2001:db8::7", 0, ForwardMethod::kDirectRoute, 2)}}}};
   ApplyReport report = apply_from_empty(desired);
   ASSERT_TRUE(report.ok()) << report.failures[0].message;

@@ -13,11 +13,11 @@ namespace {
 IpAddress ip(const std::string& text) { return IpAddress::parse(text).value(); }
 
 Service web(const std::string& vip, std::uint16_t port = 80) {
-  return Service{.key = ServiceKey::inet(Protocol::kTcp, ip(vip), port), .scheduler = "wrr"};
+  return Service{{.key = ServiceKey::inet(Protocol::kTcp, ip(vip), port), .scheduler = "wrr"}};
 }
 
 Destination real(const std::string& address, std::int32_t weight = 1, std::uint16_t port = 80) {
-  return Destination{.address = ip(address), .port = port, .forward = ForwardMethod::kDirectRoute, .weight = weight};
+  return Destination{{.address = ip(address), .port = port, .forward = ForwardMethod::kDirectRoute, .weight = weight}};
 }
 
 std::vector<std::string> describe_all(const ReconcilePlan& plan) {
@@ -171,10 +171,10 @@ TEST(Reconciler, DuplicatesInDesiredAreTakenOnce) {
 }
 
 TEST(Reconciler, Ipv6AndFwmarkServices) {
-  Service v6{.key = ServiceKey::inet(Protocol::kUdp, ip("2001:db8::1"), 53),
-             .scheduler = "rr",
-             .flags = kServiceFlagOnePacket};
-  Service fwm{.key = ServiceKey::firewall_mark(AF_INET, 5), .scheduler = "sh"};
+  Service v6{{.key = ServiceKey::inet(Protocol::kUdp, ip("2001:db8::1"), 53),
+              .scheduler = "rr",
+              .flags = kServiceFlagOnePacket}};
+  Service fwm{{.key = ServiceKey::firewall_mark(AF_INET, 5), .scheduler = "sh"}};
   IpvsTable desired{.services = {{.service = v6, .destinations = {real("2001:db8::10", 2, 53)}},
                                  {.service = fwm, .destinations = {real("10.0.5.1", 1, 0)}}}};
   ReconcilePlan plan = reconcile(desired, IpvsTable{}, OwnershipRecord{});
