@@ -409,3 +409,43 @@ TEST_F(DaemonTest, ControlStatusAndMetricsAnswerThroughTheWorker) {
 
 }  // namespace
 }  // namespace lvsd::daemon
+
+namespace lvsd::daemon {
+namespace {
+
+std::string large_config(int services) {
+  std::string y = "global:\n  router_id: T\nvirtual_servers:\n";
+  for (int s = 0; s < services; ++s) {
+    y += "  - { address: 10.0.0.100, port: " + std::to_string(10000 + s) + ", lb_algo: wrr, lb_kind: DR,\n      real_servers: [";
+    for (int d = 0; d < 10; ++d) {
+      y += std::string(d == 0 ? " " : ", ") + "{ address: 10.1.0." + std::to_string(d + 1) + ", port: " + std::to_string(10000 + s) + " }";
+    }
+    y += " ] }\n";
+  }
+  return y;
+}
+
+TEST_F(DaemonTest, TimingProbeLargeStatus) {
+  daemon_ = std::make_unique<Daemon>(parts(),
+                                     DaemonOptions{.config_path = "/etc/lvsd/lvsd.yaml", .ownership_path = ownership_,
+                                                   .argv = {"lvsd"}},
+                                     loaded(large_config(1000)), HandoverState{});
+  ASSERT_TRUE(daemon_->start());
+  auto t0 = std::chrono::steady_clock::now();
+  std::optional<std::string> line;
+  control::dispatch(endpoints_.handlers, R"({"command":"status"})", [&](std::string l, bool) { line = std::move(l); });
+  auto t1 = std::chrono::steady_clock::now();
+  offload_.run_all();
+  auto t2 = std::chrono::steady_clock::now();
+  std::optional<std::string> text;
+  endpoints_.metrics([&](std::string t) { text = std::move(t); });
+  auto t3 = std::chrono::steady_clock::now();
+  offload_.run_all();
+  auto t4 = std::chrono::steady_clock::now();
+  auto ms = [](auto a, auto b) { return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count(); };
+  std::cerr << "status loop part " << ms(t0, t1) << " ms, worker " << ms(t1, t2) << " ms, " << line->size()
+            << " bytes; metrics loop " << ms(t2, t3) << " worker " << ms(t3, t4) << " ms " << text->size() << "\n";
+}
+
+}  // namespace
+}  // namespace lvsd::daemon

@@ -53,14 +53,15 @@ std::string director_config(const std::string& dir, const std::string& name, int
     << "    priority: " << priority << "\n    advert_int: 100ms\n"
     << "    virtual_ipaddress: [ \"" << kVip << "/24 dev eth0\" ]\n"
     << "virtual_servers:\n";
-  // 1,000 services on the VIP's ports 10000..10999, 10 real servers each.
+  // 1,000 services on the VIP's ports 10000..10999, each with the real
+  // servers 10.1.0.1-10 (DR: the same port).
   for (int s = 0; s < kServices; ++s) {
     y << "  - { address: " << kVip << ", port: " << 10000 + s << ", lb_algo: wrr, lb_kind: DR,\n"
       << "      real_servers: [";
     for (int d = 0; d < kDestinations; ++d) {
       const int weight = s == 0 && d == 0 ? first_weight : 1;
-      y << (d == 0 ? " " : ", ") << "{ address: 10.1." << s / 100 << "." << (s % 100) * 2 + d / 5 + 1
-        << ", port: " << 8000 + d << ", weight: " << weight << " }";
+      y << (d == 0 ? " " : ", ") << "{ address: 10.1.0." << d + 1 << ", port: " << 10000 + s << ", weight: " << weight
+        << " }";
     }
     y << " ] }\n";
   }
@@ -199,33 +200,45 @@ TEST_F(LvsdAdvertLoop, InspectionDrainAndReloadOfALargeTableNeverDelayAnAdvert) 
 
   const std::string lvs2_log_before = lvsd2_->output();
   const auto from = Clock::now();
+  auto phase = [&, last = from](const char* what) mutable {
+    const auto now = Clock::now();
+    std::cerr << run_command("date +%T.%N | cut -c1-12").output.substr(0, 12) << " " << what << " took "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(now - last).count() << " ms, largest gap "
+              << watch.largest_gap(last, now).count() << " ms\n";
+    last = now;
+  };
   int status_ok = 0, list_ok = 0, scrapes_ok = 0;
   for (int i = 0; i < 10; ++i) {
     auto r = lvsctl("status --json");
     status_ok += r.exit_code == 0 && r.output.find("10.0.0.100:10999") != std::string::npos;
   }
+  phase("10 x lvsctl status");
   for (int i = 0; i < 10; ++i) {
     auto r = lvs1_->run(kLvsctl + " list");
     list_ok += r.exit_code == 0;
   }
+  phase("10 x lvsctl list");
   for (int i = 0; i < 10; ++i) {
     auto r = lvs1_->run("curl -s --max-time 30 http://127.0.0.1:9547/metrics | grep -c '^lvsd_real_server_weight'");
     scrapes_ok += std::atoi(r.output.c_str()) == kServices * kDestinations;
   }
-  auto drain = lvsctl("drain 10.0.0.100:10001 10.1.0.3:8000 --timeout 1");
+  phase("10 metrics scrapes");
+  auto drain = lvsctl("drain 10.0.0.100:10001 10.1.0.3:10001 --timeout 1");
   EXPECT_EQ(drain.exit_code, 0) << drain.output;
   EXPECT_TRUE(wait_until([&] {
-    return lvs1_->run("ipvsadm -Ln -t 10.0.0.100:10001 | grep -c 10.1.0.3:8000").output.find('0') == 0;
+    return lvs1_->run("ipvsadm -Ln -t 10.0.0.100:10001 | grep -c 10.1.0.3:10001").output.find('0') == 0;
   }, 20s, 200ms)) << "the drained real server never left the table";
+  phase("drain");
   // A changed reload: one weight.
   std::ofstream(config_path(*lvs1_)) << director_config(dir_, "lvs1", 100, 7);
   auto reload = lvsctl("reload");
   EXPECT_EQ(reload.exit_code, 0) << reload.output;
   EXPECT_TRUE(wait_until([&] {
-    return lvs1_->run("ipvsadm -Ln -t 10.0.0.100:10000 | awk '$2 == \"10.1.0.1:8000\" { print $4 }'").output ==
+    return lvs1_->run("ipvsadm -Ln -t 10.0.0.100:10000 | awk '$2 == \"10.1.0.1:10000\" { print $4 }'").output ==
            "7\n";
   }, 10s, 100ms));
-  auto undrain = lvsctl("undrain 10.0.0.100:10001 10.1.0.3:8000");
+  phase("changed reload");
+  auto undrain = lvsctl("undrain 10.0.0.100:10001 10.1.0.3:10001");
   EXPECT_EQ(undrain.exit_code, 0) << undrain.output;
   const auto to = Clock::now();
 
