@@ -99,6 +99,7 @@ struct VrrpInstance {
   std::vector<VirtualIpAddress> virtual_ipaddress{};   // at least one; one address family
   std::optional<IpAddress> unicast_src_ip{};
   std::vector<IpAddress> unicast_peer{};   // empty: multicast (224.0.0.18 / ff02::12)
+  bool check_unicast_ttl = true;           // unicast_peer only: drop adverts whose TTL is not 255
   bool nopreempt = false;                  // needs state BACKUP
   Duration preempt_delay{0};               // 0-1000 s
   std::vector<TrackInterface> track_interface{};

@@ -36,6 +36,7 @@ const std::vector<Spec> kGlobalSpecs = {
     {"lvs_flush_onstop", 0, 0, false, false, "lvs_flush_on_stop"},
     {"lvs_sync_daemon", 1, 12},
     {"vrrp_version", 1, 1},
+    {"vrrp_check_unicast_src", 0, 0},  // lvsd always checks it: accepted, nothing to set
 };
 const std::vector<Spec> kNotifySpecs = {
     {"notify_master", 1, kMany}, {"notify_backup", 1, kMany}, {"notify_fault", 1, kMany}, {"notify_stop", 1, kMany}};
@@ -50,6 +51,7 @@ const std::vector<Spec> kInstanceSpecs = {
     {"virtual_ipaddress", 0, 0, true},
     {"unicast_src_ip", 1, 1},
     {"unicast_peer", 0, 0, true},
+    {"check_unicast_src", 0, 0},  // lvsd always checks it: accepted, nothing to set
     {"nopreempt", 0, 0},
     {"preempt_delay", 1, 1},
     {"track_interface", 0, 0, true},
@@ -366,15 +368,9 @@ class Importer {
       } else if (k == "authentication") inst.authentication = authentication(st, p);
       else if (k == "virtual_ipaddress") virtual_ips(st, p, inst.virtual_ipaddress);
       else if (k == "unicast_src_ip") value(st, p, inst.unicast_src_ip, parse_address);
-      else if (k == "unicast_peer") {
-        std::size_t i = 0;
-        for (const KaWord& w : words_of(st.children)) {
-          std::string ip = index_path(p, i++);
-          sources_.set(ip, w.location);
-          if (auto a = parse_address(w.text)) inst.unicast_peer.push_back(*a);
-          else error(w.location, ip, a.error().message);
-        }
-      } else if (k == "nopreempt") inst.nopreempt = true;
+      else if (k == "unicast_peer") unicast_peers(st, p, path, inst);
+      else if (k == "check_unicast_src") continue;
+      else if (k == "nopreempt") inst.nopreempt = true;
       else if (k == "preempt_delay") value(st, p, inst.preempt_delay, parse_duration);
       else if (k == "track_interface") track_interfaces(st, p, inst.track_interface);
       else if (k == "garp_master_delay") value(st, p, inst.garp_master_delay, parse_duration);
@@ -401,6 +397,49 @@ class Importer {
     }
     if (!has_pass) error(block.keyword.location, join_path(path, "pass"), "missing auth_pass: allowed 1-8 characters");
     return auth;
+  }
+
+  // `unicast_peer { 10.0.0.1 [min_ttl N] [max_ttl N] ... }`. keepalived checks
+  // a peer's TTL only against a range given this way (default: any TTL);
+  // lvsd has one switch, check_unicast_ttl (default: TTL 255 only). A
+  // min_ttl below 255 says the peers are routed apart: the check goes off.
+  void unicast_peers(const KaStatement& block, const std::string& p, const std::string& instance_path,
+                     VrrpInstance& inst) {
+    const std::vector<KaWord> words = words_of(block.children);
+    std::size_t i = 0;
+    for (std::size_t w = 0; w < words.size(); ++w) {
+      const KaWord& word = words[w];
+      if (word.text == "min_ttl" || word.text == "max_ttl") {
+        const std::string opath = join_path(instance_path, "check_unicast_ttl");
+        if (inst.unicast_peer.empty() || w + 1 >= words.size()) {
+          error(word.location, opath, "'" + word.text + "' needs a peer address before it and a value 0-255 after it");
+          continue;
+        }
+        const KaWord& v = words[++w];
+        auto ttl = parse_integer(v.text, 0, 255);
+        if (!ttl) {
+          error(v.location, opath, ttl.error().message);
+        } else if (word.text == "max_ttl" && *ttl != 255) {
+          error(v.location, opath,
+                "max_ttl " + v.text + " is not supported: lvsd accepts TTL 255, or any TTL with "
+                "check_unicast_ttl: false; allowed max_ttl 255");
+        } else if (word.text == "min_ttl" && *ttl != 255) {
+          if (inst.check_unicast_ttl) {
+            sources_.set(opath, v.location);
+            warnings_.push_back(ConfigError{
+                .location = v.location, .path = opath,
+                .message = "min_ttl " + v.text + " imported as check_unicast_ttl: false: lvsd has no TTL range, "
+                           "so adverts from every peer of this instance are accepted with any TTL"});
+          }
+          inst.check_unicast_ttl = false;
+        }
+        continue;
+      }
+      std::string ip = index_path(p, i++);
+      sources_.set(ip, word.location);
+      if (auto a = parse_address(word.text)) inst.unicast_peer.push_back(*a);
+      else error(word.location, ip, a.error().message);
+    }
   }
 
   // Every word of every line of a list block: `unicast_peer { 10.0.0.1 10.0.0.2 }`.

@@ -359,7 +359,7 @@ class YamlLoader {
     VrrpInstance inst;
     auto view = read_map(node, path,
                          {"name", "state", "interface", "virtual_router_id", "priority", "advert_int", "version",
-                          "authentication", "virtual_ipaddress", "unicast_src_ip", "unicast_peer", "nopreempt",
+                          "authentication", "virtual_ipaddress", "unicast_src_ip", "unicast_peer", "check_unicast_ttl", "nopreempt",
                           "preempt_delay", "track_interface", "notify_master", "notify_backup", "notify_fault",
                           "notify_stop", "garp_master_delay", "garp_master_repeat", "garp_master_refresh"},
                          at);
@@ -395,6 +395,7 @@ class YamlLoader {
     read_list(*view, path, "unicast_peer", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
       if (auto a = scalar_item(n, p, where, parse_address)) inst.unicast_peer.push_back(*a);
     });
+    read(*view, path, "check_unicast_ttl", inst.check_unicast_ttl, parse_bool);
     read(*view, path, "nopreempt", inst.nopreempt, parse_bool);
     read(*view, path, "preempt_delay", inst.preempt_delay, parse_duration);
     read_list(*view, path, "track_interface", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {

@@ -121,6 +121,11 @@ class Validator {
                          " virtual addresses: allowed the same family");
       if (!peers.insert(peer).second) error(ppath, "duplicate unicast peer " + quote(peer.to_string()));
     }
+    // RFC 5798 7.1: adverts to the multicast group are always TTL-checked.
+    if (!inst.check_unicast_ttl && inst.unicast_peer.empty())
+      error(join_path(path, "check_unicast_ttl"),
+            "check_unicast_ttl: false needs unicast_peer: allowed only in unicast mode (multicast adverts must "
+            "arrive with TTL 255)");
     std::set<std::string> tracked;
     for (std::size_t t = 0; t < inst.track_interface.size(); ++t)
       if (!tracked.insert(inst.track_interface[t].name).second)

@@ -175,6 +175,7 @@ Node instance_node(const VrrpInstance& v) {
     for (const auto& p : v.unicast_peer) peers.items.push_back(Node{.scalar = p.to_string()});
     m.add("unicast_peer", std::move(peers));
   }
+  add_if(m, "check_unicast_ttl", v.check_unicast_ttl, d.check_unicast_ttl, as_bool);
   add_if(m, "nopreempt", v.nopreempt, d.nopreempt, as_bool);
   add_if(m, "preempt_delay", v.preempt_delay, d.preempt_delay, as_duration);
   if (!v.track_interface.empty()) {

@@ -65,6 +65,7 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
     out.auth_data = vrrp::password_auth_data(in.authentication->pass);
   }
   for (const auto& p : in.unicast_peer) out.unicast_peers.push_back(vrrp_address(p));
+  out.check_unicast_ttl = in.check_unicast_ttl;
   out.preempt = !in.nopreempt;
   out.preempt_delay = in.preempt_delay;
   for (const auto& t : in.track_interface) out.track_interface.push_back({.name = t.name, .weight = t.weight});

@@ -91,7 +91,7 @@ void Instance::on_datagram(const Datagram& datagram) {
   const auto& received = std::get<ReceivedAdvert>(result);
   ++counters_.adverts_received;
   if (received.addresses_differ) {
-    core::log::get()->warn("vrrp instance {}: advert from {} lists other addresses than ours", config_.name,
+    core::log::get()->warn("vrrp instance {}: owner's advert from {} lists other addresses than ours", config_.name,
                            received.source.to_string());
   }
   handle(event::AdvertReceived{.priority = received.advert.priority,
@@ -138,7 +138,8 @@ LocalExpectations Instance::expectations() const {
                           .local_is_owner = config_.priority == kPriorityOwner,
                           .vips = {},
                           .own_addresses = own_addresses_,
-                          .unicast_peers = config_.unicast_peers};
+                          .unicast_peers = config_.unicast_peers,
+                          .check_unicast_ttl = config_.check_unicast_ttl};
   for (const auto& v : config_.vips) {
     if (v.address.family() == config_.family) local.vips.push_back(v.address);
   }

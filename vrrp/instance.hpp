@@ -68,6 +68,7 @@ struct InstanceConfig {
   AuthType auth_type = AuthType::kNone;
   AuthData auth_data{};
   std::vector<IpAddress> unicast_peers{};  // empty: multicast
+  bool check_unicast_ttl = true;           // unicast mode: drop adverts whose TTL is not 255
   bool preempt = true;
   core::Duration preempt_delay{0};
   std::vector<TrackedLink> track_interface{};

@@ -25,6 +25,11 @@ Drop drop(DropReason reason, std::string detail) { return Drop{reason, std::move
 
 }  // namespace
 
+IpAddress vrrp_multicast_group(Family family) {
+  return family == Family::kIPv4 ? IpAddress::v4({224, 0, 0, 18})
+                                 : IpAddress::v6({0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12});
+}
+
 AuthData password_auth_data(std::string_view password) {
   AuthData data{};
   const std::size_t n = std::min(password.size(), data.size());
@@ -51,6 +56,7 @@ std::string_view to_string(DropReason reason) {
     case DropReason::kFromOwnAddress: return "from_own_address";
     case DropReason::kSourceIsVirtual: return "source_is_virtual";
     case DropReason::kNotAPeer: return "not_a_peer";
+    case DropReason::kWrongDestination: return "wrong_destination";
     case DropReason::kCount: break;
   }
   return "unknown";
@@ -114,7 +120,21 @@ DecodeResult decode(std::span<const std::uint8_t> payload, const ReceivedMeta& m
                     const LocalExpectations& local) {
   // The checks follow RFC 5798 7.1 / RFC 3768 7.1, in that order where the
   // RFC gives one. Each failure is a typed reason so the caller can count it.
-  if (meta.multicast && meta.ttl != kRequiredTtl) {
+  //
+  // Where it was sent and its TTL come first: they are what keeps an
+  // off-link sender out (RFC 5798 5.1.1.3, 7.1; RFC 3768 5.2.3, 7.1). A
+  // multicast router hears only the group; a unicast router only its peers,
+  // sent to it directly, as keepalived does.
+  const bool unicast_mode = !local.unicast_peers.empty();
+  const bool to_group = meta.destination == vrrp_multicast_group(meta.destination.family());
+  if (!unicast_mode && !to_group) {
+    return drop(DropReason::kWrongDestination,
+                "sent to " + meta.destination.to_string() + ", not the VRRP group (no unicast_peer configured)");
+  }
+  if (unicast_mode && to_group) {
+    return drop(DropReason::kWrongDestination, "sent to the VRRP group, but this instance uses unicast_peer");
+  }
+  if ((!unicast_mode || local.check_unicast_ttl) && meta.ttl != kRequiredTtl) {
     return drop(DropReason::kWrongTtl, "TTL/hop limit " + std::to_string(meta.ttl));
   }
   if (payload.size() < kHeaderSize) {
@@ -181,7 +201,7 @@ DecodeResult decode(std::span<const std::uint8_t> payload, const ReceivedMeta& m
   if (contains(local.own_addresses, meta.source)) {
     return drop(DropReason::kFromOwnAddress, "source " + meta.source.to_string());
   }
-  if (!local.unicast_peers.empty() && !contains(local.unicast_peers, meta.source)) {
+  if (unicast_mode && !contains(local.unicast_peers, meta.source)) {
     return drop(DropReason::kNotAPeer, "source " + meta.source.to_string());
   }
   // A non-owner sends from its primary address (RFC 5798 5.1.1.1), which is
@@ -200,7 +220,10 @@ DecodeResult decode(std::span<const std::uint8_t> payload, const ReceivedMeta& m
   }
   rx.addresses_differ = !same_set(ad.addresses, local.vips);
   // RFC 3768 7.1: a differing list is dropped unless it comes from the owner.
-  if (v2 && rx.addresses_differ && ad.priority != kPriorityOwner) {
+  // RFC 5798 7.1 only asks v3 to log it; we drop it (6.4.3 leaves the
+  // reaction to the operator): a master must not yield to an advert for
+  // other addresses, a misconfiguration or a forgery.
+  if (rx.addresses_differ && (!v2 || ad.priority != kPriorityOwner)) {
     return drop(DropReason::kAddressMismatch, std::to_string(count) + " addresses differ from ours");
   }
   if (v2) {

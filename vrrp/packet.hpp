@@ -64,13 +64,15 @@ struct Advert {
 core::Result<std::vector<std::uint8_t>> encode(const Advert& advert, const IpAddress& source,
                                                const IpAddress& destination);
 
+// RFC 5798 5.1.1.2 / 5.1.2.2 (and RFC 3768 5.2.2): the VRRP groups.
+IpAddress vrrp_multicast_group(Family family);  // 224.0.0.18 or ff02::12
+
 // What the socket layer saw besides the payload.
 struct ReceivedMeta {
   IpAddress source{};
-  IpAddress destination{};
-  int ttl = 0;           // IPv4 TTL or IPv6 hop limit
+  IpAddress destination{};  // the group, or one of our unicast addresses
+  int ttl = 0;              // IPv4 TTL or IPv6 hop limit
   int ifindex = 0;
-  bool multicast = true;  // arrived on the VRRP multicast group (not unicast_peer mode)
 };
 
 // What the local virtual router is configured with.
@@ -84,7 +86,12 @@ struct LocalExpectations {
   bool local_is_owner = false;           // our priority is 255 (RFC 5798 7.1)
   std::vector<IpAddress> vips{};           // our virtual addresses, in any order
   std::vector<IpAddress> own_addresses{};  // addresses of this host on the interface
-  std::vector<IpAddress> unicast_peers{};  // unicast mode: only these may send; empty = any
+  // Empty: multicast mode, adverts must be sent to the group. Otherwise
+  // unicast mode: only these may send, and not to the group.
+  std::vector<IpAddress> unicast_peers{};
+  // Unicast mode only: drop adverts whose TTL/hop limit is not 255. Off for
+  // peers routed apart; multicast adverts are always checked (RFC 5798 7.1).
+  bool check_unicast_ttl = true;
 };
 
 enum class DropReason : std::uint8_t {
@@ -94,17 +101,18 @@ enum class DropReason : std::uint8_t {
   kBadVersion,          // not the version this instance runs
   kBadType,             // not ADVERTISEMENT
   kBadChecksum,
-  kWrongTtl,            // multicast with TTL/hop limit != 255
+  kWrongTtl,            // TTL/hop limit != 255 (unicast mode: unless check_unicast_ttl is off)
   kWrongFamily,         // IPvX of the packet != the instance's
   kWrongVrid,           // another virtual router's advert: not an error, just not ours
   kLocalIsOwner,        // we are the address owner (RFC 5798 7.1, RFC 3768 7.1)
   kAuthTypeMismatch,    // v2
   kWrongPassword,       // v2 simple password differs
   kIntervalMismatch,    // v2: Adver Int != ours (RFC 3768 7.1); v3: Max Adver Int 0
-  kAddressMismatch,     // v2 non-owner whose address list differs (RFC 3768 7.1)
+  kAddressMismatch,     // address list differs: v3 always, v2 unless from the owner (RFC 3768 7.1)
   kFromOwnAddress,      // our own advert looped back, or spoofed with our address
   kSourceIsVirtual,     // non-owner sending from one of our VIPs (must use its primary address)
   kNotAPeer,            // unicast mode: sender is not a configured peer
+  kWrongDestination,    // multicast mode: not sent to the group; unicast mode: sent to the group
   kCount
 };
 
@@ -118,8 +126,8 @@ struct Drop {
 struct ReceivedAdvert {
   Advert advert;
   IpAddress source{};
-  // Logged only (RFC 5798 7.1 "MAY verify ... SHOULD log"); for v2 only an
-  // owner's advert (priority 255) gets here with a different list.
+  // Only a v2 owner's advert (priority 255) gets here with a different list
+  // (RFC 3768 7.1); the caller logs it. Every other mismatch is dropped.
   bool addresses_differ = false;
   // v3 only: the master's interval differs from ours; a backup adopts it
   // (RFC 5798 6.4.2). v2 adverts with another interval are dropped instead.

@@ -76,11 +76,6 @@ core::Status configure(int fd, int ifindex, const SocketOptions& o) {
 
 }  // namespace
 
-IpAddress vrrp_multicast_group(Family family) {
-  return family == Family::kIPv4 ? IpAddress::v4({224, 0, 0, 18})
-                                 : IpAddress::v6({0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12});
-}
-
 core::Result<VrrpSocket> VrrpSocket::open(const SocketOptions& options) {
   if (options.source.family() != options.family) {
     return core::Error{"source address " + options.source.to_string() + " is not of the socket's family"};
@@ -210,7 +205,6 @@ core::Result<std::optional<Datagram>> VrrpSocket::receive() {
       }
     }
   }
-  d.meta.multicast = d.meta.destination == vrrp_multicast_group(options_.family);
   d.payload.assign(data.begin(), data.end());
   return std::optional<Datagram>{std::move(d)};
 }

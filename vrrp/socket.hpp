@@ -16,9 +16,6 @@
 
 namespace lvsd::vrrp {
 
-// RFC 5798 5.1.1.2 / 5.1.2.2 (and RFC 3768 5.2.2): the VRRP groups.
-IpAddress vrrp_multicast_group(Family family);  // 224.0.0.18 or ff02::12
-
 struct SocketOptions {
   Family family = Family::kIPv4;
   std::string interface;  // bound with SO_BINDTODEVICE; the multicast group is joined here

@@ -334,5 +334,46 @@ TEST(KeepalivedImport, AlphaMapsToStartUp) {
   EXPECT_EQ(bad.errors[0].location.line, 3);
 }
 
+// keepalived checks a unicast peer's TTL only against min_ttl/max_ttl (by
+// default not at all); lvsd checks TTL 255 unless check_unicast_ttl is off.
+TEST(KeepalivedImport, UnicastPeerTtlRangeMapsToCheckUnicastTtl) {
+  auto instance = [](const std::string& peers, const std::string& extra = "") {
+    return "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n" + extra +
+           " virtual_ipaddress { 10.0.0.100 }\n unicast_peer {\n" + peers + " }\n}\n";
+  };
+  auto plain = import_keepalived(instance("  10.0.0.2\n"), "k.conf", no_include_reader());
+  ASSERT_TRUE(plain.ok()) << format_error(plain.errors.at(0));
+  EXPECT_TRUE(plain.config->vrrp_instances.at(0).check_unicast_ttl);
+  EXPECT_TRUE(plain.warnings.empty());
+
+  // check_unicast_src: lvsd always accepts only its peers.
+  auto src = import_keepalived(instance("  10.0.0.2 min_ttl 255 max_ttl 255\n", " check_unicast_src\n"), "k.conf",
+                               no_include_reader());
+  ASSERT_TRUE(src.ok()) << format_error(src.errors.at(0));
+  EXPECT_TRUE(src.config->vrrp_instances.at(0).check_unicast_ttl);
+  EXPECT_EQ(src.config->vrrp_instances.at(0).unicast_peer.size(), 1u);
+  EXPECT_TRUE(src.warnings.empty());
+
+  auto routed = import_keepalived(instance("  10.0.0.2\n  10.9.0.2 min_ttl 250\n"), "k.conf", no_include_reader());
+  ASSERT_TRUE(routed.ok()) << format_error(routed.errors.at(0));
+  const auto& i = routed.config->vrrp_instances.at(0);
+  EXPECT_FALSE(i.check_unicast_ttl);
+  EXPECT_EQ(i.unicast_peer.size(), 2u);
+  EXPECT_EQ(where(routed.warnings), Where{"7:20 vrrp_instances[0].check_unicast_ttl"});
+  EXPECT_NE(to_yaml(*routed.config).find("check_unicast_ttl: false"), std::string::npos);
+
+  auto global = import_keepalived("global_defs {\n vrrp_check_unicast_src\n}\n" + instance("  10.0.0.2\n"), "k.conf",
+                                  no_include_reader());
+  EXPECT_TRUE(global.ok()) << format_error(global.errors.at(0));
+
+  // What lvsd cannot express is refused, not widened silently.
+  auto max = import_keepalived(instance("  10.0.0.2 max_ttl 254\n"), "k.conf", no_include_reader());
+  EXPECT_EQ(where(max.errors), Where{"6:20 vrrp_instances[0].check_unicast_ttl"});
+  auto no_value = import_keepalived(instance("  10.0.0.2 min_ttl\n"), "k.conf", no_include_reader());
+  EXPECT_EQ(where(no_value.errors), Where{"6:12 vrrp_instances[0].check_unicast_ttl"});
+  auto bad = import_keepalived(instance("  10.0.0.2 min_ttl 300\n"), "k.conf", no_include_reader());
+  EXPECT_EQ(where(bad.errors), Where{"6:20 vrrp_instances[0].check_unicast_ttl"});
+}
+
 }  // namespace
 }  // namespace lvsd::conf

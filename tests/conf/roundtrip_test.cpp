@@ -42,6 +42,7 @@ vrrp_instances:
     version: 3
     virtual_ipaddress: ["fd00::100/64 dev eth2 scope link"]
     unicast_peer: [fd00::2, fd00::3]
+    check_unicast_ttl: false
     track_interface: [eth3, {name: eth4, weight: 5}]
     notify_master: "/bin/notify \"master\" #1"
     garp_master_refresh: 90s

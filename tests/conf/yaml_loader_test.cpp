@@ -555,5 +555,34 @@ TEST(YamlLoader, StartUpIsABooleanDefaultingToFalse) {
   EXPECT_EQ(where(load_yaml(bad, "t.yaml")), Where{"12:15 virtual_servers[0].start_up"});
 }
 
+TEST(YamlLoader, CheckUnicastTtlIsABooleanDefaultingToTrue) {
+  const std::string head = R"(vrrp_instances:
+  - name: VI_1
+    interface: eth0
+    virtual_router_id: 1
+    virtual_ipaddress: [10.0.0.100]
+    unicast_peer: [10.0.0.2]
+)";
+  auto plain = load_yaml(head, "t.yaml");
+  ASSERT_TRUE(plain.ok()) << format_error(plain.errors.at(0));
+  EXPECT_TRUE(plain.config->vrrp_instances.at(0).check_unicast_ttl);
+  auto off = load_yaml(head + "    check_unicast_ttl: false\n", "t.yaml");
+  ASSERT_TRUE(off.ok()) << format_error(off.errors.at(0));
+  EXPECT_FALSE(off.config->vrrp_instances.at(0).check_unicast_ttl);
+  auto bad = load_yaml(head + "    check_unicast_ttl: sometimes\n", "t.yaml");
+  EXPECT_EQ(where(bad), Where{"7:24 vrrp_instances[0].check_unicast_ttl"});
+  // Multicast adverts are always checked: turning the check off there is refused.
+  auto multicast = load_yaml(R"(vrrp_instances:
+  - name: VI_1
+    interface: eth0
+    virtual_router_id: 1
+    virtual_ipaddress: [10.0.0.100]
+    check_unicast_ttl: false
+)", "t.yaml");
+  EXPECT_EQ(where(multicast), Where{"6:24 vrrp_instances[0].check_unicast_ttl"});
+  EXPECT_NE(multicast.errors.at(0).message.find("needs unicast_peer"), std::string::npos)
+      << multicast.errors.at(0).message;
+}
+
 }  // namespace
 }  // namespace lvsd::conf

@@ -53,8 +53,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     meta.destination = *IpAddress::parse("ff02::12");
   }
   meta.ttl = (sel & 4) ? 64 : 255;
-  meta.multicast = (sel & 8) == 0;
-  const LocalExpectations local = expectations(version, family, (sel & 16) != 0);
+  if (sel & 8) {  // sent to our own address instead of the group
+    meta.destination = family == Family::kIPv4 ? IpAddress::v4({10, 0, 0, 2}) : *IpAddress::parse("fe80::2");
+  }
+  LocalExpectations local = expectations(version, family, (sel & 16) != 0);
+  if (sel & 32) local.unicast_peers = {meta.source};
+  if (sel & 64) local.check_unicast_ttl = false;
 
   const DecodeResult result = decode(payload, meta, local);
   const auto* rx = std::get_if<ReceivedAdvert>(&result);

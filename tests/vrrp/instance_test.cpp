@@ -27,9 +27,11 @@ struct SentAdvert {
 class FakeAdverts final : public AdvertPort {
  public:
   core::Status send(std::span<const std::uint8_t> payload, const IpAddress& destination) override {
-    ReceivedMeta meta{.source = source, .destination = destination, .ttl = 255, .ifindex = 1, .multicast = true};
+    ReceivedMeta meta{.source = source, .destination = destination, .ttl = 255, .ifindex = 1};
     LocalExpectations local{.version = Version::kV2, .vrid = 51, .advert_interval = Centiseconds{100},
                             .vips = {ip("10.0.0.100")}};
+    // Decoded as the receiving peer would: a unicast destination is a peer in unicast mode.
+    if (destination != vrrp_multicast_group(Family::kIPv4)) local.unicast_peers = {source};
     auto decoded = decode(payload, meta, local);
     if (auto* ok = std::get_if<ReceivedAdvert>(&decoded)) sent.push_back({ok->advert, destination});
     return {};
@@ -90,7 +92,7 @@ Datagram advert_from(const char* source, std::uint8_t priority, std::uint8_t vri
   const IpAddress group = vrrp_multicast_group(Family::kIPv4);
   auto bytes = encode(a, ip(source), group);
   return Datagram{.payload = bytes.value(),
-                  .meta = {.source = ip(source), .destination = group, .ttl = 255, .ifindex = 1, .multicast = true}};
+                  .meta = {.source = ip(source), .destination = group, .ttl = 255, .ifindex = 1}};
 }
 
 struct Rig {
@@ -262,6 +264,80 @@ TEST(Instance, DropsAreCountedByReason) {
   EXPECT_EQ(st.dropped[static_cast<std::size_t>(DropReason::kWrongTtl)], 1u);
   EXPECT_EQ(st.adverts_received, 0u);
   EXPECT_EQ(st.master_address, std::nullopt);
+}
+
+// Issue #17: an attacker off the segment sent one advert to the master's own
+// address (it arrived with TTL 63, priority 200); the master went BACKUP and
+// removed the VIP. Each case must leave the master in charge, counted by reason.
+Datagram routed_advert(Version version, const IpAddress& destination, std::uint8_t priority,
+                       std::vector<IpAddress> addresses = {ip("10.0.0.100")}) {
+  Advert a{.version = version, .vrid = 51, .priority = priority, .advert_interval = Centiseconds{100},
+           .addresses = std::move(addresses)};
+  const IpAddress source = ip("192.0.2.7");
+  return Datagram{.payload = encode(a, source, destination).value(),
+                  .meta = {.source = source, .destination = destination, .ttl = 63, .ifindex = 1}};
+}
+
+void expect_master_keeps_vip(Rig& rig, const Datagram& d, DropReason reason) {
+  ASSERT_EQ(rig.instance.state(), State::kMaster);
+  rig.instance.on_datagram(d);
+  EXPECT_EQ(rig.instance.state(), State::kMaster);
+  EXPECT_EQ(rig.vips.present, std::set<IpAddress>{ip("10.0.0.100")});
+  const auto st = rig.instance.status();
+  EXPECT_EQ(st.dropped[static_cast<std::size_t>(reason)], 1u) << to_string(reason);
+  EXPECT_EQ(st.adverts_received, 0u);
+}
+
+TEST(Instance, MasterIgnoresARoutedAdvertToItsOwnAddress) {
+  for (const Version v : {Version::kV2, Version::kV3}) {
+    InstanceConfig c = config();
+    c.version = v;
+    Rig rig(c);
+    rig.instance.start();
+    rig.sched.advance(rig.master_down());
+    expect_master_keeps_vip(rig, routed_advert(v, ip("10.0.0.1"), 200), DropReason::kWrongDestination);
+    rig.sched.advance(seconds(10));
+    EXPECT_EQ(rig.instance.state(), State::kMaster);
+  }
+}
+
+TEST(Instance, UnicastMasterIgnoresARoutedAdvertFromItsPeer) {
+  InstanceConfig c = config();
+  c.version = Version::kV3;
+  c.unicast_peers = {ip("192.0.2.7")};
+  Rig rig(c);
+  rig.instance.start();
+  rig.sched.advance(rig.master_down());
+  expect_master_keeps_vip(rig, routed_advert(Version::kV3, ip("10.0.0.1"), 200), DropReason::kWrongTtl);
+}
+
+TEST(Instance, UnicastTtlCheckOffAcceptsARoutedPeer) {
+  InstanceConfig c = config();
+  c.version = Version::kV3;
+  c.unicast_peers = {ip("192.0.2.7")};
+  c.check_unicast_ttl = false;
+  Rig rig(c);
+  rig.instance.start();
+  rig.sched.advance(rig.master_down());
+  ASSERT_EQ(rig.instance.state(), State::kMaster);
+  rig.instance.on_datagram(routed_advert(Version::kV3, ip("10.0.0.1"), 200));
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+  EXPECT_EQ(rig.instance.status().adverts_received, 1u);
+}
+
+TEST(Instance, V3MasterIgnoresAnAdvertForOtherAddresses) {
+  InstanceConfig c = config();
+  c.version = Version::kV3;
+  Rig rig(c);
+  rig.instance.start();
+  rig.sched.advance(rig.master_down());
+  Datagram d = routed_advert(Version::kV3, vrrp_multicast_group(Family::kIPv4), 200, {ip("10.0.0.99")});
+  d.meta.ttl = 255;
+  d.meta.source = ip("10.0.0.2");
+  d.payload = encode(Advert{.version = Version::kV3, .vrid = 51, .priority = 200,
+                            .advert_interval = Centiseconds{100}, .addresses = {ip("10.0.0.99")}},
+                     d.meta.source, d.meta.destination).value();
+  expect_master_keeps_vip(rig, d, DropReason::kAddressMismatch);
 }
 
 TEST(Instance, TrackedInterfaceWithoutWeightSendsToFaultAndBack) {

@@ -278,6 +278,11 @@ TEST(PacketDecode, AddressOrderDoesNotMatter) {
 
 // ---- Every drop reason.
 
+TEST(MulticastGroup, Rfc5798Addresses) {
+  EXPECT_EQ(vrrp_multicast_group(Family::kIPv4), ip("224.0.0.18"));
+  EXPECT_EQ(vrrp_multicast_group(Family::kIPv6), ip("ff02::12"));
+}
+
 TEST(PacketDrop, WrongTtlOnMulticast) {
   auto m = meta4();
   m.ttl = 254;
@@ -289,13 +294,84 @@ TEST(PacketDrop, WrongTtlOnMulticast) {
   EXPECT_EQ(reason(decode(kV3Ipv6, m6, local_v3_ipv6())), DropReason::kWrongTtl);
 }
 
-TEST(PacketDrop, UnicastIsNotTtlChecked) {
+// ---- Where an advert was sent, and its TTL (issue #17: a routed advert to
+// the master's own address, TTL 63, priority 200, made it step down).
+
+// A peer's advert sent straight to us (unicast_peer mode), `ttl` on arrival.
+ReceivedMeta unicast_meta4(int ttl) {
+  return ReceivedMeta{.source = ip("10.0.0.1"), .destination = ip("10.0.0.2"), .ttl = ttl, .ifindex = 2};
+}
+LocalExpectations unicast_local(LocalExpectations l) {
+  l.unicast_peers = {ip("10.0.0.1")};
+  return l;
+}
+
+TEST(PacketDrop, MulticastInstanceDropsAdvertsNotSentToTheGroup) {
+  for (const int ttl : {255, 63}) {
+    auto m = meta4();
+    m.destination = ip("10.0.0.2");  // our own address, as a routed attacker would send it
+    m.ttl = ttl;
+    auto v3 = v3_advert({ip("10.0.0.100")});
+    v3.priority = 200;
+    EXPECT_EQ(reason(decode(encoded(v3, m), m, local_v3())), DropReason::kWrongDestination) << "TTL " << ttl;
+    auto v2 = v2_pass_advert();
+    v2.priority = 200;
+    EXPECT_EQ(reason(decode(encoded(v2, m), m, local_v2())), DropReason::kWrongDestination) << "TTL " << ttl;
+    auto m6 = meta6();
+    m6.destination = ip("fe80::2");
+    m6.ttl = ttl;
+    EXPECT_EQ(reason(decode(encoded(v3_advert({ip("2001:db8::100")}), m6), m6, local_v3_ipv6())),
+              DropReason::kWrongDestination)
+        << "hop limit " << ttl;
+  }
+  // Another group is not the VRRP group either.
   auto m = meta4();
-  m.ttl = 62;
-  m.multicast = false;
-  m.destination = ip("10.0.0.2");
-  const Bytes b = encoded(v3_advert({ip("10.0.0.100")}), m);
-  accepted(decode(b, m, local_v3()));
+  m.destination = ip("224.0.0.19");
+  EXPECT_EQ(reason(decode(encoded(v3_advert({ip("10.0.0.100")}), m), m, local_v3())),
+            DropReason::kWrongDestination);
+}
+
+TEST(PacketDrop, MulticastTtlIsCheckedEvenWithTheUnicastCheckOff) {
+  auto m = meta4();
+  m.ttl = 63;
+  auto local = local_v3();
+  local.check_unicast_ttl = false;  // means nothing without unicast peers
+  EXPECT_EQ(reason(decode(kV3Ipv4, m, local)), DropReason::kWrongTtl);
+}
+
+TEST(PacketDrop, UnicastIsTtlCheckedByDefault) {
+  const auto m = unicast_meta4(63);
+  EXPECT_EQ(reason(decode(encoded(v3_advert({ip("10.0.0.100")}), m), m, unicast_local(local_v3()))),
+            DropReason::kWrongTtl);
+  EXPECT_EQ(reason(decode(kV2Pass, m, unicast_local(local_v2()))), DropReason::kWrongTtl);
+  auto m6 = meta6();
+  m6.destination = ip("fe80::2");
+  m6.ttl = 254;
+  auto local6 = local_v3_ipv6();
+  local6.unicast_peers = {ip("fe80::1")};
+  EXPECT_EQ(reason(decode(encoded(v3_advert({ip("2001:db8::100")}), m6), m6, local6)), DropReason::kWrongTtl);
+  // TTL 255 from a peer, sent to us: accepted.
+  const auto ok = unicast_meta4(255);
+  accepted(decode(encoded(v3_advert({ip("10.0.0.100")}), ok), ok, unicast_local(local_v3())));
+}
+
+TEST(PacketDecode, UnicastTtlCheckCanBeTurnedOff) {
+  const auto m = unicast_meta4(62);
+  auto local = unicast_local(local_v3());
+  local.check_unicast_ttl = false;
+  accepted(decode(encoded(v3_advert({ip("10.0.0.100")}), m), m, local));
+  auto local2 = unicast_local(local_v2());
+  local2.check_unicast_ttl = false;
+  accepted(decode(kV2Pass, m, local2));
+  // Still only from a peer.
+  local.unicast_peers = {ip("10.0.0.7")};
+  EXPECT_EQ(reason(decode(encoded(v3_advert({ip("10.0.0.100")}), m), m, local)), DropReason::kNotAPeer);
+}
+
+TEST(PacketDrop, UnicastInstanceDropsAdvertsSentToTheGroup) {
+  // keepalived does the same: a unicast router expects unicast adverts.
+  EXPECT_EQ(reason(decode(kV3Ipv4, meta4(), unicast_local(local_v3()))), DropReason::kWrongDestination);
+  EXPECT_EQ(reason(decode(kV2Pass, meta4(), unicast_local(local_v2()))), DropReason::kWrongDestination);
 }
 
 TEST(PacketDrop, Truncated) {
@@ -365,6 +441,7 @@ TEST(PacketDecode, ChecksumFieldMayCarryEitherZero) {
              0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3d, 0xc1,   // address ffff:ffff:ffff:3dc1:
              0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x01, 0x00};  //   2001:db8:0:100
   auto local = local_v3_ipv6();
+  local.vips = {ip("ffff:ffff:ffff:3dc1:2001:db8:0:100")};
   const auto rx = accepted(decode(b, meta6(), local));
   const Bytes again = encoded(rx.advert, meta6());
   EXPECT_EQ(again[6], 0x00);
@@ -378,8 +455,14 @@ TEST(PacketDrop, V3ChecksumCoversPseudoHeader) {
   m.source = ip("10.0.0.3");
   EXPECT_EQ(reason(decode(kV3Ipv4, m, local_v3())), DropReason::kBadChecksum);
   auto m6 = meta6();
-  m6.destination = ip("ff02::13");
+  m6.source = ip("fe80::3");
   EXPECT_EQ(reason(decode(kV3Ipv6, m6, local_v3_ipv6())), DropReason::kBadChecksum);
+  // The destination is covered too (a unicast peer's advert sent to us).
+  auto mu = meta4();
+  mu.destination = ip("10.0.0.2");
+  auto unicast = local_v3();
+  unicast.unicast_peers = {ip("10.0.0.1")};
+  EXPECT_EQ(reason(decode(kV3Ipv4, mu, unicast)), DropReason::kBadChecksum);
   // v2 has no pseudo-header: another source still checks out.
   auto m2 = meta4();
   m2.source = ip("10.0.0.3");
@@ -417,11 +500,13 @@ TEST(PacketDrop, SourceIsVirtualUnlessOwner) {
 }
 
 TEST(PacketDrop, NotAUnicastPeer) {
+  const auto m = unicast_meta4(255);
+  const Bytes b = encoded(v3_advert({ip("10.0.0.100")}), m);
   auto local = local_v3();
   local.unicast_peers = {ip("10.0.0.7")};
-  EXPECT_EQ(reason(decode(kV3Ipv4, meta4(), local)), DropReason::kNotAPeer);
+  EXPECT_EQ(reason(decode(b, m, local)), DropReason::kNotAPeer);
   local.unicast_peers.push_back(ip("10.0.0.1"));
-  accepted(decode(kV3Ipv4, meta4(), local));
+  accepted(decode(b, m, local));
 }
 
 TEST(PacketDrop, AuthTypeMismatch) {
@@ -474,9 +559,19 @@ TEST(PacketDrop, V2AddressMismatchUnlessOwner) {
   EXPECT_TRUE(rx.addresses_differ);
 }
 
-TEST(PacketDecode, V3AddressMismatchIsOnlyFlagged) {
-  const auto rx = accepted(decode(encoded(v3_advert({ip("10.0.0.99")}), meta4()), meta4(), local_v3()));
-  EXPECT_TRUE(rx.addresses_differ);  // RFC 5798 7.1: log, do not drop
+TEST(PacketDrop, V3AddressMismatchIsDropped) {
+  // RFC 5798 7.1 only asks to log it; dropping is the safe choice (6.4.3).
+  EXPECT_EQ(reason(decode(encoded(v3_advert({ip("10.0.0.99")}), meta4()), meta4(), local_v3())),
+            DropReason::kAddressMismatch);
+  auto extra = v3_advert({ip("10.0.0.100"), ip("10.0.0.101")});
+  extra.priority = 200;
+  EXPECT_EQ(reason(decode(encoded(extra, meta4()), meta4(), local_v3())), DropReason::kAddressMismatch);
+  // Unlike v2, not even from an owner.
+  auto owner = v3_advert({ip("10.0.0.99")});
+  owner.priority = 255;
+  EXPECT_EQ(reason(decode(encoded(owner, meta4()), meta4(), local_v3())), DropReason::kAddressMismatch);
+  EXPECT_EQ(reason(decode(encoded(v3_advert({ip("2001:db8::99")}), meta6()), meta6(), local_v3_ipv6())),
+            DropReason::kAddressMismatch);
 }
 
 TEST(DropReasonNames, AllDistinct) {

@@ -77,7 +77,6 @@ TEST(VrrpSocketNetns, Ipv4AdvertCrossesTheBridgeAndDecodes) {
   EXPECT_EQ(d->meta.source, ip("10.88.0.1"));
   EXPECT_EQ(d->meta.destination, group);
   EXPECT_EQ(d->meta.ttl, 255);
-  EXPECT_TRUE(d->meta.multicast);
   EXPECT_EQ(d->meta.ifindex, ifindex_in(b, "eth0"));
   const auto r = decode(d->payload, d->meta, expectations(Family::kIPv4, ip("10.88.0.100"), ip("10.88.0.2")));
   ASSERT_TRUE(std::holds_alternative<ReceivedAdvert>(r)) << to_string(std::get<Drop>(r).reason);

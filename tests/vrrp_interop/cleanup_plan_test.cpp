@@ -45,11 +45,9 @@ vrrp::DecodeResult decode_as_backup(const ResignPacket& packet, const vrrp::IpAd
       .advert_interval = std::chrono::duration_cast<vrrp::Centiseconds>(instance.advert_int),
       .own_addresses = {backup_address}};
   for (const auto& v : instance.virtual_ipaddress) local.vips.push_back(*vrrp::IpAddress::parse(v.address.to_string()));
-  const vrrp::ReceivedMeta meta{.source = source,
-                                .destination = packet.destination,
-                                .ttl = 255,
-                                .ifindex = 2,
-                                .multicast = instance.unicast_peer.empty()};
+  // A unicast backup lists the resigning master among its peers.
+  if (!instance.unicast_peer.empty()) local.unicast_peers = {source};
+  const vrrp::ReceivedMeta meta{.source = source, .destination = packet.destination, .ttl = 255, .ifindex = 2};
   return vrrp::decode(packet.payload, meta, local);
 }
 

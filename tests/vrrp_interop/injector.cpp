@@ -136,8 +136,8 @@ CraftedPacket craft(BadAdvert kind, const ValidAdvert& valid) {
       other[3] = static_cast<std::uint8_t>(other[3] + 1);
       a.addresses = {vrrp::IpAddress::v4(other)};
       reencode();
-      // RFC 5798 7.1 lets a v3 router accept it (it only logs); RFC 3768 7.1 drops it.
-      p.expected = v2 ? DropReason::kAddressMismatch : DropReason::kCount;
+      // RFC 3768 7.1 drops it; RFC 5798 7.1 only asks v3 to log it, lvsd drops it too.
+      p.expected = DropReason::kAddressMismatch;
       break;
     }
     case BadAdvert::kFromOurVip:

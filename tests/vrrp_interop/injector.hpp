@@ -30,7 +30,7 @@ enum class BadAdvert : std::uint8_t {
   kBadType,            // type 2 (not ADVERTISEMENT)
   kNoAddresses,        // Count IPvX Addr 0
   kIntervalMismatch,   // v2: another Adver Int; v3: Max Adver Int 0
-  kStrangerOtherVips,  // v2: a stranger with priority 254 advertises our VRID with a different address list
+  kStrangerOtherVips,  // a stranger with priority 254 advertises our VRID with a different address list
   kFromOurVip,         // a stranger sends from our VIP with priority 254
   kCount
 };

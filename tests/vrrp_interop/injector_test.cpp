@@ -39,7 +39,7 @@ vrrp::LocalExpectations router(vrrp::Version version) {
 }
 
 vrrp::DecodeResult receive(const CraftedPacket& p, vrrp::Version version) {
-  const vrrp::ReceivedMeta meta{.source = p.source, .destination = p.destination, .ttl = p.ttl, .multicast = true};
+  const vrrp::ReceivedMeta meta{.source = p.source, .destination = p.destination, .ttl = p.ttl};
   return vrrp::decode(p.payload, meta, router(version));
 }
 
