@@ -75,7 +75,7 @@ struct Daemon::Ipvs {
 Daemon::Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, HandoverState resumed)
     : parts_(std::move(parts)),
       options_(std::move(options)),
-      config_(std::move(config.config)),
+      config_(std::make_shared<const conf::Config>(std::move(*config.config))),
       config_digest_(config.yaml_digest),
       resumed_(std::move(resumed)),
       admin_(
@@ -88,7 +88,8 @@ Daemon::Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, Ha
       checks_(parts_.scheduler, parts_.make_checker),
       health_(parts_.scheduler, checks_, [this] { push_desired(); }),
       request_timer_(parts_.scheduler.create_timer([this] { run_next_request(); })),
-      endpoints_timer_(parts_.scheduler.create_timer([this] { serve_endpoints(); })) {
+      endpoints_timer_(parts_.scheduler.create_timer([this] { serve_endpoints(); })),
+      collect_timer_(parts_.scheduler.create_timer([this] { collect_slice(); })) {
   started_unix_ms_ = resumed_.started_at_ms != 0 ? resumed_.started_at_ms : parts_.process.unix_now_ms();
   health_.set_result_observer([this](core::Duration latency) {
     check_latency_.observe(std::chrono::duration<double>(latency).count());
@@ -331,7 +332,7 @@ void Daemon::finish_reload(LoadedConfig next) {
     if (!ipvs_ && needs_ipvs(*next.config) && !open_ipvs(*next.config)) {
       return refuse({"the new configuration needs IPVS, which cannot be used (see lvsd's log)"});
     }
-    config_ = std::move(next.config);
+    config_ = std::make_shared<const conf::Config>(std::move(*next.config));
     config_digest_ = next.yaml_digest;
   }
   parts_.vrrp.apply(*config_);
@@ -343,6 +344,7 @@ void Daemon::finish_reload(LoadedConfig next) {
   // not fully applied yet (a refused operation, a failed dump) is pushed again.
   if (!next.unchanged) {
     health_.set_config(*config_);
+    ++config_generation_;
     // With nothing drained or disabled there is nothing to forget: do not
     // build a table of every real server for it.
     if (!admin_.drains().empty() || !admin_.disabled().empty()) admin_.forget_missing(configured_table(*config_));
@@ -443,10 +445,26 @@ void Daemon::render(std::function<std::string(const control::StatusSnapshot&)> r
   });
 }
 
+// One status being gathered: what only the loop knows is copied in slices
+// of kSliceVirtualServers virtual servers per loop turn (10,000 real
+// servers' health is megabytes of strings: inside UML, where every page
+// fault is costly, building it in one go held the loop for most of a
+// second); then the kernel's counters are dumped and the answer assembled
+// off the loop.
+struct Daemon::Collection {
+  control::StatusSnapshot snapshot;
+  WallClock clock;
+  std::vector<VirtualServerHealth> view;
+  std::size_t next = 0;
+  std::uint64_t generation = 0;
+  std::function<core::Offload::Continuation(control::StatusSnapshot)> finish;
+};
+
+namespace {
+constexpr std::size_t kSliceVirtualServers = 64;
+}  // namespace
+
 void Daemon::collect(std::function<core::Offload::Continuation(control::StatusSnapshot)> finish) {
-  // What only the loop knows is copied here (cheap: statuses and views the
-  // daemon keeps anyway); the kernel's counters are read and the snapshot is
-  // assembled off the loop.
   const WallClock clock{.monotonic_now = parts_.scheduler.now(), .unix_now_ms = parts_.process.unix_now_ms()};
   control::StatusSnapshot s{.version = kVersion,
                             .router_id = config_->global.router_id,
@@ -465,16 +483,43 @@ void Daemon::collect(std::function<core::Offload::Continuation(control::StatusSn
   s.counters.reloads_failed = counters_.reloads_failed;
   s.counters.last_reload_unix_ms = counters_.last_reload_unix_ms;
   s.check_latency = check_latency_;
+  auto c = std::make_unique<Collection>();
+  c->snapshot = std::move(s);
+  c->clock = clock;
+  c->generation = config_generation_;
+  c->finish = std::move(finish);
+  c->view.reserve(health_.virtual_server_count());
+  collections_.push_back(std::move(c));
+  if (!collect_timer_->armed()) collect_timer_->arm(core::Duration::zero());
+}
 
-  std::shared_ptr<IpvsKernel> stats = stats_socket();
-  parts_.offload.post([s = std::move(s), stats, clock, configured = configured_table(*config_),
-                       view = health_.status(), overrides = admin_.overrides(),
-                       finish = std::move(finish)]() mutable -> core::Offload::Continuation {
+void Daemon::collect_slice() {
+  if (collections_.empty()) return;
+  Collection& c = *collections_.front();
+  if (c.generation != config_generation_) {
+    // A reload replaced the health view's configuration meanwhile: start over.
+    c.view.clear();
+    c.next = 0;
+    c.generation = config_generation_;
+  }
+  health_.append_status(c.next, kSliceVirtualServers, c.view);
+  c.next += kSliceVirtualServers;
+  if (c.next < health_.virtual_server_count()) {
+    collect_timer_->arm(core::Duration::zero());
+    return;
+  }
+  std::unique_ptr<Collection> done = std::move(collections_.front());
+  collections_.pop_front();
+  if (!collections_.empty()) collect_timer_->arm(core::Duration::zero());
+  parts_.offload.post([c = std::shared_ptr<Collection>(std::move(done)), stats = stats_socket(), config = config_,
+                       overrides = admin_.overrides()]() mutable -> core::Offload::Continuation {
     std::optional<director::IpvsTable> kernel;
     if (stats) {
       if (auto dump = stats->dump(); dump.ok()) kernel = std::move(*dump);
     }
-    const HealthIndex index = index_health(view, clock);
+    const director::IpvsTable configured = configured_table(*config);
+    const HealthIndex index = index_health(c->view, c->clock);
+    control::StatusSnapshot& s = c->snapshot;
     s.virtual_servers = control::virtual_server_status(control::StatusSources{
         .configured = configured,
         .kernel = kernel ? &*kernel : nullptr,
@@ -485,13 +530,13 @@ void Daemon::collect(std::function<core::Offload::Continuation(control::StatusSn
           if (it == index.end()) return std::nullopt;
           return it->second;
         },
-        .to_unix_ms = [&](core::TimePoint t) { return clock.to_unix_ms(t); }});
+        .to_unix_ms = [&](core::TimePoint t) { return c->clock.to_unix_ms(t); }});
     std::map<std::string, bool> quorum;
-    for (const auto& h : view) quorum[h.virtual_server] = h.quorum_met;
+    for (const auto& h : c->view) quorum[h.virtual_server] = h.quorum_met;
     for (auto& vs : s.virtual_servers) {
       if (auto it = quorum.find(vs.key); it != quorum.end()) vs.quorum_lost = !it->second;
     }
-    return finish(std::move(s));
+    return c->finish(std::move(s));
   });
 }
 

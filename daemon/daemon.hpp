@@ -14,6 +14,7 @@
 // run_daemon() builds the real parts and runs the loop; tests build a Daemon
 // on the fake scheduler with fakes of the ports (daemon/daemon_ports.hpp).
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -97,9 +98,10 @@ class Daemon {
 
  private:
   struct Ipvs;
-  struct PendingReload;
+  struct Collection;
 
   void collect(std::function<core::Offload::Continuation(control::StatusSnapshot)> finish);
+  void collect_slice();
   void run_next_request();
   void start_reload();
   void finish_reload(LoadedConfig next);
@@ -121,7 +123,10 @@ class Daemon {
 
   DaemonParts parts_;
   DaemonOptions options_;
-  std::optional<conf::Config> config_;
+  // Immutable once loaded; shared with jobs off the loop (a reload replaces
+  // the pointer, never the object).
+  std::shared_ptr<const conf::Config> config_;
+  std::uint64_t config_generation_ = 0;  // +1 whenever the health view takes a new config
   std::optional<conf::ContentDigest> config_digest_;
   const HandoverState resumed_;
   std::int64_t started_unix_ms_ = 0;
@@ -141,6 +146,8 @@ class Daemon {
   HealthView health_;
   std::unique_ptr<core::Timer> request_timer_;  // runs the next request from a clean stack
   std::unique_ptr<core::Timer> endpoints_timer_;
+  std::deque<std::unique_ptr<Collection>> collections_;  // status snapshots being gathered
+  std::unique_ptr<core::Timer> collect_timer_;
 };
 
 // Builds the real parts, runs until stopped; the process exit code.

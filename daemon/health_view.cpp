@@ -618,9 +618,15 @@ director::IpvsTable HealthView::table() const {
 
 std::vector<VirtualServerHealth> HealthView::status() const {
   std::vector<VirtualServerHealth> out;
+  append_status(0, virtual_servers_.size(), out);
+  return out;
+}
+
+void HealthView::append_status(std::size_t first, std::size_t count, std::vector<VirtualServerHealth>& out) const {
   const core::TimePoint now = scheduler_.now();
-  for (const auto& vs_slot : virtual_servers_) {
-    const VirtualServerSlot& vs = *vs_slot;
+  const std::size_t end = std::min(virtual_servers_.size(), first + count);
+  for (std::size_t i = first; i < end; ++i) {
+    const VirtualServerSlot& vs = *virtual_servers_[i];
     VirtualServerHealth v{.virtual_server = vs.label,
                           .quorum_met = vs.quorum.met(),
                           .sorry_server_active = vs.sorry.has_value() && !vs.quorum.met(),
@@ -640,7 +646,6 @@ std::vector<VirtualServerHealth> HealthView::status() const {
     }
     out.push_back(std::move(v));
   }
-  return out;
 }
 
 void HealthView::arm_slow_start_timer() {

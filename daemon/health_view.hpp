@@ -150,6 +150,10 @@ class HealthView {
   }
   // Per virtual server and real server, in config order.
   std::vector<VirtualServerHealth> status() const;
+  // The same in slices (a status of 10,000 real servers is built over a few
+  // loop turns): virtual servers [first, first + count) appended to `out`.
+  std::size_t virtual_server_count() const { return virtual_servers_.size(); }
+  void append_status(std::size_t first, std::size_t count, std::vector<VirtualServerHealth>& out) const;
   // Checks currently subscribed (one per configured check of every real server).
   std::size_t check_count() const;
 
