@@ -77,7 +77,7 @@ TEST_F(NotifyNetns, ScriptPastItsTimeoutIsKilledWithItsProcessGroup) {
   drain(runner);
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(runner.running(), 0u);
-  EXPECT_GE(took, 300ms);
+  EXPECT_GE(took, 250ms);  // libev counts from the loop's cached time, which may lag a little
   EXPECT_LT(took, 3s);
   pid_t sleeper = 0;
   std::ifstream(pidfile) >> sleeper;
