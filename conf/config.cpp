@@ -73,4 +73,14 @@ std::string_view to_string(TunnelType v) {
   return "ipip";
 }
 
+core::ScriptPolicy script_policy(const Global& global, const std::optional<ScriptUser>& own) {
+  const std::optional<ScriptUser>& user = own ? own : global.script_user;
+  core::ScriptPolicy policy{.user = {}, .group = {}, .security = global.enable_script_security};
+  if (user) {
+    policy.user = user->user;
+    policy.group = user->group;
+  }
+  return policy;
+}
+
 }  // namespace lvsd::conf

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "conf/address.hpp"
+#include "core/script.hpp"
 
 namespace lvsd::conf {
 
@@ -34,6 +35,14 @@ struct LvsSyncDaemon {
   bool operator==(const LvsSyncDaemon&) const = default;
 };
 
+// keepalived's "USER [GROUP]" for scripts: script_user, MISC_CHECK's user.
+struct ScriptUser {
+  std::string user{};                 // a user name (it must exist when a script runs)
+  std::optional<std::string> group{};  // unset: the user's primary group
+
+  bool operator==(const ScriptUser&) const = default;
+};
+
 struct Global {
   std::string router_id{};  // empty: the host name at run time
   std::string control_socket = "/run/lvsd/lvsd.sock";
@@ -45,6 +54,10 @@ struct Global {
   // How often the kernel's IPVS table is re-read and repaired; 0: never.
   Duration ipvs_resync_interval = std::chrono::seconds(30);
   std::optional<std::string> notify{};   // script run on every VRRP state change
+  // Default user for scripts; unset: keepalived_script if it exists, else root.
+  std::optional<ScriptUser> script_user{};
+  // Refuse scripts run as root whose path a non-root user could change.
+  bool enable_script_security = false;
 
   bool operator==(const Global&) const = default;
 };
@@ -160,10 +173,11 @@ struct RedisCheck {
 };
 
 struct MiscCheck {
-  std::string misc_path{};                 // required: command line run by /bin/sh -c
+  std::string misc_path{};                 // required: command line, split into words and executed (no shell)
   std::optional<Duration> misc_timeout{};  // unset: the delay_loop
   // Exit code 0 = up, 1 = down; with misc_dynamic, 2-255 = up with weight (code - 2).
   bool misc_dynamic = false;
+  std::optional<ScriptUser> user{};        // unset: the global script_user
 
   bool operator==(const MiscCheck&) const = default;
 };
@@ -270,5 +284,9 @@ std::string_view to_string(RedisRole v);         // "any", "master", "replica"
 std::string_view to_string(Protocol v);          // "TCP", "UDP", "SCTP"
 std::string_view to_string(ForwardingMethod v);  // "DR", "NAT", "TUN"
 std::string_view to_string(TunnelType v);        // "ipip", "gue", "gre"
+
+// The policy a script runs under: its own user (MISC_CHECK `user`) if set,
+// else the global script_user; enable_script_security applies to all.
+core::ScriptPolicy script_policy(const Global& global, const std::optional<ScriptUser>& own = std::nullopt);
 
 }  // namespace lvsd::conf

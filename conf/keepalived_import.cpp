@@ -37,6 +37,8 @@ const std::vector<Spec> kGlobalSpecs = {
     {"lvs_sync_daemon", 1, 12},
     {"vrrp_version", 1, 1},
     {"vrrp_check_unicast_src", 0, 0},  // lvsd always checks it: accepted, nothing to set
+    {"script_user", 1, 2},
+    {"enable_script_security", 0, 0},
 };
 const std::vector<Spec> kNotifySpecs = {
     {"notify_master", 1, kMany}, {"notify_backup", 1, kMany}, {"notify_fault", 1, kMany}, {"notify_stop", 1, kMany}};
@@ -103,7 +105,7 @@ const std::vector<Spec> kCommonCheckSpecs = {
     {"nb_get_retry", 1, 1},       {"delay_before_retry", 1, 1}, {"delay_loop", 1, 1},
 };
 const std::vector<Spec> kHttpSpecs = {{"url", 0, 0, true, true}, {"virtualhost", 1, 1}};
-const std::vector<Spec> kMiscSpecs = {{"misc_path", 1, kMany}, {"misc_timeout", 1, 1}, {"misc_dynamic", 0, 0}};
+const std::vector<Spec> kMiscSpecs = {{"misc_path", 1, kMany}, {"misc_timeout", 1, 1}, {"misc_dynamic", 0, 0}, {"user", 1, 2}};
 const std::vector<Spec> kUrlSpecs = {{"path", 1, 1}, {"status_code", 1, 1}, {"digest", 1, 1}};
 
 bool looks_like_keyword(std::string_view word) {
@@ -296,6 +298,8 @@ class Importer {
       else if (k == "lvs_flush_onstop") g.lvs_flush_on_stop = true;
       else if (k == "vrrp_version") value(st, p, default_version_, integer(2, 3));
       else if (k == "lvs_sync_daemon") g.lvs_sync_daemon = sync_daemon(st, p);
+      else if (k == "script_user") value(st, p, g.script_user, parse_script_user);
+      else if (k == "enable_script_security") g.enable_script_security = true;
     }
   }
 
@@ -653,6 +657,7 @@ class Importer {
       else if (k == "misc_path") value(st, p, misc->misc_path, text_value);
       else if (k == "misc_timeout") value(st, p, misc->misc_timeout, parse_duration);
       else if (k == "misc_dynamic") misc->misc_dynamic = true;
+      else if (k == "user") value(st, p, misc->user, parse_script_user);
     }
   }
 
@@ -681,7 +686,7 @@ const std::vector<std::string>& keepalived_ignored_keywords() {
   static const std::vector<std::string> words = {
       "notification_email", "notification_email_from", "smtp_server", "smtp_connect_timeout", "smtp_helo_name",
       "smtp_alert", "smtp_alert_vrrp", "smtp_alert_checker", "vrrp_skip_check_adv_addr", "vrrp_garp_interval",
-      "vrrp_gna_interval", "enable_script_security", "script_user", "checker_log_all_failures"};
+      "vrrp_gna_interval", "checker_log_all_failures"};
   return words;
 }
 

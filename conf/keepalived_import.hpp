@@ -1,6 +1,6 @@
 #pragma once
 // keepalived.conf -> Config. Keywords lvsd implements are mapped to the model;
-// keywords that are safe to skip (mail alerts, GARP pacing, script security)
+// keywords that are safe to skip (mail alerts, GARP pacing)
 // give one warning each; any other keyword, including ones that change
 // keepalived's behaviour but that lvsd does not implement, is an error with
 // its line. Nothing is dropped silently. docs/config.md lists all three sets.

@@ -321,7 +321,7 @@ class YamlLoader {
     const std::string path = "global";
     auto view = read_map(node, path,
                          {"router_id", "control_socket", "metrics", "lvs_sync_daemon", "lvs_flush", "lvs_flush_on_stop",
-                          "ipvs_resync_interval", "notify"}, at);
+                          "ipvs_resync_interval", "notify", "script_user", "enable_script_security"}, at);
     if (!view) return;
     read(*view, path, "router_id", global.router_id, non_empty_string);
     read(*view, path, "control_socket", global.control_socket, non_empty_string);
@@ -330,6 +330,8 @@ class YamlLoader {
     read(*view, path, "lvs_flush_on_stop", global.lvs_flush_on_stop, parse_bool);
     read(*view, path, "ipvs_resync_interval", global.ipvs_resync_interval, parse_duration);
     read(*view, path, "notify", global.notify, non_empty_string);
+    read(*view, path, "script_user", global.script_user, parse_script_user);
+    read(*view, path, "enable_script_security", global.enable_script_security, parse_bool);
     if (const Field* f = view->get("lvs_sync_daemon")) {
       const std::string spath = join_path(path, "lvs_sync_daemon");
       auto sync_view = read_map(f->value, spath, {"interface", "vrrp_instance", "sync_id", "maxlen", "port", "ttl", "group"},
@@ -539,7 +541,7 @@ class YamlLoader {
     static const std::vector<std::string> tcp_keys = with_common({});
     static const std::vector<std::string> http_keys = with_common({"url", "virtualhost"});
     static const std::vector<std::string> redis_keys = with_common({"password", "expect_role"});
-    static const std::vector<std::string> misc_keys = with_common({"misc_path", "misc_timeout", "misc_dynamic"});
+    static const std::vector<std::string> misc_keys = with_common({"misc_path", "misc_timeout", "misc_dynamic", "user"});
     Check check;
     const std::vector<std::string>* keys = &tcp_keys;
     if (keyword == "TCP_CHECK") {
@@ -588,6 +590,7 @@ class YamlLoader {
       read(*view, path, "misc_path", misc->misc_path, non_empty_string);
       read(*view, path, "misc_timeout", misc->misc_timeout, parse_duration);
       read(*view, path, "misc_dynamic", misc->misc_dynamic, parse_bool);
+      read(*view, path, "user", misc->user, parse_script_user);
     }
     return check;
   }

@@ -273,6 +273,31 @@ Result<std::string> parse_md5_digest(std::string_view text) {
   return out;
 }
 
+Result<ScriptUser> parse_script_user(std::string_view text) {
+  std::vector<std::string> words;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find_first_of(" \t", start), text.size());
+    if (end > start) words.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  const std::string allowed = ": allowed \"USER\" or \"USER GROUP\" (names of letters, digits, '.', '_', '-')";
+  if (words.empty() || words.size() > 2) return Error{quote(text) + " is not a user and group" + allowed};
+  for (const auto& w : words) {
+    // POSIX portable names (and '$' last, as useradd allows).
+    const bool ok = w.front() != '-' && std::all_of(w.begin(), w.end(), [&](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-' ||
+             (c == '$' && &c == &w.back());
+    });
+    if (!ok) return Error{quote(w) + " is not a user or group name" + allowed};
+  }
+  ScriptUser out{.user = words[0], .group = {}};
+  if (words.size() == 2) out.group = words[1];
+  return out;
+}
+
+std::string script_user_text(const ScriptUser& user) { return user.user + (user.group ? " " + *user.group : ""); }
+
 Result<VrrpState> parse_vrrp_state(std::string_view text) {
   return parse_enum<VrrpState>(text, {{"MASTER", VrrpState::kMaster}, {"BACKUP", VrrpState::kBackup}});
 }

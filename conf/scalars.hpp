@@ -38,6 +38,9 @@ Result<int> parse_granularity(std::string_view text);
 Result<std::string> parse_interface_name(std::string_view text);
 // "ADDR:PORT" or "[IPV6]:PORT".
 Result<std::string> parse_listen_address(std::string_view text);
+// "USER [GROUP]": one or two names (letters, digits, '.', '_', '-', a final '$').
+Result<ScriptUser> parse_script_user(std::string_view text);
+std::string script_user_text(const ScriptUser& user);
 // 32 hex digits, returned in lower case.
 Result<std::string> parse_md5_digest(std::string_view text);
 

@@ -140,6 +140,8 @@ Node global_node(const Global& g) {
   add_if(m, "lvs_flush_on_stop", g.lvs_flush_on_stop, d.lvs_flush_on_stop, as_bool);
   add_if(m, "ipvs_resync_interval", g.ipvs_resync_interval, d.ipvs_resync_interval, as_duration);
   add_opt(m, "notify", g.notify, as_text);
+  add_opt(m, "script_user", g.script_user, script_user_text);
+  add_if(m, "enable_script_security", g.enable_script_security, d.enable_script_security, as_bool);
   return m;
 }
 
@@ -234,6 +236,7 @@ Node check_node(const Check& c) {
     m.add("misc_path", misc->misc_path);
     add_opt(m, "misc_timeout", misc->misc_timeout, as_duration);
     add_if(m, "misc_dynamic", misc->misc_dynamic, false, as_bool);
+    add_opt(m, "user", misc->user, script_user_text);
   }
   return m;
 }

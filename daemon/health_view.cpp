@@ -42,7 +42,7 @@ int failed_attempts_to_fall(const conf::Check& check) {
 }  // namespace
 
 healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::RealServer& rs,
-                                     const conf::Check& check) {
+                                     const conf::Check& check, const conf::Global& global) {
   healthcheck::CheckSpec spec;
   spec.kind = check_kind(check.probe);
   spec.address = check.connect_ip.value_or(rs.address).to_string();
@@ -69,8 +69,9 @@ healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::
     spec.redis_password = redis->password.value_or("");
     spec.redis_expect_role = to_healthcheck(redis->expect_role);
   } else if (const auto* misc = std::get_if<conf::MiscCheck>(&check.probe)) {
-    // conf documents misc_path as a command line for /bin/sh -c.
-    spec.misc_argv = {"/bin/sh", "-c", misc->misc_path};
+    // As keepalived: split into words and executed, no shell.
+    spec.misc_argv = core::split_command_line(misc->misc_path);
+    spec.misc_policy = conf::script_policy(global, misc->user);
     spec.misc_timeout = misc->misc_timeout.value_or(conf::Duration{0});
     spec.misc_dynamic = misc->misc_dynamic;
   }
@@ -245,6 +246,7 @@ std::optional<LastCheck> HealthView::last_check(const RealServerSlot& rs) const 
 }
 
 void HealthView::set_config(const conf::Config& config) {
+  global_ = config.global;
   // One configured service at a time (configured_service), not the whole
   // configured table: on a reload of 10,000 real servers the table is pages
   // that all fault in, while one service reuses the same few blocks.
@@ -396,7 +398,7 @@ void HealthView::set_checks(RealServerSlot& rs, const conf::VirtualServer& vs_co
   // their last result.
   bool unchanged = old_checks.size() == rs_conf.checks.size();
   for (std::size_t k = 0; unchanged && k < rs_conf.checks.size(); ++k) {
-    const healthcheck::CheckSpec spec = to_check_spec(vs_conf, rs_conf, rs_conf.checks[k]);
+    const healthcheck::CheckSpec spec = to_check_spec(vs_conf, rs_conf, rs_conf.checks[k], global_);
     unchanged = checks_.identity(old_checks[k].id) == healthcheck::check_identity(spec);
   }
   if (unchanged) {
@@ -417,7 +419,7 @@ void HealthView::set_checks(RealServerSlot& rs, const conf::VirtualServer& vs_co
   }
   std::map<std::string, int> seen;
   for (const conf::Check& check_conf : rs_conf.checks) {
-    const healthcheck::CheckSpec spec = to_check_spec(vs_conf, rs_conf, check_conf);
+    const healthcheck::CheckSpec spec = to_check_spec(vs_conf, rs_conf, check_conf, global_);
     const std::string identity = healthcheck::check_identity(spec);
     const std::string ordinal = ordinal_key(healthcheck::to_string(spec.kind), seen);
     auto same = std::find_if(old_checks.begin(), old_checks.end(),

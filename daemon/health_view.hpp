@@ -67,8 +67,9 @@
 namespace lvsd::daemon {
 
 // One conf check of `rs` in `vs`, in the health-check library's terms (pure).
+// `global` gives MISC_CHECK its script user and enable_script_security.
 healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::RealServer& rs,
-                                     const conf::Check& check);
+                                     const conf::Check& check, const conf::Global& global = {});
 
 struct HealthViewCounters {
   std::uint64_t transitions_up = 0;     // real servers that became up
@@ -201,6 +202,7 @@ class HealthView {
   // configured_table() of the configuration is kept in the slots (compact,
   // see VirtualServerSlot); no copy of the conf structs is kept.
   std::vector<std::unique_ptr<VirtualServerSlot>> virtual_servers_;  // config order
+  conf::Global global_{};  // of the configuration: script user and security for MISC_CHECK
   std::unique_ptr<core::Timer> slow_start_timer_;
   bool any_slow_start_ = false;  // skip the scan when no real server ramps
   std::map<conf::IpAddress, bool> vrrp_addresses_;  // address -> held by this node

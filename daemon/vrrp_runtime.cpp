@@ -243,6 +243,7 @@ void VrrpRuntime::apply(const conf::Config& config) {
     vip_port_ = std::make_unique<AddressVipPort>(*addresses_);
     scripts_ = std::make_unique<vrrp::SpawnScriptRunner>(loop_);
   }
+  scripts_->set_policy(conf::script_policy(config.global));
   // Groups are rebuilt below; until then no member moves another (an old
   // group may name an instance this apply removes).
   for (auto& [name, running] : instances_) running->group = nullptr;

@@ -122,7 +122,7 @@ core::Status save_ownership(const std::string& path, const OwnershipRecord& reco
   if (ec) return core::Error{"creating " + target.parent_path().string() + ": " + ec.message()};
   std::string tmp = path + ".tmp";
   std::string text = encode_ownership(record);
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  std::FILE* f = std::fopen(tmp.c_str(), "we");  // e: O_CLOEXEC
   if (f == nullptr) return core::errno_error("writing " + tmp, errno);
   bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
   ok = std::fflush(f) == 0 && ok;

@@ -135,6 +135,9 @@ std::string check_identity(const CheckSpec& s) {
       for (const auto& a : s.misc_argv) field(out, a);
       field(out, s.misc_timeout.count());
       field(out, s.misc_dynamic ? 1 : 0);
+      field(out, s.misc_policy.user ? "u" + *s.misc_policy.user : std::string("-"));
+      field(out, s.misc_policy.group ? "g" + *s.misc_policy.group : std::string("-"));
+      field(out, s.misc_policy.security ? 1 : 0);
       break;
   }
   return out;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/script.hpp"
 #include "healthcheck/health_state.hpp"
 #include "healthcheck/http_response.hpp"
 
@@ -56,6 +57,7 @@ struct CheckSpec {
 
   // MISC_CHECK
   std::vector<std::string> misc_argv{};  // argv[0] is the program (PATH is searched)
+  core::ScriptPolicy misc_policy{};      // user it runs as; refuse unsafe (enable_script_security)
   core::Duration misc_timeout{0};        // 0: delay_loop
   bool misc_dynamic = false;             // exit 2..255 => up with weight code-2
 };

@@ -1,22 +1,18 @@
-// MISC_CHECK: runs a program (posix_spawnp, its own process group, stdio on
-// /dev/null) and reads its exit code: 0 is up. With misc_dynamic, exit codes
+// MISC_CHECK: runs a program (core/spawn.hpp: as the check's user, its own
+// process group, stdio on /dev/null) and reads its exit code: 0 is up. With misc_dynamic, exit codes
 // 2..255 are up too and ask for weight code-2 (keepalived's convention); 1 is
 // down. A program still running after misc_timeout is killed with its whole
 // process group and counts as down. Children are reaped by libev's child
 // watcher on the default loop (EventLoop is the default loop).
 #include <ev.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
-#include <cstring>
 #include <utility>
-#include <vector>
 
+#include "core/log.hpp"
+#include "core/spawn.hpp"
 #include "healthcheck/probe_base.hpp"
-
-extern char** environ;
 
 namespace lvsd::healthcheck {
 
@@ -34,31 +30,17 @@ class MiscChecker final : public ProbeBase {
   void start(Done done) override {
     begin(std::move(done), timeout());
     if (spec_.misc_argv.empty()) return finish_soon(false, "no script configured");
-    std::vector<char*> argv;
-    for (auto& a : spec_.misc_argv) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    // Own process group (so a timeout kills the script's children too), an
-    // empty signal mask and default dispositions, whatever the daemon blocks.
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid = 0;
-    int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) return finish_soon(false, "cannot run " + spec_.misc_argv[0] + ": " + std::strerror(rc));
+    // Checked at every run, as the file may change: a refused script
+    // (keepalived disables it) counts as down with the reason.
+    auto prepared = core::prepare_script(spec_.misc_argv, spec_.misc_policy);
+    if (!prepared) return finish_soon(false, prepared.error().message);
+    if (prepared->warning && !warned_) {
+      warned_ = true;  // once per check, not every delay_loop
+      core::log::get()->warn("MISC_CHECK: {} (enable_script_security would refuse it)", *prepared->warning);
+    }
+    auto spawned = core::spawn_script(*prepared);
+    if (!spawned) return finish_soon(false, spawned.error().message);
+    const pid_t pid = *spawned;
     pid_ = pid;
     ev_child_set(&child_, pid, 0);
     ev_child_start(loop_.raw(), &child_);
@@ -102,6 +84,7 @@ class MiscChecker final : public ProbeBase {
   CheckSpec spec_;
   ev_child child_{};
   pid_t pid_ = 0;
+  bool warned_ = false;
 };
 
 }  // namespace

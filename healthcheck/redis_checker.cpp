@@ -3,6 +3,7 @@
 // with an expected role, INFO replication must show it. The commands are
 // pipelined: one round trip after the connect. connect_timeout bounds the
 // whole exchange.
+#include <fcntl.h>
 #include <hiredis/adapters/libev.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
@@ -56,6 +57,9 @@ class RedisChecker final : public ProbeBase {
       redisAsyncFree(ac);
       return finish_soon(false, reason);
     }
+    // hiredis opens its socket without SOCK_CLOEXEC: a script started
+    // meanwhile must not inherit it.
+    ::fcntl(ac->c.fd, F_SETFD, FD_CLOEXEC);
     ac_ = ac;
     ac->data = this;
     redisLibevAttach(loop_.raw(), ac);

@@ -101,7 +101,7 @@ std::optional<InterfaceAddress> parse_address_message(const std::vector<std::uin
 }
 
 core::Result<AddressClient> AddressClient::open(core::Duration receive_timeout) {
-  mnl_socket* nl = mnl_socket_open(NETLINK_ROUTE);
+  mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);  // scripts must not inherit it
   if (nl == nullptr) return core::errno_error("netlink socket (NETLINK_ROUTE)", errno);
   AddressClient client(nl);
   if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) return core::errno_error("netlink bind", errno);

@@ -23,7 +23,7 @@ int parse_attr(const nlattr* attr, void* data) {
 }
 
 core::Result<mnl_socket*> open_route_socket(unsigned groups) {
-  mnl_socket* nl = mnl_socket_open(NETLINK_ROUTE);
+  mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);  // scripts must not inherit it
   if (nl == nullptr) return core::errno_error("netlink socket", errno);
   if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
     const int err = errno;

@@ -1,46 +1,18 @@
 #include "vrrp/notify.hpp"
 
 #include <ev.h>
-#include <spawn.h>
+#include <signal.h>
 #include <sys/wait.h>
 
-#include <cerrno>
-#include <cstring>
+#include <chrono>
 
 #include "core/event_loop.hpp"
 #include "core/log.hpp"
-
-extern char** environ;
+#include "core/spawn.hpp"
 
 namespace lvsd::vrrp {
 
-std::vector<std::string> split_command_line(const std::string& line) {
-  std::vector<std::string> words;
-  std::string word;
-  bool in_word = false;
-  char quote = 0;
-  for (char c : line) {
-    if (quote != 0) {
-      if (c == quote) {
-        quote = 0;
-      } else {
-        word += c;
-      }
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-      in_word = true;
-    } else if (c == ' ' || c == '\t') {
-      if (in_word) words.push_back(std::move(word));
-      word.clear();
-      in_word = false;
-    } else {
-      word += c;
-      in_word = true;
-    }
-  }
-  if (in_word) words.push_back(std::move(word));
-  return words;
-}
+using core::split_command_line;
 
 std::vector<std::vector<std::string>> notify_commands(const NotifyConfig& config, NotifySubject subject,
                                                       const std::string& name, State state, std::uint8_t priority) {
@@ -66,42 +38,64 @@ std::vector<std::vector<std::string>> notify_commands(const NotifyConfig& config
 
 struct SpawnScriptRunner::Child {
   ::ev_child watcher{};
+  ::ev_timer timer{};
   SpawnScriptRunner* owner = nullptr;
   std::string command;
+  pid_t pid = 0;
 };
 
-SpawnScriptRunner::SpawnScriptRunner(core::EventLoop& loop) : loop_(loop) {}
+SpawnScriptRunner::SpawnScriptRunner(core::EventLoop& loop, core::Duration timeout) : loop_(loop), timeout_(timeout) {}
 
 SpawnScriptRunner::~SpawnScriptRunner() {
-  // Children still running are left to finish; init reaps them after we exit.
-  for (auto& [pid, child] : children_) ev_child_stop(loop_.raw(), &child->watcher);
+  // Children still running are left to finish (their timeout goes with us;
+  // PR_SET_PDEATHSIG ends them if lvsd exits); init reaps them.
+  for (auto& [pid, child] : children_) {
+    ev_child_stop(loop_.raw(), &child->watcher);
+    ev_timer_stop(loop_.raw(), &child->timer);
+  }
 }
 
 void SpawnScriptRunner::run(const std::vector<std::string>& argv) {
   if (argv.empty()) return;
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int err = posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ);
   auto log = core::log::get();
-  if (err != 0) {
-    log->error("notify: cannot run {}: {}", argv[0], std::strerror(err));
+  auto prepared = core::prepare_script(argv, policy_);
+  if (!prepared) {
+    log->error("notify: {}", prepared.error().message);
+    return;
+  }
+  if (prepared->warning) log->warn("notify: {} (enable_script_security would refuse it)", *prepared->warning);
+  auto pid = core::spawn_script(*prepared);
+  if (!pid) {
+    log->error("notify: {}", pid.error().message);
     return;
   }
   auto child = std::make_unique<Child>();
   child->owner = this;
-  child->command = argv[0];
-  ev_child_init(&child->watcher, &SpawnScriptRunner::on_child_exit, pid, 0);
+  child->command = prepared->argv[0];
+  child->pid = *pid;
+  ev_child_init(&child->watcher, &SpawnScriptRunner::on_child_exit, *pid, 0);
   child->watcher.data = child.get();
   ev_child_start(loop_.raw(), &child->watcher);
-  log->debug("notify: started {} (pid {})", argv[0], pid);
-  children_.emplace(pid, std::move(child));
+  ev_timer_init(&child->timer, &SpawnScriptRunner::on_timeout, std::chrono::duration<double>(timeout_).count(), 0.);
+  child->timer.data = child.get();
+  ev_timer_start(loop_.raw(), &child->timer);
+  log->debug("notify: started {} (pid {}, uid {})", child->command, *pid, prepared->user.uid);
+  children_.emplace(*pid, std::move(child));
+}
+
+void SpawnScriptRunner::on_timeout(struct ev_loop*, struct ev_timer* watcher, int) {
+  auto* child = static_cast<Child*>(watcher->data);
+  // The whole process group: whatever the script started goes too. The child
+  // watcher still reaps it and removes the entry.
+  core::log::get()->warn("notify: {} still running after {} ms, killing its process group", child->command,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(child->owner->timeout_).count());
+  ::kill(-child->pid, SIGKILL);
 }
 
 void SpawnScriptRunner::on_child_exit(struct ev_loop* loop, struct ev_child* watcher, int) {
   auto* child = static_cast<Child*>(watcher->data);
   ev_child_stop(loop, watcher);
+  ev_timer_stop(loop, &child->timer);
   const int status = watcher->rstatus;
   if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
     core::log::get()->warn("notify: {} exited with status {}", child->command, WEXITSTATUS(status));

@@ -202,14 +202,49 @@ TEST(KeepalivedImport, HarmlessKeywordsWarnOncePerUse) {
       "  vrrp_skip_check_adv_addr\n"
       "  vrrp_garp_interval 0\n"
       "  vrrp_gna_interval 0\n"
-      "  enable_script_security\n"
       "}\n";
   auto r = import_keepalived(text, "k.conf", no_include_reader());
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(where(r.warnings), (Where{"2:3 global.notification_email", "3:3 global.smtp_server",
                                       "4:3 global.vrrp_skip_check_adv_addr", "5:3 global.vrrp_garp_interval",
-                                      "6:3 global.vrrp_gna_interval", "7:3 global.enable_script_security"}));
+                                      "6:3 global.vrrp_gna_interval"}));
   EXPECT_EQ(r.warnings[1].message, "keepalived keyword 'smtp_server' is ignored: lvsd has no use for it");
+}
+
+// Issue #17: these were dropped, and scripts keepalived ran as nobody ran as root.
+TEST(KeepalivedImport, ScriptUserAndSecurityAreKept) {
+  const char* text =
+      "global_defs {\n"
+      "  script_user nobody nogroup\n"
+      "  enable_script_security\n"
+      "}\n"
+      "virtual_server 10.0.0.1 80 {\n"
+      "  real_server 10.0.0.2 80 {\n"
+      "    MISC_CHECK {\n"
+      "      misc_path \"/usr/local/bin/check --deep\"\n"
+      "      user www-data\n"
+      "    }\n"
+      "  }\n"
+      "}\n";
+  auto r = import_keepalived(text, "k.conf", no_include_reader());
+  ASSERT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].message);
+  EXPECT_TRUE(r.warnings.empty());
+  const Config& c = *r.config;
+  EXPECT_EQ(c.global.script_user, (ScriptUser{.user = "nobody", .group = "nogroup"}));
+  EXPECT_TRUE(c.global.enable_script_security);
+  const auto& misc = std::get<MiscCheck>(c.virtual_servers[0].real_servers[0].checks[0].probe);
+  EXPECT_EQ(misc.user, (ScriptUser{.user = "www-data", .group = std::nullopt}));
+}
+
+TEST(KeepalivedImport, BadScriptUserIsAnErrorWithItsLine) {
+  auto r = import_keepalived("global_defs {\n  script_user bad/name\n}\n", "k.conf", no_include_reader());
+  EXPECT_FALSE(r.ok());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(where(r.errors), (Where{"2:15 global.script_user"}));
+  EXPECT_EQ(r.errors[0].message,
+            "'bad/name' is not a user or group name: allowed \"USER\" or \"USER GROUP\" (names of letters, digits, '.', "
+            "'_', '-')");
+  EXPECT_FALSE(r.config.has_value());
 }
 
 TEST(KeepalivedImport, VariablesAndConditionalsAreRefused) {

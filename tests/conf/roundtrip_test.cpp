@@ -32,6 +32,8 @@ TEST(RoundTrip, EveryFeatureSurvives) {
   lvs_flush: true
   lvs_flush_on_stop: true
   ipvs_resync_interval: 2m
+  script_user: nobody
+  enable_script_security: true
 vrrp_instances:
   - name: VI_6
     state: MASTER
@@ -65,7 +67,7 @@ virtual_servers:
     real_servers:
       - address: 10.1.0.10
         TCP_CHECK: {connect_port: 22}
-        MISC_CHECK: {misc_path: "/bin/x --y=z", misc_dynamic: true}
+        MISC_CHECK: {misc_path: "/bin/x --y=z", misc_dynamic: true, user: "www-data adm"}
         HTTP_GET:
           - {url: [{path: /a, status_code: 200-204, digest: 0123456789abcdef0123456789abcdef}], connect_port: 8080}
           - {url: [{path: "/b?q=1&r=#x"}], connect_port: 8081, rise: 2, fall: 3}
@@ -86,6 +88,10 @@ virtual_servers:
   EXPECT_TRUE(second.virtual_servers[0].start_up);
   EXPECT_FALSE(second.virtual_servers[1].start_up);
   EXPECT_NE(yaml.find("start_up: true"), std::string::npos);
+  EXPECT_EQ(second.global.script_user, (ScriptUser{.user = "nobody", .group = std::nullopt}));
+  EXPECT_TRUE(second.global.enable_script_security);
+  EXPECT_EQ(std::get<MiscCheck>(second.virtual_servers[0].real_servers[0].checks[1].probe).user,
+            (ScriptUser{.user = "www-data", .group = "adm"}));
 }
 
 TEST(RoundTrip, DefaultsAreLeftOut) {

@@ -144,6 +144,8 @@ TEST(YamlLoader, EveryKeyIsRead) {
   lvs_flush_on_stop: true
   ipvs_resync_interval: 0
   notify: /usr/local/bin/notify
+  script_user: nobody nogroup
+  enable_script_security: true
 vrrp_instances:
   - name: VI_6
     state: MASTER
@@ -198,7 +200,7 @@ virtual_servers:
             - {path: /health, status_code: 200-399, digest: 9e107d9d372bb6826bd81d3542a419d6}
           virtualhost: h.example.org
         REDIS_CHECK: {password: s3cret, expect_role: master, connect_port: 6379}
-        MISC_CHECK: {misc_path: "/bin/check --x", misc_timeout: 3s, misc_dynamic: true}
+        MISC_CHECK: {misc_path: "/bin/check --x", misc_timeout: 3s, misc_dynamic: true, user: www-data}
         HTTP_GET:
           - url: [{path: /a}]
           - url: [{path: /b}]
@@ -243,6 +245,9 @@ virtual_servers:
   EXPECT_EQ(ssl.url.at(0).status_code, (StatusCodeRange{.low = 200, .high = 399}));
   EXPECT_EQ(std::get<RedisCheck>(rs.checks[2].probe).expect_role, RedisRole::kMaster);
   EXPECT_TRUE(std::get<MiscCheck>(rs.checks[3].probe).misc_dynamic);
+  EXPECT_EQ(std::get<MiscCheck>(rs.checks[3].probe).user, (ScriptUser{.user = "www-data", .group = std::nullopt}));
+  EXPECT_EQ(c.global.script_user, (ScriptUser{.user = "nobody", .group = "nogroup"}));
+  EXPECT_TRUE(c.global.enable_script_security);
   EXPECT_EQ(std::get<HttpCheck>(rs.checks[5].probe).url.at(0).path, "/b");
   EXPECT_EQ(summary(c), "1 VRRP instance, 1 virtual server, 1 real server, 6 checks");
 }
@@ -481,6 +486,18 @@ TEST(YamlLoader, LineStartingWithCommaOutsideAFlowListIsASyntaxError) {
 
 namespace lvsd::conf {
 namespace {
+
+TEST(YamlLoader, BadScriptUserIsAnError) {
+  auto r = load_yaml("global:\n  script_user: a b c\n", "u.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(format_error(r.errors[0]),
+            "u.yaml:2:16: global.script_user: 'a b c' is not a user and group: allowed \"USER\" or \"USER GROUP\" "
+            "(names of letters, digits, '.', '_', '-')");
+  EXPECT_FALSE(r.config.has_value());
+  r = load_yaml("global:\n  script_user: \"-x\"\n", "u.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].message.find("'-x' is not a user or group name"), std::string::npos);
+}
 
 // Only unquoted null, ~, Null, NULL and an empty value mean "nothing"; quoted
 // they are text, so a router_id of "null" is a name, not a missing value.

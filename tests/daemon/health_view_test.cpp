@@ -778,9 +778,21 @@ TEST(ToCheckSpec, CheckValuesOverrideTheDefaults) {
                                             .misc_timeout = seconds(4), .misc_dynamic = true}};
   const healthcheck::CheckSpec m = to_check_spec(vs, rs, misc);
   EXPECT_EQ(m.kind, healthcheck::CheckKind::kMisc);
-  EXPECT_EQ(m.misc_argv, (std::vector<std::string>{"/bin/sh", "-c", "/usr/local/bin/check --deep 'a b'"}));
+  EXPECT_EQ(m.misc_argv, (std::vector<std::string>{"/usr/local/bin/check", "--deep", "a b"}));
   EXPECT_EQ(m.misc_timeout, seconds(4));
   EXPECT_TRUE(m.misc_dynamic);
+  EXPECT_EQ(m.misc_policy, (core::ScriptPolicy{.user = {}, .group = {}, .security = false}));
+
+  // The global script_user and enable_script_security apply; the check's own user wins.
+  const conf::Global global{.script_user = conf::ScriptUser{.user = "nobody", .group = "nogroup"},
+                            .enable_script_security = true};
+  EXPECT_EQ(to_check_spec(vs, rs, misc, global).misc_policy,
+            (core::ScriptPolicy{.user = "nobody", .group = "nogroup", .security = true}));
+  std::get<conf::MiscCheck>(misc.probe).user = conf::ScriptUser{.user = "www-data", .group = std::nullopt};
+  EXPECT_EQ(to_check_spec(vs, rs, misc, global).misc_policy,
+            (core::ScriptPolicy{.user = "www-data", .group = {}, .security = true}));
+  EXPECT_NE(healthcheck::check_identity(to_check_spec(vs, rs, misc, global)),
+            healthcheck::check_identity(to_check_spec(vs, rs, misc)));
 }
 
 }  // namespace
