@@ -40,6 +40,16 @@ std::set<conf::IpAddress> vrrp_vips(const conf::Config& config) {
   return out;
 }
 
+// A netlink round trip on the loop never waits longer than the shortest
+// VRRP advert interval (and 2 s without VRRP).
+std::chrono::milliseconds loop_receive_timeout(const conf::Config& config) {
+  std::chrono::milliseconds timeout{2000};
+  for (const auto& instance : config.vrrp_instances) {
+    timeout = std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(instance.advert_int));
+  }
+  return std::max(timeout, std::chrono::milliseconds(10));
+}
+
 void log_warnings(const LoadedConfig& loaded) {
   auto log = core::log::get();
   for (const auto& w : loaded.warnings) log->warn("config: {}", conf::format_error(w));
@@ -139,6 +149,7 @@ bool Daemon::open_ipvs(const conf::Config& config) {
     log->error("cannot talk to IPVS (is the ip_vs module loaded? is lvsd root?): {}", kernel.error().message);
     return false;
   }
+  (*kernel)->set_receive_timeout(loop_receive_timeout(config));
   auto owned = director::load_ownership(options_.ownership_path);
   if (!owned.ok()) {
     log->warn("{}: {}; starting with no recorded ownership", options_.ownership_path, owned.error().message);
@@ -336,7 +347,10 @@ void Daemon::finish_reload(LoadedConfig next) {
     config_digest_ = next.yaml_digest;
   }
   parts_.vrrp.apply(*config_);
-  if (ipvs_) ipvs_->sync.set_options(sync_options(*config_));
+  if (ipvs_) {
+    ipvs_->sync.set_options(sync_options(*config_));
+    ipvs_->kernel->set_receive_timeout(loop_receive_timeout(*config_));
+  }
   mark_vips();
   // The health view and the overrides follow every verdict and command as it
   // happens, so the desired table is always current: with the same Config,

@@ -60,6 +60,9 @@ class IpvsKernel : public IpvsPort {
   // Only these services with their destinations (a drain polls what it
   // drains, not the whole table). A service the kernel lacks is left out.
   virtual core::Result<director::IpvsTable> dump_services(const std::set<director::ServiceKey>& keys) = 0;
+  // How long a receive may wait for the kernel's reply (the loop's socket:
+  // at most the shortest VRRP advert interval).
+  virtual void set_receive_timeout(std::chrono::milliseconds timeout) = 0;
 };
 using IpvsOpener = std::function<core::Result<std::unique_ptr<IpvsKernel>>()>;
 

@@ -134,6 +134,7 @@ class KernelIpvs final : public IpvsKernel {
   core::Result<std::vector<director::SyncDaemon>> sync_daemons() override { return client_->sync_daemons(); }
   core::Status start_sync_daemon(const director::SyncDaemon& d) override { return client_->start_sync_daemon(d); }
   core::Status stop_sync_daemon(director::SyncDaemonRole role) override { return client_->stop_sync_daemon(role); }
+  void set_receive_timeout(std::chrono::milliseconds timeout) override { client_->set_receive_timeout(timeout); }
   core::Result<director::IpvsTable> dump_services(const std::set<director::ServiceKey>& keys) override {
     // The service list is small (no destinations); destinations are read
     // only for the services asked for.
@@ -153,19 +154,9 @@ class KernelIpvs final : public IpvsKernel {
   std::unique_ptr<director::IpvsClient> client_;
 };
 
-// The shortest VRRP advert interval of the configuration: a netlink round
-// trip on the loop must never wait longer than that.
-std::chrono::milliseconds loop_receive_timeout(const conf::Config& config) {
-  std::chrono::milliseconds timeout{2000};
-  for (const auto& instance : config.vrrp_instances) {
-    timeout = std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(instance.advert_int));
-  }
-  return std::max(timeout, std::chrono::milliseconds(10));
-}
-
-IpvsOpener ipvs_opener(std::chrono::milliseconds receive_timeout) {
-  return [receive_timeout]() -> core::Result<std::unique_ptr<IpvsKernel>> {
-    auto client = director::IpvsClient::open({.receive_timeout = receive_timeout});
+IpvsOpener ipvs_opener() {
+  return []() -> core::Result<std::unique_ptr<IpvsKernel>> {
+    auto client = director::IpvsClient::open();
     if (!client.ok()) return client.error();
     return std::unique_ptr<IpvsKernel>(std::make_unique<KernelIpvs>(std::move(*client)));
   };
@@ -228,7 +219,6 @@ int run_daemon(const DaemonOptions& options) {
   }
   log->info("lvsd starting: {}: {}", options.config_path, conf::summary(*loaded.config));
   HandoverState resumed = take_resumed(options);
-  const auto receive_timeout = loop_receive_timeout(*loaded.config);
 
   core::EventLoop loop;
   core::WorkerThread worker(loop);
@@ -241,7 +231,7 @@ int run_daemon(const DaemonOptions& options) {
           .offload = worker,
           .vrrp = vrrp,
           .endpoints = endpoints,
-          .open_ipvs = ipvs_opener(receive_timeout),
+          .open_ipvs = ipvs_opener(),
           .read_config = read_configuration,
           .make_checker = [&loop](const healthcheck::CheckSpec& spec) { return healthcheck::make_checker(loop, spec); },
           .process = ProcessPorts{

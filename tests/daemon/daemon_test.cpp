@@ -105,6 +105,9 @@ class FakeIpvs final : public IpvsKernel {
   core::Result<std::vector<director::SyncDaemon>> sync_daemons() override { return std::vector<director::SyncDaemon>{}; }
   core::Status start_sync_daemon(const director::SyncDaemon&) override { return {}; }
   core::Status stop_sync_daemon(director::SyncDaemonRole) override { return {}; }
+  void set_receive_timeout(std::chrono::milliseconds timeout) override {
+    events_.push_back("ipvs." + name_ + ".timeout " + std::to_string(timeout.count()));
+  }
   core::Result<director::IpvsTable> dump_services(const std::set<director::ServiceKey>&) override {
     events_.push_back("ipvs." + name_ + ".dump_services");
     return kernel_.table;
@@ -204,6 +207,21 @@ TEST_F(DaemonTest, StartProgramsTheKernelAndServes) {
   ASSERT_EQ(kernel_.table.services.size(), 1u);
   EXPECT_EQ(kernel_weight_of_first(), 3);
   EXPECT_EQ(d.desired_table().services.size(), 1u);
+}
+
+// The loop's netlink socket never waits longer than the shortest advert
+// interval; the stats socket (off the loop) keeps its default.
+TEST_F(DaemonTest, LoopSocketTimeoutFollowsTheShortestAdvertInterval) {
+  Daemon& d = start(1);
+  std::string text = config_text(1);
+  const auto at = text.find("    virtual_ipaddress");
+  text.insert(at, "    advert_int: 100ms\n    version: 3\n");
+  files_.push_back(loaded(text));
+  d.reload();
+  clock_.advance(0ms);
+  offload_.run_all();
+  EXPECT_GE(index_of(events_, "ipvs.loop.timeout 100"), 0);
+  for (const auto& e : events_) EXPECT_EQ(e.rfind("ipvs.stats.timeout", 0), std::string::npos) << e;
 }
 
 TEST_F(DaemonTest, ReloadAdvertisesFirstAndReadsTheFileOffTheLoop) {
