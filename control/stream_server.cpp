@@ -19,10 +19,12 @@ struct StreamServer::Client {
   int fd = -1;
   std::unique_ptr<core::IoWatcher> watcher;
   std::unique_ptr<core::Timer> idle;
+  std::unique_ptr<core::Timer> request;  // the current request's deadline
   std::string input;
   std::string output;
   bool eof = false;         // the peer shut down its sending side
   bool closing = false;     // close once output is written
+  bool completed_one = false;  // a request of this client was answered (never evicted)
   ~Client() {
     watcher.reset();
     if (fd >= 0) ::close(fd);
@@ -31,7 +33,16 @@ struct StreamServer::Client {
 
 StreamServer::StreamServer(core::EventLoop& loop, int listen_fd, StreamServerOptions options, Session session,
                            std::string name)
-    : loop_(loop), listen_fd_(listen_fd), options_(options), session_(std::move(session)), name_(std::move(name)) {
+    : StreamServer(loop, loop.scheduler(), listen_fd, std::move(options), std::move(session), std::move(name)) {}
+
+StreamServer::StreamServer(core::EventLoop& loop, core::Scheduler& scheduler, int listen_fd, StreamServerOptions options,
+                           Session session, std::string name)
+    : loop_(loop),
+      scheduler_(scheduler),
+      listen_fd_(listen_fd),
+      options_(std::move(options)),
+      session_(std::move(session)),
+      name_(std::move(name)) {
   accept_watcher_ = std::make_unique<core::IoWatcher>(loop_, listen_fd_, core::IoWatcher::kRead,
                                                       [this](int) { on_accept(); });
   accept_watcher_->start();
@@ -52,7 +63,7 @@ void StreamServer::on_accept() {
       }
       return;
     }
-    if (clients_.size() >= options_.max_clients) {
+    if (clients_.size() >= options_.max_clients && !evict_incomplete()) {
       ++counters_.rejected_too_many;
       if (!options_.busy_message.empty()) {
         (void)!::send(fd, options_.busy_message.data(), options_.busy_message.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -66,11 +77,17 @@ void StreamServer::on_accept() {
     c->fd = fd;
     c->watcher = std::make_unique<core::IoWatcher>(loop_, fd, core::IoWatcher::kRead,
                                                    [this, id](int ready) { on_client(id, ready); });
-    c->idle = loop_.scheduler().create_timer([this, id] {
+    c->idle = scheduler_.create_timer([this, id] {
       ++counters_.dropped_idle;
       drop(id);
     });
     c->idle->arm(options_.idle_timeout);
+    c->request = scheduler_.create_timer([this, id] {
+      ++counters_.dropped_request_timeout;
+      core::log::get()->debug("{}: dropped a client whose request did not arrive whole in time", name_);
+      drop(id);
+    });
+    start_request_clock(*c);
     c->watcher->start();
     clients_.emplace(id, std::move(c));
   }
@@ -81,7 +98,10 @@ void StreamServer::on_client(std::uint64_t id, int ready) {
   if (it == clients_.end()) return;
   Client& c = *it->second;
   c.idle->arm(options_.idle_timeout);
-  if ((ready & core::IoWatcher::kWrite) && !flush(c)) return drop(id);
+  if (ready & core::IoWatcher::kWrite) {
+    if (!flush(c)) return drop(id);
+    if (c.output.empty()) start_request_clock(c);
+  }
   if ((ready & core::IoWatcher::kRead) && c.output.empty() && !c.closing) {
     // One bounded read per wakeup keeps every client's turn short.
     const std::size_t room = options_.max_input_bytes + 1 > c.input.size()
@@ -105,8 +125,12 @@ void StreamServer::on_client(std::uint64_t id, int ready) {
   for (;;) {
     if (!run_session(c)) return drop(id);
     if (c.output.empty()) break;
+    // A reply in the making: the request is complete, its clock stops.
+    c.completed_one = true;
+    c.request->cancel();
     if (!flush(c)) return drop(id);
     if (!c.output.empty()) break;
+    start_request_clock(c);  // the reply is out: the next request's clock starts
   }
   if (c.output.empty() && (c.closing || c.eof)) return drop(id);
   c.watcher->set_events(c.output.empty() ? core::IoWatcher::kRead : core::IoWatcher::kWrite);
@@ -141,6 +165,23 @@ bool StreamServer::flush(Client& c) {
   return true;
 }
 
+void StreamServer::start_request_clock(Client& c) {
+  if (options_.request_timeout > core::Duration::zero()) c.request->arm(options_.request_timeout);
+}
+
 void StreamServer::drop(std::uint64_t id) { clients_.erase(id); }
+
+bool StreamServer::evict_incomplete() {
+  // Ids grow with accept order: the first match is the oldest.
+  for (const auto& [id, c] : clients_) {
+    if (c->completed_one) continue;
+    ++counters_.evicted_incomplete;
+    core::log::get()->debug("{}: all {} slots taken; dropped the oldest client without a complete request", name_,
+                            options_.max_clients);
+    drop(id);
+    return true;
+  }
+  return false;
+}
 
 }  // namespace lvsd::control
