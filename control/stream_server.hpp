@@ -11,10 +11,10 @@
 //   - a whole request must arrive within request_timeout of the accept (or of
 //     the end of the previous reply), however its bytes trickle in: any byte
 //     re-arms the idle timer, so that alone lets 1 byte every few seconds hold
-//     a slot forever. A reply in the making ends the request's clock;
+//     a slot forever. A reply in the making stops the clock (a deferred one must);
 //   - when all max_clients slots are taken, a new client evicts the oldest
-//     client that has not completed a request yet (if any), so tricklers
-//     cannot lock a real client out for request_timeout after request_timeout.
+//     client without a completed request (if any), or clients reconnecting as
+//     soon as their deadline drops them would keep a real client out.
 // Nothing blocks: a slow or stuck client costs a buffer and two timers.
 #include <cstddef>
 #include <cstdint>
@@ -32,7 +32,7 @@ struct StreamServerOptions {
   std::size_t max_clients = 16;
   std::size_t max_input_bytes = 64 * 1024;
   core::Duration idle_timeout = std::chrono::seconds(30);
-  core::Duration request_timeout = std::chrono::seconds(5);
+  core::Duration request_timeout = std::chrono::seconds(5);  // zero: no deadline
   // Written (best effort, never waited for) to a client turned away because
   // max_clients are connected.
   std::string busy_message{};
