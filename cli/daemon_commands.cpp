@@ -1,5 +1,6 @@
 #include "cli/daemon_commands.hpp"
 
+#include <cerrno>
 #include <chrono>
 #include <optional>
 #include <ostream>
@@ -18,7 +19,14 @@ struct Outcome {
 };
 
 Outcome call(const DaemonCommandOptions& o, const control::Request& request, std::ostream& err) {
-  auto client = control::ControlClient::connect(o.socket_path);
+  int connect_errno = 0;
+  auto client = control::ControlClient::connect(o.socket_path, std::chrono::seconds(60), &connect_errno);
+  if (!client.ok() && (connect_errno == EACCES || connect_errno == EPERM)) {
+    // lvsd may well be running: "not running" (exit 3) would send the operator the wrong way.
+    err << "lvsctl: permission denied on lvsd's control socket " << o.socket_path
+        << " (it is root's, mode 0600): run lvsctl as root, e.g. sudo lvsctl ...\n";
+    return {.exit_code = 1};
+  }
   if (!client.ok()) {
     err << "lvsctl: lvsd is not running (cannot connect to " << client.error().message
         << "): this command needs the daemon; list/save/connections work without it\n";

@@ -1,7 +1,8 @@
 #pragma once
 // lvsctl commands that need the running lvsd: they talk to its control
 // socket (control/protocol.hpp). Exit codes: 0 done, 1 lvsd refused or
-// failed, 2 bad arguments, 3 lvsd is not running.
+// failed (or the socket's permissions keep us out), 2 bad arguments, 3 lvsd
+// is not running.
 #include <cstdint>
 #include <iosfwd>
 #include <optional>

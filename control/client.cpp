@@ -10,7 +10,8 @@
 
 namespace lvsd::control {
 
-core::Result<ControlClient> ControlClient::connect(const std::string& path, core::Duration timeout) {
+core::Result<ControlClient> ControlClient::connect(const std::string& path, core::Duration timeout,
+                                                   int* failed_errno) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof addr.sun_path) return core::Error{"socket path too long: " + path};
@@ -24,6 +25,7 @@ core::Result<ControlClient> ControlClient::connect(const std::string& path, core
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
     const int err = errno;
     ::close(fd);
+    if (failed_errno != nullptr) *failed_errno = err;
     return core::errno_error(path, err);
   }
   return ControlClient(fd);

@@ -14,9 +14,12 @@ inline constexpr std::size_t kMaxReplyBytes = 64 * 1024 * 1024;
 
 class ControlClient {
  public:
-  // Fails when nobody listens on `path` (lvsd not running) or it is not reachable.
+  // Fails when nobody listens on `path` (lvsd not running) or it is not
+  // reachable; then `failed_errno`, if given, gets connect(2)'s errno (lvsctl
+  // tells EACCES, a daemon it may not talk to, from no daemon at all).
   static core::Result<ControlClient> connect(const std::string& path,
-                                             core::Duration timeout = std::chrono::seconds(60));
+                                             core::Duration timeout = std::chrono::seconds(60),
+                                             int* failed_errno = nullptr);
   ControlClient(ControlClient&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   ControlClient& operator=(ControlClient&&) = delete;
   ~ControlClient();

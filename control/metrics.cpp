@@ -205,6 +205,15 @@ core::Result<sockaddr_storage> parse_listen(const std::string& text, socklen_t& 
   return ss;
 }
 
+// 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104: only local processes can connect.
+bool is_loopback(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET) {
+    return (ntohl(reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr.s_addr) >> 24) == 127;
+  }
+  const in6_addr& a = reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr;
+  return IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+}
+
 std::string http(const char* status, const std::string& content_type, const std::string& body, bool head) {
   std::string r = std::string("HTTP/1.0 ") + status + "\r\nContent-Type: " + content_type +
                   "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
@@ -326,6 +335,13 @@ core::Result<std::unique_ptr<MetricsServer>> MetricsServer::open(core::EventLoop
       },
       "metrics");
   core::log::get()->info("metrics: serving http://{}/metrics", options.listen);
+  if (!is_loopback(*addr)) {
+    // The endpoint has no authentication and a handful of slots: anyone who
+    // can reach it can read the topology and take slots.
+    core::log::get()->warn("metrics: {} is not a loopback address: the unauthenticated endpoint is reachable from "
+                           "the network; firewall it or listen on 127.0.0.1",
+                           options.listen);
+  }
   return server;
 }
 

@@ -51,9 +51,10 @@ MetricsRequest parse_metrics_request(std::string_view request_head);
 std::string metrics_response(const std::string& body, bool head_only);
 
 struct MetricsServerOptions {
-  std::string listen = "127.0.0.1:9547";  // "ADDR:PORT" or "[V6]:PORT"
+  // "ADDR:PORT" or "[V6]:PORT". A non-loopback address is logged as a warning.
+  std::string listen = "127.0.0.1:9547";
   StreamServerOptions stream{.max_clients = 8, .max_input_bytes = 8 * 1024,
-                             .idle_timeout = std::chrono::seconds(10)};
+                             .idle_timeout = std::chrono::seconds(10), .request_timeout = std::chrono::seconds(5)};
 };
 
 class MetricsServer {
@@ -69,6 +70,7 @@ class MetricsServer {
 
   std::uint16_t port() const { return port_; }  // the bound port (useful with port 0)
   std::uint64_t scrapes() const { return scrapes_; }
+  const StreamServerCounters& connection_counters() const { return stream_->counters(); }
 
  private:
   MetricsServer() = default;

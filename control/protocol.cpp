@@ -192,12 +192,33 @@ core::Result<Request> parse_request(std::string_view line) {
   if (line.size() > kMaxRequestBytes) {
     return core::Error{"request longer than " + std::to_string(kMaxRequestBytes) + " bytes"};
   }
+  // nlohmann's lexer takes a NUL byte for the end of input, so whatever follows
+  // one would be ignored unseen.
+  if (const auto nul = line.find('\0'); nul != std::string_view::npos) {
+    return core::Error{"malformed request: NUL byte at offset " + std::to_string(nul)};
+  }
+  // A duplicate key (at any depth) is refused: the parser would silently keep
+  // one of them ({"command":"status","command":"reload"} would reload). RFC 8259
+  // section 4 leaves the outcome to implementations; refusing is the safe one.
+  std::vector<std::set<std::string>> keys;  // one set per open object
+  std::optional<std::string> duplicate;
+  const json::parser_callback_t check_keys = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      keys.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      if (!keys.empty()) keys.pop_back();
+    } else if (event == json::parse_event_t::key && !keys.empty() && !duplicate) {
+      if (!keys.back().insert(parsed.get<std::string>()).second) duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
   json object;
   try {
-    object = json::parse(line);
+    object = json::parse(line, check_keys);
   } catch (const json::exception& e) {
     return core::Error{std::string("malformed JSON: ") + e.what()};
   }
+  if (duplicate) return core::Error{"malformed request: duplicate key '" + *duplicate + "'"};
   if (!object.is_object()) return core::Error{"a request must be a JSON object"};
   const auto command = object.find("command");
   if (command == object.end()) return core::Error{"missing field 'command'"};

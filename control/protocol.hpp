@@ -8,7 +8,8 @@
 //
 // A request line longer than kMaxRequestBytes is answered with an error and
 // the connection is closed. Unknown commands, unknown fields, missing fields
-// and fields of the wrong type are errors that name the field.
+// and fields of the wrong type are errors that name the field; a duplicate key
+// (at any depth) or a NUL byte anywhere in the line is an error too.
 #include <cstddef>
 #include <cstdint>
 #include <optional>

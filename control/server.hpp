@@ -20,7 +20,7 @@ namespace lvsd::control {
 struct ControlServerOptions {
   std::string path = "/run/lvsd/lvsd.sock";
   StreamServerOptions stream{.max_clients = 16, .max_input_bytes = kMaxRequestBytes,
-                             .idle_timeout = std::chrono::seconds(60)};
+                             .idle_timeout = std::chrono::seconds(60), .request_timeout = std::chrono::seconds(5)};
 };
 
 class ControlServer {

@@ -21,10 +21,13 @@ struct StreamServer::Client {
   int fd = -1;
   std::unique_ptr<core::IoWatcher> watcher;
   std::unique_ptr<core::Timer> idle;
+  std::unique_ptr<core::Timer> request;  // the current request's deadline
   std::string input;
   std::string output;
   bool eof = false;         // the peer shut down its sending side
   bool closing = false;     // close once output is written
+  bool completed_one = false;  // a request of this client was answered (never evicted)
+  std::size_t written = 0;  // of output, already sent
   bool waiting = false;     // the session's reply comes later (complete())
   // complete() called from inside the session call that returns kWait.
   std::optional<std::pair<std::string, SessionNext>> early;
@@ -36,7 +39,16 @@ struct StreamServer::Client {
 
 StreamServer::StreamServer(core::EventLoop& loop, int listen_fd, StreamServerOptions options, Session session,
                            std::string name)
-    : loop_(loop), listen_fd_(listen_fd), options_(options), session_(std::move(session)), name_(std::move(name)) {
+    : StreamServer(loop, loop.scheduler(), listen_fd, std::move(options), std::move(session), std::move(name)) {}
+
+StreamServer::StreamServer(core::EventLoop& loop, core::Scheduler& scheduler, int listen_fd, StreamServerOptions options,
+                           Session session, std::string name)
+    : loop_(loop),
+      scheduler_(scheduler),
+      listen_fd_(listen_fd),
+      options_(std::move(options)),
+      session_(std::move(session)),
+      name_(std::move(name)) {
   accept_watcher_ = std::make_unique<core::IoWatcher>(loop_, listen_fd_, core::IoWatcher::kRead,
                                                       [this](int) { on_accept(); });
   accept_watcher_->start();
@@ -57,7 +69,7 @@ void StreamServer::on_accept() {
       }
       return;
     }
-    if (clients_.size() >= options_.max_clients) {
+    if (clients_.size() >= options_.max_clients && !evict_incomplete()) {
       ++counters_.rejected_too_many;
       if (!options_.busy_message.empty()) {
         (void)!::send(fd, options_.busy_message.data(), options_.busy_message.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -71,11 +83,17 @@ void StreamServer::on_accept() {
     c->fd = fd;
     c->watcher = std::make_unique<core::IoWatcher>(loop_, fd, core::IoWatcher::kRead,
                                                    [this, id](int ready) { on_client(id, ready); });
-    c->idle = loop_.scheduler().create_timer([this, id] {
+    c->idle = scheduler_.create_timer([this, id] {
       ++counters_.dropped_idle;
       drop(id);
     });
     c->idle->arm(options_.idle_timeout);
+    c->request = scheduler_.create_timer([this, id] {
+      ++counters_.dropped_request_timeout;
+      core::log::get()->debug("{}: dropped a client whose request did not arrive whole in time", name_);
+      drop(id);
+    });
+    start_request_clock(*c);
     c->watcher->start();
     clients_.emplace(id, std::move(c));
   }
@@ -86,7 +104,10 @@ void StreamServer::on_client(std::uint64_t id, int ready) {
   if (it == clients_.end()) return;
   Client& c = *it->second;
   c.idle->arm(options_.idle_timeout);
-  if ((ready & core::IoWatcher::kWrite) && !flush(c)) return drop(id);
+  if (ready & core::IoWatcher::kWrite) {
+    if (!flush(c)) return drop(id);
+    if (c.output.empty()) start_request_clock(c);
+  }
   if ((ready & core::IoWatcher::kRead) && c.output.empty() && !c.closing && !c.waiting) {
     // One bounded read per wakeup keeps every client's turn short.
     const std::size_t room = options_.max_input_bytes + 1 > c.input.size()
@@ -114,11 +135,18 @@ void StreamServer::progress(std::uint64_t id, Client& c) {
   for (;;) {
     if (!run_session(id, c)) return drop(id);
     if (c.output.empty()) break;
+    // A reply in the making: the request is complete, its clock stops.
+    c.completed_one = true;
+    c.request->cancel();
     if (!flush(c)) return drop(id);
     if (!c.output.empty()) break;
+    start_request_clock(c);  // the reply is out: the next request's clock starts
   }
   if (c.waiting) {
-    // Nothing to read or write until the reply comes.
+    // The request is complete (its clock stops); nothing to read or write
+    // until the reply comes.
+    c.completed_one = true;
+    c.request->cancel();
     c.watcher->stop();
     return;
   }
@@ -137,7 +165,11 @@ void StreamServer::complete(std::uint64_t client, std::string output, SessionNex
   }
   if (!c.waiting) return;
   c.waiting = false;
-  c.output += output;
+  if (c.output.empty()) {
+    c.output = std::move(output);  // a status reply is megabytes: no copy
+  } else {
+    c.output += output;
+  }
   if (next == SessionNext::kClose) c.closing = true;
   c.idle->arm(options_.idle_timeout);
   progress(client, c);
@@ -173,19 +205,40 @@ bool StreamServer::run_session(std::uint64_t id, Client& c) {
 }
 
 bool StreamServer::flush(Client& c) {
-  while (!c.output.empty()) {
-    const ssize_t n = ::send(c.fd, c.output.data(), c.output.size(), MSG_NOSIGNAL);
+  // Written from an offset: a reply of megabytes (a status of 10,000 real
+  // servers) is not moved to the front after every partial send.
+  while (c.written < c.output.size()) {
+    const ssize_t n = ::send(c.fd, c.output.data() + c.written, c.output.size() - c.written, MSG_NOSIGNAL);
     if (n > 0) {
-      c.output.erase(0, static_cast<std::size_t>(n));
+      c.written += static_cast<std::size_t>(n);
       continue;
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
     if (n < 0 && errno == EINTR) continue;
     return false;
   }
+  std::string().swap(c.output);  // a large reply's buffer is not kept per client
+  c.written = 0;
   return true;
 }
 
+void StreamServer::start_request_clock(Client& c) {
+  if (options_.request_timeout > core::Duration::zero()) c.request->arm(options_.request_timeout);
+}
+
 void StreamServer::drop(std::uint64_t id) { clients_.erase(id); }
+
+bool StreamServer::evict_incomplete() {
+  // Ids grow with accept order: the first match is the oldest.
+  for (const auto& [id, c] : clients_) {
+    if (c->completed_one) continue;
+    ++counters_.evicted_incomplete;
+    core::log::get()->debug("{}: all {} slots taken; dropped the oldest client without a complete request", name_,
+                            options_.max_clients);
+    drop(id);
+    return true;
+  }
+  return false;
+}
 
 }  // namespace lvsd::control

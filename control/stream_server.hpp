@@ -7,8 +7,15 @@
 //   - a client's unconsumed input never exceeds max_input_bytes plus one read;
 //   - while a reply is being written, nothing more is read from that client
 //     (so a client that sends but never reads holds one reply, not more);
-//   - a client idle (no progress either way) for idle_timeout is dropped.
-// Nothing blocks: a slow or stuck client costs a buffer and a timer.
+//   - a client idle (no progress either way) for idle_timeout is dropped;
+//   - a whole request must arrive within request_timeout of the accept (or of
+//     the end of the previous reply), however its bytes trickle in: any byte
+//     re-arms the idle timer, so that alone lets 1 byte every few seconds hold
+//     a slot forever. A reply in the making stops the clock (a deferred one must);
+//   - when all max_clients slots are taken, a new client evicts the oldest
+//     client without a completed request (if any), or clients reconnecting as
+//     soon as their deadline drops them would keep a real client out.
+// Nothing blocks: a slow or stuck client costs a buffer and two timers.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -25,6 +32,7 @@ struct StreamServerOptions {
   std::size_t max_clients = 16;
   std::size_t max_input_bytes = 64 * 1024;
   core::Duration idle_timeout = std::chrono::seconds(30);
+  core::Duration request_timeout = std::chrono::seconds(5);  // zero: no deadline
   // Written (best effort, never waited for) to a client turned away because
   // max_clients are connected.
   std::string busy_message{};
@@ -44,12 +52,17 @@ struct StreamServerCounters {
   std::uint64_t rejected_too_many = 0;
   std::uint64_t dropped_idle = 0;
   std::uint64_t dropped_oversize = 0;
+  std::uint64_t dropped_request_timeout = 0;  // a request did not arrive whole in time
+  std::uint64_t evicted_incomplete = 0;       // made room for a newcomer (see above)
 };
 
 class StreamServer {
  public:
   // Takes ownership of `listen_fd` (a listening, non-blocking socket).
   StreamServer(core::EventLoop& loop, int listen_fd, StreamServerOptions options, Session session, std::string name);
+  // Timers from `scheduler` instead of the loop's (tests: a FakeScheduler).
+  StreamServer(core::EventLoop& loop, core::Scheduler& scheduler, int listen_fd, StreamServerOptions options,
+               Session session, std::string name);
   ~StreamServer();
   StreamServer(const StreamServer&) = delete;
   StreamServer& operator=(const StreamServer&) = delete;
@@ -72,9 +85,13 @@ class StreamServer {
   // After new input or output: answer, write, close or wait for more.
   void progress(std::uint64_t id, Client& c);
   bool flush(Client& c);  // false: the peer is gone
+  void start_request_clock(Client& c);
   void drop(std::uint64_t id);
+  // Makes room by dropping the oldest client with no completed request. False: none.
+  bool evict_incomplete();
 
   core::EventLoop& loop_;
+  core::Scheduler& scheduler_;
   int listen_fd_;
   StreamServerOptions options_;
   Session session_;

@@ -1,6 +1,7 @@
 // netns tier: lvsctl's daemon commands against a control socket served by
 // lvsd_control in this process (handlers backed by a real AdminState).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -88,10 +89,11 @@ class LvsctlControlTest : public ::testing::Test {
   // Runs lvsctl with `args` while this thread serves the socket. libev's
   // default loop reaps every child (SIGCHLD), so the shell reports lvsctl's
   // exit code in the output instead of through waitpid.
-  test::CommandResult lvsctl(const std::string& args) {
+  // `as`: a command prefix that changes the user lvsctl runs as.
+  test::CommandResult lvsctl(const std::string& args, const std::string& as = "") {
     test::CommandResult result;
     EXPECT_TRUE(run_loop_with_client(loop_, [&] {
-      result = test::run_command(std::string(LVSD_LVSCTL) + " " + args + " 2>&1; echo \"exit=$?\"");
+      result = test::run_command(as + std::string(LVSD_LVSCTL) + " " + args + " 2>&1; echo \"exit=$?\"");
     }));
     const auto at = result.output.rfind("exit=");
     if (at != std::string::npos) {
@@ -177,6 +179,21 @@ TEST_F(LvsctlControlTest, WithoutTheDaemonSaysWhatNeedsIt) {
         << r.output;
     EXPECT_NE(r.output.find("list/save/connections work without it"), std::string::npos) << r.output;
   }
+}
+
+TEST_F(LvsctlControlTest, PermissionDeniedIsNotNotRunning) {
+  // Only the socket's own mode (0600, root's) keeps `nobody` out.
+  ASSERT_EQ(::chmod(dir_.c_str(), 0755), 0);
+  for (const char* cmd : {"status", "reload"}) {
+    auto r = lvsctl(sock() + " " + cmd, "setpriv --reuid=65534 --regid=65534 --clear-groups ");
+    EXPECT_EQ(r.exit_code, 1) << cmd << ": " << r.output;
+    EXPECT_NE(r.output.find("permission denied on lvsd's control socket " + path_), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("run lvsctl as root"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("not running"), std::string::npos) << r.output;
+  }
+  EXPECT_EQ(reloads_, 0);
+  // Root still gets in.
+  EXPECT_EQ(lvsctl(sock() + " status").exit_code, 0);
 }
 
 TEST_F(LvsctlControlTest, BadArgumentsExitTwo) {

@@ -1,7 +1,16 @@
 // netns tier: curl scrapes the metrics endpoint over loopback.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <thread>
+#include <vector>
 
 #include "control/metrics.hpp"
+#include "core/log.hpp"
 #include "tests/control/loop_runner.hpp"
 #include "tests/support/netns.hpp"
 
@@ -60,6 +69,66 @@ TEST(MetricsEndpoint, CurlScrapesMetricsAndGets404Elsewhere) {
   EXPECT_EQ(huge.output, "431") << huge.output;
   auto again = run(loop, "curl -s --max-time 5 -o /dev/null -w '%{http_code}' " + base + "/metrics");
   EXPECT_EQ(again.output, "200") << again.output;
+}
+
+TEST(MetricsEndpoint, SlowClientsCannotKeepScrapesOut) {
+  core::EventLoop loop;
+  MetricsServerOptions options{.listen = "127.0.0.1:0"};
+  options.stream.request_timeout = std::chrono::seconds(2);
+  auto server = MetricsServer::open(loop, options, [] { return std::string("up 1\n"); });
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  const std::uint16_t port = (*server)->port();
+  std::vector<int> slow;
+  test::CommandResult scrape;
+  std::string trickler_saw;
+  ASSERT_TRUE(test_support::run_loop_with_client(loop, [&] {
+    // Every slot (8) taken by a request head that never ends.
+    for (int i = 0; i < 8; ++i) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in sin{};
+      sin.sin_family = AF_INET;
+      sin.sin_port = htons(port);
+      sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&sin), sizeof sin), 0);
+      ASSERT_EQ(::send(fd, "GET /met", 8, MSG_NOSIGNAL), 8);
+      slow.push_back(fd);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    scrape = test::run_command("curl -s --max-time 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:" +
+                               std::to_string(port) + "/metrics");
+    // The last trickler (never evicted: curl took the first one's slot)
+    // meets the request deadline however it keeps sending.
+    timeval tv{.tv_sec = 3, .tv_usec = 0};
+    ::setsockopt(slow.back(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    for (int i = 0; i < 20 && ::send(slow.back(), "r", 1, MSG_NOSIGNAL) == 1; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    char buf[64];
+    const ssize_t n = ::recv(slow.back(), buf, sizeof buf, 0);
+    trickler_saw = n == 0 || (n < 0 && errno == ECONNRESET) ? "closed" : "n=" + std::to_string(n);
+  }));
+  for (int fd : slow) ::close(fd);
+  EXPECT_EQ(scrape.output, "200") << scrape.output;
+  EXPECT_EQ(trickler_saw, "closed");
+  EXPECT_GE((*server)->connection_counters().evicted_incomplete, 1u);
+  EXPECT_GE((*server)->connection_counters().dropped_request_timeout, 1u);
+  EXPECT_EQ((*server)->scrapes(), 1u);
+}
+
+TEST(MetricsEndpoint, NonLoopbackListenIsWarnedAbout) {
+  core::EventLoop loop;
+  for (const char* listen : {"127.0.0.1:0", "127.3.0.1:0", "[::1]:0"}) {
+    core::log::Capture capture(core::log::Level::warn);
+    auto server = MetricsServer::open(loop, {.listen = listen}, [] { return std::string(); });
+    ASSERT_TRUE(server.ok()) << listen << ": " << server.error().message;
+    EXPECT_EQ(capture.text(), "") << listen;
+  }
+  core::log::Capture capture(core::log::Level::warn);
+  // Bound, never connected to: the test sends nothing off loopback.
+  auto server = MetricsServer::open(loop, {.listen = "0.0.0.0:0"}, [] { return std::string(); });
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  EXPECT_NE(capture.text().find("metrics: 0.0.0.0:0 is not a loopback address"), std::string::npos)
+      << capture.text();
 }
 
 TEST(MetricsEndpoint, BadListenAddressIsAnError) {

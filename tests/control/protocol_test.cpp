@@ -110,6 +110,27 @@ TEST(ControlProtocol, MalformedRequestsNameTheProblem) {
   EXPECT_NE(error_of(std::string(kMaxRequestBytes + 1, ' ')).find("longer than"), std::string::npos);
 }
 
+TEST(ControlProtocol, DuplicateKeysAtAnyDepthAreRefused) {
+  // The parser alone keeps one of the two: this line used to reload.
+  EXPECT_EQ(error_of(R"({"command":"status","command":"reload"})"), "malformed request: duplicate key 'command'");
+  EXPECT_EQ(error_of(R"({"command":"disable","virtual_server":"10.0.0.1:80","virtual_server":"10.0.0.2:80"})"),
+            "malformed request: duplicate key 'virtual_server'");
+  EXPECT_EQ(error_of(R"({"command":"status","x":[{"a":1,"b":{"c":1,"c":2}}]})"),
+            "malformed request: duplicate key 'c'");
+  // The same key in sibling objects is no duplicate.
+  EXPECT_EQ(error_of(R"({"command":"status","x":{"a":1},"y":[{"a":1},{"a":2}]})"), "status: unknown field 'x'");
+  EXPECT_EQ(error_of(R"([{"a":1},{"a":1}])"), "a request must be a JSON object");
+}
+
+TEST(ControlProtocol, BytesAfterANulAreRefused) {
+  using namespace std::string_literals;
+  // The JSON lexer stops at a NUL: everything after it would go unseen.
+  EXPECT_EQ(error_of("{\"command\":\"status\"}\0{\"command\":\"reload\"}"s),
+            "malformed request: NUL byte at offset 20");
+  EXPECT_EQ(error_of("{\"command\":\"status\"}\0"s), "malformed request: NUL byte at offset 20");
+  EXPECT_EQ(error_of("{\"command\":\"sta\0tus\"}"s), "malformed request: NUL byte at offset 15");
+}
+
 TEST(ControlProtocol, RepliesRoundTrip) {
   auto ok = parse_reply(encode_reply(ok_reply({{"changed", true}}))).value();
   EXPECT_TRUE(ok.ok);

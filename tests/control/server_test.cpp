@@ -223,6 +223,66 @@ TEST_F(ControlServerTest, IdleClientIsDropped) {
   EXPECT_EQ(status_calls_, 0);
 }
 
+TEST_F(ControlServerTest, TricklingClientIsDroppedAtTheRequestDeadline) {
+  ControlServerOptions options;
+  options.stream.idle_timeout = std::chrono::seconds(10);
+  options.stream.request_timeout = std::chrono::milliseconds(300);
+  auto server = open_server(options);
+  std::string result;
+  ASSERT_TRUE(run_loop_with_client(loop_, [&] {
+    auto c = connect_or_die(path_);
+    // A byte every 50 ms: always busy, never done.
+    const std::string request = "{\"command\":\"status\"}";
+    for (std::size_t i = 0; i < request.size(); ++i) {
+      if (::send(c.fd(), &request[i], 1, MSG_NOSIGNAL) != 1) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    auto r = c.call_raw("\n");
+    result = r.ok() ? *r : r.error().message;
+  }));
+  EXPECT_TRUE(closed(result)) << result;
+  EXPECT_EQ(server->connection_counters().dropped_request_timeout, 1u);
+  EXPECT_EQ(server->connection_counters().dropped_idle, 0u);
+  EXPECT_EQ(status_calls_, 0);
+}
+
+TEST_F(ControlServerTest, TricklersCannotLockOutARealClient) {
+  ControlServerOptions options;
+  options.stream.max_clients = 2;
+  auto server = open_server(options);
+  std::string real;
+  ASSERT_TRUE(run_loop_with_client(loop_, [&] {
+    auto a = connect_or_die(path_);
+    auto b = connect_or_die(path_);
+    ASSERT_EQ(::send(a.fd(), "{", 1, MSG_NOSIGNAL), 1);
+    ASSERT_EQ(::send(b.fd(), "{", 1, MSG_NOSIGNAL), 1);
+    auto r = connect_or_die(path_).call_raw("{\"command\":\"status\"}\n");
+    real = r.ok() ? *r : r.error().message;
+  }));
+  EXPECT_NE(real.find("\"ok\":true"), std::string::npos) << real;
+  EXPECT_EQ(server->connection_counters().evicted_incomplete, 1u);
+  EXPECT_EQ(server->connection_counters().rejected_too_many, 0u);
+}
+
+TEST_F(ControlServerTest, DuplicateKeyOrNulIsRefusedAndNothingRuns) {
+  int reloads = 0;
+  handlers_.reload = [&] {
+    ++reloads;
+    return ReloadOutcome{.applied = true};
+  };
+  auto server = open_server();
+  std::string duplicate, nul;
+  ASSERT_TRUE(run_loop_with_client(loop_, [&] {
+    auto c = connect_or_die(path_);
+    duplicate = c.call_raw(R"({"command":"status","command":"reload"})" "\n").value();
+    nul = c.call_raw(std::string(R"({"command":"status"})") + '\0' + R"({"command":"reload"})" "\n").value();
+  }));
+  EXPECT_NE(duplicate.find("duplicate key 'command'"), std::string::npos) << duplicate;
+  EXPECT_NE(nul.find("NUL byte"), std::string::npos) << nul;
+  EXPECT_EQ(reloads, 0);
+  EXPECT_EQ(status_calls_, 0);
+}
+
 TEST_F(ControlServerTest, StaleSocketIsReplacedLiveOrForeignFileIsNot) {
   std::filesystem::create_directories(dir_ + "/run");
   {
