@@ -325,11 +325,11 @@ core::Result<std::unique_ptr<MetricsServer>> MetricsServer::open(core::EventLoop
         }
         ++self->scrapes_;
         const std::uint64_t client = self->stream_->current_client();
-        self->render_([self, client, head_only = request.head_only,
-                       alive = std::weak_ptr<bool>(self->alive_)](std::string text) {
-          if (alive.expired()) return;
-          self->stream_->complete(client, metrics_response(text, head_only), SessionNext::kClose);
-        });
+        self->render_(Reply{.head_only = request.head_only,
+                            .send = [self, client, alive = std::weak_ptr<bool>(self->alive_)](std::string response) {
+                              if (alive.expired()) return;
+                              self->stream_->complete(client, std::move(response), SessionNext::kClose);
+                            }});
         // A render that answered at once has already filled the reply.
         return SessionNext::kWait;
       },

@@ -576,8 +576,12 @@ control::ControlHandlers Daemon::control_handlers() {
 
 void Daemon::serve_endpoints() {
   parts_.endpoints.serve(config_->global, control_handlers(),
-                         [this](std::function<void(std::string)> done) {
-                           render(control::render_metrics, std::move(done));
+                         [this](control::MetricsServer::Reply reply) {
+                           render(
+                               [head_only = reply.head_only](const control::StatusSnapshot& s) {
+                                 return control::metrics_response(control::render_metrics(s), head_only);
+                               },
+                               std::move(reply.send));
                          });
 }
 

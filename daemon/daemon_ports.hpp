@@ -18,6 +18,7 @@
 #include "conf/error.hpp"
 #include "conf/loader.hpp"
 #include "control/handlers.hpp"
+#include "control/metrics.hpp"
 #include "core/result.hpp"
 #include "daemon/handover.hpp"
 #include "daemon/ipvs_sync.hpp"
@@ -88,7 +89,7 @@ LoadedConfig read_configuration(const std::string& path, const std::optional<con
 // keeps what did not change.
 class Endpoints {
  public:
-  using RenderMetrics = std::function<void(std::function<void(std::string text)> done)>;
+  using RenderMetrics = control::MetricsServer::Render;
   virtual ~Endpoints() = default;
   virtual void serve(const conf::Global& global, control::ControlHandlers handlers, RenderMetrics metrics) = 0;
 };

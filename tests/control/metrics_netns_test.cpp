@@ -31,6 +31,9 @@ test::CommandResult run(core::EventLoop& loop, const std::string& command) {
   return result;
 }
 
+// A renderer that answers at once with no metrics.
+void empty_metrics(MetricsServer::Reply reply) { reply.send(metrics_response("", reply.head_only)); }
+
 TEST(MetricsEndpoint, CurlScrapesMetricsAndGets404Elsewhere) {
   core::EventLoop loop;
   int renders = 0;
@@ -42,12 +45,12 @@ TEST(MetricsEndpoint, CurlScrapesMetricsAndGets404Elsewhere) {
     auto done = std::move(pending);
     done(text);
   });
-  auto server = MetricsServer::open(loop, {.listen = "127.0.0.1:0"}, [&](std::function<void(std::string)> done) {
+  auto server = MetricsServer::open(loop, {.listen = "127.0.0.1:0"}, [&](MetricsServer::Reply reply) {
     ++renders;
     StatusSnapshot s;
     s.counters.reloads_succeeded = 5;
-    text = render_metrics(s);
-    pending = std::move(done);
+    text = metrics_response(render_metrics(s), reply.head_only);
+    pending = std::move(reply.send);
     later->arm(std::chrono::milliseconds(20));
   });
   ASSERT_TRUE(server.ok()) << server.error().message;
@@ -75,7 +78,9 @@ TEST(MetricsEndpoint, SlowClientsCannotKeepScrapesOut) {
   core::EventLoop loop;
   MetricsServerOptions options{.listen = "127.0.0.1:0"};
   options.stream.request_timeout = std::chrono::seconds(2);
-  auto server = MetricsServer::open(loop, options, [] { return std::string("up 1\n"); });
+  auto server = MetricsServer::open(loop, options, [](MetricsServer::Reply reply) {
+    reply.send(metrics_response("up 1\n", reply.head_only));
+  });
   ASSERT_TRUE(server.ok()) << server.error().message;
   const std::uint16_t port = (*server)->port();
   std::vector<int> slow;
@@ -119,13 +124,13 @@ TEST(MetricsEndpoint, NonLoopbackListenIsWarnedAbout) {
   core::EventLoop loop;
   for (const char* listen : {"127.0.0.1:0", "127.3.0.1:0", "[::1]:0"}) {
     core::log::Capture capture(core::log::Level::warn);
-    auto server = MetricsServer::open(loop, {.listen = listen}, [] { return std::string(); });
+    auto server = MetricsServer::open(loop, {.listen = listen}, empty_metrics);
     ASSERT_TRUE(server.ok()) << listen << ": " << server.error().message;
     EXPECT_EQ(capture.text(), "") << listen;
   }
   core::log::Capture capture(core::log::Level::warn);
   // Bound, never connected to: the test sends nothing off loopback.
-  auto server = MetricsServer::open(loop, {.listen = "0.0.0.0:0"}, [] { return std::string(); });
+  auto server = MetricsServer::open(loop, {.listen = "0.0.0.0:0"}, empty_metrics);
   ASSERT_TRUE(server.ok()) << server.error().message;
   EXPECT_NE(capture.text().find("metrics: 0.0.0.0:0 is not a loopback address"), std::string::npos)
       << capture.text();
@@ -133,11 +138,11 @@ TEST(MetricsEndpoint, NonLoopbackListenIsWarnedAbout) {
 
 TEST(MetricsEndpoint, BadListenAddressIsAnError) {
   core::EventLoop loop;
-  auto bad = MetricsServer::open(loop, {.listen = "localhost:9547"}, [](std::function<void(std::string)> done) { done(std::string()); });
+  auto bad = MetricsServer::open(loop, {.listen = "localhost:9547"}, empty_metrics);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("not an IP address"), std::string::npos);
-  EXPECT_FALSE(MetricsServer::open(loop, {.listen = "127.0.0.1"}, [](std::function<void(std::string)> done) { done(std::string()); }).ok());
-  EXPECT_FALSE(MetricsServer::open(loop, {.listen = "127.0.0.1:http"}, [](std::function<void(std::string)> done) { done(std::string()); }).ok());
+  EXPECT_FALSE(MetricsServer::open(loop, {.listen = "127.0.0.1"}, empty_metrics).ok());
+  EXPECT_FALSE(MetricsServer::open(loop, {.listen = "127.0.0.1:http"}, empty_metrics).ok());
 }
 
 }  // namespace

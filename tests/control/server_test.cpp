@@ -266,9 +266,9 @@ TEST_F(ControlServerTest, TricklersCannotLockOutARealClient) {
 
 TEST_F(ControlServerTest, DuplicateKeyOrNulIsRefusedAndNothingRuns) {
   int reloads = 0;
-  handlers_.reload = [&] {
+  handlers_.reload = [&](std::function<void(ReloadOutcome)> done) {
     ++reloads;
-    return ReloadOutcome{.applied = true};
+    done(ReloadOutcome{.applied = true});
   };
   auto server = open_server();
   std::string duplicate, nul;

@@ -421,7 +421,7 @@ TEST_F(DaemonTest, ControlStatusAndMetricsAnswerThroughTheWorker) {
   ASSERT_TRUE(line);
   EXPECT_NE(line->find("\"pid\":42"), std::string::npos) << *line;
   std::optional<std::string> text;
-  endpoints_.metrics([&](std::string t) { text = std::move(t); });
+  endpoints_.metrics({.head_only = false, .send = [&](std::string t) { text = std::move(t); }});
   EXPECT_FALSE(text);
   clock_.advance(0ms);
   offload_.run_all();
