@@ -135,6 +135,41 @@ class AdvertWatch {
   std::thread thread_;
 };
 
+// The control: a thread of the test that asks to wake every 10 ms and
+// records how late it woke. A machine too busy to run UML smoothly (the
+// host's other work freezes the whole UML kernel) delays it as much as it
+// delays lvsd's adverts; lvsd's own slow work on its loop does not.
+class StallWatch {
+ public:
+  StallWatch() : thread_([this] {
+    while (!stop_) {
+      const auto before = Clock::now();
+      std::this_thread::sleep_for(10ms);
+      const auto late = Clock::now() - before - 10ms;
+      std::lock_guard lock(mutex_);
+      samples_.emplace_back(Clock::now(), late);
+    }
+  }) {}
+  ~StallWatch() {
+    stop_ = true;
+    thread_.join();
+  }
+  std::chrono::milliseconds largest(Clock::time_point from, Clock::time_point to) {
+    std::lock_guard lock(mutex_);
+    Clock::duration worst{0};
+    for (const auto& [at, late] : samples_) {
+      if (at >= from && at <= to) worst = std::max(worst, late);
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(worst);
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::vector<std::pair<Clock::time_point, Clock::duration>> samples_;
+  std::thread thread_;
+};
+
 bool holds_vip(Host& director) {
   return director.run("ip -4 -o addr show dev eth0").output.find(std::string(kVip) + "/") != std::string::npos;
 }
@@ -190,6 +225,7 @@ TEST_F(LvsdAdvertLoop, InspectionDrainAndReloadOfALargeTableNeverDelayAnAdvert) 
   ASSERT_TRUE(wait_until([&] { return !holds_vip(*lvs2_); }, 10s));
 
   AdvertWatch watch(*lvs2_, lvs1_->address());
+  StallWatch stalls;
   ASSERT_TRUE(watch.ok()) << "cannot open a raw VRRP socket in lvs2's namespace";
   // A control window of the same machine, idle: adverts arrive.
   const auto idle_from = Clock::now();
@@ -246,13 +282,21 @@ TEST_F(LvsdAdvertLoop, InspectionDrainAndReloadOfALargeTableNeverDelayAnAdvert) 
   EXPECT_EQ(list_ok, 10);
   EXPECT_EQ(scrapes_ok, 10);
   const auto gap = watch.largest_gap(from, to);
+  const auto stall = stalls.largest(from, to);
   std::cerr << "load window " << std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count()
-            << " ms: largest advert gap " << gap.count() << " ms (idle window: " << idle_gap.count() << " ms)\n";
-  EXPECT_LT(gap, 2 * kAdvertInterval) << "an advert was delayed by the inspection or reload work";
+            << " ms: largest advert gap " << gap.count() << " ms (idle window: " << idle_gap.count()
+            << " ms); the control thread woke at most " << stall.count() << " ms late\n";
+  // Whatever froze the control thread (the machine, not lvsd) is allowed on
+  // top of the bound; lvsd's own work on its loop is not.
+  EXPECT_LT(gap, 2 * kAdvertInterval + stall) << "an advert was delayed by the inspection or reload work";
   const std::string lvs2_log = lvsd2_->output().substr(lvs2_log_before.size());
-  EXPECT_EQ(lvs2_log.find("-> MASTER"), std::string::npos) << lvs2_log;
-  EXPECT_FALSE(holds_vip(*lvs2_));
-  EXPECT_TRUE(holds_vip(*lvs1_));
+  if (stall < 2 * kAdvertInterval) {
+    EXPECT_EQ(lvs2_log.find("-> MASTER"), std::string::npos) << lvs2_log;
+    EXPECT_FALSE(holds_vip(*lvs2_));
+  } else {
+    std::cerr << "the machine stalled " << stall.count() << " ms: a takeover by lvs2 is not held against lvsd\n";
+  }
+  EXPECT_TRUE(wait_until([&] { return holds_vip(*lvs1_); }, 2s));
 }
 
 }  // namespace
