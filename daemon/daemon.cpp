@@ -55,6 +55,10 @@ void log_warnings(const LoadedConfig& loaded) {
   for (const auto& w : loaded.warnings) log->warn("config: {}", conf::format_error(w));
 }
 
+// How long a stop waits for notify scripts, and how often it looks.
+constexpr core::Duration kStopScriptGrace = std::chrono::seconds(5);
+constexpr core::Duration kScriptPoll = std::chrono::milliseconds(20);
+
 const char* role_name(director::SyncDaemonRole r) {
   return r == director::SyncDaemonRole::kMaster ? "master" : "backup";
 }
@@ -99,7 +103,14 @@ Daemon::Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, Ha
       health_(parts_.scheduler, checks_, [this] { push_desired(); }),
       request_timer_(parts_.scheduler.create_timer([this] { run_next_request(); })),
       endpoints_timer_(parts_.scheduler.create_timer([this] { serve_endpoints(); })),
-      collect_timer_(parts_.scheduler.create_timer([this] { collect_slice(); })) {
+      collect_timer_(parts_.scheduler.create_timer([this] { collect_slice(); })),
+      stop_timer_(parts_.scheduler.create_timer([this] {
+        if (parts_.vrrp.scripts_running() == 0 || parts_.scheduler.now() >= stop_deadline_) {
+          parts_.process.stop_loop();
+        } else {
+          stop_timer_->arm(kScriptPoll);
+        }
+      })) {
   started_unix_ms_ = resumed_.started_at_ms != 0 ? resumed_.started_at_ms : parts_.process.unix_now_ms();
   health_.set_result_observer([this](core::Duration latency) {
     check_latency_.observe(std::chrono::duration<double>(latency).count());
@@ -437,6 +448,15 @@ void Daemon::run_stop() {
     ipvs_->sync.set_desired({});
   } else if (ipvs_) {
     log->info("stopping: IPVS left as it is (established connections keep flowing)");
+  }
+  // The STOP notify scripts were just started: give them (and any other
+  // still running) a moment to finish before lvsd exits, which ends them.
+  if (const std::size_t n = parts_.vrrp.scripts_running(); n > 0) {
+    log->info("stopping: waiting up to {} s for {} notify script(s)",
+              std::chrono::duration_cast<std::chrono::seconds>(kStopScriptGrace).count(), n);
+    stop_deadline_ = parts_.scheduler.now() + kStopScriptGrace;
+    stop_timer_->arm(kScriptPoll);
+    return;
   }
   parts_.process.stop_loop();
 }

@@ -148,6 +148,8 @@ class Daemon {
   std::unique_ptr<core::Timer> endpoints_timer_;
   std::deque<std::unique_ptr<Collection>> collections_;  // status snapshots being gathered
   std::unique_ptr<core::Timer> collect_timer_;
+  std::unique_ptr<core::Timer> stop_timer_;  // a stop waiting for notify scripts
+  core::TimePoint stop_deadline_{};
 };
 
 // Builds the real parts, runs until stopped; the process exit code.

@@ -49,6 +49,9 @@ class VrrpControl {
   virtual std::vector<std::string> masters() const = 0;
   virtual std::vector<vrrp::InstanceStatus> statuses() const = 0;
   virtual std::optional<vrrp::State> state_of(const std::string& instance) const = 0;
+  // Notify scripts still running (a stop waits a little for them: the
+  // STOP notifications are started by stop() itself).
+  virtual std::size_t scripts_running() const = 0;
 };
 
 // Kernel IPVS: what IpvsSync needs (dump, apply) plus the connection-sync

@@ -60,6 +60,7 @@ class VrrpRuntime final : public VrrpControl {
   std::size_t size() const { return instances_.size(); }
   std::vector<vrrp::InstanceStatus> statuses() const override;
   std::optional<vrrp::State> state_of(const std::string& instance) const override;
+  std::size_t scripts_running() const override { return scripts_ ? scripts_->running() : 0; }
 
  private:
   struct Running;

@@ -77,7 +77,9 @@ class FakeVrrp final : public VrrpControl {
   }
   std::vector<vrrp::InstanceStatus> statuses() const override { return {}; }
   std::optional<vrrp::State> state_of(const std::string&) const override { return std::nullopt; }
+  std::size_t scripts_running() const override { return scripts; }
   bool master = false;
+  std::size_t scripts = 0;
 
  private:
   Events& events_;
@@ -341,6 +343,30 @@ TEST_F(DaemonTest, StopResignsFirstAndThenRemovesOwnServicesWhenAskedTo) {
   EXPECT_LT(1, index_of(events_, "ipvs.loop.apply 1"));  // DEL_SERVICE takes its destinations along
   EXPECT_EQ(events_.back(), "loop.stop");
   EXPECT_TRUE(kernel_.table.services.empty());
+}
+
+// The STOP notify scripts start during the stop: lvsd waits for them (up
+// to 5 s) before its loop ends, which would end them too.
+TEST_F(DaemonTest, StopWaitsForNotifyScriptsBoundedly) {
+  start(1);
+  vrrp_.scripts = 1;
+  daemon_->stop();
+  EXPECT_EQ(index_of(events_, "loop.stop"), -1);
+  clock_.advance(100ms);
+  EXPECT_EQ(index_of(events_, "loop.stop"), -1);
+  vrrp_.scripts = 0;  // the script ended
+  clock_.advance(20ms);
+  EXPECT_GE(index_of(events_, "loop.stop"), 0);
+
+  events_.clear();
+  daemon_.reset();
+  start(1);
+  vrrp_.scripts = 1;  // a script that never ends
+  daemon_->stop();
+  clock_.advance(4900ms);
+  EXPECT_EQ(index_of(events_, "loop.stop"), -1);
+  clock_.advance(200ms);
+  EXPECT_GE(index_of(events_, "loop.stop"), 0);
 }
 
 TEST_F(DaemonTest, StopDuringAReloadRunsAtOnceAndTheReadIsDropped) {
