@@ -296,10 +296,15 @@ void Daemon::stop() {
   if (!requests_.add(Request::kStop)) return;  // already stopping
   // A stop does not wait for a reload being read: it runs now (the read's
   // result is dropped when it comes back).
+  const control::ReloadOutcome stopping{.applied = false, .errors = {"lvsd is stopping"}, .summary = {}};
   if (requests_.running() == Request::kReload) {
-    answer_reloads({.applied = false, .errors = {"lvsd is stopping"}, .summary = {}});
+    answer_reloads(stopping);
     requests_.finished();
   }
+  // Reloads still queued will not run: their askers get an answer now.
+  auto queued = std::move(reload_waiters_);
+  reload_waiters_.clear();
+  for (auto& done : queued) done(stopping);
   run_next_request();
 }
 

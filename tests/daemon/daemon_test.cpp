@@ -375,12 +375,15 @@ TEST_F(DaemonTest, StopDuringAReloadRunsAtOnceAndTheReadIsDropped) {
   std::optional<control::ReloadOutcome> outcome;
   d.reload([&](control::ReloadOutcome o) { outcome = std::move(o); });
   clock_.advance(0ms);
+  bool queued_answered = false;
+  d.reload([&](control::ReloadOutcome o) { queued_answered = !o.applied; });  // queued behind it
   d.stop();  // SIGTERM while the file is read
   EXPECT_EQ(index_of(events_, "vrrp.stop"), index_of(events_, "notify STOPPING=1") + 1);
   ASSERT_TRUE(outcome);
   EXPECT_FALSE(outcome->applied);
   EXPECT_EQ(outcome->errors, std::vector<std::string>{"lvsd is stopping"});
   const auto after_stop = events_.size();
+  EXPECT_TRUE(queued_answered) << "a reload queued behind the running one got no answer";
   offload_.run_all();  // the read comes back: nothing is applied
   EXPECT_EQ(events_.size(), after_stop + 1);  // "read" only
   EXPECT_EQ(kernel_weight_of_first(), 1);
