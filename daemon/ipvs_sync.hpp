@@ -32,17 +32,6 @@ class IpvsPort {
   virtual director::ApplyReport apply(const director::ReconcilePlan& plan) = 0;
 };
 
-// IpvsPort over the real netlink client.
-class KernelIpvsPort final : public IpvsPort {
- public:
-  explicit KernelIpvsPort(director::IpvsClient& client) : client_(client) {}
-  core::Result<director::IpvsTable> dump() override { return client_.dump(); }
-  director::ApplyReport apply(const director::ReconcilePlan& plan) override { return client_.apply(plan); }
-
- private:
-  director::IpvsClient& client_;
-};
-
 struct IpvsSyncOptions {
   std::chrono::milliseconds resync_interval{std::chrono::seconds(30)};  // 0: no periodic resync
   bool flush_foreign = false;  // global.lvs_flush: remove services lvsd does not own
