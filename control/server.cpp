@@ -144,30 +144,18 @@ SessionNext ControlServer::on_input(std::string& input, std::string& output, boo
       return SessionNext::kClose;
     }
   }
-  // Most replies are made at once; status and reload answer later (their
-  // work runs off the loop), through the stream server.
-  struct Answer {
-    bool in_dispatch = true;
-    std::optional<std::string> now;
-  };
-  auto state = std::make_shared<Answer>();
+  // Every reply goes through the stream server's complete(): most are made
+  // at once (it takes them as this session's output), status and reload
+  // later (their work runs off the loop).
   const std::uint64_t client = stream_->current_client();
   ++requests_;
-  dispatch(handlers_, line,
-           [state, client, after, alive = std::weak_ptr<bool>(alive_), this](std::string reply, bool ok) {
-             if (alive.expired()) return;
-             if (!ok) ++error_replies_;
-             reply += '\n';
-             if (state->in_dispatch) {
-               state->now = std::move(reply);
-             } else {
-               stream_->complete(client, std::move(reply), after);
-             }
-           });
-  state->in_dispatch = false;
-  if (!state->now) return SessionNext::kWait;
-  output += *state->now;
-  return after;
+  dispatch(handlers_, line, [client, after, alive = std::weak_ptr<bool>(alive_), this](std::string reply, bool ok) {
+    if (alive.expired()) return;
+    if (!ok) ++error_replies_;
+    reply += '\n';
+    stream_->complete(client, std::move(reply), after);
+  });
+  return SessionNext::kWait;
 }
 
 }  // namespace lvsd::control

@@ -70,8 +70,9 @@ class StreamServer {
   std::size_t client_count() const { return clients_.size(); }
   // Inside a Session call: the client whose input it handles (for complete()).
   std::uint64_t current_client() const { return current_; }
-  // The late reply to a client whose session returned kWait; `next` says
-  // whether to go on reading (kContinue) or to close once it is written
+  // The reply to a client whose session returns kWait, later or from inside
+  // that very session call (then it is taken as the call's output); `next`
+  // says whether to go on reading (kContinue) or to close once it is written
   // (kClose). A client gone meanwhile is skipped.
   void complete(std::uint64_t client, std::string output, SessionNext next);
   const StreamServerCounters& counters() const { return counters_; }
