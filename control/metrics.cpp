@@ -273,12 +273,6 @@ std::string metrics_response(const std::string& body, bool head_only) {
   return http("200 OK", "text/plain; version=0.0.4; charset=utf-8", body, head_only);
 }
 
-std::string http_response_for(std::string_view head, const std::function<std::string()>& body) {
-  const MetricsRequest request = parse_metrics_request(head);
-  if (request.refusal) return *request.refusal;
-  return metrics_response(body(), request.head_only);
-}
-
 core::Result<std::unique_ptr<MetricsServer>> MetricsServer::open(core::EventLoop& loop, MetricsServerOptions options,
                                                                  Render render) {
   socklen_t len = 0;

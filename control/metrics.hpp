@@ -35,14 +35,11 @@ std::string render_metrics(const StatusSnapshot& snapshot);
 // A label value with \\, \" and \n escaped (the exposition format's rules).
 std::string escape_label_value(std::string_view value);
 
-// The HTTP side, pure: a complete request head -> the whole response.
-// GET/HEAD /metrics: 200 with `body`; other paths 404; other methods 405;
-// anything unparsable 400. Always "Connection: close".
-std::string http_response_for(std::string_view request_head, const std::function<std::string()>& body);
-
-// The same in two steps, for a body made later: what a request head asks
-// for. `refusal` set: the whole response (400/404/405); otherwise the
-// metrics are wanted, with the body unless `head_only`.
+// The HTTP side, pure, in two steps because the body is made later (off the
+// loop): what a complete request head asks for. GET/HEAD /metrics: the
+// metrics (metrics_response(), 200, with the body unless `head_only`);
+// other paths 404; other methods 405; anything unparsable 400: the whole
+// response in `refusal`. Always "Connection: close".
 struct MetricsRequest {
   std::optional<std::string> refusal{};
   bool head_only = false;

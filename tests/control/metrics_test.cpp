@@ -105,6 +105,13 @@ TEST(Metrics, LabelValuesAreEscaped) {
   EXPECT_TRUE(has_line(m, R"(lvsd_vrrp_priority{instance="we\"ird\\name\n"} 0)")) << m;
 }
 
+// The whole response to a request head, as the metrics server makes it.
+std::string http_response_for(std::string_view head, const std::function<std::string()>& body) {
+  const MetricsRequest request = parse_metrics_request(head);
+  if (request.refusal) return *request.refusal;
+  return metrics_response(body(), request.head_only);
+}
+
 TEST(MetricsHttp, RoutesAndMethods) {
   auto body = [] { return std::string("x 1\n"); };
   const std::string ok = http_response_for("GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n", body);
