@@ -85,13 +85,43 @@ struct VrrpAuthentication {
   bool operator==(const VrrpAuthentication&) const = default;
 };
 
+// keepalived's weight rule, shared by every tracked object (interface,
+// script): 0 puts the instance in FAULT while the object is down; a positive
+// weight is added to the priority while it is up, a negative one while it is
+// down. `reverse` swaps up and down for the rule.
 struct TrackInterface {
   std::string name{};
-  // 0: the instance goes to FAULT when the interface is down; otherwise the
-  // priority is changed by this much (-253..253) while it is down.
-  int weight = 0;
+  int weight = 0;  // -253..253
+  bool reverse = false;
 
   bool operator==(const TrackInterface&) const = default;
+};
+
+// A command run every `interval` whose exit status (0: up) moves the
+// priority of the instances that track it (keepalived's vrrp_script).
+struct VrrpScript {
+  std::string name{};                           // required, unique
+  std::string script{};                         // required; split into words as keepalived does, no shell
+  Duration interval = std::chrono::seconds(1);  // between the end of one run and the start of the next
+  Duration timeout{0};                          // a run still going after it fails; 0: the interval
+  int weight = 0;                               // -253..253, the default for track_script
+  bool reverse = false;
+  int rise = 1;                                 // successes to go from down to up (1-1000)
+  int fall = 1;                                 // failures to go from up to down (1-1000)
+  std::optional<ScriptUser> user{};             // unset: the global script_user
+  bool init_fail = false;                       // start down (needs `rise` successes), not unknown
+
+  bool operator==(const VrrpScript&) const = default;
+};
+
+// One vrrp_scripts entry tracked by an instance, with the script's weight
+// and reverse unless given here.
+struct TrackScript {
+  std::string name{};
+  std::optional<int> weight{};
+  std::optional<bool> reverse{};
+
+  bool operator==(const TrackScript&) const = default;
 };
 
 struct NotifyScripts {
@@ -116,6 +146,7 @@ struct VrrpInstance {
   bool nopreempt = false;                  // needs state BACKUP
   Duration preempt_delay{0};               // 0-1000 s
   std::vector<TrackInterface> track_interface{};
+  std::vector<TrackScript> track_script{};   // vrrp_scripts[].name
   NotifyScripts notify{};                    // YAML keys notify_master, notify_backup, ...
   Duration garp_master_delay = std::chrono::seconds(5);  // second GARP burst after becoming MASTER; 0: none
   std::uint32_t garp_master_repeat = 5;    // GARPs per burst, 1-255
@@ -268,6 +299,7 @@ struct VirtualServer {
 
 struct Config {
   Global global{};
+  std::vector<VrrpScript> vrrp_scripts{};
   std::vector<VrrpInstance> vrrp_instances{};
   std::vector<VrrpSyncGroup> vrrp_sync_groups{};
   std::vector<VirtualServer> virtual_servers{};

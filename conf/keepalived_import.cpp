@@ -26,6 +26,7 @@ struct Spec {
 
 const std::vector<Spec> kTopSpecs = {
     {"global_defs", 0, 0, true},
+    {"vrrp_script", 1, 1, true, true, "vrrp_scripts"},
     {"vrrp_instance", 1, 1, true, true},
     {"vrrp_sync_group", 1, 1, true, true},
     {"virtual_server", 2, 2, true, true},
@@ -57,6 +58,7 @@ const std::vector<Spec> kInstanceSpecs = {
     {"nopreempt", 0, 0},
     {"preempt_delay", 1, 1},
     {"track_interface", 0, 0, true},
+    {"track_script", 0, 0, true},
     {"garp_master_delay", 1, 1},
     {"garp_master_repeat", 1, 1},
     {"garp_master_refresh", 1, 1},
@@ -64,6 +66,10 @@ const std::vector<Spec> kInstanceSpecs = {
     {"notify_backup", 1, kMany},
     {"notify_fault", 1, kMany},
     {"notify_stop", 1, kMany},
+};
+const std::vector<Spec> kVrrpScriptSpecs = {
+    {"script", 1, kMany}, {"interval", 1, 1}, {"timeout", 1, 1}, {"weight", 1, 2}, {"rise", 1, 1},
+    {"fall", 1, 1},       {"user", 1, 2},     {"init_fail", 0, 0},
 };
 const std::vector<Spec> kAuthSpecs = {{"auth_type", 1, 1, false, false, "type"}, {"auth_pass", 1, 1, false, false, "pass"}};
 const std::vector<Spec> kSyncGroupSpecs = {
@@ -144,6 +150,7 @@ class Importer {
     for (const auto& st : normalize(statements, kTopSpecs, "")) {
       const std::string& k = st.keyword.text;
       if (k == "global_defs") global(st, config.global);
+      else if (k == "vrrp_script") config.vrrp_scripts.push_back(vrrp_script(st, config.vrrp_scripts.size()));
       else if (k == "vrrp_instance") config.vrrp_instances.push_back(instance(st, config.vrrp_instances.size()));
       else if (k == "vrrp_sync_group") config.vrrp_sync_groups.push_back(sync_group(st, config.vrrp_sync_groups.size()));
       else if (k == "virtual_server") config.virtual_servers.push_back(virtual_server(st, config.virtual_servers.size()));
@@ -377,6 +384,7 @@ class Importer {
       else if (k == "nopreempt") inst.nopreempt = true;
       else if (k == "preempt_delay") value(st, p, inst.preempt_delay, parse_duration);
       else if (k == "track_interface") track_interfaces(st, p, inst.track_interface);
+      else if (k == "track_script") track_scripts(st, p, inst.track_script);
       else if (k == "garp_master_delay") value(st, p, inst.garp_master_delay, parse_duration);
       else if (k == "garp_master_repeat") value(st, p, inst.garp_master_repeat, integer(1, 255));
       else if (k == "garp_master_refresh") value(st, p, inst.garp_master_refresh, parse_duration);
@@ -497,20 +505,85 @@ class Importer {
         continue;
       }
       track.name = *name;
-      if (!line.args.empty()) {
-        if (line.args.size() != 2 || line.args[0].text != "weight") {
-          error(line.args[0].location, p, "allowed INTERFACE [weight N]");
-          continue;
-        }
-        auto w = parse_integer(line.args[1].text, -253, 253);
-        if (!w) {
-          error(line.args[1].location, join_path(p, "weight"), w.error().message);
-          continue;
-        }
-        track.weight = static_cast<int>(*w);
-      }
+      std::optional<int> weight;
+      std::optional<bool> reverse;
+      if (!tracked_weight(line, p, "INTERFACE", weight, reverse)) continue;
+      track.weight = weight.value_or(0);
+      track.reverse = reverse.value_or(false);
       out.push_back(track);
     }
+  }
+
+  // `NAME [weight N [reverse|noreverse|no_reverse]]`, the tail of a line in a
+  // track_* block; false (with the error reported) when it is something else.
+  bool tracked_weight(const KaStatement& line, const std::string& p, const std::string& what,
+                      std::optional<int>& weight, std::optional<bool>& reverse) {
+    const auto& args = line.args;
+    if (args.empty()) return true;
+    if (args[0].text != "weight" || args.size() < 2 || args.size() > 3) {
+      error(args[0].location, p, "allowed " + what + " [weight N [reverse|noreverse]]");
+      return false;
+    }
+    auto w = parse_integer(args[1].text, -253, 253);
+    if (!w) {
+      error(args[1].location, join_path(p, "weight"), w.error().message);
+      return false;
+    }
+    weight = static_cast<int>(*w);
+    if (args.size() == 3) {
+      const std::string& r = args[2].text;
+      if (r != "reverse" && r != "noreverse" && r != "no_reverse") {
+        error(args[2].location, join_path(p, "reverse"), quote(r) + " is not valid here: allowed reverse or noreverse");
+        return false;
+      }
+      reverse = r == "reverse";
+    }
+    return true;
+  }
+
+  void track_scripts(const KaStatement& block, const std::string& path, std::vector<TrackScript>& out) {
+    for (const auto& line : block.children) {
+      std::string p = index_path(path, out.size());
+      sources_.set(p, line.keyword.location);
+      if (line.has_block) {
+        error(line.keyword.location, p, "a tracked script does not take a block");
+        continue;
+      }
+      TrackScript track{.name = line.keyword.text};
+      if (!tracked_weight(line, p, "SCRIPT_NAME", track.weight, track.reverse)) continue;
+      out.push_back(track);
+    }
+  }
+
+  VrrpScript vrrp_script(const KaStatement& block, std::size_t index) {
+    const std::string path = index_path("vrrp_scripts", index);
+    VrrpScript script;
+    script.name = block.args[0].text;
+    sources_.set(path, block.keyword.location);
+    sources_.set(join_path(path, "name"), block.args[0].location);
+    bool has_script = false;
+    for (const auto& st : normalize(block.children, kVrrpScriptSpecs, path)) {
+      const std::string& k = st.keyword.text;
+      const std::string p = key(path, kVrrpScriptSpecs, st);
+      if (k == "script") {
+        value(st, p, script.script, text_value);
+        has_script = true;
+      } else if (k == "interval") value(st, p, script.interval, parse_duration);
+      else if (k == "timeout") value(st, p, script.timeout, parse_duration);
+      else if (k == "weight") {
+        if (auto w = parse_integer(st.args[0].text, -253, 253)) script.weight = static_cast<int>(*w);
+        else error(st.args[0].location, p, w.error().message);
+        if (st.args.size() > 1) {
+          if (st.args[1].text == "reverse") script.reverse = true;
+          else error(st.args[1].location, join_path(path, "reverse"), quote(st.args[1].text) + " is not valid here: allowed reverse");
+        }
+      } else if (k == "rise") value(st, p, script.rise, integer(1, 1000));
+      else if (k == "fall") value(st, p, script.fall, integer(1, 1000));
+      else if (k == "user") value(st, p, script.user, parse_script_user);
+      else if (k == "init_fail") script.init_fail = true;
+    }
+    if (!has_script) error(block.keyword.location, join_path(path, "script"), "missing script: allowed a command line");
+    return script;
   }
 
   VrrpSyncGroup sync_group(const KaStatement& block, std::size_t index) {

@@ -93,7 +93,7 @@ class YamlLoader {
     }
     if (tree.document_count() == 0 || tree.document(0).is_null()) {
       error(Pos{.line = 1, .column = 1}, "",
-            "empty configuration: allowed keys global, vrrp_instances, vrrp_sync_groups, virtual_servers");
+            "empty configuration: allowed keys global, vrrp_scripts, vrrp_instances, vrrp_sync_groups, virtual_servers");
       return finish(std::nullopt);
     }
     // The validator asks where a key path is only for the few paths it
@@ -302,10 +302,13 @@ class YamlLoader {
   // ---------------------------------------------------------------- sections
 
   void read_config(const yaml::NodeRef& root, Config& config) {
-    auto view = read_map(root, "", {"global", "vrrp_instances", "vrrp_sync_groups", "virtual_servers"},
+    auto view = read_map(root, "", {"global", "vrrp_scripts", "vrrp_instances", "vrrp_sync_groups", "virtual_servers"},
                          {.line = 1, .column = 1});
     if (!view) return;
     if (const Field* g = view->get("global")) read_global(g->value, location(g->value, location(g->key, {})), config.global);
+    read_list(*view, "", "vrrp_scripts", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
+      config.vrrp_scripts.push_back(read_vrrp_script(n, p, at));
+    });
     read_list(*view, "", "vrrp_instances", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.vrrp_instances.push_back(read_instance(n, p, at));
     });
@@ -362,7 +365,7 @@ class YamlLoader {
     auto view = read_map(node, path,
                          {"name", "state", "interface", "virtual_router_id", "priority", "advert_int", "version",
                           "authentication", "virtual_ipaddress", "unicast_src_ip", "unicast_peer", "check_unicast_ttl", "nopreempt",
-                          "preempt_delay", "track_interface", "notify_master", "notify_backup", "notify_fault",
+                          "preempt_delay", "track_interface", "track_script", "notify_master", "notify_backup", "notify_fault",
                           "notify_stop", "garp_master_delay", "garp_master_repeat", "garp_master_refresh"},
                          at);
     if (!view) return inst;
@@ -405,19 +408,56 @@ class YamlLoader {
         if (auto name = scalar_item(n, p, where, parse_interface_name)) inst.track_interface.push_back({.name = *name});
         return;
       }
-      auto tv = read_map(n, p, {"name", "weight"}, where);
+      auto tv = read_map(n, p, {"name", "weight", "reverse"}, where);
       if (!tv) return;
       TrackInterface track;
       if (!tv->get("name")) error(where, join_path(p, "name"), "missing required key 'name': allowed an interface name");
       read(*tv, p, "name", track.name, parse_interface_name);
       read(*tv, p, "weight", track.weight, integer(-253, 253));
+      read(*tv, p, "reverse", track.reverse, parse_bool);
       inst.track_interface.push_back(track);
+    });
+    read_list(*view, path, "track_script", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
+      if (n.is_scalar()) {
+        if (auto name = scalar_item(n, p, where, non_empty_string)) inst.track_script.push_back({.name = *name});
+        return;
+      }
+      auto tv = read_map(n, p, {"name", "weight", "reverse"}, where);
+      if (!tv) return;
+      TrackScript track;
+      if (!tv->get("name")) error(where, join_path(p, "name"), "missing required key 'name': allowed a vrrp_scripts name");
+      read(*tv, p, "name", track.name, non_empty_string);
+      read(*tv, p, "weight", track.weight, integer(-253, 253));
+      read(*tv, p, "reverse", track.reverse, parse_bool);
+      inst.track_script.push_back(track);
     });
     read_notify(*view, path, inst.notify);
     read(*view, path, "garp_master_delay", inst.garp_master_delay, parse_duration);
     read(*view, path, "garp_master_repeat", inst.garp_master_repeat, integer(1, 255));
     read(*view, path, "garp_master_refresh", inst.garp_master_refresh, parse_duration);
     return inst;
+  }
+
+  VrrpScript read_vrrp_script(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
+    VrrpScript script;
+    auto view = read_map(node, path,
+                         {"name", "script", "interval", "timeout", "weight", "reverse", "rise", "fall", "user",
+                          "init_fail"},
+                         at);
+    if (!view) return script;
+    if (!view->get("name")) error(at, join_path(path, "name"), "missing required key 'name': allowed a unique name");
+    if (!view->get("script")) error(at, join_path(path, "script"), "missing required key 'script': allowed a command line");
+    read(*view, path, "name", script.name, non_empty_string);
+    read(*view, path, "script", script.script, non_empty_string);
+    read(*view, path, "interval", script.interval, parse_duration);
+    read(*view, path, "timeout", script.timeout, parse_duration);
+    read(*view, path, "weight", script.weight, integer(-253, 253));
+    read(*view, path, "reverse", script.reverse, parse_bool);
+    read(*view, path, "rise", script.rise, integer(1, 1000));
+    read(*view, path, "fall", script.fall, integer(1, 1000));
+    read(*view, path, "user", script.user, parse_script_user);
+    read(*view, path, "init_fail", script.init_fail, parse_bool);
+    return script;
   }
 
   std::optional<VirtualIpAddress> read_virtual_ip(const yaml::NodeRef& node, const std::string& path,

@@ -18,6 +18,7 @@ class Validator {
 
   std::vector<ConfigError> run() {
     check_global();
+    check_vrrp_scripts();
     for (std::size_t i = 0; i < config_.vrrp_instances.size(); ++i) check_instance(i);
     check_sync_groups();
     for (std::size_t i = 0; i < config_.virtual_servers.size(); ++i) check_virtual_server(i);
@@ -46,6 +47,39 @@ class Validator {
     if (sync->vrrp_instance && !instance_exists(*sync->vrrp_instance))
       error("global.lvs_sync_daemon.vrrp_instance",
             "no VRRP instance named " + quote(*sync->vrrp_instance) + ": allowed a vrrp_instances[].name");
+  }
+
+  void check_vrrp_scripts() {
+    for (std::size_t i = 0; i < config_.vrrp_scripts.size(); ++i) {
+      const VrrpScript& script = config_.vrrp_scripts[i];
+      const std::string path = index_path("vrrp_scripts", i);
+      if (script.name.empty()) {
+        missing(path, "name", "a unique script name");
+      } else if (!script_names_.insert(script.name).second) {
+        error(join_path(path, "name"), "duplicate vrrp_script name " + quote(script.name) + ": names must be unique");
+      }
+      if (!script.script.empty() && core::split_command_line(script.script).empty())
+        error(join_path(path, "script"), quote(script.script) + " holds no command: allowed a command line");
+      if (script.interval <= Duration::zero())
+        error(join_path(path, "interval"), "interval must be more than 0");
+    }
+  }
+
+  void check_track_scripts(const VrrpInstance& inst, const std::string& path) {
+    std::set<std::string> tracked;
+    for (std::size_t t = 0; t < inst.track_script.size(); ++t) {
+      const std::string& name = inst.track_script[t].name;
+      const std::string tpath = index_path(join_path(path, "track_script"), t);
+      if (!script_names_.count(name)) {
+        std::vector<std::string> candidates(script_names_.begin(), script_names_.end());
+        std::string msg = "no vrrp_script named " + quote(name);
+        if (auto near = did_you_mean(name, candidates)) msg += ": did you mean '" + *near + "'?";
+        else msg += ": allowed a vrrp_scripts[].name";
+        error(tpath, msg);
+      } else if (!tracked.insert(name).second) {
+        error(tpath, "script " + quote(name) + " is tracked twice");
+      }
+    }
   }
 
   void check_instance(std::size_t i) {
@@ -131,6 +165,7 @@ class Validator {
       if (!tracked.insert(inst.track_interface[t].name).second)
         error(index_path(join_path(path, "track_interface"), t),
               "interface " + quote(inst.track_interface[t].name) + " is tracked twice");
+    check_track_scripts(inst, path);
   }
 
   void check_virtual_ips(const VrrpInstance& inst, const std::string& path) {
@@ -298,6 +333,7 @@ class Validator {
   const SourceMap& sources_;
   std::vector<ConfigError> errors_;
   std::set<std::string> instance_names_;
+  std::set<std::string> script_names_;
   std::map<std::tuple<std::string, AddressFamily, std::uint8_t>, std::size_t> vrids_;
   std::map<IpAddress, std::string> vips_;
   std::map<std::tuple<int, std::string, std::uint16_t>, std::string> services_;

@@ -186,14 +186,42 @@ Node instance_node(const VrrpInstance& v) {
       Node n = Node::map();
       n.add("name", t.name);
       if (t.weight != 0) n.add("weight", as_number(t.weight));
+      if (t.reverse) n.add("reverse", as_bool(t.reverse));
       list.items.push_back(std::move(n));
     }
     m.add("track_interface", std::move(list));
+  }
+  if (!v.track_script.empty()) {
+    Node list = Node::list();
+    for (const auto& t : v.track_script) {
+      Node n = Node::map();
+      n.add("name", t.name);
+      add_opt(n, "weight", t.weight, as_number);
+      add_opt(n, "reverse", t.reverse, as_bool);
+      list.items.push_back(std::move(n));
+    }
+    m.add("track_script", std::move(list));
   }
   add_notify(m, v.notify);
   add_if(m, "garp_master_delay", v.garp_master_delay, d.garp_master_delay, as_duration);
   add_if(m, "garp_master_repeat", v.garp_master_repeat, d.garp_master_repeat, as_number);
   add_if(m, "garp_master_refresh", v.garp_master_refresh, d.garp_master_refresh, as_duration);
+  return m;
+}
+
+Node vrrp_script_node(const VrrpScript& v) {
+  const VrrpScript d;
+  Node m = Node::map();
+  m.add("name", v.name);
+  m.add("script", v.script);
+  add_if(m, "interval", v.interval, d.interval, as_duration);
+  add_if(m, "timeout", v.timeout, d.timeout, as_duration);
+  add_if(m, "weight", v.weight, d.weight, as_number);
+  add_if(m, "reverse", v.reverse, d.reverse, as_bool);
+  add_if(m, "rise", v.rise, d.rise, as_number);
+  add_if(m, "fall", v.fall, d.fall, as_number);
+  add_opt(m, "user", v.user, script_user_text);
+  add_if(m, "init_fail", v.init_fail, d.init_fail, as_bool);
   return m;
 }
 
@@ -329,6 +357,7 @@ std::string to_yaml(const Config& config) {
     for (const auto& item : items) list.items.push_back(make(item));
     root.add(key, std::move(list));
   };
+  add_list("vrrp_scripts", config.vrrp_scripts, vrrp_script_node);
   add_list("vrrp_instances", config.vrrp_instances, instance_node);
   add_list("vrrp_sync_groups", config.vrrp_sync_groups, sync_group_node);
   add_list("virtual_servers", config.virtual_servers, virtual_server_node);

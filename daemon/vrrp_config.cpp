@@ -33,9 +33,22 @@ vrrp::AddressScope vrrp_scope(conf::AddressScope scope) {
 
 }  // namespace
 
+core::Result<std::vector<vrrp::TrackedScript>> vrrp_tracked_scripts(const conf::VrrpInstance& in,
+                                                                     const std::vector<conf::VrrpScript>& scripts) {
+  std::vector<vrrp::TrackedScript> out;
+  for (const auto& t : in.track_script) {
+    // The script's weight and reverse unless track_script gives its own.
+    auto script = std::find_if(scripts.begin(), scripts.end(), [&](const conf::VrrpScript& s) { return s.name == t.name; });
+    if (script == scripts.end()) return core::Error{"vrrp instance " + in.name + ": no vrrp_script " + t.name};
+    out.push_back({.name = t.name, .weight = t.weight.value_or(script->weight), .reverse = t.reverse.value_or(script->reverse)});
+  }
+  return out;
+}
+
 core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance& in,
                                                         const std::function<int(const std::string&)>& ifindex_of,
-                                                        const vrrp::IpAddress& primary_address) {
+                                                        const vrrp::IpAddress& primary_address,
+                                                        const std::vector<conf::VrrpScript>& scripts) {
   vrrp::InstanceConfig out;
   out.name = in.name;
   out.interface = in.interface;
@@ -68,7 +81,11 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
   out.check_unicast_ttl = in.check_unicast_ttl;
   out.preempt = !in.nopreempt;
   out.preempt_delay = in.preempt_delay;
-  for (const auto& t : in.track_interface) out.track_interface.push_back({.name = t.name, .weight = t.weight});
+  for (const auto& t : in.track_interface)
+    out.track_interface.push_back({.name = t.name, .weight = t.weight, .reverse = t.reverse});
+  auto scripts_tracked = vrrp_tracked_scripts(in, scripts);
+  if (!scripts_tracked.ok()) return scripts_tracked.error();
+  out.track_script = std::move(*scripts_tracked);
   out.garp_master_repeat = in.garp_master_repeat;
   out.garp_master_delay = in.garp_master_delay;
   out.garp_master_refresh = in.garp_master_refresh;

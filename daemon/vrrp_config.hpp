@@ -4,6 +4,7 @@
 // caller (daemon/vrrp_runtime.cpp) and passed in.
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "conf/config.hpp"
 #include "core/result.hpp"
@@ -15,10 +16,17 @@ namespace lvsd::daemon {
 vrrp::IpAddress vrrp_address(const conf::IpAddress& address);
 conf::IpAddress conf_address(const vrrp::IpAddress& address);
 
+// The instance's track_script entries with the weight and reverse of each
+// script filled in where the instance does not set its own.
+core::Result<std::vector<vrrp::TrackedScript>> vrrp_tracked_scripts(const conf::VrrpInstance& instance,
+                                                                     const std::vector<conf::VrrpScript>& scripts);
+
 // `ifindex_of` returns 0 for an unknown interface (an error here).
+// `scripts` (the config's vrrp_scripts) give a track_script its defaults.
 core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance& instance,
                                                         const std::function<int(const std::string&)>& ifindex_of,
-                                                        const vrrp::IpAddress& primary_address);
+                                                        const vrrp::IpAddress& primary_address,
+                                                        const std::vector<conf::VrrpScript>& scripts = {});
 
 // The instance's notify_* scripts plus the global generic `notify`.
 vrrp::NotifyConfig vrrp_notify_config(const conf::NotifyScripts& scripts, const conf::Global& global);

@@ -103,6 +103,7 @@ struct VrrpRuntime::GroupEntry {
 
 struct VrrpRuntime::Running {
   conf::VrrpInstance settings;  // without notify scripts: what a reload compares
+  std::vector<vrrp::TrackedScript> tracked_scripts;  // and the weights its scripts give it
   vrrp::NotifyConfig notify;
   std::vector<conf::IpAddress> vips;
   std::unique_ptr<SocketAdvertPort> adverts;
@@ -115,6 +116,7 @@ struct VrrpRuntime::Running {
 VrrpRuntime::VrrpRuntime(core::EventLoop& loop) : loop_(loop) {}
 
 VrrpRuntime::~VrrpRuntime() {
+  vrrp_scripts_.reset();  // its listener reaches the instances
   // Instances first: they use the ports and the address client.
   instances_.clear();
   groups_.clear();
@@ -160,7 +162,7 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
                family == vrrp::Family::kIPv4 ? "IPv4" : "IPv6 link-local");
     return nullptr;
   }
-  auto instance_config = vrrp_instance_config(in, ifindex_of, *primary);
+  auto instance_config = vrrp_instance_config(in, ifindex_of, *primary, config.vrrp_scripts);
   if (!instance_config.ok()) {
     log->error("{}", instance_config.error().message);
     return nullptr;
@@ -175,6 +177,7 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
   }
   auto running = std::make_unique<Running>();
   running->settings = without_notify(in);
+  running->tracked_scripts = instance_config->track_script;
   running->notify = vrrp_notify_config(in.notify, config.global);
   for (const auto& v : in.virtual_ipaddress) running->vips.push_back(v.address);
   running->adverts = std::make_unique<SocketAdvertPort>(std::move(*socket));
@@ -252,7 +255,12 @@ void VrrpRuntime::apply(const conf::Config& config) {
   for (auto it = instances_.begin(); it != instances_.end();) {
     auto wanted = std::find_if(config.vrrp_instances.begin(), config.vrrp_instances.end(),
                                [&](const conf::VrrpInstance& i) { return i.name == it->first; });
-    if (wanted != config.vrrp_instances.end() && without_notify(*wanted) == it->second->settings) {
+    bool same = wanted != config.vrrp_instances.end() && without_notify(*wanted) == it->second->settings;
+    if (same) {
+      auto tracked = vrrp_tracked_scripts(*wanted, config.vrrp_scripts);
+      same = tracked.ok() && *tracked == it->second->tracked_scripts;
+    }
+    if (same) {
       it->second->notify = vrrp_notify_config(wanted->notify, config.global);
       ++it;
       continue;
@@ -264,6 +272,12 @@ void VrrpRuntime::apply(const conf::Config& config) {
   const bool tracking = std::any_of(config.vrrp_instances.begin(), config.vrrp_instances.end(),
                                     [](const conf::VrrpInstance& i) { return !i.track_interface.empty(); });
   if (tracking) ensure_link_monitor();
+  if (!vrrp_scripts_) {
+    vrrp_scripts_ = std::make_unique<VrrpScripts>(loop_, loop_.scheduler(), [this](const std::string& name, bool up) {
+      for (auto& [instance_name, running] : instances_) running->instance->on_script(name, up);
+    });
+  }
+  vrrp_scripts_->apply(config);
   std::vector<Running*> started;
   for (const auto& in : config.vrrp_instances) {
     if (instances_.contains(in.name)) continue;
@@ -279,6 +293,8 @@ void VrrpRuntime::apply(const conf::Config& config) {
       auto known = link_up_.find(t.name);
       r->instance->on_link(t.name, known != link_up_.end() && known->second);
     }
+    for (const auto& t : r->tracked_scripts)
+      if (auto up = vrrp_scripts_->up(t.name)) r->instance->on_script(t.name, *up);
     r->watcher->start();
     r->instance->start(resume_.erase(r->instance->config().name) > 0);
   }
@@ -331,6 +347,7 @@ void VrrpRuntime::advertise_masters() {
 }
 
 void VrrpRuntime::stop() {
+  if (vrrp_scripts_) vrrp_scripts_->stop();
   for (auto& [name, running] : instances_) running->instance->stop();
   instances_.clear();
   groups_.clear();

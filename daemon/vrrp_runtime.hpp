@@ -20,6 +20,7 @@
 #include "conf/config.hpp"
 #include "core/event_loop.hpp"
 #include "daemon/daemon_ports.hpp"
+#include "daemon/vrrp_scripts.hpp"
 #include "vrrp/instance.hpp"
 #include "vrrp/notify.hpp"
 
@@ -58,6 +59,9 @@ class VrrpRuntime final : public VrrpControl {
   void stop() override;
 
   std::size_t size() const { return instances_.size(); }
+  std::vector<VrrpScriptStatus> script_statuses() const {
+    return vrrp_scripts_ ? vrrp_scripts_->statuses() : std::vector<VrrpScriptStatus>{};
+  }
   std::vector<vrrp::InstanceStatus> statuses() const override;
   std::optional<vrrp::State> state_of(const std::string& instance) const override;
   std::size_t scripts_running() const override { return scripts_ ? scripts_->running() : 0; }
@@ -81,6 +85,7 @@ class VrrpRuntime final : public VrrpControl {
   std::unique_ptr<core::IoWatcher> links_watcher_;
   std::map<std::string, bool> link_up_;  // last known, by name
   std::unique_ptr<vrrp::SpawnScriptRunner> scripts_;
+  std::unique_ptr<VrrpScripts> vrrp_scripts_;  // track_script
   struct GroupEntry;
   std::vector<std::unique_ptr<GroupEntry>> groups_;
   std::map<std::string, std::unique_ptr<Running>> instances_;  // by name

@@ -14,7 +14,10 @@ std::string_view to_string(Verdict v) {
 }
 
 HealthState::HealthState(HealthThresholds thresholds)
-    : thresholds_(thresholds), verdict_(thresholds.start_up ? Verdict::kUp : Verdict::kUnknown) {
+    : thresholds_(thresholds),
+      verdict_(thresholds.start_up     ? Verdict::kUp
+               : thresholds.start_down ? Verdict::kDown
+                                       : Verdict::kUnknown) {
   thresholds_.rise = std::max(1, thresholds_.rise);
   thresholds_.fall = std::max(1, thresholds_.fall);
 }

@@ -25,6 +25,7 @@ struct HealthThresholds {
   int rise = 1;            // consecutive passes to go Down -> Up (values < 1 act as 1)
   int fall = 1;            // consecutive failures to go Up -> Down (values < 1 act as 1)
   bool start_up = false;   // start Up instead of Unknown
+  bool start_down = false; // start Down (`rise` passes to go Up), e.g. a vrrp_script's init_fail
 };
 
 // A change of verdict and the check result that caused it.

@@ -162,7 +162,7 @@ void Fsm::leave_fault_or_start(std::string reason, Actions& out) {
 
 void Fsm::init_startup(const Event& e, Actions& out) {
   if (!interfaces_down_.empty()) {
-    enter_fault("startup with tracked interface " + *interfaces_down_.begin() + " down", out);
+    enter_fault("startup with tracked " + tracked_object(*interfaces_down_.begin()) + " down", out);
     return;
   }
   if (std::get<event::Startup>(e).resume_master) {
@@ -172,11 +172,16 @@ void Fsm::init_startup(const Event& e, Actions& out) {
   leave_fault_or_start("startup", out);
 }
 
+// Fault names: a bare interface name, or "script NAME" / "sync_group ...".
+std::string Fsm::tracked_object(const std::string& name) {
+  return name.find(' ') == std::string::npos ? "interface " + name : name;
+}
+
 void Fsm::track_down(const Event& e, Actions& out) {
   const auto& name = std::get<event::InterfaceDown>(e).name;
   interfaces_down_.insert(name);
   if (state_ == State::kBackup || state_ == State::kMaster) {
-    enter_fault("tracked interface " + name + " down", out);
+    enter_fault("tracked " + tracked_object(name) + " down", out);
   }
 }
 
@@ -184,7 +189,7 @@ void Fsm::track_up(const Event& e, Actions& out) {
   const auto& name = std::get<event::InterfaceUp>(e).name;
   interfaces_down_.erase(name);
   if (state_ == State::kFault && interfaces_down_.empty()) {
-    leave_fault_or_start("tracked interface " + name + " up", out);
+    leave_fault_or_start("tracked " + tracked_object(name) + " up", out);
   }
 }
 

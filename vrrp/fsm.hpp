@@ -152,6 +152,7 @@ class Fsm {
   // Handlers, named state_event.
   void ignore(const Event&, Actions&) {}
   void init_startup(const Event&, Actions& out);
+  static std::string tracked_object(const std::string& name);
   void track_down(const Event& e, Actions& out);
   void track_up(const Event& e, Actions& out);
   void set_priority(const Event& e, Actions& out);

@@ -44,6 +44,14 @@ Instance::Instance(core::Scheduler& scheduler, InstanceConfig config, AdvertPort
     garp_refresh_timer_->arm(config_.garp_master_refresh);
   });
   for (const auto& t : config_.track_interface) link_down_[t.name] = false;
+  for (const auto& t : config_.track_script) script_up_[t.name] = std::nullopt;
+}
+
+int tracked_weight(int weight, bool reverse, bool up) {
+  const bool good = reverse ? !up : up;
+  if (weight > 0 && good) return weight;
+  if (weight < 0 && !good) return weight;
+  return 0;
 }
 
 Instance::~Instance() = default;
@@ -63,10 +71,49 @@ void Instance::start(bool resume_master) {
   // them, but do it first in case we start in Fault. A resumed master keeps
   // them: removing them would drop traffic for a moment.
   if (!resume_master) remove_vips();
+  // keepalived holds an instance in INIT until every weight-0 script it
+  // tracks has a first result, rather than starting it in Fault.
+  if (!scripts_known()) {
+    pending_start_ = resume_master;
+    core::log::get()->info("vrrp instance {}: waiting for the first result of its tracked scripts", config_.name);
+    return;
+  }
+  update_tracked_priority();
   handle(event::Startup{.resume_master = resume_master});
 }
 
-void Instance::stop() { handle(event::Shutdown{}); }
+bool Instance::scripts_known() const {
+  return std::all_of(config_.track_script.begin(), config_.track_script.end(), [&](const TrackedScript& t) {
+    return t.weight != 0 || script_up_.at(t.name).has_value();
+  });
+}
+
+void Instance::on_script(const std::string& name, bool up) {
+  auto it = script_up_.find(name);
+  if (it == script_up_.end() || it->second == up) return;
+  it->second = up;
+  const auto track = std::find_if(config_.track_script.begin(), config_.track_script.end(),
+                                  [&](const TrackedScript& t) { return t.name == name; });
+  core::log::get()->info("vrrp instance {}: tracked script {} {}", config_.name, name, up ? "succeeded" : "failed");
+  if (track->weight == 0) {
+    const bool good = track->reverse ? !up : up;
+    if (good) handle(event::InterfaceUp{.name = script_fault_name(name)});
+    else handle(event::InterfaceDown{.name = script_fault_name(name)});
+  } else {
+    update_tracked_priority();
+  }
+  if (pending_start_ && scripts_known()) {
+    const bool resume = *pending_start_;
+    pending_start_.reset();
+    update_tracked_priority();
+    handle(event::Startup{.resume_master = resume});
+  }
+}
+
+void Instance::stop() {
+  pending_start_.reset();
+  handle(event::Shutdown{});
+}
 
 void Instance::handle(const Event& event) {
   core::guarded("vrrp instance event", [&] { apply(fsm_.handle(event)); });
@@ -107,7 +154,8 @@ void Instance::on_link(const std::string& name, bool up) {
                                   [&](const TrackedLink& t) { return t.name == name; });
   core::log::get()->info("vrrp instance {}: tracked interface {} {}", config_.name, name, up ? "up" : "down");
   if (track->weight == 0) {
-    if (up) {
+    const bool good = track->reverse ? !up : up;
+    if (good) {
       handle(event::InterfaceUp{.name = name});
     } else {
       handle(event::InterfaceDown{.name = name});
@@ -118,13 +166,13 @@ void Instance::on_link(const std::string& name, bool up) {
 }
 
 void Instance::update_tracked_priority() {
+  // keepalived: tracking never moves an address owner's 255, and never makes
+  // another instance the owner; 0 means "resign" (RFC 5798 5.2.4).
+  if (config_.priority == kPriorityOwner) return;
   int p = config_.priority;
-  for (const auto& t : config_.track_interface) {
-    if (t.weight != 0 && link_down_[t.name]) p += t.weight;
-  }
-  // 255 belongs to the address owner and 0 means "resign" (RFC 5798 5.2.4).
-  const int ceiling = config_.priority == kPriorityOwner ? 255 : 254;
-  p = std::clamp(p, 1, ceiling);
+  for (const auto& t : config_.track_interface) p += tracked_weight(t.weight, t.reverse, !link_down_[t.name]);
+  for (const auto& t : config_.track_script) p += tracked_weight(t.weight, t.reverse, script_up_[t.name].value_or(false));
+  p = std::clamp(p, 1, 254);
   handle(event::PriorityChanged{.priority = static_cast<std::uint8_t>(p)});
 }
 
@@ -295,6 +343,7 @@ InstanceStatus Instance::status() const {
       s.interfaces_down.push_back(name);
     }
   }
+  s.waiting_for_scripts = pending_start_.has_value();
   for (std::size_t i = 0; i < kStateCount; ++i) s.transitions_into[i] = fsm_.transitions_into(static_cast<State>(i));
   return s;
 }

@@ -47,11 +47,27 @@ class AnnouncePort {
   virtual core::Status announce(const IpAddress& vip) = 0;
 };
 
+// keepalived's rule for a tracked object (link or script): weight 0 puts
+// the instance in Fault while the object is down; a positive weight is added
+// to the priority while it is up, a negative one while it is down. `reverse`
+// swaps up and down. An address owner (priority 255) ignores weights.
 struct TrackedLink {
   std::string name{};
-  int weight = 0;  // 0: Fault while down; else the priority changes by this much while down
+  int weight = 0;
+  bool reverse = false;
   bool operator==(const TrackedLink&) const = default;
 };
+
+// A vrrp_script this instance tracks; its results come through on_script().
+struct TrackedScript {
+  std::string name{};
+  int weight = 0;
+  bool reverse = false;
+  bool operator==(const TrackedScript&) const = default;
+};
+
+// The priority change of one tracked object with this weight when it is up or down.
+int tracked_weight(int weight, bool reverse, bool up);
 
 struct InstanceConfig {
   std::string name{};
@@ -72,6 +88,7 @@ struct InstanceConfig {
   bool preempt = true;
   core::Duration preempt_delay{0};
   std::vector<TrackedLink> track_interface{};
+  std::vector<TrackedScript> track_script{};
   std::uint32_t garp_master_repeat = 5;
   core::Duration garp_master_delay = std::chrono::seconds(5);  // 0: no second burst
   core::Duration garp_master_refresh{0};                      // 0: no periodic burst
@@ -98,7 +115,10 @@ struct InstanceStatus {
   std::optional<IpAddress> master_address{};
   Centiseconds master_advert_interval{0};
   std::vector<IpAddress> vips{};
-  std::vector<std::string> interfaces_down{};  // tracked links that are down
+  std::vector<std::string> interfaces_down{};  // tracked links (and scripts, "script NAME") that are down
+  // Started, but waiting for the first result of a weight-0 tracked script
+  // (keepalived's INIT): the Fsm has not left Initialize yet.
+  bool waiting_for_scripts = false;
   std::optional<LastTransition> last_transition{};
   std::uint64_t adverts_sent = 0;
   std::uint64_t advert_send_errors = 0;
@@ -135,6 +155,10 @@ class Instance {
   void on_datagram(const Datagram& datagram);
   // A link changed (any link: the instance picks its tracked ones).
   void on_link(const std::string& name, bool up);
+  // A vrrp_script's verdict changed (any script: the instance picks its
+  // tracked ones). Until the first one, a tracked script counts as down; an
+  // instance tracking one with weight 0 does not start before it is known.
+  void on_script(const std::string& name, bool up);
   // Sync groups: force this instance along with its group.
   void handle(const Event& event);
   // A master sends an advert now and restarts its Adver_Timer (reload: before slow work).
@@ -154,6 +178,9 @@ class Instance {
   void start_garp_schedule();
   void stop_garp_schedule();
   void update_tracked_priority();
+  bool scripts_known() const;
+  // The Fsm's fault name of a tracked script.
+  static std::string script_fault_name(const std::string& script) { return "script " + script; }
   LocalExpectations expectations() const;
 
   core::Scheduler& scheduler_;
@@ -165,6 +192,8 @@ class Instance {
   StateListener listener_;
   std::vector<IpAddress> own_addresses_;
   std::map<std::string, bool> link_down_;  // tracked link -> down
+  std::map<std::string, std::optional<bool>> script_up_;  // tracked script -> up; unset: no result yet
+  std::optional<bool> pending_start_;  // start(resume_master) waiting for scripts
   std::unique_ptr<core::Timer> adver_timer_, master_down_timer_, preempt_timer_, garp_delay_timer_,
       garp_refresh_timer_;
   InstanceStatus counters_;

@@ -188,10 +188,85 @@ TEST(KeepalivedImport, UnsupportedKeywordsAreErrorsWithLines) {
       "  priorty 100\n"
       "}\n";
   auto r = import_keepalived(text, "k.conf", no_include_reader());
-  EXPECT_EQ(where(r.errors), (Where{"3:3 global.vrrp_strict", "5:1 vrrp_script", "9:3 vrrp_instances[0].track_script",
-                                    "11:3 vrrp_instances[0].priorty"}));
-  EXPECT_EQ(r.errors[3].message, "unknown keyword 'priorty': did you mean 'priority'?");
+  ASSERT_EQ(where(r.errors), (Where{"3:3 global.vrrp_strict", "11:3 vrrp_instances[0].priorty"}));
+  EXPECT_EQ(r.errors[1].message, "unknown keyword 'priorty': did you mean 'priority'?");
   EXPECT_FALSE(r.config.has_value());
+}
+
+TEST(KeepalivedImport, VrrpScriptAndTrackScript) {
+  const char* text =
+      "vrrp_script chk_haproxy {\n"
+      "  script \"killall -0 haproxy\"\n"
+      "  interval 2\n"
+      "  timeout 3\n"
+      "  weight -20 reverse\n"
+      "  rise 2\n"
+      "  fall 3\n"
+      "  user nobody\n"
+      "  init_fail\n"
+      "}\n"
+      "vrrp_script chk_plain {\n"
+      "  script /usr/local/bin/check arg\n"
+      "}\n"
+      "vrrp_instance VI_1 {\n"
+      "  interface eth0\n"
+      "  virtual_router_id 1\n"
+      "  track_script {\n"
+      "    chk_haproxy\n"
+      "    chk_plain weight 10 noreverse\n"
+      "  }\n"
+      "  track_interface {\n"
+      "    eth1 weight -5 reverse\n"
+      "  }\n"
+      "  virtual_ipaddress { 10.0.0.1 }\n"
+      "}\n";
+  auto r = import_keepalived(text, "k.conf", no_include_reader());
+  ASSERT_TRUE(r.ok()) << (r.errors.empty() ? "" : format_error(r.errors.front()));
+  const Config& c = *r.config;
+  ASSERT_EQ(c.vrrp_scripts.size(), 2u);
+  const VrrpScript& s = c.vrrp_scripts[0];
+  EXPECT_EQ(s.name, "chk_haproxy");
+  EXPECT_EQ(s.script, "killall -0 haproxy");
+  EXPECT_EQ(s.interval, std::chrono::seconds(2));
+  EXPECT_EQ(s.timeout, std::chrono::seconds(3));
+  EXPECT_EQ(s.weight, -20);
+  EXPECT_TRUE(s.reverse);
+  EXPECT_EQ(s.rise, 2);
+  EXPECT_EQ(s.fall, 3);
+  ASSERT_TRUE(s.user.has_value());
+  EXPECT_EQ(s.user->user, "nobody");
+  EXPECT_TRUE(s.init_fail);
+  EXPECT_EQ(c.vrrp_scripts[1].script, "/usr/local/bin/check arg");
+  EXPECT_EQ(c.vrrp_scripts[1].weight, 0);  // keepalived's default
+  const auto& tracks = c.vrrp_instances[0].track_script;
+  ASSERT_EQ(tracks.size(), 2u);
+  EXPECT_EQ(tracks[0].name, "chk_haproxy");
+  EXPECT_FALSE(tracks[0].weight.has_value());
+  EXPECT_EQ(tracks[1].weight, 10);
+  EXPECT_EQ(tracks[1].reverse, false);
+  EXPECT_EQ(c.vrrp_instances[0].track_interface[0].weight, -5);
+  EXPECT_TRUE(c.vrrp_instances[0].track_interface[0].reverse);
+}
+
+TEST(KeepalivedImport, TrackScriptErrorsAreLocated) {
+  const char* text =
+      "vrrp_script chk { script /bin/true\n weight 300\n}\n"
+      "vrrp_script chk { script /bin/true }\n"
+      "vrrp_script nocmd { interval 1 }\n"
+      "vrrp_instance VI_1 {\n"
+      "  interface eth0\n"
+      "  virtual_router_id 1\n"
+      "  track_script {\n"
+      "    chk_typo\n"
+      "    chk weight 5 sideways\n"
+      "  }\n"
+      "  virtual_ipaddress { 10.0.0.1 }\n"
+      "}\n";
+  auto r = import_keepalived(text, "k.conf", no_include_reader());
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(where(r.errors), (Where{"2:9 vrrp_scripts[0].weight", "4:13 vrrp_scripts[1].name", "5:1 vrrp_scripts[2].script",
+                                    "10:5 vrrp_instances[0].track_script[0]",
+                                    "11:18 vrrp_instances[0].track_script[1].reverse"}));
 }
 
 TEST(KeepalivedImport, HarmlessKeywordsWarnOncePerUse) {

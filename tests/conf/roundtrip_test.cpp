@@ -34,6 +34,18 @@ TEST(RoundTrip, EveryFeatureSurvives) {
   ipvs_resync_interval: 2m
   script_user: nobody
   enable_script_security: true
+vrrp_scripts:
+  - name: chk_haproxy
+    script: "/usr/bin/killall -0 'haproxy'"
+    interval: 2s
+    timeout: 500ms
+    weight: -60
+    reverse: true
+    rise: 3
+    fall: 2
+    user: "nobody nogroup"
+    init_fail: true
+  - {name: chk_min, script: /bin/true}
 vrrp_instances:
   - name: VI_6
     state: MASTER
@@ -45,7 +57,8 @@ vrrp_instances:
     virtual_ipaddress: ["fd00::100/64 dev eth2 scope link"]
     unicast_peer: [fd00::2, fd00::3]
     check_unicast_ttl: false
-    track_interface: [eth3, {name: eth4, weight: 5}]
+    track_interface: [eth3, {name: eth4, weight: 5}, {name: eth5, weight: -5, reverse: true}]
+    track_script: [chk_min, {name: chk_haproxy, weight: 0, reverse: false}]
     notify_master: "/bin/notify \"master\" #1"
     garp_master_refresh: 90s
   - name: VI_7
@@ -85,6 +98,15 @@ virtual_servers:
   EXPECT_EQ(second.global.router_id, "lb 1: main");
   EXPECT_EQ(second.vrrp_instances[1].authentication->pass, "null");
   EXPECT_EQ(second.vrrp_instances[0].notify.master, "/bin/notify \"master\" #1");
+  ASSERT_EQ(second.vrrp_scripts.size(), 2u);
+  EXPECT_EQ(second.vrrp_scripts[0].script, "/usr/bin/killall -0 'haproxy'");
+  EXPECT_EQ(second.vrrp_scripts[0].weight, -60);
+  EXPECT_TRUE(second.vrrp_scripts[0].init_fail);
+  ASSERT_EQ(second.vrrp_instances[0].track_script.size(), 2u);
+  EXPECT_EQ(second.vrrp_instances[0].track_script[1].weight, 0);
+  EXPECT_EQ(second.vrrp_instances[0].track_script[1].reverse, false);
+  EXPECT_FALSE(second.vrrp_instances[0].track_script[0].weight.has_value());
+  EXPECT_TRUE(second.vrrp_instances[0].track_interface[2].reverse);
   EXPECT_TRUE(second.virtual_servers[0].start_up);
   EXPECT_FALSE(second.virtual_servers[1].start_up);
   EXPECT_NE(yaml.find("start_up: true"), std::string::npos);

@@ -390,6 +390,107 @@ TEST(Instance, StartsInFaultWhenATrackedLinkIsDown) {
   EXPECT_EQ(rig.instance.state(), State::kFault);
 }
 
+// keepalived's weight rule (keepalived.conf(5), track_interface): positive
+// weights count while up, negative ones while down; reverse swaps.
+TEST(Instance, TrackedWeightFollowsKeepalivedsRule) {
+  EXPECT_EQ(tracked_weight(10, false, true), 10);
+  EXPECT_EQ(tracked_weight(10, false, false), 0);
+  EXPECT_EQ(tracked_weight(-10, false, true), 0);
+  EXPECT_EQ(tracked_weight(-10, false, false), -10);
+  EXPECT_EQ(tracked_weight(10, true, true), 0);
+  EXPECT_EQ(tracked_weight(10, true, false), 10);
+  EXPECT_EQ(tracked_weight(-10, true, true), -10);
+  EXPECT_EQ(tracked_weight(-10, true, false), 0);
+  EXPECT_EQ(tracked_weight(0, false, false), 0);
+}
+
+TEST(Instance, PositiveTrackedInterfaceWeightIsAddedWhileUp) {
+  InstanceConfig c = config();
+  c.track_interface = {{.name = "eth1", .weight = 20}};
+  Rig rig(c);
+  rig.instance.start();
+  EXPECT_EQ(rig.instance.status().effective_priority, 120);
+  rig.instance.on_link("eth1", false);
+  EXPECT_EQ(rig.instance.status().effective_priority, 100);
+  rig.instance.on_link("eth1", true);
+  EXPECT_EQ(rig.instance.status().effective_priority, 120);
+}
+
+TEST(Instance, TrackedScriptWeightMovesPriorityAndClampsTo1Through254) {
+  InstanceConfig c = config();
+  c.track_script = {{.name = "chk_up", .weight = 200}, {.name = "chk_down", .weight = -150}};
+  Rig rig(c);
+  rig.instance.start();  // weighted scripts do not hold the start; unknown counts as failing
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+  EXPECT_EQ(rig.instance.status().effective_priority, 1);  // 100 - 150, clamped
+  rig.instance.on_script("chk_down", true);
+  EXPECT_EQ(rig.instance.status().effective_priority, 100);
+  rig.instance.on_script("chk_up", true);
+  EXPECT_EQ(rig.instance.status().effective_priority, 254);  // 300, clamped below the owner's 255
+  rig.instance.on_script("other", false);  // not tracked
+  EXPECT_EQ(rig.instance.status().effective_priority, 254);
+  rig.instance.on_script("chk_down", false);
+  EXPECT_EQ(rig.instance.status().effective_priority, 150);
+}
+
+TEST(Instance, UnweightedTrackedScriptHoldsTheStartThenFaults) {
+  InstanceConfig c = config();
+  c.track_script = {{.name = "chk", .weight = 0}};
+  Rig rig(c);
+  rig.instance.start();
+  EXPECT_EQ(rig.instance.state(), State::kInitialize);
+  EXPECT_TRUE(rig.instance.status().waiting_for_scripts);
+  rig.sched.advance(seconds(10));
+  EXPECT_TRUE(rig.adverts.sent.empty());
+  rig.instance.on_script("chk", true);  // the first result starts it
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+  EXPECT_FALSE(rig.instance.status().waiting_for_scripts);
+  rig.sched.advance(rig.master_down());
+  ASSERT_EQ(rig.instance.state(), State::kMaster);
+  rig.instance.on_script("chk", false);
+  EXPECT_EQ(rig.instance.state(), State::kFault);
+  EXPECT_EQ(rig.adverts.sent.back().advert.priority, 0);  // resigns
+  EXPECT_TRUE(rig.vips.present.empty());
+  EXPECT_EQ(rig.instance.status().interfaces_down, std::vector<std::string>{"script chk"});
+  rig.instance.on_script("chk", true);
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+}
+
+TEST(Instance, ReversedUnweightedScriptFaultsWhileItSucceeds) {
+  InstanceConfig c = config();
+  c.track_script = {{.name = "chk", .weight = 0, .reverse = true}};
+  Rig rig(c);
+  rig.instance.start();
+  rig.instance.on_script("chk", true);
+  EXPECT_EQ(rig.instance.state(), State::kFault);
+  rig.instance.on_script("chk", false);
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+}
+
+TEST(Instance, AddressOwnerIgnoresTrackingWeights) {
+  InstanceConfig c = config();
+  c.priority = 255;
+  c.track_script = {{.name = "chk", .weight = -100}};
+  c.track_interface = {{.name = "eth1", .weight = -50}};
+  Rig rig(c);
+  rig.instance.start();
+  rig.instance.on_link("eth1", false);
+  rig.instance.on_script("chk", false);
+  EXPECT_EQ(rig.instance.state(), State::kMaster);
+  EXPECT_EQ(rig.instance.status().effective_priority, 255);
+}
+
+TEST(Instance, StopWhileWaitingForScriptsNeverStarts) {
+  InstanceConfig c = config();
+  c.track_script = {{.name = "chk", .weight = 0}};
+  Rig rig(c);
+  rig.instance.start();
+  rig.instance.stop();
+  rig.instance.on_script("chk", true);
+  EXPECT_EQ(rig.instance.state(), State::kInitialize);
+  EXPECT_TRUE(rig.adverts.sent.empty());
+}
+
 TEST(Instance, AdvertiseNowSendsAtOnceOnlyWhenMaster) {
   Rig rig;
   rig.instance.start();

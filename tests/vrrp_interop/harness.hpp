@@ -44,6 +44,11 @@ struct RouterSpec {
   std::vector<std::string> unicast_peers{};
   std::string unicast_src{};
   bool nopreempt = false;
+  // keepalived.conf text added at the top level (vrrp_script blocks) and
+  // inside the instance (track_script); lvsd then reads the same
+  // keepalived.conf instead of YAML.
+  std::string keepalived_top{};
+  std::string keepalived_instance{};
 };
 
 // keepalived 2.2.7 syntax (only the VRRP part).
