@@ -175,7 +175,9 @@ struct StatusCodeRange {
 
 struct UrlCheck {
   std::string path{};                   // required, starts with '/'
-  StatusCodeRange status_code{};
+  // A response passes when its code is in any of these ranges (keepalived's
+  // `status_code 200-299 503`). Default: any 2xx.
+  std::vector<StatusCodeRange> status_code = {StatusCodeRange{}};
   std::optional<std::string> digest{};  // MD5 of the body, 32 lowercase hex digits
 
   bool operator==(const UrlCheck&) const = default;

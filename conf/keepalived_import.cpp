@@ -1,9 +1,11 @@
 #include "conf/keepalived_import.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <deque>
 #include <set>
 
+#include "conf/keepalived_keywords.hpp"
 #include "conf/read_file.hpp"
 #include "conf/scalars.hpp"
 #include "conf/validate.hpp"
@@ -34,7 +36,9 @@ const std::vector<Spec> kTopSpecs = {
 const std::vector<Spec> kGlobalSpecs = {
     {"router_id", 1, 1},
     {"lvs_flush", 0, 0},
-    {"lvs_flush_onstop", 0, 0, false, false, "lvs_flush_on_stop"},
+    // keepalived's optional VS (flush only its own services) is what lvsd does.
+    {"lvs_flush_onstop", 0, 1, false, false, "lvs_flush_on_stop"},
+    {"lvs_flush_on_stop", 0, 1},
     {"lvs_sync_daemon", 1, 12},
     {"vrrp_version", 1, 1},
     {"vrrp_check_unicast_src", 0, 0},  // lvsd always checks it: accepted, nothing to set
@@ -99,7 +103,7 @@ const std::vector<Spec> kVirtualServerSpecs = {
 };
 const std::vector<Spec> kRealServerSpecs = {
     {"weight", 1, 1},
-    {"inhibit_on_failure", 0, 0},
+    {"inhibit_on_failure", 0, 1},  // [true|false] here, as in keepalived
     {"slow_start", 1, 1},
     {"TCP_CHECK", 0, 0, true, true},
     {"HTTP_GET", 0, 0, true, true},
@@ -108,16 +112,48 @@ const std::vector<Spec> kRealServerSpecs = {
 };
 const std::vector<Spec> kCommonCheckSpecs = {
     {"connect_ip", 1, 1},         {"connect_port", 1, 1}, {"connect_timeout", 1, 1}, {"retry", 1, 1},
-    {"nb_get_retry", 1, 1},       {"delay_before_retry", 1, 1}, {"delay_loop", 1, 1},
+    {"delay_before_retry", 1, 1}, {"delay_loop", 1, 1},
 };
-const std::vector<Spec> kHttpSpecs = {{"url", 0, 0, true, true}, {"virtualhost", 1, 1}};
+// keepalived 2.2.7 reads nb_get_retry (as retry) in HTTP_GET and SSL_GET only.
+const std::vector<Spec> kHttpSpecs = {
+    {"url", 0, 0, true, true}, {"virtualhost", 1, 1}, {"nb_get_retry", 1, 1, false, false, "retry"}};
 const std::vector<Spec> kMiscSpecs = {{"misc_path", 1, kMany}, {"misc_timeout", 1, 1}, {"misc_dynamic", 0, 0}, {"user", 1, 2}};
-const std::vector<Spec> kUrlSpecs = {{"path", 1, 1}, {"status_code", 1, 1}, {"digest", 1, 1}};
+constexpr std::size_t kManyCodes = 64;
+const std::vector<Spec> kUrlSpecs = {{"path", 1, 1}, {"status_code", 1, kManyCodes}, {"digest", 1, 1}};
 
 bool looks_like_keyword(std::string_view word) {
   auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
   if (word.empty() || !letter(word[0])) return false;
   return std::all_of(word.begin(), word.end(), [&](char c) { return letter(c) || (c >= '0' && c <= '9'); });
+}
+
+// keepalived's text substitutions, which lvsd does not implement: a `$NAME=`
+// definition, a `$NAME` / `${NAME}` use, an `@host` conditional, a `~SEQ`.
+bool is_substitution(const KaWord& word) {
+  if (word.quoted || word.text.empty()) return false;
+  const std::string& t = word.text;
+  if (t[0] == '@' || t[0] == '~') return true;
+  return t.find("${") != std::string::npos ||
+         (t[0] == '$' && t.size() > 1 && (std::isalpha(static_cast<unsigned char>(t[1])) || t[1] == '_'));
+}
+
+const KaWord* first_substitution(const KaStatement& st) {
+  if (is_substitution(st.keyword)) return &st.keyword;
+  for (const auto& a : st.args)
+    if (is_substitution(a)) return &a;
+  return nullptr;
+}
+
+std::string substitution_message(const KaWord& word) {
+  return quote(word.text) + ": keepalived variables ($NAME=, ${NAME}), @host conditionals and ~SEQ are not "
+         "supported by lvsd; the statement is skipped";
+}
+
+// keepalived's check_true_false().
+std::optional<bool> keepalived_bool(std::string_view t) {
+  if (t == "true" || t == "on" || t == "yes") return true;
+  if (t == "false" || t == "off" || t == "no") return false;
+  return std::nullopt;
 }
 
 std::vector<Spec> concat(std::vector<Spec> a, const std::vector<Spec>& b) {
@@ -147,12 +183,17 @@ class Importer {
   LoadResult run(const std::vector<KaStatement>& statements, const std::string& file) {
     sources_.set("", Location{.file = file, .line = 1, .column = 1});
     Config config;
-    for (const auto& st : normalize(statements, kTopSpecs, "")) {
+    for (const auto& st : normalize(statements, kTopSpecs, "", KaBlock::kTop)) {
       const std::string& k = st.keyword.text;
       if (k == "global_defs") global(st, config.global);
       else if (k == "vrrp_script") config.vrrp_scripts.push_back(vrrp_script(st, config.vrrp_scripts.size()));
       else if (k == "vrrp_instance") config.vrrp_instances.push_back(instance(st, config.vrrp_instances.size()));
       else if (k == "vrrp_sync_group") config.vrrp_sync_groups.push_back(sync_group(st, config.vrrp_sync_groups.size()));
+      else if (k == "virtual_server" && st.args[0].text == "group")
+        // One error for the construct, not one per value it does not parse as.
+        error(st.args[0].location, index_path("virtual_servers", config.virtual_servers.size()),
+              "keepalived's 'virtual_server group NAME' (virtual_server_group) is not implemented by lvsd yet; "
+              "lvsd refuses the file rather than run without it");
       else if (k == "virtual_server") config.virtual_servers.push_back(virtual_server(st, config.virtual_servers.size()));
     }
     for (std::size_t i = 0; i < config.vrrp_instances.size(); ++i)
@@ -178,13 +219,36 @@ class Importer {
   void error(const Location& at, const std::string& path, std::string message) {
     errors_.push_back(ConfigError{.location = at, .path = path, .message = std::move(message)});
   }
+  void warn(const Location& at, const std::string& path, std::string message) {
+    warnings_.push_back(ConfigError{.location = at, .path = path, .message = std::move(message)});
+  }
 
-  // Checks keywords against specs: unknown ones are errors (ignored ones are
-  // warnings), wrong value counts and blocks are errors, and a statement with
-  // more values than its keyword takes is split where a known keyword starts
-  // (`weight 1 HTTP_GET {` on one line is two statements).
+  // lvsd's keywords of a block and keepalived's, for "did you mean".
+  static std::vector<std::string> block_keywords(const std::vector<Spec>& specs, KaBlock block) {
+    std::vector<std::string> names;
+    for (const auto& s : specs) names.emplace_back(s.name);
+    for (const auto& k : keepalived_keywords())
+      if (k.block == block) names.emplace_back(k.name);
+    return names;
+  }
+
+  static bool is_keyword(const std::vector<Spec>& specs, KaBlock block, std::string_view word) {
+    return find_spec(specs, word) != nullptr || find_keepalived_keyword(block, word) != nullptr;
+  }
+
+  // A keyword of the block or a near-miss of one (reported as a typo).
+  static bool names_keyword(const std::vector<Spec>& specs, KaBlock block, const KaWord& word) {
+    if (word.quoted || !looks_like_keyword(word.text)) return false;
+    return is_keyword(specs, block, word.text) || did_you_mean(word.text, block_keywords(specs, block)).has_value();
+  }
+
+  // Checks keywords against specs (unknown() says what happens to the
+  // others); wrong value counts and blocks are errors, and a statement with
+  // more values than its keyword takes is split where a keyword starts
+  // (`weight 1 HTTP_GET {` on one line is two statements). As in keepalived,
+  // values after a keyword that takes none are ignored, with a warning.
   std::vector<KaStatement> normalize(const std::vector<KaStatement>& in, const std::vector<Spec>& specs,
-                                     const std::string& path) {
+                                     const std::string& path, KaBlock block) {
     std::vector<KaStatement> out;
     std::set<std::string> seen;
     std::deque<KaStatement> work(in.begin(), in.end());
@@ -192,30 +256,58 @@ class Importer {
       KaStatement st = std::move(work.front());
       work.pop_front();
       const std::string& k = st.keyword.text;
+      if (const KaWord* sub = first_substitution(st)) {
+        error(sub->location, join_path(path, k), substitution_message(*sub));
+        continue;
+      }
       const Spec* spec = find_spec(specs, k);
       if (spec == nullptr) {
-        unknown(st, specs, path);
+        unknown(st, specs, path, block);
         continue;
       }
       const std::string kpath = join_path(path, std::string(spec->yaml_key.empty() ? spec->name : spec->yaml_key));
       // A command line takes the rest of the line unless it is "quoted".
       std::size_t max_args = spec->max_args == kMany && !st.args.empty() && st.args[0].quoted ? 1 : spec->max_args;
-      if (st.args.size() > max_args) {
+      const bool flag = spec->max_args == 0 && !spec->block;
+      if (flag && !st.args.empty()) {
+        auto next = std::find_if(st.args.begin(), st.args.end(),
+                                 [&](const KaWord& w) { return names_keyword(specs, block, w); });
+        if (next != st.args.begin()) {
+          std::vector<KaWord> ignored(st.args.begin(), next);
+          warn(ignored[0].location, kpath,
+               "'" + k + "' takes no value: " + quote(joined(ignored)) + " is ignored, as keepalived 2.2.7 does");
+          st.args.erase(st.args.begin(), next);
+        }
+      }
+      // Where the next statement starts on this line, if it does.
+      std::size_t split_at = st.args.size();
+      if (spec->max_args != kMany) {
+        // An optional value that is the next keyword: `{ inhibit_on_failure slow_start 20 }`.
+        for (std::size_t i = spec->min_args; i < std::min(max_args, st.args.size()); ++i) {
+          if (!st.args[i].quoted && is_keyword(specs, block, st.args[i].text)) {
+            split_at = i;
+            break;
+          }
+        }
+      }
+      if (split_at == st.args.size() && st.args.size() > max_args) {
         const KaWord& extra = st.args[max_args];
         // A word shaped like a keyword starts the next statement, known or not
         // (an unknown one is then reported as such, not as an extra value).
-        bool is_keyword = !extra.quoted && looks_like_keyword(extra.text);
-        if (!is_keyword) {
+        if (extra.quoted || !looks_like_keyword(extra.text)) {
           error(extra.location, kpath,
                 "too many values for '" + k + "': " + quote(extra.text) + " is extra; allowed " +
                     std::to_string(max_args) + " value" + (max_args == 1 ? "" : "s"));
           continue;
         }
-        KaStatement rest{.keyword = extra,
-                         .args = std::vector<KaWord>(st.args.begin() + static_cast<long>(max_args) + 1, st.args.end()),
+        split_at = max_args;
+      }
+      if (split_at < st.args.size()) {
+        KaStatement rest{.keyword = st.args[split_at],
+                         .args = std::vector<KaWord>(st.args.begin() + static_cast<long>(split_at) + 1, st.args.end()),
                          .has_block = st.has_block,
                          .children = std::move(st.children)};
-        st.args.resize(max_args);
+        st.args.resize(split_at);
         st.has_block = false;
         st.children.clear();
         work.push_front(std::move(rest));
@@ -242,33 +334,41 @@ class Importer {
     return out;
   }
 
-  static bool is_ignored(const std::string& keyword) {
-    const auto& ignored = keepalived_ignored_keywords();
-    return std::find(ignored.begin(), ignored.end(), keyword) != ignored.end();
-  }
-
-  void unknown(const KaStatement& st, const std::vector<Spec>& specs, const std::string& path) {
+  // A keyword lvsd does not read here: keepalived's keywords are ignored with
+  // a warning or refused (conf/keepalived_keywords.cpp says which); any other
+  // word is skipped with a warning, as keepalived 2.2.7 does, unless it is a
+  // near-miss of a keyword of the block: a typo is refused.
+  void unknown(const KaStatement& st, const std::vector<Spec>& specs, const std::string& path, KaBlock block) {
     const std::string& k = st.keyword.text;
     const std::string kpath = join_path(path, k);
-    if (is_ignored(k)) {
-      warnings_.push_back(ConfigError{.location = st.keyword.location, .path = kpath,
-                                      .message = "keepalived keyword '" + k + "' is ignored: lvsd has no use for it"});
+    const Location& at = st.keyword.location;
+    if (const KaKeyword* kw = find_keepalived_keyword(block, k)) {
+      if (kw->support == KaSupport::kIgnored)
+        warn(at, kpath, "keepalived keyword '" + k + "' is ignored: " + std::string(kw->reason));
+      else
+        error(at, kpath, "keepalived keyword '" + k + "' is not implemented by lvsd yet; lvsd refuses the file "
+                         "rather than run without it");
       return;
     }
-    if (!k.empty() && (k[0] == '$' || k[0] == '@' || k[0] == '~')) {
-      error(st.keyword.location, kpath,
-            quote(k) + ": keepalived variables, @host conditionals and ~SEQ are not supported by lvsd");
+    if (k == "nb_get_retry") {  // TCP_CHECK, MISC_CHECK
+      warn(at, kpath, "'nb_get_retry' is ignored in " + std::string(to_string(block)) +
+                          ": keepalived 2.2.7 reads it only in HTTP_GET and SSL_GET and skips it here; use retry");
       return;
     }
-    std::vector<std::string> names;
-    for (const auto& s : specs) names.emplace_back(s.name);
-    if (auto near = did_you_mean(k, names)) {
-      error(st.keyword.location, kpath, "unknown keyword " + quote(k) + ": did you mean '" + *near + "'?");
+    if (auto near = did_you_mean(k, block_keywords(specs, block))) {
+      error(at, kpath, "unknown keyword " + quote(k) + ": did you mean '" + *near + "'?");
       return;
     }
-    error(st.keyword.location, kpath,
-          "keyword " + quote(k) + " is not supported here: lvsd does not implement it, so it refuses the file "
-          "rather than run without it");
+    if (st.has_block) {
+      // keepalived does not skip the block: it reads what is inside as
+      // keywords of the enclosing block, and its '}' closes that block.
+      error(at, kpath, "unknown keyword " + quote(k) + " with a block: keepalived 2.2.7 would read the block's "
+                       "contents as keywords of " + std::string(to_string(block)) + ", so lvsd refuses it");
+      return;
+    }
+    warn(at, kpath,
+         "unknown keyword " + quote(k) + " skipped: it is not a keepalived 2.2.7 keyword of " +
+             std::string(to_string(block)) + ", and keepalived skips such keywords too");
   }
 
   // out = parse(the statement's values), reporting failures at the first value.
@@ -297,12 +397,16 @@ class Importer {
   void global(const KaStatement& block, Global& g) {
     const std::string path = "global";
     sources_.set(path, block.keyword.location);
-    for (const auto& st : normalize(block.children, kGlobalSpecs, path)) {
+    for (const auto& st : normalize(block.children, kGlobalSpecs, path, KaBlock::kGlobalDefs)) {
       const std::string& k = st.keyword.text;
       const std::string p = key(path, kGlobalSpecs, st);
       if (k == "router_id") value(st, p, g.router_id, text_value);
       else if (k == "lvs_flush") g.lvs_flush = true;
-      else if (k == "lvs_flush_onstop") g.lvs_flush_on_stop = true;
+      else if (k == "lvs_flush_onstop" || k == "lvs_flush_on_stop") {
+        if (!st.args.empty() && st.args[0].text != "VS")
+          error(st.args[0].location, p, quote(st.args[0].text) + " is not valid for " + k + ": allowed VS or nothing");
+        g.lvs_flush_on_stop = true;
+      }
       else if (k == "vrrp_version") value(st, p, default_version_, integer(2, 3));
       else if (k == "lvs_sync_daemon") g.lvs_sync_daemon = sync_daemon(st, p);
       else if (k == "script_user") value(st, p, g.script_user, parse_script_user);
@@ -365,7 +469,7 @@ class Importer {
     inst.name = block.args[0].text;
     sources_.set(path, block.keyword.location);
     sources_.set(join_path(path, "name"), block.args[0].location);
-    for (const auto& st : normalize(block.children, kInstanceSpecs, path)) {
+    for (const auto& st : normalize(block.children, kInstanceSpecs, path, KaBlock::kVrrpInstance)) {
       const std::string& k = st.keyword.text;
       const std::string p = key(path, kInstanceSpecs, st);
       if (k == "state") value(st, p, inst.state, parse_vrrp_state);
@@ -378,7 +482,9 @@ class Importer {
         explicit_version_.insert(index);
       } else if (k == "authentication") inst.authentication = authentication(st, p);
       else if (k == "virtual_ipaddress") virtual_ips(st, p, inst.virtual_ipaddress);
-      else if (k == "unicast_src_ip") value(st, p, inst.unicast_src_ip, parse_address);
+      else if (k == "unicast_src_ip") {
+        if (auto a = address_dropping_prefix(st.args[0], p)) inst.unicast_src_ip = *a;
+      }
       else if (k == "unicast_peer") unicast_peers(st, p, path, inst);
       else if (k == "check_unicast_src") continue;
       else if (k == "nopreempt") inst.nopreempt = true;
@@ -396,7 +502,7 @@ class Importer {
   std::optional<VrrpAuthentication> authentication(const KaStatement& block, const std::string& path) {
     VrrpAuthentication auth;
     bool has_pass = false;
-    for (const auto& st : normalize(block.children, kAuthSpecs, path)) {
+    for (const auto& st : normalize(block.children, kAuthSpecs, path, KaBlock::kAuthentication)) {
       const std::string p = key(path, kAuthSpecs, st);
       if (st.keyword.text == "auth_type") {
         if (st.args[0].text != "PASS")
@@ -405,6 +511,14 @@ class Importer {
       } else {
         auth.pass = st.args[0].text;
         has_pass = true;
+        // keepalived 2.2.7 sends the first 8 characters: so must lvsd, to
+        // interoperate with it.
+        if (auth.pass.size() > 8) {
+          warn(st.args[0].location, p,
+               "auth_pass is " + std::to_string(auth.pass.size()) +
+                   " characters: truncated to its first 8, which are what keepalived 2.2.7 sends too");
+          auth.pass.resize(8);
+        }
       }
     }
     if (!has_pass) error(block.keyword.location, join_path(path, "pass"), "missing auth_pass: allowed 1-8 characters");
@@ -449,9 +563,32 @@ class Importer {
       }
       std::string ip = index_path(p, i++);
       sources_.set(ip, word.location);
-      if (auto a = parse_address(word.text)) inst.unicast_peer.push_back(*a);
-      else error(word.location, ip, a.error().message);
+      if (is_substitution(word)) error(word.location, ip, substitution_message(word));
+      else if (auto a = address_dropping_prefix(word, ip)) inst.unicast_peer.push_back(*a);
     }
+  }
+
+  // keepalived reads unicast_src_ip and unicast peers as an address and
+  // drops a /prefix after it: lvsd too, with a warning.
+  std::optional<IpAddress> address_dropping_prefix(const KaWord& word, const std::string& path) {
+    const std::string& t = word.text;
+    const auto slash = t.find('/');
+    auto a = parse_address(std::string_view(t).substr(0, slash));
+    if (!a) {
+      error(word.location, path, parse_address(t).error().message);
+      return std::nullopt;
+    }
+    if (slash != std::string::npos) {
+      auto prefix = parse_integer(std::string_view(t).substr(slash + 1), 0, a->is_ipv4() ? 32 : 128);
+      if (!prefix) {
+        error(word.location, path, quote(t) + " is not an address: the prefix " + prefix.error().message);
+        return std::nullopt;
+      }
+      warn(word.location, path,
+           "prefix " + quote(t.substr(slash)) + " after " + quote(a->to_string()) +
+               " ignored: keepalived 2.2.7 uses the address only");
+    }
+    return *a;
   }
 
   // Every word of every line of a list block: `unicast_peer { 10.0.0.1 10.0.0.2 }`.
@@ -485,12 +622,33 @@ class Importer {
         entries.back().push_back(words[i]);
       }
     }
+    std::vector<Location> where;  // of out's entries
     for (const auto& entry : entries) {
       std::string p = index_path(path, out.size());
-      sources_.set(p, entry[0].location);
+      auto sub = std::find_if(entry.begin(), entry.end(), [](const KaWord& w) { return is_substitution(w); });
+      if (sub != entry.end()) {
+        error(sub->location, p, substitution_message(*sub));
+        continue;
+      }
       auto vip = parse_virtual_ip(joined(entry));
-      if (vip) out.push_back(*vip);
-      else error(entry[0].location, p, vip.error().message);
+      if (!vip) {
+        error(entry[0].location, p, vip.error().message);
+        continue;
+      }
+      auto same = std::find_if(out.begin(), out.end(),
+                               [&](const VirtualIpAddress& v) { return v.address == vip->address; });
+      if (same != out.end()) {
+        // keepalived 2.2.7 runs with the address listed twice; one is kept.
+        const std::string first = index_path(path, static_cast<std::size_t>(same - out.begin()));
+        const Location& at = where[static_cast<std::size_t>(same - out.begin())];
+        warn(entry[0].location, first,
+             quote(vip->address.to_string()) + " is listed twice in virtual_ipaddress: only the first, at line " +
+                 std::to_string(at.line) + ", is kept" + (*same == *vip ? "" : " (with its own prefix and options)"));
+        continue;
+      }
+      sources_.set(p, entry[0].location);
+      out.push_back(*vip);
+      where.push_back(entry[0].location);
     }
   }
 
@@ -562,7 +720,7 @@ class Importer {
     sources_.set(path, block.keyword.location);
     sources_.set(join_path(path, "name"), block.args[0].location);
     bool has_script = false;
-    for (const auto& st : normalize(block.children, kVrrpScriptSpecs, path)) {
+    for (const auto& st : normalize(block.children, kVrrpScriptSpecs, path, KaBlock::kVrrpScript)) {
       const std::string& k = st.keyword.text;
       const std::string p = key(path, kVrrpScriptSpecs, st);
       if (k == "script") {
@@ -592,7 +750,7 @@ class Importer {
     group.name = block.args[0].text;
     sources_.set(path, block.keyword.location);
     sources_.set(join_path(path, "name"), block.args[0].location);
-    for (const auto& st : normalize(block.children, kSyncGroupSpecs, path)) {
+    for (const auto& st : normalize(block.children, kSyncGroupSpecs, path, KaBlock::kVrrpSyncGroup)) {
       const std::string p = key(path, kSyncGroupSpecs, st);
       if (st.keyword.text == "group") {
         for (const KaWord& w : words_of(st.children)) {
@@ -627,7 +785,7 @@ class Importer {
       if (auto port = parse_integer(second.text, 0, 65535)) vs.port = static_cast<std::uint16_t>(*port);
       else error(second.location, join_path(path, "port"), port.error().message);
     }
-    for (const auto& st : normalize(block.children, kVirtualServerSpecs, path)) {
+    for (const auto& st : normalize(block.children, kVirtualServerSpecs, path, KaBlock::kVirtualServer)) {
       const std::string& k = st.keyword.text;
       if (k == "real_server") {
         vs.real_servers.push_back(real_server(st, index_path(join_path(path, "real_servers"), vs.real_servers.size())));
@@ -677,11 +835,16 @@ class Importer {
       else error(block.args[1].location, join_path(path, "port"), port.error().message);
     }
     std::vector<KaStatement> check_blocks;
-    for (const auto& st : normalize(block.children, kRealServerSpecs, path)) {
+    for (const auto& st : normalize(block.children, kRealServerSpecs, path, KaBlock::kRealServer)) {
       const std::string& k = st.keyword.text;
       if (k == "weight") value(st, key(path, kRealServerSpecs, st), rs.weight, integer(0, 65535));
-      else if (k == "inhibit_on_failure") rs.inhibit_on_failure = true;
-      else if (k == "slow_start") value(st, key(path, kRealServerSpecs, st), rs.slow_start, parse_duration);
+      else if (k == "inhibit_on_failure") {
+        const auto on = st.args.empty() ? std::optional<bool>(true) : keepalived_bool(st.args[0].text);
+        if (on) rs.inhibit_on_failure = *on;
+        else error(st.args[0].location, key(path, kRealServerSpecs, st),
+                   quote(st.args[0].text) + " is not valid for inhibit_on_failure: allowed true, on, yes, false, off, no "
+                   "or nothing (true)");
+      } else if (k == "slow_start") value(st, key(path, kRealServerSpecs, st), rs.slow_start, parse_duration);
       else check_blocks.push_back(st);
     }
     // Checks of one type are kept together, in order of first appearance, as
@@ -713,7 +876,10 @@ class Importer {
     auto* misc = std::get_if<MiscCheck>(&check.probe);
     if (http) specs = concat(specs, kHttpSpecs);
     if (misc) specs = concat(specs, kMiscSpecs);
-    for (const auto& st : normalize(block.children, specs, path)) {
+    const KaBlock kind = http ? (http->tls ? KaBlock::kSslGet : KaBlock::kHttpGet)
+                         : misc ? KaBlock::kMiscCheck
+                                : KaBlock::kTcpCheck;
+    for (const auto& st : normalize(block.children, specs, path, kind)) {
       const std::string& k = st.keyword.text;
       if (k == "url") {
         http->url.push_back(url(st, index_path(join_path(path, "url"), http->url.size())));
@@ -737,10 +903,10 @@ class Importer {
   UrlCheck url(const KaStatement& block, const std::string& path) {
     UrlCheck u;
     sources_.set(path, block.keyword.location);
-    for (const auto& st : normalize(block.children, kUrlSpecs, path)) {
+    for (const auto& st : normalize(block.children, kUrlSpecs, path, KaBlock::kUrl)) {
       const std::string p = key(path, kUrlSpecs, st);
       if (st.keyword.text == "path") u.path = st.args[0].text;
-      else if (st.keyword.text == "status_code") value(st, p, u.status_code, parse_status_code);
+      else if (st.keyword.text == "status_code") value(st, p, u.status_code, parse_status_codes);
       else value(st, p, u.digest, parse_md5_digest);
     }
     return u;
@@ -754,14 +920,6 @@ class Importer {
 };
 
 }  // namespace
-
-const std::vector<std::string>& keepalived_ignored_keywords() {
-  static const std::vector<std::string> words = {
-      "notification_email", "notification_email_from", "smtp_server", "smtp_connect_timeout", "smtp_helo_name",
-      "smtp_alert", "smtp_alert_vrrp", "smtp_alert_checker", "vrrp_skip_check_adv_addr", "vrrp_garp_interval",
-      "vrrp_gna_interval", "checker_log_all_failures"};
-  return words;
-}
 
 LoadResult import_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes) {
   KaParseResult parsed = parse_keepalived(text, file, includes);

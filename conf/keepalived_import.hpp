@@ -1,9 +1,12 @@
 #pragma once
 // keepalived.conf -> Config. Keywords lvsd implements are mapped to the model;
-// keywords that are safe to skip (mail alerts, GARP pacing)
-// give one warning each; any other keyword, including ones that change
-// keepalived's behaviour but that lvsd does not implement, is an error with
-// its line. Nothing is dropped silently. docs/config.md lists all three sets.
+// keepalived keywords that are safe to skip (mail alerts, process tuning)
+// give one warning each; keepalived keywords that change its behaviour but
+// that lvsd does not implement are errors with their line; words that are not
+// keepalived keywords are skipped with a warning, as keepalived does, unless
+// they are near-misses of one (an error with "did you mean").
+// conf/keepalived_keywords.cpp lists keepalived's keywords; nothing is dropped
+// silently.
 #include <string>
 #include <string_view>
 
@@ -16,8 +19,5 @@ LoadResult import_keepalived(std::string_view text, const std::string& file, con
 
 // Reads path and imports it, resolving includes on the file system.
 LoadResult import_keepalived_file(const std::string& path);
-
-// Keywords that import with a warning and no effect.
-const std::vector<std::string>& keepalived_ignored_keywords();
 
 }  // namespace lvsd::conf

@@ -78,7 +78,14 @@ class Tokenizer {
         i = close + 1;
       } else {
         std::size_t start = i;
-        while (i < text.size() && std::string_view(" \t\r\v\f\n{}").find(text[i]) == std::string_view::npos) ++i;
+        while (i < text.size() && std::string_view(" \t\r\v\f\n{}").find(text[i]) == std::string_view::npos) {
+          // keepalived's ${NAME} is one word, not a block (the importer refuses it).
+          if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
+            std::size_t close = text.find_first_of("}\n", i + 2);
+            if (close != std::string_view::npos && text[close] == '}') i = close;
+          }
+          ++i;
+        }
         line.push_back(Token{TokenKind::kWord, KaWord{std::string(text.substr(start, i - start)), here(start), false}});
       }
     }
@@ -154,7 +161,13 @@ class Parser {
   std::vector<KaStatement> parse_block(int depth, const KaWord* opener) {
     std::vector<KaStatement> out;
     std::optional<KaStatement> current;
+    // A statement ended by its line, kept back while the lines after it are
+    // empty: a '{' that starts a later line opens its block, as in keepalived
+    // ("TCP_CHECK" on one line, "{" on the next).
+    std::optional<KaStatement> ended;
     auto finish = [&] {
+      if (ended) out.push_back(std::move(*ended));
+      ended.reset();
       if (current) out.push_back(std::move(*current));
       current.reset();
     };
@@ -162,11 +175,19 @@ class Parser {
       const Token& t = tokens_[pos_++];
       switch (t.kind) {
         case TokenKind::kEndOfLine:
-          finish();
+          if (current) {
+            if (ended) out.push_back(std::move(*ended));
+            ended = std::move(current);
+            current.reset();
+          }
           break;
         case TokenKind::kWord:
-          if (current) current->args.push_back(t.word);
-          else current = KaStatement{.keyword = t.word, .args = {}, .has_block = false, .children = {}};
+          if (current) {
+            current->args.push_back(t.word);
+          } else {
+            finish();
+            current = KaStatement{.keyword = t.word, .args = {}, .has_block = false, .children = {}};
+          }
           break;
         case TokenKind::kOpen: {
           if (depth + 1 > kMaxBlockDepth) {
@@ -174,7 +195,12 @@ class Parser {
             pos_ = tokens_.size();
             return out;
           }
+          if (!current && ended && !ended->has_block) {
+            current = std::move(ended);
+            ended.reset();
+          }
           if (!current) {
+            finish();
             error(t.word.location, "'{' without a keyword before it");
             parse_block(depth + 1, &t.word);  // skip the block
             break;

@@ -1,7 +1,8 @@
 #pragma once
 // keepalived.conf block syntax -> a tree of statements, with no knowledge of
 // what the keywords mean (conf/keepalived_import.cpp does that). Handles
-// braces anywhere on a line, "quoted strings", comments starting with # or !,
+// braces anywhere on a line (a '{' that starts a line opens the block of the
+// statement before it, as in keepalived), "quoted strings", comments starting with # or !,
 // and `include PATTERN` (glob, relative to the including file's directory).
 // Reading is behind IncludeReader, so the parsing itself touches no files.
 #include <cstddef>

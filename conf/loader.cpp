@@ -619,7 +619,7 @@ class YamlLoader {
         if (!uv) return;
         UrlCheck url;
         read(*uv, p, "path", url.path, any_string);
-        read(*uv, p, "status_code", url.status_code, parse_status_code);
+        read(*uv, p, "status_code", url.status_code, parse_status_codes);
         read(*uv, p, "digest", url.digest, parse_md5_digest);
         http->url.push_back(url);
       });

@@ -212,6 +212,31 @@ std::string status_code_text(const StatusCodeRange& range) {
   return std::to_string(range.low) + "-" + std::to_string(range.high);
 }
 
+Result<std::vector<StatusCodeRange>> parse_status_codes(std::string_view text) {
+  std::vector<StatusCodeRange> codes;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == ' ' || text[i] == '\t') {
+      ++i;
+      continue;
+    }
+    std::size_t end = text.find_first_of(" \t", i);
+    if (end == std::string_view::npos) end = text.size();
+    auto range = parse_status_code(text.substr(i, end - i));
+    if (!range) return range.error();
+    codes.push_back(*range);
+    i = end;
+  }
+  if (codes.empty()) return Error{"no status code: allowed codes 100-599 and ranges such as 200-299, apart by spaces"};
+  return codes;
+}
+
+std::string status_codes_text(const std::vector<StatusCodeRange>& codes) {
+  std::string out;
+  for (const auto& c : codes) out += (out.empty() ? "" : " ") + status_code_text(c);
+  return out;
+}
+
 Result<int> parse_granularity(std::string_view text) {
   const std::string allowed = ": allowed a prefix length 0-128 or an IPv4 netmask such as 255.255.255.0";
   if (all_digits(text)) {

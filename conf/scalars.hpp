@@ -32,6 +32,9 @@ std::string virtual_ip_text(const VirtualIpAddress& vip);
 // "200" or "200-299", codes 100-599.
 Result<StatusCodeRange> parse_status_code(std::string_view text);
 std::string status_code_text(const StatusCodeRange& range);
+// keepalived's list: codes and ranges apart by spaces, "200-299 400-499 503".
+Result<std::vector<StatusCodeRange>> parse_status_codes(std::string_view text);
+std::string status_codes_text(const std::vector<StatusCodeRange>& codes);
 // A prefix length 0-128 or a contiguous IPv4 netmask such as 255.255.255.0.
 Result<int> parse_granularity(std::string_view text);
 // A Linux interface name: 1-15 characters, no '/', ':' or white space.

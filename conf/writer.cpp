@@ -251,7 +251,7 @@ Node check_node(const Check& c) {
     for (const auto& u : http->url) {
       Node n = Node::map();
       n.add("path", u.path);
-      if (!(u.status_code == StatusCodeRange{})) n.add("status_code", status_code_text(u.status_code));
+      if (u.status_code != UrlCheck{}.status_code) n.add("status_code", status_codes_text(u.status_code));
       add_opt(n, "digest", u.digest, as_text);
       urls.items.push_back(std::move(n));
     }

@@ -58,11 +58,13 @@ healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::
   };
   if (const auto* http = std::get_if<conf::HttpCheck>(&check.probe)) {
     for (const auto& url : http->url) {
-      spec.urls.push_back(healthcheck::HttpUrl{
-          .path = url.path,
-          .status = healthcheck::StatusRange{.low = url.status_code.low, .high = url.status_code.high},
-          .digest = url.digest,
-      });
+      healthcheck::StatusCodes status;
+      for (std::size_t i = 0; i < url.status_code.size(); ++i) {
+        const healthcheck::StatusRange range{.low = url.status_code[i].low, .high = url.status_code[i].high};
+        if (i == 0) status.first = range;
+        else status.more.push_back(range);
+      }
+      spec.urls.push_back(healthcheck::HttpUrl{.path = url.path, .status = std::move(status), .digest = url.digest});
     }
     spec.virtualhost = http->virtualhost ? *http->virtualhost : vs.virtualhost.value_or("");
   } else if (const auto* redis = std::get_if<conf::RedisCheck>(&check.probe)) {

@@ -121,8 +121,13 @@ std::string check_identity(const CheckSpec& s) {
       field(out, static_cast<long long>(s.urls.size()));
       for (const auto& u : s.urls) {
         field(out, u.path);
-        field(out, u.status.low);
-        field(out, u.status.high);
+        field(out, static_cast<long long>(u.status.more.size()) + 1);
+        field(out, u.status.first.low);
+        field(out, u.status.first.high);
+        for (const auto& r : u.status.more) {
+          field(out, r.low);
+          field(out, r.high);
+        }
         field(out, u.digest ? "d" + lower(*u.digest) : std::string("-"));
       }
       break;

@@ -21,7 +21,7 @@ const char* to_string(CheckKind kind);
 
 struct HttpUrl {
   std::string path = "/";
-  StatusRange status{};               // default 200-299
+  StatusCodes status{};               // default 200-299
   std::optional<std::string> digest{};  // MD5 of the body, 32 hex digits (case-insensitive)
 };
 

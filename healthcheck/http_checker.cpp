@@ -71,7 +71,7 @@ struct UrlCheck {
   std::string bytes;  // "GET " + path + " HTTP/1.1...", then the expected digest (lower-case hex), if any
   std::uint32_t request_length = 0;
   std::uint32_t path_length = 0;
-  StatusRange status{};
+  StatusCodes status{};
   static constexpr std::size_t kPathOffset = 4;  // after "GET "
   std::string_view request() const { return std::string_view(bytes).substr(0, request_length); }
   std::string_view path() const { return std::string_view(bytes).substr(kPathOffset, path_length); }

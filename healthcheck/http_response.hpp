@@ -87,6 +87,23 @@ struct StatusRange {
   bool contains(int status) const { return status >= low && status <= high; }
 };
 
+// A response passes when its code is in any of these ranges (keepalived's
+// `status_code 200-299 503`). The first range is held inline, so the usual
+// one-range check costs no allocation per url.
+struct StatusCodes {
+  StatusRange first{};
+  std::vector<StatusRange> more{};
+
+  StatusCodes() = default;
+  StatusCodes(StatusRange range) : first(range) {}  // NOLINT(google-explicit-constructor): one range is the usual case
+  bool contains(int status) const {
+    if (first.contains(status)) return true;
+    for (const auto& r : more)
+      if (r.contains(status)) return true;
+    return false;
+  }
+};
+
 // MD5 of `data` as 32 lower-case hex digits (OpenSSL EVP), the form
 // keepalived's genhash prints and HTTP_GET `digest` takes.
 std::string md5_hex(std::string_view data);

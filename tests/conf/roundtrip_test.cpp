@@ -82,7 +82,7 @@ virtual_servers:
         TCP_CHECK: {connect_port: 22}
         MISC_CHECK: {misc_path: "/bin/x --y=z", misc_dynamic: true, user: "www-data adm"}
         HTTP_GET:
-          - {url: [{path: /a, status_code: 200-204, digest: 0123456789abcdef0123456789abcdef}], connect_port: 8080}
+          - {url: [{path: /a, status_code: 200-204 302 500-503, digest: 0123456789abcdef0123456789abcdef}], connect_port: 8080}
           - {url: [{path: "/b?q=1&r=#x"}], connect_port: 8081, rise: 2, fall: 3}
   - fwmark: 5
     lb_kind: TUN
@@ -109,6 +109,10 @@ virtual_servers:
   EXPECT_TRUE(second.vrrp_instances[0].track_interface[2].reverse);
   EXPECT_TRUE(second.virtual_servers[0].start_up);
   EXPECT_FALSE(second.virtual_servers[1].start_up);
+  // keepalived's `status_code 200-204 302 500-503`: every range is kept (issue #14).
+  EXPECT_EQ(std::get<HttpCheck>(second.virtual_servers[0].real_servers[0].checks[2].probe).url.at(0).status_code,
+            (std::vector<StatusCodeRange>{{.low = 200, .high = 204}, {.low = 302, .high = 302}, {.low = 500, .high = 503}}));
+  EXPECT_NE(yaml.find("status_code: \"200-204 302 500-503\""), std::string::npos) << yaml;
   EXPECT_NE(yaml.find("start_up: true"), std::string::npos);
   EXPECT_EQ(second.global.script_user, (ScriptUser{.user = "nobody", .group = std::nullopt}));
   EXPECT_TRUE(second.global.enable_script_security);

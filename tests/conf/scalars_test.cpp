@@ -112,6 +112,19 @@ TEST(StatusCode, SingleCodeOrRange) {
   EXPECT_EQ(status_code_text({.low = 200, .high = 299}), "200-299");
 }
 
+// keepalived's `status_code 200-299 400-499 503 505` (issue #14).
+TEST(StatusCode, ListOfCodesAndRanges) {
+  auto codes = parse_status_codes("200-299 400-499\t503  505");
+  ASSERT_TRUE(codes.ok()) << codes.error().message;
+  EXPECT_EQ(*codes, (std::vector<StatusCodeRange>{
+                        {.low = 200, .high = 299}, {.low = 400, .high = 499}, {.low = 503, .high = 503}, {.low = 505, .high = 505}}));
+  EXPECT_EQ(status_codes_text(*codes), "200-299 400-499 503 505");
+  EXPECT_EQ(parse_status_codes("200-299 99").error().message,
+            "'99' is not a status code: allowed a code 100-599 or a range such as 200-299");
+  EXPECT_FALSE(parse_status_codes("").ok());
+  EXPECT_FALSE(parse_status_codes("  ").ok());
+}
+
 TEST(Granularity, NetmaskOrPrefix) {
   EXPECT_EQ(*parse_granularity("255.255.255.0"), 24);
   EXPECT_EQ(*parse_granularity("255.255.255.255"), 32);

@@ -242,7 +242,7 @@ virtual_servers:
   EXPECT_EQ(rs.checks[0].rise, 3u);
   const auto& ssl = std::get<HttpCheck>(rs.checks[1].probe);
   EXPECT_TRUE(ssl.tls);
-  EXPECT_EQ(ssl.url.at(0).status_code, (StatusCodeRange{.low = 200, .high = 399}));
+  EXPECT_EQ(ssl.url.at(0).status_code, (std::vector<StatusCodeRange>{{.low = 200, .high = 399}}));
   EXPECT_EQ(std::get<RedisCheck>(rs.checks[2].probe).expect_role, RedisRole::kMaster);
   EXPECT_TRUE(std::get<MiscCheck>(rs.checks[3].probe).misc_dynamic);
   EXPECT_EQ(std::get<MiscCheck>(rs.checks[3].probe).user, (ScriptUser{.user = "www-data", .group = std::nullopt}));

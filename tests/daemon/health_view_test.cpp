@@ -730,7 +730,7 @@ TEST(ToCheckSpec, DefaultsComeFromTheRealAndVirtualServer) {
   conf::RealServer rs{.address = ip("10.0.0.11"), .port = 0};
   conf::Check check{.probe = conf::HttpCheck{.tls = true,
                                              .url = {conf::UrlCheck{.path = "/health",
-                                                                    .status_code = {.low = 200, .high = 399},
+                                                                    .status_code = {{.low = 200, .high = 399}, {.low = 503, .high = 503}},
                                                                     .digest = "0123456789abcdef0123456789abcdef"}}},
                     .connect_timeout = seconds(3), .retry = 2, .delay_before_retry = milliseconds(500),
                     .rise = 2, .fall = 3};
@@ -748,7 +748,10 @@ TEST(ToCheckSpec, DefaultsComeFromTheRealAndVirtualServer) {
   EXPECT_TRUE(to_check_spec(vs, rs, check).thresholds.start_up);
   ASSERT_EQ(spec.urls.size(), 1u);
   EXPECT_EQ(spec.urls[0].path, "/health");
-  EXPECT_EQ(spec.urls[0].status.high, 399);
+  EXPECT_EQ(spec.urls[0].status.first.high, 399);
+  // Every range of keepalived's `status_code 200-399 503` is kept.
+  EXPECT_TRUE(spec.urls[0].status.contains(503));
+  EXPECT_FALSE(spec.urls[0].status.contains(502));
   EXPECT_EQ(spec.urls[0].digest, std::optional<std::string>("0123456789abcdef0123456789abcdef"));
   EXPECT_EQ(spec.virtualhost, "www.example.test");
 }

@@ -239,6 +239,20 @@ TEST(StatusRange, IsInclusive) {
   EXPECT_FALSE(one.contains(502));
 }
 
+// keepalived's `status_code 200-299 400-499 503`: any code in any range passes.
+TEST(StatusCodes, AnyRangeMatches) {
+  StatusCodes def;
+  EXPECT_TRUE(def.contains(204));
+  EXPECT_FALSE(def.contains(404));
+  StatusCodes many{StatusRange{.low = 200, .high = 299}};
+  many.more = {StatusRange{.low = 400, .high = 499}, StatusRange{.low = 503, .high = 503}};
+  EXPECT_TRUE(many.contains(200));
+  EXPECT_TRUE(many.contains(404));
+  EXPECT_TRUE(many.contains(503));
+  EXPECT_FALSE(many.contains(302));
+  EXPECT_FALSE(many.contains(500));
+}
+
 TEST(Md5Hex, MatchesKnownDigests) {
   // RFC 1321 appendix A.5 test suite.
   EXPECT_EQ(md5_hex(""), "d41d8cd98f00b204e9800998ecf8427e");

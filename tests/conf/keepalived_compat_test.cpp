@@ -1,0 +1,354 @@
+// Issue #14: configurations keepalived 2.2.7 accepts that lvsd refused. The
+// files in tests/conf/keepalived_compat/ were each checked with
+// `keepalived -t`; their first lines say what keepalived reported.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "conf/keepalived_import.hpp"
+#include "conf/keepalived_keywords.hpp"
+#include "conf/keepalived_parser.hpp"
+#include "conf/loader.hpp"
+#include "conf/writer.hpp"
+
+namespace lvsd::conf {
+namespace {
+
+const std::string kDir = std::string(LVSD_SOURCE_DIR) + "/tests/conf/keepalived_compat/";
+
+std::vector<std::string> where(const std::vector<ConfigError>& errors) {
+  std::vector<std::string> out;
+  for (const auto& e : errors)
+    out.push_back(std::to_string(e.location.line) + ":" + std::to_string(e.location.column) + " " + e.path);
+  return out;
+}
+using Where = std::vector<std::string>;
+
+std::string all_messages(const std::vector<ConfigError>& errors) {
+  std::string out;
+  for (const auto& e : errors) out += format_error(e) + "\n";
+  return out;
+}
+
+LoadResult import_text(const std::string& text) { return import_keepalived(text, "k.conf", no_include_reader()); }
+
+const VrrpInstance& only_instance(const LoadResult& r) { return r.config->vrrp_instances.at(0); }
+
+// ------------------------------------------------------------ 1. '{' on the next line
+
+TEST(KeepalivedCompat, OpeningBraceOnTheNextLine) {
+  auto r = parse_keepalived("TCP_CHECK\n{\n  connect_timeout 3\n}\nretry 2\n\n# c\n{\n}\n", "k.conf", no_include_reader());
+  ASSERT_EQ(r.statements.size(), 2u) << all_messages(r.errors);
+  EXPECT_TRUE(r.statements[0].has_block);
+  EXPECT_EQ(r.statements[0].children.at(0).keyword.text, "connect_timeout");
+  // A '{' after empty lines and comments still opens the block of the statement before.
+  EXPECT_TRUE(r.statements[1].has_block);
+  EXPECT_TRUE(r.errors.empty()) << all_messages(r.errors);
+  // A statement that already has a block takes no second one.
+  auto twice = parse_keepalived("a {\n}\n{\n}\n", "k.conf", no_include_reader());
+  EXPECT_EQ(where(twice.errors), Where{"3:1 "});
+}
+
+TEST(KeepalivedCompat, EveryBlockKindOpensOnTheNextLine) {
+  auto r = import_keepalived_file(kDir + "brace_next_line.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  EXPECT_TRUE(r.warnings.empty()) << all_messages(r.warnings);
+  const Config& c = *r.config;
+  EXPECT_EQ(c.global.router_id, "LB1");
+  EXPECT_EQ(c.vrrp_sync_groups.at(0).group, std::vector<std::string>{"VI_1"});
+  const auto& i = c.vrrp_instances.at(0);
+  EXPECT_EQ(i.authentication->pass, "secret");
+  EXPECT_EQ(i.unicast_peer.size(), 1u);
+  EXPECT_EQ(i.track_interface.at(0).name, "ifb0");
+  EXPECT_EQ(i.virtual_ipaddress.at(0).prefix_len, 24);
+  const auto& rs = c.virtual_servers.at(0).real_servers.at(0);
+  ASSERT_EQ(rs.checks.size(), 4u);
+  EXPECT_EQ(rs.checks[0].connect_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(std::get<HttpCheck>(rs.checks[1].probe).url.at(0).path, "/health");
+  EXPECT_TRUE(std::get<HttpCheck>(rs.checks[2].probe).tls);
+  EXPECT_EQ(std::get<MiscCheck>(rs.checks[3].probe).misc_path, "/bin/true");
+}
+
+// ------------------------------------------------------------ 2. status_code lists
+
+TEST(KeepalivedCompat, SeveralStatusCodesAndRanges) {
+  auto r = import_keepalived_file(kDir + "status_codes.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  const auto& url = std::get<HttpCheck>(r.config->virtual_servers.at(0).real_servers.at(0).checks.at(0).probe).url.at(0);
+  EXPECT_EQ(url.status_code, (std::vector<StatusCodeRange>{{.low = 200, .high = 299},
+                                                           {.low = 400, .high = 499},
+                                                           {.low = 503, .high = 503},
+                                                           {.low = 505, .high = 505}}));
+  // lvsctl import-keepalived: the YAML it prints loads back to the same model.
+  const std::string yaml = to_yaml(*r.config);
+  EXPECT_NE(yaml.find("status_code: \"200-299 400-499 503 505\""), std::string::npos) << yaml;
+  auto back = load_yaml(yaml, "import.yaml");
+  ASSERT_TRUE(back.ok()) << all_messages(back.errors);
+  EXPECT_EQ(*back.config, *r.config);
+  // A code after a range on one line of a one-line block, then the next keyword.
+  auto one_line = import_text(
+      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n"
+      "  HTTP_GET { url { path / status_code 200 301-302 digest 0123456789abcdef0123456789abcdef } }\n }\n}\n");
+  ASSERT_TRUE(one_line.ok()) << all_messages(one_line.errors);
+  const auto& u = std::get<HttpCheck>(one_line.config->virtual_servers[0].real_servers[0].checks[0].probe).url[0];
+  EXPECT_EQ(u.status_code.size(), 2u);
+  EXPECT_TRUE(u.digest.has_value());
+  auto bad = import_text("virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n"
+                         "  HTTP_GET { url { path / status_code 200 700 } }\n }\n}\n");
+  EXPECT_EQ(where(bad.errors), Where{"3:39 virtual_servers[0].real_servers[0].HTTP_GET.url[0].status_code"});
+}
+
+// ------------------------------------------------------------ 3. values after flags
+
+TEST(KeepalivedCompat, FlagKeywordsIgnoreTheirValues) {
+  auto r = import_keepalived_file(kDir + "flag_values.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  const Config& c = *r.config;
+  EXPECT_TRUE(c.global.lvs_flush);
+  EXPECT_TRUE(c.global.enable_script_security);
+  EXPECT_TRUE(only_instance(r).nopreempt);
+  const auto& vs = c.virtual_servers.at(0);
+  EXPECT_TRUE(vs.ha_suspend);
+  EXPECT_FALSE(vs.start_up);  // alpha
+  EXPECT_TRUE(vs.inhibit_on_failure);
+  // real_server's inhibit_on_failure takes true/false in keepalived 2.2.7.
+  EXPECT_EQ(vs.real_servers.at(0).inhibit_on_failure, false);
+  EXPECT_TRUE(std::get<MiscCheck>(vs.real_servers.at(0).checks.at(0).probe).misc_dynamic);
+  EXPECT_EQ(where(r.warnings),
+            (Where{"6:13 global.lvs_flush", "7:26 global.enable_script_security",
+                   "8:26 global.vrrp_check_unicast_src", "14:13 vrrp_instances[0].nopreempt",
+                   "15:21 vrrp_instances[0].check_unicast_src", "27:14 virtual_servers[0].ha_suspend",
+                   "28:9 virtual_servers[0].start_up", "29:22 virtual_servers[0].inhibit_on_failure",
+                   "35:20 virtual_servers[0].real_servers[0].MISC_CHECK.misc_dynamic"}));
+  EXPECT_EQ(r.warnings[3].message, "'nopreempt' takes no value: '1' is ignored, as keepalived 2.2.7 does");
+}
+
+TEST(KeepalivedCompat, FlagValuesStopAtTheNextKeyword) {
+  auto r = import_text(
+      "global_defs { lvs_flush lvs_flush_onstop VS }\n"
+      "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n nopreempt 1 priority 50\n"
+      " virtual_ipaddress { 10.0.0.1 }\n}\n");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  EXPECT_TRUE(r.config->global.lvs_flush);
+  EXPECT_TRUE(r.config->global.lvs_flush_on_stop);
+  EXPECT_EQ(only_instance(r).priority, 50);
+  EXPECT_EQ(where(r.warnings), Where{"5:12 vrrp_instances[0].nopreempt"});
+  // A typo after a flag is still a typo, and a value keepalived itself reports is refused.
+  auto typo = import_text("global_defs { lvs_flush lvs_flush_onstp }\n");
+  EXPECT_EQ(typo.errors.at(0).message, "unknown keyword 'lvs_flush_onstp': did you mean 'lvs_flush_onstop'?");
+  auto bad = import_text(
+      "global_defs { lvs_flush_onstop ALL }\n"
+      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  inhibit_on_failure maybe\n }\n}\n");
+  EXPECT_EQ(where(bad.errors),
+            (Where{"1:32 global.lvs_flush_on_stop", "4:22 virtual_servers[0].real_servers[0].inhibit_on_failure"}));
+}
+
+// ------------------------------------------------------------ 4. unicast /prefix
+
+TEST(KeepalivedCompat, PrefixAfterUnicastAddressesIsDropped) {
+  auto r = import_keepalived_file(kDir + "unicast_prefix.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  const auto& i = only_instance(r);
+  EXPECT_EQ(i.unicast_src_ip->to_string(), "192.168.0.91");
+  ASSERT_EQ(i.unicast_peer.size(), 2u);
+  EXPECT_EQ(i.unicast_peer[0].to_string(), "192.168.0.92");
+  EXPECT_EQ(where(r.warnings), (Where{"7:18 vrrp_instances[0].unicast_src_ip", "9:5 vrrp_instances[0].unicast_peer[0]"}));
+  EXPECT_EQ(r.warnings[0].message, "prefix '/24' after '192.168.0.91' ignored: keepalived 2.2.7 uses the address only");
+  auto bad = import_text("vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n unicast_src_ip 10.0.0.1/33\n"
+                         " unicast_peer { 10.0.0.2/x }\n virtual_ipaddress { 10.0.0.100 }\n}\n");
+  EXPECT_EQ(where(bad.errors),
+            (Where{"4:17 vrrp_instances[0].unicast_src_ip", "5:17 vrrp_instances[0].unicast_peer[0]"}));
+}
+
+// ------------------------------------------------------------ 5. a VIP twice
+
+TEST(KeepalivedCompat, SameVipTwiceInOneBlockIsKeptOnce) {
+  auto r = import_keepalived_file(kDir + "duplicate_vip.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  const auto& vips = only_instance(r).virtual_ipaddress;
+  ASSERT_EQ(vips.size(), 2u);
+  EXPECT_EQ(vips[0].address.to_string(), "192.168.0.100");
+  EXPECT_EQ(vips[1].address.to_string(), "192.168.0.101");
+  EXPECT_EQ(where(r.warnings), Where{"10:5 vrrp_instances[0].virtual_ipaddress[0]"});
+  EXPECT_EQ(r.warnings[0].message,
+            "'192.168.0.100' is listed twice in virtual_ipaddress: only the first, at line 8, is kept");
+  // In two instances it is still an error: two routers would own one address.
+  auto two = import_text(
+      "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress { 10.0.0.1 }\n}\n"
+      "vrrp_instance B {\n interface eth0\n virtual_router_id 2\n virtual_ipaddress { 10.0.0.1 }\n}\n");
+  EXPECT_FALSE(two.ok());
+}
+
+// ------------------------------------------------------------ 6. includes
+
+TEST(KeepalivedCompat, MissingIncludeIsAnErrorAndAnEmptyGlobAWarning) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("lvsd-ka-compat-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string main = (dir / "keepalived.conf").string();
+  std::ofstream(main) << "global_defs {\n router_id A\n}\n  include conf.d/*.conf\ninclude missing.conf\n";
+  auto r = import_keepalived_file(main);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].location, (Location{.file = main, .line = 5, .column = 1}));
+  EXPECT_NE(r.errors[0].message.find("missing.conf"), std::string::npos) << r.errors[0].message;
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0].location, (Location{.file = main, .line = 4, .column = 3}));
+  EXPECT_NE(r.warnings[0].message.find("matches no file"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+// ------------------------------------------------------------ 7. nb_get_retry
+
+TEST(KeepalivedCompat, NbGetRetryCountsInHttpGetOnly) {
+  auto r = import_keepalived_file(kDir + "nb_get_retry.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  const auto& checks = r.config->virtual_servers.at(0).real_servers.at(0).checks;
+  EXPECT_EQ(checks.at(0).retry, Check{}.retry);  // TCP_CHECK: ignored, as keepalived does
+  EXPECT_EQ(checks.at(1).retry, 4u);             // HTTP_GET: keepalived's retry
+  EXPECT_EQ(where(r.warnings), Where{"12:7 virtual_servers[0].real_servers[0].TCP_CHECK.nb_get_retry"});
+  EXPECT_EQ(r.warnings[0].message,
+            "'nb_get_retry' is ignored in TCP_CHECK: keepalived 2.2.7 reads it only in HTTP_GET and SSL_GET and "
+            "skips it here; use retry");
+  auto ssl = import_text("virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n"
+                         "  SSL_GET { url { path / } nb_get_retry 5 }\n  MISC_CHECK { misc_path /bin/true nb_get_retry 5 }\n"
+                         " }\n}\n");
+  ASSERT_TRUE(ssl.ok()) << all_messages(ssl.errors);
+  EXPECT_EQ(ssl.config->virtual_servers[0].real_servers[0].checks[0].retry, 5u);
+  // MISC_CHECK's misc_path takes the rest of its line, as in keepalived.
+  EXPECT_EQ(std::get<MiscCheck>(ssl.config->virtual_servers[0].real_servers[0].checks[1].probe).misc_path,
+            "/bin/true nb_get_retry 5");
+}
+
+// ------------------------------------------------------------ 8. unknown keywords
+
+TEST(KeepalivedCompat, WordsKeepalivedDoesNotKnowAreSkipped) {
+  auto r = import_keepalived_file(kDir + "unknown_keywords.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  EXPECT_EQ(where(r.warnings), (Where{"8:3 global.nat_mask", "9:3 global.lvs_id", "10:3 global.notification_email",
+                                      "17:3 vrrp_instances[0].local_extension"}));
+  EXPECT_EQ(r.warnings[0].message,
+            "unknown keyword 'nat_mask' skipped: it is not a keepalived 2.2.7 keyword of global_defs, and keepalived "
+            "skips such keywords too");
+}
+
+TEST(KeepalivedCompat, TyposOfRealKeywordsAreRefused) {
+  auto r = import_text(
+      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  weigth 2\n  UDP_CHECK { }\n  warmpu 3\n }\n"
+      " foo { bar }\n}\n");
+  EXPECT_EQ(where(r.errors), (Where{"3:3 virtual_servers[0].real_servers[0].weigth",
+                                    "4:3 virtual_servers[0].real_servers[0].UDP_CHECK",
+                                    "5:3 virtual_servers[0].real_servers[0].warmpu", "7:2 virtual_servers[0].foo"}));
+  EXPECT_EQ(r.errors[0].message, "unknown keyword 'weigth': did you mean 'weight'?");
+  // keepalived's own keywords count for "did you mean" (warmup is one lvsd does not implement).
+  EXPECT_EQ(r.errors[2].message, "unknown keyword 'warmpu': did you mean 'warmup'?");
+  // keepalived does not skip an unknown keyword's block: it would misread the rest.
+  EXPECT_NE(r.errors[3].message.find("with a block"), std::string::npos);
+}
+
+// ------------------------------------------------------------ 9. messages
+
+TEST(KeepalivedCompat, KeepalivedKeywordsNotImplementedYetSaySo) {
+  auto r = import_text(
+      "vrrp_script chk {\n script /bin/true\n}\n"
+      "virtual_server_group G {\n 10.0.0.1 80\n}\n"
+      "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n track_file {\n f\n }\n"
+      " virtual_ipaddress { 10.0.0.1 }\n}\n"
+      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n UDP_CHECK {\n }\n }\n}\n");
+  EXPECT_EQ(where(r.errors), (Where{"4:1 virtual_server_group", "10:2 vrrp_instances[0].track_file",
+                                    "17:2 virtual_servers[0].real_servers[0].UDP_CHECK"}));
+  for (const auto& e : r.errors)
+    EXPECT_EQ(e.message, "keepalived keyword '" + e.path.substr(e.path.rfind('.') + 1) +
+                             "' is not implemented by lvsd yet; lvsd refuses the file rather than run without it");
+}
+
+TEST(KeepalivedCompat, OneErrorPerUnsupportedConstruct) {
+  auto group = import_text("virtual_server group G {\n delay_loop 5\n real_server 10.0.0.2 80 {\n }\n}\n");
+  EXPECT_EQ(where(group.errors), Where{"1:16 virtual_servers[0]"});
+  auto vars = import_text(
+      "$IF=eth0\n"
+      "vrrp_instance VI_1 {\n interface ${IF}\n virtual_router_id 1\n virtual_ipaddress {\n $VIP\n }\n"
+      " unicast_peer {\n ${PEER}\n }\n}\n");
+  EXPECT_EQ(where(vars.errors), (Where{"1:1 $IF=eth0", "3:12 vrrp_instances[0].interface",
+                                       "6:2 vrrp_instances[0].virtual_ipaddress[0]",
+                                       "9:2 vrrp_instances[0].unicast_peer[0]"}))
+      << all_messages(vars.errors);
+}
+
+// ------------------------------------------------------------ 10. auth_pass
+
+TEST(KeepalivedCompat, LongAuthPassIsTruncatedToEight) {
+  auto r = import_keepalived_file(kDir + "auth_pass_long.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  EXPECT_EQ(only_instance(r).authentication->pass, "12345678");
+  EXPECT_EQ(where(r.warnings), Where{"9:15 vrrp_instances[0].authentication.pass"});
+  EXPECT_EQ(r.warnings[0].message,
+            "auth_pass is 12 characters: truncated to its first 8, which are what keepalived 2.2.7 sends too");
+  // The YAML front end stays strict.
+  auto yaml = load_yaml(
+      "vrrp_instances:\n  - {name: VI_1, interface: eth0, virtual_router_id: 1, virtual_ipaddress: [10.0.0.1],\n"
+      "     authentication: {pass: \"123456789\"}}\n",
+      "l.yaml");
+  EXPECT_FALSE(yaml.ok());
+}
+
+// ------------------------------------------------------------ the keyword table
+
+// Each keepalived keyword, alone in its block, gets what the table says:
+// implemented ones are read (at most a value or block error), ignored ones
+// warn, the others are refused as not implemented yet.
+TEST(KeepalivedKeywords, TableMatchesTheImporter) {
+  const std::map<KaBlock, std::pair<std::string, std::string>> context = {
+      {KaBlock::kTop, {"", ""}},
+      {KaBlock::kGlobalDefs, {"global_defs {\n", "}\n"}},
+      {KaBlock::kVrrpScript, {"vrrp_script chk {\n", "}\n"}},
+      {KaBlock::kVrrpInstance, {"vrrp_instance VI_1 {\n", "}\n"}},
+      {KaBlock::kAuthentication, {"vrrp_instance VI_1 {\n authentication {\n", "}\n}\n"}},
+      {KaBlock::kVrrpSyncGroup, {"vrrp_sync_group G {\n", "}\n"}},
+      {KaBlock::kVirtualServer, {"virtual_server 10.0.0.1 80 {\n", "}\n"}},
+      {KaBlock::kRealServer, {"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n", "}\n}\n"}},
+      {KaBlock::kTcpCheck, {"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n TCP_CHECK {\n", "}\n}\n}\n"}},
+      {KaBlock::kHttpGet, {"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n HTTP_GET {\n", "}\n}\n}\n"}},
+      {KaBlock::kSslGet, {"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n SSL_GET {\n", "}\n}\n}\n"}},
+      {KaBlock::kUrl,
+       {"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n HTTP_GET {\n url {\n", "}\n}\n}\n}\n"}},
+      {KaBlock::kMiscCheck, {"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n MISC_CHECK {\n", "}\n}\n}\n"}},
+  };
+  std::size_t count = 0;
+  for (const KaKeyword& kw : keepalived_keywords()) {
+    ++count;
+    const auto& [head, tail] = context.at(kw.block);
+    const std::string name(kw.name);
+    auto r = import_text(head + name + "\n" + tail);
+    const auto about = [&](const std::vector<ConfigError>& list, std::string_view text) {
+      return std::any_of(list.begin(), list.end(), [&](const ConfigError& e) {
+        return e.location.line == static_cast<int>(std::count(head.begin(), head.end(), '\n')) + 1 &&
+               e.message.find(text) != std::string::npos;
+      });
+    };
+    const std::string label = std::string(to_string(kw.block)) + " " + name;
+    switch (kw.support) {
+      case KaSupport::kImplemented:
+        EXPECT_FALSE(about(r.errors, "not implemented")) << label;
+        EXPECT_FALSE(about(r.errors, "unknown keyword")) << label;
+        EXPECT_FALSE(about(r.warnings, "unknown keyword")) << label;
+        break;
+      case KaSupport::kIgnored:
+        EXPECT_TRUE(about(r.warnings, "' is ignored: " + std::string(kw.reason))) << label;
+        break;
+      case KaSupport::kNotImplemented:
+        EXPECT_TRUE(about(r.errors, "is not implemented by lvsd yet")) << label << "\n" << all_messages(r.errors);
+        break;
+    }
+  }
+  EXPECT_GT(count, 300u);
+  EXPECT_EQ(find_keepalived_keyword(KaBlock::kTcpCheck, "nb_get_retry"), nullptr);
+  EXPECT_NE(find_keepalived_keyword(KaBlock::kHttpGet, "nb_get_retry"), nullptr);
+}
+
+}  // namespace
+}  // namespace lvsd::conf
