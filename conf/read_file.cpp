@@ -8,6 +8,8 @@
 #include <array>
 #include <cerrno>
 
+#include "core/unique_fd.hpp"
+
 namespace lvsd::conf {
 namespace {
 
@@ -66,11 +68,9 @@ core::Status read_file(const std::string& path, std::size_t max_bytes, const Pie
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return not_regular(st.st_mode);
   // O_NONBLOCK: if the path became a FIFO after the stat, the open does not
   // wait for a writer (and fstat then refuses it).
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return core::errno_error("cannot open", errno);
-  core::Status status = read_open_file(fd, max_bytes, piece, size_hint);
-  ::close(fd);
-  return status;
+  const core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (!fd) return core::errno_error("cannot open", errno);
+  return read_open_file(fd.get(), max_bytes, piece, size_hint);
 }
 
 }  // namespace

@@ -16,29 +16,24 @@ core::Result<ControlClient> ControlClient::connect(const std::string& path, core
   addr.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof addr.sun_path) return core::Error{"socket path too long: " + path};
   std::memcpy(addr.sun_path, path.data(), path.size());
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return core::errno_error("socket", errno);
+  core::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return core::errno_error("socket", errno);
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
   timeval tv{.tv_sec = static_cast<time_t>(us / 1000000), .tv_usec = static_cast<suseconds_t>(us % 1000000)};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
     const int err = errno;
-    ::close(fd);
     if (failed_errno != nullptr) *failed_errno = err;
     return core::errno_error(path, err);
   }
-  return ControlClient(fd);
-}
-
-ControlClient::~ControlClient() {
-  if (fd_ >= 0) ::close(fd_);
+  return ControlClient(std::move(fd));
 }
 
 core::Result<std::string> ControlClient::call_raw(const std::string& bytes) {
   std::size_t sent = 0;
   while (sent < bytes.size()) {
-    const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    const ssize_t n = ::send(fd_.get(), bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
       // The server may refuse an oversized request and close before we are
@@ -57,7 +52,7 @@ core::Result<std::string> ControlClient::call_raw(const std::string& bytes) {
     }
     if (pending_.size() > kMaxReplyBytes) return core::Error{"reply longer than " + std::to_string(kMaxReplyBytes)};
     char buf[65536];
-    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    const ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
     if (n > 0) {
       pending_.append(buf, static_cast<std::size_t>(n));
     } else if (n == 0) {

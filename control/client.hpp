@@ -6,6 +6,7 @@
 #include "control/protocol.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "core/unique_fd.hpp"
 
 namespace lvsd::control {
 
@@ -20,18 +21,17 @@ class ControlClient {
   static core::Result<ControlClient> connect(const std::string& path,
                                              core::Duration timeout = std::chrono::seconds(60),
                                              int* failed_errno = nullptr);
-  ControlClient(ControlClient&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  ControlClient(ControlClient&&) noexcept = default;
   ControlClient& operator=(ControlClient&&) = delete;
-  ~ControlClient();
 
   core::Result<Reply> call(const Request& request);
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
   // Sends raw bytes and reads one reply line (tests: malformed requests).
   core::Result<std::string> call_raw(const std::string& bytes);
 
  private:
-  explicit ControlClient(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  explicit ControlClient(core::UniqueFd fd) : fd_(std::move(fd)) {}
+  core::UniqueFd fd_;
   std::string pending_;  // bytes read past the last reply line
 };
 

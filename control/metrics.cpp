@@ -278,19 +278,18 @@ core::Result<std::unique_ptr<MetricsServer>> MetricsServer::open(core::EventLoop
   socklen_t len = 0;
   auto addr = parse_listen(options.listen, len);
   if (!addr.ok()) return addr.error();
-  const int fd = ::socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return core::errno_error("metrics socket", errno);
+  core::UniqueFd fd(::socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) return core::errno_error("metrics socket", errno);
   const int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (addr->ss_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&*addr), len) != 0 || ::listen(fd, 16) != 0) {
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (addr->ss_family == AF_INET6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&*addr), len) != 0 || ::listen(fd.get(), 16) != 0) {
     const int err = errno;
-    ::close(fd);
     return core::errno_error("metrics: listen on " + options.listen, err);
   }
   sockaddr_storage bound{};
   socklen_t bound_len = sizeof bound;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
+  ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &bound_len);
   std::unique_ptr<MetricsServer> server(new MetricsServer());
   server->port_ = ntohs(bound.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
                                                    : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
@@ -298,7 +297,7 @@ core::Result<std::unique_ptr<MetricsServer>> MetricsServer::open(core::EventLoop
   MetricsServer* self = server.get();
   const std::size_t max_head = options.stream.max_input_bytes;
   server->stream_ = std::make_unique<StreamServer>(
-      loop, fd, options.stream,
+      loop, std::move(fd), options.stream,
       [self, max_head](std::string& input, std::string& output, bool eof) {
         auto end = input.find("\r\n\r\n");
         if (end == std::string::npos) end = input.find("\n\n");

@@ -27,11 +27,9 @@ core::Result<sockaddr_un> unix_address(const std::string& path) {
 
 // True when some process accepts connections on the socket file.
 bool someone_listens(const sockaddr_un& addr) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  const bool listening = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return listening;
+  const core::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return false;
+  return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
 }
 
 core::Status prepare_directory(const std::string& path) {
@@ -57,26 +55,25 @@ core::Status remove_stale(const std::string& path, const sockaddr_un& addr) {
 
 }  // namespace
 
-core::Result<int> listen_unix(const std::string& path, unsigned mode) {
+core::Result<core::UniqueFd> listen_unix(const std::string& path, unsigned mode) {
   auto addr = unix_address(path);
   if (!addr.ok()) return addr.error();
   if (auto st = prepare_directory(path); !st.ok()) return st.error();
   if (auto st = remove_stale(path, *addr); !st.ok()) return st.error();
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return core::errno_error("socket(AF_UNIX)", errno);
+  core::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) return core::errno_error("socket(AF_UNIX)", errno);
   // The file gets its mode at bind time from the umask: make it never wider
   // than `mode`, then set it exactly.
   const mode_t old_umask = ::umask(static_cast<mode_t>(~mode & 0777));
-  const int rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr);
+  const int rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr);
   const int bind_errno = errno;
   ::umask(old_umask);
   if (rc != 0) {
-    ::close(fd);
     return core::errno_error("bind " + path, bind_errno);
   }
-  if (::chmod(path.c_str(), static_cast<mode_t>(mode)) != 0 || ::listen(fd, 16) != 0) {
+  if (::chmod(path.c_str(), static_cast<mode_t>(mode)) != 0 || ::listen(fd.get(), 16) != 0) {
     const int err = errno;
-    ::close(fd);
+    fd.reset();
     ::unlink(path.c_str());
     return core::errno_error("listen " + path, err);
   }
@@ -98,7 +95,7 @@ core::Result<std::unique_ptr<ControlServer>> ControlServer::open(core::EventLoop
   }
   ControlServer* self = server.get();
   server->stream_ = std::make_unique<StreamServer>(
-      loop, *fd, options.stream,
+      loop, std::move(*fd), options.stream,
       [self](std::string& input, std::string& output, bool eof) { return self->on_input(input, output, eof); },
       "control socket");
   core::log::get()->info("control: listening on {}", options.path);

@@ -53,7 +53,7 @@ class ControlServer {
 };
 
 // Creates a listening Unix stream socket at `path` (non-blocking, close-on-exec,
-// mode `mode`), replacing a stale socket file. The caller owns the fd.
-core::Result<int> listen_unix(const std::string& path, unsigned mode);
+// mode `mode`), replacing a stale socket file.
+core::Result<core::UniqueFd> listen_unix(const std::string& path, unsigned mode);
 
 }  // namespace lvsd::control

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
+#include <stdexcept>
 
 #include "control/text_table.hpp"
 
@@ -24,200 +26,70 @@ void LatencyHistogram::observe(double seconds) {
 }
 
 // ---------------------------------------------------------------- JSON
+//
+// Each struct's fields are named once, in the NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE
+// lists below; that gives both directions. Reading goes through json::at():
+// a missing field throws (an error, naming the key); unknown fields are never
+// looked at (an older lvsctl reads a newer lvsd). The functions must be in
+// this namespace, where argument-dependent lookup finds them.
 
-namespace {
+}  // namespace lvsd::control
 
-using nlohmann::json;
-
+// nlohmann-json 3.11.2 has no std::optional support: unset is null.
 template <typename T>
-json opt(const std::optional<T>& v) {
-  return v ? json(*v) : json(nullptr);
+struct nlohmann::adl_serializer<std::optional<T>> {
+  static void to_json(json& j, const std::optional<T>& v) { j = v ? json(*v) : json(nullptr); }
+  static void from_json(const json& j, std::optional<T>& v) {
+    if (j.is_null()) {
+      v.reset();
+    } else {
+      v = j.get<T>();
+    }
+  }
+};
+
+namespace lvsd::control {
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrafficCounters, connections, in_packets, out_packets, in_bytes, out_bytes)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VrrpInstanceStatus, name, interface, virtual_router_id, state, priority,
+                                   configured_priority, master_address, virtual_addresses, last_transition_unix_ms,
+                                   last_transition_reason, transitions, adverts_sent, adverts_received,
+                                   adverts_dropped)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RealServerStatus, address, forward, configured_weight, current_weight,
+                                   active_connections, inactive_connections, health, health_since_unix_ms, last_check,
+                                   last_check_latency_ms, last_check_unix_ms, drain, drain_deadline_unix_ms,
+                                   check_results, traffic)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VirtualServerStatus, key, scheduler, disabled, in_kernel, quorum_lost,
+                                   real_servers, traffic)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DaemonCounters, reconciles, reconcile_operations, reconcile_errors,
+                                   reloads_succeeded, reloads_failed, last_reload_unix_ms)
+
+// The histogram also sends its bucket bounds (for readers other than
+// lvsctl); they are fixed, so reading skips them and checks the length.
+void to_json(nlohmann::json& j, const LatencyHistogram& h) {
+  j = {{"bounds_s", LatencyHistogram::bounds()}, {"buckets", h.buckets}, {"count", h.count}, {"sum_s", h.sum_s}};
 }
 
-template <typename T>
-void read(const json& j, const char* key, T& out) {
-  j.at(key).get_to(out);
-}
-
-template <typename T>
-void read(const json& j, const char* key, std::optional<T>& out) {
-  const json& v = j.at(key);
-  if (v.is_null()) {
-    out.reset();
-  } else {
-    out = v.get<T>();
+void from_json(const nlohmann::json& j, LatencyHistogram& h) {
+  j.at("buckets").get_to(h.buckets);
+  j.at("count").get_to(h.count);
+  j.at("sum_s").get_to(h.sum_s);
+  if (h.buckets.size() != LatencyHistogram::bounds().size()) {
+    throw std::invalid_argument("check_latency.buckets has the wrong length");
   }
 }
 
-json traffic_json(const TrafficCounters& t) {
-  return {{"connections", t.connections}, {"in_packets", t.in_packets}, {"out_packets", t.out_packets},
-          {"in_bytes", t.in_bytes},       {"out_bytes", t.out_bytes}};
-}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StatusSnapshot, version, router_id, config_path, pid, generated_unix_ms,
+                                   started_unix_ms, vrrp_instances, virtual_servers, counters, check_latency)
 
-TrafficCounters traffic_from(const json& j) {
-  TrafficCounters t;
-  read(j, "connections", t.connections);
-  read(j, "in_packets", t.in_packets);
-  read(j, "out_packets", t.out_packets);
-  read(j, "in_bytes", t.in_bytes);
-  read(j, "out_bytes", t.out_bytes);
-  return t;
-}
+nlohmann::json to_json(const StatusSnapshot& snapshot) { return snapshot; }
 
-json vrrp_json(const VrrpInstanceStatus& v) {
-  return {{"name", v.name},
-          {"interface", v.interface},
-          {"virtual_router_id", v.virtual_router_id},
-          {"state", v.state},
-          {"priority", v.priority},
-          {"configured_priority", v.configured_priority},
-          {"master_address", v.master_address},
-          {"virtual_addresses", v.virtual_addresses},
-          {"last_transition_unix_ms", v.last_transition_unix_ms},
-          {"last_transition_reason", v.last_transition_reason},
-          {"transitions", v.transitions},
-          {"adverts_sent", v.adverts_sent},
-          {"adverts_received", v.adverts_received},
-          {"adverts_dropped", v.adverts_dropped}};
-}
-
-VrrpInstanceStatus vrrp_from(const json& j) {
-  VrrpInstanceStatus v;
-  read(j, "name", v.name);
-  read(j, "interface", v.interface);
-  read(j, "virtual_router_id", v.virtual_router_id);
-  read(j, "state", v.state);
-  read(j, "priority", v.priority);
-  read(j, "configured_priority", v.configured_priority);
-  read(j, "master_address", v.master_address);
-  read(j, "virtual_addresses", v.virtual_addresses);
-  read(j, "last_transition_unix_ms", v.last_transition_unix_ms);
-  read(j, "last_transition_reason", v.last_transition_reason);
-  read(j, "transitions", v.transitions);
-  read(j, "adverts_sent", v.adverts_sent);
-  read(j, "adverts_received", v.adverts_received);
-  read(j, "adverts_dropped", v.adverts_dropped);
-  return v;
-}
-
-json real_server_json(const RealServerStatus& r) {
-  return {{"address", r.address},
-          {"forward", r.forward},
-          {"configured_weight", r.configured_weight},
-          {"current_weight", opt(r.current_weight)},
-          {"active_connections", r.active_connections},
-          {"inactive_connections", r.inactive_connections},
-          {"health", r.health},
-          {"health_since_unix_ms", r.health_since_unix_ms},
-          {"last_check", r.last_check},
-          {"last_check_latency_ms", opt(r.last_check_latency_ms)},
-          {"last_check_unix_ms", r.last_check_unix_ms},
-          {"drain", r.drain},
-          {"drain_deadline_unix_ms", r.drain_deadline_unix_ms},
-          {"check_results", r.check_results},
-          {"traffic", traffic_json(r.traffic)}};
-}
-
-RealServerStatus real_server_from(const json& j) {
-  RealServerStatus r;
-  read(j, "address", r.address);
-  read(j, "forward", r.forward);
-  read(j, "configured_weight", r.configured_weight);
-  read(j, "current_weight", r.current_weight);
-  read(j, "active_connections", r.active_connections);
-  read(j, "inactive_connections", r.inactive_connections);
-  read(j, "health", r.health);
-  read(j, "health_since_unix_ms", r.health_since_unix_ms);
-  read(j, "last_check", r.last_check);
-  read(j, "last_check_latency_ms", r.last_check_latency_ms);
-  read(j, "last_check_unix_ms", r.last_check_unix_ms);
-  read(j, "drain", r.drain);
-  read(j, "drain_deadline_unix_ms", r.drain_deadline_unix_ms);
-  read(j, "check_results", r.check_results);
-  r.traffic = traffic_from(j.at("traffic"));
-  return r;
-}
-
-json virtual_server_json(const VirtualServerStatus& v) {
-  json reals = json::array();
-  for (const auto& r : v.real_servers) reals.push_back(real_server_json(r));
-  return {{"key", v.key},
-          {"scheduler", v.scheduler},
-          {"disabled", v.disabled},
-          {"in_kernel", v.in_kernel},
-          {"quorum_lost", v.quorum_lost},
-          {"real_servers", std::move(reals)},
-          {"traffic", traffic_json(v.traffic)}};
-}
-
-VirtualServerStatus virtual_server_from(const json& j) {
-  VirtualServerStatus v;
-  read(j, "key", v.key);
-  read(j, "scheduler", v.scheduler);
-  read(j, "disabled", v.disabled);
-  read(j, "in_kernel", v.in_kernel);
-  read(j, "quorum_lost", v.quorum_lost);
-  for (const auto& r : j.at("real_servers")) v.real_servers.push_back(real_server_from(r));
-  v.traffic = traffic_from(j.at("traffic"));
-  return v;
-}
-
-}  // namespace
-
-json to_json(const StatusSnapshot& s) {
-  json vrrp = json::array();
-  for (const auto& v : s.vrrp_instances) vrrp.push_back(vrrp_json(v));
-  json vss = json::array();
-  for (const auto& v : s.virtual_servers) vss.push_back(virtual_server_json(v));
-  return {{"version", s.version},
-          {"router_id", s.router_id},
-          {"config_path", s.config_path},
-          {"pid", s.pid},
-          {"generated_unix_ms", s.generated_unix_ms},
-          {"started_unix_ms", s.started_unix_ms},
-          {"vrrp_instances", std::move(vrrp)},
-          {"virtual_servers", std::move(vss)},
-          {"counters",
-           {{"reconciles", s.counters.reconciles},
-            {"reconcile_operations", s.counters.reconcile_operations},
-            {"reconcile_errors", s.counters.reconcile_errors},
-            {"reloads_succeeded", s.counters.reloads_succeeded},
-            {"reloads_failed", s.counters.reloads_failed},
-            {"last_reload_unix_ms", s.counters.last_reload_unix_ms}}},
-          {"check_latency",
-           {{"bounds_s", LatencyHistogram::bounds()},
-            {"buckets", s.check_latency.buckets},
-            {"count", s.check_latency.count},
-            {"sum_s", s.check_latency.sum_s}}}};
-}
-
-core::Result<StatusSnapshot> status_from_json(const json& j) {
+core::Result<StatusSnapshot> status_from_json(const nlohmann::json& json) {
   try {
-    StatusSnapshot s;
-    read(j, "version", s.version);
-    read(j, "router_id", s.router_id);
-    read(j, "config_path", s.config_path);
-    read(j, "pid", s.pid);
-    read(j, "generated_unix_ms", s.generated_unix_ms);
-    read(j, "started_unix_ms", s.started_unix_ms);
-    for (const auto& v : j.at("vrrp_instances")) s.vrrp_instances.push_back(vrrp_from(v));
-    for (const auto& v : j.at("virtual_servers")) s.virtual_servers.push_back(virtual_server_from(v));
-    const json& c = j.at("counters");
-    read(c, "reconciles", s.counters.reconciles);
-    read(c, "reconcile_operations", s.counters.reconcile_operations);
-    read(c, "reconcile_errors", s.counters.reconcile_errors);
-    read(c, "reloads_succeeded", s.counters.reloads_succeeded);
-    read(c, "reloads_failed", s.counters.reloads_failed);
-    read(c, "last_reload_unix_ms", s.counters.last_reload_unix_ms);
-    const json& h = j.at("check_latency");
-    read(h, "buckets", s.check_latency.buckets);
-    read(h, "count", s.check_latency.count);
-    read(h, "sum_s", s.check_latency.sum_s);
-    if (s.check_latency.buckets.size() != LatencyHistogram::bounds().size()) {
-      return core::Error{"status: check_latency.buckets has the wrong length"};
-    }
-    return s;
-  } catch (const json::exception& e) {
+    return json.get<StatusSnapshot>();
+  } catch (const nlohmann::json::exception& e) {
+    return core::Error{std::string("status: ") + e.what()};
+  } catch (const std::invalid_argument& e) {
     return core::Error{std::string("status: ") + e.what()};
   }
 }

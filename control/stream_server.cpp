@@ -18,7 +18,7 @@ constexpr int kMaxAcceptsPerWakeup = 64;
 }  // namespace
 
 struct StreamServer::Client {
-  int fd = -1;
+  core::UniqueFd fd;  // declared first: closes after the watcher stopped
   std::unique_ptr<core::IoWatcher> watcher;
   std::unique_ptr<core::Timer> idle;
   std::unique_ptr<core::Timer> request;  // the current request's deadline
@@ -31,39 +31,36 @@ struct StreamServer::Client {
   bool waiting = false;     // the session's reply comes later (complete())
   // complete() called from inside the session call that returns kWait.
   std::optional<std::pair<std::string, SessionNext>> early;
-  ~Client() {
-    watcher.reset();
-    if (fd >= 0) ::close(fd);
-  }
 };
 
-StreamServer::StreamServer(core::EventLoop& loop, int listen_fd, StreamServerOptions options, Session session,
-                           std::string name)
-    : StreamServer(loop, loop.scheduler(), listen_fd, std::move(options), std::move(session), std::move(name)) {}
+StreamServer::StreamServer(core::EventLoop& loop, core::UniqueFd listen_fd, StreamServerOptions options,
+                           Session session, std::string name)
+    : StreamServer(loop, loop.scheduler(), std::move(listen_fd), std::move(options), std::move(session),
+                   std::move(name)) {}
 
-StreamServer::StreamServer(core::EventLoop& loop, core::Scheduler& scheduler, int listen_fd, StreamServerOptions options,
+StreamServer::StreamServer(core::EventLoop& loop, core::Scheduler& scheduler, core::UniqueFd listen_fd,
+                           StreamServerOptions options,
                            Session session, std::string name)
     : loop_(loop),
       scheduler_(scheduler),
-      listen_fd_(listen_fd),
+      listen_fd_(std::move(listen_fd)),
       options_(std::move(options)),
       session_(std::move(session)),
       name_(std::move(name)) {
-  accept_watcher_ = std::make_unique<core::IoWatcher>(loop_, listen_fd_, core::IoWatcher::kRead,
+  accept_watcher_ = std::make_unique<core::IoWatcher>(loop_, listen_fd_.get(), core::IoWatcher::kRead,
                                                       [this](int) { on_accept(); });
   accept_watcher_->start();
 }
 
 StreamServer::~StreamServer() {
   clients_.clear();
-  accept_watcher_.reset();
-  if (listen_fd_ >= 0) ::close(listen_fd_);
+  accept_watcher_.reset();  // stop watching before listen_fd_ closes
 }
 
 void StreamServer::on_accept() {
   for (int i = 0; i < kMaxAcceptsPerWakeup; ++i) {
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
+    core::UniqueFd fd(::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!fd) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         core::log::get()->warn("{}: accept: {}", name_, core::errno_error("accept", errno).message);
       }
@@ -72,16 +69,16 @@ void StreamServer::on_accept() {
     if (clients_.size() >= options_.max_clients && !evict_incomplete()) {
       ++counters_.rejected_too_many;
       if (!options_.busy_message.empty()) {
-        (void)!::send(fd, options_.busy_message.data(), options_.busy_message.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)!::send(fd.get(), options_.busy_message.data(), options_.busy_message.size(),
+                      MSG_NOSIGNAL | MSG_DONTWAIT);
       }
-      ::close(fd);
       continue;
     }
     ++counters_.accepted;
     const std::uint64_t id = next_id_++;
     auto c = std::make_unique<Client>();
-    c->fd = fd;
-    c->watcher = std::make_unique<core::IoWatcher>(loop_, fd, core::IoWatcher::kRead,
+    c->fd = std::move(fd);
+    c->watcher = std::make_unique<core::IoWatcher>(loop_, c->fd.get(), core::IoWatcher::kRead,
                                                    [this, id](int ready) { on_client(id, ready); });
     c->idle = scheduler_.create_timer([this, id] {
       ++counters_.dropped_idle;
@@ -115,7 +112,7 @@ void StreamServer::on_client(std::uint64_t id, int ready) {
                                  : 0;
     if (room > 0) {
       char buf[kReadChunk];
-      const ssize_t n = ::recv(c.fd, buf, room, 0);
+      const ssize_t n = ::recv(c.fd.get(), buf, room, 0);
       if (n > 0) {
         c.input.append(buf, static_cast<std::size_t>(n));
       } else if (n == 0) {
@@ -208,7 +205,7 @@ bool StreamServer::flush(Client& c) {
   // Written from an offset: a reply of megabytes (a status of 10,000 real
   // servers) is not moved to the front after every partial send.
   while (c.written < c.output.size()) {
-    const ssize_t n = ::send(c.fd, c.output.data() + c.written, c.output.size() - c.written, MSG_NOSIGNAL);
+    const ssize_t n = ::send(c.fd.get(), c.output.data() + c.written, c.output.size() - c.written, MSG_NOSIGNAL);
     if (n > 0) {
       c.written += static_cast<std::size_t>(n);
       continue;

@@ -25,6 +25,7 @@
 
 #include "core/clock.hpp"
 #include "core/event_loop.hpp"
+#include "core/unique_fd.hpp"
 
 namespace lvsd::control {
 
@@ -59,9 +60,10 @@ struct StreamServerCounters {
 class StreamServer {
  public:
   // Takes ownership of `listen_fd` (a listening, non-blocking socket).
-  StreamServer(core::EventLoop& loop, int listen_fd, StreamServerOptions options, Session session, std::string name);
+  StreamServer(core::EventLoop& loop, core::UniqueFd listen_fd, StreamServerOptions options, Session session,
+               std::string name);
   // Timers from `scheduler` instead of the loop's (tests: a FakeScheduler).
-  StreamServer(core::EventLoop& loop, core::Scheduler& scheduler, int listen_fd, StreamServerOptions options,
+  StreamServer(core::EventLoop& loop, core::Scheduler& scheduler, core::UniqueFd listen_fd, StreamServerOptions options,
                Session session, std::string name);
   ~StreamServer();
   StreamServer(const StreamServer&) = delete;
@@ -93,7 +95,7 @@ class StreamServer {
 
   core::EventLoop& loop_;
   core::Scheduler& scheduler_;
-  int listen_fd_;
+  core::UniqueFd listen_fd_;  // closes after accept_watcher_ (declared later) stopped
   StreamServerOptions options_;
   Session session_;
   std::string name_;

@@ -16,6 +16,8 @@
 #include <cstring>
 #include <memory>
 
+#include "core/unique_fd.hpp"
+
 extern char** environ;
 
 namespace lvsd::core {
@@ -175,25 +177,22 @@ Result<pid_t> spawn_script(const PreparedScript& script) {
   argv.push_back(nullptr);
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) return errno_error("pipe2", errno);
+  UniqueFd report_read(report[0]);
+  UniqueFd report_write(report[1]);
   const pid_t pid = ::fork();
-  if (pid < 0) {
-    const int err = errno;
-    ::close(report[0]);
-    ::close(report[1]);
-    return errno_error("fork", err);
-  }
+  if (pid < 0) return errno_error("fork", errno);
   if (pid == 0) {
-    ::close(report[0]);
-    exec_child(script, argv.data(), report[1]);
+    report_read.reset();  // close() is async-signal-safe; exec_child never returns
+    exec_child(script, argv.data(), report_write.get());
   }
-  ::close(report[1]);
+  report_write.reset();
   // Closed by a successful exec (CLOEXEC) or holds the child's errno.
   int err = 0;
   ssize_t n;
   do {
-    n = ::read(report[0], &err, sizeof err);
+    n = ::read(report_read.get(), &err, sizeof err);
   } while (n < 0 && errno == EINTR);
-  ::close(report[0]);
+  report_read.reset();
   if (n == static_cast<ssize_t>(sizeof err)) {
     ::waitpid(pid, nullptr, 0);  // it has exited (127) or is about to
     return errno_error("cannot run " + script.argv.front(), err);

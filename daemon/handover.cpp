@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/unique_fd.hpp"
 #include "daemon/signals.hpp"
 
 namespace lvsd::daemon {
@@ -95,22 +96,22 @@ bool handover_applies(const HandoverState& state, pid_t self, std::int64_t now_m
 
 core::Status write_handover(const std::string& path, const HandoverState& state) {
   const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return core::errno_error("open " + tmp, errno);
+  core::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd) return core::errno_error("open " + tmp, errno);
   const std::string text = encode_handover(state);
   std::size_t done = 0;
   while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       const int err = errno;
-      ::close(fd);
+      fd.reset();
       ::unlink(tmp.c_str());
       return core::errno_error("write " + tmp, err);
     }
     done += static_cast<std::size_t>(n);
   }
-  ::close(fd);
+  fd.reset();
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());

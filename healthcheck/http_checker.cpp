@@ -90,9 +90,10 @@ struct TlsSetup {
 // it ends, so that an idle check (almost all of them, almost all the time)
 // holds no watcher, TLS session or parser (which keeps the response it reads).
 struct Exchange {
-  Exchange(core::EventLoop& loop, UniqueFd socket, std::function<void(int)> on_io, const HttpResponseLimits& limits)
+  Exchange(core::EventLoop& loop, core::UniqueFd socket, std::function<void(int)> on_io,
+           const HttpResponseLimits& limits)
       : fd(std::move(socket)), watcher(loop, fd.get(), core::IoWatcher::kWrite, std::move(on_io)), parser(limits) {}
-  UniqueFd fd;
+  core::UniqueFd fd;
   core::IoWatcher watcher;
   std::unique_ptr<SSL, SslDeleter> ssl;
   HttpResponseParser parser;

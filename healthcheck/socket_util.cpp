@@ -10,11 +10,6 @@
 
 namespace lvsd::healthcheck {
 
-void UniqueFd::reset() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
-
 core::Result<SocketAddress> parse_socket_address(const std::string& address, std::uint16_t port) {
   SocketAddress out;
   sockaddr_in* v4 = &out.storage.v4;
@@ -45,7 +40,7 @@ bool is_connect_error(int err) {
 
 core::Result<ConnectAttempt> start_connect(const SocketAddress& address, bool no_delay) {
   ConnectAttempt attempt;
-  attempt.fd = UniqueFd(::socket(address.storage.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  attempt.fd = core::UniqueFd(::socket(address.storage.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!attempt.fd) return core::Error{std::string("socket: ") + std::strerror(errno)};
   if (no_delay) {
     int one = 1;

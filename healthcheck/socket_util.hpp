@@ -7,38 +7,9 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "core/unique_fd.hpp"
 
 namespace lvsd::healthcheck {
-
-// Owns a file descriptor; closes it on destruction.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = o.release();
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset();
-
- private:
-  int fd_ = -1;
-};
 
 // An IPv4 or IPv6 socket address: 32 bytes where sockaddr_storage takes 128
 // (every checker holds one).
@@ -56,7 +27,7 @@ core::Result<SocketAddress> parse_socket_address(const std::string& address, std
 
 // A non-blocking TCP connect in progress (or already done: `connected`).
 struct ConnectAttempt {
-  UniqueFd fd;
+  core::UniqueFd fd;
   bool connected = false;
 };
 

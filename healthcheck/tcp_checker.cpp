@@ -55,7 +55,7 @@ class TcpChecker final : public ProbeBase {
   core::Duration connect_timeout_;
   SocketAddress address_{};
   std::string address_error_;
-  UniqueFd fd_;
+  core::UniqueFd fd_;
   std::unique_ptr<core::IoWatcher> watcher_;
 };
 

@@ -66,22 +66,9 @@ core::Result<GarpSender> GarpSender::open(const std::string& interface) {
   return sender;
 }
 
-GarpSender::GarpSender(GarpSender&& o) noexcept
-    : fd_(std::exchange(o.fd_, -1)), ifindex_(o.ifindex_), mac_(o.mac_) {}
-
-GarpSender& GarpSender::operator=(GarpSender&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(o.fd_, -1);
-    ifindex_ = o.ifindex_;
-    mac_ = o.mac_;
-  }
-  return *this;
-}
-
-GarpSender::~GarpSender() {
-  if (fd_ >= 0) ::close(fd_);
-}
+GarpSender::GarpSender(GarpSender&&) noexcept = default;
+GarpSender& GarpSender::operator=(GarpSender&&) noexcept = default;
+GarpSender::~GarpSender() = default;
 
 core::Status GarpSender::send(const IpAddress& vip) {
   if (vip.family() != Family::kIPv4) return core::Error{"gratuitous ARP is IPv4 only: " + vip.to_string()};
@@ -92,7 +79,8 @@ core::Status GarpSender::send(const IpAddress& vip) {
   to.sll_protocol = htons(ETH_P_ARP);
   to.sll_halen = 6;
   std::fill_n(to.sll_addr, 6, 0xff);
-  const ssize_t n = ::sendto(fd_, frame.data(), frame.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  const ssize_t n =
+      ::sendto(fd_.get(), frame.data(), frame.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), sizeof to);
   if (n < 0) return core::errno_error("gratuitous ARP for " + vip.to_string(), errno);
   return {};
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/unique_fd.hpp"
 #include "vrrp/ip_address.hpp"
 
 namespace lvsd::vrrp {
@@ -38,7 +39,7 @@ class GarpSender {
 
  private:
   GarpSender(int fd, int ifindex, MacAddress mac) : fd_(fd), ifindex_(ifindex), mac_(mac) {}
-  int fd_ = -1;
+  core::UniqueFd fd_;
   int ifindex_ = 0;
   MacAddress mac_{};
 };

@@ -61,21 +61,9 @@ core::Result<NaSender> NaSender::open(const std::string& interface) {
   return sender;
 }
 
-NaSender::NaSender(NaSender&& o) noexcept : fd_(std::exchange(o.fd_, -1)), ifindex_(o.ifindex_), mac_(o.mac_) {}
-
-NaSender& NaSender::operator=(NaSender&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(o.fd_, -1);
-    ifindex_ = o.ifindex_;
-    mac_ = o.mac_;
-  }
-  return *this;
-}
-
-NaSender::~NaSender() {
-  if (fd_ >= 0) ::close(fd_);
-}
+NaSender::NaSender(NaSender&&) noexcept = default;
+NaSender& NaSender::operator=(NaSender&&) noexcept = default;
+NaSender::~NaSender() = default;
 
 core::Status NaSender::send(const IpAddress& vip, bool router) {
   if (vip.family() != Family::kIPv6) return core::Error{"neighbour advertisement is IPv6 only: " + vip.to_string()};
@@ -103,7 +91,7 @@ core::Status NaSender::send(const IpAddress& vip, bool router) {
   std::memcpy(&info.ipi6_addr, vip.bytes().data(), 16);  // from the VIP itself
   info.ipi6_ifindex = static_cast<unsigned>(ifindex_);
   std::memcpy(CMSG_DATA(c), &info, sizeof info);
-  if (::sendmsg(fd_, &msg, MSG_DONTWAIT) < 0) {
+  if (::sendmsg(fd_.get(), &msg, MSG_DONTWAIT) < 0) {
     return core::errno_error("unsolicited NA for " + vip.to_string(), errno);
   }
   return {};

@@ -90,22 +90,9 @@ core::Result<VrrpSocket> VrrpSocket::open(const SocketOptions& options) {
   return sock;
 }
 
-VrrpSocket::VrrpSocket(VrrpSocket&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), ifindex_(other.ifindex_), options_(std::move(other.options_)) {}
-
-VrrpSocket& VrrpSocket::operator=(VrrpSocket&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-    ifindex_ = other.ifindex_;
-    options_ = std::move(other.options_);
-  }
-  return *this;
-}
-
-VrrpSocket::~VrrpSocket() {
-  if (fd_ >= 0) ::close(fd_);
-}
+VrrpSocket::VrrpSocket(VrrpSocket&&) noexcept = default;
+VrrpSocket& VrrpSocket::operator=(VrrpSocket&&) noexcept = default;
+VrrpSocket::~VrrpSocket() = default;
 
 core::Status VrrpSocket::send(std::span<const std::uint8_t> payload, const IpAddress& destination) {
   if (destination.family() != options_.family) return core::Error{"destination family differs from socket's"};
@@ -148,7 +135,7 @@ core::Status VrrpSocket::send(std::span<const std::uint8_t> payload, const IpAdd
     std::memcpy(&info.ipi6_addr, options_.source.bytes().data(), 16);
     std::memcpy(CMSG_DATA(c), &info, sizeof info);
   }
-  const ssize_t n = ::sendmsg(fd_, &msg, MSG_DONTWAIT);
+  const ssize_t n = ::sendmsg(fd_.get(), &msg, MSG_DONTWAIT);
   if (n < 0) return sys_error("sendmsg to " + destination.to_string());
   if (static_cast<std::size_t>(n) != payload.size()) return core::Error{"sendmsg: short write"};
   return {};
@@ -166,7 +153,7 @@ core::Result<std::optional<Datagram>> VrrpSocket::receive() {
   msg.msg_iovlen = 1;
   msg.msg_control = control.data();
   msg.msg_controllen = control.size();
-  const ssize_t n = ::recvmsg(fd_, &msg, MSG_DONTWAIT);
+  const ssize_t n = ::recvmsg(fd_.get(), &msg, MSG_DONTWAIT);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return std::optional<Datagram>{};
     return sys_error("recvmsg");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/unique_fd.hpp"
 #include "vrrp/ip_address.hpp"
 #include "vrrp/packet.hpp"
 
@@ -42,7 +43,7 @@ class VrrpSocket {
   VrrpSocket& operator=(const VrrpSocket&) = delete;
   ~VrrpSocket();
 
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
   int ifindex() const { return ifindex_; }
 
   // Sends one VRRP message with TTL / hop limit 255 (RFC 5798 5.1.1.3, 5.1.2.3).
@@ -52,7 +53,7 @@ class VrrpSocket {
 
  private:
   VrrpSocket(int fd, int ifindex, SocketOptions options) : fd_(fd), ifindex_(ifindex), options_(std::move(options)) {}
-  int fd_ = -1;
+  core::UniqueFd fd_;
   int ifindex_ = 0;
   SocketOptions options_;
 };

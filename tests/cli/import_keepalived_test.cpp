@@ -11,6 +11,7 @@
 
 #include "conf/keepalived_import.hpp"
 #include "conf/loader.hpp"
+#include "core/unique_fd.hpp"
 
 namespace lvsd::cli {
 namespace {
@@ -33,11 +34,11 @@ TEST(ImportKeepalived, SeedImportsToYamlThatLoadsBackEqual) {
 
 TEST(ImportKeepalived, UnknownKeywordIsRefusedWithItsLine) {
   char path[] = "/tmp/lvsd-import-XXXXXX.conf";
-  int fd = mkstemps(path, 5);
-  ASSERT_GE(fd, 0);
+  core::UniqueFd fd(mkstemps(path, 5));
+  ASSERT_TRUE(fd);
   const std::string text = "vrrp_instance VI_1 {\n    state MASTER\n    frobnicate yes\n}\n";
-  ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-  close(fd);
+  ASSERT_EQ(write(fd.get(), text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  fd.reset();
   std::ostringstream out, err;
   EXPECT_EQ(import_keepalived(path, out, err), 1);
   EXPECT_EQ(out.str(), "");

@@ -21,6 +21,7 @@
 #include "conf/keepalived_import.hpp"
 #include "conf/keepalived_parser.hpp"
 #include "conf/loader.hpp"
+#include "core/unique_fd.hpp"
 
 namespace lvsd::conf {
 namespace {
@@ -35,7 +36,7 @@ class ReadFile : public ::testing::Test {
     dir_ = tmpl;
   }
   void TearDown() override {
-    if (socket_ >= 0) ::close(socket_);
+    socket_.reset();
     fs::remove_all(dir_);
   }
 
@@ -46,10 +47,9 @@ class ReadFile : public ::testing::Test {
   }
   // A file that says it holds `size` bytes without using the disk for them.
   std::string sparse(const std::string& name, std::size_t size) const {
-    const int fd = ::open(path(name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    EXPECT_GE(fd, 0);
-    EXPECT_EQ(::ftruncate(fd, static_cast<off_t>(size)), 0);
-    ::close(fd);
+    const core::UniqueFd fd(::open(path(name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    EXPECT_TRUE(fd);
+    EXPECT_EQ(::ftruncate(fd.get(), static_cast<off_t>(size)), 0);
     return path(name);
   }
   std::string fifo(const std::string& name) const {
@@ -57,12 +57,12 @@ class ReadFile : public ::testing::Test {
     return path(name);
   }
   std::string unix_socket(const std::string& name) {
-    socket_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    EXPECT_GE(socket_, 0);
+    socket_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    EXPECT_TRUE(socket_);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, path(name).c_str(), sizeof(addr.sun_path) - 1);
-    EXPECT_EQ(::bind(socket_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0) << std::strerror(errno);
+    EXPECT_EQ(::bind(socket_.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0) << std::strerror(errno);
     return path(name);
   }
 
@@ -73,13 +73,13 @@ class ReadFile : public ::testing::Test {
     auto done = std::async(std::launch::async, f);
     if (done.wait_for(std::chrono::seconds(5)) == std::future_status::timeout) {
       ADD_FAILURE() << "blocked on the FIFO " << fifo_path;
-      ::close(::open(fifo_path.c_str(), O_WRONLY | O_CLOEXEC));
+      const core::UniqueFd writer(::open(fifo_path.c_str(), O_WRONLY | O_CLOEXEC));
     }
     return done.get();
   }
 
   std::string dir_;
-  int socket_ = -1;
+  core::UniqueFd socket_;
 };
 
 std::string message_of(const FileContent& content) { return content.error ? content.error->message : "(read)"; }

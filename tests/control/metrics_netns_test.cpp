@@ -11,6 +11,7 @@
 
 #include "control/metrics.hpp"
 #include "core/log.hpp"
+#include "core/unique_fd.hpp"
 #include "tests/control/loop_runner.hpp"
 #include "tests/support/netns.hpp"
 
@@ -83,20 +84,20 @@ TEST(MetricsEndpoint, SlowClientsCannotKeepScrapesOut) {
   });
   ASSERT_TRUE(server.ok()) << server.error().message;
   const std::uint16_t port = (*server)->port();
-  std::vector<int> slow;
+  std::vector<core::UniqueFd> slow;
   test::CommandResult scrape;
   std::string trickler_saw;
   ASSERT_TRUE(test_support::run_loop_with_client(loop, [&] {
     // Every slot (8) taken by a request head that never ends.
     for (int i = 0; i < 8; ++i) {
-      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      core::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
       sockaddr_in sin{};
       sin.sin_family = AF_INET;
       sin.sin_port = htons(port);
       sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&sin), sizeof sin), 0);
-      ASSERT_EQ(::send(fd, "GET /met", 8, MSG_NOSIGNAL), 8);
-      slow.push_back(fd);
+      ASSERT_EQ(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&sin), sizeof sin), 0);
+      ASSERT_EQ(::send(fd.get(), "GET /met", 8, MSG_NOSIGNAL), 8);
+      slow.push_back(std::move(fd));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     scrape = test::run_command("curl -s --max-time 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:" +
@@ -104,15 +105,15 @@ TEST(MetricsEndpoint, SlowClientsCannotKeepScrapesOut) {
     // The last trickler (never evicted: curl took the first one's slot)
     // meets the request deadline however it keeps sending.
     timeval tv{.tv_sec = 3, .tv_usec = 0};
-    ::setsockopt(slow.back(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    for (int i = 0; i < 20 && ::send(slow.back(), "r", 1, MSG_NOSIGNAL) == 1; ++i) {
+    ::setsockopt(slow.back().get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    for (int i = 0; i < 20 && ::send(slow.back().get(), "r", 1, MSG_NOSIGNAL) == 1; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     char buf[64];
-    const ssize_t n = ::recv(slow.back(), buf, sizeof buf, 0);
+    const ssize_t n = ::recv(slow.back().get(), buf, sizeof buf, 0);
     trickler_saw = n == 0 || (n < 0 && errno == ECONNRESET) ? "closed" : "n=" + std::to_string(n);
   }));
-  for (int fd : slow) ::close(fd);
+  slow.clear();
   EXPECT_EQ(scrape.output, "200") << scrape.output;
   EXPECT_EQ(trickler_saw, "closed");
   EXPECT_GE((*server)->connection_counters().evicted_incomplete, 1u);

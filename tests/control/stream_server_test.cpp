@@ -41,14 +41,14 @@ class StreamServerTest : public ::testing::Test {
   }
   void TearDown() override {
     server_.reset();
-    for (int fd : fds_) ::close(fd);
+    fds_.clear();
     std::filesystem::remove_all(dir_);
   }
 
   void start(StreamServerOptions options) {
     auto fd = listen_unix(path_, 0600);
     ASSERT_TRUE(fd.ok()) << fd.error().message;
-    server_ = std::make_unique<StreamServer>(loop_, fake_, *fd, options, echo_lines, "test");
+    server_ = std::make_unique<StreamServer>(loop_, fake_, std::move(*fd), options, echo_lines, "test");
   }
 
   // Connects and lets the server accept.
@@ -57,8 +57,8 @@ class StreamServerTest : public ::testing::Test {
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, path_.data(), path_.size());
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    fds_.emplace_back(fd);
     EXPECT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
-    fds_.push_back(fd);
     pump();
     return fd;
   }
@@ -96,7 +96,7 @@ class StreamServerTest : public ::testing::Test {
   core::EventLoop loop_;
   core::FakeScheduler fake_;
   std::string dir_, path_;
-  std::vector<int> fds_;
+  std::vector<core::UniqueFd> fds_;
   std::unique_ptr<StreamServer> server_;
 };
 

@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/unique_fd.hpp"
+
 namespace lvsd::core {
 namespace {
 
@@ -30,6 +32,8 @@ TEST(EventLoop, IoWatcherSeesReadableData) {
   EventLoop loop;
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
+  const UniqueFd read_end(fds[0]);
+  const UniqueFd write_end(fds[1]);
   std::string got;
   IoWatcher w(loop, fds[0], IoWatcher::kRead, [&](int ready) {
     ASSERT_TRUE(ready & IoWatcher::kRead);
@@ -42,9 +46,7 @@ TEST(EventLoop, IoWatcherSeesReadableData) {
   ASSERT_EQ(write(fds[1], "advert", 6), 6);
   loop.run();
   EXPECT_EQ(got, "advert");
-  w.stop();
-  close(fds[0]);
-  close(fds[1]);
+  w.stop();  // before the descriptors close
 }
 
 TEST(EventLoop, ExceptionInCallbackDoesNotEscapeTheLoop) {

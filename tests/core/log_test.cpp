@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/log.hpp"
+#include "core/unique_fd.hpp"
 
 namespace lvsd::core::log {
 namespace {
@@ -17,8 +18,8 @@ class StderrToFile {
  public:
   StderrToFile() : file_(std::tmpfile()), saved_(::dup(2)) { ::dup2(fileno(file_), 2); }
   ~StderrToFile() {
-    ::dup2(saved_, 2);
-    ::close(saved_);
+    ::dup2(saved_.get(), 2);
+    saved_.reset();
     std::fclose(file_);
   }
   std::string text() const {
@@ -35,7 +36,7 @@ class StderrToFile {
 
  private:
   std::FILE* file_;
-  int saved_;
+  UniqueFd saved_;
 };
 
 TEST(Log, LevelNamesParseAndUnknownOnesAreRefused) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/sha256.hpp"
+#include "core/unique_fd.hpp"
 
 namespace lvsd::core {
 namespace {
@@ -43,10 +44,10 @@ TEST(Sha256, LengthsAroundThePaddingBoundaryMatchSha256sum) {
     std::string text(n, 'x');
     for (std::size_t i = 0; i < n; ++i) text[i] = static_cast<char>('a' + i % 26);
     char path[] = "/tmp/lvsd-sha256-XXXXXX";
-    const int fd = mkstemp(path);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-    close(fd);
+    UniqueFd fd(mkstemp(path));
+    ASSERT_TRUE(fd);
+    ASSERT_EQ(write(fd.get(), text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    fd.reset();
     std::FILE* pipe = popen((std::string("sha256sum ") + path).c_str(), "r");
     ASSERT_NE(pipe, nullptr);
     char out[65] = {};

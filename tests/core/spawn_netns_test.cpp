@@ -16,6 +16,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/unique_fd.hpp"
+
 namespace lvsd::core {
 namespace {
 
@@ -59,6 +61,8 @@ TEST_F(SpawnNetns, ChildHasTheUserNoInheritedFdsAndDefaultSignals) {
   ::pthread_sigmask(SIG_BLOCK, &block, &old_mask);
   int leak[2];
   ASSERT_EQ(::pipe(leak), 0);
+  core::UniqueFd leak_read(leak[0]);
+  core::UniqueFd leak_write(leak[1]);
 
   const std::string out = dir_ + "/out", fds = dir_ + "/fds", status = dir_ + "/status";
   // `exec >` replaces stdout without the saved copy (fd 10) that dash keeps
@@ -76,8 +80,8 @@ TEST_F(SpawnNetns, ChildHasTheUserNoInheritedFdsAndDefaultSignals) {
   ASSERT_TRUE(copy.ok()) << copy.error().message;
   auto pid = spawn_script(*shell);
   auto copy_pid = spawn_script(*copy);
-  ::close(leak[0]);
-  ::close(leak[1]);
+  leak_read.reset();
+  leak_write.reset();
   ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   ::sigaction(SIGPIPE, &old_pipe, nullptr);
   ASSERT_TRUE(pid.ok()) << pid.error().message;

@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/unique_fd.hpp"
 #include "tests/support/netns.hpp"
 
 namespace lvsd::test {
@@ -76,19 +77,19 @@ class AdvertWatch {
     std::promise<bool> ready;
     auto opened = ready.get_future();
     thread_ = std::thread([this, ns = host.netns(), &ready] {
-      const int nsfd = ::open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-      const bool entered = nsfd >= 0 && ::setns(nsfd, CLONE_NEWNET) == 0;
-      if (nsfd >= 0) ::close(nsfd);
-      const int fd = entered ? ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, 112) : -1;
-      ready.set_value(fd >= 0);
-      if (fd < 0) return;
+      core::UniqueFd nsfd(::open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC));
+      const bool entered = nsfd && ::setns(nsfd.get(), CLONE_NEWNET) == 0;
+      nsfd.reset();
+      const core::UniqueFd fd(entered ? ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, 112) : -1);
+      ready.set_value(static_cast<bool>(fd));
+      if (!fd) return;
       timeval tv{.tv_sec = 0, .tv_usec = 50'000};
-      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
       char buf[2048];
       while (!stop_) {
         sockaddr_in from{};
         socklen_t len = sizeof from;
-        const ssize_t n = ::recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+        const ssize_t n = ::recvfrom(fd.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
         if (n <= 0) continue;
         const auto at = Clock::now();
         char text[INET_ADDRSTRLEN] = {};
@@ -98,7 +99,6 @@ class AdvertWatch {
           arrivals_.push_back(at);
         }
       }
-      ::close(fd);
     });
     ok_ = opened.get();
   }

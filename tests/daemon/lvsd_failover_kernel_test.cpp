@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "core/unique_fd.hpp"
 #include "tests/support/netns.hpp"
 
 namespace lvsd::test {
@@ -53,12 +54,10 @@ std::string director_config(const std::string& dir, const std::string& name, con
 // Writes one line into a fifo without ever blocking: false if nobody reads it
 // (the nc behind it has exited).
 bool write_fifo(const std::string& path, const std::string& line) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return false;
+  const core::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return false;
   const std::string text = line + "\n";
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  return ok;
+  return ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
 }
 
 // "source destination" of each established connection to VIP:7000 in

@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/unique_fd.hpp"
 #include "tests/support/netns.hpp"
 #include "vrrp/timers.hpp"
 
@@ -83,14 +84,14 @@ class NotifyListener {
   // `read`: false leaves every message queued, as a manager that stopped reading would.
   explicit NotifyListener(std::string path, bool read = true) : path_(std::move(path)) {
     ::unlink(path_.c_str());
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    if (fd_ < 0 || path_.size() >= sizeof(addr.sun_path)) return;
+    if (!fd_ || path_.size() >= sizeof(addr.sun_path)) return;
     std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
     const int on = 1;
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-        ::setsockopt(fd_, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) != 0) {
+    if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        ::setsockopt(fd_.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) != 0) {
       return;
     }
     ok_ = true;
@@ -99,7 +100,7 @@ class NotifyListener {
   ~NotifyListener() {
     stop_ = true;
     if (reader_.joinable()) reader_.join();
-    if (fd_ >= 0) ::close(fd_);
+    fd_.reset();
     ::unlink(path_.c_str());
   }
   NotifyListener(const NotifyListener&) = delete;
@@ -116,7 +117,7 @@ class NotifyListener {
  private:
   void read_loop() {
     while (!stop_) {
-      pollfd p{.fd = fd_, .events = POLLIN, .revents = 0};
+      pollfd p{.fd = fd_.get(), .events = POLLIN, .revents = 0};
       if (::poll(&p, 1, 50) != 1) continue;
       char buf[4096];
       alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
@@ -126,7 +127,7 @@ class NotifyListener {
       msg.msg_iovlen = 1;
       msg.msg_control = control;
       msg.msg_controllen = sizeof(control);
-      const ssize_t n = ::recvmsg(fd_, &msg, MSG_DONTWAIT);
+      const ssize_t n = ::recvmsg(fd_.get(), &msg, MSG_DONTWAIT);
       if (n < 0) continue;
       Message m{.text = std::string(buf, static_cast<std::size_t>(n)), .pid = 0, .at = Clock::now()};
       for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
@@ -142,7 +143,7 @@ class NotifyListener {
   }
 
   std::string path_;
-  int fd_ = -1;
+  core::UniqueFd fd_;
   bool ok_ = false;
   std::atomic<bool> stop_{false};
   mutable std::mutex mutex_;

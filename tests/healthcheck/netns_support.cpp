@@ -19,36 +19,28 @@
 namespace lvsd::healthcheck::test {
 
 NetnsScope::NetnsScope(const lvsd::test::Host& host) {
-  saved_ = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  int target = ::open(("/run/netns/" + host.netns()).c_str(), O_RDONLY | O_CLOEXEC);
-  if (saved_ < 0 || target < 0 || ::setns(target, CLONE_NEWNET) != 0) {
-    std::string err = std::strerror(errno);
-    if (target >= 0) ::close(target);
-    throw std::runtime_error("cannot enter namespace " + host.netns() + ": " + err);
+  saved_.reset(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+  const core::UniqueFd target(::open(("/run/netns/" + host.netns()).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!saved_ || !target || ::setns(target.get(), CLONE_NEWNET) != 0) {
+    throw std::runtime_error("cannot enter namespace " + host.netns() + ": " + std::strerror(errno));
   }
-  ::close(target);
 }
 
 NetnsScope::~NetnsScope() {
-  if (saved_ >= 0) {
-    (void)::setns(saved_, CLONE_NEWNET);
-    ::close(saved_);
-  }
+  if (saved_) (void)::setns(saved_.get(), CLONE_NEWNET);
 }
 
-int listen_tcp(const std::string& address, std::uint16_t port, int backlog) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("socket failed");
+core::UniqueFd listen_tcp(const std::string& address, std::uint16_t port, int backlog) {
+  core::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) throw std::runtime_error("socket failed");
   int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(port);
   ::inet_pton(AF_INET, address.c_str(), &sa.sin_addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd, backlog) != 0) {
-    std::string err = std::strerror(errno);
-    ::close(fd);
-    throw std::runtime_error("cannot listen on " + address + ":" + std::to_string(port) + ": " + err);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd.get(), backlog) != 0) {
+    throw std::runtime_error("cannot listen on " + address + ":" + std::to_string(port) + ": " + std::strerror(errno));
   }
   return fd;
 }
@@ -75,31 +67,30 @@ CheckResult probe_once(core::EventLoop& loop, const CheckSpec& spec, std::chrono
   return *result;
 }
 
-TinyHttpResponder::TinyHttpResponder(std::vector<int> listeners) : listeners_(std::move(listeners)) {
-  stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
+TinyHttpResponder::TinyHttpResponder(std::vector<core::UniqueFd> listeners) : listeners_(std::move(listeners)) {
+  stop_fd_.reset(::eventfd(0, EFD_CLOEXEC));
   thread_ = std::thread([this] { serve(); });
 }
 
 TinyHttpResponder::~TinyHttpResponder() {
   std::uint64_t one = 1;
-  (void)::write(stop_fd_, &one, sizeof one);
-  thread_.join();
-  for (int fd : listeners_) ::close(fd);
-  ::close(stop_fd_);
+  (void)::write(stop_fd_.get(), &one, sizeof one);
+  thread_.join();  // listeners_ and stop_fd_ close after the thread stopped using them
 }
 
 void TinyHttpResponder::serve() {
   static const char kResponse[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
   std::vector<pollfd> fds;
-  fds.push_back(pollfd{.fd = stop_fd_, .events = POLLIN, .revents = 0});
-  for (int fd : listeners_) fds.push_back(pollfd{.fd = fd, .events = POLLIN, .revents = 0});
+  fds.push_back(pollfd{.fd = stop_fd_.get(), .events = POLLIN, .revents = 0});
+  for (const auto& fd : listeners_) fds.push_back(pollfd{.fd = fd.get(), .events = POLLIN, .revents = 0});
   while (true) {
     if (::poll(fds.data(), fds.size(), 1000) < 0) continue;
     if (fds[0].revents != 0) return;
     for (std::size_t i = 1; i < fds.size(); ++i) {
       if ((fds[i].revents & POLLIN) == 0) continue;
-      int c = ::accept4(fds[i].fd, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) continue;
+      core::UniqueFd conn(::accept4(fds[i].fd, nullptr, nullptr, SOCK_CLOEXEC));
+      if (!conn) continue;
+      const int c = conn.get();
       timeval tv{.tv_sec = 1, .tv_usec = 0};
       ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
       char buf[2048];
@@ -110,7 +101,7 @@ void TinyHttpResponder::serve() {
         request.append(buf, static_cast<std::size_t>(n));
       }
       (void)::send(c, kResponse, sizeof kResponse - 1, MSG_NOSIGNAL);
-      ::close(c);
+      conn.reset();
       served_++;
     }
   }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/event_loop.hpp"
+#include "core/unique_fd.hpp"
 #include "healthcheck/check_spec.hpp"
 #include "tests/support/netns.hpp"
 
@@ -26,11 +27,11 @@ class NetnsScope {
   NetnsScope& operator=(const NetnsScope&) = delete;
 
  private:
-  int saved_ = -1;
+  core::UniqueFd saved_;
 };
 
 // A listening TCP socket on address:port in the current namespace (no accept).
-int listen_tcp(const std::string& address, std::uint16_t port, int backlog = 128);
+core::UniqueFd listen_tcp(const std::string& address, std::uint16_t port, int backlog = 128);
 
 // Runs `loop` until `done()` or `timeout` (wall clock). Returns done().
 bool run_loop_until(core::EventLoop& loop, const std::function<bool()>& done, std::chrono::milliseconds timeout);
@@ -43,7 +44,7 @@ CheckResult probe_once(core::EventLoop& loop, const CheckSpec& spec,
 // request with a fixed "200 ok" response, then closes. Owns the sockets.
 class TinyHttpResponder {
  public:
-  explicit TinyHttpResponder(std::vector<int> listeners);
+  explicit TinyHttpResponder(std::vector<core::UniqueFd> listeners);
   ~TinyHttpResponder();
   TinyHttpResponder(const TinyHttpResponder&) = delete;
   TinyHttpResponder& operator=(const TinyHttpResponder&) = delete;
@@ -51,8 +52,8 @@ class TinyHttpResponder {
 
  private:
   void serve();
-  std::vector<int> listeners_;
-  int stop_fd_ = -1;
+  std::vector<core::UniqueFd> listeners_;
+  core::UniqueFd stop_fd_;
   std::atomic<std::uint64_t> served_{0};
   std::thread thread_;
 };

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/event_loop.hpp"
+#include "core/unique_fd.hpp"
 #include "healthcheck/check_scheduler.hpp"
 #include "healthcheck/checker.hpp"
 #include "tests/healthcheck/late_scheduler.hpp"
@@ -35,27 +36,23 @@ bool wait_readable(int fd, int timeout_ms) {
 class LoopbackServer {
  public:
   LoopbackServer() {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    listener_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << std::strerror(errno);
-    EXPECT_EQ(::listen(listener_, 16), 0);
+    EXPECT_EQ(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << std::strerror(errno);
+    EXPECT_EQ(::listen(listener_.get(), 16), 0);
     socklen_t len = sizeof a;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
+    ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&a), &len);
     port_ = ntohs(a.sin_port);
-  }
-  ~LoopbackServer() {
-    if (conn_ >= 0) ::close(conn_);
-    ::close(listener_);
   }
   std::uint16_t port() const { return port_; }
 
   // Accepts the probe's connection (already queued by its connect()).
   bool accept_connection() {
-    if (!wait_readable(listener_, 5000)) return false;
-    conn_ = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-    return conn_ >= 0;
+    if (!wait_readable(listener_.get(), 5000)) return false;
+    conn_.reset(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    return static_cast<bool>(conn_);
   }
   // Runs `loop` (non-blocking iterations, bounded) until the whole request
   // (up to the blank line) has arrived.
@@ -63,23 +60,23 @@ class LoopbackServer {
     std::string request;
     for (int i = 0; i < 5000 && request.find("\r\n\r\n") == std::string::npos; ++i) {
       loop.run_once(false);
-      if (!wait_readable(conn_, 1)) continue;
+      if (!wait_readable(conn_.get(), 1)) continue;
       char buf[1024];
-      ssize_t n = ::recv(conn_, buf, sizeof buf, 0);
+      ssize_t n = ::recv(conn_.get(), buf, sizeof buf, 0);
       if (n <= 0) return false;
       request.append(buf, static_cast<std::size_t>(n));
     }
     return request.starts_with("GET / HTTP/1.1\r\n") && request.ends_with("\r\n\r\n");
   }
   void answer_and_close(const std::string& response) {
-    EXPECT_EQ(::send(conn_, response.data(), response.size(), MSG_NOSIGNAL), static_cast<ssize_t>(response.size()));
-    ::close(conn_);
-    conn_ = -1;
+    EXPECT_EQ(::send(conn_.get(), response.data(), response.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(response.size()));
+    conn_.reset();
   }
 
  private:
-  int listener_ = -1;
-  int conn_ = -1;
+  core::UniqueFd listener_;
+  core::UniqueFd conn_;  // closes before listener_
   std::uint16_t port_ = 0;
 };
 

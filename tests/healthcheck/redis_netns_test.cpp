@@ -84,7 +84,7 @@ TEST_F(RedisNetns, KilledServerIsDown) {
 }
 
 TEST_F(RedisNetns, ServerThatAcceptsAndNeverAnswersTimesOut) {
-  int blackhole = -1;
+  core::UniqueFd blackhole;
   {
     NetnsScope in_server(r1_);
     blackhole = listen_tcp("10.83.0.2", 6379);
@@ -92,7 +92,7 @@ TEST_F(RedisNetns, ServerThatAcceptsAndNeverAnswersTimesOut) {
   auto spec = redis("10.83.0.2", RedisRole::kMaster);
   spec.redis_password = "x";
   auto r = probe(spec);
-  ::close(blackhole);
+  blackhole.reset();
   EXPECT_FALSE(r.up);
   EXPECT_EQ(r.reason, "redis reply timeout after 500ms");
   EXPECT_GE(r.latency, milliseconds(450));

@@ -26,8 +26,8 @@ TEST(ScheduleNetns, BlackHoleDoesNotDelayTwoHundredHealthyChecks) {
   auto& server = topo.add_host("s", "10.84.0.2/24");
   constexpr int kHealthy = 200;
   constexpr std::uint16_t kFirstPort = 9000;
-  std::vector<int> listeners;
-  int blackhole = -1;
+  std::vector<core::UniqueFd> listeners;
+  core::UniqueFd blackhole;
   {
     NetnsScope in_server(server);
     for (int i = 0; i < kHealthy; ++i) listeners.push_back(listen_tcp("10.84.0.2", kFirstPort + i, 512));
@@ -57,7 +57,7 @@ TEST(ScheduleNetns, BlackHoleDoesNotDelayTwoHundredHealthyChecks) {
   const auto started = Clock::now();
   const auto run_for = milliseconds(3000);
   run_loop_until(loop, [&] { return Clock::now() - started >= run_for; }, run_for + milliseconds(500));
-  ::close(blackhole);
+  blackhole.reset();
 
   // Every healthy check: up, ran about every 200 ms from its random offset, no gap near the 2 s hang.
   for (const auto& [port, id] : ids) {

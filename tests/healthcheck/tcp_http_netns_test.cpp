@@ -139,7 +139,7 @@ TEST_F(TcpHttpNetns, HttpGetCapsWhatItReads) {
 }
 
 TEST_F(TcpHttpNetns, HttpGetAgainstAServerThatAcceptsAndNeverAnswersTimesOut) {
-  int blackhole = -1;
+  core::UniqueFd blackhole;
   {
     NetnsScope in_server(server_);
     blackhole = listen_tcp("10.81.0.2", 8080);  // the kernel accepts; nobody reads or writes
@@ -148,7 +148,7 @@ TEST_F(TcpHttpNetns, HttpGetAgainstAServerThatAcceptsAndNeverAnswersTimesOut) {
   spec.port = 8080;
   spec.connect_timeout = milliseconds(300);
   auto r = probe(spec);
-  ::close(blackhole);
+  blackhole.reset();
   EXPECT_FALSE(r.up);
   EXPECT_EQ(r.reason, "timeout waiting for response after 300ms on /health");
   EXPECT_GE(r.latency, milliseconds(250));

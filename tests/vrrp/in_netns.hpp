@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/result.hpp"
+#include "core/unique_fd.hpp"
 #include "tests/support/netns.hpp"
 
 namespace lvsd::vrrp::test_support {
@@ -19,13 +20,12 @@ template <typename T, typename Fn>
 core::Result<T> in_netns(const test::Host& host, Fn fn) {
   std::optional<core::Result<T>> result;
   std::thread t([&] {
-    const int nsfd = ::open(("/run/netns/" + host.netns()).c_str(), O_RDONLY | O_CLOEXEC);
-    if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) != 0) {
+    core::UniqueFd nsfd(::open(("/run/netns/" + host.netns()).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!nsfd || setns(nsfd.get(), CLONE_NEWNET) != 0) {
       result.emplace(core::errno_error("setns " + host.netns(), errno));
-      if (nsfd >= 0) ::close(nsfd);
       return;
     }
-    ::close(nsfd);
+    nsfd.reset();
     result.emplace(fn());
   });
   t.join();

@@ -25,6 +25,7 @@
 #include <iostream>
 #include <string>
 
+#include "core/unique_fd.hpp"
 #include "tests/vrrp_interop/harness.hpp"
 
 using namespace lvsd;
@@ -34,8 +35,9 @@ namespace {
 
 // One TCP connect attempt to addr:port, bounded by `timeout`.
 bool tcp_connects(const std::string& addr, int port, milliseconds timeout) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
+  const core::UniqueFd owner(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!owner) return false;
+  const int fd = owner.get();
   sockaddr_in to{};
   to.sin_family = AF_INET;
   to.sin_port = htons(static_cast<std::uint16_t>(port));
@@ -52,7 +54,6 @@ bool tcp_connects(const std::string& addr, int port, milliseconds timeout) {
       ok = err == 0;
     }
   }
-  ::close(fd);
   return ok;
 }
 

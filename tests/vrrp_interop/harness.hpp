@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/unique_fd.hpp"
 #include "tests/support/netns.hpp"
 #include "vrrp/addr.hpp"
 #include "vrrp/ip_address.hpp"
@@ -106,12 +107,9 @@ template <typename Fn>
 auto in_netns(const test::Host& host, Fn fn) -> decltype(fn()) {
   std::optional<decltype(fn())> result;
   std::thread t([&] {
-    const int nsfd = ::open(("/run/netns/" + host.netns()).c_str(), O_RDONLY | O_CLOEXEC);
-    if (nsfd < 0 || ::setns(nsfd, CLONE_NEWNET) != 0) {
-      if (nsfd >= 0) ::close(nsfd);
-      return;
-    }
-    ::close(nsfd);
+    core::UniqueFd nsfd(::open(("/run/netns/" + host.netns()).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!nsfd || ::setns(nsfd.get(), CLONE_NEWNET) != 0) return;
+    nsfd.reset();
     result.emplace(fn());
   });
   t.join();

@@ -190,26 +190,16 @@ core::Result<Injector> Injector::open(const std::string& interface) {
   return injector;
 }
 
-Injector::Injector(Injector&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-
-Injector& Injector::operator=(Injector&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-Injector::~Injector() {
-  if (fd_ >= 0) ::close(fd_);
-}
+Injector::Injector(Injector&&) noexcept = default;
+Injector& Injector::operator=(Injector&&) noexcept = default;
+Injector::~Injector() = default;
 
 core::Status Injector::send(const CraftedPacket& packet) {
   const auto datagram = ipv4_datagram(packet);
   sockaddr_in to{};
   to.sin_family = AF_INET;
   std::memcpy(&to.sin_addr, packet.destination.bytes().data(), 4);
-  const ssize_t n = ::sendto(fd_, datagram.data(), datagram.size(), 0, reinterpret_cast<const sockaddr*>(&to),
+  const ssize_t n = ::sendto(fd_.get(), datagram.data(), datagram.size(), 0, reinterpret_cast<const sockaddr*>(&to),
                              sizeof to);
   if (n < 0) return core::errno_error("sendto " + packet.destination.to_string(), errno);
   if (static_cast<std::size_t>(n) != datagram.size()) return core::Error{"sendto: short write"};

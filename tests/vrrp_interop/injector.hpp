@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/unique_fd.hpp"
 #include "vrrp/ip_address.hpp"
 #include "vrrp/packet.hpp"
 
@@ -77,7 +78,7 @@ class Injector {
 
  private:
   explicit Injector(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  core::UniqueFd fd_;
 };
 
 }  // namespace lvsd::interop
