@@ -54,7 +54,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrafficCounters, connections, in_packets, out
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VrrpInstanceStatus, name, interface, virtual_router_id, state, priority,
                                    configured_priority, master_address, virtual_addresses, last_transition_unix_ms,
                                    last_transition_reason, transitions, adverts_sent, adverts_received,
-                                   adverts_dropped)
+                                   adverts_dropped, tracked_down)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VrrpScriptStatus, name, result, last_run, runs, failed_runs)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RealServerStatus, address, forward, configured_weight, current_weight,
                                    active_connections, inactive_connections, health, health_since_unix_ms, last_check,
                                    last_check_latency_ms, last_check_unix_ms, drain, drain_deadline_unix_ms,
@@ -80,7 +81,8 @@ void from_json(const nlohmann::json& j, LatencyHistogram& h) {
 }
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StatusSnapshot, version, router_id, config_path, pid, generated_unix_ms,
-                                   started_unix_ms, vrrp_instances, virtual_servers, counters, check_latency)
+                                   started_unix_ms, vrrp_instances, vrrp_scripts, virtual_servers, counters,
+                                   check_latency)
 
 nlohmann::json to_json(const StatusSnapshot& snapshot) { return snapshot; }
 
@@ -159,10 +161,23 @@ std::string vrrp_section(const StatusSnapshot& s) {
     std::string prio = std::to_string(v.priority);
     if (v.priority != v.configured_priority) prio += "/" + std::to_string(v.configured_priority);
     std::string master = v.state == "MASTER" ? "this node" : (v.master_address.empty() ? "-" : v.master_address);
+    std::string reason = v.last_transition_reason;
+    if (!v.tracked_down.empty()) {
+      std::string down;
+      for (const auto& d : v.tracked_down) down += (down.empty() ? "" : ", ") + d;
+      reason = (v.state == "INIT" ? "waiting for " : "down: ") + down;
+    }
     t.add_row({v.name, v.interface, std::to_string(v.virtual_router_id), v.state, prio, master,
-               age_since(s, v.last_transition_unix_ms), v.last_transition_reason});
+               age_since(s, v.last_transition_unix_ms), reason});
   }
-  return out + t.render();
+  out += t.render();
+  if (s.vrrp_scripts.empty()) return out;
+  TextTable scripts({A::kLeft, A::kLeft, A::kRight, A::kRight, A::kLeft}, "  ");
+  scripts.add_row({"SCRIPT", "RESULT", "RUNS", "FAILED", "LAST RUN"});
+  for (const auto& v : s.vrrp_scripts)
+    scripts.add_row({v.name, v.result, std::to_string(v.runs), std::to_string(v.failed_runs),
+                     v.last_run.empty() ? "-" : v.last_run});
+  return out + "\n" + scripts.render();
 }
 
 std::string health_cell(const RealServerStatus& r, const StatusSnapshot& s) {

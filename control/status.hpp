@@ -34,7 +34,20 @@ struct VrrpInstanceStatus {
   std::uint64_t adverts_sent = 0;
   std::uint64_t adverts_received = 0;
   std::map<std::string, std::uint64_t> adverts_dropped{};  // by reason ("bad_checksum", "wrong_vrid", ...)
+  // Tracked objects holding it in FAULT ("eth1", "script chk_db"), or, in
+  // INIT, the scripts whose first result it waits for.
+  std::vector<std::string> tracked_down{};
   bool operator==(const VrrpInstanceStatus&) const = default;
+};
+
+// A vrrp_script some instance tracks.
+struct VrrpScriptStatus {
+  std::string name{};
+  std::string result{};       // "up", "down", "unknown" (no result yet)
+  std::string last_run{};     // "script exit 1", "timeout after 2s"; empty before the first run
+  std::uint64_t runs = 0;
+  std::uint64_t failed_runs = 0;
+  bool operator==(const VrrpScriptStatus&) const = default;
 };
 
 // Prometheus-style cumulative latency histogram of health-check probes.
@@ -107,6 +120,7 @@ struct StatusSnapshot {
   std::int64_t generated_unix_ms = 0;
   std::int64_t started_unix_ms = 0;
   std::vector<VrrpInstanceStatus> vrrp_instances{};
+  std::vector<VrrpScriptStatus> vrrp_scripts{};
   std::vector<VirtualServerStatus> virtual_servers{};
   DaemonCounters counters{};
   LatencyHistogram check_latency{};

@@ -512,6 +512,7 @@ void Daemon::collect(std::function<core::Offload::Continuation(control::StatusSn
                             .generated_unix_ms = clock.unix_now_ms,
                             .started_unix_ms = started_unix_ms_};
   for (const auto& instance : parts_.vrrp.statuses()) s.vrrp_instances.push_back(to_control(instance, clock));
+  s.vrrp_scripts = parts_.vrrp.script_statuses();
   if (ipvs_) {
     const auto& c = ipvs_->sync.counters();
     s.counters.reconciles = c.reconciles;

@@ -19,6 +19,7 @@
 #include "conf/loader.hpp"
 #include "control/handlers.hpp"
 #include "control/metrics.hpp"
+#include "control/status.hpp"
 #include "core/result.hpp"
 #include "daemon/handover.hpp"
 #include "daemon/ipvs_sync.hpp"
@@ -48,6 +49,7 @@ class VrrpControl {
   virtual void stop() = 0;
   virtual std::vector<std::string> masters() const = 0;
   virtual std::vector<vrrp::InstanceStatus> statuses() const = 0;
+  virtual std::vector<control::VrrpScriptStatus> script_statuses() const = 0;  // tracked vrrp_scripts
   virtual std::optional<vrrp::State> state_of(const std::string& instance) const = 0;
   // Notify scripts still running (a stop waits a little for them: the
   // STOP notifications are started by stop() itself).

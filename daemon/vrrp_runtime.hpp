@@ -59,8 +59,8 @@ class VrrpRuntime final : public VrrpControl {
   void stop() override;
 
   std::size_t size() const { return instances_.size(); }
-  std::vector<VrrpScriptStatus> script_statuses() const {
-    return vrrp_scripts_ ? vrrp_scripts_->statuses() : std::vector<VrrpScriptStatus>{};
+  std::vector<control::VrrpScriptStatus> script_statuses() const override {
+    return vrrp_scripts_ ? vrrp_scripts_->statuses() : std::vector<control::VrrpScriptStatus>{};
   }
   std::vector<vrrp::InstanceStatus> statuses() const override;
   std::optional<vrrp::State> state_of(const std::string& instance) const override;

@@ -15,7 +15,7 @@ struct VrrpScripts::Script {
   std::unique_ptr<healthcheck::Checker> checker;
   healthcheck::HealthState state;
   std::unique_ptr<core::Timer> next;
-  VrrpScriptStatus status;
+  control::VrrpScriptStatus status;
 };
 
 std::vector<conf::VrrpScript> tracked_scripts(const conf::Config& config) {
@@ -62,7 +62,9 @@ void VrrpScripts::apply(const conf::Config& config) {
         .state = healthcheck::HealthState(
             {.rise = settings.rise, .fall = settings.fall, .start_up = false, .start_down = settings.init_fail}),
         .next = nullptr,
-        .status = {.name = settings.name},
+        .status = {.name = settings.name,
+                   .result = std::string(healthcheck::to_string(settings.init_fail ? healthcheck::Verdict::kDown
+                                                                                   : healthcheck::Verdict::kUnknown))},
     });
     Script* raw = script.get();
     raw->next = timers_.create_timer([this, raw] { run(*raw); });
@@ -74,10 +76,10 @@ void VrrpScripts::apply(const conf::Config& config) {
 void VrrpScripts::run(Script& script) {
   script.checker->start([this, &script](healthcheck::CheckResult result) {
     ++script.status.runs;
-    if (!result.up) ++script.status.failures;
-    script.status.last_result = result.reason;
+    if (!result.up) ++script.status.failed_runs;
+    script.status.last_run = result.reason;
     const auto transition = script.state.record(result.up, result.reason, timers_.now());
-    script.status.verdict = script.state.verdict();
+    script.status.result = std::string(healthcheck::to_string(script.state.verdict()));
     script.next->arm(script.settings.interval);
     if (transition) {
       core::log::get()->info("vrrp_script {}: {} -> {} ({})", script.settings.name,
@@ -103,8 +105,8 @@ std::optional<bool> VrrpScripts::up(const std::string& name) const {
   return it->second->state.up();
 }
 
-std::vector<VrrpScriptStatus> VrrpScripts::statuses() const {
-  std::vector<VrrpScriptStatus> out;
+std::vector<control::VrrpScriptStatus> VrrpScripts::statuses() const {
+  std::vector<control::VrrpScriptStatus> out;
   for (const auto& [name, script] : scripts_) out.push_back(script->status);
   return out;
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "conf/config.hpp"
+#include "control/status.hpp"
 #include "core/clock.hpp"
 #include "healthcheck/health_state.hpp"
 
@@ -29,15 +30,6 @@ class Checker;
 }
 
 namespace lvsd::daemon {
-
-// What `lvsctl status` shows of one script.
-struct VrrpScriptStatus {
-  std::string name{};
-  healthcheck::Verdict verdict = healthcheck::Verdict::kUnknown;
-  std::string last_result{};  // "script exit 1", "timeout after 2s", ...; empty before the first run
-  std::uint64_t runs = 0;
-  std::uint64_t failures = 0;  // runs that failed
-};
 
 class VrrpScripts {
  public:
@@ -56,7 +48,7 @@ class VrrpScripts {
 
   // The current verdict; nullopt before the first result (or if not run).
   std::optional<bool> up(const std::string& name) const;
-  std::vector<VrrpScriptStatus> statuses() const;
+  std::vector<control::VrrpScriptStatus> statuses() const;
   std::size_t size() const { return scripts_.size(); }
 
  private:

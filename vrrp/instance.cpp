@@ -344,6 +344,10 @@ InstanceStatus Instance::status() const {
     }
   }
   s.waiting_for_scripts = pending_start_.has_value();
+  if (pending_start_) {
+    for (const auto& t : config_.track_script)
+      if (t.weight == 0 && !script_up_.at(t.name).has_value()) s.interfaces_down.push_back(script_fault_name(t.name));
+  }
   for (std::size_t i = 0; i < kStateCount; ++i) s.transitions_into[i] = fsm_.transitions_into(static_cast<State>(i));
   return s;
 }

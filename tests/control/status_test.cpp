@@ -21,6 +21,12 @@ StatusSnapshot sample() {
       .name = "VI_2", .interface = "eth1", .virtual_router_id = 52, .state = "BACKUP", .priority = 90,
       .configured_priority = 100, .master_address = "10.0.1.12", .last_transition_unix_ms = kNow - 45'000,
       .last_transition_reason = "higher priority advert from 10.0.1.12"});
+  s.vrrp_instances.push_back(VrrpInstanceStatus{
+      .name = "VI_3", .interface = "eth2", .virtual_router_id = 53, .state = "FAULT", .priority = 100,
+      .configured_priority = 100, .last_transition_unix_ms = kNow - 5'000,
+      .last_transition_reason = "tracked script chk_db down", .tracked_down = {"script chk_db", "eth2"}});
+  s.vrrp_scripts.push_back(VrrpScriptStatus{
+      .name = "chk_db", .result = "down", .last_run = "script exit 1", .runs = 40, .failed_runs = 3});
   VirtualServerStatus web{.key = "TCP 192.168.152.100:80", .scheduler = "rr", .in_kernel = true};
   web.real_servers.push_back(RealServerStatus{
       .address = "192.168.152.133:80", .forward = "DR", .configured_weight = 1, .current_weight = 1,
@@ -53,6 +59,14 @@ TEST(StatusJson, RoundTripsEveryField) {
   EXPECT_EQ(*back, s);
 }
 
+TEST(StatusText, TrackedObjectsAndScriptsAreShown) {
+  const std::string text = format_status(sample());
+  EXPECT_NE(text.find("down: script chk_db, eth2"), std::string::npos) << text;
+  EXPECT_NE(text.find("SCRIPT"), std::string::npos) << text;
+  EXPECT_NE(text.find("chk_db  down"), std::string::npos) << text;
+  EXPECT_NE(text.find("script exit 1"), std::string::npos) << text;
+}
+
 TEST(StatusJson, NamesWhatIsMissingOrWrong) {
   auto j = to_json(sample());
   j["virtual_servers"][0]["real_servers"][1].erase("active_connections");
@@ -82,6 +96,10 @@ TEST(StatusText, OneScreenWithAlignedColumns) {
       "  INSTANCE  IF    VRID  STATE     PRIO  MASTER     SINCE  LAST TRANSITION\n"
       "  VI_1      eth0    51  MASTER     150  this node  2h04m  master down timer expired\n"
       "  VI_2      eth1    52  BACKUP  90/100  10.0.1.12    45s  higher priority advert from 10.0.1.12\n"
+      "  VI_3      eth2    53  FAULT      100  -             5s  down: script chk_db, eth2\n"
+      "\n"
+      "  SCRIPT  RESULT  RUNS  FAILED  LAST RUN\n"
+      "  chk_db  down      40       3  script exit 1\n"
       "\n"
       "VIRTUAL SERVERS\n"
       "  TCP 192.168.152.100:80  rr  DR\n"

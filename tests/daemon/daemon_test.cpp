@@ -76,6 +76,7 @@ class FakeVrrp final : public VrrpControl {
     return master ? std::vector<std::string>{"VI_1"} : std::vector<std::string>{};
   }
   std::vector<vrrp::InstanceStatus> statuses() const override { return {}; }
+  std::vector<control::VrrpScriptStatus> script_statuses() const override { return {}; }
   std::optional<vrrp::State> state_of(const std::string&) const override { return std::nullopt; }
   std::size_t scripts_running() const override { return scripts; }
   bool master = false;
