@@ -313,10 +313,12 @@ def main():
         fails = [r for r in reqs if not r[1]]
         inside, outside, stalled, by_kind = [], [], [], {}
         for t, _, reason in fails:
-            hit = [k for f, to, k in windows if t <= to and t + PROBE_TIMEOUT_MS >= f]
+            # Counted against the latest fault that began before it (windows
+            # overlap: a kill -9's grace reaches into the next cycle's first fault).
+            hit = sorted((f, k) for f, to, k in windows if t <= to and t + PROBE_TIMEOUT_MS >= f)
             if hit:
                 inside.append(t)
-                by_kind[hit[0]] = by_kind.get(hit[0], 0) + 1
+                by_kind[hit[-1][1]] = by_kind.get(hit[-1][1], 0) + 1
             elif any(t <= b and t + PROBE_TIMEOUT_MS >= a for a, b in stalls):
                 stalled.append(t)
             else:
