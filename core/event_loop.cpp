@@ -23,10 +23,6 @@ bool guarded(const char* where, const std::function<void()>& fn) {
 
 namespace {
 
-Duration from_ev(ev_tstamp t) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(t));
-}
-
 class EvTimer final : public Timer {
  public:
   EvTimer(struct ev_loop* loop, std::function<void()> cb) : loop_(loop), cb_(std::move(cb)) {
@@ -63,7 +59,12 @@ class EvTimer final : public Timer {
 class EvScheduler final : public Scheduler {
  public:
   explicit EvScheduler(struct ev_loop* loop) : loop_(loop) {}
-  TimePoint now() const override { return TimePoint{from_ev(ev_now(loop_))}; }
+  // Monotonic, as Clock promises: ev_now() is libev's cached *wall* time, which
+  // `date -s` or an NTP step moves. Due times kept as TimePoints (the health
+  // check queue, probe deadlines, drain and slow-start ages) then jumped with
+  // it: a step back of an hour stopped every health check for that hour.
+  // ev_timer itself counts on the monotonic clock, as this does.
+  TimePoint now() const override { return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now()); }
   std::unique_ptr<Timer> create_timer(std::function<void()> callback) override {
     return std::make_unique<EvTimer>(loop_, std::move(callback));
   }

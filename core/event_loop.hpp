@@ -61,7 +61,7 @@ class EventLoop {
   void run_once(bool block);
   void stop();
 
-  // The Scheduler backed by this loop (ev_timer, ev_now()).
+  // The Scheduler backed by this loop (ev_timer; now() is the monotonic clock).
   Scheduler& scheduler();
   // For libraries that attach to libev themselves (hiredis' redisLibevAttach).
   struct ev_loop* raw() const { return loop_; }
