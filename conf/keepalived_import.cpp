@@ -472,7 +472,7 @@ class Importer {
       for (std::size_t i = 0; i < words.size(); ++i) {
         bool option_value = i > 0 && options.count(words[i - 1].text) != 0;
         std::string_view w = words[i].text;
-        bool starts_entry = i == 0 || (!option_value && IpAddress::parse(w.substr(0, w.find('/'))).has_value());
+        bool starts_entry = i == 0 || (!option_value && core::IpAddress::parse(w.substr(0, w.find('/'))).has_value());
         if (starts_entry) entries.emplace_back();
         entries.back().push_back(words[i]);
       }

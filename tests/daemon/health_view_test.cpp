@@ -21,7 +21,7 @@ using healthcheck::CheckResult;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-conf::IpAddress ip(const char* text) { return *conf::IpAddress::parse(text); }
+core::IpAddress ip(const char* text) { return *core::IpAddress::parse(text); }
 
 // A TCP check on `port` that goes down on the first failed attempt.
 conf::Check tcp_check(std::uint16_t port) {
@@ -101,7 +101,7 @@ class HealthViewTest : public ::testing::Test {
     const director::IpvsTable table = view_.table();
     if (index >= table.services.size()) return out;
     for (const auto& d : table.services[index].destinations)
-      out[director::describe_endpoint(d.address, d.port)] = d.weight;
+      out[core::endpoint_text(d.address, d.port)] = d.weight;
     return out;
   }
 };
@@ -566,7 +566,7 @@ TEST_F(HealthViewTest, StartUpAndNotStartUpServiceDoNotShareACheck) {
 
 class HaSuspendTest : public HealthViewTest {
  protected:
-  const conf::IpAddress vip_ = ip("10.0.0.100");
+  const core::IpAddress vip_ = ip("10.0.0.100");
 
   conf::Config two_services(bool ha_suspend) {
     conf::VirtualServer suspended = virtual_server({real_server("10.0.0.11", 3, {tcp_check(80)})});
