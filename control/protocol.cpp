@@ -1,7 +1,5 @@
 #include "control/protocol.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>

@@ -89,8 +89,7 @@ std::optional<ResignAdvert> plan_advert(const conf::VrrpInstance& instance, cons
                        instance.interface + " to send from: no priority-0 advert sent");
     return std::nullopt;
   }
-  std::vector<core::IpAddress> destinations;
-  for (const auto& peer : instance.unicast_peer) destinations.push_back(peer);
+  std::vector<core::IpAddress> destinations = instance.unicast_peer;
   if (destinations.empty()) destinations.push_back(vrrp::vrrp_multicast_group(family));
   for (const auto& destination : destinations) {
     auto bytes = vrrp::encode(advert, out.source, destination);
