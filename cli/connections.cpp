@@ -1,7 +1,5 @@
 #include "cli/connections.hpp"
 
-#include <sys/socket.h>
-
 #include <array>
 #include <charconv>
 #include <cstdio>
@@ -18,10 +16,10 @@ bool parse_hex(std::string_view text, std::uint32_t& out) {
 }
 
 // "0A000001" (IPv4, hex, network order as printed) or "2001:0db8:...".
-bool parse_address(std::string_view text, director::IpAddress& out) {
+bool parse_address(std::string_view text, core::IpAddress& out) {
   if (text.find(':') != std::string_view::npos) {
-    auto parsed = director::IpAddress::parse(text);
-    if (!parsed.ok()) return false;
+    auto parsed = core::IpAddress::parse(text);
+    if (!parsed) return false;
     out = *parsed;
     return true;
   }
@@ -29,7 +27,7 @@ bool parse_address(std::string_view text, director::IpAddress& out) {
   if (text.size() != 8 || !parse_hex(text, v)) return false;
   const std::array<std::uint8_t, 4> bytes = {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
                                              static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
-  out = director::IpAddress::from_bytes(AF_INET, bytes);
+  out = core::IpAddress::v4(bytes);
   return true;
 }
 
@@ -76,9 +74,9 @@ std::string format_connections(const std::vector<Connection>& connections) {
       "pro expire state       source             virtual            destination\n";
   char buf[256];
   for (const auto& c : connections) {
-    const std::string src = director::describe_endpoint(c.client, c.client_port);
-    const std::string vip = director::describe_endpoint(c.virtual_address, c.virtual_port);
-    const std::string dst = director::describe_endpoint(c.destination, c.destination_port);
+    const std::string src = core::endpoint_text(c.client, c.client_port);
+    const std::string vip = core::endpoint_text(c.virtual_address, c.virtual_port);
+    const std::string dst = core::endpoint_text(c.destination, c.destination_port);
     std::snprintf(buf, sizeof buf, "%-3s %02u:%02u  %-11s %-18s %-18s %s\n", c.protocol.c_str(), c.expires_s / 60,
                   c.expires_s % 60, c.state.c_str(), src.c_str(), vip.c_str(), dst.c_str());
     out += buf;

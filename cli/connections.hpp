@@ -15,11 +15,11 @@ namespace lvsd::cli {
 
 struct Connection {
   std::string protocol;  // "TCP", "UDP", "SCTP", ...
-  director::IpAddress client;
+  core::IpAddress client;
   std::uint16_t client_port = 0;
-  director::IpAddress virtual_address;
+  core::IpAddress virtual_address;
   std::uint16_t virtual_port = 0;
-  director::IpAddress destination;
+  core::IpAddress destination;
   std::uint16_t destination_port = 0;
   std::string state;  // "ESTABLISHED", "FIN_WAIT", "NONE", ...
   std::uint32_t expires_s = 0;

@@ -29,10 +29,6 @@ std::string fmt(const char* format, Args... args) {
   return out;
 }
 
-std::string endpoint(const director::IpAddress& address, std::uint16_t port) {
-  return director::describe_endpoint(address, port);
-}
-
 // "TCP " / "UDP " / "SCTP" / "FWM ": the protocol column, 4 wide.
 std::string protocol_column(const Service& s) {
   if (s.key.is_fwmark()) return "FWM ";
@@ -42,7 +38,7 @@ std::string protocol_column(const Service& s) {
 // The service's identity as ipvsadm writes it after the protocol column.
 std::string service_name(const Service& s) {
   if (s.key.is_fwmark()) return std::to_string(s.key.fwmark);
-  return endpoint(s.key.address, s.key.port);
+  return core::endpoint_text(s.key.address, s.key.port);
 }
 
 std::string ipv4_netmask(std::uint8_t prefix) {
@@ -52,7 +48,7 @@ std::string ipv4_netmask(std::uint8_t prefix) {
 
 // The persistence mask as -M takes it: dotted for IPv4, a prefix for IPv6.
 std::string netmask_text(const Service& s) {
-  if (s.key.family == AF_INET6) return std::to_string(*s.persistence_prefix);
+  if (s.key.family() == core::AddressFamily::kIpv6) return std::to_string(*s.persistence_prefix);
   return ipv4_netmask(*s.persistence_prefix);
 }
 
@@ -153,7 +149,7 @@ std::string service_line(const Service& s, const ListOptions& o) {
 }
 
 std::string destination_line(const director::Destination& d, const ListOptions& o) {
-  const std::string ep = fmt("  -> %-28s", endpoint(d.address, d.port).c_str());
+  const std::string ep = fmt("  -> %-28s", core::endpoint_text(d.address, d.port).c_str());
   const auto& c = d.counters;
   switch (o.columns) {
     case ListColumns::kDefault:
@@ -161,7 +157,7 @@ std::string destination_line(const director::Destination& d, const ListOptions& 
                       c.active_connections, c.inactive_connections);
     case ListColumns::kStats:
     case ListColumns::kRate:
-      return fmt("%-33s", ("  -> " + endpoint(d.address, d.port)).c_str()) +
+      return fmt("%-33s", ("  -> " + core::endpoint_text(d.address, d.port)).c_str()) +
              stats_columns(c.stats, o.columns == ListColumns::kRate, o.exact) + "\n";
     case ListColumns::kThresholds:
       return ep + fmt(" %-10u %-10u %-10u %-10u\n", d.upper_threshold, d.lower_threshold, c.active_connections,
@@ -220,12 +216,12 @@ std::string save_tunnel_options(const director::Destination& d) {
 
 // Address comparison as ipvsadm does it: word by word, the difference of the
 // host-order words converted to int (so it wraps past 2^31).
-int wrapped_address_compare(const director::IpAddress& a, const director::IpAddress& b) {
+int wrapped_address_compare(const core::IpAddress& a, const core::IpAddress& b) {
   const std::size_t words = a.size() / 4;
   for (std::size_t i = 0; i < words; ++i) {
     std::uint32_t wa = 0, wb = 0;
-    std::memcpy(&wa, a.bytes.data() + 4 * i, 4);
-    std::memcpy(&wb, b.bytes.data() + 4 * i, 4);
+    std::memcpy(&wa, a.bytes().data() + 4 * i, 4);
+    std::memcpy(&wb, b.bytes().data() + 4 * i, 4);
     const int r = static_cast<int>(ntohl(wa) - ntohl(wb));
     if (r != 0) return r;
   }
@@ -236,9 +232,9 @@ int wrapped_address_compare(const director::IpAddress& a, const director::IpAddr
 // that remember where their entry was.
 struct SortKey {
   std::uint32_t fwmark;
-  int family;
+  int family;  // AF_INET / AF_INET6, as ipvsadm compares them
   int protocol;
-  director::IpAddress address;
+  core::IpAddress address;
   std::uint16_t port;
   std::size_t index;
 };
@@ -277,7 +273,7 @@ IpvsTable ipvsadm_order(const IpvsTable& table) {
   std::vector<SortKey> keys;
   for (std::size_t i = 0; i < table.services.size(); ++i) {
     const auto& k = table.services[i].service.key;
-    keys.push_back(SortKey{k.fwmark, k.family, static_cast<int>(k.protocol), k.address, k.port, i});
+    keys.push_back(SortKey{k.fwmark, core::af_number(k.family()), static_cast<int>(k.protocol), k.address, k.port, i});
   }
   IpvsTable sorted{.services = qsorted(table.services, std::move(keys), compare_services)};
   for (auto& vs : sorted.services) {
@@ -342,7 +338,7 @@ std::string format_save(const IpvsTable& table) {
     if (!sched_flags.empty()) out += " -b " + sched_flags;
     out += "\n";
     for (const auto& d : vs.destinations) {
-      out += "-a " + svc + " -r " + endpoint(d.address, d.port) + " " + save_forward_option(d.forward) +
+      out += "-a " + svc + " -r " + core::endpoint_text(d.address, d.port) + " " + save_forward_option(d.forward) +
              fmt(" -w %d", d.weight) + save_tunnel_options(d) + "\n";
     }
   }
@@ -361,7 +357,7 @@ nlohmann::json to_json(const director::IpvsInfo& info, const IpvsTable& table) {
   for (const auto& vs : ipvsadm_order(table).services) {
     const Service& s = vs.service;
     nlohmann::json js{{"protocol", s.key.is_fwmark() ? "FWM" : director::protocol_name(s.key.protocol)},
-                      {"family", s.key.family == AF_INET6 ? "inet6" : "inet"},
+                      {"family", s.key.family() == core::AddressFamily::kIpv6 ? "inet6" : "inet"},
                       {"scheduler", s.scheduler},
                       {"persistent", s.persistent()},
                       {"one_packet", s.one_packet()},

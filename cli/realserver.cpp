@@ -14,9 +14,9 @@ namespace lvsd::cli {
 
 namespace {
 
-std::vector<SysctlWrite> arp_sysctls(const vrrp::IpAddress& vip, const std::string& dev, const char* ignore,
+std::vector<SysctlWrite> arp_sysctls(const core::IpAddress& vip, const std::string& dev, const char* ignore,
                                      const char* announce) {
-  if (vip.family() != vrrp::Family::kIPv4) return {};
+  if (vip.family() != core::AddressFamily::kIpv4) return {};
   std::vector<SysctlWrite> out;
   for (const std::string& scope : {std::string("all"), dev}) {
     out.push_back({"net/ipv4/conf/" + scope + "/arp_ignore", ignore});
@@ -43,28 +43,19 @@ core::Status write_sysctl(const RealServerOptions& o, const SysctlWrite& w) {
 }
 
 struct Target {
-  vrrp::IpAddress vip;
+  core::IpAddress vip;
   int ifindex = 0;
   vrrp::VipSpec spec;
 };
 
 core::Result<Target> resolve(const RealServerOptions& o) {
-  auto vip = vrrp::IpAddress::parse(o.vip);
+  auto vip = core::IpAddress::parse(o.vip);
   if (!vip) return core::Error{"--vip '" + o.vip + "' is not an IPv4 or IPv6 address"};
   const int ifindex = static_cast<int>(::if_nametoindex(o.dev.c_str()));
   if (ifindex == 0) return core::Error{"no network interface '" + o.dev + "'"};
-  const std::uint8_t prefix = vip->family() == vrrp::Family::kIPv4 ? 32 : 128;
+  const auto prefix = static_cast<std::uint8_t>(vip->max_prefix_len());
   return Target{.vip = *vip, .ifindex = ifindex,
                 .spec = vrrp::VipSpec{.address = *vip, .prefix_len = prefix, .ifindex = ifindex}};
-}
-
-bool is_loopback(const vrrp::IpAddress& a) {
-  const auto b = a.bytes();
-  if (a.family() == vrrp::Family::kIPv4) return b[0] == 127;
-  for (std::size_t i = 0; i < 15; ++i) {
-    if (b[i] != 0) return false;
-  }
-  return b[15] == 1;
 }
 
 struct Observed {
@@ -78,15 +69,14 @@ core::Result<Observed> observe(const RealServerOptions& o, const Target& t) {
   auto client = vrrp::AddressClient::open();
   if (!client.ok()) return client.error().context("rtnetlink");
   Observed obs;
-  for (auto family : {vrrp::Family::kIPv4, vrrp::Family::kIPv6}) {
+  for (auto family : {core::AddressFamily::kIpv4, core::AddressFamily::kIpv6}) {
     auto list = client->list(family, t.ifindex);
     if (!list.ok()) return list.error().context("listing the addresses of " + o.dev);
     for (const auto& a : *list) {
       if (a.address == t.vip) {
         obs.vip_present = true;
         obs.prefix_len = a.prefix_len;
-      } else if (!is_loopback(a.address) && !(family == vrrp::Family::kIPv6 && a.address.bytes()[0] == 0xfe &&
-                                                (a.address.bytes()[1] & 0xc0) == 0x80)) {
+      } else if (!a.address.is_loopback() && !a.address.is_ipv6_link_local()) {
         obs.other_vips.push_back(a.address.to_string() + "/" + std::to_string(a.prefix_len));
       }
     }
@@ -110,11 +100,11 @@ std::string dotted(const std::string& key) {
 
 }  // namespace
 
-std::vector<SysctlWrite> realserver_sysctls_up(const vrrp::IpAddress& vip, const std::string& dev) {
+std::vector<SysctlWrite> realserver_sysctls_up(const core::IpAddress& vip, const std::string& dev) {
   return arp_sysctls(vip, dev, "1", "2");
 }
 
-std::vector<SysctlWrite> realserver_sysctls_down(const vrrp::IpAddress& vip, const std::string& dev) {
+std::vector<SysctlWrite> realserver_sysctls_down(const core::IpAddress& vip, const std::string& dev) {
   return arp_sysctls(vip, dev, "0", "0");
 }
 
@@ -132,7 +122,7 @@ int run_realserver_up(const RealServerOptions& o, std::ostream& out, std::ostrea
     out << nlohmann::json{{"vip", target->vip.to_string()}, {"dev", o.dev}, {"state", "up"}}.dump() << "\n";
   } else {
     out << "real server up: " << target->vip.to_string() << "/" << int{target->spec.prefix_len} << " on " << o.dev;
-    if (target->vip.family() == vrrp::Family::kIPv4) out << ", arp_ignore=1 arp_announce=2 on all and " << o.dev;
+    if (target->vip.family() == core::AddressFamily::kIpv4) out << ", arp_ignore=1 arp_announce=2 on all and " << o.dev;
     out << "\n";
   }
   return 0;
@@ -159,7 +149,7 @@ int run_realserver_down(const RealServerOptions& o, std::ostream& out, std::ostr
         << "\n";
   } else {
     out << "real server down: " << target->vip.to_string() << " removed from " << o.dev;
-    if (target->vip.family() == vrrp::Family::kIPv4) {
+    if (target->vip.family() == core::AddressFamily::kIpv4) {
       if (keep_arp) {
         out << "; arp sysctls kept (still on " << o.dev << ":";
         for (const auto& v : obs->other_vips) out << " " << v;

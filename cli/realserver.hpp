@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "vrrp/ip_address.hpp"
+#include "core/net_address.hpp"
 
 namespace lvsd::cli {
 
@@ -35,8 +35,8 @@ struct SysctlWrite {
 };
 
 // Pure: the sysctl values `up` wants for `dev`, and what `down` restores.
-std::vector<SysctlWrite> realserver_sysctls_up(const vrrp::IpAddress& vip, const std::string& dev);
-std::vector<SysctlWrite> realserver_sysctls_down(const vrrp::IpAddress& vip, const std::string& dev);
+std::vector<SysctlWrite> realserver_sysctls_up(const core::IpAddress& vip, const std::string& dev);
+std::vector<SysctlWrite> realserver_sysctls_down(const core::IpAddress& vip, const std::string& dev);
 
 // Each returns the exit code: 0 done (status: fully set up), 1 failed (status:
 // not or partly set up), 2 bad arguments.

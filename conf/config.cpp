@@ -12,10 +12,10 @@ std::string_view check_keyword(const Check& check) {
   return std::visit(Visitor{}, check.probe);
 }
 
-AddressFamily VirtualServer::family() const {
+core::AddressFamily VirtualServer::family() const {
   if (address) return address->family();
   if (!real_servers.empty()) return real_servers.front().address.family();
-  return AddressFamily::kIpv4;
+  return core::AddressFamily::kIpv4;
 }
 
 const std::vector<std::string>& lb_algorithms() {

@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-#include "conf/address.hpp"
+#include "core/net_address.hpp"
 #include "core/script.hpp"
 
 namespace lvsd::conf {
@@ -30,7 +30,7 @@ struct LvsSyncDaemon {
   std::optional<std::uint16_t> maxlen{};     // sync message size; unset: kernel default
   std::uint16_t port = 8848;               // IPVS sync UDP port (kernel default)
   std::uint8_t ttl = 1;                    // multicast TTL, 1-255
-  std::optional<IpAddress> group{};          // multicast group; unset: 224.0.0.81
+  std::optional<core::IpAddress> group{};          // multicast group; unset: 224.0.0.81
 
   bool operator==(const LvsSyncDaemon&) const = default;
 };
@@ -69,7 +69,7 @@ enum class AddressScope { kGlobal, kSite, kLink, kHost, kNowhere };
 
 // One entry of virtual_ipaddress: "192.168.152.100/24 dev ens33 label ens33:2".
 struct VirtualIpAddress {
-  IpAddress address{};
+  core::IpAddress address{};
   int prefix_len = 32;        // default /32 (IPv4) or /128 (IPv6), as keepalived
   std::string dev{};            // empty: the instance's interface
   std::string label{};          // IPv4 only; must start with the device name
@@ -140,8 +140,8 @@ struct VrrpInstance {
   int version = 2;                         // VRRP version: 2 (RFC 3768) or 3 (RFC 5798)
   std::optional<VrrpAuthentication> authentication{};  // v2 only
   std::vector<VirtualIpAddress> virtual_ipaddress{};   // at least one; one address family
-  std::optional<IpAddress> unicast_src_ip{};
-  std::vector<IpAddress> unicast_peer{};   // empty: multicast (224.0.0.18 / ff02::12)
+  std::optional<core::IpAddress> unicast_src_ip{};
+  std::vector<core::IpAddress> unicast_peer{};   // empty: multicast (224.0.0.18 / ff02::12)
   bool check_unicast_ttl = true;           // unicast_peer only: drop adverts whose TTL is not 255
   bool nopreempt = false;                  // needs state BACKUP
   Duration preempt_delay{0};               // 0-1000 s
@@ -220,7 +220,7 @@ using CheckProbe = std::variant<TcpCheck, HttpCheck, RedisCheck, MiscCheck>;
 struct Check {
   CheckProbe probe{};
   // Common keys. connect_ip/connect_port default to the real server's.
-  std::optional<IpAddress> connect_ip{};
+  std::optional<core::IpAddress> connect_ip{};
   std::optional<std::uint16_t> connect_port{};  // 1-65535
   Duration connect_timeout = std::chrono::seconds(5);
   std::uint32_t retry = 1;  // 0-100 extra attempts, delay_before_retry apart, before a probe fails (alias nb_get_retry)
@@ -242,7 +242,7 @@ enum class ForwardingMethod { kDr, kNat, kTun };  // lb_kind
 enum class TunnelType { kIpip, kGue, kGre };
 
 struct RealServer {
-  IpAddress address{};
+  core::IpAddress address{};
   std::uint16_t port = 0;  // 0: same as the virtual server (required with NAT)
   std::uint32_t weight = 1;  // 0-65535; 0 = quiesced
   // Unset: the virtual server's inhibit_on_failure. True: a failed real server
@@ -255,7 +255,7 @@ struct RealServer {
 };
 
 struct SorryServer {
-  IpAddress address{};
+  core::IpAddress address{};
   std::uint16_t port = 0;
 
   bool operator==(const SorryServer&) const = default;
@@ -263,7 +263,7 @@ struct SorryServer {
 
 struct VirtualServer {
   // Exactly one of address (with port) or fwmark identifies the service.
-  std::optional<IpAddress> address{};
+  std::optional<core::IpAddress> address{};
   std::uint16_t port = 0;  // 0 only for persistent services (all ports)
   std::optional<std::uint32_t> fwmark{};  // 1-4294967295
   Protocol protocol = Protocol::kTcp;
@@ -292,7 +292,7 @@ struct VirtualServer {
   std::vector<RealServer> real_servers{};
 
   // The service's family: the address's, or for fwmark the first real server's (IPv4 if none).
-  AddressFamily family() const;
+  core::AddressFamily family() const;
 
   bool operator==(const VirtualServer&) const = default;
 };

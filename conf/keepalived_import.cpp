@@ -570,7 +570,7 @@ class Importer {
 
   // keepalived reads unicast_src_ip and unicast peers as an address and
   // drops a /prefix after it: lvsd too, with a warning.
-  std::optional<IpAddress> address_dropping_prefix(const KaWord& word, const std::string& path) {
+  std::optional<core::IpAddress> address_dropping_prefix(const KaWord& word, const std::string& path) {
     const std::string& t = word.text;
     const auto slash = t.find('/');
     auto a = parse_address(std::string_view(t).substr(0, slash));
@@ -617,7 +617,7 @@ class Importer {
       for (std::size_t i = 0; i < words.size(); ++i) {
         bool option_value = i > 0 && options.count(words[i - 1].text) != 0;
         std::string_view w = words[i].text;
-        bool starts_entry = i == 0 || (!option_value && IpAddress::parse(w.substr(0, w.find('/'))).has_value());
+        bool starts_entry = i == 0 || (!option_value && core::IpAddress::parse(w.substr(0, w.find('/'))).has_value());
         if (starts_entry) entries.emplace_back();
         entries.back().push_back(words[i]);
       }

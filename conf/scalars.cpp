@@ -139,8 +139,8 @@ std::string duration_text(Duration d) {
   return std::to_string(s) + "s";
 }
 
-Result<IpAddress> parse_address(std::string_view text) {
-  if (auto a = IpAddress::parse(text)) return *a;
+Result<core::IpAddress> parse_address(std::string_view text) {
+  if (auto a = core::IpAddress::parse(text)) return *a;
   return Error{quote(text) + " is not an IP address: allowed an IPv4 or IPv6 address"};
 }
 
@@ -149,23 +149,10 @@ Result<VirtualIpAddress> parse_virtual_ip(std::string_view text) {
   const std::string usage = ": allowed ADDRESS[/PREFIX] [dev DEVICE] [label LABEL] [scope SCOPE]";
   if (words.empty()) return Error{"empty address" + usage};
   VirtualIpAddress vip;
-  std::string_view addr = words[0];
-  std::optional<std::string_view> prefix;
-  if (auto slash = addr.find('/'); slash != std::string_view::npos) {
-    prefix = addr.substr(slash + 1);
-    addr = addr.substr(0, slash);
-  }
-  auto a = IpAddress::parse(addr);
-  if (!a) return Error{quote(addr) + " is not an IP address" + usage};
-  vip.address = *a;
-  vip.prefix_len = a->max_prefix_len();
-  if (prefix) {
-    auto p = parse_integer(*prefix, 0, a->max_prefix_len());
-    if (!p) return Error{"prefix " + quote(*prefix) + " is not valid for an " +
-                         std::string(to_string(a->family())) + " address: allowed 0-" +
-                         std::to_string(a->max_prefix_len())};
-    vip.prefix_len = static_cast<int>(*p);
-  }
+  auto prefix = core::IpPrefix::parse(words[0]);
+  if (!prefix) return prefix.error();
+  vip.address = prefix->address;
+  vip.prefix_len = prefix->length;
   for (std::size_t i = 1; i < words.size(); i += 2) {
     std::string_view option = words[i];
     if (i + 1 >= words.size()) return Error{"option " + quote(option) + " needs a value" + usage};
@@ -189,7 +176,7 @@ Result<VirtualIpAddress> parse_virtual_ip(std::string_view text) {
 }
 
 std::string virtual_ip_text(const VirtualIpAddress& vip) {
-  std::string out = vip.address.to_string() + "/" + std::to_string(vip.prefix_len);
+  std::string out = core::IpPrefix{.address = vip.address, .length = vip.prefix_len}.to_string();
   if (!vip.dev.empty()) out += " dev " + vip.dev;
   if (!vip.label.empty()) out += " label " + vip.label;
   if (vip.scope) out += " scope " + std::string(to_string(*vip.scope));
@@ -244,7 +231,7 @@ Result<int> parse_granularity(std::string_view text) {
     if (!p) return Error{quote(text) + " is out of range" + allowed};
     return static_cast<int>(*p);
   }
-  auto a = IpAddress::parse(text);
+  auto a = core::IpAddress::parse(text);
   if (!a || !a->is_ipv4()) return Error{quote(text) + " is not a netmask" + allowed};
   std::uint32_t mask = 0;
   for (int i = 0; i < 4; ++i) mask = (mask << 8) | a->bytes()[static_cast<std::size_t>(i)];
@@ -273,14 +260,14 @@ Result<std::string> parse_listen_address(std::string_view text) {
     if (close == std::string_view::npos) return Error{quote(text) + allowed};
     host = text.substr(1, close - 1);
     port = text.substr(close + 2);
-    auto a = IpAddress::parse(host);
+    auto a = core::IpAddress::parse(host);
     if (!a || a->is_ipv4()) return Error{quote(text) + allowed};
   } else {
     auto colon = text.rfind(':');
     if (colon == std::string_view::npos) return Error{quote(text) + allowed};
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
-    auto a = IpAddress::parse(host);
+    auto a = core::IpAddress::parse(host);
     if (!a || !a->is_ipv4()) return Error{quote(text) + allowed};
   }
   if (!parse_integer(port, 1, 65535)) return Error{quote(text) + allowed};

@@ -25,7 +25,7 @@ Result<bool> parse_bool(std::string_view text);
 Result<Duration> parse_duration(std::string_view text);
 // Shortest text that parse_duration reads back to the same value ("500ms", "3s", "2m").
 std::string duration_text(Duration d);
-Result<IpAddress> parse_address(std::string_view text);
+Result<core::IpAddress> parse_address(std::string_view text);
 // "ADDR[/PREFIX] [dev DEV] [label LABEL] [scope SCOPE]".
 Result<VirtualIpAddress> parse_virtual_ip(std::string_view text);
 std::string virtual_ip_text(const VirtualIpAddress& vip);

@@ -140,13 +140,13 @@ class Validator {
                   ": allowed one instance per VRID, interface and address family");
     }
 
-    std::optional<AddressFamily> family;
+    std::optional<core::AddressFamily> family;
     if (!inst.virtual_ipaddress.empty()) family = inst.virtual_ipaddress.front().address.family();
     if (inst.unicast_src_ip && family && inst.unicast_src_ip->family() != *family)
       error(join_path(path, "unicast_src_ip"),
             std::string(to_string(inst.unicast_src_ip->family())) + " source for " +
                 std::string(to_string(*family)) + " virtual addresses: allowed the same family");
-    std::set<IpAddress> peers;
+    std::set<core::IpAddress> peers;
     for (std::size_t p = 0; p < inst.unicast_peer.size(); ++p) {
       const auto& peer = inst.unicast_peer[p];
       std::string ppath = index_path(join_path(path, "unicast_peer"), p);
@@ -174,7 +174,7 @@ class Validator {
       missing(path, "virtual_ipaddress", "at least one address");
       return;
     }
-    AddressFamily family = inst.virtual_ipaddress.front().address.family();
+    core::AddressFamily family = inst.virtual_ipaddress.front().address.family();
     for (std::size_t v = 0; v < inst.virtual_ipaddress.size(); ++v) {
       const auto& vip = inst.virtual_ipaddress[v];
       std::string p = index_path(vpath, v);
@@ -257,7 +257,7 @@ class Validator {
     if (vs.persistence_timeout.count() % 1000 != 0)
       error(join_path(path, "persistence_timeout"),
             quote(duration_text(vs.persistence_timeout)) + " is not whole seconds: IPVS timeouts are in seconds");
-    if (vs.persistence_granularity && vs.family() == AddressFamily::kIpv4 && *vs.persistence_granularity > 32)
+    if (vs.persistence_granularity && vs.family() == core::AddressFamily::kIpv4 && *vs.persistence_granularity > 32)
       error(join_path(path, "persistence_granularity"),
             "prefix /" + std::to_string(*vs.persistence_granularity) + " for an IPv4 service: allowed 0-32");
     if (vs.lb_kind != ForwardingMethod::kTun && (vs.tunnel_type != TunnelType::kIpip || vs.tunnel_port))
@@ -277,12 +277,12 @@ class Validator {
             std::string(to_string(vs.sorry_server->address.family())) + " sorry server for an " +
                 std::string(to_string(vs.family())) + " service: IPVS forwards across families only with lb_kind TUN");
 
-    std::set<std::pair<IpAddress, std::uint16_t>> reals;
+    std::set<std::pair<core::IpAddress, std::uint16_t>> reals;
     for (std::size_t r = 0; r < vs.real_servers.size(); ++r) check_real_server(vs, path, r, reals);
   }
 
   void check_real_server(const VirtualServer& vs, const std::string& vs_path, std::size_t r,
-                         std::set<std::pair<IpAddress, std::uint16_t>>& reals) {
+                         std::set<std::pair<core::IpAddress, std::uint16_t>>& reals) {
     const RealServer& rs = vs.real_servers[r];
     const std::string path = index_path(join_path(vs_path, "real_servers"), r);
     const std::uint16_t effective_port = rs.port != 0 ? rs.port : vs.port;
@@ -334,10 +334,10 @@ class Validator {
   std::vector<ConfigError> errors_;
   std::set<std::string> instance_names_;
   std::set<std::string> script_names_;
-  std::map<std::tuple<std::string, AddressFamily, std::uint8_t>, std::size_t> vrids_;
-  std::map<IpAddress, std::string> vips_;
+  std::map<std::tuple<std::string, core::AddressFamily, std::uint8_t>, std::size_t> vrids_;
+  std::map<core::IpAddress, std::string> vips_;
   std::map<std::tuple<int, std::string, std::uint16_t>, std::string> services_;
-  std::map<std::pair<std::uint32_t, AddressFamily>, std::string> fwmarks_;
+  std::map<std::pair<std::uint32_t, core::AddressFamily>, std::string> fwmarks_;
 };
 
 }  // namespace

@@ -114,7 +114,7 @@ auto as_number = [](auto v) { return number(static_cast<std::int64_t>(v)); };
 auto as_text = [](const std::string& s) { return s; };
 auto as_bool = [](bool b) { return std::string(b ? "true" : "false"); };
 auto as_duration = [](Duration d) { return duration_text(d); };
-auto as_address = [](const IpAddress& a) { return a.to_string(); };
+auto as_address = [](const core::IpAddress& a) { return a.to_string(); };
 auto as_name = [](auto v) { return std::string(to_string(v)); };
 
 Node global_node(const Global& g) {
@@ -269,8 +269,8 @@ Node check_node(const Check& c) {
   return m;
 }
 
-std::string granularity_text(int prefix, AddressFamily family) {
-  if (family == AddressFamily::kIpv6 || prefix > 32) return number(prefix);
+std::string granularity_text(int prefix, core::AddressFamily family) {
+  if (family == core::AddressFamily::kIpv6 || prefix > 32) return number(prefix);
   std::uint32_t mask = prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix);
   return number(mask >> 24) + "." + number((mask >> 16) & 255) + "." + number((mask >> 8) & 255) + "." +
          number(mask & 255);

@@ -42,7 +42,7 @@ core::Result<DestinationKey> resolve(const director::IpvsTable& configured, cons
 }
 
 std::string describe(const DestinationKey& key) {
-  return director::describe_endpoint(key.address, key.port) + " of " + director::describe(key.service);
+  return core::endpoint_text(key.address, key.port) + " of " + director::describe(key.service);
 }
 
 }  // namespace

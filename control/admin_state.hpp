@@ -34,7 +34,7 @@ namespace lvsd::control {
 
 struct DestinationKey {
   director::ServiceKey service{};
-  director::IpAddress address{};
+  core::IpAddress address{};
   std::uint16_t port = 0;
   auto operator<=>(const DestinationKey&) const = default;
 };

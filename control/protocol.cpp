@@ -1,7 +1,5 @@
 #include "control/protocol.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -37,7 +35,7 @@ std::optional<T> parse_unsigned(std::string_view s) {
 
 // "ADDR:PORT", "[V6]:PORT", "ADDR", "V6". Port 0 is refused.
 struct Endpoint {
-  director::IpAddress address{};
+  core::IpAddress address{};
   std::optional<std::uint16_t> port{};
 };
 
@@ -60,8 +58,8 @@ core::Result<Endpoint> parse_endpoint(std::string_view text) {
     host = text.substr(0, colon);
     port_text = text.substr(colon + 1);
   }
-  auto address = director::IpAddress::parse(host);
-  if (!address.ok()) return core::Error{"'" + shown + "': '" + std::string(host) + "' is not an IP address"};
+  auto address = core::IpAddress::parse(host);
+  if (!address) return core::Error{"'" + shown + "': '" + std::string(host) + "' is not an IP address"};
   Endpoint out{.address = *address};
   if (port_text) {
     auto port = parse_unsigned<std::uint16_t>(*port_text);
@@ -240,13 +238,13 @@ core::Result<director::ServiceKey> parse_virtual_server(std::string_view raw) {
   // Firewall mark: "FWM 5", "fwm:5", "FWM 5 IPv6".
   if (lowered.rfind("fwm", 0) == 0 && lowered.size() > 4 && (lowered[3] == ' ' || lowered[3] == ':')) {
     std::string_view rest = trim(text.substr(4));
-    int family = AF_INET;
+    core::AddressFamily family = core::AddressFamily::kIpv4;
     const auto space = rest.find(' ');
     if (space != std::string_view::npos) {
       if (lower(trim(rest.substr(space + 1))) != "ipv6") {
         return core::Error{"'" + shown + "': expected 'FWM MARK' or 'FWM MARK IPv6'"};
       }
-      family = AF_INET6;
+      family = core::AddressFamily::kIpv6;
       rest = rest.substr(0, space);
     }
     auto mark = parse_unsigned<std::uint32_t>(rest);
@@ -278,7 +276,7 @@ core::Result<RealServerRef> parse_real_server(std::string_view raw) {
 }
 
 std::string describe(const RealServerRef& ref) {
-  if (ref.port) return director::describe_endpoint(ref.address, *ref.port);
+  if (ref.port) return core::endpoint_text(ref.address, *ref.port);
   return ref.address.to_string();
 }
 

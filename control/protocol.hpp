@@ -30,7 +30,7 @@ inline constexpr std::size_t kMaxRequestBytes = 64 * 1024;
 // A real server inside a virtual server. Without a port the real server is
 // found by address alone (it must then be the only one with that address).
 struct RealServerRef {
-  director::IpAddress address{};
+  core::IpAddress address{};
   std::optional<std::uint16_t> port{};
   bool operator==(const RealServerRef&) const = default;
 };

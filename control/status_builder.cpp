@@ -46,7 +46,7 @@ std::vector<VirtualServerStatus> virtual_server_status(const StatusSources& src)
                           .in_kernel = in_kernel != nullptr};
     if (in_kernel != nullptr) v.traffic = traffic(in_kernel->service.stats);
     for (const auto& d : vs.destinations) {
-      RealServerStatus r{.address = director::describe_endpoint(d.address, d.port), .forward = forward_label(d.forward),
+      RealServerStatus r{.address = core::endpoint_text(d.address, d.port), .forward = forward_label(d.forward),
                          .configured_weight = static_cast<std::uint32_t>(d.weight < 0 ? 0 : d.weight), .health = "up"};
       if (const auto* k = find_destination(in_kernel, d)) {
         r.current_weight = k->weight;

@@ -18,24 +18,15 @@
 namespace lvsd::daemon {
 namespace {
 
-vrrp::IpAddress to_vrrp(const conf::IpAddress& a) {
-  if (a.is_ipv4()) return vrrp::IpAddress::v4({a.bytes()[0], a.bytes()[1], a.bytes()[2], a.bytes()[3]});
-  return vrrp::IpAddress::v6(a.bytes());
-}
-
 const std::string& device_of(const conf::VrrpInstance& instance, const conf::VirtualIpAddress& vip) {
   return vip.dev.empty() ? instance.interface : vip.dev;
 }
 
-bool is_link_local_v6(const vrrp::IpAddress& a) {
-  return a.family() == vrrp::Family::kIPv6 && a.bytes()[0] == 0xfe && (a.bytes()[1] & 0xc0) == 0x80;
-}
-
 // Every virtual address of every instance: never a candidate source address.
-std::set<vrrp::IpAddress> all_vips(const conf::Config& config) {
-  std::set<vrrp::IpAddress> out;
+std::set<core::IpAddress> all_vips(const conf::Config& config) {
+  std::set<core::IpAddress> out;
   for (const auto& instance : config.vrrp_instances) {
-    for (const auto& vip : instance.virtual_ipaddress) out.insert(to_vrrp(vip.address));
+    for (const auto& vip : instance.virtual_ipaddress) out.insert(vip.address);
   }
   return out;
 }
@@ -43,18 +34,18 @@ std::set<vrrp::IpAddress> all_vips(const conf::Config& config) {
 // RFC 5798 5.1.1.1: an IPv4 advert comes from the interface's primary
 // address (the first one the kernel lists that is not a VIP); RFC 5798
 // 5.1.2.1: an IPv6 advert from its link-local address.
-const vrrp::InterfaceAddress* source_address(const InterfaceView& view, vrrp::Family family,
-                                             const std::set<vrrp::IpAddress>& vips) {
+const vrrp::InterfaceAddress* source_address(const InterfaceView& view, core::AddressFamily family,
+                                             const std::set<core::IpAddress>& vips) {
   for (const auto& a : view.addresses) {
     if (a.address.family() != family || vips.contains(a.address)) continue;
-    if (family == vrrp::Family::kIPv6 && !is_link_local_v6(a.address)) continue;
+    if (family == core::AddressFamily::kIpv6 && !a.address.is_ipv6_link_local()) continue;
     return &a;
   }
   return nullptr;
 }
 
 const vrrp::InterfaceAddress* find_address(const HostView& host, const std::string& device,
-                                           const vrrp::IpAddress& address) {
+                                           const core::IpAddress& address) {
   const auto it = host.find(device);
   if (it == host.end()) return nullptr;
   for (const auto& a : it->second.addresses) {
@@ -69,7 +60,7 @@ vrrp::Advert resign_advert(const conf::VrrpInstance& instance) {
   advert.vrid = instance.virtual_router_id;
   advert.priority = vrrp::kPriorityResign;
   advert.advert_interval = std::chrono::duration_cast<vrrp::Centiseconds>(instance.advert_int);
-  for (const auto& vip : instance.virtual_ipaddress) advert.addresses.push_back(to_vrrp(vip.address));
+  for (const auto& vip : instance.virtual_ipaddress) advert.addresses.push_back(vip.address);
   if (advert.version == vrrp::Version::kV2 && instance.authentication) {
     advert.auth_type = vrrp::AuthType::kSimplePassword;
     advert.auth_data = vrrp::password_auth_data(instance.authentication->pass);
@@ -78,9 +69,9 @@ vrrp::Advert resign_advert(const conf::VrrpInstance& instance) {
 }
 
 std::optional<ResignAdvert> plan_advert(const conf::VrrpInstance& instance, const HostView& host,
-                                        const std::set<vrrp::IpAddress>& vips, std::vector<std::string>& problems) {
+                                        const std::set<core::IpAddress>& vips, std::vector<std::string>& problems) {
   const vrrp::Advert advert = resign_advert(instance);
-  const vrrp::Family family = advert.addresses.front().family();
+  const core::AddressFamily family = advert.addresses.front().family();
   ResignAdvert out{.instance = instance.name, .interface = instance.interface, .family = family};
   const auto view = host.find(instance.interface);
   if (view == host.end()) {
@@ -89,17 +80,16 @@ std::optional<ResignAdvert> plan_advert(const conf::VrrpInstance& instance, cons
     return std::nullopt;
   }
   if (instance.unicast_src_ip) {
-    out.source = to_vrrp(*instance.unicast_src_ip);
+    out.source = *instance.unicast_src_ip;
   } else if (const auto* a = source_address(view->second, family, vips)) {
     out.source = a->address;
   } else {
     problems.push_back("vrrp_instance " + instance.name + ": no " +
-                       (family == vrrp::Family::kIPv4 ? "IPv4" : "IPv6 link-local") + " address on " +
+                       (family == core::AddressFamily::kIpv4 ? "IPv4" : "IPv6 link-local") + " address on " +
                        instance.interface + " to send from: no priority-0 advert sent");
     return std::nullopt;
   }
-  std::vector<vrrp::IpAddress> destinations;
-  for (const auto& peer : instance.unicast_peer) destinations.push_back(to_vrrp(peer));
+  std::vector<core::IpAddress> destinations = instance.unicast_peer;
   if (destinations.empty()) destinations.push_back(vrrp::vrrp_multicast_group(family));
   for (const auto& destination : destinations) {
     auto bytes = vrrp::encode(advert, out.source, destination);
@@ -127,11 +117,11 @@ std::vector<std::string> cleanup_interfaces(const conf::Config& config) {
 
 CleanupPlan plan_cleanup(const conf::Config& config, const HostView& host) {
   CleanupPlan plan;
-  const std::set<vrrp::IpAddress> vips = all_vips(config);
+  const std::set<core::IpAddress> vips = all_vips(config);
   for (const auto& instance : config.vrrp_instances) {
     std::vector<vrrp::VipSpec> present;
     for (const auto& vip : instance.virtual_ipaddress) {
-      const auto* held = find_address(host, device_of(instance, vip), to_vrrp(vip.address));
+      const auto* held = find_address(host, device_of(instance, vip), vip.address);
       if (held == nullptr) continue;
       // Removed as the kernel holds it: RTM_DELADDR matches prefix and label.
       present.push_back({.address = held->address,
@@ -156,7 +146,7 @@ core::Result<HostView> observe(const conf::Config& config, vrrp::AddressClient& 
     const int ifindex = static_cast<int>(if_nametoindex(name.c_str()));
     if (ifindex == 0) continue;
     InterfaceView view{.ifindex = ifindex};
-    for (auto family : {vrrp::Family::kIPv4, vrrp::Family::kIPv6}) {
+    for (auto family : {core::AddressFamily::kIpv4, core::AddressFamily::kIpv6}) {
       auto list = addresses.list(family, ifindex);
       if (!list.ok()) return list.error().context("listing the addresses of " + name);
       view.addresses.insert(view.addresses.end(), list->begin(), list->end());

@@ -20,7 +20,7 @@
 
 #include "conf/config.hpp"
 #include "vrrp/addr.hpp"
-#include "vrrp/ip_address.hpp"
+#include "core/net_address.hpp"
 
 namespace lvsd::daemon {
 
@@ -35,7 +35,7 @@ struct InterfaceView {
 using HostView = std::map<std::string, InterfaceView>;
 
 struct ResignPacket {
-  vrrp::IpAddress destination{};        // 224.0.0.18 / ff02::12, or a unicast peer
+  core::IpAddress destination{};        // 224.0.0.18 / ff02::12, or a unicast peer
   std::vector<std::uint8_t> payload{};  // the VRRP message (v3 checksums depend on the destination)
 };
 
@@ -43,8 +43,8 @@ struct ResignPacket {
 struct ResignAdvert {
   std::string instance{};
   std::string interface{};
-  vrrp::Family family = vrrp::Family::kIPv4;
-  vrrp::IpAddress source{};  // unicast_src_ip, or the interface's primary (IPv6: link-local) address
+  core::AddressFamily family = core::AddressFamily::kIpv4;
+  core::IpAddress source{};  // unicast_src_ip, or the interface's primary (IPv6: link-local) address
   std::vector<ResignPacket> packets{};
 };
 

@@ -33,8 +33,8 @@ bool needs_ipvs(const conf::Config& config) {
 
 // The VIPs of every VRRP instance: checks of an ha_suspend virtual server on
 // one of them run only while this node holds it.
-std::set<conf::IpAddress> vrrp_vips(const conf::Config& config) {
-  std::set<conf::IpAddress> out;
+std::set<core::IpAddress> vrrp_vips(const conf::Config& config) {
+  std::set<core::IpAddress> out;
   for (const auto& instance : config.vrrp_instances)
     for (const auto& vip : instance.virtual_ipaddress) out.insert(vip.address);
   return out;
@@ -115,7 +115,7 @@ Daemon::Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, Ha
   health_.set_result_observer([this](core::Duration latency) {
     check_latency_.observe(std::chrono::duration<double>(latency).count());
   });
-  parts_.vrrp.set_listeners([this](const conf::IpAddress& vip, bool held) { on_vip(vip, held); },
+  parts_.vrrp.set_listeners([this](const core::IpAddress& vip, bool held) { on_vip(vip, held); },
                             [this](const std::string& instance, vrrp::State) { on_role(instance); });
 }
 
@@ -232,7 +232,7 @@ void Daemon::apply_sync_daemons() {
   }
 }
 
-void Daemon::on_vip(const conf::IpAddress& vip, bool held) {
+void Daemon::on_vip(const core::IpAddress& vip, bool held) {
   held_[vip] = held;
   health_.set_address_held(vip, held);
 }
@@ -414,7 +414,7 @@ HandoverState Daemon::handover_state() const {
   for (const auto& key : admin_.disabled()) state.disabled_virtual_servers.push_back(director::describe(key));
   for (const auto& [key, entry] : admin_.drains()) {
     state.drains.push_back({.virtual_server = director::describe(key.service),
-                            .real_server = director::describe_endpoint(key.address, key.port),
+                            .real_server = core::endpoint_text(key.address, key.port),
                             .deadline_unix_ms = entry.deadline ? clock.to_unix_ms(*entry.deadline) : 0,
                             .drained = entry.phase == control::DrainPhase::kDrained});
   }
@@ -566,7 +566,7 @@ void Daemon::collect_slice() {
         .overrides = &overrides,
         .health = [&](const director::ServiceKey& key,
                       const director::Destination& d) -> std::optional<control::RealServerHealth> {
-          auto it = index.find({director::describe(key), director::describe_endpoint(d.address, d.port)});
+          auto it = index.find({director::describe(key), core::endpoint_text(d.address, d.port)});
           if (it == index.end()) return std::nullopt;
           return it->second;
         },

@@ -118,7 +118,7 @@ class Daemon {
   void restore_overrides(const HandoverState& resumed);
   void serve_endpoints();
   HandoverState handover_state() const;
-  void on_vip(const conf::IpAddress& vip, bool held);
+  void on_vip(const core::IpAddress& vip, bool held);
   void on_role(const std::string& instance);
 
   DaemonParts parts_;
@@ -134,7 +134,7 @@ class Daemon {
   RequestQueue requests_;
   std::vector<std::function<void(control::ReloadOutcome)>> reload_waiters_;  // queued or running
   std::vector<std::function<void(control::ReloadOutcome)>> running_reload_;   // answered by the one running
-  std::map<conf::IpAddress, bool> held_;  // VRRP VIPs -> this node holds it now
+  std::map<core::IpAddress, bool> held_;  // VRRP VIPs -> this node holds it now
   control::LatencyHistogram check_latency_;
 
   // Declared in dependency order: each uses only those above it, and they

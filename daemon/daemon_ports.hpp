@@ -33,7 +33,7 @@ namespace lvsd::daemon {
 class VrrpControl {
  public:
   // "This node now holds (true) / no longer holds (false) this VIP".
-  using VipListener = std::function<void(const conf::IpAddress& vip, bool held)>;
+  using VipListener = std::function<void(const core::IpAddress& vip, bool held)>;
   // Every state change of an instance, after its VIPs moved.
   using RoleListener = std::function<void(const std::string& instance, vrrp::State state)>;
 

@@ -1,15 +1,10 @@
 #include "daemon/desired_state.hpp"
 
-#include <sys/socket.h>
-
 #include <chrono>
-#include <span>
 
 namespace lvsd::daemon {
 
 namespace {
-
-int to_af(conf::AddressFamily family) { return family == conf::AddressFamily::kIpv4 ? AF_INET : AF_INET6; }
 
 director::Protocol to_director(conf::Protocol protocol) {
   switch (protocol) {
@@ -32,9 +27,9 @@ director::TunnelType to_director(conf::TunnelType type) {
 director::Service to_service(const conf::VirtualServer& vs) {
   director::Service s;
   if (vs.fwmark) {
-    s.key = director::ServiceKey::firewall_mark(to_af(vs.family()), *vs.fwmark);
+    s.key = director::ServiceKey::firewall_mark(vs.family(), *vs.fwmark);
   } else {
-    s.key = director::ServiceKey::inet(to_director(vs.protocol), director_address(*vs.address), vs.port);
+    s.key = director::ServiceKey::inet(to_director(vs.protocol), *vs.address, vs.port);
   }
   s.scheduler = vs.lb_algo;
   if (vs.ops) s.flags |= director::kServiceFlagOnePacket;
@@ -49,14 +44,9 @@ director::Service to_service(const conf::VirtualServer& vs) {
 
 }  // namespace
 
-director::IpAddress director_address(const conf::IpAddress& address) {
-  const std::size_t size = address.is_ipv4() ? 4 : 16;
-  return director::IpAddress::from_bytes(to_af(address.family()), std::span(address.bytes().data(), size));
-}
-
 director::Destination director_destination(const conf::VirtualServer& vs, const conf::RealServer& rs) {
   director::Destination d;
-  d.address = director_address(rs.address);
+  d.address = rs.address;
   d.port = rs.port != 0 ? rs.port : vs.port;
   d.weight = static_cast<std::int32_t>(rs.weight);
   switch (vs.lb_kind) {

@@ -7,7 +7,6 @@
 
 namespace lvsd::daemon {
 
-director::IpAddress director_address(const conf::IpAddress& address);
 // The destination configured_table() makes of real server `rs` of `vs` (the
 // virtual server gives the forwarding method and tunnel, and the port when
 // the real server has none).

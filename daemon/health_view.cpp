@@ -105,7 +105,7 @@ struct HealthView::CheckSlot {
 // Laid out to fit 136 bytes (a 144-byte heap block): one per real server.
 struct HealthView::RealServerSlot {
   VirtualServerSlot* owner = nullptr;
-  director::IpAddress address{};  // the destination's identity
+  core::IpAddress address{};  // the destination's identity
   std::uint16_t port = 0;
   std::uint32_t index = 0;  // in owner->real_servers
   std::uint32_t configured_weight = 1;
@@ -150,7 +150,7 @@ struct HealthView::VirtualServerSlot {
   std::vector<director::Destination> destinations{};
   bool start_up = false;
   bool ha_suspend = false;
-  std::optional<conf::IpAddress> address{};  // unset for fwmark services
+  std::optional<core::IpAddress> address{};  // unset for fwmark services
   std::vector<std::unique_ptr<RealServerSlot>> real_servers{};  // config order
   healthcheck::QuorumState quorum{healthcheck::QuorumPolicy{}};
   std::optional<director::Destination> sorry{};
@@ -229,7 +229,7 @@ director::Destination HealthView::configured_destination(const VirtualServerSlot
 }
 
 std::string HealthView::label(const RealServerSlot& rs) const {
-  return rs.owner->label + " -> " + director::describe_endpoint(rs.address, rs.port);
+  return rs.owner->label + " -> " + core::endpoint_text(rs.address, rs.port);
 }
 
 std::string_view HealthView::last_reason(const CheckSlot& check) const {
@@ -269,8 +269,8 @@ void HealthView::set_config(const conf::Config& config) {
   constexpr std::size_t kNone = static_cast<std::size_t>(-1);
   std::optional<std::map<std::string, std::size_t>> old_vs_by_label;
   std::optional<std::map<std::string, std::pair<std::size_t, std::size_t>>> old_rs_by_label;
-  auto rs_label = [](const std::string& vs_label, const director::IpAddress& address, std::uint16_t port) {
-    return vs_label + " -> " + director::describe_endpoint(address, port);
+  auto rs_label = [](const std::string& vs_label, const core::IpAddress& address, std::uint16_t port) {
+    return vs_label + " -> " + core::endpoint_text(address, port);
   };
   auto find_old_vs = [&](std::size_t i, const director::VirtualService& service, const std::string& label) {
     if (i < old_vs.size() && old_vs[i]->service.key == service.service.key) return i;
@@ -459,13 +459,13 @@ void HealthView::set_checks(RealServerSlot& rs, const conf::VirtualServer& vs_co
   }
 }
 
-bool HealthView::suspended(bool ha_suspend, const std::optional<conf::IpAddress>& address) const {
+bool HealthView::suspended(bool ha_suspend, const std::optional<core::IpAddress>& address) const {
   if (!ha_suspend || !address) return false;
   auto it = vrrp_addresses_.find(*address);
   return it != vrrp_addresses_.end() && !it->second;
 }
 
-void HealthView::set_address_held(const conf::IpAddress& address, bool held) {
+void HealthView::set_address_held(const core::IpAddress& address, bool held) {
   vrrp_addresses_[address] = held;
   for (const auto& vs : virtual_servers_)
     if (vs->address == address) apply_suspension(*vs);
@@ -638,7 +638,7 @@ void HealthView::append_status(std::size_t first, std::size_t count, std::vector
     for (const auto& rs_slot : vs.real_servers) {
       const RealServerSlot& rs = *rs_slot;
       v.real_servers.push_back(RealServerHealth{
-          .real_server = director::describe_endpoint(rs.address, rs.port),
+          .real_server = core::endpoint_text(rs.address, rs.port),
           .state = rs.state,
           .state_since = rs.state_since,
           .weight = table_weight(vs, rs, now),

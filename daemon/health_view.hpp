@@ -139,7 +139,7 @@ class HealthView {
   // VRRP: whether this node holds `address` now (see ha_suspend at the top).
   // Pauses or resumes the checks of the virtual servers it concerns; does not
   // call on_change() (the table does not change).
-  void set_address_held(const conf::IpAddress& address, bool held);
+  void set_address_held(const core::IpAddress& address, bool held);
 
   // The desired IPVS table now (see the top of this file).
   director::IpvsTable table() const;
@@ -183,7 +183,7 @@ class HealthView {
   bool refresh_real_server(RealServerSlot& rs, std::string_view reason, bool ramp = true,
                            const CheckSlot* cause = nullptr);
   // True when ha_suspend should pause vs's checks now.
-  bool suspended(bool ha_suspend, const std::optional<conf::IpAddress>& address) const;
+  bool suspended(bool ha_suspend, const std::optional<core::IpAddress>& address) const;
   // Pauses or resumes vs's checks to match suspended(); logs a change.
   void apply_suspension(VirtualServerSlot& vs);
   // rs's weight in table() at `now`, unset when it is not in it.
@@ -205,7 +205,7 @@ class HealthView {
   conf::Global global_{};  // of the configuration: script user and security for MISC_CHECK
   std::unique_ptr<core::Timer> slow_start_timer_;
   bool any_slow_start_ = false;  // skip the scan when no real server ramps
-  std::map<conf::IpAddress, bool> vrrp_addresses_;  // address -> held by this node
+  std::map<core::IpAddress, bool> vrrp_addresses_;  // address -> held by this node
   HealthViewCounters counters_;
 };
 

@@ -28,7 +28,7 @@ std::vector<director::SyncDaemon> wanted_sync_daemons(const conf::Config& config
   base.interface = s.interface;
   base.sync_id = s.sync_id;
   base.max_payload = s.maxlen.value_or(0);
-  if (s.group) base.group = director_address(*s.group);
+  if (s.group) base.group = *s.group;
   base.port = s.port;
   base.ttl = s.ttl;
 

@@ -5,19 +5,6 @@
 
 namespace lvsd::daemon {
 
-vrrp::IpAddress vrrp_address(const conf::IpAddress& address) {
-  if (address.is_ipv4()) {
-    const auto& b = address.bytes();
-    return vrrp::IpAddress::v4({b[0], b[1], b[2], b[3]});
-  }
-  return vrrp::IpAddress::v6(address.bytes());
-}
-
-conf::IpAddress conf_address(const vrrp::IpAddress& address) {
-  // Both print canonical inet_ntop text, so the round trip is exact.
-  return conf::IpAddress::parse(address.to_string()).value_or(conf::IpAddress{});
-}
-
 namespace {
 
 vrrp::AddressScope vrrp_scope(conf::AddressScope scope) {
@@ -47,7 +34,7 @@ core::Result<std::vector<vrrp::TrackedScript>> vrrp_tracked_scripts(const conf::
 
 core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance& in,
                                                         const std::function<int(const std::string&)>& ifindex_of,
-                                                        const vrrp::IpAddress& primary_address,
+                                                        const core::IpAddress& primary_address,
                                                         const std::vector<conf::VrrpScript>& scripts) {
   vrrp::InstanceConfig out;
   out.name = in.name;
@@ -61,7 +48,7 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
   out.primary_address = primary_address;
   out.family = primary_address.family();
   for (const auto& v : in.virtual_ipaddress) {
-    vrrp::VipSpec spec{.address = vrrp_address(v.address),
+    vrrp::VipSpec spec{.address = v.address,
                        .prefix_len = static_cast<std::uint8_t>(v.prefix_len),
                        .ifindex = 0,
                        .label = v.label,
@@ -77,7 +64,7 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
     out.auth_type = vrrp::AuthType::kSimplePassword;
     out.auth_data = vrrp::password_auth_data(in.authentication->pass);
   }
-  for (const auto& p : in.unicast_peer) out.unicast_peers.push_back(vrrp_address(p));
+  for (const auto& p : in.unicast_peer) out.unicast_peers.push_back(p);
   out.check_unicast_ttl = in.check_unicast_ttl;
   out.preempt = !in.nopreempt;
   out.preempt_delay = in.preempt_delay;

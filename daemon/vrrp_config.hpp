@@ -13,9 +13,6 @@
 
 namespace lvsd::daemon {
 
-vrrp::IpAddress vrrp_address(const conf::IpAddress& address);
-conf::IpAddress conf_address(const vrrp::IpAddress& address);
-
 // The instance's track_script entries with the weight and reverse of each
 // script filled in where the instance does not set its own.
 core::Result<std::vector<vrrp::TrackedScript>> vrrp_tracked_scripts(const conf::VrrpInstance& instance,
@@ -25,7 +22,7 @@ core::Result<std::vector<vrrp::TrackedScript>> vrrp_tracked_scripts(const conf::
 // `scripts` (the config's vrrp_scripts) give a track_script its defaults.
 core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance& instance,
                                                         const std::function<int(const std::string&)>& ifindex_of,
-                                                        const vrrp::IpAddress& primary_address,
+                                                        const core::IpAddress& primary_address,
                                                         const std::vector<conf::VrrpScript>& scripts = {});
 
 // The instance's notify_* scripts plus the global generic `notify`.

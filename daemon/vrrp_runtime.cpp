@@ -24,10 +24,6 @@ std::string ifname_of(int ifindex) {
   return if_indextoname(static_cast<unsigned>(ifindex), buf) != nullptr ? std::string(buf) : std::string();
 }
 
-bool is_link_local(const vrrp::IpAddress& a) {
-  return a.family() == vrrp::Family::kIPv6 && a.bytes()[0] == 0xfe && (a.bytes()[1] & 0xc0) == 0x80;
-}
-
 // Settings that need a rebuild when they change: all but the notify scripts.
 conf::VrrpInstance without_notify(conf::VrrpInstance instance) {
   instance.notify = {};
@@ -39,7 +35,7 @@ class AddressVipPort final : public vrrp::VipPort {
   explicit AddressVipPort(vrrp::AddressClient& client) : client_(client) {}
   core::Status add(const vrrp::VipSpec& vip) override { return client_.add(vip); }
   core::Status remove(const vrrp::VipSpec& vip) override { return client_.remove(vip); }
-  core::Result<std::vector<vrrp::InterfaceAddress>> list(vrrp::Family family, int ifindex) override {
+  core::Result<std::vector<vrrp::InterfaceAddress>> list(core::AddressFamily family, int ifindex) override {
     return client_.list(family, ifindex);
   }
 
@@ -50,7 +46,7 @@ class AddressVipPort final : public vrrp::VipPort {
 class SocketAdvertPort final : public vrrp::AdvertPort {
  public:
   explicit SocketAdvertPort(vrrp::VrrpSocket socket) : socket_(std::move(socket)) {}
-  core::Status send(std::span<const std::uint8_t> payload, const vrrp::IpAddress& destination) override {
+  core::Status send(std::span<const std::uint8_t> payload, const core::IpAddress& destination) override {
     return socket_.send(payload, destination);
   }
   vrrp::VrrpSocket& socket() { return socket_; }
@@ -66,11 +62,11 @@ class DeviceAnnouncer final : public vrrp::AnnouncePort {
   explicit DeviceAnnouncer(const std::vector<vrrp::VipSpec>& vips) {
     for (const auto& v : vips) device_of_[v.address] = v.ifindex;
   }
-  core::Status announce(const vrrp::IpAddress& vip) override {
+  core::Status announce(const core::IpAddress& vip) override {
     const int ifindex = device_of_[vip];
     const std::string name = ifname_of(ifindex);
     if (name.empty()) return core::Error{"interface index " + std::to_string(ifindex) + " is gone"};
-    if (vip.family() == vrrp::Family::kIPv4) {
+    if (vip.family() == core::AddressFamily::kIpv4) {
       auto it = garp_.find(ifindex);
       if (it == garp_.end()) {
         auto opened = vrrp::GarpSender::open(name);
@@ -89,7 +85,7 @@ class DeviceAnnouncer final : public vrrp::AnnouncePort {
   }
 
  private:
-  std::map<vrrp::IpAddress, int> device_of_;
+  std::map<core::IpAddress, int> device_of_;
   std::map<int, vrrp::GarpSender> garp_;
   std::map<int, vrrp::NaSender> na_;
 };
@@ -105,7 +101,7 @@ struct VrrpRuntime::Running {
   conf::VrrpInstance settings;  // without notify scripts: what a reload compares
   std::vector<vrrp::TrackedScript> tracked_scripts;  // and the weights its scripts give it
   vrrp::NotifyConfig notify;
-  std::vector<conf::IpAddress> vips;
+  std::vector<core::IpAddress> vips;
   std::unique_ptr<SocketAdvertPort> adverts;
   std::unique_ptr<DeviceAnnouncer> announcer;
   std::unique_ptr<vrrp::Instance> instance;  // after the ports it uses
@@ -122,8 +118,8 @@ VrrpRuntime::~VrrpRuntime() {
   groups_.clear();
 }
 
-std::vector<vrrp::IpAddress> VrrpRuntime::own_addresses(const vrrp::InstanceConfig& config) {
-  std::vector<vrrp::IpAddress> out;
+std::vector<core::IpAddress> VrrpRuntime::own_addresses(const vrrp::InstanceConfig& config) {
+  std::vector<core::IpAddress> out;
   if (auto listed = addresses_->list(config.family, config.ifindex); listed.ok()) {
     for (const auto& a : *listed) out.push_back(a.address);
   }
@@ -138,11 +134,11 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
     log->error("vrrp instance {}: no interface {}", in.name, in.interface);
     return nullptr;
   }
-  const vrrp::Family family =
-      in.virtual_ipaddress.front().address.is_ipv4() ? vrrp::Family::kIPv4 : vrrp::Family::kIPv6;
+  const core::AddressFamily family =
+      in.virtual_ipaddress.front().address.is_ipv4() ? core::AddressFamily::kIpv4 : core::AddressFamily::kIpv6;
   // The primary address (RFC 5798 5.1.1.1 / 5.1.2.1: IPv6 uses the link-local one).
-  std::optional<vrrp::IpAddress> primary;
-  if (in.unicast_src_ip) primary = vrrp_address(*in.unicast_src_ip);
+  std::optional<core::IpAddress> primary;
+  if (in.unicast_src_ip) primary = *in.unicast_src_ip;
   if (!primary) {
     auto listed = addresses_->list(family, ifindex);
     if (!listed.ok()) {
@@ -151,15 +147,15 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
     }
     for (const auto& a : *listed) {
       const bool is_vip = std::any_of(in.virtual_ipaddress.begin(), in.virtual_ipaddress.end(),
-                                      [&](const conf::VirtualIpAddress& v) { return vrrp_address(v.address) == a.address; });
-      if (is_vip || (family == vrrp::Family::kIPv6 && !is_link_local(a.address))) continue;
+                                      [&](const conf::VirtualIpAddress& v) { return v.address == a.address; });
+      if (is_vip || (family == core::AddressFamily::kIpv6 && !a.address.is_ipv6_link_local())) continue;
       primary = a.address;
       break;
     }
   }
   if (!primary) {
     log->error("vrrp instance {}: {} has no {} address to send adverts from", in.name, in.interface,
-               family == vrrp::Family::kIPv4 ? "IPv4" : "IPv6 link-local");
+               family == core::AddressFamily::kIpv4 ? "IPv4" : "IPv6 link-local");
     return nullptr;
   }
   auto instance_config = vrrp_instance_config(in, ifindex_of, *primary, config.vrrp_scripts);

@@ -73,7 +73,7 @@ class VrrpRuntime final : public VrrpControl {
   void on_links_readable();
   void ensure_link_monitor();
   void rebuild_sync_groups(const conf::Config& config);
-  std::vector<vrrp::IpAddress> own_addresses(const vrrp::InstanceConfig& config);
+  std::vector<core::IpAddress> own_addresses(const vrrp::InstanceConfig& config);
 
   core::EventLoop& loop_;
   VipListener vip_listener_;

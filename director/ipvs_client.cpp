@@ -217,7 +217,7 @@ Result<std::vector<Service>> IpvsClient::dump_services() {
 Result<std::vector<Destination>> IpvsClient::dump_destinations(const ServiceKey& key) {
   std::vector<Destination> destinations;
   Status s = exchange([&](Header header) { return ipvs_codec::dump_destinations(header, key); }, false, [&](MessageView m) -> Status {
-    auto destination = ipvs_codec::parse_destination(m, key.family);
+    auto destination = ipvs_codec::parse_destination(m, key.family());
     if (!destination) return destination.error();
     destinations.push_back(std::move(*destination));
     return {};

@@ -46,9 +46,9 @@ void check(int rc) {
   if (rc < 0) throw std::runtime_error(std::string("building IPVS message: ") + nl_geterror(rc));
 }
 
-void put_address(nl_msg* msg, int attr, const IpAddress& address) {
+void put_address(nl_msg* msg, int attr, const core::IpAddress& address) {
   std::uint8_t raw[kAddressAttrLen] = {};
-  std::memcpy(raw, address.bytes.data(), address.size());
+  std::memcpy(raw, address.bytes().data(), address.size());
   check(nla_put(msg, attr, sizeof raw, raw));
 }
 
@@ -56,14 +56,14 @@ void put_address(nl_msg* msg, int attr, const IpAddress& address) {
 void put_port(nl_msg* msg, int attr, std::uint16_t port) { check(nla_put_u16(msg, attr, htons(port))); }
 
 std::uint32_t encode_netmask(const ServiceSettings& s) {
-  if (s.key.family == AF_INET6) return s.persistence_prefix.value_or(128);  // a prefix length, host order
+  if (s.key.family() == core::AddressFamily::kIpv6) return s.persistence_prefix.value_or(128);  // a prefix length, host order
   std::uint8_t prefix = s.persistence_prefix.value_or(32);
   std::uint32_t mask = prefix == 0 ? 0 : (0xffffffffu << (32 - prefix));
   return htonl(mask);  // an IPv4 netmask, network order
 }
 
 void put_service_key(nl_msg* msg, const ServiceKey& key) {
-  check(nla_put_u16(msg, IPVS_SVC_ATTR_AF, static_cast<std::uint16_t>(key.family)));
+  check(nla_put_u16(msg, IPVS_SVC_ATTR_AF, static_cast<std::uint16_t>(core::af_number(key.family()))));
   if (key.is_fwmark()) {
     check(nla_put_u32(msg, IPVS_SVC_ATTR_FWMARK, key.fwmark));
     return;
@@ -96,7 +96,7 @@ void put_destination_nest(nl_msg* msg, const DestinationSettings& d, bool full) 
   if (nest == nullptr) check(-NLE_NOMEM);
   put_address(msg, IPVS_DEST_ATTR_ADDR, d.address);
   put_port(msg, IPVS_DEST_ATTR_PORT, d.port);
-  check(nla_put_u16(msg, IPVS_DEST_ATTR_ADDR_FAMILY, static_cast<std::uint16_t>(d.address.family)));
+  check(nla_put_u16(msg, IPVS_DEST_ATTR_ADDR_FAMILY, static_cast<std::uint16_t>(core::af_number(d.address.family()))));
   if (full) {
     check(nla_put_u32(msg, IPVS_DEST_ATTR_FWD_METHOD, static_cast<std::uint32_t>(d.forward)));
     check(nla_put_u32(msg, IPVS_DEST_ATTR_WEIGHT, static_cast<std::uint32_t>(d.weight)));
@@ -174,10 +174,10 @@ Bytes new_daemon(Header header, const SyncDaemon& d) {
   check(nla_put_string(msg.get(), IPVS_DAEMON_ATTR_MCAST_IFN, d.interface.c_str()));
   check(nla_put_u32(msg.get(), IPVS_DAEMON_ATTR_SYNC_ID, d.sync_id));
   if (d.max_payload != 0) check(nla_put_u16(msg.get(), IPVS_DAEMON_ATTR_SYNC_MAXLEN, d.max_payload));
-  if (d.group && d.group->family == AF_INET) {
-    check(nla_put(msg.get(), IPVS_DAEMON_ATTR_MCAST_GROUP, 4, d.group->bytes.data()));
-  } else if (d.group && d.group->family == AF_INET6) {
-    check(nla_put(msg.get(), IPVS_DAEMON_ATTR_MCAST_GROUP6, 16, d.group->bytes.data()));
+  if (d.group && d.group->is_ipv4()) {
+    check(nla_put(msg.get(), IPVS_DAEMON_ATTR_MCAST_GROUP, 4, d.group->bytes().data()));
+  } else if (d.group) {
+    check(nla_put(msg.get(), IPVS_DAEMON_ATTR_MCAST_GROUP6, 16, d.group->bytes().data()));
   }
   // Unlike service and destination ports, the sync port is host order (the
   // kernel reads and reports it with plain nla_get/put_u16).

@@ -43,9 +43,9 @@ using Table = std::array<nlattr*, N>;
 
 std::uint16_t get_port(const nlattr* a) { return ntohs(nla_get_u16(const_cast<nlattr*>(a))); }
 
-IpAddress get_address(int family, nlattr* a) {
+core::IpAddress get_address(core::AddressFamily family, nlattr* a) {
   std::span<const std::uint8_t> raw(static_cast<const std::uint8_t*>(nla_data(a)), static_cast<std::size_t>(nla_len(a)));
-  return IpAddress::from_bytes(family, raw);
+  return core::IpAddress::from_bytes(family, raw);
 }
 
 // STATS has u32 and u64 members, STATS64 only u64: read each by its length.
@@ -148,8 +148,8 @@ std::array<nla_policy, IPVS_CMD_ATTR_MAX + 1> command_policy() {
   return p;
 }
 
-std::optional<std::uint8_t> decode_netmask(int family, std::uint32_t raw) {
-  if (family == AF_INET6) {
+std::optional<std::uint8_t> decode_netmask(core::AddressFamily family, std::uint32_t raw) {
+  if (family == core::AddressFamily::kIpv6) {
     if (raw >= 128) return std::nullopt;
     return static_cast<std::uint8_t>(raw);
   }
@@ -205,8 +205,10 @@ Result<Service> parse_service(MessageView m) {
   if (!tb) return tb.error();
   auto& a = *tb;
   if (a[IPVS_SVC_ATTR_AF] == nullptr) return Error{"IPVS service has no address family"};
-  int family = nla_get_u16(a[IPVS_SVC_ATTR_AF]);
-  if (family != AF_INET && family != AF_INET6) return Error{"IPVS service has address family " + std::to_string(family)};
+  const int af = nla_get_u16(a[IPVS_SVC_ATTR_AF]);
+  const auto known = core::family_of_af(af);
+  if (!known) return Error{"IPVS service has address family " + std::to_string(af)};
+  const core::AddressFamily family = *known;
 
   Service s;
   if (a[IPVS_SVC_ATTR_FWMARK] != nullptr && nla_get_u32(a[IPVS_SVC_ATTR_FWMARK]) != 0) {
@@ -235,7 +237,7 @@ Result<Service> parse_service(MessageView m) {
   return s;
 }
 
-Result<Destination> parse_destination(MessageView m, int service_family) {
+Result<Destination> parse_destination(MessageView m, core::AddressFamily service_family) {
   static const auto cmd_policy = command_policy();
   static const auto dest_policy = destination_policy();
   auto top = parse_top<IPVS_CMD_ATTR_MAX + 1>(m, cmd_policy.data());
@@ -246,10 +248,11 @@ Result<Destination> parse_destination(MessageView m, int service_family) {
   if (a[IPVS_DEST_ATTR_ADDR] == nullptr || a[IPVS_DEST_ATTR_PORT] == nullptr) {
     return Error{"IPVS destination has no address or port"};
   }
-  int family = a[IPVS_DEST_ATTR_ADDR_FAMILY] != nullptr ? nla_get_u16(a[IPVS_DEST_ATTR_ADDR_FAMILY]) : service_family;
-  if (family != AF_INET && family != AF_INET6) {
-    return Error{"IPVS destination has address family " + std::to_string(family)};
-  }
+  const int af = a[IPVS_DEST_ATTR_ADDR_FAMILY] != nullptr ? nla_get_u16(a[IPVS_DEST_ATTR_ADDR_FAMILY])
+                                                         : core::af_number(service_family);
+  const auto known = core::family_of_af(af);
+  if (!known) return Error{"IPVS destination has address family " + std::to_string(af)};
+  const core::AddressFamily family = *known;
   auto u32 = [&](int attr) -> std::uint32_t {
     nlattr* x = a[static_cast<std::size_t>(attr)];
     return x != nullptr ? nla_get_u32(x) : 0;
@@ -325,9 +328,9 @@ Result<SyncDaemon> parse_daemon(MessageView m) {
   d.interface = nla_get_string(a[IPVS_DAEMON_ATTR_MCAST_IFN]);
   d.sync_id = nla_get_u32(a[IPVS_DAEMON_ATTR_SYNC_ID]);
   if (a[IPVS_DAEMON_ATTR_SYNC_MAXLEN] != nullptr) d.max_payload = nla_get_u16(a[IPVS_DAEMON_ATTR_SYNC_MAXLEN]);
-  if (a[IPVS_DAEMON_ATTR_MCAST_GROUP] != nullptr) d.group = get_address(AF_INET, a[IPVS_DAEMON_ATTR_MCAST_GROUP]);
+  if (a[IPVS_DAEMON_ATTR_MCAST_GROUP] != nullptr) d.group = get_address(core::AddressFamily::kIpv4, a[IPVS_DAEMON_ATTR_MCAST_GROUP]);
   if (a[IPVS_DAEMON_ATTR_MCAST_GROUP6] != nullptr) {
-    d.group = get_address(AF_INET6, a[IPVS_DAEMON_ATTR_MCAST_GROUP6]);
+    d.group = get_address(core::AddressFamily::kIpv6, a[IPVS_DAEMON_ATTR_MCAST_GROUP6]);
   }
   if (a[IPVS_DAEMON_ATTR_MCAST_PORT] != nullptr) d.port = nla_get_u16(a[IPVS_DAEMON_ATTR_MCAST_PORT]);  // host order
   if (a[IPVS_DAEMON_ATTR_MCAST_TTL] != nullptr) d.ttl = nla_get_u8(a[IPVS_DAEMON_ATTR_MCAST_TTL]);

@@ -54,10 +54,10 @@ std::string describe(const Operation& op) {
     case OperationKind::kDelService: return out;
     case OperationKind::kNewDestination:
     case OperationKind::kSetDestination:
-      return out + " -> " + describe_endpoint(op.destination.address, op.destination.port) + " (" +
+      return out + " -> " + core::endpoint_text(op.destination.address, op.destination.port) + " (" +
              destination_details(op.destination) + ")";
     case OperationKind::kDelDestination:
-      return out + " -> " + describe_endpoint(op.destination.address, op.destination.port);
+      return out + " -> " + core::endpoint_text(op.destination.address, op.destination.port);
   }
   return out;
 }

@@ -1,6 +1,5 @@
 #include "director/ownership.hpp"
 
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -38,11 +37,11 @@ core::Result<ServiceKey> parse_service_key(std::string_view text) {
   std::string_view rest = trim(text.substr(space + 1));
 
   if (kind == "FWM") {
-    int family = AF_INET;
+    core::AddressFamily family = core::AddressFamily::kIpv4;
     std::size_t sp = rest.find(' ');
     if (sp != std::string_view::npos) {
       if (trim(rest.substr(sp + 1)) != "IPv6") return core::Error{"expected \"FWM MARK\" or \"FWM MARK IPv6\""};
-      family = AF_INET6;
+      family = core::AddressFamily::kIpv6;
       rest = rest.substr(0, sp);
     }
     std::uint32_t mark = 0;
@@ -68,8 +67,8 @@ core::Result<ServiceKey> parse_service_key(std::string_view text) {
   if (!parse_number(rest.substr(colon + 1), port)) {
     return core::Error{"bad port \"" + std::string(rest.substr(colon + 1)) + "\""};
   }
-  auto address = IpAddress::parse(host);
-  if (!address) return address.error();
+  auto address = core::IpAddress::parse(host);
+  if (!address) return core::Error{"not an IPv4 or IPv6 address: \"" + std::string(host) + "\""};
   return ServiceKey::inet(protocol, *address, port);
 }
 

@@ -8,7 +8,7 @@
 namespace lvsd::director {
 namespace {
 
-using DestinationId = std::pair<IpAddress, std::uint16_t>;
+using DestinationId = std::pair<core::IpAddress, std::uint16_t>;
 
 DestinationId id_of(const Destination& d) { return {d.address, d.port}; }
 

@@ -1,7 +1,5 @@
 #include "director/types.hpp"
 
-#include <sys/socket.h>
-
 namespace lvsd::director {
 
 std::string protocol_name(Protocol protocol) {
@@ -13,30 +11,24 @@ std::string protocol_name(Protocol protocol) {
   return "proto" + std::to_string(static_cast<unsigned>(protocol));
 }
 
-ServiceKey ServiceKey::inet(Protocol protocol, const IpAddress& address, std::uint16_t port) {
-  return ServiceKey{.family = address.family, .protocol = protocol, .address = address, .port = port, .fwmark = 0};
+ServiceKey ServiceKey::inet(Protocol protocol, const core::IpAddress& address, std::uint16_t port) {
+  return ServiceKey{.protocol = protocol, .address = address, .port = port, .fwmark = 0};
 }
 
-ServiceKey ServiceKey::firewall_mark(int family, std::uint32_t mark) {
+ServiceKey ServiceKey::firewall_mark(core::AddressFamily family, std::uint32_t mark) {
   // The kernel reports no protocol, address or port for a fwmark service;
   // keep the same zero values so desired and dumped keys compare equal.
-  return ServiceKey{.family = family,
-                    .protocol = static_cast<Protocol>(0),
-                    .address = IpAddress::any(family),
+  return ServiceKey{.protocol = static_cast<Protocol>(0),
+                    .address = core::IpAddress::any(family),
                     .port = 0,
                     .fwmark = mark};
 }
 
-std::string describe_endpoint(const IpAddress& address, std::uint16_t port) {
-  if (address.family == AF_INET6) return "[" + address.to_string() + "]:" + std::to_string(port);
-  return address.to_string() + ":" + std::to_string(port);
-}
-
 std::string describe(const ServiceKey& key) {
   if (key.is_fwmark()) {
-    return "FWM " + std::to_string(key.fwmark) + (key.family == AF_INET6 ? " IPv6" : "");
+    return "FWM " + std::to_string(key.fwmark) + (key.family() == core::AddressFamily::kIpv6 ? " IPv6" : "");
   }
-  return protocol_name(key.protocol) + " " + describe_endpoint(key.address, key.port);
+  return protocol_name(key.protocol) + " " + core::endpoint_text(key.address, key.port);
 }
 
 bool same_settings(const ServiceSettings& a, const ServiceSettings& b) {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "director/ip_address.hpp"
+#include "core/net_address.hpp"
 
 namespace lvsd::director {
 
@@ -22,17 +22,26 @@ std::string protocol_name(Protocol protocol);
 // (then protocol, address and port are unused and kept zero, as the kernel
 // reports them).
 struct ServiceKey {
-  int family = 0;  // AF_INET or AF_INET6
   Protocol protocol = Protocol::kTcp;
-  IpAddress address{};
+  core::IpAddress address{};
   std::uint16_t port = 0;
   std::uint32_t fwmark = 0;  // non-zero: a firewall-mark service
 
-  static ServiceKey inet(Protocol protocol, const IpAddress& address, std::uint16_t port);
-  static ServiceKey firewall_mark(int family, std::uint32_t mark);
+  static ServiceKey inet(Protocol protocol, const core::IpAddress& address, std::uint16_t port);
+  static ServiceKey firewall_mark(core::AddressFamily family, std::uint32_t mark);
 
+  // A fwmark service's address is the family's any address, so this is every service's family.
+  core::AddressFamily family() const { return address.family(); }
   bool is_fwmark() const { return fwmark != 0; }
-  auto operator<=>(const ServiceKey&) const = default;
+  // Family first (all IPv4 services, then IPv6), then protocol, address, port, mark.
+  friend std::strong_ordering operator<=>(const ServiceKey& a, const ServiceKey& b) {
+    if (auto c = a.family() <=> b.family(); c != 0) return c;
+    if (auto c = a.protocol <=> b.protocol; c != 0) return c;
+    if (auto c = a.address <=> b.address; c != 0) return c;
+    if (auto c = a.port <=> b.port; c != 0) return c;
+    return a.fwmark <=> b.fwmark;
+  }
+  friend bool operator==(const ServiceKey&, const ServiceKey&) = default;
 };
 
 // "TCP 10.0.0.1:80", "UDP [2001:db8::1]:53", "FWM 5" (inet6 fwmark: "FWM 5 IPv6").
@@ -111,7 +120,7 @@ struct DestinationCounters {
 // service by address + port: what the config asks for and all an operation
 // carries of a destination.
 struct DestinationSettings {
-  IpAddress address{};
+  core::IpAddress address{};
   std::uint16_t port = 0;
   ForwardMethod forward = ForwardMethod::kDirectRoute;
   std::int32_t weight = 1;
@@ -134,9 +143,6 @@ struct Destination : DestinationSettings {
 bool same_identity(const DestinationSettings& a, const DestinationSettings& b);
 // True when everything SET_DEST can change is equal (counters excluded).
 bool same_settings(const DestinationSettings& a, const DestinationSettings& b);
-
-// "10.0.0.2:80", "[2001:db8::2]:80".
-std::string describe_endpoint(const IpAddress& address, std::uint16_t port);
 
 struct VirtualService {
   Service service{};
@@ -177,7 +183,7 @@ struct SyncDaemon {
   std::uint32_t sync_id = 0;
   // Optional; 0 / empty = kernel default.
   std::uint16_t max_payload = 0;       // UDP payload size
-  std::optional<IpAddress> group{};      // multicast group (IPv4 or IPv6)
+  std::optional<core::IpAddress> group{};      // multicast group (IPv4 or IPv6)
   std::uint16_t port = 0;              // multicast port (kernel default 8848)
   std::uint8_t ttl = 0;                // multicast TTL
 };

@@ -12,7 +12,6 @@
 namespace lvsd::vrrp {
 namespace {
 
-int af(Family f) { return f == Family::kIPv4 ? AF_INET : AF_INET6; }
 
 std::string describe(const VipSpec& v) {
   return v.address.to_string() + "/" + std::to_string(v.prefix_len) + " ifindex " + std::to_string(v.ifindex);
@@ -31,11 +30,11 @@ int parse_attr(const nlattr* attr, void* data) {
   // IFA_LOCAL is our address on point-to-point links; otherwise IFA_ADDRESS.
   if ((type == IFA_LOCAL || (type == IFA_ADDRESS && !st->has_address)) && (len == 4 || len == 16)) {
     if (len == 4) {
-      st->out.address = IpAddress::v4({p[0], p[1], p[2], p[3]});
+      st->out.address = core::IpAddress::v4({p[0], p[1], p[2], p[3]});
     } else {
       std::array<std::uint8_t, 16> b{};
       std::memcpy(b.data(), p, 16);
-      st->out.address = IpAddress::v6(b);
+      st->out.address = core::IpAddress::v6(b);
     }
     st->has_address = true;
   } else if (type == IFA_LABEL && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0) {
@@ -54,8 +53,8 @@ std::vector<std::uint8_t> build_address_request(AddressOp op, const VipSpec& vip
   if (op == AddressOp::kAdd) nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_REPLACE;
   nlh->nlmsg_seq = seq;
   auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
-  const bool v4 = vip.address.family() == Family::kIPv4;
-  ifa->ifa_family = static_cast<std::uint8_t>(af(vip.address.family()));
+  const bool v4 = vip.address.family() == core::AddressFamily::kIpv4;
+  ifa->ifa_family = static_cast<std::uint8_t>(core::af_number(vip.address.family()));
   ifa->ifa_prefixlen = vip.prefix_len;
   ifa->ifa_scope = static_cast<std::uint8_t>(vip.scope);
   ifa->ifa_index = static_cast<std::uint32_t>(vip.ifindex);
@@ -71,14 +70,14 @@ std::vector<std::uint8_t> build_address_request(AddressOp op, const VipSpec& vip
   return buf;
 }
 
-std::vector<std::uint8_t> build_address_dump(Family family, std::uint32_t seq) {
+std::vector<std::uint8_t> build_address_dump(core::AddressFamily family, std::uint32_t seq) {
   std::vector<std::uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
   nlh->nlmsg_type = RTM_GETADDR;
   nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   nlh->nlmsg_seq = seq;
   auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
-  ifa->ifa_family = static_cast<std::uint8_t>(af(family));
+  ifa->ifa_family = static_cast<std::uint8_t>(core::af_number(family));
   buf.resize(nlh->nlmsg_len);
   return buf;
 }
@@ -161,7 +160,7 @@ core::Status AddressClient::remove(const VipSpec& vip) {
   return {};
 }
 
-core::Result<std::vector<InterfaceAddress>> AddressClient::list(Family family, int ifindex) {
+core::Result<std::vector<InterfaceAddress>> AddressClient::list(core::AddressFamily family, int ifindex) {
   const auto request = build_address_dump(family, seq_++);
   if (mnl_socket_sendto(nl_, request.data(), request.size()) < 0) {
     return core::errno_error("RTM_GETADDR: send", errno);

@@ -12,7 +12,7 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "vrrp/ip_address.hpp"
+#include "core/net_address.hpp"
 
 struct mnl_socket;
 
@@ -21,7 +21,7 @@ namespace lvsd::vrrp {
 enum class AddressScope : std::uint8_t { kGlobal = 0, kSite = 200, kLink = 253, kHost = 254 };  // RT_SCOPE_*
 
 struct VipSpec {
-  IpAddress address{};
+  core::IpAddress address{};
   std::uint8_t prefix_len = 32;
   int ifindex = 0;
   std::string label{};  // IPv4 only; the kernel wants it to start with the interface name ("eth0:vip")
@@ -29,7 +29,7 @@ struct VipSpec {
 };
 
 struct InterfaceAddress {
-  IpAddress address{};
+  core::IpAddress address{};
   std::uint8_t prefix_len = 0;
   int ifindex = 0;
   std::string label{};
@@ -43,7 +43,7 @@ enum class AddressOp : std::uint8_t { kAdd, kRemove };
 // be used at once after a failover.
 std::vector<std::uint8_t> build_address_request(AddressOp op, const VipSpec& vip, std::uint32_t seq);
 // A dump request for all addresses of `family`.
-std::vector<std::uint8_t> build_address_dump(Family family, std::uint32_t seq);
+std::vector<std::uint8_t> build_address_dump(core::AddressFamily family, std::uint32_t seq);
 // Parses one RTM_NEWADDR message (as in a dump); nullopt if it is not one
 // or lacks an address.
 std::optional<InterfaceAddress> parse_address_message(const std::vector<std::uint8_t>& message);
@@ -60,7 +60,7 @@ class AddressClient {
   core::Status add(const VipSpec& vip);
   core::Status remove(const VipSpec& vip);
   // Addresses of `family` on `ifindex` (0 = every interface).
-  core::Result<std::vector<InterfaceAddress>> list(Family family, int ifindex = 0);
+  core::Result<std::vector<InterfaceAddress>> list(core::AddressFamily family, int ifindex = 0);
 
  private:
   explicit AddressClient(mnl_socket* nl) : nl_(nl) {}

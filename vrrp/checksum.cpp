@@ -21,12 +21,12 @@ std::uint16_t internet_checksum(std::span<const std::uint8_t> data, std::uint32_
 }
 
 std::uint16_t vrrp_checksum(Version version, std::span<const std::uint8_t> message,
-                            const IpAddress& source, const IpAddress& destination) {
+                            const core::IpAddress& source, const core::IpAddress& destination) {
   if (version == Version::kV2) return internet_checksum(message);
   std::uint32_t sum = add_bytes(0, source.bytes());
   sum = add_bytes(sum, destination.bytes());
   const auto length = static_cast<std::uint32_t>(message.size());
-  if (source.family() == Family::kIPv4) {
+  if (source.family() == core::AddressFamily::kIpv4) {
     // RFC 768-style pseudo-header: zero, protocol, 16-bit length.
     sum += kVrrpIpProtocol;
     sum += length & 0xffff;

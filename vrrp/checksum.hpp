@@ -4,7 +4,7 @@
 #include <span>
 
 #include "vrrp/interval.hpp"
-#include "vrrp/ip_address.hpp"
+#include "core/net_address.hpp"
 
 namespace lvsd::vrrp {
 
@@ -20,6 +20,6 @@ std::uint16_t internet_checksum(std::span<const std::uint8_t> data, std::uint32_
 // v3: over the message plus the IPv4 pseudo-header (RFC 5798 5.2.8, RFC 768
 // layout) or the IPv6 pseudo-header (RFC 2460 8.1) with `source`/`destination`.
 std::uint16_t vrrp_checksum(Version version, std::span<const std::uint8_t> message,
-                            const IpAddress& source, const IpAddress& destination);
+                            const core::IpAddress& source, const core::IpAddress& destination);
 
 }  // namespace lvsd::vrrp

@@ -20,7 +20,7 @@
 
 #include "core/clock.hpp"
 #include "vrrp/interval.hpp"
-#include "vrrp/ip_address.hpp"
+#include "core/net_address.hpp"
 
 namespace lvsd::vrrp {
 
@@ -44,7 +44,7 @@ struct PreemptDelayExpired {};
 // A decoded advert that passed every packet check (see packet.hpp).
 struct AdvertReceived {
   std::uint8_t priority = 0;
-  IpAddress source{};                    // the sender's primary address
+  core::IpAddress source{};                    // the sender's primary address
   Centiseconds advert_interval{100};   // v3: Max Adver Int; v2: Adver Int
 };
 struct InterfaceDown { std::string name; };  // a tracked interface (track_interface)
@@ -102,7 +102,7 @@ struct FsmConfig {
   Version version = Version::kV3;
   std::uint8_t priority = 100;  // 1..254, or 255 for the address owner
   Centiseconds advert_interval{100};  // Advertisement_Interval
-  IpAddress primary_address{};  // ours, for the equal-priority tie-break (RFC 5798 6.4.3)
+  core::IpAddress primary_address{};  // ours, for the equal-priority tie-break (RFC 5798 6.4.3)
   bool preempt = true;  // false = keepalived's nopreempt
   // After startup or leaving Fault, do not preempt a lower-priority master
   // for this long (keepalived's preempt_delay). 0 = preempt at once.
@@ -131,7 +131,7 @@ class Fsm {
   core::Duration skew_time() const;
   bool preempt_blocked() const { return preempt_blocked_; }
   // The master we last accepted an advert from (Backup), or ours (Master).
-  std::optional<IpAddress> master_address() const { return master_address_; }
+  std::optional<core::IpAddress> master_address() const { return master_address_; }
   const std::set<std::string>& interfaces_down() const { return interfaces_down_; }
   // The last kHistorySize state changes, oldest first.
   const std::deque<Transition>& history() const { return history_; }
@@ -172,7 +172,7 @@ class Fsm {
   Centiseconds master_adver_interval_;
   bool preempt_blocked_ = false;
   bool reasserted_ = false;  // Master answered a losing advert since the last Adver_Timer
-  std::optional<IpAddress> master_address_;
+  std::optional<core::IpAddress> master_address_;
   std::set<std::string> interfaces_down_;
   std::deque<Transition> history_;
   std::array<std::uint64_t, kStateCount> transitions_into_{};

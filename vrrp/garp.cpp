@@ -26,7 +26,7 @@ void put16(std::vector<std::uint8_t>& out, std::uint16_t v) {
 
 }  // namespace
 
-std::vector<std::uint8_t> build_gratuitous_arp(const MacAddress& mac, const IpAddress& vip) {
+std::vector<std::uint8_t> build_gratuitous_arp(const MacAddress& mac, const core::IpAddress& vip) {
   std::vector<std::uint8_t> f;
   f.reserve(kMinFrame);
   f.insert(f.end(), 6, 0xff);                  // destination: broadcast
@@ -70,8 +70,8 @@ GarpSender::GarpSender(GarpSender&&) noexcept = default;
 GarpSender& GarpSender::operator=(GarpSender&&) noexcept = default;
 GarpSender::~GarpSender() = default;
 
-core::Status GarpSender::send(const IpAddress& vip) {
-  if (vip.family() != Family::kIPv4) return core::Error{"gratuitous ARP is IPv4 only: " + vip.to_string()};
+core::Status GarpSender::send(const core::IpAddress& vip) {
+  if (vip.family() != core::AddressFamily::kIpv4) return core::Error{"gratuitous ARP is IPv4 only: " + vip.to_string()};
   const auto frame = build_gratuitous_arp(mac_, vip);
   sockaddr_ll to{};
   to.sll_family = AF_PACKET;

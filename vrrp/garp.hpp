@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/net_address.hpp"
 #include "core/unique_fd.hpp"
-#include "vrrp/ip_address.hpp"
 
 namespace lvsd::vrrp {
 
@@ -20,7 +20,7 @@ using MacAddress = std::array<std::uint8_t, 6>;
 // Broadcast Ethernet frame carrying an ARP request with sender IP = target
 // IP = `vip` and sender MAC = `mac` (RFC 5227 3 "ARP Announcement"), padded
 // to the 60-byte Ethernet minimum. `vip` must be IPv4.
-std::vector<std::uint8_t> build_gratuitous_arp(const MacAddress& mac, const IpAddress& vip);
+std::vector<std::uint8_t> build_gratuitous_arp(const MacAddress& mac, const core::IpAddress& vip);
 
 class GarpSender {
  public:
@@ -35,7 +35,7 @@ class GarpSender {
   const MacAddress& mac() const { return mac_; }
   int ifindex() const { return ifindex_; }
   // One gratuitous ARP for `vip` (IPv4 only; IPv6 VIPs need unsolicited NA).
-  core::Status send(const IpAddress& vip);
+  core::Status send(const core::IpAddress& vip);
 
  private:
   GarpSender(int fd, int ifindex, MacAddress mac) : fd_(fd), ifindex_(ifindex), mac_(mac) {}

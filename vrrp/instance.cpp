@@ -56,10 +56,10 @@ int tracked_weight(int weight, bool reverse, bool up) {
 
 Instance::~Instance() = default;
 
-void Instance::set_own_addresses(std::vector<IpAddress> addresses) {
+void Instance::set_own_addresses(std::vector<core::IpAddress> addresses) {
   // The VIPs are not "our" addresses for the own-address check: a stranger
   // advertising from one of them must be told apart (kSourceIsVirtual).
-  std::erase_if(addresses, [&](const IpAddress& a) {
+  std::erase_if(addresses, [&](const core::IpAddress& a) {
     return std::any_of(config_.vips.begin(), config_.vips.end(), [&](const VipSpec& v) { return v.address == a; });
   });
   own_addresses_ = std::move(addresses);
@@ -242,7 +242,7 @@ void Instance::send_advert(std::uint8_t priority) {
   for (const auto& v : config_.vips) {
     if (v.address.family() == config_.family) advert.addresses.push_back(v.address);
   }
-  std::vector<IpAddress> destinations = config_.unicast_peers;
+  std::vector<core::IpAddress> destinations = config_.unicast_peers;
   if (destinations.empty()) destinations.push_back(vrrp_multicast_group(config_.family));
   for (const auto& destination : destinations) {
     auto payload = encode(advert, config_.primary_address, destination);
@@ -273,12 +273,12 @@ void Instance::add_vips() {
 
 void Instance::remove_vips() {
   // Only what is there: the list also tells us about leftovers of a crash.
-  std::map<std::pair<Family, int>, std::set<IpAddress>> present;
+  std::map<std::pair<core::AddressFamily, int>, std::set<core::IpAddress>> present;
   for (const auto& vip : config_.vips) {
     const auto key = std::make_pair(vip.address.family(), vip.ifindex);
     if (present.contains(key)) continue;
     auto listed = vip_port_.list(key.first, key.second);
-    std::set<IpAddress> addresses;
+    std::set<core::IpAddress> addresses;
     if (listed.ok()) {
       for (const auto& a : *listed) addresses.insert(a.address);
     } else {

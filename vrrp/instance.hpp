@@ -28,7 +28,7 @@ namespace lvsd::vrrp {
 class AdvertPort {
  public:
   virtual ~AdvertPort() = default;
-  virtual core::Status send(std::span<const std::uint8_t> payload, const IpAddress& destination) = 0;
+  virtual core::Status send(std::span<const std::uint8_t> payload, const core::IpAddress& destination) = 0;
 };
 
 // The interface's addresses: AddressClient in production.
@@ -37,14 +37,14 @@ class VipPort {
   virtual ~VipPort() = default;
   virtual core::Status add(const VipSpec& vip) = 0;
   virtual core::Status remove(const VipSpec& vip) = 0;
-  virtual core::Result<std::vector<InterfaceAddress>> list(Family family, int ifindex) = 0;
+  virtual core::Result<std::vector<InterfaceAddress>> list(core::AddressFamily family, int ifindex) = 0;
 };
 
 // Gratuitous ARP (IPv4) or unsolicited NA (IPv6) for one VIP.
 class AnnouncePort {
  public:
   virtual ~AnnouncePort() = default;
-  virtual core::Status announce(const IpAddress& vip) = 0;
+  virtual core::Status announce(const core::IpAddress& vip) = 0;
 };
 
 // keepalived's rule for a tracked object (link or script): weight 0 puts
@@ -74,16 +74,16 @@ struct InstanceConfig {
   std::string interface{};
   int ifindex = 0;
   Version version = Version::kV2;
-  Family family = Family::kIPv4;
+  core::AddressFamily family = core::AddressFamily::kIpv4;
   std::uint8_t vrid = 0;
   std::uint8_t priority = 100;
   Centiseconds advert_interval{100};
   // Our primary address: the source of our adverts and the tie-breaker.
-  IpAddress primary_address{};
+  core::IpAddress primary_address{};
   std::vector<VipSpec> vips{};  // each with its own ifindex (a VIP may live on another device)
   AuthType auth_type = AuthType::kNone;
   AuthData auth_data{};
-  std::vector<IpAddress> unicast_peers{};  // empty: multicast
+  std::vector<core::IpAddress> unicast_peers{};  // empty: multicast
   bool check_unicast_ttl = true;           // unicast mode: drop adverts whose TTL is not 255
   bool preempt = true;
   core::Duration preempt_delay{0};
@@ -112,9 +112,9 @@ struct InstanceStatus {
   State state = State::kInitialize;
   std::uint8_t base_priority = 0;
   std::uint8_t effective_priority = 0;  // after weighted track_interface
-  std::optional<IpAddress> master_address{};
+  std::optional<core::IpAddress> master_address{};
   Centiseconds master_advert_interval{0};
-  std::vector<IpAddress> vips{};
+  std::vector<core::IpAddress> vips{};
   std::vector<std::string> interfaces_down{};  // tracked links (and scripts, "script NAME") that are down
   // Started, but waiting for the first result of a weight-0 tracked script
   // (keepalived's INIT): the Fsm has not left Initialize yet.
@@ -142,7 +142,7 @@ class Instance {
 
   void set_state_listener(StateListener listener) { listener_ = std::move(listener); }
   // Addresses of this host on the interface (for the decoder's own-address check).
-  void set_own_addresses(std::vector<IpAddress> addresses);
+  void set_own_addresses(std::vector<core::IpAddress> addresses);
 
   // Removes leftover VIPs (a crash) and starts the Fsm (Backup, or Fault if a
   // tracked link is down, or Master for the address owner).
@@ -190,7 +190,7 @@ class Instance {
   AnnouncePort& announcer_;
   Fsm fsm_;
   StateListener listener_;
-  std::vector<IpAddress> own_addresses_;
+  std::vector<core::IpAddress> own_addresses_;
   std::map<std::string, bool> link_down_;  // tracked link -> down
   std::map<std::string, std::optional<bool>> script_up_;  // tracked script -> up; unset: no result yet
   std::optional<bool> pending_start_;  // start(resume_master) waiting for scripts

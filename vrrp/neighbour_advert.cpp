@@ -23,7 +23,7 @@ constexpr int kHopLimit = 255;                       // RFC 4861 7.2.6 / 7.1.2
 
 }  // namespace
 
-std::vector<std::uint8_t> build_unsolicited_na(const MacAddress& mac, const IpAddress& vip, bool router) {
+std::vector<std::uint8_t> build_unsolicited_na(const MacAddress& mac, const core::IpAddress& vip, bool router) {
   std::vector<std::uint8_t> m;
   m.reserve(32);
   m.push_back(kIcmpv6NeighbourAdvert);
@@ -65,8 +65,8 @@ NaSender::NaSender(NaSender&&) noexcept = default;
 NaSender& NaSender::operator=(NaSender&&) noexcept = default;
 NaSender::~NaSender() = default;
 
-core::Status NaSender::send(const IpAddress& vip, bool router) {
-  if (vip.family() != Family::kIPv6) return core::Error{"neighbour advertisement is IPv6 only: " + vip.to_string()};
+core::Status NaSender::send(const core::IpAddress& vip, bool router) {
+  if (vip.family() != core::AddressFamily::kIpv6) return core::Error{"neighbour advertisement is IPv6 only: " + vip.to_string()};
   auto message = build_unsolicited_na(mac_, vip, router);
   iovec iov{message.data(), message.size()};
   sockaddr_in6 to{};

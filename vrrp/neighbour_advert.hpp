@@ -12,13 +12,13 @@
 #include "core/result.hpp"
 #include "core/unique_fd.hpp"
 #include "vrrp/garp.hpp"
-#include "vrrp/ip_address.hpp"
+#include "core/net_address.hpp"
 
 namespace lvsd::vrrp {
 
 // ICMPv6 type 136 with the O flag (and R if `router`), target = `vip`, and a
 // Target Link-Layer Address option carrying `mac`. Checksum field left 0.
-std::vector<std::uint8_t> build_unsolicited_na(const MacAddress& mac, const IpAddress& vip, bool router);
+std::vector<std::uint8_t> build_unsolicited_na(const MacAddress& mac, const core::IpAddress& vip, bool router);
 
 class NaSender {
  public:
@@ -32,7 +32,7 @@ class NaSender {
 
   const MacAddress& mac() const { return mac_; }
   // `vip` must be IPv6 and already on the interface (it is the source address).
-  core::Status send(const IpAddress& vip, bool router = false);
+  core::Status send(const core::IpAddress& vip, bool router = false);
 
  private:
   NaSender(int fd, int ifindex, MacAddress mac) : fd_(fd), ifindex_(ifindex), mac_(mac) {}

@@ -7,27 +7,27 @@
 namespace lvsd::vrrp {
 namespace {
 
-std::size_t address_size(Family f) { return f == Family::kIPv4 ? 4 : 16; }
+std::size_t address_size(core::AddressFamily f) { return f == core::AddressFamily::kIpv4 ? 4 : 16; }
 
-bool contains(const std::vector<IpAddress>& list, const IpAddress& a) {
+bool contains(const std::vector<core::IpAddress>& list, const core::IpAddress& a) {
   return std::find(list.begin(), list.end(), a) != list.end();
 }
 
-bool same_set(std::vector<IpAddress> a, std::vector<IpAddress> b) {
+bool same_set(std::vector<core::IpAddress> a, std::vector<core::IpAddress> b) {
   std::sort(a.begin(), a.end());
   std::sort(b.begin(), b.end());
   return a == b;
 }
 
-std::string family_name(Family f) { return f == Family::kIPv4 ? "IPv4" : "IPv6"; }
+std::string family_name(core::AddressFamily f) { return f == core::AddressFamily::kIpv4 ? "IPv4" : "IPv6"; }
 
 Drop drop(DropReason reason, std::string detail) { return Drop{reason, std::move(detail)}; }
 
 }  // namespace
 
-IpAddress vrrp_multicast_group(Family family) {
-  return family == Family::kIPv4 ? IpAddress::v4({224, 0, 0, 18})
-                                 : IpAddress::v6({0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12});
+core::IpAddress vrrp_multicast_group(core::AddressFamily family) {
+  return family == core::AddressFamily::kIpv4 ? core::IpAddress::v4({224, 0, 0, 18})
+                                 : core::IpAddress::v6({0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12});
 }
 
 AuthData password_auth_data(std::string_view password) {
@@ -62,11 +62,11 @@ std::string_view to_string(DropReason reason) {
   return "unknown";
 }
 
-core::Result<std::vector<std::uint8_t>> encode(const Advert& advert, const IpAddress& source,
-                                               const IpAddress& destination) {
-  const Family family = source.family();
+core::Result<std::vector<std::uint8_t>> encode(const Advert& advert, const core::IpAddress& source,
+                                               const core::IpAddress& destination) {
+  const core::AddressFamily family = source.family();
   if (destination.family() != family) return core::Error{"source and destination families differ"};
-  if (advert.version == Version::kV2 && family != Family::kIPv4) {
+  if (advert.version == Version::kV2 && family != core::AddressFamily::kIpv4) {
     return core::Error{"VRRPv2 is IPv4 only (RFC 3768 1)"};
   }
   if (advert.addresses.empty() || advert.addresses.size() > 255) {
@@ -147,7 +147,7 @@ DecodeResult decode(std::span<const std::uint8_t> payload, const ReceivedMeta& m
   const int type = payload[0] & 0x0f;
   if (type != kTypeAdvertisement) return drop(DropReason::kBadType, "type " + std::to_string(type));
 
-  const Family family = meta.source.family();
+  const core::AddressFamily family = meta.source.family();
   if (family != local.family || meta.destination.family() != family) {
     return drop(DropReason::kWrongFamily, "received over " + family_name(family));
   }
@@ -185,12 +185,12 @@ DecodeResult decode(std::span<const std::uint8_t> payload, const ReceivedMeta& m
   ad.addresses.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     const auto* p = payload.data() + kHeaderSize + i * address_size(family);
-    if (family == Family::kIPv4) {
-      ad.addresses.push_back(IpAddress::v4({p[0], p[1], p[2], p[3]}));
+    if (family == core::AddressFamily::kIpv4) {
+      ad.addresses.push_back(core::IpAddress::v4({p[0], p[1], p[2], p[3]}));
     } else {
       std::array<std::uint8_t, 16> b{};
       std::copy_n(p, 16, b.begin());
-      ad.addresses.push_back(IpAddress::v6(b));
+      ad.addresses.push_back(core::IpAddress::v6(b));
     }
   }
 

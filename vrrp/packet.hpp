@@ -21,7 +21,7 @@
 
 #include "core/result.hpp"
 #include "vrrp/interval.hpp"
-#include "vrrp/ip_address.hpp"
+#include "core/net_address.hpp"
 
 namespace lvsd::vrrp {
 
@@ -49,7 +49,7 @@ struct Advert {
   std::uint8_t priority = 0;
   // v3: Max Adver Int (0..4095 cs). v2: Adver Int, a whole number of seconds (1..255).
   Centiseconds advert_interval{100};
-  std::vector<IpAddress> addresses{};  // all IPv4, or (v3 only) all IPv6
+  std::vector<core::IpAddress> addresses{};  // all IPv4, or (v3 only) all IPv6
   // v2 only. Kept as received even for kNone so that a re-encode is byte-exact.
   AuthType auth_type = AuthType::kNone;
   AuthData auth_data{};
@@ -61,16 +61,16 @@ struct Advert {
 // IP header addresses the packet will be sent with (v3 checksums cover them).
 // Errors: more than 255 addresses, mixed or wrong address families, an
 // interval the version cannot carry, v2 over IPv6.
-core::Result<std::vector<std::uint8_t>> encode(const Advert& advert, const IpAddress& source,
-                                               const IpAddress& destination);
+core::Result<std::vector<std::uint8_t>> encode(const Advert& advert, const core::IpAddress& source,
+                                               const core::IpAddress& destination);
 
 // RFC 5798 5.1.1.2 / 5.1.2.2 (and RFC 3768 5.2.2): the VRRP groups.
-IpAddress vrrp_multicast_group(Family family);  // 224.0.0.18 or ff02::12
+core::IpAddress vrrp_multicast_group(core::AddressFamily family);  // 224.0.0.18 or ff02::12
 
 // What the socket layer saw besides the payload.
 struct ReceivedMeta {
-  IpAddress source{};
-  IpAddress destination{};  // the group, or one of our unicast addresses
+  core::IpAddress source{};
+  core::IpAddress destination{};  // the group, or one of our unicast addresses
   int ttl = 0;              // IPv4 TTL or IPv6 hop limit
   int ifindex = 0;
 };
@@ -78,17 +78,17 @@ struct ReceivedMeta {
 // What the local virtual router is configured with.
 struct LocalExpectations {
   Version version = Version::kV3;
-  Family family = Family::kIPv4;
+  core::AddressFamily family = core::AddressFamily::kIpv4;
   std::uint8_t vrid = 0;
   AuthType auth_type = AuthType::kNone;  // v2 only
   AuthData auth_data{};                  // v2 kSimplePassword only; see password_auth_data()
   Centiseconds advert_interval{100};     // configured Advertisement_Interval
   bool local_is_owner = false;           // our priority is 255 (RFC 5798 7.1)
-  std::vector<IpAddress> vips{};           // our virtual addresses, in any order
-  std::vector<IpAddress> own_addresses{};  // addresses of this host on the interface
+  std::vector<core::IpAddress> vips{};           // our virtual addresses, in any order
+  std::vector<core::IpAddress> own_addresses{};  // addresses of this host on the interface
   // Empty: multicast mode, adverts must be sent to the group. Otherwise
   // unicast mode: only these may send, and not to the group.
-  std::vector<IpAddress> unicast_peers{};
+  std::vector<core::IpAddress> unicast_peers{};
   // Unicast mode only: drop adverts whose TTL/hop limit is not 255. Off for
   // peers routed apart; multicast adverts are always checked (RFC 5798 7.1).
   bool check_unicast_ttl = true;
@@ -125,7 +125,7 @@ struct Drop {
 
 struct ReceivedAdvert {
   Advert advert;
-  IpAddress source{};
+  core::IpAddress source{};
   // Only a v2 owner's advert (priority 255) gets here with a different list
   // (RFC 3768 7.1); the caller logs it. Every other mismatch is dropped.
   bool addresses_differ = false;

@@ -27,10 +27,10 @@ bool set_opt(int fd, int level, int name, const T& value) {
   return setsockopt(fd, level, name, &value, sizeof value) == 0;
 }
 
-IpAddress from_in6(const in6_addr& a) {
+core::IpAddress from_in6(const in6_addr& a) {
   std::array<std::uint8_t, 16> b{};
   std::memcpy(b.data(), &a, 16);
-  return IpAddress::v6(b);
+  return core::IpAddress::v6(b);
 }
 
 // Sets the options of an open raw socket; returns an error naming the call.
@@ -39,8 +39,8 @@ core::Status configure(int fd, int ifindex, const SocketOptions& o) {
                  static_cast<socklen_t>(o.interface.size())) != 0) {
     return sys_error("SO_BINDTODEVICE " + o.interface);
   }
-  const IpAddress group = vrrp_multicast_group(o.family);
-  if (o.family == Family::kIPv4) {
+  const core::IpAddress group = vrrp_multicast_group(o.family);
+  if (o.family == core::AddressFamily::kIpv4) {
     const int one = 1, zero = 0;
     if (!set_opt(fd, IPPROTO_IP, IP_TTL, kTtl)) return sys_error("IP_TTL");
     if (!set_opt(fd, IPPROTO_IP, IP_MULTICAST_TTL, kTtl)) return sys_error("IP_MULTICAST_TTL");
@@ -82,7 +82,7 @@ core::Result<VrrpSocket> VrrpSocket::open(const SocketOptions& options) {
   }
   const int ifindex = static_cast<int>(if_nametoindex(options.interface.c_str()));
   if (ifindex == 0) return sys_error("interface " + options.interface);
-  const int domain = options.family == Family::kIPv4 ? AF_INET : AF_INET6;
+  const int domain = core::af_number(options.family);
   const int fd = ::socket(domain, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kVrrpIpProtocol);
   if (fd < 0) return sys_error("socket(SOCK_RAW, 112)");
   VrrpSocket sock(fd, ifindex, options);  // closes fd on any error below
@@ -94,7 +94,7 @@ VrrpSocket::VrrpSocket(VrrpSocket&&) noexcept = default;
 VrrpSocket& VrrpSocket::operator=(VrrpSocket&&) noexcept = default;
 VrrpSocket::~VrrpSocket() = default;
 
-core::Status VrrpSocket::send(std::span<const std::uint8_t> payload, const IpAddress& destination) {
+core::Status VrrpSocket::send(std::span<const std::uint8_t> payload, const core::IpAddress& destination) {
   if (destination.family() != options_.family) return core::Error{"destination family differs from socket's"};
   iovec iov{const_cast<std::uint8_t*>(payload.data()), payload.size()};
   msghdr msg{};
@@ -105,7 +105,7 @@ core::Status VrrpSocket::send(std::span<const std::uint8_t> payload, const IpAdd
   sockaddr_in6 dst6{};
   msg.msg_control = control.data();
   cmsghdr* c = nullptr;
-  if (options_.family == Family::kIPv4) {
+  if (options_.family == core::AddressFamily::kIpv4) {
     dst4.sin_family = AF_INET;
     std::memcpy(&dst4.sin_addr, destination.bytes().data(), 4);
     msg.msg_name = &dst4;
@@ -161,14 +161,14 @@ core::Result<std::optional<Datagram>> VrrpSocket::receive() {
   Datagram d;
   d.meta.ifindex = ifindex_;
   std::span<const std::uint8_t> data(buf.data(), static_cast<std::size_t>(n));
-  if (options_.family == Family::kIPv4) {
+  if (options_.family == core::AddressFamily::kIpv4) {
     // IPv4 raw sockets deliver the IP header: TTL, source and destination come from it.
     if (data.size() < 20) return core::Error{"recvmsg: datagram shorter than an IPv4 header"};
     const std::size_t ihl = static_cast<std::size_t>(data[0] & 0x0f) * 4;
     if (ihl < 20 || ihl > data.size()) return core::Error{"recvmsg: bad IPv4 header length"};
     d.meta.ttl = data[8];
-    d.meta.source = IpAddress::v4({data[12], data[13], data[14], data[15]});
-    d.meta.destination = IpAddress::v4({data[16], data[17], data[18], data[19]});
+    d.meta.source = core::IpAddress::v4({data[12], data[13], data[14], data[15]});
+    d.meta.destination = core::IpAddress::v4({data[16], data[17], data[18], data[19]});
     data = data.subspan(ihl);
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {

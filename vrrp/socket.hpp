@@ -11,19 +11,19 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/net_address.hpp"
 #include "core/unique_fd.hpp"
-#include "vrrp/ip_address.hpp"
 #include "vrrp/packet.hpp"
 
 namespace lvsd::vrrp {
 
 struct SocketOptions {
-  Family family = Family::kIPv4;
+  core::AddressFamily family = core::AddressFamily::kIpv4;
   std::string interface;  // bound with SO_BINDTODEVICE; the multicast group is joined here
   // Source address of our adverts (the interface's primary address, RFC 5798
   // 5.1.1.1; for IPv6 its link-local address, 5.1.2.1). Set per packet with
   // IP_PKTINFO / IPV6_PKTINFO so the v3 checksum's pseudo-header is right.
-  IpAddress source{};
+  core::IpAddress source{};
   bool join_multicast = true;  // false for unicast_peer mode
 };
 
@@ -47,7 +47,7 @@ class VrrpSocket {
   int ifindex() const { return ifindex_; }
 
   // Sends one VRRP message with TTL / hop limit 255 (RFC 5798 5.1.1.3, 5.1.2.3).
-  core::Status send(std::span<const std::uint8_t> payload, const IpAddress& destination);
+  core::Status send(std::span<const std::uint8_t> payload, const core::IpAddress& destination);
   // One datagram, or nullopt if none is waiting (EAGAIN).
   core::Result<std::optional<Datagram>> receive();
 

@@ -14,7 +14,7 @@ namespace {
 
 using namespace director;
 
-IpAddress ip(const char* text) { return IpAddress::parse(text).value(); }
+core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 Destination dest(const char* addr, std::uint16_t port, ForwardMethod fwd, int weight) {
   Destination d;
@@ -78,7 +78,7 @@ IpvsTable sample_table() {
   }
   {
     VirtualService vs;
-    vs.service.key = ServiceKey::firewall_mark(AF_INET, 7);
+    vs.service.key = ServiceKey::firewall_mark(core::AddressFamily::kIpv4, 7);
     vs.service.scheduler = "lc";
     vs.destinations.push_back(dest("10.0.0.13", 0, ForwardMethod::kDirectRoute, 1));
     t.services.push_back(vs);
@@ -184,7 +184,7 @@ TEST(IpvsadmOrder, SortsLikeIpvsadm) {
   dumped.services.push_back(svc(Protocol::kTcp, "2001:db8::100", 80));
   dumped.services.push_back(svc(Protocol::kTcp, "192.168.152.100", 443));
   VirtualService fw;
-  fw.service.key = ServiceKey::firewall_mark(AF_INET, 7);
+  fw.service.key = ServiceKey::firewall_mark(core::AddressFamily::kIpv4, 7);
   dumped.services.push_back(fw);
 
   auto sorted = ipvsadm_order(dumped);

@@ -17,7 +17,7 @@ namespace {
 
 using control::test_support::run_loop_with_client;
 
-director::IpAddress ip(const char* text) { return director::IpAddress::parse(text).value(); }
+core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 const director::ServiceKey kWeb = director::ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.1"), 80);
 
@@ -72,7 +72,7 @@ class LvsctlControlTest : public ::testing::Test {
       control::VirtualServerStatus v{.key = director::describe(vs.service.key), .scheduler = vs.service.scheduler,
                                      .disabled = admin_.disabled().contains(vs.service.key)};
       for (const auto& d : vs.destinations) {
-        control::RealServerStatus r{.address = director::describe_endpoint(d.address, d.port), .forward = "DR",
+        control::RealServerStatus r{.address = core::endpoint_text(d.address, d.port), .forward = "DR",
                                     .configured_weight = static_cast<std::uint32_t>(d.weight), .health = "up"};
         const auto it = admin_.drains().find({.service = vs.service.key, .address = d.address, .port = d.port});
         if (it != admin_.drains().end()) {

@@ -27,14 +27,14 @@ std::string sysctl_in(const test::Host& h, const std::string& key) {
 }
 
 TEST(RealServerSysctls, UpAndDownValuesForIpv4OnlyOnAllAndTheDevice) {
-  const auto v4 = vrrp::IpAddress::parse("10.0.0.100").value();
+  const auto v4 = core::IpAddress::parse("10.0.0.100").value();
   EXPECT_EQ(realserver_sysctls_up(v4, "lo"),
             (std::vector<SysctlWrite>{{"net/ipv4/conf/all/arp_ignore", "1"},
                                       {"net/ipv4/conf/all/arp_announce", "2"},
                                       {"net/ipv4/conf/lo/arp_ignore", "1"},
                                       {"net/ipv4/conf/lo/arp_announce", "2"}}));
   EXPECT_EQ(realserver_sysctls_down(v4, "lo")[1], (SysctlWrite{"net/ipv4/conf/all/arp_announce", "0"}));
-  EXPECT_TRUE(realserver_sysctls_up(vrrp::IpAddress::parse("2001:db8::1").value(), "lo").empty());
+  EXPECT_TRUE(realserver_sysctls_up(core::IpAddress::parse("2001:db8::1").value(), "lo").empty());
 }
 
 TEST(RealServerNetns, UpIsIdempotentDownRestoresAndTheHostIsUntouched) {

@@ -66,7 +66,7 @@ TEST(Address, Ipv4AndIpv6Canonical) {
   EXPECT_EQ(v4->to_string(), "192.168.152.100");
   auto v6 = parse_address("2001:DB8:0:0::1");
   ASSERT_TRUE(v6.ok());
-  EXPECT_EQ(v6->family(), AddressFamily::kIpv6);
+  EXPECT_EQ(v6->family(), core::AddressFamily::kIpv6);
   EXPECT_EQ(v6->to_string(), "2001:db8::1");
   for (const char* bad : {"", "1.2.3", "1.2.3.256", "host.example", "10.0.0.1/24", "::g"})
     EXPECT_FALSE(parse_address(bad).ok()) << bad;

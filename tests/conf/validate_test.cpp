@@ -10,7 +10,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+core::IpAddress ip(const char* text) { return *core::IpAddress::parse(text); }
 
 VirtualIpAddress vip(const char* text, int prefix = 32) {
   return VirtualIpAddress{.address = ip(text), .prefix_len = prefix};

@@ -213,7 +213,7 @@ virtual_servers:
   ASSERT_TRUE(c.global.lvs_sync_daemon);
   EXPECT_EQ(c.global.lvs_sync_daemon->sync_id, 9);
   EXPECT_EQ(c.global.lvs_sync_daemon->maxlen, 1400);
-  EXPECT_EQ(c.global.lvs_sync_daemon->group, IpAddress::parse("224.0.0.82"));
+  EXPECT_EQ(c.global.lvs_sync_daemon->group, core::IpAddress::parse("224.0.0.82"));
   EXPECT_TRUE(c.global.lvs_flush);
   EXPECT_TRUE(c.global.lvs_flush_on_stop);
   EXPECT_EQ(c.global.ipvs_resync_interval, Duration{0});
@@ -229,7 +229,7 @@ virtual_servers:
   EXPECT_EQ(c.vrrp_sync_groups.at(0).notify.master, "/bin/gm");
   const auto& vs = c.virtual_servers.at(0);
   EXPECT_EQ(vs.fwmark, 12u);
-  EXPECT_EQ(vs.family(), AddressFamily::kIpv6);
+  EXPECT_EQ(vs.family(), core::AddressFamily::kIpv6);
   EXPECT_EQ(vs.tunnel_port, 6080);
   EXPECT_EQ(vs.persistence_timeout, seconds(300));
   EXPECT_EQ(vs.sorry_server->port, 53);

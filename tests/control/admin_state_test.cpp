@@ -10,7 +10,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-director::IpAddress ip(const char* text) { return director::IpAddress::parse(text).value(); }
+core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 const director::ServiceKey kWeb = director::ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.1"), 80);
 const director::ServiceKey kDns = director::ServiceKey::inet(director::Protocol::kUdp, ip("10.0.0.1"), 53);
@@ -159,7 +159,7 @@ TEST_F(AdminStateTest, UnknownOrAmbiguousServersAreErrors) {
   auto ambiguous = admin_.drain(configured(), kDns, {.address = ip("10.0.0.2")}, std::nullopt);
   ASSERT_FALSE(ambiguous.ok());
   EXPECT_NE(ambiguous.error().message.find("ambiguous"), std::string::npos);
-  EXPECT_FALSE(admin_.disable(configured(), director::ServiceKey::firewall_mark(AF_INET, 3)).ok());
+  EXPECT_FALSE(admin_.disable(configured(), director::ServiceKey::firewall_mark(core::AddressFamily::kIpv4, 3)).ok());
   EXPECT_EQ(changes_, 0);
   EXPECT_TRUE(admin_.drains().empty());
 }

@@ -7,7 +7,7 @@
 namespace lvsd::control {
 namespace {
 
-director::IpAddress ip(const char* text) { return director::IpAddress::parse(text).value(); }
+core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 std::string error_of(std::string_view line) {
   auto r = parse_request(line);
@@ -43,11 +43,11 @@ TEST(ControlProtocol, EncodedRequestsParseBackEqual) {
       DrainRequest{.virtual_server = director::ServiceKey::inet(director::Protocol::kUdp, ip("2001:db8::1"), 53),
                    .real_server = {.address = ip("2001:db8::2"), .port = 53},
                    .timeout_s = 5},
-      DrainRequest{.virtual_server = director::ServiceKey::firewall_mark(AF_INET6, 7),
+      DrainRequest{.virtual_server = director::ServiceKey::firewall_mark(core::AddressFamily::kIpv6, 7),
                    .real_server = {.address = ip("2001:db8::2")}},
       UndrainRequest{.virtual_server = director::ServiceKey::inet(director::Protocol::kSctp, ip("10.0.0.1"), 9),
                      .real_server = {.address = ip("10.0.0.3"), .port = 9}},
-      EnableRequest{.virtual_server = director::ServiceKey::firewall_mark(AF_INET, 5)},
+      EnableRequest{.virtual_server = director::ServiceKey::firewall_mark(core::AddressFamily::kIpv4, 5)},
       DisableRequest{.virtual_server = director::ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.1"), 443)},
   };
   for (const auto& r : requests) {
@@ -60,9 +60,9 @@ TEST(ControlProtocol, EncodedRequestsParseBackEqual) {
 }
 
 TEST(ControlProtocol, VirtualServerSpellings) {
-  EXPECT_EQ(parse_virtual_server("FWM 5").value(), director::ServiceKey::firewall_mark(AF_INET, 5));
-  EXPECT_EQ(parse_virtual_server("fwm:5").value(), director::ServiceKey::firewall_mark(AF_INET, 5));
-  EXPECT_EQ(parse_virtual_server("FWM 5 IPv6").value(), director::ServiceKey::firewall_mark(AF_INET6, 5));
+  EXPECT_EQ(parse_virtual_server("FWM 5").value(), director::ServiceKey::firewall_mark(core::AddressFamily::kIpv4, 5));
+  EXPECT_EQ(parse_virtual_server("fwm:5").value(), director::ServiceKey::firewall_mark(core::AddressFamily::kIpv4, 5));
+  EXPECT_EQ(parse_virtual_server("FWM 5 IPv6").value(), director::ServiceKey::firewall_mark(core::AddressFamily::kIpv6, 5));
   EXPECT_EQ(parse_virtual_server("UDP [2001:db8::1]:53").value(),
             director::ServiceKey::inet(director::Protocol::kUdp, ip("2001:db8::1"), 53));
   EXPECT_EQ(parse_virtual_server(" sctp/10.1.1.1:7 ").value(),

@@ -10,7 +10,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-director::IpAddress ip(const char* text) { return director::IpAddress::parse(text).value(); }
+core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
 const director::ServiceKey kWeb = director::ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.1"), 80);
 
 director::IpvsTable configured() {

@@ -97,7 +97,7 @@ virtual_servers:
   auto table = configured_table(config);
   ASSERT_EQ(table.services.size(), 2u);
   const auto& v6 = table.services[0];
-  EXPECT_EQ(v6.service.key.family, AF_INET6);
+  EXPECT_EQ(v6.service.key.family(), core::AddressFamily::kIpv6);
   EXPECT_EQ(v6.service.key.protocol, director::Protocol::kUdp);
   EXPECT_EQ(v6.destinations[0].forward, director::ForwardMethod::kTunnel);
   EXPECT_EQ(v6.destinations[0].tunnel_type, director::TunnelType::kGue);
@@ -105,7 +105,7 @@ virtual_servers:
   const auto& fw = table.services[1];
   EXPECT_TRUE(fw.service.key.is_fwmark());
   EXPECT_EQ(fw.service.key.fwmark, 7u);
-  EXPECT_EQ(fw.service.key.family, AF_INET);
+  EXPECT_EQ(fw.service.key.family(), core::AddressFamily::kIpv4);
   EXPECT_EQ(fw.destinations[0].port, 0);
 }
 

@@ -20,7 +20,7 @@ using healthcheck::CheckResult;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-inline conf::IpAddress ip(const char* text) { return *conf::IpAddress::parse(text); }
+inline core::IpAddress ip(const char* text) { return *core::IpAddress::parse(text); }
 
 // A TCP check on `port` that goes down on the first failed attempt.
 inline conf::Check tcp_check(std::uint16_t port) {
@@ -100,7 +100,7 @@ class HealthViewTest : public ::testing::Test {
     const director::IpvsTable table = view_.table();
     if (index >= table.services.size()) return out;
     for (const auto& d : table.services[index].destinations)
-      out[director::describe_endpoint(d.address, d.port)] = d.weight;
+      out[core::endpoint_text(d.address, d.port)] = d.weight;
     return out;
   }
 };

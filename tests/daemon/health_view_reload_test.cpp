@@ -202,7 +202,7 @@ TEST_F(HealthViewTest, StartUpAndNotStartUpServiceDoNotShareACheck) {
 
 class HaSuspendTest : public HealthViewTest {
  protected:
-  const conf::IpAddress vip_ = ip("10.0.0.100");
+  const core::IpAddress vip_ = ip("10.0.0.100");
 
   conf::Config two_services(bool ha_suspend) {
     conf::VirtualServer suspended = virtual_server({real_server("10.0.0.11", 3, {tcp_check(80)})});

@@ -69,7 +69,7 @@ class FakeKernel final : public IpvsPort {
   }
 };
 
-director::IpAddress ip(const char* s) { return director::IpAddress::parse(s).value(); }
+core::IpAddress ip(const char* s) { return core::IpAddress::parse(s).value(); }
 
 VirtualService web(const char* vip, std::vector<int> weights) {
   VirtualService vs;

@@ -19,7 +19,7 @@ namespace {
 using core::Status;
 using Tokens = std::vector<std::string>;
 
-IpAddress ip(const std::string& text) { return IpAddress::parse(text).value(); }
+core::IpAddress ip(const std::string& text) { return core::IpAddress::parse(text).value(); }
 
 Tokens split(const std::string& line) {
   std::istringstream in(line);
@@ -150,9 +150,9 @@ TEST_F(IpvsKernel, Ipv6Service) {
 
 TEST_F(IpvsKernel, FwmarkServicesIpv4AndIpv6) {
   IpvsTable desired{
-      .services = {{.service = Service{{.key = ServiceKey::firewall_mark(AF_INET, 5), .scheduler = "sh"}},
+      .services = {{.service = Service{{.key = ServiceKey::firewall_mark(core::AddressFamily::kIpv4, 5), .scheduler = "sh"}},
                     .destinations = {dest("10.20.0.7", 0, ForwardMethod::kDirectRoute, 1)}},
-                   {.service = Service{{.key = ServiceKey::firewall_mark(AF_INET6, 6), .scheduler = "rr"}},
+                   {.service = Service{{.key = ServiceKey::firewall_mark(core::AddressFamily::kIpv6, 6), .scheduler = "rr"}},
                     .destinations = {dest("2001:db8::7", 0, ForwardMethod::kDirectRoute, 2)}}}};
   ApplyReport report = apply_from_empty(desired);
   ASSERT_TRUE(report.ok()) << report.failures[0].message;

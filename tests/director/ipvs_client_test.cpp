@@ -25,7 +25,7 @@ using test::FakeNetlinkTransport;
 using test::headers_of;
 using test::join;
 
-IpAddress ip(const char* text) { return IpAddress::parse(text).value(); }
+core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 ServiceKey web(std::uint16_t port) { return ServiceKey::inet(Protocol::kTcp, ip("10.0.0.1"), port); }
 

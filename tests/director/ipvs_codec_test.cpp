@@ -7,6 +7,8 @@
 #include <linux/ip_vs.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+
 #include "director/reconciler.hpp"
 #include "tests/director/netlink_writer.hpp"
 
@@ -22,11 +24,13 @@ constexpr Header kHeader{.family_id = kFamily, .sequence = 77};
 constexpr std::uint16_t kChange = NLM_F_REQUEST | NLM_F_ACK;
 constexpr std::uint16_t kDump = NLM_F_REQUEST | NLM_F_DUMP;
 
-IpAddress ip(const char* text) { return IpAddress::parse(text).value(); }
+core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 std::vector<std::uint8_t> addr16(const char* text) {
-  IpAddress a = ip(text);
-  return std::vector<std::uint8_t>(a.bytes.begin(), a.bytes.end());
+  core::IpAddress a = ip(text);
+  std::vector<std::uint8_t> out(16, 0);  // a full nf_inet_addr
+  std::copy(a.bytes().begin(), a.bytes().end(), out.begin());
+  return out;
 }
 
 std::vector<std::uint8_t> flags_bytes(std::uint32_t flags, std::uint32_t mask) {
@@ -109,7 +113,7 @@ TEST(IpvsCodec, NewServiceDefaultNetmaskIsAllOnesForIpv4And128ForIpv6) {
 }
 
 TEST(IpvsCodec, FwmarkServiceCarriesOnlyFamilyAndMark) {
-  Bytes got = ipvs_codec::del_service(kHeader, ServiceKey::firewall_mark(AF_INET6, 7));
+  Bytes got = ipvs_codec::del_service(kHeader, ServiceKey::firewall_mark(core::AddressFamily::kIpv6, 7));
   Bytes want = NetlinkWriter(kFamily, kChange, 77, IPVS_CMD_DEL_SERVICE)
                    .begin(IPVS_CMD_ATTR_SERVICE)
                    .u16(IPVS_SVC_ATTR_AF, AF_INET6)
@@ -118,7 +122,7 @@ TEST(IpvsCodec, FwmarkServiceCarriesOnlyFamilyAndMark) {
                    .done();
   EXPECT_EQ(got, want);
   auto key = ipvs_codec::parse_service(got)->key;
-  EXPECT_EQ(key, ServiceKey::firewall_mark(AF_INET6, 7));
+  EXPECT_EQ(key, ServiceKey::firewall_mark(core::AddressFamily::kIpv6, 7));
   EXPECT_TRUE(key.is_fwmark());
 }
 
@@ -130,7 +134,7 @@ TEST(IpvsCodec, ServiceRoundTripsEveryField) {
                             .persistence_timeout_s = 60,
                             .persistence_prefix = 64,
                             .persistence_engine = "sip"}},
-                    Service{{.key = ServiceKey::firewall_mark(AF_INET, 42), .scheduler = "mh"}}}) {
+                    Service{{.key = ServiceKey::firewall_mark(core::AddressFamily::kIpv4, 42), .scheduler = "mh"}}}) {
     auto parsed = ipvs_codec::parse_service(ipvs_codec::new_service(kHeader, s));
     ASSERT_TRUE(parsed.ok()) << parsed.error().message;
     EXPECT_TRUE(same_settings(*parsed, s)) << describe(s.key);
@@ -238,7 +242,7 @@ TEST(IpvsCodec, NewDestinationCarriesServiceKeyAndFullDestination) {
 
 TEST(IpvsCodec, DelDestinationCarriesIdentityAndFamilyOnly) {
   DestinationSettings d{.address = ip("2001:db8::9"), .port = 80};
-  Bytes got = ipvs_codec::del_destination(kHeader, ServiceKey::firewall_mark(AF_INET6, 3), d);
+  Bytes got = ipvs_codec::del_destination(kHeader, ServiceKey::firewall_mark(core::AddressFamily::kIpv6, 3), d);
   Bytes want = NetlinkWriter(kFamily, kChange, 77, IPVS_CMD_DEL_DEST)
                    .begin(IPVS_CMD_ATTR_SERVICE)
                    .u16(IPVS_SVC_ATTR_AF, AF_INET6)
@@ -283,7 +287,7 @@ TEST(IpvsCodec, TunnelDestinationCarriesTunnelAttributes) {
                    .end()
                    .done();
   EXPECT_EQ(got, want);
-  auto back = ipvs_codec::parse_destination(got, AF_INET);
+  auto back = ipvs_codec::parse_destination(got, core::AddressFamily::kIpv4);
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back->tunnel_type, TunnelType::kGue);
   EXPECT_EQ(back->tunnel_port, 6080);
@@ -297,7 +301,8 @@ TEST(IpvsCodec, DestinationRoundTripsIpv4AndIpv6) {
                                                .forward = ForwardMethod::kNat,
                                                .weight = 0,
                                                .upper_threshold = 7}}}) {
-    auto back = ipvs_codec::parse_destination(ipvs_codec::new_destination(kHeader, tcp_web().key, d), AF_INET);
+    auto back =
+        ipvs_codec::parse_destination(ipvs_codec::new_destination(kHeader, tcp_web().key, d), core::AddressFamily::kIpv4);
     ASSERT_TRUE(back.ok()) << back.error().message;
     EXPECT_EQ(back->address, d.address);
     EXPECT_EQ(back->port, d.port);
@@ -325,9 +330,9 @@ TEST(IpvsCodec, ParsesKernelDestinationDumpWithCountersAndFallbackFamily) {
       .u64(IPVS_STATS_ATTR_PAD, 0)
       .end()
       .end();
-  auto d = ipvs_codec::parse_destination(w.done(), AF_INET);  // no ADDR_FAMILY: an old kernel
+  auto d = ipvs_codec::parse_destination(w.done(), core::AddressFamily::kIpv4);  // no ADDR_FAMILY: an old kernel
   ASSERT_TRUE(d.ok()) << d.error().message;
-  EXPECT_EQ(describe_endpoint(d->address, d->port), "10.9.8.7:25");
+  EXPECT_EQ(core::endpoint_text(d->address, d->port), "10.9.8.7:25");
   EXPECT_EQ(d->forward, ForwardMethod::kNat);
   EXPECT_EQ(d->weight, 5);
   EXPECT_EQ(d->counters.active_connections, 11u);
@@ -361,7 +366,7 @@ TEST(IpvsCodec, SimpleCommands) {
                        .u32(IPVS_SVC_ATTR_FWMARK, 1)
                        .end()
                        .done();
-  EXPECT_EQ(ipvs_codec::zero(kHeader, ServiceKey::firewall_mark(AF_INET, 1)), zero_one);
+  EXPECT_EQ(ipvs_codec::zero(kHeader, ServiceKey::firewall_mark(core::AddressFamily::kIpv4, 1)), zero_one);
 }
 
 TEST(IpvsCodec, ConfigTimeoutsRoundTrip) {
@@ -516,7 +521,7 @@ TEST(IpvsCodec, RejectsMalformedReplies) {
   lying[0] = 200;
   EXPECT_FALSE(ipvs_codec::parse_service(lying).ok());
   // No destination nest.
-  EXPECT_FALSE(ipvs_codec::parse_destination(ipvs_codec::flush(kHeader), AF_INET).ok());
+  EXPECT_FALSE(ipvs_codec::parse_destination(ipvs_codec::flush(kHeader), core::AddressFamily::kIpv4).ok());
 }
 
 }  // namespace

@@ -12,14 +12,14 @@
 namespace lvsd::director {
 namespace {
 
-IpAddress ip(const char* text) { return IpAddress::parse(text).value(); }
+core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 OwnershipRecord sample() {
   return OwnershipRecord{.services = {ServiceKey::inet(Protocol::kTcp, ip("10.0.0.1"), 80),
                                       ServiceKey::inet(Protocol::kUdp, ip("2001:db8::1"), 53),
                                       ServiceKey::inet(Protocol::kSctp, ip("10.0.0.2"), 3868),
-                                      ServiceKey::firewall_mark(AF_INET, 7),
-                                      ServiceKey::firewall_mark(AF_INET6, 9)}};
+                                      ServiceKey::firewall_mark(core::AddressFamily::kIpv4, 7),
+                                      ServiceKey::firewall_mark(core::AddressFamily::kIpv6, 9)}};
 }
 
 TEST(Ownership, EncodesOneKeyPerLine) {
@@ -36,8 +36,8 @@ TEST(Ownership, RoundTrips) {
   auto back = decode_ownership(encode_ownership(sample()));
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(*back, sample());
-  EXPECT_TRUE(back->owns(ServiceKey::firewall_mark(AF_INET6, 9)));
-  EXPECT_FALSE(back->owns(ServiceKey::firewall_mark(AF_INET, 9)));
+  EXPECT_TRUE(back->owns(ServiceKey::firewall_mark(core::AddressFamily::kIpv6, 9)));
+  EXPECT_FALSE(back->owns(ServiceKey::firewall_mark(core::AddressFamily::kIpv4, 9)));
 }
 
 TEST(Ownership, ReportsEveryBadLine) {

@@ -10,7 +10,7 @@
 namespace lvsd::director {
 namespace {
 
-IpAddress ip(const std::string& text) { return IpAddress::parse(text).value(); }
+core::IpAddress ip(const std::string& text) { return core::IpAddress::parse(text).value(); }
 
 Service web(const std::string& vip, std::uint16_t port = 80) {
   return Service{{.key = ServiceKey::inet(Protocol::kTcp, ip(vip), port), .scheduler = "wrr"}};
@@ -174,7 +174,7 @@ TEST(Reconciler, Ipv6AndFwmarkServices) {
   Service v6{{.key = ServiceKey::inet(Protocol::kUdp, ip("2001:db8::1"), 53),
               .scheduler = "rr",
               .flags = kServiceFlagOnePacket}};
-  Service fwm{{.key = ServiceKey::firewall_mark(AF_INET, 5), .scheduler = "sh"}};
+  Service fwm{{.key = ServiceKey::firewall_mark(core::AddressFamily::kIpv4, 5), .scheduler = "sh"}};
   IpvsTable desired{.services = {{.service = v6, .destinations = {real("2001:db8::10", 2, 53)}},
                                  {.service = fwm, .destinations = {real("10.0.5.1", 1, 0)}}}};
   ReconcilePlan plan = reconcile(desired, IpvsTable{}, OwnershipRecord{});

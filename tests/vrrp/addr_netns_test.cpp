@@ -10,13 +10,13 @@
 namespace lvsd::vrrp {
 namespace {
 
-IpAddress ip(const char* text) { return IpAddress::parse(text).value(); }
+core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 int ifindex_in(const test::Host& host, const char* name) {
   return std::stoi(host.run(std::string("cat /sys/class/net/") + name + "/ifindex").output);
 }
 
-bool listed(const std::vector<InterfaceAddress>& list, const IpAddress& a) {
+bool listed(const std::vector<InterfaceAddress>& list, const core::IpAddress& a) {
   return std::any_of(list.begin(), list.end(), [&](const InterfaceAddress& x) { return x.address == a; });
 }
 
@@ -34,7 +34,7 @@ TEST(AddressClientNetns, AddListAndRemoveIpv4VipWithLabel) {
   EXPECT_NE(shown.output.find("inet 10.89.0.100/32"), std::string::npos) << shown.output;
   EXPECT_NE(shown.output.find("eth0:vip"), std::string::npos) << shown.output;
 
-  auto list = client->list(Family::kIPv4, eth0);
+  auto list = client->list(core::AddressFamily::kIpv4, eth0);
   ASSERT_TRUE(list.ok()) << list.error().message;
   EXPECT_TRUE(listed(*list, ip("10.89.0.1")));
   const auto it = std::find_if(list->begin(), list->end(),
@@ -66,11 +66,11 @@ TEST(AddressClientNetns, Ipv6VipIsUsableAtOnce) {
   EXPECT_NE(shown.output.find("2001:db8:89::100/128"), std::string::npos) << shown.output;
   EXPECT_NE(shown.output.find("nodad"), std::string::npos) << shown.output;
   EXPECT_EQ(shown.output.find("tentative"), std::string::npos) << shown.output;
-  auto list = client->list(Family::kIPv6);
+  auto list = client->list(core::AddressFamily::kIpv6);
   ASSERT_TRUE(list.ok());
   EXPECT_TRUE(listed(*list, vip.address));
   EXPECT_TRUE(client->remove(vip).ok());
-  list = client->list(Family::kIPv6);
+  list = client->list(core::AddressFamily::kIpv6);
   ASSERT_TRUE(list.ok());
   EXPECT_FALSE(listed(*list, vip.address));
 }

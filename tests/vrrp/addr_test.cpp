@@ -14,7 +14,7 @@
 namespace lvsd::vrrp {
 namespace {
 
-IpAddress ip(const char* text) { return IpAddress::parse(text).value(); }
+core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 struct Parsed {
   const nlmsghdr* nlh;
@@ -92,7 +92,7 @@ TEST(AddressRequest, Remove) {
 }
 
 TEST(AddressRequest, Dump) {
-  const auto msg = build_address_dump(Family::kIPv6, 5);
+  const auto msg = build_address_dump(core::AddressFamily::kIpv6, 5);
   const auto p = parse(msg);
   EXPECT_EQ(p.nlh->nlmsg_type, RTM_GETADDR);
   EXPECT_EQ(p.nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
@@ -116,7 +116,7 @@ TEST(AddressMessage, ParsesWhatTheKernelSends) {
 }
 
 TEST(AddressMessage, RejectsOtherMessagesAndShortInput) {
-  EXPECT_FALSE(parse_address_message(build_address_dump(Family::kIPv4, 1)).has_value());  // RTM_GETADDR
+  EXPECT_FALSE(parse_address_message(build_address_dump(core::AddressFamily::kIpv4, 1)).has_value());  // RTM_GETADDR
   auto msg = build_address_request(AddressOp::kAdd, VipSpec{.address = ip("10.0.0.1"), .ifindex = 1}, 1);
   msg.resize(10);
   EXPECT_FALSE(parse_address_message(msg).has_value());

@@ -21,8 +21,8 @@ using core::TimePoint;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-const IpAddress kGroup = IpAddress::parse("224.0.0.18").value();
-const IpAddress kVip = IpAddress::parse("10.0.0.100").value();
+const core::IpAddress kGroup = core::IpAddress::parse("224.0.0.18").value();
+const core::IpAddress kVip = core::IpAddress::parse("10.0.0.100").value();
 constexpr std::uint8_t kVrid = 7;
 
 class Wire;
@@ -54,13 +54,13 @@ class Router {
     fsm_ = Fsm(config_);
     start();
   }
-  void receive(std::span<const std::uint8_t> bytes, const IpAddress& source);
+  void receive(std::span<const std::uint8_t> bytes, const core::IpAddress& source);
 
   const Fsm& fsm() const { return fsm_; }
   State state() const { return fsm_.state(); }
   bool holds_vips() const { return holds_vips_; }
   int garps() const { return garps_; }
-  const IpAddress& address() const { return config_.primary_address; }
+  const core::IpAddress& address() const { return config_.primary_address; }
   // When each notify (state change) happened.
   const std::vector<std::pair<TimePoint, State>>& notifications() const { return notifications_; }
   TimePoint became(State s) const {
@@ -137,11 +137,11 @@ class Wire {
   std::list<std::unique_ptr<core::Timer>> in_flight_;
 };
 
-void Router::receive(std::span<const std::uint8_t> bytes, const IpAddress& source) {
+void Router::receive(std::span<const std::uint8_t> bytes, const core::IpAddress& source) {
   if (!running_) return;
   const ReceivedMeta meta{.source = source, .destination = kGroup, .ttl = 255, .ifindex = 2};
   const LocalExpectations local{.version = config_.version,
-                                .family = Family::kIPv4,
+                                .family = core::AddressFamily::kIpv4,
                                 .vrid = kVrid,
                                 .advert_interval = config_.advert_interval,
                                 .local_is_owner = config_.priority == kPriorityOwner,
@@ -189,7 +189,7 @@ FsmConfig router_config(const char* name, const char* address, std::uint8_t prio
                    .version = Version::kV3,
                    .priority = priority,
                    .advert_interval = Centiseconds{100},
-                   .primary_address = IpAddress::parse(address).value()};
+                   .primary_address = core::IpAddress::parse(address).value()};
 }
 
 class FsmSimulation : public ::testing::Test {

@@ -30,7 +30,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Actions = std::vector<Action>;
 
-IpAddress ip(const char* text) { return IpAddress::parse(text).value(); }
+core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 FsmConfig config(std::uint8_t priority = 100) {
   return FsmConfig{.name = "VI_1",

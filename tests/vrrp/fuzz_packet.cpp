@@ -18,7 +18,7 @@ using namespace lvsd::vrrp;
 
 namespace {
 
-LocalExpectations expectations(Version version, Family family, bool password) {
+LocalExpectations expectations(Version version, core::AddressFamily family, bool password) {
   LocalExpectations l;
   l.version = version;
   l.family = family;
@@ -26,12 +26,12 @@ LocalExpectations expectations(Version version, Family family, bool password) {
   l.auth_type = password ? AuthType::kSimplePassword : AuthType::kNone;
   l.auth_data = password_auth_data("secret");
   l.advert_interval = Centiseconds{100};
-  if (family == Family::kIPv4) {
-    l.vips = {IpAddress::v4({10, 0, 0, 100})};
-    l.own_addresses = {IpAddress::v4({10, 0, 0, 2})};
+  if (family == core::AddressFamily::kIpv4) {
+    l.vips = {core::IpAddress::v4({10, 0, 0, 100})};
+    l.own_addresses = {core::IpAddress::v4({10, 0, 0, 2})};
   } else {
-    l.vips = {*IpAddress::parse("2001:db8::100")};
-    l.own_addresses = {*IpAddress::parse("fe80::2")};
+    l.vips = {*core::IpAddress::parse("2001:db8::100")};
+    l.own_addresses = {*core::IpAddress::parse("fe80::2")};
   }
   return l;
 }
@@ -43,18 +43,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint8_t sel = data[0];
   const std::span<const std::uint8_t> payload(data + 1, size - 1);
   const Version version = (sel & 1) ? Version::kV3 : Version::kV2;
-  const Family family = (version == Version::kV3 && (sel & 2)) ? Family::kIPv6 : Family::kIPv4;
+  const core::AddressFamily family = (version == Version::kV3 && (sel & 2)) ? core::AddressFamily::kIpv6 : core::AddressFamily::kIpv4;
   ReceivedMeta meta;
-  if (family == Family::kIPv4) {
-    meta.source = IpAddress::v4({10, 0, 0, 1});
-    meta.destination = IpAddress::v4({224, 0, 0, 18});
+  if (family == core::AddressFamily::kIpv4) {
+    meta.source = core::IpAddress::v4({10, 0, 0, 1});
+    meta.destination = core::IpAddress::v4({224, 0, 0, 18});
   } else {
-    meta.source = *IpAddress::parse("fe80::1");
-    meta.destination = *IpAddress::parse("ff02::12");
+    meta.source = *core::IpAddress::parse("fe80::1");
+    meta.destination = *core::IpAddress::parse("ff02::12");
   }
   meta.ttl = (sel & 4) ? 64 : 255;
   if (sel & 8) {  // sent to our own address instead of the group
-    meta.destination = family == Family::kIPv4 ? IpAddress::v4({10, 0, 0, 2}) : *IpAddress::parse("fe80::2");
+    meta.destination = family == core::AddressFamily::kIpv4 ? core::IpAddress::v4({10, 0, 0, 2}) : *core::IpAddress::parse("fe80::2");
   }
   LocalExpectations local = expectations(version, family, (sel & 16) != 0);
   if (sel & 32) local.unicast_peers = {meta.source};

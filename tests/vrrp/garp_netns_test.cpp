@@ -44,7 +44,7 @@ TEST(GarpNetns, NeighbourEntryMovesToTheNewHolder) {
     std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
     EXPECT_EQ(mac, b.mac());
   }
-  const auto st = sender->send(IpAddress::parse("10.90.0.100").value());
+  const auto st = sender->send(core::IpAddress::parse("10.90.0.100").value());
   ASSERT_TRUE(st.ok()) << st.error().message;
   EXPECT_TRUE(test::wait_until([&] { return neighbour_mac(c, "10.90.0.100") == b.mac(); }, milliseconds(2000)))
       << c.run("ip neigh show").output;
@@ -71,7 +71,7 @@ TEST(GarpNetns, UnsolicitedNaMovesTheIpv6NeighbourEntry) {
   ASSERT_EQ(b.run("ip -6 addr add 2001:db8:90::100/64 dev eth0 nodad").exit_code, 0);
   auto sender = test_support::in_netns<NaSender>(b, [] { return NaSender::open("eth0"); });
   ASSERT_TRUE(sender.ok()) << sender.error().message;
-  const auto st = sender->send(IpAddress::parse("2001:db8:90::100").value());
+  const auto st = sender->send(core::IpAddress::parse("2001:db8:90::100").value());
   ASSERT_TRUE(st.ok()) << st.error().message;
   EXPECT_TRUE(test::wait_until([&] { return neighbour_mac(c, "2001:db8:90::100") == b.mac(); },
                                milliseconds(2000)))
@@ -83,7 +83,7 @@ TEST(GarpNetns, RefusesIpv6) {
   auto& a = topo.add_host("a", "10.90.1.1/24");
   auto sender = test_support::in_netns<GarpSender>(a, [] { return GarpSender::open("eth0"); });
   ASSERT_TRUE(sender.ok()) << sender.error().message;
-  EXPECT_FALSE(sender->send(IpAddress::parse("2001:db8::1").value()).ok());
+  EXPECT_FALSE(sender->send(core::IpAddress::parse("2001:db8::1").value()).ok());
 }
 
 }  // namespace

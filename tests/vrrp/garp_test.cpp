@@ -9,7 +9,7 @@ namespace {
 
 TEST(GratuitousArp, FrameLayout) {
   const MacAddress mac{0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
-  const auto f = build_gratuitous_arp(mac, IpAddress::parse("10.0.0.100").value());
+  const auto f = build_gratuitous_arp(mac, core::IpAddress::parse("10.0.0.100").value());
   const std::vector<std::uint8_t> expected = {
       0xff, 0xff, 0xff, 0xff, 0xff, 0xff,  // broadcast
       0x02, 0x11, 0x22, 0x33, 0x44, 0x55,  // our MAC
@@ -26,7 +26,7 @@ TEST(GratuitousArp, FrameLayout) {
 
 TEST(UnsolicitedNeighbourAdvert, MessageLayout) {
   const MacAddress mac{0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
-  const auto vip = IpAddress::parse("2001:db8::100").value();
+  const auto vip = core::IpAddress::parse("2001:db8::100").value();
   const auto m = build_unsolicited_na(mac, vip, /*router=*/false);
   ASSERT_EQ(m.size(), 32u);
   EXPECT_EQ(m[0], 136);   // Neighbor Advertisement (RFC 4861 4.4)

@@ -17,26 +17,26 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-IpAddress ip(const char* text) { return IpAddress::parse(text).value(); }
+core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 struct SentAdvert {
   Advert advert;
-  IpAddress destination;
+  core::IpAddress destination;
 };
 
 class FakeAdverts final : public AdvertPort {
  public:
-  core::Status send(std::span<const std::uint8_t> payload, const IpAddress& destination) override {
+  core::Status send(std::span<const std::uint8_t> payload, const core::IpAddress& destination) override {
     ReceivedMeta meta{.source = source, .destination = destination, .ttl = 255, .ifindex = 1};
     LocalExpectations local{.version = Version::kV2, .vrid = 51, .advert_interval = Centiseconds{100},
                             .vips = {ip("10.0.0.100")}};
     // Decoded as the receiving peer would: a unicast destination is a peer in unicast mode.
-    if (destination != vrrp_multicast_group(Family::kIPv4)) local.unicast_peers = {source};
+    if (destination != vrrp_multicast_group(core::AddressFamily::kIpv4)) local.unicast_peers = {source};
     auto decoded = decode(payload, meta, local);
     if (auto* ok = std::get_if<ReceivedAdvert>(&decoded)) sent.push_back({ok->advert, destination});
     return {};
   }
-  IpAddress source = ip("10.0.0.1");
+  core::IpAddress source = ip("10.0.0.1");
   std::vector<SentAdvert> sent;
 };
 
@@ -52,22 +52,22 @@ class FakeVips final : public VipPort {
     ++removes;
     return {};
   }
-  core::Result<std::vector<InterfaceAddress>> list(Family, int) override {
+  core::Result<std::vector<InterfaceAddress>> list(core::AddressFamily, int) override {
     std::vector<InterfaceAddress> out;
     for (const auto& a : present) out.push_back({.address = a, .prefix_len = 32, .ifindex = 1});
     return out;
   }
-  std::set<IpAddress> present;
+  std::set<core::IpAddress> present;
   int adds = 0, removes = 0;
 };
 
 class FakeAnnouncer final : public AnnouncePort {
  public:
-  core::Status announce(const IpAddress& vip) override {
+  core::Status announce(const core::IpAddress& vip) override {
     announced.push_back(vip);
     return {};
   }
-  std::vector<IpAddress> announced;
+  std::vector<core::IpAddress> announced;
 };
 
 InstanceConfig config(std::uint8_t priority = 100) {
@@ -75,7 +75,7 @@ InstanceConfig config(std::uint8_t priority = 100) {
                         .interface = "eth0",
                         .ifindex = 1,
                         .version = Version::kV2,
-                        .family = Family::kIPv4,
+                        .family = core::AddressFamily::kIpv4,
                         .vrid = 51,
                         .priority = priority,
                         .advert_interval = Centiseconds{100},
@@ -89,7 +89,7 @@ InstanceConfig config(std::uint8_t priority = 100) {
 Datagram advert_from(const char* source, std::uint8_t priority, std::uint8_t vrid = 51) {
   Advert a{.version = Version::kV2, .vrid = vrid, .priority = priority, .advert_interval = Centiseconds{100},
            .addresses = {ip("10.0.0.100")}};
-  const IpAddress group = vrrp_multicast_group(Family::kIPv4);
+  const core::IpAddress group = vrrp_multicast_group(core::AddressFamily::kIpv4);
   auto bytes = encode(a, ip(source), group);
   return Datagram{.payload = bytes.value(),
                   .meta = {.source = ip(source), .destination = group, .ttl = 255, .ifindex = 1}};
@@ -269,11 +269,11 @@ TEST(Instance, DropsAreCountedByReason) {
 // Issue #17: an attacker off the segment sent one advert to the master's own
 // address (it arrived with TTL 63, priority 200); the master went BACKUP and
 // removed the VIP. Each case must leave the master in charge, counted by reason.
-Datagram routed_advert(Version version, const IpAddress& destination, std::uint8_t priority,
-                       std::vector<IpAddress> addresses = {ip("10.0.0.100")}) {
+Datagram routed_advert(Version version, const core::IpAddress& destination, std::uint8_t priority,
+                       std::vector<core::IpAddress> addresses = {ip("10.0.0.100")}) {
   Advert a{.version = version, .vrid = 51, .priority = priority, .advert_interval = Centiseconds{100},
            .addresses = std::move(addresses)};
-  const IpAddress source = ip("192.0.2.7");
+  const core::IpAddress source = ip("192.0.2.7");
   return Datagram{.payload = encode(a, source, destination).value(),
                   .meta = {.source = source, .destination = destination, .ttl = 63, .ifindex = 1}};
 }
@@ -282,7 +282,7 @@ void expect_master_keeps_vip(Rig& rig, const Datagram& d, DropReason reason) {
   ASSERT_EQ(rig.instance.state(), State::kMaster);
   rig.instance.on_datagram(d);
   EXPECT_EQ(rig.instance.state(), State::kMaster);
-  EXPECT_EQ(rig.vips.present, std::set<IpAddress>{ip("10.0.0.100")});
+  EXPECT_EQ(rig.vips.present, std::set<core::IpAddress>{ip("10.0.0.100")});
   const auto st = rig.instance.status();
   EXPECT_EQ(st.dropped[static_cast<std::size_t>(reason)], 1u) << to_string(reason);
   EXPECT_EQ(st.adverts_received, 0u);
@@ -331,7 +331,7 @@ TEST(Instance, V3MasterIgnoresAnAdvertForOtherAddresses) {
   Rig rig(c);
   rig.instance.start();
   rig.sched.advance(rig.master_down());
-  Datagram d = routed_advert(Version::kV3, vrrp_multicast_group(Family::kIPv4), 200, {ip("10.0.0.99")});
+  Datagram d = routed_advert(Version::kV3, vrrp_multicast_group(core::AddressFamily::kIpv4), 200, {ip("10.0.0.99")});
   d.meta.ttl = 255;
   d.meta.source = ip("10.0.0.2");
   d.payload = encode(Advert{.version = Version::kV3, .vrid = 51, .priority = 200,

@@ -23,7 +23,7 @@ void PrintTo(const Advert& a, std::ostream* os) {
 
 namespace {
 
-IpAddress ip(const char* text) { return IpAddress::parse(text).value(); }
+core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 // ---- Known-good vectors. Checksums computed by hand (16-bit one's complement
 // sums written out below), then cross-checked with an independent script.
@@ -56,7 +56,7 @@ Advert v2_pass_advert() {
                 .auth_data = password_auth_data("secret")};
 }
 
-Advert v3_advert(std::vector<IpAddress> addresses) {
+Advert v3_advert(std::vector<core::IpAddress> addresses) {
   return Advert{.version = Version::kV3,
                 .vrid = 1,
                 .priority = 100,
@@ -73,7 +73,7 @@ ReceivedMeta meta6() {
 
 LocalExpectations local_v2() {
   return LocalExpectations{.version = Version::kV2,
-                           .family = Family::kIPv4,
+                           .family = core::AddressFamily::kIpv4,
                            .vrid = 51,
                            .auth_type = AuthType::kSimplePassword,
                            .auth_data = password_auth_data("secret"),
@@ -83,7 +83,7 @@ LocalExpectations local_v2() {
 }
 LocalExpectations local_v3() {
   return LocalExpectations{.version = Version::kV3,
-                           .family = Family::kIPv4,
+                           .family = core::AddressFamily::kIpv4,
                            .vrid = 1,
                            .advert_interval = Centiseconds{100},
                            .vips = {ip("10.0.0.100")},
@@ -91,7 +91,7 @@ LocalExpectations local_v3() {
 }
 LocalExpectations local_v3_ipv6() {
   auto l = local_v3();
-  l.family = Family::kIPv6;
+  l.family = core::AddressFamily::kIpv6;
   l.vips = {ip("2001:db8::100")};
   l.own_addresses = {ip("fe80::2")};
   return l;
@@ -138,10 +138,10 @@ TEST(InternetChecksum, OddLengthPadsWithZero) {
 TEST(IpAddressTest, ParseFormatAndOrder) {
   EXPECT_EQ(ip("10.0.0.1").to_string(), "10.0.0.1");
   EXPECT_EQ(ip("2001:db8::1").to_string(), "2001:db8::1");
-  EXPECT_EQ(ip("10.0.0.1").family(), Family::kIPv4);
-  EXPECT_EQ(ip("::1").family(), Family::kIPv6);
-  EXPECT_FALSE(IpAddress::parse("10.0.0.256").has_value());
-  EXPECT_FALSE(IpAddress::parse("").has_value());
+  EXPECT_EQ(ip("10.0.0.1").family(), core::AddressFamily::kIpv4);
+  EXPECT_EQ(ip("::1").family(), core::AddressFamily::kIpv6);
+  EXPECT_FALSE(core::IpAddress::parse("10.0.0.256").has_value());
+  EXPECT_FALSE(core::IpAddress::parse("").has_value());
   // Unsigned big-endian order, not string order.
   EXPECT_LT(ip("10.0.0.9"), ip("10.0.0.10"));
   EXPECT_LT(ip("9.255.255.255"), ip("10.0.0.0"));
@@ -179,9 +179,9 @@ TEST(PacketEncode, Rejects) {
   EXPECT_FALSE(encode(v2_over_v6, ip("fe80::1"), ip("ff02::12")).ok());
 
   EXPECT_FALSE(encode(v3_advert({}), ip("10.0.0.1"), ip("224.0.0.18")).ok());
-  EXPECT_FALSE(encode(v3_advert(std::vector<IpAddress>(256, ip("10.0.0.1"))), ip("10.0.0.1"),
+  EXPECT_FALSE(encode(v3_advert(std::vector<core::IpAddress>(256, ip("10.0.0.1"))), ip("10.0.0.1"),
                       ip("224.0.0.18")).ok());
-  EXPECT_TRUE(encode(v3_advert(std::vector<IpAddress>(255, ip("10.0.0.1"))), ip("10.0.0.1"),
+  EXPECT_TRUE(encode(v3_advert(std::vector<core::IpAddress>(255, ip("10.0.0.1"))), ip("10.0.0.1"),
                      ip("224.0.0.18")).ok());
   EXPECT_FALSE(encode(v3_advert({ip("10.0.0.100"), ip("2001:db8::1")}), ip("10.0.0.1"),
                       ip("224.0.0.18")).ok());
@@ -226,12 +226,12 @@ TEST(PacketDecode, V3Ipv6KnownBytes) {
 }
 
 TEST(PacketRoundTrip, V3ManyAddressesBothFamilies) {
-  std::vector<IpAddress> v4, v6;
+  std::vector<core::IpAddress> v4, v6;
   for (std::uint8_t i = 1; i <= 20; ++i) {
-    v4.push_back(IpAddress::v4({192, 168, 1, i}));
+    v4.push_back(core::IpAddress::v4({192, 168, 1, i}));
     std::array<std::uint8_t, 16> b{0x20, 0x01, 0x0d, 0xb8};
     b[15] = i;
-    v6.push_back(IpAddress::v6(b));
+    v6.push_back(core::IpAddress::v6(b));
   }
   for (const bool six : {false, true}) {
     auto a = v3_advert(six ? v6 : v4);
@@ -279,8 +279,8 @@ TEST(PacketDecode, AddressOrderDoesNotMatter) {
 // ---- Every drop reason.
 
 TEST(MulticastGroup, Rfc5798Addresses) {
-  EXPECT_EQ(vrrp_multicast_group(Family::kIPv4), ip("224.0.0.18"));
-  EXPECT_EQ(vrrp_multicast_group(Family::kIPv6), ip("ff02::12"));
+  EXPECT_EQ(vrrp_multicast_group(core::AddressFamily::kIpv4), ip("224.0.0.18"));
+  EXPECT_EQ(vrrp_multicast_group(core::AddressFamily::kIpv6), ip("ff02::12"));
 }
 
 TEST(PacketDrop, WrongTtlOnMulticast) {

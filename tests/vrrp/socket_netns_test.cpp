@@ -19,7 +19,7 @@ namespace {
 using test::Host;
 using test::Topology;
 
-IpAddress ip(const char* text) { return IpAddress::parse(text).value(); }
+core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 core::Result<VrrpSocket> open_in(const Host& host, SocketOptions options) {
   return test_support::in_netns<VrrpSocket>(host, [&] { return VrrpSocket::open(options); });
@@ -39,7 +39,7 @@ std::optional<Datagram> receive_within(VrrpSocket& s, int timeout_ms) {
   return r.ok() ? *r : std::nullopt;
 }
 
-Advert advert_for(const IpAddress& vip, std::uint8_t priority) {
+Advert advert_for(const core::IpAddress& vip, std::uint8_t priority) {
   return Advert{.version = Version::kV3,
                 .vrid = 42,
                 .priority = priority,
@@ -47,7 +47,7 @@ Advert advert_for(const IpAddress& vip, std::uint8_t priority) {
                 .addresses = {vip}};
 }
 
-LocalExpectations expectations(Family f, const IpAddress& vip, const IpAddress& own) {
+LocalExpectations expectations(core::AddressFamily f, const core::IpAddress& vip, const core::IpAddress& own) {
   return LocalExpectations{.version = Version::kV3,
                            .family = f,
                            .vrid = 42,
@@ -60,12 +60,12 @@ TEST(VrrpSocketNetns, Ipv4AdvertCrossesTheBridgeAndDecodes) {
   Topology topo;
   Host& a = topo.add_host("a", "10.88.0.1/24");
   Host& b = topo.add_host("b", "10.88.0.2/24");
-  auto sa = open_in(a, {.family = Family::kIPv4, .interface = "eth0", .source = ip("10.88.0.1")});
+  auto sa = open_in(a, {.family = core::AddressFamily::kIpv4, .interface = "eth0", .source = ip("10.88.0.1")});
   ASSERT_TRUE(sa.ok()) << sa.error().message;
-  auto sb = open_in(b, {.family = Family::kIPv4, .interface = "eth0", .source = ip("10.88.0.2")});
+  auto sb = open_in(b, {.family = core::AddressFamily::kIpv4, .interface = "eth0", .source = ip("10.88.0.2")});
   ASSERT_TRUE(sb.ok()) << sb.error().message;
 
-  const IpAddress group = vrrp_multicast_group(Family::kIPv4);
+  const core::IpAddress group = vrrp_multicast_group(core::AddressFamily::kIpv4);
   const Advert sent = advert_for(ip("10.88.0.100"), 150);
   const auto bytes = encode(sent, ip("10.88.0.1"), group).value();
   const auto st = sa->send(bytes, group);
@@ -78,7 +78,7 @@ TEST(VrrpSocketNetns, Ipv4AdvertCrossesTheBridgeAndDecodes) {
   EXPECT_EQ(d->meta.destination, group);
   EXPECT_EQ(d->meta.ttl, 255);
   EXPECT_EQ(d->meta.ifindex, ifindex_in(b, "eth0"));
-  const auto r = decode(d->payload, d->meta, expectations(Family::kIPv4, ip("10.88.0.100"), ip("10.88.0.2")));
+  const auto r = decode(d->payload, d->meta, expectations(core::AddressFamily::kIpv4, ip("10.88.0.100"), ip("10.88.0.2")));
   ASSERT_TRUE(std::holds_alternative<ReceivedAdvert>(r)) << to_string(std::get<Drop>(r).reason);
   EXPECT_EQ(std::get<ReceivedAdvert>(r).advert, sent);
 
@@ -92,19 +92,19 @@ TEST(VrrpSocketNetns, LowTtlAdvertIsSeenWithItsTtlAndDropped) {
   Topology topo;
   Host& a = topo.add_host("a", "10.88.1.1/24");
   Host& b = topo.add_host("b", "10.88.1.2/24");
-  auto sa = open_in(a, {.family = Family::kIPv4, .interface = "eth0", .source = ip("10.88.1.1")});
+  auto sa = open_in(a, {.family = core::AddressFamily::kIpv4, .interface = "eth0", .source = ip("10.88.1.1")});
   ASSERT_TRUE(sa.ok()) << sa.error().message;
-  auto sb = open_in(b, {.family = Family::kIPv4, .interface = "eth0", .source = ip("10.88.1.2")});
+  auto sb = open_in(b, {.family = core::AddressFamily::kIpv4, .interface = "eth0", .source = ip("10.88.1.2")});
   ASSERT_TRUE(sb.ok()) << sb.error().message;
   // A sender that is not RFC-conformant (or a packet that crossed a router).
   const int ttl = 1;
   ASSERT_EQ(setsockopt(sa->fd(), IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl), 0);
-  const IpAddress group = vrrp_multicast_group(Family::kIPv4);
+  const core::IpAddress group = vrrp_multicast_group(core::AddressFamily::kIpv4);
   ASSERT_TRUE(sa->send(encode(advert_for(ip("10.88.1.100"), 100), ip("10.88.1.1"), group).value(), group).ok());
   const auto d = receive_within(*sb, 2000);
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(d->meta.ttl, 1);
-  const auto r = decode(d->payload, d->meta, expectations(Family::kIPv4, ip("10.88.1.100"), ip("10.88.1.2")));
+  const auto r = decode(d->payload, d->meta, expectations(core::AddressFamily::kIpv4, ip("10.88.1.100"), ip("10.88.1.2")));
   ASSERT_TRUE(std::holds_alternative<Drop>(r));
   EXPECT_EQ(std::get<Drop>(r).reason, DropReason::kWrongTtl);
 }
@@ -118,12 +118,12 @@ TEST(VrrpSocketNetns, Ipv6AdvertCarriesHopLimitAndPktinfo) {
                           "/64 dev eth0 nodad");
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
-  auto sa = open_in(a, {.family = Family::kIPv6, .interface = "eth0", .source = ip("fe80::a1")});
+  auto sa = open_in(a, {.family = core::AddressFamily::kIpv6, .interface = "eth0", .source = ip("fe80::a1")});
   ASSERT_TRUE(sa.ok()) << sa.error().message;
-  auto sb = open_in(b, {.family = Family::kIPv6, .interface = "eth0", .source = ip("fe80::b2")});
+  auto sb = open_in(b, {.family = core::AddressFamily::kIpv6, .interface = "eth0", .source = ip("fe80::b2")});
   ASSERT_TRUE(sb.ok()) << sb.error().message;
 
-  const IpAddress group = vrrp_multicast_group(Family::kIPv6);
+  const core::IpAddress group = vrrp_multicast_group(core::AddressFamily::kIpv6);
   const Advert sent = advert_for(ip("2001:db8::100"), 200);
   const auto bytes = encode(sent, ip("fe80::a1"), group).value();
   // The first multicast may be lost while MLD settles: resend, bounded.
@@ -139,7 +139,7 @@ TEST(VrrpSocketNetns, Ipv6AdvertCarriesHopLimitAndPktinfo) {
   EXPECT_EQ(d->meta.destination, group);
   EXPECT_EQ(d->meta.ttl, 255);
   EXPECT_EQ(d->meta.ifindex, ifindex_in(b, "eth0"));
-  const auto r = decode(d->payload, d->meta, expectations(Family::kIPv6, ip("2001:db8::100"), ip("fe80::b2")));
+  const auto r = decode(d->payload, d->meta, expectations(core::AddressFamily::kIpv6, ip("2001:db8::100"), ip("fe80::b2")));
   ASSERT_TRUE(std::holds_alternative<ReceivedAdvert>(r)) << to_string(std::get<Drop>(r).reason);
   EXPECT_EQ(std::get<ReceivedAdvert>(r).advert, sent);
 }
@@ -147,7 +147,7 @@ TEST(VrrpSocketNetns, Ipv6AdvertCarriesHopLimitAndPktinfo) {
 TEST(VrrpSocketNetns, OpenFailsForAMissingInterface) {
   Topology topo;
   Host& a = topo.add_host("a", "10.88.3.1/24");
-  auto s = open_in(a, {.family = Family::kIPv4, .interface = "nosuch0", .source = ip("10.88.3.1")});
+  auto s = open_in(a, {.family = core::AddressFamily::kIpv4, .interface = "nosuch0", .source = ip("10.88.3.1")});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("nosuch0"), std::string::npos) << s.error().message;
 }

@@ -15,9 +15,9 @@
 namespace lvsd::interop {
 namespace {
 
-vrrp::IpAddress ip(const std::string& text) { return vrrp::IpAddress::parse(text).value(); }
+core::IpAddress ip(const std::string& text) { return core::IpAddress::parse(text).value(); }
 
-int count_drops(const std::string& log, const vrrp::IpAddress& source, vrrp::DropReason reason) {
+int count_drops(const std::string& log, const core::IpAddress& source, vrrp::DropReason reason) {
   const std::string needle = "dropped advert from " + source.to_string() + ": " + std::string(vrrp::to_string(reason)) + " ";
   int n = 0;
   for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + needle.size())) ++n;
@@ -26,7 +26,7 @@ int count_drops(const std::string& log, const vrrp::IpAddress& source, vrrp::Dro
 
 void inject_everything(int version, milliseconds advert_int, int subnet) {
   PairTopology pair(subnet);
-  const vrrp::IpAddress vip = ip(pair.vip);
+  const core::IpAddress vip = ip(pair.vip);
   RouterSpec master_spec{.initial_master = true,
                          .priority = 100,
                          .vrid = 80,

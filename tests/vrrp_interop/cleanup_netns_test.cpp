@@ -17,7 +17,7 @@
 namespace lvsd::interop {
 namespace {
 
-vrrp::IpAddress ip(const std::string& text) { return vrrp::IpAddress::parse(text).value(); }
+core::IpAddress ip(const std::string& text) { return core::IpAddress::parse(text).value(); }
 
 // Captures what the process logger prints while it lives.
 class LogCapture {
@@ -62,7 +62,7 @@ void crash_then_cleanup(const CleanupCase& c) {
   auto probe_a = VipProbe::open(*pair.a);
   auto probe_b = VipProbe::open(*pair.b);
   ASSERT_TRUE(probe_a.ok() && probe_b.ok());
-  const vrrp::IpAddress vip = ip(pair.vip);
+  const core::IpAddress vip = ip(pair.vip);
   ASSERT_TRUE(probe_a->holds(vip));
   ASSERT_FALSE(probe_b->holds(vip));
 

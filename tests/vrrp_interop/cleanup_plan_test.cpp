@@ -11,8 +11,8 @@
 namespace lvsd::daemon {
 namespace {
 
-conf::IpAddress cip(const char* text) { return conf::IpAddress::parse(text).value(); }
-vrrp::IpAddress vip(const char* text) { return vrrp::IpAddress::parse(text).value(); }
+core::IpAddress cip(const char* text) { return core::IpAddress::parse(text).value(); }
+core::IpAddress vip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 vrrp::InterfaceAddress held(const char* address, std::uint8_t prefix, int ifindex, std::string label = "") {
   return {.address = vip(address), .prefix_len = prefix, .ifindex = ifindex, .label = std::move(label)};
@@ -33,8 +33,8 @@ conf::VrrpInstance v2_instance() {
 }
 
 // Decodes a planned packet as the backup at `backup_address` would.
-vrrp::DecodeResult decode_as_backup(const ResignPacket& packet, const vrrp::IpAddress& source,
-                                    const conf::VrrpInstance& instance, const vrrp::IpAddress& backup_address) {
+vrrp::DecodeResult decode_as_backup(const ResignPacket& packet, const core::IpAddress& source,
+                                    const conf::VrrpInstance& instance, const core::IpAddress& backup_address) {
   const bool v2 = instance.version == 2;
   vrrp::LocalExpectations local{
       .version = v2 ? vrrp::Version::kV2 : vrrp::Version::kV3,
@@ -44,7 +44,7 @@ vrrp::DecodeResult decode_as_backup(const ResignPacket& packet, const vrrp::IpAd
       .auth_data = vrrp::password_auth_data(instance.authentication ? instance.authentication->pass : ""),
       .advert_interval = std::chrono::duration_cast<vrrp::Centiseconds>(instance.advert_int),
       .own_addresses = {backup_address}};
-  for (const auto& v : instance.virtual_ipaddress) local.vips.push_back(*vrrp::IpAddress::parse(v.address.to_string()));
+  for (const auto& v : instance.virtual_ipaddress) local.vips.push_back(*core::IpAddress::parse(v.address.to_string()));
   // A unicast backup lists the resigning master among its peers.
   if (!instance.unicast_peer.empty()) local.unicast_peers = {source};
   const vrrp::ReceivedMeta meta{.source = source, .destination = packet.destination, .ttl = 255, .ifindex = 2};
@@ -81,7 +81,7 @@ TEST(CleanupPlan, MasterLeftoversGetOneResignAdvertThenRemoval) {
   EXPECT_EQ(rx->advert.priority, 0);
   EXPECT_EQ(rx->advert.vrid, 51);
   EXPECT_EQ(rx->advert.advert_interval, vrrp::Centiseconds{200});
-  EXPECT_EQ(rx->advert.addresses, (std::vector<vrrp::IpAddress>{vip("10.0.0.100"), vip("10.0.0.101")}));
+  EXPECT_EQ(rx->advert.addresses, (std::vector<core::IpAddress>{vip("10.0.0.100"), vip("10.0.0.101")}));
   EXPECT_EQ(rx->advert.auth_data, vrrp::password_auth_data("secret"));
 
   // Only the address present is removed, with the prefix and label the kernel has.
@@ -132,7 +132,7 @@ TEST(CleanupPlan, Ipv6SendsFromTheLinkLocalAddressToFf02_12) {
                                       held("2001:db8::100", 128, 3), held("fe80::1", 64, 3)}}}};
   const CleanupPlan plan = plan_cleanup(config, host);
   ASSERT_EQ(plan.adverts.size(), 1u);
-  EXPECT_EQ(plan.adverts[0].family, vrrp::Family::kIPv6);
+  EXPECT_EQ(plan.adverts[0].family, core::AddressFamily::kIpv6);
   EXPECT_EQ(plan.adverts[0].source, vip("fe80::1"));
   ASSERT_EQ(plan.adverts[0].packets.size(), 1u);
   EXPECT_EQ(plan.adverts[0].packets[0].destination, vip("ff02::12"));

@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
 
   PairTopology pair(subnet);
   pair.client->run("sysctl -qw net.ipv4.neigh.eth0.locktime=0");
-  const vrrp::IpAddress vip = vrrp::IpAddress::parse(pair.vip).value();
+  const core::IpAddress vip = core::IpAddress::parse(pair.vip).value();
   RouterSpec master_spec{.initial_master = true,
                          .priority = 100,
                          .vrid = 90,

@@ -180,7 +180,7 @@ core::Result<VipProbe> VipProbe::open(const test::Host& host) {
   return VipProbe(std::move(*client));
 }
 
-bool VipProbe::holds(const vrrp::IpAddress& address) {
+bool VipProbe::holds(const core::IpAddress& address) {
   std::lock_guard lock(*mutex_);
   auto list = client_.list(address.family(), 0);
   if (!list.ok()) return false;
@@ -190,7 +190,7 @@ bool VipProbe::holds(const vrrp::IpAddress& address) {
   return false;
 }
 
-HolderMonitor::HolderMonitor(std::vector<VipProbe*> probes, vrrp::IpAddress vip, milliseconds period)
+HolderMonitor::HolderMonitor(std::vector<VipProbe*> probes, core::IpAddress vip, milliseconds period)
     : probes_(std::move(probes)), vip_(vip), period_(period) {
   thread_ = std::thread([this] {
     auto next = Clock::now();

@@ -24,7 +24,7 @@
 #include "core/unique_fd.hpp"
 #include "tests/support/netns.hpp"
 #include "vrrp/addr.hpp"
-#include "vrrp/ip_address.hpp"
+#include "core/net_address.hpp"
 
 namespace lvsd::interop {
 
@@ -124,7 +124,7 @@ class VipProbe {
   // Safe to call from several threads (a HolderMonitor samples while the
   // test waits on the same probe): one netlink dump at a time, or their
   // replies interleave and a dump fails (read as "does not hold").
-  bool holds(const vrrp::IpAddress& address);
+  bool holds(const core::IpAddress& address);
 
  private:
   explicit VipProbe(vrrp::AddressClient client) : client_(std::move(client)) {}
@@ -139,7 +139,7 @@ class HolderMonitor {
     Clock::time_point at;
     std::vector<bool> holds;  // per probe, in the order given
   };
-  HolderMonitor(std::vector<VipProbe*> probes, vrrp::IpAddress vip, milliseconds period = milliseconds(20));
+  HolderMonitor(std::vector<VipProbe*> probes, core::IpAddress vip, milliseconds period = milliseconds(20));
   ~HolderMonitor();
   void stop();
   std::vector<Sample> samples() const;
@@ -151,7 +151,7 @@ class HolderMonitor {
 
  private:
   std::vector<VipProbe*> probes_;
-  vrrp::IpAddress vip_;
+  core::IpAddress vip_;
   milliseconds period_;
   std::atomic<bool> stop_{false};
   mutable std::mutex mutex_;

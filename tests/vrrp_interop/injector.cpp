@@ -16,8 +16,8 @@
 namespace lvsd::interop {
 namespace {
 
-std::vector<std::uint8_t> encode_payload(const vrrp::Advert& advert, const vrrp::IpAddress& source,
-                                        const vrrp::IpAddress& destination) {
+std::vector<std::uint8_t> encode_payload(const vrrp::Advert& advert, const core::IpAddress& source,
+                                        const core::IpAddress& destination) {
   auto bytes = vrrp::encode(advert, source, destination);
   if (!bytes.ok()) return {};
   return std::move(*bytes);
@@ -134,7 +134,7 @@ CraftedPacket craft(BadAdvert kind, const ValidAdvert& valid) {
       std::array<std::uint8_t, 4> other{};
       std::copy_n(a.addresses.front().bytes().begin(), 4, other.begin());
       other[3] = static_cast<std::uint8_t>(other[3] + 1);
-      a.addresses = {vrrp::IpAddress::v4(other)};
+      a.addresses = {core::IpAddress::v4(other)};
       reencode();
       // RFC 3768 7.1 drops it; RFC 5798 7.1 only asks v3 to log it, lvsd drops it too.
       p.expected = DropReason::kAddressMismatch;

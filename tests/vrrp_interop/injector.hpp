@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/net_address.hpp"
 #include "core/unique_fd.hpp"
-#include "vrrp/ip_address.hpp"
 #include "vrrp/packet.hpp"
 
 namespace lvsd::interop {
@@ -41,8 +41,8 @@ std::string_view to_string(BadAdvert kind);
 // An IPv4 VRRP packet: the payload plus the IP header fields we set.
 struct CraftedPacket {
   std::string name{};
-  vrrp::IpAddress source{};
-  vrrp::IpAddress destination{};
+  core::IpAddress source{};
+  core::IpAddress destination{};
   int ttl = 255;
   std::vector<std::uint8_t> payload{};
   vrrp::DropReason expected{};  // what our decoder must say
@@ -51,8 +51,8 @@ struct CraftedPacket {
 // A valid advert as a stranger on the segment would send it.
 struct ValidAdvert {
   vrrp::Advert advert{};
-  vrrp::IpAddress source{};
-  vrrp::IpAddress destination{};  // 224.0.0.18 or a unicast address
+  core::IpAddress source{};
+  core::IpAddress destination{};  // 224.0.0.18 or a unicast address
 };
 
 // The bad variant of `valid`. Which field is broken depends on `kind`; the

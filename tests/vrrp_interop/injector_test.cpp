@@ -11,7 +11,7 @@
 namespace lvsd::interop {
 namespace {
 
-vrrp::IpAddress ip(const char* text) { return vrrp::IpAddress::parse(text).value(); }
+core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 ValidAdvert valid_advert(vrrp::Version version) {
   vrrp::Advert advert{.version = version,
@@ -29,7 +29,7 @@ ValidAdvert valid_advert(vrrp::Version version) {
 vrrp::LocalExpectations router(vrrp::Version version) {
   const bool v2 = version == vrrp::Version::kV2;
   return {.version = version,
-          .family = vrrp::Family::kIPv4,
+          .family = core::AddressFamily::kIpv4,
           .vrid = 51,
           .auth_type = v2 ? vrrp::AuthType::kSimplePassword : vrrp::AuthType::kNone,
           .auth_data = v2 ? vrrp::password_auth_data("secret") : vrrp::AuthData{},

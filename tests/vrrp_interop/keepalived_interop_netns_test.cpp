@@ -16,7 +16,7 @@
 namespace lvsd::interop {
 namespace {
 
-vrrp::IpAddress ip(const std::string& text) { return vrrp::IpAddress::parse(text).value(); }
+core::IpAddress ip(const std::string& text) { return core::IpAddress::parse(text).value(); }
 
 struct InteropCase {
   Implementation master;
@@ -30,7 +30,7 @@ milliseconds as_ms(core::Duration d) { return std::chrono::duration_cast<millise
 
 void failover_both_ways(const InteropCase& c) {
   PairTopology pair(c.subnet);
-  const vrrp::IpAddress vip = ip(pair.vip);
+  const core::IpAddress vip = ip(pair.vip);
   RouterSpec master_spec{.initial_master = true,
                          .priority = 100,
                          .vrid = 70,

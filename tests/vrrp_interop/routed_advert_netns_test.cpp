@@ -19,9 +19,9 @@
 namespace lvsd::interop {
 namespace {
 
-vrrp::IpAddress ip(const std::string& text) { return vrrp::IpAddress::parse(text).value(); }
+core::IpAddress ip(const std::string& text) { return core::IpAddress::parse(text).value(); }
 
-int count_drops(const std::string& log, const vrrp::IpAddress& source, vrrp::DropReason reason) {
+int count_drops(const std::string& log, const core::IpAddress& source, vrrp::DropReason reason) {
   const std::string needle =
       "dropped advert from " + source.to_string() + ": " + std::string(vrrp::to_string(reason)) + " ";
   int n = 0;
@@ -39,9 +39,9 @@ struct Case {
 void routed_advert_keeps_master(const Case& c) {
   PairTopology pair(c.subnet);
   const std::string net = "10." + std::to_string(c.subnet) + ".0.";
-  const vrrp::IpAddress vip = ip(pair.vip);
-  const vrrp::IpAddress master_address = ip(net + "1");
-  const vrrp::IpAddress peer = ip(net + "2");
+  const core::IpAddress vip = ip(pair.vip);
+  const core::IpAddress master_address = ip(net + "1");
+  const core::IpAddress peer = ip(net + "2");
   RouterSpec spec{.initial_master = true,
                   .priority = 100,
                   .vrid = 80,
@@ -75,7 +75,7 @@ void routed_advert_keeps_master(const Case& c) {
     advert.auth_data = vrrp::password_auth_data("secret2");
   }
   // In unicast mode the attacker spoofs the configured peer: only the TTL gives it away.
-  const vrrp::IpAddress source = c.unicast ? peer : ip("192.0.2.7");
+  const core::IpAddress source = c.unicast ? peer : ip("192.0.2.7");
   const ValidAdvert routed{.advert = advert, .source = source, .destination = master_address};
   CraftedPacket packet = craft_valid(routed);
   packet.name = "routed";
@@ -101,7 +101,7 @@ void routed_advert_keeps_master(const Case& c) {
   CraftedPacket on_link = craft_valid(ValidAdvert{
       .advert = advert,
       .source = source,
-      .destination = c.unicast ? master_address : vrrp::vrrp_multicast_group(vrrp::Family::kIPv4)});
+      .destination = c.unicast ? master_address : vrrp::vrrp_multicast_group(core::AddressFamily::kIpv4)});
   ASSERT_TRUE(injector->send(on_link).ok());
   EXPECT_TRUE(master.wait_for_state("BACKUP", milliseconds(2000), backups + 1)) << master.log();
 }

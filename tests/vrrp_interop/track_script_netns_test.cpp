@@ -18,7 +18,7 @@
 namespace lvsd::interop {
 namespace {
 
-vrrp::IpAddress ip(const std::string& text) { return vrrp::IpAddress::parse(text).value(); }
+core::IpAddress ip(const std::string& text) { return core::IpAddress::parse(text).value(); }
 
 struct TrackCase {
   Implementation master;
@@ -46,7 +46,7 @@ struct ScriptDir {
 
 void track_script_moves_the_vip(const TrackCase& c) {
   PairTopology pair(c.subnet);
-  const vrrp::IpAddress vip = ip(pair.vip);
+  const core::IpAddress vip = ip(pair.vip);
   ScriptDir script;
   RouterSpec master_spec{.initial_master = true,
                          .priority = 150,

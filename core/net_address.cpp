@@ -1,0 +1,104 @@
+#include "core/net_address.hpp"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace lvsd::core {
+namespace {
+
+// 'text', cut at 64 characters, as the config errors quote values.
+std::string quoted(std::string_view text) {
+  constexpr std::size_t kMax = 64;
+  if (text.size() > kMax) return "'" + std::string(text.substr(0, kMax)) + "...'";
+  return "'" + std::string(text) + "'";
+}
+
+}  // namespace
+
+std::string_view to_string(AddressFamily family) { return family == AddressFamily::kIpv4 ? "IPv4" : "IPv6"; }
+
+int af_number(AddressFamily family) { return family == AddressFamily::kIpv4 ? AF_INET : AF_INET6; }
+
+std::optional<AddressFamily> family_of_af(int af) {
+  if (af == AF_INET) return AddressFamily::kIpv4;
+  if (af == AF_INET6) return AddressFamily::kIpv6;
+  return std::nullopt;
+}
+
+int max_prefix_len(AddressFamily family) { return family == AddressFamily::kIpv4 ? 32 : 128; }
+
+std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+  if (text.empty() || text.size() > INET6_ADDRSTRLEN) return std::nullopt;
+  const std::string s(text);  // inet_pton wants a NUL-terminated string
+  IpAddress a;
+  if (inet_pton(AF_INET, s.c_str(), a.bytes_.data()) == 1) return a;
+  if (inet_pton(AF_INET6, s.c_str(), a.bytes_.data()) == 1) {
+    a.family_ = AddressFamily::kIpv6;
+    return a;
+  }
+  return std::nullopt;
+}
+
+IpAddress IpAddress::v4(std::array<std::uint8_t, 4> bytes) { return from_bytes(AddressFamily::kIpv4, bytes); }
+
+IpAddress IpAddress::v6(std::array<std::uint8_t, 16> bytes) { return from_bytes(AddressFamily::kIpv6, bytes); }
+
+IpAddress IpAddress::from_bytes(AddressFamily family, std::span<const std::uint8_t> raw) {
+  IpAddress a = any(family);
+  std::copy_n(raw.begin(), std::min(raw.size(), a.size()), a.bytes_.begin());
+  return a;
+}
+
+IpAddress IpAddress::any(AddressFamily family) {
+  IpAddress a;
+  a.family_ = family;
+  return a;
+}
+
+bool IpAddress::is_loopback() const {
+  if (is_ipv4()) return bytes_[0] == 127;
+  return *this == v6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+}
+
+bool IpAddress::is_ipv6_link_local() const { return is_ipv6() && bytes_[0] == 0xfe && (bytes_[1] & 0xc0) == 0x80; }
+
+std::string IpAddress::to_string() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  inet_ntop(af_number(family_), bytes_.data(), buf, sizeof buf);
+  return buf;
+}
+
+std::string endpoint_text(const IpAddress& address, std::uint16_t port) {
+  if (address.is_ipv6()) return "[" + address.to_string() + "]:" + std::to_string(port);
+  return address.to_string() + ":" + std::to_string(port);
+}
+
+Result<IpPrefix> IpPrefix::parse(std::string_view text) {
+  std::string_view addr = text;
+  std::optional<std::string_view> length;
+  if (auto slash = text.find('/'); slash != std::string_view::npos) {
+    length = text.substr(slash + 1);
+    addr = text.substr(0, slash);
+  }
+  auto a = IpAddress::parse(addr);
+  if (!a) return Error{quoted(addr) + " is not an IP address"};
+  IpPrefix out{.address = *a, .length = a->max_prefix_len()};
+  if (length) {
+    int n = -1;
+    auto [end, ec] = std::from_chars(length->data(), length->data() + length->size(), n);
+    if (length->empty() || ec != std::errc{} || end != length->data() + length->size() || n < 0 ||
+        n > a->max_prefix_len()) {
+      return Error{"prefix " + quoted(*length) + " is not valid for an " + std::string(core::to_string(a->family())) +
+                   " address: allowed 0-" + std::to_string(a->max_prefix_len())};
+    }
+    out.length = n;
+  }
+  return out;
+}
+
+std::string IpPrefix::to_string() const { return address.to_string() + "/" + std::to_string(length); }
+
+}  // namespace lvsd::core
