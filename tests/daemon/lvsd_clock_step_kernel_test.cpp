@@ -36,6 +36,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/unique_fd.hpp"
 #include "tests/support/netns.hpp"
 
 namespace lvsd::test {
@@ -77,9 +78,8 @@ class NsThread {
     std::promise<bool> ready;
     auto opened = ready.get_future();
     thread_ = std::thread([ns = host.netns(), body = std::move(body), &ready, this] {
-      const int nsfd = ::open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-      const bool entered = nsfd >= 0 && ::setns(nsfd, CLONE_NEWNET) == 0;
-      if (nsfd >= 0) ::close(nsfd);
+      const core::UniqueFd nsfd(::open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC));
+      const bool entered = nsfd && ::setns(nsfd.get(), CLONE_NEWNET) == 0;
       if (!entered) {
         ready.set_value(false);
         return;
@@ -137,7 +137,8 @@ class Arrivals {
 // Every VRRP packet (IP protocol 112) that reaches `host`, by source.
 std::unique_ptr<NsThread> watch_adverts(const Host& host, Arrivals& out) {
   return std::make_unique<NsThread>(host, [&out](const auto& ready, const std::atomic<bool>& stop) {
-    const int fd = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, 112);
+    const core::UniqueFd owned(::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, 112));
+    const int fd = owned.get();
     ready(fd >= 0);
     if (fd < 0) return;
     timeval tv{.tv_sec = 0, .tv_usec = 50'000};
@@ -151,7 +152,6 @@ std::unique_ptr<NsThread> watch_adverts(const Host& host, Arrivals& out) {
       ::inet_ntop(AF_INET, &from.sin_addr, text, sizeof text);
       out.add(text);
     }
-    ::close(fd);
   });
 }
 
@@ -159,30 +159,26 @@ std::unique_ptr<NsThread> watch_adverts(const Host& host, Arrivals& out) {
 // check (TCP_CHECK connects and closes), recorded by the checker's address.
 std::unique_ptr<NsThread> serve_checks(const Host& host, Arrivals& out) {
   return std::make_unique<NsThread>(host, [&out](const auto& ready, const std::atomic<bool>& stop) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const core::UniqueFd owned(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const int fd = owned.get();
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in addr{.sin_family = AF_INET, .sin_port = htons(80), .sin_addr = {}, .sin_zero = {}};
     ::inet_pton(AF_INET, kReal, &addr.sin_addr);
     const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(fd, 64) == 0;
     ready(ok);
-    if (!ok) {
-      if (fd >= 0) ::close(fd);
-      return;
-    }
+    if (!ok) return;
     while (!stop) {
       pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
       if (::poll(&p, 1, 50) <= 0) continue;
       sockaddr_in from{};
       socklen_t len = sizeof from;
-      const int c = ::accept4(fd, reinterpret_cast<sockaddr*>(&from), &len, SOCK_CLOEXEC);
-      if (c < 0) continue;
+      const core::UniqueFd c(::accept4(fd, reinterpret_cast<sockaddr*>(&from), &len, SOCK_CLOEXEC));
+      if (!c) continue;
       char text[INET_ADDRSTRLEN] = {};
       ::inet_ntop(AF_INET, &from.sin_addr, text, sizeof text);
       out.add(text);
-      ::close(c);
     }
-    ::close(fd);
   });
 }
 
