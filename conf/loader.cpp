@@ -403,39 +403,33 @@ class YamlLoader {
     read(*view, path, "check_unicast_ttl", inst.check_unicast_ttl, parse_bool);
     read(*view, path, "nopreempt", inst.nopreempt, parse_bool);
     read(*view, path, "preempt_delay", inst.preempt_delay, parse_duration);
-    read_list(*view, path, "track_interface", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
-      if (n.is_scalar()) {
-        if (auto name = scalar_item(n, p, where, parse_interface_name)) inst.track_interface.push_back({.name = *name});
-        return;
-      }
-      auto tv = read_map(n, p, {"name", "weight", "reverse"}, where);
-      if (!tv) return;
-      TrackInterface track;
-      if (!tv->get("name")) error(where, join_path(p, "name"), "missing required key 'name': allowed an interface name");
-      read(*tv, p, "name", track.name, parse_interface_name);
-      read(*tv, p, "weight", track.weight, integer(-253, 253));
-      read(*tv, p, "reverse", track.reverse, parse_bool);
-      inst.track_interface.push_back(track);
-    });
-    read_list(*view, path, "track_script", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
-      if (n.is_scalar()) {
-        if (auto name = scalar_item(n, p, where, non_empty_string)) inst.track_script.push_back({.name = *name});
-        return;
-      }
-      auto tv = read_map(n, p, {"name", "weight", "reverse"}, where);
-      if (!tv) return;
-      TrackScript track;
-      if (!tv->get("name")) error(where, join_path(p, "name"), "missing required key 'name': allowed a vrrp_scripts name");
-      read(*tv, p, "name", track.name, non_empty_string);
-      read(*tv, p, "weight", track.weight, integer(-253, 253));
-      read(*tv, p, "reverse", track.reverse, parse_bool);
-      inst.track_script.push_back(track);
-    });
+    read_tracked(*view, path, "track_interface", "an interface name", parse_interface_name, inst.track_interface);
+    read_tracked(*view, path, "track_script", "a vrrp_scripts name", non_empty_string, inst.track_script);
     read_notify(*view, path, inst.notify);
     read(*view, path, "garp_master_delay", inst.garp_master_delay, parse_duration);
     read(*view, path, "garp_master_repeat", inst.garp_master_repeat, integer(1, 255));
     read(*view, path, "garp_master_refresh", inst.garp_master_refresh, parse_duration);
     return inst;
+  }
+
+  // track_interface / track_script: NAME, or {name, weight, reverse}.
+  template <typename Track, typename ParseName>
+  void read_tracked(const MapView& view, const std::string& path, const std::string& key, const std::string& allowed,
+                    ParseName parse_name, std::vector<Track>& out) {
+    read_list(view, path, key, [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
+      if (n.is_scalar()) {
+        if (auto name = scalar_item(n, p, where, parse_name)) out.push_back({.name = *name});
+        return;
+      }
+      auto tv = read_map(n, p, {"name", "weight", "reverse"}, where);
+      if (!tv) return;
+      Track track;
+      if (!tv->get("name")) error(where, join_path(p, "name"), "missing required key 'name': allowed " + allowed);
+      read(*tv, p, "name", track.name, parse_name);
+      read(*tv, p, "weight", track.weight, integer(-253, 253));
+      read(*tv, p, "reverse", track.reverse, parse_bool);
+      out.push_back(track);
+    });
   }
 
   VrrpScript read_vrrp_script(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
