@@ -410,6 +410,20 @@ HandoverState Daemon::handover_state() const {
   const std::int64_t now_ms = parts_.process.unix_now_ms();
   HandoverState state{.pid = parts_.process.pid, .written_at_ms = now_ms, .master_instances = parts_.vrrp.masters(),
                       .started_at_ms = started_unix_ms_};
+  if (!state.master_instances.empty()) {
+    // What the new image needs to advertise before it has read the file.
+    // Only the scripts an instance tracks: a file may define many more.
+    conf::Config vrrp_part{.global = config_->global,
+                           .vrrp_scripts = {},
+                           .vrrp_instances = config_->vrrp_instances,
+                           .vrrp_sync_groups = config_->vrrp_sync_groups};
+    std::set<std::string> tracked;
+    for (const auto& instance : config_->vrrp_instances)
+      for (const auto& t : instance.track_script) tracked.insert(t.name);
+    for (const auto& script : config_->vrrp_scripts)
+      if (tracked.contains(script.name)) vrrp_part.vrrp_scripts.push_back(script);
+    state.vrrp_config = conf::to_yaml(vrrp_part);
+  }
   const WallClock clock{.monotonic_now = parts_.scheduler.now(), .unix_now_ms = now_ms};
   for (const auto& key : admin_.disabled()) state.disabled_virtual_servers.push_back(director::describe(key));
   for (const auto& [key, entry] : admin_.drains()) {

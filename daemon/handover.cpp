@@ -27,7 +27,8 @@ std::string encode_handover(const HandoverState& state) {
                       {"master_instances", state.master_instances},
                       {"started_at_ms", state.started_at_ms},
                       {"disabled_virtual_servers", state.disabled_virtual_servers},
-                      {"drains", nlohmann::json::array()}};
+                      {"drains", nlohmann::json::array()},
+                      {"vrrp_config", state.vrrp_config}};
   for (const auto& d : state.drains) {
     j["drains"].push_back({{"virtual_server", d.virtual_server},
                            {"real_server", d.real_server},
@@ -68,6 +69,10 @@ core::Result<HandoverState> decode_handover(std::string_view text) {
       if (!vs.is_string()) return core::Error{"handover: 'disabled_virtual_servers' holds a non-string"};
       state.disabled_virtual_servers.push_back(vs.get<std::string>());
     }
+  }
+  if (auto vrrp = j.find("vrrp_config"); vrrp != j.end()) {
+    if (!vrrp->is_string()) return core::Error{"handover: 'vrrp_config' is not a string"};
+    state.vrrp_config = vrrp->get<std::string>();
   }
   if (auto drains = j.find("drains"); drains != j.end()) {
     if (!drains->is_array()) return core::Error{"handover: 'drains' is not a list"};

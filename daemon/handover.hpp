@@ -10,7 +10,9 @@
 // start as BACKUP, remove its VIPs and let the peer take over. So the old
 // image writes the names of its master instances to a file, and the new one
 // resumes them as master, advertising at once, before the peer's
-// Master_Down_Interval runs out.
+// Master_Down_Interval runs out. The file also carries the VRRP part of the
+// configuration the old image ran, so the new one advertises from it while it
+// reads the (possibly large) configuration file off the loop.
 #include <sys/types.h>
 
 #include <chrono>
@@ -42,6 +44,10 @@ struct HandoverState {
   // health decisions.
   std::vector<std::string> disabled_virtual_servers{};
   std::vector<HandoverDrain> drains{};
+  // The VRRP part of the running configuration (conf::to_yaml of the global
+  // settings, vrrp_scripts, vrrp_instances and sync groups); empty from an
+  // older image.
+  std::string vrrp_config{};
   bool operator==(const HandoverState&) const = default;
 };
 

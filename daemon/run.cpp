@@ -9,8 +9,10 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "conf/error.hpp"
 #include "conf/loader.hpp"
@@ -125,6 +127,42 @@ HandoverState take_resumed(const DaemonOptions& options) {
   return std::move(*state);
 }
 
+// Starts the handed-over master instances from the VRRP configuration in the
+// handover; false when there is none to start (a fresh start, an older
+// image's handover, or one that does not load).
+bool resume_from_handover(VrrpRuntime& vrrp, const HandoverState& resumed) {
+  auto log = core::log::get();
+  if (resumed.master_instances.empty() || resumed.vrrp_config.empty()) return false;
+  conf::LoadResult part = conf::load_content("handover.yaml", resumed.vrrp_config);
+  if (!part.ok()) {
+    log->warn("handover: its VRRP configuration does not load ({}); masters resume after the file is read",
+              conf::format_error(part.errors.front()));
+    return false;
+  }
+  vrrp.resume_as_master({resumed.master_instances.begin(), resumed.master_instances.end()});
+  vrrp.apply(*part.config);
+  log->info("restarted in place: advertising as master while the configuration is read");
+  return true;
+}
+
+// Reads the configuration on the worker thread while the loop runs (VRRP
+// timers, adverts); returns once it is read.
+LoadedConfig read_while_looping(core::EventLoop& loop, core::WorkerThread& worker, const std::string& path) {
+  LoadedConfig loaded;
+  // The loop thread touches `loaded` only after the continuation ran, which
+  // the worker hands over under its mutex.
+  worker.post([&loaded, &loop, &path]() -> core::Offload::Continuation {
+    try {
+      loaded = read_configuration(path, std::nullopt);
+    } catch (const std::exception& e) {  // the loop must stop whatever happens
+      loaded.errors.push_back(std::string(path) + ": " + e.what());
+    }
+    return [&loop] { loop.stop(); };
+  });
+  loop.run();
+  return loaded;
+}
+
 // The netlink client behind the Daemon's IpvsKernel port.
 class KernelIpvs final : public IpvsKernel {
  public:
@@ -210,19 +248,29 @@ int run_daemon(const DaemonOptions& options) {
   // is read, or right after a re-exec, must not kill lvsd.
   block_daemon_signals();
   std::optional<BulkAllocationScope> startup_allocations(std::in_place);  // until the table is programmed
-  LoadedConfig loaded = read_configuration(options.config_path, std::nullopt);
-  for (const auto& w : loaded.warnings) log->warn("config: {}", conf::format_error(w));
-  if (!loaded.config) {
-    for (const auto& e : loaded.errors) log->error("config: {}", e);
-    log->error("config: {}: {} error(s), configuration refused", options.config_path, loaded.errors.size());
-    return 1;
-  }
-  log->info("lvsd starting: {}: {}", options.config_path, conf::summary(*loaded.config));
   HandoverState resumed = take_resumed(options);
 
   core::EventLoop loop;
   core::WorkerThread worker(loop);
   VrrpRuntime vrrp(loop);
+  // After a hitless restart, the handed-over masters advertise from the VRRP
+  // part of the old image's configuration while the file is read and parsed
+  // off the loop: a large file must not let the peer's Master_Down_Timer run
+  // out. A fresh start reads the file first.
+  const bool advertising = resume_from_handover(vrrp, resumed);
+  LoadedConfig loaded = advertising ? read_while_looping(loop, worker, options.config_path)
+                                    : read_configuration(options.config_path, std::nullopt);
+  for (const auto& w : loaded.warnings) log->warn("config: {}", conf::format_error(w));
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors) log->error("config: {}", e);
+    log->error("config: {}: {} error(s), configuration refused", options.config_path, loaded.errors.size());
+    // Handed-over masters resign (priority 0) rather than leave their VIPs
+    // on a node that is going away.
+    vrrp.stop();
+    return 1;
+  }
+  log->info("lvsd starting: {}: {}", options.config_path, conf::summary(*loaded.config));
+
   ControlEndpoints endpoints(loop);
   const std::string handover_path = handover_path_for(options);
   Daemon daemon(

@@ -294,6 +294,9 @@ void VrrpRuntime::apply(const conf::Config& config) {
     r->watcher->start();
     r->instance->start(resume_.erase(r->instance->config().name) > 0);
   }
+  // A name this apply did not build (kept running, or not set up) must not
+  // make a later rebuild start as master.
+  resume_.clear();
 }
 
 void VrrpRuntime::rebuild_sync_groups(const conf::Config& config) {
@@ -335,6 +338,16 @@ void VrrpRuntime::on_transition(Running& running, vrrp::State from, vrrp::State 
         scripts_->run(argv);
       }
     }
+  }
+}
+
+void VrrpRuntime::set_listeners(VipListener vip, RoleListener role) {
+  vip_listener_ = std::move(vip);
+  role_listener_ = std::move(role);
+  if (!vip_listener_) return;
+  for (const auto& [name, running] : instances_) {
+    if (running->instance->state() != vrrp::State::kMaster) continue;
+    for (const auto& address : running->vips) vip_listener_(address, true);
   }
 }
 

@@ -39,17 +39,18 @@ class VrrpRuntime final : public VrrpControl {
   VrrpRuntime(const VrrpRuntime&) = delete;
   VrrpRuntime& operator=(const VrrpRuntime&) = delete;
 
-  void set_listeners(VipListener vip, RoleListener role) override {
-    vip_listener_ = std::move(vip);
-    role_listener_ = std::move(role);
-  }
+  // New listeners first hear the current state: the VIPs that masters hold
+  // now (instances may have started before the daemon listened, after a
+  // hitless restart).
+  void set_listeners(VipListener vip, RoleListener role) override;
 
   // Makes the running instances match `config` (see above). Instances that
   // cannot be set up (no such interface, no address, no CAP_NET_RAW) are
   // logged and left out; the next apply() tries them again.
   void apply(const conf::Config& config) override;
   // Hitless restart: the instances named here start as Master (keeping their
-  // VIPs) the next time apply() builds them, instead of as Backup.
+  // VIPs) when the next apply() builds them, instead of as Backup. Only that
+  // apply: names it does not build are forgotten.
   void resume_as_master(std::set<std::string> instances) override { resume_ = std::move(instances); }
   // Names of the instances that are Master now (for the handover file).
   std::vector<std::string> masters() const override;

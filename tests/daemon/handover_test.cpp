@@ -15,7 +15,8 @@ TEST(Handover, EncodeDecodeRoundTrip) {
                             .disabled_virtual_servers = {"UDP 10.0.0.1:53"},
                             .drains = {{.virtual_server = "TCP 10.0.0.1:80", .real_server = "10.0.0.2:80",
                                         .deadline_unix_ms = 1'700'000'300'000},
-                                       {.virtual_server = "FWM 5", .real_server = "10.0.0.3:0", .drained = true}}};
+                                       {.virtual_server = "FWM 5", .real_server = "10.0.0.3:0", .drained = true}},
+                            .vrrp_config = "vrrp_instances:\n  - name: VI_1\n"};
   auto decoded = decode_handover(encode_handover(state));
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   EXPECT_EQ(*decoded, state);
@@ -33,6 +34,7 @@ TEST(Handover, MalformedTextIsAnError) {
   EXPECT_FALSE(
       decode_handover(R"({"version":1,"pid":1,"written_at_ms":1,"master_instances":[],"disabled_virtual_servers":[1]})")
           .ok());
+  EXPECT_FALSE(decode_handover(R"({"version":1,"pid":1,"written_at_ms":1,"master_instances":[],"vrrp_config":5})").ok());
 }
 
 TEST(Handover, AppliesOnlyToTheSameProcessAndWhenFresh) {
