@@ -24,6 +24,37 @@ const std::vector<std::string>& lb_algorithms() {
   return names;
 }
 
+core::Status set_scheduler_flag(SchedulerFlags& flags, std::string_view name, std::string_view lb_algo) {
+  static constexpr std::string_view kNames[] = {"flag-1", "flag-2", "flag-3"};
+  for (int i = 0; i < 3; ++i) {
+    if (name != kNames[i]) continue;
+    (i == 0 ? flags.fallback : i == 1 ? flags.port : flags.flag3) = true;
+    return {};
+  }
+  for (std::string_view algo : {"sh", "mh"}) {
+    for (std::string_view what : {"fallback", "port"}) {
+      if (name != std::string(algo) + "-" + std::string(what)) continue;
+      if (lb_algo != algo) {
+        return core::Error{"'" + std::string(name) + "' is a flag of the " + std::string(algo) +
+                           " scheduler, and lb_algo is '" + std::string(lb_algo) + "'"};
+      }
+      (what == "fallback" ? flags.fallback : flags.port) = true;
+      return {};
+    }
+  }
+  return core::Error{"unknown scheduler flag '" + std::string(name) +
+                     "': allowed flag-1, flag-2, flag-3, sh-fallback, sh-port, mh-fallback, mh-port"};
+}
+
+std::vector<std::string> scheduler_flag_names(const SchedulerFlags& flags, std::string_view lb_algo) {
+  const bool named = lb_algo == "sh" || lb_algo == "mh";
+  std::vector<std::string> out;
+  if (flags.fallback) out.push_back(named ? std::string(lb_algo) + "-fallback" : "flag-1");
+  if (flags.port) out.push_back(named ? std::string(lb_algo) + "-port" : "flag-2");
+  if (flags.flag3) out.push_back("flag-3");
+  return out;
+}
+
 std::string_view to_string(VrrpState v) { return v == VrrpState::kMaster ? "MASTER" : "BACKUP"; }
 
 std::string_view to_string(AddressScope v) {

@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "core/net_address.hpp"
+#include "core/result.hpp"
 #include "core/script.hpp"
 
 namespace lvsd::conf {
@@ -51,6 +53,12 @@ struct Global {
   std::optional<LvsSyncDaemon> lvs_sync_daemon{};
   bool lvs_flush = false;              // at start, remove IPVS services lvsd did not create
   bool lvs_flush_on_stop = false;      // at stop, remove the IPVS services lvsd created
+  // IPVS's net.ipv4.vs.sloppy_tcp / sloppy_sctp (per network namespace):
+  // create a connection entry from any packet of a flow, not only its first,
+  // so a director that receives the middle of a flow (ECMP moved it, or a
+  // failover) forwards it instead of dropping it. Unset: left as the kernel has it.
+  std::optional<bool> sloppy_tcp{};
+  std::optional<bool> sloppy_sctp{};
   // How often the kernel's IPVS table is re-read and repaired; 0: never.
   Duration ipvs_resync_interval = std::chrono::seconds(30);
   std::optional<std::string> notify{};   // script run on every VRRP state change
@@ -261,6 +269,27 @@ struct SorryServer {
   bool operator==(const SorryServer&) const = default;
 };
 
+// IPVS scheduler flags 1-3 (ipvsadm -b). sh and mh give the first two a
+// meaning: fallback (a real server that is down or at weight 0 is skipped for
+// another instead of refusing the connection) and port (the source port is
+// hashed too, not only the source address). No Linux 6.1 scheduler reads
+// flag 3; the others ignore all three.
+struct SchedulerFlags {
+  bool fallback = false;  // flag-1, sh-fallback, mh-fallback
+  bool port = false;      // flag-2, sh-port, mh-port
+  bool flag3 = false;     // flag-3
+  bool any() const { return fallback || port || flag3; }
+  bool operator==(const SchedulerFlags&) const = default;
+};
+
+// Sets the flag `name` names ("flag-1".."flag-3", "sh-fallback", "sh-port",
+// "mh-fallback", "mh-port"); an error if the name is unknown, or names a flag
+// of another scheduler than `lb_algo` (sh-port with rr).
+core::Status set_scheduler_flag(SchedulerFlags& flags, std::string_view name, std::string_view lb_algo);
+// The names ipvsadm prints for the flags set, in flag order: "sh-port" with
+// sh, "mh-fallback" with mh, "flag-N" with any other scheduler.
+std::vector<std::string> scheduler_flag_names(const SchedulerFlags& flags, std::string_view lb_algo);
+
 struct VirtualServer {
   // Exactly one of address (with port) or fwmark identifies the service.
   std::optional<core::IpAddress> address{};
@@ -268,6 +297,7 @@ struct VirtualServer {
   std::optional<std::uint32_t> fwmark{};  // 1-4294967295
   Protocol protocol = Protocol::kTcp;
   std::string lb_algo = "wlc";  // IPVS scheduler name: rr wrr lc wlc lblc lblcr dh sh mh sed nq fo ovf
+  SchedulerFlags scheduler_flags{};
   ForwardingMethod lb_kind = ForwardingMethod::kNat;
   TunnelType tunnel_type = TunnelType::kIpip;  // lb_kind TUN only
   std::optional<std::uint16_t> tunnel_port{};    // required for tunnel_type gue

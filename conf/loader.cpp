@@ -324,13 +324,15 @@ class YamlLoader {
     const std::string path = "global";
     auto view = read_map(node, path,
                          {"router_id", "control_socket", "metrics", "lvs_sync_daemon", "lvs_flush", "lvs_flush_on_stop",
-                          "ipvs_resync_interval", "notify", "script_user", "enable_script_security"}, at);
+                          "sloppy_tcp", "sloppy_sctp", "ipvs_resync_interval", "notify", "script_user", "enable_script_security"}, at);
     if (!view) return;
     read(*view, path, "router_id", global.router_id, non_empty_string);
     read(*view, path, "control_socket", global.control_socket, non_empty_string);
     read(*view, path, "metrics", global.metrics, parse_listen_address);
     read(*view, path, "lvs_flush", global.lvs_flush, parse_bool);
     read(*view, path, "lvs_flush_on_stop", global.lvs_flush_on_stop, parse_bool);
+    read(*view, path, "sloppy_tcp", global.sloppy_tcp, parse_bool);
+    read(*view, path, "sloppy_sctp", global.sloppy_sctp, parse_bool);
     read(*view, path, "ipvs_resync_interval", global.ipvs_resync_interval, parse_duration);
     read(*view, path, "notify", global.notify, non_empty_string);
     read(*view, path, "script_user", global.script_user, parse_script_user);
@@ -494,7 +496,7 @@ class YamlLoader {
   VirtualServer read_virtual_server(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
     VirtualServer vs;
     static const std::vector<std::string> keys = {
-        "address", "port", "fwmark", "protocol", "lb_algo", "lb_kind", "tunnel_type", "tunnel_port",
+        "address", "port", "fwmark", "protocol", "lb_algo", "scheduler_flags", "lb_kind", "tunnel_type", "tunnel_port",
         "persistence_timeout", "persistence_granularity", "delay_loop", "quorum", "hysteresis", "sorry_server",
         "inhibit_on_failure", "ha_suspend", "ops", "start_up", "virtualhost", "real_servers"};
     auto view = read_map(node, path, keys, at);
@@ -504,6 +506,11 @@ class YamlLoader {
     read(*view, path, "fwmark", vs.fwmark, integer(1, 4294967295));
     read(*view, path, "protocol", vs.protocol, parse_protocol);
     read(*view, path, "lb_algo", vs.lb_algo, parse_lb_algo);
+    read_list(*view, path, "scheduler_flags", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
+      auto name = scalar_item(n, p, where, non_empty_string);
+      if (!name) return;
+      if (auto st = set_scheduler_flag(vs.scheduler_flags, *name, vs.lb_algo); !st.ok()) error(where, p, st.error().message);
+    });
     read(*view, path, "lb_kind", vs.lb_kind, parse_lb_kind);
     read(*view, path, "tunnel_type", vs.tunnel_type, parse_tunnel_type);
     read(*view, path, "tunnel_port", vs.tunnel_port, integer(1, 65535));

@@ -138,6 +138,8 @@ Node global_node(const Global& g) {
   }
   add_if(m, "lvs_flush", g.lvs_flush, d.lvs_flush, as_bool);
   add_if(m, "lvs_flush_on_stop", g.lvs_flush_on_stop, d.lvs_flush_on_stop, as_bool);
+  add_opt(m, "sloppy_tcp", g.sloppy_tcp, as_bool);
+  add_opt(m, "sloppy_sctp", g.sloppy_sctp, as_bool);
   add_if(m, "ipvs_resync_interval", g.ipvs_resync_interval, d.ipvs_resync_interval, as_duration);
   add_opt(m, "notify", g.notify, as_text);
   add_opt(m, "script_user", g.script_user, script_user_text);
@@ -313,6 +315,11 @@ Node virtual_server_node(const VirtualServer& v) {
   add_opt(m, "fwmark", v.fwmark, as_number);
   add_if(m, "protocol", v.protocol, d.protocol, as_name);
   m.add("lb_algo", v.lb_algo);
+  if (v.scheduler_flags.any()) {
+    Node list = Node::list();
+    for (auto& name : scheduler_flag_names(v.scheduler_flags, v.lb_algo)) list.items.push_back(Node{.scalar = name});
+    m.add("scheduler_flags", std::move(list));
+  }
   m.add("lb_kind", as_name(v.lb_kind));
   add_if(m, "tunnel_type", v.tunnel_type, d.tunnel_type, as_name);
   add_opt(m, "tunnel_port", v.tunnel_port, as_number);

@@ -28,7 +28,8 @@ IpvsSyncOptions sync_options(const conf::Config& config) {
 // IPVS is needed only for virtual servers and the connection-sync daemon: a
 // VRRP-only node runs on a kernel without ip_vs.
 bool needs_ipvs(const conf::Config& config) {
-  return !config.virtual_servers.empty() || config.global.lvs_sync_daemon.has_value();
+  return !config.virtual_servers.empty() || config.global.lvs_sync_daemon.has_value() ||
+         config.global.sloppy_tcp.has_value() || config.global.sloppy_sctp.has_value();
 }
 
 // The VIPs of every VRRP instance: checks of an ha_suspend virtual server on
@@ -145,6 +146,7 @@ bool Daemon::start() {
     } else {
       log->warn("IPVS: cannot read the kernel's table at start: {}", kernel.error().message);
     }
+    apply_ipvs_settings();
     push_desired();
     apply_sync_daemons();
   }
@@ -200,6 +202,22 @@ void Daemon::push_desired() {
 director::IpvsTable Daemon::desired_table() const { return ipvs_ ? ipvs_->sync.desired() : director::IpvsTable{}; }
 
 // The role of the VRRP instance the sync daemon follows, if VRRP runs it.
+// The net.ipv4.vs settings the configuration sets (those it leaves unset
+// keep whatever the kernel has).
+void Daemon::apply_ipvs_settings() {
+  if (!ipvs_) return;
+  auto log = core::log::get();
+  const auto& g = config_->global;
+  for (const auto& [name, value] : {std::pair{"sloppy_tcp", g.sloppy_tcp}, std::pair{"sloppy_sctp", g.sloppy_sctp}}) {
+    if (!value) continue;
+    if (auto st = ipvs_->kernel->set_sysctl(name, *value ? 1 : 0); !st.ok()) {
+      log->error("IPVS: cannot set net.ipv4.vs.{} = {}: {}", name, *value ? 1 : 0, st.error().message);
+    } else {
+      log->info("IPVS: net.ipv4.vs.{} = {}", name, *value ? 1 : 0);
+    }
+  }
+}
+
 void Daemon::apply_sync_daemons() {
   if (!ipvs_) return;
   auto log = core::log::get();
@@ -385,6 +403,7 @@ void Daemon::finish_reload(LoadedConfig next) {
     } else {
       push_desired();
     }
+    if (!next.unchanged) apply_ipvs_settings();
     apply_sync_daemons();
   }
   // A reload through the control socket must not destroy the server that

@@ -114,6 +114,7 @@ class Daemon {
   std::shared_ptr<IpvsKernel> stats_socket();
   void push_desired();
   void apply_sync_daemons();
+  void apply_ipvs_settings();
   void mark_vips();
   void restore_overrides(const HandoverState& resumed);
   void serve_endpoints();

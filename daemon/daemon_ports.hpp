@@ -69,6 +69,8 @@ class IpvsKernel : public IpvsPort {
   // How long a receive may wait for the kernel's reply (the loop's socket:
   // at most the shortest VRRP advert interval).
   virtual void set_receive_timeout(std::chrono::milliseconds timeout) = 0;
+  // Sets an IPVS setting of this network namespace (net.ipv4.vs.NAME).
+  virtual core::Status set_sysctl(const std::string& name, int value) = 0;
 };
 using IpvsOpener = std::function<core::Result<std::unique_ptr<IpvsKernel>>()>;
 

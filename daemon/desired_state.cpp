@@ -33,6 +33,9 @@ director::Service to_service(const conf::VirtualServer& vs) {
   }
   s.scheduler = vs.lb_algo;
   if (vs.ops) s.flags |= director::kServiceFlagOnePacket;
+  if (vs.scheduler_flags.fallback) s.flags |= director::kServiceFlagScheduler1;
+  if (vs.scheduler_flags.port) s.flags |= director::kServiceFlagScheduler2;
+  if (vs.scheduler_flags.flag3) s.flags |= director::kServiceFlagScheduler3;
   const auto timeout = std::chrono::duration_cast<std::chrono::seconds>(vs.persistence_timeout).count();
   if (timeout > 0) {
     s.flags |= director::kServiceFlagPersistent;

@@ -1,11 +1,13 @@
 // run_daemon(): the real parts behind the Daemon's ports (the netlink IPVS
 // client, VRRP on the loop, the control socket and metrics, sd_notify, the
 // re-exec of a hitless restart), the signals, the watchdog, and the loop.
+#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -23,6 +25,7 @@
 #include "core/event_loop.hpp"
 #include "core/log.hpp"
 #include "core/offload.hpp"
+#include "core/unique_fd.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/handover.hpp"
 #include "daemon/notify.hpp"
@@ -173,6 +176,16 @@ class KernelIpvs final : public IpvsKernel {
   core::Status start_sync_daemon(const director::SyncDaemon& d) override { return client_->start_sync_daemon(d); }
   core::Status stop_sync_daemon(director::SyncDaemonRole role) override { return client_->stop_sync_daemon(role); }
   void set_receive_timeout(std::chrono::milliseconds timeout) override { client_->set_receive_timeout(timeout); }
+  core::Status set_sysctl(const std::string& name, int value) override {
+    const std::string path = "/proc/sys/net/ipv4/vs/" + name;
+    core::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return core::errno_error("open " + path, errno);
+    const std::string text = std::to_string(value) + "\n";
+    if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+      return core::errno_error("write " + path, errno);
+    }
+    return {};
+  }
   core::Result<director::IpvsTable> dump_services(const std::set<director::ServiceKey>& keys) override {
     // The service list is small (no destinations); destinations are read
     // only for the services asked for.

@@ -31,6 +31,8 @@ TEST(RoundTrip, EveryFeatureSurvives) {
   lvs_sync_daemon: {interface: eth1, sync_id: 3}
   lvs_flush: true
   lvs_flush_on_stop: true
+  sloppy_tcp: true
+  sloppy_sctp: false
   ipvs_resync_interval: 2m
   script_user: nobody
   enable_script_security: true
@@ -85,6 +87,8 @@ virtual_servers:
           - {url: [{path: /a, status_code: 200-204 302 500-503, digest: 0123456789abcdef0123456789abcdef}], connect_port: 8080}
           - {url: [{path: "/b?q=1&r=#x"}], connect_port: 8081, rise: 2, fall: 3}
   - fwmark: 5
+    lb_algo: mh
+    scheduler_flags: [mh-port, mh-fallback]
     lb_kind: TUN
     tunnel_type: gre
     real_servers:

@@ -601,5 +601,37 @@ TEST(YamlLoader, CheckUnicastTtlIsABooleanDefaultingToTrue) {
       << multicast.errors.at(0).message;
 }
 
+TEST(YamlLoader, SchedulerFlagsNameTheirScheduler) {
+  auto with = [](const std::string& algo_and_flags) {
+    return load_yaml("virtual_servers:\n  - {address: 10.0.0.1, port: 80, " + algo_and_flags + "}\n", "t.yaml");
+  };
+  auto mh = with("lb_algo: mh, scheduler_flags: [mh-fallback, mh-port]");
+  ASSERT_TRUE(mh.ok()) << format_error(mh.errors.at(0));
+  EXPECT_EQ(mh.config->virtual_servers.at(0).scheduler_flags, (SchedulerFlags{.fallback = true, .port = true}));
+  auto generic = with("lb_algo: rr, scheduler_flags: [flag-3]");
+  ASSERT_TRUE(generic.ok()) << format_error(generic.errors.at(0));
+  EXPECT_EQ(generic.config->virtual_servers.at(0).scheduler_flags, (SchedulerFlags{.flag3 = true}));
+  EXPECT_EQ(scheduler_flag_names({.fallback = true, .port = true}, "sh"),
+            (std::vector<std::string>{"sh-fallback", "sh-port"}));
+  EXPECT_EQ(scheduler_flag_names({.port = true}, "wlc"), std::vector<std::string>{"flag-2"});
+  // A flag of another scheduler, or an unknown one: refused where it is.
+  auto other = with("lb_algo: rr, scheduler_flags: [mh-port]");
+  ASSERT_EQ(where(other), Where{"2:66 virtual_servers[0].scheduler_flags[0]"});
+  EXPECT_NE(other.errors.at(0).message.find("flag of the mh scheduler"), std::string::npos);
+  auto unknown = with("lb_algo: mh, scheduler_flags: [mh-ports]");
+  EXPECT_EQ(where(unknown), Where{"2:66 virtual_servers[0].scheduler_flags[0]"});
+}
+
+TEST(YamlLoader, SloppyFlagsAreOptionalBooleans) {
+  auto unset = load_yaml("global: {router_id: a}\n", "t.yaml");
+  ASSERT_TRUE(unset.ok());
+  EXPECT_FALSE(unset.config->global.sloppy_tcp.has_value());
+  auto set = load_yaml("global: {sloppy_tcp: true, sloppy_sctp: false}\n", "t.yaml");
+  ASSERT_TRUE(set.ok()) << format_error(set.errors.at(0));
+  EXPECT_EQ(set.config->global.sloppy_tcp, std::optional<bool>(true));
+  EXPECT_EQ(set.config->global.sloppy_sctp, std::optional<bool>(false));
+  EXPECT_EQ(where(load_yaml("global: {sloppy_tcp: maybe}\n", "t.yaml")), Where{"1:22 global.sloppy_tcp"});
+}
+
 }  // namespace
 }  // namespace lvsd::conf

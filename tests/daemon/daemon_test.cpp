@@ -111,6 +111,10 @@ class FakeIpvs final : public IpvsKernel {
   void set_receive_timeout(std::chrono::milliseconds timeout) override {
     events_.push_back("ipvs." + name_ + ".timeout " + std::to_string(timeout.count()));
   }
+  core::Status set_sysctl(const std::string& name, int value) override {
+    events_.push_back("ipvs." + name_ + ".sysctl " + name + "=" + std::to_string(value));
+    return {};
+  }
   core::Result<director::IpvsTable> dump_services(const std::set<director::ServiceKey>&) override {
     events_.push_back("ipvs." + name_ + ".dump_services");
     return kernel_.table;

@@ -76,6 +76,20 @@ virtual_servers:
   EXPECT_EQ(tcp.errors[0].path, "virtual_servers[0].ops");
 }
 
+TEST(ConfiguredTable, SchedulerFlagsBecomeServiceFlags) {
+  auto config = load(R"(
+virtual_servers:
+  - { address: 10.0.0.100, port: 80, lb_algo: mh, scheduler_flags: [mh-port], lb_kind: DR,
+      real_servers: [ { address: 10.0.0.11 } ] }
+  - { address: 10.0.0.100, port: 81, lb_algo: sh, scheduler_flags: [sh-fallback, flag-3], lb_kind: DR,
+      real_servers: [ { address: 10.0.0.11 } ] }
+)");
+  auto table = configured_table(config);
+  ASSERT_EQ(table.services.size(), 2u);
+  EXPECT_EQ(table.services[0].service.flags, director::kServiceFlagScheduler2);
+  EXPECT_EQ(table.services[1].service.flags, director::kServiceFlagScheduler1 | director::kServiceFlagScheduler3);
+}
+
 TEST(ConfiguredTable, TunnelIpv6AndFwmark) {
   auto config = load(R"(
 virtual_servers:
