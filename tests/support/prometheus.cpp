@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <sstream>
 
 namespace lvsd::test {
 
@@ -46,29 +47,58 @@ bool Prometheus::wait_for_scrapes(int n, std::chrono::milliseconds timeout) {
       timeout, std::chrono::milliseconds(250));
 }
 
-nlohmann::json Prometheus::query(const std::string& promql) {
-  const auto r = host_.run("curl -s -m 5 http://127.0.0.1:" + std::to_string(port_) +
-                           "/api/v1/query --data-urlencode " + shell_quote("query=" + promql));
-  if (r.exit_code != 0) {
-    last_error_ = "curl: exit " + std::to_string(r.exit_code) + ": " + r.output;
-    return nullptr;
-  }
-  const nlohmann::json answer = nlohmann::json::parse(r.output, nullptr, /*allow_exceptions=*/false);
+namespace {
+
+// The "result" of one API answer, or null (and why in `error`).
+nlohmann::json result_of(const std::string& promql, const std::string& answer_text, std::string& error) {
+  const nlohmann::json answer = nlohmann::json::parse(answer_text, nullptr, /*allow_exceptions=*/false);
   if (answer.is_discarded() || answer.value("status", "") != "success" || !answer.contains("data")) {
-    last_error_ = promql + ": " + r.output;
+    error = promql + ": " + answer_text;
     return nullptr;
   }
-  last_error_.clear();
   return answer["data"].value("result", nlohmann::json());
+}
+
+}  // namespace
+
+nlohmann::json Prometheus::query(const std::string& promql) { return query_all({promql}).front(); }
+
+std::vector<nlohmann::json> Prometheus::query_all(const std::vector<std::string>& promql) {
+  // One answer per line (the API answers on one line); an empty line for a
+  // curl that failed.
+  std::string command;
+  for (const auto& q : promql) {
+    command += "curl -s -m 5 http://127.0.0.1:" + std::to_string(port_) + "/api/v1/query --data-urlencode " +
+               shell_quote("query=" + q) + "; echo; ";
+  }
+  const auto r = host_.run(command);
+  std::vector<nlohmann::json> out;
+  std::istringstream lines(r.output);
+  last_error_.clear();
+  for (const auto& q : promql) {
+    std::string line;
+    std::getline(lines, line);
+    std::string error;
+    out.push_back(result_of(q, line, error));
+    if (!error.empty()) last_error_ += (last_error_.empty() ? "" : "; ") + error;
+  }
+  return out;
 }
 
 double Prometheus::scalar(const std::string& promql) {
   const nlohmann::json r = query(promql);
-  if (!r.is_array() || r.size() != 1) {
+  if (!r.is_array() || r.size() != 1 || !r[0].contains("value")) {
     if (last_error_.empty()) last_error_ = promql + ": " + (r.is_null() ? std::string("no answer") : r.dump());
     return std::numeric_limits<double>::quiet_NaN();
   }
-  return std::stod(r[0]["value"][1].get<std::string>());
+  return single_value(r);
+}
+
+double Prometheus::single_value(const nlohmann::json& result) {
+  if (!result.is_array() || result.size() != 1 || !result[0].contains("value")) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  return std::stod(result[0]["value"][1].get<std::string>());
 }
 
 std::string Prometheus::log() const { return process_ ? process_->output() : std::string(); }

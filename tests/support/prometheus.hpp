@@ -37,10 +37,16 @@ class Prometheus {
   // {"metric": {labels}, "value": [time, "value"]}), or null if the query
   // failed (the reason in last_error()).
   nlohmann::json query(const std::string& promql);
+  // Several instant queries in one command run in the host (spawning a
+  // process in a namespace is slow inside user-mode-linux): their "result"
+  // arrays in order, null for a query that failed.
+  std::vector<nlohmann::json> query_all(const std::vector<std::string>& promql);
   const std::string& last_error() const { return last_error_; }
   // The value of the only sample a query returns; NaN if it returns none
   // or several.
   double scalar(const std::string& promql);
+  // The value of a result holding one sample; NaN otherwise.
+  static double single_value(const nlohmann::json& result);
   std::string log() const;
 
  private:
