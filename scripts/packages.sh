@@ -7,7 +7,7 @@ LVSD_TEST_PACKAGES="user-mode-linux kmod iproute2 iputils-ping ipvsadm keepalive
 redis-server redis-tools openssl procps psmisc python3 systemd tomcat10 prometheus"
 
 # lvsd_install_missing PACKAGE...: apt-get installs those not installed yet.
-# Services in the installed packages (redis-server, keepalived) are not
+# Services in the installed packages (redis-server, keepalived, prometheus) are not
 # started: tests start their own copies inside namespaces.
 lvsd_install_missing() {
   local missing=() p
