@@ -107,9 +107,9 @@ TEST_F(LvsdPrometheus, QueriesGetRoleHealthIpvsCountersAndCheckDurations) {
   // rs1 joins after its first passing check; rs2 is found down.
   ASSERT_TRUE(wait_until(
       [&] {
-        return director_->run("ipvsadm -Ln").output.find("10.0.0.11:80") != std::string::npos &&
-               lvsd_->output().find("10.0.0.12:80: down") != std::string::npos &&
-               director_->run("ip -o addr show dev eth0").output.find("10.0.0.100/24") != std::string::npos;
+        return lvsd_->output().find("10.0.0.12:80: down") != std::string::npos &&
+               director_->run("ipvsadm -Ln | grep -q 10.0.0.11:80 && ip -o addr show dev eth0 | grep -q 10.0.0.100/24")
+                       .exit_code == 0;
       },
       30s, 500ms))
       << director_->run("ipvsadm -Ln").output;

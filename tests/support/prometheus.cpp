@@ -1,5 +1,6 @@
 #include "tests/support/prometheus.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -59,17 +60,32 @@ nlohmann::json result_of(const std::string& promql, const std::string& answer_te
   return answer["data"].value("result", nlohmann::json());
 }
 
+// Percent-encodes all but RFC 3986's unreserved characters.
+std::string url_encode(const std::string& text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json Prometheus::query(const std::string& promql) { return query_all({promql}).front(); }
 
 std::vector<nlohmann::json> Prometheus::query_all(const std::vector<std::string>& promql) {
-  // One answer per line (the API answers on one line); an empty line for a
-  // curl that failed.
-  std::string command;
+  // One curl for them all (a process is slow to start inside UML), each
+  // answer on a line of its own (the API answers on one line).
+  std::string command = "curl -s -m 10 -w '\\n'";
   for (const auto& q : promql) {
-    command += "curl -s -m 5 http://127.0.0.1:" + std::to_string(port_) + "/api/v1/query --data-urlencode " +
-               shell_quote("query=" + q) + "; echo; ";
+    command += " " + shell_quote("http://127.0.0.1:" + std::to_string(port_) + "/api/v1/query?query=" + url_encode(q));
   }
   const auto r = host_.run(command);
   std::vector<nlohmann::json> out;
