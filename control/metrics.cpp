@@ -58,26 +58,36 @@ Labels rs_labels(const VirtualServerStatus& vs, const RealServerStatus& rs) {
   return {{"virtual_server", vs.key}, {"real_server", rs.address}};
 }
 
+// Unix milliseconds -> the seconds Prometheus timestamps are in.
+std::string seconds(std::int64_t unix_ms) { return number(static_cast<double>(unix_ms) / 1000.0); }
+
 void vrrp_metrics(Exposition& e, const StatusSnapshot& s) {
   static const char* kStates[] = {"INIT", "BACKUP", "MASTER", "FAULT"};
   e.family("lvsd_vrrp_state", "gauge", "VRRP state of each instance: 1 for its current state, 0 for the others.");
   for (const auto& v : s.vrrp_instances) {
-    for (const char* state : kStates) e.sample("lvsd_vrrp_state", {{"instance", v.name}, {"state", state}}, v.state == state ? 1 : 0);
+    for (const char* state : kStates) e.sample("lvsd_vrrp_state", {{"vrrp_instance", v.name}, {"state", state}}, v.state == state ? 1 : 0);
   }
   e.family("lvsd_vrrp_priority", "gauge", "Current VRRP priority of each instance.");
-  for (const auto& v : s.vrrp_instances) e.sample("lvsd_vrrp_priority", {{"instance", v.name}}, v.priority);
+  for (const auto& v : s.vrrp_instances) e.sample("lvsd_vrrp_priority", {{"vrrp_instance", v.name}}, v.priority);
   e.family("lvsd_vrrp_transitions_total", "counter", "VRRP state transitions.");
-  for (const auto& v : s.vrrp_instances) e.sample("lvsd_vrrp_transitions_total", {{"instance", v.name}}, v.transitions);
+  for (const auto& v : s.vrrp_instances) e.sample("lvsd_vrrp_transitions_total", {{"vrrp_instance", v.name}}, v.transitions);
+  e.family("lvsd_vrrp_last_transition_timestamp_seconds", "gauge",
+           "When the instance last changed state, in seconds since the Unix epoch (absent: never).");
+  for (const auto& v : s.vrrp_instances) {
+    if (v.last_transition_unix_ms > 0) {
+      e.sample("lvsd_vrrp_last_transition_timestamp_seconds", {{"vrrp_instance", v.name}}, seconds(v.last_transition_unix_ms));
+    }
+  }
   e.family("lvsd_vrrp_adverts_sent_total", "counter", "VRRP advertisements sent.");
-  for (const auto& v : s.vrrp_instances) e.sample("lvsd_vrrp_adverts_sent_total", {{"instance", v.name}}, v.adverts_sent);
+  for (const auto& v : s.vrrp_instances) e.sample("lvsd_vrrp_adverts_sent_total", {{"vrrp_instance", v.name}}, v.adverts_sent);
   e.family("lvsd_vrrp_adverts_received_total", "counter", "VRRP advertisements received and accepted.");
   for (const auto& v : s.vrrp_instances) {
-    e.sample("lvsd_vrrp_adverts_received_total", {{"instance", v.name}}, v.adverts_received);
+    e.sample("lvsd_vrrp_adverts_received_total", {{"vrrp_instance", v.name}}, v.adverts_received);
   }
   e.family("lvsd_vrrp_adverts_dropped_total", "counter", "VRRP advertisements received and dropped, by reason.");
   for (const auto& v : s.vrrp_instances) {
     for (const auto& [reason, n] : v.adverts_dropped) {
-      e.sample("lvsd_vrrp_adverts_dropped_total", {{"instance", v.name}, {"reason", reason}}, n);
+      e.sample("lvsd_vrrp_adverts_dropped_total", {{"vrrp_instance", v.name}, {"reason", reason}}, n);
     }
   }
 }
@@ -93,28 +103,57 @@ void health_metrics(Exposition& e, const StatusSnapshot& s) {
       }
     }
   }
-  const auto& h = s.check_latency;
-  e.family("lvsd_health_check_latency_seconds", "histogram", "Health-check probe duration.");
-  const auto& bounds = LatencyHistogram::bounds();
-  for (std::size_t i = 0; i < bounds.size() && i < h.buckets.size(); ++i) {
-    e.sample("lvsd_health_check_latency_seconds_bucket", {{"le", number(bounds[i])}}, h.buckets[i]);
+  e.family("lvsd_health_check_duration_seconds", "histogram",
+           "Health-check probe duration, from the probe's start to its result, per real server and check.");
+  const auto& bounds = LatencyHistogram::kBounds;
+  for (const auto& vs : s.virtual_servers) {
+    for (const auto& rs : vs.real_servers) {
+      for (const auto& [check, h] : rs.check_durations) {
+        Labels l = rs_labels(vs, rs);
+        l.emplace_back("check", check);
+        l.emplace_back("le", "");
+        for (std::size_t i = 0; i < bounds.size(); ++i) {
+          l.back().second = number(bounds[i]);
+          e.sample("lvsd_health_check_duration_seconds_bucket", l, h.cumulative(i));
+        }
+        l.back().second = "+Inf";
+        e.sample("lvsd_health_check_duration_seconds_bucket", l, h.count());
+        l.pop_back();
+        e.sample("lvsd_health_check_duration_seconds_sum", l, number(h.sum_s));
+        e.sample("lvsd_health_check_duration_seconds_count", l, h.count());
+      }
+    }
   }
-  e.sample("lvsd_health_check_latency_seconds_bucket", {{"le", "+Inf"}}, h.count);
-  e.sample("lvsd_health_check_latency_seconds_sum", {}, number(h.sum_s));
-  e.sample("lvsd_health_check_latency_seconds_count", {}, h.count);
 
+  static const char* kHealth[] = {"up", "down", "unknown"};
   std::map<std::string, std::uint64_t> by_state{{"up", 0}, {"down", 0}, {"unknown", 0}};
-  e.family("lvsd_real_server_up", "gauge", "1 when the real server's health checks pass, else 0.");
+  e.family("lvsd_real_server_up", "gauge", "1 when the real server's health checks pass (or it has none), else 0.");
   for (const auto& vs : s.virtual_servers) {
     for (const auto& rs : vs.real_servers) {
       e.sample("lvsd_real_server_up", rs_labels(vs, rs), rs.health == "up" ? 1 : 0);
       ++by_state[rs.health.empty() ? "unknown" : rs.health];
     }
   }
+  e.family("lvsd_real_server_health", "gauge",
+           "Health state of each real server: 1 for its current state (up, down, unknown), 0 for the others.");
+  for (const auto& vs : s.virtual_servers) {
+    for (const auto& rs : vs.real_servers) {
+      const std::string& health = rs.health.empty() ? std::string("unknown") : rs.health;
+      Labels l = rs_labels(vs, rs);
+      l.emplace_back("state", "");
+      for (const char* state : kHealth) {
+        l.back().second = state;
+        e.sample("lvsd_real_server_health", l, health == state ? 1 : 0);
+      }
+    }
+  }
   e.family("lvsd_real_servers", "gauge", "Real servers by health state.");
   for (const auto& [state, n] : by_state) e.sample("lvsd_real_servers", {{"state", state}}, n);
 }
 
+// Kernel figures exist only for what the kernel holds: a service or
+// destination not in its table has no sample (not a 0 that would read as a
+// counter reset when it comes back with fresh counters).
 void ipvs_metrics(Exposition& e, const StatusSnapshot& s) {
   e.family("lvsd_real_server_weight", "gauge", "Weight of the destination in the kernel's IPVS table (absent: not in it).");
   for (const auto& vs : s.virtual_servers) {
@@ -124,32 +163,44 @@ void ipvs_metrics(Exposition& e, const StatusSnapshot& s) {
   }
   e.family("lvsd_real_server_active_connections", "gauge", "Active connections to the destination (IPVS).");
   for (const auto& vs : s.virtual_servers) {
-    for (const auto& rs : vs.real_servers) e.sample("lvsd_real_server_active_connections", rs_labels(vs, rs), rs.active_connections);
+    for (const auto& rs : vs.real_servers) {
+      if (rs.current_weight) e.sample("lvsd_real_server_active_connections", rs_labels(vs, rs), rs.active_connections);
+    }
   }
   e.family("lvsd_real_server_inactive_connections", "gauge", "Inactive connections to the destination (IPVS).");
   for (const auto& vs : s.virtual_servers) {
     for (const auto& rs : vs.real_servers) {
-      e.sample("lvsd_real_server_inactive_connections", rs_labels(vs, rs), rs.inactive_connections);
+      if (rs.current_weight) {
+        e.sample("lvsd_real_server_inactive_connections", rs_labels(vs, rs), rs.inactive_connections);
+      }
     }
   }
   struct Counter {
-    const char* name;
+    const char* what;  // the name's end: lvsd_ipvs_{virtual,real}_server_<what>_total
     const char* help;
     std::uint64_t TrafficCounters::*field;
   };
   static const Counter kCounters[] = {
-      {"lvsd_ipvs_connections_total", "Connections scheduled by IPVS.", &TrafficCounters::connections},
-      {"lvsd_ipvs_in_packets_total", "Packets in (client to server) through IPVS.", &TrafficCounters::in_packets},
-      {"lvsd_ipvs_out_packets_total", "Packets out (server to client) through IPVS.", &TrafficCounters::out_packets},
-      {"lvsd_ipvs_in_bytes_total", "Bytes in (client to server) through IPVS.", &TrafficCounters::in_bytes},
-      {"lvsd_ipvs_out_bytes_total", "Bytes out (server to client) through IPVS.", &TrafficCounters::out_bytes},
+      {"connections", "Connections scheduled by IPVS", &TrafficCounters::connections},
+      {"in_packets", "Packets in (client to server) through IPVS", &TrafficCounters::in_packets},
+      {"out_packets", "Packets out (server to client) through IPVS", &TrafficCounters::out_packets},
+      {"in_bytes", "Bytes in (client to server) through IPVS", &TrafficCounters::in_bytes},
+      {"out_bytes", "Bytes out (server to client) through IPVS", &TrafficCounters::out_bytes},
   };
   for (const auto& c : kCounters) {
-    e.family(c.name, "counter",
-             (std::string(c.help) + " Per service ({virtual_server}) and per destination ({virtual_server,real_server}).").c_str());
+    const std::string name = std::string("lvsd_ipvs_virtual_server_") + c.what + "_total";
+    e.family(name, "counter", (std::string(c.help) + ", per virtual server (service).").c_str());
     for (const auto& vs : s.virtual_servers) {
-      e.sample(c.name, {{"virtual_server", vs.key}}, vs.traffic.*c.field);
-      for (const auto& rs : vs.real_servers) e.sample(c.name, rs_labels(vs, rs), rs.traffic.*c.field);
+      if (vs.in_kernel) e.sample(name, {{"virtual_server", vs.key}}, vs.traffic.*c.field);
+    }
+  }
+  for (const auto& c : kCounters) {
+    const std::string name = std::string("lvsd_ipvs_real_server_") + c.what + "_total";
+    e.family(name, "counter", (std::string(c.help) + ", per real server (destination).").c_str());
+    for (const auto& vs : s.virtual_servers) {
+      for (const auto& rs : vs.real_servers) {
+        if (rs.current_weight) e.sample(name, rs_labels(vs, rs), rs.traffic.*c.field);
+      }
     }
   }
 }
@@ -162,11 +213,23 @@ void daemon_metrics(Exposition& e, const StatusSnapshot& s) {
   e.sample("lvsd_reconcile_operations_total", {}, c.reconcile_operations);
   e.family("lvsd_reconcile_errors_total", "counter", "IPVS changes the kernel refused, and failed table dumps.");
   e.sample("lvsd_reconcile_errors_total", {}, c.reconcile_errors);
-  e.family("lvsd_config_reloads_total", "counter", "Configuration reloads, by result.");
+  e.family("lvsd_config_reloads_total", "counter", "Configuration reloads, by result (a failure keeps the running configuration).");
   e.sample("lvsd_config_reloads_total", {{"result", "success"}}, c.reloads_succeeded);
   e.sample("lvsd_config_reloads_total", {{"result", "failure"}}, c.reloads_failed);
+  e.family("lvsd_config_last_reload_successful", "gauge",
+           "0 when the last reload was refused (lvsd runs an older configuration than the file), else 1.");
+  e.sample("lvsd_config_last_reload_successful", {},
+           c.last_failed_reload_unix_ms == 0 || c.last_reload_unix_ms >= c.last_failed_reload_unix_ms ? 1 : 0);
+  e.family("lvsd_config_last_reload_success_timestamp_seconds", "gauge",
+           "When a reload was last applied, in seconds since the Unix epoch (0: never).");
+  e.sample("lvsd_config_last_reload_success_timestamp_seconds", {}, seconds(c.last_reload_unix_ms));
+  e.family("lvsd_config_last_reload_failure_timestamp_seconds", "gauge",
+           "When a reload was last refused, in seconds since the Unix epoch (0: never).");
+  e.sample("lvsd_config_last_reload_failure_timestamp_seconds", {}, seconds(c.last_failed_reload_unix_ms));
   e.family("lvsd_start_time_seconds", "gauge", "When lvsd started, in seconds since the Unix epoch.");
-  e.sample("lvsd_start_time_seconds", {}, number(static_cast<double>(s.started_unix_ms) / 1000.0));
+  e.sample("lvsd_start_time_seconds", {}, seconds(s.started_unix_ms));
+  e.family("lvsd_build_info", "gauge", "Always 1; the version of the running lvsd in a label.");
+  e.sample("lvsd_build_info", {{"version", s.version}}, 1);
 }
 
 // "ADDR:PORT" / "[V6]:PORT" -> a socket address.

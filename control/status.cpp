@@ -11,18 +11,28 @@ namespace lvsd::control {
 
 // ---------------------------------------------------------------- histogram
 
-const std::vector<double>& LatencyHistogram::bounds() {
-  static const std::vector<double> kBounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-  return kBounds;
+void LatencyHistogram::observe(double seconds) {
+  const auto above = std::lower_bound(kBounds.begin(), kBounds.end(), seconds);  // first bound >= seconds
+  ++counts[static_cast<std::size_t>(above - kBounds.begin())];
+  sum_s += seconds;
 }
 
-void LatencyHistogram::observe(double seconds) {
-  const auto& b = bounds();
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    if (seconds <= b[i]) ++buckets[i];
-  }
-  ++count;
-  sum_s += seconds;
+std::uint64_t LatencyHistogram::count() const {
+  std::uint64_t n = 0;
+  for (const auto c : counts) n += c;
+  return n;
+}
+
+std::uint64_t LatencyHistogram::cumulative(std::size_t i) const {
+  std::uint64_t n = 0;
+  for (std::size_t k = 0; k <= i && k < counts.size(); ++k) n += counts[k];
+  return n;
+}
+
+LatencyHistogram& LatencyHistogram::operator+=(const LatencyHistogram& other) {
+  for (std::size_t i = 0; i < counts.size(); ++i) counts[i] += other.counts[i];
+  sum_s += other.sum_s;
+  return *this;
 }
 
 // ---------------------------------------------------------------- JSON
@@ -62,27 +72,30 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RealServerStatus, address, forward, configure
                                    check_results, traffic)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VirtualServerStatus, key, scheduler, disabled, in_kernel, quorum_lost,
                                    real_servers, traffic)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DaemonCounters, reconciles, reconcile_operations, reconcile_errors,
-                                   reloads_succeeded, reloads_failed, last_reload_unix_ms)
-
-// The histogram also sends its bucket bounds (for readers other than
-// lvsctl); they are fixed, so reading skips them and checks the length.
-void to_json(nlohmann::json& j, const LatencyHistogram& h) {
-  j = {{"bounds_s", LatencyHistogram::bounds()}, {"buckets", h.buckets}, {"count", h.count}, {"sum_s", h.sum_s}};
+// last_failed_reload_unix_ms came later: a status from an lvsd without it
+// (still running after an upgrade of lvsctl) reads as "none".
+void to_json(nlohmann::json& j, const DaemonCounters& c) {
+  j = {{"reconciles", c.reconciles},
+       {"reconcile_operations", c.reconcile_operations},
+       {"reconcile_errors", c.reconcile_errors},
+       {"reloads_succeeded", c.reloads_succeeded},
+       {"reloads_failed", c.reloads_failed},
+       {"last_reload_unix_ms", c.last_reload_unix_ms},
+       {"last_failed_reload_unix_ms", c.last_failed_reload_unix_ms}};
 }
 
-void from_json(const nlohmann::json& j, LatencyHistogram& h) {
-  j.at("buckets").get_to(h.buckets);
-  j.at("count").get_to(h.count);
-  j.at("sum_s").get_to(h.sum_s);
-  if (h.buckets.size() != LatencyHistogram::bounds().size()) {
-    throw std::invalid_argument("check_latency.buckets has the wrong length");
-  }
+void from_json(const nlohmann::json& j, DaemonCounters& c) {
+  j.at("reconciles").get_to(c.reconciles);
+  j.at("reconcile_operations").get_to(c.reconcile_operations);
+  j.at("reconcile_errors").get_to(c.reconcile_errors);
+  j.at("reloads_succeeded").get_to(c.reloads_succeeded);
+  j.at("reloads_failed").get_to(c.reloads_failed);
+  j.at("last_reload_unix_ms").get_to(c.last_reload_unix_ms);
+  c.last_failed_reload_unix_ms = j.value("last_failed_reload_unix_ms", std::int64_t{0});
 }
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StatusSnapshot, version, router_id, config_path, pid, generated_unix_ms,
-                                   started_unix_ms, vrrp_instances, vrrp_scripts, virtual_servers, counters,
-                                   check_latency)
+                                   started_unix_ms, vrrp_instances, vrrp_scripts, virtual_servers, counters)
 
 nlohmann::json to_json(const StatusSnapshot& snapshot) { return snapshot; }
 

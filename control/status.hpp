@@ -7,6 +7,7 @@
 // Times are wall-clock Unix milliseconds (0 = unknown/never), so a client in
 // another process can show "since 3m12s"; `generated_unix_ms` is when the
 // snapshot was taken and the reference for those ages.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -50,14 +51,23 @@ struct VrrpScriptStatus {
   bool operator==(const VrrpScriptStatus&) const = default;
 };
 
-// Prometheus-style cumulative latency histogram of health-check probes.
+// Prometheus-style histogram of health-check probe durations, one per
+// configured check (the health view keeps it next to the check), so it is
+// small: per-bucket counts (not cumulative) in 32 bits (at one probe a
+// second a bucket wraps after 136 years), 64 bytes in all.
 struct LatencyHistogram {
-  // Upper bounds in seconds; the +Inf bucket is implied (== count).
-  static const std::vector<double>& bounds();
-  std::vector<std::uint64_t> buckets = std::vector<std::uint64_t>(bounds().size(), 0);  // cumulative
-  std::uint64_t count = 0;
+  // Upper bounds in seconds, from a loopback connect (~1 ms) to past the
+  // default connect_timeout (5 s): a probe that timed out at 5 s lands in
+  // the 10 s bucket, apart from the slow successes.
+  static constexpr std::array<double, 13> kBounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                  0.25, 0.5, 1, 2.5, 5, 10};
+  std::array<std::uint32_t, kBounds.size() + 1> counts{};  // [i]: in (kBounds[i-1], kBounds[i]]; last: above 10 s
   double sum_s = 0;
   void observe(double seconds);
+  std::uint64_t count() const;
+  // Observations <= kBounds[i] (the exposition's cumulative `le` buckets).
+  std::uint64_t cumulative(std::size_t i) const;
+  LatencyHistogram& operator+=(const LatencyHistogram& other);
   bool operator==(const LatencyHistogram&) const = default;
 };
 
@@ -88,6 +98,10 @@ struct RealServerStatus {
   std::int64_t drain_deadline_unix_ms = 0;  // 0: no timeout
   std::map<std::string, std::uint64_t> check_results{};  // probe results by outcome ("success", "failure", "timeout")
   TrafficCounters traffic{};
+  // Probe durations by check keyword ("HTTP_GET"; two checks of one kind
+  // share theirs). Metrics only: not in the JSON (lvsctl shows the last
+  // check's latency), which would grow by a histogram per real server.
+  std::map<std::string, LatencyHistogram> check_durations{};
   bool operator==(const RealServerStatus&) const = default;
 };
 
@@ -108,7 +122,8 @@ struct DaemonCounters {
   std::uint64_t reconcile_errors = 0;  // operations the kernel refused + failed dumps
   std::uint64_t reloads_succeeded = 0;
   std::uint64_t reloads_failed = 0;
-  std::int64_t last_reload_unix_ms = 0;
+  std::int64_t last_reload_unix_ms = 0;         // last applied reload; 0: none
+  std::int64_t last_failed_reload_unix_ms = 0;  // last refused reload; 0: none
   bool operator==(const DaemonCounters&) const = default;
 };
 
@@ -123,7 +138,6 @@ struct StatusSnapshot {
   std::vector<VrrpScriptStatus> vrrp_scripts{};
   std::vector<VirtualServerStatus> virtual_servers{};
   DaemonCounters counters{};
-  LatencyHistogram check_latency{};
   bool operator==(const StatusSnapshot&) const = default;
 };
 

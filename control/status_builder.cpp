@@ -62,6 +62,7 @@ std::vector<VirtualServerStatus> virtual_server_status(const StatusSources& src)
           r.last_check_latency_ms = h->last_check_latency_ms;
           r.last_check_unix_ms = h->last_check_unix_ms;
           r.check_results = h->check_results;
+          r.check_durations = h->check_durations;
         }
       }
       if (src.overrides != nullptr) {

@@ -24,6 +24,7 @@ struct RealServerHealth {
   std::optional<double> last_check_latency_ms{};
   std::int64_t last_check_unix_ms = 0;
   std::map<std::string, std::uint64_t> check_results{};
+  std::map<std::string, LatencyHistogram> check_durations{};  // by check keyword
 };
 
 struct StatusSources {

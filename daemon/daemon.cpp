@@ -113,9 +113,6 @@ Daemon::Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, Ha
         }
       })) {
   started_unix_ms_ = resumed_.started_at_ms != 0 ? resumed_.started_at_ms : parts_.process.unix_now_ms();
-  health_.set_result_observer([this](core::Duration latency) {
-    check_latency_.observe(std::chrono::duration<double>(latency).count());
-  });
   parts_.vrrp.set_listeners([this](const core::IpAddress& vip, bool held) { on_vip(vip, held); },
                             [this](const std::string& instance, vrrp::State) { on_role(instance); });
 }
@@ -362,6 +359,7 @@ void Daemon::finish_reload(LoadedConfig next) {
   log_warnings(next);
   auto refuse = [&](std::vector<std::string> errors) {
     ++counters_.reloads_failed;
+    counters_.last_failed_reload_unix_ms = parts_.process.unix_now_ms();
     for (const auto& e : errors) log->error("config: {}", e);
     log->error("reload refused: keeping the running configuration");
     parts_.process.notify_manager("READY=1");
@@ -555,7 +553,7 @@ void Daemon::collect(std::function<core::Offload::Continuation(control::StatusSn
   s.counters.reloads_succeeded = counters_.reloads_succeeded;
   s.counters.reloads_failed = counters_.reloads_failed;
   s.counters.last_reload_unix_ms = counters_.last_reload_unix_ms;
-  s.check_latency = check_latency_;
+  s.counters.last_failed_reload_unix_ms = counters_.last_failed_reload_unix_ms;
   auto c = std::make_unique<Collection>();
   c->snapshot = std::move(s);
   c->clock = clock;

@@ -136,7 +136,6 @@ class Daemon {
   std::vector<std::function<void(control::ReloadOutcome)>> reload_waiters_;  // queued or running
   std::vector<std::function<void(control::ReloadOutcome)>> running_reload_;   // answered by the one running
   std::map<core::IpAddress, bool> held_;  // VRRP VIPs -> this node holds it now
-  control::LatencyHistogram check_latency_;
 
   // Declared in dependency order: each uses only those above it, and they
   // are destroyed in reverse (the health view before the checks it

@@ -97,6 +97,9 @@ struct HealthView::CheckSlot {
   // The verdict of the check this one replaced on reload, until it has its own.
   std::optional<Verdict> inherited{};
   bool misc_dynamic = false;
+  // Its probes' durations, as the checker measured them (the metrics'
+  // histogram). Kept with the slot while the check stays the same.
+  control::LatencyHistogram durations{};
 
   std::string_view keyword() const { return healthcheck::to_string(kind); }  // "HTTP_GET"
   Verdict effective() const { return verdict != Verdict::kUnknown ? verdict : inherited.value_or(Verdict::kUnknown); }
@@ -504,7 +507,7 @@ void HealthView::on_check_event(RealServerSlot& rs, const healthcheck::CheckEven
   rs.last_check = static_cast<std::uint16_t>(index - rs.checks.begin());
   rs.last_passed = event.result.up;
   rs.last_valid = true;
-  if (result_observer_) result_observer_(event.result.latency);
+  check.durations.observe(std::chrono::duration<double>(event.result.latency).count());
   check.verdict = event.verdict;
   if (check.verdict != Verdict::kUnknown) check.inherited.reset();
   // misc_dynamic: a passing exit 0 keeps the last weight the script asked for.
@@ -647,6 +650,8 @@ void HealthView::append_status(std::size_t first, std::size_t count, std::vector
           .transitions = rs.transitions,
           .last_check = last_check(rs),
       });
+      auto& durations = v.real_servers.back().check_durations;
+      for (const auto& c : rs.checks) durations[std::string{c.keyword()}] += c.durations;
     }
     out.push_back(std::move(v));
   }

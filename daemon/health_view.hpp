@@ -58,6 +58,7 @@
 #include <vector>
 
 #include "conf/config.hpp"
+#include "control/status.hpp"
 #include "core/clock.hpp"
 #include "director/types.hpp"
 #include "healthcheck/check_scheduler.hpp"
@@ -104,6 +105,9 @@ struct RealServerHealth {
   std::uint64_t checks_failed = 0;
   std::uint64_t transitions = 0;
   std::optional<LastCheck> last_check{};
+  // Probe durations of its checks, by keyword ("HTTP_GET"; checks of one
+  // kind summed): each check keeps its own while it stays configured.
+  std::map<std::string, control::LatencyHistogram> check_durations{};
 };
 
 struct VirtualServerHealth {
@@ -145,10 +149,6 @@ class HealthView {
   director::IpvsTable table() const;
 
   const HealthViewCounters& counters() const { return counters_; }
-  // Called with every probe result's latency (the metrics' histogram).
-  void set_result_observer(std::function<void(core::Duration latency)> observer) {
-    result_observer_ = std::move(observer);
-  }
   // Per virtual server and real server, in config order.
   std::vector<VirtualServerHealth> status() const;
   // The same in slices (a status of 10,000 real servers is built over a few
@@ -198,7 +198,6 @@ class HealthView {
   core::Scheduler& scheduler_;
   healthcheck::CheckScheduler& checks_;
   std::function<void()> on_change_;
-  std::function<void(core::Duration)> result_observer_;
   // configured_table() of the configuration is kept in the slots (compact,
   // see VirtualServerSlot); no copy of the conf structs is kept.
   std::vector<std::unique_ptr<VirtualServerSlot>> virtual_servers_;  // config order

@@ -2,32 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "tests/control/metrics_sample.hpp"
+
 namespace lvsd::control {
 namespace {
 
-StatusSnapshot sample() {
-  StatusSnapshot s{.version = "0.1.0", .pid = 1, .generated_unix_ms = 2'000'000, .started_unix_ms = 1'500'000};
-  s.vrrp_instances.push_back(VrrpInstanceStatus{.name = "VI_1", .state = "MASTER", .priority = 150,
-                                                .transitions = 3, .adverts_sent = 100, .adverts_received = 2,
-                                                .adverts_dropped = {{"bad_checksum", 4}, {"wrong_vrid", 1}}});
-  VirtualServerStatus vs{.key = "TCP 10.0.0.1:80", .traffic = {.connections = 50, .in_packets = 500, .out_packets = 0,
-                                                                .in_bytes = 60000, .out_bytes = 0}};
-  vs.real_servers.push_back(RealServerStatus{.address = "10.0.0.2:80", .current_weight = 3, .active_connections = 7,
-                                             .inactive_connections = 2, .health = "up",
-                                             .check_results = {{"success", 10}, {"failure", 2}},
-                                             .traffic = {.connections = 30}});
-  vs.real_servers.push_back(RealServerStatus{.address = "10.0.0.3:80", .health = "down"});
-  s.virtual_servers.push_back(vs);
-  s.counters = {.reconciles = 9, .reconcile_operations = 4, .reconcile_errors = 1, .reloads_succeeded = 2,
-                .reloads_failed = 1};
-  s.check_latency.observe(0.002);
-  s.check_latency.observe(0.2);
-  return s;
-}
+StatusSnapshot sample() { return test_support::metrics_sample(); }
 
 bool has_line(const std::string& text, const std::string& line) {
   return text.find("\n" + line + "\n") != std::string::npos || text.rfind(line + "\n", 0) == 0;
@@ -35,40 +20,109 @@ bool has_line(const std::string& text, const std::string& line) {
 
 TEST(Metrics, ExposesEveryFamilyWithValues) {
   const std::string m = render_metrics(sample());
-  for (const char* line : {
-           R"(lvsd_vrrp_state{instance="VI_1",state="MASTER"} 1)",
-           R"(lvsd_vrrp_state{instance="VI_1",state="BACKUP"} 0)",
-           R"(lvsd_vrrp_priority{instance="VI_1"} 150)",
-           R"(lvsd_vrrp_transitions_total{instance="VI_1"} 3)",
-           R"(lvsd_vrrp_adverts_sent_total{instance="VI_1"} 100)",
-           R"(lvsd_vrrp_adverts_received_total{instance="VI_1"} 2)",
-           R"(lvsd_vrrp_adverts_dropped_total{instance="VI_1",reason="bad_checksum"} 4)",
-           R"(lvsd_health_checks_total{virtual_server="TCP 10.0.0.1:80",real_server="10.0.0.2:80",result="failure"} 2)",
-           R"(lvsd_health_check_latency_seconds_bucket{le="0.0025"} 1)",
-           R"(lvsd_health_check_latency_seconds_bucket{le="0.25"} 2)",
-           R"(lvsd_health_check_latency_seconds_bucket{le="+Inf"} 2)",
-           R"(lvsd_health_check_latency_seconds_count 2)",
-           R"(lvsd_real_server_up{virtual_server="TCP 10.0.0.1:80",real_server="10.0.0.2:80"} 1)",
-           R"(lvsd_real_server_up{virtual_server="TCP 10.0.0.1:80",real_server="10.0.0.3:80"} 0)",
-           R"(lvsd_real_servers{state="down"} 1)",
-           R"(lvsd_real_servers{state="up"} 1)",
-           R"(lvsd_real_server_weight{virtual_server="TCP 10.0.0.1:80",real_server="10.0.0.2:80"} 3)",
-           R"(lvsd_real_server_active_connections{virtual_server="TCP 10.0.0.1:80",real_server="10.0.0.2:80"} 7)",
-           R"(lvsd_ipvs_connections_total{virtual_server="TCP 10.0.0.1:80"} 50)",
-           R"(lvsd_ipvs_connections_total{virtual_server="TCP 10.0.0.1:80",real_server="10.0.0.2:80"} 30)",
-           R"(lvsd_ipvs_in_bytes_total{virtual_server="TCP 10.0.0.1:80"} 60000)",
-           R"(lvsd_reconciles_total 9)",
-           R"(lvsd_reconcile_operations_total 4)",
-           R"(lvsd_reconcile_errors_total 1)",
-           R"(lvsd_config_reloads_total{result="success"} 2)",
-           R"(lvsd_config_reloads_total{result="failure"} 1)",
-           R"(lvsd_start_time_seconds 1500)",
+  const std::string rs2 = R"(virtual_server="TCP 10.0.0.1:80",real_server="10.0.0.2:80")";
+  const std::string rs3 = R"(virtual_server="TCP 10.0.0.1:80",real_server="10.0.0.3:80")";
+  for (const std::string& line : {
+           std::string(R"(lvsd_vrrp_state{vrrp_instance="VI_1",state="MASTER"} 1)"),
+           std::string(R"(lvsd_vrrp_state{vrrp_instance="VI_1",state="BACKUP"} 0)"),
+           std::string(R"(lvsd_vrrp_state{vrrp_instance="VI_2",state="BACKUP"} 1)"),
+           std::string(R"(lvsd_vrrp_priority{vrrp_instance="VI_1"} 150)"),
+           std::string(R"(lvsd_vrrp_transitions_total{vrrp_instance="VI_1"} 3)"),
+           std::string(R"(lvsd_vrrp_last_transition_timestamp_seconds{vrrp_instance="VI_1"} 1600)"),
+           std::string(R"(lvsd_vrrp_adverts_sent_total{vrrp_instance="VI_1"} 100)"),
+           std::string(R"(lvsd_vrrp_adverts_received_total{vrrp_instance="VI_1"} 2)"),
+           std::string(R"(lvsd_vrrp_adverts_dropped_total{vrrp_instance="VI_1",reason="bad_checksum"} 4)"),
+           "lvsd_health_checks_total{" + rs2 + R"(,result="failure"} 2)",
+           "lvsd_health_check_duration_seconds_bucket{" + rs2 + R"(,check="HTTP_GET",le="0.001"} 0)",
+           "lvsd_health_check_duration_seconds_bucket{" + rs2 + R"(,check="HTTP_GET",le="0.0025"} 1)",
+           "lvsd_health_check_duration_seconds_bucket{" + rs2 + R"(,check="HTTP_GET",le="0.25"} 2)",
+           "lvsd_health_check_duration_seconds_bucket{" + rs2 + R"(,check="HTTP_GET",le="+Inf"} 2)",
+           "lvsd_health_check_duration_seconds_sum{" + rs2 + R"(,check="HTTP_GET"} 0.202)",
+           "lvsd_health_check_duration_seconds_count{" + rs2 + R"(,check="HTTP_GET"} 2)",
+           "lvsd_health_check_duration_seconds_bucket{" + rs2 + R"(,check="TCP_CHECK",le="0.001"} 1)",
+           "lvsd_health_check_duration_seconds_bucket{" + rs3 + R"(,check="HTTP_GET",le="5"} 0)",
+           "lvsd_health_check_duration_seconds_bucket{" + rs3 + R"(,check="HTTP_GET",le="10"} 1)",
+           "lvsd_real_server_up{" + rs2 + "} 1",
+           "lvsd_real_server_up{" + rs3 + "} 0",
+           "lvsd_real_server_health{" + rs3 + R"(,state="down"} 1)",
+           "lvsd_real_server_health{" + rs3 + R"(,state="up"} 0)",
+           std::string(R"(lvsd_real_server_health{virtual_server="FWM 5",real_server="10.0.0.4:0",state="unknown"} 1)"),
+           std::string(R"(lvsd_real_servers{state="down"} 1)"),
+           std::string(R"(lvsd_real_servers{state="up"} 1)"),
+           std::string(R"(lvsd_real_servers{state="unknown"} 1)"),
+           "lvsd_real_server_weight{" + rs2 + "} 3",
+           "lvsd_real_server_active_connections{" + rs2 + "} 7",
+           "lvsd_real_server_inactive_connections{" + rs2 + "} 2",
+           std::string(R"(lvsd_ipvs_virtual_server_connections_total{virtual_server="TCP 10.0.0.1:80"} 50)"),
+           std::string(R"(lvsd_ipvs_virtual_server_in_bytes_total{virtual_server="TCP 10.0.0.1:80"} 60000)"),
+           "lvsd_ipvs_real_server_connections_total{" + rs2 + "} 30",
+           "lvsd_ipvs_real_server_in_packets_total{" + rs2 + "} 300",
+           "lvsd_ipvs_real_server_in_bytes_total{" + rs2 + "} 36000",
+           std::string("lvsd_reconciles_total 9"),
+           std::string("lvsd_reconcile_operations_total 4"),
+           std::string("lvsd_reconcile_errors_total 1"),
+           std::string(R"(lvsd_config_reloads_total{result="success"} 2)"),
+           std::string(R"(lvsd_config_reloads_total{result="failure"} 1)"),
+           std::string("lvsd_config_last_reload_successful 0"),
+           std::string("lvsd_config_last_reload_success_timestamp_seconds 1800"),
+           std::string("lvsd_config_last_reload_failure_timestamp_seconds 1900"),
+           std::string("lvsd_start_time_seconds 1500"),
+           std::string(R"(lvsd_build_info{version="0.1.0"} 1)"),
        }) {
     EXPECT_TRUE(has_line(m, line)) << line;
   }
-  // A destination not in the kernel has no weight sample.
-  EXPECT_EQ(m.find(R"(lvsd_real_server_weight{virtual_server="TCP 10.0.0.1:80",real_server="10.0.0.3:80"})"),
+  // What the kernel does not hold has no kernel figures (the FWM service,
+  // the down real server): absent, not 0.
+  for (const char* absent : {R"(real_server="10.0.0.3:80"} 0)", R"(virtual_server="FWM 5"} )"}) {
+    for (const char* family : {"lvsd_real_server_weight{", "lvsd_real_server_active_connections{",
+                               "lvsd_ipvs_real_server_connections_total{", "lvsd_ipvs_virtual_server_connections_total{"}) {
+      EXPECT_EQ(m.find(std::string(family) + absent), std::string::npos) << family << absent;
+    }
+  }
+  EXPECT_EQ(m.find(R"(lvsd_ipvs_real_server_out_bytes_total{virtual_server="TCP 10.0.0.1:80",real_server="10.0.0.3:80"})"),
             std::string::npos);
+  // A reload applied after the refused one clears the alarm.
+  StatusSnapshot later = sample();
+  later.counters.last_reload_unix_ms = 1'950'000;
+  EXPECT_TRUE(has_line(render_metrics(later), "lvsd_config_last_reload_successful 1"));
+  EXPECT_TRUE(has_line(render_metrics(StatusSnapshot{}), "lvsd_config_last_reload_successful 1"));
+}
+
+TEST(Metrics, HistogramBucketsAreCumulativeAndEndAtTheCount) {
+  LatencyHistogram h;
+  h.observe(0.0005);
+  h.observe(0.001);  // on a bound: in that bucket (le is <=)
+  h.observe(0.003);
+  h.observe(20);
+  EXPECT_EQ(h.count(), 4u);
+  EXPECT_EQ(h.cumulative(0), 2u);                                   // <= 1 ms
+  EXPECT_EQ(h.cumulative(2), 3u);                                   // <= 5 ms
+  EXPECT_EQ(h.cumulative(LatencyHistogram::kBounds.size() - 1), 3u);  // <= 10 s: 20 s only in +Inf
+  EXPECT_DOUBLE_EQ(h.sum_s, 20.0045);
+  LatencyHistogram sum = h;
+  sum += h;
+  EXPECT_EQ(sum.count(), 8u);
+  EXPECT_EQ(sum.cumulative(0), 4u);
+  EXPECT_EQ(sizeof(LatencyHistogram), 64u);  // one per configured check
+}
+
+// docs/metrics.md documents exactly the families lvsd exports.
+TEST(Metrics, DocsListEveryFamily) {
+  std::set<std::string> exported;
+  std::istringstream in(render_metrics(StatusSnapshot{}));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("# TYPE ", 0) == 0) exported.insert(line.substr(7, line.find(' ', 7) - 7));
+  }
+  std::ifstream doc(std::string(LVSD_SOURCE_DIR) + "/docs/metrics.md");
+  ASSERT_TRUE(doc) << "docs/metrics.md";
+  std::set<std::string> documented;
+  const std::regex row(R"(^\| `(lvsd_[a-z_]+)` \|)");
+  for (std::string line; std::getline(doc, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, row)) documented.insert(m[1]);
+  }
+  for (const auto& name : exported) EXPECT_TRUE(documented.contains(name)) << name << " is not in docs/metrics.md";
+  for (const auto& name : documented) EXPECT_TRUE(exported.contains(name)) << name << " is documented, not exported";
 }
 
 TEST(Metrics, EveryFamilyHasOneHelpAndTypeBeforeItsSamples) {
@@ -102,7 +156,7 @@ TEST(Metrics, LabelValuesAreEscaped) {
   StatusSnapshot s;
   s.vrrp_instances.push_back(VrrpInstanceStatus{.name = "we\"ird\\name\n", .state = "BACKUP"});
   const std::string m = render_metrics(s);
-  EXPECT_TRUE(has_line(m, R"(lvsd_vrrp_priority{instance="we\"ird\\name\n"} 0)")) << m;
+  EXPECT_TRUE(has_line(m, R"(lvsd_vrrp_priority{vrrp_instance="we\"ird\\name\n"} 0)")) << m;
 }
 
 // The whole response to a request head, as the metrics server makes it.

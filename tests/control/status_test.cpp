@@ -46,9 +46,8 @@ StatusSnapshot sample() {
   s.virtual_servers.push_back(web);
   s.virtual_servers.push_back(VirtualServerStatus{.key = "UDP 192.168.152.100:53", .scheduler = "wlc", .disabled = true});
   s.counters = {.reconciles = 120, .reconcile_operations = 9, .reconcile_errors = 1, .reloads_succeeded = 3,
-                .reloads_failed = 1, .last_reload_unix_ms = kNow - 720'000};
-  s.check_latency.observe(0.0012);
-  s.check_latency.observe(0.3);
+                .reloads_failed = 1, .last_reload_unix_ms = kNow - 720'000,
+                .last_failed_reload_unix_ms = kNow - 900'000};
   return s;
 }
 
@@ -142,16 +141,20 @@ TEST(StatusText, Ages) {
   EXPECT_EQ(format_age(-5), "0s");
 }
 
-TEST(LatencyHistogramTest, BucketsAreCumulative) {
-  LatencyHistogram h;
-  h.observe(0.0005);
-  h.observe(0.003);
-  h.observe(20);
-  EXPECT_EQ(h.count, 3u);
-  EXPECT_EQ(h.buckets.front(), 1u);              // <= 1 ms
-  EXPECT_EQ(h.buckets[2], 2u);                   // <= 5 ms
-  EXPECT_EQ(h.buckets.back(), 2u);               // <= 10 s: 20 s only in +Inf
-  EXPECT_DOUBLE_EQ(h.sum_s, 20.0035);
+// The probe-duration histograms are for the metrics only; a status from an
+// lvsd that predates the last refused reload's time reads as "never".
+TEST(StatusJson, HistogramsStayOutAndOlderCountersRead) {
+  StatusSnapshot s = sample();
+  s.virtual_servers[0].real_servers[0].check_durations["HTTP_GET"].observe(0.01);
+  auto j = to_json(s);
+  EXPECT_FALSE(j["virtual_servers"][0]["real_servers"][0].contains("check_durations"));
+  j["counters"].erase("last_failed_reload_unix_ms");
+  auto back = status_from_json(j);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->counters.last_failed_reload_unix_ms, 0);
+  EXPECT_TRUE(back->virtual_servers[0].real_servers[0].check_durations.empty());
+  j["counters"].erase("reloads_failed");
+  EXPECT_FALSE(status_from_json(j).ok());
 }
 
 }  // namespace

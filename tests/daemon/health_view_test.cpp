@@ -343,6 +343,38 @@ TEST_F(HealthViewTest, StatusShowsInhibitedWeightAndSorryServer) {
   EXPECT_EQ(status[0].real_servers[1].last_check->reason, "connection refused");
 }
 
+// The metrics' histogram: each probe's duration, as its checker measured it,
+// per real server and check keyword; a check keeps its own across a reload
+// that does not change it, a changed check starts afresh.
+TEST_F(HealthViewTest, StatusCarriesEachChecksProbeDurations) {
+  auto config = [](std::uint16_t second_port) {
+    return config_of({virtual_server({real_server("10.0.0.11", 1, {tcp_check(80), tcp_check(second_port)}),
+                                      real_server("10.0.0.12", 1, {})})});
+  };
+  view_.set_config(config(81));
+  probe("10.0.0.11:80", CheckResult{.up = true, .reason = "connected", .latency = milliseconds(3)});
+  probe("10.0.0.11:81", CheckResult{.up = false, .reason = "timeout", .latency = milliseconds(5'001)});
+  auto status = view_.status();
+  ASSERT_EQ(status[0].real_servers.size(), 2u);
+  const auto& durations = status[0].real_servers[0].check_durations;
+  ASSERT_EQ(durations.size(), 1u);  // two TCP_CHECKs, one series
+  const control::LatencyHistogram& tcp = durations.at("TCP_CHECK");
+  EXPECT_EQ(tcp.count(), 2u);
+  EXPECT_EQ(tcp.cumulative(1), 0u);   // <= 2.5 ms
+  EXPECT_EQ(tcp.cumulative(2), 1u);   // <= 5 ms
+  EXPECT_EQ(tcp.cumulative(11), 1u);  // <= 5 s: the timeout is above
+  EXPECT_EQ(tcp.cumulative(12), 2u);  // <= 10 s
+  EXPECT_DOUBLE_EQ(tcp.sum_s, 5.004);
+  EXPECT_TRUE(status[0].real_servers[1].check_durations.empty());  // no checks, no histogram
+
+  view_.set_config(config(81));  // unchanged: both keep theirs
+  EXPECT_EQ(view_.status()[0].real_servers[0].check_durations.at("TCP_CHECK").count(), 2u);
+  view_.set_config(config(82));  // the second check replaced: its durations go with it
+  const auto after = view_.status()[0].real_servers[0].check_durations.at("TCP_CHECK");
+  EXPECT_EQ(after.count(), 1u);
+  EXPECT_DOUBLE_EQ(after.sum_s, 0.003);
+}
+
 TEST(ToCheckSpec, DefaultsComeFromTheRealAndVirtualServer) {
   conf::VirtualServer vs{.address = ip("10.0.0.100"), .port = 8080, .delay_loop = seconds(7),
                          .virtualhost = "www.example.test"};
