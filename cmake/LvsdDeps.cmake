@@ -25,11 +25,15 @@ lvsd_require_pkgconfig(LIBMNL libmnl libmnl-dev)
 lvsd_require_pkgconfig(HIREDIS hiredis libhiredis-dev)
 lvsd_require_pkgconfig(LIBYAML yaml-0.1 libyaml-dev)
 
-# Resident memory: every shared library costs a process its relocated data
-# and the code pages around what it touches. The small C libraries whose
-# Debian -dev package ships an archive are linked in statically instead (with
-# --gc-sections only what lvsd calls stays); libc and libmnl stay shared.
-option(LVSD_STATIC_DEPS "Link libnl, libyaml, hiredis, libev, libstdc++ and libgcc statically" ON)
+# Every library is linked as Debian ships it, shared, so that a security or
+# bug fix in a Debian update reaches lvsd without rebuilding it. For people
+# who want a binary with fewer shared objects, LVSD_STATIC_DEPS links the C
+# libraries whose -dev package ships an archive (libnl, libyaml, hiredis,
+# libev) statically instead. libstdc++ and libgcc stay shared either way:
+# spdlog and fmt are shared C++ libraries (Debian ships no archive of them)
+# built against the shared libstdc++, and a second, static libstdc++ inside
+# lvsd would give the process two copies of the C++ runtime.
+option(LVSD_STATIC_DEPS "Link libnl, libyaml, hiredis and libev statically (opt-in)" OFF)
 function(lvsd_prefer_archive target archive)
   find_library(${target}_ARCHIVE NAMES ${archive} NO_CACHE)
   if(${target}_ARCHIVE)
@@ -60,12 +64,12 @@ target_include_directories(lvsd_libev SYSTEM INTERFACE ${LIBEV_INCLUDE_DIR})
 target_link_libraries(lvsd_libev INTERFACE ${LIBEV_LIBRARY})
 add_library(Lvsd::libev ALIAS lvsd_libev)
 
-# fmt formats log lines; only its headers are used (core/log.cpp compiles the
-# formatting code), so no fmt shared library is loaded.
-find_path(FMT_INCLUDE_DIR fmt/core.h)
-if(NOT FMT_INCLUDE_DIR)
-  message(FATAL_ERROR "missing dependency fmt: apt-get install libfmt-dev")
-endif()
+# Logging: Debian's spdlog is a shared library built on the packaged fmt
+# (SPDLOG_FMT_EXTERNAL); its CMake package brings both.
+lvsd_require_package(spdlog libspdlog-dev)
+# The unchanged-reload check digests the configuration file with XXH3
+# (conf/loader.hpp says why not a cryptographic hash).
+lvsd_require_pkgconfig(LIBXXHASH libxxhash libxxhash-dev)
 lvsd_require_package(OpenSSL libssl-dev)
 lvsd_require_package(CLI11 libcli11-dev)
 lvsd_require_package(nlohmann_json nlohmann-json3-dev)

@@ -10,6 +10,9 @@
 #include <map>
 #include <tuple>
 #include <iterator>
+#include <memory>
+
+#include <xxhash.h>
 
 #include "conf/keepalived_import.hpp"
 #include "conf/read_file.hpp"
@@ -705,20 +708,29 @@ LoadResult load_file(const std::string& path) {
   return load_content(path, content.bytes);
 }
 
+ContentDigest content_digest(std::string_view bytes) {
+  const XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
+  return ContentDigest{.xxh3_128 = {hash.high64, hash.low64}, .size = bytes.size()};
+}
+
 std::optional<ContentDigest> yaml_digest(const std::string& path, std::string_view bytes) {
   if (detect_format(path, bytes) != SourceFormat::kYaml) return std::nullopt;
-  return ContentDigest{.sha256 = core::sha256(bytes), .size = bytes.size()};
+  return content_digest(bytes);
 }
 
 bool yaml_file_unchanged(const std::string& path, const ContentDigest& previous) {
-  core::Sha256 hash;
+  const std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
+  if (!state || XXH3_128bits_reset(state.get()) != XXH_OK) return false;
   std::size_t size = 0;
+  bool hashed = true;
   // A longer file is refused by the read itself, after previous.size + 1 bytes.
   const core::Status read = read_regular_file(path, previous.size, [&](std::string_view piece) {
     size += piece.size();
-    hash.update(piece);
+    hashed = hashed && XXH3_128bits_update(state.get(), piece.data(), piece.size()) == XXH_OK;
   });
-  return read.ok() && size == previous.size && hash.finish() == previous.sha256;
+  if (!read.ok() || !hashed || size != previous.size) return false;
+  const XXH128_hash_t hash = XXH3_128bits_digest(state.get());
+  return ContentDigest{.xxh3_128 = {hash.high64, hash.low64}, .size = size} == previous;
 }
 
 }  // namespace lvsd::conf

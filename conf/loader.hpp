@@ -2,11 +2,12 @@
 // Loading a configuration file: YAML (the native format) or keepalived.conf
 // (imported, see conf/keepalived_import.hpp). Errors are values; nothing is
 // thrown. A LoadResult with a config has passed every validation rule.
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "core/sha256.hpp"
 
 #include "conf/config.hpp"
 #include "conf/error.hpp"
@@ -38,15 +39,26 @@ FileContent read_config_file(const std::string& path);
 LoadResult load_content(const std::string& path, std::string_view bytes);
 
 // What identifies the bytes a YAML configuration was loaded from: their
-// SHA-256 and length. A YAML configuration is a function of its bytes alone
-// (no includes, no file or environment lookups), so a file that still has
-// this digest still loads to the same Config and a reload may keep the parsed
-// one, without lvsd keeping a copy of the file.
+// 128-bit XXH3 hash (Debian's libxxhash) and length. A YAML configuration is
+// a function of its bytes alone (no includes, no file or environment
+// lookups), so a file that still has this digest still loads to the same
+// Config and a reload may keep the parsed one, without lvsd keeping a copy of
+// the file.
+//
+// A fast non-cryptographic hash is enough here: the digest only tells an
+// edited file from an untouched one, and whoever could craft a colliding
+// file can write the configuration anyway; an accidental collision of
+// 128 bits and the length is out of reach. A cryptographic hash would mean
+// libcrypto in every lvsd process, which loads OpenSSL only on the first TLS
+// or digest health check (healthcheck/openssl_lib.hpp).
 struct ContentDigest {
-  core::Sha256Digest sha256{};
+  std::array<std::uint64_t, 2> xxh3_128{};  // high, low
   std::size_t size = 0;
   bool operator==(const ContentDigest&) const = default;
 };
+
+// The digest of `bytes`, whatever their format.
+ContentDigest content_digest(std::string_view bytes);
 
 // The digest of `bytes` read from `path` when they are YAML; nullopt for
 // keepalived.conf, whose includes can change behind an unchanged file.

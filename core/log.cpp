@@ -1,123 +1,126 @@
-// fmt's formatting code is compiled here only (header-only mode in this one
-// file): no fmt shared library, and the callers include fmt's core header.
-#define FMT_HEADER_ONLY
 #include "core/log.hpp"
 
-#include <fmt/format.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <string>
 
 namespace lvsd::core::log {
 
-namespace {
+// Hands the text of every message to the live Captures (tests only; with
+// none registered a message costs this sink one uncontended lock).
+class CaptureSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  void attach(Capture* capture) {
+    std::lock_guard guard(mutex_);
+    captures_.push_back(capture);
+  }
+  void detach(Capture* capture) {
+    std::lock_guard guard(mutex_);
+    captures_.erase(std::remove(captures_.begin(), captures_.end(), capture), captures_.end());
+  }
+  // Runs `read` under the lock that add() runs under.
+  template <typename Read>
+  auto locked(Read read) {
+    std::lock_guard guard(mutex_);
+    return read();
+  }
 
-constexpr std::string_view kNames[] = {"trace", "debug", "info", "warning", "error", "critical", "off"};
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    for (Capture* capture : captures_) capture->add(msg.level, std::string_view(msg.payload.data(), msg.payload.size()));
+  }
+  void flush_() override {}
 
-// Everything a line needs besides its text; one lock for writing and
-// captures (threads only exist in tests).
-struct Output {
-  std::mutex lock;
-  bool journal = false;
-  std::vector<Capture*> captures;
-  // "YYYY-MM-DD HH:MM:SS" of the last second a line was stamped in.
-  time_t stamped_second = -1;
-  char stamp[32] = {};
+ private:
+  std::vector<Capture*> captures_;
 };
 
-Output& output() {
-  static Output out;
-  return out;
-}
+namespace {
 
-Logger& logger() {
-  static Logger instance;
-  return instance;
-}
-
-// The sd-daemon priority prefix for the level.
-char journal_priority(Level level) {
-  switch (level) {
-    case Level::trace:
-    case Level::debug: return '7';
-    case Level::info: return '6';
-    case Level::warn: return '4';
-    case Level::err: return '3';
-    case Level::critical: return '2';
-    case Level::off: break;
-  }
-  return '6';
-}
-
-void write_all(const char* data, std::size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(2, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // stderr is gone; nowhere to report it
+// The sd-daemon priority prefix ("<4>" for a warning) of the message's level:
+// the journal files the line at that syslog priority.
+class SyslogPriorityFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    char priority = '6';
+    switch (msg.level) {
+      case Level::trace:
+      case Level::debug: priority = '7'; break;
+      case Level::info: priority = '6'; break;
+      case Level::warn: priority = '4'; break;
+      case Level::err: priority = '3'; break;
+      case Level::critical: priority = '2'; break;
+      default: break;
     }
-    data += n;
-    size -= static_cast<std::size_t>(n);
+    const char prefix[] = {'<', priority, '>'};
+    dest.append(prefix, prefix + sizeof prefix);
   }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<SyslogPriorityFlag>(); }
+};
+
+std::unique_ptr<spdlog::formatter> make_formatter(bool journal) {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  if (journal) {
+    // No timestamp of our own: the journal stamps each line as it arrives.
+    formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*%v");
+  } else {
+    formatter->set_pattern("%Y-%m-%d %H:%M:%S.%e [%l] %v");
+  }
+  return formatter;
+}
+
+// The one logger of the process and its two sinks.
+//
+// stderr: spdlog's stderr sink writes each formatted line with one fwrite()
+// on the unbuffered stderr and flushes it, so every line leaves in one
+// write(2) as it is logged. Nothing waits in the process (no async logger, no
+// thread, no buffer): the last lines before a crash, an exec or a SIGKILL
+// from the watchdog are out, a reader of lvsd's stderr (the journal, the
+// netns and kernel tests) sees each line whole as soon as it is logged, and
+// the loop thread and the offload thread, serialised by the sink's lock,
+// cannot interleave within a line. The write blocks while the reader does not
+// read, as any stderr logger's does; the one write whose blocking froze the
+// loop, the service-manager notification, never blocks (daemon/notify.hpp).
+struct Process {
+  std::shared_ptr<spdlog::sinks::stderr_sink_mt> stderr_sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  std::shared_ptr<CaptureSink> captures = std::make_shared<CaptureSink>();
+  spdlog::logger logger{"lvsd", {stderr_sink, captures}};
+
+  Process() {
+    stderr_sink->set_formatter(make_formatter(false));
+    logger.set_level(Level::info);
+  }
+};
+
+// Never destroyed: a line logged from another static's destructor at exit
+// still finds its logger.
+Process& process() {
+  static Process* const instance = new Process;
+  return *instance;
 }
 
 }  // namespace
 
 std::optional<Level> level_from_string(std::string_view name) {
-  if (name == "warn") return Level::warn;
-  if (name == "err") return Level::err;
-  for (std::size_t i = 0; i < std::size(kNames); ++i)
-    if (name == kNames[i]) return static_cast<Level>(i);
-  return std::nullopt;
+  if (name == "off") return Level::off;
+  // spdlog's names, plus "warn" and "err"; anything else is "off" to spdlog.
+  const Level level = spdlog::level::from_str(std::string(name));
+  if (level == Level::off) return std::nullopt;
+  return level;
 }
 
 std::string_view level_name(Level level) {
-  const auto i = static_cast<std::size_t>(level);
-  return i < std::size(kNames) ? kNames[i] : "?";
-}
-
-void Logger::vlog(Level level, fmt::string_view format, fmt::format_args args) {
-  fmt::memory_buffer line;
-  Output& out = output();
-  std::lock_guard guard(out.lock);
-  std::size_t text_start = 0;
-  if (out.journal) {
-    line.append(std::string_view("<"));
-    line.push_back(journal_priority(level));
-    line.push_back('>');
-    text_start = 3;
-  } else {
-    timespec now{};
-    clock_gettime(CLOCK_REALTIME, &now);
-    if (now.tv_sec != out.stamped_second) {
-      tm local{};
-      localtime_r(&now.tv_sec, &local);
-      strftime(out.stamp, sizeof out.stamp, "%Y-%m-%d %H:%M:%S", &local);
-      out.stamped_second = now.tv_sec;
-    }
-    fmt::format_to(fmt::appender(line), "{}.{:03} [{}] ", out.stamp, now.tv_nsec / 1000000, level_name(level));
-    text_start = line.size();
-  }
-  try {
-    fmt::vformat_to(fmt::appender(line), format, args);
-  } catch (const std::exception& e) {
-    // A format string is checked at compile time; this is a formatter that
-    // threw (e.g. out of memory). Say so instead of losing the line.
-    line.append(std::string_view("[log formatting failed: "));
-    line.append(std::string_view(e.what()));
-    line.push_back(']');
-  }
-  const std::string_view text(line.data() + text_start, line.size() - text_start);
-  for (Capture* capture : out.captures) capture->add(level, text);
-  line.push_back('\n');
-  write_all(line.data(), line.size());
+  if (level < Level::trace || level > Level::off) return "?";
+  const auto name = spdlog::level::to_string_view(level);
+  return {name.data(), name.size()};
 }
 
 bool stderr_is_journal() {
@@ -133,45 +136,39 @@ bool stderr_is_journal() {
 void init(const Options& options) {
   const bool journal = options.target == Options::Target::kJournal ||
                        (options.target == Options::Target::kAuto && stderr_is_journal());
-  {
-    std::lock_guard guard(output().lock);
-    output().journal = journal;
-  }
-  logger().set_level(level_from_string(options.level).value_or(Level::off));
+  Process& p = process();
+  p.stderr_sink->set_formatter(make_formatter(journal));
+  p.logger.set_level(level_from_string(options.level).value_or(Level::off));
 }
 
-Logger* get() { return &logger(); }
+spdlog::logger* get() { return &process().logger; }
 
-Capture::Capture(Level min_level, std::size_t max_lines) : min_level_(min_level), max_lines_(std::max<std::size_t>(max_lines, 1)) {
-  std::lock_guard guard(output().lock);
-  output().captures.push_back(this);
+Capture::Capture(Level min_level, std::size_t max_lines)
+    : min_level_(min_level), max_lines_(std::max<std::size_t>(max_lines, 1)) {
+  process().captures->attach(this);
 }
 
-Capture::~Capture() {
-  std::lock_guard guard(output().lock);
-  auto& captures = output().captures;
-  captures.erase(std::remove(captures.begin(), captures.end(), this), captures.end());
-}
+Capture::~Capture() { process().captures->detach(this); }
 
 void Capture::add(Level level, std::string_view message) {
-  if (static_cast<int>(level) < static_cast<int>(min_level_)) return;
+  if (level < min_level_) return;
   if (lines_.size() == max_lines_) lines_.pop_front();
   lines_.emplace_back(message);
 }
 
 std::vector<std::string> Capture::lines() const {
-  std::lock_guard guard(output().lock);
-  return {lines_.begin(), lines_.end()};
+  return process().captures->locked([this] { return std::vector<std::string>(lines_.begin(), lines_.end()); });
 }
 
 std::string Capture::text() const {
-  std::lock_guard guard(output().lock);
-  std::string out;
-  for (const auto& line : lines_) {
-    out += line;
-    out += '\n';
-  }
-  return out;
+  return process().captures->locked([this] {
+    std::string out;
+    for (const auto& line : lines_) {
+      out += line;
+      out += '\n';
+    }
+    return out;
+  });
 }
 
 }  // namespace lvsd::core::log

@@ -1,14 +1,12 @@
 #pragma once
-// The process logger: one line per message on stderr, written with one
-// write(2) as it happens (no buffering, no thread, no sinks). Messages are
-// fmt format strings checked at compile time:
+// The process logger is an spdlog logger (Debian's libspdlog, a shared
+// library that formats with Debian's libfmt): one line per message on
+// stderr, written as it is logged. Messages are fmt format strings checked
+// at compile time:
 //   auto log = core::log::get();
 //   log->info("{}: {} ({})", label, verdict, why);
-// Only fmt's light core header is included here; the formatting itself is
-// done once, in log.cpp.
-#include <fmt/core.h>
+#include <spdlog/logger.h>
 
-#include <atomic>
 #include <cstddef>
 #include <deque>
 #include <optional>
@@ -18,7 +16,8 @@
 
 namespace lvsd::core::log {
 
-enum class Level : int { trace = 0, debug, info, warn, err, critical, off };
+// trace, debug, info, warn, err, critical, off (spdlog's levels).
+using Level = spdlog::level::level_enum;
 
 // "trace", "debug", "info", "warn" (or "warning"), "error" (or "err"),
 // "critical", "off"; nullopt for anything else.
@@ -33,62 +32,19 @@ struct Options {
   enum class Target { kAuto, kConsole, kJournal } target = Target::kAuto;
 };
 
-class Logger {
- public:
-  bool should_log(Level level) const {
-    return level != Level::off && static_cast<int>(level) >= level_.load(std::memory_order_relaxed);
-  }
-  Level level() const { return static_cast<Level>(level_.load(std::memory_order_relaxed)); }
-  void set_level(Level level) { level_.store(static_cast<int>(level), std::memory_order_relaxed); }
-
-  template <typename... Args>
-  void log(Level level, fmt::format_string<Args...> format, Args&&... args) {
-    if (should_log(level)) vlog(level, format, fmt::make_format_args(args...));
-  }
-  template <typename... Args>
-  void trace(fmt::format_string<Args...> format, Args&&... args) {
-    log(Level::trace, format, std::forward<Args>(args)...);
-  }
-  template <typename... Args>
-  void debug(fmt::format_string<Args...> format, Args&&... args) {
-    log(Level::debug, format, std::forward<Args>(args)...);
-  }
-  template <typename... Args>
-  void info(fmt::format_string<Args...> format, Args&&... args) {
-    log(Level::info, format, std::forward<Args>(args)...);
-  }
-  template <typename... Args>
-  void warn(fmt::format_string<Args...> format, Args&&... args) {
-    log(Level::warn, format, std::forward<Args>(args)...);
-  }
-  template <typename... Args>
-  void error(fmt::format_string<Args...> format, Args&&... args) {
-    log(Level::err, format, std::forward<Args>(args)...);
-  }
-  template <typename... Args>
-  void critical(fmt::format_string<Args...> format, Args&&... args) {
-    log(Level::critical, format, std::forward<Args>(args)...);
-  }
-  // Lines are written as they are logged; kept so callers can say where a
-  // flush matters (before exec, before exit).
-  void flush() {}
-
-  // Formats and writes one line (whatever the level; callers check first).
-  void vlog(Level level, fmt::string_view format, fmt::format_args args);
-
- private:
-  std::atomic<int> level_{static_cast<int>(Level::info)};
-};
-
 // Console: "2026-11-22 10:00:00.123 [info] text". Journal: "<6>text" (the
-// journal adds its own timestamps and reads the <N> syslog priority prefix).
+// journal adds its own timestamps and reads the <N> syslog priority prefix,
+// so `journalctl -p warning` selects lvsd's warnings and worse).
 void init(const Options& options);
 
 // True when stderr is connected to the journal (see Options::target).
 bool stderr_is_journal();
 
 // The process logger; usable before init() (then it logs to stderr at info).
-Logger* get();
+// It lives as long as the process: init() reconfigures it, never replaces it.
+spdlog::logger* get();
+
+class CaptureSink;
 
 // Keeps the message text of every line logged at `min_level` or above while
 // it lives (at most `max_lines`, the oldest dropped first). For tests; the
@@ -104,12 +60,12 @@ class Capture {
   std::string text() const;  // every line followed by '\n'
 
  private:
-  friend class Logger;
+  friend class CaptureSink;
   void add(Level level, std::string_view message);
 
   Level min_level_;
   std::size_t max_lines_;
-  std::deque<std::string> lines_;  // guarded by the logger's capture lock
+  std::deque<std::string> lines_;  // guarded by the capture sink's lock
 };
 
 }  // namespace lvsd::core::log

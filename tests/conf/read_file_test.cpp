@@ -167,7 +167,7 @@ TEST_F(ReadFile, TheReadItselfStopsAtTheLimit) {
 
 TEST_F(ReadFile, UnchangedCheckRefusesWhatIsNotARegularFile) {
   const std::string pipe = fifo("lvsd.yaml");
-  const ContentDigest empty{.sha256 = core::sha256(""), .size = 0};
+  const ContentDigest empty = content_digest("");
   EXPECT_FALSE(without_blocking(pipe, [&] { return yaml_file_unchanged(pipe, empty); }));
   EXPECT_FALSE(yaml_file_unchanged(dir_, empty));
   EXPECT_FALSE(yaml_file_unchanged("/dev/null", empty));

@@ -81,10 +81,10 @@ TEST(YamlDigest, TheFileIsComparedWithTheDigestOfTheBytesItWasLoadedFrom) {
   EXPECT_FALSE(yaml_file_unchanged(path, digest));
   write("");
   EXPECT_FALSE(yaml_file_unchanged(path, digest));
-  EXPECT_TRUE(yaml_file_unchanged(path, ContentDigest{.sha256 = core::sha256(""), .size = 0}));
+  EXPECT_TRUE(yaml_file_unchanged(path, content_digest("")));
   std::remove(path.c_str());
   EXPECT_FALSE(yaml_file_unchanged(path, digest));
-  EXPECT_FALSE(yaml_file_unchanged(path, ContentDigest{.sha256 = core::sha256(""), .size = 0}));
+  EXPECT_FALSE(yaml_file_unchanged(path, content_digest("")));
 }
 
 TEST(YamlLoader, ReadThenLoadContentIsLoadFile) {

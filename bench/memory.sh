@@ -1,0 +1,91 @@
+#!/bin/bash
+# Memory per real server, lvsd vs keepalived, as the IPVS table grows: RSS,
+# PSS and USS (from /proc/PID/smaps_rollup) at 1, 1,000, 10,000 and 50,000
+# destinations, both contenders in ONE user-mode-linux boot (the host kernel
+# has no IPVS). The boot is bench/ipvs-program.sh's; the measuring is
+# bench/memory.py's (see it for the definitions). See bench/README.md.
+#
+# usage: bench/memory.sh [BUILD_DIR] [--out DIR] [--sizes LIST] [--timeout SECONDS]
+#                        [--lvsd-static BINARY]
+#   BUILD_DIR (default ./build) holds daemon/lvsd.
+#   --sizes: destinations per step, the first being the baseline
+#   (default 1,1000,10000,50000; each a multiple of 10 above 10).
+#   --out DIR (default: a new /var/tmp/lvsd-memory.XXXXXX) receives the
+#   configurations, the logs, results.json and report.txt.
+#   --lvsd-static: a second lvsd binary measured the same way (e.g. one built
+#   with -DLVSD_STATIC_DEPS=ON, or an older build), for comparison.
+# Run it as root. Needs python3, keepalived, ipvsadm, kmod and user-mode-linux.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+build=./build out="" sizes=1,1000,10000,50000 timeout_s=1500 mem=2048M static_lvsd=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out=$2; shift 2 ;;
+    --sizes) sizes=$2; shift 2 ;;
+    --timeout) timeout_s=$2; shift 2 ;;
+    --lvsd-static) static_lvsd=$(realpath "$2"); shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "memory: unknown argument $1" >&2; exit 2 ;;
+    *) build=$1; shift ;;
+  esac
+done
+
+fail() { echo "memory: $*" >&2; exit 1; }
+build=$(realpath "$build") || fail "no build directory"
+lvsd=$build/daemon/lvsd
+[ -x "$lvsd" ] || fail "$lvsd is missing"
+for tool in linux.uml keepalived ipvsadm modprobe python3; do
+  command -v "$tool" >/dev/null || fail "$tool not found"
+done
+moddir=$(ls -d /usr/lib/uml/modules/*/ 2>/dev/null | head -n1)
+[ -n "$moddir" ] || fail "no UML modules under /usr/lib/uml/modules"
+kver=$(basename "$moddir")
+
+if [ -z "$out" ]; then out=$(mktemp -d /var/tmp/lvsd-memory.XXXXXX); fi
+out=$(realpath -m "$out")
+mkdir -p "$out/modroot/lib/modules" || fail "cannot create $out"
+rm -f "$out/results.json" "$out/done" "$out/booted" "$out/measure.log" "$out/modules-failed"
+ln -sfn "${moddir%/}" "$out/modroot/lib/modules/$kver"
+
+cat > "$out/init.sh" <<INIT
+#!/bin/sh
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
+OUT='$out'
+STATIC='$static_lvsd'
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t tmpfs tmpfs /run
+mkdir -p /run/bench /run/tmp && export TMPDIR=/run/tmp
+ip link set lo up
+uname -r > "\$OUT/booted"
+for m in ip_vs ip_vs_rr dummy; do
+  modprobe -d "\$OUT/modroot" "\$m" 2>>"\$OUT/modules.log" || echo "\$m" >> "\$OUT/modules-failed"
+done
+ip link add d0 type dummy && ip addr add 10.0.0.1/8 dev d0 && ip link set d0 up
+cd /run/bench
+IPVS_BENCH_MODROOT="\$OUT/modroot" timeout -k 10 $((timeout_s - 60)) python3 '$here/memory.py' measure \\
+  --work /run/bench --results "\$OUT/results.json" --lvsd '$lvsd' --sizes '$sizes' \\
+  \${STATIC:+--lvsd-static "\$STATIC"} > "\$OUT/measure.log" 2>&1
+echo \$? > "\$OUT/measure.rc"
+for d in /run/bench/*/; do mkdir -p "\$OUT/logs/\$(basename "\$d")" && cp "\$d"*.log "\$OUT/logs/\$(basename "\$d")/" 2>/dev/null; done
+echo done > "\$OUT/done"
+sync
+poweroff -f
+INIT
+chmod +x "$out/init.sh"
+
+echo "booting UML (results in $out) ..." >&2
+start=$(date +%s)
+timeout -k 10 "$timeout_s" linux.uml mem="$mem" rootfstype=hostfs rootflags=/ rw \
+  init="$out/init.sh" con=null con0=fd:0,fd:1 </dev/null >"$out/console.log" 2>&1
+echo "UML ran $(( $(date +%s) - start ))s (exit $?)" >&2
+
+[ -f "$out/booted" ] || { tail -n 30 "$out/console.log" >&2; fail "UML did not boot"; }
+[ -s "$out/modules-failed" ] && fail "modules failed to load: $(cat "$out/modules-failed")"
+[ -f "$out/done" ] || fail "UML stopped before the benchmark finished (console: $out/console.log)"
+[ -s "$out/results.json" ] || { cat "$out/measure.log" >&2; fail "no results"; }
+[ "$(cat "$out/measure.rc")" = 0 ] || { cat "$out/measure.log" >&2; echo "memory: measure exited $(cat "$out/measure.rc")" >&2; }
+
+python3 "$here/memory.py" report "$out/results.json" | tee "$out/report.txt"
+grep -q '"errors": \[\]' "$out/results.json"
