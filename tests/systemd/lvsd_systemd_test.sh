@@ -216,6 +216,11 @@ systemctl start lvsd
 wait_for 60 master_here ||
   failed "lvsd.service is MASTER again before the watchdog check" "VIP on lvs0: $(main_vip && echo yes || echo no)"
 frozen_pid=$(prop MainPID)
+if ! [ "$frozen_pid" -gt 1 ] 2>/dev/null; then  # never `kill -STOP 0`: that would freeze this script
+  failed "watchdog, cleanup, restart" "lvsd.service has no main process to freeze (MainPID=$frozen_pid)"
+  systemctl stop lvsd lvsd-peer
+  exit 0
+fi
 since=$(now)
 t_freeze=$(now)
 kill -STOP "$frozen_pid"
