@@ -38,8 +38,10 @@ failed() { echo "FAILED  $1: $2"; }
 note() { echo "# $*"; }
 now() { cut -d' ' -f1 /proc/uptime; }                     # seconds since boot (CLOCK_BOOTTIME = monotonic here)
 mono() { awk -v us="$(systemctl show -p "$1" --value lvsd)" 'BEGIN { printf "%.2f", us / 1e6 }'; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-less() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+# elapsed A B: B - A, or "never" when either time is missing; less A B: A < B,
+# false when A is not a number (so "never" fails every bound).
+elapsed() { if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; else echo never; fi; }
+less() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a ~ /^-?[0-9.]+$/ && a + 0 < b + 0) }'; }
 # wait_for SECONDS COMMAND...: polls every 0.1 s; status 0 once COMMAND succeeds.
 wait_for() {
   local deadline
