@@ -127,6 +127,22 @@ case "$score" in
   *) failed "systemd-analyze security" "exposure '$score' is worse than OK (see $OUT/security.txt)" ;;
 esac
 
+# ---- lvsd-realserver@VIP.service: the DR real-server side, sandboxed -------
+rs=lvsd-realserver@10.0.0.200.service
+rs_score=$(systemd-analyze security "$rs" --no-pager 2>&1 | sed -n 's/.*Overall exposure level for .*: \([0-9.]* [A-Z]*\).*/\1/p')
+note "systemd-analyze security $rs: $rs_score"
+arp() { echo "$(cat /proc/sys/net/ipv4/conf/all/arp_ignore)$(cat /proc/sys/net/ipv4/conf/lo/arp_ignore)$(cat /proc/sys/net/ipv4/conf/all/arp_announce)$(cat /proc/sys/net/ipv4/conf/lo/arp_announce)"; }
+on_lo() { ip -4 -o addr show dev lo | grep -q ' 10.0.0.200/32'; }
+systemctl start "$rs"; rs_rc=$?
+rs_up_arp=$(arp); on_lo && rs_up=yes || rs_up=no
+systemctl stop "$rs"
+rs_down_arp=$(arp); on_lo && rs_left=yes || rs_left=no
+if [ $rs_rc -eq 0 ] && [ $rs_up = yes ] && [ "$rs_up_arp" = 1122 ] && [ $rs_left = no ] && [ "$rs_down_arp" = 0000 ]; then
+  passed "$rs: start puts 10.0.0.200/32 on lo with arp_ignore=1 arp_announce=2, stop undoes both (exposure $rs_score)"
+else
+  failed "$rs" "start rc $rs_rc, on lo $rs_up, ARP sysctls $rs_up_arp (want 1122); after stop on lo $rs_left, $rs_down_arp (want 0000); $(systemctl status "$rs" --no-pager -n 10 2>&1)"
+fi
+
 systemd-run --quiet --unit=lvsd-peer -p Type=notify -p NetworkNamespacePath=/run/netns/peer \
   /usr/local/sbin/lvsd -f "$PEER_DIR/peer.yaml" --state-file "$PEER_DIR/owned" ||
   failed "peer lvsd starts" "systemd-run failed"
