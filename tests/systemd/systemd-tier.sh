@@ -6,7 +6,7 @@
 # usage: systemd-tier.sh --build DIR --out DIR [--timeout SECONDS]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-build="" out="" timeout_s=600
+build="" out="" timeout_s=900
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
