@@ -55,9 +55,9 @@ moddir=$(ls -d /usr/lib/uml/modules/*/ 2>/dev/null | head -n1)
 ln -s "${moddir%/}" "$out/modroot/lib/modules/$(basename "$moddir")"
 for t in "${trees[@]}"; do [ -d "$t" ] || fail "--tree $t is not a directory"; done
 
-# The command gets what is left after a slow boot (up to 60 s) and the
-# journal copy, so a hang still leaves its journal behind.
-test_timeout=$(( timeout_s > 120 ? timeout_s - 75 : timeout_s / 2 ))
+# The command gets what is left after a slow boot (up to 2 min on a loaded
+# machine) and the journal copy, so a hang still leaves its journal behind.
+test_timeout=$(( timeout_s > 300 ? timeout_s - 150 : timeout_s / 2 ))
 # The command, as the service runs it (quoted once here, on the host).
 printf -v command_line '%q ' "$@"
 cat > "$out/run-test.sh" <<EOF
