@@ -323,5 +323,33 @@ TEST_F(Lvsd, StartsTheConnectionSyncDaemonFromTheConfig) {
   EXPECT_EQ(lvsd_->output().find("sync daemon: master"), std::string::npos) << lvsd_->output();
 }
 
+// Maglev with its flags and sloppy TCP, what an active-active director
+// needs: the flags reach the kernel's service (ipvsadm prints them) and the
+// sloppy settings the namespace's net.ipv4.vs sysctls, and a reload that
+// drops the setting leaves the kernel's value alone.
+TEST_F(Lvsd, SchedulerFlagsAndSloppySettingsReachTheKernel) {
+  auto sysctl = [&](const std::string& name) {
+    return director_->run("cat /proc/sys/net/ipv4/vs/" + name).output;
+  };
+  write_config(
+      "global:\n  sloppy_tcp: true\n  sloppy_sctp: true\nvirtual_servers:\n"
+      "  - {address: 10.0.0.100, port: 80, lb_algo: mh, scheduler_flags: [mh-fallback, mh-port], lb_kind: DR,\n"
+      "     real_servers: [{address: 10.0.0.11}, {address: 10.0.0.12}]}\n");
+  start();
+  ASSERT_TRUE(logged("changes applied")) << lvsd_->output();
+  EXPECT_NE(ipvsadm().find("TCP  10.0.0.100:80 mh (mh-fallback,mh-port)"), std::string::npos) << ipvsadm();
+  EXPECT_EQ(sysctl("sloppy_tcp"), "1\n");
+  EXPECT_EQ(sysctl("sloppy_sctp"), "1\n");
+  write_config(
+      "global:\n  sloppy_tcp: false\nvirtual_servers:\n"
+      "  - {address: 10.0.0.100, port: 80, lb_algo: mh, scheduler_flags: [mh-port], lb_kind: DR,\n"
+      "     real_servers: [{address: 10.0.0.11}, {address: 10.0.0.12}]}\n");
+  lvsd_->signal(SIGHUP);
+  ASSERT_TRUE(logged("reload: done")) << lvsd_->output();
+  EXPECT_NE(ipvsadm().find("TCP  10.0.0.100:80 mh (mh-port)"), std::string::npos) << ipvsadm();
+  EXPECT_EQ(sysctl("sloppy_tcp"), "0\n");
+  EXPECT_EQ(sysctl("sloppy_sctp"), "1\n") << "a setting the file no longer names is left as it is";
+}
+
 }  // namespace
 }  // namespace lvsd::test
