@@ -108,7 +108,7 @@ TEST(AddressMessage, ParsesWhatTheKernelSends) {
       1);
   const auto a = parse_address_message(msg);
   ASSERT_TRUE(a.has_value());
-  EXPECT_EQ(a->address, ip("192.168.7.9"));
+  EXPECT_EQ(a->prefix.address, ip("192.168.7.9"));
   EXPECT_EQ(a->prefix.length, 27);
   EXPECT_EQ(a->ifindex, 12);
   EXPECT_EQ(a->label, "eth1:vip");
