@@ -57,9 +57,9 @@ core::Result<std::vector<Connection>> parse_proc_connections(std::string_view te
     fields >> c.pe_name >> c.pe_data;
     unsigned long expires_v = 0;
     auto [end, ec] = std::from_chars(expires.data(), expires.data() + expires.size(), expires_v);
-    const bool ok = !proto.empty() && parse_address(from, c.client) && parse_port(fport, c.client_port) &&
-                    parse_address(to, c.virtual_address) && parse_port(tport, c.virtual_port) &&
-                    parse_address(dest, c.destination) && parse_port(dport, c.destination_port) && !state.empty() &&
+    const bool ok = !proto.empty() && parse_address(from, c.client.address) && parse_port(fport, c.client.port) &&
+                    parse_address(to, c.virtual_server.address) && parse_port(tport, c.virtual_server.port) &&
+                    parse_address(dest, c.destination.address) && parse_port(dport, c.destination.port) && !state.empty() &&
                     ec == std::errc() && end == expires.data() + expires.size() && !expires.empty();
     if (!ok) return core::Error{"/proc/net/ip_vs_conn line " + std::to_string(line_no) + ": cannot parse: " + line};
     c.expires_s = static_cast<std::uint32_t>(expires_v);
@@ -74,9 +74,9 @@ std::string format_connections(const std::vector<Connection>& connections) {
       "pro expire state       source             virtual            destination\n";
   char buf[256];
   for (const auto& c : connections) {
-    const std::string src = core::endpoint_text(c.client, c.client_port);
-    const std::string vip = core::endpoint_text(c.virtual_address, c.virtual_port);
-    const std::string dst = core::endpoint_text(c.destination, c.destination_port);
+    const std::string src = c.client.to_string();
+    const std::string vip = c.virtual_server.to_string();
+    const std::string dst = c.destination.to_string();
     std::snprintf(buf, sizeof buf, "%-3s %02u:%02u  %-11s %-18s %-18s %s\n", c.protocol.c_str(), c.expires_s / 60,
                   c.expires_s % 60, c.state.c_str(), src.c_str(), vip.c_str(), dst.c_str());
     out += buf;
@@ -88,12 +88,12 @@ nlohmann::json to_json(const std::vector<Connection>& connections) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& c : connections) {
     nlohmann::json j{{"protocol", c.protocol},
-                     {"client", c.client.to_string()},
-                     {"client_port", c.client_port},
-                     {"virtual_address", c.virtual_address.to_string()},
-                     {"virtual_port", c.virtual_port},
-                     {"destination", c.destination.to_string()},
-                     {"destination_port", c.destination_port},
+                     {"client", c.client.address.to_string()},
+                     {"client_port", c.client.port},
+                     {"virtual_address", c.virtual_server.address.to_string()},
+                     {"virtual_port", c.virtual_server.port},
+                     {"destination", c.destination.address.to_string()},
+                     {"destination_port", c.destination.port},
                      {"state", c.state},
                      {"expires", c.expires_s}};
     if (!c.pe_name.empty()) j["pe_name"] = c.pe_name;

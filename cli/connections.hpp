@@ -15,12 +15,9 @@ namespace lvsd::cli {
 
 struct Connection {
   std::string protocol;  // "TCP", "UDP", "SCTP", ...
-  core::IpAddress client;
-  std::uint16_t client_port = 0;
-  core::IpAddress virtual_address;
-  std::uint16_t virtual_port = 0;
-  core::IpAddress destination;
-  std::uint16_t destination_port = 0;
+  core::Endpoint client;
+  core::Endpoint virtual_server;
+  core::Endpoint destination;
   std::string state;  // "ESTABLISHED", "FIN_WAIT", "NONE", ...
   std::uint32_t expires_s = 0;
   std::string pe_name;  // persistence engine, usually empty

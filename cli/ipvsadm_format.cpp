@@ -38,7 +38,7 @@ std::string protocol_column(const Service& s) {
 // The service's identity as ipvsadm writes it after the protocol column.
 std::string service_name(const Service& s) {
   if (s.key.is_fwmark()) return std::to_string(s.key.fwmark);
-  return core::endpoint_text(s.key.address, s.key.port);
+  return s.key.endpoint.to_string();
 }
 
 std::string ipv4_netmask(std::uint8_t prefix) {
@@ -149,7 +149,7 @@ std::string service_line(const Service& s, const ListOptions& o) {
 }
 
 std::string destination_line(const director::Destination& d, const ListOptions& o) {
-  const std::string ep = fmt("  -> %-28s", core::endpoint_text(d.address, d.port).c_str());
+  const std::string ep = fmt("  -> %-28s", d.endpoint.to_string().c_str());
   const auto& c = d.counters;
   switch (o.columns) {
     case ListColumns::kDefault:
@@ -157,7 +157,7 @@ std::string destination_line(const director::Destination& d, const ListOptions& 
                       c.active_connections, c.inactive_connections);
     case ListColumns::kStats:
     case ListColumns::kRate:
-      return fmt("%-33s", ("  -> " + core::endpoint_text(d.address, d.port)).c_str()) +
+      return fmt("%-33s", ("  -> " + d.endpoint.to_string()).c_str()) +
              stats_columns(c.stats, o.columns == ListColumns::kRate, o.exact) + "\n";
     case ListColumns::kThresholds:
       return ep + fmt(" %-10u %-10u %-10u %-10u\n", d.upper_threshold, d.lower_threshold, c.active_connections,
@@ -234,11 +234,15 @@ struct SortKey {
   std::uint32_t fwmark;
   int family;  // AF_INET / AF_INET6, as ipvsadm compares them
   int protocol;
-  core::IpAddress address;
-  std::uint16_t port;
+  core::Endpoint endpoint;
   std::size_t index;
 };
 static_assert(std::is_trivially_copyable_v<SortKey>);
+
+int compare_endpoints(const core::Endpoint& a, const core::Endpoint& b) {
+  if (int r = wrapped_address_compare(a.address, b.address); r != 0) return r;
+  return static_cast<int>(a.port) - static_cast<int>(b.port);
+}
 
 int compare_services(const void* pa, const void* pb) {
   const auto& a = *static_cast<const SortKey*>(pa);
@@ -246,15 +250,13 @@ int compare_services(const void* pa, const void* pb) {
   if (int r = static_cast<int>(a.fwmark - b.fwmark); r != 0) return r;
   if (int r = a.family - b.family; r != 0) return r;
   if (int r = a.protocol - b.protocol; r != 0) return r;
-  if (int r = wrapped_address_compare(a.address, b.address); r != 0) return r;
-  return static_cast<int>(a.port) - static_cast<int>(b.port);
+  return compare_endpoints(a.endpoint, b.endpoint);
 }
 
 int compare_destinations(const void* pa, const void* pb) {
   const auto& a = *static_cast<const SortKey*>(pa);
   const auto& b = *static_cast<const SortKey*>(pb);
-  if (int r = wrapped_address_compare(a.address, b.address); r != 0) return r;
-  return static_cast<int>(a.port) - static_cast<int>(b.port);
+  return compare_endpoints(a.endpoint, b.endpoint);
 }
 
 // Returns `items` reordered by qsort over their keys.
@@ -273,14 +275,14 @@ IpvsTable ipvsadm_order(const IpvsTable& table) {
   std::vector<SortKey> keys;
   for (std::size_t i = 0; i < table.services.size(); ++i) {
     const auto& k = table.services[i].service.key;
-    keys.push_back(SortKey{k.fwmark, core::af_number(k.family()), static_cast<int>(k.protocol), k.address, k.port, i});
+    keys.push_back(SortKey{k.fwmark, core::af_number(k.family()), static_cast<int>(k.protocol), k.endpoint, i});
   }
   IpvsTable sorted{.services = qsorted(table.services, std::move(keys), compare_services)};
   for (auto& vs : sorted.services) {
     std::vector<SortKey> dest_keys;
     for (std::size_t i = 0; i < vs.destinations.size(); ++i) {
       const auto& d = vs.destinations[i];
-      dest_keys.push_back(SortKey{0, 0, 0, d.address, d.port, i});
+      dest_keys.push_back(SortKey{0, 0, 0, d.endpoint, i});
     }
     vs.destinations = qsorted(vs.destinations, std::move(dest_keys), compare_destinations);
   }
@@ -338,7 +340,7 @@ std::string format_save(const IpvsTable& table) {
     if (!sched_flags.empty()) out += " -b " + sched_flags;
     out += "\n";
     for (const auto& d : vs.destinations) {
-      out += "-a " + svc + " -r " + core::endpoint_text(d.address, d.port) + " " + save_forward_option(d.forward) +
+      out += "-a " + svc + " -r " + d.endpoint.to_string() + " " + save_forward_option(d.forward) +
              fmt(" -w %d", d.weight) + save_tunnel_options(d) + "\n";
     }
   }
@@ -365,8 +367,8 @@ nlohmann::json to_json(const director::IpvsInfo& info, const IpvsTable& table) {
     if (s.key.is_fwmark()) {
       js["fwmark"] = s.key.fwmark;
     } else {
-      js["address"] = s.key.address.to_string();
-      js["port"] = s.key.port;
+      js["address"] = s.key.endpoint.address.to_string();
+      js["port"] = s.key.endpoint.port;
     }
     if (s.persistent()) {
       js["persistence_timeout"] = s.persistence_timeout_s;
@@ -377,8 +379,8 @@ nlohmann::json to_json(const director::IpvsInfo& info, const IpvsTable& table) {
     if (!sched_flags.empty()) js["scheduler_flags"] = sched_flags;
     nlohmann::json dests = nlohmann::json::array();
     for (const auto& d : vs.destinations) {
-      nlohmann::json jd{{"address", d.address.to_string()},
-                        {"port", d.port},
+      nlohmann::json jd{{"address", d.endpoint.address.to_string()},
+                        {"port", d.endpoint.port},
                         {"forward", director::forward_method_name(d.forward)},
                         {"weight", d.weight},
                         {"upper_threshold", d.upper_threshold},

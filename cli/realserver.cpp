@@ -53,14 +53,13 @@ core::Result<Target> resolve(const RealServerOptions& o) {
   if (!vip) return core::Error{"--vip '" + o.vip + "' is not an IPv4 or IPv6 address"};
   const int ifindex = static_cast<int>(::if_nametoindex(o.dev.c_str()));
   if (ifindex == 0) return core::Error{"no network interface '" + o.dev + "'"};
-  const auto prefix = static_cast<std::uint8_t>(vip->max_prefix_len());
-  return Target{.vip = *vip, .ifindex = ifindex,
-                .spec = vrrp::VipSpec{.address = *vip, .prefix_len = prefix, .ifindex = ifindex}};
+  const core::IpPrefix prefix{.address = *vip, .length = vip->max_prefix_len()};
+  return Target{.vip = *vip, .ifindex = ifindex, .spec = vrrp::VipSpec{.prefix = prefix, .ifindex = ifindex}};
 }
 
 struct Observed {
   bool vip_present = false;
-  std::uint8_t prefix_len = 0;
+  int prefix_len = 0;
   std::vector<std::string> other_vips;  // non-loopback addresses on dev besides ours
   std::vector<std::pair<std::string, std::optional<std::string>>> sysctls;
 };
@@ -73,11 +72,11 @@ core::Result<Observed> observe(const RealServerOptions& o, const Target& t) {
     auto list = client->list(family, t.ifindex);
     if (!list.ok()) return list.error().context("listing the addresses of " + o.dev);
     for (const auto& a : *list) {
-      if (a.address == t.vip) {
+      if (a.prefix.address == t.vip) {
         obs.vip_present = true;
-        obs.prefix_len = a.prefix_len;
-      } else if (!a.address.is_loopback() && !a.address.is_ipv6_link_local()) {
-        obs.other_vips.push_back(a.address.to_string() + "/" + std::to_string(a.prefix_len));
+        obs.prefix_len = a.prefix.length;
+      } else if (!a.prefix.address.is_loopback() && !a.prefix.address.is_ipv6_link_local()) {
+        obs.other_vips.push_back(a.prefix.to_string());
       }
     }
   }
@@ -121,7 +120,7 @@ int run_realserver_up(const RealServerOptions& o, std::ostream& out, std::ostrea
   if (o.json) {
     out << nlohmann::json{{"vip", target->vip.to_string()}, {"dev", o.dev}, {"state", "up"}}.dump() << "\n";
   } else {
-    out << "real server up: " << target->vip.to_string() << "/" << int{target->spec.prefix_len} << " on " << o.dev;
+    out << "real server up: " << target->vip.to_string() << "/" << target->spec.prefix.length << " on " << o.dev;
     if (target->vip.family() == core::AddressFamily::kIpv4) out << ", arp_ignore=1 arp_announce=2 on all and " << o.dev;
     out << "\n";
   }

@@ -77,8 +77,7 @@ enum class AddressScope { kGlobal, kSite, kLink, kHost, kNowhere };
 
 // One entry of virtual_ipaddress: "192.168.152.100/24 dev ens33 label ens33:2".
 struct VirtualIpAddress {
-  core::IpAddress address{};
-  int prefix_len = 32;        // default /32 (IPv4) or /128 (IPv6), as keepalived
+  core::IpPrefix prefix{};  // default length /32 (IPv4) or /128 (IPv6), as keepalived
   std::string dev{};            // empty: the instance's interface
   std::string label{};          // IPv4 only; must start with the device name
   std::optional<AddressScope> scope{};  // unset: kernel default (global)

@@ -151,8 +151,7 @@ Result<VirtualIpAddress> parse_virtual_ip(std::string_view text) {
   VirtualIpAddress vip;
   auto prefix = core::IpPrefix::parse(words[0]);
   if (!prefix) return prefix.error();
-  vip.address = prefix->address;
-  vip.prefix_len = prefix->length;
+  vip.prefix = *prefix;
   for (std::size_t i = 1; i < words.size(); i += 2) {
     std::string_view option = words[i];
     if (i + 1 >= words.size()) return Error{"option " + quote(option) + " needs a value" + usage};
@@ -176,7 +175,7 @@ Result<VirtualIpAddress> parse_virtual_ip(std::string_view text) {
 }
 
 std::string virtual_ip_text(const VirtualIpAddress& vip) {
-  std::string out = core::IpPrefix{.address = vip.address, .length = vip.prefix_len}.to_string();
+  std::string out = vip.prefix.to_string();
   if (!vip.dev.empty()) out += " dev " + vip.dev;
   if (!vip.label.empty()) out += " label " + vip.label;
   if (vip.scope) out += " scope " + std::string(to_string(*vip.scope));
@@ -252,25 +251,9 @@ Result<std::string> parse_interface_name(std::string_view text) {
 }
 
 Result<std::string> parse_listen_address(std::string_view text) {
-  const std::string allowed = " is not a listen address: allowed ADDRESS:PORT or [IPV6]:PORT";
-  std::string_view host;
-  std::string_view port;
-  if (!text.empty() && text[0] == '[') {
-    auto close = text.find("]:");
-    if (close == std::string_view::npos) return Error{quote(text) + allowed};
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-    auto a = core::IpAddress::parse(host);
-    if (!a || a->is_ipv4()) return Error{quote(text) + allowed};
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) return Error{quote(text) + allowed};
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-    auto a = core::IpAddress::parse(host);
-    if (!a || !a->is_ipv4()) return Error{quote(text) + allowed};
+  if (!core::Endpoint::parse(text, 1).ok()) {
+    return Error{quote(text) + " is not a listen address: allowed ADDRESS:PORT or [IPV6]:PORT"};
   }
-  if (!parse_integer(port, 1, 65535)) return Error{quote(text) + allowed};
   return std::string(text);
 }
 

@@ -130,7 +130,7 @@ class Validator {
 
     // RFC 5798 section 5.2.3: a VRID identifies a router per interface and address family.
     if (inst.virtual_router_id != 0 && !inst.interface.empty() && !inst.virtual_ipaddress.empty()) {
-      auto key = std::make_tuple(inst.interface, inst.virtual_ipaddress.front().address.family(),
+      auto key = std::make_tuple(inst.interface, inst.virtual_ipaddress.front().prefix.address.family(),
                                  inst.virtual_router_id);
       auto [it, inserted] = vrids_.emplace(key, i);
       if (!inserted)
@@ -141,7 +141,7 @@ class Validator {
     }
 
     std::optional<core::AddressFamily> family;
-    if (!inst.virtual_ipaddress.empty()) family = inst.virtual_ipaddress.front().address.family();
+    if (!inst.virtual_ipaddress.empty()) family = inst.virtual_ipaddress.front().prefix.address.family();
     if (inst.unicast_src_ip && family && inst.unicast_src_ip->family() != *family)
       error(join_path(path, "unicast_src_ip"),
             std::string(to_string(inst.unicast_src_ip->family())) + " source for " +
@@ -174,27 +174,27 @@ class Validator {
       missing(path, "virtual_ipaddress", "at least one address");
       return;
     }
-    core::AddressFamily family = inst.virtual_ipaddress.front().address.family();
+    core::AddressFamily family = inst.virtual_ipaddress.front().prefix.address.family();
     for (std::size_t v = 0; v < inst.virtual_ipaddress.size(); ++v) {
       const auto& vip = inst.virtual_ipaddress[v];
       std::string p = index_path(vpath, v);
-      if (vip.address.family() != family) {
-        error(p, quote(vip.address.to_string()) + " is " + std::string(to_string(vip.address.family())) +
+      if (vip.prefix.address.family() != family) {
+        error(p, quote(vip.prefix.address.to_string()) + " is " + std::string(to_string(vip.prefix.address.family())) +
                      " but the instance's first address is " + std::string(to_string(family)) +
                      ": allowed one address family per instance (RFC 5798 section 5.2.9)");
-      } else if (inst.version == 2 && !vip.address.is_ipv4()) {
-        error(p, quote(vip.address.to_string()) + " is IPv6: VRRPv2 carries IPv4 only (RFC 3768); set version 3");
+      } else if (inst.version == 2 && !vip.prefix.address.is_ipv4()) {
+        error(p, quote(vip.prefix.address.to_string()) + " is IPv6: VRRPv2 carries IPv4 only (RFC 3768); set version 3");
       }
       const std::string& dev = vip.dev.empty() ? inst.interface : vip.dev;
       if (!vip.label.empty()) {
-        if (!vip.address.is_ipv4())
+        if (!vip.prefix.address.is_ipv4())
           error(p, "label " + quote(vip.label) + " on an IPv6 address: labels exist for IPv4 only");
         else if (!dev.empty() && vip.label.rfind(dev, 0) != 0)
           error(p, "label " + quote(vip.label) + " must start with the device name " + quote(dev));
       }
-      auto [it, inserted] = vips_.emplace(vip.address, p);
+      auto [it, inserted] = vips_.emplace(vip.prefix.address, p);
       if (!inserted)
-        error(p, "duplicate virtual address " + quote(vip.address.to_string()) + ": already at " + it->second);
+        error(p, "duplicate virtual address " + quote(vip.prefix.address.to_string()) + ": already at " + it->second);
     }
   }
 

@@ -28,7 +28,7 @@ core::Result<DestinationKey> resolve(const director::IpvsTable& configured, cons
   if (!vs.ok()) return vs.error();
   const director::Destination* found = nullptr;
   for (const auto& d : (*vs)->destinations) {
-    if (d.address != ref.address || (ref.port && d.port != *ref.port)) continue;
+    if (d.endpoint.address != ref.address || (ref.port && d.endpoint.port != *ref.port)) continue;
     if (found != nullptr) {
       return core::Error{"real server " + describe(ref) + " of " + director::describe(service) +
                          " is ambiguous: give its port"};
@@ -38,11 +38,11 @@ core::Result<DestinationKey> resolve(const director::IpvsTable& configured, cons
   if (found == nullptr) {
     return core::Error{"no real server " + describe(ref) + " in virtual server " + director::describe(service)};
   }
-  return DestinationKey{.service = service, .address = found->address, .port = found->port};
+  return DestinationKey{.service = service, .destination = found->endpoint};
 }
 
 std::string describe(const DestinationKey& key) {
-  return core::endpoint_text(key.address, key.port) + " of " + director::describe(key.service);
+  return key.destination.to_string() + " of " + director::describe(key.service);
 }
 
 }  // namespace
@@ -123,7 +123,7 @@ director::IpvsTable AdminState::apply(director::IpvsTable desired) const {
   if (overrides_.drains.empty()) return desired;
   for (auto& vs : services) {
     std::erase_if(vs.destinations, [&](director::Destination& d) {
-      const auto it = overrides_.drains.find({.service = vs.service.key, .address = d.address, .port = d.port});
+      const auto it = overrides_.drains.find({.service = vs.service.key, .destination = d.endpoint});
       if (it == overrides_.drains.end()) return false;
       if (it->second.phase == DrainPhase::kDrained) return true;
       d.weight = 0;
@@ -139,7 +139,7 @@ void AdminState::forget_missing(const director::IpvsTable& configured) {
     const auto* vs = find_service(configured, entry.first.service);
     if (vs == nullptr) return true;
     return std::none_of(vs->destinations.begin(), vs->destinations.end(), [&](const director::Destination& d) {
-      return d.address == entry.first.address && d.port == entry.first.port;
+      return d.endpoint == entry.first.destination;
     });
   });
   if (std::none_of(overrides_.drains.begin(), overrides_.drains.end(), [](const auto& e) { return e.second.phase == DrainPhase::kDraining; })) {
@@ -173,7 +173,7 @@ void AdminState::poll() {
       known = true;
       if (const auto* vs = find_service(*kernel, key.service)) {
         for (const auto& d : vs->destinations) {
-          if (d.address == key.address && d.port == key.port) active = d.counters.active_connections;
+          if (d.endpoint == key.destination) active = d.counters.active_connections;
         }
       }
     }

@@ -34,8 +34,7 @@ namespace lvsd::control {
 
 struct DestinationKey {
   director::ServiceKey service{};
-  core::IpAddress address{};
-  std::uint16_t port = 0;
+  core::Endpoint destination{};
   auto operator<=>(const DestinationKey&) const = default;
 };
 

@@ -12,6 +12,7 @@
 #include <map>
 
 #include "core/log.hpp"
+#include "core/net_address.hpp"
 
 namespace lvsd::control {
 
@@ -232,38 +233,24 @@ void daemon_metrics(Exposition& e, const StatusSnapshot& s) {
   e.sample("lvsd_build_info", {{"version", s.version}}, 1);
 }
 
-// "ADDR:PORT" / "[V6]:PORT" -> a socket address.
+// "ADDR:PORT" / "[V6]:PORT" (a core::Endpoint) -> a socket address.
 core::Result<sockaddr_storage> parse_listen(const std::string& text, socklen_t& len) {
-  std::string host, port;
-  if (!text.empty() && text.front() == '[') {
-    const auto close = text.find("]:");
-    if (close == std::string::npos) return core::Error{"metrics listen '" + text + "': expected [ADDR]:PORT"};
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    const auto colon = text.rfind(':');
-    if (colon == std::string::npos) return core::Error{"metrics listen '" + text + "': expected ADDR:PORT"};
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  std::uint16_t p = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-  if (ec != std::errc{} || end != port.data() + port.size()) {
-    return core::Error{"metrics listen '" + text + "': bad port '" + port + "'"};
-  }
+  auto endpoint = core::Endpoint::parse(text);
+  if (!endpoint.ok()) return core::Error{"metrics listen: " + endpoint.error().message};
+  const auto bytes = endpoint->address.bytes();
   sockaddr_storage ss{};
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+  if (endpoint->address.is_ipv4()) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
     v4->sin_family = AF_INET;
-    v4->sin_port = htons(p);
+    v4->sin_port = htons(endpoint->port);
+    std::memcpy(&v4->sin_addr, bytes.data(), bytes.size());
     len = sizeof(sockaddr_in);
-  } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(p);
-    len = sizeof(sockaddr_in6);
   } else {
-    return core::Error{"metrics listen '" + text + "': '" + host + "' is not an IP address"};
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(endpoint->port);
+    std::memcpy(&v6->sin6_addr, bytes.data(), bytes.size());
+    len = sizeof(sockaddr_in6);
   }
   return ss;
 }

@@ -33,42 +33,19 @@ std::optional<T> parse_unsigned(std::string_view s) {
   return value;
 }
 
-// "ADDR:PORT", "[V6]:PORT", "ADDR", "V6". Port 0 is refused.
-struct Endpoint {
-  core::IpAddress address{};
-  std::optional<std::uint16_t> port{};
-};
-
-core::Result<Endpoint> parse_endpoint(std::string_view text) {
-  const std::string shown(text);
+// An address alone ("ADDR", "V6", "[V6]") or a core::Endpoint ("ADDR:PORT",
+// "[V6]:PORT") with a port from 1.
+core::Result<RealServerRef> parse_endpoint(std::string_view text) {
   if (text.empty()) return core::Error{"empty address"};
-  std::string_view host = text;
-  std::optional<std::string_view> port_text;
-  if (text.front() == '[') {
-    const auto close = text.find(']');
-    if (close == std::string_view::npos) return core::Error{"'" + shown + "': missing ']'"};
-    host = text.substr(1, close - 1);
-    const auto rest = text.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') return core::Error{"'" + shown + "': expected ':PORT' after ']'"};
-      port_text = rest.substr(1);
-    }
-  } else if (std::count(text.begin(), text.end(), ':') == 1) {
-    const auto colon = text.find(':');
-    host = text.substr(0, colon);
-    port_text = text.substr(colon + 1);
+  std::string_view bare = text;
+  if (bare.size() >= 2 && bare.front() == '[' && bare.back() == ']') bare = bare.substr(1, bare.size() - 2);
+  if (auto address = core::IpAddress::parse(bare)) return RealServerRef{.address = *address, .port = {}};
+  if (text.find_first_of(":[") == std::string_view::npos) {
+    return core::Error{"'" + std::string(text) + "' is not an IP address"};
   }
-  auto address = core::IpAddress::parse(host);
-  if (!address) return core::Error{"'" + shown + "': '" + std::string(host) + "' is not an IP address"};
-  Endpoint out{.address = *address};
-  if (port_text) {
-    auto port = parse_unsigned<std::uint16_t>(*port_text);
-    if (!port || *port == 0) {
-      return core::Error{"'" + shown + "': port '" + std::string(*port_text) + "' is not in 1-65535"};
-    }
-    out.port = *port;
-  }
-  return out;
+  auto endpoint = core::Endpoint::parse(text, 1);
+  if (!endpoint.ok()) return endpoint.error();
+  return RealServerRef{.address = endpoint->address, .port = endpoint->port};
 }
 
 director::Protocol protocol_of(std::string_view lowered) {
@@ -269,14 +246,10 @@ core::Result<director::ServiceKey> parse_virtual_server(std::string_view raw) {
   return director::ServiceKey::inet(protocol, endpoint->address, *endpoint->port);
 }
 
-core::Result<RealServerRef> parse_real_server(std::string_view raw) {
-  auto endpoint = parse_endpoint(trim(raw));
-  if (!endpoint.ok()) return endpoint.error();
-  return RealServerRef{.address = endpoint->address, .port = endpoint->port};
-}
+core::Result<RealServerRef> parse_real_server(std::string_view raw) { return parse_endpoint(trim(raw)); }
 
 std::string describe(const RealServerRef& ref) {
-  if (ref.port) return core::endpoint_text(ref.address, *ref.port);
+  if (ref.port) return core::Endpoint{.address = ref.address, .port = *ref.port}.to_string();
   return ref.address.to_string();
 }
 

@@ -46,7 +46,7 @@ std::vector<VirtualServerStatus> virtual_server_status(const StatusSources& src)
                           .in_kernel = in_kernel != nullptr};
     if (in_kernel != nullptr) v.traffic = traffic(in_kernel->service.stats);
     for (const auto& d : vs.destinations) {
-      RealServerStatus r{.address = core::endpoint_text(d.address, d.port), .forward = forward_label(d.forward),
+      RealServerStatus r{.address = d.endpoint.to_string(), .forward = forward_label(d.forward),
                          .configured_weight = static_cast<std::uint32_t>(d.weight < 0 ? 0 : d.weight), .health = "up"};
       if (const auto* k = find_destination(in_kernel, d)) {
         r.current_weight = k->weight;
@@ -66,7 +66,7 @@ std::vector<VirtualServerStatus> virtual_server_status(const StatusSources& src)
         }
       }
       if (src.overrides != nullptr) {
-        const auto it = src.overrides->drains.find({.service = vs.service.key, .address = d.address, .port = d.port});
+        const auto it = src.overrides->drains.find({.service = vs.service.key, .destination = d.endpoint});
         if (it != src.overrides->drains.end()) {
           r.drain = it->second.phase == DrainPhase::kDraining ? "draining" : "drained";
           if (it->second.deadline && src.to_unix_ms) r.drain_deadline_unix_ms = src.to_unix_ms(*it->second.deadline);

@@ -71,7 +71,39 @@ std::string IpAddress::to_string() const {
   return buf;
 }
 
-std::string endpoint_text(const IpAddress& address, std::uint16_t port) {
+Result<Endpoint> Endpoint::parse(std::string_view text, std::uint16_t min_port) {
+  const std::string in = " in " + quoted(text);
+  std::string_view host;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos) return Error{"missing ']'" + in};
+    host = text.substr(1, close - 1);
+    const auto rest = text.substr(close + 1);
+    if (rest.empty() || rest.front() != ':') return Error{"missing :PORT after ']'" + in};
+    port = rest.substr(1);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return Error{"missing :PORT" + in};
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  const bool bracketed = host.data() != text.data();
+  auto address = IpAddress::parse(host);
+  if (!address) return Error{quoted(host) + " is not an IP address" + in};
+  if (address->is_ipv6() && !bracketed) {
+    return Error{"an IPv6 address needs brackets, as [" + std::string(host) + "]:PORT" + in};
+  }
+  if (address->is_ipv4() && bracketed) return Error{"an IPv4 address takes no brackets" + in};
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value < min_port || value > 65535) {
+    return Error{"bad port " + quoted(port) + in + ": allowed " + std::to_string(min_port) + "-65535"};
+  }
+  return Endpoint{.address = *address, .port = static_cast<std::uint16_t>(value)};
+}
+
+std::string Endpoint::to_string() const {
   if (address.is_ipv6()) return "[" + address.to_string() + "]:" + std::to_string(port);
   return address.to_string() + ":" + std::to_string(port);
 }

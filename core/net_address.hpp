@@ -1,5 +1,6 @@
 #pragma once
-// The one IPv4/IPv6 address type, and the prefix (address/length) built on it.
+// The one IPv4/IPv6 address type, and the two values built on it: the
+// endpoint (address:port) and the prefix (address/length).
 // Every module uses these; what is family-specific (the socket API's AF_*
 // numbers, a module's wire layout) is a function over them, not another type.
 #include <array>
@@ -61,8 +62,25 @@ class IpAddress {
   std::array<std::uint8_t, 16> bytes_{};  // unused tail is zero for IPv4
 };
 
-// "10.0.0.1:80", "[2001:db8::1]:80".
-std::string endpoint_text(const IpAddress& address, std::uint16_t port);
+// An address with a port: what IPVS names a virtual service or a real server
+// by, what a socket binds or connects to.
+struct Endpoint {
+  IpAddress address{};
+  std::uint16_t port = 0;
+
+  // "IPV4:PORT" or "[IPV6]:PORT" (the form to_string() prints), PORT in decimal
+  // from min_port to 65535. An IPv6 address needs its brackets, an IPv4 one must
+  // not have them. The error starts with what is wrong: "missing ']'", "missing
+  // :PORT", "bad port", "'HOST' is not an IP address".
+  static Result<Endpoint> parse(std::string_view text, std::uint16_t min_port = 0);
+  std::string to_string() const;  // "10.0.0.1:80", "[2001:db8::1]:80"
+
+  AddressFamily family() const { return address.family(); }
+
+  // By address (IPv4 first), then port.
+  friend std::strong_ordering operator<=>(const Endpoint&, const Endpoint&) = default;
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
 
 // An address with a prefix length: "192.168.1.10/24".
 struct IpPrefix {

@@ -26,7 +26,7 @@ const std::string& device_of(const conf::VrrpInstance& instance, const conf::Vir
 std::set<core::IpAddress> all_vips(const conf::Config& config) {
   std::set<core::IpAddress> out;
   for (const auto& instance : config.vrrp_instances) {
-    for (const auto& vip : instance.virtual_ipaddress) out.insert(vip.address);
+    for (const auto& vip : instance.virtual_ipaddress) out.insert(vip.prefix.address);
   }
   return out;
 }
@@ -37,8 +37,8 @@ std::set<core::IpAddress> all_vips(const conf::Config& config) {
 const vrrp::InterfaceAddress* source_address(const InterfaceView& view, core::AddressFamily family,
                                              const std::set<core::IpAddress>& vips) {
   for (const auto& a : view.addresses) {
-    if (a.address.family() != family || vips.contains(a.address)) continue;
-    if (family == core::AddressFamily::kIpv6 && !a.address.is_ipv6_link_local()) continue;
+    if (a.prefix.address.family() != family || vips.contains(a.prefix.address)) continue;
+    if (family == core::AddressFamily::kIpv6 && !a.prefix.address.is_ipv6_link_local()) continue;
     return &a;
   }
   return nullptr;
@@ -49,7 +49,7 @@ const vrrp::InterfaceAddress* find_address(const HostView& host, const std::stri
   const auto it = host.find(device);
   if (it == host.end()) return nullptr;
   for (const auto& a : it->second.addresses) {
-    if (a.address == address) return &a;
+    if (a.prefix.address == address) return &a;
   }
   return nullptr;
 }
@@ -60,7 +60,7 @@ vrrp::Advert resign_advert(const conf::VrrpInstance& instance) {
   advert.vrid = instance.virtual_router_id;
   advert.priority = vrrp::kPriorityResign;
   advert.advert_interval = std::chrono::duration_cast<vrrp::Centiseconds>(instance.advert_int);
-  for (const auto& vip : instance.virtual_ipaddress) advert.addresses.push_back(vip.address);
+  for (const auto& vip : instance.virtual_ipaddress) advert.addresses.push_back(vip.prefix.address);
   if (advert.version == vrrp::Version::kV2 && instance.authentication) {
     advert.auth_type = vrrp::AuthType::kSimplePassword;
     advert.auth_data = vrrp::password_auth_data(instance.authentication->pass);
@@ -82,7 +82,7 @@ std::optional<ResignAdvert> plan_advert(const conf::VrrpInstance& instance, cons
   if (instance.unicast_src_ip) {
     out.source = *instance.unicast_src_ip;
   } else if (const auto* a = source_address(view->second, family, vips)) {
-    out.source = a->address;
+    out.source = a->prefix.address;
   } else {
     problems.push_back("vrrp_instance " + instance.name + ": no " +
                        (family == core::AddressFamily::kIpv4 ? "IPv4" : "IPv6 link-local") + " address on " +
@@ -121,11 +121,10 @@ CleanupPlan plan_cleanup(const conf::Config& config, const HostView& host) {
   for (const auto& instance : config.vrrp_instances) {
     std::vector<vrrp::VipSpec> present;
     for (const auto& vip : instance.virtual_ipaddress) {
-      const auto* held = find_address(host, device_of(instance, vip), vip.address);
+      const auto* held = find_address(host, device_of(instance, vip), vip.prefix.address);
       if (held == nullptr) continue;
       // Removed as the kernel holds it: RTM_DELADDR matches prefix and label.
-      present.push_back({.address = held->address,
-                         .prefix_len = held->prefix_len,
+      present.push_back({.prefix = held->prefix,
                          .ifindex = held->ifindex,
                          .label = held->label,
                          .scope = held->scope});
@@ -184,7 +183,7 @@ bool remove_addresses(const std::vector<vrrp::VipSpec>& vips, vrrp::AddressClien
   auto log = core::log::get();
   bool ok = true;
   for (const auto& vip : vips) {
-    const std::string what = vip.address.to_string() + "/" + std::to_string(vip.prefix_len);
+    const std::string what = vip.prefix.to_string();
     if (auto st = addresses.remove(vip); !st.ok()) {
       log->error("cleanup: removing {}: {}", what, st.error().message);
       ok = false;

@@ -37,7 +37,7 @@ bool needs_ipvs(const conf::Config& config) {
 std::set<core::IpAddress> vrrp_vips(const conf::Config& config) {
   std::set<core::IpAddress> out;
   for (const auto& instance : config.vrrp_instances)
-    for (const auto& vip : instance.virtual_ipaddress) out.insert(vip.address);
+    for (const auto& vip : instance.virtual_ipaddress) out.insert(vip.prefix.address);
   return out;
 }
 
@@ -445,7 +445,7 @@ HandoverState Daemon::handover_state() const {
   for (const auto& key : admin_.disabled()) state.disabled_virtual_servers.push_back(director::describe(key));
   for (const auto& [key, entry] : admin_.drains()) {
     state.drains.push_back({.virtual_server = director::describe(key.service),
-                            .real_server = core::endpoint_text(key.address, key.port),
+                            .real_server = key.destination.to_string(),
                             .deadline_unix_ms = entry.deadline ? clock.to_unix_ms(*entry.deadline) : 0,
                             .drained = entry.phase == control::DrainPhase::kDrained});
   }
@@ -597,7 +597,7 @@ void Daemon::collect_slice() {
         .overrides = &overrides,
         .health = [&](const director::ServiceKey& key,
                       const director::Destination& d) -> std::optional<control::RealServerHealth> {
-          auto it = index.find({director::describe(key), core::endpoint_text(d.address, d.port)});
+          auto it = index.find({director::describe(key), d.endpoint.to_string()});
           if (it == index.end()) return std::nullopt;
           return it->second;
         },

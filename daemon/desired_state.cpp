@@ -49,8 +49,7 @@ director::Service to_service(const conf::VirtualServer& vs) {
 
 director::Destination director_destination(const conf::VirtualServer& vs, const conf::RealServer& rs) {
   director::Destination d;
-  d.address = rs.address;
-  d.port = rs.port != 0 ? rs.port : vs.port;
+  d.endpoint = {.address = rs.address, .port = rs.port != 0 ? rs.port : vs.port};
   d.weight = static_cast<std::int32_t>(rs.weight);
   switch (vs.lb_kind) {
     case conf::ForwardingMethod::kDr: d.forward = director::ForwardMethod::kDirectRoute; break;

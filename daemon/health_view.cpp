@@ -108,8 +108,7 @@ struct HealthView::CheckSlot {
 // Laid out to fit 136 bytes (a 144-byte heap block): one per real server.
 struct HealthView::RealServerSlot {
   VirtualServerSlot* owner = nullptr;
-  core::IpAddress address{};  // the destination's identity
-  std::uint16_t port = 0;
+  core::Endpoint endpoint{};  // the destination's identity
   std::uint32_t index = 0;  // in owner->real_servers
   std::uint32_t configured_weight = 1;
   conf::Duration slow_start{0};
@@ -225,14 +224,13 @@ void HealthView::keep_until_checked(const director::IpvsTable& kernel) {
 director::Destination HealthView::configured_destination(const VirtualServerSlot& vs, const RealServerSlot& rs) {
   if (!vs.destinations.empty()) return vs.destinations[rs.index];
   director::Destination d = vs.base;
-  d.address = rs.address;
-  d.port = rs.port;
+  d.endpoint = rs.endpoint;
   d.weight = static_cast<std::int32_t>(rs.configured_weight);
   return d;
 }
 
 std::string HealthView::label(const RealServerSlot& rs) const {
-  return rs.owner->label + " -> " + core::endpoint_text(rs.address, rs.port);
+  return rs.owner->label + " -> " + rs.endpoint.to_string();
 }
 
 std::string_view HealthView::last_reason(const CheckSlot& check) const {
@@ -272,8 +270,8 @@ void HealthView::set_config(const conf::Config& config) {
   constexpr std::size_t kNone = static_cast<std::size_t>(-1);
   std::optional<std::map<std::string, std::size_t>> old_vs_by_label;
   std::optional<std::map<std::string, std::pair<std::size_t, std::size_t>>> old_rs_by_label;
-  auto rs_label = [](const std::string& vs_label, const core::IpAddress& address, std::uint16_t port) {
-    return vs_label + " -> " + core::endpoint_text(address, port);
+  auto rs_label = [](const std::string& vs_label, const core::Endpoint& endpoint) {
+    return vs_label + " -> " + endpoint.to_string();
   };
   auto find_old_vs = [&](std::size_t i, const director::VirtualService& service, const std::string& label) {
     if (i < old_vs.size() && old_vs[i]->service.key == service.service.key) return i;
@@ -288,7 +286,7 @@ void HealthView::set_config(const conf::Config& config) {
                          const director::Destination& dest) -> std::unique_ptr<RealServerSlot> {
     if (old_i != kNone && j < old_rs[old_i].size()) {
       std::unique_ptr<RealServerSlot>& old = old_rs[old_i][j];
-      if (old && old->address == dest.address && old->port == dest.port) return std::move(old);
+      if (old && old->endpoint == dest.endpoint) return std::move(old);
     }
     if (!old_rs_by_label) {
       old_rs_by_label.emplace();
@@ -296,11 +294,11 @@ void HealthView::set_config(const conf::Config& config) {
         const auto& real_servers = old_rs[k];
         for (std::size_t l = 0; l < real_servers.size(); ++l)
           if (real_servers[l])
-            old_rs_by_label->emplace(rs_label(old_vs[k]->label, real_servers[l]->address, real_servers[l]->port),
+            old_rs_by_label->emplace(rs_label(old_vs[k]->label, real_servers[l]->endpoint),
                                      std::pair{k, l});
       }
     }
-    auto it = old_rs_by_label->find(rs_label(vs_label, dest.address, dest.port));
+    auto it = old_rs_by_label->find(rs_label(vs_label, dest.endpoint));
     if (it == old_rs_by_label->end()) return nullptr;
     return std::move(old_rs[it->second.first][it->second.second]);  // null if taken already
   };
@@ -354,8 +352,7 @@ void HealthView::set_config(const conf::Config& config) {
       }
       const director::Destination& dest = service.destinations[j];
       rs->owner = vs.get();
-      rs->address = dest.address;
-      rs->port = dest.port;
+      rs->endpoint = dest.endpoint;
       rs->index = static_cast<std::uint32_t>(j);
       rs->configured_weight = rs_conf.weight;
       rs->inhibit_on_failure = rs_conf.inhibit_on_failure.value_or(vs_conf.inhibit_on_failure);
@@ -641,7 +638,7 @@ void HealthView::append_status(std::size_t first, std::size_t count, std::vector
     for (const auto& rs_slot : vs.real_servers) {
       const RealServerSlot& rs = *rs_slot;
       v.real_servers.push_back(RealServerHealth{
-          .real_server = core::endpoint_text(rs.address, rs.port),
+          .real_server = rs.endpoint.to_string(),
           .state = rs.state,
           .state_since = rs.state_since,
           .weight = table_weight(vs, rs, now),

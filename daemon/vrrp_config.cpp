@@ -48,15 +48,14 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
   out.primary_address = primary_address;
   out.family = primary_address.family();
   for (const auto& v : in.virtual_ipaddress) {
-    vrrp::VipSpec spec{.address = v.address,
-                       .prefix_len = static_cast<std::uint8_t>(v.prefix_len),
+    vrrp::VipSpec spec{.prefix = v.prefix,
                        .ifindex = 0,
                        .label = v.label,
                        .scope = v.scope ? vrrp_scope(*v.scope) : vrrp::AddressScope::kGlobal};
     const std::string& dev = v.dev.empty() ? in.interface : v.dev;
     spec.ifindex = ifindex_of(dev);
     if (spec.ifindex == 0) {
-      return core::Error{"vrrp instance " + in.name + ": VIP " + v.address.to_string() + ": no interface " + dev};
+      return core::Error{"vrrp instance " + in.name + ": VIP " + v.prefix.address.to_string() + ": no interface " + dev};
     }
     out.vips.push_back(std::move(spec));
   }

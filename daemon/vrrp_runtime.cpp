@@ -60,7 +60,7 @@ class SocketAdvertPort final : public vrrp::AdvertPort {
 class DeviceAnnouncer final : public vrrp::AnnouncePort {
  public:
   explicit DeviceAnnouncer(const std::vector<vrrp::VipSpec>& vips) {
-    for (const auto& v : vips) device_of_[v.address] = v.ifindex;
+    for (const auto& v : vips) device_of_[v.prefix.address] = v.ifindex;
   }
   core::Status announce(const core::IpAddress& vip) override {
     const int ifindex = device_of_[vip];
@@ -121,7 +121,7 @@ VrrpRuntime::~VrrpRuntime() {
 std::vector<core::IpAddress> VrrpRuntime::own_addresses(const vrrp::InstanceConfig& config) {
   std::vector<core::IpAddress> out;
   if (auto listed = addresses_->list(config.family, config.ifindex); listed.ok()) {
-    for (const auto& a : *listed) out.push_back(a.address);
+    for (const auto& a : *listed) out.push_back(a.prefix.address);
   }
   return out;
 }
@@ -135,7 +135,7 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
     return nullptr;
   }
   const core::AddressFamily family =
-      in.virtual_ipaddress.front().address.is_ipv4() ? core::AddressFamily::kIpv4 : core::AddressFamily::kIpv6;
+      in.virtual_ipaddress.front().prefix.address.is_ipv4() ? core::AddressFamily::kIpv4 : core::AddressFamily::kIpv6;
   // The primary address (RFC 5798 5.1.1.1 / 5.1.2.1: IPv6 uses the link-local one).
   std::optional<core::IpAddress> primary;
   if (in.unicast_src_ip) primary = *in.unicast_src_ip;
@@ -147,9 +147,9 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
     }
     for (const auto& a : *listed) {
       const bool is_vip = std::any_of(in.virtual_ipaddress.begin(), in.virtual_ipaddress.end(),
-                                      [&](const conf::VirtualIpAddress& v) { return v.address == a.address; });
-      if (is_vip || (family == core::AddressFamily::kIpv6 && !a.address.is_ipv6_link_local())) continue;
-      primary = a.address;
+                                      [&](const conf::VirtualIpAddress& v) { return v.prefix.address == a.prefix.address; });
+      if (is_vip || (family == core::AddressFamily::kIpv6 && !a.prefix.address.is_ipv6_link_local())) continue;
+      primary = a.prefix.address;
       break;
     }
   }
@@ -175,7 +175,7 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
   running->settings = without_notify(in);
   running->tracked_scripts = instance_config->track_script;
   running->notify = vrrp_notify_config(in.notify, config.global);
-  for (const auto& v : in.virtual_ipaddress) running->vips.push_back(v.address);
+  for (const auto& v : in.virtual_ipaddress) running->vips.push_back(v.prefix.address);
   running->adverts = std::make_unique<SocketAdvertPort>(std::move(*socket));
   running->announcer = std::make_unique<DeviceAnnouncer>(instance_config->vips);
   running->instance = std::make_unique<vrrp::Instance>(loop_.scheduler(), *instance_config, *running->adverts,

@@ -69,8 +69,8 @@ void put_service_key(nl_msg* msg, const ServiceKey& key) {
     return;
   }
   check(nla_put_u16(msg, IPVS_SVC_ATTR_PROTOCOL, static_cast<std::uint16_t>(key.protocol)));
-  put_address(msg, IPVS_SVC_ATTR_ADDR, key.address);
-  put_port(msg, IPVS_SVC_ATTR_PORT, key.port);
+  put_address(msg, IPVS_SVC_ATTR_ADDR, key.endpoint.address);
+  put_port(msg, IPVS_SVC_ATTR_PORT, key.endpoint.port);
 }
 
 void put_service_nest(nl_msg* msg, const ServiceKey& key, const ServiceSettings* full) {
@@ -94,9 +94,9 @@ void put_service_nest(nl_msg* msg, const ServiceKey& key, const ServiceSettings*
 void put_destination_nest(nl_msg* msg, const DestinationSettings& d, bool full) {
   nlattr* nest = nla_nest_start(msg, IPVS_CMD_ATTR_DEST);
   if (nest == nullptr) check(-NLE_NOMEM);
-  put_address(msg, IPVS_DEST_ATTR_ADDR, d.address);
-  put_port(msg, IPVS_DEST_ATTR_PORT, d.port);
-  check(nla_put_u16(msg, IPVS_DEST_ATTR_ADDR_FAMILY, static_cast<std::uint16_t>(core::af_number(d.address.family()))));
+  put_address(msg, IPVS_DEST_ATTR_ADDR, d.endpoint.address);
+  put_port(msg, IPVS_DEST_ATTR_PORT, d.endpoint.port);
+  check(nla_put_u16(msg, IPVS_DEST_ATTR_ADDR_FAMILY, static_cast<std::uint16_t>(core::af_number(d.endpoint.family()))));
   if (full) {
     check(nla_put_u32(msg, IPVS_DEST_ATTR_FWD_METHOD, static_cast<std::uint32_t>(d.forward)));
     check(nla_put_u32(msg, IPVS_DEST_ATTR_WEIGHT, static_cast<std::uint32_t>(d.weight)));

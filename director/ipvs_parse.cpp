@@ -258,8 +258,7 @@ Result<Destination> parse_destination(MessageView m, core::AddressFamily service
     return x != nullptr ? nla_get_u32(x) : 0;
   };
   Destination d;
-  d.address = get_address(family, a[IPVS_DEST_ATTR_ADDR]);
-  d.port = get_port(a[IPVS_DEST_ATTR_PORT]);
+  d.endpoint = {.address = get_address(family, a[IPVS_DEST_ATTR_ADDR]), .port = get_port(a[IPVS_DEST_ATTR_PORT])};
   d.forward = static_cast<ForwardMethod>(u32(IPVS_DEST_ATTR_FWD_METHOD) & IP_VS_CONN_F_FWD_MASK);
   d.weight = static_cast<std::int32_t>(u32(IPVS_DEST_ATTR_WEIGHT));
   d.upper_threshold = u32(IPVS_DEST_ATTR_U_THRESH);

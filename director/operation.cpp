@@ -54,10 +54,10 @@ std::string describe(const Operation& op) {
     case OperationKind::kDelService: return out;
     case OperationKind::kNewDestination:
     case OperationKind::kSetDestination:
-      return out + " -> " + core::endpoint_text(op.destination.address, op.destination.port) + " (" +
+      return out + " -> " + op.destination.endpoint.to_string() + " (" +
              destination_details(op.destination) + ")";
     case OperationKind::kDelDestination:
-      return out + " -> " + core::endpoint_text(op.destination.address, op.destination.port);
+      return out + " -> " + op.destination.endpoint.to_string();
   }
   return out;
 }

@@ -59,17 +59,9 @@ core::Result<ServiceKey> parse_service_key(std::string_view text) {
   } else {
     return core::Error{"unknown protocol \"" + std::string(kind) + "\" (TCP, UDP, SCTP or FWM)"};
   }
-  std::size_t colon = rest.rfind(':');
-  if (colon == std::string_view::npos) return core::Error{"missing :PORT in \"" + std::string(rest) + "\""};
-  std::string_view host = rest.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  std::uint16_t port = 0;
-  if (!parse_number(rest.substr(colon + 1), port)) {
-    return core::Error{"bad port \"" + std::string(rest.substr(colon + 1)) + "\""};
-  }
-  auto address = core::IpAddress::parse(host);
-  if (!address) return core::Error{"not an IPv4 or IPv6 address: \"" + std::string(host) + "\""};
-  return ServiceKey::inet(protocol, *address, port);
+  auto endpoint = core::Endpoint::parse(rest);
+  if (!endpoint) return endpoint.error();
+  return ServiceKey::inet(protocol, *endpoint);
 }
 
 std::string encode_ownership(const OwnershipRecord& record) {

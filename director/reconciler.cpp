@@ -8,10 +8,6 @@
 namespace lvsd::director {
 namespace {
 
-using DestinationId = std::pair<core::IpAddress, std::uint16_t>;
-
-DestinationId id_of(const Destination& d) { return {d.address, d.port}; }
-
 Operation service_op(OperationKind kind, const Service& service) {
   return Operation{.kind = kind, .service = service, .destination = {}};
 }
@@ -22,29 +18,29 @@ Operation destination_op(OperationKind kind, const Service& service, const Desti
 
 // Desired destinations, first occurrence of each identity, in order.
 std::vector<const Destination*> unique_destinations(const VirtualService& vs) {
-  std::set<DestinationId> seen;
+  std::set<core::Endpoint> seen;
   std::vector<const Destination*> out;
   out.reserve(vs.destinations.size());
   for (const Destination& d : vs.destinations) {
-    if (seen.insert(id_of(d)).second) out.push_back(&d);
+    if (seen.insert(d.endpoint).second) out.push_back(&d);
   }
   return out;
 }
 
 void reconcile_destinations(const VirtualService& want, const VirtualService& have, ReconcilePlan& plan) {
   std::vector<const Destination*> wanted = unique_destinations(want);
-  std::map<DestinationId, const Destination*> wanted_by_id;
-  for (const Destination* d : wanted) wanted_by_id.emplace(id_of(*d), d);
-  std::map<DestinationId, const Destination*> have_by_id;
-  for (const Destination& d : have.destinations) have_by_id.emplace(id_of(d), &d);
+  std::map<core::Endpoint, const Destination*> wanted_by_id;
+  for (const Destination* d : wanted) wanted_by_id.emplace(d->endpoint, d);
+  std::map<core::Endpoint, const Destination*> have_by_id;
+  for (const Destination& d : have.destinations) have_by_id.emplace(d.endpoint, &d);
 
   for (const Destination& d : have.destinations) {
-    if (!wanted_by_id.contains(id_of(d))) {
+    if (!wanted_by_id.contains(d.endpoint)) {
       plan.operations.push_back(destination_op(OperationKind::kDelDestination, want.service, d));
     }
   }
   for (const Destination* d : wanted) {
-    auto found = have_by_id.find(id_of(*d));
+    auto found = have_by_id.find(d->endpoint);
     if (found == have_by_id.end()) {
       plan.operations.push_back(destination_op(OperationKind::kNewDestination, want.service, *d));
     } else if (!same_settings(*d, *found->second)) {

@@ -11,16 +11,19 @@ std::string protocol_name(Protocol protocol) {
   return "proto" + std::to_string(static_cast<unsigned>(protocol));
 }
 
+ServiceKey ServiceKey::inet(Protocol protocol, const core::Endpoint& endpoint) {
+  return ServiceKey{.protocol = protocol, .endpoint = endpoint, .fwmark = 0};
+}
+
 ServiceKey ServiceKey::inet(Protocol protocol, const core::IpAddress& address, std::uint16_t port) {
-  return ServiceKey{.protocol = protocol, .address = address, .port = port, .fwmark = 0};
+  return inet(protocol, core::Endpoint{.address = address, .port = port});
 }
 
 ServiceKey ServiceKey::firewall_mark(core::AddressFamily family, std::uint32_t mark) {
   // The kernel reports no protocol, address or port for a fwmark service;
   // keep the same zero values so desired and dumped keys compare equal.
   return ServiceKey{.protocol = static_cast<Protocol>(0),
-                    .address = core::IpAddress::any(family),
-                    .port = 0,
+                    .endpoint = {.address = core::IpAddress::any(family), .port = 0},
                     .fwmark = mark};
 }
 
@@ -28,7 +31,7 @@ std::string describe(const ServiceKey& key) {
   if (key.is_fwmark()) {
     return "FWM " + std::to_string(key.fwmark) + (key.family() == core::AddressFamily::kIpv6 ? " IPv6" : "");
   }
-  return protocol_name(key.protocol) + " " + core::endpoint_text(key.address, key.port);
+  return protocol_name(key.protocol) + " " + key.endpoint.to_string();
 }
 
 bool same_settings(const ServiceSettings& a, const ServiceSettings& b) {
@@ -61,7 +64,7 @@ bool same_settings(const IpvsTable& a, const IpvsTable& b) {
 }
 
 bool same_identity(const DestinationSettings& a, const DestinationSettings& b) {
-  return a.address == b.address && a.port == b.port;
+  return a.endpoint == b.endpoint;
 }
 
 bool same_settings(const DestinationSettings& a, const DestinationSettings& b) {

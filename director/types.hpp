@@ -18,27 +18,26 @@ enum class Protocol : std::uint16_t { kTcp = 6, kUdp = 17, kSctp = 132 };
 // "TCP", "UDP", "SCTP" (ipvsadm's spelling).
 std::string protocol_name(Protocol protocol);
 
-// Identifies a virtual service: (protocol, address, port) or a firewall mark
+// Identifies a virtual service: (protocol, address:port) or a firewall mark
 // (then protocol, address and port are unused and kept zero, as the kernel
 // reports them).
 struct ServiceKey {
   Protocol protocol = Protocol::kTcp;
-  core::IpAddress address{};
-  std::uint16_t port = 0;
+  core::Endpoint endpoint{};
   std::uint32_t fwmark = 0;  // non-zero: a firewall-mark service
 
+  static ServiceKey inet(Protocol protocol, const core::Endpoint& endpoint);
   static ServiceKey inet(Protocol protocol, const core::IpAddress& address, std::uint16_t port);
   static ServiceKey firewall_mark(core::AddressFamily family, std::uint32_t mark);
 
   // A fwmark service's address is the family's any address, so this is every service's family.
-  core::AddressFamily family() const { return address.family(); }
+  core::AddressFamily family() const { return endpoint.family(); }
   bool is_fwmark() const { return fwmark != 0; }
   // Family first (all IPv4 services, then IPv6), then protocol, address, port, mark.
   friend std::strong_ordering operator<=>(const ServiceKey& a, const ServiceKey& b) {
     if (auto c = a.family() <=> b.family(); c != 0) return c;
     if (auto c = a.protocol <=> b.protocol; c != 0) return c;
-    if (auto c = a.address <=> b.address; c != 0) return c;
-    if (auto c = a.port <=> b.port; c != 0) return c;
+    if (auto c = a.endpoint <=> b.endpoint; c != 0) return c;
     return a.fwmark <=> b.fwmark;
   }
   friend bool operator==(const ServiceKey&, const ServiceKey&) = default;
@@ -117,11 +116,10 @@ struct DestinationCounters {
 };
 
 // Everything SET_DEST can change of a real server, identified inside its
-// service by address + port: what the config asks for and all an operation
-// carries of a destination.
+// service by its endpoint (address:port): what the config asks for and all an
+// operation carries of a destination.
 struct DestinationSettings {
-  core::IpAddress address{};
-  std::uint16_t port = 0;
+  core::Endpoint endpoint{};
   ForwardMethod forward = ForwardMethod::kDirectRoute;
   std::int32_t weight = 1;
   std::uint32_t upper_threshold = 0;  // 0 = no limit
@@ -139,7 +137,7 @@ struct Destination : DestinationSettings {
   DestinationCounters counters{};
 };
 
-// True when address and port are equal (the kernel's identity of a destination).
+// True when the endpoints are equal (the kernel's identity of a destination).
 bool same_identity(const DestinationSettings& a, const DestinationSettings& b);
 // True when everything SET_DEST can change is equal (counters excluded).
 bool same_settings(const DestinationSettings& a, const DestinationSettings& b);

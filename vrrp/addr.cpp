@@ -14,7 +14,7 @@ namespace {
 
 
 std::string describe(const VipSpec& v) {
-  return v.address.to_string() + "/" + std::to_string(v.prefix_len) + " ifindex " + std::to_string(v.ifindex);
+  return v.prefix.to_string() + " ifindex " + std::to_string(v.ifindex);
 }
 
 struct ParseState {
@@ -30,11 +30,11 @@ int parse_attr(const nlattr* attr, void* data) {
   // IFA_LOCAL is our address on point-to-point links; otherwise IFA_ADDRESS.
   if ((type == IFA_LOCAL || (type == IFA_ADDRESS && !st->has_address)) && (len == 4 || len == 16)) {
     if (len == 4) {
-      st->out.address = core::IpAddress::v4({p[0], p[1], p[2], p[3]});
+      st->out.prefix.address = core::IpAddress::v4({p[0], p[1], p[2], p[3]});
     } else {
       std::array<std::uint8_t, 16> b{};
       std::memcpy(b.data(), p, 16);
-      st->out.address = core::IpAddress::v6(b);
+      st->out.prefix.address = core::IpAddress::v6(b);
     }
     st->has_address = true;
   } else if (type == IFA_LABEL && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0) {
@@ -53,14 +53,15 @@ std::vector<std::uint8_t> build_address_request(AddressOp op, const VipSpec& vip
   if (op == AddressOp::kAdd) nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_REPLACE;
   nlh->nlmsg_seq = seq;
   auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
-  const bool v4 = vip.address.family() == core::AddressFamily::kIpv4;
-  ifa->ifa_family = static_cast<std::uint8_t>(core::af_number(vip.address.family()));
-  ifa->ifa_prefixlen = vip.prefix_len;
+  const bool v4 = vip.prefix.address.is_ipv4();
+  ifa->ifa_family = static_cast<std::uint8_t>(core::af_number(vip.prefix.address.family()));
+  ifa->ifa_prefixlen = static_cast<std::uint8_t>(vip.prefix.length);
   ifa->ifa_scope = static_cast<std::uint8_t>(vip.scope);
   ifa->ifa_index = static_cast<std::uint32_t>(vip.ifindex);
-  const auto len = static_cast<std::uint16_t>(vip.address.size());
-  mnl_attr_put(nlh, IFA_LOCAL, len, vip.address.bytes().data());
-  mnl_attr_put(nlh, IFA_ADDRESS, len, vip.address.bytes().data());
+  const auto& address = vip.prefix.address;
+  const auto len = static_cast<std::uint16_t>(address.size());
+  mnl_attr_put(nlh, IFA_LOCAL, len, address.bytes().data());
+  mnl_attr_put(nlh, IFA_ADDRESS, len, address.bytes().data());
   if (v4 && !vip.label.empty()) mnl_attr_put_strz(nlh, IFA_LABEL, vip.label.c_str());
   if (!v4 && op == AddressOp::kAdd) {
     ifa->ifa_flags = IFA_F_NODAD;
@@ -91,7 +92,7 @@ std::optional<InterfaceAddress> parse_address_message(const std::vector<std::uin
   }
   const auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(nlh));
   ParseState st;
-  st.out.prefix_len = ifa->ifa_prefixlen;
+  st.out.prefix.length = ifa->ifa_prefixlen;
   st.out.ifindex = static_cast<int>(ifa->ifa_index);
   st.out.scope = static_cast<AddressScope>(ifa->ifa_scope);
   mnl_attr_parse(nlh, sizeof(ifaddrmsg), parse_attr, &st);

@@ -21,16 +21,14 @@ namespace lvsd::vrrp {
 enum class AddressScope : std::uint8_t { kGlobal = 0, kSite = 200, kLink = 253, kHost = 254 };  // RT_SCOPE_*
 
 struct VipSpec {
-  core::IpAddress address{};
-  std::uint8_t prefix_len = 32;
+  core::IpPrefix prefix{};
   int ifindex = 0;
   std::string label{};  // IPv4 only; the kernel wants it to start with the interface name ("eth0:vip")
   AddressScope scope = AddressScope::kGlobal;
 };
 
 struct InterfaceAddress {
-  core::IpAddress address{};
-  std::uint8_t prefix_len = 0;
+  core::IpPrefix prefix{};
   int ifindex = 0;
   std::string label{};
   AddressScope scope = AddressScope::kGlobal;

@@ -60,7 +60,7 @@ void Instance::set_own_addresses(std::vector<core::IpAddress> addresses) {
   // The VIPs are not "our" addresses for the own-address check: a stranger
   // advertising from one of them must be told apart (kSourceIsVirtual).
   std::erase_if(addresses, [&](const core::IpAddress& a) {
-    return std::any_of(config_.vips.begin(), config_.vips.end(), [&](const VipSpec& v) { return v.address == a; });
+    return std::any_of(config_.vips.begin(), config_.vips.end(), [&](const VipSpec& v) { return v.prefix.address == a; });
   });
   own_addresses_ = std::move(addresses);
 }
@@ -189,7 +189,7 @@ LocalExpectations Instance::expectations() const {
                           .unicast_peers = config_.unicast_peers,
                           .check_unicast_ttl = config_.check_unicast_ttl};
   for (const auto& v : config_.vips) {
-    if (v.address.family() == config_.family) local.vips.push_back(v.address);
+    if (v.prefix.address.family() == config_.family) local.vips.push_back(v.prefix.address);
   }
   if (std::find(local.own_addresses.begin(), local.own_addresses.end(), config_.primary_address) ==
       local.own_addresses.end()) {
@@ -240,7 +240,7 @@ void Instance::send_advert(std::uint8_t priority) {
                 .auth_type = config_.auth_type,
                 .auth_data = config_.auth_type == AuthType::kSimplePassword ? config_.auth_data : AuthData{}};
   for (const auto& v : config_.vips) {
-    if (v.address.family() == config_.family) advert.addresses.push_back(v.address);
+    if (v.prefix.address.family() == config_.family) advert.addresses.push_back(v.prefix.address);
   }
   std::vector<core::IpAddress> destinations = config_.unicast_peers;
   if (destinations.empty()) destinations.push_back(vrrp_multicast_group(config_.family));
@@ -265,7 +265,7 @@ void Instance::add_vips() {
   for (const auto& vip : config_.vips) {
     if (auto st = vip_port_.add(vip); !st.ok()) {
       ++counters_.vip_errors;
-      core::log::get()->error("vrrp instance {}: adding VIP {}: {}", config_.name, vip.address.to_string(),
+      core::log::get()->error("vrrp instance {}: adding VIP {}: {}", config_.name, vip.prefix.address.to_string(),
                               st.error().message);
     }
   }
@@ -275,26 +275,26 @@ void Instance::remove_vips() {
   // Only what is there: the list also tells us about leftovers of a crash.
   std::map<std::pair<core::AddressFamily, int>, std::set<core::IpAddress>> present;
   for (const auto& vip : config_.vips) {
-    const auto key = std::make_pair(vip.address.family(), vip.ifindex);
+    const auto key = std::make_pair(vip.prefix.address.family(), vip.ifindex);
     if (present.contains(key)) continue;
     auto listed = vip_port_.list(key.first, key.second);
     std::set<core::IpAddress> addresses;
     if (listed.ok()) {
-      for (const auto& a : *listed) addresses.insert(a.address);
+      for (const auto& a : *listed) addresses.insert(a.prefix.address);
     } else {
       // Cannot tell: remove blindly (removing an absent address succeeds).
-      for (const auto& v : config_.vips) addresses.insert(v.address);
+      for (const auto& v : config_.vips) addresses.insert(v.prefix.address);
     }
     present.emplace(key, std::move(addresses));
   }
   for (const auto& vip : config_.vips) {
-    if (!present[{vip.address.family(), vip.ifindex}].contains(vip.address)) continue;
+    if (!present[{vip.prefix.address.family(), vip.ifindex}].contains(vip.prefix.address)) continue;
     if (auto st = vip_port_.remove(vip); !st.ok()) {
       ++counters_.vip_errors;
-      core::log::get()->error("vrrp instance {}: removing VIP {}: {}", config_.name, vip.address.to_string(),
+      core::log::get()->error("vrrp instance {}: removing VIP {}: {}", config_.name, vip.prefix.address.to_string(),
                               st.error().message);
     } else {
-      core::log::get()->info("vrrp instance {}: removed VIP {}", config_.name, vip.address.to_string());
+      core::log::get()->info("vrrp instance {}: removed VIP {}", config_.name, vip.prefix.address.to_string());
     }
   }
 }
@@ -304,8 +304,8 @@ void Instance::garp_burst() {
   const std::uint32_t repeat = std::max<std::uint32_t>(config_.garp_master_repeat, 1);
   for (std::uint32_t i = 0; i < repeat; ++i) {
     for (const auto& vip : config_.vips) {
-      if (auto st = announcer_.announce(vip.address); !st.ok()) {
-        core::log::get()->warn("vrrp instance {}: announcing {}: {}", config_.name, vip.address.to_string(),
+      if (auto st = announcer_.announce(vip.prefix.address); !st.ok()) {
+        core::log::get()->warn("vrrp instance {}: announcing {}: {}", config_.name, vip.prefix.address.to_string(),
                                st.error().message);
       } else {
         ++counters_.garps_sent;
@@ -336,7 +336,7 @@ InstanceStatus Instance::status() const {
   s.master_address = fsm_.master_address();
   s.master_advert_interval = fsm_.master_adver_interval();
   s.vips.clear();
-  for (const auto& v : config_.vips) s.vips.push_back(v.address);
+  for (const auto& v : config_.vips) s.vips.push_back(v.prefix.address);
   s.interfaces_down.assign(fsm_.interfaces_down().begin(), fsm_.interfaces_down().end());
   for (const auto& [name, down] : link_down_) {
     if (down && std::find(s.interfaces_down.begin(), s.interfaces_down.end(), name) == s.interfaces_down.end()) {

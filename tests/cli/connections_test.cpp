@@ -23,9 +23,9 @@ TEST(Connections, ParsesProcAndPrintsLikeIpvsadm) {
   auto conns = parse_proc_connections(kProc);
   ASSERT_TRUE(conns.ok()) << conns.error().message;
   ASSERT_EQ(conns->size(), 3u);
-  EXPECT_EQ((*conns)[0].client.to_string(), "10.0.0.1");
-  EXPECT_EQ((*conns)[0].client_port, 57920);
-  EXPECT_EQ((*conns)[0].virtual_port, 80);
+  EXPECT_EQ((*conns)[0].client.address.to_string(), "10.0.0.1");
+  EXPECT_EQ((*conns)[0].client.port, 57920);
+  EXPECT_EQ((*conns)[0].virtual_server.port, 80);
   EXPECT_EQ((*conns)[0].expires_s, 117u);
   EXPECT_EQ(format_connections(*conns), kIpvsadm);
 }

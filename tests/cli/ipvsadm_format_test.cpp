@@ -18,8 +18,7 @@ core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value
 
 Destination dest(const char* addr, std::uint16_t port, ForwardMethod fwd, int weight) {
   Destination d;
-  d.address = ip(addr);
-  d.port = port;
+  d.endpoint = {ip(addr), port};
   d.forward = fwd;
   d.weight = weight;
   return d;
@@ -177,7 +176,7 @@ TEST(IpvsadmOrder, SortsLikeIpvsadm) {
   dumped.services.push_back(svc(Protocol::kUdp, "10.0.0.100", 53));
   auto web = svc(Protocol::kTcp, "10.0.0.100", 80);
   for (const char* a : {"10.0.0.14", "10.0.0.12", "10.0.0.11"}) web.destinations.push_back(dest(a, 80, ForwardMethod::kDirectRoute, 1));
-  web.destinations[1].port = 8080;
+  web.destinations[1].endpoint.port = 8080;
   dumped.services.push_back(web);
   dumped.services.push_back(svc(Protocol::kTcp, "10.0.0.101", 80));
   dumped.services.push_back(svc(Protocol::kSctp, "10.0.0.100", 9));
@@ -194,9 +193,9 @@ TEST(IpvsadmOrder, SortsLikeIpvsadm) {
                                              "UDP 10.0.0.100:53", "SCTP 10.0.0.100:9", "TCP [2001:db8::100]:80",
                                              "FWM 7"}));
   ASSERT_EQ(sorted.services[1].destinations.size(), 3u);
-  EXPECT_EQ(sorted.services[1].destinations[0].address.to_string(), "10.0.0.11");
-  EXPECT_EQ(sorted.services[1].destinations[1].address.to_string(), "10.0.0.12");
-  EXPECT_EQ(sorted.services[1].destinations[2].address.to_string(), "10.0.0.14");
+  EXPECT_EQ(sorted.services[1].destinations[0].endpoint.address.to_string(), "10.0.0.11");
+  EXPECT_EQ(sorted.services[1].destinations[1].endpoint.address.to_string(), "10.0.0.12");
+  EXPECT_EQ(sorted.services[1].destinations[2].endpoint.address.to_string(), "10.0.0.14");
 }
 
 }  // namespace

@@ -24,8 +24,8 @@ const director::ServiceKey kWeb = director::ServiceKey::inet(director::Protocol:
 director::IpvsTable configured() {
   return director::IpvsTable{
       .services = {{.service = {{.key = kWeb, .scheduler = "rr"}},
-                    .destinations = {{{.address = ip("10.0.0.2"), .port = 80, .weight = 3}},
-                                     {{.address = ip("10.0.0.3"), .port = 80, .weight = 1}}}}}};
+                    .destinations = {{{.endpoint = {ip("10.0.0.2"), 80}, .weight = 3}},
+                                     {{.endpoint = {ip("10.0.0.3"), 80}, .weight = 1}}}}}};
 }
 
 class LvsctlControlTest : public ::testing::Test {
@@ -72,9 +72,9 @@ class LvsctlControlTest : public ::testing::Test {
       control::VirtualServerStatus v{.key = director::describe(vs.service.key), .scheduler = vs.service.scheduler,
                                      .disabled = admin_.disabled().contains(vs.service.key)};
       for (const auto& d : vs.destinations) {
-        control::RealServerStatus r{.address = core::endpoint_text(d.address, d.port), .forward = "DR",
+        control::RealServerStatus r{.address = d.endpoint.to_string(), .forward = "DR",
                                     .configured_weight = static_cast<std::uint32_t>(d.weight), .health = "up"};
-        const auto it = admin_.drains().find({.service = vs.service.key, .address = d.address, .port = d.port});
+        const auto it = admin_.drains().find({.service = vs.service.key, .destination = d.endpoint});
         if (it != admin_.drains().end()) {
           r.drain = it->second.phase == control::DrainPhase::kDraining ? "draining" : "drained";
         }

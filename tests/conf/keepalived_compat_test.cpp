@@ -65,7 +65,7 @@ TEST(KeepalivedCompat, EveryBlockKindOpensOnTheNextLine) {
   EXPECT_EQ(i.authentication->pass, "secret");
   EXPECT_EQ(i.unicast_peer.size(), 1u);
   EXPECT_EQ(i.track_interface.at(0).name, "ifb0");
-  EXPECT_EQ(i.virtual_ipaddress.at(0).prefix_len, 24);
+  EXPECT_EQ(i.virtual_ipaddress.at(0).prefix.length, 24);
   const auto& rs = c.virtual_servers.at(0).real_servers.at(0);
   ASSERT_EQ(rs.checks.size(), 4u);
   EXPECT_EQ(rs.checks[0].connect_timeout, std::chrono::seconds(3));
@@ -172,8 +172,8 @@ TEST(KeepalivedCompat, SameVipTwiceInOneBlockIsKeptOnce) {
   ASSERT_TRUE(r.ok()) << all_messages(r.errors);
   const auto& vips = only_instance(r).virtual_ipaddress;
   ASSERT_EQ(vips.size(), 2u);
-  EXPECT_EQ(vips[0].address.to_string(), "192.168.0.100");
-  EXPECT_EQ(vips[1].address.to_string(), "192.168.0.101");
+  EXPECT_EQ(vips[0].prefix.address.to_string(), "192.168.0.100");
+  EXPECT_EQ(vips[1].prefix.address.to_string(), "192.168.0.101");
   EXPECT_EQ(where(r.warnings), Where{"10:5 vrrp_instances[0].virtual_ipaddress[0]"});
   EXPECT_EQ(r.warnings[0].message,
             "'192.168.0.100' is listed twice in virtual_ipaddress: only the first, at line 8, is kept");

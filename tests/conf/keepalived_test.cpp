@@ -382,7 +382,7 @@ TEST(KeepalivedImport, FullInstanceAndServerMapping) {
   EXPECT_EQ(i.priority, 150);
   ASSERT_EQ(i.virtual_ipaddress.size(), 3u);
   EXPECT_EQ(i.virtual_ipaddress[0].label, "eth0:1");
-  EXPECT_EQ(i.virtual_ipaddress[1].address.to_string(), "10.0.0.2");
+  EXPECT_EQ(i.virtual_ipaddress[1].prefix.address.to_string(), "10.0.0.2");
   EXPECT_EQ(i.virtual_ipaddress[2].scope, AddressScope::kLink);
   EXPECT_EQ(i.unicast_peer.size(), 2u);
   EXPECT_EQ(i.track_interface.at(0).weight, -10);

@@ -75,8 +75,8 @@ TEST(Address, Ipv4AndIpv6Canonical) {
 TEST(VirtualIp, StringFormWithOptions) {
   auto vip = parse_virtual_ip("192.168.152.100/24 dev ens33  label ens33:2");
   ASSERT_TRUE(vip.ok()) << vip.error().message;
-  EXPECT_EQ(vip->address.to_string(), "192.168.152.100");
-  EXPECT_EQ(vip->prefix_len, 24);
+  EXPECT_EQ(vip->prefix.address.to_string(), "192.168.152.100");
+  EXPECT_EQ(vip->prefix.length, 24);
   EXPECT_EQ(vip->dev, "ens33");
   EXPECT_EQ(vip->label, "ens33:2");
   EXPECT_FALSE(vip->scope.has_value());
@@ -84,10 +84,10 @@ TEST(VirtualIp, StringFormWithOptions) {
 
   auto bare = parse_virtual_ip("fd00::10");
   ASSERT_TRUE(bare.ok());
-  EXPECT_EQ(bare->prefix_len, 128);
+  EXPECT_EQ(bare->prefix.length, 128);
   auto scoped = parse_virtual_ip("10.0.0.1 scope link");
   ASSERT_TRUE(scoped.ok());
-  EXPECT_EQ(scoped->prefix_len, 32);
+  EXPECT_EQ(scoped->prefix.length, 32);
   EXPECT_EQ(scoped->scope, AddressScope::kLink);
 }
 

@@ -13,7 +13,7 @@ using std::chrono::seconds;
 core::IpAddress ip(const char* text) { return *core::IpAddress::parse(text); }
 
 VirtualIpAddress vip(const char* text, int prefix = 32) {
-  return VirtualIpAddress{.address = ip(text), .prefix_len = prefix};
+  return VirtualIpAddress{.prefix = {ip(text), prefix}};
 }
 
 Config valid_config() {

@@ -121,7 +121,7 @@ TEST(YamlLoader, MinimalConfigGetsKeepalivedDefaults) {
   EXPECT_EQ(inst.advert_int, seconds(1));
   EXPECT_EQ(inst.version, 2);
   EXPECT_EQ(inst.garp_master_delay, seconds(5));
-  EXPECT_EQ(inst.virtual_ipaddress.at(0).prefix_len, 32);
+  EXPECT_EQ(inst.virtual_ipaddress.at(0).prefix.length, 32);
   const auto& vs = r.config->virtual_servers.at(0);
   EXPECT_EQ(vs.lb_algo, "wlc");
   EXPECT_EQ(vs.lb_kind, ForwardingMethod::kNat);
@@ -221,7 +221,7 @@ virtual_servers:
   EXPECT_EQ(i.priority, 255);
   EXPECT_EQ(i.advert_int, milliseconds(500));
   EXPECT_EQ(i.virtual_ipaddress.at(1).dev, "eth2");
-  EXPECT_EQ(i.virtual_ipaddress.at(1).prefix_len, 64);
+  EXPECT_EQ(i.virtual_ipaddress.at(1).prefix.length, 64);
   EXPECT_EQ(i.virtual_ipaddress.at(1).scope, AddressScope::kGlobal);
   EXPECT_EQ(i.track_interface.at(1).weight, -20);
   EXPECT_EQ(i.notify.stop, "/bin/s");

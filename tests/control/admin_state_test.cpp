@@ -17,7 +17,7 @@ const director::ServiceKey kDns = director::ServiceKey::inet(director::Protocol:
 
 director::Destination dest(const char* address, std::uint16_t port, std::int32_t weight,
                            std::uint32_t active = 0) {
-  return director::Destination{{.address = ip(address), .port = port, .weight = weight}, {.active_connections = active}};
+  return director::Destination{{.endpoint = {ip(address), port}, .weight = weight}, {.active_connections = active}};
 }
 
 director::IpvsTable configured() {
@@ -32,7 +32,7 @@ const director::Destination* find(const director::IpvsTable& t, const director::
   for (const auto& vs : t.services) {
     if (vs.service.key != key) continue;
     for (const auto& d : vs.destinations) {
-      if (d.address == ip(address) && d.port == port) return &d;
+      if (d.endpoint == core::Endpoint{ip(address), port}) return &d;
     }
   }
   return nullptr;
@@ -50,7 +50,7 @@ class AdminStateTest : public ::testing::Test {
     auto t = admin_.apply(configured());  // the kernel holds what we last asked for
     for (auto& vs : t.services) {
       for (auto& d : vs.destinations) {
-        const auto it = active_.find({d.address.to_string(), d.port});
+        const auto it = active_.find({d.endpoint.address.to_string(), d.endpoint.port});
         if (it != active_.end()) d.counters.active_connections = it->second;
       }
     }
@@ -196,7 +196,7 @@ TEST_F(AdminStateTest, ApplyLeavesRealServersTheHealthLayerRemovedAlone) {
   healthy.services[0].destinations.erase(healthy.services[0].destinations.begin());  // 10.0.0.2 is down
   auto t = admin_.apply(healthy);
   ASSERT_EQ(t.services[0].destinations.size(), 1u);
-  EXPECT_EQ(t.services[0].destinations[0].address, ip("10.0.0.3"));
+  EXPECT_EQ(t.services[0].destinations[0].endpoint.address, ip("10.0.0.3"));
   EXPECT_EQ(t.services[0].destinations[0].weight, 1);
 }
 

@@ -15,8 +15,8 @@ const director::ServiceKey kWeb = director::ServiceKey::inet(director::Protocol:
 
 director::IpvsTable configured() {
   return {.services = {{.service = {{.key = kWeb, .scheduler = "wrr"}},
-                        .destinations = {{{.address = ip("10.0.0.2"), .port = 80, .weight = 3}},
-                                         {{.address = ip("10.0.0.3"), .port = 8080,
+                        .destinations = {{{.endpoint = {ip("10.0.0.2"), 80}, .weight = 3}},
+                                         {{.endpoint = {ip("10.0.0.3"), 8080},
                                            .forward = director::ForwardMethod::kNat, .weight = 1}}}}}};
 }
 
@@ -35,7 +35,7 @@ TEST(StatusBuilder, CombinesConfigKernelAdminAndHealth) {
   StatusSources src{.configured = table, .kernel = &kernel, .overrides = &admin.overrides(),
                     .health = [](const director::ServiceKey&, const director::Destination& d)
                         -> std::optional<RealServerHealth> {
-                      if (d.port == 8080) {
+                      if (d.endpoint.port == 8080) {
                         return RealServerHealth{.health = "down", .since_unix_ms = 5, .last_check = "TCP_CHECK refused",
                                                 .last_check_latency_ms = 0.5, .check_results = {{"failure", 3}}};
                       }

@@ -83,8 +83,45 @@ TEST(IpAddress, OrdersIpv4FirstThenAsUnsignedBigEndian) {
 }
 
 TEST(Endpoint, BracketsIpv6) {
-  EXPECT_EQ(endpoint_text(ip("10.0.0.1"), 80), "10.0.0.1:80");
-  EXPECT_EQ(endpoint_text(ip("2001:db8::1"), 443), "[2001:db8::1]:443");
+  EXPECT_EQ((Endpoint{ip("10.0.0.1"), 80}).to_string(), "10.0.0.1:80");
+  EXPECT_EQ((Endpoint{ip("2001:db8::1"), 443}).to_string(), "[2001:db8::1]:443");
+}
+
+TEST(Endpoint, ParsesWhatItPrints) {
+  for (const char* text : {"10.0.0.1:80", "[2001:db8::1]:443", "0.0.0.0:0", "[::]:65535", "[fe80::1]:1"}) {
+    auto e = Endpoint::parse(text);
+    ASSERT_TRUE(e.ok()) << text << ": " << e.error().message;
+    EXPECT_EQ(e->to_string(), text);
+  }
+  auto e = Endpoint::parse("[2001:db8:0::1]:8080");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->address, ip("2001:db8::1"));
+  EXPECT_EQ(e->port, 8080);
+  EXPECT_EQ(e->family(), AddressFamily::kIpv6);
+}
+
+TEST(Endpoint, RefusesWhatItWouldNotPrint) {
+  auto message = [](std::string_view text, std::uint16_t min_port = 0) {
+    return Endpoint::parse(text, min_port).error().message;
+  };
+  EXPECT_EQ(message("10.0.0.1"), "missing :PORT in '10.0.0.1'");
+  EXPECT_EQ(message("[2001:db8::1"), "missing ']' in '[2001:db8::1'");
+  EXPECT_EQ(message("[2001:db8::1]"), "missing :PORT after ']' in '[2001:db8::1]'");
+  EXPECT_EQ(message("[2001:db8::1]80"), "missing :PORT after ']' in '[2001:db8::1]80'");
+  EXPECT_EQ(message("host:80"), "'host' is not an IP address in 'host:80'");
+  EXPECT_EQ(message("2001:db8::1:80"), "an IPv6 address needs brackets, as [2001:db8::1]:PORT in '2001:db8::1:80'");
+  EXPECT_EQ(message("[10.0.0.1]:80"), "an IPv4 address takes no brackets in '[10.0.0.1]:80'");
+  EXPECT_EQ(message("10.0.0.1:65536"), "bad port '65536' in '10.0.0.1:65536': allowed 0-65535");
+  EXPECT_EQ(message("10.0.0.1:0", 1), "bad port '0' in '10.0.0.1:0': allowed 1-65535");
+  for (const char* bad : {"", ":80", "10.0.0.1:", "10.0.0.1:+80", "10.0.0.1:-1", "10.0.0.1:8 ", "10.0.0.1:0x50", "[]:80"}) {
+    EXPECT_FALSE(Endpoint::parse(bad).ok()) << bad;
+  }
+}
+
+TEST(Endpoint, OrdersByAddressThenPort) {
+  EXPECT_LT((Endpoint{ip("10.0.0.1"), 443}), (Endpoint{ip("10.0.0.2"), 80}));
+  EXPECT_LT((Endpoint{ip("10.0.0.1"), 80}), (Endpoint{ip("10.0.0.1"), 443}));
+  EXPECT_LT((Endpoint{ip("255.255.255.255"), 80}), (Endpoint{ip("::"), 1}));
 }
 
 TEST(IpPrefix, ParsesWithAndWithoutALength) {

@@ -37,8 +37,8 @@ virtual_servers:
   EXPECT_EQ(vs.service.persistence_timeout_s, 300u);
   EXPECT_EQ(vs.service.persistence_prefix, std::optional<std::uint8_t>(24));
   ASSERT_EQ(vs.destinations.size(), 2u);
-  EXPECT_EQ(vs.destinations[0].address.to_string(), "192.168.152.133");
-  EXPECT_EQ(vs.destinations[0].port, 80);
+  EXPECT_EQ(vs.destinations[0].endpoint.address.to_string(), "192.168.152.133");
+  EXPECT_EQ(vs.destinations[0].endpoint.port, 80);
   EXPECT_EQ(vs.destinations[0].weight, 3);
   EXPECT_EQ(vs.destinations[0].forward, director::ForwardMethod::kDirectRoute);
   EXPECT_EQ(vs.destinations[1].weight, 1);
@@ -58,7 +58,7 @@ virtual_servers:
   ASSERT_EQ(table.services.size(), 1u);
   EXPECT_FALSE(table.services[0].service.persistent());
   EXPECT_EQ(table.services[0].destinations[0].forward, director::ForwardMethod::kNat);
-  EXPECT_EQ(table.services[0].destinations[0].port, 8080);
+  EXPECT_EQ(table.services[0].destinations[0].endpoint.port, 8080);
 }
 
 TEST(ConfiguredTable, OnePacketSchedulingForUdp) {
@@ -120,7 +120,7 @@ virtual_servers:
   EXPECT_TRUE(fw.service.key.is_fwmark());
   EXPECT_EQ(fw.service.key.fwmark, 7u);
   EXPECT_EQ(fw.service.key.family(), core::AddressFamily::kIpv4);
-  EXPECT_EQ(fw.destinations[0].port, 0);
+  EXPECT_EQ(fw.destinations[0].endpoint.port, 0);
 }
 
 }  // namespace

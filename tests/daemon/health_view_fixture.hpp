@@ -100,7 +100,7 @@ class HealthViewTest : public ::testing::Test {
     const director::IpvsTable table = view_.table();
     if (index >= table.services.size()) return out;
     for (const auto& d : table.services[index].destinations)
-      out[core::endpoint_text(d.address, d.port)] = d.weight;
+      out[d.endpoint.to_string()] = d.weight;
     return out;
   }
 };

@@ -78,8 +78,7 @@ VirtualService web(const char* vip, std::vector<int> weights) {
   int host = 11;
   for (int w : weights) {
     Destination d;
-    d.address = ip(("10.0.0." + std::to_string(host++)).c_str());
-    d.port = 80;
+    d.endpoint = {ip(("10.0.0." + std::to_string(host++)).c_str()), 80};
     d.forward = ForwardMethod::kDirectRoute;
     d.weight = w;
     vs.destinations.push_back(d);

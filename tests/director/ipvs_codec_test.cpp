@@ -67,13 +67,13 @@ TEST(IpvsCodec, NewServiceIpv4MatchesHandBuiltBytes) {
 
 TEST(IpvsCodec, PortIsBigEndianOnTheWire) {
   Service s = tcp_web();
-  s.key.port = 0x1f90;  // 8080
+  s.key.endpoint.port = 0x1f90;  // 8080
   Bytes b = ipvs_codec::new_service(kHeader, s);
   // nlmsghdr(16) + genlmsghdr(4) + nest hdr(4) + AF(8) + PROTOCOL(8) + ADDR(20) + PORT hdr(4)
   std::size_t port_at = 16 + 4 + 4 + 8 + 8 + 20 + 4;
   EXPECT_EQ(b[port_at], 0x1f);
   EXPECT_EQ(b[port_at + 1], 0x90);
-  EXPECT_EQ(ipvs_codec::parse_service(b)->key.port, 8080);
+  EXPECT_EQ(ipvs_codec::parse_service(b)->key.endpoint.port, 8080);
 }
 
 TEST(IpvsCodec, NewServiceDefaultNetmaskIsAllOnesForIpv4And128ForIpv6) {
@@ -209,8 +209,7 @@ TEST(IpvsCodec, FallsBackToStatsWithout64) {
 }
 
 Destination dr_dest() {
-  return Destination{{.address = ip("10.0.0.2"),
-                     .port = 8080,
+  return Destination{{.endpoint = {ip("10.0.0.2"), 8080},
                      .forward = ForwardMethod::kDirectRoute,
                      .weight = 3,
                      .upper_threshold = 100,
@@ -241,7 +240,7 @@ TEST(IpvsCodec, NewDestinationCarriesServiceKeyAndFullDestination) {
 }
 
 TEST(IpvsCodec, DelDestinationCarriesIdentityAndFamilyOnly) {
-  DestinationSettings d{.address = ip("2001:db8::9"), .port = 80};
+  DestinationSettings d{.endpoint = {ip("2001:db8::9"), 80}};
   Bytes got = ipvs_codec::del_destination(kHeader, ServiceKey::firewall_mark(core::AddressFamily::kIpv6, 3), d);
   Bytes want = NetlinkWriter(kFamily, kChange, 77, IPVS_CMD_DEL_DEST)
                    .begin(IPVS_CMD_ATTR_SERVICE)
@@ -258,8 +257,7 @@ TEST(IpvsCodec, DelDestinationCarriesIdentityAndFamilyOnly) {
 }
 
 TEST(IpvsCodec, TunnelDestinationCarriesTunnelAttributes) {
-  DestinationSettings d{.address = ip("10.0.0.3"),
-                .port = 80,
+  DestinationSettings d{.endpoint = {ip("10.0.0.3"), 80},
                 .forward = ForwardMethod::kTunnel,
                 .weight = 1,
                 .tunnel_type = TunnelType::kGue,
@@ -296,16 +294,14 @@ TEST(IpvsCodec, TunnelDestinationCarriesTunnelAttributes) {
 }
 
 TEST(IpvsCodec, DestinationRoundTripsIpv4AndIpv6) {
-  for (Destination d : {dr_dest(), Destination{{.address = ip("2001:db8::20"),
-                                               .port = 443,
+  for (Destination d : {dr_dest(), Destination{{.endpoint = {ip("2001:db8::20"), 443},
                                                .forward = ForwardMethod::kNat,
                                                .weight = 0,
                                                .upper_threshold = 7}}}) {
     auto back =
         ipvs_codec::parse_destination(ipvs_codec::new_destination(kHeader, tcp_web().key, d), core::AddressFamily::kIpv4);
     ASSERT_TRUE(back.ok()) << back.error().message;
-    EXPECT_EQ(back->address, d.address);
-    EXPECT_EQ(back->port, d.port);
+    EXPECT_EQ(back->endpoint, d.endpoint);
     EXPECT_EQ(back->forward, d.forward);
     EXPECT_EQ(back->weight, d.weight);
     EXPECT_EQ(back->upper_threshold, d.upper_threshold);
@@ -332,7 +328,7 @@ TEST(IpvsCodec, ParsesKernelDestinationDumpWithCountersAndFallbackFamily) {
       .end();
   auto d = ipvs_codec::parse_destination(w.done(), core::AddressFamily::kIpv4);  // no ADDR_FAMILY: an old kernel
   ASSERT_TRUE(d.ok()) << d.error().message;
-  EXPECT_EQ(core::endpoint_text(d->address, d->port), "10.9.8.7:25");
+  EXPECT_EQ(d->endpoint.to_string(), "10.9.8.7:25");
   EXPECT_EQ(d->forward, ForwardMethod::kNat);
   EXPECT_EQ(d->weight, 5);
   EXPECT_EQ(d->counters.active_connections, 11u);
@@ -459,7 +455,7 @@ TEST(IpvsCodec, LightOperationsEncodeLikeTheEntriesTheyCameFrom) {
   tunnel.tunnel_flags = kTunnelFlagChecksum;
   IpvsTable desired{.services = {{.service = service, .destinations = {dest}},
                                  {.service = tcp_web(), .destinations = {tunnel}}}};
-  desired.services[1].service.key.port = 443;
+  desired.services[1].service.key.endpoint.port = 443;
   ReconcilePlan plan = reconcile(desired, IpvsTable{}, OwnershipRecord{});
   ASSERT_EQ(plan.size(), 4u);
   for (std::size_t i = 0; i < plan.size(); ++i) {

@@ -17,7 +17,7 @@ Service web(const std::string& vip, std::uint16_t port = 80) {
 }
 
 Destination real(const std::string& address, std::int32_t weight = 1, std::uint16_t port = 80) {
-  return Destination{{.address = ip(address), .port = port, .forward = ForwardMethod::kDirectRoute, .weight = weight}};
+  return Destination{{.endpoint = {ip(address), port}, .forward = ForwardMethod::kDirectRoute, .weight = weight}};
 }
 
 std::vector<std::string> describe_all(const ReconcilePlan& plan) {
@@ -58,7 +58,7 @@ TEST(Reconciler, OneWeightChangedAmongTenThousandDestinationsIsOneSetDest) {
   const Operation& op = plan.operations[0];
   EXPECT_EQ(op.kind, OperationKind::kSetDestination);
   EXPECT_EQ(op.service.key, desired.services[617].service.key);
-  EXPECT_EQ(op.destination.address, desired.services[617].destinations[4].address);
+  EXPECT_EQ(op.destination.endpoint, desired.services[617].destinations[4].endpoint);
   EXPECT_EQ(op.destination.weight, 9);
 }
 

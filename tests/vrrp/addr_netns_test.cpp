@@ -17,7 +17,7 @@ int ifindex_in(const test::Host& host, const char* name) {
 }
 
 bool listed(const std::vector<InterfaceAddress>& list, const core::IpAddress& a) {
-  return std::any_of(list.begin(), list.end(), [&](const InterfaceAddress& x) { return x.address == a; });
+  return std::any_of(list.begin(), list.end(), [&](const InterfaceAddress& x) { return x.prefix.address == a; });
 }
 
 TEST(AddressClientNetns, AddListAndRemoveIpv4VipWithLabel) {
@@ -26,7 +26,7 @@ TEST(AddressClientNetns, AddListAndRemoveIpv4VipWithLabel) {
   auto client = test_support::in_netns<AddressClient>(a, [] { return AddressClient::open(); });
   ASSERT_TRUE(client.ok()) << client.error().message;
   const int eth0 = ifindex_in(a, "eth0");
-  const VipSpec vip{.address = ip("10.89.0.100"), .prefix_len = 32, .ifindex = eth0, .label = "eth0:vip"};
+  const VipSpec vip{.prefix = {ip("10.89.0.100"), 32}, .ifindex = eth0, .label = "eth0:vip"};
 
   auto st = client->add(vip);
   ASSERT_TRUE(st.ok()) << st.error().message;
@@ -38,10 +38,10 @@ TEST(AddressClientNetns, AddListAndRemoveIpv4VipWithLabel) {
   ASSERT_TRUE(list.ok()) << list.error().message;
   EXPECT_TRUE(listed(*list, ip("10.89.0.1")));
   const auto it = std::find_if(list->begin(), list->end(),
-                               [&](const InterfaceAddress& x) { return x.address == vip.address; });
+                               [&](const InterfaceAddress& x) { return x.prefix.address == vip.prefix.address; });
   ASSERT_NE(it, list->end());
   EXPECT_EQ(it->label, "eth0:vip");
-  EXPECT_EQ(it->prefix_len, 32);
+  EXPECT_EQ(it->prefix.length, 32);
 
   EXPECT_TRUE(client->add(vip).ok());  // repeated add: still fine
   st = client->remove(vip);
@@ -58,7 +58,7 @@ TEST(AddressClientNetns, Ipv6VipIsUsableAtOnce) {
   ASSERT_EQ(a.run("sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0").exit_code, 0);
   auto client = test_support::in_netns<AddressClient>(a, [] { return AddressClient::open(); });
   ASSERT_TRUE(client.ok()) << client.error().message;
-  const VipSpec vip{.address = ip("2001:db8:89::100"), .prefix_len = 128, .ifindex = ifindex_in(a, "eth0")};
+  const VipSpec vip{.prefix = {ip("2001:db8:89::100"), 128}, .ifindex = ifindex_in(a, "eth0")};
   auto st = client->add(vip);
   ASSERT_TRUE(st.ok()) << st.error().message;
   // Only the VIP's entry: the link-local address may still be tentative.
@@ -68,11 +68,11 @@ TEST(AddressClientNetns, Ipv6VipIsUsableAtOnce) {
   EXPECT_EQ(shown.output.find("tentative"), std::string::npos) << shown.output;
   auto list = client->list(core::AddressFamily::kIpv6);
   ASSERT_TRUE(list.ok());
-  EXPECT_TRUE(listed(*list, vip.address));
+  EXPECT_TRUE(listed(*list, vip.prefix.address));
   EXPECT_TRUE(client->remove(vip).ok());
   list = client->list(core::AddressFamily::kIpv6);
   ASSERT_TRUE(list.ok());
-  EXPECT_FALSE(listed(*list, vip.address));
+  EXPECT_FALSE(listed(*list, vip.prefix.address));
 }
 
 TEST(AddressClientNetns, AddOnAMissingInterfaceFails) {
@@ -80,7 +80,7 @@ TEST(AddressClientNetns, AddOnAMissingInterfaceFails) {
   auto& a = topo.add_host("a", "10.89.2.1/24");
   auto client = test_support::in_netns<AddressClient>(a, [] { return AddressClient::open(); });
   ASSERT_TRUE(client.ok());
-  const auto st = client->add(VipSpec{.address = ip("10.89.2.100"), .ifindex = 9999});
+  const auto st = client->add(VipSpec{.prefix = {ip("10.89.2.100")}, .ifindex = 9999});
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().message.find("RTM_NEWADDR 10.89.2.100/32"), std::string::npos) << st.error().message;
 }

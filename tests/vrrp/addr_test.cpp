@@ -44,7 +44,7 @@ Parsed parse(const std::vector<std::uint8_t>& msg) {
 TEST(AddressRequest, AddIpv4WithLabelAndScope) {
   const auto msg = build_address_request(
       AddressOp::kAdd,
-      VipSpec{.address = ip("10.0.0.100"), .prefix_len = 24, .ifindex = 3, .label = "eth0:vip",
+      VipSpec{.prefix = {ip("10.0.0.100"), 24}, .ifindex = 3, .label = "eth0:vip",
               .scope = AddressScope::kGlobal},
       77);
   const auto p = parse(msg);
@@ -64,7 +64,7 @@ TEST(AddressRequest, AddIpv4WithLabelAndScope) {
 TEST(AddressRequest, AddIpv6IsNodadAndHasNoLabel) {
   const auto msg = build_address_request(
       AddressOp::kAdd,
-      VipSpec{.address = ip("2001:db8::100"), .prefix_len = 128, .ifindex = 4, .label = "eth0:x",
+      VipSpec{.prefix = {ip("2001:db8::100"), 128}, .ifindex = 4, .label = "eth0:x",
               .scope = AddressScope::kLink},
       1);
   const auto p = parse(msg);
@@ -83,7 +83,7 @@ TEST(AddressRequest, AddIpv6IsNodadAndHasNoLabel) {
 
 TEST(AddressRequest, Remove) {
   const auto msg = build_address_request(
-      AddressOp::kRemove, VipSpec{.address = ip("10.0.0.100"), .prefix_len = 32, .ifindex = 3}, 9);
+      AddressOp::kRemove, VipSpec{.prefix = {ip("10.0.0.100"), 32}, .ifindex = 3}, 9);
   const auto p = parse(msg);
   EXPECT_EQ(p.nlh->nlmsg_type, RTM_DELADDR);
   EXPECT_EQ(p.nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
@@ -103,13 +103,13 @@ TEST(AddressMessage, ParsesWhatTheKernelSends) {
   // An RTM_NEWADDR as in a dump has the same layout as our add request.
   auto msg = build_address_request(
       AddressOp::kAdd,
-      VipSpec{.address = ip("192.168.7.9"), .prefix_len = 27, .ifindex = 12, .label = "eth1:vip",
+      VipSpec{.prefix = {ip("192.168.7.9"), 27}, .ifindex = 12, .label = "eth1:vip",
               .scope = AddressScope::kHost},
       1);
   const auto a = parse_address_message(msg);
   ASSERT_TRUE(a.has_value());
-  EXPECT_EQ(a->address, ip("192.168.7.9"));
-  EXPECT_EQ(a->prefix_len, 27);
+  EXPECT_EQ(a->prefix.address, ip("192.168.7.9"));
+  EXPECT_EQ(a->prefix.length, 27);
   EXPECT_EQ(a->ifindex, 12);
   EXPECT_EQ(a->label, "eth1:vip");
   EXPECT_EQ(a->scope, AddressScope::kHost);
@@ -117,7 +117,7 @@ TEST(AddressMessage, ParsesWhatTheKernelSends) {
 
 TEST(AddressMessage, RejectsOtherMessagesAndShortInput) {
   EXPECT_FALSE(parse_address_message(build_address_dump(core::AddressFamily::kIpv4, 1)).has_value());  // RTM_GETADDR
-  auto msg = build_address_request(AddressOp::kAdd, VipSpec{.address = ip("10.0.0.1"), .ifindex = 1}, 1);
+  auto msg = build_address_request(AddressOp::kAdd, VipSpec{.prefix = {ip("10.0.0.1")}, .ifindex = 1}, 1);
   msg.resize(10);
   EXPECT_FALSE(parse_address_message(msg).has_value());
 }

@@ -43,18 +43,18 @@ class FakeAdverts final : public AdvertPort {
 class FakeVips final : public VipPort {
  public:
   core::Status add(const VipSpec& vip) override {
-    present.insert(vip.address);
+    present.insert(vip.prefix.address);
     ++adds;
     return {};
   }
   core::Status remove(const VipSpec& vip) override {
-    present.erase(vip.address);
+    present.erase(vip.prefix.address);
     ++removes;
     return {};
   }
   core::Result<std::vector<InterfaceAddress>> list(core::AddressFamily, int) override {
     std::vector<InterfaceAddress> out;
-    for (const auto& a : present) out.push_back({.address = a, .prefix_len = 32, .ifindex = 1});
+    for (const auto& a : present) out.push_back({.prefix = {a, 32}, .ifindex = 1});
     return out;
   }
   std::set<core::IpAddress> present;
@@ -80,7 +80,7 @@ InstanceConfig config(std::uint8_t priority = 100) {
                         .priority = priority,
                         .advert_interval = Centiseconds{100},
                         .primary_address = ip("10.0.0.1"),
-                        .vips = {VipSpec{.address = ip("10.0.0.100"), .prefix_len = 24, .ifindex = 1}},
+                        .vips = {VipSpec{.prefix = {ip("10.0.0.100"), 24}, .ifindex = 1}},
                         .garp_master_repeat = 3,
                         .garp_master_delay = seconds(5)};
 }
@@ -528,7 +528,7 @@ struct GroupRig {
     InstanceConfig c2 = config();
     c2.name = "VI_2";
     c2.vrid = 52;
-    c2.vips = {VipSpec{.address = ip("10.0.0.101"), .prefix_len = 24, .ifindex = 1}};
+    c2.vips = {VipSpec{.prefix = {ip("10.0.0.101"), 24}, .ifindex = 1}};
     a = std::make_unique<Instance>(sched, c1, adverts, vips, announcer);
     b = std::make_unique<Instance>(sched, c2, adverts, vips, announcer);
     group = std::make_unique<SyncGroup>("G", std::vector<Instance*>{a.get(), b.get()});

@@ -15,7 +15,7 @@ core::IpAddress cip(const char* text) { return core::IpAddress::parse(text).valu
 core::IpAddress vip(const char* text) { return core::IpAddress::parse(text).value(); }
 
 vrrp::InterfaceAddress held(const char* address, std::uint8_t prefix, int ifindex, std::string label = "") {
-  return {.address = vip(address), .prefix_len = prefix, .ifindex = ifindex, .label = std::move(label)};
+  return {.prefix = {vip(address), prefix}, .ifindex = ifindex, .label = std::move(label)};
 }
 
 conf::VrrpInstance v2_instance() {
@@ -28,7 +28,7 @@ conf::VrrpInstance v2_instance() {
       .advert_int = std::chrono::seconds(2),
       .version = 2,
       .authentication = conf::VrrpAuthentication{.pass = "secret"},
-      .virtual_ipaddress = {{.address = cip("10.0.0.100")}, {.address = cip("10.0.0.101"), .prefix_len = 24}},
+      .virtual_ipaddress = {{.prefix = {cip("10.0.0.100")}}, {.prefix = {cip("10.0.0.101"), 24}}},
   };
 }
 
@@ -44,7 +44,7 @@ vrrp::DecodeResult decode_as_backup(const ResignPacket& packet, const core::IpAd
       .auth_data = vrrp::password_auth_data(instance.authentication ? instance.authentication->pass : ""),
       .advert_interval = std::chrono::duration_cast<vrrp::Centiseconds>(instance.advert_int),
       .own_addresses = {backup_address}};
-  for (const auto& v : instance.virtual_ipaddress) local.vips.push_back(*core::IpAddress::parse(v.address.to_string()));
+  for (const auto& v : instance.virtual_ipaddress) local.vips.push_back(*core::IpAddress::parse(v.prefix.address.to_string()));
   // A unicast backup lists the resigning master among its peers.
   if (!instance.unicast_peer.empty()) local.unicast_peers = {source};
   const vrrp::ReceivedMeta meta{.source = source, .destination = packet.destination, .ttl = 255, .ifindex = 2};
@@ -86,8 +86,8 @@ TEST(CleanupPlan, MasterLeftoversGetOneResignAdvertThenRemoval) {
 
   // Only the address present is removed, with the prefix and label the kernel has.
   ASSERT_EQ(plan.remove.size(), 1u);
-  EXPECT_EQ(plan.remove[0].address, vip("10.0.0.100"));
-  EXPECT_EQ(plan.remove[0].prefix_len, 32);
+  EXPECT_EQ(plan.remove[0].prefix.address, vip("10.0.0.100"));
+  EXPECT_EQ(plan.remove[0].prefix.length, 32);
   EXPECT_EQ(plan.remove[0].ifindex, 2);
   EXPECT_EQ(plan.remove[0].label, "eth0:vip");
 }
@@ -116,15 +116,15 @@ TEST(CleanupPlan, V3UnicastSendsToEveryPeerFromUnicastSrcIp) {
     EXPECT_EQ(rx->advert.advert_interval, vrrp::Centiseconds{10});
   }
   ASSERT_EQ(plan.remove.size(), 1u);
-  EXPECT_EQ(plan.remove[0].address, vip("10.0.0.101"));
-  EXPECT_EQ(plan.remove[0].prefix_len, 24);
+  EXPECT_EQ(plan.remove[0].prefix.address, vip("10.0.0.101"));
+  EXPECT_EQ(plan.remove[0].prefix.length, 24);
 }
 
 TEST(CleanupPlan, Ipv6SendsFromTheLinkLocalAddressToFf02_12) {
   conf::VrrpInstance instance = v2_instance();
   instance.version = 3;
   instance.authentication.reset();
-  instance.virtual_ipaddress = {{.address = cip("2001:db8::100"), .prefix_len = 128}};
+  instance.virtual_ipaddress = {{.prefix = {cip("2001:db8::100"), 128}}};
   const conf::Config config{.vrrp_instances = {instance}};
   const HostView host{{"eth0",
                        {.ifindex = 3,
@@ -139,13 +139,13 @@ TEST(CleanupPlan, Ipv6SendsFromTheLinkLocalAddressToFf02_12) {
   const auto decoded = decode_as_backup(plan.adverts[0].packets[0], vip("fe80::1"), instance, vip("fe80::2"));
   ASSERT_TRUE(std::holds_alternative<vrrp::ReceivedAdvert>(decoded));
   ASSERT_EQ(plan.remove.size(), 1u);
-  EXPECT_EQ(plan.remove[0].address, vip("2001:db8::100"));
+  EXPECT_EQ(plan.remove[0].prefix.address, vip("2001:db8::100"));
 }
 
 TEST(CleanupPlan, AVipOnAnotherDeviceIsLookedForThere) {
   conf::VrrpInstance instance = v2_instance();
-  instance.virtual_ipaddress = {{.address = cip("10.0.0.100")},
-                                {.address = cip("192.168.1.100"), .dev = "eth1", .label = "eth1:v"}};
+  instance.virtual_ipaddress = {{.prefix = {cip("10.0.0.100")}},
+                                {.prefix = {cip("192.168.1.100")}, .dev = "eth1", .label = "eth1:v"}};
   const conf::Config config{.vrrp_instances = {instance}};
   // 192.168.1.100 on eth0 is not this instance's (it belongs on eth1).
   const HostView host{{"eth0", {.ifindex = 2, .addresses = {held("10.0.0.1", 24, 2), held("192.168.1.100", 32, 2)}}},
@@ -173,14 +173,14 @@ TEST(CleanupPlan, OnlyInstancesThatHeldTheirVipsResign) {
   conf::VrrpInstance other = v2_instance();
   other.name = "VI_2";
   other.virtual_router_id = 52;
-  other.virtual_ipaddress = {{.address = cip("10.0.0.200")}};
+  other.virtual_ipaddress = {{.prefix = {cip("10.0.0.200")}}};
   const conf::Config config{.vrrp_instances = {v2_instance(), other}};
   const HostView host{{"eth0", {.ifindex = 2, .addresses = {held("10.0.0.1", 24, 2), held("10.0.0.200", 32, 2)}}}};
   const CleanupPlan plan = plan_cleanup(config, host);
   ASSERT_EQ(plan.adverts.size(), 1u);
   EXPECT_EQ(plan.adverts[0].instance, "VI_2");
   ASSERT_EQ(plan.remove.size(), 1u);
-  EXPECT_EQ(plan.remove[0].address, vip("10.0.0.200"));
+  EXPECT_EQ(plan.remove[0].prefix.address, vip("10.0.0.200"));
 }
 
 }  // namespace

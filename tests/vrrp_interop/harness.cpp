@@ -185,7 +185,7 @@ bool VipProbe::holds(const core::IpAddress& address) {
   auto list = client_.list(address.family(), 0);
   if (!list.ok()) return false;
   for (const auto& a : *list) {
-    if (a.address == address) return true;
+    if (a.prefix.address == address) return true;
   }
   return false;
 }

@@ -1,0 +1,193 @@
+// keepalived.conf's LVS blocks: virtual_server, real_server and its checkers.
+#include <algorithm>
+
+#include "conf/keepalived_importer.hpp"
+#include "conf/validate.hpp"
+
+namespace lvsd::conf::keepalived_import_detail {
+namespace {
+
+const std::vector<Spec> kVirtualServerSpecs = {
+    {"delay_loop", 1, 1},           {"lb_algo", 1, 1},
+    {"lvs_sched", 1, 1, false, false, "lb_algo"},
+    {"lb_kind", 1, 1},              {"lvs_method", 1, 1, false, false, "lb_kind"},
+    {"tun_type", 1, 1, false, false, "tunnel_type"},
+    {"tun_port", 1, 1, false, false, "tunnel_port"},
+    {"persistence_timeout", 1, 1},  {"persistence_granularity", 1, 1},
+    {"protocol", 1, 1},             {"ha_suspend", 0, 0},
+    {"ops", 0, 0},                  {"alpha", 0, 0, false, false, "start_up"},
+    {"virtualhost", 1, 1},          {"sorry_server", 1, 2},
+    {"quorum", 1, 1},               {"hysteresis", 1, 1},
+    {"inhibit_on_failure", 0, 0},   {"real_server", 1, 2, true, true, "real_servers"},
+};
+const std::vector<Spec> kRealServerSpecs = {
+    {"weight", 1, 1},
+    {"inhibit_on_failure", 0, 1},  // [true|false] here, as in keepalived
+    {"slow_start", 1, 1},
+    {"TCP_CHECK", 0, 0, true, true},
+    {"HTTP_GET", 0, 0, true, true},
+    {"SSL_GET", 0, 0, true, true},
+    {"MISC_CHECK", 0, 0, true, true},
+};
+const std::vector<Spec> kCommonCheckSpecs = {
+    {"connect_ip", 1, 1},         {"connect_port", 1, 1}, {"connect_timeout", 1, 1}, {"retry", 1, 1},
+    {"delay_before_retry", 1, 1}, {"delay_loop", 1, 1},
+};
+// keepalived 2.2.7 reads nb_get_retry (as retry) in HTTP_GET and SSL_GET only.
+const std::vector<Spec> kHttpSpecs = {
+    {"url", 0, 0, true, true}, {"virtualhost", 1, 1}, {"nb_get_retry", 1, 1, false, false, "retry"}};
+const std::vector<Spec> kMiscSpecs = {{"misc_path", 1, kMany}, {"misc_timeout", 1, 1}, {"misc_dynamic", 0, 0}, {"user", 1, 2}};
+constexpr std::size_t kManyCodes = 64;
+const std::vector<Spec> kUrlSpecs = {{"path", 1, 1}, {"status_code", 1, kManyCodes}, {"digest", 1, 1}};
+
+}  // namespace
+
+VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t index) {
+  const std::string path = index_path("virtual_servers", index);
+  VirtualServer vs;
+  // Without `alpha`, keepalived puts every real server in the pool at
+  // start; `alpha` waits for the first passing check, lvsd's default.
+  vs.start_up = true;
+  sources_.set(path, block.keyword.location);
+  const KaWord& first = block.args[0];
+  const KaWord& second = block.args[1];
+  if (first.text == "fwmark") {
+    sources_.set(join_path(path, "fwmark"), second.location);
+    if (auto m = parse_integer(second.text, 1, 4294967295)) vs.fwmark = static_cast<std::uint32_t>(*m);
+    else error(second.location, join_path(path, "fwmark"), m.error().message);
+  } else {
+    sources_.set(join_path(path, "address"), first.location);
+    sources_.set(join_path(path, "port"), second.location);
+    if (auto a = parse_address(first.text)) vs.address = *a;
+    else error(first.location, join_path(path, "address"), a.error().message + " (or fwmark N)");
+    if (auto port = parse_integer(second.text, 0, 65535)) vs.port = static_cast<std::uint16_t>(*port);
+    else error(second.location, join_path(path, "port"), port.error().message);
+  }
+  for (const auto& st : normalize(block.children, kVirtualServerSpecs, path, KaBlock::kVirtualServer)) {
+    const std::string& k = st.keyword.text;
+    if (k == "real_server") {
+      vs.real_servers.push_back(real_server(st, index_path(join_path(path, "real_servers"), vs.real_servers.size())));
+      continue;
+    }
+    const std::string p = key(path, kVirtualServerSpecs, st);
+    if (k == "delay_loop") value(st, p, vs.delay_loop, parse_duration);
+    else if (k == "lb_algo" || k == "lvs_sched") value(st, p, vs.lb_algo, parse_lb_algo);
+    else if (k == "lb_kind" || k == "lvs_method") value(st, p, vs.lb_kind, parse_lb_kind);
+    else if (k == "tun_type") value(st, p, vs.tunnel_type, parse_tunnel_type);
+    else if (k == "tun_port") value(st, p, vs.tunnel_port, integer(1, 65535));
+    else if (k == "persistence_timeout") value(st, p, vs.persistence_timeout, parse_duration);
+    else if (k == "persistence_granularity") value(st, p, vs.persistence_granularity, parse_granularity);
+    else if (k == "protocol") value(st, p, vs.protocol, parse_protocol);
+    else if (k == "ha_suspend") vs.ha_suspend = true;
+    else if (k == "ops") vs.ops = true;
+    else if (k == "alpha") vs.start_up = false;
+    else if (k == "virtualhost") value(st, p, vs.virtualhost, text_value);
+    else if (k == "quorum") value(st, p, vs.quorum, integer(1, 4294967295));
+    else if (k == "hysteresis") value(st, p, vs.hysteresis, integer(0, 4294967295));
+    else if (k == "inhibit_on_failure") vs.inhibit_on_failure = true;
+    else if (k == "sorry_server") {
+      SorryServer sorry;
+      auto a = parse_address(st.args[0].text);
+      if (!a) error(st.args[0].location, join_path(p, "address"), a.error().message);
+      else sorry.address = *a;
+      if (st.args.size() > 1) {
+        auto port = parse_integer(st.args[1].text, 0, 65535);
+        if (!port) error(st.args[1].location, join_path(p, "port"), port.error().message);
+        else sorry.port = static_cast<std::uint16_t>(*port);
+      }
+      vs.sorry_server = sorry;
+    }
+  }
+  return vs;
+}
+
+RealServer Importer::real_server(const KaStatement& block, const std::string& path) {
+  RealServer rs;
+  sources_.set(path, block.keyword.location);
+  sources_.set(join_path(path, "address"), block.args[0].location);
+  if (auto a = parse_address(block.args[0].text)) rs.address = *a;
+  else error(block.args[0].location, join_path(path, "address"), a.error().message);
+  if (block.args.size() > 1) {
+    sources_.set(join_path(path, "port"), block.args[1].location);
+    if (auto port = parse_integer(block.args[1].text, 0, 65535)) rs.port = static_cast<std::uint16_t>(*port);
+    else error(block.args[1].location, join_path(path, "port"), port.error().message);
+  }
+  std::vector<KaStatement> check_blocks;
+  for (const auto& st : normalize(block.children, kRealServerSpecs, path, KaBlock::kRealServer)) {
+    const std::string& k = st.keyword.text;
+    if (k == "weight") value(st, key(path, kRealServerSpecs, st), rs.weight, integer(0, 65535));
+    else if (k == "inhibit_on_failure") {
+      const auto on = st.args.empty() ? std::optional<bool>(true) : keepalived_bool(st.args[0].text);
+      if (on) rs.inhibit_on_failure = *on;
+      else error(st.args[0].location, key(path, kRealServerSpecs, st),
+                 quote(st.args[0].text) + " is not valid for inhibit_on_failure: allowed true, on, yes, false, off, no "
+                 "or nothing (true)");
+    } else if (k == "slow_start") value(st, key(path, kRealServerSpecs, st), rs.slow_start, parse_duration);
+    else check_blocks.push_back(st);
+  }
+  // Checks of one type are kept together, in order of first appearance, as
+  // the YAML form (one key per type) would have them.
+  std::vector<std::string> order;
+  for (const auto& st : check_blocks)
+    if (std::find(order.begin(), order.end(), st.keyword.text) == order.end()) order.push_back(st.keyword.text);
+  std::stable_sort(check_blocks.begin(), check_blocks.end(), [&](const KaStatement& a, const KaStatement& b) {
+    return std::find(order.begin(), order.end(), a.keyword.text) < std::find(order.begin(), order.end(), b.keyword.text);
+  });
+  // Check paths depend on how many checks of each type there are.
+  for (const auto& st : check_blocks) rs.checks.push_back(Check{.probe = probe_for(st.keyword.text)});
+  for (std::size_t i = 0; i < check_blocks.size(); ++i)
+    fill_check(check_blocks[i], check_path(path, rs.checks, i), rs.checks[i]);
+  return rs;
+}
+
+CheckProbe Importer::probe_for(const std::string& keyword) {
+  if (keyword == "TCP_CHECK") return TcpCheck{};
+  if (keyword == "HTTP_GET") return HttpCheck{};
+  if (keyword == "SSL_GET") return HttpCheck{.tls = true};
+  return MiscCheck{};
+}
+
+void Importer::fill_check(const KaStatement& block, const std::string& path, Check& check) {
+  sources_.set(path, block.keyword.location);
+  std::vector<Spec> specs = kCommonCheckSpecs;
+  auto* http = std::get_if<HttpCheck>(&check.probe);
+  auto* misc = std::get_if<MiscCheck>(&check.probe);
+  if (http) specs = concat(specs, kHttpSpecs);
+  if (misc) specs = concat(specs, kMiscSpecs);
+  const KaBlock kind = http ? (http->tls ? KaBlock::kSslGet : KaBlock::kHttpGet)
+                       : misc ? KaBlock::kMiscCheck
+                              : KaBlock::kTcpCheck;
+  for (const auto& st : normalize(block.children, specs, path, kind)) {
+    const std::string& k = st.keyword.text;
+    if (k == "url") {
+      http->url.push_back(url(st, index_path(join_path(path, "url"), http->url.size())));
+      continue;
+    }
+    const std::string p = key(path, specs, st);
+    if (k == "connect_ip") value(st, p, check.connect_ip, parse_address);
+    else if (k == "connect_port") value(st, p, check.connect_port, integer(1, 65535));
+    else if (k == "connect_timeout") value(st, p, check.connect_timeout, parse_duration);
+    else if (k == "retry" || k == "nb_get_retry") value(st, p, check.retry, integer(0, 100));
+    else if (k == "delay_before_retry") value(st, p, check.delay_before_retry, parse_duration);
+    else if (k == "delay_loop") value(st, p, check.delay_loop, parse_duration);
+    else if (k == "virtualhost") value(st, p, http->virtualhost, text_value);
+    else if (k == "misc_path") value(st, p, misc->misc_path, text_value);
+    else if (k == "misc_timeout") value(st, p, misc->misc_timeout, parse_duration);
+    else if (k == "misc_dynamic") misc->misc_dynamic = true;
+    else if (k == "user") value(st, p, misc->user, parse_script_user);
+  }
+}
+
+UrlCheck Importer::url(const KaStatement& block, const std::string& path) {
+  UrlCheck u;
+  sources_.set(path, block.keyword.location);
+  for (const auto& st : normalize(block.children, kUrlSpecs, path, KaBlock::kUrl)) {
+    const std::string p = key(path, kUrlSpecs, st);
+    if (st.keyword.text == "path") u.path = st.args[0].text;
+    else if (st.keyword.text == "status_code") value(st, p, u.status_code, parse_status_codes);
+    else value(st, p, u.digest, parse_md5_digest);
+  }
+  return u;
+}
+
+}  // namespace lvsd::conf::keepalived_import_detail

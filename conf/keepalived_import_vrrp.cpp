@@ -1,0 +1,344 @@
+// keepalived.conf's VRRP blocks: vrrp_instance, vrrp_script, vrrp_sync_group.
+#include <algorithm>
+
+#include "conf/keepalived_importer.hpp"
+
+namespace lvsd::conf::keepalived_import_detail {
+namespace {
+
+const std::vector<Spec> kInstanceSpecs = {
+    {"state", 1, 1},
+    {"interface", 1, 1},
+    {"virtual_router_id", 1, 1},
+    {"priority", 1, 1},
+    {"advert_int", 1, 1},
+    {"version", 1, 1},
+    {"authentication", 0, 0, true},
+    {"virtual_ipaddress", 0, 0, true},
+    {"unicast_src_ip", 1, 1},
+    {"unicast_peer", 0, 0, true},
+    {"check_unicast_src", 0, 0},  // lvsd always checks it: accepted, nothing to set
+    {"nopreempt", 0, 0},
+    {"preempt_delay", 1, 1},
+    {"track_interface", 0, 0, true},
+    {"track_script", 0, 0, true},
+    {"garp_master_delay", 1, 1},
+    {"garp_master_repeat", 1, 1},
+    {"garp_master_refresh", 1, 1},
+    {"notify_master", 1, kMany},
+    {"notify_backup", 1, kMany},
+    {"notify_fault", 1, kMany},
+    {"notify_stop", 1, kMany},
+};
+const std::vector<Spec> kVrrpScriptSpecs = {
+    {"script", 1, kMany}, {"interval", 1, 1}, {"timeout", 1, 1}, {"weight", 1, 2}, {"rise", 1, 1},
+    {"fall", 1, 1},       {"user", 1, 2},     {"init_fail", 0, 0},
+};
+const std::vector<Spec> kAuthSpecs = {{"auth_type", 1, 1, false, false, "type"}, {"auth_pass", 1, 1, false, false, "pass"}};
+const std::vector<Spec> kSyncGroupSpecs = {
+    {"group", 0, 0, true},        {"notify_master", 1, kMany}, {"notify_backup", 1, kMany},
+    {"notify_fault", 1, kMany},   {"notify_stop", 1, kMany},
+};
+
+}  // namespace
+
+void Importer::notify(const KaStatement& st, const std::string& p, NotifyScripts& n) {
+  const std::string& k = st.keyword.text;
+  std::optional<std::string>* slot = k == "notify_master" ? &n.master
+                                     : k == "notify_backup" ? &n.backup
+                                     : k == "notify_fault"  ? &n.fault
+                                                            : &n.stop;
+  value(st, p, *slot, text_value);
+}
+
+VrrpInstance Importer::instance(const KaStatement& block, std::size_t index) {
+  const std::string path = index_path("vrrp_instances", index);
+  VrrpInstance inst;
+  inst.name = block.args[0].text;
+  sources_.set(path, block.keyword.location);
+  sources_.set(join_path(path, "name"), block.args[0].location);
+  for (const auto& st : normalize(block.children, kInstanceSpecs, path, KaBlock::kVrrpInstance)) {
+    const std::string& k = st.keyword.text;
+    const std::string p = key(path, kInstanceSpecs, st);
+    if (k == "state") value(st, p, inst.state, parse_vrrp_state);
+    else if (k == "interface") value(st, p, inst.interface, parse_interface_name);
+    else if (k == "virtual_router_id") value(st, p, inst.virtual_router_id, integer(1, 255));
+    else if (k == "priority") value(st, p, inst.priority, integer(1, 255));
+    else if (k == "advert_int") value(st, p, inst.advert_int, parse_duration);
+    else if (k == "version") {
+      value(st, p, inst.version, integer(2, 3));
+      explicit_version_.insert(index);
+    } else if (k == "authentication") inst.authentication = authentication(st, p);
+    else if (k == "virtual_ipaddress") virtual_ips(st, p, inst.virtual_ipaddress);
+    else if (k == "unicast_src_ip") {
+      if (auto a = address_dropping_prefix(st.args[0], p)) inst.unicast_src_ip = *a;
+    }
+    else if (k == "unicast_peer") unicast_peers(st, p, path, inst);
+    else if (k == "check_unicast_src") continue;
+    else if (k == "nopreempt") inst.nopreempt = true;
+    else if (k == "preempt_delay") value(st, p, inst.preempt_delay, parse_duration);
+    else if (k == "track_interface") track_interfaces(st, p, inst.track_interface);
+    else if (k == "track_script") track_scripts(st, p, inst.track_script);
+    else if (k == "garp_master_delay") value(st, p, inst.garp_master_delay, parse_duration);
+    else if (k == "garp_master_repeat") value(st, p, inst.garp_master_repeat, integer(1, 255));
+    else if (k == "garp_master_refresh") value(st, p, inst.garp_master_refresh, parse_duration);
+    else notify(st, p, inst.notify);
+  }
+  return inst;
+}
+
+std::optional<VrrpAuthentication> Importer::authentication(const KaStatement& block, const std::string& path) {
+  VrrpAuthentication auth;
+  bool has_pass = false;
+  for (const auto& st : normalize(block.children, kAuthSpecs, path, KaBlock::kAuthentication)) {
+    const std::string p = key(path, kAuthSpecs, st);
+    if (st.keyword.text == "auth_type") {
+      if (st.args[0].text != "PASS")
+        error(st.args[0].location, p,
+              quote(st.args[0].text) + " is not supported: allowed PASS (AH is not implemented)");
+    } else {
+      auth.pass = st.args[0].text;
+      has_pass = true;
+      // keepalived 2.2.7 sends the first 8 characters: so must lvsd, to
+      // interoperate with it.
+      if (auth.pass.size() > 8) {
+        warn(st.args[0].location, p,
+             "auth_pass is " + std::to_string(auth.pass.size()) +
+                 " characters: truncated to its first 8, which are what keepalived 2.2.7 sends too");
+        auth.pass.resize(8);
+      }
+    }
+  }
+  if (!has_pass) error(block.keyword.location, join_path(path, "pass"), "missing auth_pass: allowed 1-8 characters");
+  return auth;
+}
+
+void Importer::unicast_peers(const KaStatement& block, const std::string& p, const std::string& instance_path,
+                   VrrpInstance& inst) {
+  const std::vector<KaWord> words = words_of(block.children);
+  std::size_t i = 0;
+  for (std::size_t w = 0; w < words.size(); ++w) {
+    const KaWord& word = words[w];
+    if (word.text == "min_ttl" || word.text == "max_ttl") {
+      const std::string opath = join_path(instance_path, "check_unicast_ttl");
+      if (inst.unicast_peer.empty() || w + 1 >= words.size()) {
+        error(word.location, opath, "'" + word.text + "' needs a peer address before it and a value 0-255 after it");
+        continue;
+      }
+      const KaWord& v = words[++w];
+      auto ttl = parse_integer(v.text, 0, 255);
+      if (!ttl) {
+        error(v.location, opath, ttl.error().message);
+      } else if (word.text == "max_ttl" && *ttl != 255) {
+        error(v.location, opath,
+              "max_ttl " + v.text + " is not supported: lvsd accepts TTL 255, or any TTL with "
+              "check_unicast_ttl: false; allowed max_ttl 255");
+      } else if (word.text == "min_ttl" && *ttl != 255) {
+        if (inst.check_unicast_ttl) {
+          sources_.set(opath, v.location);
+          warnings_.push_back(ConfigError{
+              .location = v.location, .path = opath,
+              .message = "min_ttl " + v.text + " imported as check_unicast_ttl: false: lvsd has no TTL range, "
+                         "so adverts from every peer of this instance are accepted with any TTL"});
+        }
+        inst.check_unicast_ttl = false;
+      }
+      continue;
+    }
+    std::string ip = index_path(p, i++);
+    sources_.set(ip, word.location);
+    if (is_substitution(word)) error(word.location, ip, substitution_message(word));
+    else if (auto a = address_dropping_prefix(word, ip)) inst.unicast_peer.push_back(*a);
+  }
+}
+
+std::optional<core::IpAddress> Importer::address_dropping_prefix(const KaWord& word, const std::string& path) {
+  const std::string& t = word.text;
+  const auto slash = t.find('/');
+  auto a = parse_address(std::string_view(t).substr(0, slash));
+  if (!a) {
+    error(word.location, path, parse_address(t).error().message);
+    return std::nullopt;
+  }
+  if (slash != std::string::npos) {
+    auto prefix = parse_integer(std::string_view(t).substr(slash + 1), 0, a->is_ipv4() ? 32 : 128);
+    if (!prefix) {
+      error(word.location, path, quote(t) + " is not an address: the prefix " + prefix.error().message);
+      return std::nullopt;
+    }
+    warn(word.location, path,
+         "prefix " + quote(t.substr(slash)) + " after " + quote(a->to_string()) +
+             " ignored: keepalived 2.2.7 uses the address only");
+  }
+  return *a;
+}
+
+std::vector<KaWord> Importer::words_of(const std::vector<KaStatement>& lines) {
+  std::vector<KaWord> words;
+  for (const auto& line : lines) {
+    words.push_back(line.keyword);
+    words.insert(words.end(), line.args.begin(), line.args.end());
+  }
+  return words;
+}
+
+void Importer::virtual_ips(const KaStatement& block, const std::string& path, std::vector<VirtualIpAddress>& out) {
+  static const std::set<std::string> options = {"dev", "label", "scope", "brd", "broadcast", "track_group",
+                                                "preferred_lft", "use_vmac"};
+  std::vector<std::vector<KaWord>> entries;
+  for (const auto& line : block.children) {
+    if (line.has_block) {
+      error(line.keyword.location, path, "an address does not take a block");
+      continue;
+    }
+    std::vector<KaWord> words{line.keyword};
+    words.insert(words.end(), line.args.begin(), line.args.end());
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      bool option_value = i > 0 && options.count(words[i - 1].text) != 0;
+      std::string_view w = words[i].text;
+      bool starts_entry = i == 0 || (!option_value && core::IpAddress::parse(w.substr(0, w.find('/'))).has_value());
+      if (starts_entry) entries.emplace_back();
+      entries.back().push_back(words[i]);
+    }
+  }
+  std::vector<Location> where;  // of out's entries
+  for (const auto& entry : entries) {
+    std::string p = index_path(path, out.size());
+    auto sub = std::find_if(entry.begin(), entry.end(), [](const KaWord& w) { return is_substitution(w); });
+    if (sub != entry.end()) {
+      error(sub->location, p, substitution_message(*sub));
+      continue;
+    }
+    auto vip = parse_virtual_ip(joined(entry));
+    if (!vip) {
+      error(entry[0].location, p, vip.error().message);
+      continue;
+    }
+    auto same = std::find_if(out.begin(), out.end(),
+                             [&](const VirtualIpAddress& v) { return v.prefix.address == vip->prefix.address; });
+    if (same != out.end()) {
+      // keepalived 2.2.7 runs with the address listed twice; one is kept.
+      const std::string first = index_path(path, static_cast<std::size_t>(same - out.begin()));
+      const Location& at = where[static_cast<std::size_t>(same - out.begin())];
+      warn(entry[0].location, first,
+           quote(vip->prefix.address.to_string()) + " is listed twice in virtual_ipaddress: only the first, at line " +
+               std::to_string(at.line) + ", is kept" + (*same == *vip ? "" : " (with its own prefix and options)"));
+      continue;
+    }
+    sources_.set(p, entry[0].location);
+    out.push_back(*vip);
+    where.push_back(entry[0].location);
+  }
+}
+
+void Importer::track_interfaces(const KaStatement& block, const std::string& path, std::vector<TrackInterface>& out) {
+  for (const auto& line : block.children) {
+    std::string p = index_path(path, out.size());
+    sources_.set(p, line.keyword.location);
+    TrackInterface track;
+    auto name = parse_interface_name(line.keyword.text);
+    if (!name) {
+      error(line.keyword.location, p, name.error().message);
+      continue;
+    }
+    track.name = *name;
+    std::optional<int> weight;
+    std::optional<bool> reverse;
+    if (!tracked_weight(line, p, "INTERFACE", weight, reverse)) continue;
+    track.weight = weight.value_or(0);
+    track.reverse = reverse.value_or(false);
+    out.push_back(track);
+  }
+}
+
+bool Importer::tracked_weight(const KaStatement& line, const std::string& p, const std::string& what,
+                    std::optional<int>& weight, std::optional<bool>& reverse) {
+  const auto& args = line.args;
+  if (args.empty()) return true;
+  if (args[0].text != "weight" || args.size() < 2 || args.size() > 3) {
+    error(args[0].location, p, "allowed " + what + " [weight N [reverse|noreverse]]");
+    return false;
+  }
+  auto w = parse_integer(args[1].text, -253, 253);
+  if (!w) {
+    error(args[1].location, join_path(p, "weight"), w.error().message);
+    return false;
+  }
+  weight = static_cast<int>(*w);
+  if (args.size() == 3) {
+    const std::string& r = args[2].text;
+    if (r != "reverse" && r != "noreverse" && r != "no_reverse") {
+      error(args[2].location, join_path(p, "reverse"), quote(r) + " is not valid here: allowed reverse or noreverse");
+      return false;
+    }
+    reverse = r == "reverse";
+  }
+  return true;
+}
+
+void Importer::track_scripts(const KaStatement& block, const std::string& path, std::vector<TrackScript>& out) {
+  for (const auto& line : block.children) {
+    std::string p = index_path(path, out.size());
+    sources_.set(p, line.keyword.location);
+    if (line.has_block) {
+      error(line.keyword.location, p, "a tracked script does not take a block");
+      continue;
+    }
+    TrackScript track{.name = line.keyword.text};
+    if (!tracked_weight(line, p, "SCRIPT_NAME", track.weight, track.reverse)) continue;
+    out.push_back(track);
+  }
+}
+
+VrrpScript Importer::vrrp_script(const KaStatement& block, std::size_t index) {
+  const std::string path = index_path("vrrp_scripts", index);
+  VrrpScript script;
+  script.name = block.args[0].text;
+  sources_.set(path, block.keyword.location);
+  sources_.set(join_path(path, "name"), block.args[0].location);
+  bool has_script = false;
+  for (const auto& st : normalize(block.children, kVrrpScriptSpecs, path, KaBlock::kVrrpScript)) {
+    const std::string& k = st.keyword.text;
+    const std::string p = key(path, kVrrpScriptSpecs, st);
+    if (k == "script") {
+      value(st, p, script.script, text_value);
+      has_script = true;
+    } else if (k == "interval") value(st, p, script.interval, parse_duration);
+    else if (k == "timeout") value(st, p, script.timeout, parse_duration);
+    else if (k == "weight") {
+      if (auto w = parse_integer(st.args[0].text, -253, 253)) script.weight = static_cast<int>(*w);
+      else error(st.args[0].location, p, w.error().message);
+      if (st.args.size() > 1) {
+        if (st.args[1].text == "reverse") script.reverse = true;
+        else error(st.args[1].location, join_path(path, "reverse"), quote(st.args[1].text) + " is not valid here: allowed reverse");
+      }
+    } else if (k == "rise") value(st, p, script.rise, integer(1, 1000));
+    else if (k == "fall") value(st, p, script.fall, integer(1, 1000));
+    else if (k == "user") value(st, p, script.user, parse_script_user);
+    else if (k == "init_fail") script.init_fail = true;
+  }
+  if (!has_script) error(block.keyword.location, join_path(path, "script"), "missing script: allowed a command line");
+  return script;
+}
+
+VrrpSyncGroup Importer::sync_group(const KaStatement& block, std::size_t index) {
+  const std::string path = index_path("vrrp_sync_groups", index);
+  VrrpSyncGroup group;
+  group.name = block.args[0].text;
+  sources_.set(path, block.keyword.location);
+  sources_.set(join_path(path, "name"), block.args[0].location);
+  for (const auto& st : normalize(block.children, kSyncGroupSpecs, path, KaBlock::kVrrpSyncGroup)) {
+    const std::string p = key(path, kSyncGroupSpecs, st);
+    if (st.keyword.text == "group") {
+      for (const KaWord& w : words_of(st.children)) {
+        sources_.set(index_path(p, group.group.size()), w.location);
+        group.group.push_back(w.text);
+      }
+    } else {
+      notify(st, p, group.notify);
+    }
+  }
+  return group;
+}
+
+}  // namespace lvsd::conf::keepalived_import_detail

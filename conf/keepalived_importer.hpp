@@ -1,0 +1,162 @@
+#pragma once
+// The keepalived.conf importer's inside, shared by its three files and by
+// nothing else: keepalived_import.cpp (the statement machinery, global_defs and
+// the entry points), keepalived_import_vrrp.cpp (vrrp_instance, vrrp_script,
+// vrrp_sync_group) and keepalived_import_lvs.cpp (virtual_server, real_server
+// and its checkers). A new block's keywords go in its file's Spec table.
+#include <cstddef>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "conf/config.hpp"
+#include "conf/error.hpp"
+#include "conf/keepalived_keywords.hpp"
+#include "conf/keepalived_parser.hpp"
+#include "conf/scalars.hpp"
+
+namespace lvsd::conf::keepalived_import_detail {
+
+inline constexpr std::size_t kMany = 256;  // "any number of values"
+
+// What a keyword looks like in one block: its number of values, whether it
+// opens a block, and whether it may appear more than once.
+struct Spec {
+  std::string_view name;
+  std::size_t min_args;
+  std::size_t max_args;
+  bool block = false;
+  bool repeat = false;
+  std::string_view yaml_key = {};  // model key when it differs from the keyword
+};
+
+// keepalived's text substitutions, which lvsd does not implement: a `$NAME=`
+// definition, a `$NAME` / `${NAME}` use, an `@host` conditional, a `~SEQ`.
+bool is_substitution(const KaWord& word);
+// What is said of a substitution that is skipped.
+std::string substitution_message(const KaWord& word);
+// keepalived's check_true_false().
+std::optional<bool> keepalived_bool(std::string_view t);
+std::vector<Spec> concat(std::vector<Spec> a, const std::vector<Spec>& b);
+// The words from `from` on, joined by one space.
+std::string joined(const std::vector<KaWord>& words, std::size_t from = 0);
+// A parse function that takes any text.
+Result<std::string> text_value(std::string_view t);
+
+class Importer {
+ public:
+  Importer(std::vector<ConfigError> parse_errors, std::vector<ConfigError> parse_warnings)
+      : errors_(std::move(parse_errors)), warnings_(std::move(parse_warnings)) {}
+  LoadResult run(const std::vector<KaStatement>& statements, const std::string& file);
+
+ private:
+  void error(const Location& at, const std::string& path, std::string message) {
+    errors_.push_back(ConfigError{.location = at, .path = path, .message = std::move(message)});
+  }
+  void warn(const Location& at, const std::string& path, std::string message) {
+    warnings_.push_back(ConfigError{.location = at, .path = path, .message = std::move(message)});
+  }
+  // out = parse(the statement's values), reporting failures at the first value.
+  template <typename T, typename Parse>
+  void value(const KaStatement& st, const std::string& path, T& out, Parse parse) {
+    std::string text = joined(st.args);
+    auto parsed = parse(std::string_view(text));
+    if (!parsed) {
+      error(st.args.empty() ? st.keyword.location : st.args[0].location, path, parsed.error().message);
+      return;
+    }
+    assign(out, std::move(*parsed));
+  }
+
+  // ---------------- keepalived_import.cpp: the statement machinery and global_defs
+
+  // lvsd's keywords of a block and keepalived's, for "did you mean".
+  static std::vector<std::string> block_keywords(const std::vector<Spec>& specs, KaBlock block);
+
+  static bool is_keyword(const std::vector<Spec>& specs, KaBlock block, std::string_view word);
+
+  // A keyword of the block or a near-miss of one (reported as a typo).
+  static bool names_keyword(const std::vector<Spec>& specs, KaBlock block, const KaWord& word);
+
+  // Checks keywords against specs (unknown() says what happens to the
+  // others); wrong value counts and blocks are errors, and a statement with
+  // more values than its keyword takes is split where a keyword starts
+  // (`weight 1 HTTP_GET {` on one line is two statements). As in keepalived,
+  // values after a keyword that takes none are ignored, with a warning.
+  std::vector<KaStatement> normalize(const std::vector<KaStatement>& in, const std::vector<Spec>& specs,
+                                     const std::string& path, KaBlock block);
+
+  // A keyword lvsd does not read here: keepalived's keywords are ignored with
+  // a warning or refused (conf/keepalived_keywords.cpp says which); any other
+  // word is skipped with a warning, as keepalived 2.2.7 does, unless it is a
+  // near-miss of a keyword of the block: a typo is refused.
+  void unknown(const KaStatement& st, const std::vector<Spec>& specs, const std::string& path, KaBlock block);
+
+  // Path of a statement's model key, with its value's location recorded.
+  std::string key(const std::string& parent, const std::vector<Spec>& specs, const KaStatement& st);
+
+  void global(const KaStatement& block, Global& g);
+
+  std::optional<LvsSyncDaemon> sync_daemon(const KaStatement& st, const std::string& path);
+
+  // ---------------- keepalived_import_vrrp.cpp: vrrp_instance, vrrp_script, vrrp_sync_group
+
+  void notify(const KaStatement& st, const std::string& p, NotifyScripts& n);
+
+  VrrpInstance instance(const KaStatement& block, std::size_t index);
+
+  std::optional<VrrpAuthentication> authentication(const KaStatement& block, const std::string& path);
+
+  // `unicast_peer { 10.0.0.1 [min_ttl N] [max_ttl N] ... }`. keepalived checks
+  // a peer's TTL only against a range given this way (default: any TTL);
+  // lvsd has one switch, check_unicast_ttl (default: TTL 255 only). A
+  // min_ttl below 255 says the peers are routed apart: the check goes off.
+  void unicast_peers(const KaStatement& block, const std::string& p, const std::string& instance_path,
+                     VrrpInstance& inst);
+
+  // keepalived reads unicast_src_ip and unicast peers as an address and
+  // drops a /prefix after it: lvsd too, with a warning.
+  std::optional<core::IpAddress> address_dropping_prefix(const KaWord& word, const std::string& path);
+
+  // Every word of every line of a list block: `unicast_peer { 10.0.0.1 10.0.0.2 }`.
+  static std::vector<KaWord> words_of(const std::vector<KaStatement>& lines);
+
+  // One address per line, or several on one line: a word that is an address
+  // and not an option's value starts a new entry.
+  void virtual_ips(const KaStatement& block, const std::string& path, std::vector<VirtualIpAddress>& out);
+
+  void track_interfaces(const KaStatement& block, const std::string& path, std::vector<TrackInterface>& out);
+
+  // `NAME [weight N [reverse|noreverse|no_reverse]]`, the tail of a line in a
+  // track_* block; false (with the error reported) when it is something else.
+  bool tracked_weight(const KaStatement& line, const std::string& p, const std::string& what,
+                      std::optional<int>& weight, std::optional<bool>& reverse);
+
+  void track_scripts(const KaStatement& block, const std::string& path, std::vector<TrackScript>& out);
+
+  VrrpScript vrrp_script(const KaStatement& block, std::size_t index);
+
+  VrrpSyncGroup sync_group(const KaStatement& block, std::size_t index);
+
+  // ---------------- keepalived_import_lvs.cpp: virtual_server, real_server and its checkers
+
+  VirtualServer virtual_server(const KaStatement& block, std::size_t index);
+
+  RealServer real_server(const KaStatement& block, const std::string& path);
+
+  static CheckProbe probe_for(const std::string& keyword);
+
+  void fill_check(const KaStatement& block, const std::string& path, Check& check);
+
+  UrlCheck url(const KaStatement& block, const std::string& path);
+
+  std::vector<ConfigError> errors_;
+  std::vector<ConfigError> warnings_;
+  SourceMap sources_;
+  int default_version_ = 2;
+  std::set<std::size_t> explicit_version_;
+};
+
+}  // namespace lvsd::conf::keepalived_import_detail
