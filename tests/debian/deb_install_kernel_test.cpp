@@ -13,7 +13,10 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
