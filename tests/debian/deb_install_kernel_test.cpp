@@ -122,7 +122,9 @@ class DebianPackage : public ::testing::Test {
   static CommandResult in_root(const std::string& command) {
     return run_command("chroot " + root_ + " /bin/sh -c " + shell_quote(command) + " 2>&1");
   }
-  static bool exists(const std::string& path) { return fs::exists(root_ + path); }
+  // Not following symlinks: an enabled unit is a symlink to /lib/systemd/...,
+  // which resolves outside the chroot.
+  static bool exists(const std::string& path) { return fs::exists(fs::symlink_status(root_ + path)); }
 
   static inline std::string setup_error_, deb_, version_, base_, root_;
   static inline std::vector<std::string> mounted_;
