@@ -23,5 +23,8 @@ if ! DESTDIR="$stage" cmake --install "$build" > "$build/systemd-stage.log" 2>&1
   echo "kernel: 0 passed, 1 failed"
   exit 1
 fi
+# The test script travels in the staged tree: the booted system gets a fresh
+# /tmp, so a checkout under /tmp (a CI clone) is not visible at its own path.
+install -D -m 0755 "$here/lvsd_systemd_test.sh" "$stage/usr/local/libexec/lvsd-test/lvsd_systemd_test.sh"
 exec "$here/run-systemd-uml.sh" --out "$out" --timeout "$timeout_s" --tree "$stage" \
-  --module ip_vs --module ip_vs_rr --module veth -- "$here/lvsd_systemd_test.sh"
+  --module ip_vs --module ip_vs_rr --module veth -- /usr/local/libexec/lvsd-test/lvsd_systemd_test.sh
