@@ -8,6 +8,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "core/sysctl.hpp"
 #include "vrrp/addr.hpp"
 
 namespace lvsd::cli {
@@ -26,20 +27,11 @@ std::vector<SysctlWrite> arp_sysctls(const core::IpAddress& vip, const std::stri
 }
 
 std::optional<std::string> read_sysctl(const RealServerOptions& o, const std::string& key) {
-  std::ifstream in(o.proc_sys + "/" + key);
-  std::string value;
-  if (!(in >> value)) return std::nullopt;
-  return value;
+  return core::read_sysctl(o.proc_sys, key);
 }
 
 core::Status write_sysctl(const RealServerOptions& o, const SysctlWrite& w) {
-  const std::string path = o.proc_sys + "/" + w.key;
-  std::ofstream out(path);
-  if (!out) return core::Error{"cannot open " + path + " (are you root?)"};
-  out << w.value << "\n";
-  out.flush();
-  if (!out) return core::Error{"cannot write " + w.value + " to " + path};
-  return {};
+  return core::write_sysctl(o.proc_sys, w.key, w.value);
 }
 
 struct Target {

@@ -1,13 +1,11 @@
 // run_daemon(): the real parts behind the Daemon's ports (the netlink IPVS
 // client, VRRP on the loop, the control socket and metrics, sd_notify, the
 // re-exec of a hitless restart), the signals, the watchdog, and the loop.
-#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -25,7 +23,7 @@
 #include "core/event_loop.hpp"
 #include "core/log.hpp"
 #include "core/offload.hpp"
-#include "core/unique_fd.hpp"
+#include "core/sysctl.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/handover.hpp"
 #include "daemon/notify.hpp"
@@ -177,14 +175,7 @@ class KernelIpvs final : public IpvsKernel {
   core::Status stop_sync_daemon(director::SyncDaemonRole role) override { return client_->stop_sync_daemon(role); }
   void set_receive_timeout(std::chrono::milliseconds timeout) override { client_->set_receive_timeout(timeout); }
   core::Status set_sysctl(const std::string& name, int value) override {
-    const std::string path = "/proc/sys/net/ipv4/vs/" + name;
-    core::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd) return core::errno_error("open " + path, errno);
-    const std::string text = std::to_string(value) + "\n";
-    if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-      return core::errno_error("write " + path, errno);
-    }
-    return {};
+    return core::write_sysctl("/proc/sys", "net/ipv4/vs/" + name, std::to_string(value));
   }
   core::Result<director::IpvsTable> dump_services(const std::set<director::ServiceKey>& keys) override {
     // The service list is small (no destinations); destinations are read
