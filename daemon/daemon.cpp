@@ -12,6 +12,7 @@
 #include "daemon/desired_state.hpp"
 #include "daemon/status_view.hpp"
 #include "daemon/sync_daemon.hpp"
+#include "daemon/vrrp_scripts.hpp"
 #include "director/ownership.hpp"
 #include "lvsd/version.hpp"
 
@@ -430,15 +431,10 @@ HandoverState Daemon::handover_state() const {
   if (!state.master_instances.empty()) {
     // What the new image needs to advertise before it has read the file.
     // Only the scripts an instance tracks: a file may define many more.
-    conf::Config vrrp_part{.global = config_->global,
-                           .vrrp_scripts = {},
-                           .vrrp_instances = config_->vrrp_instances,
-                           .vrrp_sync_groups = config_->vrrp_sync_groups};
-    std::set<std::string> tracked;
-    for (const auto& instance : config_->vrrp_instances)
-      for (const auto& t : instance.track_script) tracked.insert(t.name);
-    for (const auto& script : config_->vrrp_scripts)
-      if (tracked.contains(script.name)) vrrp_part.vrrp_scripts.push_back(script);
+    const conf::Config vrrp_part{.global = config_->global,
+                                 .vrrp_scripts = tracked_scripts(*config_),
+                                 .vrrp_instances = config_->vrrp_instances,
+                                 .vrrp_sync_groups = config_->vrrp_sync_groups};
     state.vrrp_config = conf::to_yaml(vrrp_part);
   }
   const WallClock clock{.monotonic_now = parts_.scheduler.now(), .unix_now_ms = now_ms};
