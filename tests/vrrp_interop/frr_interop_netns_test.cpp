@@ -1,5 +1,5 @@
 // netns tier: lvsd and FRR 8.4's vrrpd (Debian's frr) as the two routers of
-// one VRRPv3 virtual router, IPv4, 100 ms adverts (issue #15). FRR needs a
+// one VRRPv3 virtual router, 100 ms adverts, over IPv4 and over IPv6 (issue #15). FRR needs a
 // macvlan per virtual router carrying the virtual MAC 00:00:5e:00:01:VRID and
 // the VIP, in bridge mode; as Backup it keeps the VIP there and sets the
 // macvlan protodown (no carrier), so on FRR's host "holds the VIP" means
@@ -40,17 +40,27 @@ milliseconds as_ms(core::Duration d) { return std::chrono::duration_cast<millise
 class FrrVrrp {
  public:
   FrrVrrp(test::Host& host, int vrid, int priority, milliseconds advert_int, std::string vip)
-      : host_(host), vrid_(vrid), priority_(priority), advert_int_(advert_int), vip_(std::move(vip)) {
+      : host_(host), vrid_(vrid), priority_(priority), advert_int_(advert_int), vip_(std::move(vip)),
+        ipv6_(vip_.find(':') != std::string::npos) {
     dir_ = write_temp_file("frr-interop-" + host.name(), "");
     std::filesystem::remove(dir_);
     std::filesystem::create_directories(dir_);
     char mac[32];
-    std::snprintf(mac, sizeof mac, "00:00:5e:00:01:%02x", vrid_);
-    macvlan_ = "vrrp4-" + std::to_string(vrid_);
-    // FRR does not create the macvlan; it toggles its protodown.
-    auto made = host_.run("ip link add " + macvlan_ + " link eth0 type macvlan mode bridge && ip link set dev " +
-                          macvlan_ + " address " + mac + " && ip addr add " + vip_ + "/32 dev " + macvlan_ +
-                          " && ip link set dev " + macvlan_ + " up");
+    std::snprintf(mac, sizeof mac, "00:00:5e:00:%02x:%02x", ipv6_ ? 2 : 1, vrid_);
+    macvlan_ = (ipv6_ ? "vrrp6-" : "vrrp4-") + std::to_string(vrid_);
+    // FRR does not create the macvlan; it toggles its protodown. For IPv6 its
+    // link-local address (the adverts' source) must not be derived from the
+    // virtual MAC, which both routers share.
+    const std::string m = macvlan_;
+    std::string cmd = "ip link add " + m + " link eth0 type macvlan mode bridge && ip link set dev " + m +
+                      " address " + mac;
+    if (ipv6_) {
+      cmd += " && ip link set dev " + m + " addrgenmode random && sysctl -qw net.ipv6.conf." + m +
+             ".accept_dad=0 && ip addr add " + vip_ + "/128 dev " + m + " nodad";
+    } else {
+      cmd += " && ip addr add " + vip_ + "/32 dev " + m;
+    }
+    auto made = host_.run(cmd + " && ip link set dev " + m + " up");
     if (made.exit_code != 0) throw std::runtime_error("cannot make the macvlan: " + made.output);
   }
   ~FrrVrrp() {
@@ -70,7 +80,7 @@ class FrrVrrp {
                                         << " vrrp " << vrid_ << " priority " << priority_ << "\n"
                                         << " vrrp " << vrid_ << " advertisement-interval " << advert_int_.count()
                                         << "\n"
-                                        << " vrrp " << vrid_ << " ip " << vip_ << "\n";
+                                        << " vrrp " << vrid_ << (ipv6_ ? " ipv6 " : " ip ") << vip_ << "\n";
     test::run_command("chown -R frr:frr " + test::shell_quote(dir_));
     if (!zebra_) {
       zebra_ = host_.spawn(daemon_command("zebra"));
@@ -88,18 +98,18 @@ class FrrVrrp {
     if (vrrpd_) vrrpd_->wait(milliseconds(5000));
   }
 
-  // `show vrrp VRID json`, the IPv4 router's part; null when vrrpd does not answer.
+  // `show vrrp VRID json`, the part of the VIP's family; null when vrrpd does not answer.
   nlohmann::json show() const {
     auto r = host_.run("vtysh --vty_socket " + test::shell_quote(dir_) + " -c 'show vrrp " + std::to_string(vrid_) +
                        " json' 2>&1");
     auto j = nlohmann::json::parse(r.output, nullptr, false);
     if (j.is_discarded() || !j.is_array() || j.empty()) return nullptr;
-    return j[0]["v4"];
+    return j[0][ipv6_ ? "v6" : "v4"];
   }
   // "Master", "Backup", "Initialize"; empty when vrrpd does not answer.
   std::string status() const {
-    auto v4 = show();
-    return v4.is_object() ? v4.value("status", "") : "";
+    auto part = show();
+    return part.is_object() ? part.value("status", "") : "";
   }
   bool wait_for_status(const std::string& status, milliseconds timeout) const {
     return test::wait_until([&] { return this->status() == status; }, timeout, milliseconds(50));
@@ -128,6 +138,7 @@ class FrrVrrp {
   int priority_;
   milliseconds advert_int_;
   std::string vip_;
+  bool ipv6_;
   std::string dir_, macvlan_;
   std::unique_ptr<test::Process> zebra_, vrrpd_;
 };
@@ -135,9 +146,18 @@ class FrrVrrp {
 constexpr int kVrid = 52;
 constexpr milliseconds kAdvert{100};
 
-TEST(FrrInterop, LvsdAndFrrVrrpdV3) {
-  PairTopology pair(185);
-  const core::IpAddress vip = ip(pair.vip);
+void lvsd_and_frr(bool ipv6, int subnet) {
+  PairTopology pair(subnet);
+  const std::string vip_text = ipv6 ? "fd00:" + std::to_string(subnet) + "::100" : pair.vip;
+  const core::IpAddress vip = ip(vip_text);
+  if (ipv6) {
+    // VRRPv3 over IPv6 goes from the link-local address (RFC 5798 5.1.2.1):
+    // wait until lvsd's is out of duplicate address detection.
+    ASSERT_TRUE(test::wait_until([&] {
+      const std::string out = pair.a->run("ip -6 addr show dev eth0 scope link").output;
+      return out.find("fe80") != std::string::npos && out.find("tentative") == std::string::npos;
+    }, milliseconds(5000))) << pair.a->run("ip -6 addr show dev eth0").output;
+  }
   const auto interval = std::chrono::duration_cast<vrrp::Centiseconds>(kAdvert);
   // lvsd as Backup at priority 100.
   const milliseconds lvsd_master_down = as_ms(vrrp::master_down_interval(vrrp::Version::kV3, 100, interval));
@@ -148,8 +168,9 @@ TEST(FrrInterop, LvsdAndFrrVrrpdV3) {
   const milliseconds frr_master_down = as_ms(vrrp::master_down_interval(vrrp::Version::kV3, 1, interval));
 
   Router lvsd(*pair.a, Implementation::kLvsd,
-              RouterSpec{.priority = 100, .vrid = kVrid, .version = 3, .advert_int = kAdvert, .vips = {pair.vip + "/32"}});
-  FrrVrrp frr(*pair.b, kVrid, 50, kAdvert, pair.vip);
+              RouterSpec{.priority = 100, .vrid = kVrid, .version = 3, .advert_int = kAdvert,
+                         .vips = {vip_text + (ipv6 ? "/128" : "/32")}});
+  FrrVrrp frr(*pair.b, kVrid, 50, kAdvert, vip_text);
   auto probe_a = VipProbe::open(*pair.a);
   auto probe_b = VipProbe::open(*pair.b, /*only_running_links=*/true);
   ASSERT_TRUE(probe_a.ok() && probe_b.ok());
@@ -167,11 +188,11 @@ TEST(FrrInterop, LvsdAndFrrVrrpdV3) {
     const auto rx_before = frr.show()["stats"].value("adverRx", 0);
     std::this_thread::sleep_for(std::max(milliseconds(1000), 3 * frr_master_down));
     steady.stop();
-    const auto v4 = frr.show();
-    EXPECT_EQ(v4.value("status", ""), "Backup") << frr.log();
+    const auto part = frr.show();
+    EXPECT_EQ(part.value("status", ""), "Backup") << frr.log();
     // lvsd's adverts arrive and are read as the master's: about one per interval.
-    EXPECT_GE(v4["stats"].value("adverRx", 0) - rx_before, 5) << v4.dump();
-    EXPECT_EQ(v4.value("masterAdverInterval", 0), kAdvert.count()) << v4.dump();
+    EXPECT_GE(part["stats"].value("adverRx", 0) - rx_before, 5) << part.dump();
+    EXPECT_EQ(part.value("masterAdverInterval", 0), kAdvert.count()) << part.dump();
     for (const auto& s : steady.samples()) {
       EXPECT_TRUE(s.holds[0]) << "lvsd lost the VIP";
       EXPECT_FALSE(s.holds[1]) << "FRR holds the VIP as Backup\n" << frr.log();
@@ -188,8 +209,7 @@ TEST(FrrInterop, LvsdAndFrrVrrpdV3) {
                                  frr_master_down + milliseconds(3000), milliseconds(5)))
         << lvsd.log() << frr.log();
     EXPECT_TRUE(lvsd.wait_for_state("BACKUP", milliseconds(2000), 2)) << lvsd.log();
-    EXPECT_NE(lvsd.log().find("-> BACKUP (higher priority 200 from " + pair.b->address() + ")"), std::string::npos)
-        << lvsd.log();
+    EXPECT_NE(lvsd.log().find("-> BACKUP (higher priority 200 from "), std::string::npos) << lvsd.log();
     std::this_thread::sleep_for(milliseconds(500));
     preempt.stop();
     EXPECT_EQ(frr.status(), "Master") << frr.log();
@@ -285,6 +305,10 @@ TEST(FrrInterop, LvsdAndFrrVrrpdV3) {
     EXPECT_LE(back.longest_dual_holding(), kAdvert + milliseconds(20)) << lvsd_again.log() << frr.log();
   }
 }
+
+TEST(FrrInterop, LvsdAndFrrVrrpdV3Ipv4) { lvsd_and_frr(false, 185); }
+
+TEST(FrrInterop, LvsdAndFrrVrrpdV3Ipv6) { lvsd_and_frr(true, 186); }
 
 }  // namespace
 }  // namespace lvsd::interop
