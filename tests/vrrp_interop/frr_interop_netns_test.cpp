@@ -16,7 +16,7 @@
 //   5. lvsd starts again and preempts FRR;
 //   6. lvsd's cable is pulled: FRR, hearing nothing, holds the VIP within a
 //      Master_Down_Interval;
-//   7. the cable comes back: FRR yields to lvsd within one advert interval.
+//   7. the cable comes back: FRR yields to lvsd at lvsd's next advert.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -145,6 +145,11 @@ class FrrVrrp {
 
 constexpr int kVrid = 52;
 constexpr milliseconds kAdvert{100};
+// When FRR is the one to yield, both hold the VIP until lvsd's next advert
+// (up to one interval) and then until zebra has set FRR's macvlan protodown
+// for vrrpd: one more hop than lvsd's own release. Measured 100-122 ms with
+// the 2-core test machine at load 8.
+constexpr milliseconds kFrrYields = 2 * kAdvert;
 
 void lvsd_and_frr(bool ipv6, int subnet) {
   PairTopology pair(subnet);
@@ -274,7 +279,7 @@ void lvsd_and_frr(bool ipv6, int subnet) {
     EXPECT_TRUE(frr.wait_for_status("Backup", milliseconds(2000))) << frr.log();
     std::this_thread::sleep_for(milliseconds(300));
     rejoin.stop();
-    EXPECT_LE(rejoin.longest_dual_holding(), kAdvert + milliseconds(20)) << lvsd_again.log() << frr.log();
+    EXPECT_LE(rejoin.longest_dual_holding(), kFrrYields) << lvsd_again.log() << frr.log();
   }
 
   // 6. lvsd's cable is pulled (no priority 0 this time): FRR holds the VIP
@@ -302,7 +307,7 @@ void lvsd_and_frr(bool ipv6, int subnet) {
     std::this_thread::sleep_for(milliseconds(300));
     back.stop();
     EXPECT_EQ(frr.status(), "Backup") << frr.log();
-    EXPECT_LE(back.longest_dual_holding(), kAdvert + milliseconds(20)) << lvsd_again.log() << frr.log();
+    EXPECT_LE(back.longest_dual_holding(), kFrrYields) << lvsd_again.log() << frr.log();
   }
 }
 
