@@ -1,9 +1,10 @@
 // netns tier: lvsd and FRR 8.4's vrrpd (Debian's frr) as the two routers of
-// one VRRPv3 virtual router, 100 ms adverts, over IPv4 and over IPv6 (issue #15). FRR needs a
-// macvlan per virtual router carrying the virtual MAC 00:00:5e:00:01:VRID and
-// the VIP, in bridge mode; as Backup it keeps the VIP there and sets the
-// macvlan protodown (no carrier), so on FRR's host "holds the VIP" means
-// "the VIP is on a link that is up". One test, in steps:
+// one VRRPv3 virtual router, 100 ms adverts, over IPv4 and over IPv6 (issue
+// #15). FRR needs a macvlan per virtual router and family, in bridge mode,
+// carrying the virtual MAC (00:00:5e:00:01:VRID, 02 for IPv6) and the VIP; as
+// Backup it keeps the VIP there and sets the macvlan protodown (no carrier),
+// so on FRR's host "holds the VIP" means "the VIP is on a link that is up".
+// One test per family, in steps:
 //   1. lvsd (priority 100) is Master and FRR (50) starts: FRR reports Backup,
 //      counts lvsd's adverts, and only lvsd holds the VIP;
 //   2. FRR's priority is raised to 200: FRR preempts, lvsd goes Backup and
@@ -116,8 +117,9 @@ class FrrVrrp {
   }
 
   void set_priority(int priority) {
-    auto r = host_.run("vtysh --vty_socket " + test::shell_quote(dir_) + " -c 'configure terminal' -c 'interface eth0'" +
-                       " -c 'vrrp " + std::to_string(vrid_) + " priority " + std::to_string(priority) + "' 2>&1");
+    auto r = host_.run("vtysh --vty_socket " + test::shell_quote(dir_) +
+                       " -c 'configure terminal' -c 'interface eth0' -c 'vrrp " + std::to_string(vrid_) +
+                       " priority " + std::to_string(priority) + "' 2>&1");
     if (r.exit_code != 0) throw std::runtime_error("vtysh: " + r.output);
   }
 
