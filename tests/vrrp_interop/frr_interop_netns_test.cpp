@@ -11,9 +11,11 @@
 //      releases the VIP, and the two never both hold it for longer than one
 //      advert interval;
 //   3. FRR's vrrpd stops (it sends priority 0): lvsd holds the VIP within its
-//      Master_Down_Interval, and FRR's macvlan is down again;
+//      Master_Down_Interval, sooner than it could without the priority 0,
+//      and FRR's macvlan is down again;
 //   4. vrrpd starts again at priority 50 (Backup under lvsd), then lvsd
-//      stops: FRR holds the VIP within a Master_Down_Interval;
+//      stops: FRR holds the VIP within a Master_Down_Interval, sooner than
+//      it could without lvsd's priority 0;
 //   5. lvsd starts again and preempts FRR;
 //   6. lvsd's cable is pulled: FRR, hearing nothing, holds the VIP within a
 //      Master_Down_Interval;
@@ -236,6 +238,10 @@ void lvsd_and_frr(bool ipv6, int subnet) {
     EXPECT_LE(took, lvsd_master_down + milliseconds(100))
         << "lvsd took " << took.count() << " ms after FRR's stop; its Master_Down_Interval is "
         << lvsd_master_down.count() << " ms\n" << lvsd.log();
+    // FRR resigned with priority 0 (RFC 5798 6.4.3) and lvsd waited only
+    // Skew_Time (6.4.2): without it, lvsd could not take over before
+    // Master_Down_Interval less the one interval since FRR's last advert.
+    EXPECT_LT(took, lvsd_master_down - kAdvert) << frr.log();
     frr.wait_stopped();
     EXPECT_TRUE(test::wait_until([&] { return !probe_b->holds(vip); }, milliseconds(1000)))
         << "FRR left its macvlan up after stopping\n" << frr.log();
@@ -261,6 +267,8 @@ void lvsd_and_frr(bool ipv6, int subnet) {
     EXPECT_LE(took, frr_master_down + milliseconds(100))
         << "FRR took " << took.count() << " ms after lvsd's stop; Master_Down_Interval is at most "
         << frr_master_down.count() << " ms\n" << frr.log();
+    // lvsd resigned with priority 0; FRR waited only its Skew_Time.
+    EXPECT_LT(took, as_ms(vrrp::master_down_interval(vrrp::Version::kV3, 50, interval)) - kAdvert) << frr.log();
     lvsd.stop();
     stopping.stop();
     EXPECT_FALSE(probe_a->holds(vip)) << "the stopped lvsd left its VIP behind";
