@@ -35,6 +35,9 @@ inline StatusSnapshot metrics_sample() {
   s.virtual_servers.push_back(fwm);
   s.counters = {.reconciles = 9, .reconcile_operations = 4, .reconcile_errors = 1, .reloads_succeeded = 2,
                 .reloads_failed = 1, .last_reload_unix_ms = 1'800'000, .last_failed_reload_unix_ms = 1'900'000};
+  s.scale_out = ScaleOutStatus{.table = 200, .node_drained = false, .node_drained_since_unix_ms = 0,
+                               .announcements = {{.vip = "10.0.0.1", .announced = true, .reason = "serving",
+                                                  .since_unix_ms = 1'700'000, .transitions = 1, .services = {}}}};
   return s;
 }
 

@@ -40,7 +40,7 @@ class LvsdAnnounce : public ::testing::Test {
     start_httpd();
     std::ofstream(dir_ + "/lvsd.yaml")
         << "global:\n  control_socket: " << dir_ << "/lvsd.sock\n  sloppy_tcp: true\n"
-        << "  announce: {table: 200, drain_grace: 2s}\n"
+        << "  announce: {table: 200, drain_grace: 6s}\n"
            "virtual_servers:\n"
            "  - { address: 10.0.0.100, port: 80, lb_algo: mh, scheduler_flags: [mh-port], lb_kind: DR,\n"
            "      delay_loop: 1s, announce: true, real_servers: [\n"
@@ -106,17 +106,18 @@ TEST_F(LvsdAnnounce, FollowsHealthDrainAndStop) {
 
   // A hitless restart keeps the announcement throughout.
   std::unique_ptr<Process> watch = director_->spawn(
-      "for i in $(seq 1 300); do ip -o route show table 200 proto 250 | grep -q 10.0.0.100 || echo GONE; "
-      "sleep 0.02; done; echo DONE");
+      "sh -c " + shell_quote("end=$(($(date +%s) + 10)); while [ $(date +%s) -lt $end ]; do "
+                             "ip -o route show table 200 proto 250 | grep -q 10.0.0.100 || echo GONE; done; "
+                             "echo DONE"));
   EXPECT_NE(lvsctl("restart").find("restart: lvsd re-executed itself"), std::string::npos);
   ASSERT_TRUE(wait_until([&] { return watch->output().find("DONE") != std::string::npos; }, 30s));
   EXPECT_EQ(watch->output().find("GONE"), std::string::npos) << "withdrawn during the restart";
 
-  // drain-node --stop: withdrawn at once, forwarding for drain_grace (2 s), then lvsd exits and removes the rest.
+  // drain-node --stop: withdrawn at once, forwarding for drain_grace (6 s), then lvsd exits and removes the rest.
   EXPECT_NE(lvsctl("drain-node --stop").find("lvsd stops after its drain_grace"), std::string::npos);
   EXPECT_FALSE(announced());
   EXPECT_TRUE(served());
-  EXPECT_GE(lvsd_->wait(10s), 0);
+  EXPECT_GE(lvsd_->wait(15s), 0);
   EXPECT_FALSE(local_route());
 }
 
