@@ -59,6 +59,7 @@ class Announcer {
   // Sorted by address.
   std::vector<VipAnnouncement> vips() const;
   std::vector<core::IpAddress> announced() const;
+  bool empty() const { return vips_.empty(); }  // no VIP known
   // The earliest hold deadline still pending (the daemon re-runs update()
   // then); nullopt: none.
   std::optional<core::TimePoint> next_deadline() const;

@@ -127,6 +127,7 @@ Daemon::Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, Ha
           stop_timer_->arm(kScriptPoll);
         }
       })) {
+  announcing_ = announces(*config_);
   announce_timer_ = parts_.scheduler.create_timer([this] { refresh_announcements(); });
   drain_stop_timer_ = parts_.scheduler.create_timer([this] {
     core::log::get()->info("drain-node: grace period over, stopping");
@@ -241,7 +242,8 @@ bool Daemon::route_table_open() {
 // until their checks decide.
 void Daemon::adopt_routes() {
   announcer_.set_drained(resumed_.node_drained, parts_.scheduler.now());
-  if (!announces(*config_) && !route_table_open()) return;
+  // Also without announced services: routes a previous configuration left
+  // (or a crash without cleanup) are found and removed.
   if (!route_table_open()) return;
   auto listed = routes_->list();
   if (!listed.ok()) {
@@ -262,7 +264,8 @@ void Daemon::adopt_routes() {
 }
 
 void Daemon::refresh_announcements() {
-  if (held_routes_.empty() && !announces(*config_) && announcer_.vips().empty()) return;
+  // Cheap when nothing is announced: this runs on every health verdict.
+  if (held_routes_.empty() && !announcing_ && announcer_.empty()) return;
   auto log = core::log::get();
   const core::TimePoint now = parts_.scheduler.now();
   std::vector<AnnouncedService> services;
@@ -324,7 +327,7 @@ void Daemon::refresh_announcements() {
 
 core::Result<bool> Daemon::drain_node(bool then_stop) {
   if (requests_.stopping()) return core::Error{"lvsd is stopping"};
-  if (!announces(*config_)) return core::Error{"no virtual server is announced (announce: true): nothing to drain"};
+  if (!announcing_) return core::Error{"no virtual server is announced (announce: true): nothing to drain"};
   const bool changed = !announcer_.drained();
   announcer_.set_drained(true, parts_.scheduler.now());
   refresh_announcements();
@@ -354,7 +357,7 @@ core::Result<bool> Daemon::undrain_node() {
 }
 
 void Daemon::terminate() {
-  if (config_->global.announce.drain_on_stop && announces(*config_) && !requests_.stopping()) {
+  if (config_->global.announce.drain_on_stop && announcing_ && !requests_.stopping()) {
     if (drain_stop_timer_->armed()) {
       // A second SIGTERM while draining: stop now.
       drain_stop_timer_->cancel();
@@ -547,6 +550,7 @@ void Daemon::finish_reload(LoadedConfig next) {
     }
     config_ = std::make_shared<const conf::Config>(std::move(*next.config));
     config_digest_ = next.yaml_digest;
+    announcing_ = announces(*config_);
   }
   parts_.vrrp.apply(*config_);
   if (ipvs_) {
@@ -725,7 +729,7 @@ void Daemon::collect(std::function<core::Offload::Continuation(control::StatusSn
   s.counters.reloads_failed = counters_.reloads_failed;
   s.counters.last_reload_unix_ms = counters_.last_reload_unix_ms;
   s.counters.last_failed_reload_unix_ms = counters_.last_failed_reload_unix_ms;
-  if (announces(*config_) || !announcer_.vips().empty()) {
+  if (announcing_ || !announcer_.empty()) {
     control::ScaleOutStatus so{.table = config_->global.announce.table,
                                .node_drained = announcer_.drained(),
                                .node_drained_since_unix_ms =

@@ -167,6 +167,7 @@ class Daemon {
   // Scale-out: the decision, lvsd's routes as the kernel holds them, the
   // hold deadline timer and the drain-then-stop timer.
   Announcer announcer_;
+  bool announcing_ = false;  // the configuration has a virtual server with announce: true
   std::unique_ptr<RouteTable> routes_;
   std::vector<VipRoute> held_routes_;
   std::unique_ptr<core::Timer> announce_timer_;
