@@ -81,6 +81,10 @@ std::vector<std::uint8_t> build_route_dump(core::AddressFamily family, std::uint
   nlh->nlmsg_seq = seq;
   auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
   rtm->rtm_family = static_cast<std::uint8_t>(core::af_number(family));
+  // With NETLINK_GET_STRICT_CHK the kernel returns only lvsd's routes (a
+  // director with a full routing table is not dumped whole); without it the
+  // field is ignored and parse_route_message() filters.
+  rtm->rtm_protocol = kRouteProtocol;
   buf.resize(nlh->nlmsg_len);
   return buf;
 }
@@ -112,6 +116,10 @@ core::Result<RouteClient> RouteClient::open(core::Duration receive_timeout) {
   if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) {
     return core::errno_error("SO_RCVTIMEO", errno);
   }
+  // Dumps filtered in the kernel (4.20 and later; an older one refuses the
+  // option and dumps everything, which the parser filters).
+  const int one = 1;
+  (void)setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof one);
   return client;
 }
 
