@@ -61,11 +61,6 @@ void log_warnings(const LoadedConfig& loaded) {
 constexpr core::Duration kStopScriptGrace = std::chrono::seconds(5);
 constexpr core::Duration kScriptPoll = std::chrono::milliseconds(20);
 
-bool announces(const conf::Config& config) {
-  return std::any_of(config.virtual_servers.begin(), config.virtual_servers.end(),
-                     [](const conf::VirtualServer& vs) { return vs.announce && vs.address; });
-}
-
 // After a restart in place, how long an announced VIP stays announced
 // without a verdict of its checks: two check rounds of its slowest service.
 core::Duration announce_hold(const conf::Config& config, const core::IpAddress& vip) {
@@ -127,7 +122,7 @@ Daemon::Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, Ha
           stop_timer_->arm(kScriptPoll);
         }
       })) {
-  announcing_ = announces(*config_);
+  index_announced();
   announce_timer_ = parts_.scheduler.create_timer([this] { refresh_announcements(); });
   drain_stop_timer_ = parts_.scheduler.create_timer([this] {
     core::log::get()->info("drain-node: grace period over, stopping");
@@ -263,20 +258,30 @@ void Daemon::adopt_routes() {
   }
 }
 
+// The virtual servers marked announce, found once per configuration (the
+// refresh runs on every health verdict).
+void Daemon::index_announced() {
+  announced_services_.clear();
+  announced_indices_.clear();
+  for (std::size_t i = 0; i < config_->virtual_servers.size(); ++i) {
+    const auto& vs = config_->virtual_servers[i];
+    if (!vs.announce || !vs.address) continue;
+    announced_services_.push_back({.vip = *vs.address,
+                                   .label = std::string(conf::to_string(vs.protocol)) + " " +
+                                            core::Endpoint{.address = *vs.address, .port = vs.port}.to_string(),
+                                   .quorum_met = false});
+    announced_indices_.push_back(i);
+  }
+  announcing_ = !announced_services_.empty();
+}
+
 void Daemon::refresh_announcements() {
   // Cheap when nothing is announced: this runs on every health verdict.
   if (held_routes_.empty() && !announcing_ && announcer_.empty()) return;
   auto log = core::log::get();
   const core::TimePoint now = parts_.scheduler.now();
-  std::vector<AnnouncedService> services;
-  for (std::size_t i = 0; i < config_->virtual_servers.size(); ++i) {
-    const auto& vs = config_->virtual_servers[i];
-    if (!vs.announce || !vs.address) continue;
-    services.push_back({.vip = *vs.address,
-                        .label = std::string(conf::to_string(vs.protocol)) + " " +
-                                 core::Endpoint{.address = *vs.address, .port = vs.port}.to_string(),
-                        .quorum_met = health_.quorum_met(i)});
-  }
+  std::vector<AnnouncedService> services = announced_services_;
+  for (std::size_t i = 0; i < services.size(); ++i) services[i].quorum_met = health_.quorum_met(announced_indices_[i]);
   const auto before = announcer_.vips();
   announcer_.update(services, now);
   const auto after = announcer_.vips();
@@ -550,7 +555,7 @@ void Daemon::finish_reload(LoadedConfig next) {
     }
     config_ = std::make_shared<const conf::Config>(std::move(*next.config));
     config_digest_ = next.yaml_digest;
-    announcing_ = announces(*config_);
+    index_announced();
   }
   parts_.vrrp.apply(*config_);
   if (ipvs_) {

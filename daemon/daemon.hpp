@@ -133,6 +133,7 @@ class Daemon {
   void on_role(const std::string& instance);
   // Scale-out: recomputes the announcements and makes lvsd's routes match.
   void refresh_announcements();
+  void index_announced();
   void adopt_routes();
   bool route_table_open();
 
@@ -168,6 +169,8 @@ class Daemon {
   // hold deadline timer and the drain-then-stop timer.
   Announcer announcer_;
   bool announcing_ = false;  // the configuration has a virtual server with announce: true
+  std::vector<AnnouncedService> announced_services_;  // those virtual servers (quorum filled per refresh)
+  std::vector<std::size_t> announced_indices_;        // their index in config_->virtual_servers
   std::unique_ptr<RouteTable> routes_;
   std::vector<VipRoute> held_routes_;
   std::unique_ptr<core::Timer> announce_timer_;
