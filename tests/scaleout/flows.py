@@ -18,6 +18,12 @@
                                    director (named by the file's base name);
                                    prints "<port> <director>" per stream: the
                                    director whose entry for it is the freshest
+  flows.py newly-broken BEFORE AFTER CARRIERS DIRECTOR
+                                   BEFORE, AFTER: STATUS files around an event;
+                                   prints "<broken> <of them on DIRECTOR>
+                                   <of them elsewhere>": streams ok in BEFORE
+                                   and broken in AFTER, split by their
+                                   director in CARRIERS (carriers' output)
 
 STATUS starts with "# <epoch ms when written>", then has one line per stream:
   <local port> <server name> ok|broken <bytes verified> <ms since progress> <reason>
@@ -269,6 +275,18 @@ def carriers(status, client_addr, files):
         print(port, best[port][1])
 
 
+def newly_broken(before, after, carriers_file, director):
+    def states(path):
+        with open(path) as f:
+            return {w[0]: w[2] for w in (l.split() for l in f) if len(w) >= 3 and w[0] != "#"}
+    was, now = states(before), states(after)
+    with open(carriers_file) as f:
+        on = {w[0]: w[1] for w in (l.split() for l in f) if len(w) == 2}
+    new = [p for p, s in now.items() if s == "broken" and was.get(p) == "ok"]
+    there = sum(1 for p in new if on.get(p) == director)
+    print(len(new), there, len(new) - there)
+
+
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "server":
@@ -290,6 +308,8 @@ def main(argv):
         once(argv[2], int(argv[3]))
     elif cmd == "route-events":
         route_events(argv[2], argv[3], int(argv[4]))
+    elif cmd == "newly-broken":
+        newly_broken(argv[2], argv[3], argv[4], argv[5])
     elif cmd == "carriers":
         carriers(argv[2], argv[3], argv[4:])
     else:

@@ -67,7 +67,7 @@ WITHDRAW_BOUND_MS=$((BFD_DETECT_MS + 100))
 # detail says by how much): UML on a loaded host runs every process late, as
 # the kernel tier's other timing checks allow (demo/scenario.sh).
 SLACK_MS=1000
-STALL_S=8    # a stream that gets no echo for this long counts as broken
+STALL_S=15   # a stream that gets no echo for this long counts as broken
 
 # ---------------------------------------------------------------- output
 
@@ -189,8 +189,9 @@ carriers() {
   tail -n +2 "$WORK/streams" > "$WORK/streams.now"
   python3 "$FLOWS" carriers "$WORK/streams.now" "${ADDR[cl]}" $(for d in $DIRECTORS; do echo "$WORK/$d.conns"; done)
 }
-# broken_ports: client ports of broken streams, one a line.
-broken_ports() { awk '$3 == "broken" { print $1 }' "$WORK/streams" | sort; }
+# newly_broken CARRIERS WHO: "<broken> <of them on WHO> <elsewhere>" for the
+# streams ok in WORK/streams.before and broken in WORK/streams.after.
+newly_broken() { python3 "$FLOWS" newly-broken "$WORK/streams.before" "$WORK/streams.after" "$1" "$2"; }
 # live_servers VIP DIRECTOR: real servers with weight > 0 in DIRECTOR's IPVS service VIP:80.
 live_servers() {
   ip netns exec $NS$2 ipvsadm -Ln -t "$1:80" 2>/dev/null |
@@ -383,7 +384,7 @@ servers_up() {
   local h
   for h in $SERVERS; do [ "$(ip netns exec ${NS}rt python3 "$FLOWS" once ${ADDR[$h]} 80 2>/dev/null)" = $h ] || return 1; done
 }
-wait_until 20000 servers_up || abort "the echo servers did not come up"
+wait_until 90000 servers_up || abort "the echo servers did not come up"
 say "  so-r1, so-r2, so-r3 answer on port 80; so-r1 also listens on 9002 (VIP2's health check)."
 
 # ---------------------------------------------------------------- 4. lvsd
@@ -503,7 +504,6 @@ moved_from() { awk -v d="$1" '$2 == d' "$WORK/carriers.$2" | wc -l; }
 # ---------------------------------------------------------------- 6. drain
 
 step "Drain d1: lvsctl drain-node withdraws its announcements, it keeps forwarding"
-broken_ports > "$WORK/broken.before"
 now; T_EVENT=$NOW
 drain d1
 [ $QUIET -eq 1 ] || { [ $ANNOUNCE_BY_HAND = 1 ] && echo "  [so-d1]# (by hand) ip route del $VIP/32 dev lo table $ANNOUNCE_TABLE; same for $VIP2" || echo "  [so-d1]# lvsctl drain-node"; }
@@ -552,7 +552,7 @@ sleep 3
 carriers > "$WORK/carriers.3"
 ON_D2=$(moved_from d2 3)
 awk '$2 == "d2" { print $1 }' "$WORK/carriers.3" | sort > "$WORK/on-d2"
-broken_ports > "$WORK/broken.before"
+cp "$WORK/streams" "$WORK/streams.before"
 now; T_EVENT=$NOW
 ip link set ${NS}d2 down
 say "  [bridge]# ip link set so-d2 down"
@@ -563,11 +563,8 @@ EFFECT_MS=${t:-$NOW}
 down_ms=$([ -n "$t" ] && echo $((t - T_EVENT)) || echo -1)
 echo "time linkdown_withdrawn $down_ms $WITHDRAW_BOUND_MS" >> "$RESULTS"
 event_result linkdown "$ON_D2"
-broken_ports > "$WORK/broken.after"
-# (No process substitution: UML's /dev has no /dev/fd.)
-comm -13 "$WORK/broken.before" "$WORK/broken.after" > "$WORK/broken.new"
-moved_broken=$(comm -12 "$WORK/broken.new" "$WORK/on-d2" | wc -l)
-survivor_broken=$((EVENT_BROKEN - moved_broken))
+cp "$WORK/streams" "$WORK/streams.after"
+read -r _ moved_broken survivor_broken <<< "$(newly_broken "$WORK/carriers.3" d2)"
 verdict=$([ "$down_ms" -ge 0 ] && [ "$down_ms" -le $((WITHDRAW_BOUND_MS + SLACK_MS)) ] && echo 1 || echo 0)
 over=""
 [ "$down_ms" -gt $WITHDRAW_BOUND_MS ] && over=", $((down_ms - WITHDRAW_BOUND_MS)) ms over (UML slack $SLACK_MS ms)"
@@ -602,9 +599,10 @@ REJOIN_BROKEN=$EVENT_BROKEN
 # ---------------------------------------------------------------- 8. real server dies
 
 step "Real server r3 dies: only its own streams break"
-tail -n +2 "$WORK/streams" | awk '$3 == "ok" && $2 == "r3" { print $1 }' | sort > "$WORK/on-r3"
-ON_R3=$(wc -l < "$WORK/on-r3")
-broken_ports > "$WORK/broken.before"
+# Which real server each stream talks to, in the form of a carriers list.
+tail -n +2 "$WORK/streams" | awk '{ print $1, $2 }' > "$WORK/servers.map"
+ON_R3=$(tail -n +2 "$WORK/streams" | awk '$3 == "ok" && $2 == "r3"' | wc -l)
+cp "$WORK/streams" "$WORK/streams.before"
 now; T_EVENT=$NOW
 stop echo-r3 KILL
 say "  [so-r3]# kill -9 <echo server>"
@@ -612,9 +610,8 @@ r3_out() { local d; for d in $DIRECTORS; do live_servers $VIP $d | grep -q "${AD
 wait_until 15000 r3_out
 now; EFFECT_MS=$NOW
 event_result rskill "$ON_R3"
-broken_ports > "$WORK/broken.after"
-comm -13 "$WORK/broken.before" "$WORK/broken.after" > "$WORK/broken.new"
-others=$(comm -23 "$WORK/broken.new" "$WORK/on-r3" | wc -l)
+cp "$WORK/streams" "$WORK/streams.after"
+read -r _ _ others <<< "$(newly_broken "$WORK/servers.map" r3)"
 check rskill_only_its_own $([ "$others" = 0 ] && [ "$EVENT_BROKEN" = "$ON_R3" ] && echo 1 || echo 0) \
   "r3 had $ON_R3 streams: $EVENT_BROKEN broken, $others of them on other servers; r3 left every director's pool: $(r3_out && echo yes || echo no)"
 row "r3 killed: streams broken ($SCHED)|$EVENT_BROKEN of $STREAMS ($ON_R3 on r3)|-"
