@@ -180,4 +180,21 @@ int run_disable(const DaemonCommandOptions& o, const std::string& virtual_server
   });
 }
 
+int run_drain_node(const DaemonCommandOptions& o, bool stop, std::ostream& out, std::ostream& err) {
+  return run(o, control::DrainNodeRequest{.stop = stop}, out, err, [&](const nlohmann::json& result) {
+    out << "drain-node: " << (changed(result) ? "every announcement withdrawn" : "already drained")
+        << "; forwarding goes on for what still arrives";
+    if (stop) out << "; lvsd stops after its drain_grace";
+    out << "\n";
+    return 0;
+  });
+}
+
+int run_undrain_node(const DaemonCommandOptions& o, std::ostream& out, std::ostream& err) {
+  return run(o, control::UndrainNodeRequest{}, out, err, [&](const nlohmann::json& result) {
+    out << "undrain-node: " << (changed(result) ? "announcing again" : "was not drained") << "\n";
+    return 0;
+  });
+}
+
 }  // namespace lvsd::cli

@@ -30,5 +30,9 @@ int run_enable(const DaemonCommandOptions& options, const std::string& virtual_s
                std::ostream& err);
 int run_disable(const DaemonCommandOptions& options, const std::string& virtual_server, std::ostream& out,
                 std::ostream& err);
+// Scale-out: withdraw every announcement of this node (and with `stop`, stop
+// lvsd after global.announce.drain_grace); announce again.
+int run_drain_node(const DaemonCommandOptions& options, bool stop, std::ostream& out, std::ostream& err);
+int run_undrain_node(const DaemonCommandOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace lvsd::cli

@@ -11,7 +11,7 @@ _lvsctl() {
   words=("${COMP_WORDS[@]}")
   cword=$COMP_CWORD
 
-  local commands="list save connections import-keepalived status reload restart drain undrain enable disable realserver"
+  local commands="list save connections import-keepalived status reload restart drain undrain enable disable drain-node undrain-node frr-config realserver"
   local global_opts="-h --help --version --socket"
 
   case $prev in
@@ -19,7 +19,9 @@ _lvsctl() {
       COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --dev)
       COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")); return ;;
-    --vip|--timeout)
+    -f|--config)
+      COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --vip|--timeout|--neighbor|--local-as|--remote-as|--router-id|--bfd-interval)
       COMPREPLY=(); return ;;
   esac
 
@@ -45,7 +47,9 @@ _lvsctl() {
       else COMPREPLY=($(compgen -W "$commands" -- "$cur")); fi
       return ;;
     list) opts="--stats --rate --thresholds --persistent-conn --tun-info --exact -c --connections --json" ;;
-    save|connections|status|reload|restart|undrain|enable|disable) opts="--json" ;;
+    save|connections|status|reload|restart|undrain|enable|disable|undrain-node) opts="--json" ;;
+    drain-node) opts="--stop --json" ;;
+    frr-config) opts="-f --config --neighbor --local-as --remote-as --router-id --bfd-interval --bird" ;;
     drain) opts="--timeout --json" ;;
     import-keepalived)
       if [[ $cur != -* ]]; then COMPREPLY=($(compgen -f -- "$cur")); return; fi ;;

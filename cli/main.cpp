@@ -1,18 +1,21 @@
 // lvsctl: inspect and control IPVS and the lvsd daemon (ipvsadm-like).
 // Commands that only need the kernel (list, save, connections) work with or
-// without a running lvsd; status, reload, drain, undrain, enable, disable and
-// restart talk to lvsd's control socket; realserver configures this host as
-// a DR real server.
+// without a running lvsd; status, reload, drain, undrain, enable, disable,
+// restart, drain-node and undrain-node talk to lvsd's control socket;
+// realserver configures this host as a DR real server; frr-config prints the
+// routing daemon's side of scale-out.
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/daemon_commands.hpp"
 #include "cli/realserver.hpp"
+#include "cli/routing_config.hpp"
 #include "cli/import_keepalived.hpp"
 #include "lvsd/version.hpp"
 
@@ -83,6 +86,33 @@ int main(int argc, char** argv) {
   disable_cmd->add_option("VS", vs_arg, "virtual server")->required();
   disable_cmd->add_flag("--json", daemon.json, "JSON instead of text");
 
+  bool drain_node_stop = false;
+  auto* drain_node_cmd = app.add_subcommand(
+      "drain-node", "scale-out: withdraw every announcement of this node; forwarding goes on for what still arrives");
+  drain_node_cmd->add_flag("--stop", drain_node_stop, "then stop lvsd after global.announce.drain_grace");
+  drain_node_cmd->add_flag("--json", daemon.json, "JSON instead of text");
+  auto* undrain_node_cmd = app.add_subcommand("undrain-node", "scale-out: announce this node's VIPs again");
+  undrain_node_cmd->add_flag("--json", daemon.json, "JSON instead of text");
+
+  // The routing daemon's side of scale-out (no daemon needed).
+  std::string frr_config_path = "/etc/lvsd/lvsd.yaml";
+  lvsd::cli::BgpSettings bgp;
+  std::vector<std::string> bgp_neighbors;
+  std::string bgp_router_id;
+  bool frr_bird = false;
+  auto* frr_cmd = app.add_subcommand("frr-config", "print the FRR (or --bird: BIRD 2) configuration that announces "
+                                                   "this node's VIPs over BGP with BFD");
+  frr_cmd->add_option("-f,--config", frr_config_path, "lvsd's configuration")->capture_default_str();
+  frr_cmd->add_option("--neighbor", bgp_neighbors, "the router's address (repeat for several)")->required();
+  frr_cmd->add_option("--local-as", bgp.local_as, "this director's AS")->capture_default_str()
+      ->check(CLI::Range(1u, 4294967295u));
+  frr_cmd->add_option("--remote-as", bgp.remote_as, "the router's AS")->capture_default_str()
+      ->check(CLI::Range(1u, 4294967295u));
+  frr_cmd->add_option("--router-id", bgp_router_id, "BGP router id (an IPv4 address)");
+  frr_cmd->add_option("--bfd-interval", bgp.bfd_interval_ms, "BFD receive/transmit interval in ms")
+      ->capture_default_str()->check(CLI::Range(10u, 60000u));
+  frr_cmd->add_flag("--bird", frr_bird, "BIRD 2 instead of FRR");
+
   // DR real server setup (this host, no daemon).
   lvsd::cli::RealServerOptions realserver;
   auto* rs_cmd = app.add_subcommand("realserver", "set this host up as a DR real server (VIP on lo, ARP sysctls)");
@@ -96,7 +126,7 @@ int main(int argc, char** argv) {
     sub->add_flag("--json", realserver.json, "JSON instead of text");
   }
   app.footer("Exit codes: 0 done, 1 failed or refused, 2 bad arguments, 3 lvsd is not running\n"
-             "(status, reload, restart, drain, undrain, enable and disable need it).\n");
+             "(status, reload, restart, drain, undrain, enable, disable, drain-node and undrain-node need it).\n");
 
   try {
     app.parse(argc, argv);
@@ -125,6 +155,27 @@ int main(int argc, char** argv) {
   if (undrain_cmd->parsed()) return run_undrain(daemon, vs_arg, rs_arg, std::cout, std::cerr);
   if (enable_cmd->parsed()) return run_enable(daemon, vs_arg, std::cout, std::cerr);
   if (disable_cmd->parsed()) return run_disable(daemon, vs_arg, std::cout, std::cerr);
+  if (drain_node_cmd->parsed()) return run_drain_node(daemon, drain_node_stop, std::cout, std::cerr);
+  if (undrain_node_cmd->parsed()) return run_undrain_node(daemon, std::cout, std::cerr);
+  if (frr_cmd->parsed()) {
+    for (const auto& text : bgp_neighbors) {
+      auto address = lvsd::core::IpAddress::parse(text);
+      if (!address) {
+        std::cerr << "lvsctl: frr-config: --neighbor " << text << ": not an IP address\n";
+        return 2;
+      }
+      bgp.neighbors.push_back(*address);
+    }
+    if (!bgp_router_id.empty()) {
+      auto id = lvsd::core::IpAddress::parse(bgp_router_id);
+      if (!id || !id->is_ipv4()) {
+        std::cerr << "lvsctl: frr-config: --router-id " << bgp_router_id << ": not an IPv4 address\n";
+        return 2;
+      }
+      bgp.router_id = *id;
+    }
+    return run_frr_config(frr_config_path, bgp, frr_bird, std::cout, std::cerr);
+  }
   if (rs_up->parsed()) return run_realserver_up(realserver, std::cout, std::cerr);
   if (rs_down->parsed()) return run_realserver_down(realserver, std::cout, std::cerr);
   if (rs_status->parsed()) return run_realserver_status(realserver, std::cout, std::cerr);

@@ -37,6 +37,20 @@ struct LvsSyncDaemon {
   bool operator==(const LvsSyncDaemon&) const = default;
 };
 
+// Scale-out (docs/scale-out.md): how virtual servers marked `announce` are
+// offered to the routing daemon. lvsd keeps a host route per announced VIP in
+// `table` (FRR's `ip import-table`, BIRD's kernel protocol read it) while this
+// node can serve the VIP, and a local route so IPVS receives its packets.
+struct Announce {
+  std::uint32_t table = 200;  // 1-252: the kernel routing table of announcement routes
+  // After `lvsctl drain-node --stop` (or SIGTERM with drain_on_stop): how long
+  // lvsd keeps forwarding what still arrives after withdrawing, before it stops.
+  Duration drain_grace = std::chrono::seconds(10);
+  bool drain_on_stop = false;  // SIGTERM drains first (withdraw, wait drain_grace, stop)
+
+  bool operator==(const Announce&) const = default;
+};
+
 // keepalived's "USER [GROUP]" for scripts: script_user, MISC_CHECK's user.
 struct ScriptUser {
   std::string user{};                 // a user name (it must exist when a script runs)
@@ -66,6 +80,7 @@ struct Global {
   std::optional<ScriptUser> script_user{};
   // Refuse scripts run as root whose path a non-root user could change.
   bool enable_script_security = false;
+  Announce announce{};
 
   bool operator==(const Global&) const = default;
 };
@@ -318,6 +333,9 @@ struct VirtualServer {
   // leaves on failures (keepalived's behaviour without `alpha`).
   bool start_up = false;
   std::optional<std::string> virtualhost{};  // default Host for HTTP_GET/SSL_GET
+  // Scale-out: announce the address to the routing daemon while this node
+  // can serve it (global.announce). Address-based services only.
+  bool announce = false;
   std::vector<RealServer> real_servers{};
 
   // The service's family: the address's, or for fwmark the first real server's (IPv4 if none).

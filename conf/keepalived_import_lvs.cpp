@@ -19,6 +19,12 @@ const std::vector<Spec> kVirtualServerSpecs = {
     {"virtualhost", 1, 1},          {"sorry_server", 1, 2},
     {"quorum", 1, 1},               {"hysteresis", 1, 1},
     {"inhibit_on_failure", 0, 0},   {"real_server", 1, 2, true, true, "real_servers"},
+    // IPVS scheduler flags: keepalived 2.2.7 sets a flag once however often
+    // it is given.
+    {"flag-1", 0, 0, false, true, "scheduler_flags"},      {"flag-2", 0, 0, false, true, "scheduler_flags"},
+    {"flag-3", 0, 0, false, true, "scheduler_flags"},      {"sh-fallback", 0, 0, false, true, "scheduler_flags"},
+    {"sh-port", 0, 0, false, true, "scheduler_flags"},     {"mh-fallback", 0, 0, false, true, "scheduler_flags"},
+    {"mh-port", 0, 0, false, true, "scheduler_flags"},
 };
 const std::vector<Spec> kRealServerSpecs = {
     {"weight", 1, 1},
@@ -63,6 +69,9 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     if (auto port = parse_integer(second.text, 0, 65535)) vs.port = static_cast<std::uint16_t>(*port);
     else error(second.location, join_path(path, "port"), port.error().message);
   }
+  // Whether lb_algo was given above the statement being read, and read.
+  enum class Algo { kNotYet, kInvalid, kRead } algo = Algo::kNotYet;
+  std::size_t flag_count = 0;
   for (const auto& st : normalize(block.children, kVirtualServerSpecs, path, KaBlock::kVirtualServer)) {
     const std::string& k = st.keyword.text;
     if (k == "real_server") {
@@ -71,7 +80,13 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     }
     const std::string p = key(path, kVirtualServerSpecs, st);
     if (k == "delay_loop") value(st, p, vs.delay_loop, parse_duration);
-    else if (k == "lb_algo" || k == "lvs_sched") value(st, p, vs.lb_algo, parse_lb_algo);
+    else if (k == "lb_algo" || k == "lvs_sched") {
+      const std::size_t before = errors_.size();
+      value(st, p, vs.lb_algo, parse_lb_algo);
+      algo = errors_.size() == before ? Algo::kRead : Algo::kInvalid;
+    } else if (p == join_path(path, "scheduler_flags")) {
+      scheduler_flag(st, index_path(p, flag_count++), algo != Algo::kNotYet, algo == Algo::kInvalid, vs);
+    }
     else if (k == "lb_kind" || k == "lvs_method") value(st, p, vs.lb_kind, parse_lb_kind);
     else if (k == "tun_type") value(st, p, vs.tunnel_type, parse_tunnel_type);
     else if (k == "tun_port") value(st, p, vs.tunnel_port, integer(1, 65535));
@@ -99,6 +114,25 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     }
   }
   return vs;
+}
+
+void Importer::scheduler_flag(const KaStatement& st, const std::string& path, bool after_lb_algo,
+                              bool lb_algo_invalid, VirtualServer& vs) {
+  const std::string& k = st.keyword.text;
+  sources_.set(path, st.keyword.location);
+  const bool generic = k.starts_with("flag-");
+  if (!generic && lb_algo_invalid) return;  // lb_algo's own error says enough
+  // keepalived 2.2.7 reads sh-* and mh-* against the scheduler given so far:
+  // above lb_algo it reports "only applies to sh scheduler" and drops the flag.
+  if (!generic && !after_lb_algo) {
+    const std::string algo = k.substr(0, 2);
+    error(st.keyword.location, path,
+          quote(k) + " comes before lb_algo: keepalived 2.2.7 ignores a scheduler's flag given above the "
+          "scheduler; put 'lb_algo " + algo + "' above it");
+    return;
+  }
+  if (auto set = set_scheduler_flag(vs.scheduler_flags, k, vs.lb_algo); !set.ok())
+    error(st.keyword.location, path, set.error().message + " (keepalived 2.2.7 would ignore it)");
 }
 
 RealServer Importer::real_server(const KaStatement& block, const std::string& path) {

@@ -144,6 +144,12 @@ class Importer {
 
   VirtualServer virtual_server(const KaStatement& block, std::size_t index);
 
+  // sh-port, mh-fallback, flag-1, ...: one of vs.scheduler_flags, at `path`
+  // (scheduler_flags[N]). Flags of sh and mh must come after a valid lb_algo
+  // naming that scheduler.
+  void scheduler_flag(const KaStatement& st, const std::string& path, bool after_lb_algo, bool lb_algo_invalid,
+                      VirtualServer& vs);
+
   RealServer real_server(const KaStatement& block, const std::string& path);
 
   static CheckProbe probe_for(const std::string& keyword);

@@ -327,7 +327,8 @@ class YamlLoader {
     const std::string path = "global";
     auto view = read_map(node, path,
                          {"router_id", "control_socket", "metrics", "lvs_sync_daemon", "lvs_flush", "lvs_flush_on_stop",
-                          "sloppy_tcp", "sloppy_sctp", "ipvs_resync_interval", "notify", "script_user", "enable_script_security"}, at);
+                          "sloppy_tcp", "sloppy_sctp", "ipvs_resync_interval", "notify", "script_user", "enable_script_security",
+                          "announce"}, at);
     if (!view) return;
     read(*view, path, "router_id", global.router_id, non_empty_string);
     read(*view, path, "control_socket", global.control_socket, non_empty_string);
@@ -354,6 +355,17 @@ class YamlLoader {
         read(*sync_view, spath, "ttl", sync.ttl, integer(1, 255));
         read(*sync_view, spath, "group", sync.group, parse_address);
         global.lvs_sync_daemon = sync;
+      }
+    }
+    if (const Field* f = view->get("announce")) {
+      const std::string apath = join_path(path, "announce");
+      auto announce_view = read_map(f->value, apath, {"table", "drain_grace", "drain_on_stop"},
+                                    location(f->value, location(f->key, {})));
+      if (announce_view) {
+        // 253-255 are the kernel's default, main and local tables; FRR imports 1-252.
+        read(*announce_view, apath, "table", global.announce.table, integer(1, 252));
+        read(*announce_view, apath, "drain_grace", global.announce.drain_grace, parse_duration);
+        read(*announce_view, apath, "drain_on_stop", global.announce.drain_on_stop, parse_bool);
       }
     }
   }
@@ -501,7 +513,7 @@ class YamlLoader {
     static const std::vector<std::string> keys = {
         "address", "port", "fwmark", "protocol", "lb_algo", "scheduler_flags", "lb_kind", "tunnel_type", "tunnel_port",
         "persistence_timeout", "persistence_granularity", "delay_loop", "quorum", "hysteresis", "sorry_server",
-        "inhibit_on_failure", "ha_suspend", "ops", "start_up", "virtualhost", "real_servers"};
+        "inhibit_on_failure", "ha_suspend", "ops", "start_up", "virtualhost", "announce", "real_servers"};
     auto view = read_map(node, path, keys, at);
     if (!view) return vs;
     read(*view, path, "address", vs.address, parse_address);
@@ -538,6 +550,7 @@ class YamlLoader {
     read(*view, path, "ops", vs.ops, parse_bool);
     read(*view, path, "start_up", vs.start_up, parse_bool);
     read(*view, path, "virtualhost", vs.virtualhost, non_empty_string);
+    read(*view, path, "announce", vs.announce, parse_bool);
     read_list(*view, path, "real_servers", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
       vs.real_servers.push_back(read_real_server(n, p, where));
     });

@@ -269,6 +269,15 @@ class Validator {
       error(join_path(path, "tunnel_port"), "tunnel_port with tunnel_type " +
                                                 std::string(to_string(vs.tunnel_type)) + ": allowed only with gue");
     if (vs.delay_loop.count() == 0) error(join_path(path, "delay_loop"), "'0s' is too short: allowed 1ms or more");
+    if (vs.announce && !vs.address)
+      error(join_path(path, "announce"), "announce on a fwmark service: only an address can be announced");
+    if (vs.announce && vs.address) {
+      for (const auto& inst : config_.vrrp_instances)
+        for (const auto& vip : inst.virtual_ipaddress)
+          if (vip.prefix.address == *vs.address)
+            error(join_path(path, "announce"), vs.address->to_string() + " is also a VIP of vrrp_instance '" +
+                                                   inst.name + "': a VIP is either moved by VRRP or announced, not both");
+    }
     if (vs.ops && !vs.fwmark && vs.protocol != Protocol::kUdp)
       error(join_path(path, "ops"), "one-packet scheduling with protocol " + std::string(to_string(vs.protocol)) +
                                         ": allowed only with protocol UDP");

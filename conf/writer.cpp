@@ -144,6 +144,14 @@ Node global_node(const Global& g) {
   add_opt(m, "notify", g.notify, as_text);
   add_opt(m, "script_user", g.script_user, script_user_text);
   add_if(m, "enable_script_security", g.enable_script_security, d.enable_script_security, as_bool);
+  if (g.announce != d.announce) {
+    const Announce da;
+    Node n = Node::map();
+    add_if(n, "table", g.announce.table, da.table, as_number);
+    add_if(n, "drain_grace", g.announce.drain_grace, da.drain_grace, as_duration);
+    add_if(n, "drain_on_stop", g.announce.drain_on_stop, da.drain_on_stop, as_bool);
+    m.add("announce", std::move(n));
+  }
   return m;
 }
 
@@ -338,6 +346,7 @@ Node virtual_server_node(const VirtualServer& v) {
   add_if(m, "inhibit_on_failure", v.inhibit_on_failure, d.inhibit_on_failure, as_bool);
   add_if(m, "ha_suspend", v.ha_suspend, d.ha_suspend, as_bool);
   add_if(m, "ops", v.ops, d.ops, as_bool);
+  add_if(m, "announce", v.announce, d.announce, as_bool);
   add_if(m, "start_up", v.start_up, d.start_up, as_bool);
   add_opt(m, "virtualhost", v.virtualhost, as_text);
   if (!v.real_servers.empty()) {

@@ -62,6 +62,14 @@ struct Dispatcher {
     if (missing(h.disable)) return answer(not_supported("disable"));
     answer(changed_reply(h.disable(r)));
   }
+  void operator()(const DrainNodeRequest& r) const {
+    if (missing(h.drain_node)) return answer(not_supported("drain-node"));
+    answer(changed_reply(h.drain_node(r)));
+  }
+  void operator()(const UndrainNodeRequest&) const {
+    if (missing(h.undrain_node)) return answer(not_supported("undrain-node"));
+    answer(changed_reply(h.undrain_node()));
+  }
   void operator()(const RestartRequest&) const {
     if (missing(h.restart)) return answer(not_supported("restart"));
     auto st = h.restart();

@@ -43,6 +43,9 @@ struct ControlHandlers {
   // returns only if the handler defers the re-exec (e.g. a 0-delay timer):
   // the server flushes the reply as soon as dispatch returns.
   std::function<core::Status()> restart;
+  // Scale-out: whether the node's drain state changed.
+  std::function<core::Result<bool>(const DrainNodeRequest&)> drain_node;
+  std::function<core::Result<bool>()> undrain_node;
 };
 
 // One request line -> its reply line, given to `reply` at once, or later for

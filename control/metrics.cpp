@@ -290,9 +290,26 @@ std::string escape_label_value(std::string_view value) {
   return out;
 }
 
+void scale_out_metrics(Exposition& e, const StatusSnapshot& s) {
+  if (!s.scale_out) return;
+  const ScaleOutStatus& so = *s.scale_out;
+  e.family("lvsd_node_drained", "gauge", "1 while this node is drained (lvsctl drain-node): it announces nothing.");
+  e.sample("lvsd_node_drained", {}, so.node_drained ? 1 : 0);
+  e.family("lvsd_announced", "gauge", "1 while this node announces the VIP to the routing daemon, else 0.");
+  for (const auto& a : so.announcements) e.sample("lvsd_announced", {{"vip", a.vip}}, a.announced ? 1 : 0);
+  e.family("lvsd_announcement_transitions_total", "counter",
+           "Announcements and withdrawals of the VIP since lvsd started.");
+  for (const auto& a : so.announcements) e.sample("lvsd_announcement_transitions_total", {{"vip", a.vip}}, a.transitions);
+  e.family("lvsd_announcement_last_change_timestamp_seconds", "gauge",
+           "When the VIP was last announced or withdrawn, in seconds since the Unix epoch.");
+  for (const auto& a : so.announcements)
+    e.sample("lvsd_announcement_last_change_timestamp_seconds", {{"vip", a.vip}}, seconds(a.since_unix_ms));
+}
+
 std::string render_metrics(const StatusSnapshot& snapshot) {
   Exposition e;
   vrrp_metrics(e, snapshot);
+  scale_out_metrics(e, snapshot);
   health_metrics(e, snapshot);
   ipvs_metrics(e, snapshot);
   daemon_metrics(e, snapshot);

@@ -78,6 +78,14 @@ class Fields {
     return std::optional<std::uint32_t>{it->get<std::uint32_t>()};
   }
 
+  core::Result<bool> optional_bool(const char* name) {
+    seen_.insert(name);
+    const auto it = object_.find(name);
+    if (it == object_.end() || it->is_null()) return false;
+    if (!it->is_boolean()) return core::Error{command_ + ": field '" + name + "' must be true or false"};
+    return it->get<bool>();
+  }
+
   // Every field of the object must have been asked for.
   core::Status no_others() const {
     for (const auto& [key, value] : object_.items()) {
@@ -112,6 +120,12 @@ core::Result<Request> parse_fields(const std::string& command, Fields& fields) {
   if (command == "status") return Request{StatusRequest{}};
   if (command == "reload") return Request{ReloadRequest{}};
   if (command == "restart") return Request{RestartRequest{}};
+  if (command == "undrain-node") return Request{UndrainNodeRequest{}};
+  if (command == "drain-node") {
+    auto stop = fields.optional_bool("stop");
+    if (!stop.ok()) return stop.error();
+    return Request{DrainNodeRequest{.stop = *stop}};
+  }
   if (command == "enable" || command == "disable") {
     auto vs = virtual_server_field(fields);
     if (!vs.ok()) return vs.error();
@@ -129,13 +143,19 @@ core::Result<Request> parse_fields(const std::string& command, Fields& fields) {
     return Request{DrainRequest{.virtual_server = *vs, .real_server = *rs, .timeout_s = *timeout}};
   }
   return core::Error{"unknown command '" + command +
-                     "' (known: status, reload, drain, undrain, enable, disable, restart)"};
+                     "' (known: status, reload, drain, undrain, enable, disable, restart, drain-node, undrain-node)"};
 }
 
 struct Encoder {
   json operator()(const StatusRequest&) const { return {{"command", "status"}}; }
   json operator()(const ReloadRequest&) const { return {{"command", "reload"}}; }
   json operator()(const RestartRequest&) const { return {{"command", "restart"}}; }
+  json operator()(const UndrainNodeRequest&) const { return {{"command", "undrain-node"}}; }
+  json operator()(const DrainNodeRequest& r) const {
+    json j{{"command", "drain-node"}};
+    if (r.stop) j["stop"] = true;
+    return j;
+  }
   json operator()(const EnableRequest& r) const {
     return {{"command", "enable"}, {"virtual_server", director::describe(r.virtual_server)}};
   }
@@ -159,7 +179,8 @@ struct Encoder {
 }  // namespace
 
 std::string_view command_name(const Request& request) {
-  static constexpr std::string_view kNames[] = {"status", "reload", "drain", "undrain", "enable", "disable", "restart"};
+  static constexpr std::string_view kNames[] = {"status", "reload", "drain", "undrain", "enable", "disable", "restart",
+                                                "drain-node", "undrain-node"};
   return kNames[request.index()];
 }
 

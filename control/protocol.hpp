@@ -66,8 +66,18 @@ struct RestartRequest {
   bool operator==(const RestartRequest&) const = default;
 };
 
+// Scale-out: withdraw every announcement of this node (forwarding goes on);
+// with `stop`, lvsd then stops after global.announce.drain_grace.
+struct DrainNodeRequest {
+  bool stop = false;
+  bool operator==(const DrainNodeRequest&) const = default;
+};
+struct UndrainNodeRequest {
+  bool operator==(const UndrainNodeRequest&) const = default;
+};
+
 using Request = std::variant<StatusRequest, ReloadRequest, DrainRequest, UndrainRequest, EnableRequest,
-                             DisableRequest, RestartRequest>;
+                             DisableRequest, RestartRequest, DrainNodeRequest, UndrainNodeRequest>;
 
 // "status", "reload", "drain", ... (the "command" field).
 std::string_view command_name(const Request& request);

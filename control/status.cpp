@@ -94,8 +94,38 @@ void from_json(const nlohmann::json& j, DaemonCounters& c) {
   c.last_failed_reload_unix_ms = j.value("last_failed_reload_unix_ms", std::int64_t{0});
 }
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StatusSnapshot, version, router_id, config_path, pid, generated_unix_ms,
-                                   started_unix_ms, vrrp_instances, vrrp_scripts, virtual_servers, counters)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AnnouncementStatus, vip, announced, reason, since_unix_ms, transitions, services)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ScaleOutStatus, table, node_drained, node_drained_since_unix_ms, announcements)
+
+// scale_out came later and is present only on a node that announces: its
+// absence reads as "none"; every other field is required.
+void to_json(nlohmann::json& j, const StatusSnapshot& s) {
+  j = {{"version", s.version},
+       {"router_id", s.router_id},
+       {"config_path", s.config_path},
+       {"pid", s.pid},
+       {"generated_unix_ms", s.generated_unix_ms},
+       {"started_unix_ms", s.started_unix_ms},
+       {"vrrp_instances", s.vrrp_instances},
+       {"vrrp_scripts", s.vrrp_scripts},
+       {"virtual_servers", s.virtual_servers},
+       {"counters", s.counters}};
+  if (s.scale_out) j["scale_out"] = *s.scale_out;
+}
+
+void from_json(const nlohmann::json& j, StatusSnapshot& s) {
+  j.at("version").get_to(s.version);
+  j.at("router_id").get_to(s.router_id);
+  j.at("config_path").get_to(s.config_path);
+  j.at("pid").get_to(s.pid);
+  j.at("generated_unix_ms").get_to(s.generated_unix_ms);
+  j.at("started_unix_ms").get_to(s.started_unix_ms);
+  j.at("vrrp_instances").get_to(s.vrrp_instances);
+  j.at("vrrp_scripts").get_to(s.vrrp_scripts);
+  j.at("virtual_servers").get_to(s.virtual_servers);
+  j.at("counters").get_to(s.counters);
+  if (auto it = j.find("scale_out"); it != j.end() && !it->is_null()) s.scale_out = it->get<ScaleOutStatus>();
+}
 
 nlohmann::json to_json(const StatusSnapshot& snapshot) { return snapshot; }
 
@@ -193,6 +223,26 @@ std::string vrrp_section(const StatusSnapshot& s) {
   return out + "\n" + scripts.render();
 }
 
+std::string scale_out_section(const StatusSnapshot& s) {
+  if (!s.scale_out) return {};
+  const ScaleOutStatus& so = *s.scale_out;
+  std::string out = "\nANNOUNCEMENTS (routing table " + std::to_string(so.table) + ")  node: ";
+  if (so.node_drained) {
+    out += "DRAINED " + age_since(s, so.node_drained_since_unix_ms) + " ago (lvsctl undrain-node)\n";
+  } else {
+    out += "in service\n";
+  }
+  using A = TextTable::Align;
+  TextTable t({A::kLeft, A::kLeft, A::kRight, A::kLeft, A::kLeft}, "  ");
+  t.add_row({"VIP", "STATE", "SINCE", "WHY", "VIRTUAL SERVERS"});
+  for (const auto& a : so.announcements) {
+    std::string services;
+    for (const auto& v : a.services) services += (services.empty() ? "" : ", ") + v;
+    t.add_row({a.vip, a.announced ? "announced" : "withdrawn", age_since(s, a.since_unix_ms), a.reason, services});
+  }
+  return out + t.render();
+}
+
 std::string health_cell(const RealServerStatus& r, const StatusSnapshot& s) {
   std::string cell = r.health.empty() ? "?" : r.health;
   if (r.drain == "draining") {
@@ -246,7 +296,7 @@ std::string virtual_server_section(const StatusSnapshot& s) {
 }  // namespace
 
 std::string format_status(const StatusSnapshot& snapshot) {
-  return header(snapshot) + vrrp_section(snapshot) + virtual_server_section(snapshot);
+  return header(snapshot) + vrrp_section(snapshot) + scale_out_section(snapshot) + virtual_server_section(snapshot);
 }
 
 }  // namespace lvsd::control

@@ -127,6 +127,25 @@ struct DaemonCounters {
   bool operator==(const DaemonCounters&) const = default;
 };
 
+// Scale-out: one VIP this node offers to the routing daemon (docs/scale-out.md).
+struct AnnouncementStatus {
+  std::string vip{};
+  bool announced = false;
+  std::string reason{};  // "serving", "no quorum", "node drained", "stopping", "held after restart"
+  std::int64_t since_unix_ms = 0;
+  std::uint64_t transitions = 0;         // announced <-> withdrawn since lvsd started
+  std::vector<std::string> services{};   // the virtual servers marked announce on it
+  bool operator==(const AnnouncementStatus&) const = default;
+};
+
+struct ScaleOutStatus {
+  std::uint32_t table = 0;  // global.announce.table
+  bool node_drained = false;  // lvsctl drain-node
+  std::int64_t node_drained_since_unix_ms = 0;  // 0: never drained
+  std::vector<AnnouncementStatus> announcements{};
+  bool operator==(const ScaleOutStatus&) const = default;
+};
+
 struct StatusSnapshot {
   std::string version{};
   std::string router_id{};
@@ -138,6 +157,8 @@ struct StatusSnapshot {
   std::vector<VrrpScriptStatus> vrrp_scripts{};
   std::vector<VirtualServerStatus> virtual_servers{};
   DaemonCounters counters{};
+  // Unset: no virtual server is announced (and from an lvsd before scale-out).
+  std::optional<ScaleOutStatus> scale_out{};
   bool operator==(const StatusSnapshot&) const = default;
 };
 

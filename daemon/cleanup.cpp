@@ -9,6 +9,7 @@
 #include "conf/error.hpp"
 #include "conf/loader.hpp"
 #include "core/log.hpp"
+#include "daemon/routes.hpp"
 #include "director/ipvs_client.hpp"
 #include "director/ownership.hpp"
 #include "director/reconciler.hpp"
@@ -226,11 +227,39 @@ bool flush_owned_services(const CleanupOptions& options) {
   return report.ok();
 }
 
+// Scale-out: every route of lvsd's (protocol 250) goes, whatever the file
+// says: announcements first (a dead node must not attract traffic), then the
+// local routes.
+bool remove_routes() {
+  auto log = core::log::get();
+  auto client = RouteClient::open();
+  if (!client.ok()) {
+    log->error("cleanup: rtnetlink: {}", client.error().message);
+    return false;
+  }
+  auto routes = client->list();
+  if (!routes.ok()) {
+    log->error("cleanup: reading lvsd's routes: {}", routes.error().message);
+    return false;
+  }
+  std::stable_partition(routes->begin(), routes->end(), [](const VipRoute& r) { return r.kind == RouteKind::kAnnounce; });
+  bool ok = true;
+  for (const auto& r : *routes) {
+    if (auto st = client->remove(r); !st.ok()) {
+      log->error("cleanup: {}", st.error().message);
+      ok = false;
+    } else {
+      log->info("cleanup: removed route {}", describe(r));
+    }
+  }
+  return ok;
+}
+
 }  // namespace
 
 int run_cleanup(const conf::Config& config, const CleanupOptions& options) {
   auto log = core::log::get();
-  bool ok = true;
+  bool ok = remove_routes();
   if (!config.vrrp_instances.empty()) {
     auto addresses = vrrp::AddressClient::open();
     if (!addresses.ok()) {
@@ -259,7 +288,8 @@ int run_cleanup_file(const std::string& config_path, const CleanupOptions& optio
   const conf::LoadResult result = conf::load_file(config_path);
   if (!result.ok()) {
     for (const auto& e : result.errors) log->error("config: {}", conf::format_error(e));
-    log->error("cleanup: {}: {} error(s); nothing done", config_path, result.errors.size());
+    log->error("cleanup: {}: {} error(s); only lvsd's routes are removed", config_path, result.errors.size());
+    remove_routes();
     return 1;
   }
   return run_cleanup(*result.config, options);

@@ -8,7 +8,9 @@
 // backup takes over after Skew_Time instead of Master_Down_Interval; then it
 // removes those addresses so no VIP is left behind. IPVS is left alone unless
 // global.lvs_flush_on_stop is set; then only the services lvsd owns (the
-// ownership file) are removed. After a clean stop there is nothing left and
+// ownership file) are removed. Scale-out routes (protocol 250: announcements
+// and the VIPs' local routes) are always removed, even when the file cannot
+// be read. After a clean stop there is nothing left and
 // cleanup does nothing and says nothing.
 //
 // plan_cleanup() is pure (config + what the interfaces hold -> packets and

@@ -61,6 +61,20 @@ void log_warnings(const LoadedConfig& loaded) {
 constexpr core::Duration kStopScriptGrace = std::chrono::seconds(5);
 constexpr core::Duration kScriptPoll = std::chrono::milliseconds(20);
 
+bool announces(const conf::Config& config) {
+  return std::any_of(config.virtual_servers.begin(), config.virtual_servers.end(),
+                     [](const conf::VirtualServer& vs) { return vs.announce && vs.address; });
+}
+
+// After a restart in place, how long an announced VIP stays announced
+// without a verdict of its checks: two check rounds of its slowest service.
+core::Duration announce_hold(const conf::Config& config, const core::IpAddress& vip) {
+  core::Duration longest = std::chrono::seconds(1);
+  for (const auto& vs : config.virtual_servers)
+    if (vs.announce && vs.address == vip) longest = std::max<core::Duration>(longest, vs.delay_loop);
+  return 2 * longest + std::chrono::seconds(5);
+}
+
 const char* role_name(director::SyncDaemonRole r) {
   return r == director::SyncDaemonRole::kMaster ? "master" : "backup";
 }
@@ -113,6 +127,11 @@ Daemon::Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, Ha
           stop_timer_->arm(kScriptPoll);
         }
       })) {
+  announce_timer_ = parts_.scheduler.create_timer([this] { refresh_announcements(); });
+  drain_stop_timer_ = parts_.scheduler.create_timer([this] {
+    core::log::get()->info("drain-node: grace period over, stopping");
+    stop();
+  });
   started_unix_ms_ = resumed_.started_at_ms != 0 ? resumed_.started_at_ms : parts_.process.unix_now_ms();
   parts_.vrrp.set_listeners([this](const core::IpAddress& vip, bool held) { on_vip(vip, held); },
                             [this](const std::string& instance, vrrp::State) { on_role(instance); });
@@ -145,9 +164,13 @@ bool Daemon::start() {
       log->warn("IPVS: cannot read the kernel's table at start: {}", kernel.error().message);
     }
     apply_ipvs_settings();
+  }
+  adopt_routes();
+  if (ipvs_) {
     push_desired();
     apply_sync_daemons();
   }
+  refresh_announcements();
   serve_endpoints();
   parts_.process.notify_manager("READY=1");
   return true;
@@ -195,6 +218,152 @@ std::shared_ptr<IpvsKernel> Daemon::stats_socket() {
 
 void Daemon::push_desired() {
   if (ipvs_) ipvs_->sync.set_desired(admin_.apply(health_.table()));
+  refresh_announcements();
+}
+
+// --- scale-out announcements -------------------------------------------------
+
+bool Daemon::route_table_open() {
+  if (routes_) return true;
+  if (!parts_.open_routes) return false;
+  auto opened = parts_.open_routes();
+  if (!opened.ok()) {
+    core::log::get()->error("announce: cannot open a routing socket: {}", opened.error().message);
+    return false;
+  }
+  routes_ = std::move(*opened);
+  return true;
+}
+
+// At start: lvsd's routes the kernel holds (a restart in place, or a crash
+// without `lvsd --cleanup`) become what lvsd holds; the first refresh keeps
+// or removes each. After a restart in place, the announced ones are held
+// until their checks decide.
+void Daemon::adopt_routes() {
+  announcer_.set_drained(resumed_.node_drained, parts_.scheduler.now());
+  if (!announces(*config_) && !route_table_open()) return;
+  if (!route_table_open()) return;
+  auto listed = routes_->list();
+  if (!listed.ok()) {
+    core::log::get()->warn("announce: cannot read lvsd's routes at start: {}", listed.error().message);
+    return;
+  }
+  held_routes_ = std::move(*listed);
+  const bool resumed = resumed_.pid != 0;
+  for (const auto& r : held_routes_) {
+    if (resumed && r.kind == RouteKind::kAnnounce) {
+      announcer_.hold(r.vip, parts_.scheduler.now() + announce_hold(*config_, r.vip));
+    }
+  }
+  if (!held_routes_.empty()) {
+    core::log::get()->info("announce: found {} route(s) of lvsd's in the kernel{}", held_routes_.size(),
+                           resumed ? " (restart in place: announced VIPs are kept until their checks decide)" : "");
+  }
+}
+
+void Daemon::refresh_announcements() {
+  if (held_routes_.empty() && !announces(*config_) && announcer_.vips().empty()) return;
+  auto log = core::log::get();
+  const core::TimePoint now = parts_.scheduler.now();
+  std::vector<AnnouncedService> services;
+  for (std::size_t i = 0; i < config_->virtual_servers.size(); ++i) {
+    const auto& vs = config_->virtual_servers[i];
+    if (!vs.announce || !vs.address) continue;
+    services.push_back({.vip = *vs.address,
+                        .label = std::string(conf::to_string(vs.protocol)) + " " +
+                                 core::Endpoint{.address = *vs.address, .port = vs.port}.to_string(),
+                        .quorum_met = health_.quorum_met(i)});
+  }
+  const auto before = announcer_.vips();
+  announcer_.update(services, now);
+  const auto after = announcer_.vips();
+  for (const auto& a : after) {
+    auto old = std::find_if(before.begin(), before.end(), [&](const VipAnnouncement& b) { return b.vip == a.vip; });
+    if (old == before.end() || old->announced != a.announced) {
+      log->log(a.announced ? core::log::Level::info : core::log::Level::warn, "announce: {} {} ({})",
+               a.vip.to_string(), a.announced ? "announced" : "withdrawn", a.reason);
+    }
+  }
+  // What lvsd holds once this is applied: a local route for every VIP it
+  // may forward (all announced services, while running) and an announce
+  // route for each announced one.
+  std::vector<VipRoute> wanted;
+  const bool exiting = requests_.running() == Request::kStop;
+  for (const auto& a : after) {
+    if (!exiting) wanted.push_back({.kind = RouteKind::kLocal, .table = kLocalTable, .vip = a.vip});
+    if (a.announced) wanted.push_back({.kind = RouteKind::kAnnounce, .table = config_->global.announce.table, .vip = a.vip});
+  }
+  const RoutePlan plan = plan_routes(held_routes_, wanted);
+  if ((!plan.add.empty() || !plan.remove.empty()) && route_table_open()) {
+    std::set<VipRoute> held(held_routes_.begin(), held_routes_.end());
+    // Withdrawals first: an announcement never outlives the decision.
+    for (const auto& r : plan.remove) {
+      if (r.kind != RouteKind::kAnnounce) continue;
+      if (auto st = routes_->remove(r); st.ok()) held.erase(r); else log->error("announce: {}", st.error().message);
+    }
+    for (const auto& r : plan.add) {
+      if (r.kind != RouteKind::kLocal) continue;
+      if (auto st = routes_->add(r); st.ok()) held.insert(r); else log->error("announce: {}", st.error().message);
+    }
+    for (const auto& r : plan.add) {
+      if (r.kind != RouteKind::kAnnounce) continue;
+      if (auto st = routes_->add(r); st.ok()) held.insert(r); else log->error("announce: {}", st.error().message);
+    }
+    for (const auto& r : plan.remove) {
+      if (r.kind != RouteKind::kLocal) continue;
+      if (auto st = routes_->remove(r); st.ok()) held.erase(r); else log->error("announce: {}", st.error().message);
+    }
+    held_routes_.assign(held.begin(), held.end());
+  }
+  if (auto next = announcer_.next_deadline()) {
+    announce_timer_->arm(std::max(core::Duration::zero(), *next - now));
+  } else {
+    announce_timer_->cancel();
+  }
+}
+
+core::Result<bool> Daemon::drain_node(bool then_stop) {
+  if (requests_.stopping()) return core::Error{"lvsd is stopping"};
+  if (!announces(*config_)) return core::Error{"no virtual server is announced (announce: true): nothing to drain"};
+  const bool changed = !announcer_.drained();
+  announcer_.set_drained(true, parts_.scheduler.now());
+  refresh_announcements();
+  auto log = core::log::get();
+  if (changed) log->warn("drain-node: every announcement withdrawn; forwarding what still arrives");
+  if (then_stop && !drain_stop_timer_->armed()) {
+    const auto grace = config_->global.announce.drain_grace;
+    log->warn("drain-node: stopping in {} ms (drain_grace)",
+              std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
+    drain_stop_timer_->arm(grace);
+    return true;
+  }
+  return changed;
+}
+
+core::Result<bool> Daemon::undrain_node() {
+  if (requests_.stopping()) return core::Error{"lvsd is stopping"};
+  const bool changed = announcer_.drained() || drain_stop_timer_->armed();
+  if (drain_stop_timer_->armed()) {
+    drain_stop_timer_->cancel();
+    core::log::get()->info("undrain-node: the pending stop is cancelled");
+  }
+  announcer_.set_drained(false, parts_.scheduler.now());
+  refresh_announcements();
+  if (changed) core::log::get()->info("undrain-node: announcing again");
+  return changed;
+}
+
+void Daemon::terminate() {
+  if (config_->global.announce.drain_on_stop && announces(*config_) && !requests_.stopping()) {
+    if (drain_stop_timer_->armed()) {
+      // A second SIGTERM while draining: stop now.
+      drain_stop_timer_->cancel();
+      stop();
+      return;
+    }
+    if (drain_node(true).ok()) return;
+  }
+  stop();
 }
 
 director::IpvsTable Daemon::desired_table() const { return ipvs_ ? ipvs_->sync.desired() : director::IpvsTable{}; }
@@ -395,6 +564,7 @@ void Daemon::finish_reload(LoadedConfig next) {
     // With nothing drained or disabled there is nothing to forget: do not
     // build a table of every real server for it.
     if (!admin_.drains().empty() || !admin_.disabled().empty()) admin_.forget_missing(configured_table(*config_));
+    refresh_announcements();
   }
   if (ipvs_) {
     if (next.unchanged && ipvs_->sync.in_sync()) {
@@ -437,6 +607,7 @@ HandoverState Daemon::handover_state() const {
                                  .vrrp_sync_groups = config_->vrrp_sync_groups};
     state.vrrp_config = conf::to_yaml(vrrp_part);
   }
+  state.node_drained = announcer_.drained();
   const WallClock clock{.monotonic_now = parts_.scheduler.now(), .unix_now_ms = now_ms};
   for (const auto& key : admin_.disabled()) state.disabled_virtual_servers.push_back(director::describe(key));
   for (const auto& [key, entry] : admin_.drains()) {
@@ -475,6 +646,10 @@ void Daemon::run_stop() {
   // RFC 5798 6.4.3: a master resigns (priority 0) and releases its VIPs, so
   // a backup takes over after Skew_Time; nothing comes before it.
   parts_.vrrp.stop();
+  drain_stop_timer_->cancel();
+  // Scale-out: every announcement withdrawn, then the local routes removed.
+  announcer_.set_stopping();
+  refresh_announcements();
   if (ipvs_ && config_->global.lvs_flush_on_stop) {
     log->info("stopping: removing the IPVS services lvsd owns (lvs_flush_on_stop)");
     ipvs_->sync.set_desired({});
@@ -550,6 +725,22 @@ void Daemon::collect(std::function<core::Offload::Continuation(control::StatusSn
   s.counters.reloads_failed = counters_.reloads_failed;
   s.counters.last_reload_unix_ms = counters_.last_reload_unix_ms;
   s.counters.last_failed_reload_unix_ms = counters_.last_failed_reload_unix_ms;
+  if (announces(*config_) || !announcer_.vips().empty()) {
+    control::ScaleOutStatus so{.table = config_->global.announce.table,
+                               .node_drained = announcer_.drained(),
+                               .node_drained_since_unix_ms =
+                                   announcer_.drained() ? clock.to_unix_ms(announcer_.drained_since()) : 0,
+                               .announcements = {}};
+    for (const auto& a : announcer_.vips()) {
+      so.announcements.push_back({.vip = a.vip.to_string(),
+                                  .announced = a.announced,
+                                  .reason = a.reason,
+                                  .since_unix_ms = clock.to_unix_ms(a.since),
+                                  .transitions = a.transitions,
+                                  .services = a.services});
+    }
+    s.scale_out = std::move(so);
+  }
   auto c = std::make_unique<Collection>();
   c->snapshot = std::move(s);
   c->clock = clock;
@@ -624,6 +815,8 @@ control::ControlHandlers Daemon::control_handlers() {
   h.disable = [this](const control::DisableRequest& r) { return admin_.disable(configured_table(*config_), r.virtual_server); };
   h.enable = [this](const control::EnableRequest& r) { return admin_.enable(r.virtual_server); };
   h.restart = [this] { return request_restart(); };
+  h.drain_node = [this](const control::DrainNodeRequest& r) { return drain_node(r.stop); };
+  h.undrain_node = [this] { return undrain_node(); };
   return h;
 }
 

@@ -27,6 +27,7 @@
 #include "control/metrics.hpp"
 #include "core/clock.hpp"
 #include "core/offload.hpp"
+#include "daemon/announcer.hpp"
 #include "daemon/daemon_ports.hpp"
 #include "daemon/health_view.hpp"
 #include "daemon/requests.hpp"
@@ -52,6 +53,7 @@ struct DaemonParts {
   ConfigReader read_config;
   healthcheck::CheckScheduler::CheckerFactory make_checker;
   ProcessPorts process;
+  RouteOpener open_routes{};  // called when a virtual server is announced (empty: announcements fail)
 };
 
 class Daemon {
@@ -77,6 +79,13 @@ class Daemon {
   // restart is already under way.
   core::Status request_restart();
   void stop();
+  // SIGTERM/SIGINT: a drain first when global.announce.drain_on_stop (and
+  // something is announced), else stop().
+  void terminate();
+  // Scale-out (lvsctl drain-node / undrain-node): whether the state changed.
+  // drain_node(true) stops lvsd after global.announce.drain_grace.
+  core::Result<bool> drain_node(bool then_stop);
+  core::Result<bool> undrain_node();
 
   // Status for lvsctl and the metrics text: the kernel's counters are read
   // off the loop; `done` runs on the loop with the result.
@@ -92,6 +101,7 @@ class Daemon {
   const conf::Config& config() const { return *config_; }
   const RequestQueue& requests() const { return requests_; }
   const control::AdminState& admin() const { return admin_; }
+  const Announcer& announcer() const { return announcer_; }
   // The desired table IPVS is kept equal to (empty without IPVS).
   director::IpvsTable desired_table() const;
   bool ipvs_open() const { return ipvs_ != nullptr; }
@@ -121,6 +131,10 @@ class Daemon {
   HandoverState handover_state() const;
   void on_vip(const core::IpAddress& vip, bool held);
   void on_role(const std::string& instance);
+  // Scale-out: recomputes the announcements and makes lvsd's routes match.
+  void refresh_announcements();
+  void adopt_routes();
+  bool route_table_open();
 
   DaemonParts parts_;
   DaemonOptions options_;
@@ -150,6 +164,13 @@ class Daemon {
   std::unique_ptr<core::Timer> collect_timer_;
   std::unique_ptr<core::Timer> stop_timer_;  // a stop waiting for notify scripts
   core::TimePoint stop_deadline_{};
+  // Scale-out: the decision, lvsd's routes as the kernel holds them, the
+  // hold deadline timer and the drain-then-stop timer.
+  Announcer announcer_;
+  std::unique_ptr<RouteTable> routes_;
+  std::vector<VipRoute> held_routes_;
+  std::unique_ptr<core::Timer> announce_timer_;
+  std::unique_ptr<core::Timer> drain_stop_timer_;
 };
 
 // Builds the real parts, runs until stopped; the process exit code.

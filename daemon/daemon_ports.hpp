@@ -23,6 +23,7 @@
 #include "core/result.hpp"
 #include "daemon/handover.hpp"
 #include "daemon/ipvs_sync.hpp"
+#include "daemon/routes.hpp"
 #include "director/types.hpp"
 #include "healthcheck/check_scheduler.hpp"
 #include "vrrp/instance.hpp"
@@ -73,6 +74,16 @@ class IpvsKernel : public IpvsPort {
   virtual core::Status set_sysctl(const std::string& name, int value) = 0;
 };
 using IpvsOpener = std::function<core::Result<std::unique_ptr<IpvsKernel>>()>;
+
+// Scale-out: lvsd's routes in the kernel (daemon/routes.hpp).
+class RouteTable {
+ public:
+  virtual ~RouteTable() = default;
+  virtual core::Result<std::vector<VipRoute>> list() = 0;  // lvsd's routes only (protocol 250)
+  virtual core::Status add(const VipRoute& route) = 0;
+  virtual core::Status remove(const VipRoute& route) = 0;
+};
+using RouteOpener = std::function<core::Result<std::unique_ptr<RouteTable>>()>;
 
 // A configuration as read (off the loop) for a start or a reload.
 struct LoadedConfig {

@@ -28,7 +28,8 @@ std::string encode_handover(const HandoverState& state) {
                       {"started_at_ms", state.started_at_ms},
                       {"disabled_virtual_servers", state.disabled_virtual_servers},
                       {"drains", nlohmann::json::array()},
-                      {"vrrp_config", state.vrrp_config}};
+                      {"vrrp_config", state.vrrp_config},
+                      {"node_drained", state.node_drained}};
   for (const auto& d : state.drains) {
     j["drains"].push_back({{"virtual_server", d.virtual_server},
                            {"real_server", d.real_server},
@@ -73,6 +74,10 @@ core::Result<HandoverState> decode_handover(std::string_view text) {
   if (auto vrrp = j.find("vrrp_config"); vrrp != j.end()) {
     if (!vrrp->is_string()) return core::Error{"handover: 'vrrp_config' is not a string"};
     state.vrrp_config = vrrp->get<std::string>();
+  }
+  if (auto drained = j.find("node_drained"); drained != j.end()) {
+    if (!drained->is_boolean()) return core::Error{"handover: 'node_drained' is not true or false"};
+    state.node_drained = drained->get<bool>();
   }
   if (auto drains = j.find("drains"); drains != j.end()) {
     if (!drains->is_array()) return core::Error{"handover: 'drains' is not a list"};

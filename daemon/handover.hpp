@@ -48,6 +48,8 @@ struct HandoverState {
   // settings, vrrp_scripts, vrrp_instances and sync groups); empty from an
   // older image.
   std::string vrrp_config{};
+  // Scale-out: the node was drained (lvsctl drain-node); stays so.
+  bool node_drained = false;
   bool operator==(const HandoverState&) const = default;
 };
 

@@ -581,8 +581,13 @@ bool HealthView::refresh_quorum(VirtualServerSlot& vs) {
   core::log::get()->log(level, "{}: quorum {} (live weight {}, quorum {}, hysteresis {}){}", vs.label,
                         vs.quorum.met() ? "reached" : "lost", live, policy.quorum, policy.hysteresis,
                         vs.sorry ? (vs.quorum.met() ? ": sorry server out" : ": sorry server in") : "");
-  // Without a sorry server the quorum decision does not change the table.
-  return vs.sorry.has_value();
+  // Without a sorry server the quorum decision does not change the table,
+  // but a scale-out announcement follows it: listeners hear of it either way.
+  return true;
+}
+
+bool HealthView::quorum_met(std::size_t index) const {
+  return index < virtual_servers_.size() && virtual_servers_[index]->quorum.met();
 }
 
 std::optional<int> HealthView::table_weight(const VirtualServerSlot& vs, const RealServerSlot& rs,

@@ -154,6 +154,8 @@ class HealthView {
   // The same in slices (a status of 10,000 real servers is built over a few
   // loop turns): virtual servers [first, first + count) appended to `out`.
   std::size_t virtual_server_count() const { return virtual_servers_.size(); }
+  // Whether virtual server `index` (config order) has its quorum now.
+  bool quorum_met(std::size_t index) const;
   void append_status(std::size_t first, std::size_t count, std::vector<VirtualServerHealth>& out) const;
   // Checks currently subscribed (one per configured check of every real server).
   std::size_t check_count() const;

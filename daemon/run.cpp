@@ -204,6 +204,26 @@ IpvsOpener ipvs_opener() {
   };
 }
 
+// lvsd's routes over rtnetlink (scale-out announcements).
+class KernelRoutes final : public RouteTable {
+ public:
+  explicit KernelRoutes(RouteClient client) : client_(std::move(client)) {}
+  core::Result<std::vector<VipRoute>> list() override { return client_.list(); }
+  core::Status add(const VipRoute& route) override { return client_.add(route); }
+  core::Status remove(const VipRoute& route) override { return client_.remove(route); }
+
+ private:
+  RouteClient client_;
+};
+
+RouteOpener route_opener() {
+  return []() -> core::Result<std::unique_ptr<RouteTable>> {
+    auto client = RouteClient::open();
+    if (!client.ok()) return client.error();
+    return std::unique_ptr<RouteTable>(std::make_unique<KernelRoutes>(std::move(*client)));
+  };
+}
+
 // The control socket and metrics: failing to open them is logged, and lvsd
 // runs on (the load balancer matters more than its inspection).
 class ControlEndpoints final : public Endpoints {
@@ -302,15 +322,16 @@ int run_daemon(const DaemonOptions& options) {
               },
               .unix_now_ms = unix_now_ms,
               .stop_loop = [&loop] { loop.stop(); },
-              .pid = static_cast<std::int32_t>(::getpid())}},
+              .pid = static_cast<std::int32_t>(::getpid())},
+          .open_routes = route_opener()},
       options, std::move(loaded), std::move(resumed));
   if (!daemon.start()) return 1;
   startup_allocations.reset();
 
   // From here the loop handles the signals; those that came while they were
   // blocked are delivered now and run in order once the loop runs.
-  core::SignalWatcher on_term(loop, SIGTERM, [&] { daemon.stop(); });
-  core::SignalWatcher on_int(loop, SIGINT, [&] { daemon.stop(); });
+  core::SignalWatcher on_term(loop, SIGTERM, [&] { daemon.terminate(); });
+  core::SignalWatcher on_int(loop, SIGINT, [&] { daemon.terminate(); });
   core::SignalWatcher on_hup(loop, SIGHUP, [&] { daemon.reload(); });
   core::SignalWatcher on_usr2(loop, SIGUSR2, [&] {
     if (auto st = daemon.request_restart(); !st.ok()) log->error("restart (SIGUSR2): {}", st.error().message);

@@ -296,6 +296,61 @@ TEST(KeepalivedCompat, LongAuthPassIsTruncatedToEight) {
   EXPECT_FALSE(yaml.ok());
 }
 
+// ------------------------------------------------------------ 11. scheduler flags (issue #15)
+
+TEST(KeepalivedCompat, SchedulerFlagsAreImported) {
+  auto r = import_keepalived_file(kDir + "scheduler_flags.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  const auto& vss = r.config->virtual_servers;
+  ASSERT_EQ(vss.size(), 3u);
+  EXPECT_EQ(vss[0].scheduler_flags, (SchedulerFlags{.fallback = true, .port = true}));  // mh-port twice: once
+  EXPECT_EQ(vss[1].lb_algo, "sh");
+  EXPECT_EQ(vss[1].scheduler_flags, (SchedulerFlags{.fallback = true, .port = true}));
+  EXPECT_EQ(vss[2].scheduler_flags, (SchedulerFlags{.fallback = true, .flag3 = true}));  // flag-N: any place
+  // sh-fallback's "1" is ignored, as keepalived does.
+  EXPECT_EQ(where(r.warnings), Where{"21:15 virtual_servers[1].scheduler_flags"});
+  // lvsctl import-keepalived writes them, and the YAML loads back to the same model.
+  const std::string yaml = to_yaml(*r.config);
+  EXPECT_NE(yaml.find("lb_algo: mh\n    scheduler_flags:\n      - mh-fallback\n      - mh-port\n"), std::string::npos)
+      << yaml;
+  EXPECT_NE(yaml.find("lb_algo: sh\n    scheduler_flags:\n      - sh-fallback\n      - sh-port\n"), std::string::npos)
+      << yaml;
+  EXPECT_NE(yaml.find("lb_algo: rr\n    scheduler_flags:\n      - flag-1\n      - flag-3\n"), std::string::npos)
+      << yaml;
+  auto back = load_yaml(yaml, "import.yaml");
+  ASSERT_TRUE(back.ok()) << all_messages(back.errors);
+  EXPECT_EQ(*back.config, *r.config);
+}
+
+TEST(KeepalivedCompat, SchedulerFlagOfAnotherSchedulerIsRefused) {
+  // keepalived 2.2.7 drops each of these flags (with "sh-port only applies to
+  // sh scheduler - ignoring" for rr and above lb_algo, silently for the other
+  // of sh and mh); lvsd refuses, as the YAML front end does.
+  const std::string head = "virtual_server 10.0.0.1 80 {\n protocol TCP\n";
+  const std::string tail = " real_server 10.0.1.1 80 {\n }\n}\n";
+  auto rr = import_text(head + " lb_algo rr\n sh-port\n" + tail);
+  EXPECT_EQ(where(rr.errors), Where{"4:2 virtual_servers[0].scheduler_flags[0]"});
+  EXPECT_EQ(rr.errors.at(0).message,
+            "'sh-port' is a flag of the sh scheduler, and lb_algo is 'rr' (keepalived 2.2.7 would ignore it)");
+  auto other = import_text(head + " lb_algo sh\n flag-2\n mh-fallback\n" + tail);
+  EXPECT_EQ(where(other.errors), Where{"5:2 virtual_servers[0].scheduler_flags[1]"});
+  auto above = import_text(head + " mh-port\n lb_algo mh\n" + tail);
+  EXPECT_EQ(where(above.errors), Where{"3:2 virtual_servers[0].scheduler_flags[0]"});
+  EXPECT_EQ(above.errors.at(0).message,
+            "'mh-port' comes before lb_algo: keepalived 2.2.7 ignores a scheduler's flag given above the scheduler; "
+            "put 'lb_algo mh' above it");
+  // No lb_algo at all: the same (keepalived then uses wlc).
+  auto none = import_text(head + " sh-fallback\n" + tail);
+  EXPECT_EQ(where(none.errors), Where{"3:2 virtual_servers[0].scheduler_flags[0]"});
+  // An invalid lb_algo is reported once, not again by the flag after it.
+  auto bad = import_text(head + " lb_algo bogus\n sh-port\n" + tail);
+  EXPECT_EQ(where(bad.errors), Where{"3:10 virtual_servers[0].lb_algo"});
+  // A typo of a flag is a typo.
+  auto typo = import_text(head + " lb_algo mh\n mh-prot\n" + tail);
+  ASSERT_EQ(typo.errors.size(), 1u);
+  EXPECT_EQ(typo.errors[0].message, "unknown keyword 'mh-prot': did you mean 'mh-port'?");
+}
+
 // ------------------------------------------------------------ the keyword table
 
 // Each keepalived keyword, alone in its block, gets what the table says:

@@ -36,6 +36,7 @@ TEST(RoundTrip, EveryFeatureSurvives) {
   ipvs_resync_interval: 2m
   script_user: nobody
   enable_script_security: true
+  announce: {table: 120, drain_grace: 1m, drain_on_stop: true}
 vrrp_scripts:
   - name: chk_haproxy
     script: "/usr/bin/killall -0 'haproxy'"
@@ -93,6 +94,7 @@ virtual_servers:
     tunnel_type: gre
     real_servers:
       - {address: fd00::5, port: 443, inhibit_on_failure: true, slow_start: 1m, TCP_CHECK: {}, REDIS_CHECK: {expect_role: replica, password: "p w"}}
+  - {address: 10.2.0.1, port: 80, lb_algo: mh, scheduler_flags: [mh-port], lb_kind: DR, announce: true}
 )";
   Config first = must_load(load_yaml(text, "all.yaml"));
   std::string yaml = to_yaml(first);
@@ -120,6 +122,8 @@ virtual_servers:
   EXPECT_NE(yaml.find("start_up: true"), std::string::npos);
   EXPECT_EQ(second.global.script_user, (ScriptUser{.user = "nobody", .group = std::nullopt}));
   EXPECT_TRUE(second.global.enable_script_security);
+  EXPECT_EQ(second.global.announce.table, 120u);
+  EXPECT_TRUE(second.virtual_servers[2].announce);
   EXPECT_EQ(std::get<MiscCheck>(second.virtual_servers[0].real_servers[0].checks[1].probe).user,
             (ScriptUser{.user = "www-data", .group = "adm"}));
 }

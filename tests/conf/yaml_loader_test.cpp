@@ -633,5 +633,33 @@ TEST(YamlLoader, SloppyFlagsAreOptionalBooleans) {
   EXPECT_EQ(where(load_yaml("global: {sloppy_tcp: maybe}\n", "t.yaml")), Where{"1:22 global.sloppy_tcp"});
 }
 
+TEST(YamlLoader, AnnounceSettingsAndPerServiceFlag) {
+  auto defaults = load_yaml("global: {router_id: a}\n", "t.yaml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults.config->global.announce, Announce{});
+  EXPECT_EQ(defaults.config->global.announce.table, 200u);
+  auto set = load_yaml(
+      "global: {announce: {table: 100, drain_grace: 30s, drain_on_stop: true}}\n"
+      "virtual_servers:\n  - {address: 10.0.0.1, port: 80, announce: true}\n",
+      "t.yaml");
+  ASSERT_TRUE(set.ok()) << format_error(set.errors.at(0));
+  EXPECT_EQ(set.config->global.announce,
+            (Announce{.table = 100, .drain_grace = std::chrono::seconds(30), .drain_on_stop = true}));
+  EXPECT_TRUE(set.config->virtual_servers.at(0).announce);
+  // The kernel's own tables (253-255) and 0 are refused where they are.
+  EXPECT_EQ(where(load_yaml("global: {announce: {table: 254}}\n", "t.yaml")), Where{"1:28 global.announce.table"});
+  EXPECT_EQ(where(load_yaml("global: {announce: {tabel: 1}}\n", "t.yaml")), Where{"1:21 global.announce.tabel"});
+  // A fwmark service has no address to announce; a VRRP VIP is not announced.
+  auto fwmark = load_yaml("virtual_servers:\n  - {fwmark: 5, announce: true}\n", "t.yaml");
+  ASSERT_FALSE(fwmark.ok());
+  EXPECT_EQ(fwmark.errors.at(0).path, "virtual_servers[0].announce");
+  auto vrrp = load_yaml(
+      "vrrp_instances:\n  - {name: VI_1, interface: eth0, virtual_router_id: 51, virtual_ipaddress: [10.0.0.1]}\n"
+      "virtual_servers:\n  - {address: 10.0.0.1, port: 80, announce: true}\n",
+      "t.yaml");
+  ASSERT_FALSE(vrrp.ok());
+  EXPECT_NE(vrrp.errors.at(0).message.find("either moved by VRRP or announced"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lvsd::conf

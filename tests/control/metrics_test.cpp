@@ -109,7 +109,8 @@ TEST(Metrics, HistogramBucketsAreCumulativeAndEndAtTheCount) {
 // docs/metrics.md documents exactly the families lvsd exports.
 TEST(Metrics, DocsListEveryFamily) {
   std::set<std::string> exported;
-  std::istringstream in(render_metrics(StatusSnapshot{}));
+  // Every family, those of scale-out included (exported only on a node that announces).
+  std::istringstream in(render_metrics(StatusSnapshot{.scale_out = ScaleOutStatus{}}));
   for (std::string line; std::getline(in, line);) {
     if (line.rfind("# TYPE ", 0) == 0) exported.insert(line.substr(7, line.find(' ', 7) - 7));
   }
@@ -182,6 +183,19 @@ TEST(MetricsHttp, RoutesAndMethods) {
   EXPECT_EQ(http_response_for("POST /metrics HTTP/1.0\r\n\r\n", body).rfind("HTTP/1.0 405", 0), 0u);
   EXPECT_EQ(http_response_for("garbage\r\n\r\n", body).rfind("HTTP/1.0 400", 0), 0u);
   EXPECT_EQ(http_response_for("", body).rfind("HTTP/1.0 400", 0), 0u);
+}
+
+TEST(Metrics, ScaleOutAnnouncementsPerVip) {
+  StatusSnapshot s{.version = "0.1.0"};
+  EXPECT_EQ(render_metrics(s).find("lvsd_announced"), std::string::npos);  // a node that announces nothing
+  s.scale_out = ScaleOutStatus{.table = 200, .node_drained = true, .node_drained_since_unix_ms = 5000,
+                               .announcements = {{.vip = "10.0.0.100", .announced = false, .reason = "node drained",
+                                                  .since_unix_ms = 5000, .transitions = 3, .services = {}}}};
+  const std::string m = render_metrics(s);
+  EXPECT_NE(m.find("\nlvsd_node_drained 1\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("\nlvsd_announced{vip=\"10.0.0.100\"} 0\n"), std::string::npos);
+  EXPECT_NE(m.find("\nlvsd_announcement_transitions_total{vip=\"10.0.0.100\"} 3\n"), std::string::npos);
+  EXPECT_NE(m.find("\nlvsd_announcement_last_change_timestamp_seconds{vip=\"10.0.0.100\"} 5\n"), std::string::npos);
 }
 
 }  // namespace

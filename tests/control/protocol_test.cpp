@@ -30,6 +30,13 @@ TEST(ControlProtocol, ParsesEveryCommand) {
       parse_request(R"({"command":"drain","virtual_server":"tcp/10.0.0.1:80","real_server":"10.0.0.2:8080","timeout_s":30})")
           .value(),
       drain);
+  EXPECT_EQ(parse_request(R"({"command":"drain-node"})").value(), Request{DrainNodeRequest{}});
+  EXPECT_EQ(parse_request(R"({"command":"drain-node","stop":true})").value(), Request{DrainNodeRequest{.stop = true}});
+  EXPECT_EQ(parse_request(R"({"command":"undrain-node"})").value(), Request{UndrainNodeRequest{}});
+  EXPECT_EQ(parse_request(R"({"command":"drain-node","stop":"yes"})").error().message,
+            "drain-node: field 'stop' must be true or false");
+  EXPECT_EQ(parse_request(R"({"command":"undrain-node","stop":true})").error().message,
+            "undrain-node: unknown field 'stop'");
   const Request undrain = UndrainRequest{.virtual_server = vs, .real_server = {.address = ip("10.0.0.2")}};
   EXPECT_EQ(parse_request(R"({"command":"undrain","virtual_server":"10.0.0.1:80","real_server":"10.0.0.2"})").value(),
             undrain);
@@ -49,6 +56,9 @@ TEST(ControlProtocol, EncodedRequestsParseBackEqual) {
                      .real_server = {.address = ip("10.0.0.3"), .port = 9}},
       EnableRequest{.virtual_server = director::ServiceKey::firewall_mark(core::AddressFamily::kIpv4, 5)},
       DisableRequest{.virtual_server = director::ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.1"), 443)},
+      DrainNodeRequest{},
+      DrainNodeRequest{.stop = true},
+      UndrainNodeRequest{},
   };
   for (const auto& r : requests) {
     const std::string line = encode_request(r);

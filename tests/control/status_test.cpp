@@ -157,5 +157,31 @@ TEST(StatusJson, HistogramsStayOutAndOlderCountersRead) {
   EXPECT_FALSE(status_from_json(j).ok());
 }
 
+TEST(StatusJson, ScaleOutRoundTripsAndIsOptional) {
+  StatusSnapshot s = sample();
+  auto without = status_from_json(nlohmann::json::parse(to_json(s).dump()));
+  ASSERT_TRUE(without.ok());
+  EXPECT_FALSE(without->scale_out.has_value());
+  EXPECT_FALSE(to_json(s).contains("scale_out"));
+  s.scale_out = ScaleOutStatus{
+      .table = 200, .node_drained = false, .node_drained_since_unix_ms = 0,
+      .announcements = {{.vip = "10.0.0.100", .announced = true, .reason = "serving", .since_unix_ms = kNow - 65'000,
+                         .transitions = 1, .services = {"TCP 10.0.0.100:80", "TCP 10.0.0.100:443"}},
+                        {.vip = "10.0.0.101", .announced = false, .reason = "no quorum", .since_unix_ms = kNow - 5'000,
+                         .transitions = 2, .services = {"TCP 10.0.0.101:80"}}}};
+  auto back = status_from_json(nlohmann::json::parse(to_json(s).dump()));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, s);
+  const std::string text = format_status(s);
+  EXPECT_NE(text.find("ANNOUNCEMENTS (routing table 200)  node: in service"), std::string::npos) << text;
+  EXPECT_NE(text.find("10.0.0.100  announced  1m05s  serving    TCP 10.0.0.100:80, TCP 10.0.0.100:443"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("10.0.0.101  withdrawn     5s  no quorum  TCP 10.0.0.101:80"), std::string::npos) << text;
+  s.scale_out->node_drained = true;
+  s.scale_out->node_drained_since_unix_ms = kNow - 30'000;
+  EXPECT_NE(format_status(s).find("node: DRAINED 30s ago (lvsctl undrain-node)"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lvsd::control

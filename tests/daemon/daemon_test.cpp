@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -141,6 +142,27 @@ class FakeEndpoints final : public Endpoints {
   Events& events_;
 };
 
+// lvsd's routes (scale-out); shared by every socket, like FakeKernel.
+class FakeRoutes final : public RouteTable {
+ public:
+  FakeRoutes(Events& events, std::set<VipRoute>& kernel) : events_(events), kernel_(kernel) {}
+  core::Result<std::vector<VipRoute>> list() override { return std::vector<VipRoute>(kernel_.begin(), kernel_.end()); }
+  core::Status add(const VipRoute& route) override {
+    events_.push_back("route.add " + describe(route));
+    kernel_.insert(route);
+    return {};
+  }
+  core::Status remove(const VipRoute& route) override {
+    events_.push_back("route.remove " + describe(route));
+    kernel_.erase(route);
+    return {};
+  }
+
+ private:
+  Events& events_;
+  std::set<VipRoute>& kernel_;
+};
+
 class DaemonTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -177,7 +199,27 @@ class DaemonTest : public ::testing::Test {
             },
             .unix_now_ms = [] { return std::int64_t{1'700'000'000'000}; },
             .stop_loop = [this] { events_.push_back("loop.stop"); },
-            .pid = 42}};
+            .pid = 42},
+        .open_routes = [this]() -> core::Result<std::unique_ptr<RouteTable>> {
+          return std::unique_ptr<RouteTable>(std::make_unique<FakeRoutes>(events_, routes_));
+        }};
+  }
+
+  Daemon& start_text(const std::string& text, HandoverState resumed = {}) {
+    daemon_ = std::make_unique<Daemon>(parts(),
+                                       DaemonOptions{.config_path = "/etc/lvsd/lvsd.yaml",
+                                                     .ownership_path = ownership_,
+                                                     .argv = {"lvsd", "-f", "/etc/lvsd/lvsd.yaml"}},
+                                       loaded(text), std::move(resumed));
+    EXPECT_TRUE(daemon_->start());
+    return *daemon_;
+  }
+
+  bool announced(const std::string& vip) const {
+    return routes_.contains(VipRoute{.kind = RouteKind::kAnnounce, .table = 200, .vip = *core::IpAddress::parse(vip)});
+  }
+  bool local(const std::string& vip) const {
+    return routes_.contains(VipRoute{.kind = RouteKind::kLocal, .table = kLocalTable, .vip = *core::IpAddress::parse(vip)});
   }
 
   Daemon& start(int weight = 1, bool flush_on_stop = false) {
@@ -203,6 +245,7 @@ class DaemonTest : public ::testing::Test {
   FakeEndpoints endpoints_{events_};
   std::deque<LoadedConfig> files_;
   std::vector<HandoverState> handed_over_;
+  std::set<VipRoute> routes_;
   bool exec_fails_ = false;
   std::string ownership_;
   std::unique_ptr<Daemon> daemon_;
@@ -517,6 +560,155 @@ TEST_F(DaemonTest, LargeStatusIsGatheredInSlicesOnTheLoop) {
   ASSERT_TRUE(status);
   EXPECT_EQ(status->virtual_servers.size(), 500u);
   for (const auto& vs : status->virtual_servers) EXPECT_EQ(vs.real_servers.size(), 10u);
+}
+
+// --- scale-out announcements ----------------------------------------------------
+
+std::string announce_text(std::uint32_t quorum = 1, bool drain_on_stop = false) {
+  return std::string("global:\n  router_id: T\n  announce:\n    table: 200\n    drain_grace: 5s\n") +
+         (drain_on_stop ? "    drain_on_stop: true\n" : "") +
+         "virtual_servers:\n"
+         "  - address: 10.0.0.200\n    port: 80\n    lb_algo: mh\n    lb_kind: DR\n    announce: true\n"
+         "    quorum: " + std::to_string(quorum) + "\n"
+         "    real_servers:\n      - address: 10.0.0.11\n        port: 80\n"
+         "  - address: 10.0.0.200\n    port: 443\n    lb_algo: mh\n    lb_kind: DR\n    announce: true\n"
+         "    quorum: " + std::to_string(quorum) + "\n"
+         "    real_servers:\n      - address: 10.0.0.11\n        port: 443\n"
+         "  - address: 10.0.0.201\n    port: 80\n    lb_algo: rr\n    lb_kind: DR\n"
+         "    real_servers:\n      - address: 10.0.0.11\n        port: 80\n";
+}
+
+TEST_F(DaemonTest, AServingVirtualServerIsAnnouncedWithItsLocalRouteFirst) {
+  Daemon& d = start_text(announce_text());
+  EXPECT_TRUE(local("10.0.0.200"));
+  EXPECT_TRUE(announced("10.0.0.200"));
+  EXPECT_FALSE(local("10.0.0.201"));  // not marked announce: lvsd leaves it to the operator
+  EXPECT_EQ(routes_.size(), 2u);
+  EXPECT_LT(index_of(events_, "route.add local 10.0.0.200"), index_of(events_, "route.add announce 10.0.0.200 table 200"));
+  const auto vips = d.announcer().vips();
+  ASSERT_EQ(vips.size(), 1u);
+  EXPECT_EQ(vips[0].reason, "serving");
+  EXPECT_EQ(vips[0].services, (std::vector<std::string>{"TCP 10.0.0.200:80", "TCP 10.0.0.200:443"}));
+}
+
+TEST_F(DaemonTest, AVipWithoutQuorumIsWithdrawnButStillForwarded) {
+  Daemon& d = start_text(announce_text(/*quorum=*/5));  // weight 1 < quorum 5
+  EXPECT_TRUE(local("10.0.0.200"));
+  EXPECT_FALSE(announced("10.0.0.200"));
+  EXPECT_EQ(d.announcer().vips().at(0).reason, "no quorum");
+  // A reload that lowers the quorum announces it.
+  files_.push_back(loaded(announce_text(1)));
+  d.reload();
+  clock_.advance(0ms);
+  offload_.run_next();
+  EXPECT_TRUE(announced("10.0.0.200"));
+}
+
+TEST_F(DaemonTest, DrainNodeWithdrawsAndUndrainAnnouncesAgain) {
+  Daemon& d = start_text(announce_text());
+  auto drained = d.drain_node(false);
+  ASSERT_TRUE(drained.ok());
+  EXPECT_TRUE(*drained);
+  EXPECT_FALSE(announced("10.0.0.200"));
+  EXPECT_TRUE(local("10.0.0.200"));  // what still arrives is forwarded
+  EXPECT_EQ(d.announcer().vips().at(0).reason, "node drained");
+  EXPECT_FALSE(*d.drain_node(false));  // already so
+  clock_.advance(1h);
+  EXPECT_FALSE(announced("10.0.0.200"));  // a drain without --stop lasts until undrain
+  EXPECT_EQ(index_of(events_, "loop.stop"), -1);
+  EXPECT_TRUE(*d.undrain_node());
+  EXPECT_TRUE(announced("10.0.0.200"));
+  EXPECT_EQ(d.announcer().vips().at(0).transitions, 3u);
+}
+
+TEST_F(DaemonTest, DrainNodeThenStopForwardsForTheGraceAndThenRemovesEverything) {
+  Daemon& d = start_text(announce_text());
+  events_.clear();
+  ASSERT_TRUE(d.drain_node(true).ok());
+  EXPECT_FALSE(announced("10.0.0.200"));
+  clock_.advance(4900ms);
+  EXPECT_TRUE(local("10.0.0.200"));
+  EXPECT_EQ(index_of(events_, "loop.stop"), -1);
+  clock_.advance(200ms);
+  EXPECT_TRUE(routes_.empty());
+  EXPECT_NE(index_of(events_, "loop.stop"), -1);
+}
+
+TEST_F(DaemonTest, UndrainCancelsAPendingDrainStop) {
+  Daemon& d = start_text(announce_text());
+  ASSERT_TRUE(d.drain_node(true).ok());
+  EXPECT_TRUE(*d.undrain_node());
+  clock_.advance(10s);
+  EXPECT_EQ(index_of(events_, "loop.stop"), -1);
+  EXPECT_TRUE(announced("10.0.0.200"));
+}
+
+TEST_F(DaemonTest, SigtermDrainsFirstOnlyWhenConfigured) {
+  Daemon& d = start_text(announce_text(1, /*drain_on_stop=*/true));
+  events_.clear();
+  d.terminate();
+  EXPECT_FALSE(announced("10.0.0.200"));
+  EXPECT_EQ(index_of(events_, "loop.stop"), -1);
+  clock_.advance(5100ms);
+  EXPECT_NE(index_of(events_, "loop.stop"), -1);
+  EXPECT_TRUE(routes_.empty());
+}
+
+TEST_F(DaemonTest, StopWithdrawsBeforeRemovingTheLocalRoute) {
+  Daemon& d = start_text(announce_text());
+  events_.clear();
+  d.terminate();  // drain_on_stop unset: a plain stop
+  EXPECT_TRUE(routes_.empty());
+  EXPECT_LT(index_of(events_, "route.remove announce 10.0.0.200 table 200"),
+            index_of(events_, "route.remove local 10.0.0.200"));
+  EXPECT_FALSE(d.drain_node(false).ok());  // lvsd is stopping
+}
+
+TEST_F(DaemonTest, ARestartInPlaceKeepsTheDrainAndHoldsAnnouncementsUntilChecksDecide) {
+  // The previous image announced 10.0.0.200 and left a stale route of a VIP
+  // no longer configured.
+  routes_ = {VipRoute{.kind = RouteKind::kLocal, .table = kLocalTable, .vip = *core::IpAddress::parse("10.0.0.200")},
+             VipRoute{.kind = RouteKind::kAnnounce, .table = 200, .vip = *core::IpAddress::parse("10.0.0.200")},
+             VipRoute{.kind = RouteKind::kAnnounce, .table = 200, .vip = *core::IpAddress::parse("10.9.9.9")}};
+  HandoverState resumed{.pid = 42, .written_at_ms = 1'700'000'000'000, .master_instances = {}};
+  Daemon& d = start_text(announce_text(/*quorum=*/5), resumed);
+  EXPECT_TRUE(announced("10.0.0.200"));  // held: no flap across the restart
+  EXPECT_FALSE(announced("10.9.9.9"));
+  EXPECT_EQ(d.announcer().vips().at(0).reason, "held after restart");
+  EXPECT_EQ(index_of(events_, "route.remove announce 10.0.0.200 table 200"), -1);
+  clock_.advance(2 * 60s + 5s + 1ms);  // two rounds of the default 60 s delay_loop, and 5 s
+  EXPECT_FALSE(announced("10.0.0.200"));
+  EXPECT_EQ(d.announcer().vips().at(0).reason, "no quorum");
+  // The drain state travels in the handover.
+  ASSERT_TRUE(d.drain_node(false).ok());
+  ASSERT_TRUE(d.request_restart().ok());
+  clock_.advance(0ms);
+  ASSERT_EQ(handed_over_.size(), 1u);
+  EXPECT_TRUE(handed_over_[0].node_drained);
+}
+
+TEST_F(DaemonTest, StatusAndControlShowTheAnnouncements) {
+  Daemon& d = start_text(announce_text());
+  std::optional<control::StatusSnapshot> got;
+  d.snapshot([&](control::StatusSnapshot s) { got = std::move(s); });
+  for (int i = 0; i < 10 && !got; ++i) {
+    clock_.advance(0ms);
+    offload_.run_all();
+  }
+  ASSERT_TRUE(got && got->scale_out);
+  EXPECT_EQ(got->scale_out->table, 200u);
+  EXPECT_FALSE(got->scale_out->node_drained);
+  ASSERT_EQ(got->scale_out->announcements.size(), 1u);
+  EXPECT_EQ(got->scale_out->announcements[0].vip, "10.0.0.200");
+  EXPECT_TRUE(got->scale_out->announcements[0].announced);
+  // drain-node through the control protocol.
+  const auto h = d.control_handlers();
+  std::string reply;
+  control::dispatch(h, R"({"command":"drain-node"})", [&](std::string line, bool) { reply = std::move(line); });
+  EXPECT_EQ(reply, R"({"ok":true,"result":{"changed":true}})");
+  EXPECT_FALSE(announced("10.0.0.200"));
+  control::dispatch(h, R"({"command":"undrain-node"})", [&](std::string line, bool) { reply = std::move(line); });
+  EXPECT_TRUE(announced("10.0.0.200"));
 }
 
 }  // namespace

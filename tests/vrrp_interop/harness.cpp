@@ -3,8 +3,11 @@
 #include <signal.h>
 
 #include <cstdlib>
+#include <set>
 #include <fstream>
 #include <sstream>
+
+#include "vrrp/link_monitor.hpp"
 
 namespace lvsd::interop {
 namespace {
@@ -174,18 +177,31 @@ bool Router::wait_for_state(const std::string& state, milliseconds timeout, int 
   return test::wait_until([&] { return count_state(state) >= occurrence; }, timeout, milliseconds(10));
 }
 
-core::Result<VipProbe> VipProbe::open(const test::Host& host) {
+core::Result<VipProbe> VipProbe::open(const test::Host& host, bool only_running_links) {
   auto client = in_netns(host, [] { return vrrp::AddressClient::open(milliseconds(200)); });
   if (!client.ok()) return client.error();
-  return VipProbe(std::move(*client));
+  return VipProbe(std::move(*client), only_running_links ? &host : nullptr);
 }
 
 bool VipProbe::holds(const core::IpAddress& address) {
   std::lock_guard lock(*mutex_);
   auto list = client_.list(address.family(), 0);
   if (!list.ok()) return false;
+  std::set<int> running;
+  if (running_links_of_ != nullptr) {
+    // LinkMonitor::dump() opens its socket in the calling thread's namespace.
+    auto links = in_netns(*running_links_of_, []() -> core::Result<std::vector<vrrp::LinkState>> {
+      auto monitor = vrrp::LinkMonitor::open(milliseconds(200));
+      if (!monitor.ok()) return monitor.error();
+      return monitor->dump();
+    });
+    if (!links.ok()) return false;
+    for (const auto& l : *links)
+      if (l.up) running.insert(l.ifindex);
+  }
   for (const auto& a : *list) {
-    if (a.prefix.address == address) return true;
+    if (a.prefix.address != address) continue;
+    if (running_links_of_ == nullptr || running.count(a.ifindex) != 0) return true;
   }
   return false;
 }

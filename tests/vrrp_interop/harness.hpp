@@ -120,15 +120,21 @@ auto in_netns(const test::Host& host, Fn fn) -> decltype(fn()) {
 // Whether a host holds an address, read with one rtnetlink dump.
 class VipProbe {
  public:
-  static core::Result<VipProbe> open(const test::Host& host);
+  // With only_running_links, an address counts only on a link that is up
+  // with carrier (one more dump, of the links): FRR's vrrpd keeps a backup's
+  // VIP on its macvlan and sets the macvlan protodown (no carrier) instead of
+  // removing the address.
+  static core::Result<VipProbe> open(const test::Host& host, bool only_running_links = false);
   // Safe to call from several threads (a HolderMonitor samples while the
   // test waits on the same probe): one netlink dump at a time, or their
   // replies interleave and a dump fails (read as "does not hold").
   bool holds(const core::IpAddress& address);
 
  private:
-  explicit VipProbe(vrrp::AddressClient client) : client_(std::move(client)) {}
+  VipProbe(vrrp::AddressClient client, const test::Host* running_links_of)
+      : client_(std::move(client)), running_links_of_(running_links_of) {}
   vrrp::AddressClient client_;
+  const test::Host* running_links_of_ = nullptr;  // set: only_running_links
   std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>();
 };
 

@@ -1,0 +1,208 @@
+#include "daemon/routes.hpp"
+
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <iterator>
+#include <utility>
+
+namespace lvsd::daemon {
+
+namespace {
+
+// The loopback device: ifindex 1 in every network namespace.
+constexpr int kLoopbackIfindex = 1;
+
+struct ParseState {
+  std::optional<core::IpAddress> dst;
+  std::optional<std::uint32_t> table;
+  std::optional<std::uint32_t> oif;
+};
+
+int parse_attr(const nlattr* attr, void* data) {
+  auto* st = static_cast<ParseState*>(data);
+  const auto type = mnl_attr_get_type(attr);
+  const auto len = mnl_attr_get_payload_len(attr);
+  const auto* p = static_cast<const std::uint8_t*>(mnl_attr_get_payload(attr));
+  if (type == RTA_DST && len == 4) {
+    st->dst = core::IpAddress::v4({p[0], p[1], p[2], p[3]});
+  } else if (type == RTA_DST && len == 16) {
+    std::array<std::uint8_t, 16> b{};
+    std::memcpy(b.data(), p, 16);
+    st->dst = core::IpAddress::v6(b);
+  } else if (type == RTA_TABLE && len == 4) {
+    st->table = mnl_attr_get_u32(attr);
+  } else if (type == RTA_OIF && len == 4) {
+    st->oif = mnl_attr_get_u32(attr);
+  }
+  return MNL_CB_OK;
+}
+
+}  // namespace
+
+std::string describe(const VipRoute& route) {
+  if (route.kind == RouteKind::kLocal) return "local " + route.vip.to_string();
+  return "announce " + route.vip.to_string() + " table " + std::to_string(route.table);
+}
+
+std::vector<std::uint8_t> build_route_request(RouteOp op, const VipRoute& route, int ifindex, std::uint32_t seq) {
+  std::vector<std::uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = op == RouteOp::kAdd ? RTM_NEWROUTE : RTM_DELROUTE;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  if (op == RouteOp::kAdd) nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_REPLACE;
+  nlh->nlmsg_seq = seq;
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  const auto& a = route.vip;
+  rtm->rtm_family = static_cast<std::uint8_t>(core::af_number(a.family()));
+  rtm->rtm_dst_len = static_cast<std::uint8_t>(a.size() * 8);
+  const std::uint32_t table = route.kind == RouteKind::kLocal ? kLocalTable : route.table;
+  rtm->rtm_table = table < 256 ? static_cast<std::uint8_t>(table) : static_cast<std::uint8_t>(RT_TABLE_UNSPEC);
+  rtm->rtm_protocol = kRouteProtocol;
+  rtm->rtm_scope = route.kind == RouteKind::kLocal ? RT_SCOPE_HOST : RT_SCOPE_LINK;
+  rtm->rtm_type = route.kind == RouteKind::kLocal ? RTN_LOCAL : RTN_UNICAST;
+  mnl_attr_put(nlh, RTA_DST, static_cast<std::uint16_t>(a.size()), a.bytes().data());
+  mnl_attr_put_u32(nlh, RTA_TABLE, table);
+  mnl_attr_put_u32(nlh, RTA_OIF, static_cast<std::uint32_t>(ifindex));
+  buf.resize(nlh->nlmsg_len);
+  return buf;
+}
+
+std::vector<std::uint8_t> build_route_dump(core::AddressFamily family, std::uint32_t seq) {
+  std::vector<std::uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = RTM_GETROUTE;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  nlh->nlmsg_seq = seq;
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = static_cast<std::uint8_t>(core::af_number(family));
+  buf.resize(nlh->nlmsg_len);
+  return buf;
+}
+
+std::optional<VipRoute> parse_route_message(const std::uint8_t* data, std::size_t size) {
+  if (size < sizeof(nlmsghdr) + sizeof(rtmsg)) return std::nullopt;
+  const auto* nlh = reinterpret_cast<const nlmsghdr*>(data);
+  if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len > size || nlh->nlmsg_len < sizeof(nlmsghdr) + sizeof(rtmsg)) {
+    return std::nullopt;
+  }
+  const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nlh));
+  if (rtm->rtm_protocol != kRouteProtocol) return std::nullopt;
+  if (rtm->rtm_type != RTN_LOCAL && rtm->rtm_type != RTN_UNICAST) return std::nullopt;
+  ParseState st;
+  mnl_attr_parse(nlh, sizeof(rtmsg), parse_attr, &st);
+  if (!st.dst || rtm->rtm_dst_len != st.dst->size() * 8) return std::nullopt;
+  const std::uint32_t table = st.table.value_or(rtm->rtm_table);
+  if (rtm->rtm_type == RTN_LOCAL) return VipRoute{.kind = RouteKind::kLocal, .table = table, .vip = *st.dst};
+  return VipRoute{.kind = RouteKind::kAnnounce, .table = table, .vip = *st.dst};
+}
+
+core::Result<RouteClient> RouteClient::open(core::Duration receive_timeout) {
+  mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);  // scripts must not inherit it
+  if (nl == nullptr) return core::errno_error("netlink socket (NETLINK_ROUTE)", errno);
+  RouteClient client(nl);
+  if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) return core::errno_error("netlink bind", errno);
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(receive_timeout).count();
+  timeval tv{static_cast<time_t>(us / 1'000'000), static_cast<suseconds_t>(us % 1'000'000)};
+  if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) {
+    return core::errno_error("SO_RCVTIMEO", errno);
+  }
+  return client;
+}
+
+RouteClient::RouteClient(RouteClient&& o) noexcept : nl_(std::exchange(o.nl_, nullptr)), seq_(o.seq_) {}
+
+RouteClient& RouteClient::operator=(RouteClient&& o) noexcept {
+  if (this != &o) {
+    if (nl_ != nullptr) mnl_socket_close(nl_);
+    nl_ = std::exchange(o.nl_, nullptr);
+    seq_ = o.seq_;
+  }
+  return *this;
+}
+
+RouteClient::~RouteClient() {
+  if (nl_ != nullptr) mnl_socket_close(nl_);
+}
+
+// Sends a request and waits for its ACK or error; 0 or an errno. The
+// sequence number is matched here, not by mnl_cb_run: its ESRCH for "another
+// sequence" would be indistinguishable from the kernel's ESRCH for "no such
+// route", which a removal of an absent route gets.
+int RouteClient::round_trip(const std::vector<std::uint8_t>& request) {
+  if (mnl_socket_sendto(nl_, request.data(), request.size()) < 0) return errno;
+  const auto seq = reinterpret_cast<const nlmsghdr*>(request.data())->nlmsg_seq;
+  std::vector<std::uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
+  for (;;) {
+    const ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
+    if (n < 0) return errno;  // EAGAIN: the receive timeout passed
+    int len = static_cast<int>(n);
+    for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(nlh, len);
+         nlh = mnl_nlmsg_next(nlh, &len)) {
+      if (nlh->nlmsg_seq != seq || nlh->nlmsg_type != NLMSG_ERROR) continue;  // a late reply to an earlier request
+      if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(nlmsgerr))) return EBADMSG;
+      const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
+      return -e->error;  // 0: the ACK
+    }
+  }
+}
+
+core::Status RouteClient::add(const VipRoute& route) {
+  const int err = round_trip(build_route_request(RouteOp::kAdd, route, kLoopbackIfindex, seq_++));
+  if (err != 0) return core::errno_error("RTM_NEWROUTE " + describe(route), err);
+  return {};
+}
+
+core::Status RouteClient::remove(const VipRoute& route) {
+  const int err = round_trip(build_route_request(RouteOp::kRemove, route, kLoopbackIfindex, seq_++));
+  if (err != 0 && err != ESRCH && err != ENOENT) return core::errno_error("RTM_DELROUTE " + describe(route), err);
+  return {};
+}
+
+core::Status RouteClient::dump(core::AddressFamily family, std::vector<VipRoute>& out) {
+  const auto request = build_route_dump(family, seq_++);
+  if (mnl_socket_sendto(nl_, request.data(), request.size()) < 0) return core::errno_error("RTM_GETROUTE: send", errno);
+  const auto* sent = reinterpret_cast<const nlmsghdr*>(request.data());
+  const auto cb = [](const nlmsghdr* nlh, void* data) -> int {
+    auto* routes = static_cast<std::vector<VipRoute>*>(data);
+    if (auto r = parse_route_message(reinterpret_cast<const std::uint8_t*>(nlh), nlh->nlmsg_len)) routes->push_back(*r);
+    return MNL_CB_OK;
+  };
+  std::vector<std::uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
+  const unsigned portid = mnl_socket_get_portid(nl_);
+  for (;;) {
+    const ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
+    if (n < 0) return core::errno_error("RTM_GETROUTE: receive", errno);
+    const int r = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), sent->nlmsg_seq, portid, cb, &out);
+    if (r == MNL_CB_STOP) return {};
+    if (r < 0) return core::errno_error("RTM_GETROUTE", errno);
+  }
+}
+
+core::Result<std::vector<VipRoute>> RouteClient::list() {
+  std::vector<VipRoute> out;
+  for (auto family : {core::AddressFamily::kIpv4, core::AddressFamily::kIpv6}) {
+    if (auto st = dump(family, out); !st.ok()) return st.error();
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+RoutePlan plan_routes(std::vector<VipRoute> held, std::vector<VipRoute> wanted) {
+  std::sort(held.begin(), held.end());
+  held.erase(std::unique(held.begin(), held.end()), held.end());
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  RoutePlan plan;
+  std::set_difference(wanted.begin(), wanted.end(), held.begin(), held.end(), std::back_inserter(plan.add));
+  std::set_difference(held.begin(), held.end(), wanted.begin(), wanted.end(), std::back_inserter(plan.remove));
+  return plan;
+}
+
+}  // namespace lvsd::daemon
