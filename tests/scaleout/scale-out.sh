@@ -200,47 +200,15 @@ live_servers() {
 
 # ---------------------------------------------------------------- announcements
 #
-# lvsd's announcement feature (issue 15, docs/scale-out.md) puts
-# "local VIP/32 dev lo table local" and, while the node can serve the VIP,
-# "VIP/32 dev lo table 200" into its namespace; zebra imports table 200 and
-# bgpd redistributes it. ANNOUNCE_BY_HAND=1: this lvsd has no announcement
-# feature yet, so the functions below add and remove the same two routes by
-# hand, at the moments lvsd would (they watch the same IPVS state).
-ANNOUNCE_BY_HAND=1
-if "$LVSCTL" --help 2>&1 | grep -q 'drain-node'; then
-  ANNOUNCE_BY_HAND=0
-fi
-by_hand_local() { ip -n $NS$1 route replace local "$2/32" dev lo table local proto 250; }
-by_hand_announce() { ip -n $NS$1 route replace "$2/32" dev lo table $ANNOUNCE_TABLE proto 250; }
-by_hand_withdraw() { ip -n $NS$1 route del "$2/32" dev lo table $ANNOUNCE_TABLE proto 250 2>/dev/null; true; }
-# drain DIRECTOR / undrain DIRECTOR: `lvsctl drain-node` / `lvsctl undrain-node`.
-drain() {
-  if [ $ANNOUNCE_BY_HAND = 1 ]; then
-    by_hand_withdraw "$1" $VIP; by_hand_withdraw "$1" $VIP2
-  else
-    ip netns exec $NS$1 "$LVSCTL" --socket "$WORK/$1/lvsd.sock" drain-node > "$WORK/act.out" 2>&1
-  fi
-}
-undrain() {
-  if [ $ANNOUNCE_BY_HAND = 1 ]; then
-    # lvsd announces a VIP only while its pool has a live server.
-    [ -n "$(live_servers $VIP "$1")" ] && by_hand_announce "$1" $VIP
-    [ -n "$(live_servers $VIP2 "$1")" ] && by_hand_announce "$1" $VIP2
-    true
-  else
-    ip netns exec $NS$1 "$LVSCTL" --socket "$WORK/$1/lvsd.sock" undrain-node > "$WORK/act.out" 2>&1
-  fi
-}
-# follow_pools VIP: (by hand only) announce or withdraw VIP on every director
-# after its pool, as lvsd does on a quorum change. Runs until every director
-# agrees with its pool once (bounded).
-follow_pools() {
-  [ $ANNOUNCE_BY_HAND = 1 ] || return 0
-  local d
-  for d in $DIRECTORS; do
-    if [ -n "$(live_servers "$1" $d)" ]; then by_hand_announce $d "$1"; else by_hand_withdraw $d "$1"; fi
-  done
-}
+# lvsd (global.announce, `announce: true`; docs/scale-out.md) keeps
+# "local VIP/32 dev lo table local proto 250" while it runs and, while the
+# node can serve the VIP, "VIP/32 dev lo table 200 proto 250"; zebra imports
+# table 200 and bgpd redistributes it to the router.
+lvsctl_on() { local d=$1; shift; ip netns exec $NS$d "$LVSCTL" --socket "$WORK/$d/lvsd.sock" "$@" > "$WORK/act.out" 2>&1; }
+drain() { lvsctl_on "$1" drain-node; }
+undrain() { lvsctl_on "$1" undrain-node; }
+# announced DIRECTOR VIP: lvsd has the announcement route in DIRECTOR.
+announced() { ip -n $NS$1 route show table $ANNOUNCE_TABLE proto 250 2>/dev/null | grep -q "^$2 "; }
 
 # ---------------------------------------------------------------- preflight
 
@@ -400,7 +368,7 @@ lvsd_conf() {  # lvsd_conf DIRECTOR
     echo "  router_id: $d"
     echo "  control_socket: $WORK/$d/lvsd.sock"
     echo "  sloppy_tcp: true"
-    [ $ANNOUNCE_BY_HAND = 1 ] || echo "  announce: { table: $ANNOUNCE_TABLE, drain_grace: 5s }"
+    echo "  announce: { table: $ANNOUNCE_TABLE, drain_grace: 5s }"
     echo "virtual_servers:"
     echo "  - address: $VIP"
     echo "    port: 80"
@@ -413,7 +381,7 @@ lvsd_conf() {  # lvsd_conf DIRECTOR
     # director, so Maglev builds the same table on each.
     echo "    start_up: true"
     echo "    inhibit_on_failure: true"
-    [ $ANNOUNCE_BY_HAND = 1 ] || echo "    announce: true"
+    echo "    announce: true"
     echo "    real_servers:"
     for h in $SERVERS; do
       echo "      - { address: ${ADDR[$h]}, TCP_CHECK: { connect_timeout: 1s, retry: 0 } }"
@@ -426,7 +394,7 @@ lvsd_conf() {  # lvsd_conf DIRECTOR
     echo "    delay_loop: 1s"
     echo "    start_up: true"
     echo "    inhibit_on_failure: true"
-    [ $ANNOUNCE_BY_HAND = 1 ] || echo "    announce: true"
+    echo "    announce: true"
     echo "    real_servers:"
     echo "      - { address: ${ADDR[r1]}, TCP_CHECK: { connect_port: 9002, connect_timeout: 1s, retry: 0 } }"
   } > "$WORK/$d.yaml"
@@ -437,13 +405,6 @@ now; T_START=$NOW
 for d in $DIRECTORS; do
   start "lvsd-$d" $d "$LVSD" -f "$WORK/$d.yaml" --state-file "$WORK/$d/owned"
 done
-if [ $ANNOUNCE_BY_HAND = 1 ]; then
-  say "  (this lvsd has no announcement feature yet: the two routes are added by hand once its pools are up)"
-  pools_up() { local d; for d in $DIRECTORS; do [ -n "$(live_servers $VIP $d)" ] && [ -n "$(live_servers $VIP2 $d)" ] || return 1; done; }
-  wait_until 20000 pools_up || abort "lvsd did not program the pools in 20 s: $(tail -n 5 "$WORK/lvsd-d1.log")"
-  for d in $DIRECTORS; do by_hand_local $d $VIP; by_hand_local $d $VIP2; done
-  follow_pools $VIP; follow_pools $VIP2
-fi
 ALL=$(gw_list $DIRECTORS)
 if ! wait_until 30000 router_has $VIP "$ALL"; then
   check announced 0 "the router's route to $VIP is [$(gateways $VIP)] after 30 s, not [$ALL]; lvsd log: $(tail -n 3 "$WORK/lvsd-d1.log" | tr '\n' ' ')"
@@ -461,7 +422,8 @@ check announced $([ "$latest" -ge 0 ] && router_has $VIP2 "$ALL" && echo 1 || ec
   "the router routes $VIP and $VIP2 over the three directors, $(ms "$latest") after lvsd started"
 row "announcement after lvsd start (all three)|$(ms "$latest")|-"
 show rt "ip route show $VIP"
-[ $ANNOUNCE_BY_HAND = 1 ] || show d1 "lvsctl --socket $WORK/d1/lvsd.sock status | head -n 12"
+show d1 "ip route show table $ANNOUNCE_TABLE; ip route show table local proto 250"
+show d1 "lvsctl --socket $WORK/d1/lvsd.sock status | grep -i -A4 announce"
 
 # ---------------------------------------------------------------- 5. streams
 
@@ -506,7 +468,7 @@ moved_from() { awk -v d="$1" '$2 == d' "$WORK/carriers.$2" | wc -l; }
 step "Drain d1: lvsctl drain-node withdraws its announcements, it keeps forwarding"
 now; T_EVENT=$NOW
 drain d1
-[ $QUIET -eq 1 ] || { [ $ANNOUNCE_BY_HAND = 1 ] && echo "  [so-d1]# (by hand) ip route del $VIP/32 dev lo table $ANNOUNCE_TABLE; same for $VIP2" || echo "  [so-d1]# lvsctl drain-node"; }
+say "  [so-d1]# lvsctl drain-node" "    $(head -n 1 "$WORK/act.out")"
 WITHOUT_D1=$(gw_list d2 d3)
 wait_until 10000 router_has $VIP "$WITHOUT_D1"
 t=$(event_ms $VIP $T_EVENT "$WITHOUT_D1")
@@ -527,7 +489,7 @@ step "Undrain d1: it announces again and takes its share back"
 carriers > "$WORK/carriers.1"
 now; T_EVENT=$NOW
 undrain d1
-[ $QUIET -eq 1 ] || { [ $ANNOUNCE_BY_HAND = 1 ] && echo "  [so-d1]# (by hand) ip route add $VIP/32 dev lo table $ANNOUNCE_TABLE; same for $VIP2" || echo "  [so-d1]# lvsctl undrain-node"; }
+say "  [so-d1]# lvsctl undrain-node" "    $(head -n 1 "$WORK/act.out")"
 wait_until 10000 router_has $VIP "$ALL"
 t=$(event_ms $VIP $T_EVENT "$ALL")
 EFFECT_MS=${t:-$NOW}
@@ -623,27 +585,26 @@ step "VIP2's only real server fails its check: every director withdraws VIP2"
 now; T_EVENT=$NOW
 stop check9002 KILL
 say "  [so-r1]# kill <the port 9002 listener>"
-pool2_empty() { local d; for d in $DIRECTORS; do [ -z "$(live_servers $VIP2 $d)" ] || return 1; done; }
-if [ $ANNOUNCE_BY_HAND = 1 ]; then wait_until 15000 pool2_empty; follow_pools $VIP2; fi
-wait_until 15000 router_has $VIP2 none
+# VIP2 announced by no director / by every director (their table 200).
+announced_nowhere() { local d; for d in $DIRECTORS; do announced $d $VIP2 && return 1; done; return 0; }
+announced_everywhere() { local d; for d in $DIRECTORS; do announced $d $VIP2 || return 1; done; }
+wait_until 20000 router_has $VIP2 none
 t=$(event_ms $VIP2 $T_EVENT none)
 empty_ms=$([ -n "$t" ] && echo $((t - T_EVENT)) || echo -1)
 echo "time empty_withdrawn $empty_ms 0" >> "$RESULTS"
-check empty_withdrawn $([ "$empty_ms" -ge 0 ] && echo 1 || echo 0) "the router has no route to $VIP2 $(ms "$empty_ms") after its pool emptied on every director"
+check empty_withdrawn $([ "$empty_ms" -ge 0 ] && announced_nowhere && announced $VIP d1 && echo 1 || echo 0) "the router has no route to $VIP2 $(ms "$empty_ms") after its only server failed (check + withdrawal); no director announces it, $VIP stays announced"
 show rt "ip route show $VIP2"
 row "VIP2 pool empty: withdrawn on all|$(ms "$empty_ms")|-"
 
 now; T_EVENT=$NOW
 start check9002 r1 python3 "$FLOWS" server 9002 r1-health
 say "  [so-r1]# (the port 9002 listener again)"
-pool2_full() { local d; for d in $DIRECTORS; do [ -n "$(live_servers $VIP2 $d)" ] || return 1; done; }
-if [ $ANNOUNCE_BY_HAND = 1 ]; then wait_until 15000 pool2_full; follow_pools $VIP2; fi
-wait_until 15000 router_has $VIP2 "$ALL"
+wait_until 20000 router_has $VIP2 "$ALL"
 t=$(event_ms $VIP2 $T_EVENT "$ALL")
 back_ms=$([ -n "$t" ] && echo $((t - T_EVENT)) || echo -1)
 echo "time empty_back $back_ms 0" >> "$RESULTS"
 answer=$(ip netns exec ${NS}cl python3 "$FLOWS" once $VIP2 80 2>&1)
-check empty_back $([ "$back_ms" -ge 0 ] && [ "$answer" = r1 ] && echo 1 || echo 0) \
+check empty_back $([ "$back_ms" -ge 0 ] && [ "$answer" = r1 ] && announced_everywhere && echo 1 || echo 0) \
   "$VIP2 announced by all three again $(ms "$back_ms") after its server returned; a request answers: $answer"
 row "VIP2 server back: announced by all|$(ms "$back_ms")|-"
 
@@ -655,7 +616,7 @@ stop client
 echo "time bfd_down_events $(grep -c 'up -> down' "$WORK/frr-rt/bfdd.log") 0" >> "$RESULTS"
 echo "summary $SCHED drain=$DRAIN_BROKEN undrain=$UNDRAIN_BROKEN linkdown=$LINKDOWN_BROKEN rejoin=$REJOIN_BROKEN rskill=$RSKILL_BROKEN streams=$STREAMS" >> "$RESULTS"
 if [ $QUIET -eq 0 ]; then
-  printf '\n== Measured (%s, %d streams%s) ==\n' "$SCHED" "$STREAMS" "$([ $ANNOUNCE_BY_HAND = 1 ] && echo '; announcements by hand')"
+  printf '\n== Measured (%s, %d streams, BFD %d ms x %d) ==\n' "$SCHED" "$STREAMS" "$BFD_MS" "$BFD_MULT"
   printf '  %-44s %-40s %s\n' "what" "measured" "bound"
   for r in "${TABLE[@]}"; do IFS='|' read -r a b c <<< "$r"; printf '  %-44s %-40s %s\n' "$a" "$b" "$c"; done
 fi
