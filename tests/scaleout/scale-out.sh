@@ -55,7 +55,6 @@ VIP=10.9.9.9 VIP2=10.9.9.10
 DIRECTORS="d1 d2 d3" SERVERS="r1 r2 r3"
 declare -A ADDR=([rt]=10.0.0.1 [d1]=10.0.0.11 [d2]=10.0.0.12 [d3]=10.0.0.13
                  [r1]=10.0.0.21 [r2]=10.0.0.22 [r3]=10.0.0.23 [cl]=172.16.0.2)
-declare -A NAME_OF=([10.0.0.11]=d1 [10.0.0.12]=d2 [10.0.0.13]=d3)
 NS=so-  # namespace and link names start with this
 BRIDGE=so-br
 ANNOUNCE_TABLE=200
@@ -165,8 +164,8 @@ gw_list() { local d out=""; for d in "$@"; do out+=",${ADDR[$d]}"; done; echo "$
 router_has() { [ "$(gateways "$1")" = "$2" ]; }   # router_has VIP GATEWAYS
 # event_ms VIP FROM_MS GATEWAYS: when the router's route to VIP first became GATEWAYS after FROM_MS (empty if not).
 event_ms() {
-  local i found=""
-  for i in 1 2 3 4 5; do
+  local try found=""
+  for try in 1 2 3 4 5; do
     found=$(route_events "$1" "$2" | awk -v g="$3" '$2 == g { print $1; exit }')
     [ -n "$found" ] && break
     sleep 0.2
@@ -592,7 +591,7 @@ wait_until 20000 router_has $VIP2 none
 t=$(event_ms $VIP2 $T_EVENT none)
 empty_ms=$([ -n "$t" ] && echo $((t - T_EVENT)) || echo -1)
 echo "time empty_withdrawn $empty_ms 0" >> "$RESULTS"
-check empty_withdrawn $([ "$empty_ms" -ge 0 ] && announced_nowhere && announced $VIP d1 && echo 1 || echo 0) "the router has no route to $VIP2 $(ms "$empty_ms") after its only server failed (check + withdrawal); no director announces it, $VIP stays announced"
+check empty_withdrawn $([ "$empty_ms" -ge 0 ] && announced_nowhere && announced d1 $VIP && echo 1 || echo 0) "the router has no route to $VIP2 $(ms "$empty_ms") after its only server failed (check + withdrawal); no director announces it, $VIP stays announced"
 show rt "ip route show $VIP2"
 row "VIP2 pool empty: withdrawn on all|$(ms "$empty_ms")|-"
 
