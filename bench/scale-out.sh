@@ -49,7 +49,7 @@ mkdir -p "$out"
   done
   echo 'exit $rc'
 } > "$out/runs.sh"
-echo "scale-out bench: $runs_list in one UML boot (about 3 minutes a run); files in $out"
+echo "scale-out bench: $runs_list in one UML boot (5 to 15 minutes a run, depending on the machine's load); files in $out"
 "$root/tests/scaleout/uml-run.sh" --out "$out" --timeout "$timeout_s" --mem 2048M --follow -- bash "$out/runs.sh"
 rc=$?
 
