@@ -105,7 +105,9 @@ LoadResult Importer::run(const std::vector<KaStatement>& statements, const std::
     if (!explicit_version_.count(i)) config.vrrp_instances[i].version = default_version_;
 
   LoadResult result;
-  for (auto& e : validate(config, sources_)) {
+  SourceMap sources;
+  sources.set_resolver([this](const std::string& p) { return sources_.find(p); });
+  for (auto& e : validate(config, sources)) {
     bool already = std::any_of(errors_.begin(), errors_.end(),
                                [&](const ConfigError& p) { return paths_overlap(p.path, e.path); });
     if (!already) errors_.push_back(std::move(e));
@@ -137,14 +139,27 @@ bool Importer::names_keyword(const std::vector<Spec>& specs, KaBlock block, cons
   return is_keyword(specs, block, word.text) || did_you_mean(word.text, block_keywords(specs, block)).has_value();
 }
 
-std::vector<KaStatement> Importer::normalize(const std::vector<KaStatement>& in, const std::vector<Spec>& specs,
-                                   const std::string& path, KaBlock block) {
-  std::vector<KaStatement> out;
-  std::set<std::string> seen;
-  std::deque<KaStatement> work(in.begin(), in.end());
-  while (!work.empty()) {
-    KaStatement st = std::move(work.front());
-    work.pop_front();
+Statements Importer::normalize(const std::vector<KaStatement>& in, const std::vector<Spec>& specs,
+                               const std::string& path, KaBlock block) {
+  Statements out;
+  std::vector<std::string_view> seen;  // keywords of the block that may appear once
+  // The rest of a line split in two, read before the next statement of `in`.
+  std::deque<KaStatement> work;
+  std::size_t next_in = 0;
+  while (!work.empty() || next_in < in.size()) {
+    // A statement of `in` is read where it is; copied only when it must change.
+    std::optional<KaStatement> changed;
+    if (!work.empty()) {
+      changed = std::move(work.front());
+      work.pop_front();
+    }
+    const KaStatement& st = changed ? *changed : in[next_in++];
+    // A statement that must change is changed in a copy, which is then read
+    // again from the top (as the next statement of the block).
+    auto change = [&]() -> KaStatement& {
+      if (!changed) changed = st;
+      return *changed;
+    };
     const std::string& k = st.keyword.text;
     if (const KaWord* sub = first_substitution(st)) {
       error(sub->location, join_path(path, k), substitution_message(*sub));
@@ -164,9 +179,13 @@ std::vector<KaStatement> Importer::normalize(const std::vector<KaStatement>& in,
                                [&](const KaWord& w) { return names_keyword(specs, block, w); });
       if (next != st.args.begin()) {
         std::vector<KaWord> ignored(st.args.begin(), next);
+        const auto drop = next - st.args.begin();
         warn(ignored[0].location, kpath,
              "'" + k + "' takes no value: " + quote(joined(ignored)) + " is ignored, as keepalived 2.2.7 does");
-        st.args.erase(st.args.begin(), next);
+        KaStatement& c = change();
+        c.args.erase(c.args.begin(), c.args.begin() + drop);
+        work.push_front(std::move(c));
+        continue;
       }
     }
     // Where the next statement starts on this line, if it does.
@@ -193,14 +212,17 @@ std::vector<KaStatement> Importer::normalize(const std::vector<KaStatement>& in,
       split_at = max_args;
     }
     if (split_at < st.args.size()) {
-      KaStatement rest{.keyword = st.args[split_at],
-                       .args = std::vector<KaWord>(st.args.begin() + static_cast<long>(split_at) + 1, st.args.end()),
-                       .has_block = st.has_block,
-                       .children = std::move(st.children)};
-      st.args.resize(split_at);
-      st.has_block = false;
-      st.children.clear();
+      KaStatement& c = change();
+      KaStatement rest{.keyword = c.args[split_at],
+                       .args = std::vector<KaWord>(c.args.begin() + static_cast<long>(split_at) + 1, c.args.end()),
+                       .has_block = c.has_block,
+                       .children = std::move(c.children)};
+      c.args.resize(split_at);
+      c.has_block = false;
+      c.children.clear();
       work.push_front(std::move(rest));
+      work.push_front(std::move(c));
+      continue;
     }
     if (st.args.size() < spec->min_args) {
       error(st.keyword.location, kpath,
@@ -215,11 +237,15 @@ std::vector<KaStatement> Importer::normalize(const std::vector<KaStatement>& in,
       error(st.keyword.location, kpath, "'" + k + "' does not take a block");
       continue;
     }
-    if (!spec->repeat && !seen.insert(k).second) {
-      error(st.keyword.location, kpath, "duplicate keyword '" + k + "': allowed once per block");
-      continue;
+    if (!spec->repeat) {
+      if (std::find(seen.begin(), seen.end(), spec->name) != seen.end()) {
+        error(st.keyword.location, kpath, "duplicate keyword '" + k + "': allowed once per block");
+        continue;
+      }
+      seen.push_back(spec->name);
     }
-    out.push_back(std::move(st));
+    if (changed) out.add(std::move(*changed));
+    else out.add(st);
   }
   return out;
 }
@@ -263,6 +289,20 @@ std::string Importer::key(const std::string& parent, const std::vector<Spec>& sp
   std::string p = join_path(parent, name);
   sources_.set(p, st.args.empty() ? st.keyword.location : st.args[0].location);
   return p;
+}
+
+std::optional<Location> ImportSources::find(const std::string& path) const {
+  if (sorted_ != entries_.size()) {
+    // Stable: of two entries for one path, the one recorded last stays last.
+    std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.path < b.path; });
+    sorted_ = entries_.size();
+  }
+  auto it = std::upper_bound(entries_.begin(), entries_.end(), path,
+                             [](const std::string& p, const Entry& e) { return p < e.path; });
+  if (it == entries_.begin() || std::prev(it)->path != path) return std::nullopt;
+  const Entry& e = *std::prev(it);
+  if (e.full) return *e.full;
+  return Location(e.at);
 }
 
 // ---------------------------------------------------------------- blocks

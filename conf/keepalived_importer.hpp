@@ -5,8 +5,10 @@
 // vrrp_sync_group) and keepalived_import_lvs.cpp (virtual_server, real_server
 // and its checkers). A new block's keywords go in its file's Spec table.
 #include <cstddef>
+#include <deque>
 #include <optional>
 #include <set>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +46,53 @@ std::vector<Spec> concat(std::vector<Spec> a, const std::vector<Spec>& b);
 std::string joined(const std::vector<KaWord>& words, std::size_t from = 0);
 // A parse function that takes any text.
 Result<std::string> text_value(std::string_view t);
+
+// The statements of a block as normalize() leaves them: the parser's own
+// statements, unchanged ones by reference, and those it had to change (a line
+// split in two, values dropped) by value. Iterates as const KaStatement&.
+class Statements {
+ public:
+  void add(const KaStatement& st) { items_.push_back(&st); }
+  void add(KaStatement&& st) { items_.push_back(&owned_.emplace_back(std::move(st))); }
+
+  struct iterator {
+    std::vector<const KaStatement*>::const_iterator it;
+    const KaStatement& operator*() const { return **it; }
+    iterator& operator++() { ++it; return *this; }
+    bool operator==(const iterator&) const = default;
+  };
+  iterator begin() const { return {items_.begin()}; }
+  iterator end() const { return {items_.end()}; }
+  std::size_t size() const { return items_.size(); }
+
+ private:
+  std::vector<const KaStatement*> items_;
+  std::deque<KaStatement> owned_;  // a deque: add() keeps the earlier ones in place
+};
+
+// Where each model path came from, recorded as the import goes (one entry per
+// key of the file: tens of thousands for a large table) and looked up only
+// when validation reports an error. Entries hold KaLocations (no copy of the
+// file name); the lookup sorts them once.
+class ImportSources {
+ public:
+  void set(std::string path, const KaLocation& at) { entries_.push_back({std::move(path), at, {}}); }
+  void set(std::string path, const Location& at) {
+    entries_.push_back({std::move(path), {}, std::make_shared<Location>(at)});
+  }
+  // The location recorded last for exactly this path.
+  std::optional<Location> find(const std::string& path) const;
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    std::string path;
+    KaLocation at;
+    std::shared_ptr<Location> full;  // set when recorded from a Location
+  };
+  mutable std::vector<Entry> entries_;
+  mutable std::size_t sorted_ = 0;  // entries_[0, sorted_) are sorted by path
+};
 
 class Importer {
  public:
@@ -85,8 +134,8 @@ class Importer {
   // more values than its keyword takes is split where a keyword starts
   // (`weight 1 HTTP_GET {` on one line is two statements). As in keepalived,
   // values after a keyword that takes none are ignored, with a warning.
-  std::vector<KaStatement> normalize(const std::vector<KaStatement>& in, const std::vector<Spec>& specs,
-                                     const std::string& path, KaBlock block);
+  Statements normalize(const std::vector<KaStatement>& in, const std::vector<Spec>& specs, const std::string& path,
+                       KaBlock block);
 
   // A keyword lvsd does not read here: keepalived's keywords are ignored with
   // a warning or refused (conf/keepalived_keywords.cpp says which); any other
@@ -154,7 +203,7 @@ class Importer {
 
   std::vector<ConfigError> errors_;
   std::vector<ConfigError> warnings_;
-  SourceMap sources_;
+  ImportSources sources_;
   int default_version_ = 2;
   std::set<std::size_t> explicit_version_;
 };
