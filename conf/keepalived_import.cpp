@@ -131,6 +131,9 @@ std::vector<std::string> Importer::block_keywords(const std::vector<Spec>& specs
 }
 
 bool Importer::is_keyword(const std::vector<Spec>& specs, KaBlock block, std::string_view word) {
+  // No keyword starts with a digit: values (ports, weights, addresses) are
+  // answered without a look through the keyword lists.
+  if (word.empty() || (word[0] >= '0' && word[0] <= '9')) return false;
   return find_spec(specs, word) != nullptr || find_keepalived_keyword(block, word) != nullptr;
 }
 
@@ -170,7 +173,8 @@ Statements Importer::normalize(const std::vector<KaStatement>& in, const std::ve
       unknown(st, specs, path, block);
       continue;
     }
-    const std::string kpath = join_path(path, std::string(spec->yaml_key.empty() ? spec->name : spec->yaml_key));
+    // The statement's key path, for what is said about it (built only then).
+    auto kpath = [&] { return join_path(path, std::string(spec->yaml_key.empty() ? spec->name : spec->yaml_key)); };
     // A command line takes the rest of the line unless it is "quoted".
     std::size_t max_args = spec->max_args == kMany && !st.args.empty() && st.args[0].quoted ? 1 : spec->max_args;
     const bool flag = spec->max_args == 0 && !spec->block;
@@ -180,7 +184,7 @@ Statements Importer::normalize(const std::vector<KaStatement>& in, const std::ve
       if (next != st.args.begin()) {
         std::vector<KaWord> ignored(st.args.begin(), next);
         const auto drop = next - st.args.begin();
-        warn(ignored[0].location, kpath,
+        warn(ignored[0].location, kpath(),
              "'" + k + "' takes no value: " + quote(joined(ignored)) + " is ignored, as keepalived 2.2.7 does");
         KaStatement& c = change();
         c.args.erase(c.args.begin(), c.args.begin() + drop);
@@ -204,7 +208,7 @@ Statements Importer::normalize(const std::vector<KaStatement>& in, const std::ve
       // A word shaped like a keyword starts the next statement, known or not
       // (an unknown one is then reported as such, not as an extra value).
       if (extra.quoted || !looks_like_keyword(extra.text)) {
-        error(extra.location, kpath,
+        error(extra.location, kpath(),
               "too many values for '" + k + "': " + quote(extra.text) + " is extra; allowed " +
                   std::to_string(max_args) + " value" + (max_args == 1 ? "" : "s"));
         continue;
@@ -225,21 +229,21 @@ Statements Importer::normalize(const std::vector<KaStatement>& in, const std::ve
       continue;
     }
     if (st.args.size() < spec->min_args) {
-      error(st.keyword.location, kpath,
+      error(st.keyword.location, kpath(),
             "'" + k + "' needs " + std::to_string(spec->min_args) + " value" + (spec->min_args == 1 ? "" : "s"));
       continue;
     }
     if (spec->block && !st.has_block) {
-      error(st.keyword.location, kpath, "'" + k + "' needs a block: " + k + " ... { ... }");
+      error(st.keyword.location, kpath(), "'" + k + "' needs a block: " + k + " ... { ... }");
       continue;
     }
     if (!spec->block && st.has_block) {
-      error(st.keyword.location, kpath, "'" + k + "' does not take a block");
+      error(st.keyword.location, kpath(), "'" + k + "' does not take a block");
       continue;
     }
     if (!spec->repeat) {
       if (std::find(seen.begin(), seen.end(), spec->name) != seen.end()) {
-        error(st.keyword.location, kpath, "duplicate keyword '" + k + "': allowed once per block");
+        error(st.keyword.location, kpath(), "duplicate keyword '" + k + "': allowed once per block");
         continue;
       }
       seen.push_back(spec->name);
@@ -291,17 +295,42 @@ std::string Importer::key(const std::string& parent, const std::vector<Spec>& sp
   return p;
 }
 
+void ImportSources::add(std::string_view path, const KaLocation& at, std::uint32_t full) {
+  std::size_t shared = 0;
+  const std::size_t most = std::min({path.size(), last_.size(), std::size_t{0xFFFF}});
+  while (shared < most && path[shared] == last_[shared]) ++shared;
+  std::string_view suffix = path.substr(shared);
+  if (suffix.size() > 0xFFFF) suffix = suffix.substr(0, 0xFFFF);  // no path is that long
+  entries_.push_back(Entry{.suffix_offset = static_cast<std::uint32_t>(suffixes_.size()),
+                           .shared = static_cast<std::uint16_t>(shared),
+                           .suffix_length = static_cast<std::uint16_t>(suffix.size()),
+                           .full = full,
+                           .at = at});
+  suffixes_.append(suffix);
+  last_.resize(shared);
+  last_.append(suffix);
+}
+
 std::optional<Location> ImportSources::find(const std::string& path) const {
-  if (sorted_ != entries_.size()) {
-    // Stable: of two entries for one path, the one recorded last stays last.
-    std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.path < b.path; });
-    sorted_ = entries_.size();
+  if (indexed_ != entries_.size()) {
+    index_.clear();
+    index_.reserve(entries_.size());
+    std::string current;
+    for (std::uint32_t i = 0; i < entries_.size(); ++i) {
+      const Entry& e = entries_[i];
+      current.resize(e.shared);
+      current.append(suffixes_, e.suffix_offset, e.suffix_length);
+      index_.emplace_back(current, i);
+    }
+    // Of two entries for one path, the one recorded last sorts last.
+    std::sort(index_.begin(), index_.end());
+    indexed_ = entries_.size();
   }
-  auto it = std::upper_bound(entries_.begin(), entries_.end(), path,
-                             [](const std::string& p, const Entry& e) { return p < e.path; });
-  if (it == entries_.begin() || std::prev(it)->path != path) return std::nullopt;
-  const Entry& e = *std::prev(it);
-  if (e.full) return *e.full;
+  auto it = std::upper_bound(index_.begin(), index_.end(), path,
+                             [](const std::string& p, const auto& entry) { return p < entry.first; });
+  if (it == index_.begin() || std::prev(it)->first != path) return std::nullopt;
+  const Entry& e = entries_[std::prev(it)->second];
+  if (e.full != kNoFull) return full_[e.full];
   return Location(e.at);
 }
 

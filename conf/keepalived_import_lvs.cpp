@@ -63,6 +63,8 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     if (auto port = parse_integer(second.text, 0, 65535)) vs.port = static_cast<std::uint16_t>(*port);
     else error(second.location, join_path(path, "port"), port.error().message);
   }
+  vs.real_servers.reserve(static_cast<std::size_t>(std::count_if(
+      block.children.begin(), block.children.end(), [](const KaStatement& c) { return c.keyword.text == "real_server"; })));
   for (const auto& st : normalize(block.children, kVirtualServerSpecs, path, KaBlock::kVirtualServer)) {
     const std::string& k = st.keyword.text;
     if (k == "real_server") {

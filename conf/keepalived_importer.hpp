@@ -5,6 +5,7 @@
 // vrrp_sync_group) and keepalived_import_lvs.cpp (virtual_server, real_server
 // and its checkers). A new block's keywords go in its file's Spec table.
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <set>
@@ -72,26 +73,42 @@ class Statements {
 
 // Where each model path came from, recorded as the import goes (one entry per
 // key of the file: tens of thousands for a large table) and looked up only
-// when validation reports an error. Entries hold KaLocations (no copy of the
-// file name); the lookup sorts them once.
+// when validation reports an error. Paths are front-coded: each entry keeps
+// only what differs from the path recorded before it ("...real_servers[3]"
+// then "...real_servers[3].weight" keeps ".weight"), in one string for all;
+// entries hold KaLocations (no copy of the file name). No allocation per key.
+// The first lookup decodes and sorts them.
 class ImportSources {
  public:
-  void set(std::string path, const KaLocation& at) { entries_.push_back({std::move(path), at, {}}); }
-  void set(std::string path, const Location& at) {
-    entries_.push_back({std::move(path), {}, std::make_shared<Location>(at)});
+  void set(std::string_view path, const KaLocation& at) { add(path, at, kNoFull); }
+  void set(std::string_view path, const Location& at) {
+    full_.push_back(at);
+    add(path, {}, static_cast<std::uint32_t>(full_.size() - 1));
   }
   // The location recorded last for exactly this path.
   std::optional<Location> find(const std::string& path) const;
   std::size_t size() const { return entries_.size(); }
+  // Bytes held for the recorded paths (what a test counts for growth).
+  std::size_t path_bytes() const { return suffixes_.size(); }
 
  private:
+  static constexpr std::uint32_t kNoFull = 0xFFFFFFFF;
   struct Entry {
-    std::string path;
-    KaLocation at;
-    std::shared_ptr<Location> full;  // set when recorded from a Location
+    std::uint32_t suffix_offset = 0;  // in suffixes_
+    std::uint16_t shared = 0;         // leading characters shared with the path before
+    std::uint16_t suffix_length = 0;
+    std::uint32_t full = kNoFull;     // index in full_ when recorded from a Location
+    KaLocation at{};
   };
-  mutable std::vector<Entry> entries_;
-  mutable std::size_t sorted_ = 0;  // entries_[0, sorted_) are sorted by path
+  void add(std::string_view path, const KaLocation& at, std::uint32_t full);
+
+  std::vector<Entry> entries_;
+  std::string suffixes_;
+  std::string last_;  // the path recorded last
+  std::vector<Location> full_;
+  // Decoded on the first lookup: (path, entry index), sorted.
+  mutable std::vector<std::pair<std::string, std::uint32_t>> index_;
+  mutable std::size_t indexed_ = 0;  // entries decoded into index_
 };
 
 class Importer {

@@ -244,7 +244,16 @@ class Parser {
 
   // Statements until the '}' that closes `opener` (or the end for the top level).
   std::vector<KaStatement> parse_block(int depth, const KaWord* opener) {
-    std::vector<KaStatement> out;
+    // Statements gather in this depth's scratch list and leave in a list of
+    // their exact size: no growing list per block.
+    while (scratch_.size() <= static_cast<std::size_t>(depth)) scratch_.emplace_back();
+    std::vector<KaStatement>& out = scratch_[static_cast<std::size_t>(depth)];
+    out.clear();
+    auto result = [&] {
+      std::vector<KaStatement> exact(std::make_move_iterator(out.begin()), std::make_move_iterator(out.end()));
+      out.clear();
+      return exact;
+    };
     std::optional<KaStatement> current;
     // A statement ended by its line, kept back while the lines after it are
     // empty: a '{' that starts a later line opens its block, as in keepalived
@@ -272,6 +281,7 @@ class Parser {
           } else {
             finish();
             current = KaStatement{.keyword = std::move(t.word), .args = {}, .has_block = false, .children = {}};
+            current->args.reserve(2);  // most keywords take one or two values: one allocation
           }
           break;
         case TokenKind::kOpen: {
@@ -280,7 +290,7 @@ class Parser {
             error(open.location, "blocks nested more than " + std::to_string(kMaxBlockDepth) + " deep");
             fatal_ = true;
             lexer_.stop();
-            return out;
+            return result();
           }
           if (!current && ended && !ended->has_block) {
             current = std::move(ended);
@@ -303,16 +313,17 @@ class Parser {
             error(t.word.location, "'}' without a matching '{'");
             break;
           }
-          return out;
+          return result();
       }
     }
     finish();
     if (opener != nullptr) error(opener->location, "'{' is never closed: missing '}'");
-    return out;
+    return result();
   }
 
   Lexer& lexer_;
   std::vector<ConfigError>& errors_;
+  std::deque<std::vector<KaStatement>> scratch_;  // one list per depth (a deque: lists stay put)
   bool fatal_ = false;
 };
 
