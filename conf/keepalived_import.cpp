@@ -4,6 +4,7 @@
 #include <cctype>
 #include <deque>
 #include <set>
+#include <stdexcept>
 
 #include "conf/keepalived_importer.hpp"
 #include "conf/read_file.hpp"
@@ -85,10 +86,13 @@ std::string joined(const std::vector<KaWord>& words, std::size_t from) {
 
 Result<std::string> text_value(std::string_view t) { return std::string(t); }
 
-LoadResult Importer::run(const std::vector<KaStatement>& statements, const std::string& file) {
-  sources_.set("", Location{.file = file, .line = 1, .column = 1});
-  Config config;
-  for (const auto& st : normalize(statements, kTopSpecs, "", KaBlock::kTop)) {
+void Importer::start(const std::string& file) { sources_.set("", Location{.file = file, .line = 1, .column = 1}); }
+
+void Importer::top(KaStatement&& statement) {
+  Config& config = config_;
+  std::vector<KaStatement> one;
+  one.push_back(std::move(statement));
+  for (const auto& st : normalize(one, kTopSpecs, "", KaBlock::kTop, &top_seen_)) {
     const std::string& k = st.keyword.text;
     if (k == "global_defs") global(st, config.global);
     else if (k == "vrrp_script") config.vrrp_scripts.push_back(vrrp_script(st, config.vrrp_scripts.size()));
@@ -101,16 +105,43 @@ LoadResult Importer::run(const std::vector<KaStatement>& statements, const std::
             "lvsd refuses the file rather than run without it");
     else if (k == "virtual_server") config.virtual_servers.push_back(virtual_server(st, config.virtual_servers.size()));
   }
+}
+
+LoadResult Importer::finish(std::vector<ConfigError> parse_errors, std::vector<ConfigError> parse_warnings) {
+  Config& config = config_;
+  errors_.insert(errors_.begin(), std::make_move_iterator(parse_errors.begin()),
+                 std::make_move_iterator(parse_errors.end()));
+  warnings_.insert(warnings_.begin(), std::make_move_iterator(parse_warnings.begin()),
+                   std::make_move_iterator(parse_warnings.end()));
   for (std::size_t i = 0; i < config.vrrp_instances.size(); ++i)
     if (!explicit_version_.count(i)) config.vrrp_instances[i].version = default_version_;
 
   LoadResult result;
   SourceMap sources;
   sources.set_resolver([this](const std::string& p) { return sources_.find(p); });
+  // A rule error is dropped when a path it overlaps (paths_overlap: the same
+  // key, one inside it or one it is inside) already has an error. Looked up
+  // in an ordered set, not against every error: a file with an error per
+  // real server has tens of thousands.
+  std::set<std::string> reported;
+  for (const auto& e : errors_)
+    if (!e.path.empty()) reported.insert(e.path);
+  auto overlaps = [&](const std::string& path) {
+    if (path.empty()) return false;
+    if (reported.count(path)) return true;
+    for (std::size_t i = 0; i < path.size(); ++i)  // a key path contains it
+      if ((path[i] == '.' || path[i] == '[') && i > 0 && reported.count(path.substr(0, i))) return true;
+    for (const char* sep : {".", "["}) {  // it contains a key path
+      const std::string inside = path + sep;
+      auto it = reported.lower_bound(inside);
+      if (it != reported.end() && it->starts_with(inside)) return true;
+    }
+    return false;
+  };
   for (auto& e : validate(config, sources)) {
-    bool already = std::any_of(errors_.begin(), errors_.end(),
-                               [&](const ConfigError& p) { return paths_overlap(p.path, e.path); });
-    if (!already) errors_.push_back(std::move(e));
+    if (overlaps(e.path)) continue;
+    if (!e.path.empty()) reported.insert(e.path);
+    errors_.push_back(std::move(e));
   }
   std::stable_sort(errors_.begin(), errors_.end(), [](const ConfigError& a, const ConfigError& b) {
     return std::tie(a.location.file, a.location.line, a.location.column) <
@@ -143,18 +174,22 @@ bool Importer::names_keyword(const std::vector<Spec>& specs, KaBlock block, cons
 }
 
 Statements Importer::normalize(const std::vector<KaStatement>& in, const std::vector<Spec>& specs,
-                               const std::string& path, KaBlock block) {
+                               const std::string& path, KaBlock block, SeenKeywords* seen) {
+  if (specs.size() > kMaxSpecs) throw std::logic_error("a keepalived block with more than kMaxSpecs keywords");
   Statements out;
-  std::vector<std::string_view> seen;  // keywords of the block that may appear once
-  // The rest of a line split in two, read before the next statement of `in`.
-  std::deque<KaStatement> work;
+  out.reserve(in.size());
+  SeenKeywords seen_here;  // keywords of the block that may appear once
+  if (seen == nullptr) seen = &seen_here;
+  // Changed statements (a line split in two: both halves), read before the
+  // next statement of `in`; the next one to read is at the back.
+  std::vector<KaStatement> work;
   std::size_t next_in = 0;
   while (!work.empty() || next_in < in.size()) {
     // A statement of `in` is read where it is; copied only when it must change.
     std::optional<KaStatement> changed;
     if (!work.empty()) {
-      changed = std::move(work.front());
-      work.pop_front();
+      changed = std::move(work.back());
+      work.pop_back();
     }
     const KaStatement& st = changed ? *changed : in[next_in++];
     // A statement that must change is changed in a copy, which is then read
@@ -188,7 +223,7 @@ Statements Importer::normalize(const std::vector<KaStatement>& in, const std::ve
              "'" + k + "' takes no value: " + quote(joined(ignored)) + " is ignored, as keepalived 2.2.7 does");
         KaStatement& c = change();
         c.args.erase(c.args.begin(), c.args.begin() + drop);
-        work.push_front(std::move(c));
+        work.push_back(std::move(c));
         continue;
       }
     }
@@ -224,8 +259,8 @@ Statements Importer::normalize(const std::vector<KaStatement>& in, const std::ve
       c.args.resize(split_at);
       c.has_block = false;
       c.children.clear();
-      work.push_front(std::move(rest));
-      work.push_front(std::move(c));
+      work.push_back(std::move(rest));
+      work.push_back(std::move(c));
       continue;
     }
     if (st.args.size() < spec->min_args) {
@@ -242,11 +277,12 @@ Statements Importer::normalize(const std::vector<KaStatement>& in, const std::ve
       continue;
     }
     if (!spec->repeat) {
-      if (std::find(seen.begin(), seen.end(), spec->name) != seen.end()) {
+      const auto bit = static_cast<std::size_t>(spec - specs.data());
+      if (seen->test(bit)) {
         error(st.keyword.location, kpath(), "duplicate keyword '" + k + "': allowed once per block");
         continue;
       }
-      seen.push_back(spec->name);
+      seen->set(bit);
     }
     if (changed) out.add(std::move(*changed));
     else out.add(st);
@@ -295,7 +331,17 @@ std::string Importer::key(const std::string& parent, const std::vector<Spec>& sp
   return p;
 }
 
-void ImportSources::add(std::string_view path, const KaLocation& at, std::uint32_t full) {
+void ImportSources::set(std::string_view path, const KaLocation& at) {
+  std::uint16_t file = kNoFile;
+  if (at.file != nullptr) {
+    if (last_file_ >= files_.size() || files_[last_file_] != at.file) {
+      auto known = std::find(files_.begin(), files_.end(), at.file);
+      if (known == files_.end() && files_.size() < kNoFile) known = files_.insert(files_.end(), at.file);
+      last_file_ = static_cast<std::size_t>(known - files_.begin());
+    }
+    // (more than 65,534 files: the location keeps its line, loses its file)
+    if (last_file_ < files_.size()) file = static_cast<std::uint16_t>(last_file_);
+  }
   std::size_t shared = 0;
   const std::size_t most = std::min({path.size(), last_.size(), std::size_t{0xFFFF}});
   while (shared < most && path[shared] == last_[shared]) ++shared;
@@ -304,8 +350,9 @@ void ImportSources::add(std::string_view path, const KaLocation& at, std::uint32
   entries_.push_back(Entry{.suffix_offset = static_cast<std::uint32_t>(suffixes_.size()),
                            .shared = static_cast<std::uint16_t>(shared),
                            .suffix_length = static_cast<std::uint16_t>(suffix.size()),
-                           .full = full,
-                           .at = at});
+                           .line = at.line,
+                           .column = at.column,
+                           .file = file});
   suffixes_.append(suffix);
   last_.resize(shared);
   last_.append(suffix);
@@ -328,10 +375,13 @@ std::optional<Location> ImportSources::find(const std::string& path) const {
   }
   auto it = std::upper_bound(index_.begin(), index_.end(), path,
                              [](const std::string& p, const auto& entry) { return p < entry.first; });
-  if (it == index_.begin() || std::prev(it)->first != path) return std::nullopt;
-  const Entry& e = entries_[std::prev(it)->second];
-  if (e.full != kNoFull) return full_[e.full];
-  return Location(e.at);
+  if (it != index_.begin() && std::prev(it)->first == path) {
+    const Entry& e = entries_[std::prev(it)->second];
+    return Location{.file = e.file == kNoFile ? std::string() : *files_[e.file], .line = e.line, .column = e.column};
+  }
+  for (auto f = full_.rbegin(); f != full_.rend(); ++f)
+    if (f->first == path) return f->second;
+  return std::nullopt;
 }
 
 // ---------------------------------------------------------------- blocks
@@ -401,9 +451,15 @@ std::optional<LvsSyncDaemon> Importer::sync_daemon(const KaStatement& st, const 
 namespace lvsd::conf {
 
 LoadResult import_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes) {
-  KaParseResult parsed = parse_keepalived(text, file, includes);
-  keepalived_import_detail::Importer importer(std::move(parsed.errors), std::move(parsed.warnings));
-  return importer.run(parsed.statements, file);
+  // Each virtual server (or other top-level block) is imported as soon as
+  // it is parsed and then dropped: the file's tree is never held whole.
+  std::deque<std::string> files;  // the file names the statements' locations point into
+  std::vector<ConfigError> errors, warnings;
+  keepalived_import_detail::Importer importer;
+  importer.start(file);
+  parse_keepalived_each(text, file, includes, files, errors, warnings,
+                        [&](KaStatement&& st) { importer.top(std::move(st)); });
+  return importer.finish(std::move(errors), std::move(warnings));
 }
 
 LoadResult import_keepalived_file(const std::string& path) {

@@ -4,6 +4,7 @@
 // the entry points), keepalived_import_vrrp.cpp (vrrp_instance, vrrp_script,
 // vrrp_sync_group) and keepalived_import_lvs.cpp (virtual_server, real_server
 // and its checkers). A new block's keywords go in its file's Spec table.
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -23,6 +24,9 @@
 namespace lvsd::conf::keepalived_import_detail {
 
 inline constexpr std::size_t kMany = 256;  // "any number of values"
+// The keywords of a block met so far, one bit per entry of its Spec list.
+inline constexpr std::size_t kMaxSpecs = 128;
+using SeenKeywords = std::bitset<kMaxSpecs>;
 
 // What a keyword looks like in one block: its number of values, whether it
 // opens a block, and whether it may appear more than once.
@@ -53,8 +57,12 @@ Result<std::string> text_value(std::string_view t);
 // split in two, values dropped) by value. Iterates as const KaStatement&.
 class Statements {
  public:
+  void reserve(std::size_t n) { items_.reserve(n); }
   void add(const KaStatement& st) { items_.push_back(&st); }
-  void add(KaStatement&& st) { items_.push_back(&owned_.emplace_back(std::move(st))); }
+  void add(KaStatement&& st) {
+    owned_.push_back(std::make_unique<KaStatement>(std::move(st)));
+    items_.push_back(owned_.back().get());
+  }
 
   struct iterator {
     std::vector<const KaStatement*>::const_iterator it;
@@ -68,7 +76,7 @@ class Statements {
 
  private:
   std::vector<const KaStatement*> items_;
-  std::deque<KaStatement> owned_;  // a deque: add() keeps the earlier ones in place
+  std::vector<std::unique_ptr<KaStatement>> owned_;  // (an empty std::deque would allocate)
 };
 
 // Where each model path came from, recorded as the import goes (one entry per
@@ -76,15 +84,13 @@ class Statements {
 // when validation reports an error. Paths are front-coded: each entry keeps
 // only what differs from the path recorded before it ("...real_servers[3]"
 // then "...real_servers[3].weight" keeps ".weight"), in one string for all;
-// entries hold KaLocations (no copy of the file name). No allocation per key.
-// The first lookup decodes and sorts them.
+// an entry is 20 bytes (its file is an index into a list of the file names).
+// No allocation per key. The first lookup decodes and sorts them.
 class ImportSources {
  public:
-  void set(std::string_view path, const KaLocation& at) { add(path, at, kNoFull); }
-  void set(std::string_view path, const Location& at) {
-    full_.push_back(at);
-    add(path, {}, static_cast<std::uint32_t>(full_.size() - 1));
-  }
+  void set(std::string_view path, const KaLocation& at);
+  // For the few locations that are not a word's (the whole file's).
+  void set(std::string_view path, const Location& at) { full_.emplace_back(std::string(path), at); }
   // The location recorded last for exactly this path.
   std::optional<Location> find(const std::string& path) const;
   std::size_t size() const { return entries_.size(); }
@@ -92,20 +98,22 @@ class ImportSources {
   std::size_t path_bytes() const { return suffixes_.size(); }
 
  private:
-  static constexpr std::uint32_t kNoFull = 0xFFFFFFFF;
+  static constexpr std::uint16_t kNoFile = 0xFFFF;
   struct Entry {
     std::uint32_t suffix_offset = 0;  // in suffixes_
     std::uint16_t shared = 0;         // leading characters shared with the path before
     std::uint16_t suffix_length = 0;
-    std::uint32_t full = kNoFull;     // index in full_ when recorded from a Location
-    KaLocation at{};
+    std::int32_t line = 0;
+    std::int32_t column = 0;
+    std::uint16_t file = kNoFile;     // in files_
   };
-  void add(std::string_view path, const KaLocation& at, std::uint32_t full);
 
   std::vector<Entry> entries_;
   std::string suffixes_;
   std::string last_;  // the path recorded last
-  std::vector<Location> full_;
+  std::vector<const std::string*> files_;
+  std::size_t last_file_ = 0;  // the index of the file of the last entry
+  std::vector<std::pair<std::string, Location>> full_;
   // Decoded on the first lookup: (path, entry index), sorted.
   mutable std::vector<std::pair<std::string, std::uint32_t>> index_;
   mutable std::size_t indexed_ = 0;  // entries decoded into index_
@@ -113,9 +121,12 @@ class ImportSources {
 
 class Importer {
  public:
-  Importer(std::vector<ConfigError> parse_errors, std::vector<ConfigError> parse_warnings)
-      : errors_(std::move(parse_errors)), warnings_(std::move(parse_warnings)) {}
-  LoadResult run(const std::vector<KaStatement>& statements, const std::string& file);
+  // The file is taken one top-level statement at a time, as the parser
+  // completes them: start(), top() for each, then finish() with what the
+  // parser reported (which goes first, as it came first).
+  void start(const std::string& file);
+  void top(KaStatement&& statement);
+  LoadResult finish(std::vector<ConfigError> parse_errors, std::vector<ConfigError> parse_warnings);
 
  private:
   void error(const Location& at, const std::string& path, std::string message) {
@@ -151,8 +162,10 @@ class Importer {
   // more values than its keyword takes is split where a keyword starts
   // (`weight 1 HTTP_GET {` on one line is two statements). As in keepalived,
   // values after a keyword that takes none are ignored, with a warning.
+  // `seen` (one bit per spec) carries the keywords already met across calls
+  // for a block taken in pieces (the top level); by default the block is `in`.
   Statements normalize(const std::vector<KaStatement>& in, const std::vector<Spec>& specs, const std::string& path,
-                       KaBlock block);
+                       KaBlock block, SeenKeywords* seen = nullptr);
 
   // A keyword lvsd does not read here: keepalived's keywords are ignored with
   // a warning or refused (conf/keepalived_keywords.cpp says which); any other
@@ -218,6 +231,8 @@ class Importer {
 
   UrlCheck url(const KaStatement& block, const std::string& path);
 
+  Config config_;
+  SeenKeywords top_seen_;
   std::vector<ConfigError> errors_;
   std::vector<ConfigError> warnings_;
   ImportSources sources_;

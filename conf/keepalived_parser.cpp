@@ -233,7 +233,9 @@ class Lexer {
 
 class Parser {
  public:
-  Parser(Lexer& lexer, std::vector<ConfigError>& errors) : lexer_(lexer), errors_(errors) {}
+  // sink: where the top-level statements go as they complete (none: parse_all returns them).
+  Parser(Lexer& lexer, std::vector<ConfigError>& errors, const std::function<void(KaStatement&&)>* sink = nullptr)
+      : lexer_(lexer), errors_(errors), sink_(sink) {}
 
   std::vector<KaStatement> parse_all() { return parse_block(0, nullptr); }
 
@@ -259,10 +261,15 @@ class Parser {
     // empty: a '{' that starts a later line opens its block, as in keepalived
     // ("TCP_CHECK" on one line, "{" on the next).
     std::optional<KaStatement> ended;
+    const bool streamed = depth == 0 && sink_ != nullptr;
+    auto emit = [&](KaStatement&& st) {
+      if (streamed) (*sink_)(std::move(st));
+      else out.push_back(std::move(st));
+    };
     auto finish = [&] {
-      if (ended) out.push_back(std::move(*ended));
+      if (ended) emit(std::move(*ended));
       ended.reset();
-      if (current) out.push_back(std::move(*current));
+      if (current) emit(std::move(*current));
       current.reset();
     };
     Token t;
@@ -270,7 +277,7 @@ class Parser {
       switch (t.kind) {
         case TokenKind::kEndOfLine:
           if (current) {
-            if (ended) out.push_back(std::move(*ended));
+            if (ended) emit(std::move(*ended));
             ended = std::move(current);
             current.reset();
           }
@@ -323,6 +330,7 @@ class Parser {
 
   Lexer& lexer_;
   std::vector<ConfigError>& errors_;
+  const std::function<void(KaStatement&&)>* sink_;
   std::deque<std::vector<KaStatement>> scratch_;  // one list per depth (a deque: lists stay put)
   bool fatal_ = false;
 };
@@ -375,15 +383,22 @@ IncludeReader no_include_reader() {
 
 KaParseResult parse_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes) {
   KaParseResult result;
+  parse_keepalived_each(text, file, includes, *result.files, result.errors, result.warnings,
+                        [&](KaStatement&& st) { result.statements.push_back(std::move(st)); });
+  return result;
+}
+
+void parse_keepalived_each(std::string_view text, const std::string& file, const IncludeReader& includes,
+                           std::deque<std::string>& files, std::vector<ConfigError>& errors,
+                           std::vector<ConfigError>& warnings, const std::function<void(KaStatement&&)>& sink) {
   // The reading errors (characters, quotes, includes) come before the
   // structure's (braces), each kind in file order.
   std::vector<ConfigError> structure_errors;
-  Lexer lexer(includes, *result.files, result.errors, result.warnings);
+  Lexer lexer(includes, files, errors, warnings);
   lexer.start(text, file);
-  result.statements = Parser(lexer, structure_errors).parse_all();
-  result.errors.insert(result.errors.end(), std::make_move_iterator(structure_errors.begin()),
-                       std::make_move_iterator(structure_errors.end()));
-  return result;
+  Parser(lexer, structure_errors, &sink).parse_all();
+  errors.insert(errors.end(), std::make_move_iterator(structure_errors.begin()),
+                std::make_move_iterator(structure_errors.end()));
 }
 
 }  // namespace lvsd::conf

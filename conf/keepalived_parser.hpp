@@ -81,4 +81,12 @@ struct KaParseResult {
 // `include` line is reached.
 KaParseResult parse_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes);
 
+// The same, handing each top-level statement to `sink` as soon as it is
+// complete (its block read), so that a reader can take the file one block at
+// a time instead of holding the whole tree. The statements' locations point
+// into `files`, which must outlive them; errors and warnings as above.
+void parse_keepalived_each(std::string_view text, const std::string& file, const IncludeReader& includes,
+                           std::deque<std::string>& files, std::vector<ConfigError>& errors,
+                           std::vector<ConfigError>& warnings, const std::function<void(KaStatement&&)>& sink);
+
 }  // namespace lvsd::conf
