@@ -4,6 +4,7 @@
 #include <cctype>
 #include <deque>
 #include <set>
+#include <stdexcept>
 
 #include "conf/keepalived_importer.hpp"
 #include "conf/read_file.hpp"
@@ -85,10 +86,13 @@ std::string joined(const std::vector<KaWord>& words, std::size_t from) {
 
 Result<std::string> text_value(std::string_view t) { return std::string(t); }
 
-LoadResult Importer::run(const std::vector<KaStatement>& statements, const std::string& file) {
-  sources_.set("", Location{.file = file, .line = 1, .column = 1});
-  Config config;
-  for (const auto& st : normalize(statements, kTopSpecs, "", KaBlock::kTop)) {
+void Importer::start(const std::string& file) { sources_.set("", Location{.file = file, .line = 1, .column = 1}); }
+
+void Importer::top(KaStatement&& statement) {
+  Config& config = config_;
+  std::vector<KaStatement> one;
+  one.push_back(std::move(statement));
+  for (const auto& st : normalize(one, kTopSpecs, "", KaBlock::kTop, &top_seen_)) {
     const std::string& k = st.keyword.text;
     if (k == "global_defs") global(st, config.global);
     else if (k == "vrrp_script") config.vrrp_scripts.push_back(vrrp_script(st, config.vrrp_scripts.size()));
@@ -101,14 +105,43 @@ LoadResult Importer::run(const std::vector<KaStatement>& statements, const std::
             "lvsd refuses the file rather than run without it");
     else if (k == "virtual_server") config.virtual_servers.push_back(virtual_server(st, config.virtual_servers.size()));
   }
+}
+
+LoadResult Importer::finish(std::vector<ConfigError> parse_errors, std::vector<ConfigError> parse_warnings) {
+  Config& config = config_;
+  errors_.insert(errors_.begin(), std::make_move_iterator(parse_errors.begin()),
+                 std::make_move_iterator(parse_errors.end()));
+  warnings_.insert(warnings_.begin(), std::make_move_iterator(parse_warnings.begin()),
+                   std::make_move_iterator(parse_warnings.end()));
   for (std::size_t i = 0; i < config.vrrp_instances.size(); ++i)
     if (!explicit_version_.count(i)) config.vrrp_instances[i].version = default_version_;
 
   LoadResult result;
-  for (auto& e : validate(config, sources_)) {
-    bool already = std::any_of(errors_.begin(), errors_.end(),
-                               [&](const ConfigError& p) { return paths_overlap(p.path, e.path); });
-    if (!already) errors_.push_back(std::move(e));
+  SourceMap sources;
+  sources.set_resolver([this](const std::string& p) { return sources_.find(p); });
+  // A rule error is dropped when a path it overlaps (paths_overlap: the same
+  // key, one inside it or one it is inside) already has an error. Looked up
+  // in an ordered set, not against every error: a file with an error per
+  // real server has tens of thousands.
+  std::set<std::string> reported;
+  for (const auto& e : errors_)
+    if (!e.path.empty()) reported.insert(e.path);
+  auto overlaps = [&](const std::string& path) {
+    if (path.empty()) return false;
+    if (reported.count(path)) return true;
+    for (std::size_t i = 0; i < path.size(); ++i)  // a key path contains it
+      if ((path[i] == '.' || path[i] == '[') && i > 0 && reported.count(path.substr(0, i))) return true;
+    for (const char* sep : {".", "["}) {  // it contains a key path
+      const std::string inside = path + sep;
+      auto it = reported.lower_bound(inside);
+      if (it != reported.end() && it->starts_with(inside)) return true;
+    }
+    return false;
+  };
+  for (auto& e : validate(config, sources)) {
+    if (overlaps(e.path)) continue;
+    if (!e.path.empty()) reported.insert(e.path);
+    errors_.push_back(std::move(e));
   }
   std::stable_sort(errors_.begin(), errors_.end(), [](const ConfigError& a, const ConfigError& b) {
     return std::tie(a.location.file, a.location.line, a.location.column) <
@@ -129,6 +162,9 @@ std::vector<std::string> Importer::block_keywords(const std::vector<Spec>& specs
 }
 
 bool Importer::is_keyword(const std::vector<Spec>& specs, KaBlock block, std::string_view word) {
+  // No keyword starts with a digit: values (ports, weights, addresses) are
+  // answered without a look through the keyword lists.
+  if (word.empty() || (word[0] >= '0' && word[0] <= '9')) return false;
   return find_spec(specs, word) != nullptr || find_keepalived_keyword(block, word) != nullptr;
 }
 
@@ -137,14 +173,31 @@ bool Importer::names_keyword(const std::vector<Spec>& specs, KaBlock block, cons
   return is_keyword(specs, block, word.text) || did_you_mean(word.text, block_keywords(specs, block)).has_value();
 }
 
-std::vector<KaStatement> Importer::normalize(const std::vector<KaStatement>& in, const std::vector<Spec>& specs,
-                                   const std::string& path, KaBlock block) {
-  std::vector<KaStatement> out;
-  std::set<std::string> seen;
-  std::deque<KaStatement> work(in.begin(), in.end());
-  while (!work.empty()) {
-    KaStatement st = std::move(work.front());
-    work.pop_front();
+Statements Importer::normalize(const std::vector<KaStatement>& in, const std::vector<Spec>& specs,
+                               const std::string& path, KaBlock block, SeenKeywords* seen) {
+  if (specs.size() > kMaxSpecs) throw std::logic_error("a keepalived block with more than kMaxSpecs keywords");
+  Statements out;
+  out.reserve(in.size());
+  SeenKeywords seen_here;  // keywords of the block that may appear once
+  if (seen == nullptr) seen = &seen_here;
+  // Changed statements (a line split in two: both halves), read before the
+  // next statement of `in`; the next one to read is at the back.
+  std::vector<KaStatement> work;
+  std::size_t next_in = 0;
+  while (!work.empty() || next_in < in.size()) {
+    // A statement of `in` is read where it is; copied only when it must change.
+    std::optional<KaStatement> changed;
+    if (!work.empty()) {
+      changed = std::move(work.back());
+      work.pop_back();
+    }
+    const KaStatement& st = changed ? *changed : in[next_in++];
+    // A statement that must change is changed in a copy, which is then read
+    // again from the top (as the next statement of the block).
+    auto change = [&]() -> KaStatement& {
+      if (!changed) changed = st;
+      return *changed;
+    };
     const std::string& k = st.keyword.text;
     if (const KaWord* sub = first_substitution(st)) {
       error(sub->location, join_path(path, k), substitution_message(*sub));
@@ -155,7 +208,8 @@ std::vector<KaStatement> Importer::normalize(const std::vector<KaStatement>& in,
       unknown(st, specs, path, block);
       continue;
     }
-    const std::string kpath = join_path(path, std::string(spec->yaml_key.empty() ? spec->name : spec->yaml_key));
+    // The statement's key path, for what is said about it (built only then).
+    auto kpath = [&] { return join_path(path, std::string(spec->yaml_key.empty() ? spec->name : spec->yaml_key)); };
     // A command line takes the rest of the line unless it is "quoted".
     std::size_t max_args = spec->max_args == kMany && !st.args.empty() && st.args[0].quoted ? 1 : spec->max_args;
     const bool flag = spec->max_args == 0 && !spec->block;
@@ -164,9 +218,13 @@ std::vector<KaStatement> Importer::normalize(const std::vector<KaStatement>& in,
                                [&](const KaWord& w) { return names_keyword(specs, block, w); });
       if (next != st.args.begin()) {
         std::vector<KaWord> ignored(st.args.begin(), next);
-        warn(ignored[0].location, kpath,
+        const auto drop = next - st.args.begin();
+        warn(ignored[0].location, kpath(),
              "'" + k + "' takes no value: " + quote(joined(ignored)) + " is ignored, as keepalived 2.2.7 does");
-        st.args.erase(st.args.begin(), next);
+        KaStatement& c = change();
+        c.args.erase(c.args.begin(), c.args.begin() + drop);
+        work.push_back(std::move(c));
+        continue;
       }
     }
     // Where the next statement starts on this line, if it does.
@@ -185,7 +243,7 @@ std::vector<KaStatement> Importer::normalize(const std::vector<KaStatement>& in,
       // A word shaped like a keyword starts the next statement, known or not
       // (an unknown one is then reported as such, not as an extra value).
       if (extra.quoted || !looks_like_keyword(extra.text)) {
-        error(extra.location, kpath,
+        error(extra.location, kpath(),
               "too many values for '" + k + "': " + quote(extra.text) + " is extra; allowed " +
                   std::to_string(max_args) + " value" + (max_args == 1 ? "" : "s"));
         continue;
@@ -193,33 +251,41 @@ std::vector<KaStatement> Importer::normalize(const std::vector<KaStatement>& in,
       split_at = max_args;
     }
     if (split_at < st.args.size()) {
-      KaStatement rest{.keyword = st.args[split_at],
-                       .args = std::vector<KaWord>(st.args.begin() + static_cast<long>(split_at) + 1, st.args.end()),
-                       .has_block = st.has_block,
-                       .children = std::move(st.children)};
-      st.args.resize(split_at);
-      st.has_block = false;
-      st.children.clear();
-      work.push_front(std::move(rest));
+      KaStatement& c = change();
+      KaStatement rest{.keyword = c.args[split_at],
+                       .args = std::vector<KaWord>(c.args.begin() + static_cast<long>(split_at) + 1, c.args.end()),
+                       .has_block = c.has_block,
+                       .children = std::move(c.children)};
+      c.args.resize(split_at);
+      c.has_block = false;
+      c.children.clear();
+      work.push_back(std::move(rest));
+      work.push_back(std::move(c));
+      continue;
     }
     if (st.args.size() < spec->min_args) {
-      error(st.keyword.location, kpath,
+      error(st.keyword.location, kpath(),
             "'" + k + "' needs " + std::to_string(spec->min_args) + " value" + (spec->min_args == 1 ? "" : "s"));
       continue;
     }
     if (spec->block && !st.has_block) {
-      error(st.keyword.location, kpath, "'" + k + "' needs a block: " + k + " ... { ... }");
+      error(st.keyword.location, kpath(), "'" + k + "' needs a block: " + k + " ... { ... }");
       continue;
     }
     if (!spec->block && st.has_block) {
-      error(st.keyword.location, kpath, "'" + k + "' does not take a block");
+      error(st.keyword.location, kpath(), "'" + k + "' does not take a block");
       continue;
     }
-    if (!spec->repeat && !seen.insert(k).second) {
-      error(st.keyword.location, kpath, "duplicate keyword '" + k + "': allowed once per block");
-      continue;
+    if (!spec->repeat) {
+      const auto bit = static_cast<std::size_t>(spec - specs.data());
+      if (seen->test(bit)) {
+        error(st.keyword.location, kpath(), "duplicate keyword '" + k + "': allowed once per block");
+        continue;
+      }
+      seen->set(bit);
     }
-    out.push_back(std::move(st));
+    if (changed) out.add(std::move(*changed));
+    else out.add(st);
   }
   return out;
 }
@@ -263,6 +329,59 @@ std::string Importer::key(const std::string& parent, const std::vector<Spec>& sp
   std::string p = join_path(parent, name);
   sources_.set(p, st.args.empty() ? st.keyword.location : st.args[0].location);
   return p;
+}
+
+void ImportSources::set(std::string_view path, const KaLocation& at) {
+  std::uint16_t file = kNoFile;
+  if (at.file != nullptr) {
+    if (last_file_ >= files_.size() || files_[last_file_] != at.file) {
+      auto known = std::find(files_.begin(), files_.end(), at.file);
+      if (known == files_.end() && files_.size() < kNoFile) known = files_.insert(files_.end(), at.file);
+      last_file_ = static_cast<std::size_t>(known - files_.begin());
+    }
+    // (more than 65,534 files: the location keeps its line, loses its file)
+    if (last_file_ < files_.size()) file = static_cast<std::uint16_t>(last_file_);
+  }
+  std::size_t shared = 0;
+  const std::size_t most = std::min({path.size(), last_.size(), std::size_t{0xFFFF}});
+  while (shared < most && path[shared] == last_[shared]) ++shared;
+  std::string_view suffix = path.substr(shared);
+  if (suffix.size() > 0xFFFF) suffix = suffix.substr(0, 0xFFFF);  // no path is that long
+  entries_.push_back(Entry{.suffix_offset = static_cast<std::uint32_t>(suffixes_.size()),
+                           .shared = static_cast<std::uint16_t>(shared),
+                           .suffix_length = static_cast<std::uint16_t>(suffix.size()),
+                           .line = at.line,
+                           .column = at.column,
+                           .file = file});
+  suffixes_.append(suffix);
+  last_.resize(shared);
+  last_.append(suffix);
+}
+
+std::optional<Location> ImportSources::find(const std::string& path) const {
+  if (indexed_ != entries_.size()) {
+    index_.clear();
+    index_.reserve(entries_.size());
+    std::string current;
+    for (std::uint32_t i = 0; i < entries_.size(); ++i) {
+      const Entry& e = entries_[i];
+      current.resize(e.shared);
+      current.append(suffixes_, e.suffix_offset, e.suffix_length);
+      index_.emplace_back(current, i);
+    }
+    // Of two entries for one path, the one recorded last sorts last.
+    std::sort(index_.begin(), index_.end());
+    indexed_ = entries_.size();
+  }
+  auto it = std::upper_bound(index_.begin(), index_.end(), path,
+                             [](const std::string& p, const auto& entry) { return p < entry.first; });
+  if (it != index_.begin() && std::prev(it)->first == path) {
+    const Entry& e = entries_[std::prev(it)->second];
+    return Location{.file = e.file == kNoFile ? std::string() : *files_[e.file], .line = e.line, .column = e.column};
+  }
+  for (auto f = full_.rbegin(); f != full_.rend(); ++f)
+    if (f->first == path) return f->second;
+  return std::nullopt;
 }
 
 // ---------------------------------------------------------------- blocks
@@ -332,9 +451,15 @@ std::optional<LvsSyncDaemon> Importer::sync_daemon(const KaStatement& st, const 
 namespace lvsd::conf {
 
 LoadResult import_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes) {
-  KaParseResult parsed = parse_keepalived(text, file, includes);
-  keepalived_import_detail::Importer importer(std::move(parsed.errors), std::move(parsed.warnings));
-  return importer.run(parsed.statements, file);
+  // Each virtual server (or other top-level block) is imported as soon as
+  // it is parsed and then dropped: the file's tree is never held whole.
+  std::deque<std::string> files;  // the file names the statements' locations point into
+  std::vector<ConfigError> errors, warnings;
+  keepalived_import_detail::Importer importer;
+  importer.start(file);
+  parse_keepalived_each(text, file, includes, files, errors, warnings,
+                        [&](KaStatement&& st) { importer.top(std::move(st)); });
+  return importer.finish(std::move(errors), std::move(warnings));
 }
 
 LoadResult import_keepalived_file(const std::string& path) {

@@ -72,6 +72,8 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
   // Whether lb_algo was given above the statement being read, and read.
   enum class Algo { kNotYet, kInvalid, kRead } algo = Algo::kNotYet;
   std::size_t flag_count = 0;
+  vs.real_servers.reserve(static_cast<std::size_t>(std::count_if(
+      block.children.begin(), block.children.end(), [](const KaStatement& c) { return c.keyword.text == "real_server"; })));
   for (const auto& st : normalize(block.children, kVirtualServerSpecs, path, KaBlock::kVirtualServer)) {
     const std::string& k = st.keyword.text;
     if (k == "real_server") {

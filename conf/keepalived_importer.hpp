@@ -4,9 +4,13 @@
 // the entry points), keepalived_import_vrrp.cpp (vrrp_instance, vrrp_script,
 // vrrp_sync_group) and keepalived_import_lvs.cpp (virtual_server, real_server
 // and its checkers). A new block's keywords go in its file's Spec table.
+#include <bitset>
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <optional>
 #include <set>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +24,9 @@
 namespace lvsd::conf::keepalived_import_detail {
 
 inline constexpr std::size_t kMany = 256;  // "any number of values"
+// The keywords of a block met so far, one bit per entry of its Spec list.
+inline constexpr std::size_t kMaxSpecs = 128;
+using SeenKeywords = std::bitset<kMaxSpecs>;
 
 // What a keyword looks like in one block: its number of values, whether it
 // opens a block, and whether it may appear more than once.
@@ -45,11 +52,81 @@ std::string joined(const std::vector<KaWord>& words, std::size_t from = 0);
 // A parse function that takes any text.
 Result<std::string> text_value(std::string_view t);
 
+// The statements of a block as normalize() leaves them: the parser's own
+// statements, unchanged ones by reference, and those it had to change (a line
+// split in two, values dropped) by value. Iterates as const KaStatement&.
+class Statements {
+ public:
+  void reserve(std::size_t n) { items_.reserve(n); }
+  void add(const KaStatement& st) { items_.push_back(&st); }
+  void add(KaStatement&& st) {
+    owned_.push_back(std::make_unique<KaStatement>(std::move(st)));
+    items_.push_back(owned_.back().get());
+  }
+
+  struct iterator {
+    std::vector<const KaStatement*>::const_iterator it;
+    const KaStatement& operator*() const { return **it; }
+    iterator& operator++() { ++it; return *this; }
+    bool operator==(const iterator&) const = default;
+  };
+  iterator begin() const { return {items_.begin()}; }
+  iterator end() const { return {items_.end()}; }
+  std::size_t size() const { return items_.size(); }
+
+ private:
+  std::vector<const KaStatement*> items_;
+  std::vector<std::unique_ptr<KaStatement>> owned_;  // (an empty std::deque would allocate)
+};
+
+// Where each model path came from, recorded as the import goes (one entry per
+// key of the file: tens of thousands for a large table) and looked up only
+// when validation reports an error. Paths are front-coded: each entry keeps
+// only what differs from the path recorded before it ("...real_servers[3]"
+// then "...real_servers[3].weight" keeps ".weight"), in one string for all;
+// an entry is 20 bytes (its file is an index into a list of the file names).
+// No allocation per key. The first lookup decodes and sorts them.
+class ImportSources {
+ public:
+  void set(std::string_view path, const KaLocation& at);
+  // For the few locations that are not a word's (the whole file's).
+  void set(std::string_view path, const Location& at) { full_.emplace_back(std::string(path), at); }
+  // The location recorded last for exactly this path.
+  std::optional<Location> find(const std::string& path) const;
+  std::size_t size() const { return entries_.size(); }
+  // Bytes held for the recorded paths (what a test counts for growth).
+  std::size_t path_bytes() const { return suffixes_.size(); }
+
+ private:
+  static constexpr std::uint16_t kNoFile = 0xFFFF;
+  struct Entry {
+    std::uint32_t suffix_offset = 0;  // in suffixes_
+    std::uint16_t shared = 0;         // leading characters shared with the path before
+    std::uint16_t suffix_length = 0;
+    std::int32_t line = 0;
+    std::int32_t column = 0;
+    std::uint16_t file = kNoFile;     // in files_
+  };
+
+  std::vector<Entry> entries_;
+  std::string suffixes_;
+  std::string last_;  // the path recorded last
+  std::vector<const std::string*> files_;
+  std::size_t last_file_ = 0;  // the index of the file of the last entry
+  std::vector<std::pair<std::string, Location>> full_;
+  // Decoded on the first lookup: (path, entry index), sorted.
+  mutable std::vector<std::pair<std::string, std::uint32_t>> index_;
+  mutable std::size_t indexed_ = 0;  // entries decoded into index_
+};
+
 class Importer {
  public:
-  Importer(std::vector<ConfigError> parse_errors, std::vector<ConfigError> parse_warnings)
-      : errors_(std::move(parse_errors)), warnings_(std::move(parse_warnings)) {}
-  LoadResult run(const std::vector<KaStatement>& statements, const std::string& file);
+  // The file is taken one top-level statement at a time, as the parser
+  // completes them: start(), top() for each, then finish() with what the
+  // parser reported (which goes first, as it came first).
+  void start(const std::string& file);
+  void top(KaStatement&& statement);
+  LoadResult finish(std::vector<ConfigError> parse_errors, std::vector<ConfigError> parse_warnings);
 
  private:
   void error(const Location& at, const std::string& path, std::string message) {
@@ -85,8 +162,10 @@ class Importer {
   // more values than its keyword takes is split where a keyword starts
   // (`weight 1 HTTP_GET {` on one line is two statements). As in keepalived,
   // values after a keyword that takes none are ignored, with a warning.
-  std::vector<KaStatement> normalize(const std::vector<KaStatement>& in, const std::vector<Spec>& specs,
-                                     const std::string& path, KaBlock block);
+  // `seen` (one bit per spec) carries the keywords already met across calls
+  // for a block taken in pieces (the top level); by default the block is `in`.
+  Statements normalize(const std::vector<KaStatement>& in, const std::vector<Spec>& specs, const std::string& path,
+                       KaBlock block, SeenKeywords* seen = nullptr);
 
   // A keyword lvsd does not read here: keepalived's keywords are ignored with
   // a warning or refused (conf/keepalived_keywords.cpp says which); any other
@@ -158,9 +237,11 @@ class Importer {
 
   UrlCheck url(const KaStatement& block, const std::string& path);
 
+  Config config_;
+  SeenKeywords top_seen_;
   std::vector<ConfigError> errors_;
   std::vector<ConfigError> warnings_;
-  SourceMap sources_;
+  ImportSources sources_;
   int default_version_ = 2;
   std::set<std::size_t> explicit_version_;
 };

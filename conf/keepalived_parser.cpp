@@ -22,51 +22,127 @@ std::string load_too_large() {
 enum class TokenKind { kWord, kOpen, kClose, kEndOfLine };
 
 struct Token {
-  TokenKind kind;
-  KaWord word;
+  TokenKind kind = TokenKind::kEndOfLine;
+  KaWord word{};
 };
 
-class Tokenizer {
+// Cuts the files into tokens one line at a time, as the parser asks for them.
+// A line `include PATTERN` is replaced by the tokens of the files it names,
+// read when that line is reached; the files being read form a stack.
+class Lexer {
  public:
-  Tokenizer(const IncludeReader& includes, std::vector<ConfigError>& errors, std::vector<ConfigError>& warnings)
-      : includes_(includes), errors_(errors), warnings_(warnings) {}
+  Lexer(const IncludeReader& includes, std::deque<std::string>& names, std::vector<ConfigError>& errors,
+        std::vector<ConfigError>& warnings)
+      : includes_(includes), names_(names), errors_(errors), warnings_(warnings) {}
 
-  void tokenize(std::string_view text, const std::string& file, int depth, std::vector<Token>& out) {
+  void start(std::string_view text, const std::string& file) { open(text, {}, file, 0); }
+
+  // The next token; false once every file is read (or after stop()).
+  bool next(Token& out) {
+    while (pos_ == line_.size()) {
+      line_.clear();
+      pos_ = 0;
+      if (stopped_) return false;
+      while (!frames_.empty() && frames_.back().done) close_file();
+      if (!line_.empty()) continue;  // the end of line of an empty included file
+      if (frames_.empty()) return false;
+      read_line();
+    }
+    out = std::move(line_[pos_++]);
+    return true;
+  }
+
+  // Nothing more is read (a fatal error).
+  void stop() { stopped_ = true; }
+
+ private:
+  struct Frame {
+    std::string content;  // an included file's text (the first file's is the caller's)
+    std::string_view text;
+    const std::string* file = nullptr;
+    int depth = 0;
+    std::size_t i = 0;
+    int line_no = 1;
+    bool done = false;  // its last line was read
+    // The files of the same include line still to be read after this one.
+    std::vector<KaFile> rest;
+    Location include_at;
+  };
+
+  // Starts reading a file (after the include checks): `text`, or `content`
+  // (an included file's, kept by its frame) when not empty; false if refused.
+  bool open(std::string_view text, std::string content, const std::string& file, int depth) {
+    if (!content.empty()) text = {};
+    Frame f;
+    f.content = std::move(content);
+    if (!f.content.empty()) text = f.content;
     total_bytes_ += text.size();  // read, so counted, even when refused below
     if (auto bad = find_unprintable(text)) {
       errors_.push_back(ConfigError{.location = Location{.file = file, .line = bad->line, .column = bad->column},
                                     .path = "",
                                     .message = bad->what + ": " + kTextRule});
-      return;
+      return false;
     }
-    open_files_.push_back(file);
-    std::vector<Token> line;
-    int line_no = 1;
-    std::size_t line_start = 0;
-    std::size_t i = 0;
-    auto here = [&](std::size_t pos) {
-      return Location{.file = file, .line = line_no, .column = static_cast<int>(pos - line_start) + 1};
-    };
-    while (i <= text.size()) {
-      if (i == text.size() || text[i] == '\n') {
-        flush_line(line, file, depth, out);
-        out.push_back(Token{TokenKind::kEndOfLine, {}});
-        if (i == text.size()) break;
-        ++i;
-        ++line_no;
-        line_start = i;
+    names_.push_back(file);
+    f.file = &names_.back();
+    f.depth = depth;
+    Frame& top = frames_.emplace_back(std::move(f));
+    // A moved std::string may move its characters (short ones live inside it).
+    top.text = top.content.empty() ? text : std::string_view(top.content);
+    return true;
+  }
+
+  // Opens the first file of `files` that can be read, keeping the others
+  // for when it is done.
+  void open_next(std::vector<KaFile> files, std::size_t from, const Location& at, int depth) {
+    for (std::size_t n = from; n < files.size(); ++n) {
+      KaFile& f = files[n];
+      bool looping = std::any_of(frames_.begin(), frames_.end(), [&](const Frame& fr) { return *fr.file == f.path; });
+      if (looping) {
+        errors_.push_back(ConfigError{.location = at, .path = "include",
+                                      .message = "include loop: " + quote(f.path) + " includes itself"});
         continue;
       }
+      if (total_bytes_ + f.content.size() > kMaxConfigLoadBytes) {
+        errors_.push_back(ConfigError{.location = at, .path = "include", .message = load_too_large()});
+        return;
+      }
+      if (f.content.empty()) {
+        // An empty file: nothing to read, only its end of line.
+        line_.push_back(Token{TokenKind::kEndOfLine, {}});
+        continue;
+      }
+      if (!open({}, std::move(f.content), f.path, depth)) continue;
+      Frame& top = frames_.back();
+      top.rest.assign(std::make_move_iterator(files.begin() + static_cast<long>(n) + 1),
+                      std::make_move_iterator(files.end()));
+      top.include_at = at;
+      return;
+    }
+  }
+
+  // The next line of the file on top of the stack into line_ (with its end
+  // of line token); at the end of a file, the file is closed and the next
+  // one of its include line opened.
+  void read_line() {
+    Frame& f = frames_.back();
+    const std::string_view text = f.text;
+    const std::size_t line_start = f.i;
+    std::size_t i = f.i;
+    auto here = [&](std::size_t at) {
+      return KaLocation{.file = f.file, .line = f.line_no, .column = static_cast<int>(at - line_start) + 1};
+    };
+    while (i < text.size() && text[i] != '\n') {
       char c = text[i];
       if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f') {
         ++i;
       } else if (c == '#' || c == '!') {
         while (i < text.size() && text[i] != '\n') ++i;
       } else if (c == '{' || c == '}') {
-        line.push_back(Token{c == '{' ? TokenKind::kOpen : TokenKind::kClose, KaWord{std::string(1, c), here(i)}});
+        line_.push_back(Token{c == '{' ? TokenKind::kOpen : TokenKind::kClose, KaWord{std::string(1, c), here(i)}});
         ++i;
       } else if (c == '"') {
-        Location at = here(i);
+        KaLocation at = here(i);
         std::size_t close = text.find('"', i + 1);
         std::size_t eol = text.find('\n', i + 1);
         if (close == std::string_view::npos || (eol != std::string_view::npos && eol < close)) {
@@ -74,11 +150,11 @@ class Tokenizer {
           i = eol == std::string_view::npos ? text.size() : eol;
           continue;
         }
-        line.push_back(Token{TokenKind::kWord, KaWord{std::string(text.substr(i + 1, close - i - 1)), at, true}});
+        line_.push_back(Token{TokenKind::kWord, KaWord{std::string(text.substr(i + 1, close - i - 1)), at, true}});
         i = close + 1;
       } else {
         std::size_t start = i;
-        while (i < text.size() && std::string_view(" \t\r\v\f\n{}").find(text[i]) == std::string_view::npos) {
+        while (i < text.size() && !is_separator(text[i])) {
           // keepalived's ${NAME} is one word, not a block (the importer refuses it).
           if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
             std::size_t close = text.find_first_of("}\n", i + 2);
@@ -86,71 +162,82 @@ class Tokenizer {
           }
           ++i;
         }
-        line.push_back(Token{TokenKind::kWord, KaWord{std::string(text.substr(start, i - start)), here(start), false}});
+        line_.push_back(Token{TokenKind::kWord, KaWord{std::string(text.substr(start, i - start)), here(start), false}});
       }
     }
-    open_files_.pop_back();
-  }
-
- private:
-  // A line `include PATTERN` is replaced by the tokens of the files it names.
-  void flush_line(std::vector<Token>& line, const std::string& file, int depth, std::vector<Token>& out) {
-    if (!line.empty() && line[0].kind == TokenKind::kWord && line[0].word.text == "include") {
-      const Location& at = line[0].word.location;
-      if (line.size() != 2 || line[1].kind != TokenKind::kWord) {
-        errors_.push_back(ConfigError{.location = at, .path = "include",
-                                      .message = "include takes exactly one file name or pattern"});
-      } else if (depth >= kMaxIncludeDepth) {
-        errors_.push_back(ConfigError{.location = at, .path = "include",
-                                      .message = "includes nested more than " + std::to_string(kMaxIncludeDepth) +
-                                                 " deep (an include loop?)"});
-      } else {
-        const std::string& pattern = line[1].word.text;
-        const std::size_t budget = total_bytes_ < kMaxConfigLoadBytes ? kMaxConfigLoadBytes - total_bytes_ : 0;
-        auto files = includes_(pattern, file, budget);
-        // Include errors are placed at the directive, whichever file they are about.
-        if (!files) {
-          errors_.push_back(ConfigError{.location = at, .path = "include", .message = files.error().message});
-        } else if (files->empty()) {
-          // As keepalived: a glob may match nothing (an empty conf.d); said, not refused.
-          warnings_.push_back(ConfigError{.location = at, .path = "include",
-                                          .message = "include " + quote(pattern) + " matches no file: nothing included"});
-        } else {
-          for (const auto& f : *files) {
-            if (std::find(open_files_.begin(), open_files_.end(), f.path) != open_files_.end()) {
-              errors_.push_back(ConfigError{.location = at, .path = "include",
-                                            .message = "include loop: " + quote(f.path) + " includes itself"});
-            } else if (total_bytes_ + f.content.size() > kMaxConfigLoadBytes) {
-              errors_.push_back(ConfigError{.location = at, .path = "include", .message = load_too_large()});
-              break;
-            } else {
-              tokenize(f.content, f.path, depth + 1, out);
-            }
-          }
-        }
-      }
-      line.clear();
+    f.done = i >= text.size();
+    f.i = f.done ? text.size() : i + 1;
+    ++f.line_no;
+    if (!line_.empty() && line_[0].kind == TokenKind::kWord && line_[0].word.text == "include") {
+      include(*f.file, f.depth);  // f stays where it is: a deque keeps its elements in place
       return;
     }
-    for (auto& t : line) out.push_back(std::move(t));
-    line.clear();
+    line_.push_back(Token{TokenKind::kEndOfLine, {}});
+  }
+
+  static bool is_separator(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == '\n' || c == '{' || c == '}';
+  }
+
+  void close_file() {
+    std::vector<KaFile> rest = std::move(frames_.back().rest);
+    Location at = frames_.back().include_at;
+    int depth = frames_.back().depth;
+    frames_.pop_back();
+    if (!rest.empty()) open_next(std::move(rest), 0, at, depth);
+  }
+
+  // The line in line_ is `include ...`: replaced by the files it names
+  // (their tokens come next), only its end of line is kept.
+  void include(const std::string& file, int depth) {
+    const Location at = line_[0].word.location;
+    const bool well_formed = line_.size() == 2 && line_[1].kind == TokenKind::kWord;
+    const std::string pattern = well_formed ? line_[1].word.text : std::string();
+    line_.clear();
+    line_.push_back(Token{TokenKind::kEndOfLine, {}});
+    if (!well_formed) {
+      errors_.push_back(ConfigError{.location = at, .path = "include",
+                                    .message = "include takes exactly one file name or pattern"});
+      return;
+    }
+    if (depth >= kMaxIncludeDepth) {
+      errors_.push_back(ConfigError{.location = at, .path = "include",
+                                    .message = "includes nested more than " + std::to_string(kMaxIncludeDepth) +
+                                               " deep (an include loop?)"});
+      return;
+    }
+    const std::size_t budget = total_bytes_ < kMaxConfigLoadBytes ? kMaxConfigLoadBytes - total_bytes_ : 0;
+    auto files = includes_(pattern, file, budget);
+    // Include errors are placed at the directive, whichever file they are about.
+    if (!files) {
+      errors_.push_back(ConfigError{.location = at, .path = "include", .message = files.error().message});
+    } else if (files->empty()) {
+      // As keepalived: a glob may match nothing (an empty conf.d); said, not refused.
+      warnings_.push_back(ConfigError{.location = at, .path = "include",
+                                      .message = "include " + quote(pattern) + " matches no file: nothing included"});
+    } else {
+      open_next(std::move(*files), 0, at, depth + 1);
+    }
   }
 
   const IncludeReader& includes_;
+  std::deque<std::string>& names_;
   std::vector<ConfigError>& errors_;
   std::vector<ConfigError>& warnings_;
-  std::vector<std::string> open_files_;  // the include chain being read
+  std::deque<Frame> frames_;  // the include chain being read (deque: a frame's text view stays put)
+  std::vector<Token> line_;   // the tokens of the current line
+  std::size_t pos_ = 0;       // the next of them
   std::size_t total_bytes_ = 0;
+  bool stopped_ = false;
 };
 
 class Parser {
  public:
-  Parser(const std::vector<Token>& tokens, std::vector<ConfigError>& errors) : tokens_(tokens), errors_(errors) {}
+  // sink: where the top-level statements go as they complete (none: parse_all returns them).
+  Parser(Lexer& lexer, std::vector<ConfigError>& errors, const std::function<void(KaStatement&&)>* sink = nullptr)
+      : lexer_(lexer), errors_(errors), sink_(sink) {}
 
-  std::vector<KaStatement> parse_all() {
-    auto statements = parse_block(0, nullptr);
-    return statements;
-  }
+  std::vector<KaStatement> parse_all() { return parse_block(0, nullptr); }
 
  private:
   void error(const Location& at, std::string message) {
@@ -159,41 +246,58 @@ class Parser {
 
   // Statements until the '}' that closes `opener` (or the end for the top level).
   std::vector<KaStatement> parse_block(int depth, const KaWord* opener) {
-    std::vector<KaStatement> out;
+    // Statements gather in this depth's scratch list and leave in a list of
+    // their exact size: no growing list per block.
+    while (scratch_.size() <= static_cast<std::size_t>(depth)) scratch_.emplace_back();
+    std::vector<KaStatement>& out = scratch_[static_cast<std::size_t>(depth)];
+    out.clear();
+    auto result = [&] {
+      std::vector<KaStatement> exact(std::make_move_iterator(out.begin()), std::make_move_iterator(out.end()));
+      out.clear();
+      return exact;
+    };
     std::optional<KaStatement> current;
     // A statement ended by its line, kept back while the lines after it are
     // empty: a '{' that starts a later line opens its block, as in keepalived
     // ("TCP_CHECK" on one line, "{" on the next).
     std::optional<KaStatement> ended;
+    const bool streamed = depth == 0 && sink_ != nullptr;
+    auto emit = [&](KaStatement&& st) {
+      if (streamed) (*sink_)(std::move(st));
+      else out.push_back(std::move(st));
+    };
     auto finish = [&] {
-      if (ended) out.push_back(std::move(*ended));
+      if (ended) emit(std::move(*ended));
       ended.reset();
-      if (current) out.push_back(std::move(*current));
+      if (current) emit(std::move(*current));
       current.reset();
     };
-    while (pos_ < tokens_.size()) {
-      const Token& t = tokens_[pos_++];
+    Token t;
+    while (!fatal_ && lexer_.next(t)) {
       switch (t.kind) {
         case TokenKind::kEndOfLine:
           if (current) {
-            if (ended) out.push_back(std::move(*ended));
+            if (ended) emit(std::move(*ended));
             ended = std::move(current);
             current.reset();
           }
           break;
         case TokenKind::kWord:
           if (current) {
-            current->args.push_back(t.word);
+            current->args.push_back(std::move(t.word));
           } else {
             finish();
-            current = KaStatement{.keyword = t.word, .args = {}, .has_block = false, .children = {}};
+            current = KaStatement{.keyword = std::move(t.word), .args = {}, .has_block = false, .children = {}};
+            current->args.reserve(2);  // most keywords take one or two values: one allocation
           }
           break;
         case TokenKind::kOpen: {
+          const KaWord open = std::move(t.word);
           if (depth + 1 > kMaxBlockDepth) {
-            error(t.word.location, "blocks nested more than " + std::to_string(kMaxBlockDepth) + " deep");
-            pos_ = tokens_.size();
-            return out;
+            error(open.location, "blocks nested more than " + std::to_string(kMaxBlockDepth) + " deep");
+            fatal_ = true;
+            lexer_.stop();
+            return result();
           }
           if (!current && ended && !ended->has_block) {
             current = std::move(ended);
@@ -201,12 +305,12 @@ class Parser {
           }
           if (!current) {
             finish();
-            error(t.word.location, "'{' without a keyword before it");
-            parse_block(depth + 1, &t.word);  // skip the block
+            error(open.location, "'{' without a keyword before it");
+            parse_block(depth + 1, &open);  // skip the block
             break;
           }
           current->has_block = true;
-          current->children = parse_block(depth + 1, &t.word);
+          current->children = parse_block(depth + 1, &open);
           finish();
           break;
         }
@@ -216,18 +320,19 @@ class Parser {
             error(t.word.location, "'}' without a matching '{'");
             break;
           }
-          return out;
+          return result();
       }
     }
     finish();
-    if (opener != nullptr)
-      error(opener->location, "'{' is never closed: missing '}'");
-    return out;
+    if (opener != nullptr) error(opener->location, "'{' is never closed: missing '}'");
+    return result();
   }
 
-  const std::vector<Token>& tokens_;
+  Lexer& lexer_;
   std::vector<ConfigError>& errors_;
-  std::size_t pos_ = 0;
+  const std::function<void(KaStatement&&)>* sink_;
+  std::deque<std::vector<KaStatement>> scratch_;  // one list per depth (a deque: lists stay put)
+  bool fatal_ = false;
 };
 
 std::string directory_of(const std::string& path) {
@@ -278,10 +383,22 @@ IncludeReader no_include_reader() {
 
 KaParseResult parse_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes) {
   KaParseResult result;
-  std::vector<Token> tokens;
-  Tokenizer(includes, result.errors, result.warnings).tokenize(text, file, 0, tokens);
-  result.statements = Parser(tokens, result.errors).parse_all();
+  parse_keepalived_each(text, file, includes, *result.files, result.errors, result.warnings,
+                        [&](KaStatement&& st) { result.statements.push_back(std::move(st)); });
   return result;
+}
+
+void parse_keepalived_each(std::string_view text, const std::string& file, const IncludeReader& includes,
+                           std::deque<std::string>& files, std::vector<ConfigError>& errors,
+                           std::vector<ConfigError>& warnings, const std::function<void(KaStatement&&)>& sink) {
+  // The reading errors (characters, quotes, includes) come before the
+  // structure's (braces), each kind in file order.
+  std::vector<ConfigError> structure_errors;
+  Lexer lexer(includes, files, errors, warnings);
+  lexer.start(text, file);
+  Parser(lexer, structure_errors, &sink).parse_all();
+  errors.insert(errors.end(), std::make_move_iterator(structure_errors.begin()),
+                std::make_move_iterator(structure_errors.end()));
 }
 
 }  // namespace lvsd::conf

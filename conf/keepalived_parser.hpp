@@ -6,7 +6,9 @@
 // and `include PATTERN` (glob, relative to the including file's directory).
 // Reading is behind IncludeReader, so the parsing itself touches no files.
 #include <cstddef>
+#include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,9 +19,22 @@
 
 namespace lvsd::conf {
 
+// Where a word is: the file name is shared by every word of the file (a
+// KaParseResult owns the names), so a word costs no copy of it. Converts to
+// a Location wherever one is wanted (errors, source maps).
+struct KaLocation {
+  const std::string* file = nullptr;
+  int line = 0;
+  int column = 0;
+
+  operator Location() const {  // NOLINT(google-explicit-constructor): used as a Location everywhere
+    return Location{.file = file != nullptr ? *file : std::string(), .line = line, .column = column};
+  }
+};
+
 struct KaWord {
   std::string text{};
-  Location location{};
+  KaLocation location{};
   bool quoted = false;  // was "in quotes": never a keyword
 };
 
@@ -53,11 +68,25 @@ IncludeReader filesystem_include_reader();
 IncludeReader no_include_reader();
 
 struct KaParseResult {
+  // The names of the files read, which every KaLocation of the statements
+  // points into (shared: copies of the result stay valid).
+  std::shared_ptr<std::deque<std::string>> files = std::make_shared<std::deque<std::string>>();
   std::vector<KaStatement> statements{};
   std::vector<ConfigError> errors{};
   std::vector<ConfigError> warnings{};  // includes that matched no file
 };
 
+// One pass: the text is cut into words line by line as the parser asks for
+// them (no list of every token), and included files are read when their
+// `include` line is reached.
 KaParseResult parse_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes);
+
+// The same, handing each top-level statement to `sink` as soon as it is
+// complete (its block read), so that a reader can take the file one block at
+// a time instead of holding the whole tree. The statements' locations point
+// into `files`, which must outlive them; errors and warnings as above.
+void parse_keepalived_each(std::string_view text, const std::string& file, const IncludeReader& includes,
+                           std::deque<std::string>& files, std::vector<ConfigError>& errors,
+                           std::vector<ConfigError>& warnings, const std::function<void(KaStatement&&)>& sink);
 
 }  // namespace lvsd::conf
