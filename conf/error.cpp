@@ -50,4 +50,21 @@ bool paths_overlap(const std::string& a, const std::string& b) {
   return longer.size() == shorter.size() || longer[shorter.size()] == '.' || longer[shorter.size()] == '[';
 }
 
+void ErrorPaths::add(const std::string& path) {
+  if (!path.empty()) paths_.insert(path);
+}
+
+bool ErrorPaths::overlaps(const std::string& path) const {
+  if (path.empty()) return false;
+  if (paths_.count(path)) return true;
+  for (std::size_t i = 1; i < path.size(); ++i)  // a recorded path contains it
+    if ((path[i] == '.' || path[i] == '[') && paths_.count(path.substr(0, i))) return true;
+  for (const char* sep : {".", "["}) {  // it contains a recorded path
+    const std::string inside = path + sep;
+    auto it = paths_.lower_bound(inside);
+    if (it != paths_.end() && it->starts_with(inside)) return true;
+  }
+  return false;
+}
+
 }  // namespace lvsd::conf

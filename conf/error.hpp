@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,5 +64,17 @@ std::string index_path(const std::string& parent, std::size_t index);
 // True if one path is the other or inside it ("a.b" and "a.b[0].c"). The loaders
 // use it so a value that failed to parse does not also get a rule error.
 bool paths_overlap(const std::string& a, const std::string& b);
+
+// The key paths that already have an error: whether a path overlaps one of
+// them (paths_overlap), looked up in an ordered set rather than against every
+// error (a file with an error per real server has tens of thousands).
+class ErrorPaths {
+ public:
+  void add(const std::string& path);  // an empty path is not recorded
+  bool overlaps(const std::string& path) const;
+
+ private:
+  std::set<std::string> paths_;
+};
 
 }  // namespace lvsd::conf

@@ -120,27 +120,12 @@ LoadResult Importer::finish(std::vector<ConfigError> parse_errors, std::vector<C
   SourceMap sources;
   sources.set_resolver([this](const std::string& p) { return sources_.find(p); });
   // A rule error is dropped when a path it overlaps (paths_overlap: the same
-  // key, one inside it or one it is inside) already has an error. Looked up
-  // in an ordered set, not against every error: a file with an error per
-  // real server has tens of thousands.
-  std::set<std::string> reported;
-  for (const auto& e : errors_)
-    if (!e.path.empty()) reported.insert(e.path);
-  auto overlaps = [&](const std::string& path) {
-    if (path.empty()) return false;
-    if (reported.count(path)) return true;
-    for (std::size_t i = 0; i < path.size(); ++i)  // a key path contains it
-      if ((path[i] == '.' || path[i] == '[') && i > 0 && reported.count(path.substr(0, i))) return true;
-    for (const char* sep : {".", "["}) {  // it contains a key path
-      const std::string inside = path + sep;
-      auto it = reported.lower_bound(inside);
-      if (it != reported.end() && it->starts_with(inside)) return true;
-    }
-    return false;
-  };
+  // key, one inside it or one it is inside) already has an error.
+  ErrorPaths reported;
+  for (const auto& e : errors_) reported.add(e.path);
   for (auto& e : validate(config, sources)) {
-    if (overlaps(e.path)) continue;
-    if (!e.path.empty()) reported.insert(e.path);
+    if (reported.overlaps(e.path)) continue;
+    reported.add(e.path);
     errors_.push_back(std::move(e));
   }
   std::stable_sort(errors_.begin(), errors_.end(), [](const ConfigError& a, const ConfigError& b) {

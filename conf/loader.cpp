@@ -128,10 +128,12 @@ class YamlLoader {
     if (config && entries_read_ <= kMaxEntries) {
       // A value that failed to parse already has its error: do not add a
       // second one (e.g. "missing key") for the same path.
+      ErrorPaths reported;
+      for (const auto& e : errors_) reported.add(e.path);
       for (auto& e : validate(*config, sources_)) {
-        bool already = std::any_of(errors_.begin(), errors_.end(),
-                                   [&](const ConfigError& prior) { return paths_overlap(prior.path, e.path); });
-        if (!already) errors_.push_back(std::move(e));
+        if (reported.overlaps(e.path)) continue;
+        reported.add(e.path);
+        errors_.push_back(std::move(e));
       }
     }
     std::stable_sort(errors_.begin(), errors_.end(), [](const ConfigError& a, const ConfigError& b) {
