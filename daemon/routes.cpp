@@ -2,14 +2,12 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <iterator>
-#include <utility>
 
 namespace lvsd::daemon {
 
@@ -107,95 +105,30 @@ std::optional<VipRoute> parse_route_message(const std::uint8_t* data, std::size_
 }
 
 core::Result<RouteClient> RouteClient::open(core::Duration receive_timeout) {
-  mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);  // scripts must not inherit it
-  if (nl == nullptr) return core::errno_error("netlink socket (NETLINK_ROUTE)", errno);
-  RouteClient client(nl);
-  if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) return core::errno_error("netlink bind", errno);
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(receive_timeout).count();
-  timeval tv{static_cast<time_t>(us / 1'000'000), static_cast<suseconds_t>(us % 1'000'000)};
-  if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) {
-    return core::errno_error("SO_RCVTIMEO", errno);
-  }
-  // Dumps filtered in the kernel (4.20 and later; an older one refuses the
-  // option and dumps everything, which the parser filters).
-  const int one = 1;
-  (void)setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof one);
-  return client;
-}
-
-RouteClient::RouteClient(RouteClient&& o) noexcept : nl_(std::exchange(o.nl_, nullptr)), seq_(o.seq_) {}
-
-RouteClient& RouteClient::operator=(RouteClient&& o) noexcept {
-  if (this != &o) {
-    if (nl_ != nullptr) mnl_socket_close(nl_);
-    nl_ = std::exchange(o.nl_, nullptr);
-    seq_ = o.seq_;
-  }
-  return *this;
-}
-
-RouteClient::~RouteClient() {
-  if (nl_ != nullptr) mnl_socket_close(nl_);
-}
-
-// Sends a request and waits for its ACK or error; 0 or an errno. The
-// sequence number is matched here, not by mnl_cb_run: its ESRCH for "another
-// sequence" would be indistinguishable from the kernel's ESRCH for "no such
-// route", which a removal of an absent route gets.
-int RouteClient::round_trip(const std::vector<std::uint8_t>& request) {
-  if (mnl_socket_sendto(nl_, request.data(), request.size()) < 0) return errno;
-  const auto seq = reinterpret_cast<const nlmsghdr*>(request.data())->nlmsg_seq;
-  std::vector<std::uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
-  for (;;) {
-    const ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
-    if (n < 0) return errno;  // EAGAIN: the receive timeout passed
-    int len = static_cast<int>(n);
-    for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(nlh, len);
-         nlh = mnl_nlmsg_next(nlh, &len)) {
-      if (nlh->nlmsg_seq != seq || nlh->nlmsg_type != NLMSG_ERROR) continue;  // a late reply to an earlier request
-      if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(nlmsgerr))) return EBADMSG;
-      const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
-      return -e->error;  // 0: the ACK
-    }
-  }
+  auto socket = vrrp::RtnetlinkSocket::open(receive_timeout);
+  if (!socket.ok()) return socket.error();
+  return RouteClient(std::move(*socket));
 }
 
 core::Status RouteClient::add(const VipRoute& route) {
-  const int err = round_trip(build_route_request(RouteOp::kAdd, route, kLoopbackIfindex, seq_++));
+  const int err = socket_.request(build_route_request(RouteOp::kAdd, route, kLoopbackIfindex, socket_.next_seq()));
   if (err != 0) return core::errno_error("RTM_NEWROUTE " + describe(route), err);
   return {};
 }
 
 core::Status RouteClient::remove(const VipRoute& route) {
-  const int err = round_trip(build_route_request(RouteOp::kRemove, route, kLoopbackIfindex, seq_++));
+  const int err = socket_.request(build_route_request(RouteOp::kRemove, route, kLoopbackIfindex, socket_.next_seq()));
   if (err != 0 && err != ESRCH && err != ENOENT) return core::errno_error("RTM_DELROUTE " + describe(route), err);
   return {};
-}
-
-core::Status RouteClient::dump(core::AddressFamily family, std::vector<VipRoute>& out) {
-  const auto request = build_route_dump(family, seq_++);
-  if (mnl_socket_sendto(nl_, request.data(), request.size()) < 0) return core::errno_error("RTM_GETROUTE: send", errno);
-  const auto* sent = reinterpret_cast<const nlmsghdr*>(request.data());
-  const auto cb = [](const nlmsghdr* nlh, void* data) -> int {
-    auto* routes = static_cast<std::vector<VipRoute>*>(data);
-    if (auto r = parse_route_message(reinterpret_cast<const std::uint8_t*>(nlh), nlh->nlmsg_len)) routes->push_back(*r);
-    return MNL_CB_OK;
-  };
-  std::vector<std::uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
-  const unsigned portid = mnl_socket_get_portid(nl_);
-  for (;;) {
-    const ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
-    if (n < 0) return core::errno_error("RTM_GETROUTE: receive", errno);
-    const int r = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), sent->nlmsg_seq, portid, cb, &out);
-    if (r == MNL_CB_STOP) return {};
-    if (r < 0) return core::errno_error("RTM_GETROUTE", errno);
-  }
 }
 
 core::Result<std::vector<VipRoute>> RouteClient::list() {
   std::vector<VipRoute> out;
   for (auto family : {core::AddressFamily::kIpv4, core::AddressFamily::kIpv6}) {
-    if (auto st = dump(family, out); !st.ok()) return st.error();
+    auto st = socket_.dump(build_route_dump(family, socket_.next_seq()), "RTM_GETROUTE", [&](const nlmsghdr* nlh) {
+      if (auto r = parse_route_message(reinterpret_cast<const std::uint8_t*>(nlh), nlh->nlmsg_len)) out.push_back(*r);
+    });
+    if (!st.ok()) return st.error();
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

@@ -14,13 +14,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.hpp"
 #include "core/net_address.hpp"
 #include "core/result.hpp"
+#include "vrrp/rtnetlink.hpp"
 
-struct mnl_socket;
 
 namespace lvsd::daemon {
 
@@ -49,13 +50,12 @@ std::vector<std::uint8_t> build_route_dump(core::AddressFamily family, std::uint
 // kRouteProtocol, a host route of type local or unicast); nullopt otherwise.
 std::optional<VipRoute> parse_route_message(const std::uint8_t* data, std::size_t size);
 
+// lvsd's routes over an RtnetlinkSocket (vrrp/rtnetlink.hpp); dumps are
+// filtered by the kernel on protocol 250 where it can.
 class RouteClient {
  public:
   // A NETLINK_ROUTE socket in the caller's network namespace.
   static core::Result<RouteClient> open(core::Duration receive_timeout = std::chrono::milliseconds(500));
-  RouteClient(RouteClient&&) noexcept;
-  RouteClient& operator=(RouteClient&&) noexcept;
-  ~RouteClient();
 
   // Idempotent: adding a present route or removing an absent one succeeds.
   core::Status add(const VipRoute& route);
@@ -64,11 +64,8 @@ class RouteClient {
   core::Result<std::vector<VipRoute>> list();
 
  private:
-  explicit RouteClient(mnl_socket* nl) : nl_(nl) {}
-  int round_trip(const std::vector<std::uint8_t>& request);
-  core::Status dump(core::AddressFamily family, std::vector<VipRoute>& out);
-  mnl_socket* nl_ = nullptr;
-  std::uint32_t seq_ = 1;
+  explicit RouteClient(vrrp::RtnetlinkSocket socket) : socket_(std::move(socket)) {}
+  vrrp::RtnetlinkSocket socket_;
 };
 
 // What to add and remove so that the routes lvsd holds (`held`) become

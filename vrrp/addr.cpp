@@ -101,59 +101,19 @@ std::optional<InterfaceAddress> parse_address_message(const std::vector<std::uin
 }
 
 core::Result<AddressClient> AddressClient::open(core::Duration receive_timeout) {
-  mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);  // scripts must not inherit it
-  if (nl == nullptr) return core::errno_error("netlink socket (NETLINK_ROUTE)", errno);
-  AddressClient client(nl);
-  if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) return core::errno_error("netlink bind", errno);
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(receive_timeout).count();
-  timeval tv{static_cast<time_t>(us / 1'000'000), static_cast<suseconds_t>(us % 1'000'000)};
-  if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) {
-    return core::errno_error("SO_RCVTIMEO", errno);
-  }
-  return client;
-}
-
-AddressClient::AddressClient(AddressClient&& o) noexcept : nl_(std::exchange(o.nl_, nullptr)), seq_(o.seq_) {}
-
-AddressClient& AddressClient::operator=(AddressClient&& o) noexcept {
-  if (this != &o) {
-    if (nl_ != nullptr) mnl_socket_close(nl_);
-    nl_ = std::exchange(o.nl_, nullptr);
-    seq_ = o.seq_;
-  }
-  return *this;
-}
-
-AddressClient::~AddressClient() {
-  if (nl_ != nullptr) mnl_socket_close(nl_);
-}
-
-int AddressClient::round_trip(const std::vector<std::uint8_t>& request) {
-  if (mnl_socket_sendto(nl_, request.data(), request.size()) < 0) return errno;
-  const auto* sent = reinterpret_cast<const nlmsghdr*>(request.data());
-  std::vector<std::uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
-  const unsigned portid = mnl_socket_get_portid(nl_);
-  for (;;) {
-    const ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
-    if (n < 0) return errno;  // EAGAIN: the receive timeout passed
-    // mnl_cb_run: MNL_CB_STOP on the ACK, -1 with errno from an NLMSG_ERROR.
-    const int r = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), sent->nlmsg_seq, portid, nullptr, nullptr);
-    if (r == MNL_CB_STOP) return 0;
-    if (r < 0) {
-      if (errno == ESRCH) continue;  // a late reply to an earlier, timed-out request
-      return errno;
-    }
-  }
+  auto socket = RtnetlinkSocket::open(receive_timeout);
+  if (!socket.ok()) return socket.error();
+  return AddressClient(std::move(*socket));
 }
 
 core::Status AddressClient::add(const VipSpec& vip) {
-  const int err = round_trip(build_address_request(AddressOp::kAdd, vip, seq_++));
+  const int err = socket_.request(build_address_request(AddressOp::kAdd, vip, socket_.next_seq()));
   if (err != 0) return core::errno_error("RTM_NEWADDR " + describe(vip), err);
   return {};
 }
 
 core::Status AddressClient::remove(const VipSpec& vip) {
-  const int err = round_trip(build_address_request(AddressOp::kRemove, vip, seq_++));
+  const int err = socket_.request(build_address_request(AddressOp::kRemove, vip, socket_.next_seq()));
   // Already gone is what we wanted.
   if (err != 0 && err != EADDRNOTAVAIL && err != ENOENT) {
     return core::errno_error("RTM_DELADDR " + describe(vip), err);
@@ -162,32 +122,14 @@ core::Status AddressClient::remove(const VipSpec& vip) {
 }
 
 core::Result<std::vector<InterfaceAddress>> AddressClient::list(core::AddressFamily family, int ifindex) {
-  const auto request = build_address_dump(family, seq_++);
-  if (mnl_socket_sendto(nl_, request.data(), request.size()) < 0) {
-    return core::errno_error("RTM_GETADDR: send", errno);
-  }
-  const auto* sent = reinterpret_cast<const nlmsghdr*>(request.data());
-  struct Collect {
-    std::vector<InterfaceAddress> out;
-    int ifindex;
-  } collect{{}, ifindex};
-  const auto cb = [](const nlmsghdr* nlh, void* data) -> int {
-    auto* c = static_cast<Collect*>(data);
+  std::vector<InterfaceAddress> out;
+  auto st = socket_.dump(build_address_dump(family, socket_.next_seq()), "RTM_GETADDR", [&](const nlmsghdr* nlh) {
     const auto* p = reinterpret_cast<const std::uint8_t*>(nlh);
     auto a = parse_address_message(std::vector<std::uint8_t>(p, p + nlh->nlmsg_len));
-    if (a && (c->ifindex == 0 || a->ifindex == c->ifindex)) c->out.push_back(std::move(*a));
-    return MNL_CB_OK;
-  };
-  std::vector<std::uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
-  const unsigned portid = mnl_socket_get_portid(nl_);
-  for (;;) {
-    const ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
-    if (n < 0) return core::errno_error("RTM_GETADDR: receive", errno);
-    const int r = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), sent->nlmsg_seq, portid, cb, &collect);
-    if (r == MNL_CB_STOP) break;
-    if (r < 0) return core::errno_error("RTM_GETADDR", errno);
-  }
-  return std::move(collect.out);
+    if (a && (ifindex == 0 || a->ifindex == ifindex)) out.push_back(std::move(*a));
+  });
+  if (!st.ok()) return st.error();
+  return out;
 }
 
 }  // namespace lvsd::vrrp

@@ -1,20 +1,20 @@
 #pragma once
 // Virtual addresses on an interface, over rtnetlink (RTM_NEWADDR /
 // RTM_DELADDR / RTM_GETADDR) through libmnl. The messages are built by pure
-// functions (build_*), tested byte by byte; AddressClient sends them and
-// waits for the kernel's ACK with a receive timeout, so a stuck round trip
-// cannot stall the loop for long.
+// functions (build_*), tested byte by byte; AddressClient sends them over an
+// RtnetlinkSocket (vrrp/rtnetlink.hpp), whose receives are bounded.
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "core/net_address.hpp"
+#include "vrrp/rtnetlink.hpp"
 
-struct mnl_socket;
 
 namespace lvsd::vrrp {
 
@@ -50,9 +50,6 @@ class AddressClient {
  public:
   // Opens a NETLINK_ROUTE socket in the caller's network namespace.
   static core::Result<AddressClient> open(core::Duration receive_timeout = std::chrono::milliseconds(500));
-  AddressClient(AddressClient&&) noexcept;
-  AddressClient& operator=(AddressClient&&) noexcept;
-  ~AddressClient();
 
   // Idempotent: adding a present address or removing an absent one succeeds.
   core::Status add(const VipSpec& vip);
@@ -61,11 +58,8 @@ class AddressClient {
   core::Result<std::vector<InterfaceAddress>> list(core::AddressFamily family, int ifindex = 0);
 
  private:
-  explicit AddressClient(mnl_socket* nl) : nl_(nl) {}
-  // Sends a request and waits for its ACK; 0 or an errno.
-  int round_trip(const std::vector<std::uint8_t>& request);
-  mnl_socket* nl_ = nullptr;
-  std::uint32_t seq_ = 1;
+  explicit AddressClient(RtnetlinkSocket socket) : socket_(std::move(socket)) {}
+  RtnetlinkSocket socket_;
 };
 
 }  // namespace lvsd::vrrp
