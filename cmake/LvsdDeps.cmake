@@ -24,6 +24,8 @@ lvsd_require_pkgconfig(LIBNL_GENL libnl-genl-3.0 libnl-genl-3-dev)
 lvsd_require_pkgconfig(LIBMNL libmnl libmnl-dev)
 lvsd_require_pkgconfig(HIREDIS hiredis libhiredis-dev)
 lvsd_require_pkgconfig(LIBYAML yaml-0.1 libyaml-dev)
+# keepalived's no-accept filter (vrrp_strict, no_accept): vrrp/vip_filter.cpp.
+lvsd_require_pkgconfig(LIBNFTABLES libnftables libnftables-dev)
 
 # Every library is linked as Debian ships it, shared, so that a security or
 # bug fix in a Debian update reaches lvsd without rebuilding it. For people

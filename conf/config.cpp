@@ -104,6 +104,15 @@ std::string_view to_string(TunnelType v) {
   return "ipip";
 }
 
+bool strict_mode(const Global& global, const VrrpInstance& instance) {
+  return instance.strict_mode.value_or(global.vrrp_strict);
+}
+
+bool accept_mode(const Global& global, const VrrpInstance& instance) {
+  if (instance.priority == 255) return true;
+  return instance.accept.value_or(!strict_mode(global, instance));
+}
+
 core::ScriptPolicy script_policy(const Global& global, const std::optional<ScriptUser>& own) {
   const std::optional<ScriptUser>& user = own ? own : global.script_user;
   core::ScriptPolicy policy{.user = {}, .group = {}, .security = global.enable_script_security};

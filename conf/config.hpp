@@ -81,6 +81,12 @@ struct Global {
   // Refuse scripts run as root whose path a non-root user could change.
   bool enable_script_security = false;
   Announce announce{};
+  // The VRRP multicast groups (keepalived's vrrp_mcast_group4/6); unset: the
+  // RFC's 224.0.0.18 and ff02::12. Every peer must use the same group.
+  std::optional<core::IpAddress> vrrp_mcast_group4{};
+  std::optional<core::IpAddress> vrrp_mcast_group6{};
+  // keepalived's vrrp_strict: the default of every instance's strict_mode.
+  bool vrrp_strict = false;
 
   bool operator==(const Global&) const = default;
 };
@@ -146,8 +152,32 @@ struct TrackScript {
   bool operator==(const TrackScript&) const = default;
 };
 
+// A file holding a number that moves the priority of the instances that
+// track it (keepalived's track_file, formerly vrrp_track_file): the number
+// times `weight` is added (reverse: subtracted), and a result of -254 or
+// below puts the instance in FAULT; with weight 0, any number but 0 is FAULT.
+// A missing file or one that holds no number counts as 0. The file is re-read
+// when it changes (inotify).
+struct TrackFile {
+  std::string name{};               // required, unique
+  std::string file{};               // required: an absolute path
+  int weight = 1;                   // -254..254, the default for track_file in an instance
+  bool reverse = false;
+  // At start, create the file holding this value when it does not exist
+  // (keepalived's init_file [VALUE]; VALUE defaults to 0), or always with
+  // init_overwrite.
+  std::optional<long> init_file{};
+  bool init_overwrite = false;
+
+  bool operator==(const TrackFile&) const = default;
+};
+
 struct NotifyScripts {
   std::optional<std::string> master{}, backup{}, fault{}, stop{};
+  // The generic script (YAML key `notify`), run on every state change with
+  // INSTANCE|GROUP, the name, the state and the priority appended. Unset: the
+  // global `notify`.
+  std::optional<std::string> any{};
 
   bool operator==(const NotifyScripts&) const = default;
 };
@@ -169,10 +199,29 @@ struct VrrpInstance {
   Duration preempt_delay{0};               // 0-1000 s
   std::vector<TrackInterface> track_interface{};
   std::vector<TrackScript> track_script{};   // vrrp_scripts[].name
+  // track_files[].name, each with the file's weight and reverse unless given
+  // here (the same shape as a track_script entry).
+  std::vector<TrackScript> track_file{};
   NotifyScripts notify{};                    // YAML keys notify_master, notify_backup, ...
   Duration garp_master_delay = std::chrono::seconds(5);  // second GARP burst after becoming MASTER; 0: none
   std::uint32_t garp_master_repeat = 5;    // GARPs per burst, 1-255
   Duration garp_master_refresh{0};         // periodic GARP while MASTER; 0: off
+  std::uint32_t garp_master_refresh_repeat = 1;  // GARPs per periodic burst, 1-255
+  // keepalived tracks the instance's own interface: while it is down the
+  // instance is in FAULT. true: only track_interface is tracked.
+  bool dont_track_primary = false;
+  // Set net.ipv4.conf.IFACE.promote_secondaries on the instance's interface,
+  // so removing a VIP that is the primary address of its subnet does not
+  // remove the other addresses of that subnet with it. IPv4 only.
+  bool promote_secondaries = false;
+  // keepalived's strict RFC compliance (docs/config.md "Strict mode"): no
+  // authentication, state MASTER only with priority 255, no preempt_delay,
+  // and accept off by default. Unset: global.vrrp_strict.
+  std::optional<bool> strict_mode{};
+  // Accept_Mode (RFC 5798 6.1): whether a MASTER that does not own the
+  // addresses (priority < 255) accepts packets addressed to them. false: they
+  // are dropped (nftables) while MASTER. Unset: true, or false in strict mode.
+  std::optional<bool> accept{};
 
   bool operator==(const VrrpInstance&) const = default;
 };
@@ -349,6 +398,7 @@ struct VirtualServer {
 struct Config {
   Global global{};
   std::vector<VrrpScript> vrrp_scripts{};
+  std::vector<TrackFile> track_files{};
   std::vector<VrrpInstance> vrrp_instances{};
   std::vector<VrrpSyncGroup> vrrp_sync_groups{};
   std::vector<VirtualServer> virtual_servers{};
@@ -365,6 +415,12 @@ std::string_view to_string(RedisRole v);         // "any", "master", "replica"
 std::string_view to_string(Protocol v);          // "TCP", "UDP", "SCTP"
 std::string_view to_string(ForwardingMethod v);  // "DR", "NAT", "TUN"
 std::string_view to_string(TunnelType v);        // "ipip", "gue", "gre"
+
+// The instance's strict mode: its own strict_mode, else global.vrrp_strict.
+bool strict_mode(const Global& global, const VrrpInstance& instance);
+// Whether the instance accepts packets to its VIPs while MASTER: always for
+// the address owner (priority 255), else its `accept`, else not in strict mode.
+bool accept_mode(const Global& global, const VrrpInstance& instance);
 
 // The policy a script runs under: its own user (MISC_CHECK `user`) if set,
 // else the global script_user; enable_script_security applies to all.

@@ -16,6 +16,8 @@ namespace {
 const std::vector<Spec> kTopSpecs = {
     {"global_defs", 0, 0, true},
     {"vrrp_script", 1, 1, true, true, "vrrp_scripts"},
+    {"track_file", 1, 1, true, true, "track_files"},
+    {"vrrp_track_file", 1, 1, true, true, "track_files"},
     {"vrrp_instance", 1, 1, true, true},
     {"vrrp_sync_group", 1, 1, true, true},
     {"virtual_server", 2, 2, true, true},
@@ -31,6 +33,15 @@ const std::vector<Spec> kGlobalSpecs = {
     {"vrrp_check_unicast_src", 0, 0},  // lvsd always checks it: accepted, nothing to set
     {"script_user", 1, 2},
     {"enable_script_security", 0, 0},
+    // Defaults for every vrrp_instance's garp_master_* of the same name.
+    {"vrrp_garp_master_delay", 1, 1},
+    {"vrrp_garp_master_repeat", 1, 1},
+    {"vrrp_garp_master_refresh", 1, 1},
+    {"vrrp_garp_master_refresh_repeat", 1, 1},
+    {"vrrp_mcast_group4", 1, 1},
+    {"vrrp_mcast_group6", 1, 1},
+    {"vrrp_strict", 0, 0},
+    {"vrrp_min_garp", 0, 1},
 };
 
 bool looks_like_keyword(std::string_view word) {
@@ -96,6 +107,8 @@ void Importer::top(KaStatement&& statement) {
     const std::string& k = st.keyword.text;
     if (k == "global_defs") global(st, config.global);
     else if (k == "vrrp_script") config.vrrp_scripts.push_back(vrrp_script(st, config.vrrp_scripts.size()));
+    else if (k == "track_file" || k == "vrrp_track_file")
+      config.track_files.push_back(track_file(st, config.track_files.size()));
     else if (k == "vrrp_instance") config.vrrp_instances.push_back(instance(st, config.vrrp_instances.size()));
     else if (k == "vrrp_sync_group") config.vrrp_sync_groups.push_back(sync_group(st, config.vrrp_sync_groups.size()));
     else if (k == "virtual_server" && st.args[0].text == "group")
@@ -113,8 +126,16 @@ LoadResult Importer::finish(std::vector<ConfigError> parse_errors, std::vector<C
                  std::make_move_iterator(parse_errors.end()));
   warnings_.insert(warnings_.begin(), std::make_move_iterator(parse_warnings.begin()),
                    std::make_move_iterator(parse_warnings.end()));
-  for (std::size_t i = 0; i < config.vrrp_instances.size(); ++i)
-    if (!explicit_version_.count(i)) config.vrrp_instances[i].version = default_version_;
+  for (std::size_t i = 0; i < config.vrrp_instances.size(); ++i) {
+    VrrpInstance& inst = config.vrrp_instances[i];
+    if (!explicit_version_.count(i)) inst.version = default_version_;
+    auto unset = [&](const char* k) { return !explicit_.count({i, k}); };
+    if (garp_defaults_.delay && unset("garp_master_delay")) inst.garp_master_delay = *garp_defaults_.delay;
+    if (garp_defaults_.repeat && unset("garp_master_repeat")) inst.garp_master_repeat = *garp_defaults_.repeat;
+    if (garp_defaults_.refresh && unset("garp_master_refresh")) inst.garp_master_refresh = *garp_defaults_.refresh;
+    if (garp_defaults_.refresh_repeat && unset("garp_master_refresh_repeat"))
+      inst.garp_master_refresh_repeat = *garp_defaults_.refresh_repeat;
+  }
 
   LoadResult result;
   SourceMap sources;
@@ -282,6 +303,9 @@ void Importer::unknown(const KaStatement& st, const std::vector<Spec>& specs, co
   if (const KaKeyword* kw = find_keepalived_keyword(block, k)) {
     if (kw->support == KaSupport::kIgnored)
       warn(at, kpath, "keepalived keyword '" + k + "' is ignored: " + std::string(kw->reason));
+    else if (!kw->reason.empty())
+      error(at, kpath, "keepalived keyword '" + k + "' is not implemented by lvsd: " + std::string(kw->reason) +
+                       "; lvsd refuses the file rather than run without it");
     else
       error(at, kpath, "keepalived keyword '" + k + "' is not implemented by lvsd yet; lvsd refuses the file "
                        "rather than run without it");
@@ -388,6 +412,24 @@ void Importer::global(const KaStatement& block, Global& g) {
     else if (k == "lvs_sync_daemon") g.lvs_sync_daemon = sync_daemon(st, p);
     else if (k == "script_user") value(st, p, g.script_user, parse_script_user);
     else if (k == "enable_script_security") g.enable_script_security = true;
+    else if (k == "vrrp_garp_master_delay") value(st, p, garp_defaults_.delay, parse_duration);
+    else if (k == "vrrp_garp_master_repeat") value(st, p, garp_defaults_.repeat, integer(1, 255));
+    else if (k == "vrrp_garp_master_refresh") value(st, p, garp_defaults_.refresh, parse_duration);
+    else if (k == "vrrp_garp_master_refresh_repeat") value(st, p, garp_defaults_.refresh_repeat, integer(1, 255));
+    else if (k == "vrrp_mcast_group4") value(st, p, g.vrrp_mcast_group4, parse_address);
+    else if (k == "vrrp_mcast_group6") value(st, p, g.vrrp_mcast_group6, parse_address);
+    else if (k == "vrrp_strict") g.vrrp_strict = true;
+    else if (k == "vrrp_min_garp") {
+      // One gratuitous ARP / NA at the transition and no second burst:
+      // garp_master_repeat 1 and garp_master_delay 0 where an instance says nothing.
+      const auto on = st.args.empty() ? std::optional<bool>(true) : keepalived_bool(st.args[0].text);
+      if (!on) error(st.args[0].location, p, quote(st.args[0].text) + " is not valid for vrrp_min_garp: allowed true, on, "
+                     "yes, false, off, no or nothing (true)");
+      else if (*on) {
+        garp_defaults_.repeat = 1;
+        garp_defaults_.delay = Duration{0};
+      }
+    }
   }
 }
 

@@ -29,15 +29,28 @@ const std::vector<Spec> kInstanceSpecs = {
     {"notify_backup", 1, kMany},
     {"notify_fault", 1, kMany},
     {"notify_stop", 1, kMany},
+    {"notify", 1, kMany},
+    // keepalived reads mcast_src_ip and unicast_src_ip into the one source address.
+    {"mcast_src_ip", 1, 1, false, false, "unicast_src_ip"},
+    {"preempt", 0, 0, false, false, "nopreempt"},
+    {"lvs_sync_daemon_interface", 1, 1},
+    {"garp_master_refresh_repeat", 1, 1},
+    {"dont_track_primary", 0, 0},
+    {"promote_secondaries", 0, 0},
+    {"strict_mode", 0, 1},
+    {"accept", 0, 0},
+    {"no_accept", 0, 0, false, false, "accept"},
+    {"track_file", 0, 0, true},
 };
 const std::vector<Spec> kVrrpScriptSpecs = {
     {"script", 1, kMany}, {"interval", 1, 1}, {"timeout", 1, 1}, {"weight", 1, 2}, {"rise", 1, 1},
     {"fall", 1, 1},       {"user", 1, 2},     {"init_fail", 0, 0},
 };
+const std::vector<Spec> kTrackFileSpecs = {{"file", 1, 1}, {"weight", 1, 2}, {"init_file", 0, 2}};
 const std::vector<Spec> kAuthSpecs = {{"auth_type", 1, 1, false, false, "type"}, {"auth_pass", 1, 1, false, false, "pass"}};
 const std::vector<Spec> kSyncGroupSpecs = {
     {"group", 0, 0, true},        {"notify_master", 1, kMany}, {"notify_backup", 1, kMany},
-    {"notify_fault", 1, kMany},   {"notify_stop", 1, kMany},
+    {"notify_fault", 1, kMany},   {"notify_stop", 1, kMany},   {"notify", 1, kMany},
 };
 
 }  // namespace
@@ -47,7 +60,8 @@ void Importer::notify(const KaStatement& st, const std::string& p, NotifyScripts
   std::optional<std::string>* slot = k == "notify_master" ? &n.master
                                      : k == "notify_backup" ? &n.backup
                                      : k == "notify_fault"  ? &n.fault
-                                                            : &n.stop;
+                                     : k == "notify_stop"   ? &n.stop
+                                                            : &n.any;
   value(st, p, *slot, text_value);
 }
 
@@ -57,6 +71,7 @@ VrrpInstance Importer::instance(const KaStatement& block, std::size_t index) {
   inst.name = block.args[0].text;
   sources_.set(path, block.keyword.location);
   sources_.set(join_path(path, "name"), block.args[0].location);
+  Location nopreempt_at = block.keyword.location;
   for (const auto& st : normalize(block.children, kInstanceSpecs, path, KaBlock::kVrrpInstance)) {
     const std::string& k = st.keyword.text;
     const std::string p = key(path, kInstanceSpecs, st);
@@ -70,21 +85,68 @@ VrrpInstance Importer::instance(const KaStatement& block, std::size_t index) {
       explicit_version_.insert(index);
     } else if (k == "authentication") inst.authentication = authentication(st, p);
     else if (k == "virtual_ipaddress") virtual_ips(st, p, inst.virtual_ipaddress);
-    else if (k == "unicast_src_ip") {
+    else if (k == "unicast_src_ip" || k == "mcast_src_ip") {
       if (auto a = address_dropping_prefix(st.args[0], p)) inst.unicast_src_ip = *a;
     }
     else if (k == "unicast_peer") unicast_peers(st, p, path, inst);
     else if (k == "check_unicast_src") continue;
-    else if (k == "nopreempt") inst.nopreempt = true;
+    else if (k == "nopreempt") {
+      inst.nopreempt = true;
+      nopreempt_at = st.keyword.location;
+    }
+    else if (k == "preempt") inst.nopreempt = false;
+    else if (k == "lvs_sync_daemon_interface") sync_daemon_interface(st, p, inst.name);
+    else if (k == "garp_master_refresh_repeat") {
+      value(st, p, inst.garp_master_refresh_repeat, integer(1, 255));
+      explicit_.insert({index, k});
+    } else if (k == "dont_track_primary") inst.dont_track_primary = true;
+    else if (k == "promote_secondaries") inst.promote_secondaries = true;
+    else if (k == "strict_mode") {
+      const auto on = st.args.empty() ? std::optional<bool>(true) : keepalived_bool(st.args[0].text);
+      if (on) inst.strict_mode = *on;
+      else error(st.args[0].location, p, quote(st.args[0].text) + " is not valid for strict_mode: allowed true, on, "
+                 "yes, false, off, no or nothing (true)");
+    } else if (k == "accept") inst.accept = true;
+    else if (k == "no_accept") inst.accept = false;
     else if (k == "preempt_delay") value(st, p, inst.preempt_delay, parse_duration);
     else if (k == "track_interface") track_interfaces(st, p, inst.track_interface);
     else if (k == "track_script") track_scripts(st, p, inst.track_script);
-    else if (k == "garp_master_delay") value(st, p, inst.garp_master_delay, parse_duration);
-    else if (k == "garp_master_repeat") value(st, p, inst.garp_master_repeat, integer(1, 255));
-    else if (k == "garp_master_refresh") value(st, p, inst.garp_master_refresh, parse_duration);
+    else if (k == "track_file") track_scripts(st, p, inst.track_file, 254);
+    else if (k == "garp_master_delay" || k == "garp_master_repeat" || k == "garp_master_refresh") {
+      if (k == "garp_master_delay") value(st, p, inst.garp_master_delay, parse_duration);
+      else if (k == "garp_master_repeat") value(st, p, inst.garp_master_repeat, integer(1, 255));
+      else value(st, p, inst.garp_master_refresh, parse_duration);
+      explicit_.insert({index, k});
+    }
     else notify(st, p, inst.notify);
   }
+  if (inst.nopreempt && inst.state == VrrpState::kMaster) {
+    // keepalived 2.2.7: "nopreempt will not work with initial state MASTER - clearing".
+    warn(nopreempt_at, join_path(path, "nopreempt"),
+         "nopreempt with state MASTER is cleared, as keepalived 2.2.7 clears it (a MASTER start always takes over)");
+    inst.nopreempt = false;
+  }
   return inst;
+}
+
+void Importer::sync_daemon_interface(const KaStatement& st, const std::string& path, const std::string& instance) {
+  // keepalived 2.2.7 reads the old per-instance form as the global one.
+  auto iface = parse_interface_name(st.args[0].text);
+  if (!iface) {
+    error(st.args[0].location, path, iface.error().message);
+    return;
+  }
+  if (config_.global.lvs_sync_daemon) {
+    error(st.keyword.location, path,
+          "lvs_sync_daemon_interface: the sync daemon is already set (global_defs lvs_sync_daemon, or another "
+          "instance's lvs_sync_daemon_interface); keepalived 2.2.7 reports this as an error too");
+    return;
+  }
+  warn(st.keyword.location, path,
+       "lvs_sync_daemon_interface is keepalived's old form: read as global_defs 'lvs_sync_daemon " + *iface + " " +
+           instance + "' (lvsctl import-keepalived writes it so)");
+  config_.global.lvs_sync_daemon = LvsSyncDaemon{.interface = *iface, .vrrp_instance = instance};
+  sources_.set("global.lvs_sync_daemon", st.keyword.location);
 }
 
 std::optional<VrrpAuthentication> Importer::authentication(const KaStatement& block, const std::string& path) {
@@ -95,7 +157,9 @@ std::optional<VrrpAuthentication> Importer::authentication(const KaStatement& bl
     if (st.keyword.text == "auth_type") {
       if (st.args[0].text != "PASS")
         error(st.args[0].location, p,
-              quote(st.args[0].text) + " is not supported: allowed PASS (AH is not implemented)");
+              quote(st.args[0].text) + " is not supported: allowed PASS. lvsd does not implement IPsec AH "
+              "authentication: RFC 3768's errata deprecate it, VRRPv3 (RFC 5798) removed authentication, and only "
+              "keepalived speaks it; use PASS, or VRRPv3 without authentication");
     } else {
       auth.pass = st.args[0].text;
       has_pass = true;
@@ -252,14 +316,14 @@ void Importer::track_interfaces(const KaStatement& block, const std::string& pat
 }
 
 bool Importer::tracked_weight(const KaStatement& line, const std::string& p, const std::string& what,
-                    std::optional<int>& weight, std::optional<bool>& reverse) {
+                    std::optional<int>& weight, std::optional<bool>& reverse, int max_weight) {
   const auto& args = line.args;
   if (args.empty()) return true;
   if (args[0].text != "weight" || args.size() < 2 || args.size() > 3) {
     error(args[0].location, p, "allowed " + what + " [weight N [reverse|noreverse]]");
     return false;
   }
-  auto w = parse_integer(args[1].text, -253, 253);
+  auto w = parse_integer(args[1].text, -max_weight, max_weight);
   if (!w) {
     error(args[1].location, join_path(p, "weight"), w.error().message);
     return false;
@@ -276,7 +340,8 @@ bool Importer::tracked_weight(const KaStatement& line, const std::string& p, con
   return true;
 }
 
-void Importer::track_scripts(const KaStatement& block, const std::string& path, std::vector<TrackScript>& out) {
+void Importer::track_scripts(const KaStatement& block, const std::string& path, std::vector<TrackScript>& out,
+                             int max_weight) {
   for (const auto& line : block.children) {
     std::string p = index_path(path, out.size());
     sources_.set(p, line.keyword.location);
@@ -285,7 +350,9 @@ void Importer::track_scripts(const KaStatement& block, const std::string& path, 
       continue;
     }
     TrackScript track{.name = line.keyword.text};
-    if (!tracked_weight(line, p, "SCRIPT_NAME", track.weight, track.reverse)) continue;
+    if (!tracked_weight(line, p, max_weight == 253 ? "SCRIPT_NAME" : "FILE_NAME", track.weight, track.reverse,
+                        max_weight))
+      continue;
     out.push_back(track);
   }
 }
@@ -319,6 +386,47 @@ VrrpScript Importer::vrrp_script(const KaStatement& block, std::size_t index) {
   }
   if (!has_script) error(block.keyword.location, join_path(path, "script"), "missing script: allowed a command line");
   return script;
+}
+
+TrackFile Importer::track_file(const KaStatement& block, std::size_t index) {
+  const std::string path = index_path("track_files", index);
+  TrackFile file;
+  file.name = block.args[0].text;
+  sources_.set(path, block.keyword.location);
+  sources_.set(join_path(path, "name"), block.args[0].location);
+  if (block.keyword.text == "vrrp_track_file")
+    warn(block.keyword.location, path, "vrrp_track_file is keepalived's old name of track_file: read as track_file");
+  bool has_file = false;
+  for (const auto& st : normalize(block.children, kTrackFileSpecs, path, KaBlock::kTrackFile)) {
+    const std::string& k = st.keyword.text;
+    const std::string p = key(path, kTrackFileSpecs, st);
+    if (k == "file") {
+      value(st, p, file.file, text_value);
+      has_file = true;
+    } else if (k == "weight") {
+      if (auto w = parse_integer(st.args[0].text, -254, 254)) file.weight = static_cast<int>(*w);
+      else error(st.args[0].location, p, w.error().message);
+      if (st.args.size() > 1) {
+        if (st.args[1].text == "reverse") file.reverse = true;
+        else error(st.args[1].location, join_path(path, "reverse"), quote(st.args[1].text) + " is not valid here: allowed reverse");
+      }
+    } else if (k == "init_file") {
+      // init_file [VALUE] [overwrite]
+      std::size_t i = 0;
+      file.init_file = 0;
+      if (i < st.args.size() && st.args[i].text != "overwrite") {
+        if (auto v = parse_integer(st.args[i].text, -2147483648LL, 2147483647LL)) file.init_file = *v;
+        else error(st.args[i].location, p, v.error().message + " (or overwrite)");
+        ++i;
+      }
+      if (i < st.args.size()) {
+        if (st.args[i].text == "overwrite") file.init_overwrite = true;
+        else error(st.args[i].location, join_path(path, "init_overwrite"), quote(st.args[i].text) + " is not valid here: allowed overwrite");
+      }
+    }
+  }
+  if (!has_file) error(block.keyword.location, join_path(path, "file"), "missing file: allowed an absolute path");
+  return file;
 }
 
 VrrpSyncGroup Importer::sync_group(const KaStatement& block, std::size_t index) {

@@ -188,6 +188,9 @@ class Importer {
 
   std::optional<VrrpAuthentication> authentication(const KaStatement& block, const std::string& path);
 
+  // `lvs_sync_daemon_interface IFACE` in vrrp_instance: the global sync daemon.
+  void sync_daemon_interface(const KaStatement& st, const std::string& path, const std::string& instance);
+
   // `unicast_peer { 10.0.0.1 [min_ttl N] [max_ttl N] ... }`. keepalived checks
   // a peer's TTL only against a range given this way (default: any TTL);
   // lvsd has one switch, check_unicast_ttl (default: TTL 255 only). A
@@ -211,11 +214,15 @@ class Importer {
   // `NAME [weight N [reverse|noreverse|no_reverse]]`, the tail of a line in a
   // track_* block; false (with the error reported) when it is something else.
   bool tracked_weight(const KaStatement& line, const std::string& p, const std::string& what,
-                      std::optional<int>& weight, std::optional<bool>& reverse);
+                      std::optional<int>& weight, std::optional<bool>& reverse, int max_weight = 253);
 
-  void track_scripts(const KaStatement& block, const std::string& path, std::vector<TrackScript>& out);
+  void track_scripts(const KaStatement& block, const std::string& path, std::vector<TrackScript>& out,
+                     int max_weight = 253);
 
   VrrpScript vrrp_script(const KaStatement& block, std::size_t index);
+
+  // track_file NAME { file PATH; weight N [reverse]; init_file [VALUE] [overwrite] }.
+  TrackFile track_file(const KaStatement& block, std::size_t index);
 
   VrrpSyncGroup sync_group(const KaStatement& block, std::size_t index);
 
@@ -244,6 +251,13 @@ class Importer {
   ImportSources sources_;
   int default_version_ = 2;
   std::set<std::size_t> explicit_version_;
+  // global_defs' defaults for the instances' garp_master_* (vrrp_garp_master_*).
+  struct GarpDefaults {
+    std::optional<Duration> delay, refresh;
+    std::optional<std::uint32_t> repeat, refresh_repeat;
+  } garp_defaults_;
+  // (instance index, keyword) given in the instance itself.
+  std::set<std::pair<std::size_t, std::string>> explicit_;
 };
 
 }  // namespace lvsd::conf::keepalived_import_detail

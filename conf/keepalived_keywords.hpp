@@ -28,6 +28,7 @@ enum class KaBlock {
   kSslGet,
   kUrl,
   kMiscCheck,
+  kTrackFile,
 };
 
 enum class KaSupport { kImplemented, kIgnored, kNotImplemented };
@@ -36,7 +37,7 @@ struct KaKeyword {
   KaBlock block;
   std::string_view name;
   KaSupport support;
-  std::string_view reason;  // why it is ignored (kIgnored only)
+  std::string_view reason;  // why it is ignored (kIgnored), or refused and what to do instead (kNotImplemented)
 };
 
 // Every keepalived 2.2.7 keyword of every block (lvsd's own extensions, such

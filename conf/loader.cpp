@@ -307,12 +307,16 @@ class YamlLoader {
   // ---------------------------------------------------------------- sections
 
   void read_config(const yaml::NodeRef& root, Config& config) {
-    auto view = read_map(root, "", {"global", "vrrp_scripts", "vrrp_instances", "vrrp_sync_groups", "virtual_servers"},
+    auto view = read_map(root, "", {"global", "vrrp_scripts", "track_files", "vrrp_instances", "vrrp_sync_groups",
+                                    "virtual_servers"},
                          {.line = 1, .column = 1});
     if (!view) return;
     if (const Field* g = view->get("global")) read_global(g->value, location(g->value, location(g->key, {})), config.global);
     read_list(*view, "", "vrrp_scripts", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.vrrp_scripts.push_back(read_vrrp_script(n, p, at));
+    });
+    read_list(*view, "", "track_files", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
+      config.track_files.push_back(read_track_file(n, p, at));
     });
     read_list(*view, "", "vrrp_instances", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.vrrp_instances.push_back(read_instance(n, p, at));
@@ -330,7 +334,7 @@ class YamlLoader {
     auto view = read_map(node, path,
                          {"router_id", "control_socket", "metrics", "lvs_sync_daemon", "lvs_flush", "lvs_flush_on_stop",
                           "sloppy_tcp", "sloppy_sctp", "ipvs_resync_interval", "notify", "script_user", "enable_script_security",
-                          "announce"}, at);
+                          "announce", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_strict"}, at);
     if (!view) return;
     read(*view, path, "router_id", global.router_id, non_empty_string);
     read(*view, path, "control_socket", global.control_socket, non_empty_string);
@@ -341,6 +345,9 @@ class YamlLoader {
     read(*view, path, "sloppy_sctp", global.sloppy_sctp, parse_bool);
     read(*view, path, "ipvs_resync_interval", global.ipvs_resync_interval, parse_duration);
     read(*view, path, "notify", global.notify, non_empty_string);
+    read(*view, path, "vrrp_mcast_group4", global.vrrp_mcast_group4, parse_address);
+    read(*view, path, "vrrp_mcast_group6", global.vrrp_mcast_group6, parse_address);
+    read(*view, path, "vrrp_strict", global.vrrp_strict, parse_bool);
     read(*view, path, "script_user", global.script_user, parse_script_user);
     read(*view, path, "enable_script_security", global.enable_script_security, parse_bool);
     if (const Field* f = view->get("lvs_sync_daemon")) {
@@ -377,6 +384,7 @@ class YamlLoader {
     read(view, path, "notify_backup", notify.backup, non_empty_string);
     read(view, path, "notify_fault", notify.fault, non_empty_string);
     read(view, path, "notify_stop", notify.stop, non_empty_string);
+    read(view, path, "notify", notify.any, non_empty_string);
   }
 
   VrrpInstance read_instance(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
@@ -385,7 +393,9 @@ class YamlLoader {
                          {"name", "state", "interface", "virtual_router_id", "priority", "advert_int", "version",
                           "authentication", "virtual_ipaddress", "unicast_src_ip", "unicast_peer", "check_unicast_ttl", "nopreempt",
                           "preempt_delay", "track_interface", "track_script", "notify_master", "notify_backup", "notify_fault",
-                          "notify_stop", "garp_master_delay", "garp_master_repeat", "garp_master_refresh"},
+                          "notify_stop", "notify", "garp_master_delay", "garp_master_repeat", "garp_master_refresh",
+                          "garp_master_refresh_repeat", "dont_track_primary", "promote_secondaries", "strict_mode",
+                          "accept", "track_file"},
                          at);
     if (!view) return inst;
     read(*view, path, "name", inst.name, non_empty_string);
@@ -424,17 +434,23 @@ class YamlLoader {
     read(*view, path, "preempt_delay", inst.preempt_delay, parse_duration);
     read_tracked(*view, path, "track_interface", "an interface name", parse_interface_name, inst.track_interface);
     read_tracked(*view, path, "track_script", "a vrrp_scripts name", non_empty_string, inst.track_script);
+    read_tracked(*view, path, "track_file", "a track_files name", non_empty_string, inst.track_file, 254);
     read_notify(*view, path, inst.notify);
     read(*view, path, "garp_master_delay", inst.garp_master_delay, parse_duration);
     read(*view, path, "garp_master_repeat", inst.garp_master_repeat, integer(1, 255));
     read(*view, path, "garp_master_refresh", inst.garp_master_refresh, parse_duration);
+    read(*view, path, "garp_master_refresh_repeat", inst.garp_master_refresh_repeat, integer(1, 255));
+    read(*view, path, "dont_track_primary", inst.dont_track_primary, parse_bool);
+    read(*view, path, "promote_secondaries", inst.promote_secondaries, parse_bool);
+    read(*view, path, "strict_mode", inst.strict_mode, parse_bool);
+    read(*view, path, "accept", inst.accept, parse_bool);
     return inst;
   }
 
-  // track_interface / track_script: NAME, or {name, weight, reverse}.
+  // track_interface / track_script / track_file: NAME, or {name, weight, reverse}.
   template <typename Track, typename ParseName>
   void read_tracked(const MapView& view, const std::string& path, const std::string& key, const std::string& allowed,
-                    ParseName parse_name, std::vector<Track>& out) {
+                    ParseName parse_name, std::vector<Track>& out, int max_weight = 253) {
     read_list(view, path, key, [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
       if (n.is_scalar()) {
         if (auto name = scalar_item(n, p, where, parse_name)) out.push_back({.name = *name});
@@ -445,10 +461,25 @@ class YamlLoader {
       Track track;
       if (!tv->get("name")) error(where, join_path(p, "name"), "missing required key 'name': allowed " + allowed);
       read(*tv, p, "name", track.name, parse_name);
-      read(*tv, p, "weight", track.weight, integer(-253, 253));
+      read(*tv, p, "weight", track.weight, integer(-max_weight, max_weight));
       read(*tv, p, "reverse", track.reverse, parse_bool);
       out.push_back(track);
     });
+  }
+
+  TrackFile read_track_file(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
+    TrackFile file;
+    auto view = read_map(node, path, {"name", "file", "weight", "reverse", "init_file", "init_overwrite"}, at);
+    if (!view) return file;
+    if (!view->get("name")) error(at, join_path(path, "name"), "missing required key 'name': allowed a unique name");
+    if (!view->get("file")) error(at, join_path(path, "file"), "missing required key 'file': allowed an absolute path");
+    read(*view, path, "name", file.name, non_empty_string);
+    read(*view, path, "file", file.file, non_empty_string);
+    read(*view, path, "weight", file.weight, integer(-254, 254));
+    read(*view, path, "reverse", file.reverse, parse_bool);
+    read(*view, path, "init_file", file.init_file, integer(-2147483648LL, 2147483647LL));
+    read(*view, path, "init_overwrite", file.init_overwrite, parse_bool);
+    return file;
   }
 
   VrrpScript read_vrrp_script(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
@@ -500,7 +531,8 @@ class YamlLoader {
 
   VrrpSyncGroup read_sync_group(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
     VrrpSyncGroup group;
-    auto view = read_map(node, path, {"name", "group", "notify_master", "notify_backup", "notify_fault", "notify_stop"}, at);
+    auto view = read_map(node, path, {"name", "group", "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify"},
+                         at);
     if (!view) return group;
     read(*view, path, "name", group.name, non_empty_string);
     read_list(*view, path, "group", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {

@@ -19,6 +19,7 @@ class Validator {
   std::vector<ConfigError> run() {
     check_global();
     check_vrrp_scripts();
+    check_track_files();
     for (std::size_t i = 0; i < config_.vrrp_instances.size(); ++i) check_instance(i);
     check_sync_groups();
     for (std::size_t i = 0; i < config_.virtual_servers.size(); ++i) check_virtual_server(i);
@@ -41,6 +42,12 @@ class Validator {
   }
 
   void check_global() {
+    const auto& g4 = config_.global.vrrp_mcast_group4;
+    if (g4 && (!g4->is_ipv4() || (g4->bytes()[0] & 0xF0) != 0xE0))
+      error("global.vrrp_mcast_group4", g4->to_string() + " is not an IPv4 multicast address: allowed 224.0.0.0-239.255.255.255");
+    const auto& g6 = config_.global.vrrp_mcast_group6;
+    if (g6 && (!g6->is_ipv6() || g6->bytes()[0] != 0xFF))
+      error("global.vrrp_mcast_group6", g6->to_string() + " is not an IPv6 multicast address: allowed ff00::/8");
     const auto& sync = config_.global.lvs_sync_daemon;
     if (!sync) return;
     if (sync->interface.empty()) missing("global.lvs_sync_daemon", "interface", "an interface name");
@@ -65,6 +72,34 @@ class Validator {
     }
   }
 
+  void check_track_files() {
+    for (std::size_t i = 0; i < config_.track_files.size(); ++i) {
+      const TrackFile& f = config_.track_files[i];
+      const std::string path = index_path("track_files", i);
+      if (f.name.empty()) {
+        missing(path, "name", "a unique track_file name");
+      } else if (!track_file_names_.insert(f.name).second) {
+        error(join_path(path, "name"), "duplicate track_file name " + quote(f.name) + ": names must be unique");
+      }
+      if (!f.file.empty() && f.file.front() != '/')
+        error(join_path(path, "file"), quote(f.file) + " is not an absolute path: allowed /PATH");
+      if (f.init_overwrite && !f.init_file)
+        error(join_path(path, "init_overwrite"), "init_overwrite needs init_file: allowed with init_file only");
+    }
+  }
+
+  void check_tracked_files(const VrrpInstance& inst, const std::string& path) {
+    std::set<std::string> tracked;
+    for (std::size_t t = 0; t < inst.track_file.size(); ++t) {
+      const std::string& name = inst.track_file[t].name;
+      const std::string tpath = index_path(join_path(path, "track_file"), t);
+      if (!track_file_names_.count(name))
+        error(tpath, "no track_file named " + quote(name) + ": allowed a track_files[].name");
+      else if (!tracked.insert(name).second)
+        error(tpath, "track_file " + quote(name) + " is tracked twice");
+    }
+  }
+
   void check_track_scripts(const VrrpInstance& inst, const std::string& path) {
     std::set<std::string> tracked;
     for (std::size_t t = 0; t < inst.track_script.size(); ++t) {
@@ -80,6 +115,29 @@ class Validator {
         error(tpath, "script " + quote(name) + " is tracked twice");
       }
     }
+  }
+
+  // keepalived's strict mode: what keepalived 2.2.7 reports as a
+  // configuration error (`keepalived -t` fails) is refused, saying what
+  // keepalived would run instead.
+  void check_strict_mode(const VrrpInstance& inst, const std::string& path) {
+    if (!strict_mode(config_.global, inst)) return;
+    const std::string why = " in strict mode (vrrp_strict / strict_mode)";
+    if (inst.authentication)
+      error(join_path(path, "authentication"),
+            "authentication is not allowed" + why + ": keepalived 2.2.7 reports it as an error and runs without "
+            "authentication; remove it, or turn strict mode off");
+    if (inst.state == VrrpState::kMaster && inst.priority != 255)
+      error(join_path(path, "state"),
+            "state MASTER needs priority 255 (the address owner)" + why +
+                ": keepalived 2.2.7 reports it as an error and starts the instance as BACKUP; use state BACKUP");
+    if (inst.preempt_delay > Duration::zero())
+      error(join_path(path, "preempt_delay"),
+            "preempt_delay is not allowed" + why + ": keepalived 2.2.7 reports it as an error and sets it to 0");
+    if (inst.accept.value_or(false) && inst.version == 2 && inst.priority != 255)
+      error(join_path(path, "accept"),
+            "accept with VRRPv2 is not allowed" + why + " (RFC 3768 has no Accept_Mode): keepalived 2.2.7 "
+            "reports it as an error and runs without accept; use version 3 or remove accept");
   }
 
   void check_instance(std::size_t i) {
@@ -127,6 +185,7 @@ class Validator {
             quote(duration_text(inst.garp_master_delay)) + " is out of range: allowed 0s-255s");
 
     check_virtual_ips(inst, path);
+    check_strict_mode(inst, path);
 
     // RFC 5798 section 5.2.3: a VRID identifies a router per interface and address family.
     if (inst.virtual_router_id != 0 && !inst.interface.empty() && !inst.virtual_ipaddress.empty()) {
@@ -166,6 +225,7 @@ class Validator {
         error(index_path(join_path(path, "track_interface"), t),
               "interface " + quote(inst.track_interface[t].name) + " is tracked twice");
     check_track_scripts(inst, path);
+    check_tracked_files(inst, path);
   }
 
   void check_virtual_ips(const VrrpInstance& inst, const std::string& path) {
@@ -343,6 +403,7 @@ class Validator {
   std::vector<ConfigError> errors_;
   std::set<std::string> instance_names_;
   std::set<std::string> script_names_;
+  std::set<std::string> track_file_names_;
   std::map<std::tuple<std::string, core::AddressFamily, std::uint8_t>, std::size_t> vrids_;
   std::map<core::IpAddress, std::string> vips_;
   std::map<std::tuple<int, std::string, std::uint16_t>, std::string> services_;

@@ -142,6 +142,9 @@ Node global_node(const Global& g) {
   add_opt(m, "sloppy_sctp", g.sloppy_sctp, as_bool);
   add_if(m, "ipvs_resync_interval", g.ipvs_resync_interval, d.ipvs_resync_interval, as_duration);
   add_opt(m, "notify", g.notify, as_text);
+  add_opt(m, "vrrp_mcast_group4", g.vrrp_mcast_group4, as_address);
+  add_opt(m, "vrrp_mcast_group6", g.vrrp_mcast_group6, as_address);
+  add_if(m, "vrrp_strict", g.vrrp_strict, d.vrrp_strict, as_bool);
   add_opt(m, "script_user", g.script_user, script_user_text);
   add_if(m, "enable_script_security", g.enable_script_security, d.enable_script_security, as_bool);
   if (g.announce != d.announce) {
@@ -160,6 +163,7 @@ void add_notify(Node& m, const NotifyScripts& n) {
   add_opt(m, "notify_backup", n.backup, as_text);
   add_opt(m, "notify_fault", n.fault, as_text);
   add_opt(m, "notify_stop", n.stop, as_text);
+  add_opt(m, "notify", n.any, as_text);
 }
 
 Node instance_node(const VrrpInstance& v) {
@@ -201,21 +205,27 @@ Node instance_node(const VrrpInstance& v) {
     }
     m.add("track_interface", std::move(list));
   }
-  if (!v.track_script.empty()) {
+  for (const auto& [key, tracked] : {std::pair{"track_script", &v.track_script}, std::pair{"track_file", &v.track_file}}) {
+    if (tracked->empty()) continue;
     Node list = Node::list();
-    for (const auto& t : v.track_script) {
+    for (const auto& t : *tracked) {
       Node n = Node::map();
       n.add("name", t.name);
       add_opt(n, "weight", t.weight, as_number);
       add_opt(n, "reverse", t.reverse, as_bool);
       list.items.push_back(std::move(n));
     }
-    m.add("track_script", std::move(list));
+    m.add(key, std::move(list));
   }
   add_notify(m, v.notify);
   add_if(m, "garp_master_delay", v.garp_master_delay, d.garp_master_delay, as_duration);
   add_if(m, "garp_master_repeat", v.garp_master_repeat, d.garp_master_repeat, as_number);
   add_if(m, "garp_master_refresh", v.garp_master_refresh, d.garp_master_refresh, as_duration);
+  add_if(m, "garp_master_refresh_repeat", v.garp_master_refresh_repeat, d.garp_master_refresh_repeat, as_number);
+  add_if(m, "dont_track_primary", v.dont_track_primary, d.dont_track_primary, as_bool);
+  add_if(m, "promote_secondaries", v.promote_secondaries, d.promote_secondaries, as_bool);
+  add_opt(m, "strict_mode", v.strict_mode, as_bool);
+  add_opt(m, "accept", v.accept, as_bool);
   return m;
 }
 
@@ -232,6 +242,18 @@ Node vrrp_script_node(const VrrpScript& v) {
   add_if(m, "fall", v.fall, d.fall, as_number);
   add_opt(m, "user", v.user, script_user_text);
   add_if(m, "init_fail", v.init_fail, d.init_fail, as_bool);
+  return m;
+}
+
+Node track_file_node(const TrackFile& f) {
+  const TrackFile d;
+  Node m = Node::map();
+  m.add("name", f.name);
+  m.add("file", f.file);
+  add_if(m, "weight", f.weight, d.weight, as_number);
+  add_if(m, "reverse", f.reverse, d.reverse, as_bool);
+  add_opt(m, "init_file", f.init_file, as_number);
+  add_if(m, "init_overwrite", f.init_overwrite, d.init_overwrite, as_bool);
   return m;
 }
 
@@ -374,6 +396,7 @@ std::string to_yaml(const Config& config) {
     root.add(key, std::move(list));
   };
   add_list("vrrp_scripts", config.vrrp_scripts, vrrp_script_node);
+  add_list("track_files", config.track_files, track_file_node);
   add_list("vrrp_instances", config.vrrp_instances, instance_node);
   add_list("vrrp_sync_groups", config.vrrp_sync_groups, sync_group_node);
   add_list("virtual_servers", config.virtual_servers, virtual_server_node);

@@ -10,6 +10,8 @@
 #include "conf/loader.hpp"
 #include "core/log.hpp"
 #include "daemon/routes.hpp"
+#include "daemon/vrrp_config.hpp"
+#include "vrrp/vip_filter.hpp"
 #include "director/ipvs_client.hpp"
 #include "director/ownership.hpp"
 #include "director/reconciler.hpp"
@@ -69,8 +71,9 @@ vrrp::Advert resign_advert(const conf::VrrpInstance& instance) {
   return advert;
 }
 
-std::optional<ResignAdvert> plan_advert(const conf::VrrpInstance& instance, const HostView& host,
-                                        const std::set<core::IpAddress>& vips, std::vector<std::string>& problems) {
+std::optional<ResignAdvert> plan_advert(const conf::VrrpInstance& instance, const conf::Global& global,
+                                        const HostView& host, const std::set<core::IpAddress>& vips,
+                                        std::vector<std::string>& problems) {
   const vrrp::Advert advert = resign_advert(instance);
   const core::AddressFamily family = advert.addresses.front().family();
   ResignAdvert out{.instance = instance.name, .interface = instance.interface, .family = family};
@@ -91,7 +94,7 @@ std::optional<ResignAdvert> plan_advert(const conf::VrrpInstance& instance, cons
     return std::nullopt;
   }
   std::vector<core::IpAddress> destinations = instance.unicast_peer;
-  if (destinations.empty()) destinations.push_back(vrrp::vrrp_multicast_group(family));
+  if (destinations.empty()) destinations.push_back(vrrp_group(global, family).value_or(vrrp::vrrp_multicast_group(family)));
   for (const auto& destination : destinations) {
     auto bytes = vrrp::encode(advert, out.source, destination);
     if (!bytes.ok()) {
@@ -131,7 +134,7 @@ CleanupPlan plan_cleanup(const conf::Config& config, const HostView& host) {
                          .scope = held->scope});
     }
     if (present.empty() || instance.virtual_ipaddress.empty()) continue;
-    if (auto advert = plan_advert(instance, host, vips, plan.problems)) plan.adverts.push_back(std::move(*advert));
+    if (auto advert = plan_advert(instance, config.global, host, vips, plan.problems)) plan.adverts.push_back(std::move(*advert));
     plan.remove.insert(plan.remove.end(), present.begin(), present.end());
   }
   return plan;
@@ -255,11 +258,29 @@ bool remove_routes() {
   return ok;
 }
 
+// No accept mode's drop rules (vrrp/vip_filter.hpp): lvsd's nftables tables go
+// whatever the file says, like the routes.
+bool remove_vip_filter() {
+  auto filter = vrrp::VipFilter::open();
+  if (!filter.ok()) {
+    core::log::get()->debug("cleanup: {}", filter.error().message);
+    return true;  // no libnftables context: no table of ours either
+  }
+  auto removed = filter->teardown();
+  if (!removed.ok()) {
+    core::log::get()->error("cleanup: removing the no-accept drop rules: {}", removed.error().message);
+    return false;
+  }
+  if (*removed) core::log::get()->info("cleanup: removed nftables table lvsd (no accept mode's drop rules)");
+  return true;
+}
+
 }  // namespace
 
 int run_cleanup(const conf::Config& config, const CleanupOptions& options) {
   auto log = core::log::get();
   bool ok = remove_routes();
+  ok = remove_vip_filter() && ok;
   if (!config.vrrp_instances.empty()) {
     auto addresses = vrrp::AddressClient::open();
     if (!addresses.ok()) {
@@ -290,6 +311,7 @@ int run_cleanup_file(const std::string& config_path, const CleanupOptions& optio
     for (const auto& e : result.errors) log->error("config: {}", conf::format_error(e));
     log->error("cleanup: {}: {} error(s); only lvsd's routes are removed", config_path, result.errors.size());
     remove_routes();
+    remove_vip_filter();
     return 1;
   }
   return run_cleanup(*result.config, options);

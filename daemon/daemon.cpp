@@ -612,6 +612,7 @@ HandoverState Daemon::handover_state() const {
     // Only the scripts an instance tracks: a file may define many more.
     const conf::Config vrrp_part{.global = config_->global,
                                  .vrrp_scripts = tracked_scripts(*config_),
+                                 .track_files = config_->track_files,
                                  .vrrp_instances = config_->vrrp_instances,
                                  .vrrp_sync_groups = config_->vrrp_sync_groups};
     state.vrrp_config = conf::to_yaml(vrrp_part);

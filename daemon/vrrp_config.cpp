@@ -32,10 +32,23 @@ core::Result<std::vector<vrrp::TrackedScript>> vrrp_tracked_scripts(const conf::
   return out;
 }
 
+core::Result<std::vector<vrrp::TrackedFile>> vrrp_tracked_files(const conf::VrrpInstance& in,
+                                                                 const std::vector<conf::TrackFile>& files) {
+  std::vector<vrrp::TrackedFile> out;
+  for (const auto& t : in.track_file) {
+    auto file = std::find_if(files.begin(), files.end(), [&](const conf::TrackFile& f) { return f.name == t.name; });
+    if (file == files.end()) return core::Error{"vrrp instance " + in.name + ": no track_file " + t.name};
+    out.push_back({.name = t.name, .weight = t.weight.value_or(file->weight), .reverse = t.reverse.value_or(file->reverse)});
+  }
+  return out;
+}
+
 core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance& in,
                                                         const std::function<int(const std::string&)>& ifindex_of,
                                                         const core::IpAddress& primary_address,
-                                                        const std::vector<conf::VrrpScript>& scripts) {
+                                                        const std::vector<conf::VrrpScript>& scripts,
+                                                        const std::optional<core::IpAddress>& multicast_group,
+                                                        const std::vector<conf::TrackFile>& files) {
   vrrp::InstanceConfig out;
   out.name = in.name;
   out.interface = in.interface;
@@ -69,19 +82,33 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
   out.preempt_delay = in.preempt_delay;
   for (const auto& t : in.track_interface)
     out.track_interface.push_back({.name = t.name, .weight = t.weight, .reverse = t.reverse});
+  // keepalived's primary-interface tracking: FAULT while it is down. A
+  // track_interface entry for the same interface says how instead.
+  const bool listed = std::any_of(in.track_interface.begin(), in.track_interface.end(),
+                                  [&](const conf::TrackInterface& t) { return t.name == in.interface; });
+  if (!in.dont_track_primary && !listed) out.track_interface.push_back({.name = in.interface, .weight = 0, .reverse = false});
   auto scripts_tracked = vrrp_tracked_scripts(in, scripts);
   if (!scripts_tracked.ok()) return scripts_tracked.error();
   out.track_script = std::move(*scripts_tracked);
+  auto files_tracked = vrrp_tracked_files(in, files);
+  if (!files_tracked.ok()) return files_tracked.error();
+  out.track_file = std::move(*files_tracked);
   out.garp_master_repeat = in.garp_master_repeat;
   out.garp_master_delay = in.garp_master_delay;
   out.garp_master_refresh = in.garp_master_refresh;
+  out.garp_master_refresh_repeat = in.garp_master_refresh_repeat;
+  out.multicast_group = multicast_group;
   return out;
+}
+
+std::optional<core::IpAddress> vrrp_group(const conf::Global& global, core::AddressFamily family) {
+  return family == core::AddressFamily::kIpv4 ? global.vrrp_mcast_group4 : global.vrrp_mcast_group6;
 }
 
 vrrp::NotifyConfig vrrp_notify_config(const conf::NotifyScripts& scripts, const conf::Global& global) {
   return vrrp::NotifyConfig{
       .master = scripts.master, .backup = scripts.backup, .fault = scripts.fault, .stop = scripts.stop,
-      .any = global.notify};
+      .any = scripts.any ? scripts.any : global.notify};
 }
 
 }  // namespace lvsd::daemon

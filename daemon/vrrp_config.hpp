@@ -23,9 +23,20 @@ core::Result<std::vector<vrrp::TrackedScript>> vrrp_tracked_scripts(const conf::
 core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance& instance,
                                                         const std::function<int(const std::string&)>& ifindex_of,
                                                         const core::IpAddress& primary_address,
-                                                        const std::vector<conf::VrrpScript>& scripts = {});
+                                                        const std::vector<conf::VrrpScript>& scripts = {},
+                                                        const std::optional<core::IpAddress>& multicast_group = {},
+                                                        const std::vector<conf::TrackFile>& files = {});
 
-// The instance's notify_* scripts plus the global generic `notify`.
+// The instance's track_file entries with the files' weight and reverse where
+// the entry gives none; an error names a missing track_file.
+core::Result<std::vector<vrrp::TrackedFile>> vrrp_tracked_files(const conf::VrrpInstance& instance,
+                                                                 const std::vector<conf::TrackFile>& files);
+
+// The multicast group of the instances of `family`: global.vrrp_mcast_group4/6
+// when set, else unset (the RFC's group).
+std::optional<core::IpAddress> vrrp_group(const conf::Global& global, core::AddressFamily family);
+
+// The instance's notify_* scripts, and its generic `notify` or else the global one.
 vrrp::NotifyConfig vrrp_notify_config(const conf::NotifyScripts& scripts, const conf::Global& global);
 
 }  // namespace lvsd::daemon

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/log.hpp"
+#include "core/sysctl.hpp"
 #include "daemon/vrrp_config.hpp"
 #include "vrrp/addr.hpp"
 #include "vrrp/garp.hpp"
@@ -13,6 +14,7 @@
 #include "vrrp/neighbour_advert.hpp"
 #include "vrrp/socket.hpp"
 #include "vrrp/sync_group.hpp"
+#include "vrrp/vip_filter.hpp"
 
 namespace lvsd::daemon {
 namespace {
@@ -41,6 +43,37 @@ class AddressVipPort final : public vrrp::VipPort {
 
  private:
   vrrp::AddressClient& client_;
+};
+
+// No accept mode (vrrp_strict, no_accept): while the instance holds a VIP,
+// packets to and from it are dropped. The drop goes in before the address and
+// comes out after it, so the VIP never accepts a packet in between.
+class FilteredVipPort final : public vrrp::VipPort {
+ public:
+  FilteredVipPort(vrrp::VipPort& inner, vrrp::VipFilter& filter, std::string instance)
+      : inner_(inner), filter_(filter), instance_(std::move(instance)) {}
+  core::Status add(const vrrp::VipSpec& vip) override {
+    if (auto st = filter_.add(vip.prefix.address); !st.ok()) {
+      core::log::get()->error("vrrp instance {}: no accept mode: cannot drop packets to {}: {}", instance_,
+                              vip.prefix.address.to_string(), st.error().message);
+    }
+    return inner_.add(vip);
+  }
+  core::Status remove(const vrrp::VipSpec& vip) override {
+    auto removed = inner_.remove(vip);
+    if (auto st = filter_.remove(vip.prefix.address); !st.ok()) {
+      core::log::get()->error("vrrp instance {}: no accept mode: {}", instance_, st.error().message);
+    }
+    return removed;
+  }
+  core::Result<std::vector<vrrp::InterfaceAddress>> list(core::AddressFamily family, int ifindex) override {
+    return inner_.list(family, ifindex);
+  }
+
+ private:
+  vrrp::VipPort& inner_;
+  vrrp::VipFilter& filter_;
+  std::string instance_;
 };
 
 class SocketAdvertPort final : public vrrp::AdvertPort {
@@ -100,8 +133,11 @@ struct VrrpRuntime::GroupEntry {
 struct VrrpRuntime::Running {
   conf::VrrpInstance settings;  // without notify scripts: what a reload compares
   std::vector<vrrp::TrackedScript> tracked_scripts;  // and the weights its scripts give it
+  std::vector<vrrp::TrackedFile> tracked_files;      // and its files
   vrrp::NotifyConfig notify;
   std::vector<core::IpAddress> vips;
+  bool accept = true;                          // conf::accept_mode(): false filters the VIPs
+  std::unique_ptr<FilteredVipPort> filtered;   // no accept mode only
   std::unique_ptr<SocketAdvertPort> adverts;
   std::unique_ptr<DeviceAnnouncer> announcer;
   std::unique_ptr<vrrp::Instance> instance;  // after the ports it uses
@@ -113,6 +149,7 @@ VrrpRuntime::VrrpRuntime(core::EventLoop& loop) : loop_(loop) {}
 
 VrrpRuntime::~VrrpRuntime() {
   vrrp_scripts_.reset();  // its listener reaches the instances
+  track_files_.reset();
   // Instances first: they use the ports and the address client.
   instances_.clear();
   groups_.clear();
@@ -158,7 +195,16 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
                family == core::AddressFamily::kIpv4 ? "IPv4" : "IPv6 link-local");
     return nullptr;
   }
-  auto instance_config = vrrp_instance_config(in, ifindex_of, *primary, config.vrrp_scripts);
+  if (in.promote_secondaries && family == core::AddressFamily::kIpv4) {
+    // keepalived's promote_secondaries: removing a VIP that is the primary
+    // address of its subnet must not take the subnet's other addresses with it.
+    if (auto set = core::write_sysctl("/proc/sys", "net/ipv4/conf/" + in.interface + "/promote_secondaries", "1");
+        !set.ok()) {
+      log->warn("vrrp instance {}: promote_secondaries on {}: {}", in.name, in.interface, set.error().message);
+    }
+  }
+  const auto group = vrrp_group(config.global, family);
+  auto instance_config = vrrp_instance_config(in, ifindex_of, *primary, config.vrrp_scripts, group, config.track_files);
   if (!instance_config.ok()) {
     log->error("{}", instance_config.error().message);
     return nullptr;
@@ -166,7 +212,8 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
   auto socket = vrrp::VrrpSocket::open({.family = family,
                                         .interface = in.interface,
                                         .source = *primary,
-                                        .join_multicast = in.unicast_peer.empty()});
+                                        .join_multicast = in.unicast_peer.empty(),
+                                        .group = group});
   if (!socket.ok()) {
     log->error("vrrp instance {}: socket on {}: {}", in.name, in.interface, socket.error().message);
     return nullptr;
@@ -174,12 +221,30 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
   auto running = std::make_unique<Running>();
   running->settings = without_notify(in);
   running->tracked_scripts = instance_config->track_script;
+  running->tracked_files = instance_config->track_file;
   running->notify = vrrp_notify_config(in.notify, config.global);
   for (const auto& v : in.virtual_ipaddress) running->vips.push_back(v.prefix.address);
   running->adverts = std::make_unique<SocketAdvertPort>(std::move(*socket));
   running->announcer = std::make_unique<DeviceAnnouncer>(instance_config->vips);
+  running->accept = conf::accept_mode(config.global, in);
+  vrrp::VipPort* vip_port = vip_port_.get();
+  if (!running->accept) {
+    if (!vip_filter_) {
+      auto opened = vrrp::VipFilter::open();
+      if (!opened.ok()) {
+        log->error("vrrp instance {}: no accept mode needs nftables: {}", in.name, opened.error().message);
+        return nullptr;
+      }
+      vip_filter_ = std::make_unique<vrrp::VipFilter>(std::move(*opened));
+    }
+    running->filtered = std::make_unique<FilteredVipPort>(*vip_port_, *vip_filter_, in.name);
+    vip_port = running->filtered.get();
+    log->warn("vrrp instance {}: no accept mode ({}): while MASTER, packets to its VIPs are dropped (nftables table "
+              "lvsd), as keepalived does; an IPVS service on them gets no traffic",
+              in.name, conf::strict_mode(config.global, in) ? "strict mode" : "no_accept");
+  }
   running->instance = std::make_unique<vrrp::Instance>(loop_.scheduler(), *instance_config, *running->adverts,
-                                                       *vip_port_, *running->announcer);
+                                                       *vip_port, *running->announcer);
   running->instance->set_own_addresses(own_addresses(*instance_config));
   Running* raw = running.get();
   running->instance->set_state_listener(
@@ -251,10 +316,15 @@ void VrrpRuntime::apply(const conf::Config& config) {
   for (auto it = instances_.begin(); it != instances_.end();) {
     auto wanted = std::find_if(config.vrrp_instances.begin(), config.vrrp_instances.end(),
                                [&](const conf::VrrpInstance& i) { return i.name == it->first; });
-    bool same = wanted != config.vrrp_instances.end() && without_notify(*wanted) == it->second->settings;
+    const vrrp::InstanceConfig& running_config = it->second->instance->config();
+    bool same = wanted != config.vrrp_instances.end() && without_notify(*wanted) == it->second->settings &&
+                running_config.multicast_group == vrrp_group(config.global, running_config.family) &&
+                it->second->accept == conf::accept_mode(config.global, *wanted);
     if (same) {
       auto tracked = vrrp_tracked_scripts(*wanted, config.vrrp_scripts);
       same = tracked.ok() && *tracked == it->second->tracked_scripts;
+      auto files = vrrp_tracked_files(*wanted, config.track_files);
+      same = same && files.ok() && *files == it->second->tracked_files;
     }
     if (same) {
       it->second->notify = vrrp_notify_config(wanted->notify, config.global);
@@ -266,7 +336,9 @@ void VrrpRuntime::apply(const conf::Config& config) {
     it = instances_.erase(it);
   }
   const bool tracking = std::any_of(config.vrrp_instances.begin(), config.vrrp_instances.end(),
-                                    [](const conf::VrrpInstance& i) { return !i.track_interface.empty(); });
+                                    [](const conf::VrrpInstance& i) {
+                                      return !i.track_interface.empty() || !i.dont_track_primary;
+                                    });
   if (tracking) ensure_link_monitor();
   if (!vrrp_scripts_) {
     vrrp_scripts_ = std::make_unique<VrrpScripts>(loop_, loop_.scheduler(), [this](const std::string& name, bool up) {
@@ -274,6 +346,12 @@ void VrrpRuntime::apply(const conf::Config& config) {
     });
   }
   vrrp_scripts_->apply(config);
+  if (!track_files_) {
+    track_files_ = std::make_unique<TrackFiles>(loop_, [this](const std::string& name, long value) {
+      for (auto& [instance_name, running] : instances_) running->instance->on_file(name, value);
+    });
+  }
+  track_files_->apply(config);
   std::vector<Running*> started;
   for (const auto& in : config.vrrp_instances) {
     if (instances_.contains(in.name)) continue;
@@ -285,12 +363,13 @@ void VrrpRuntime::apply(const conf::Config& config) {
   rebuild_sync_groups(config);
   for (Running* r : started) {
     // Tell the instance how its tracked links are before it starts.
-    for (const auto& t : r->settings.track_interface) {
+    for (const auto& t : r->instance->config().track_interface) {
       auto known = link_up_.find(t.name);
       r->instance->on_link(t.name, known != link_up_.end() && known->second);
     }
     for (const auto& t : r->tracked_scripts)
       if (auto up = vrrp_scripts_->up(t.name)) r->instance->on_script(t.name, *up);
+    for (const auto& t : r->tracked_files) r->instance->on_file(t.name, track_files_->value(t.name));
     r->watcher->start();
     r->instance->start(resume_.erase(r->instance->config().name) > 0);
   }

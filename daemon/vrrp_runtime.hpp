@@ -20,12 +20,14 @@
 #include "conf/config.hpp"
 #include "core/event_loop.hpp"
 #include "daemon/daemon_ports.hpp"
+#include "daemon/track_files.hpp"
 #include "daemon/vrrp_scripts.hpp"
 #include "vrrp/instance.hpp"
 #include "vrrp/notify.hpp"
 
 namespace lvsd::vrrp {
 class AddressClient;
+class VipFilter;
 class LinkMonitor;
 class SyncGroup;
 }  // namespace lvsd::vrrp
@@ -82,11 +84,13 @@ class VrrpRuntime final : public VrrpControl {
   std::set<std::string> resume_;
   std::unique_ptr<vrrp::AddressClient> addresses_;
   std::unique_ptr<vrrp::VipPort> vip_port_;
+  std::unique_ptr<vrrp::VipFilter> vip_filter_;  // opened for the first instance without accept mode
   std::unique_ptr<vrrp::LinkMonitor> links_;
   std::unique_ptr<core::IoWatcher> links_watcher_;
   std::map<std::string, bool> link_up_;  // last known, by name
   std::unique_ptr<vrrp::SpawnScriptRunner> scripts_;
   std::unique_ptr<VrrpScripts> vrrp_scripts_;  // track_script
+  std::unique_ptr<TrackFiles> track_files_;    // track_file
   struct GroupEntry;
   std::vector<std::unique_ptr<GroupEntry>> groups_;
   std::map<std::string, std::unique_ptr<Running>> instances_;  // by name

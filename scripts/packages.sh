@@ -1,13 +1,13 @@
 # Debian 12 packages lvsd needs. Sourced by scripts/test and scripts/demo.
 LVSD_BUILD_PACKAGES="cmake ninja-build g++ pkg-config libnl-3-dev libnl-genl-3-dev libmnl-dev libev-dev
 libyaml-dev libspdlog-dev libfmt-dev libxxhash-dev libgtest-dev libgmock-dev libhiredis-dev libssl-dev
-libcli11-dev nlohmann-json3-dev pandoc"
+libcli11-dev nlohmann-json3-dev pandoc libnftables-dev"
 # What scripts/package needs on top of the build packages to make the .deb
 # (the kernel tier installs and runs it).
 LVSD_PACKAGE_PACKAGES="debhelper dpkg-dev lintian"
 # Real peers and the UML kernel used by the netns and kernel tiers.
 LVSD_TEST_PACKAGES="user-mode-linux kmod iproute2 iputils-ping ipvsadm keepalived busybox curl
-redis-server redis-tools openssl procps psmisc python3 systemd tomcat10 prometheus frr bird2"
+redis-server redis-tools openssl procps psmisc python3 systemd tomcat10 prometheus frr bird2 nftables"
 
 # lvsd_install_missing PACKAGE...: apt-get installs those not installed yet.
 # Services in the installed packages (redis-server, keepalived, prometheus, frr, bird2) are not

@@ -36,15 +36,40 @@ Instance::Instance(core::Scheduler& scheduler, InstanceConfig config, AdvertPort
   garp_delay_timer_ = scheduler_.create_timer([this] {
     // RFC 5798 6.4.1 announces once; keepalived's garp_master_delay repeats
     // the burst later for switches that missed it while the link settled.
-    if (fsm_.state() == State::kMaster) garp_burst();
+    if (fsm_.state() == State::kMaster) garp_burst(config_.garp_master_repeat);
   });
   garp_refresh_timer_ = scheduler_.create_timer([this] {
     if (fsm_.state() != State::kMaster) return;
-    garp_burst();
+    garp_burst(config_.garp_master_refresh_repeat);
     garp_refresh_timer_->arm(config_.garp_master_refresh);
   });
   for (const auto& t : config_.track_interface) link_down_[t.name] = false;
   for (const auto& t : config_.track_script) script_up_[t.name] = std::nullopt;
+  for (const auto& t : config_.track_file) file_value_[t.name] = 0;
+}
+
+FileEffect track_file_effect(long value, int weight, bool reverse) {
+  if (weight == 0) return {.fault = reverse ? value == 0 : value != 0, .delta = 0};
+  constexpr long kBound = 100000;
+  const long v = std::clamp(value, -kBound, kBound);
+  long delta = v * weight * (reverse ? -1 : 1);
+  if (delta <= -254) return {.fault = true, .delta = 0};
+  return {.fault = false, .delta = std::min(delta, kBound)};
+}
+
+long parse_track_file_value(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+  long value = 0;
+  bool digits = false;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    digits = true;
+    if (value < 1'000'000'000) value = value * 10 + (text[i] - '0');  // saturates: only the bound matters
+  }
+  if (!digits) return 0;
+  return negative ? -value : value;
 }
 
 int tracked_weight(int weight, bool reverse, bool up) {
@@ -110,6 +135,22 @@ void Instance::on_script(const std::string& name, bool up) {
   }
 }
 
+void Instance::on_file(const std::string& name, long value) {
+  auto it = file_value_.find(name);
+  if (it == file_value_.end() || it->second == value) return;
+  const auto track = std::find_if(config_.track_file.begin(), config_.track_file.end(),
+                                  [&](const TrackedFile& t) { return t.name == name; });
+  const FileEffect before = track_file_effect(it->second, track->weight, track->reverse);
+  it->second = value;
+  const FileEffect after = track_file_effect(value, track->weight, track->reverse);
+  core::log::get()->info("vrrp instance {}: tracked file {} now holds {}", config_.name, name, value);
+  if (after.fault != before.fault) {
+    if (after.fault) handle(event::InterfaceDown{.name = file_fault_name(name)});
+    else handle(event::InterfaceUp{.name = file_fault_name(name)});
+  }
+  update_tracked_priority();
+}
+
 void Instance::stop() {
   pending_start_.reset();
   handle(event::Shutdown{});
@@ -172,6 +213,9 @@ void Instance::update_tracked_priority() {
   int p = config_.priority;
   for (const auto& t : config_.track_interface) p += tracked_weight(t.weight, t.reverse, !link_down_[t.name]);
   for (const auto& t : config_.track_script) p += tracked_weight(t.weight, t.reverse, script_up_[t.name].value_or(false));
+  long files = 0;
+  for (const auto& t : config_.track_file) files += track_file_effect(file_value_[t.name], t.weight, t.reverse).delta;
+  p = static_cast<int>(std::clamp<long>(p + files, 1, 254));
   p = std::clamp(p, 1, 254);
   handle(event::PriorityChanged{.priority = static_cast<std::uint8_t>(p)});
 }
@@ -187,7 +231,8 @@ LocalExpectations Instance::expectations() const {
                           .vips = {},
                           .own_addresses = own_addresses_,
                           .unicast_peers = config_.unicast_peers,
-                          .check_unicast_ttl = config_.check_unicast_ttl};
+                          .check_unicast_ttl = config_.check_unicast_ttl,
+                          .multicast_group = config_.multicast_group};
   for (const auto& v : config_.vips) {
     if (v.prefix.address.family() == config_.family) local.vips.push_back(v.prefix.address);
   }
@@ -206,7 +251,7 @@ void Instance::apply(const std::vector<Action>& actions) {
                    [&](const action::AddVips&) { add_vips(); },
                    [&](const action::RemoveVips&) { remove_vips(); },
                    [&](const action::SendGarp&) {
-                     garp_burst();
+                     garp_burst(config_.garp_master_repeat);
                      start_garp_schedule();
                    },
                    [&](const action::StartAdverTimer& a) { adver_timer_->arm(a.interval); },
@@ -243,7 +288,7 @@ void Instance::send_advert(std::uint8_t priority) {
     if (v.prefix.address.family() == config_.family) advert.addresses.push_back(v.prefix.address);
   }
   std::vector<core::IpAddress> destinations = config_.unicast_peers;
-  if (destinations.empty()) destinations.push_back(vrrp_multicast_group(config_.family));
+  if (destinations.empty()) destinations.push_back(config_.multicast_group.value_or(vrrp_multicast_group(config_.family)));
   for (const auto& destination : destinations) {
     auto payload = encode(advert, config_.primary_address, destination);
     if (!payload.ok()) {
@@ -299,9 +344,9 @@ void Instance::remove_vips() {
   }
 }
 
-void Instance::garp_burst() {
+void Instance::garp_burst(std::uint32_t repeat) {
   // RFC 5798 6.4.1 (ii)/(iii): a gratuitous ARP / unsolicited NA per address.
-  const std::uint32_t repeat = std::max<std::uint32_t>(config_.garp_master_repeat, 1);
+  repeat = std::max<std::uint32_t>(repeat, 1);
   for (std::uint32_t i = 0; i < repeat; ++i) {
     for (const auto& vip : config_.vips) {
       if (auto st = announcer_.announce(vip.prefix.address); !st.ok()) {

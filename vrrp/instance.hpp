@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -69,6 +70,28 @@ struct TrackedScript {
 // The priority change of one tracked object with this weight when it is up or down.
 int tracked_weight(int weight, bool reverse, bool up);
 
+// A track_file this instance tracks; its number comes through on_file().
+struct TrackedFile {
+  std::string name{};
+  int weight = 1;  // -254..254
+  bool reverse = false;
+  bool operator==(const TrackedFile&) const = default;
+};
+
+// keepalived's rule for a tracked file holding `value`: with weight 0, any
+// value but 0 is FAULT (reverse: 0 is); otherwise value x weight (negated
+// with reverse) moves the priority, and -254 or less is FAULT.
+struct FileEffect {
+  bool fault = false;
+  long delta = 0;  // priority change when not in FAULT (bounded to +-100000)
+  bool operator==(const FileEffect&) const = default;
+};
+FileEffect track_file_effect(long value, int weight, bool reverse);
+
+// A track_file's contents as keepalived reads them: an optional sign and
+// digits after leading blanks; anything else (or nothing) is 0.
+long parse_track_file_value(std::string_view text);
+
 struct InstanceConfig {
   std::string name{};
   std::string interface{};
@@ -89,9 +112,12 @@ struct InstanceConfig {
   core::Duration preempt_delay{0};
   std::vector<TrackedLink> track_interface{};
   std::vector<TrackedScript> track_script{};
+  std::vector<TrackedFile> track_file{};
   std::uint32_t garp_master_repeat = 5;
   core::Duration garp_master_delay = std::chrono::seconds(5);  // 0: no second burst
   core::Duration garp_master_refresh{0};                      // 0: no periodic burst
+  std::uint32_t garp_master_refresh_repeat = 1;               // per periodic burst
+  std::optional<core::IpAddress> multicast_group{};            // unset: 224.0.0.18 / ff02::12
 
   bool operator==(const InstanceConfig&) const = default;
 };
@@ -159,6 +185,9 @@ class Instance {
   // tracked ones). Until the first one, a tracked script counts as down; an
   // instance tracking one with weight 0 does not start before it is known.
   void on_script(const std::string& name, bool up);
+  // A track_file's number changed (any file: the instance picks its tracked
+  // ones). Until told otherwise a tracked file counts as 0.
+  void on_file(const std::string& name, long value);
   // Sync groups: force this instance along with its group.
   void handle(const Event& event);
   // A master sends an advert now and restarts its Adver_Timer (reload: before slow work).
@@ -174,13 +203,15 @@ class Instance {
   void send_advert(std::uint8_t priority);
   void add_vips();
   void remove_vips();
-  void garp_burst();
+  // `repeat` gratuitous ARPs / unsolicited NAs per VIP.
+  void garp_burst(std::uint32_t repeat);
   void start_garp_schedule();
   void stop_garp_schedule();
   void update_tracked_priority();
   bool scripts_known() const;
   // The Fsm's fault name of a tracked script.
   static std::string script_fault_name(const std::string& script) { return "script " + script; }
+  static std::string file_fault_name(const std::string& file) { return "file " + file; }
   LocalExpectations expectations() const;
 
   core::Scheduler& scheduler_;
@@ -193,6 +224,7 @@ class Instance {
   std::vector<core::IpAddress> own_addresses_;
   std::map<std::string, bool> link_down_;  // tracked link -> down
   std::map<std::string, std::optional<bool>> script_up_;  // tracked script -> up; unset: no result yet
+  std::map<std::string, long> file_value_;                 // tracked file -> its number
   std::optional<bool> pending_start_;  // start(resume_master) waiting for scripts
   std::unique_ptr<core::Timer> adver_timer_, master_down_timer_, preempt_timer_, garp_delay_timer_,
       garp_refresh_timer_;

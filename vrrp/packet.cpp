@@ -126,7 +126,8 @@ DecodeResult decode(std::span<const std::uint8_t> payload, const ReceivedMeta& m
   // multicast router hears only the group; a unicast router only its peers,
   // sent to it directly, as keepalived does.
   const bool unicast_mode = !local.unicast_peers.empty();
-  const bool to_group = meta.destination == vrrp_multicast_group(meta.destination.family());
+  const bool to_group =
+      meta.destination == local.multicast_group.value_or(vrrp_multicast_group(meta.destination.family()));
   if (!unicast_mode && !to_group) {
     return drop(DropReason::kWrongDestination,
                 "sent to " + meta.destination.to_string() + ", not the VRRP group (no unicast_peer configured)");

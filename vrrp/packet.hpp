@@ -92,6 +92,8 @@ struct LocalExpectations {
   // Unicast mode only: drop adverts whose TTL/hop limit is not 255. Off for
   // peers routed apart; multicast adverts are always checked (RFC 5798 7.1).
   bool check_unicast_ttl = true;
+  // Multicast mode: the group adverts must be sent to; unset: 224.0.0.18 / ff02::12.
+  std::optional<core::IpAddress> multicast_group{};
 };
 
 enum class DropReason : std::uint8_t {

@@ -39,7 +39,7 @@ core::Status configure(int fd, int ifindex, const SocketOptions& o) {
                  static_cast<socklen_t>(o.interface.size())) != 0) {
     return sys_error("SO_BINDTODEVICE " + o.interface);
   }
-  const core::IpAddress group = vrrp_multicast_group(o.family);
+  const core::IpAddress group = o.group.value_or(vrrp_multicast_group(o.family));
   if (o.family == core::AddressFamily::kIpv4) {
     const int one = 1, zero = 0;
     if (!set_opt(fd, IPPROTO_IP, IP_TTL, kTtl)) return sys_error("IP_TTL");
@@ -52,7 +52,7 @@ core::Status configure(int fd, int ifindex, const SocketOptions& o) {
     mreq.imr_ifindex = ifindex;
     if (!set_opt(fd, IPPROTO_IP, IP_MULTICAST_IF, mreq)) return sys_error("IP_MULTICAST_IF");
     if (o.join_multicast && !set_opt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, mreq)) {
-      return sys_error("IP_ADD_MEMBERSHIP 224.0.0.18 on " + o.interface);
+      return sys_error("IP_ADD_MEMBERSHIP " + group.to_string() + " on " + o.interface);
     }
   } else {
     const int one = 1, zero = 0;
@@ -67,7 +67,7 @@ core::Status configure(int fd, int ifindex, const SocketOptions& o) {
       std::memcpy(&mreq.ipv6mr_multiaddr, group.bytes().data(), 16);
       mreq.ipv6mr_interface = static_cast<unsigned>(ifindex);
       if (!set_opt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, mreq)) {
-        return sys_error("IPV6_ADD_MEMBERSHIP ff02::12 on " + o.interface);
+        return sys_error("IPV6_ADD_MEMBERSHIP " + group.to_string() + " on " + o.interface);
       }
     }
   }

@@ -25,6 +25,7 @@ struct SocketOptions {
   // IP_PKTINFO / IPV6_PKTINFO so the v3 checksum's pseudo-header is right.
   core::IpAddress source{};
   bool join_multicast = true;  // false for unicast_peer mode
+  std::optional<core::IpAddress> group{};  // unset: 224.0.0.18 / ff02::12
 };
 
 struct Datagram {

@@ -256,14 +256,18 @@ TEST(KeepalivedCompat, KeepalivedKeywordsNotImplementedYetSaySo) {
   auto r = import_text(
       "vrrp_script chk {\n script /bin/true\n}\n"
       "virtual_server_group G {\n 10.0.0.1 80\n}\n"
-      "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n track_file {\n f\n }\n"
+      "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n use_vmac\n"
       " virtual_ipaddress { 10.0.0.1 }\n}\n"
       "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n UDP_CHECK {\n }\n }\n}\n");
-  EXPECT_EQ(where(r.errors), (Where{"4:1 virtual_server_group", "10:2 vrrp_instances[0].track_file",
-                                    "17:2 virtual_servers[0].real_servers[0].UDP_CHECK"}));
-  for (const auto& e : r.errors)
-    EXPECT_EQ(e.message, "keepalived keyword '" + e.path.substr(e.path.rfind('.') + 1) +
-                             "' is not implemented by lvsd yet; lvsd refuses the file rather than run without it");
+  EXPECT_EQ(where(r.errors), (Where{"4:1 virtual_server_group", "10:2 vrrp_instances[0].use_vmac",
+                                    "15:2 virtual_servers[0].real_servers[0].UDP_CHECK"}));
+  for (const auto& e : r.errors) {
+    const std::string keyword = e.path.substr(e.path.rfind('.') + 1);
+    EXPECT_EQ(e.message.rfind("keepalived keyword '" + keyword + "' is not implemented by lvsd", 0), 0u) << e.message;
+    EXPECT_TRUE(e.message.ends_with("; lvsd refuses the file rather than run without it")) << e.message;
+  }
+  // The reason says what lvsd does instead.
+  EXPECT_NE(r.errors[1].message.find("VMAC (macvlan)"), std::string::npos) << r.errors[1].message;
 }
 
 TEST(KeepalivedCompat, OneErrorPerUnsupportedConstruct) {
@@ -361,6 +365,7 @@ TEST(KeepalivedKeywords, TableMatchesTheImporter) {
       {KaBlock::kTop, {"", ""}},
       {KaBlock::kGlobalDefs, {"global_defs {\n", "}\n"}},
       {KaBlock::kVrrpScript, {"vrrp_script chk {\n", "}\n"}},
+      {KaBlock::kTrackFile, {"track_file f {\n", "}\n"}},
       {KaBlock::kVrrpInstance, {"vrrp_instance VI_1 {\n", "}\n"}},
       {KaBlock::kAuthentication, {"vrrp_instance VI_1 {\n authentication {\n", "}\n}\n"}},
       {KaBlock::kVrrpSyncGroup, {"vrrp_sync_group G {\n", "}\n"}},
@@ -396,7 +401,10 @@ TEST(KeepalivedKeywords, TableMatchesTheImporter) {
         EXPECT_TRUE(about(r.warnings, "' is ignored: " + std::string(kw.reason))) << label;
         break;
       case KaSupport::kNotImplemented:
-        EXPECT_TRUE(about(r.errors, "is not implemented by lvsd yet")) << label << "\n" << all_messages(r.errors);
+        // Refused with its reason where the table gives one.
+        EXPECT_TRUE(about(r.errors, kw.reason.empty() ? std::string("is not implemented by lvsd yet")
+                                                      : "is not implemented by lvsd: " + std::string(kw.reason)))
+            << label << "\n" << all_messages(r.errors);
         break;
     }
   }

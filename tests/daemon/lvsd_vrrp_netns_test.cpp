@@ -275,8 +275,12 @@ TEST_F(LvsdVrrp, ReturningMasterPreemptsAfterPreemptDelay) {
 
 // (e) Split brain: both masters while the cable is out; on reconnect one
 // master within an advert interval, and the winner announces the VIP again.
+// dont_track_primary: the backup must not see its own carrier go (as when a
+// switch further along fails), or it would go to FAULT instead of MASTER.
 TEST_F(LvsdVrrp, SplitBrainHealsWithOneMasterAndAFreshGarp) {
-  start_pair(master_settings(), backup_settings());
+  NodeSettings m = master_settings(), b = backup_settings();
+  m.extra_instance_yaml = b.extra_instance_yaml = "    dont_track_primary: true\n";
+  start_pair(m, b);
   topo_.set_link(*b_host_, false);
   ASSERT_TRUE(wait_until([&] { return backup_->has_vip(); }, backup_master_down() + 2s));
   EXPECT_TRUE(master_->has_vip());
@@ -368,6 +372,20 @@ TEST_F(LvsdVrrp, TrackedLinkDownIsFaultAndUpRestores) {
   topo_.set_link(*a_host_, true);
   EXPECT_TRUE(wait_until([&] { return master_->has_vip() && !backup_->has_vip(); }, 6s)) << master_->log();
   EXPECT_NE(master_->log().find("FAULT -> BACKUP"), std::string::npos);
+}
+
+// keepalived's primary-interface tracking, with no track_interface at all:
+// the instance's own interface losing carrier is FAULT too (dont_track_primary
+// turns it off: SplitBrainHealsWithOneMasterAndAFreshGarp).
+TEST_F(LvsdVrrp, OwnInterfaceIsTrackedByDefault) {
+  start_pair(master_settings(), backup_settings());
+  topo_.set_link(*a_host_, false);
+  EXPECT_TRUE(wait_until([&] { return !master_->has_vip(); }, 500ms)) << master_->log();
+  EXPECT_TRUE(wait_until([&] { return master_->log().find("MASTER -> FAULT") != std::string::npos; }, 1s))
+      << master_->log();
+  ASSERT_TRUE(wait_until([&] { return backup_->has_vip(); }, backup_master_down() + 2s));
+  topo_.set_link(*a_host_, true);
+  EXPECT_TRUE(wait_until([&] { return master_->has_vip() && !backup_->has_vip(); }, 6s)) << master_->log();
 }
 
 }  // namespace

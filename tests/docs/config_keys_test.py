@@ -38,7 +38,10 @@ MAPPINGS = [
      "inline": ("## `vrrp_instances[]`", "track_interface")},
     {"path": "vrrp_instances[].track_script[]", "probe": "vrrp_instances: [{track_script: [[1]]}]",
      "inline": ("## `vrrp_instances[]`", "track_script")},
+    {"path": "vrrp_instances[].track_file[]", "probe": "vrrp_instances: [{track_file: [[1]]}]",
+     "inline": ("## `vrrp_instances[]`", "track_file")},
     {"path": "vrrp_scripts[]", "probe": "vrrp_scripts: [1]", "table": ("## `vrrp_scripts[]`", None)},
+    {"path": "track_files[]", "probe": "track_files: [1]", "table": ("## `track_files[]`", None)},
     {"path": "vrrp_sync_groups[]", "probe": "vrrp_sync_groups: [1]", "table": ("## `vrrp_sync_groups[]`", None)},
     {"path": "virtual_servers[]", "probe": "virtual_servers: [1]", "table": ("## `virtual_servers[]`", None)},
     {"path": "virtual_servers[].sorry_server", "probe": "virtual_servers: [{sorry_server: 1}]",
@@ -154,7 +157,7 @@ def accepted(lvsd, probe, tmpdir):
     with open(path, "w") as f:
         f.write(probe + "\n")
     out = subprocess.run([lvsd, "--check-config", "-f", path], capture_output=True, text=True)
-    m = re.search(r"expected a mapping, got [a-z ]+: allowed keys ([A-Za-z_, ]+)$", out.stdout + out.stderr, re.M)
+    m = re.search(r"expected a mapping, got [a-z ]+: allowed keys ([A-Za-z0-9_, ]+)$", out.stdout + out.stderr, re.M)
     if not m:
         return None, out.stdout + out.stderr
     return {k.strip() for k in m.group(1).split(",")}, ""

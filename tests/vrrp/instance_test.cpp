@@ -199,6 +199,7 @@ TEST(Instance, GarpBurstRepeatsAfterDelayAndOnRefresh) {
   c.garp_master_repeat = 2;
   c.garp_master_delay = seconds(5);
   c.garp_master_refresh = seconds(60);
+  c.garp_master_refresh_repeat = 3;  // a periodic burst has its own count (keepalived's default 1)
   Rig rig(c);
   rig.instance.start();
   rig.sched.advance(rig.master_down());
@@ -208,16 +209,16 @@ TEST(Instance, GarpBurstRepeatsAfterDelayAndOnRefresh) {
   rig.sched.advance(milliseconds(1));
   EXPECT_EQ(rig.announcer.announced.size(), 4u);
   rig.sched.advance(seconds(55));
-  EXPECT_EQ(rig.announcer.announced.size(), 6u);
+  EXPECT_EQ(rig.announcer.announced.size(), 7u);
   rig.sched.advance(seconds(60));
-  EXPECT_EQ(rig.announcer.announced.size(), 8u);
+  EXPECT_EQ(rig.announcer.announced.size(), 10u);
   // Not master any more: no further announcements.
   for (int i = 0; i < 130; ++i) {
     rig.instance.on_datagram(advert_from("10.0.0.2", 200));
     rig.sched.advance(seconds(1));
   }
   EXPECT_EQ(rig.instance.state(), State::kBackup);
-  EXPECT_EQ(rig.announcer.announced.size(), 8u);
+  EXPECT_EQ(rig.announcer.announced.size(), 10u);
 }
 
 TEST(Instance, NoSecondBurstWhenDelayIsZero) {
@@ -464,6 +465,52 @@ TEST(Instance, ReversedUnweightedScriptFaultsWhileItSucceeds) {
   rig.instance.on_script("chk", true);
   EXPECT_EQ(rig.instance.state(), State::kFault);
   rig.instance.on_script("chk", false);
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+}
+
+// keepalived 2.2.7's track_file rule, as measured against it (weight 1 by
+// default; value x weight, negated with reverse; -254 or less is FAULT; weight
+// 0: any value but 0 is FAULT).
+TEST(Instance, TrackFileEffectFollowsKeepalived) {
+  EXPECT_EQ(track_file_effect(3, 1, false), (FileEffect{.fault = false, .delta = 3}));
+  EXPECT_EQ(track_file_effect(7, 2, true), (FileEffect{.fault = false, .delta = -14}));
+  EXPECT_EQ(track_file_effect(253, -1, false), (FileEffect{.fault = false, .delta = -253}));
+  EXPECT_TRUE(track_file_effect(254, -1, false).fault);
+  EXPECT_TRUE(track_file_effect(1, 0, false).fault);
+  EXPECT_FALSE(track_file_effect(0, 0, false).fault);
+  EXPECT_TRUE(track_file_effect(0, 0, true).fault);
+  EXPECT_EQ(track_file_effect(1L << 40, 254, false).delta, 100000);  // bounded, no overflow
+  EXPECT_EQ(parse_track_file_value("  12\n"), 12);
+  EXPECT_EQ(parse_track_file_value("-5"), -5);
+  EXPECT_EQ(parse_track_file_value("abc"), 0);
+  EXPECT_EQ(parse_track_file_value(""), 0);
+  EXPECT_EQ(parse_track_file_value("7 apples"), 7);
+}
+
+TEST(Instance, TrackedFileMovesPriorityAndFaults) {
+  InstanceConfig c = config();
+  c.track_file = {{.name = "load", .weight = -1}, {.name = "stop", .weight = 0}};
+  Rig rig(c);
+  rig.instance.on_file("load", 30);
+  rig.instance.start();
+  EXPECT_EQ(rig.instance.status().effective_priority, 70);
+  rig.instance.on_file("load", -300);  // -1 x -300: +300, clamped below the owner's 255
+  EXPECT_EQ(rig.instance.status().effective_priority, 254);
+  rig.instance.on_file("load", 253);
+  EXPECT_EQ(rig.instance.status().effective_priority, 1);
+  rig.instance.on_file("load", 254);  // -254: FAULT
+  EXPECT_EQ(rig.instance.state(), State::kFault);
+  EXPECT_EQ(rig.instance.status().interfaces_down, std::vector<std::string>{"file load"});
+  rig.instance.on_file("load", 0);
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+  EXPECT_EQ(rig.instance.status().effective_priority, 100);
+  rig.sched.advance(rig.master_down());
+  ASSERT_EQ(rig.instance.state(), State::kMaster);
+  rig.instance.on_file("stop", 1);
+  EXPECT_EQ(rig.instance.state(), State::kFault);
+  EXPECT_EQ(rig.adverts.sent.back().advert.priority, 0);  // resigns
+  rig.instance.on_file("other", 5);  // not tracked
+  rig.instance.on_file("stop", 0);
   EXPECT_EQ(rig.instance.state(), State::kBackup);
 }
 

@@ -331,6 +331,17 @@ TEST(PacketDrop, MulticastInstanceDropsAdvertsNotSentToTheGroup) {
             DropReason::kWrongDestination);
 }
 
+// vrrp_mcast_group4/6: an instance on another group hears only that group.
+TEST(PacketDrop, ConfiguredMulticastGroupReplacesTheRfcGroup) {
+  auto local = local_v3();
+  local.multicast_group = ip("224.0.0.19");
+  auto m = meta4();
+  m.destination = ip("224.0.0.19");
+  EXPECT_TRUE(std::holds_alternative<ReceivedAdvert>(decode(encoded(v3_advert({ip("10.0.0.100")}), m), m, local)));
+  auto rfc = meta4();  // 224.0.0.18
+  EXPECT_EQ(reason(decode(encoded(v3_advert({ip("10.0.0.100")}), rfc), rfc, local)), DropReason::kWrongDestination);
+}
+
 TEST(PacketDrop, MulticastTtlIsCheckedEvenWithTheUnicastCheckOff) {
   auto m = meta4();
   m.ttl = 63;

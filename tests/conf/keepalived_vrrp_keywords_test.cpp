@@ -1,0 +1,226 @@
+// The vrrp_instance / vrrp_sync_group / global_defs keywords of issue 14 that
+// map onto the model: notify, mcast_src_ip, preempt, lvs_sync_daemon_interface,
+// garp defaults, multicast groups, dont_track_primary, promote_secondaries,
+// and strict mode with accept / no_accept. Each is read from keepalived.conf,
+// from the YAML, and written back (the import's YAML reads to the same model).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "conf/keepalived_import.hpp"
+#include "conf/loader.hpp"
+#include "conf/writer.hpp"
+
+namespace lvsd::conf {
+namespace {
+
+using std::chrono::seconds;
+
+LoadResult ka(const std::string& text) { return import_keepalived(text, "k.conf", no_include_reader()); }
+
+std::string messages(const LoadResult& r) {
+  std::string out;
+  for (const auto& e : r.errors) out += format_error(e) + "\n";
+  return out;
+}
+
+std::string warnings(const LoadResult& r) {
+  std::string out;
+  for (const auto& e : r.warnings) out += format_error(e) + "\n";
+  return out;
+}
+
+// The import's model, written as YAML and read back, is the same model.
+void expect_round_trip(const Config& config) {
+  const std::string yaml = to_yaml(config);
+  auto back = load_yaml(yaml, "back.yaml");
+  ASSERT_TRUE(back.ok()) << messages(back) << yaml;
+  EXPECT_EQ(*back.config, config) << yaml;
+}
+
+std::string instance(const std::string& extra, const std::string& state = "BACKUP", int priority = 100) {
+  return "vrrp_instance VI_1 {\n state " + state + "\n interface eth0\n virtual_router_id 51\n priority " +
+         std::to_string(priority) + "\n advert_int 1\n virtual_ipaddress {\n  10.0.0.100\n }\n" + extra + "}\n";
+}
+
+TEST(KeepalivedVrrpKeywords, GenericNotifyInInstanceAndSyncGroup) {
+  auto r = ka(instance(" notify \"/usr/local/bin/state.sh vip\"\n") +
+              "vrrp_sync_group G {\n group {\n  VI_1\n }\n notify /usr/local/bin/group.sh\n}\n");
+  ASSERT_TRUE(r.ok()) << messages(r);
+  EXPECT_EQ(r.config->vrrp_instances[0].notify.any, "/usr/local/bin/state.sh vip");
+  EXPECT_EQ(r.config->vrrp_sync_groups[0].notify.any, "/usr/local/bin/group.sh");
+  expect_round_trip(*r.config);
+}
+
+TEST(KeepalivedVrrpKeywords, McastSrcIpIsTheSourceAddress) {
+  auto r = ka(instance(" mcast_src_ip 10.0.0.1/24\n"));
+  ASSERT_TRUE(r.ok()) << messages(r);
+  EXPECT_EQ(r.config->vrrp_instances[0].unicast_src_ip->to_string(), "10.0.0.1");
+  EXPECT_NE(warnings(r).find("prefix"), std::string::npos) << warnings(r);
+}
+
+TEST(KeepalivedVrrpKeywords, PreemptUndoesNopreempt) {
+  auto a = ka(instance(" nopreempt\n preempt\n"));
+  ASSERT_TRUE(a.ok()) << messages(a);
+  EXPECT_FALSE(a.config->vrrp_instances[0].nopreempt);
+  auto b = ka(instance(" preempt\n nopreempt\n"));
+  ASSERT_TRUE(b.ok()) << messages(b);
+  EXPECT_TRUE(b.config->vrrp_instances[0].nopreempt);
+}
+
+TEST(KeepalivedVrrpKeywords, LvsSyncDaemonInterfaceIsTheGlobalSyncDaemon) {
+  auto r = ka(instance(" lvs_sync_daemon_interface eth1\n"));
+  ASSERT_TRUE(r.ok()) << messages(r);
+  ASSERT_TRUE(r.config->global.lvs_sync_daemon);
+  EXPECT_EQ(r.config->global.lvs_sync_daemon->interface, "eth1");
+  EXPECT_EQ(r.config->global.lvs_sync_daemon->vrrp_instance, "VI_1");
+  EXPECT_NE(warnings(r).find("old form"), std::string::npos) << warnings(r);
+  // Given twice (here with the global form): keepalived calls it an error too.
+  auto twice = ka("global_defs {\n lvs_sync_daemon eth2\n}\n" + instance(" lvs_sync_daemon_interface eth1\n"));
+  EXPECT_FALSE(twice.ok());
+  EXPECT_NE(messages(twice).find("already set"), std::string::npos) << messages(twice);
+}
+
+TEST(KeepalivedVrrpKeywords, GlobalGarpDefaultsApplyWhereTheInstanceIsSilent) {
+  auto r = ka("global_defs {\n vrrp_garp_master_delay 10\n vrrp_garp_master_repeat 3\n vrrp_garp_master_refresh 60\n"
+              " vrrp_garp_master_refresh_repeat 2\n}\n" +
+              instance(" garp_master_repeat 7\n") +
+              "vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n garp_master_refresh_repeat 4\n"
+              " virtual_ipaddress {\n  10.0.0.101\n }\n}\n");
+  ASSERT_TRUE(r.ok()) << messages(r);
+  const auto& a = r.config->vrrp_instances[0];
+  EXPECT_EQ(a.garp_master_delay, seconds(10));
+  EXPECT_EQ(a.garp_master_repeat, 7u);  // its own
+  EXPECT_EQ(a.garp_master_refresh, seconds(60));
+  EXPECT_EQ(a.garp_master_refresh_repeat, 2u);
+  EXPECT_EQ(r.config->vrrp_instances[1].garp_master_refresh_repeat, 4u);
+  EXPECT_EQ(r.config->vrrp_instances[1].garp_master_repeat, 3u);
+  expect_round_trip(*r.config);
+}
+
+TEST(KeepalivedVrrpKeywords, MulticastGroups) {
+  auto r = ka("global_defs {\n vrrp_mcast_group4 224.0.0.19\n vrrp_mcast_group6 ff02::13\n}\n" + instance(""));
+  ASSERT_TRUE(r.ok()) << messages(r);
+  EXPECT_EQ(r.config->global.vrrp_mcast_group4->to_string(), "224.0.0.19");
+  EXPECT_EQ(r.config->global.vrrp_mcast_group6->to_string(), "ff02::13");
+  expect_round_trip(*r.config);
+  auto bad = ka("global_defs {\n vrrp_mcast_group4 10.0.0.1\n}\n" + instance(""));
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(messages(bad).find("k.conf:2:"), std::string::npos) << messages(bad);
+  EXPECT_NE(messages(bad).find("not an IPv4 multicast address"), std::string::npos) << messages(bad);
+}
+
+TEST(KeepalivedVrrpKeywords, PrimaryTrackingAndPromoteSecondaries) {
+  auto r = ka(instance(" dont_track_primary\n promote_secondaries\n"));
+  ASSERT_TRUE(r.ok()) << messages(r);
+  EXPECT_TRUE(r.config->vrrp_instances[0].dont_track_primary);
+  EXPECT_TRUE(r.config->vrrp_instances[0].promote_secondaries);
+  expect_round_trip(*r.config);
+  auto plain = ka(instance(""));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain.config->vrrp_instances[0].dont_track_primary);
+}
+
+TEST(KeepalivedVrrpKeywords, StrictModeAndAcceptMode) {
+  auto r = ka("global_defs {\n vrrp_strict\n}\n" + instance(""));
+  ASSERT_TRUE(r.ok()) << messages(r);
+  EXPECT_TRUE(r.config->global.vrrp_strict);
+  const auto& inst = r.config->vrrp_instances[0];
+  EXPECT_TRUE(strict_mode(r.config->global, inst));
+  EXPECT_FALSE(accept_mode(r.config->global, inst));  // strict: no accept by default
+  expect_round_trip(*r.config);
+
+  // strict_mode off in one instance, and accept / no_accept without strict mode.
+  auto off = ka("global_defs {\n vrrp_strict\n}\n" + instance(" strict_mode off\n"));
+  ASSERT_TRUE(off.ok()) << messages(off);
+  EXPECT_FALSE(strict_mode(off.config->global, off.config->vrrp_instances[0]));
+  EXPECT_TRUE(accept_mode(off.config->global, off.config->vrrp_instances[0]));
+  auto no_accept = ka(instance(" no_accept\n"));
+  ASSERT_TRUE(no_accept.ok()) << messages(no_accept);
+  EXPECT_FALSE(accept_mode(no_accept.config->global, no_accept.config->vrrp_instances[0]));
+  expect_round_trip(*no_accept.config);
+  // The address owner always accepts (RFC 5798 6.1).
+  auto owner = ka("global_defs {\n vrrp_strict\n}\n" + instance("", "MASTER", 255));
+  ASSERT_TRUE(owner.ok()) << messages(owner);
+  EXPECT_TRUE(accept_mode(owner.config->global, owner.config->vrrp_instances[0]));
+}
+
+TEST(KeepalivedVrrpKeywords, StrictModeRefusesWhatKeepalivedReportsAsAnError) {
+  auto auth = ka("global_defs {\n vrrp_strict\n}\n" +
+                 instance(" authentication {\n  auth_type PASS\n  auth_pass 1111\n }\n"));
+  EXPECT_FALSE(auth.ok());
+  EXPECT_NE(messages(auth).find("authentication is not allowed in strict mode"), std::string::npos) << messages(auth);
+  EXPECT_NE(messages(auth).find("runs without authentication"), std::string::npos) << messages(auth);
+
+  auto master = ka("global_defs {\n vrrp_strict\n}\n" + instance("", "MASTER", 100));
+  EXPECT_FALSE(master.ok());
+  EXPECT_NE(messages(master).find("state MASTER needs priority 255"), std::string::npos) << messages(master);
+
+  auto delay = ka(instance(" strict_mode\n preempt_delay 5\n"));
+  EXPECT_FALSE(delay.ok());
+  EXPECT_NE(messages(delay).find("preempt_delay is not allowed in strict mode"), std::string::npos)
+      << messages(delay);
+
+  auto accept_v2 = ka(instance(" strict_mode\n accept\n"));
+  EXPECT_FALSE(accept_v2.ok());
+  EXPECT_NE(messages(accept_v2).find("accept with VRRPv2"), std::string::npos) << messages(accept_v2);
+  // With VRRPv3, accept is fine in strict mode.
+  EXPECT_TRUE(ka(instance(" strict_mode\n version 3\n accept\n")).ok());
+}
+
+TEST(KeepalivedVrrpKeywords, TrackFileBlocksAndInstanceReferences) {
+  auto r = ka("track_file load {\n file /run/load\n weight -2 reverse\n init_file 5 overwrite\n}\n"
+              "vrrp_track_file stop {\n file /run/stop\n weight 0\n init_file\n}\n" +
+              instance(" track_file {\n  load weight 254\n  stop\n }\n"));
+  ASSERT_TRUE(r.ok()) << messages(r);
+  ASSERT_EQ(r.config->track_files.size(), 2u);
+  const TrackFile& load = r.config->track_files[0];
+  EXPECT_EQ(load.file, "/run/load");
+  EXPECT_EQ(load.weight, -2);
+  EXPECT_TRUE(load.reverse);
+  EXPECT_EQ(load.init_file, 5);
+  EXPECT_TRUE(load.init_overwrite);
+  EXPECT_EQ(r.config->track_files[1].init_file, 0);  // init_file without a value: 0
+  EXPECT_FALSE(r.config->track_files[1].init_overwrite);
+  EXPECT_NE(warnings(r).find("vrrp_track_file is keepalived's old name"), std::string::npos) << warnings(r);
+  const auto& refs = r.config->vrrp_instances[0].track_file;
+  ASSERT_EQ(refs.size(), 2u);
+  EXPECT_EQ(refs[0].weight, 254);
+  EXPECT_FALSE(refs[1].weight.has_value());
+  expect_round_trip(*r.config);
+
+  auto unknown = ka(instance(" track_file {\n  nothere\n }\n"));
+  EXPECT_FALSE(unknown.ok());
+  EXPECT_NE(messages(unknown).find("no track_file named 'nothere'"), std::string::npos) << messages(unknown);
+  auto relative = ka("track_file f {\n file run/x\n}\n" + instance(" track_file {\n  f\n }\n"));
+  EXPECT_FALSE(relative.ok());
+  EXPECT_NE(messages(relative).find("k.conf:2:7"), std::string::npos) << messages(relative);
+  auto no_file = ka("track_file f {\n weight 3\n}\n" + instance(""));
+  EXPECT_FALSE(no_file.ok());
+  EXPECT_NE(messages(no_file).find("missing file"), std::string::npos) << messages(no_file);
+}
+
+TEST(YamlVrrpKeywords, NewKeysReadAndRefuseBadValues) {
+  auto r = load_yaml(
+      "global:\n  vrrp_strict: true\n  vrrp_mcast_group4: 239.1.1.1\n"
+      "vrrp_instances:\n  - name: VI_1\n    interface: eth0\n    virtual_router_id: 51\n"
+      "    virtual_ipaddress: [10.0.0.100]\n    notify: /bin/true\n    dont_track_primary: true\n"
+      "    promote_secondaries: true\n    garp_master_refresh_repeat: 3\n    strict_mode: false\n    accept: false\n",
+      "l.yaml");
+  ASSERT_TRUE(r.ok()) << messages(r);
+  const auto& inst = r.config->vrrp_instances[0];
+  EXPECT_EQ(inst.notify.any, "/bin/true");
+  EXPECT_TRUE(inst.dont_track_primary);
+  EXPECT_EQ(inst.garp_master_refresh_repeat, 3u);
+  EXPECT_FALSE(strict_mode(r.config->global, inst));
+  EXPECT_FALSE(accept_mode(r.config->global, inst));
+  auto bad = load_yaml(
+      "vrrp_instances:\n  - name: VI_1\n    interface: eth0\n    virtual_router_id: 51\n"
+      "    virtual_ipaddress: [10.0.0.100]\n    garp_master_refresh_repeat: 0\n",
+      "l.yaml");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(messages(bad).find("l.yaml:6:"), std::string::npos) << messages(bad);
+}
+
+}  // namespace
+}  // namespace lvsd::conf
