@@ -284,7 +284,7 @@ void Importer::unknown(const KaStatement& st, const std::vector<Spec>& specs, co
       warn(at, kpath, "keepalived keyword '" + k + "' is ignored: " + std::string(kw->reason));
     else
       error(at, kpath, "keepalived keyword '" + k + "' is not implemented by lvsd yet; lvsd refuses the file "
-                       "rather than run without it");
+                       "rather than run without it" + (kw->reason.empty() ? "" : ": " + std::string(kw->reason)));
     return;
   }
   if (k == "nb_get_retry") {  // TCP_CHECK, MISC_CHECK

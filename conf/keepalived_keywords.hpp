@@ -28,6 +28,10 @@ enum class KaBlock {
   kSslGet,
   kUrl,
   kMiscCheck,
+  kPingCheck,
+  kUdpCheck,
+  kDnsCheck,
+  kSmtpCheck,
 };
 
 enum class KaSupport { kImplemented, kIgnored, kNotImplemented };
@@ -36,7 +40,7 @@ struct KaKeyword {
   KaBlock block;
   std::string_view name;
   KaSupport support;
-  std::string_view reason;  // why it is ignored (kIgnored only)
+  std::string_view reason;  // why it is ignored (kIgnored), or why it is refused (kNotImplemented; may be empty)
 };
 
 // Every keepalived 2.2.7 keyword of every block (lvsd's own extensions, such
