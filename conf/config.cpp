@@ -8,6 +8,10 @@ std::string_view check_keyword(const Check& check) {
     std::string_view operator()(const HttpCheck& h) const { return h.tls ? "SSL_GET" : "HTTP_GET"; }
     std::string_view operator()(const RedisCheck&) const { return "REDIS_CHECK"; }
     std::string_view operator()(const MiscCheck&) const { return "MISC_CHECK"; }
+    std::string_view operator()(const PingCheck&) const { return "PING_CHECK"; }
+    std::string_view operator()(const UdpCheck&) const { return "UDP_CHECK"; }
+    std::string_view operator()(const DnsCheck&) const { return "DNS_CHECK"; }
+    std::string_view operator()(const SmtpCheck&) const { return "SMTP_CHECK"; }
   };
   return std::visit(Visitor{}, check.probe);
 }
@@ -75,6 +79,19 @@ std::string_view to_string(RedisRole v) {
     case RedisRole::kReplica: return "replica";
   }
   return "any";
+}
+
+std::string_view to_string(DnsType v) {
+  switch (v) {
+    case DnsType::kA: return "A";
+    case DnsType::kNs: return "NS";
+    case DnsType::kCname: return "CNAME";
+    case DnsType::kSoa: return "SOA";
+    case DnsType::kMx: return "MX";
+    case DnsType::kTxt: return "TXT";
+    case DnsType::kAaaa: return "AAAA";
+  }
+  return "SOA";
 }
 
 std::string_view to_string(Protocol v) {

@@ -286,7 +286,53 @@ struct MiscCheck {
   bool operator==(const MiscCheck&) const = default;
 };
 
-using CheckProbe = std::variant<TcpCheck, HttpCheck, RedisCheck, MiscCheck>;
+// ICMP (ICMPv6) echo to connect_ip (default: the real server). No port:
+// connect_port is accepted and not used.
+struct PingCheck {
+  bool operator==(const PingCheck&) const = default;
+};
+
+// keepalived's HEX_STR: bytes written as hex digits, in pairs, blanks apart
+// ("Ab12f 3" is AB 12 0F 03: a lone last digit of a word is a byte of its
+// own). In a reply pattern an x digit matches any value.
+struct HexPattern {
+  std::vector<std::uint8_t> bytes{};
+  std::vector<std::uint8_t> wildcard{};  // per byte, the bits an x stands for (0 for none); as long as bytes
+
+  bool operator==(const HexPattern&) const = default;
+};
+
+// One datagram to connect_ip:connect_port. Without require_reply it passes
+// unless an ICMP error (port unreachable...) comes back within
+// connect_timeout; with it a reply must come (and match `reply` if set).
+struct UdpCheck {
+  std::optional<HexPattern> payload{};  // unset: 16 random bytes; no x digits
+  bool require_reply = false;
+  std::optional<HexPattern> reply{};    // needs require_reply: the first bytes of the reply
+  std::uint16_t min_reply_length = 0;   // with `reply`: the reply's length bounds
+  std::uint16_t max_reply_length = 255;
+
+  bool operator==(const UdpCheck&) const = default;
+};
+
+enum class DnsType { kA, kNs, kCname, kSoa, kMx, kTxt, kAaaa };
+
+// One query over UDP; passes on a reply with its id and rcode NOERROR.
+struct DnsCheck {
+  DnsType type = DnsType::kSoa;
+  std::string name = ".";  // the root
+
+  bool operator==(const DnsCheck&) const = default;
+};
+
+// Greeting 220, HELO (250), QUIT.
+struct SmtpCheck {
+  std::optional<std::string> helo_name{};  // unset: this host's name
+
+  bool operator==(const SmtpCheck&) const = default;
+};
+
+using CheckProbe = std::variant<TcpCheck, HttpCheck, RedisCheck, MiscCheck, PingCheck, UdpCheck, DnsCheck, SmtpCheck>;
 
 struct Check {
   CheckProbe probe{};
@@ -303,7 +349,8 @@ struct Check {
   bool operator==(const Check&) const = default;
 };
 
-// "TCP_CHECK", "HTTP_GET", "SSL_GET", "REDIS_CHECK" or "MISC_CHECK".
+// "TCP_CHECK", "HTTP_GET", "SSL_GET", "REDIS_CHECK", "MISC_CHECK", "PING_CHECK",
+// "UDP_CHECK", "DNS_CHECK" or "SMTP_CHECK".
 std::string_view check_keyword(const Check& check);
 
 // ---------------------------------------------------------------- virtual servers
@@ -412,6 +459,7 @@ const std::vector<std::string>& lb_algorithms();
 std::string_view to_string(VrrpState v);         // "MASTER" / "BACKUP"
 std::string_view to_string(AddressScope v);      // "global", "site", "link", "host", "nowhere"
 std::string_view to_string(RedisRole v);         // "any", "master", "replica"
+std::string_view to_string(DnsType v);           // "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"
 std::string_view to_string(Protocol v);          // "TCP", "UDP", "SCTP"
 std::string_view to_string(ForwardingMethod v);  // "DR", "NAT", "TUN"
 std::string_view to_string(TunnelType v);        // "ipip", "gue", "gre"

@@ -1,5 +1,6 @@
 // keepalived.conf's LVS blocks: virtual_server, real_server and its checkers.
 #include <algorithm>
+#include <utility>
 
 #include "conf/keepalived_importer.hpp"
 #include "conf/validate.hpp"
@@ -34,6 +35,10 @@ const std::vector<Spec> kRealServerSpecs = {
     {"HTTP_GET", 0, 0, true, true},
     {"SSL_GET", 0, 0, true, true},
     {"MISC_CHECK", 0, 0, true, true},
+    {"PING_CHECK", 0, 0, true, true},
+    {"UDP_CHECK", 0, 0, true, true},
+    {"DNS_CHECK", 0, 0, true, true},
+    {"SMTP_CHECK", 0, 0, true, true},
 };
 const std::vector<Spec> kCommonCheckSpecs = {
     {"connect_ip", 1, 1},         {"connect_port", 1, 1}, {"connect_timeout", 1, 1}, {"retry", 1, 1},
@@ -42,6 +47,14 @@ const std::vector<Spec> kCommonCheckSpecs = {
 // keepalived 2.2.7 reads nb_get_retry (as retry) in HTTP_GET and SSL_GET only.
 const std::vector<Spec> kHttpSpecs = {
     {"url", 0, 0, true, true}, {"virtualhost", 1, 1}, {"nb_get_retry", 1, 1, false, false, "retry"}};
+const std::vector<Spec> kUdpSpecs = {
+    {"payload", 1, kMany}, {"require_reply", 0, kMany}, {"min_reply_length", 1, 1}, {"max_reply_length", 1, 1}};
+const std::vector<Spec> kDnsSpecs = {{"type", 1, 1}, {"name", 1, 1}};
+const std::vector<Spec> kSmtpSpecs = {{"helo_name", 1, 1}};
+// keepalived 2.2.7's defaults that differ from lvsd's: DNS_CHECK retries 3
+// times, delay_loop apart; SMTP_CHECK says HELO smtpchecker.keepalived.org.
+constexpr std::uint32_t kDnsRetry = 3;
+constexpr std::string_view kSmtpHeloName = "smtpchecker.keepalived.org";
 const std::vector<Spec> kMiscSpecs = {{"misc_path", 1, kMany}, {"misc_timeout", 1, 1}, {"misc_dynamic", 0, 0}, {"user", 1, 2}};
 constexpr std::size_t kManyCodes = 64;
 const std::vector<Spec> kUrlSpecs = {{"path", 1, 1}, {"status_code", 1, kManyCodes}, {"digest", 1, 1}};
@@ -72,12 +85,15 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
   // Whether lb_algo was given above the statement being read, and read.
   enum class Algo { kNotYet, kInvalid, kRead } algo = Algo::kNotYet;
   std::size_t flag_count = 0;
+  // (real server, check): DNS checks whose delay_before_retry is keepalived's default, their delay_loop.
+  std::vector<std::pair<std::size_t, std::size_t>> retry_at_delay_loop;
   vs.real_servers.reserve(static_cast<std::size_t>(std::count_if(
       block.children.begin(), block.children.end(), [](const KaStatement& c) { return c.keyword.text == "real_server"; })));
   for (const auto& st : normalize(block.children, kVirtualServerSpecs, path, KaBlock::kVirtualServer)) {
     const std::string& k = st.keyword.text;
     if (k == "real_server") {
       vs.real_servers.push_back(real_server(st, index_path(join_path(path, "real_servers"), vs.real_servers.size())));
+      for (std::size_t c : retry_at_delay_loop_) retry_at_delay_loop.emplace_back(vs.real_servers.size() - 1, c);
       continue;
     }
     const std::string p = key(path, kVirtualServerSpecs, st);
@@ -114,6 +130,10 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
       }
       vs.sorry_server = sorry;
     }
+  }
+  for (const auto& [r, c] : retry_at_delay_loop) {
+    Check& check = vs.real_servers[r].checks[c];
+    check.delay_before_retry = check.delay_loop.value_or(vs.delay_loop);
   }
   return vs;
 }
@@ -171,8 +191,9 @@ RealServer Importer::real_server(const KaStatement& block, const std::string& pa
   });
   // Check paths depend on how many checks of each type there are.
   for (const auto& st : check_blocks) rs.checks.push_back(Check{.probe = probe_for(st.keyword.text)});
+  retry_at_delay_loop_.clear();
   for (std::size_t i = 0; i < check_blocks.size(); ++i)
-    fill_check(check_blocks[i], check_path(path, rs.checks, i), rs.checks[i]);
+    if (fill_check(check_blocks[i], check_path(path, rs.checks, i), rs.checks[i])) retry_at_delay_loop_.push_back(i);
   return rs;
 }
 
@@ -180,19 +201,34 @@ CheckProbe Importer::probe_for(const std::string& keyword) {
   if (keyword == "TCP_CHECK") return TcpCheck{};
   if (keyword == "HTTP_GET") return HttpCheck{};
   if (keyword == "SSL_GET") return HttpCheck{.tls = true};
+  if (keyword == "PING_CHECK") return PingCheck{};
+  if (keyword == "UDP_CHECK") return UdpCheck{};
+  if (keyword == "DNS_CHECK") return DnsCheck{};
+  if (keyword == "SMTP_CHECK") return SmtpCheck{};
   return MiscCheck{};
 }
 
-void Importer::fill_check(const KaStatement& block, const std::string& path, Check& check) {
+bool Importer::fill_check(const KaStatement& block, const std::string& path, Check& check) {
   sources_.set(path, block.keyword.location);
   std::vector<Spec> specs = kCommonCheckSpecs;
   auto* http = std::get_if<HttpCheck>(&check.probe);
   auto* misc = std::get_if<MiscCheck>(&check.probe);
+  auto* udp = std::get_if<UdpCheck>(&check.probe);
+  auto* dns = std::get_if<DnsCheck>(&check.probe);
+  auto* smtp = std::get_if<SmtpCheck>(&check.probe);
   if (http) specs = concat(specs, kHttpSpecs);
   if (misc) specs = concat(specs, kMiscSpecs);
-  const KaBlock kind = http ? (http->tls ? KaBlock::kSslGet : KaBlock::kHttpGet)
-                       : misc ? KaBlock::kMiscCheck
-                              : KaBlock::kTcpCheck;
+  if (udp) specs = concat(specs, kUdpSpecs);
+  if (dns) specs = concat(specs, kDnsSpecs);
+  if (smtp) specs = concat(specs, kSmtpSpecs);
+  KaBlock kind = http ? (http->tls ? KaBlock::kSslGet : KaBlock::kHttpGet)
+                 : misc ? KaBlock::kMiscCheck
+                        : KaBlock::kTcpCheck;
+  if (std::holds_alternative<PingCheck>(check.probe)) kind = KaBlock::kPingCheck;
+  if (udp) kind = KaBlock::kUdpCheck;
+  if (dns) kind = KaBlock::kDnsCheck;
+  if (smtp) kind = KaBlock::kSmtpCheck;
+  bool retry_given = false, delay_before_retry_given = false;
   for (const auto& st : normalize(block.children, specs, path, kind)) {
     const std::string& k = st.keyword.text;
     if (k == "url") {
@@ -203,15 +239,31 @@ void Importer::fill_check(const KaStatement& block, const std::string& path, Che
     if (k == "connect_ip") value(st, p, check.connect_ip, parse_address);
     else if (k == "connect_port") value(st, p, check.connect_port, integer(1, 65535));
     else if (k == "connect_timeout") value(st, p, check.connect_timeout, parse_duration);
-    else if (k == "retry" || k == "nb_get_retry") value(st, p, check.retry, integer(0, 100));
-    else if (k == "delay_before_retry") value(st, p, check.delay_before_retry, parse_duration);
-    else if (k == "delay_loop") value(st, p, check.delay_loop, parse_duration);
+    else if (k == "retry" || k == "nb_get_retry") {
+      value(st, p, check.retry, integer(0, 100));
+      retry_given = true;
+    } else if (k == "delay_before_retry") {
+      value(st, p, check.delay_before_retry, parse_duration);
+      delay_before_retry_given = true;
+    } else if (k == "delay_loop") value(st, p, check.delay_loop, parse_duration);
     else if (k == "virtualhost") value(st, p, http->virtualhost, text_value);
     else if (k == "misc_path") value(st, p, misc->misc_path, text_value);
     else if (k == "misc_timeout") value(st, p, misc->misc_timeout, parse_duration);
     else if (k == "misc_dynamic") misc->misc_dynamic = true;
     else if (k == "user") value(st, p, misc->user, parse_script_user);
+    else if (k == "payload") value(st, p, udp->payload, [](std::string_view t) { return parse_hex_pattern(t, false); });
+    else if (k == "require_reply") {
+      udp->require_reply = true;
+      if (!st.args.empty()) value(st, p, udp->reply, [](std::string_view t) { return parse_hex_pattern(t, true); });
+    } else if (k == "min_reply_length") value(st, p, udp->min_reply_length, integer(0, 65535));
+    else if (k == "max_reply_length") value(st, p, udp->max_reply_length, integer(0, 65535));
+    else if (k == "type") value(st, p, dns->type, parse_dns_type);  // (keepalived -t: "Unknown DNS check type")
+    else if (k == "name") value(st, p, dns->name, parse_dns_name);
+    else if (k == "helo_name") value(st, p, smtp->helo_name, parse_helo_name);
   }
+  if (dns && !retry_given) check.retry = kDnsRetry;
+  if (smtp && !smtp->helo_name) smtp->helo_name = std::string(kSmtpHeloName);
+  return dns && !delay_before_retry_given;
 }
 
 UrlCheck Importer::url(const KaStatement& block, const std::string& path) {

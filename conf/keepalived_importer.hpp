@@ -240,7 +240,10 @@ class Importer {
 
   static CheckProbe probe_for(const std::string& keyword);
 
-  void fill_check(const KaStatement& block, const std::string& path, Check& check);
+  // Reads a check block into `check`. True when its delay_before_retry is to
+  // be keepalived's default for it, the check's delay_loop (DNS_CHECK), which
+  // virtual_server() sets once it knows its own delay_loop.
+  bool fill_check(const KaStatement& block, const std::string& path, Check& check);
 
   UrlCheck url(const KaStatement& block, const std::string& path);
 
@@ -250,6 +253,7 @@ class Importer {
   std::vector<ConfigError> warnings_;
   ImportSources sources_;
   int default_version_ = 2;
+  std::vector<std::size_t> retry_at_delay_loop_;  // real_server(): its checks fill_check() said true for
   std::set<std::size_t> explicit_version_;
   // global_defs' defaults for the instances' garp_master_* (vrrp_garp_master_*).
   struct GarpDefaults {

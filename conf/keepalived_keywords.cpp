@@ -39,6 +39,12 @@ struct Refused {
   std::string_view reason;
 };
 
+constexpr Refused kFileCheck{
+    "lvsd reads track_file blocks for VRRP instances only, not yet for real servers; use a MISC_CHECK that "
+    "tests the file"};
+constexpr Refused kBfdCheck{
+    "lvsd runs no BFD sessions (FRR's bfdd does BFD for the routing side); use PING_CHECK or TCP_CHECK"};
+
 struct Row {
   KaBlock block;
   std::string_view name;
@@ -342,16 +348,16 @@ constexpr Row kRows[] = {
     {KaBlock::kVirtualServer, "warmup", kNotImplemented},
     {KaBlock::kVirtualServer, "weight", kNotImplemented},
     // real_server
-    {KaBlock::kRealServer, "BFD_CHECK", kNotImplemented},
-    {KaBlock::kRealServer, "DNS_CHECK", kNotImplemented},
-    {KaBlock::kRealServer, "FILE_CHECK", kNotImplemented},
+    {KaBlock::kRealServer, "BFD_CHECK", kBfdCheck},
+    {KaBlock::kRealServer, "DNS_CHECK", kImplemented},
+    {KaBlock::kRealServer, "FILE_CHECK", kFileCheck},
     {KaBlock::kRealServer, "HTTP_GET", kImplemented},
     {KaBlock::kRealServer, "MISC_CHECK", kImplemented},
-    {KaBlock::kRealServer, "PING_CHECK", kNotImplemented},
-    {KaBlock::kRealServer, "SMTP_CHECK", kNotImplemented},
+    {KaBlock::kRealServer, "PING_CHECK", kImplemented},
+    {KaBlock::kRealServer, "SMTP_CHECK", kImplemented},
     {KaBlock::kRealServer, "SSL_GET", kImplemented},
     {KaBlock::kRealServer, "TCP_CHECK", kImplemented},
-    {KaBlock::kRealServer, "UDP_CHECK", kNotImplemented},
+    {KaBlock::kRealServer, "UDP_CHECK", kImplemented},
     {KaBlock::kRealServer, "alpha", kNotImplemented},
     {KaBlock::kRealServer, "connect_timeout", kNotImplemented},
     {KaBlock::kRealServer, "delay_before_retry", kNotImplemented},
@@ -444,6 +450,69 @@ constexpr Row kRows[] = {
     {KaBlock::kMiscCheck, "retry", kImplemented},
     {KaBlock::kMiscCheck, "user", kImplemented},
     {KaBlock::kMiscCheck, "warmup", kNotImplemented},
+    // PING_CHECK
+    {KaBlock::kPingCheck, "alpha", kNotImplemented},
+    {KaBlock::kPingCheck, "bind_if", kNotImplemented},
+    {KaBlock::kPingCheck, "bind_port", kNotImplemented},
+    {KaBlock::kPingCheck, "bindto", kNotImplemented},
+    {KaBlock::kPingCheck, "connect_ip", kImplemented},
+    {KaBlock::kPingCheck, "connect_port", kImplemented},
+    {KaBlock::kPingCheck, "connect_timeout", kImplemented},
+    {KaBlock::kPingCheck, "delay_before_retry", kImplemented},
+    {KaBlock::kPingCheck, "delay_loop", kImplemented},
+    {KaBlock::kPingCheck, "fwmark", kNotImplemented},
+    {KaBlock::kPingCheck, "log_all_failures", kLogging},
+    {KaBlock::kPingCheck, "retry", kImplemented},
+    {KaBlock::kPingCheck, "warmup", kNotImplemented},
+    // UDP_CHECK
+    {KaBlock::kUdpCheck, "alpha", kNotImplemented},
+    {KaBlock::kUdpCheck, "bind_if", kNotImplemented},
+    {KaBlock::kUdpCheck, "bind_port", kNotImplemented},
+    {KaBlock::kUdpCheck, "bindto", kNotImplemented},
+    {KaBlock::kUdpCheck, "connect_ip", kImplemented},
+    {KaBlock::kUdpCheck, "connect_port", kImplemented},
+    {KaBlock::kUdpCheck, "connect_timeout", kImplemented},
+    {KaBlock::kUdpCheck, "delay_before_retry", kImplemented},
+    {KaBlock::kUdpCheck, "delay_loop", kImplemented},
+    {KaBlock::kUdpCheck, "fwmark", kNotImplemented},
+    {KaBlock::kUdpCheck, "log_all_failures", kLogging},
+    {KaBlock::kUdpCheck, "max_reply_length", kImplemented},
+    {KaBlock::kUdpCheck, "min_reply_length", kImplemented},
+    {KaBlock::kUdpCheck, "payload", kImplemented},
+    {KaBlock::kUdpCheck, "require_reply", kImplemented},
+    {KaBlock::kUdpCheck, "retry", kImplemented},
+    {KaBlock::kUdpCheck, "warmup", kNotImplemented},
+    // DNS_CHECK
+    {KaBlock::kDnsCheck, "alpha", kNotImplemented},
+    {KaBlock::kDnsCheck, "bind_if", kNotImplemented},
+    {KaBlock::kDnsCheck, "bind_port", kNotImplemented},
+    {KaBlock::kDnsCheck, "bindto", kNotImplemented},
+    {KaBlock::kDnsCheck, "connect_ip", kImplemented},
+    {KaBlock::kDnsCheck, "connect_port", kImplemented},
+    {KaBlock::kDnsCheck, "connect_timeout", kImplemented},
+    {KaBlock::kDnsCheck, "delay_before_retry", kImplemented},
+    {KaBlock::kDnsCheck, "delay_loop", kImplemented},
+    {KaBlock::kDnsCheck, "fwmark", kNotImplemented},
+    {KaBlock::kDnsCheck, "log_all_failures", kLogging},
+    {KaBlock::kDnsCheck, "name", kImplemented},
+    {KaBlock::kDnsCheck, "retry", kImplemented},
+    {KaBlock::kDnsCheck, "type", kImplemented},
+    {KaBlock::kDnsCheck, "warmup", kNotImplemented},
+    // SMTP_CHECK
+    {KaBlock::kSmtpCheck, "alpha", kNotImplemented},
+    {KaBlock::kSmtpCheck, "bind_if", kNotImplemented},
+    {KaBlock::kSmtpCheck, "bind_port", kNotImplemented},
+    {KaBlock::kSmtpCheck, "bindto", kNotImplemented},
+    {KaBlock::kSmtpCheck, "connect_ip", kImplemented},
+    {KaBlock::kSmtpCheck, "connect_port", kImplemented},
+    {KaBlock::kSmtpCheck, "connect_timeout", kImplemented},
+    {KaBlock::kSmtpCheck, "delay_before_retry", kImplemented},
+    {KaBlock::kSmtpCheck, "delay_loop", kImplemented},
+    {KaBlock::kSmtpCheck, "fwmark", kNotImplemented},
+    {KaBlock::kSmtpCheck, "helo_name", kImplemented},
+    {KaBlock::kSmtpCheck, "log_all_failures", kLogging},
+    {KaBlock::kSmtpCheck, "retry", kImplemented},
+    {KaBlock::kSmtpCheck, "warmup", kNotImplemented},
 };
 
 constexpr auto kKeywords = [] {
@@ -478,6 +547,10 @@ std::string_view to_string(KaBlock block) {
     case KaBlock::kSslGet: return "SSL_GET";
     case KaBlock::kUrl: return "url";
     case KaBlock::kMiscCheck: return "MISC_CHECK";
+    case KaBlock::kPingCheck: return "PING_CHECK";
+    case KaBlock::kUdpCheck: return "UDP_CHECK";
+    case KaBlock::kDnsCheck: return "DNS_CHECK";
+    case KaBlock::kSmtpCheck: return "SMTP_CHECK";
     case KaBlock::kVrrpScript: return "vrrp_script";
     case KaBlock::kTrackFile: return "track_file";
   }

@@ -29,6 +29,10 @@ enum class KaBlock {
   kUrl,
   kMiscCheck,
   kTrackFile,
+  kPingCheck,
+  kUdpCheck,
+  kDnsCheck,
+  kSmtpCheck,
 };
 
 enum class KaSupport { kImplemented, kIgnored, kNotImplemented };

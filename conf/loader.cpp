@@ -56,7 +56,8 @@ Result<std::string> non_empty_string(std::string_view t) {
 const std::vector<std::string> kCommonCheckKeys = {"connect_ip", "connect_port", "connect_timeout", "retry",
                                                    "nb_get_retry", "delay_before_retry", "delay_loop", "rise",
                                                    "fall"};
-const std::vector<std::string> kCheckKeywords = {"TCP_CHECK", "HTTP_GET", "SSL_GET", "REDIS_CHECK", "MISC_CHECK"};
+const std::vector<std::string> kCheckKeywords = {"TCP_CHECK", "HTTP_GET", "SSL_GET", "REDIS_CHECK", "MISC_CHECK",
+                                                 "PING_CHECK", "UDP_CHECK", "DNS_CHECK", "SMTP_CHECK"};
 
 std::vector<std::string> with_common(std::vector<std::string> keys) {
   keys.insert(keys.end(), kCommonCheckKeys.begin(), kCommonCheckKeys.end());
@@ -633,6 +634,10 @@ class YamlLoader {
     static const std::vector<std::string> http_keys = with_common({"url", "virtualhost"});
     static const std::vector<std::string> redis_keys = with_common({"password", "expect_role"});
     static const std::vector<std::string> misc_keys = with_common({"misc_path", "misc_timeout", "misc_dynamic", "user"});
+    static const std::vector<std::string> udp_keys =
+        with_common({"payload", "require_reply", "min_reply_length", "max_reply_length"});
+    static const std::vector<std::string> dns_keys = with_common({"type", "name"});
+    static const std::vector<std::string> smtp_keys = with_common({"helo_name"});
     Check check;
     const std::vector<std::string>* keys = &tcp_keys;
     if (keyword == "TCP_CHECK") {
@@ -643,12 +648,25 @@ class YamlLoader {
     } else if (keyword == "REDIS_CHECK") {
       check.probe = RedisCheck{};
       keys = &redis_keys;
+    } else if (keyword == "PING_CHECK") {
+      check.probe = PingCheck{};
+    } else if (keyword == "UDP_CHECK") {
+      check.probe = UdpCheck{};
+      keys = &udp_keys;
+    } else if (keyword == "DNS_CHECK") {
+      check.probe = DnsCheck{};
+      keys = &dns_keys;
+    } else if (keyword == "SMTP_CHECK") {
+      check.probe = SmtpCheck{};
+      keys = &smtp_keys;
     } else {
       check.probe = MiscCheck{};
       keys = &misc_keys;
     }
-    // "TCP_CHECK:" with no value: every key at its default.
-    if (node.is_null() && keyword == "TCP_CHECK") return check;
+    // "TCP_CHECK:" (PING_CHECK, UDP_CHECK, DNS_CHECK, SMTP_CHECK) with no value: every key at its default.
+    if (node.is_null() && (keyword == "TCP_CHECK" || keyword == "PING_CHECK" || keyword == "UDP_CHECK" ||
+                           keyword == "DNS_CHECK" || keyword == "SMTP_CHECK"))
+      return check;
     auto view = read_map(node, path, *keys, at);
     if (!view) return std::nullopt;
     read(*view, path, "connect_ip", check.connect_ip, parse_address);
@@ -682,6 +700,21 @@ class YamlLoader {
       read(*view, path, "misc_timeout", misc->misc_timeout, parse_duration);
       read(*view, path, "misc_dynamic", misc->misc_dynamic, parse_bool);
       read(*view, path, "user", misc->user, parse_script_user);
+    } else if (auto* udp = std::get_if<UdpCheck>(&check.probe)) {
+      read(*view, path, "payload", udp->payload, [](std::string_view t) { return parse_hex_pattern(t, false); });
+      std::optional<RequireReply> require;
+      read(*view, path, "require_reply", require, parse_require_reply);
+      if (require) {
+        udp->require_reply = require->required;
+        udp->reply = require->reply;
+      }
+      read(*view, path, "min_reply_length", udp->min_reply_length, integer(0, 65535));
+      read(*view, path, "max_reply_length", udp->max_reply_length, integer(0, 65535));
+    } else if (auto* dns = std::get_if<DnsCheck>(&check.probe)) {
+      read(*view, path, "type", dns->type, parse_dns_type);
+      read(*view, path, "name", dns->name, parse_dns_name);
+    } else if (auto* smtp = std::get_if<SmtpCheck>(&check.probe)) {
+      read(*view, path, "helo_name", smtp->helo_name, parse_helo_name);
     }
     return check;
   }

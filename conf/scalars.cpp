@@ -313,6 +313,105 @@ Result<ForwardingMethod> parse_lb_kind(std::string_view text) {
 Result<TunnelType> parse_tunnel_type(std::string_view text) {
   return parse_enum<TunnelType>(text, {{"ipip", TunnelType::kIpip}, {"gue", TunnelType::kGue}, {"gre", TunnelType::kGre}});
 }
+Result<HexPattern> parse_hex_pattern(std::string_view text, bool wildcards) {
+  const std::string allowed = wildcards ? "hex digits (x for any value) in pairs, blanks apart"
+                                        : "hex digits in pairs, blanks apart";
+  HexPattern out;
+  // A digit's value and wildcard bits; nullopt for what is not a digit.
+  auto digit = [&](char c) -> std::optional<std::pair<std::uint8_t, std::uint8_t>> {
+    if (c >= '0' && c <= '9') return std::pair<std::uint8_t, std::uint8_t>(static_cast<std::uint8_t>(c - '0'), 0);
+    const char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (l >= 'a' && l <= 'f') return std::pair<std::uint8_t, std::uint8_t>(static_cast<std::uint8_t>(l - 'a' + 10), 0);
+    if (wildcards && l == 'x') return std::pair<std::uint8_t, std::uint8_t>(0, 0x0f);
+    return std::nullopt;
+  };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == ' ' || text[i] == '\t') {
+      ++i;
+      continue;
+    }
+    auto high = digit(text[i]);
+    if (!high) return Error{quote(text) + " is not a hex string: allowed " + allowed};
+    ++i;
+    std::uint8_t value = high->first, any = high->second;
+    if (i < text.size() && text[i] != ' ' && text[i] != '\t') {
+      auto low = digit(text[i]);
+      if (!low) return Error{quote(text) + " is not a hex string: allowed " + allowed};
+      ++i;
+      value = static_cast<std::uint8_t>(value << 4 | low->first);
+      any = static_cast<std::uint8_t>(any << 4 | low->second);
+    }
+    out.bytes.push_back(value);
+    out.wildcard.push_back(any);
+  }
+  if (out.bytes.empty()) return Error{"empty hex string: allowed " + allowed};
+  constexpr std::size_t kMaxBytes = 65507;  // the largest UDP payload (IPv4)
+  if (out.bytes.size() > kMaxBytes) return Error{"hex string of " + std::to_string(out.bytes.size()) + " bytes: allowed at most 65507"};
+  return out;
+}
+
+std::string hex_pattern_text(const HexPattern& p) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(p.bytes.size() * 2);
+  for (std::size_t i = 0; i < p.bytes.size(); ++i) {
+    const std::uint8_t any = i < p.wildcard.size() ? p.wildcard[i] : 0;
+    out += (any & 0xf0) ? 'x' : kDigits[p.bytes[i] >> 4];
+    out += (any & 0x0f) ? 'x' : kDigits[p.bytes[i] & 0x0f];
+  }
+  return out;
+}
+
+Result<RequireReply> parse_require_reply(std::string_view text) {
+  if (text == "true") return RequireReply{.required = true};
+  if (text == "false") return RequireReply{};
+  auto pattern = parse_hex_pattern(text, true);
+  if (!pattern) return Error{quote(text) + " is not valid for require_reply: allowed true, false or a hex string (x for any value)"};
+  return RequireReply{.required = true, .reply = std::move(*pattern)};
+}
+
+Result<DnsType> parse_dns_type(std::string_view text) {
+  for (DnsType t : {DnsType::kA, DnsType::kNs, DnsType::kCname, DnsType::kSoa, DnsType::kMx, DnsType::kTxt,
+                    DnsType::kAaaa}) {
+    const std::string_view name = to_string(t);
+    if (text.size() == name.size() &&
+        std::equal(text.begin(), text.end(), name.begin(), [](char a, char b) {
+          return std::toupper(static_cast<unsigned char>(a)) == b;
+        }))
+      return t;
+  }
+  return Error{quote(text) + " is not a DNS type: allowed A, NS, CNAME, SOA, MX, TXT, AAAA"};
+}
+
+Result<std::string> parse_dns_name(std::string_view text) {
+  const std::string rule = "allowed '.' or labels of 1-63 characters apart by dots, at most 253 characters";
+  if (text == ".") return std::string(text);
+  std::string_view rest = text;
+  if (!rest.empty() && rest.back() == '.') rest.remove_suffix(1);
+  if (rest.empty() || rest.size() > 253) return Error{quote(text) + " is not a DNS name: " + rule};
+  std::size_t label = 0;
+  for (char c : rest) {
+    if (c == '.') {
+      if (label == 0) return Error{quote(text) + " is not a DNS name (empty label): " + rule};
+      label = 0;
+      continue;
+    }
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+      return Error{quote(text) + " is not a DNS name (blank or control character): " + rule};
+    if (++label > 63) return Error{quote(text) + " is not a DNS name (a label over 63 characters): " + rule};
+  }
+  if (label == 0) return Error{quote(text) + " is not a DNS name (empty label): " + rule};
+  return std::string(text);
+}
+
+Result<std::string> parse_helo_name(std::string_view text) {
+  if (text.empty() || text.size() > 255 ||
+      std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; }))
+    return Error{quote(text) + " is not a HELO name: allowed 1-255 printable characters, no blanks"};
+  return std::string(text);
+}
+
 Result<RedisRole> parse_redis_role(std::string_view text) {
   return parse_enum<RedisRole>(text, {{"any", RedisRole::kAny}, {"master", RedisRole::kMaster}, {"replica", RedisRole::kReplica}});
 }

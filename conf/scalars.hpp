@@ -53,6 +53,23 @@ Result<Protocol> parse_protocol(std::string_view text);
 Result<ForwardingMethod> parse_lb_kind(std::string_view text);
 Result<TunnelType> parse_tunnel_type(std::string_view text);
 Result<RedisRole> parse_redis_role(std::string_view text);
+// keepalived's HEX_STR ("Ab12f 3 456"); x digits only when `wildcards`.
+Result<HexPattern> parse_hex_pattern(std::string_view text, bool wildcards);
+// Two lower-case digits per byte, x for a wildcard digit, no blanks ("ab120f03").
+std::string hex_pattern_text(const HexPattern& pattern);
+// UDP_CHECK's require_reply: "true", "false" or a reply pattern (HEX_STR with x digits).
+struct RequireReply {
+  bool required = false;
+  std::optional<HexPattern> reply{};
+};
+Result<RequireReply> parse_require_reply(std::string_view text);
+// A DNS type keepalived knows: A, NS, CNAME, SOA, MX, TXT, AAAA (any case).
+Result<DnsType> parse_dns_type(std::string_view text);
+// A DNS name: "." (the root) or labels of 1-63 printable characters apart by
+// dots, a final dot optional, at most 253 characters.
+Result<std::string> parse_dns_name(std::string_view text);
+// An SMTP HELO name: 1-255 printable characters, no blanks.
+Result<std::string> parse_helo_name(std::string_view text);
 Result<std::string> parse_lb_algo(std::string_view text);
 
 // The closest candidate within a small edit distance, for "did you mean".

@@ -1,5 +1,6 @@
 #include "conf/validate.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <tuple>
@@ -374,8 +375,9 @@ class Validator {
 
   void check_check(const VirtualServer& vs, const RealServer& rs, const std::string& path, std::size_t c) {
     const Check& check = rs.checks[c];
-    bool is_misc = std::holds_alternative<MiscCheck>(check.probe);
-    if (!is_misc && !check.connect_port && rs.port == 0 && vs.port == 0)
+    // MISC_CHECK runs a script and PING_CHECK sends ICMP: no port.
+    bool portless = std::holds_alternative<MiscCheck>(check.probe) || std::holds_alternative<PingCheck>(check.probe);
+    if (!portless && !check.connect_port && rs.port == 0 && vs.port == 0)
       error(path, "no target port: set connect_port, or give the real server a port");
     if (check.connect_timeout.count() == 0)
       error(join_path(path, "connect_timeout"), "'0s' is too short: allowed 1ms or more");
@@ -390,6 +392,18 @@ class Validator {
         else if (http->url[u].path[0] != '/')
           error(join_path(upath, "path"), quote(http->url[u].path) + " is not an absolute path: allowed /...");
       }
+    }
+    if (const auto* udp = std::get_if<UdpCheck>(&check.probe)) {
+      if (udp->reply && !udp->require_reply)
+        error(join_path(path, "require_reply"), "a reply pattern with require_reply off: allowed a pattern only "
+                                                "when a reply is required");
+      if (udp->min_reply_length > udp->max_reply_length)
+        error(join_path(path, "min_reply_length"),
+              std::to_string(udp->min_reply_length) + " is above max_reply_length " +
+                  std::to_string(udp->max_reply_length) + ": every reply would fail");
+      if (udp->payload && std::any_of(udp->payload->wildcard.begin(), udp->payload->wildcard.end(),
+                                      [](std::uint8_t w) { return w != 0; }))
+        error(join_path(path, "payload"), "x digits in the payload: allowed hex digits only");
     }
     if (const auto* misc = std::get_if<MiscCheck>(&check.probe)) {
       if (misc->misc_path.empty()) missing(path, "misc_path", "a command line");

@@ -297,6 +297,19 @@ Node check_node(const Check& c) {
     add_opt(m, "misc_timeout", misc->misc_timeout, as_duration);
     add_if(m, "misc_dynamic", misc->misc_dynamic, false, as_bool);
     add_opt(m, "user", misc->user, script_user_text);
+  } else if (const auto* udp = std::get_if<UdpCheck>(&c.probe)) {
+    const UdpCheck du;
+    add_opt(m, "payload", udp->payload, hex_pattern_text);
+    if (udp->reply) m.add("require_reply", hex_pattern_text(*udp->reply));
+    else add_if(m, "require_reply", udp->require_reply, du.require_reply, as_bool);
+    add_if(m, "min_reply_length", udp->min_reply_length, du.min_reply_length, as_number);
+    add_if(m, "max_reply_length", udp->max_reply_length, du.max_reply_length, as_number);
+  } else if (const auto* dns = std::get_if<DnsCheck>(&c.probe)) {
+    const DnsCheck dd;
+    add_if(m, "type", dns->type, dd.type, as_name);
+    add_if(m, "name", dns->name, dd.name, as_text);
+  } else if (const auto* smtp = std::get_if<SmtpCheck>(&c.probe)) {
+    add_opt(m, "helo_name", smtp->helo_name, as_text);
   }
   return m;
 }

@@ -1,5 +1,7 @@
 #include "daemon/health_view.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <limits>
 #include <utility>
@@ -19,6 +21,10 @@ healthcheck::CheckKind check_kind(const conf::CheckProbe& probe) {
   if (const auto* http = std::get_if<conf::HttpCheck>(&probe))
     return http->tls ? healthcheck::CheckKind::kSsl : healthcheck::CheckKind::kHttp;
   if (std::holds_alternative<conf::RedisCheck>(probe)) return healthcheck::CheckKind::kRedis;
+  if (std::holds_alternative<conf::PingCheck>(probe)) return healthcheck::CheckKind::kPing;
+  if (std::holds_alternative<conf::UdpCheck>(probe)) return healthcheck::CheckKind::kUdp;
+  if (std::holds_alternative<conf::DnsCheck>(probe)) return healthcheck::CheckKind::kDns;
+  if (std::holds_alternative<conf::SmtpCheck>(probe)) return healthcheck::CheckKind::kSmtp;
   return healthcheck::CheckKind::kMisc;
 }
 
@@ -29,6 +35,26 @@ healthcheck::RedisRole to_healthcheck(conf::RedisRole role) {
     case conf::RedisRole::kReplica: return healthcheck::RedisRole::kReplica;
   }
   return healthcheck::RedisRole::kAny;
+}
+
+healthcheck::DnsType to_healthcheck(conf::DnsType type) {
+  switch (type) {
+    case conf::DnsType::kA: return healthcheck::DnsType::kA;
+    case conf::DnsType::kNs: return healthcheck::DnsType::kNs;
+    case conf::DnsType::kCname: return healthcheck::DnsType::kCname;
+    case conf::DnsType::kSoa: return healthcheck::DnsType::kSoa;
+    case conf::DnsType::kMx: return healthcheck::DnsType::kMx;
+    case conf::DnsType::kTxt: return healthcheck::DnsType::kTxt;
+    case conf::DnsType::kAaaa: return healthcheck::DnsType::kAaaa;
+  }
+  return healthcheck::DnsType::kSoa;
+}
+
+// SMTP_CHECK's default HELO name.
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
 }
 
 // Consecutive failed attempts before a check goes down. `retry` makes one
@@ -47,6 +73,8 @@ healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::
   spec.kind = check_kind(check.probe);
   spec.address = check.connect_ip.value_or(rs.address).to_string();
   spec.port = check.connect_port.value_or(rs.port != 0 ? rs.port : vs.port);
+  // ICMP has no port: pings of one address are one check whatever the ports.
+  if (spec.kind == healthcheck::CheckKind::kPing) spec.port = 0;
   spec.connect_timeout = check.connect_timeout;
   spec.delay_loop = check.delay_loop.value_or(vs.delay_loop);
   spec.delay_before_retry = check.delay_before_retry;
@@ -76,6 +104,20 @@ healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::
     spec.misc_policy = conf::script_policy(global, misc->user);
     spec.misc_timeout = misc->misc_timeout.value_or(conf::Duration{0});
     spec.misc_dynamic = misc->misc_dynamic;
+  } else if (const auto* udp = std::get_if<conf::UdpCheck>(&check.probe)) {
+    if (udp->payload) spec.udp_payload = udp->payload->bytes;
+    spec.udp_require_reply = udp->require_reply;
+    if (udp->reply) {
+      spec.udp_reply = udp->reply->bytes;
+      spec.udp_reply_wildcard = udp->reply->wildcard;
+    }
+    spec.udp_min_reply_length = udp->min_reply_length;
+    spec.udp_max_reply_length = udp->max_reply_length;
+  } else if (const auto* dns = std::get_if<conf::DnsCheck>(&check.probe)) {
+    spec.dns_type = to_healthcheck(dns->type);
+    spec.dns_name = dns->name;
+  } else if (const auto* smtp = std::get_if<conf::SmtpCheck>(&check.probe)) {
+    spec.smtp_helo_name = smtp->helo_name ? *smtp->helo_name : host_name();
   }
   return spec;
 }

@@ -14,6 +14,10 @@ const char* to_string(CheckKind kind) {
     case CheckKind::kSsl: return "SSL_GET";
     case CheckKind::kRedis: return "REDIS_CHECK";
     case CheckKind::kMisc: return "MISC_CHECK";
+    case CheckKind::kPing: return "PING_CHECK";
+    case CheckKind::kUdp: return "UDP_CHECK";
+    case CheckKind::kDns: return "DNS_CHECK";
+    case CheckKind::kSmtp: return "SMTP_CHECK";
   }
   return "?";
 }
@@ -76,10 +80,11 @@ class FieldReader {
 std::string describe_target(CheckKind kind, std::string_view address, unsigned port) {
   std::string out = to_string(kind);
   out += ' ';
-  const bool v6 = address.find(':') != std::string_view::npos;
+  const bool v6 = address.find(':') != std::string_view::npos && kind != CheckKind::kPing;
   if (v6) out += '[';
   out += address;
   if (v6) out += ']';
+  if (kind == CheckKind::kPing) return out;  // no port
   out += ':';
   out += std::to_string(port);
   return out;
@@ -108,7 +113,8 @@ std::string check_identity(const CheckSpec& s) {
   field(out, s.thresholds.start_up ? 1 : 0);
   // (describe_identity() reads kind, address and port, and skips the six above.)
   switch (s.kind) {
-    case CheckKind::kTcp: break;
+    case CheckKind::kTcp:
+    case CheckKind::kPing: break;
     case CheckKind::kSsl:
       field(out, s.tls_sni);
       field(out, s.tls_verify ? 1 : 0);
@@ -144,6 +150,21 @@ std::string check_identity(const CheckSpec& s) {
       field(out, s.misc_policy.group ? "g" + *s.misc_policy.group : std::string("-"));
       field(out, s.misc_policy.security ? 1 : 0);
       break;
+    case CheckKind::kUdp:
+      field(out, std::string_view(reinterpret_cast<const char*>(s.udp_payload.data()), s.udp_payload.size()));
+      field(out, s.udp_require_reply ? 1 : 0);
+      field(out, std::string_view(reinterpret_cast<const char*>(s.udp_reply.data()), s.udp_reply.size()));
+      field(out, std::string_view(reinterpret_cast<const char*>(s.udp_reply_wildcard.data()), s.udp_reply_wildcard.size()));
+      field(out, s.udp_min_reply_length);
+      field(out, s.udp_max_reply_length);
+      break;
+    case CheckKind::kDns:
+      field(out, static_cast<long long>(s.dns_type));
+      field(out, s.dns_name);
+      break;
+    case CheckKind::kSmtp:
+      field(out, s.smtp_helo_name);
+      break;
   }
   return out;
 }
@@ -163,7 +184,7 @@ std::string describe_identity(std::string_view identity) {
   const auto kind_number = in.number();
   const auto address = in.text();
   const auto port = in.number();
-  if (!kind_number || !address || !port || *kind_number > static_cast<unsigned>(CheckKind::kMisc)) return "(check)";
+  if (!kind_number || !address || !port || *kind_number > static_cast<unsigned>(CheckKind::kSmtp)) return "(check)";
   const auto kind = static_cast<CheckKind>(*kind_number);
   if (kind != CheckKind::kMisc) return describe_target(kind, *address, static_cast<unsigned>(*port));
   // Timing and thresholds (6 fields), then argc and argv.

@@ -9,14 +9,16 @@
 
 #include "core/clock.hpp"
 #include "core/script.hpp"
+#include "healthcheck/dns_message.hpp"
 #include "healthcheck/health_state.hpp"
 #include "healthcheck/http_response.hpp"
 
 namespace lvsd::healthcheck {
 
-enum class CheckKind : std::uint8_t { kTcp, kHttp, kSsl, kRedis, kMisc };
+enum class CheckKind : std::uint8_t { kTcp, kHttp, kSsl, kRedis, kMisc, kPing, kUdp, kDns, kSmtp };
 
-// keepalived's names: TCP_CHECK, HTTP_GET, SSL_GET, REDIS_CHECK, MISC_CHECK.
+// keepalived's names: TCP_CHECK, HTTP_GET, SSL_GET, REDIS_CHECK, MISC_CHECK,
+// PING_CHECK, UDP_CHECK, DNS_CHECK, SMTP_CHECK.
 const char* to_string(CheckKind kind);
 
 struct HttpUrl {
@@ -30,7 +32,7 @@ enum class RedisRole { kAny, kMaster, kReplica };
 struct CheckSpec {
   CheckKind kind = CheckKind::kTcp;
 
-  // Target (connect_ip / connect_port). IPv4 or IPv6 literal.
+  // Target (connect_ip / connect_port). IPv4 or IPv6 literal. PING_CHECK has no port (0).
   std::string address{};
   std::uint16_t port = 0;
 
@@ -60,6 +62,21 @@ struct CheckSpec {
   core::ScriptPolicy misc_policy{};      // user it runs as; refuse unsafe (enable_script_security)
   core::Duration misc_timeout{0};        // 0: delay_loop
   bool misc_dynamic = false;             // exit 2..255 => up with weight code-2
+
+  // UDP_CHECK
+  std::vector<std::uint8_t> udp_payload{};         // empty: 16 random bytes per probe
+  bool udp_require_reply = false;                  // false: silence passes, an ICMP error fails
+  std::vector<std::uint8_t> udp_reply{};           // with require_reply: the reply's first bytes
+  std::vector<std::uint8_t> udp_reply_wildcard{};  // per udp_reply byte, bits that match anything
+  std::uint16_t udp_min_reply_length = 0;          // with udp_reply: the reply's length bounds
+  std::uint16_t udp_max_reply_length = 255;
+
+  // DNS_CHECK
+  DnsType dns_type = DnsType::kSoa;
+  std::string dns_name = ".";
+
+  // SMTP_CHECK
+  std::string smtp_helo_name{};  // required (the daemon fills in the host name)
 };
 
 // The same string for checks that are the same check: target, kind and every

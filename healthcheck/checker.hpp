@@ -40,9 +40,17 @@ std::unique_ptr<Checker> make_tcp_checker(core::EventLoop& loop, const CheckSpec
 std::unique_ptr<Checker> make_http_checker(core::EventLoop& loop, const CheckSpec& spec);
 std::unique_ptr<Checker> make_redis_checker(core::EventLoop& loop, const CheckSpec& spec);
 std::unique_ptr<Checker> make_misc_checker(core::EventLoop& loop, const CheckSpec& spec);
+std::unique_ptr<Checker> make_ping_checker(core::EventLoop& loop, const CheckSpec& spec);
+std::unique_ptr<Checker> make_udp_checker(core::EventLoop& loop, const CheckSpec& spec);
+std::unique_ptr<Checker> make_dns_checker(core::EventLoop& loop, const CheckSpec& spec);
+std::unique_ptr<Checker> make_smtp_checker(core::EventLoop& loop, const CheckSpec& spec);
 std::unique_ptr<Checker> make_tcp_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec);
 std::unique_ptr<Checker> make_http_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec);
 std::unique_ptr<Checker> make_redis_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec);
 std::unique_ptr<Checker> make_misc_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec);
+std::unique_ptr<Checker> make_ping_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec);
+std::unique_ptr<Checker> make_udp_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec);
+std::unique_ptr<Checker> make_dns_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec);
+std::unique_ptr<Checker> make_smtp_checker(core::EventLoop& loop, core::Scheduler& timers, const CheckSpec& spec);
 
 }  // namespace lvsd::healthcheck

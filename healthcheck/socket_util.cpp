@@ -3,9 +3,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 namespace lvsd::healthcheck {
@@ -59,6 +61,25 @@ int pending_socket_error(int fd) {
   socklen_t len = sizeof err;
   if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
   return err;
+}
+
+void random_bytes(std::span<std::uint8_t> out) {
+  std::size_t filled = 0;
+  while (filled < out.size()) {
+    const ssize_t n = ::getrandom(out.data() + filled, out.size() - filled, GRND_NONBLOCK);
+    if (n <= 0) break;
+    filled += static_cast<std::size_t>(n);
+  }
+  if (filled == out.size()) return;
+  // No entropy yet (early boot): the clock still tells probes apart, which is
+  // all these bytes are for (they are no secret).
+  auto x = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  for (std::size_t i = filled; i < out.size(); ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    out[i] = static_cast<std::uint8_t>(x);
+  }
 }
 
 }  // namespace lvsd::healthcheck

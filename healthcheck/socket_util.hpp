@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "core/result.hpp"
@@ -47,5 +48,9 @@ int pending_socket_error(int fd);
 
 // Reason text for a failed connect: "connection refused", "connect: No route to host".
 std::string connect_failure_reason(int err);
+
+// Fills `out` from the kernel's random source (getrandom, never blocking once
+// the system has booted): echo tokens, UDP payloads, DNS query ids.
+void random_bytes(std::span<std::uint8_t> out);
 
 }  // namespace lvsd::healthcheck

@@ -7,7 +7,8 @@ libcli11-dev nlohmann-json3-dev pandoc libnftables-dev"
 LVSD_PACKAGE_PACKAGES="debhelper dpkg-dev lintian"
 # Real peers and the UML kernel used by the netns and kernel tiers.
 LVSD_TEST_PACKAGES="user-mode-linux kmod iproute2 iputils-ping ipvsadm keepalived busybox curl
-redis-server redis-tools openssl procps psmisc python3 systemd tomcat10 prometheus frr bird2 nftables"
+redis-server redis-tools openssl procps psmisc python3 systemd tomcat10 prometheus frr bird2 nftables
+dnsmasq-base python3-aiosmtpd socat"
 
 # lvsd_install_missing PACKAGE...: apt-get installs those not installed yet.
 # Services in the installed packages (redis-server, keepalived, prometheus, frr, bird2) are not

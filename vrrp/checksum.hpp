@@ -1,18 +1,17 @@
 #pragma once
-// The Internet checksum (RFC 1071) and the VRRP checksums built on it.
+// The VRRP checksums, built on the Internet checksum (core/internet_checksum).
 #include <cstdint>
 #include <span>
 
-#include "vrrp/interval.hpp"
+#include "core/internet_checksum.hpp"
 #include "core/net_address.hpp"
+#include "vrrp/interval.hpp"
 
 namespace lvsd::vrrp {
 
 inline constexpr std::uint8_t kVrrpIpProtocol = 112;  // RFC 5798 5.1.1.4, RFC 3768 5.2.4
 
-// One's complement sum folded to 16 bits, then complemented (RFC 1071).
-// A message whose checksum field is correct sums to 0.
-std::uint16_t internet_checksum(std::span<const std::uint8_t> data, std::uint32_t initial_sum = 0);
+using core::internet_checksum;
 
 // The checksum of a VRRP message as it should appear in its Checksum field
 // (computed with that field zeroed or not: a correct message yields 0).

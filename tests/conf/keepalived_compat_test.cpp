@@ -238,10 +238,10 @@ TEST(KeepalivedCompat, WordsKeepalivedDoesNotKnowAreSkipped) {
 
 TEST(KeepalivedCompat, TyposOfRealKeywordsAreRefused) {
   auto r = import_text(
-      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  weigth 2\n  UDP_CHECK { }\n  warmpu 3\n }\n"
+      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  weigth 2\n  FILE_CHECK { }\n  warmpu 3\n }\n"
       " foo { bar }\n}\n");
   EXPECT_EQ(where(r.errors), (Where{"3:3 virtual_servers[0].real_servers[0].weigth",
-                                    "4:3 virtual_servers[0].real_servers[0].UDP_CHECK",
+                                    "4:3 virtual_servers[0].real_servers[0].FILE_CHECK",
                                     "5:3 virtual_servers[0].real_servers[0].warmpu", "7:2 virtual_servers[0].foo"}));
   EXPECT_EQ(r.errors[0].message, "unknown keyword 'weigth': did you mean 'weight'?");
   // keepalived's own keywords count for "did you mean" (warmup is one lvsd does not implement).
@@ -258,9 +258,9 @@ TEST(KeepalivedCompat, KeepalivedKeywordsNotImplementedYetSaySo) {
       "virtual_server_group G {\n 10.0.0.1 80\n}\n"
       "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n use_vmac\n"
       " virtual_ipaddress { 10.0.0.1 }\n}\n"
-      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n UDP_CHECK {\n }\n }\n}\n");
+      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n uthreshold 5\n }\n}\n");
   EXPECT_EQ(where(r.errors), (Where{"4:1 virtual_server_group", "10:2 vrrp_instances[0].use_vmac",
-                                    "15:2 virtual_servers[0].real_servers[0].UDP_CHECK"}));
+                                    "15:2 virtual_servers[0].real_servers[0].uthreshold"}));
   for (const auto& e : r.errors) {
     const std::string keyword = e.path.substr(e.path.rfind('.') + 1);
     EXPECT_EQ(e.message.rfind("keepalived keyword '" + keyword + "' is not implemented by lvsd", 0), 0u) << e.message;
@@ -355,6 +355,92 @@ TEST(KeepalivedCompat, SchedulerFlagOfAnotherSchedulerIsRefused) {
   EXPECT_EQ(typo.errors[0].message, "unknown keyword 'mh-prot': did you mean 'mh-port'?");
 }
 
+// ------------------------------------------------------------ 12. PING, UDP, DNS and SMTP checks (item 5)
+
+TEST(KeepalivedCompat, PingUdpDnsAndSmtpChecksAreImported) {
+  auto r = import_keepalived_file(kDir + "checkers.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  EXPECT_TRUE(r.warnings.empty()) << all_messages(r.warnings);
+  const auto& vs = r.config->virtual_servers.at(0);
+  const auto& first = vs.real_servers.at(0).checks;
+  ASSERT_EQ(first.size(), 4u);
+  EXPECT_TRUE(std::holds_alternative<PingCheck>(first[0].probe));
+  EXPECT_EQ(first[0].connect_timeout, std::chrono::seconds(2));
+  EXPECT_EQ(first[0].retry, 2u);
+  const auto& udp = std::get<UdpCheck>(first[1].probe);
+  EXPECT_EQ(first[1].connect_port, 7);
+  EXPECT_EQ(udp.payload->bytes, (std::vector<std::uint8_t>{0x6c, 0x76, 0x73, 0x64, 0x0a}));
+  EXPECT_TRUE(udp.require_reply);
+  EXPECT_EQ(udp.reply->bytes, (std::vector<std::uint8_t>{0x6c, 0x76, 0x70, 0x00}));
+  EXPECT_EQ(udp.reply->wildcard, (std::vector<std::uint8_t>{0, 0, 0x0f, 0xff}));
+  EXPECT_EQ(udp.min_reply_length, 4);
+  EXPECT_EQ(udp.max_reply_length, 64);
+  // DNS_CHECK: keepalived's defaults, retry 3 and delay_before_retry = its delay_loop.
+  const auto& dns = std::get<DnsCheck>(first[2].probe);
+  EXPECT_EQ(dns.type, DnsType::kA);
+  EXPECT_EQ(dns.name, "www.example.org");
+  EXPECT_EQ(first[2].retry, 3u);
+  EXPECT_EQ(first[2].delay_before_retry, std::chrono::seconds(5));
+  EXPECT_EQ(std::get<DnsCheck>(first[3].probe), DnsCheck{});  // SOA of "."
+  EXPECT_EQ(first[3].retry, 1u);
+  EXPECT_EQ(first[3].delay_before_retry, std::chrono::seconds(2));
+  const auto& second = vs.real_servers.at(1).checks;
+  ASSERT_EQ(second.size(), 3u);
+  EXPECT_EQ(std::get<UdpCheck>(second[0].probe), UdpCheck{});
+  EXPECT_EQ(std::get<SmtpCheck>(second[1].probe).helo_name, "lb1.example.org");
+  EXPECT_EQ(std::get<SmtpCheck>(second[2].probe).helo_name, "smtpchecker.keepalived.org");
+  // lvsctl import-keepalived: the YAML it prints loads back to the same model.
+  const std::string yaml = to_yaml(*r.config);
+  EXPECT_NE(yaml.find("require_reply: 6c767xxx"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("payload: 6c7673640a"), std::string::npos) << yaml;
+  auto back = load_yaml(yaml, "import.yaml");
+  ASSERT_TRUE(back.ok()) << all_messages(back.errors) << yaml;
+  EXPECT_EQ(*back.config, *r.config);
+  EXPECT_EQ(to_yaml(*back.config), yaml);
+}
+
+TEST(KeepalivedCompat, DnsRetryDelayFollowsTheVirtualServersDelayLoopGivenAfterIt) {
+  auto r = import_text("virtual_server 10.0.0.1 53 {\n real_server 10.0.0.2 53 {\n DNS_CHECK {\n }\n }\n"
+                       " delay_loop 7\n}\n");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  EXPECT_EQ(r.config->virtual_servers[0].real_servers[0].checks[0].delay_before_retry, std::chrono::seconds(7));
+}
+
+TEST(KeepalivedCompat, BadCheckValuesAreRefusedWithTheirLine) {
+  auto r = import_text(
+      "virtual_server 10.0.0.1 53 {\n real_server 10.0.0.2 53 {\n"
+      "  UDP_CHECK {\n   payload 6g\n   require_reply zz\n  }\n"
+      "  UDP_CHECK {\n   payload 0x\n   min_reply_length 9\n   max_reply_length 8\n  }\n"
+      "  DNS_CHECK {\n   type bogus\n   name a..b\n  }\n"
+      "  SMTP_CHECK {\n   helo_name \"a b\"\n  }\n }\n}\n");
+  EXPECT_EQ(where(r.errors),
+            (Where{"4:12 virtual_servers[0].real_servers[0].UDP_CHECK[0].payload",
+                   "5:18 virtual_servers[0].real_servers[0].UDP_CHECK[0].require_reply",
+                   "8:12 virtual_servers[0].real_servers[0].UDP_CHECK[1].payload",
+                   "9:21 virtual_servers[0].real_servers[0].UDP_CHECK[1].min_reply_length",
+                   "13:9 virtual_servers[0].real_servers[0].DNS_CHECK.type",
+                   "14:9 virtual_servers[0].real_servers[0].DNS_CHECK.name",
+                   "17:14 virtual_servers[0].real_servers[0].SMTP_CHECK.helo_name"}))
+      << all_messages(r.errors);
+  EXPECT_EQ(r.errors[0].message, "'6g' is not a hex string: allowed hex digits in pairs, blanks apart");
+  EXPECT_EQ(r.errors[1].message, "'zz' is not a hex string: allowed hex digits (x for any value) in pairs, blanks apart");
+  EXPECT_EQ(r.errors[3].message, "9 is above max_reply_length 8: every reply would fail");
+  EXPECT_EQ(r.errors[4].message, "'bogus' is not a DNS type: allowed A, NS, CNAME, SOA, MX, TXT, AAAA");
+}
+
+TEST(KeepalivedCompat, FileAndBfdChecksAreRefusedWithTheReason) {
+  auto r = import_text("virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n FILE_CHECK {\n track_file f\n }\n"
+                       " BFD_CHECK {\n name b\n }\n }\n}\n");
+  ASSERT_EQ(r.errors.size(), 2u) << all_messages(r.errors);
+  EXPECT_NE(r.errors[0].message.find("is not implemented by lvsd: lvsd reads track_file blocks for VRRP instances "
+                                     "only, not yet for real servers"),
+            std::string::npos)
+      << r.errors[0].message;
+  EXPECT_NE(r.errors[1].message.find("lvsd runs no BFD sessions (FRR's bfdd does BFD for the routing side)"),
+            std::string::npos)
+      << r.errors[1].message;
+}
+
 // ------------------------------------------------------------ the keyword table
 
 // Each keepalived keyword, alone in its block, gets what the table says:
@@ -377,6 +463,10 @@ TEST(KeepalivedKeywords, TableMatchesTheImporter) {
       {KaBlock::kUrl,
        {"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n HTTP_GET {\n url {\n", "}\n}\n}\n}\n"}},
       {KaBlock::kMiscCheck, {"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n MISC_CHECK {\n", "}\n}\n}\n"}},
+      {KaBlock::kPingCheck, {"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n PING_CHECK {\n", "}\n}\n}\n"}},
+      {KaBlock::kUdpCheck, {"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n UDP_CHECK {\n", "}\n}\n}\n"}},
+      {KaBlock::kDnsCheck, {"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n DNS_CHECK {\n", "}\n}\n}\n"}},
+      {KaBlock::kSmtpCheck, {"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n SMTP_CHECK {\n", "}\n}\n}\n"}},
   };
   std::size_t count = 0;
   for (const KaKeyword& kw : keepalived_keywords()) {

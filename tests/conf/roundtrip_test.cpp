@@ -87,6 +87,11 @@ virtual_servers:
         HTTP_GET:
           - {url: [{path: /a, status_code: 200-204 302 500-503, digest: 0123456789abcdef0123456789abcdef}], connect_port: 8080}
           - {url: [{path: "/b?q=1&r=#x"}], connect_port: 8081, rise: 2, fall: 3}
+      - address: 10.1.0.11
+        PING_CHECK: {connect_timeout: 2s}
+        UDP_CHECK: {connect_port: 7, payload: "6c 76 f", require_reply: 6cXx, min_reply_length: 2, max_reply_length: 9}
+        DNS_CHECK: [{connect_port: 53, type: aaaa, name: example.org.}, {connect_port: 5353}]
+        SMTP_CHECK: {connect_port: 25, helo_name: lb.example}
   - fwmark: 5
     lb_algo: mh
     scheduler_flags: [mh-port, mh-fallback]
@@ -126,6 +131,20 @@ virtual_servers:
   EXPECT_TRUE(second.virtual_servers[2].announce);
   EXPECT_EQ(std::get<MiscCheck>(second.virtual_servers[0].real_servers[0].checks[1].probe).user,
             (ScriptUser{.user = "www-data", .group = "adm"}));
+  // Issue #14 item 5: PING_CHECK, UDP_CHECK, DNS_CHECK, SMTP_CHECK.
+  const auto& checks = second.virtual_servers[0].real_servers[1].checks;
+  ASSERT_EQ(checks.size(), 5u);
+  EXPECT_TRUE(std::holds_alternative<PingCheck>(checks[0].probe));
+  const auto& udp = std::get<UdpCheck>(checks[1].probe);
+  EXPECT_EQ(udp.payload->bytes, (std::vector<std::uint8_t>{0x6c, 0x76, 0x0f}));
+  EXPECT_EQ(udp.reply->wildcard, (std::vector<std::uint8_t>{0, 0xff}));
+  EXPECT_NE(yaml.find("        UDP_CHECK:\n          connect_port: 7\n          payload: 6c760f\n"
+                      "          require_reply: 6cxx\n          min_reply_length: 2\n          max_reply_length: 9\n"),
+            std::string::npos)
+      << yaml;
+  EXPECT_EQ(std::get<DnsCheck>(checks[2].probe), (DnsCheck{.type = DnsType::kAaaa, .name = "example.org."}));
+  EXPECT_EQ(std::get<DnsCheck>(checks[3].probe), DnsCheck{});
+  EXPECT_EQ(std::get<SmtpCheck>(checks[4].probe).helo_name, "lb.example");
 }
 
 TEST(RoundTrip, DefaultsAreLeftOut) {

@@ -153,6 +153,59 @@ TEST(Names, InterfaceListenDigestEnums) {
   EXPECT_EQ(*parse_redis_role("replica"), RedisRole::kReplica);
 }
 
+TEST(HexPattern, KeepalivedsFreeFormat) {
+  // keepalived.conf(5)'s own example: "Ab12f 3 456 546443123".
+  auto p = parse_hex_pattern("Ab12f 3 456 546443123", false);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->bytes, (std::vector<std::uint8_t>{0xab, 0x12, 0x0f, 0x03, 0x45, 0x06, 0x54, 0x64, 0x43, 0x12, 0x03}));
+  EXPECT_EQ(p->wildcard, std::vector<std::uint8_t>(11, 0));
+  EXPECT_EQ(hex_pattern_text(*p), "ab120f03450654644312" "03");
+  EXPECT_EQ(parse_hex_pattern(hex_pattern_text(*p), false)->bytes, p->bytes);
+  EXPECT_EQ(parse_hex_pattern("0a\t0B", false)->bytes, (std::vector<std::uint8_t>{0x0a, 0x0b}));
+}
+
+TEST(HexPattern, WildcardDigitsOnlyWhereAllowed) {
+  auto p = parse_hex_pattern("7x Xx x", true);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->bytes, (std::vector<std::uint8_t>{0x70, 0x00, 0x00}));
+  EXPECT_EQ(p->wildcard, (std::vector<std::uint8_t>{0x0f, 0xff, 0x0f}));
+  EXPECT_EQ(hex_pattern_text(*p), "7xxx0x");
+  EXPECT_EQ(parse_hex_pattern("7x", false).error().message, "'7x' is not a hex string: allowed hex digits in pairs, blanks apart");
+  EXPECT_FALSE(parse_hex_pattern("0g", true).ok());
+  EXPECT_EQ(parse_hex_pattern("  ", false).error().message, "empty hex string: allowed hex digits in pairs, blanks apart");
+  EXPECT_FALSE(parse_hex_pattern(std::string(2 * 65508, 'a'), false).ok());
+  EXPECT_TRUE(parse_hex_pattern(std::string(2 * 65507, 'a'), false).ok());
+}
+
+TEST(RequireReply, TrueFalseOrAPattern) {
+  EXPECT_TRUE(parse_require_reply("true")->required);
+  EXPECT_FALSE(parse_require_reply("true")->reply);
+  EXPECT_FALSE(parse_require_reply("false")->required);
+  auto p = parse_require_reply("ff x");
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->required);
+  EXPECT_EQ(p->reply->bytes, (std::vector<std::uint8_t>{0xff, 0x00}));
+  EXPECT_FALSE(parse_require_reply("yes").ok());
+}
+
+TEST(DnsAndSmtpNames, TypesNamesAndHeloNames) {
+  EXPECT_EQ(*parse_dns_type("aaaa"), DnsType::kAaaa);
+  EXPECT_EQ(*parse_dns_type("Soa"), DnsType::kSoa);
+  EXPECT_FALSE(parse_dns_type("PTR").ok());
+  EXPECT_EQ(to_string(DnsType::kCname), "CNAME");
+  EXPECT_EQ(*parse_dns_name("."), ".");
+  EXPECT_EQ(*parse_dns_name("example.org."), "example.org.");
+  EXPECT_FALSE(parse_dns_name("").ok());
+  EXPECT_FALSE(parse_dns_name("a..b").ok());
+  EXPECT_FALSE(parse_dns_name("..").ok());
+  EXPECT_FALSE(parse_dns_name("a b").ok());
+  EXPECT_FALSE(parse_dns_name(std::string(64, 'a')).ok());
+  EXPECT_TRUE(parse_dns_name(std::string(63, 'a')).ok());
+  EXPECT_EQ(*parse_helo_name("lb1.example.org"), "lb1.example.org");
+  EXPECT_FALSE(parse_helo_name("").ok());
+  EXPECT_FALSE(parse_helo_name("a b").ok());
+}
+
 TEST(DidYouMean, NearMissesOnly) {
   std::vector<std::string> keys = {"weight", "port", "address", "inhibit_on_failure"};
   EXPECT_EQ(did_you_mean("wieght", keys), "weight");

@@ -338,6 +338,51 @@ vrrp_sync_groups:
                              "7:25 vrrp_instances[0].virtual_ipaddress[0]", "10:19 vrrp_sync_groups[0].group[1]"}));
 }
 
+TEST(YamlLoader, PingUdpDnsAndSmtpChecks) {
+  const char* text = R"(virtual_servers:
+  - address: 10.0.0.1
+    port: 53
+    protocol: UDP
+    real_servers:
+      - address: 10.0.0.2
+        PING_CHECK:
+        UDP_CHECK: {payload: "01 2", require_reply: true}
+        DNS_CHECK: {type: mx, name: example.org}
+        SMTP_CHECK: {connect_port: 25}
+      - address: 10.0.0.3
+        UDP_CHECK: {payload: 0x, require_reply: maybe, min_reply_length: 9, max_reply_length: 8}
+        DNS_CHECK: {type: PTR, name: "a..b"}
+        SMTP_CHECK: {helo_name: "a b"}
+)";
+  auto r = load_yaml(text, "t.yaml");
+  EXPECT_EQ(where(r), (Where{"12:30 virtual_servers[0].real_servers[1].UDP_CHECK.payload",
+                             "12:49 virtual_servers[0].real_servers[1].UDP_CHECK.require_reply",
+                             "12:74 virtual_servers[0].real_servers[1].UDP_CHECK.min_reply_length",
+                             "13:27 virtual_servers[0].real_servers[1].DNS_CHECK.type",
+                             "13:38 virtual_servers[0].real_servers[1].DNS_CHECK.name",
+                             "14:33 virtual_servers[0].real_servers[1].SMTP_CHECK.helo_name"}));
+  ASSERT_FALSE(r.errors.empty());
+  EXPECT_EQ(r.errors[1].message,
+            "'maybe' is not valid for require_reply: allowed true, false or a hex string (x for any value)");
+  auto ok = load_yaml(std::string(text).substr(0, std::string(text).find("      - address: 10.0.0.3")), "t.yaml");
+  ASSERT_TRUE(ok.ok()) << format_error(ok.errors.at(0));
+  const auto& checks = ok.config->virtual_servers[0].real_servers[0].checks;
+  ASSERT_EQ(checks.size(), 4u);
+  EXPECT_EQ(check_keyword(checks[0]), "PING_CHECK");
+  EXPECT_EQ(std::get<UdpCheck>(checks[1].probe).payload->bytes, (std::vector<std::uint8_t>{0x01, 0x02}));
+  EXPECT_TRUE(std::get<UdpCheck>(checks[1].probe).require_reply);
+  EXPECT_FALSE(std::get<UdpCheck>(checks[1].probe).reply);
+  EXPECT_EQ(std::get<DnsCheck>(checks[2].probe).type, DnsType::kMx);
+  EXPECT_EQ(std::get<SmtpCheck>(checks[3].probe).helo_name, std::nullopt);
+  auto bounds = load_yaml(R"(virtual_servers:
+  - address: 10.0.0.1
+    port: 7
+    real_servers:
+      - {address: 10.0.0.2, UDP_CHECK: {require_reply: "00", min_reply_length: 9, max_reply_length: 8}}
+)", "t.yaml");
+  EXPECT_EQ(where(bounds), (Where{"5:80 virtual_servers[0].real_servers[0].UDP_CHECK.min_reply_length"}));
+}
+
 TEST(YamlLoader, MissingRequiredKeysPointAtTheItem) {
   const char* text = R"(vrrp_instances:
   - name: VI_1

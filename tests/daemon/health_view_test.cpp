@@ -447,6 +447,35 @@ TEST(ToCheckSpec, CheckValuesOverrideTheDefaults) {
             (core::ScriptPolicy{.user = "www-data", .group = {}, .security = true}));
   EXPECT_NE(healthcheck::check_identity(to_check_spec(vs, rs, misc, global)),
             healthcheck::check_identity(to_check_spec(vs, rs, misc)));
+
+  // PING_CHECK has no port: pings of one address are one check.
+  const auto ping = to_check_spec(vs, rs, conf::Check{.probe = conf::PingCheck{}, .connect_port = 99});
+  EXPECT_EQ(ping.kind, healthcheck::CheckKind::kPing);
+  EXPECT_EQ(ping.port, 0);
+  EXPECT_EQ(healthcheck::check_identity(ping),
+            healthcheck::check_identity(to_check_spec(vs, rs, conf::Check{.probe = conf::PingCheck{}})));
+
+  conf::UdpCheck udp{.payload = conf::HexPattern{.bytes = {1, 2}, .wildcard = {0, 0}}, .require_reply = true,
+                     .reply = conf::HexPattern{.bytes = {1, 0}, .wildcard = {0, 0xff}}, .max_reply_length = 9};
+  const auto u = to_check_spec(vs, rs, conf::Check{.probe = udp});
+  EXPECT_EQ(u.kind, healthcheck::CheckKind::kUdp);
+  EXPECT_EQ(u.udp_payload, (std::vector<std::uint8_t>{1, 2}));
+  EXPECT_TRUE(u.udp_require_reply);
+  EXPECT_EQ(u.udp_reply_wildcard, (std::vector<std::uint8_t>{0, 0xff}));
+  EXPECT_EQ(u.udp_max_reply_length, 9);
+  udp.reply->wildcard[1] = 0x0f;
+  EXPECT_NE(healthcheck::check_identity(to_check_spec(vs, rs, conf::Check{.probe = udp})),
+            healthcheck::check_identity(u));
+
+  const auto d = to_check_spec(vs, rs, conf::Check{.probe = conf::DnsCheck{.type = conf::DnsType::kMx, .name = "a."}});
+  EXPECT_EQ(d.kind, healthcheck::CheckKind::kDns);
+  EXPECT_EQ(d.dns_type, healthcheck::DnsType::kMx);
+  EXPECT_EQ(d.dns_name, "a.");
+
+  const auto smtp = to_check_spec(vs, rs, conf::Check{.probe = conf::SmtpCheck{.helo_name = "lb1.test"}});
+  EXPECT_EQ(smtp.kind, healthcheck::CheckKind::kSmtp);
+  EXPECT_EQ(smtp.smtp_helo_name, "lb1.test");
+  EXPECT_FALSE(to_check_spec(vs, rs, conf::Check{.probe = conf::SmtpCheck{}}).smtp_helo_name.empty());  // the host name
 }
 
 }  // namespace

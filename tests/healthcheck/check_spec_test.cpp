@@ -44,6 +44,14 @@ TEST(CheckIdentity, DigestCaseDoesNotMatterButFieldBoundariesDo) {
   CheckSpec m1{.kind = CheckKind::kMisc, .misc_argv = {"a b", "c"}};
   CheckSpec m2{.kind = CheckKind::kMisc, .misc_argv = {"a", "b c"}};
   EXPECT_NE(check_identity(m1), check_identity(m2));
+  // UDP pattern bytes and wildcard bits are apart: moving a byte from one to the other is another check.
+  CheckSpec u1{.kind = CheckKind::kUdp, .udp_reply = {1, 2}, .udp_reply_wildcard = {3}};
+  CheckSpec u2{.kind = CheckKind::kUdp, .udp_reply = {1}, .udp_reply_wildcard = {2, 3}};
+  EXPECT_NE(check_identity(u1), check_identity(u2));
+  CheckSpec d1{.kind = CheckKind::kDns, .dns_type = DnsType::kA}, d2{.kind = CheckKind::kDns};
+  EXPECT_NE(check_identity(d1), check_identity(d2));
+  CheckSpec s1{.kind = CheckKind::kSmtp, .smtp_helo_name = "a"}, s2{.kind = CheckKind::kSmtp, .smtp_helo_name = "b"};
+  EXPECT_NE(check_identity(s1), check_identity(s2));
 }
 
 TEST(CheckSpecText, DescribesChecksAndFormatsDurations) {
@@ -51,6 +59,8 @@ TEST(CheckSpecText, DescribesChecksAndFormatsDurations) {
   EXPECT_EQ(describe(CheckSpec{.kind = CheckKind::kRedis, .address = "fd00::1", .port = 6379}),
             "REDIS_CHECK [fd00::1]:6379");
   EXPECT_EQ(describe(CheckSpec{.kind = CheckKind::kMisc, .misc_argv = {"/bin/check", "x"}}), "MISC_CHECK /bin/check");
+  EXPECT_EQ(describe(CheckSpec{.kind = CheckKind::kPing, .address = "fd00::1"}), "PING_CHECK fd00::1");  // no port
+  EXPECT_EQ(describe(CheckSpec{.kind = CheckKind::kDns, .address = "10.0.0.1", .port = 53}), "DNS_CHECK 10.0.0.1:53");
   EXPECT_EQ(format_duration(seconds(3)), "3s");
   EXPECT_EQ(format_duration(milliseconds(150)), "150ms");
   EXPECT_EQ(format_duration(milliseconds(1500)), "1.5s");
@@ -64,6 +74,10 @@ TEST(CheckIdentity, DescribesTheCheckItIdentifiesAndSurvivesLongValues) {
       CheckSpec{.kind = CheckKind::kMisc, .misc_argv = {"/bin/check", "x"}},
       CheckSpec{.kind = CheckKind::kMisc},
       CheckSpec{.kind = CheckKind::kTcp, .address = "10.0.0.1", .port = 65535, .delay_loop = -seconds(1)},
+      CheckSpec{.kind = CheckKind::kPing, .address = "10.0.0.1"},
+      CheckSpec{.kind = CheckKind::kUdp, .address = "10.0.0.1", .port = 7, .udp_payload = {1, 2, 3}},
+      CheckSpec{.kind = CheckKind::kDns, .address = "10.0.0.1", .port = 53, .dns_name = "example.org"},
+      CheckSpec{.kind = CheckKind::kSmtp, .address = "10.0.0.1", .port = 25, .smtp_helo_name = "lb"},
   };
   for (const auto& spec : specs) EXPECT_EQ(describe_identity(check_identity(spec)), describe(spec));
   // A value of 255 bytes or more takes the long length form.
