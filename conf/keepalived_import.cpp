@@ -19,6 +19,9 @@ const std::vector<Spec> kTopSpecs = {
     {"vrrp_instance", 1, 1, true, true},
     {"vrrp_sync_group", 1, 1, true, true},
     {"virtual_server", 2, 2, true, true},
+    {"static_ipaddress", 0, 0, true, true},
+    {"static_routes", 0, 0, true, true},
+    {"static_rules", 0, 0, true, true},
 };
 const std::vector<Spec> kGlobalSpecs = {
     {"router_id", 1, 1},
@@ -104,6 +107,9 @@ void Importer::top(KaStatement&& statement) {
             "keepalived's 'virtual_server group NAME' (virtual_server_group) is not implemented by lvsd yet; "
             "lvsd refuses the file rather than run without it");
     else if (k == "virtual_server") config.virtual_servers.push_back(virtual_server(st, config.virtual_servers.size()));
+    else if (k == "static_ipaddress") virtual_ips(st, "static_ipaddress", config.static_ipaddress);
+    else if (k == "static_routes") ip_routes(st, "static_routes", config.static_routes);
+    else if (k == "static_rules") ip_rules(st, "static_rules", config.static_rules);
   }
 }
 

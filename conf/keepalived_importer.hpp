@@ -208,6 +208,11 @@ class Importer {
 
   void track_interfaces(const KaStatement& block, const std::string& path, std::vector<TrackInterface>& out);
 
+  // static_routes / virtual_routes and static_rules / virtual_rules: one
+  // `ip route` / `ip rule` per line (conf/ip_syntax.hpp).
+  void ip_routes(const KaStatement& block, const std::string& path, std::vector<IpRoute>& out);
+  void ip_rules(const KaStatement& block, const std::string& path, std::vector<IpRule>& out);
+
   // `NAME [weight N [reverse|noreverse|no_reverse]]`, the tail of a line in a
   // track_* block; false (with the error reported) when it is something else.
   bool tracked_weight(const KaStatement& line, const std::string& p, const std::string& what,

@@ -32,6 +32,8 @@ class SyncGroup;
 
 namespace lvsd::daemon {
 
+class IpConfigClient;
+
 class VrrpRuntime final : public VrrpControl {
  public:
   explicit VrrpRuntime(core::EventLoop& loop);
@@ -75,6 +77,12 @@ class VrrpRuntime final : public VrrpControl {
   void ensure_link_monitor();
   void rebuild_sync_groups(const conf::Config& config);
   std::vector<core::IpAddress> own_addresses(const vrrp::InstanceConfig& config);
+  // virtual_routes / virtual_rules of an instance that became or left
+  // MASTER. leftovers: at start, those a crashed run left (quietly).
+  void add_virtual_routes(Running& running);
+  void remove_virtual_routes(Running& running, bool leftovers);
+  // static_ipaddress / static_routes / static_rules: see apply_static().
+  void apply_static(const conf::Config& config);
 
   core::EventLoop& loop_;
   VipListener vip_listener_;
@@ -82,6 +90,8 @@ class VrrpRuntime final : public VrrpControl {
   std::set<std::string> resume_;
   std::unique_ptr<vrrp::AddressClient> addresses_;
   std::unique_ptr<vrrp::VipPort> vip_port_;
+  std::unique_ptr<IpConfigClient> ip_config_;  // routes and rules
+  conf::Config static_;  // the static_* entries last applied (only those fields)
   std::unique_ptr<vrrp::LinkMonitor> links_;
   std::unique_ptr<core::IoWatcher> links_watcher_;
   std::map<std::string, bool> link_up_;  // last known, by name
