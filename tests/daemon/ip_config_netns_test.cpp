@@ -51,7 +51,7 @@ std::string config_text(const std::string& state, int priority, const std::strin
          "      - \"fwmark 0x60/0xff lookup 160\"\n"
          "static_ipaddress: [\"" + static_address + " dev eth0\"]\n"
          "static_routes: [\"10.50.0.0/16 via 10.0.0.3 table 150\"]\n"
-         "static_rules: [\"to 10.50.0.0/16 table 150 priority 150\"]\n";
+         "static_rules: [\"to 10.50.0.0/16 table 150 priority 150\", \"fwmark 0x50 lookup 150\"]\n";
 }
 
 class Node {
@@ -91,7 +91,8 @@ class Node {
   }
   bool has_static() const {
     return table(150).find("10.50.0.0/16 via 10.0.0.3 dev eth0") != std::string::npos &&
-           rules().find("150:\tfrom all to 10.50.0.0/16 lookup 150") != std::string::npos;
+           rules().find("150:\tfrom all to 10.50.0.0/16 lookup 150") != std::string::npos &&
+           rules().find("from all fwmark 0x50 lookup 150") != std::string::npos;
   }
   std::string lvsctl(const std::string& args) const {
     return run(std::string(LVSD_LVSCTL) + " --socket " + base_ + "lvsd.sock " + args);
@@ -174,7 +175,9 @@ TEST_F(IpConfigNetns, VirtualRoutesAndRulesFollowTheMasterStaticOnesStay) {
   b_->reload();
   EXPECT_TRUE(wait_until([&] { return b_->log().find("reload: done") != b_->log().rfind("reload: done"); }, 3s));
   const std::string rules = b_->rules();
-  EXPECT_EQ(rules.find("lookup 150"), rules.rfind("lookup 150")) << rules;
+  // Once each: a rule without a priority is not added a second time.
+  EXPECT_EQ(rules.find("to 10.50.0.0/16 lookup 150"), rules.rfind("to 10.50.0.0/16 lookup 150")) << rules;
+  EXPECT_EQ(rules.find("fwmark 0x50 lookup 150"), rules.rfind("fwmark 0x50 lookup 150")) << rules;
   EXPECT_EQ(rules.find("fwmark 0x60/0xff"), rules.rfind("fwmark 0x60/0xff")) << rules;
 }
 
