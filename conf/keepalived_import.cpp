@@ -107,7 +107,20 @@ void Importer::top(KaStatement&& statement) {
             "keepalived's 'virtual_server group NAME' (virtual_server_group) is not implemented by lvsd yet; "
             "lvsd refuses the file rather than run without it");
     else if (k == "virtual_server") config.virtual_servers.push_back(virtual_server(st, config.virtual_servers.size()));
-    else if (k == "static_ipaddress") virtual_ips(st, "static_ipaddress", config.static_ipaddress);
+    else if (k == "static_ipaddress") {
+      const std::size_t before = config.static_ipaddress.size();
+      virtual_ips(st, "static_ipaddress", config.static_ipaddress);
+      for (std::size_t i = before; i < config.static_ipaddress.size(); ++i) {
+        auto& a = config.static_ipaddress[i];
+        if (!a.dev.empty()) continue;
+        // keepalived 2.2.7 puts it on default_interface, eth0 unless set
+        // (and lvsd refuses default_interface).
+        a.dev = "eth0";
+        const std::string p = index_path("static_ipaddress", i);
+        warn(sources_.find(p).value_or(Location(st.keyword.location)), p,
+             quote(a.prefix.to_string()) + " has no dev: put on eth0, as keepalived 2.2.7 does");
+      }
+    }
     else if (k == "static_routes") ip_routes(st, "static_routes", config.static_routes);
     else if (k == "static_rules") ip_rules(st, "static_rules", config.static_rules);
   }

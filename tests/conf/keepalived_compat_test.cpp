@@ -232,6 +232,14 @@ TEST(KeepalivedCompat, UnimplementedRouteAndRuleOptionsAreRefusedAtTheirWord) {
   EXPECT_EQ(r.errors[1].message, "'uidrange' is not supported: rules by user id are not implemented");
 }
 
+TEST(KeepalivedCompat, StaticAddressWithoutDevIsOnEth0) {
+  auto r = import_text("static_ipaddress {\n 10.0.0.5/24\n 10.0.1.5/24 dev eth1\n}\n");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  EXPECT_EQ(r.config->static_ipaddress.at(0).dev, "eth0");
+  EXPECT_EQ(r.config->static_ipaddress.at(1).dev, "eth1");
+  EXPECT_EQ(where(r.warnings), Where{"2:2 static_ipaddress[0]"});
+}
+
 TEST(KeepalivedCompat, RuleWithoutPriorityGetsKeepalivedsOne) {
   auto r = import_text("static_rules {\n from 10.0.0.0/24 table 5\n}\n");
   ASSERT_TRUE(r.ok()) << all_messages(r.errors);
