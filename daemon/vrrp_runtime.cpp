@@ -26,9 +26,18 @@ std::string ifname_of(int ifindex) {
   return if_indextoname(static_cast<unsigned>(ifindex), buf) != nullptr ? std::string(buf) : std::string();
 }
 
-// Settings that need a rebuild when they change: all but the notify scripts.
+// An instance's settings as kept: all but the notify scripts.
 conf::VrrpInstance without_notify(conf::VrrpInstance instance) {
   instance.notify = {};
+  return instance;
+}
+
+// What a reload compares to decide on a rebuild: virtual routes and rules
+// are changed in place (a master swaps them without a failover).
+conf::VrrpInstance rebuild_settings(conf::VrrpInstance instance) {
+  instance.notify = {};
+  instance.virtual_routes.clear();
+  instance.virtual_rules.clear();
   return instance;
 }
 
@@ -262,13 +271,15 @@ void VrrpRuntime::apply(const conf::Config& config) {
   for (auto it = instances_.begin(); it != instances_.end();) {
     auto wanted = std::find_if(config.vrrp_instances.begin(), config.vrrp_instances.end(),
                                [&](const conf::VrrpInstance& i) { return i.name == it->first; });
-    bool same = wanted != config.vrrp_instances.end() && without_notify(*wanted) == it->second->settings;
+    bool same = wanted != config.vrrp_instances.end() &&
+                rebuild_settings(*wanted) == rebuild_settings(it->second->settings);
     if (same) {
       auto tracked = vrrp_tracked_scripts(*wanted, config.vrrp_scripts);
       same = tracked.ok() && *tracked == it->second->tracked_scripts;
     }
     if (same) {
       it->second->notify = vrrp_notify_config(wanted->notify, config.global);
+      update_virtual_routes(*it->second, *wanted);
       ++it;
       continue;
     }
@@ -340,6 +351,31 @@ void VrrpRuntime::add_virtual_routes(Running& running) {
       running.rules_held.push_back(rule);
     log->info("vrrp instance {}: added virtual rule {}", name, conf::ip_rule_text(rule));
   }
+}
+
+void VrrpRuntime::update_virtual_routes(Running& running, const conf::VrrpInstance& wanted) {
+  if (running.settings.virtual_routes == wanted.virtual_routes && running.settings.virtual_rules == wanted.virtual_rules)
+    return;
+  const bool master = running.instance->state() == vrrp::State::kMaster;
+  if (master && ip_config_) {
+    // What the new file drops goes (rules first); the rest is (re-)added below.
+    auto log = core::log::get();
+    for (const auto& rule : only_in(running.settings.virtual_rules, wanted.virtual_rules)) {
+      if (auto st = ip_config_->remove(kernel_rule(rule)); !st.ok())
+        log->error("vrrp instance {}: removing virtual rule {}: {}", wanted.name, conf::ip_rule_text(rule), st.error().message);
+      std::erase(running.rules_held, rule);
+    }
+    for (const auto& route : only_in(running.settings.virtual_routes, wanted.virtual_routes)) {
+      if (auto k = kernel_route(route, ifindex_of); k.ok()) {
+        if (auto st = ip_config_->remove(*k); !st.ok())
+          log->error("vrrp instance {}: removing virtual route {}: {}", wanted.name, conf::ip_route_text(route), st.error().message);
+      }
+      std::erase(running.routes_held, route);
+    }
+  }
+  running.settings.virtual_routes = wanted.virtual_routes;
+  running.settings.virtual_rules = wanted.virtual_rules;
+  if (master) add_virtual_routes(running);
 }
 
 void VrrpRuntime::remove_virtual_routes(Running& running, bool leftovers) {

@@ -81,6 +81,9 @@ class VrrpRuntime final : public VrrpControl {
   // MASTER. leftovers: at start, those a crashed run left (quietly).
   void add_virtual_routes(Running& running);
   void remove_virtual_routes(Running& running, bool leftovers);
+  // A reload that changes only an instance's virtual routes or rules: a
+  // master removes the dropped ones and adds the new ones, without a rebuild.
+  void update_virtual_routes(Running& running, const conf::VrrpInstance& wanted);
   // static_ipaddress / static_routes / static_rules: see apply_static().
   void apply_static(const conf::Config& config);
 

@@ -30,7 +30,7 @@ using test::wait_until;
 const std::string kLvsd = LVSD_BINARY;
 
 std::string config_text(const std::string& state, int priority, const std::string& static_address,
-                        const std::string& socket) {
+                        const std::string& socket, const std::string& routed = "10.60.0.0/16") {
   return "global:\n  control_socket: " + socket +
          "\n"
          "vrrp_instances:\n"
@@ -44,7 +44,7 @@ std::string config_text(const std::string& state, int priority, const std::strin
          "    virtual_ipaddress: [\"10.0.0.100/24\"]\n"
          "    virtual_ipaddress_excluded: [\"10.0.0.101/24\", \"fd00:60::1/64\"]\n"
          "    virtual_routes:\n"
-         "      - \"10.60.0.0/16 via 10.0.0.3 dev eth0 src 10.0.0.100 table 160\"\n"
+         "      - \"" + routed + " via 10.0.0.3 dev eth0 src 10.0.0.100 table 160\"\n"
          "      - \"blackhole 10.61.0.0/16 table 160 metric 9\"\n"
          "    virtual_rules:\n"
          "      - \"from 10.0.0.100 table 160 priority 160\"\n"
@@ -57,8 +57,13 @@ std::string config_text(const std::string& state, int priority, const std::strin
 class Node {
  public:
   Node(Host& host, const std::string& dir, const std::string& state, int priority, const std::string& static_address)
-      : host_(host), base_(dir + "/" + host.name() + "-") {
+      : host_(host), base_(dir + "/" + host.name() + "-"), state_(state), priority_(priority),
+        static_address_(static_address) {
     std::ofstream(base_ + "lvsd.yaml") << config_text(state, priority, static_address, base_ + "lvsd.sock");
+  }
+  // The same file with another destination for the first virtual route.
+  void rewrite(const std::string& routed) {
+    std::ofstream(base_ + "lvsd.yaml") << config_text(state_, priority_, static_address_, base_ + "lvsd.sock", routed);
   }
   void start() { lvsd_ = host_.spawn(kLvsd + " -f " + base_ + "lvsd.yaml --state-file " + base_ + "owned"); }
   void stop() {
@@ -103,6 +108,9 @@ class Node {
  private:
   Host& host_;
   std::string base_;
+  std::string state_;
+  int priority_;
+  std::string static_address_;
   std::unique_ptr<Process> lvsd_;
 };
 
@@ -179,6 +187,18 @@ TEST_F(IpConfigNetns, VirtualRoutesAndRulesFollowTheMasterStaticOnesStay) {
   EXPECT_EQ(rules.find("to 10.50.0.0/16 lookup 150"), rules.rfind("to 10.50.0.0/16 lookup 150")) << rules;
   EXPECT_EQ(rules.find("fwmark 0x50 lookup 150"), rules.rfind("fwmark 0x50 lookup 150")) << rules;
   EXPECT_EQ(rules.find("fwmark 0x60/0xff"), rules.rfind("fwmark 0x60/0xff")) << rules;
+
+  // A reload that changes a virtual route swaps it on the master in place:
+  // no rebuild, no failover, the other routes and rules untouched.
+  b_->rewrite("10.62.0.0/16");
+  b_->reload();
+  EXPECT_TRUE(wait_until([&] { return b_->table(160).find("10.62.0.0/16 via 10.0.0.3") != std::string::npos; }, 3s))
+      << b_->table(160);
+  EXPECT_EQ(b_->table(160).find("10.60.0.0/16"), std::string::npos) << b_->table(160);
+  EXPECT_NE(b_->table(160).find("blackhole 10.61.0.0/16"), std::string::npos) << b_->table(160);
+  EXPECT_TRUE(b_->has_vip());
+  EXPECT_EQ(b_->log().find("changed, rebuilding"), std::string::npos) << b_->log();
+  EXPECT_NE(b_->lvsctl("status").find("VI_1 holds route 10.62.0.0/16"), std::string::npos);
 }
 
 TEST_F(IpConfigNetns, CleanupAfterKill9RemovesTheVirtualOnesOnly) {
