@@ -296,7 +296,8 @@ Parsed<IpRoute> parse_ip_route(const std::vector<std::string>& w) {
 std::string ip_route_text(const IpRoute& r) {
   std::string out;
   if (r.type != RouteType::kUnicast) out += std::string(to_string(r.type)) + " ";
-  out += r.dst.to_string();
+  // IPv4's 0.0.0.0/0 as ip(8) prints it; ::/0 says IPv6 by itself.
+  out += r.dst.length == 0 && r.dst.address.is_ipv4() ? std::string("default") : r.dst.to_string();
   if (r.via) out += " via " + r.via->to_string();
   if (!r.dev.empty()) out += " dev " + r.dev;
   if (r.onlink) out += " onlink";

@@ -116,6 +116,8 @@ TEST(IpRouteSyntax, TextReadsBackToTheSameRoute) {
     EXPECT_EQ(route(back.c_str()), r) << text << " -> " << back;
   }
   EXPECT_EQ(ip_route_text(route("10.9.0.0/16 gw 10.0.0.254 table main")), "10.9.0.0/16 via 10.0.0.254");
+  EXPECT_EQ(ip_route_text(route("0.0.0.0/0 gw 10.0.0.254")), "default via 10.0.0.254");
+  EXPECT_EQ(ip_route_text(route("default dev eth0 inet6")), "::/0 dev eth0");
 }
 
 TEST(IpRuleSyntax, EveryImplementedOption) {
