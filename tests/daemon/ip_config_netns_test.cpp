@@ -46,9 +46,11 @@ std::string config_text(const std::string& state, int priority, const std::strin
          "    virtual_routes:\n"
          "      - \"" + routed + " via 10.0.0.3 dev eth0 src 10.0.0.100 table 160\"\n"
          "      - \"blackhole 10.61.0.0/16 table 160 metric 9\"\n"
+         "      - \"blackhole fd00:62::/64 table 160\"\n"
          "    virtual_rules:\n"
          "      - \"from 10.0.0.100 table 160 priority 160\"\n"
          "      - \"fwmark 0x60/0xff lookup 160\"\n"
+         "      - \"from fd00:60::1 table 160 priority 161\"\n"
          "static_ipaddress: [\"" + static_address + " dev eth0\"]\n"
          "static_routes: [\"10.50.0.0/16 via 10.0.0.3 table 150\"]\n"
          "static_rules: [\"to 10.50.0.0/16 table 150 priority 150\", \"fwmark 0x50 lookup 150\"]\n";
@@ -78,20 +80,25 @@ class Node {
   std::string run(const std::string& command) const { return host_.run(command + " 2>&1").output; }
   std::string table(int n) const { return run("ip route show table " + std::to_string(n)); }
   std::string rules() const { return run("ip rule show"); }
+  std::string table6(int n) const { return run("ip -6 route show table " + std::to_string(n)); }
+  std::string rules6() const { return run("ip -6 rule show"); }
   std::string addresses() const { return run("ip -o addr show dev eth0"); }
   bool has_vip() const { return addresses().find("10.0.0.100/") != std::string::npos; }
   bool has_virtual_routes() const {
     const std::string t = table(160);
     return t.find("10.60.0.0/16 via 10.0.0.3 dev eth0") != std::string::npos &&
-           t.find("blackhole 10.61.0.0/16") != std::string::npos;
+           t.find("blackhole 10.61.0.0/16") != std::string::npos &&
+           table6(160).find("blackhole fd00:62::/64") != std::string::npos;
   }
   bool has_virtual_rules() const {
     const std::string r = rules();
     return r.find("160:\tfrom 10.0.0.100 lookup 160") != std::string::npos &&
-           r.find("fwmark 0x60/0xff lookup 160") != std::string::npos;
+           r.find("fwmark 0x60/0xff lookup 160") != std::string::npos &&
+           rules6().find("161:\tfrom fd00:60::1 lookup 160") != std::string::npos;
   }
   bool has_no_virtual() const {
     return table(160).find("10.6") == std::string::npos && rules().find("lookup 160") == std::string::npos &&
+           table6(160).find("fd00") == std::string::npos && rules6().find("lookup 160") == std::string::npos &&
            addresses().find("10.0.0.101/") == std::string::npos && addresses().find("fd00:60::1/") == std::string::npos;
   }
   bool has_static() const {
