@@ -130,6 +130,17 @@ bool accept_mode(const Global& global, const VrrpInstance& instance) {
   return instance.accept.value_or(!strict_mode(global, instance));
 }
 
+std::string_view to_string(RouteType v) {
+  switch (v) {
+    case RouteType::kUnicast: return "unicast";
+    case RouteType::kBlackhole: return "blackhole";
+    case RouteType::kUnreachable: return "unreachable";
+    case RouteType::kProhibit: return "prohibit";
+    case RouteType::kThrow: return "throw";
+  }
+  return "unicast";
+}
+
 core::ScriptPolicy script_policy(const Global& global, const std::optional<ScriptUser>& own) {
   const std::optional<ScriptUser>& user = own ? own : global.script_user;
   core::ScriptPolicy policy{.user = {}, .group = {}, .security = global.enable_script_security};

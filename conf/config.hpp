@@ -106,6 +106,43 @@ struct VirtualIpAddress {
   bool operator==(const VirtualIpAddress&) const = default;
 };
 
+// One entry of static_routes / virtual_routes, in `ip route` terms:
+// "10.1.0.0/16 via 10.0.0.254 dev eth0 table 100 metric 5". Routes lvsd adds
+// carry protocol 18 ("keepalived", as keepalived's) unless `protocol` says
+// otherwise; 250 is lvsd's scale-out protocol and refused.
+enum class RouteType { kUnicast, kBlackhole, kUnreachable, kProhibit, kThrow };
+struct IpRoute {
+  core::IpPrefix dst{};                  // "default": 0.0.0.0/0 or ::/0 (with inet6)
+  RouteType type = RouteType::kUnicast;
+  std::optional<core::IpAddress> via{};  // gateway (`via` or `gw`), the destination's family
+  std::string dev{};                     // empty: the kernel picks by the gateway
+  std::optional<core::IpAddress> src{};  // preferred source address
+  std::uint32_t table = 254;             // 1-4294967295; `main` 254, `local` 255, `default` 253
+  std::optional<std::uint32_t> metric{}; // `metric`, `priority` or `preference`
+  std::optional<AddressScope> scope{};   // unset: link without a gateway, else global (as ip route)
+  std::uint8_t protocol = 18;            // RTPROT_KEEPALIVED
+  bool onlink = false;                   // the gateway is on the link even if no prefix says so
+
+  bool operator==(const IpRoute&) const = default;
+};
+
+// One entry of static_rules / virtual_rules, in `ip rule` terms:
+// "from 10.0.0.0/24 to 10.9.0.0/16 table 100 priority 1000 iif eth0 fwmark 0x10/0xff".
+struct IpRule {
+  core::AddressFamily family = core::AddressFamily::kIpv4;  // from the addresses, or inet6
+  std::optional<core::IpPrefix> from{};
+  std::optional<core::IpPrefix> to{};
+  bool invert = false;                     // `not`: the selector is negated
+  std::uint32_t table = 0;                 // required: `table N` or `lookup N`
+  std::optional<std::uint32_t> priority{}; // `priority`, `preference` or `order`; unset: the kernel's
+  std::string iif{};
+  std::string oif{};
+  std::optional<std::uint32_t> fwmark{};
+  std::optional<std::uint32_t> fwmask{};   // with fwmark only
+
+  bool operator==(const IpRule&) const = default;
+};
+
 struct VrrpAuthentication {
   // Only simple text (PASS, RFC 3768 section 5.3.6.1): AH is not implemented.
   std::string pass{};  // 1-8 characters, sent zero-padded in the advertisement
@@ -192,6 +229,11 @@ struct VrrpInstance {
   int version = 2;                         // VRRP version: 2 (RFC 3768) or 3 (RFC 5798)
   std::optional<VrrpAuthentication> authentication{};  // v2 only
   std::vector<VirtualIpAddress> virtual_ipaddress{};   // at least one; one address family
+  // Added and removed with virtual_ipaddress but not in the adverts (nor in
+  // the v3 address-list check); any family.
+  std::vector<VirtualIpAddress> virtual_ipaddress_excluded{};
+  std::vector<IpRoute> virtual_routes{};   // added on becoming MASTER, removed on leaving it
+  std::vector<IpRule> virtual_rules{};     // likewise
   std::optional<core::IpAddress> unicast_src_ip{};
   std::vector<core::IpAddress> unicast_peer{};   // empty: multicast (224.0.0.18 / ff02::12)
   bool check_unicast_ttl = true;           // unicast_peer only: drop adverts whose TTL is not 255
@@ -449,6 +491,10 @@ struct Config {
   std::vector<VrrpInstance> vrrp_instances{};
   std::vector<VrrpSyncGroup> vrrp_sync_groups{};
   std::vector<VirtualServer> virtual_servers{};
+  // Set at start and on every reload (re-added if missing), left in place at stop.
+  std::vector<VirtualIpAddress> static_ipaddress{};  // dev required
+  std::vector<IpRoute> static_routes{};
+  std::vector<IpRule> static_rules{};
 
   bool operator==(const Config&) const = default;
 };
@@ -463,6 +509,7 @@ std::string_view to_string(DnsType v);           // "A", "NS", "CNAME", "SOA", "
 std::string_view to_string(Protocol v);          // "TCP", "UDP", "SCTP"
 std::string_view to_string(ForwardingMethod v);  // "DR", "NAT", "TUN"
 std::string_view to_string(TunnelType v);        // "ipip", "gue", "gre"
+std::string_view to_string(RouteType v);         // "unicast", "blackhole", "unreachable", "prohibit", "throw"
 
 // The instance's strict mode: its own strict_mode, else global.vrrp_strict.
 bool strict_mode(const Global& global, const VrrpInstance& instance);

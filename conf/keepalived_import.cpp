@@ -21,6 +21,9 @@ const std::vector<Spec> kTopSpecs = {
     {"vrrp_instance", 1, 1, true, true},
     {"vrrp_sync_group", 1, 1, true, true},
     {"virtual_server", 2, 2, true, true},
+    {"static_ipaddress", 0, 0, true, true},
+    {"static_routes", 0, 0, true, true},
+    {"static_rules", 0, 0, true, true},
 };
 const std::vector<Spec> kGlobalSpecs = {
     {"router_id", 1, 1},
@@ -42,6 +45,7 @@ const std::vector<Spec> kGlobalSpecs = {
     {"vrrp_mcast_group6", 1, 1},
     {"vrrp_strict", 0, 0},
     {"vrrp_min_garp", 0, 1},
+    {"default_interface", 1, 1},
 };
 
 bool looks_like_keyword(std::string_view word) {
@@ -117,6 +121,17 @@ void Importer::top(KaStatement&& statement) {
             "keepalived's 'virtual_server group NAME' (virtual_server_group) is not implemented by lvsd yet; "
             "lvsd refuses the file rather than run without it");
     else if (k == "virtual_server") config.virtual_servers.push_back(virtual_server(st, config.virtual_servers.size()));
+    else if (k == "static_ipaddress") {
+      const std::size_t before = config.static_ipaddress.size();
+      virtual_ips(st, "static_ipaddress", config.static_ipaddress);
+      // keepalived 2.2.7 puts one without dev on global_defs'
+      // default_interface (eth0 unless set): finish() does, once the whole
+      // file is read.
+      for (std::size_t i = before; i < config.static_ipaddress.size(); ++i)
+        if (config.static_ipaddress[i].dev.empty()) static_without_dev_.push_back(i);
+    }
+    else if (k == "static_routes") ip_routes(st, "static_routes", config.static_routes);
+    else if (k == "static_rules") ip_rules(st, "static_rules", config.static_rules);
   }
 }
 
@@ -126,6 +141,14 @@ LoadResult Importer::finish(std::vector<ConfigError> parse_errors, std::vector<C
                  std::make_move_iterator(parse_errors.end()));
   warnings_.insert(warnings_.begin(), std::make_move_iterator(parse_warnings.begin()),
                    std::make_move_iterator(parse_warnings.end()));
+  for (std::size_t i : static_without_dev_) {
+    auto& a = config.static_ipaddress[i];
+    a.dev = default_interface_;
+    const std::string p = index_path("static_ipaddress", i);
+    warn(sources_.find(p).value_or(Location{}), p,
+         quote(a.prefix.to_string()) + " has no dev: put on " + default_interface_ +
+             " (global_defs default_interface, eth0 unless set), as keepalived 2.2.7 does");
+  }
   for (std::size_t i = 0; i < config.vrrp_instances.size(); ++i) {
     VrrpInstance& inst = config.vrrp_instances[i];
     if (!explicit_version_.count(i)) inst.version = default_version_;
@@ -419,6 +442,7 @@ void Importer::global(const KaStatement& block, Global& g) {
     else if (k == "vrrp_mcast_group4") value(st, p, g.vrrp_mcast_group4, parse_address);
     else if (k == "vrrp_mcast_group6") value(st, p, g.vrrp_mcast_group6, parse_address);
     else if (k == "vrrp_strict") g.vrrp_strict = true;
+    else if (k == "default_interface") value(st, p, default_interface_, parse_interface_name);
     else if (k == "vrrp_min_garp") {
       // One gratuitous ARP / NA at the transition and no second burst:
       // garp_master_repeat 1 and garp_master_delay 0 where an instance says nothing.

@@ -1,6 +1,7 @@
 // keepalived.conf's VRRP blocks: vrrp_instance, vrrp_script, vrrp_sync_group.
 #include <algorithm>
 
+#include "conf/ip_syntax.hpp"
 #include "conf/keepalived_importer.hpp"
 
 namespace lvsd::conf::keepalived_import_detail {
@@ -41,6 +42,9 @@ const std::vector<Spec> kInstanceSpecs = {
     {"accept", 0, 0},
     {"no_accept", 0, 0, false, false, "accept"},
     {"track_file", 0, 0, true},
+    {"virtual_ipaddress_excluded", 0, 0, true},
+    {"virtual_routes", 0, 0, true},
+    {"virtual_rules", 0, 0, true},
 };
 const std::vector<Spec> kVrrpScriptSpecs = {
     {"script", 1, kMany}, {"interval", 1, 1}, {"timeout", 1, 1}, {"weight", 1, 2}, {"rise", 1, 1},
@@ -118,6 +122,9 @@ VrrpInstance Importer::instance(const KaStatement& block, std::size_t index) {
       else value(st, p, inst.garp_master_refresh, parse_duration);
       explicit_.insert({index, k});
     }
+    else if (k == "virtual_ipaddress_excluded") virtual_ips(st, p, inst.virtual_ipaddress_excluded);
+    else if (k == "virtual_routes") ip_routes(st, p, inst.virtual_routes);
+    else if (k == "virtual_rules") ip_rules(st, p, inst.virtual_rules);
     else notify(st, p, inst.notify);
   }
   if (inst.nopreempt && inst.state == VrrpState::kMaster) {
@@ -292,6 +299,73 @@ void Importer::virtual_ips(const KaStatement& block, const std::string& path, st
     sources_.set(p, entry[0].location);
     out.push_back(*vip);
     where.push_back(entry[0].location);
+  }
+}
+
+namespace {
+
+// One line of a route/rule block as words, or the substitution in it.
+std::vector<std::string> line_words(const KaStatement& line, std::vector<const KaWord*>& where) {
+  where.clear();
+  where.push_back(&line.keyword);
+  for (const auto& a : line.args) where.push_back(&a);
+  std::vector<std::string> out;
+  for (const KaWord* w : where) out.push_back(w->text);
+  return out;
+}
+
+}  // namespace
+
+void Importer::ip_routes(const KaStatement& block, const std::string& path, std::vector<IpRoute>& out) {
+  std::vector<const KaWord*> where;
+  for (const auto& line : block.children) {
+    const std::string p = index_path(path, out.size());
+    if (line.has_block) {
+      error(line.keyword.location, p, "a route does not take a block");
+      continue;
+    }
+    auto words = line_words(line, where);
+    auto sub = std::find_if(where.begin(), where.end(), [](const KaWord* w) { return is_substitution(*w); });
+    if (sub != where.end()) {
+      error((*sub)->location, p, substitution_message(**sub));
+      continue;
+    }
+    auto parsed = parse_ip_route(words);
+    if (!parsed.value) {
+      error(where[std::min(parsed.error.word, where.size() - 1)]->location, p, parsed.error.message);
+      continue;
+    }
+    sources_.set(p, line.keyword.location);
+    out.push_back(*parsed.value);
+  }
+}
+
+void Importer::ip_rules(const KaStatement& block, const std::string& path, std::vector<IpRule>& out) {
+  std::vector<const KaWord*> where;
+  for (const auto& line : block.children) {
+    const std::string p = index_path(path, out.size());
+    if (line.has_block) {
+      error(line.keyword.location, p, "a rule does not take a block");
+      continue;
+    }
+    auto words = line_words(line, where);
+    auto sub = std::find_if(where.begin(), where.end(), [](const KaWord* w) { return is_substitution(*w); });
+    if (sub != where.end()) {
+      error((*sub)->location, p, substitution_message(**sub));
+      continue;
+    }
+    auto parsed = parse_ip_rule(words);
+    if (!parsed.value) {
+      error(where[std::min(parsed.error.word, where.size() - 1)]->location, p, parsed.error.message);
+      continue;
+    }
+    if (!parsed.value->priority) {
+      // keepalived 2.2.7 does not leave the choice to the kernel.
+      parsed.value->priority = 16384;
+      warn(line.keyword.location, p, "rule without a priority: given priority 16384, as keepalived 2.2.7 does");
+    }
+    sources_.set(p, line.keyword.location);
+    out.push_back(*parsed.value);
   }
 }
 

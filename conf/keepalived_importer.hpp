@@ -211,6 +211,11 @@ class Importer {
 
   void track_interfaces(const KaStatement& block, const std::string& path, std::vector<TrackInterface>& out);
 
+  // static_routes / virtual_routes and static_rules / virtual_rules: one
+  // `ip route` / `ip rule` per line (conf/ip_syntax.hpp).
+  void ip_routes(const KaStatement& block, const std::string& path, std::vector<IpRoute>& out);
+  void ip_rules(const KaStatement& block, const std::string& path, std::vector<IpRule>& out);
+
   // `NAME [weight N [reverse|noreverse|no_reverse]]`, the tail of a line in a
   // track_* block; false (with the error reported) when it is something else.
   bool tracked_weight(const KaStatement& line, const std::string& p, const std::string& what,
@@ -260,6 +265,9 @@ class Importer {
     std::optional<Duration> delay, refresh;
     std::optional<std::uint32_t> repeat, refresh_repeat;
   } garp_defaults_;
+  // global_defs default_interface: where a static_ipaddress without dev goes.
+  std::string default_interface_ = "eth0";
+  std::vector<std::size_t> static_without_dev_;  // static_ipaddress entries without dev
   // (instance index, keyword) given in the instance itself.
   std::set<std::pair<std::size_t, std::string>> explicit_;
 };

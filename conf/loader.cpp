@@ -14,6 +14,7 @@
 
 #include <xxhash.h>
 
+#include "conf/ip_syntax.hpp"
 #include "conf/keepalived_import.hpp"
 #include "conf/read_file.hpp"
 #include "conf/scalars.hpp"
@@ -309,7 +310,7 @@ class YamlLoader {
 
   void read_config(const yaml::NodeRef& root, Config& config) {
     auto view = read_map(root, "", {"global", "vrrp_scripts", "track_files", "vrrp_instances", "vrrp_sync_groups",
-                                    "virtual_servers"},
+                                    "virtual_servers", "static_ipaddress", "static_routes", "static_rules"},
                          {.line = 1, .column = 1});
     if (!view) return;
     if (const Field* g = view->get("global")) read_global(g->value, location(g->value, location(g->key, {})), config.global);
@@ -327,6 +328,21 @@ class YamlLoader {
     });
     read_list(*view, "", "virtual_servers", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.virtual_servers.push_back(read_virtual_server(n, p, at));
+    });
+    read_list(*view, "", "static_ipaddress", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
+      if (auto vip = read_virtual_ip(n, p, at)) config.static_ipaddress.push_back(*vip);
+    });
+    read_routes_and_rules(*view, "", "static_routes", "static_rules", config.static_routes, config.static_rules);
+  }
+
+  // A list of `ip route` / `ip rule` strings (conf/ip_syntax.hpp).
+  void read_routes_and_rules(const MapView& view, const std::string& path, const std::string& routes_key,
+                             const std::string& rules_key, std::vector<IpRoute>& routes, std::vector<IpRule>& rules) {
+    read_list(view, path, routes_key, [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
+      if (auto r = scalar_item(n, p, at, [](std::string_view t) { return parse_ip_route(t); })) routes.push_back(*r);
+    });
+    read_list(view, path, rules_key, [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
+      if (auto r = scalar_item(n, p, at, [](std::string_view t) { return parse_ip_rule(t); })) rules.push_back(*r);
     });
   }
 
@@ -396,7 +412,8 @@ class YamlLoader {
                           "preempt_delay", "track_interface", "track_script", "notify_master", "notify_backup", "notify_fault",
                           "notify_stop", "notify", "garp_master_delay", "garp_master_repeat", "garp_master_refresh",
                           "garp_master_refresh_repeat", "dont_track_primary", "promote_secondaries", "strict_mode",
-                          "accept", "track_file"},
+                          "accept", "track_file", "virtual_ipaddress_excluded", "virtual_routes",
+                          "virtual_rules"},
                          at);
     if (!view) return inst;
     read(*view, path, "name", inst.name, non_empty_string);
@@ -445,6 +462,10 @@ class YamlLoader {
     read(*view, path, "promote_secondaries", inst.promote_secondaries, parse_bool);
     read(*view, path, "strict_mode", inst.strict_mode, parse_bool);
     read(*view, path, "accept", inst.accept, parse_bool);
+    read_list(*view, path, "virtual_ipaddress_excluded", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
+      if (auto vip = read_virtual_ip(n, p, where)) inst.virtual_ipaddress_excluded.push_back(*vip);
+    });
+    read_routes_and_rules(*view, path, "virtual_routes", "virtual_rules", inst.virtual_routes, inst.virtual_rules);
     return inst;
   }
 
@@ -752,7 +773,7 @@ SourceFormat detect_format(const std::string& path, std::string_view content) {
   std::size_t end = content.find_first_of(" \t\r\n{", i);
   std::string_view word = content.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i);
   for (std::string_view k : {"global_defs", "vrrp_instance", "vrrp_sync_group", "virtual_server", "virtual_server_group",
-                             "vrrp_script", "static_ipaddress", "static_routes", "include"})
+                             "vrrp_script", "static_ipaddress", "static_routes", "static_rules", "include"})
     if (word == k) return SourceFormat::kKeepalived;
   return SourceFormat::kYaml;
 }

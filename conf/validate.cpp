@@ -19,6 +19,7 @@ class Validator {
 
   std::vector<ConfigError> run() {
     check_global();
+    check_static_addresses();
     check_vrrp_scripts();
     check_track_files();
     for (std::size_t i = 0; i < config_.vrrp_instances.size(); ++i) check_instance(i);
@@ -187,6 +188,7 @@ class Validator {
 
     check_virtual_ips(inst, path);
     check_strict_mode(inst, path);
+    check_excluded_ips(inst, path);
 
     // RFC 5798 section 5.2.3: a VRID identifies a router per interface and address family.
     if (inst.virtual_router_id != 0 && !inst.interface.empty() && !inst.virtual_ipaddress.empty()) {
@@ -227,6 +229,36 @@ class Validator {
               "interface " + quote(inst.track_interface[t].name) + " is tracked twice");
     check_track_scripts(inst, path);
     check_tracked_files(inst, path);
+  }
+
+  void check_static_addresses() {
+    for (std::size_t i = 0; i < config_.static_ipaddress.size(); ++i) {
+      const auto& a = config_.static_ipaddress[i];
+      const std::string p = index_path("static_ipaddress", i);
+      if (a.dev.empty()) missing(p, "dev", "the device the address goes on (dev NAME)");
+      if (!a.label.empty() && !a.dev.empty() && a.label.rfind(a.dev, 0) != 0)
+        error(p, "label " + quote(a.label) + " must start with the device name " + quote(a.dev));
+    }
+  }
+
+  // virtual_ipaddress_excluded: any family; no address of virtual_ipaddress
+  // (checked after check_virtual_ips filled vips_) or listed twice.
+  void check_excluded_ips(const VrrpInstance& inst, const std::string& path) {
+    const std::string xpath = join_path(path, "virtual_ipaddress_excluded");
+    for (std::size_t v = 0; v < inst.virtual_ipaddress_excluded.size(); ++v) {
+      const auto& vip = inst.virtual_ipaddress_excluded[v];
+      const std::string p = index_path(xpath, v);
+      const std::string& dev = vip.dev.empty() ? inst.interface : vip.dev;
+      if (!vip.label.empty()) {
+        if (!vip.prefix.address.is_ipv4())
+          error(p, "label " + quote(vip.label) + " on an IPv6 address: labels exist for IPv4 only");
+        else if (!dev.empty() && vip.label.rfind(dev, 0) != 0)
+          error(p, "label " + quote(vip.label) + " must start with the device name " + quote(dev));
+      }
+      auto [it, inserted] = vips_.emplace(vip.prefix.address, p);
+      if (!inserted)
+        error(p, "duplicate virtual address " + quote(vip.prefix.address.to_string()) + ": already at " + it->second);
+    }
   }
 
   void check_virtual_ips(const VrrpInstance& inst, const std::string& path) {

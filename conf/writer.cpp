@@ -4,6 +4,7 @@
 #include <memory>
 #include <string_view>
 
+#include "conf/ip_syntax.hpp"
 #include "conf/scalars.hpp"
 
 namespace lvsd::conf {
@@ -166,6 +167,15 @@ void add_notify(Node& m, const NotifyScripts& n) {
   add_opt(m, "notify", n.any, as_text);
 }
 
+// A list of strings, one per item; nothing when empty.
+template <typename T, typename Text>
+void add_texts(Node& m, const std::string& key, const std::vector<T>& items, Text text) {
+  if (items.empty()) return;
+  Node list = Node::list();
+  for (const auto& item : items) list.items.push_back(Node{.scalar = text(item)});
+  m.add(key, std::move(list));
+}
+
 Node instance_node(const VrrpInstance& v) {
   const VrrpInstance d;
   Node m = Node::map();
@@ -226,6 +236,9 @@ Node instance_node(const VrrpInstance& v) {
   add_if(m, "promote_secondaries", v.promote_secondaries, d.promote_secondaries, as_bool);
   add_opt(m, "strict_mode", v.strict_mode, as_bool);
   add_opt(m, "accept", v.accept, as_bool);
+  add_texts(m, "virtual_ipaddress_excluded", v.virtual_ipaddress_excluded, virtual_ip_text);
+  add_texts(m, "virtual_routes", v.virtual_routes, ip_route_text);
+  add_texts(m, "virtual_rules", v.virtual_rules, ip_rule_text);
   return m;
 }
 
@@ -413,6 +426,9 @@ std::string to_yaml(const Config& config) {
   add_list("vrrp_instances", config.vrrp_instances, instance_node);
   add_list("vrrp_sync_groups", config.vrrp_sync_groups, sync_group_node);
   add_list("virtual_servers", config.virtual_servers, virtual_server_node);
+  add_texts(root, "static_ipaddress", config.static_ipaddress, virtual_ip_text);
+  add_texts(root, "static_routes", config.static_routes, ip_route_text);
+  add_texts(root, "static_rules", config.static_rules, ip_rule_text);
   std::string out;
   emit(root, 0, out);
   if (out.empty()) out = "{}\n";

@@ -61,10 +61,47 @@ struct nlohmann::adl_serializer<std::optional<T>> {
 namespace lvsd::control {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrafficCounters, connections, in_packets, out_packets, in_bytes, out_bytes)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VrrpInstanceStatus, name, interface, virtual_router_id, state, priority,
-                                   configured_priority, master_address, virtual_addresses, last_transition_unix_ms,
-                                   last_transition_reason, transitions, adverts_sent, adverts_received,
-                                   adverts_dropped, tracked_down)
+// routes_held and rules_held came later: a status without them (an older
+// lvsd still running after an upgrade of lvsctl) reads as holding none.
+// Every other field is required.
+void to_json(nlohmann::json& j, const VrrpInstanceStatus& v) {
+  j = {{"name", v.name},
+       {"interface", v.interface},
+       {"virtual_router_id", v.virtual_router_id},
+       {"state", v.state},
+       {"priority", v.priority},
+       {"configured_priority", v.configured_priority},
+       {"master_address", v.master_address},
+       {"virtual_addresses", v.virtual_addresses},
+       {"last_transition_unix_ms", v.last_transition_unix_ms},
+       {"last_transition_reason", v.last_transition_reason},
+       {"transitions", v.transitions},
+       {"adverts_sent", v.adverts_sent},
+       {"adverts_received", v.adverts_received},
+       {"adverts_dropped", v.adverts_dropped},
+       {"tracked_down", v.tracked_down},
+       {"routes_held", v.routes_held},
+       {"rules_held", v.rules_held}};
+}
+void from_json(const nlohmann::json& j, VrrpInstanceStatus& v) {
+  j.at("name").get_to(v.name);
+  j.at("interface").get_to(v.interface);
+  j.at("virtual_router_id").get_to(v.virtual_router_id);
+  j.at("state").get_to(v.state);
+  j.at("priority").get_to(v.priority);
+  j.at("configured_priority").get_to(v.configured_priority);
+  j.at("master_address").get_to(v.master_address);
+  j.at("virtual_addresses").get_to(v.virtual_addresses);
+  j.at("last_transition_unix_ms").get_to(v.last_transition_unix_ms);
+  j.at("last_transition_reason").get_to(v.last_transition_reason);
+  j.at("transitions").get_to(v.transitions);
+  j.at("adverts_sent").get_to(v.adverts_sent);
+  j.at("adverts_received").get_to(v.adverts_received);
+  j.at("adverts_dropped").get_to(v.adverts_dropped);
+  j.at("tracked_down").get_to(v.tracked_down);
+  if (j.contains("routes_held")) j.at("routes_held").get_to(v.routes_held);
+  if (j.contains("rules_held")) j.at("rules_held").get_to(v.rules_held);
+}
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VrrpScriptStatus, name, result, last_run, runs, failed_runs)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RealServerStatus, address, forward, configured_weight, current_weight,
                                    active_connections, inactive_connections, health, health_since_unix_ms, last_check,
@@ -214,6 +251,10 @@ std::string vrrp_section(const StatusSnapshot& s) {
                age_since(s, v.last_transition_unix_ms), reason});
   }
   out += t.render();
+  for (const auto& v : s.vrrp_instances) {
+    for (const auto& r : v.routes_held) out += "  " + v.name + " holds route " + r + "\n";
+    for (const auto& r : v.rules_held) out += "  " + v.name + " holds rule " + r + "\n";
+  }
   if (s.vrrp_scripts.empty()) return out;
   TextTable scripts({A::kLeft, A::kLeft, A::kRight, A::kRight, A::kLeft}, "  ");
   scripts.add_row({"SCRIPT", "RESULT", "RUNS", "FAILED", "LAST RUN"});

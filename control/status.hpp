@@ -38,6 +38,10 @@ struct VrrpInstanceStatus {
   // Tracked objects holding it in FAULT ("eth1", "script chk_db"), or, in
   // INIT, the scripts whose first result it waits for.
   std::vector<std::string> tracked_down{};
+  // virtual_routes / virtual_rules this node holds for the instance now (as
+  // `ip route` / `ip rule` text): all of them while MASTER, none otherwise.
+  std::vector<std::string> routes_held{};
+  std::vector<std::string> rules_held{};
   bool operator==(const VrrpInstanceStatus&) const = default;
 };
 

@@ -9,6 +9,7 @@
 #include "conf/error.hpp"
 #include "conf/loader.hpp"
 #include "core/log.hpp"
+#include "daemon/ip_config.hpp"
 #include "daemon/routes.hpp"
 #include "daemon/vrrp_config.hpp"
 #include "vrrp/vip_filter.hpp"
@@ -115,6 +116,7 @@ std::vector<std::string> cleanup_interfaces(const conf::Config& config) {
   for (const auto& instance : config.vrrp_instances) {
     names.insert(instance.interface);
     for (const auto& vip : instance.virtual_ipaddress) names.insert(device_of(instance, vip));
+    for (const auto& vip : instance.virtual_ipaddress_excluded) names.insert(device_of(instance, vip));
   }
   return {names.begin(), names.end()};
 }
@@ -124,18 +126,22 @@ CleanupPlan plan_cleanup(const conf::Config& config, const HostView& host) {
   const std::set<core::IpAddress> vips = all_vips(config);
   for (const auto& instance : config.vrrp_instances) {
     std::vector<vrrp::VipSpec> present;
-    for (const auto& vip : instance.virtual_ipaddress) {
-      const auto* held = find_address(host, device_of(instance, vip), vip.prefix.address);
-      if (held == nullptr) continue;
-      // Removed as the kernel holds it: RTM_DELADDR matches prefix and label.
-      present.push_back({.prefix = held->prefix,
-                         .ifindex = held->ifindex,
-                         .label = held->label,
-                         .scope = held->scope});
+    for (const auto* list : {&instance.virtual_ipaddress, &instance.virtual_ipaddress_excluded}) {
+      for (const auto& vip : *list) {
+        const auto* held = find_address(host, device_of(instance, vip), vip.prefix.address);
+        if (held == nullptr) continue;
+        // Removed as the kernel holds it: RTM_DELADDR matches prefix and label.
+        present.push_back({.prefix = held->prefix,
+                           .ifindex = held->ifindex,
+                           .label = held->label,
+                           .scope = held->scope});
+      }
     }
     if (present.empty() || instance.virtual_ipaddress.empty()) continue;
     if (auto advert = plan_advert(instance, config.global, host, vips, plan.problems)) plan.adverts.push_back(std::move(*advert));
     plan.remove.insert(plan.remove.end(), present.begin(), present.end());
+    plan.remove_rules.insert(plan.remove_rules.end(), instance.virtual_rules.begin(), instance.virtual_rules.end());
+    plan.remove_routes.insert(plan.remove_routes.end(), instance.virtual_routes.begin(), instance.virtual_routes.end());
   }
   return plan;
 }
@@ -275,6 +281,38 @@ bool remove_vip_filter() {
   return true;
 }
 
+// The virtual rules, then routes, of the instances that were MASTER.
+bool remove_virtual_routes(const CleanupPlan& plan) {
+  if (plan.remove_rules.empty() && plan.remove_routes.empty()) return true;
+  auto log = core::log::get();
+  auto client = IpConfigClient::open();
+  if (!client.ok()) {
+    log->error("cleanup: rtnetlink: {}", client.error().message);
+    return false;
+  }
+  bool ok = true;
+  for (const auto& rule : plan.remove_rules) {
+    if (auto st = client->remove(kernel_rule(rule)); !st.ok()) {
+      log->error("cleanup: {}", st.error().message);
+      ok = false;
+    } else {
+      log->info("cleanup: removed virtual rule {}", conf::ip_rule_text(rule));
+    }
+  }
+  const IfindexOf ifindex_of = [](const std::string& name) { return static_cast<int>(if_nametoindex(name.c_str())); };
+  for (const auto& route : plan.remove_routes) {
+    auto k = kernel_route(route, ifindex_of);
+    if (!k.ok()) continue;  // its device is gone, and the route with it
+    if (auto st = client->remove(*k); !st.ok()) {
+      log->error("cleanup: {}", st.error().message);
+      ok = false;
+    } else {
+      log->info("cleanup: removed virtual route {}", conf::ip_route_text(route));
+    }
+  }
+  return ok;
+}
+
 }  // namespace
 
 int run_cleanup(const conf::Config& config, const CleanupOptions& options) {
@@ -298,6 +336,7 @@ int run_cleanup(const conf::Config& config, const CleanupOptions& options) {
     // are removed (a few ms), so the address is never held by nobody for long.
     ok = send_adverts(plan.adverts) && ok;
     ok = remove_addresses(plan.remove, *addresses) && ok;
+    ok = remove_virtual_routes(plan) && ok;
     if (plan.empty()) log->debug("cleanup: no virtual address left on this host");
   }
   if (config.global.lvs_flush_on_stop) ok = flush_owned_services(options) && ok;

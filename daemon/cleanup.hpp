@@ -53,9 +53,12 @@ struct ResignAdvert {
 struct CleanupPlan {
   std::vector<ResignAdvert> adverts{};  // sent first, so the backup starts taking over at once
   std::vector<vrrp::VipSpec> remove{};  // then these addresses are removed, exactly as the kernel holds them
+  // Then the virtual_rules and virtual_routes of the instances that were MASTER.
+  std::vector<conf::IpRule> remove_rules{};
+  std::vector<conf::IpRoute> remove_routes{};
   std::vector<std::string> problems{};  // e.g. no address to send the advert from; the VIPs still go
 
-  bool empty() const { return adverts.empty() && remove.empty(); }
+  bool empty() const { return adverts.empty() && remove.empty() && remove_rules.empty() && remove_routes.empty(); }
 };
 
 // Every interface name the config's VRRP instances use (instance interfaces
@@ -63,9 +66,11 @@ struct CleanupPlan {
 std::vector<std::string> cleanup_interfaces(const conf::Config& config);
 
 // An instance counts as having been MASTER when at least one of its virtual
-// addresses is on its device. Such an instance gets a priority-0 advert
-// listing all its virtual addresses (as its adverts did, so a VRRPv2 backup
-// accepts it), and each of its addresses present is removed.
+// addresses (virtual_ipaddress or virtual_ipaddress_excluded) is on its
+// device. Such an instance gets a priority-0 advert listing all its
+// virtual_ipaddress addresses (as its adverts did, so a VRRPv2 backup
+// accepts it), each of its addresses present is removed, and so are its
+// virtual_rules and virtual_routes (removing an absent one changes nothing).
 CleanupPlan plan_cleanup(const conf::Config& config, const HostView& host);
 
 struct CleanupOptions {

@@ -39,6 +39,8 @@ std::set<core::IpAddress> vrrp_vips(const conf::Config& config) {
   std::set<core::IpAddress> out;
   for (const auto& instance : config.vrrp_instances)
     for (const auto& vip : instance.virtual_ipaddress) out.insert(vip.prefix.address);
+  for (const auto& instance : config.vrrp_instances)
+    for (const auto& vip : instance.virtual_ipaddress_excluded) out.insert(vip.prefix.address);
   return out;
 }
 

@@ -41,6 +41,30 @@ std::string describe(const VipRoute& route);  // "announce 10.0.0.100 table 200"
 
 enum class RouteOp : std::uint8_t { kAdd, kRemove };
 
+// Any route, in rtnetlink's terms: what build_kernel_route_request() sends
+// and parse_kernel_route() reads back. lvsd's VipRoutes are one case of it;
+// static_routes / virtual_routes (daemon/ip_config.hpp) are the others.
+struct KernelRoute {
+  core::IpPrefix dst{};
+  std::uint8_t type = 1;        // RTN_UNICAST, RTN_BLACKHOLE, ...
+  std::uint32_t table = 254;    // RT_TABLE_MAIN
+  std::uint8_t protocol = 18;   // RTPROT_*
+  std::uint8_t scope = 0;       // RT_SCOPE_*
+  int oif = 0;                  // 0: none
+  std::optional<core::IpAddress> gateway{};
+  std::optional<core::IpAddress> prefsrc{};
+  std::optional<std::uint32_t> metric{};
+  bool onlink = false;
+  friend auto operator<=>(const KernelRoute&, const KernelRoute&) = default;
+};
+
+// RTM_NEWROUTE (create or replace) / RTM_DELROUTE; attributes in the order
+// RTA_DST, RTA_TABLE, RTA_OIF, RTA_GATEWAY, RTA_PREFSRC, RTA_PRIORITY.
+std::vector<std::uint8_t> build_kernel_route_request(RouteOp op, const KernelRoute& route, std::uint32_t seq);
+// One RTM_NEWROUTE (a dump's entry); nullopt if malformed.
+std::optional<KernelRoute> parse_kernel_route(const std::uint8_t* data, std::size_t size);
+std::string describe(const KernelRoute& route);  // "10.1.0.0/16 via 10.0.0.254 oif 2 table 100"
+
 // One RTM_NEWROUTE / RTM_DELROUTE; host route (/32 or /128) on `ifindex`
 // (the loopback device), protocol kRouteProtocol.
 std::vector<std::uint8_t> build_route_request(RouteOp op, const VipRoute& route, int ifindex, std::uint32_t seq);

@@ -27,6 +27,8 @@ control::VrrpInstanceStatus to_control(const vrrp::InstanceStatus& s, const Wall
   };
   for (const auto& vip : s.vips) out.virtual_addresses.push_back(vip.to_string());
   out.tracked_down = s.interfaces_down;
+  out.routes_held = s.routes_held;
+  out.rules_held = s.rules_held;
   if (s.last_transition) {
     out.last_transition_unix_ms = clock.to_unix_ms(s.last_transition->at);
     out.last_transition_reason = s.last_transition->reason;

@@ -60,11 +60,16 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
   out.advert_interval = std::chrono::duration_cast<vrrp::Centiseconds>(in.advert_int);
   out.primary_address = primary_address;
   out.family = primary_address.family();
-  for (const auto& v : in.virtual_ipaddress) {
+  std::vector<std::pair<const conf::VirtualIpAddress*, bool>> all;  // (address, in adverts)
+  for (const auto& v : in.virtual_ipaddress) all.emplace_back(&v, true);
+  for (const auto& v : in.virtual_ipaddress_excluded) all.emplace_back(&v, false);
+  for (const auto& [vp, in_advert] : all) {
+    const conf::VirtualIpAddress& v = *vp;
     vrrp::VipSpec spec{.prefix = v.prefix,
                        .ifindex = 0,
                        .label = v.label,
-                       .scope = v.scope ? vrrp_scope(*v.scope) : vrrp::AddressScope::kGlobal};
+                       .scope = v.scope ? vrrp_scope(*v.scope) : vrrp::AddressScope::kGlobal,
+                       .in_advert = in_advert};
     const std::string& dev = v.dev.empty() ? in.interface : v.dev;
     spec.ifindex = ifindex_of(dev);
     if (spec.ifindex == 0) {

@@ -7,6 +7,8 @@
 
 #include "core/log.hpp"
 #include "core/sysctl.hpp"
+#include "conf/ip_syntax.hpp"
+#include "daemon/ip_config.hpp"
 #include "daemon/vrrp_config.hpp"
 #include "vrrp/addr.hpp"
 #include "vrrp/garp.hpp"
@@ -26,9 +28,18 @@ std::string ifname_of(int ifindex) {
   return if_indextoname(static_cast<unsigned>(ifindex), buf) != nullptr ? std::string(buf) : std::string();
 }
 
-// Settings that need a rebuild when they change: all but the notify scripts.
+// An instance's settings as kept: all but the notify scripts.
 conf::VrrpInstance without_notify(conf::VrrpInstance instance) {
   instance.notify = {};
+  return instance;
+}
+
+// What a reload compares to decide on a rebuild: virtual routes and rules
+// are changed in place (a master swaps them without a failover).
+conf::VrrpInstance rebuild_settings(conf::VrrpInstance instance) {
+  instance.notify = {};
+  instance.virtual_routes.clear();
+  instance.virtual_rules.clear();
   return instance;
 }
 
@@ -138,6 +149,9 @@ struct VrrpRuntime::Running {
   std::vector<core::IpAddress> vips;
   bool accept = true;                          // conf::accept_mode(): false filters the VIPs
   std::unique_ptr<FilteredVipPort> filtered;   // no accept mode only
+  // virtual_routes / virtual_rules held now (added on becoming MASTER).
+  std::vector<conf::IpRoute> routes_held;
+  std::vector<conf::IpRule> rules_held;
   std::unique_ptr<SocketAdvertPort> adverts;
   std::unique_ptr<DeviceAnnouncer> announcer;
   std::unique_ptr<vrrp::Instance> instance;  // after the ports it uses
@@ -224,6 +238,7 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
   running->tracked_files = instance_config->track_file;
   running->notify = vrrp_notify_config(in.notify, config.global);
   for (const auto& v : in.virtual_ipaddress) running->vips.push_back(v.prefix.address);
+  for (const auto& v : in.virtual_ipaddress_excluded) running->vips.push_back(v.prefix.address);
   running->adverts = std::make_unique<SocketAdvertPort>(std::move(*socket));
   running->announcer = std::make_unique<DeviceAnnouncer>(instance_config->vips);
   running->accept = conf::accept_mode(config.global, in);
@@ -307,6 +322,11 @@ void VrrpRuntime::apply(const conf::Config& config) {
     vip_port_ = std::make_unique<AddressVipPort>(*addresses_);
     scripts_ = std::make_unique<vrrp::SpawnScriptRunner>(loop_);
   }
+  if (!ip_config_) {
+    auto client = IpConfigClient::open();
+    if (client.ok()) ip_config_ = std::make_unique<IpConfigClient>(std::move(*client));
+    else log->error("vrrp: cannot open rtnetlink for routes and rules: {}", client.error().message);
+  }
   scripts_->set_policy(conf::script_policy(config.global));
   // Groups are rebuilt below; until then no member moves another (an old
   // group may name an instance this apply removes).
@@ -317,7 +337,8 @@ void VrrpRuntime::apply(const conf::Config& config) {
     auto wanted = std::find_if(config.vrrp_instances.begin(), config.vrrp_instances.end(),
                                [&](const conf::VrrpInstance& i) { return i.name == it->first; });
     const vrrp::InstanceConfig& running_config = it->second->instance->config();
-    bool same = wanted != config.vrrp_instances.end() && without_notify(*wanted) == it->second->settings &&
+    bool same = wanted != config.vrrp_instances.end() &&
+                rebuild_settings(*wanted) == rebuild_settings(it->second->settings) &&
                 running_config.multicast_group == vrrp_group(config.global, running_config.family) &&
                 it->second->accept == conf::accept_mode(config.global, *wanted);
     if (same) {
@@ -328,6 +349,7 @@ void VrrpRuntime::apply(const conf::Config& config) {
     }
     if (same) {
       it->second->notify = vrrp_notify_config(wanted->notify, config.global);
+      update_virtual_routes(*it->second, *wanted);
       ++it;
       continue;
     }
@@ -371,11 +393,135 @@ void VrrpRuntime::apply(const conf::Config& config) {
       if (auto up = vrrp_scripts_->up(t.name)) r->instance->on_script(t.name, *up);
     for (const auto& t : r->tracked_files) r->instance->on_file(t.name, track_files_->value(t.name));
     r->watcher->start();
-    r->instance->start(resume_.erase(r->instance->config().name) > 0);
+    const bool resume = resume_.erase(r->instance->config().name) > 0;
+    // Leftovers of a crashed run go, as its VIPs do; a resumed master keeps
+    // them (its transition to Master adds them again, which changes nothing).
+    if (!resume) remove_virtual_routes(*r, /*leftovers=*/true);
+    r->instance->start(resume);
   }
   // A name this apply did not build (kept running, or not set up) must not
   // make a later rebuild start as master.
   resume_.clear();
+  apply_static(config);
+}
+
+void VrrpRuntime::add_virtual_routes(Running& running) {
+  if (!ip_config_) return;
+  auto log = core::log::get();
+  const std::string& name = running.settings.name;
+  // Rules after routes: a rule that sends traffic to a table should find it filled.
+  for (const auto& route : running.settings.virtual_routes) {
+    auto k = kernel_route(route, ifindex_of);
+    core::Status st = k.ok() ? ip_config_->add(*k) : core::Status(k.error());
+    if (!st.ok()) {
+      log->error("vrrp instance {}: adding virtual route {}: {}", name, conf::ip_route_text(route), st.error().message);
+      continue;
+    }
+    if (std::find(running.routes_held.begin(), running.routes_held.end(), route) == running.routes_held.end())
+      running.routes_held.push_back(route);
+    log->info("vrrp instance {}: added virtual route {}", name, conf::ip_route_text(route));
+  }
+  for (const auto& rule : running.settings.virtual_rules) {
+    if (auto st = ip_config_->add(kernel_rule(rule)); !st.ok()) {
+      log->error("vrrp instance {}: adding virtual rule {}: {}", name, conf::ip_rule_text(rule), st.error().message);
+      continue;
+    }
+    if (std::find(running.rules_held.begin(), running.rules_held.end(), rule) == running.rules_held.end())
+      running.rules_held.push_back(rule);
+    log->info("vrrp instance {}: added virtual rule {}", name, conf::ip_rule_text(rule));
+  }
+}
+
+void VrrpRuntime::update_virtual_routes(Running& running, const conf::VrrpInstance& wanted) {
+  if (running.settings.virtual_routes == wanted.virtual_routes && running.settings.virtual_rules == wanted.virtual_rules)
+    return;
+  const bool master = running.instance->state() == vrrp::State::kMaster;
+  if (master && ip_config_) {
+    // What the new file drops goes (rules first); the rest is (re-)added below.
+    auto log = core::log::get();
+    for (const auto& rule : only_in(running.settings.virtual_rules, wanted.virtual_rules)) {
+      if (auto st = ip_config_->remove(kernel_rule(rule)); !st.ok())
+        log->error("vrrp instance {}: removing virtual rule {}: {}", wanted.name, conf::ip_rule_text(rule), st.error().message);
+      std::erase(running.rules_held, rule);
+    }
+    for (const auto& route : only_in(running.settings.virtual_routes, wanted.virtual_routes)) {
+      if (auto k = kernel_route(route, ifindex_of); k.ok()) {
+        if (auto st = ip_config_->remove(*k); !st.ok())
+          log->error("vrrp instance {}: removing virtual route {}: {}", wanted.name, conf::ip_route_text(route), st.error().message);
+      }
+      std::erase(running.routes_held, route);
+    }
+  }
+  running.settings.virtual_routes = wanted.virtual_routes;
+  running.settings.virtual_rules = wanted.virtual_rules;
+  if (master) add_virtual_routes(running);
+}
+
+void VrrpRuntime::remove_virtual_routes(Running& running, bool leftovers) {
+  if (!ip_config_) return;
+  auto log = core::log::get();
+  const std::string& name = running.settings.name;
+  // Rules first: no rule points at a table being emptied.
+  for (const auto& rule : running.settings.virtual_rules) {
+    if (auto st = ip_config_->remove(kernel_rule(rule)); !st.ok())
+      log->error("vrrp instance {}: removing virtual rule {}: {}", name, conf::ip_rule_text(rule), st.error().message);
+    else if (!leftovers) log->info("vrrp instance {}: removed virtual rule {}", name, conf::ip_rule_text(rule));
+  }
+  for (const auto& route : running.settings.virtual_routes) {
+    auto k = kernel_route(route, ifindex_of);
+    if (!k.ok()) continue;  // its device is gone, and the route with it
+    if (auto st = ip_config_->remove(*k); !st.ok())
+      log->error("vrrp instance {}: removing virtual route {}: {}", name, conf::ip_route_text(route), st.error().message);
+    else if (!leftovers) log->info("vrrp instance {}: removed virtual route {}", name, conf::ip_route_text(route));
+  }
+  running.routes_held.clear();
+  running.rules_held.clear();
+}
+
+void VrrpRuntime::apply_static(const conf::Config& config) {
+  auto log = core::log::get();
+  // A reload removes the ones the new file no longer has and (re-)adds every
+  // one it has; stop() applies an empty list (keepalived removes them at stop).
+  for (const auto& rule : only_in(static_.static_rules, config.static_rules))
+    if (ip_config_) {
+      if (auto st = ip_config_->remove(kernel_rule(rule)); !st.ok())
+        log->error("static rule {}: removing: {}", conf::ip_rule_text(rule), st.error().message);
+    }
+  for (const auto& route : only_in(static_.static_routes, config.static_routes)) {
+    auto k = kernel_route(route, ifindex_of);
+    if (ip_config_ && k.ok()) {
+      if (auto st = ip_config_->remove(*k); !st.ok())
+        log->error("static route {}: removing: {}", conf::ip_route_text(route), st.error().message);
+    }
+  }
+  for (const auto& address : only_in(static_.static_ipaddress, config.static_ipaddress)) {
+    auto spec = static_address(address, ifindex_of);
+    if (addresses_ && spec.ok()) {
+      if (auto st = addresses_->remove(*spec); !st.ok())
+        log->error("static address {}: removing: {}", address.prefix.to_string(), st.error().message);
+    }
+  }
+  for (const auto& address : config.static_ipaddress) {
+    auto spec = static_address(address, ifindex_of);
+    core::Status st = !spec.ok() ? core::Status(spec.error())
+                      : addresses_ ? addresses_->add(*spec)
+                                   : core::Status(core::Error{"no rtnetlink socket"});
+    if (!st.ok()) log->error("static address {}: {}", address.prefix.to_string(), st.error().message);
+  }
+  for (const auto& route : config.static_routes) {
+    auto k = kernel_route(route, ifindex_of);
+    core::Status st = !k.ok() ? core::Status(k.error())
+                      : ip_config_ ? ip_config_->add(*k)
+                                   : core::Status(core::Error{"no rtnetlink socket"});
+    if (!st.ok()) log->error("static route {}: {}", conf::ip_route_text(route), st.error().message);
+  }
+  for (const auto& rule : config.static_rules) {
+    core::Status st = ip_config_ ? ip_config_->add(kernel_rule(rule)) : core::Status(core::Error{"no rtnetlink socket"});
+    if (!st.ok()) log->error("static rule {}: {}", conf::ip_rule_text(rule), st.error().message);
+  }
+  static_ = conf::Config{.static_ipaddress = config.static_ipaddress,
+                         .static_routes = config.static_routes,
+                         .static_rules = config.static_rules};
 }
 
 void VrrpRuntime::rebuild_sync_groups(const conf::Config& config) {
@@ -405,6 +551,9 @@ void VrrpRuntime::on_transition(Running& running, vrrp::State from, vrrp::State 
                                                 instance.config().name, to, priority)) {
     scripts_->run(argv);
   }
+  // After the Instance moved the VIPs: a route with `src VIP` needs its address.
+  if (to == vrrp::State::kMaster) add_virtual_routes(running);
+  else if (from == vrrp::State::kMaster) remove_virtual_routes(running, /*leftovers=*/false);
   if (vip_listener_ && (to == vrrp::State::kMaster || from == vrrp::State::kMaster)) {
     for (const auto& vip : running.vips) vip_listener_(vip, to == vrrp::State::kMaster);
   }
@@ -439,11 +588,18 @@ void VrrpRuntime::stop() {
   for (auto& [name, running] : instances_) running->instance->stop();
   instances_.clear();
   groups_.clear();
+  // keepalived 2.2.7 removes its static rules, routes and addresses when it
+  // stops (measured: SIGTERM); so does lvsd. A hitless restart does not stop.
+  apply_static(conf::Config{});
 }
 
 std::vector<vrrp::InstanceStatus> VrrpRuntime::statuses() const {
   std::vector<vrrp::InstanceStatus> out;
-  for (const auto& [name, running] : instances_) out.push_back(running->instance->status());
+  for (const auto& [name, running] : instances_) {
+    out.push_back(running->instance->status());
+    for (const auto& r : running->routes_held) out.back().routes_held.push_back(conf::ip_route_text(r));
+    for (const auto& r : running->rules_held) out.back().rules_held.push_back(conf::ip_rule_text(r));
+  }
   return out;
 }
 

@@ -34,6 +34,8 @@ class SyncGroup;
 
 namespace lvsd::daemon {
 
+class IpConfigClient;
+
 class VrrpRuntime final : public VrrpControl {
  public:
   explicit VrrpRuntime(core::EventLoop& loop);
@@ -77,6 +79,15 @@ class VrrpRuntime final : public VrrpControl {
   void ensure_link_monitor();
   void rebuild_sync_groups(const conf::Config& config);
   std::vector<core::IpAddress> own_addresses(const vrrp::InstanceConfig& config);
+  // virtual_routes / virtual_rules of an instance that became or left
+  // MASTER. leftovers: at start, those a crashed run left (quietly).
+  void add_virtual_routes(Running& running);
+  void remove_virtual_routes(Running& running, bool leftovers);
+  // A reload that changes only an instance's virtual routes or rules: a
+  // master removes the dropped ones and adds the new ones, without a rebuild.
+  void update_virtual_routes(Running& running, const conf::VrrpInstance& wanted);
+  // static_ipaddress / static_routes / static_rules: see apply_static().
+  void apply_static(const conf::Config& config);
 
   core::EventLoop& loop_;
   VipListener vip_listener_;
@@ -85,6 +96,8 @@ class VrrpRuntime final : public VrrpControl {
   std::unique_ptr<vrrp::AddressClient> addresses_;
   std::unique_ptr<vrrp::VipPort> vip_port_;
   std::unique_ptr<vrrp::VipFilter> vip_filter_;  // opened for the first instance without accept mode
+  std::unique_ptr<IpConfigClient> ip_config_;  // routes and rules
+  conf::Config static_;  // the static_* entries last applied (only those fields)
   std::unique_ptr<vrrp::LinkMonitor> links_;
   std::unique_ptr<core::IoWatcher> links_watcher_;
   std::map<std::string, bool> link_up_;  // last known, by name

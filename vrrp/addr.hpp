@@ -25,6 +25,9 @@ struct VipSpec {
   int ifindex = 0;
   std::string label{};  // IPv4 only; the kernel wants it to start with the interface name ("eth0:vip")
   AddressScope scope = AddressScope::kGlobal;
+  // false: keepalived's virtual_ipaddress_excluded, added and removed with
+  // the others but not listed in adverts nor checked against the peer's.
+  bool in_advert = true;
 };
 
 struct InterfaceAddress {

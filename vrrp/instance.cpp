@@ -234,7 +234,7 @@ LocalExpectations Instance::expectations() const {
                           .check_unicast_ttl = config_.check_unicast_ttl,
                           .multicast_group = config_.multicast_group};
   for (const auto& v : config_.vips) {
-    if (v.prefix.address.family() == config_.family) local.vips.push_back(v.prefix.address);
+    if (v.in_advert && v.prefix.address.family() == config_.family) local.vips.push_back(v.prefix.address);
   }
   if (std::find(local.own_addresses.begin(), local.own_addresses.end(), config_.primary_address) ==
       local.own_addresses.end()) {
@@ -285,7 +285,7 @@ void Instance::send_advert(std::uint8_t priority) {
                 .auth_type = config_.auth_type,
                 .auth_data = config_.auth_type == AuthType::kSimplePassword ? config_.auth_data : AuthData{}};
   for (const auto& v : config_.vips) {
-    if (v.prefix.address.family() == config_.family) advert.addresses.push_back(v.prefix.address);
+    if (v.in_advert && v.prefix.address.family() == config_.family) advert.addresses.push_back(v.prefix.address);
   }
   std::vector<core::IpAddress> destinations = config_.unicast_peers;
   if (destinations.empty()) destinations.push_back(config_.multicast_group.value_or(vrrp_multicast_group(config_.family)));

@@ -153,6 +153,10 @@ struct InstanceStatus {
   std::uint64_t garps_sent = 0;
   std::uint64_t vip_errors = 0;        // failed adds/removes
   std::array<std::uint64_t, kStateCount> transitions_into{};  // by State
+  // Filled by the owner (daemon/vrrp_runtime.cpp), which adds and removes
+  // the instance's virtual_routes / virtual_rules: those held now, as text.
+  std::vector<std::string> routes_held{};
+  std::vector<std::string> rules_held{};
 };
 
 class Instance {

@@ -184,6 +184,69 @@ TEST(KeepalivedCompat, SameVipTwiceInOneBlockIsKeptOnce) {
   EXPECT_FALSE(two.ok());
 }
 
+// ------------------------------------------------------------ routes and rules (issue #14 item 4)
+
+TEST(KeepalivedCompat, StaticAndVirtualRoutesRulesAndExcludedAddresses) {
+  auto r = import_keepalived_file(kDir + "routes_rules.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  EXPECT_TRUE(r.warnings.empty()) << all_messages(r.warnings);
+  const Config& c = *r.config;
+  ASSERT_EQ(c.static_ipaddress.size(), 1u);
+  EXPECT_EQ(c.static_ipaddress[0].dev, "eth1");
+  ASSERT_EQ(c.static_routes.size(), 2u);
+  EXPECT_EQ(c.static_routes[0].table, 120u);
+  EXPECT_EQ(c.static_routes[0].metric, 20u);
+  EXPECT_EQ(c.static_routes[1].type, RouteType::kBlackhole);
+  ASSERT_EQ(c.static_rules.size(), 1u);
+  EXPECT_EQ(c.static_rules[0].priority, 120u);
+  const auto& i = only_instance(r);
+  ASSERT_EQ(i.virtual_ipaddress.size(), 1u);
+  ASSERT_EQ(i.virtual_ipaddress_excluded.size(), 2u);
+  EXPECT_TRUE(i.virtual_ipaddress_excluded[1].prefix.address.is_ipv6());  // any family
+  ASSERT_EQ(i.virtual_routes.size(), 3u);
+  EXPECT_EQ(i.virtual_routes[0].src->to_string(), "192.0.2.70");
+  EXPECT_EQ(i.virtual_routes[0].dst.to_string(), "198.51.100.0/24");
+  EXPECT_EQ(i.virtual_routes[1].dst.to_string(), "0.0.0.0/0");
+  EXPECT_EQ(i.virtual_routes[2].type, RouteType::kUnreachable);
+  ASSERT_EQ(i.virtual_rules.size(), 2u);
+  EXPECT_EQ(i.virtual_rules[1].fwmark, 7u);
+  EXPECT_EQ(i.virtual_rules[1].fwmask, 255u);
+  EXPECT_EQ(i.virtual_rules[1].iif, "eth0");
+  // And the same through lvsd's YAML.
+  const std::string yaml = to_yaml(c);
+  auto back = load_yaml(yaml, "back.yaml");
+  ASSERT_TRUE(back.ok()) << all_messages(back.errors) << yaml;
+  EXPECT_EQ(*back.config, c) << yaml;
+}
+
+TEST(KeepalivedCompat, UnimplementedRouteAndRuleOptionsAreRefusedAtTheirWord) {
+  auto r = import_text(
+      "static_routes {\n 10.30.0.0/16 via 10.20.0.1 dev eth1 mtu 1400\n}\n"
+      "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress { 10.0.0.1 }\n"
+      " virtual_rules {\n  from 10.0.0.1 table 5 priority 5 uidrange 1000-2000\n }\n"
+      " virtual_routes {\n  10.9.0.0/16 dev eth0 table blue\n }\n}\n");
+  EXPECT_EQ(where(r.errors), (Where{"2:38 static_routes[0]", "9:36 vrrp_instances[0].virtual_rules[0]",
+                                    "12:30 vrrp_instances[0].virtual_routes[0]"}))
+      << all_messages(r.errors);
+  EXPECT_EQ(r.errors[0].message, "'mtu' is not supported: route metrics (mtu, window, rtt...) are not implemented");
+  EXPECT_EQ(r.errors[1].message, "'uidrange' is not supported: rules by user id are not implemented");
+}
+
+TEST(KeepalivedCompat, StaticAddressWithoutDevIsOnEth0) {
+  auto r = import_text("static_ipaddress {\n 10.0.0.5/24\n 10.0.1.5/24 dev eth1\n}\n");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  EXPECT_EQ(r.config->static_ipaddress.at(0).dev, "eth0");
+  EXPECT_EQ(r.config->static_ipaddress.at(1).dev, "eth1");
+  EXPECT_EQ(where(r.warnings), Where{"2:2 static_ipaddress[0]"});
+}
+
+TEST(KeepalivedCompat, RuleWithoutPriorityGetsKeepalivedsOne) {
+  auto r = import_text("static_rules {\n from 10.0.0.0/24 table 5\n}\n");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  EXPECT_EQ(r.config->static_rules.at(0).priority, 16384u);
+  EXPECT_EQ(where(r.warnings), Where{"2:2 static_rules[0]"});
+}
+
 // ------------------------------------------------------------ 6. includes
 
 TEST(KeepalivedCompat, MissingIncludeIsAnErrorAndAnEmptyGlobAWarning) {

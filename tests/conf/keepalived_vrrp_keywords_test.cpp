@@ -200,6 +200,22 @@ TEST(KeepalivedVrrpKeywords, TrackFileBlocksAndInstanceReferences) {
   EXPECT_NE(messages(no_file).find("missing file"), std::string::npos) << messages(no_file);
 }
 
+// keepalived's default_interface: where a static address without dev goes
+// (eth0 unless set), wherever in the file global_defs is.
+TEST(KeepalivedVrrpKeywords, DefaultInterfaceForStaticAddresses) {
+  auto r = ka("static_ipaddress {\n 10.9.0.1/24\n 10.9.1.1/24 dev eth2\n}\nglobal_defs {\n default_interface eth1\n}\n" +
+              instance(""));
+  ASSERT_TRUE(r.ok()) << messages(r);
+  ASSERT_EQ(r.config->static_ipaddress.size(), 2u);
+  EXPECT_EQ(r.config->static_ipaddress[0].dev, "eth1");
+  EXPECT_EQ(r.config->static_ipaddress[1].dev, "eth2");
+  EXPECT_NE(warnings(r).find("k.conf:2:2: static_ipaddress[0]: '10.9.0.1/24' has no dev: put on eth1"), std::string::npos)
+      << warnings(r);
+  auto plain = ka("static_ipaddress {\n 10.9.0.1/24\n}\n" + instance(""));
+  ASSERT_TRUE(plain.ok()) << messages(plain);
+  EXPECT_EQ(plain.config->static_ipaddress[0].dev, "eth0");
+}
+
 TEST(YamlVrrpKeywords, NewKeysReadAndRefuseBadValues) {
   auto r = load_yaml(
       "global:\n  vrrp_strict: true\n  vrrp_mcast_group4: 239.1.1.1\n"

@@ -71,6 +71,9 @@ vrrp_instances:
     preempt_delay: 10s
     authentication: {type: PASS, pass: "null"}
     virtual_ipaddress: ["10.1.0.1/24 label eth0:1"]
+    virtual_ipaddress_excluded: ["10.1.0.2/24", "fd00::7/64 dev eth2"]
+    virtual_routes: ["10.9.0.0/16 via 10.1.0.254 table 100 metric 5 src 10.1.0.1", "blackhole 10.8.0.0/16"]
+    virtual_rules: ["not from 10.1.0.0/24 table 100 priority 100 fwmark 0x10/0xff"]
 vrrp_sync_groups:
   - {name: G, group: [VI_6, VI_7], notify_fault: /bin/f}
 virtual_servers:
@@ -100,6 +103,9 @@ virtual_servers:
     real_servers:
       - {address: fd00::5, port: 443, inhibit_on_failure: true, slow_start: 1m, TCP_CHECK: {}, REDIS_CHECK: {expect_role: replica, password: "p w"}}
   - {address: 10.2.0.1, port: 80, lb_algo: mh, scheduler_flags: [mh-port], lb_kind: DR, announce: true}
+static_ipaddress: ["10.5.0.1/24 dev eth3 scope link"]
+static_routes: ["default via 10.5.0.254 table 50", "10.6.0.0/16 dev eth3 protocol static"]
+static_rules: ["to 10.6.0.0/16 lookup 50", "fwmark 3 table 51 inet6"]
 )";
   Config first = must_load(load_yaml(text, "all.yaml"));
   std::string yaml = to_yaml(first);
@@ -127,6 +133,12 @@ virtual_servers:
   EXPECT_NE(yaml.find("start_up: true"), std::string::npos);
   EXPECT_EQ(second.global.script_user, (ScriptUser{.user = "nobody", .group = std::nullopt}));
   EXPECT_TRUE(second.global.enable_script_security);
+  EXPECT_EQ(second.vrrp_instances[1].virtual_ipaddress_excluded.size(), 2u);
+  EXPECT_EQ(second.vrrp_instances[1].virtual_routes.at(0).metric, 5u);
+  EXPECT_TRUE(second.vrrp_instances[1].virtual_rules.at(0).invert);
+  EXPECT_EQ(second.static_routes.at(1).protocol, 4);
+  EXPECT_EQ(second.static_rules.at(1).family, core::AddressFamily::kIpv6);
+  EXPECT_NE(yaml.find("- \"10.9.0.0/16 via 10.1.0.254 src 10.1.0.1 table 100 metric 5\""), std::string::npos) << yaml;
   EXPECT_EQ(second.global.announce.table, 120u);
   EXPECT_TRUE(second.virtual_servers[2].announce);
   EXPECT_EQ(std::get<MiscCheck>(second.virtual_servers[0].real_servers[0].checks[1].probe).user,

@@ -706,5 +706,40 @@ TEST(YamlLoader, AnnounceSettingsAndPerServiceFlag) {
   EXPECT_NE(vrrp.errors.at(0).message.find("either moved by VRRP or announced"), std::string::npos);
 }
 
+TEST(YamlLoader, RoutesRulesAndExcludedAddresses) {
+  auto ok = load_yaml(
+      "vrrp_instances:\n  - name: VI_1\n    interface: eth0\n    virtual_router_id: 7\n"
+      "    virtual_ipaddress: [10.0.0.100]\n"
+      "    virtual_ipaddress_excluded: [\"fd00::1/64\", {address: 10.0.0.101, dev: eth1}]\n"
+      "    virtual_routes: [\"10.9.0.0/16 via 10.0.0.1 table 100\"]\n"
+      "    virtual_rules: [\"from 10.0.0.100 table 100\"]\n"
+      "static_ipaddress: [\"10.5.0.1/24 dev eth1\"]\n"
+      "static_routes: [\"blackhole 10.7.0.0/16\"]\n"
+      "static_rules: [\"fwmark 5 lookup 7\"]\n",
+      "t.yaml");
+  ASSERT_TRUE(ok.ok()) << format_error(ok.errors.at(0));
+  const auto& i = ok.config->vrrp_instances.at(0);
+  EXPECT_EQ(i.virtual_ipaddress_excluded.at(1).dev, "eth1");
+  EXPECT_EQ(i.virtual_routes.at(0).table, 100u);
+  EXPECT_FALSE(i.virtual_rules.at(0).priority.has_value());  // YAML leaves it to the kernel
+  EXPECT_EQ(ok.config->static_routes.at(0).type, RouteType::kBlackhole);
+  EXPECT_EQ(ok.config->static_rules.at(0).fwmark, 5u);
+  // Errors are where the string is, and name the word.
+  auto bad = load_yaml(
+      "static_routes: [\"10.7.0.0/16 dev eth0 mtu 1400\"]\n"
+      "static_rules: [\"from 10.0.0.0/24\"]\n"
+      "static_ipaddress: [10.5.0.1/24]\n",
+      "t.yaml");
+  EXPECT_EQ(where(bad), (Where{"1:17 static_routes[0]", "2:16 static_rules[0]", "3:20 static_ipaddress[0].dev"}));
+  EXPECT_NE(bad.errors.at(0).message.find("'mtu' is not supported"), std::string::npos) << bad.errors.at(0).message;
+  // An excluded address may not repeat a virtual one.
+  auto dup = load_yaml(
+      "vrrp_instances:\n  - {name: VI_1, interface: eth0, virtual_router_id: 7, virtual_ipaddress: [10.0.0.100],"
+      " virtual_ipaddress_excluded: [10.0.0.100]}\n",
+      "t.yaml");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.errors.at(0).path, "vrrp_instances[0].virtual_ipaddress_excluded[0]");
+}
+
 }  // namespace
 }  // namespace lvsd::conf

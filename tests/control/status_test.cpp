@@ -16,7 +16,8 @@ StatusSnapshot sample() {
       .name = "VI_1", .interface = "eth0", .virtual_router_id = 51, .state = "MASTER", .priority = 150,
       .configured_priority = 150, .master_address = "10.0.0.11", .virtual_addresses = {"192.168.152.100"},
       .last_transition_unix_ms = kNow - 7'440'000, .last_transition_reason = "master down timer expired",
-      .transitions = 2, .adverts_sent = 7440, .adverts_received = 3, .adverts_dropped = {{"wrong_vrid", 4}}});
+      .transitions = 2, .adverts_sent = 7440, .adverts_received = 3, .adverts_dropped = {{"wrong_vrid", 4}},
+      .routes_held = {"10.60.0.0/16 via 10.0.0.3 table 160"}, .rules_held = {"from 10.0.0.100/32 table 160 priority 160"}});
   s.vrrp_instances.push_back(VrrpInstanceStatus{
       .name = "VI_2", .interface = "eth1", .virtual_router_id = 52, .state = "BACKUP", .priority = 90,
       .configured_priority = 100, .master_address = "10.0.1.12", .last_transition_unix_ms = kNow - 45'000,
@@ -66,6 +67,26 @@ TEST(StatusText, TrackedObjectsAndScriptsAreShown) {
   EXPECT_NE(text.find("script exit 1"), std::string::npos) << text;
 }
 
+TEST(StatusText, RoutesAndRulesHeldArePerInstance) {
+  const std::string text = format_status(sample());
+  EXPECT_NE(text.find("  VI_1 holds route 10.60.0.0/16 via 10.0.0.3 table 160\n"
+                      "  VI_1 holds rule from 10.0.0.100/32 table 160 priority 160\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("VI_2 holds"), std::string::npos) << text;
+}
+
+TEST(StatusJson, RoutesHeldAreOptionalTheRestIsNot) {
+  auto j = to_json(sample());
+  j["vrrp_instances"][0].erase("routes_held");
+  j["vrrp_instances"][0].erase("rules_held");
+  auto back = status_from_json(j);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(back->vrrp_instances[0].routes_held.empty());
+  j["vrrp_instances"][0].erase("adverts_sent");
+  EXPECT_FALSE(status_from_json(j).ok());
+}
+
 TEST(StatusJson, NamesWhatIsMissingOrWrong) {
   auto j = to_json(sample());
   j["virtual_servers"][0]["real_servers"][1].erase("active_connections");
@@ -96,6 +117,8 @@ TEST(StatusText, OneScreenWithAlignedColumns) {
       "  VI_1      eth0    51  MASTER     150  this node  2h04m  master down timer expired\n"
       "  VI_2      eth1    52  BACKUP  90/100  10.0.1.12    45s  higher priority advert from 10.0.1.12\n"
       "  VI_3      eth2    53  FAULT      100  -             5s  down: script chk_db, eth2\n"
+      "  VI_1 holds route 10.60.0.0/16 via 10.0.0.3 table 160\n"
+      "  VI_1 holds rule from 10.0.0.100/32 table 160 priority 160\n"
       "\n"
       "  SCRIPT  RESULT  RUNS  FAILED  LAST RUN\n"
       "  chk_db  down      40       3  script exit 1\n"

@@ -138,6 +138,26 @@ TEST(Instance, BecomesMasterAfterMasterDownIntervalWithVipAdvertAndGarp) {
                                                                {State::kBackup, State::kMaster}}));
 }
 
+// keepalived's virtual_ipaddress_excluded: added and removed with the VIPs,
+// never listed in an advert, and a peer's advert without it still matches.
+TEST(Instance, ExcludedAddressesMoveWithTheVipsButStayOutOfAdverts) {
+  InstanceConfig c = config();
+  c.vips.push_back(VipSpec{.prefix = {ip("10.0.0.101"), 24}, .ifindex = 1, .in_advert = false});
+  Rig rig(c);
+  rig.instance.start();
+  rig.sched.advance(rig.master_down());
+  ASSERT_EQ(rig.instance.state(), State::kMaster);
+  EXPECT_TRUE(rig.vips.present.contains(ip("10.0.0.101")));
+  // FakeAdverts decodes with only 10.0.0.100 expected: an advert listing the
+  // excluded address too would be dropped as an address mismatch.
+  ASSERT_EQ(rig.adverts.sent.size(), 1u);
+  EXPECT_EQ(rig.adverts.sent[0].advert.addresses, std::vector<core::IpAddress>{ip("10.0.0.100")});
+  // A higher-priority peer's advert (listing 10.0.0.100 only) is accepted: both go.
+  rig.instance.on_datagram(advert_from("10.0.0.2", 200));
+  EXPECT_EQ(rig.instance.state(), State::kBackup);
+  EXPECT_TRUE(rig.vips.present.empty());
+}
+
 TEST(Instance, BackupStaysBackupWhileAHigherMasterAdvertises) {
   Rig rig;
   rig.instance.start();

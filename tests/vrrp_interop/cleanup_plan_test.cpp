@@ -92,6 +92,33 @@ TEST(CleanupPlan, MasterLeftoversGetOneResignAdvertThenRemoval) {
   EXPECT_EQ(plan.remove[0].label, "eth0:vip");
 }
 
+// The excluded addresses, virtual routes and rules of an instance that was
+// MASTER go too; those of an instance that was not stay out of the plan.
+TEST(CleanupPlan, ExcludedAddressesRoutesAndRulesOfAMaster) {
+  conf::VrrpInstance master = v2_instance();
+  master.virtual_ipaddress_excluded = {{.prefix = {cip("10.0.0.120"), 24}}};
+  master.virtual_routes = {conf::IpRoute{.dst = {cip("10.60.0.0"), 16}, .via = cip("10.0.0.3"), .table = 160}};
+  master.virtual_rules = {conf::IpRule{.from = core::IpPrefix{cip("10.0.0.100"), 32}, .table = 160}};
+  conf::VrrpInstance backup = master;
+  backup.name = "VI_2";
+  backup.virtual_router_id = 52;
+  backup.virtual_ipaddress = {{.prefix = {cip("10.0.0.200")}}};
+  backup.virtual_ipaddress_excluded = {{.prefix = {cip("10.0.0.220")}}};
+  const conf::Config config{.vrrp_instances = {master, backup}};
+  // Only the excluded address of VI_1 is left: that is enough to count as MASTER.
+  const HostView host{{"eth0", {.ifindex = 2, .addresses = {held("10.0.0.1", 24, 2), held("10.0.0.120", 24, 2)}}}};
+  const CleanupPlan plan = plan_cleanup(config, host);
+  ASSERT_EQ(plan.remove.size(), 1u);
+  EXPECT_EQ(plan.remove[0].prefix.address, vip("10.0.0.120"));
+  EXPECT_EQ(plan.remove_routes, master.virtual_routes);
+  EXPECT_EQ(plan.remove_rules, master.virtual_rules);
+  ASSERT_EQ(plan.adverts.size(), 1u);
+  EXPECT_EQ(plan.adverts[0].instance, "VI_1");
+  // Nothing held: nothing planned, not even routes.
+  const HostView none{{"eth0", {.ifindex = 2, .addresses = {held("10.0.0.1", 24, 2)}}}};
+  EXPECT_TRUE(plan_cleanup(config, none).empty());
+}
+
 TEST(CleanupPlan, V3UnicastSendsToEveryPeerFromUnicastSrcIp) {
   conf::VrrpInstance instance = v2_instance();
   instance.version = 3;
