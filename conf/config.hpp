@@ -304,11 +304,44 @@ core::Status set_scheduler_flag(SchedulerFlags& flags, std::string_view name, st
 // sh, "mh-fallback" with mh, "flag-N" with any other scheduler.
 std::vector<std::string> scheduler_flag_names(const SchedulerFlags& flags, std::string_view lb_algo);
 
+// One line of a virtual_server_group: an address, or a range of addresses,
+// with a port; or a fwmark. Each address (and each fwmark) is one IPVS service
+// of every virtual server that uses the group.
+struct VirtualServerGroupEntry {
+  std::optional<core::IpAddress> address{};  // the (first) address
+  // A range's last address, inclusive, of the same family and above `address`
+  // ("10.0.0.2-10", "2001:db8::a-1f", "10.0.1.250-10.0.2.3"); unset: one address.
+  std::optional<core::IpAddress> last{};
+  std::uint16_t port = 0;  // address entries; 0 only for persistent services
+  std::optional<std::uint32_t> fwmark{};  // 1-4294967295
+  // fwmark entries: the service's family; unset: the virtual server's (family()).
+  std::optional<core::AddressFamily> family{};
+
+  // The addresses of an address entry, first to last (none for a fwmark).
+  std::vector<core::IpAddress> addresses() const;
+  // How many addresses: 1 for a single one; saturates at 2^32.
+  std::uint64_t address_count() const;
+
+  bool operator==(const VirtualServerGroupEntry&) const = default;
+};
+
+// keepalived's virtual_server_group: addresses and fwmarks that virtual
+// servers name with `group` instead of one address or fwmark.
+struct VirtualServerGroup {
+  std::string name{};  // required, unique
+  std::vector<VirtualServerGroupEntry> members{};  // at least one
+
+  bool operator==(const VirtualServerGroup&) const = default;
+};
+
 struct VirtualServer {
-  // Exactly one of address (with port) or fwmark identifies the service.
+  // Exactly one of address (with port), fwmark or group identifies the service.
   std::optional<core::IpAddress> address{};
   std::uint16_t port = 0;  // 0 only for persistent services (all ports)
   std::optional<std::uint32_t> fwmark{};  // 1-4294967295
+  // virtual_server_groups[].name: one IPVS service per member of the group,
+  // all with these settings and real servers (each checked once).
+  std::optional<std::string> group{};
   Protocol protocol = Protocol::kTcp;
   std::string lb_algo = "wlc";  // IPVS scheduler name: rr wrr lc wlc lblc lblcr dh sh mh sed nq fo ovf
   SchedulerFlags scheduler_flags{};
@@ -338,7 +371,7 @@ struct VirtualServer {
   bool announce = false;
   std::vector<RealServer> real_servers{};
 
-  // The service's family: the address's, or for fwmark the first real server's (IPv4 if none).
+  // The service's family: the address's, or for fwmark and group the first real server's (IPv4 if none).
   core::AddressFamily family() const;
 
   bool operator==(const VirtualServer&) const = default;
@@ -351,10 +384,14 @@ struct Config {
   std::vector<VrrpScript> vrrp_scripts{};
   std::vector<VrrpInstance> vrrp_instances{};
   std::vector<VrrpSyncGroup> vrrp_sync_groups{};
+  std::vector<VirtualServerGroup> virtual_server_groups{};
   std::vector<VirtualServer> virtual_servers{};
 
   bool operator==(const Config&) const = default;
 };
+
+// The group named `name`, or nullptr.
+const VirtualServerGroup* find_virtual_server_group(const Config& config, std::string_view name);
 
 // The IPVS scheduler names accepted by lb_algo.
 const std::vector<std::string>& lb_algorithms();

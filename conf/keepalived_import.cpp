@@ -19,6 +19,7 @@ const std::vector<Spec> kTopSpecs = {
     {"vrrp_instance", 1, 1, true, true},
     {"vrrp_sync_group", 1, 1, true, true},
     {"virtual_server", 2, 2, true, true},
+    {"virtual_server_group", 1, 1, true, true, "virtual_server_groups"},
 };
 const std::vector<Spec> kGlobalSpecs = {
     {"router_id", 1, 1},
@@ -98,11 +99,8 @@ void Importer::top(KaStatement&& statement) {
     else if (k == "vrrp_script") config.vrrp_scripts.push_back(vrrp_script(st, config.vrrp_scripts.size()));
     else if (k == "vrrp_instance") config.vrrp_instances.push_back(instance(st, config.vrrp_instances.size()));
     else if (k == "vrrp_sync_group") config.vrrp_sync_groups.push_back(sync_group(st, config.vrrp_sync_groups.size()));
-    else if (k == "virtual_server" && st.args[0].text == "group")
-      // One error for the construct, not one per value it does not parse as.
-      error(st.args[0].location, index_path("virtual_servers", config.virtual_servers.size()),
-            "keepalived's 'virtual_server group NAME' (virtual_server_group) is not implemented by lvsd yet; "
-            "lvsd refuses the file rather than run without it");
+    else if (k == "virtual_server_group")
+      config.virtual_server_groups.push_back(virtual_server_group(st, config.virtual_server_groups.size()));
     else if (k == "virtual_server") config.virtual_servers.push_back(virtual_server(st, config.virtual_servers.size()));
   }
 }

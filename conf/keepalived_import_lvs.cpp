@@ -57,7 +57,10 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
   sources_.set(path, block.keyword.location);
   const KaWord& first = block.args[0];
   const KaWord& second = block.args[1];
-  if (first.text == "fwmark") {
+  if (first.text == "group") {
+    sources_.set(join_path(path, "group"), second.location);
+    vs.group = second.text;
+  } else if (first.text == "fwmark") {
     sources_.set(join_path(path, "fwmark"), second.location);
     if (auto m = parse_integer(second.text, 1, 4294967295)) vs.fwmark = static_cast<std::uint32_t>(*m);
     else error(second.location, join_path(path, "fwmark"), m.error().message);
@@ -116,6 +119,62 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     }
   }
   return vs;
+}
+
+VirtualServerGroup Importer::virtual_server_group(const KaStatement& block, std::size_t index) {
+  const std::string path = index_path("virtual_server_groups", index);
+  VirtualServerGroup group;
+  sources_.set(path, block.keyword.location);
+  sources_.set(join_path(path, "name"), block.args[0].location);
+  group.name = block.args[0].text;
+  // The lines are addresses and fwmarks, not keywords: read here, not by normalize().
+  for (const KaStatement& line : block.children) {
+    const std::string mpath = index_path(join_path(path, "members"), group.members.size());
+    if (is_substitution(line.keyword)) {
+      warn(line.keyword.location, mpath, substitution_message(line.keyword));
+      continue;
+    }
+    if (!line.children.empty() || line.has_block) {
+      error(line.keyword.location, mpath, quote(line.keyword.text) + " opens a block: allowed ADDRESS|RANGE [PORT] "
+            "or fwmark N [inet|inet6] on each line of a virtual_server_group");
+      continue;
+    }
+    sources_.set(mpath, line.keyword.location);
+    VirtualServerGroupEntry entry;
+    if (line.keyword.text == "fwmark") {
+      if (line.args.empty() || line.args.size() > 2) {
+        error(line.keyword.location, join_path(mpath, "fwmark"), "allowed fwmark N [inet|inet6]");
+        continue;
+      }
+      sources_.set(join_path(mpath, "fwmark"), line.args[0].location);
+      if (auto m = parse_integer(line.args[0].text, 1, 4294967295)) entry.fwmark = static_cast<std::uint32_t>(*m);
+      else error(line.args[0].location, join_path(mpath, "fwmark"), m.error().message);
+      if (line.args.size() > 1) {
+        sources_.set(join_path(mpath, "family"), line.args[1].location);
+        if (auto f = parse_address_family(line.args[1].text)) entry.family = *f;
+        else error(line.args[1].location, join_path(mpath, "family"), f.error().message);
+      }
+    } else {
+      sources_.set(join_path(mpath, "address"), line.keyword.location);
+      if (line.args.size() > 1) {
+        error(line.args[1].location, mpath, quote(joined(line.args, 1)) + " after the port: allowed ADDRESS|RANGE [PORT]");
+        continue;
+      }
+      if (auto range = parse_address_range(line.keyword.text)) {
+        entry.address = range->address;
+        entry.last = range->last;
+      } else {
+        error(line.keyword.location, join_path(mpath, "address"), range.error().message + ", or fwmark N");
+      }
+      if (!line.args.empty()) {
+        sources_.set(join_path(mpath, "port"), line.args[0].location);
+        if (auto port = parse_integer(line.args[0].text, 0, 65535)) entry.port = static_cast<std::uint16_t>(*port);
+        else error(line.args[0].location, join_path(mpath, "port"), port.error().message);
+      }
+    }
+    group.members.push_back(entry);
+  }
+  return group;
 }
 
 void Importer::scheduler_flag(const KaStatement& st, const std::string& path, bool after_lb_algo,

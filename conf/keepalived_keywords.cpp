@@ -60,7 +60,7 @@ constexpr Row kRows[] = {
     {KaBlock::kTop, "track_group", kNotImplemented},
     {KaBlock::kTop, "use_pid_dir", kNotImplemented},
     {KaBlock::kTop, "virtual_server", kImplemented},
-    {KaBlock::kTop, "virtual_server_group", kNotImplemented},
+    {KaBlock::kTop, "virtual_server_group", kImplemented},
     {KaBlock::kTop, "vrrp_instance", kImplemented},
     {KaBlock::kTop, "vrrp_script", kImplemented},
     {KaBlock::kTop, "vrrp_sync_group", kImplemented},

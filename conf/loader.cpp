@@ -96,7 +96,8 @@ class YamlLoader {
     }
     if (tree.document_count() == 0 || tree.document(0).is_null()) {
       error(Pos{.line = 1, .column = 1}, "",
-            "empty configuration: allowed keys global, vrrp_scripts, vrrp_instances, vrrp_sync_groups, virtual_servers");
+            "empty configuration: allowed keys global, vrrp_scripts, vrrp_instances, vrrp_sync_groups, "
+            "virtual_server_groups, virtual_servers");
       return finish(std::nullopt);
     }
     // The validator asks where a key path is only for the few paths it
@@ -307,7 +308,8 @@ class YamlLoader {
   // ---------------------------------------------------------------- sections
 
   void read_config(const yaml::NodeRef& root, Config& config) {
-    auto view = read_map(root, "", {"global", "vrrp_scripts", "vrrp_instances", "vrrp_sync_groups", "virtual_servers"},
+    auto view = read_map(root, "", {"global", "vrrp_scripts", "vrrp_instances", "vrrp_sync_groups", "virtual_server_groups",
+                                    "virtual_servers"},
                          {.line = 1, .column = 1});
     if (!view) return;
     if (const Field* g = view->get("global")) read_global(g->value, location(g->value, location(g->key, {})), config.global);
@@ -319,6 +321,9 @@ class YamlLoader {
     });
     read_list(*view, "", "vrrp_sync_groups", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.vrrp_sync_groups.push_back(read_sync_group(n, p, at));
+    });
+    read_list(*view, "", "virtual_server_groups", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
+      config.virtual_server_groups.push_back(read_virtual_server_group(n, p, at));
     });
     read_list(*view, "", "virtual_servers", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.virtual_servers.push_back(read_virtual_server(n, p, at));
@@ -510,10 +515,33 @@ class YamlLoader {
     return group;
   }
 
+  VirtualServerGroup read_virtual_server_group(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
+    VirtualServerGroup group;
+    auto view = read_map(node, path, {"name", "members"}, at);
+    if (!view) return group;
+    read(*view, path, "name", group.name, non_empty_string);
+    read_list(*view, path, "members", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
+      auto mv = read_map(n, p, {"address", "port", "fwmark", "family"}, where);
+      if (!mv) return;
+      VirtualServerGroupEntry entry;
+      if (const Field* f = mv->get("address")) {
+        if (auto range = scalar_item(f->value, join_path(p, "address"), location(f->value, where), parse_address_range)) {
+          entry.address = range->address;
+          entry.last = range->last;
+        }
+      }
+      read(*mv, p, "port", entry.port, integer(0, 65535));
+      read(*mv, p, "fwmark", entry.fwmark, integer(1, 4294967295));
+      read(*mv, p, "family", entry.family, parse_address_family);
+      group.members.push_back(entry);
+    });
+    return group;
+  }
+
   VirtualServer read_virtual_server(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
     VirtualServer vs;
     static const std::vector<std::string> keys = {
-        "address", "port", "fwmark", "protocol", "lb_algo", "scheduler_flags", "lb_kind", "tunnel_type", "tunnel_port",
+        "address", "port", "fwmark", "group", "protocol", "lb_algo", "scheduler_flags", "lb_kind", "tunnel_type", "tunnel_port",
         "persistence_timeout", "persistence_granularity", "delay_loop", "quorum", "hysteresis", "sorry_server",
         "inhibit_on_failure", "ha_suspend", "ops", "start_up", "virtualhost", "announce", "real_servers"};
     auto view = read_map(node, path, keys, at);
@@ -521,6 +549,7 @@ class YamlLoader {
     read(*view, path, "address", vs.address, parse_address);
     read(*view, path, "port", vs.port, integer(0, 65535));
     read(*view, path, "fwmark", vs.fwmark, integer(1, 4294967295));
+    read(*view, path, "group", vs.group, non_empty_string);
     read(*view, path, "protocol", vs.protocol, parse_protocol);
     read(*view, path, "lb_algo", vs.lb_algo, parse_lb_algo);
     read_list(*view, path, "scheduler_flags", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {

@@ -321,6 +321,7 @@ Node virtual_server_node(const VirtualServer& v) {
   add_opt(m, "address", v.address, as_address);
   if (v.address) m.add("port", as_number(v.port));
   add_opt(m, "fwmark", v.fwmark, as_number);
+  add_opt(m, "group", v.group, as_text);
   add_if(m, "protocol", v.protocol, d.protocol, as_name);
   m.add("lb_algo", v.lb_algo);
   if (v.scheduler_flags.any()) {
@@ -357,6 +358,24 @@ Node virtual_server_node(const VirtualServer& v) {
   return m;
 }
 
+Node virtual_server_group_node(const VirtualServerGroup& g) {
+  Node m = Node::map();
+  m.add("name", g.name);
+  Node members = Node::list();
+  for (const auto& e : g.members) {
+    Node n = Node::map();
+    if (e.address) {
+      n.add("address", address_range_text(e));
+      if (e.port != 0) n.add("port", as_number(e.port));
+    }
+    add_opt(n, "fwmark", e.fwmark, as_number);
+    if (e.family) n.add("family", std::string(address_family_text(*e.family)));
+    members.items.push_back(std::move(n));
+  }
+  m.add("members", std::move(members));
+  return m;
+}
+
 std::string counted(std::size_t n, const std::string& singular, const std::string& plural) {
   return std::to_string(n) + " " + (n == 1 ? singular : plural);
 }
@@ -376,6 +395,7 @@ std::string to_yaml(const Config& config) {
   add_list("vrrp_scripts", config.vrrp_scripts, vrrp_script_node);
   add_list("vrrp_instances", config.vrrp_instances, instance_node);
   add_list("vrrp_sync_groups", config.vrrp_sync_groups, sync_group_node);
+  add_list("virtual_server_groups", config.virtual_server_groups, virtual_server_group_node);
   add_list("virtual_servers", config.virtual_servers, virtual_server_node);
   std::string out;
   emit(root, 0, out);

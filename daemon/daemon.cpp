@@ -799,7 +799,10 @@ void Daemon::collect_slice() {
         },
         .to_unix_ms = [&](core::TimePoint t) { return c->clock.to_unix_ms(t); }});
     std::map<std::string, bool> quorum;
-    for (const auto& h : c->view) quorum[h.virtual_server] = h.quorum_met;
+    for (const auto& h : c->view) {
+      quorum[h.virtual_server] = h.quorum_met;
+      for (const auto& service : h.services) quorum[service] = h.quorum_met;
+    }
     for (auto& vs : s.virtual_servers) {
       if (auto it = quorum.find(vs.key); it != quorum.end()) vs.quorum_lost = !it->second;
     }

@@ -111,7 +111,10 @@ struct RealServerHealth {
 };
 
 struct VirtualServerHealth {
-  std::string virtual_server{};   // "TCP 10.0.0.100:80"
+  std::string virtual_server{};   // "TCP 10.0.0.100:80"; with a group "TCP group NAME"
+  // Its IPVS services as director::describe() names them: its own, or every
+  // member of its group (which share its real servers' health and its quorum).
+  std::vector<std::string> services{};
   bool quorum_met = false;
   bool sorry_server_active = false;
   bool checks_suspended = false;  // ha_suspend and the address is not held

@@ -449,5 +449,53 @@ TEST(ToCheckSpec, CheckValuesOverrideTheDefaults) {
             healthcheck::check_identity(to_check_spec(vs, rs, misc)));
 }
 
+TEST_F(HealthViewTest, GroupChecksEachRealServerOnceAndItsHealthDrivesEveryService) {
+  conf::Config config;
+  config.virtual_server_groups.push_back(conf::VirtualServerGroup{
+      .name = "web",
+      .members = {conf::VirtualServerGroupEntry{.address = ip("10.0.0.1"), .last = ip("10.0.0.3"), .port = 80},
+                  conf::VirtualServerGroupEntry{.fwmark = 7}}});
+  conf::VirtualServer vs = virtual_server({real_server("10.0.1.1", 2, {tcp_check(80)}),
+                                           real_server("10.0.1.2", 1, {tcp_check(80)})});
+  vs.address.reset();
+  vs.port = 0;
+  vs.group = "web";
+  vs.quorum = 2;
+  vs.sorry_server = conf::SorryServer{.address = ip("10.0.9.9")};
+  config.virtual_servers = {vs};
+  view_.set_config(config);
+  // One check per real server, not one per service of the group.
+  EXPECT_EQ(view_.check_count(), 2u);
+  EXPECT_EQ(factory_calls_, 2);
+  pass("10.0.1.1:80");
+  pass("10.0.1.2:80");
+  const director::IpvsTable up = view_.table();
+  ASSERT_EQ(up.services.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(pool(i), (Pool{{"10.0.1.1:80", 2}, {"10.0.1.2:80", 1}})) << i;
+  EXPECT_EQ(director::describe(up.services[3].service.key), "FWM 7");
+  // One failure takes the real server out of every service; the quorum (2)
+  // still holds with weight 2.
+  fail("10.0.1.2:80");
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(pool(i), (Pool{{"10.0.1.1:80", 2}})) << i;
+  // The quorum is the virtual server's: lost once, every service gets the sorry server.
+  fail("10.0.1.1:80");
+  EXPECT_FALSE(view_.quorum_met(0));
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(pool(i), (Pool{{"10.0.9.9:80", 1}})) << i;
+  EXPECT_EQ(pool(3), (Pool{{"10.0.9.9:0", 1}}));
+  const auto status = view_.status();
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_EQ(status[0].virtual_server, "TCP group web");
+  EXPECT_EQ(status[0].services,
+            (std::vector<std::string>{"TCP 10.0.0.1:80", "TCP 10.0.0.2:80", "TCP 10.0.0.3:80", "FWM 7"}));
+
+  // A reload that changes the group's members keeps the checks and their verdicts.
+  config.virtual_server_groups[0].members.pop_back();
+  const int calls = factory_calls_;
+  view_.set_config(config);
+  EXPECT_EQ(factory_calls_, calls);
+  EXPECT_EQ(view_.table().services.size(), 3u);
+  EXPECT_FALSE(view_.quorum_met(0));
+}
+
 }  // namespace
 }  // namespace lvsd::daemon
