@@ -67,6 +67,17 @@ std::vector<core::IpAddress> VirtualServerGroupEntry::addresses() const {
   return out;
 }
 
+CheckTiming check_timing(const VirtualServer& vs, const RealServer& rs, const Check& check) {
+  const CheckTiming d;
+  return CheckTiming{
+      .connect_timeout = check.connect_timeout.value_or(rs.connect_timeout.value_or(vs.connect_timeout.value_or(d.connect_timeout))),
+      .retry = check.retry.value_or(rs.retry.value_or(vs.retry.value_or(d.retry))),
+      .delay_before_retry =
+          check.delay_before_retry.value_or(rs.delay_before_retry.value_or(vs.delay_before_retry.value_or(d.delay_before_retry))),
+      .delay_loop = check.delay_loop.value_or(rs.delay_loop.value_or(vs.delay_loop)),
+  };
+}
+
 const VirtualServerGroup* find_virtual_server_group(const Config& config, std::string_view name) {
   for (const auto& g : config.virtual_server_groups)
     if (g.name == name) return &g;

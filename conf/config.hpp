@@ -244,10 +244,12 @@ struct Check {
   // Common keys. connect_ip/connect_port default to the real server's.
   std::optional<core::IpAddress> connect_ip{};
   std::optional<std::uint16_t> connect_port{};  // 1-65535
-  Duration connect_timeout = std::chrono::seconds(5);
-  std::uint32_t retry = 1;  // 0-100 extra attempts, delay_before_retry apart, before a probe fails (alias nb_get_retry)
-  Duration delay_before_retry = std::chrono::seconds(1);
-  std::optional<Duration> delay_loop{};         // unset: the virtual server's delay_loop
+  // Unset: the real server's, else the virtual server's, else the default
+  // (keepalived's inheritance; check_timing() resolves them).
+  std::optional<Duration> connect_timeout{};     // default 5 s
+  std::optional<std::uint32_t> retry{};  // 0-100 extra attempts, delay_before_retry apart, before a probe fails (alias nb_get_retry); default 1
+  std::optional<Duration> delay_before_retry{};  // default 1 s
+  std::optional<Duration> delay_loop{};         // unset: the real server's, else the virtual server's delay_loop
   std::uint32_t rise = 1;                     // consecutive successes to mark up, 1-100
   std::uint32_t fall = 1;                     // consecutive failures to mark down, 1-100
 
@@ -256,6 +258,21 @@ struct Check {
 
 // "TCP_CHECK", "HTTP_GET", "SSL_GET", "REDIS_CHECK" or "MISC_CHECK".
 std::string_view check_keyword(const Check& check);
+
+struct RealServer;
+struct VirtualServer;
+
+// A check's timing after keepalived's inheritance: the check's own value, else
+// its real server's, else its virtual server's, else the default.
+struct CheckTiming {
+  Duration connect_timeout = std::chrono::seconds(5);
+  std::uint32_t retry = 1;
+  Duration delay_before_retry = std::chrono::seconds(1);
+  Duration delay_loop = std::chrono::seconds(60);
+
+  bool operator==(const CheckTiming&) const = default;
+};
+CheckTiming check_timing(const VirtualServer& vs, const RealServer& rs, const Check& check);
 
 // ---------------------------------------------------------------- virtual servers
 
@@ -271,6 +288,11 @@ struct RealServer {
   // stays in IPVS with weight 0 instead of being removed.
   std::optional<bool> inhibit_on_failure{};
   Duration slow_start{0};  // weight ramps from 0 to weight over this time after recovery
+  // Defaults for its checks (each check's own value wins); unset: the virtual server's.
+  std::optional<Duration> connect_timeout{};
+  std::optional<std::uint32_t> retry{};  // 0-100
+  std::optional<Duration> delay_before_retry{};
+  std::optional<Duration> delay_loop{};
   std::vector<Check> checks{};  // empty: always up
 
   bool operator==(const RealServer&) const = default;
@@ -353,6 +375,10 @@ struct VirtualServer {
   // 255.255.255.0 is 24). Unset: /32 or /128.
   std::optional<int> persistence_granularity{};
   Duration delay_loop = std::chrono::seconds(60);  // default check interval
+  // Defaults for the checks of its real servers (below theirs and the checks' own).
+  std::optional<Duration> connect_timeout{};
+  std::optional<std::uint32_t> retry{};  // 0-100
+  std::optional<Duration> delay_before_retry{};
   std::uint32_t quorum = 1;      // healthy weight sum needed to keep the service up
   std::uint32_t hysteresis = 0;
   std::optional<SorryServer> sorry_server{};  // used when the quorum is lost

@@ -19,6 +19,9 @@ const std::vector<Spec> kVirtualServerSpecs = {
     {"virtualhost", 1, 1},          {"sorry_server", 1, 2},
     {"quorum", 1, 1},               {"hysteresis", 1, 1},
     {"inhibit_on_failure", 0, 0},   {"real_server", 1, 2, true, true, "real_servers"},
+    // Defaults for the checks of its real servers.
+    {"connect_timeout", 1, 1},      {"retry", 1, 1},
+    {"delay_before_retry", 1, 1},
     // IPVS scheduler flags: keepalived 2.2.7 sets a flag once however often
     // it is given.
     {"flag-1", 0, 0, false, true, "scheduler_flags"},      {"flag-2", 0, 0, false, true, "scheduler_flags"},
@@ -30,6 +33,11 @@ const std::vector<Spec> kRealServerSpecs = {
     {"weight", 1, 1},
     {"inhibit_on_failure", 0, 1},  // [true|false] here, as in keepalived
     {"slow_start", 1, 1},
+    // Defaults for its checks.
+    {"connect_timeout", 1, 1},
+    {"retry", 1, 1},
+    {"delay_before_retry", 1, 1},
+    {"delay_loop", 1, 1},
     {"TCP_CHECK", 0, 0, true, true},
     {"HTTP_GET", 0, 0, true, true},
     {"SSL_GET", 0, 0, true, true},
@@ -85,6 +93,9 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     }
     const std::string p = key(path, kVirtualServerSpecs, st);
     if (k == "delay_loop") value(st, p, vs.delay_loop, parse_duration);
+    else if (k == "connect_timeout") value(st, p, vs.connect_timeout, parse_duration);
+    else if (k == "retry") value(st, p, vs.retry, integer(0, 100));
+    else if (k == "delay_before_retry") value(st, p, vs.delay_before_retry, parse_duration);
     else if (k == "lb_algo" || k == "lvs_sched") {
       const std::size_t before = errors_.size();
       value(st, p, vs.lb_algo, parse_lb_algo);
@@ -218,6 +229,10 @@ RealServer Importer::real_server(const KaStatement& block, const std::string& pa
                  quote(st.args[0].text) + " is not valid for inhibit_on_failure: allowed true, on, yes, false, off, no "
                  "or nothing (true)");
     } else if (k == "slow_start") value(st, key(path, kRealServerSpecs, st), rs.slow_start, parse_duration);
+    else if (k == "connect_timeout") value(st, key(path, kRealServerSpecs, st), rs.connect_timeout, parse_duration);
+    else if (k == "retry") value(st, key(path, kRealServerSpecs, st), rs.retry, integer(0, 100));
+    else if (k == "delay_before_retry") value(st, key(path, kRealServerSpecs, st), rs.delay_before_retry, parse_duration);
+    else if (k == "delay_loop") value(st, key(path, kRealServerSpecs, st), rs.delay_loop, parse_duration);
     else check_blocks.push_back(st);
   }
   // Checks of one type are kept together, in order of first appearance, as

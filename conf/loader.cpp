@@ -542,7 +542,8 @@ class YamlLoader {
     VirtualServer vs;
     static const std::vector<std::string> keys = {
         "address", "port", "fwmark", "group", "protocol", "lb_algo", "scheduler_flags", "lb_kind", "tunnel_type", "tunnel_port",
-        "persistence_timeout", "persistence_granularity", "delay_loop", "quorum", "hysteresis", "sorry_server",
+        "persistence_timeout", "persistence_granularity", "delay_loop", "connect_timeout", "retry", "delay_before_retry",
+        "quorum", "hysteresis", "sorry_server",
         "inhibit_on_failure", "ha_suspend", "ops", "start_up", "virtualhost", "announce", "real_servers"};
     auto view = read_map(node, path, keys, at);
     if (!view) return vs;
@@ -563,6 +564,9 @@ class YamlLoader {
     read(*view, path, "persistence_timeout", vs.persistence_timeout, parse_duration);
     read(*view, path, "persistence_granularity", vs.persistence_granularity, parse_granularity);
     read(*view, path, "delay_loop", vs.delay_loop, parse_duration);
+    read(*view, path, "connect_timeout", vs.connect_timeout, parse_duration);
+    read(*view, path, "retry", vs.retry, integer(0, 100));
+    read(*view, path, "delay_before_retry", vs.delay_before_retry, parse_duration);
     read(*view, path, "quorum", vs.quorum, integer(1, 4294967295));
     read(*view, path, "hysteresis", vs.hysteresis, integer(0, 4294967295));
     if (const Field* f = view->get("sorry_server")) {
@@ -591,7 +595,8 @@ class YamlLoader {
   RealServer read_real_server(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
     RealServer rs;
     static const std::vector<std::string> keys = [] {
-      std::vector<std::string> k = {"address", "port", "weight", "inhibit_on_failure", "slow_start"};
+      std::vector<std::string> k = {"address", "port", "weight", "inhibit_on_failure", "slow_start",
+                                    "connect_timeout", "retry", "delay_before_retry", "delay_loop"};
       k.insert(k.end(), kCheckKeywords.begin(), kCheckKeywords.end());
       return k;
     }();
@@ -603,6 +608,10 @@ class YamlLoader {
     read(*view, path, "weight", rs.weight, integer(0, 65535));
     read(*view, path, "inhibit_on_failure", rs.inhibit_on_failure, parse_bool);
     read(*view, path, "slow_start", rs.slow_start, parse_duration);
+    read(*view, path, "connect_timeout", rs.connect_timeout, parse_duration);
+    read(*view, path, "retry", rs.retry, integer(0, 100));
+    read(*view, path, "delay_before_retry", rs.delay_before_retry, parse_duration);
+    read(*view, path, "delay_loop", rs.delay_loop, parse_duration);
     for (const Field& f : view->fields) {
       const std::string key(f.name);
       if (std::find(kCheckKeywords.begin(), kCheckKeywords.end(), key) == kCheckKeywords.end()) continue;

@@ -371,6 +371,8 @@ class Validator {
       error(join_path(path, "tunnel_port"), "tunnel_port with tunnel_type " +
                                                 std::string(to_string(vs.tunnel_type)) + ": allowed only with gue");
     if (vs.delay_loop.count() == 0) error(join_path(path, "delay_loop"), "'0s' is too short: allowed 1ms or more");
+    if (vs.connect_timeout && vs.connect_timeout->count() == 0)
+      error(join_path(path, "connect_timeout"), "'0s' is too short: allowed 1ms or more");
     if (vs.announce && !vs.address)
       error(join_path(path, "announce"), std::string("announce on a ") + (vs.group ? "group" : "fwmark") +
                                              " service: only a virtual server's own address can be announced");
@@ -425,6 +427,8 @@ class Validator {
                                              "own), or use NAT");
           break;
         }
+    for (const auto& [key, value] : {std::pair{"connect_timeout", rs.connect_timeout}, std::pair{"delay_loop", rs.delay_loop}})
+      if (value && value->count() == 0) error(join_path(path, key), "'0s' is too short: allowed 1ms or more");
     for (std::size_t c = 0; c < rs.checks.size(); ++c) check_check(vs, rs, check_path(path, rs.checks, c), c);
   }
 
@@ -433,7 +437,7 @@ class Validator {
     bool is_misc = std::holds_alternative<MiscCheck>(check.probe);
     if (!is_misc && !check.connect_port && rs.port == 0 && vs.port == 0)
       error(path, "no target port: set connect_port, or give the real server a port");
-    if (check.connect_timeout.count() == 0)
+    if (check.connect_timeout && check.connect_timeout->count() == 0)
       error(join_path(path, "connect_timeout"), "'0s' is too short: allowed 1ms or more");
     if (check.delay_loop && check.delay_loop->count() == 0)
       error(join_path(path, "delay_loop"), "'0s' is too short: allowed 1ms or more");

@@ -250,9 +250,9 @@ Node check_node(const Check& c) {
   Node m = Node::map();
   add_opt(m, "connect_ip", c.connect_ip, as_address);
   add_opt(m, "connect_port", c.connect_port, as_number);
-  add_if(m, "connect_timeout", c.connect_timeout, d.connect_timeout, as_duration);
-  add_if(m, "retry", c.retry, d.retry, as_number);
-  add_if(m, "delay_before_retry", c.delay_before_retry, d.delay_before_retry, as_duration);
+  add_opt(m, "connect_timeout", c.connect_timeout, as_duration);
+  add_opt(m, "retry", c.retry, as_number);
+  add_opt(m, "delay_before_retry", c.delay_before_retry, as_duration);
   add_opt(m, "delay_loop", c.delay_loop, as_duration);
   add_if(m, "rise", c.rise, d.rise, as_number);
   add_if(m, "fall", c.fall, d.fall, as_number);
@@ -294,6 +294,10 @@ Node real_server_node(const RealServer& r) {
   add_if(m, "weight", r.weight, d.weight, as_number);
   add_opt(m, "inhibit_on_failure", r.inhibit_on_failure, as_bool);
   add_if(m, "slow_start", r.slow_start, d.slow_start, as_duration);
+  add_opt(m, "connect_timeout", r.connect_timeout, as_duration);
+  add_opt(m, "retry", r.retry, as_number);
+  add_opt(m, "delay_before_retry", r.delay_before_retry, as_duration);
+  add_opt(m, "delay_loop", r.delay_loop, as_duration);
   // One key per check type, in order of first appearance; a list when repeated.
   std::vector<std::string> order;
   std::map<std::string, std::vector<Node>> by_type;
@@ -336,6 +340,9 @@ Node virtual_server_node(const VirtualServer& v) {
   if (v.persistence_granularity)
     m.add("persistence_granularity", granularity_text(*v.persistence_granularity, v.family()));
   add_if(m, "delay_loop", v.delay_loop, d.delay_loop, as_duration);
+  add_opt(m, "connect_timeout", v.connect_timeout, as_duration);
+  add_opt(m, "retry", v.retry, as_number);
+  add_opt(m, "delay_before_retry", v.delay_before_retry, as_duration);
   add_if(m, "quorum", v.quorum, d.quorum, as_number);
   add_if(m, "hysteresis", v.hysteresis, d.hysteresis, as_number);
   if (v.sorry_server) {

@@ -34,8 +34,8 @@ healthcheck::RedisRole to_healthcheck(conf::RedisRole role) {
 // Consecutive failed attempts before a check goes down. `retry` makes one
 // probe (retry + 1 attempts, delay_before_retry apart); `fall` failed probes
 // mark the server down. Both bounded to 100 by the loader, so no overflow.
-int failed_attempts_to_fall(const conf::Check& check) {
-  const std::uint64_t attempts = std::uint64_t{std::max<std::uint32_t>(check.fall, 1)} * (std::uint64_t{check.retry} + 1);
+int failed_attempts_to_fall(const conf::Check& check, std::uint32_t retry) {
+  const std::uint64_t attempts = std::uint64_t{std::max<std::uint32_t>(check.fall, 1)} * (std::uint64_t{retry} + 1);
   return static_cast<int>(std::min<std::uint64_t>(attempts, std::numeric_limits<int>::max()));
 }
 
@@ -47,12 +47,14 @@ healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::
   spec.kind = check_kind(check.probe);
   spec.address = check.connect_ip.value_or(rs.address).to_string();
   spec.port = check.connect_port.value_or(rs.port != 0 ? rs.port : vs.port);
-  spec.connect_timeout = check.connect_timeout;
-  spec.delay_loop = check.delay_loop.value_or(vs.delay_loop);
-  spec.delay_before_retry = check.delay_before_retry;
+  // keepalived's inheritance: the check's own, the real server's, the virtual server's.
+  const conf::CheckTiming timing = conf::check_timing(vs, rs, check);
+  spec.connect_timeout = timing.connect_timeout;
+  spec.delay_loop = timing.delay_loop;
+  spec.delay_before_retry = timing.delay_before_retry;
   spec.thresholds = healthcheck::HealthThresholds{
       .rise = static_cast<int>(std::max<std::uint32_t>(check.rise, 1)),
-      .fall = failed_attempts_to_fall(check),
+      .fall = failed_attempts_to_fall(check, timing.retry),
       // start_up: the check starts up and needs `fall` failures to go down.
       .start_up = vs.start_up,
   };

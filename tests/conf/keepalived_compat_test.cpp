@@ -481,5 +481,33 @@ TEST(KeepalivedCompat, VirtualServerGroupMembersAreServicesLikeAnyOther) {
   EXPECT_NE(all_messages(no_port.errors).find("no target port"), std::string::npos) << all_messages(no_port.errors);
 }
 
+// ------------------------------------------------------------ check defaults
+
+TEST(KeepalivedCompat, CheckSettingsInheritFromRealServerThenVirtualServer) {
+  using std::chrono::seconds;
+  auto r = import_keepalived_file(kDir + "check_defaults.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  EXPECT_TRUE(r.warnings.empty()) << all_messages(r.warnings);
+  const VirtualServer& vs = r.config->virtual_servers.at(0);
+  EXPECT_EQ(vs.connect_timeout, std::optional<Duration>(seconds(7)));
+  const RealServer& rs1 = vs.real_servers.at(0);
+  const RealServer& rs2 = vs.real_servers.at(1);
+  // The check's own value, else the real server's, else the virtual server's.
+  EXPECT_EQ(check_timing(vs, rs1, rs1.checks.at(0)),
+            (CheckTiming{.connect_timeout = seconds(3), .retry = 0, .delay_before_retry = seconds(2),
+                         .delay_loop = seconds(10)}));
+  EXPECT_EQ(check_timing(vs, rs1, rs1.checks.at(1)),
+            (CheckTiming{.connect_timeout = seconds(9), .retry = 4, .delay_before_retry = seconds(2),
+                         .delay_loop = seconds(10)}));
+  EXPECT_EQ(check_timing(vs, rs2, rs2.checks.at(0)),
+            (CheckTiming{.connect_timeout = seconds(7), .retry = 4, .delay_before_retry = seconds(2),
+                         .delay_loop = seconds(20)}));
+  // Nothing set anywhere: the defaults.
+  EXPECT_EQ(check_timing(VirtualServer{}, RealServer{}, Check{}), CheckTiming{});
+  auto back = load_yaml(to_yaml(*r.config), "import.yaml");
+  ASSERT_TRUE(back.ok()) << all_messages(back.errors);
+  EXPECT_EQ(*back.config, *r.config);
+}
+
 }  // namespace
 }  // namespace lvsd::conf

@@ -397,6 +397,20 @@ TEST(ToCheckSpec, DefaultsComeFromTheRealAndVirtualServer) {
   EXPECT_FALSE(spec.thresholds.start_up);
   vs.start_up = true;
   EXPECT_TRUE(to_check_spec(vs, rs, check).thresholds.start_up);
+  // Unset in the check: the real server's, else the virtual server's (keepalived's inheritance).
+  conf::Check bare = check;
+  bare.connect_timeout.reset();
+  bare.retry.reset();
+  bare.delay_before_retry.reset();
+  rs.retry = 1;
+  rs.delay_loop = seconds(2);
+  vs.connect_timeout = seconds(4);
+  vs.delay_before_retry = seconds(6);
+  const healthcheck::CheckSpec inherited = to_check_spec(vs, rs, bare);
+  EXPECT_EQ(inherited.connect_timeout, seconds(4));
+  EXPECT_EQ(inherited.delay_before_retry, seconds(6));
+  EXPECT_EQ(inherited.delay_loop, seconds(2));
+  EXPECT_EQ(inherited.thresholds.fall, 6);  // 3 probes of 2 attempts
   ASSERT_EQ(spec.urls.size(), 1u);
   EXPECT_EQ(spec.urls[0].path, "/health");
   EXPECT_EQ(spec.urls[0].status.first.high, 399);
