@@ -17,6 +17,7 @@ std::string_view check_keyword(const Check& check) {
 
 core::AddressFamily VirtualServer::family() const {
   if (address) return address->family();
+  if (ip_family) return *ip_family;
   if (!real_servers.empty()) return real_servers.front().address.family();
   return core::AddressFamily::kIpv4;
 }

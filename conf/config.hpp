@@ -288,6 +288,11 @@ struct RealServer {
   // stays in IPVS with weight 0 instead of being removed.
   std::optional<bool> inhibit_on_failure{};
   Duration slow_start{0};  // weight ramps from 0 to weight over this time after recovery
+  // IPVS connection thresholds (keepalived's uthreshold / lthreshold): above
+  // `upper` connections the server gets no new ones until it is back below
+  // `lower`; 0: no limit (upper) / the kernel's 3/4 of upper (lower).
+  std::uint32_t uthreshold = 0;
+  std::uint32_t lthreshold = 0;
   // Defaults for its checks (each check's own value wins); unset: the virtual server's.
   std::optional<Duration> connect_timeout{};
   std::optional<std::uint32_t> retry{};  // 0-100
@@ -364,6 +369,9 @@ struct VirtualServer {
   // virtual_server_groups[].name: one IPVS service per member of the group,
   // all with these settings and real servers (each checked once).
   std::optional<std::string> group{};
+  // keepalived's ip_family: the family of a fwmark (or group) service, for
+  // when its real servers do not say (all tunnelled across families).
+  std::optional<core::AddressFamily> ip_family{};
   Protocol protocol = Protocol::kTcp;
   std::string lb_algo = "wlc";  // IPVS scheduler name: rr wrr lc wlc lblc lblcr dh sh mh sed nq fo ovf
   SchedulerFlags scheduler_flags{};
@@ -374,6 +382,9 @@ struct VirtualServer {
   // Client address mask for persistence, as a prefix length (IPv4 netmask
   // 255.255.255.0 is 24). Unset: /32 or /128.
   std::optional<int> persistence_granularity{};
+  // IPVS persistence engine (ipvsadm --pe): "sip" (Linux's only one, module
+  // ip_vs_pe_sip) keeps a SIP Call-ID on one real server. Needs persistence.
+  std::optional<std::string> persistence_engine{};
   Duration delay_loop = std::chrono::seconds(60);  // default check interval
   // Defaults for the checks of its real servers (below theirs and the checks' own).
   std::optional<Duration> connect_timeout{};
@@ -397,7 +408,8 @@ struct VirtualServer {
   bool announce = false;
   std::vector<RealServer> real_servers{};
 
-  // The service's family: the address's, or for fwmark and group the first real server's (IPv4 if none).
+  // The service's family: the address's, else ip_family, else for fwmark and
+  // group the first real server's (IPv4 if none).
   core::AddressFamily family() const;
 
   bool operator==(const VirtualServer&) const = default;

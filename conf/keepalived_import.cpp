@@ -280,6 +280,9 @@ void Importer::unknown(const KaStatement& st, const std::vector<Spec>& specs, co
   if (const KaKeyword* kw = find_keepalived_keyword(block, k)) {
     if (kw->support == KaSupport::kIgnored)
       warn(at, kpath, "keepalived keyword '" + k + "' is ignored: " + std::string(kw->reason));
+    else if (!kw->reason.empty())
+      error(at, kpath, "keepalived keyword '" + k + "' is not implemented by lvsd yet (" + std::string(kw->reason) +
+                           "); lvsd refuses the file rather than run without it");
     else
       error(at, kpath, "keepalived keyword '" + k + "' is not implemented by lvsd yet; lvsd refuses the file "
                        "rather than run without it");

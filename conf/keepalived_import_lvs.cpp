@@ -14,6 +14,7 @@ const std::vector<Spec> kVirtualServerSpecs = {
     {"tun_type", 1, 1, false, false, "tunnel_type"},
     {"tun_port", 1, 1, false, false, "tunnel_port"},
     {"persistence_timeout", 1, 1},  {"persistence_granularity", 1, 1},
+    {"persistence_engine", 1, 1},  {"ip_family", 1, 1},
     {"protocol", 1, 1},             {"ha_suspend", 0, 0},
     {"ops", 0, 0},                  {"alpha", 0, 0, false, false, "start_up"},
     {"virtualhost", 1, 1},          {"sorry_server", 1, 2},
@@ -38,6 +39,8 @@ const std::vector<Spec> kRealServerSpecs = {
     {"retry", 1, 1},
     {"delay_before_retry", 1, 1},
     {"delay_loop", 1, 1},
+    {"uthreshold", 1, 1},
+    {"lthreshold", 1, 1},
     {"TCP_CHECK", 0, 0, true, true},
     {"HTTP_GET", 0, 0, true, true},
     {"SSL_GET", 0, 0, true, true},
@@ -108,6 +111,8 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     else if (k == "tun_port") value(st, p, vs.tunnel_port, integer(1, 65535));
     else if (k == "persistence_timeout") value(st, p, vs.persistence_timeout, parse_duration);
     else if (k == "persistence_granularity") value(st, p, vs.persistence_granularity, parse_granularity);
+    else if (k == "persistence_engine") value(st, p, vs.persistence_engine, text_value);
+    else if (k == "ip_family") value(st, p, vs.ip_family, parse_address_family);
     else if (k == "protocol") value(st, p, vs.protocol, parse_protocol);
     else if (k == "ha_suspend") vs.ha_suspend = true;
     else if (k == "ops") vs.ops = true;
@@ -233,6 +238,8 @@ RealServer Importer::real_server(const KaStatement& block, const std::string& pa
     else if (k == "retry") value(st, key(path, kRealServerSpecs, st), rs.retry, integer(0, 100));
     else if (k == "delay_before_retry") value(st, key(path, kRealServerSpecs, st), rs.delay_before_retry, parse_duration);
     else if (k == "delay_loop") value(st, key(path, kRealServerSpecs, st), rs.delay_loop, parse_duration);
+    else if (k == "uthreshold") value(st, key(path, kRealServerSpecs, st), rs.uthreshold, integer(0, 4294967295));
+    else if (k == "lthreshold") value(st, key(path, kRealServerSpecs, st), rs.lthreshold, integer(0, 4294967295));
     else check_blocks.push_back(st);
   }
   // Checks of one type are kept together, in order of first appearance, as

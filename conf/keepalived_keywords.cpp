@@ -27,6 +27,13 @@ constexpr Ignored kLogging{kLoggingReason};
 constexpr Ignored kProcessTuning{kProcessReason};
 constexpr Ignored kSnmp{kSnmpReason};
 constexpr Ignored kSocketBuffers{kBufferReason};
+constexpr Ignored kKeepalivedIgnores{
+    "it asks for IPVS's 'hashed' service flag, which the kernel keeps for itself and ignores from user space"};
+
+// A keyword not implemented yet, with what lvsd does instead or why not.
+struct NotYet {
+  std::string_view reason;
+};
 
 struct Row {
   KaBlock block;
@@ -34,6 +41,8 @@ struct Row {
   KaSupport support;
   std::string_view reason;
   constexpr Row(KaBlock b, std::string_view n, KaSupport s) : block(b), name(n), support(s), reason() {}
+  constexpr Row(KaBlock b, std::string_view n, NotYet r)
+      : block(b), name(n), support(KaSupport::kNotImplemented), reason(r.reason) {}
   constexpr Row(KaBlock b, std::string_view n, Ignored i)
       : block(b), name(n), support(KaSupport::kIgnored), reason(i.reason) {}
 };
@@ -293,25 +302,28 @@ constexpr Row kRows[] = {
     {KaBlock::kVirtualServer, "flag-2", kImplemented},
     {KaBlock::kVirtualServer, "flag-3", kImplemented},
     {KaBlock::kVirtualServer, "ha_suspend", kImplemented},
-    {KaBlock::kVirtualServer, "hashed", kNotImplemented},
+    {KaBlock::kVirtualServer, "hashed", kKeepalivedIgnores},
     {KaBlock::kVirtualServer, "hysteresis", kImplemented},
     {KaBlock::kVirtualServer, "inhibit_on_failure", kImplemented},
-    {KaBlock::kVirtualServer, "ip_family", kNotImplemented},
+    {KaBlock::kVirtualServer, "ip_family", kImplemented},
     {KaBlock::kVirtualServer, "lb_algo", kImplemented},
     {KaBlock::kVirtualServer, "lb_kind", kImplemented},
     {KaBlock::kVirtualServer, "lvs_method", kImplemented},
     {KaBlock::kVirtualServer, "lvs_sched", kImplemented},
     {KaBlock::kVirtualServer, "mh-fallback", kImplemented},
     {KaBlock::kVirtualServer, "mh-port", kImplemented},
-    {KaBlock::kVirtualServer, "omega", kNotImplemented},
+    {KaBlock::kVirtualServer, "omega", NotYet{"it makes keepalived run quorum_down and notify_down scripts at "
+                                               "shutdown, and lvsd runs neither yet"}},
     {KaBlock::kVirtualServer, "ops", kImplemented},
-    {KaBlock::kVirtualServer, "persistence_engine", kNotImplemented},
+    {KaBlock::kVirtualServer, "persistence_engine", kImplemented},
     {KaBlock::kVirtualServer, "persistence_granularity", kImplemented},
     {KaBlock::kVirtualServer, "persistence_timeout", kImplemented},
     {KaBlock::kVirtualServer, "protocol", kImplemented},
     {KaBlock::kVirtualServer, "quorum", kImplemented},
-    {KaBlock::kVirtualServer, "quorum_down", kNotImplemented},
-    {KaBlock::kVirtualServer, "quorum_up", kNotImplemented},
+    {KaBlock::kVirtualServer, "quorum_down", NotYet{"lvsd runs no script when the quorum changes yet (it logs the "
+                                                     "change and switches the sorry server)"}},
+    {KaBlock::kVirtualServer, "quorum_up", NotYet{"lvsd runs no script when the quorum changes yet (it logs the "
+                                                   "change and switches the sorry server)"}},
     {KaBlock::kVirtualServer, "real_server", kImplemented},
     {KaBlock::kVirtualServer, "retry", kImplemented},
     {KaBlock::kVirtualServer, "sh-fallback", kImplemented},
@@ -319,11 +331,15 @@ constexpr Row kRows[] = {
     {KaBlock::kVirtualServer, "smtp_alert", kMail},
     {KaBlock::kVirtualServer, "snmp_name", kSnmp},
     {KaBlock::kVirtualServer, "sorry_server", kImplemented},
-    {KaBlock::kVirtualServer, "sorry_server_inhibit", kNotImplemented},
-    {KaBlock::kVirtualServer, "sorry_server_lvs_method", kNotImplemented},
+    {KaBlock::kVirtualServer, "sorry_server_inhibit",
+     NotYet{"lvsd removes the sorry server once the quorum is back; keeping it at weight 0 is not implemented"}},
+    {KaBlock::kVirtualServer, "sorry_server_lvs_method",
+     NotYet{"lvsd's sorry server uses the virtual server's lb_kind; a method of its own is not implemented"}},
     {KaBlock::kVirtualServer, "virtualhost", kImplemented},
-    {KaBlock::kVirtualServer, "warmup", kNotImplemented},
-    {KaBlock::kVirtualServer, "weight", kNotImplemented},
+    {KaBlock::kVirtualServer, "warmup", NotYet{"lvsd spreads the first probes of the checks itself; a maximum "
+                                                "delay of its own is not implemented"}},
+    {KaBlock::kVirtualServer, "weight", NotYet{"a default weight for the real servers is not implemented; give each "
+                                                "real_server its weight"}},
     // real_server
     {KaBlock::kRealServer, "BFD_CHECK", kNotImplemented},
     {KaBlock::kRealServer, "DNS_CHECK", kNotImplemented},
@@ -335,21 +351,27 @@ constexpr Row kRows[] = {
     {KaBlock::kRealServer, "SSL_GET", kImplemented},
     {KaBlock::kRealServer, "TCP_CHECK", kImplemented},
     {KaBlock::kRealServer, "UDP_CHECK", kNotImplemented},
-    {KaBlock::kRealServer, "alpha", kNotImplemented},
+    {KaBlock::kRealServer, "alpha", NotYet{"alpha per real server is not implemented; lvsd has the virtual "
+                                            "server's alpha (YAML start_up)"}},
     {KaBlock::kRealServer, "connect_timeout", kImplemented},
     {KaBlock::kRealServer, "delay_before_retry", kImplemented},
     {KaBlock::kRealServer, "delay_loop", kImplemented},
     {KaBlock::kRealServer, "inhibit_on_failure", kImplemented},
-    {KaBlock::kRealServer, "lthreshold", kNotImplemented},
-    {KaBlock::kRealServer, "lvs_method", kNotImplemented},
-    {KaBlock::kRealServer, "notify_down", kNotImplemented},
-    {KaBlock::kRealServer, "notify_up", kNotImplemented},
+    {KaBlock::kRealServer, "lthreshold", kImplemented},
+    {KaBlock::kRealServer, "lvs_method", NotYet{"a forwarding method per real server is not implemented; lvsd uses "
+                                                 "the virtual server's lb_kind for all"}},
+    {KaBlock::kRealServer, "notify_down", NotYet{"lvsd runs no script when a real server goes down yet (it logs the "
+                                                  "transition and counts it in its metrics)"}},
+    {KaBlock::kRealServer, "notify_up", NotYet{"lvsd runs no script when a real server comes up yet (it logs the "
+                                                "transition and counts it in its metrics)"}},
     {KaBlock::kRealServer, "retry", kImplemented},
     {KaBlock::kRealServer, "smtp_alert", kMail},
     {KaBlock::kRealServer, "snmp_name", kSnmp},
-    {KaBlock::kRealServer, "uthreshold", kNotImplemented},
-    {KaBlock::kRealServer, "virtualhost", kNotImplemented},
-    {KaBlock::kRealServer, "warmup", kNotImplemented},
+    {KaBlock::kRealServer, "uthreshold", kImplemented},
+    {KaBlock::kRealServer, "virtualhost", NotYet{"a Host header per real server is not implemented; set virtualhost "
+                                                  "in its HTTP_GET/SSL_GET or in the virtual server"}},
+    {KaBlock::kRealServer, "warmup", NotYet{"lvsd spreads the first probes of the checks itself; a maximum delay "
+                                             "of its own is not implemented"}},
     {KaBlock::kRealServer, "weight", kImplemented},
     // TCP_CHECK
     {KaBlock::kTcpCheck, "alpha", kNotImplemented},

@@ -36,7 +36,7 @@ struct KaKeyword {
   KaBlock block;
   std::string_view name;
   KaSupport support;
-  std::string_view reason;  // why it is ignored (kIgnored only)
+  std::string_view reason;  // why it is ignored (kIgnored); why not yet, or what instead (some kNotImplemented)
 };
 
 // Every keepalived 2.2.7 keyword of every block (lvsd's own extensions, such

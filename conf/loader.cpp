@@ -541,8 +541,8 @@ class YamlLoader {
   VirtualServer read_virtual_server(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
     VirtualServer vs;
     static const std::vector<std::string> keys = {
-        "address", "port", "fwmark", "group", "protocol", "lb_algo", "scheduler_flags", "lb_kind", "tunnel_type", "tunnel_port",
-        "persistence_timeout", "persistence_granularity", "delay_loop", "connect_timeout", "retry", "delay_before_retry",
+        "address", "port", "fwmark", "group", "ip_family", "protocol", "lb_algo", "scheduler_flags", "lb_kind", "tunnel_type", "tunnel_port",
+        "persistence_timeout", "persistence_granularity", "persistence_engine", "delay_loop", "connect_timeout", "retry", "delay_before_retry",
         "quorum", "hysteresis", "sorry_server",
         "inhibit_on_failure", "ha_suspend", "ops", "start_up", "virtualhost", "announce", "real_servers"};
     auto view = read_map(node, path, keys, at);
@@ -551,6 +551,7 @@ class YamlLoader {
     read(*view, path, "port", vs.port, integer(0, 65535));
     read(*view, path, "fwmark", vs.fwmark, integer(1, 4294967295));
     read(*view, path, "group", vs.group, non_empty_string);
+    read(*view, path, "ip_family", vs.ip_family, parse_address_family);
     read(*view, path, "protocol", vs.protocol, parse_protocol);
     read(*view, path, "lb_algo", vs.lb_algo, parse_lb_algo);
     read_list(*view, path, "scheduler_flags", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
@@ -563,6 +564,7 @@ class YamlLoader {
     read(*view, path, "tunnel_port", vs.tunnel_port, integer(1, 65535));
     read(*view, path, "persistence_timeout", vs.persistence_timeout, parse_duration);
     read(*view, path, "persistence_granularity", vs.persistence_granularity, parse_granularity);
+    read(*view, path, "persistence_engine", vs.persistence_engine, non_empty_string);
     read(*view, path, "delay_loop", vs.delay_loop, parse_duration);
     read(*view, path, "connect_timeout", vs.connect_timeout, parse_duration);
     read(*view, path, "retry", vs.retry, integer(0, 100));
@@ -596,7 +598,8 @@ class YamlLoader {
     RealServer rs;
     static const std::vector<std::string> keys = [] {
       std::vector<std::string> k = {"address", "port", "weight", "inhibit_on_failure", "slow_start",
-                                    "connect_timeout", "retry", "delay_before_retry", "delay_loop"};
+                                    "connect_timeout", "retry", "delay_before_retry", "delay_loop", "uthreshold",
+                                    "lthreshold"};
       k.insert(k.end(), kCheckKeywords.begin(), kCheckKeywords.end());
       return k;
     }();
@@ -612,6 +615,8 @@ class YamlLoader {
     read(*view, path, "retry", rs.retry, integer(0, 100));
     read(*view, path, "delay_before_retry", rs.delay_before_retry, parse_duration);
     read(*view, path, "delay_loop", rs.delay_loop, parse_duration);
+    read(*view, path, "uthreshold", rs.uthreshold, integer(0, 4294967295));
+    read(*view, path, "lthreshold", rs.lthreshold, integer(0, 4294967295));
     for (const Field& f : view->fields) {
       const std::string key(f.name);
       if (std::find(kCheckKeywords.begin(), kCheckKeywords.end(), key) == kCheckKeywords.end()) continue;

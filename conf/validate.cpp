@@ -331,6 +331,10 @@ class Validator {
                                           ": allowed one of address+port, fwmark or group");
     if (vs.group && vs.port != 0)
       error(join_path(path, "port"), "port with group: the group's members have their ports");
+    if (vs.ip_family && vs.address && vs.address->family() != *vs.ip_family)
+      error(join_path(path, "ip_family"), std::string("ip_family ") + std::string(address_family_text(*vs.ip_family)) +
+                                              " for the " + std::string(to_string(vs.address->family())) +
+                                              " address " + vs.address->to_string() + ": allowed its own family");
     if (vs.group) check_group_members(vs, path);
     if (vs.address && vs.fwmark)
       error(join_path(path, "fwmark"), "fwmark together with address: allowed one of address+port or fwmark");
@@ -371,6 +375,12 @@ class Validator {
       error(join_path(path, "tunnel_port"), "tunnel_port with tunnel_type " +
                                                 std::string(to_string(vs.tunnel_type)) + ": allowed only with gue");
     if (vs.delay_loop.count() == 0) error(join_path(path, "delay_loop"), "'0s' is too short: allowed 1ms or more");
+    if (vs.persistence_engine && *vs.persistence_engine != "sip")
+      error(join_path(path, "persistence_engine"),
+            quote(*vs.persistence_engine) + " is not an IPVS persistence engine: allowed sip (Linux has no other)");
+    else if (vs.persistence_engine && vs.persistence_timeout.count() == 0)
+      error(join_path(path, "persistence_engine"), "a persistence engine without persistence_timeout: IPVS uses "
+                                                   "it only for a persistent service; set persistence_timeout");
     if (vs.connect_timeout && vs.connect_timeout->count() == 0)
       error(join_path(path, "connect_timeout"), "'0s' is too short: allowed 1ms or more");
     if (vs.announce && !vs.address)
@@ -427,6 +437,9 @@ class Validator {
                                              "own), or use NAT");
           break;
         }
+    if (rs.lthreshold != 0 && rs.uthreshold != 0 && rs.lthreshold > rs.uthreshold)
+      error(join_path(path, "lthreshold"), "lthreshold " + std::to_string(rs.lthreshold) + " above uthreshold " +
+                                               std::to_string(rs.uthreshold) + ": allowed up to uthreshold");
     for (const auto& [key, value] : {std::pair{"connect_timeout", rs.connect_timeout}, std::pair{"delay_loop", rs.delay_loop}})
       if (value && value->count() == 0) error(join_path(path, key), "'0s' is too short: allowed 1ms or more");
     for (std::size_t c = 0; c < rs.checks.size(); ++c) check_check(vs, rs, check_path(path, rs.checks, c), c);

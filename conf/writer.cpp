@@ -298,6 +298,8 @@ Node real_server_node(const RealServer& r) {
   add_opt(m, "retry", r.retry, as_number);
   add_opt(m, "delay_before_retry", r.delay_before_retry, as_duration);
   add_opt(m, "delay_loop", r.delay_loop, as_duration);
+  add_if(m, "uthreshold", r.uthreshold, d.uthreshold, as_number);
+  add_if(m, "lthreshold", r.lthreshold, d.lthreshold, as_number);
   // One key per check type, in order of first appearance; a list when repeated.
   std::vector<std::string> order;
   std::map<std::string, std::vector<Node>> by_type;
@@ -326,6 +328,7 @@ Node virtual_server_node(const VirtualServer& v) {
   if (v.address) m.add("port", as_number(v.port));
   add_opt(m, "fwmark", v.fwmark, as_number);
   add_opt(m, "group", v.group, as_text);
+  if (v.ip_family) m.add("ip_family", std::string(address_family_text(*v.ip_family)));
   add_if(m, "protocol", v.protocol, d.protocol, as_name);
   m.add("lb_algo", v.lb_algo);
   if (v.scheduler_flags.any()) {
@@ -339,6 +342,7 @@ Node virtual_server_node(const VirtualServer& v) {
   add_if(m, "persistence_timeout", v.persistence_timeout, d.persistence_timeout, as_duration);
   if (v.persistence_granularity)
     m.add("persistence_granularity", granularity_text(*v.persistence_granularity, v.family()));
+  add_opt(m, "persistence_engine", v.persistence_engine, as_text);
   add_if(m, "delay_loop", v.delay_loop, d.delay_loop, as_duration);
   add_opt(m, "connect_timeout", v.connect_timeout, as_duration);
   add_opt(m, "retry", v.retry, as_number);

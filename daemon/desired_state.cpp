@@ -42,6 +42,7 @@ director::Service to_service(const conf::VirtualServer& vs, const director::Serv
     s.flags |= director::kServiceFlagPersistent;
     s.persistence_timeout_s = static_cast<std::uint32_t>(timeout);
     if (vs.persistence_granularity) s.persistence_prefix = static_cast<std::uint8_t>(*vs.persistence_granularity);
+    s.persistence_engine = vs.persistence_engine.value_or("");
   }
   return s;
 }
@@ -52,6 +53,8 @@ director::Destination director_destination(const conf::VirtualServer& vs, const 
   director::Destination d;
   d.endpoint = {.address = rs.address, .port = rs.port != 0 ? rs.port : vs.port};
   d.weight = static_cast<std::int32_t>(rs.weight);
+  d.upper_threshold = rs.uthreshold;
+  d.lower_threshold = rs.lthreshold;
   switch (vs.lb_kind) {
     case conf::ForwardingMethod::kDr: d.forward = director::ForwardMethod::kDirectRoute; break;
     case conf::ForwardingMethod::kNat: d.forward = director::ForwardMethod::kNat; break;

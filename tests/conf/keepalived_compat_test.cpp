@@ -509,5 +509,30 @@ TEST(KeepalivedCompat, CheckSettingsInheritFromRealServerThenVirtualServer) {
   EXPECT_EQ(*back.config, *r.config);
 }
 
+TEST(KeepalivedCompat, ThresholdsPersistenceEngineAndHashed) {
+  auto r = import_keepalived_file(kDir + "real_server_limits.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  ASSERT_EQ(r.warnings.size(), 1u) << all_messages(r.warnings);
+  EXPECT_EQ(where(r.warnings), Where{"11:3 virtual_servers[0].hashed"});
+  const VirtualServer& vs = r.config->virtual_servers.at(0);
+  EXPECT_EQ(vs.persistence_engine, std::optional<std::string>("sip"));
+  EXPECT_EQ(vs.real_servers.at(0).uthreshold, 1000u);
+  EXPECT_EQ(vs.real_servers.at(0).lthreshold, 800u);
+  EXPECT_EQ(vs.real_servers.at(1).uthreshold, 500u);
+  EXPECT_EQ(vs.real_servers.at(1).lthreshold, 0u);
+  auto back = load_yaml(to_yaml(*r.config), "import.yaml");
+  ASSERT_TRUE(back.ok()) << all_messages(back.errors);
+  EXPECT_EQ(*back.config, *r.config);
+  // lthreshold above uthreshold, an engine Linux does not have, an engine without persistence.
+  auto bad = import_text(
+      "virtual_server 10.0.0.1 80 {\n  persistence_engine foo\n  real_server 10.1.1.1 80 {\n"
+      "    uthreshold 5\n    lthreshold 6\n  }\n}\n"
+      "virtual_server 10.0.0.1 81 {\n  persistence_engine sip\n  real_server 10.1.1.1 81 {\n  }\n}\n");
+  EXPECT_EQ(where(bad.errors), (Where{"2:22 virtual_servers[0].persistence_engine",
+                                      "5:16 virtual_servers[0].real_servers[0].lthreshold",
+                                      "9:22 virtual_servers[1].persistence_engine"}))
+      << all_messages(bad.errors);
+}
+
 }  // namespace
 }  // namespace lvsd::conf

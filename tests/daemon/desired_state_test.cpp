@@ -155,5 +155,25 @@ virtual_servers:
   EXPECT_EQ(service_keys(config, config.virtual_servers[0]).size(), 5u);
 }
 
+TEST(ConfiguredTable, ThresholdsAndPersistenceEngine) {
+  auto config = load(R"(
+virtual_servers:
+  - address: 10.0.0.100
+    port: 5060
+    protocol: UDP
+    lb_algo: rr
+    lb_kind: DR
+    persistence_timeout: 60
+    persistence_engine: sip
+    real_servers:
+      - { address: 10.0.1.1, port: 5060, uthreshold: 100, lthreshold: 80 }
+)");
+  auto table = configured_table(config);
+  ASSERT_EQ(table.services.size(), 1u);
+  EXPECT_EQ(table.services[0].service.persistence_engine, "sip");
+  EXPECT_EQ(table.services[0].destinations[0].upper_threshold, 100u);
+  EXPECT_EQ(table.services[0].destinations[0].lower_threshold, 80u);
+}
+
 }  // namespace
 }  // namespace lvsd::daemon

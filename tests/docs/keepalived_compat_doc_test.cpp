@@ -22,7 +22,9 @@ std::string cell(const KaKeyword& k) {
   switch (k.support) {
     case KaSupport::kImplemented: return "supported";
     case KaSupport::kIgnored: return "accepted, ignored with a warning: " + std::string(k.reason);
-    case KaSupport::kNotImplemented: return "refused: not implemented by lvsd yet (the file is refused, never run without it)";
+    case KaSupport::kNotImplemented:
+      return "refused: not implemented by lvsd yet (the file is refused, never run without it)" +
+             (k.reason.empty() ? std::string() : ": " + std::string(k.reason));
   }
   return "?";
 }
