@@ -293,6 +293,10 @@ struct RealServer {
   // `lower`; 0: no limit (upper) / the kernel's 3/4 of upper (lower).
   std::uint32_t uthreshold = 0;
   std::uint32_t lthreshold = 0;
+  // Command lines run (split into words, no shell, as the global script_user)
+  // when a check takes the real server up / down, as keepalived does.
+  std::optional<std::string> notify_up{};
+  std::optional<std::string> notify_down{};
   // Defaults for its checks (each check's own value wins); unset: the virtual server's.
   std::optional<Duration> connect_timeout{};
   std::optional<std::uint32_t> retry{};  // 0-100

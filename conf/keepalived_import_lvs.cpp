@@ -41,6 +41,9 @@ const std::vector<Spec> kRealServerSpecs = {
     {"delay_loop", 1, 1},
     {"uthreshold", 1, 1},
     {"lthreshold", 1, 1},
+    // keepalived's optional USER [GROUP] after the script is not implemented (too many values).
+    {"notify_up", 1, 1},
+    {"notify_down", 1, 1},
     {"TCP_CHECK", 0, 0, true, true},
     {"HTTP_GET", 0, 0, true, true},
     {"SSL_GET", 0, 0, true, true},
@@ -240,6 +243,8 @@ RealServer Importer::real_server(const KaStatement& block, const std::string& pa
     else if (k == "delay_loop") value(st, key(path, kRealServerSpecs, st), rs.delay_loop, parse_duration);
     else if (k == "uthreshold") value(st, key(path, kRealServerSpecs, st), rs.uthreshold, integer(0, 4294967295));
     else if (k == "lthreshold") value(st, key(path, kRealServerSpecs, st), rs.lthreshold, integer(0, 4294967295));
+    else if (k == "notify_up") value(st, key(path, kRealServerSpecs, st), rs.notify_up, text_value);
+    else if (k == "notify_down") value(st, key(path, kRealServerSpecs, st), rs.notify_down, text_value);
     else check_blocks.push_back(st);
   }
   // Checks of one type are kept together, in order of first appearance, as

@@ -313,7 +313,7 @@ constexpr Row kRows[] = {
     {KaBlock::kVirtualServer, "mh-fallback", kImplemented},
     {KaBlock::kVirtualServer, "mh-port", kImplemented},
     {KaBlock::kVirtualServer, "omega", NotYet{"it makes keepalived run quorum_down and notify_down scripts at "
-                                               "shutdown, and lvsd runs neither yet"}},
+                                               "shutdown; lvsd runs notify_down only when a check fails"}},
     {KaBlock::kVirtualServer, "ops", kImplemented},
     {KaBlock::kVirtualServer, "persistence_engine", kImplemented},
     {KaBlock::kVirtualServer, "persistence_granularity", kImplemented},
@@ -360,10 +360,8 @@ constexpr Row kRows[] = {
     {KaBlock::kRealServer, "lthreshold", kImplemented},
     {KaBlock::kRealServer, "lvs_method", NotYet{"a forwarding method per real server is not implemented; lvsd uses "
                                                  "the virtual server's lb_kind for all"}},
-    {KaBlock::kRealServer, "notify_down", NotYet{"lvsd runs no script when a real server goes down yet (it logs the "
-                                                  "transition and counts it in its metrics)"}},
-    {KaBlock::kRealServer, "notify_up", NotYet{"lvsd runs no script when a real server comes up yet (it logs the "
-                                                "transition and counts it in its metrics)"}},
+    {KaBlock::kRealServer, "notify_down", kImplemented},
+    {KaBlock::kRealServer, "notify_up", kImplemented},
     {KaBlock::kRealServer, "retry", kImplemented},
     {KaBlock::kRealServer, "smtp_alert", kMail},
     {KaBlock::kRealServer, "snmp_name", kSnmp},

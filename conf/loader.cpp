@@ -599,7 +599,7 @@ class YamlLoader {
     static const std::vector<std::string> keys = [] {
       std::vector<std::string> k = {"address", "port", "weight", "inhibit_on_failure", "slow_start",
                                     "connect_timeout", "retry", "delay_before_retry", "delay_loop", "uthreshold",
-                                    "lthreshold"};
+                                    "lthreshold", "notify_up", "notify_down"};
       k.insert(k.end(), kCheckKeywords.begin(), kCheckKeywords.end());
       return k;
     }();
@@ -617,6 +617,8 @@ class YamlLoader {
     read(*view, path, "delay_loop", rs.delay_loop, parse_duration);
     read(*view, path, "uthreshold", rs.uthreshold, integer(0, 4294967295));
     read(*view, path, "lthreshold", rs.lthreshold, integer(0, 4294967295));
+    read(*view, path, "notify_up", rs.notify_up, non_empty_string);
+    read(*view, path, "notify_down", rs.notify_down, non_empty_string);
     for (const Field& f : view->fields) {
       const std::string key(f.name);
       if (std::find(kCheckKeywords.begin(), kCheckKeywords.end(), key) == kCheckKeywords.end()) continue;

@@ -437,6 +437,9 @@ class Validator {
                                              "own), or use NAT");
           break;
         }
+    for (const auto& [key, script] : {std::pair{"notify_up", &rs.notify_up}, std::pair{"notify_down", &rs.notify_down}})
+      if (*script && core::split_command_line(**script).empty())
+        error(join_path(path, key), quote(**script) + " holds no command: allowed a command line");
     if (rs.lthreshold != 0 && rs.uthreshold != 0 && rs.lthreshold > rs.uthreshold)
       error(join_path(path, "lthreshold"), "lthreshold " + std::to_string(rs.lthreshold) + " above uthreshold " +
                                                std::to_string(rs.uthreshold) + ": allowed up to uthreshold");

@@ -300,6 +300,8 @@ Node real_server_node(const RealServer& r) {
   add_opt(m, "delay_loop", r.delay_loop, as_duration);
   add_if(m, "uthreshold", r.uthreshold, d.uthreshold, as_number);
   add_if(m, "lthreshold", r.lthreshold, d.lthreshold, as_number);
+  add_opt(m, "notify_up", r.notify_up, as_text);
+  add_opt(m, "notify_down", r.notify_down, as_text);
   // One key per check type, in order of first appearance; a list when repeated.
   std::vector<std::string> order;
   std::map<std::string, std::vector<Node>> by_type;

@@ -129,6 +129,7 @@ Daemon::Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, Ha
     stop();
   });
   started_unix_ms_ = resumed_.started_at_ms != 0 ? resumed_.started_at_ms : parts_.process.unix_now_ms();
+  if (parts_.process.run_script) health_.set_script_runner(parts_.process.run_script);
   parts_.vrrp.set_listeners([this](const core::IpAddress& vip, bool held) { on_vip(vip, held); },
                             [this](const std::string& instance, vrrp::State) { on_role(instance); });
 }

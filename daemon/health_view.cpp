@@ -164,6 +164,8 @@ struct HealthView::VirtualServerSlot {
   healthcheck::QuorumState quorum{healthcheck::QuorumPolicy{}};
   std::optional<director::Destination> sorry{};
   bool sorry_port_from_service = false;  // the sorry server has no port: each service's
+  // notify_up / notify_down by real server index (only those that have one).
+  std::map<std::uint32_t, std::pair<std::string, std::string>> notify{};
   bool suspended = false;  // ha_suspend: checks paused
 };
 
@@ -345,6 +347,12 @@ void HealthView::set_config(const conf::Config& config) {
     const healthcheck::QuorumPolicy policy{.quorum = vs_conf.quorum, .hysteresis = vs_conf.hysteresis};
     vs->quorum = healthcheck::QuorumState(policy, quorum_met);
     vs->sorry.reset();
+    vs->notify.clear();
+    for (std::size_t j = 0; j < vs_conf.real_servers.size(); ++j) {
+      const conf::RealServer& r = vs_conf.real_servers[j];
+      if (r.notify_up || r.notify_down)
+        vs->notify[static_cast<std::uint32_t>(j)] = {r.notify_up.value_or(""), r.notify_down.value_or("")};
+    }
     if (vs->suspended && !was_suspended)
       core::log::get()->info("{}: checks paused (ha_suspend: {} not held)", vs->label, vs_conf.address->to_string());
     if (!vs->suspended && was_suspended) core::log::get()->info("{}: checks resumed", vs->label);
@@ -575,6 +583,13 @@ bool HealthView::refresh_real_server(RealServerSlot& rs, std::string_view reason
   }
   const std::string_view from = to_string(previous);
   const std::string_view to = to_string(next);
+  // keepalived's notify_up / notify_down: on a check's verdict only.
+  if (cause != nullptr && run_script_ && (next == State::kUp || previous == State::kUp)) {
+    if (auto it = rs.owner->notify.find(rs.index); it != rs.owner->notify.end()) {
+      const std::string& script = next == State::kUp ? it->second.first : it->second.second;
+      if (!script.empty()) run_script_(core::split_command_line(script), conf::script_policy(global_));
+    }
+  }
   if (next == State::kDown) {
     ++counters_.transitions_down;
     core::log::get()->warn("{}: {} ({}; was {})", label(rs), to, why, from);

@@ -124,6 +124,12 @@ struct VirtualServerHealth {
 class HealthView {
  public:
   HealthView(core::Scheduler& scheduler, healthcheck::CheckScheduler& checks, std::function<void()> on_change);
+
+  // Runs a real server's notify_up / notify_down (argv, as the global
+  // script_user) when a check takes it up, or from up to down; keepalived
+  // runs none at start or on reload, and neither does this. Unset: none run.
+  using RunScript = std::function<void(const std::vector<std::string>& argv, const core::ScriptPolicy& policy)>;
+  void set_script_runner(RunScript run) { run_script_ = std::move(run); }
   ~HealthView();  // unsubscribes every check
   HealthView(const HealthView&) = delete;
   HealthView& operator=(const HealthView&) = delete;
@@ -203,6 +209,7 @@ class HealthView {
   core::Scheduler& scheduler_;
   healthcheck::CheckScheduler& checks_;
   std::function<void()> on_change_;
+  RunScript run_script_;
   // configured_table() of the configuration is kept in the slots (compact,
   // see VirtualServerSlot); no copy of the conf structs is kept.
   std::vector<std::unique_ptr<VirtualServerSlot>> virtual_servers_;  // config order

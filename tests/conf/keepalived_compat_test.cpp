@@ -520,6 +520,8 @@ TEST(KeepalivedCompat, ThresholdsPersistenceEngineAndHashed) {
   EXPECT_EQ(vs.real_servers.at(0).lthreshold, 800u);
   EXPECT_EQ(vs.real_servers.at(1).uthreshold, 500u);
   EXPECT_EQ(vs.real_servers.at(1).lthreshold, 0u);
+  EXPECT_EQ(vs.real_servers.at(1).notify_up, std::optional<std::string>("/usr/local/bin/rs-notify up"));
+  EXPECT_EQ(vs.real_servers.at(1).notify_down, std::optional<std::string>("/usr/local/bin/rs-down"));
   auto back = load_yaml(to_yaml(*r.config), "import.yaml");
   ASSERT_TRUE(back.ok()) << all_messages(back.errors);
   EXPECT_EQ(*back.config, *r.config);

@@ -511,5 +511,29 @@ TEST_F(HealthViewTest, GroupChecksEachRealServerOnceAndItsHealthDrivesEveryServi
   EXPECT_FALSE(view_.quorum_met(0));
 }
 
+TEST_F(HealthViewTest, NotifyUpAndDownRunOnCheckTransitionsOnly) {
+  std::vector<std::vector<std::string>> ran;
+  view_.set_script_runner(
+      [&](const std::vector<std::string>& argv, const core::ScriptPolicy&) { ran.push_back(argv); });
+  conf::RealServer rs = real_server("10.0.1.1", 1, {tcp_check(80)});
+  rs.notify_up = "/usr/local/bin/rs-notify 'web 1' UP";
+  rs.notify_down = "/usr/local/bin/rs-notify 'web 1' DOWN";
+  conf::Config config = config_of({virtual_server({rs, real_server("10.0.1.2", 1, {tcp_check(80)})})});
+  view_.set_config(config);
+  EXPECT_TRUE(ran.empty());  // nothing at start
+  fail("10.0.1.1:80");       // unknown -> down: it was never up
+  EXPECT_TRUE(ran.empty());
+  pass("10.0.1.1:80");
+  pass("10.0.1.2:80");  // (no scripts)
+  ASSERT_EQ(ran.size(), 1u);
+  EXPECT_EQ(ran[0], (std::vector<std::string>{"/usr/local/bin/rs-notify", "web 1", "UP"}));
+  pass("10.0.1.1:80");  // no transition, no script
+  fail("10.0.1.1:80");
+  ASSERT_EQ(ran.size(), 2u);
+  EXPECT_EQ(ran[1].back(), "DOWN");
+  view_.set_config(config);  // a reload runs none
+  EXPECT_EQ(ran.size(), 2u);
+}
+
 }  // namespace
 }  // namespace lvsd::daemon

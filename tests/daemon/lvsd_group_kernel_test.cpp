@@ -54,6 +54,8 @@ class LvsdGroup : public ::testing::Test {
     dir_ = "/run/tmp/" + director_->netns();
     ASSERT_EQ(run_command("mkdir -p " + dir_ + " /run/tmp/" + rs_->netns()).exit_code, 0);
     httpd_ = rs_->spawn("busybox httpd -f -p 80 -h /run/tmp/" + rs_->netns());
+    // Listening before lvsd's first check, so that 10.0.0.11 goes only unknown -> up -> down.
+    ASSERT_TRUE(wait_until([&] { return rs_->run("curl -s -m 1 http://10.0.0.11/ -o /dev/null").exit_code == 0; }, 5s));
   }
   void TearDown() override {
     lvsd_.reset();
@@ -106,6 +108,8 @@ TEST_F(LvsdGroup, EveryMemberIsAServiceAndOneCheckDrivesThemAll) {
   httpd_->kill_and_wait();
   ASSERT_TRUE(wait_until([&] { return count(ipvsadm(), "10.0.0.11:80 ") == 0; }, 10s)) << ipvsadm();
   EXPECT_EQ(count(lvsd_->output(), "-> 10.0.0.11:80: down"), 1u) << lvsd_->output();
+  EXPECT_EQ(count(lvsd_->output(), "TCP group web -> 10.0.0.11:80: down (TCP_CHECK: connection refused; was up)"), 1u)
+      << lvsd_->output();
   EXPECT_EQ(count(lvsd_->output(), "TCP group web -> 10.0.0.11:80: up"), 1u) << lvsd_->output();
   EXPECT_EQ(count(ipvsadm(), "10.0.0.12:80 "), 4u) << ipvsadm();
 
