@@ -37,7 +37,9 @@ std::string protocol_column(const Service& s) {
 
 // The service's identity as ipvsadm writes it after the protocol column.
 std::string service_name(const Service& s) {
-  if (s.key.is_fwmark()) return std::to_string(s.key.fwmark);
+  // ipvsadm marks an IPv6 fwmark service: "FWM  9 IPv6 wrr".
+  if (s.key.is_fwmark())
+    return std::to_string(s.key.fwmark) + (s.key.family() == core::AddressFamily::kIpv6 ? " IPv6" : "");
   return s.key.endpoint.to_string();
 }
 

@@ -1,5 +1,8 @@
 #include "conf/config.hpp"
 
+#include <algorithm>
+#include <array>
+
 namespace lvsd::conf {
 
 std::string_view check_keyword(const Check& check) {
@@ -18,8 +21,72 @@ std::string_view check_keyword(const Check& check) {
 
 core::AddressFamily VirtualServer::family() const {
   if (address) return address->family();
+  if (ip_family) return *ip_family;
   if (!real_servers.empty()) return real_servers.front().address.family();
   return core::AddressFamily::kIpv4;
+}
+
+namespace {
+
+// The address after `a` (wrapping past the family's last address to its first).
+core::IpAddress next_address(const core::IpAddress& a) {
+  std::array<std::uint8_t, 16> bytes{};
+  std::copy(a.bytes().begin(), a.bytes().end(), bytes.begin());
+  for (std::size_t i = a.size(); i-- > 0;)
+    if (++bytes[i] != 0) break;
+  return core::IpAddress::from_bytes(a.family(), std::span<const std::uint8_t>(bytes.data(), a.size()));
+}
+
+}  // namespace
+
+std::uint64_t VirtualServerGroupEntry::address_count() const {
+  if (!address) return 0;
+  if (!last) return 1;
+  if (last->family() != address->family() || *last < *address) return 0;
+  // Bytes beyond the last eight that differ make the count huge: saturate.
+  const auto a = address->bytes();
+  const auto b = last->bytes();
+  const std::size_t n = a.size();
+  constexpr std::uint64_t kMax = std::uint64_t{1} << 32;
+  for (std::size_t i = 0; i + 8 < n; ++i)
+    if (a[i] != b[i]) return kMax;
+  std::uint64_t lo = 0;
+  std::uint64_t hi = 0;
+  for (std::size_t i = n >= 8 ? n - 8 : 0; i < n; ++i) {
+    lo = (lo << 8) | a[i];
+    hi = (hi << 8) | b[i];
+  }
+  return std::min(hi - lo, kMax - 1) + 1;
+}
+
+std::vector<core::IpAddress> VirtualServerGroupEntry::addresses() const {
+  std::vector<core::IpAddress> out;
+  const std::uint64_t n = address_count();
+  out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(n, 65536)));
+  if (n == 0) return out;
+  core::IpAddress a = *address;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    out.push_back(a);
+    a = next_address(a);
+  }
+  return out;
+}
+
+CheckTiming check_timing(const VirtualServer& vs, const RealServer& rs, const Check& check) {
+  const CheckTiming d;
+  return CheckTiming{
+      .connect_timeout = check.connect_timeout.value_or(rs.connect_timeout.value_or(vs.connect_timeout.value_or(d.connect_timeout))),
+      .retry = check.retry.value_or(rs.retry.value_or(vs.retry.value_or(d.retry))),
+      .delay_before_retry =
+          check.delay_before_retry.value_or(rs.delay_before_retry.value_or(vs.delay_before_retry.value_or(d.delay_before_retry))),
+      .delay_loop = check.delay_loop.value_or(rs.delay_loop.value_or(vs.delay_loop)),
+  };
+}
+
+const VirtualServerGroup* find_virtual_server_group(const Config& config, std::string_view name) {
+  for (const auto& g : config.virtual_server_groups)
+    if (g.name == name) return &g;
+  return nullptr;
 }
 
 const std::vector<std::string>& lb_algorithms() {

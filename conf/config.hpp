@@ -381,10 +381,12 @@ struct Check {
   // Common keys. connect_ip/connect_port default to the real server's.
   std::optional<core::IpAddress> connect_ip{};
   std::optional<std::uint16_t> connect_port{};  // 1-65535
-  Duration connect_timeout = std::chrono::seconds(5);
-  std::uint32_t retry = 1;  // 0-100 extra attempts, delay_before_retry apart, before a probe fails (alias nb_get_retry)
-  Duration delay_before_retry = std::chrono::seconds(1);
-  std::optional<Duration> delay_loop{};         // unset: the virtual server's delay_loop
+  // Unset: the real server's, else the virtual server's, else the default
+  // (keepalived's inheritance; check_timing() resolves them).
+  std::optional<Duration> connect_timeout{};     // default 5 s
+  std::optional<std::uint32_t> retry{};  // 0-100 extra attempts, delay_before_retry apart, before a probe fails (alias nb_get_retry); default 1
+  std::optional<Duration> delay_before_retry{};  // default 1 s
+  std::optional<Duration> delay_loop{};         // unset: the real server's, else the virtual server's delay_loop
   std::uint32_t rise = 1;                     // consecutive successes to mark up, 1-100
   std::uint32_t fall = 1;                     // consecutive failures to mark down, 1-100
 
@@ -394,6 +396,21 @@ struct Check {
 // "TCP_CHECK", "HTTP_GET", "SSL_GET", "REDIS_CHECK", "MISC_CHECK", "PING_CHECK",
 // "UDP_CHECK", "DNS_CHECK" or "SMTP_CHECK".
 std::string_view check_keyword(const Check& check);
+
+struct RealServer;
+struct VirtualServer;
+
+// A check's timing after keepalived's inheritance: the check's own value, else
+// its real server's, else its virtual server's, else the default.
+struct CheckTiming {
+  Duration connect_timeout = std::chrono::seconds(5);
+  std::uint32_t retry = 1;
+  Duration delay_before_retry = std::chrono::seconds(1);
+  Duration delay_loop = std::chrono::seconds(60);
+
+  bool operator==(const CheckTiming&) const = default;
+};
+CheckTiming check_timing(const VirtualServer& vs, const RealServer& rs, const Check& check);
 
 // ---------------------------------------------------------------- virtual servers
 
@@ -409,6 +426,20 @@ struct RealServer {
   // stays in IPVS with weight 0 instead of being removed.
   std::optional<bool> inhibit_on_failure{};
   Duration slow_start{0};  // weight ramps from 0 to weight over this time after recovery
+  // IPVS connection thresholds (keepalived's uthreshold / lthreshold): above
+  // `upper` connections the server gets no new ones until it is back below
+  // `lower`; 0: no limit (upper) / the kernel's 3/4 of upper (lower).
+  std::uint32_t uthreshold = 0;
+  std::uint32_t lthreshold = 0;
+  // Command lines run (split into words, no shell, as the global script_user)
+  // when a check takes the real server up / down, as keepalived does.
+  std::optional<std::string> notify_up{};
+  std::optional<std::string> notify_down{};
+  // Defaults for its checks (each check's own value wins); unset: the virtual server's.
+  std::optional<Duration> connect_timeout{};
+  std::optional<std::uint32_t> retry{};  // 0-100
+  std::optional<Duration> delay_before_retry{};
+  std::optional<Duration> delay_loop{};
   std::vector<Check> checks{};  // empty: always up
 
   bool operator==(const RealServer&) const = default;
@@ -442,11 +473,47 @@ core::Status set_scheduler_flag(SchedulerFlags& flags, std::string_view name, st
 // sh, "mh-fallback" with mh, "flag-N" with any other scheduler.
 std::vector<std::string> scheduler_flag_names(const SchedulerFlags& flags, std::string_view lb_algo);
 
+// One line of a virtual_server_group: an address, or a range of addresses,
+// with a port; or a fwmark. Each address (and each fwmark) is one IPVS service
+// of every virtual server that uses the group.
+struct VirtualServerGroupEntry {
+  std::optional<core::IpAddress> address{};  // the (first) address
+  // A range's last address, inclusive, of the same family and above `address`
+  // ("10.0.0.2-10", "2001:db8::a-1f", "10.0.1.250-10.0.2.3"); unset: one address.
+  std::optional<core::IpAddress> last{};
+  std::uint16_t port = 0;  // address entries; 0 only for persistent services
+  std::optional<std::uint32_t> fwmark{};  // 1-4294967295
+  // fwmark entries: the service's family; unset: the virtual server's (family()).
+  std::optional<core::AddressFamily> family{};
+
+  // The addresses of an address entry, first to last (none for a fwmark).
+  std::vector<core::IpAddress> addresses() const;
+  // How many addresses: 1 for a single one; saturates at 2^32.
+  std::uint64_t address_count() const;
+
+  bool operator==(const VirtualServerGroupEntry&) const = default;
+};
+
+// keepalived's virtual_server_group: addresses and fwmarks that virtual
+// servers name with `group` instead of one address or fwmark.
+struct VirtualServerGroup {
+  std::string name{};  // required, unique
+  std::vector<VirtualServerGroupEntry> members{};  // at least one
+
+  bool operator==(const VirtualServerGroup&) const = default;
+};
+
 struct VirtualServer {
-  // Exactly one of address (with port) or fwmark identifies the service.
+  // Exactly one of address (with port), fwmark or group identifies the service.
   std::optional<core::IpAddress> address{};
   std::uint16_t port = 0;  // 0 only for persistent services (all ports)
   std::optional<std::uint32_t> fwmark{};  // 1-4294967295
+  // virtual_server_groups[].name: one IPVS service per member of the group,
+  // all with these settings and real servers (each checked once).
+  std::optional<std::string> group{};
+  // keepalived's ip_family: the family of a fwmark (or group) service, for
+  // when its real servers do not say (all tunnelled across families).
+  std::optional<core::AddressFamily> ip_family{};
   Protocol protocol = Protocol::kTcp;
   std::string lb_algo = "wlc";  // IPVS scheduler name: rr wrr lc wlc lblc lblcr dh sh mh sed nq fo ovf
   SchedulerFlags scheduler_flags{};
@@ -457,7 +524,14 @@ struct VirtualServer {
   // Client address mask for persistence, as a prefix length (IPv4 netmask
   // 255.255.255.0 is 24). Unset: /32 or /128.
   std::optional<int> persistence_granularity{};
+  // IPVS persistence engine (ipvsadm --pe): "sip" (Linux's only one, module
+  // ip_vs_pe_sip) keeps a SIP Call-ID on one real server. Needs persistence.
+  std::optional<std::string> persistence_engine{};
   Duration delay_loop = std::chrono::seconds(60);  // default check interval
+  // Defaults for the checks of its real servers (below theirs and the checks' own).
+  std::optional<Duration> connect_timeout{};
+  std::optional<std::uint32_t> retry{};  // 0-100
+  std::optional<Duration> delay_before_retry{};
   std::uint32_t quorum = 1;      // healthy weight sum needed to keep the service up
   std::uint32_t hysteresis = 0;
   std::optional<SorryServer> sorry_server{};  // used when the quorum is lost
@@ -476,7 +550,8 @@ struct VirtualServer {
   bool announce = false;
   std::vector<RealServer> real_servers{};
 
-  // The service's family: the address's, or for fwmark the first real server's (IPv4 if none).
+  // The service's family: the address's, else ip_family, else for fwmark and
+  // group the first real server's (IPv4 if none).
   core::AddressFamily family() const;
 
   bool operator==(const VirtualServer&) const = default;
@@ -490,6 +565,7 @@ struct Config {
   std::vector<TrackFile> track_files{};
   std::vector<VrrpInstance> vrrp_instances{};
   std::vector<VrrpSyncGroup> vrrp_sync_groups{};
+  std::vector<VirtualServerGroup> virtual_server_groups{};
   std::vector<VirtualServer> virtual_servers{};
   // Set at start and on every reload (re-added if missing), left in place at stop.
   std::vector<VirtualIpAddress> static_ipaddress{};  // dev required
@@ -498,6 +574,9 @@ struct Config {
 
   bool operator==(const Config&) const = default;
 };
+
+// The group named `name`, or nullptr.
+const VirtualServerGroup* find_virtual_server_group(const Config& config, std::string_view name);
 
 // The IPVS scheduler names accepted by lb_algo.
 const std::vector<std::string>& lb_algorithms();

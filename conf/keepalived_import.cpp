@@ -24,6 +24,7 @@ const std::vector<Spec> kTopSpecs = {
     {"static_ipaddress", 0, 0, true, true},
     {"static_routes", 0, 0, true, true},
     {"static_rules", 0, 0, true, true},
+    {"virtual_server_group", 1, 1, true, true, "virtual_server_groups"},
 };
 const std::vector<Spec> kGlobalSpecs = {
     {"router_id", 1, 1},
@@ -115,11 +116,8 @@ void Importer::top(KaStatement&& statement) {
       config.track_files.push_back(track_file(st, config.track_files.size()));
     else if (k == "vrrp_instance") config.vrrp_instances.push_back(instance(st, config.vrrp_instances.size()));
     else if (k == "vrrp_sync_group") config.vrrp_sync_groups.push_back(sync_group(st, config.vrrp_sync_groups.size()));
-    else if (k == "virtual_server" && st.args[0].text == "group")
-      // One error for the construct, not one per value it does not parse as.
-      error(st.args[0].location, index_path("virtual_servers", config.virtual_servers.size()),
-            "keepalived's 'virtual_server group NAME' (virtual_server_group) is not implemented by lvsd yet; "
-            "lvsd refuses the file rather than run without it");
+    else if (k == "virtual_server_group")
+      config.virtual_server_groups.push_back(virtual_server_group(st, config.virtual_server_groups.size()));
     else if (k == "virtual_server") config.virtual_servers.push_back(virtual_server(st, config.virtual_servers.size()));
     else if (k == "static_ipaddress") {
       const std::size_t before = config.static_ipaddress.size();

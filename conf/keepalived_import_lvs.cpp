@@ -15,11 +15,15 @@ const std::vector<Spec> kVirtualServerSpecs = {
     {"tun_type", 1, 1, false, false, "tunnel_type"},
     {"tun_port", 1, 1, false, false, "tunnel_port"},
     {"persistence_timeout", 1, 1},  {"persistence_granularity", 1, 1},
+    {"persistence_engine", 1, 1},  {"ip_family", 1, 1},
     {"protocol", 1, 1},             {"ha_suspend", 0, 0},
     {"ops", 0, 0},                  {"alpha", 0, 0, false, false, "start_up"},
     {"virtualhost", 1, 1},          {"sorry_server", 1, 2},
     {"quorum", 1, 1},               {"hysteresis", 1, 1},
     {"inhibit_on_failure", 0, 0},   {"real_server", 1, 2, true, true, "real_servers"},
+    // Defaults for the checks of its real servers.
+    {"connect_timeout", 1, 1},      {"retry", 1, 1},
+    {"delay_before_retry", 1, 1},
     // IPVS scheduler flags: keepalived 2.2.7 sets a flag once however often
     // it is given.
     {"flag-1", 0, 0, false, true, "scheduler_flags"},      {"flag-2", 0, 0, false, true, "scheduler_flags"},
@@ -31,6 +35,16 @@ const std::vector<Spec> kRealServerSpecs = {
     {"weight", 1, 1},
     {"inhibit_on_failure", 0, 1},  // [true|false] here, as in keepalived
     {"slow_start", 1, 1},
+    // Defaults for its checks.
+    {"connect_timeout", 1, 1},
+    {"retry", 1, 1},
+    {"delay_before_retry", 1, 1},
+    {"delay_loop", 1, 1},
+    {"uthreshold", 1, 1},
+    {"lthreshold", 1, 1},
+    // keepalived's optional USER [GROUP] after the script is not implemented (too many values).
+    {"notify_up", 1, 1},
+    {"notify_down", 1, 1},
     {"TCP_CHECK", 0, 0, true, true},
     {"HTTP_GET", 0, 0, true, true},
     {"SSL_GET", 0, 0, true, true},
@@ -70,7 +84,10 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
   sources_.set(path, block.keyword.location);
   const KaWord& first = block.args[0];
   const KaWord& second = block.args[1];
-  if (first.text == "fwmark") {
+  if (first.text == "group") {
+    sources_.set(join_path(path, "group"), second.location);
+    vs.group = second.text;
+  } else if (first.text == "fwmark") {
     sources_.set(join_path(path, "fwmark"), second.location);
     if (auto m = parse_integer(second.text, 1, 4294967295)) vs.fwmark = static_cast<std::uint32_t>(*m);
     else error(second.location, join_path(path, "fwmark"), m.error().message);
@@ -98,6 +115,9 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     }
     const std::string p = key(path, kVirtualServerSpecs, st);
     if (k == "delay_loop") value(st, p, vs.delay_loop, parse_duration);
+    else if (k == "connect_timeout") value(st, p, vs.connect_timeout, parse_duration);
+    else if (k == "retry") value(st, p, vs.retry, integer(0, 100));
+    else if (k == "delay_before_retry") value(st, p, vs.delay_before_retry, parse_duration);
     else if (k == "lb_algo" || k == "lvs_sched") {
       const std::size_t before = errors_.size();
       value(st, p, vs.lb_algo, parse_lb_algo);
@@ -110,6 +130,8 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     else if (k == "tun_port") value(st, p, vs.tunnel_port, integer(1, 65535));
     else if (k == "persistence_timeout") value(st, p, vs.persistence_timeout, parse_duration);
     else if (k == "persistence_granularity") value(st, p, vs.persistence_granularity, parse_granularity);
+    else if (k == "persistence_engine") value(st, p, vs.persistence_engine, text_value);
+    else if (k == "ip_family") value(st, p, vs.ip_family, parse_address_family);
     else if (k == "protocol") value(st, p, vs.protocol, parse_protocol);
     else if (k == "ha_suspend") vs.ha_suspend = true;
     else if (k == "ops") vs.ops = true;
@@ -136,6 +158,62 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     check.delay_before_retry = check.delay_loop.value_or(vs.delay_loop);
   }
   return vs;
+}
+
+VirtualServerGroup Importer::virtual_server_group(const KaStatement& block, std::size_t index) {
+  const std::string path = index_path("virtual_server_groups", index);
+  VirtualServerGroup group;
+  sources_.set(path, block.keyword.location);
+  sources_.set(join_path(path, "name"), block.args[0].location);
+  group.name = block.args[0].text;
+  // The lines are addresses and fwmarks, not keywords: read here, not by normalize().
+  for (const KaStatement& line : block.children) {
+    const std::string mpath = index_path(join_path(path, "members"), group.members.size());
+    if (is_substitution(line.keyword)) {
+      warn(line.keyword.location, mpath, substitution_message(line.keyword));
+      continue;
+    }
+    if (!line.children.empty() || line.has_block) {
+      error(line.keyword.location, mpath, quote(line.keyword.text) + " opens a block: allowed ADDRESS|RANGE [PORT] "
+            "or fwmark N [inet|inet6] on each line of a virtual_server_group");
+      continue;
+    }
+    sources_.set(mpath, line.keyword.location);
+    VirtualServerGroupEntry entry;
+    if (line.keyword.text == "fwmark") {
+      if (line.args.empty() || line.args.size() > 2) {
+        error(line.keyword.location, join_path(mpath, "fwmark"), "allowed fwmark N [inet|inet6]");
+        continue;
+      }
+      sources_.set(join_path(mpath, "fwmark"), line.args[0].location);
+      if (auto m = parse_integer(line.args[0].text, 1, 4294967295)) entry.fwmark = static_cast<std::uint32_t>(*m);
+      else error(line.args[0].location, join_path(mpath, "fwmark"), m.error().message);
+      if (line.args.size() > 1) {
+        sources_.set(join_path(mpath, "family"), line.args[1].location);
+        if (auto f = parse_address_family(line.args[1].text)) entry.family = *f;
+        else error(line.args[1].location, join_path(mpath, "family"), f.error().message);
+      }
+    } else {
+      sources_.set(join_path(mpath, "address"), line.keyword.location);
+      if (line.args.size() > 1) {
+        error(line.args[1].location, mpath, quote(joined(line.args, 1)) + " after the port: allowed ADDRESS|RANGE [PORT]");
+        continue;
+      }
+      if (auto range = parse_address_range(line.keyword.text)) {
+        entry.address = range->address;
+        entry.last = range->last;
+      } else {
+        error(line.keyword.location, join_path(mpath, "address"), range.error().message + ", or fwmark N");
+      }
+      if (!line.args.empty()) {
+        sources_.set(join_path(mpath, "port"), line.args[0].location);
+        if (auto port = parse_integer(line.args[0].text, 0, 65535)) entry.port = static_cast<std::uint16_t>(*port);
+        else error(line.args[0].location, join_path(mpath, "port"), port.error().message);
+      }
+    }
+    group.members.push_back(entry);
+  }
+  return group;
 }
 
 void Importer::scheduler_flag(const KaStatement& st, const std::string& path, bool after_lb_algo,
@@ -179,6 +257,14 @@ RealServer Importer::real_server(const KaStatement& block, const std::string& pa
                  quote(st.args[0].text) + " is not valid for inhibit_on_failure: allowed true, on, yes, false, off, no "
                  "or nothing (true)");
     } else if (k == "slow_start") value(st, key(path, kRealServerSpecs, st), rs.slow_start, parse_duration);
+    else if (k == "connect_timeout") value(st, key(path, kRealServerSpecs, st), rs.connect_timeout, parse_duration);
+    else if (k == "retry") value(st, key(path, kRealServerSpecs, st), rs.retry, integer(0, 100));
+    else if (k == "delay_before_retry") value(st, key(path, kRealServerSpecs, st), rs.delay_before_retry, parse_duration);
+    else if (k == "delay_loop") value(st, key(path, kRealServerSpecs, st), rs.delay_loop, parse_duration);
+    else if (k == "uthreshold") value(st, key(path, kRealServerSpecs, st), rs.uthreshold, integer(0, 4294967295));
+    else if (k == "lthreshold") value(st, key(path, kRealServerSpecs, st), rs.lthreshold, integer(0, 4294967295));
+    else if (k == "notify_up") value(st, key(path, kRealServerSpecs, st), rs.notify_up, text_value);
+    else if (k == "notify_down") value(st, key(path, kRealServerSpecs, st), rs.notify_down, text_value);
     else check_blocks.push_back(st);
   }
   // Checks of one type are kept together, in order of first appearance, as

@@ -235,6 +235,9 @@ class Importer {
 
   VirtualServer virtual_server(const KaStatement& block, std::size_t index);
 
+  // `virtual_server_group NAME { ADDRESS|RANGE [PORT] ... fwmark N [inet|inet6] ... }`.
+  VirtualServerGroup virtual_server_group(const KaStatement& block, std::size_t index);
+
   // sh-port, mh-fallback, flag-1, ...: one of vs.scheduler_flags, at `path`
   // (scheduler_flags[N]). Flags of sh and mh must come after a valid lb_algo
   // naming that scheduler.

@@ -44,6 +44,8 @@ constexpr Refused kFileCheck{
     "tests the file"};
 constexpr Refused kBfdCheck{
     "lvsd runs no BFD sessions (FRR's bfdd does BFD for the routing side); use PING_CHECK or TCP_CHECK"};
+constexpr Ignored kKeepalivedIgnores{
+    "it asks for IPVS's 'hashed' service flag, which the kernel keeps for itself and ignores from user space"};
 
 struct Row {
   KaBlock block;
@@ -79,7 +81,7 @@ constexpr Row kRows[] = {
     {KaBlock::kTop, "track_group", Refused{"lvsd has no track groups yet: list the tracked objects in each instance"}},
     {KaBlock::kTop, "use_pid_dir", Refused{"it places keepalived's pid files; lvsd writes none (systemd tracks it)"}},
     {KaBlock::kTop, "virtual_server", kImplemented},
-    {KaBlock::kTop, "virtual_server_group", kNotImplemented},
+    {KaBlock::kTop, "virtual_server_group", kImplemented},
     {KaBlock::kTop, "vrrp_instance", kImplemented},
     {KaBlock::kTop, "vrrp_script", kImplemented},
     {KaBlock::kTop, "vrrp_sync_group", kImplemented},
@@ -309,44 +311,51 @@ constexpr Row kRows[] = {
     {KaBlock::kVrrpSyncGroup, "track_script", Refused{"lvsd tracks per instance: put the track_script block in each member instance (a member's FAULT takes the group along)"}},
     // virtual_server
     {KaBlock::kVirtualServer, "alpha", kImplemented},
-    {KaBlock::kVirtualServer, "connect_timeout", kNotImplemented},
-    {KaBlock::kVirtualServer, "delay_before_retry", kNotImplemented},
+    {KaBlock::kVirtualServer, "connect_timeout", kImplemented},
+    {KaBlock::kVirtualServer, "delay_before_retry", kImplemented},
     {KaBlock::kVirtualServer, "delay_loop", kImplemented},
     {KaBlock::kVirtualServer, "flag-1", kImplemented},
     {KaBlock::kVirtualServer, "flag-2", kImplemented},
     {KaBlock::kVirtualServer, "flag-3", kImplemented},
     {KaBlock::kVirtualServer, "ha_suspend", kImplemented},
-    {KaBlock::kVirtualServer, "hashed", kNotImplemented},
+    {KaBlock::kVirtualServer, "hashed", kKeepalivedIgnores},
     {KaBlock::kVirtualServer, "hysteresis", kImplemented},
     {KaBlock::kVirtualServer, "inhibit_on_failure", kImplemented},
-    {KaBlock::kVirtualServer, "ip_family", kNotImplemented},
+    {KaBlock::kVirtualServer, "ip_family", kImplemented},
     {KaBlock::kVirtualServer, "lb_algo", kImplemented},
     {KaBlock::kVirtualServer, "lb_kind", kImplemented},
     {KaBlock::kVirtualServer, "lvs_method", kImplemented},
     {KaBlock::kVirtualServer, "lvs_sched", kImplemented},
     {KaBlock::kVirtualServer, "mh-fallback", kImplemented},
     {KaBlock::kVirtualServer, "mh-port", kImplemented},
-    {KaBlock::kVirtualServer, "omega", kNotImplemented},
+    {KaBlock::kVirtualServer, "omega", Refused{"it makes keepalived run quorum_down and notify_down scripts at "
+                                               "shutdown; lvsd runs notify_down only when a check fails"}},
     {KaBlock::kVirtualServer, "ops", kImplemented},
-    {KaBlock::kVirtualServer, "persistence_engine", kNotImplemented},
+    {KaBlock::kVirtualServer, "persistence_engine", kImplemented},
     {KaBlock::kVirtualServer, "persistence_granularity", kImplemented},
     {KaBlock::kVirtualServer, "persistence_timeout", kImplemented},
     {KaBlock::kVirtualServer, "protocol", kImplemented},
     {KaBlock::kVirtualServer, "quorum", kImplemented},
-    {KaBlock::kVirtualServer, "quorum_down", kNotImplemented},
-    {KaBlock::kVirtualServer, "quorum_up", kNotImplemented},
+    {KaBlock::kVirtualServer, "quorum_down", Refused{"lvsd runs no script when the quorum changes yet (it logs the "
+                                                     "change and switches the sorry server)"}},
+    {KaBlock::kVirtualServer, "quorum_up", Refused{"lvsd runs no script when the quorum changes yet (it logs the "
+                                                   "change and switches the sorry server)"}},
     {KaBlock::kVirtualServer, "real_server", kImplemented},
-    {KaBlock::kVirtualServer, "retry", kNotImplemented},
+    {KaBlock::kVirtualServer, "retry", kImplemented},
     {KaBlock::kVirtualServer, "sh-fallback", kImplemented},
     {KaBlock::kVirtualServer, "sh-port", kImplemented},
     {KaBlock::kVirtualServer, "smtp_alert", kMail},
     {KaBlock::kVirtualServer, "snmp_name", kSnmp},
     {KaBlock::kVirtualServer, "sorry_server", kImplemented},
-    {KaBlock::kVirtualServer, "sorry_server_inhibit", kNotImplemented},
-    {KaBlock::kVirtualServer, "sorry_server_lvs_method", kNotImplemented},
+    {KaBlock::kVirtualServer, "sorry_server_inhibit",
+     Refused{"lvsd removes the sorry server once the quorum is back; keeping it at weight 0 is not implemented"}},
+    {KaBlock::kVirtualServer, "sorry_server_lvs_method",
+     Refused{"lvsd's sorry server uses the virtual server's lb_kind; a method of its own is not implemented"}},
     {KaBlock::kVirtualServer, "virtualhost", kImplemented},
-    {KaBlock::kVirtualServer, "warmup", kNotImplemented},
-    {KaBlock::kVirtualServer, "weight", kNotImplemented},
+    {KaBlock::kVirtualServer, "warmup", Refused{"lvsd spreads the first probes of the checks itself; a maximum "
+                                                "delay of its own is not implemented"}},
+    {KaBlock::kVirtualServer, "weight", Refused{"a default weight for the real servers is not implemented; give each "
+                                                "real_server its weight"}},
     // real_server
     {KaBlock::kRealServer, "BFD_CHECK", kBfdCheck},
     {KaBlock::kRealServer, "DNS_CHECK", kImplemented},
@@ -358,21 +367,25 @@ constexpr Row kRows[] = {
     {KaBlock::kRealServer, "SSL_GET", kImplemented},
     {KaBlock::kRealServer, "TCP_CHECK", kImplemented},
     {KaBlock::kRealServer, "UDP_CHECK", kImplemented},
-    {KaBlock::kRealServer, "alpha", kNotImplemented},
-    {KaBlock::kRealServer, "connect_timeout", kNotImplemented},
-    {KaBlock::kRealServer, "delay_before_retry", kNotImplemented},
-    {KaBlock::kRealServer, "delay_loop", kNotImplemented},
+    {KaBlock::kRealServer, "alpha", Refused{"alpha per real server is not implemented; lvsd has the virtual "
+                                            "server's alpha (YAML start_up)"}},
+    {KaBlock::kRealServer, "connect_timeout", kImplemented},
+    {KaBlock::kRealServer, "delay_before_retry", kImplemented},
+    {KaBlock::kRealServer, "delay_loop", kImplemented},
     {KaBlock::kRealServer, "inhibit_on_failure", kImplemented},
-    {KaBlock::kRealServer, "lthreshold", kNotImplemented},
-    {KaBlock::kRealServer, "lvs_method", kNotImplemented},
-    {KaBlock::kRealServer, "notify_down", kNotImplemented},
-    {KaBlock::kRealServer, "notify_up", kNotImplemented},
-    {KaBlock::kRealServer, "retry", kNotImplemented},
+    {KaBlock::kRealServer, "lthreshold", kImplemented},
+    {KaBlock::kRealServer, "lvs_method", Refused{"a forwarding method per real server is not implemented; lvsd uses "
+                                                 "the virtual server's lb_kind for all"}},
+    {KaBlock::kRealServer, "notify_down", kImplemented},
+    {KaBlock::kRealServer, "notify_up", kImplemented},
+    {KaBlock::kRealServer, "retry", kImplemented},
     {KaBlock::kRealServer, "smtp_alert", kMail},
     {KaBlock::kRealServer, "snmp_name", kSnmp},
-    {KaBlock::kRealServer, "uthreshold", kNotImplemented},
-    {KaBlock::kRealServer, "virtualhost", kNotImplemented},
-    {KaBlock::kRealServer, "warmup", kNotImplemented},
+    {KaBlock::kRealServer, "uthreshold", kImplemented},
+    {KaBlock::kRealServer, "virtualhost", Refused{"a Host header per real server is not implemented; set virtualhost "
+                                                  "in its HTTP_GET/SSL_GET or in the virtual server"}},
+    {KaBlock::kRealServer, "warmup", Refused{"lvsd spreads the first probes of the checks itself; a maximum delay "
+                                             "of its own is not implemented"}},
     {KaBlock::kRealServer, "weight", kImplemented},
     // TCP_CHECK
     {KaBlock::kTcpCheck, "alpha", kNotImplemented},

@@ -98,7 +98,8 @@ class YamlLoader {
     }
     if (tree.document_count() == 0 || tree.document(0).is_null()) {
       error(Pos{.line = 1, .column = 1}, "",
-            "empty configuration: allowed keys global, vrrp_scripts, vrrp_instances, vrrp_sync_groups, virtual_servers");
+            "empty configuration: allowed keys global, vrrp_scripts, vrrp_instances, vrrp_sync_groups, "
+            "virtual_server_groups, virtual_servers");
       return finish(std::nullopt);
     }
     // The validator asks where a key path is only for the few paths it
@@ -310,7 +311,8 @@ class YamlLoader {
 
   void read_config(const yaml::NodeRef& root, Config& config) {
     auto view = read_map(root, "", {"global", "vrrp_scripts", "track_files", "vrrp_instances", "vrrp_sync_groups",
-                                    "virtual_servers", "static_ipaddress", "static_routes", "static_rules"},
+                                    "virtual_server_groups", "virtual_servers", "static_ipaddress", "static_routes",
+                                    "static_rules"},
                          {.line = 1, .column = 1});
     if (!view) return;
     if (const Field* g = view->get("global")) read_global(g->value, location(g->value, location(g->key, {})), config.global);
@@ -325,6 +327,9 @@ class YamlLoader {
     });
     read_list(*view, "", "vrrp_sync_groups", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.vrrp_sync_groups.push_back(read_sync_group(n, p, at));
+    });
+    read_list(*view, "", "virtual_server_groups", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
+      config.virtual_server_groups.push_back(read_virtual_server_group(n, p, at));
     });
     read_list(*view, "", "virtual_servers", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.virtual_servers.push_back(read_virtual_server(n, p, at));
@@ -564,17 +569,43 @@ class YamlLoader {
     return group;
   }
 
+  VirtualServerGroup read_virtual_server_group(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
+    VirtualServerGroup group;
+    auto view = read_map(node, path, {"name", "members"}, at);
+    if (!view) return group;
+    read(*view, path, "name", group.name, non_empty_string);
+    read_list(*view, path, "members", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
+      auto mv = read_map(n, p, {"address", "port", "fwmark", "family"}, where);
+      if (!mv) return;
+      VirtualServerGroupEntry entry;
+      if (const Field* f = mv->get("address")) {
+        if (auto range = scalar_item(f->value, join_path(p, "address"), location(f->value, where), parse_address_range)) {
+          entry.address = range->address;
+          entry.last = range->last;
+        }
+      }
+      read(*mv, p, "port", entry.port, integer(0, 65535));
+      read(*mv, p, "fwmark", entry.fwmark, integer(1, 4294967295));
+      read(*mv, p, "family", entry.family, parse_address_family);
+      group.members.push_back(entry);
+    });
+    return group;
+  }
+
   VirtualServer read_virtual_server(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
     VirtualServer vs;
     static const std::vector<std::string> keys = {
-        "address", "port", "fwmark", "protocol", "lb_algo", "scheduler_flags", "lb_kind", "tunnel_type", "tunnel_port",
-        "persistence_timeout", "persistence_granularity", "delay_loop", "quorum", "hysteresis", "sorry_server",
+        "address", "port", "fwmark", "group", "ip_family", "protocol", "lb_algo", "scheduler_flags", "lb_kind", "tunnel_type", "tunnel_port",
+        "persistence_timeout", "persistence_granularity", "persistence_engine", "delay_loop", "connect_timeout", "retry", "delay_before_retry",
+        "quorum", "hysteresis", "sorry_server",
         "inhibit_on_failure", "ha_suspend", "ops", "start_up", "virtualhost", "announce", "real_servers"};
     auto view = read_map(node, path, keys, at);
     if (!view) return vs;
     read(*view, path, "address", vs.address, parse_address);
     read(*view, path, "port", vs.port, integer(0, 65535));
     read(*view, path, "fwmark", vs.fwmark, integer(1, 4294967295));
+    read(*view, path, "group", vs.group, non_empty_string);
+    read(*view, path, "ip_family", vs.ip_family, parse_address_family);
     read(*view, path, "protocol", vs.protocol, parse_protocol);
     read(*view, path, "lb_algo", vs.lb_algo, parse_lb_algo);
     read_list(*view, path, "scheduler_flags", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
@@ -587,7 +618,11 @@ class YamlLoader {
     read(*view, path, "tunnel_port", vs.tunnel_port, integer(1, 65535));
     read(*view, path, "persistence_timeout", vs.persistence_timeout, parse_duration);
     read(*view, path, "persistence_granularity", vs.persistence_granularity, parse_granularity);
+    read(*view, path, "persistence_engine", vs.persistence_engine, non_empty_string);
     read(*view, path, "delay_loop", vs.delay_loop, parse_duration);
+    read(*view, path, "connect_timeout", vs.connect_timeout, parse_duration);
+    read(*view, path, "retry", vs.retry, integer(0, 100));
+    read(*view, path, "delay_before_retry", vs.delay_before_retry, parse_duration);
     read(*view, path, "quorum", vs.quorum, integer(1, 4294967295));
     read(*view, path, "hysteresis", vs.hysteresis, integer(0, 4294967295));
     if (const Field* f = view->get("sorry_server")) {
@@ -616,7 +651,9 @@ class YamlLoader {
   RealServer read_real_server(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
     RealServer rs;
     static const std::vector<std::string> keys = [] {
-      std::vector<std::string> k = {"address", "port", "weight", "inhibit_on_failure", "slow_start"};
+      std::vector<std::string> k = {"address", "port", "weight", "inhibit_on_failure", "slow_start",
+                                    "connect_timeout", "retry", "delay_before_retry", "delay_loop", "uthreshold",
+                                    "lthreshold", "notify_up", "notify_down"};
       k.insert(k.end(), kCheckKeywords.begin(), kCheckKeywords.end());
       return k;
     }();
@@ -628,6 +665,14 @@ class YamlLoader {
     read(*view, path, "weight", rs.weight, integer(0, 65535));
     read(*view, path, "inhibit_on_failure", rs.inhibit_on_failure, parse_bool);
     read(*view, path, "slow_start", rs.slow_start, parse_duration);
+    read(*view, path, "connect_timeout", rs.connect_timeout, parse_duration);
+    read(*view, path, "retry", rs.retry, integer(0, 100));
+    read(*view, path, "delay_before_retry", rs.delay_before_retry, parse_duration);
+    read(*view, path, "delay_loop", rs.delay_loop, parse_duration);
+    read(*view, path, "uthreshold", rs.uthreshold, integer(0, 4294967295));
+    read(*view, path, "lthreshold", rs.lthreshold, integer(0, 4294967295));
+    read(*view, path, "notify_up", rs.notify_up, non_empty_string);
+    read(*view, path, "notify_down", rs.notify_down, non_empty_string);
     for (const Field& f : view->fields) {
       const std::string key(f.name);
       if (std::find(kCheckKeywords.begin(), kCheckKeywords.end(), key) == kCheckKeywords.end()) continue;

@@ -1,6 +1,8 @@
 #include "conf/scalars.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <cctype>
 #include <charconv>
 #include <sstream>
@@ -142,6 +144,79 @@ std::string duration_text(Duration d) {
 Result<core::IpAddress> parse_address(std::string_view text) {
   if (auto a = core::IpAddress::parse(text)) return *a;
   return Error{quote(text) + " is not an IP address: allowed an IPv4 or IPv6 address"};
+}
+
+Result<VirtualServerGroupEntry> parse_address_range(std::string_view text) {
+  const std::string usage =
+      ": allowed ADDRESS, A.B.C.D-E (last octet), IPV6-XXXX (last group, hex) or FIRST-LAST";
+  if (text.find('/') != std::string_view::npos)
+    return Error{quote(text) + ": the ADDRESS/PREFIX form of a range is not implemented by lvsd; write it as FIRST-LAST"};
+  const std::size_t dash = text.find('-');
+  auto first = core::IpAddress::parse(text.substr(0, dash));
+  if (!first) return Error{quote(text) + " is not an IP address or range" + usage};
+  VirtualServerGroupEntry entry{.address = *first};
+  if (dash == std::string_view::npos) return entry;
+  const std::string_view end = text.substr(dash + 1);
+  std::optional<core::IpAddress> last = core::IpAddress::parse(end);
+  if (!last && !end.empty() && end.size() <= (first->is_ipv4() ? 3u : 4u)) {
+    // Only the last octet (IPv4, decimal) or the last group (IPv6, hex) given.
+    const bool hex = first->is_ipv6();
+    unsigned value = 0;
+    bool digits = true;
+    for (char c : end) {
+      const int d = c >= '0' && c <= '9' ? c - '0'
+                    : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                  : -1;
+      if (d < 0) digits = false;
+      value = value * (hex ? 16 : 10) + static_cast<unsigned>(std::max(d, 0));
+    }
+    if (digits && value <= (hex ? 0xFFFFu : 255u)) {
+      std::array<std::uint8_t, 16> bytes{};
+      std::copy(first->bytes().begin(), first->bytes().end(), bytes.begin());
+      if (hex) {
+        bytes[14] = static_cast<std::uint8_t>(value >> 8);
+        bytes[15] = static_cast<std::uint8_t>(value & 0xFF);
+      } else {
+        bytes[3] = static_cast<std::uint8_t>(value);
+      }
+      last = core::IpAddress::from_bytes(first->family(), std::span<const std::uint8_t>(bytes.data(), first->size()));
+    } else if (digits) {
+      return Error{quote(text) + ": range end " + quote(end) + " is above " + (hex ? "ffff" : "255") + usage};
+    }
+  }
+  if (!last) return Error{quote(text) + ": " + quote(end) + " is not a range end" + usage};
+  if (last->family() != first->family())
+    return Error{quote(text) + ": the range's ends are of different address families" + usage};
+  if (*last <= *first)
+    return Error{quote(text) + ": the range's end is not above its start" + usage};
+  entry.last = *last;
+  return entry;
+}
+
+std::string address_range_text(const VirtualServerGroupEntry& entry) {
+  if (!entry.address) return "";
+  std::string out = entry.address->to_string();
+  if (!entry.last) return out;
+  const auto a = entry.address->bytes();
+  const auto b = entry.last->bytes();
+  const std::size_t keep = entry.address->is_ipv4() ? 3 : 14;  // bytes before the last octet / group
+  if (!std::equal(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(keep), b.begin()))
+    return out + "-" + entry.last->to_string();
+  if (entry.address->is_ipv4()) return out + "-" + std::to_string(b[3]);
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "%x", (static_cast<unsigned>(b[14]) << 8) | b[15]);
+  return out + "-" + hex;
+}
+
+Result<core::AddressFamily> parse_address_family(std::string_view text) {
+  if (text == "inet") return core::AddressFamily::kIpv4;
+  if (text == "inet6") return core::AddressFamily::kIpv6;
+  return Error{quote(text) + " is not an address family: allowed inet or inet6"};
+}
+
+std::string_view address_family_text(core::AddressFamily family) {
+  return family == core::AddressFamily::kIpv6 ? "inet6" : "inet";
 }
 
 Result<VirtualIpAddress> parse_virtual_ip(std::string_view text) {

@@ -28,6 +28,15 @@ std::string duration_text(Duration d);
 Result<core::IpAddress> parse_address(std::string_view text);
 // "ADDR[/PREFIX] [dev DEV] [label LABEL] [scope SCOPE]".
 Result<VirtualIpAddress> parse_virtual_ip(std::string_view text);
+// A virtual_server_group address entry (address and last set, port 0):
+// "ADDRESS", "A.B.C.D-E" (a range of the last octet, decimal), "IPV6-X" (of
+// the last 16-bit group, hex) or "FIRST-LAST"; the end above the start.
+Result<VirtualServerGroupEntry> parse_address_range(std::string_view text);
+// The shortest of those forms for an entry's address and last.
+std::string address_range_text(const VirtualServerGroupEntry& entry);
+// "inet" (IPv4) or "inet6" (IPv6), as keepalived names them.
+Result<core::AddressFamily> parse_address_family(std::string_view text);
+std::string_view address_family_text(core::AddressFamily family);
 std::string virtual_ip_text(const VirtualIpAddress& vip);
 // "200" or "200-299", codes 100-599.
 Result<StatusCodeRange> parse_status_code(std::string_view text);

@@ -24,6 +24,7 @@ class Validator {
     check_track_files();
     for (std::size_t i = 0; i < config_.vrrp_instances.size(); ++i) check_instance(i);
     check_sync_groups();
+    check_virtual_server_groups();
     for (std::size_t i = 0; i < config_.virtual_servers.size(); ++i) check_virtual_server(i);
     return std::move(errors_);
   }
@@ -319,10 +320,114 @@ class Validator {
     }
   }
 
+  // Each group: its name, and members that are an address (or range) with a
+  // port, or a fwmark. Groups that pass are in valid_groups_ (a virtual
+  // server expands only those).
+  void check_virtual_server_groups() {
+    for (std::size_t g = 0; g < config_.virtual_server_groups.size(); ++g) {
+      const auto& group = config_.virtual_server_groups[g];
+      const std::string path = index_path("virtual_server_groups", g);
+      const std::size_t before = errors_.size();
+      if (group.name.empty()) missing(path, "name", "a unique group name");
+      else if (group_names_.count(group.name))
+        error(join_path(path, "name"), "duplicate virtual_server_group name " + quote(group.name));
+      if (group.members.empty()) missing(path, "members", "a list of {address, port} or {fwmark}");
+      std::uint64_t services = 0;
+      for (std::size_t m = 0; m < group.members.size(); ++m) {
+        const auto& e = group.members[m];
+        const std::string mpath = index_path(join_path(path, "members"), m);
+        if (!e.address && !e.fwmark)
+          error(mpath, "neither address nor fwmark: allowed an IP address or range and a port, or a fwmark");
+        if (e.address && e.fwmark)
+          error(join_path(mpath, "fwmark"), "fwmark together with address: allowed one of address+port or fwmark");
+        if (e.fwmark && e.port != 0) error(join_path(mpath, "port"), "port with fwmark: a fwmark service has no port");
+        if (e.address && e.family)
+          error(join_path(mpath, "family"), "family with an address: allowed with fwmark only (an address has its own)");
+        if (e.address) {
+          const std::uint64_t n = e.address_count();
+          if (n == 0) error(join_path(mpath, "address"), "the range's end is not above its start");
+          else if (n > kMaxGroupServices)
+            error(join_path(mpath, "address"), quote(address_range_text(e)) + " holds " +
+                                                   (n >= (std::uint64_t{1} << 32) ? "over 4294967295" : std::to_string(n)) +
+                                                   " addresses: allowed up to " + std::to_string(kMaxGroupServices) +
+                                                   " (one IPVS service each)");
+          services += n;
+        } else {
+          ++services;
+        }
+      }
+      if (services > kMaxGroupServices)
+        error(join_path(path, "members"), std::to_string(services) + " services: allowed up to " +
+                                              std::to_string(kMaxGroupServices) + " per group");
+      if (!group.name.empty()) group_names_.insert(group.name);
+      if (errors_.size() == before) valid_groups_.insert(group.name);
+    }
+  }
+
+  // The members of vs's group as services: duplicates, families and ports.
+  void check_group_members(const VirtualServer& vs, const std::string& path) {
+    const std::string gpath = join_path(path, "group");
+    const VirtualServerGroup* group = find_virtual_server_group(config_, *vs.group);
+    if (group == nullptr) {
+      std::vector<std::string> candidates(group_names_.begin(), group_names_.end());
+      std::string msg = "no virtual_server_group named " + quote(*vs.group);
+      if (auto near = did_you_mean(*vs.group, candidates)) msg += ": did you mean '" + *near + "'?";
+      else msg += ": allowed a virtual_server_groups[].name";
+      error(gpath, msg);
+      return;
+    }
+    if (!valid_groups_.count(group->name)) return;  // its own errors say enough
+    const bool tunnel = vs.lb_kind == ForwardingMethod::kTun;
+    const std::string of_group = " of virtual_server_group " + quote(group->name);
+    for (const auto& e : group->members) {
+      if (e.fwmark) {
+        const core::AddressFamily family = e.family.value_or(vs.family());
+        if (family != vs.family() && !tunnel)
+          error(gpath, "fwmark " + std::to_string(*e.fwmark) + of_group + " is " + std::string(to_string(family)) +
+                           " and the real servers " + std::string(to_string(vs.family())) +
+                           ": IPVS forwards across families only with lb_kind TUN");
+        auto [it, inserted] = fwmarks_.emplace(std::make_pair(*e.fwmark, family), path);
+        if (!inserted)
+          error(gpath, "duplicate virtual server fwmark " + std::to_string(*e.fwmark) + of_group + ": already at " +
+                           it->second);
+        continue;
+      }
+      if (e.port == 0 && vs.persistence_timeout.count() == 0)
+        error(gpath, quote(address_range_text(e)) + of_group + " has port 0 (all ports), only allowed for a "
+                     "persistent service: give it a port, or set persistence_timeout");
+      if (e.address->family() != vs.family() && !tunnel)
+        error(gpath, quote(address_range_text(e)) + of_group + " is " + std::string(to_string(e.address->family())) +
+                         " and the real servers " + std::string(to_string(vs.family())) +
+                         ": IPVS forwards across families only with lb_kind TUN");
+      if (e.port != 0) group_ports_.insert(e.port);
+      for (const auto& a : e.addresses()) {
+        auto [it, inserted] =
+            services_.emplace(std::make_tuple(static_cast<int>(vs.protocol), a.to_string(), e.port), path);
+        if (!inserted) {
+          error(gpath, "duplicate virtual server " + std::string(to_string(vs.protocol)) + " " + a.to_string() +
+                           " port " + std::to_string(e.port) + of_group + ": already at " + it->second);
+          break;  // one error per member
+        }
+      }
+    }
+  }
+
   void check_virtual_server(std::size_t i) {
     const VirtualServer& vs = config_.virtual_servers[i];
     const std::string path = index_path("virtual_servers", i);
-    if (!vs.address && !vs.fwmark) missing(path, "address", "an IP address and port, or a fwmark");
+    group_ports_.clear();
+    if (!vs.address && !vs.fwmark && !vs.group)
+      missing(path, "address", "an IP address and port, a fwmark, or a group");
+    if (vs.group && (vs.address || vs.fwmark))
+      error(join_path(path, "group"), std::string("group together with ") + (vs.address ? "address" : "fwmark") +
+                                          ": allowed one of address+port, fwmark or group");
+    if (vs.group && vs.port != 0)
+      error(join_path(path, "port"), "port with group: the group's members have their ports");
+    if (vs.ip_family && vs.address && vs.address->family() != *vs.ip_family)
+      error(join_path(path, "ip_family"), std::string("ip_family ") + std::string(address_family_text(*vs.ip_family)) +
+                                              " for the " + std::string(to_string(vs.address->family())) +
+                                              " address " + vs.address->to_string() + ": allowed its own family");
+    if (vs.group) check_group_members(vs, path);
     if (vs.address && vs.fwmark)
       error(join_path(path, "fwmark"), "fwmark together with address: allowed one of address+port or fwmark");
     if (vs.address && vs.port == 0 && vs.persistence_timeout.count() == 0)
@@ -362,8 +467,17 @@ class Validator {
       error(join_path(path, "tunnel_port"), "tunnel_port with tunnel_type " +
                                                 std::string(to_string(vs.tunnel_type)) + ": allowed only with gue");
     if (vs.delay_loop.count() == 0) error(join_path(path, "delay_loop"), "'0s' is too short: allowed 1ms or more");
+    if (vs.persistence_engine && *vs.persistence_engine != "sip")
+      error(join_path(path, "persistence_engine"),
+            quote(*vs.persistence_engine) + " is not an IPVS persistence engine: allowed sip (Linux has no other)");
+    else if (vs.persistence_engine && vs.persistence_timeout.count() == 0)
+      error(join_path(path, "persistence_engine"), "a persistence engine without persistence_timeout: IPVS uses "
+                                                   "it only for a persistent service; set persistence_timeout");
+    if (vs.connect_timeout && vs.connect_timeout->count() == 0)
+      error(join_path(path, "connect_timeout"), "'0s' is too short: allowed 1ms or more");
     if (vs.announce && !vs.address)
-      error(join_path(path, "announce"), "announce on a fwmark service: only an address can be announced");
+      error(join_path(path, "announce"), std::string("announce on a ") + (vs.group ? "group" : "fwmark") +
+                                             " service: only a virtual server's own address can be announced");
     if (vs.announce && vs.address) {
       for (const auto& inst : config_.vrrp_instances)
         for (const auto& vip : inst.virtual_ipaddress)
@@ -371,7 +485,10 @@ class Validator {
             error(join_path(path, "announce"), vs.address->to_string() + " is also a VIP of vrrp_instance '" +
                                                    inst.name + "': a VIP is either moved by VRRP or announced, not both");
     }
-    if (vs.ops && !vs.fwmark && vs.protocol != Protocol::kUdp)
+    const VirtualServerGroup* group = vs.group ? find_virtual_server_group(config_, *vs.group) : nullptr;
+    const bool fwmarks_only = group != nullptr && std::all_of(group->members.begin(), group->members.end(),
+                                                              [](const VirtualServerGroupEntry& e) { return !e.address; });
+    if (vs.ops && !vs.fwmark && !fwmarks_only && vs.protocol != Protocol::kUdp)
       error(join_path(path, "ops"), "one-packet scheduling with protocol " + std::string(to_string(vs.protocol)) +
                                         ": allowed only with protocol UDP");
     if (vs.sorry_server && vs.sorry_server->address.family() != vs.family() && vs.lb_kind != ForwardingMethod::kTun)
@@ -402,6 +519,24 @@ class Validator {
                                          std::to_string(vs.port) + ": lb_kind " +
                                          std::string(to_string(vs.lb_kind)) +
                                          " cannot change ports; allowed " + std::to_string(vs.port) + " or NAT");
+    if ((vs.lb_kind == ForwardingMethod::kDr || vs.lb_kind == ForwardingMethod::kTun) && vs.group && rs.port != 0)
+      for (std::uint16_t port : group_ports_)
+        if (port != rs.port) {
+          error(join_path(path, "port"), "port " + std::to_string(rs.port) + " differs from port " +
+                                             std::to_string(port) + " of a member of group " + quote(*vs.group) +
+                                             ": lb_kind " + std::string(to_string(vs.lb_kind)) +
+                                             " cannot change ports; leave the real server's port out (each service's "
+                                             "own), or use NAT");
+          break;
+        }
+    for (const auto& [key, script] : {std::pair{"notify_up", &rs.notify_up}, std::pair{"notify_down", &rs.notify_down}})
+      if (*script && core::split_command_line(**script).empty())
+        error(join_path(path, key), quote(**script) + " holds no command: allowed a command line");
+    if (rs.lthreshold != 0 && rs.uthreshold != 0 && rs.lthreshold > rs.uthreshold)
+      error(join_path(path, "lthreshold"), "lthreshold " + std::to_string(rs.lthreshold) + " above uthreshold " +
+                                               std::to_string(rs.uthreshold) + ": allowed up to uthreshold");
+    for (const auto& [key, value] : {std::pair{"connect_timeout", rs.connect_timeout}, std::pair{"delay_loop", rs.delay_loop}})
+      if (value && value->count() == 0) error(join_path(path, key), "'0s' is too short: allowed 1ms or more");
     for (std::size_t c = 0; c < rs.checks.size(); ++c) check_check(vs, rs, check_path(path, rs.checks, c), c);
   }
 
@@ -411,7 +546,7 @@ class Validator {
     bool portless = std::holds_alternative<MiscCheck>(check.probe) || std::holds_alternative<PingCheck>(check.probe);
     if (!portless && !check.connect_port && rs.port == 0 && vs.port == 0)
       error(path, "no target port: set connect_port, or give the real server a port");
-    if (check.connect_timeout.count() == 0)
+    if (check.connect_timeout && check.connect_timeout->count() == 0)
       error(join_path(path, "connect_timeout"), "'0s' is too short: allowed 1ms or more");
     if (check.delay_loop && check.delay_loop->count() == 0)
       error(join_path(path, "delay_loop"), "'0s' is too short: allowed 1ms or more");
@@ -454,6 +589,10 @@ class Validator {
   std::map<core::IpAddress, std::string> vips_;
   std::map<std::tuple<int, std::string, std::uint16_t>, std::string> services_;
   std::map<std::pair<std::uint32_t, core::AddressFamily>, std::string> fwmarks_;
+  static constexpr std::uint64_t kMaxGroupServices = 65536;
+  std::set<std::string> group_names_;
+  std::set<std::string> valid_groups_;
+  std::set<std::uint16_t> group_ports_;  // the non-zero ports of the group of the virtual server checked now
 };
 
 }  // namespace

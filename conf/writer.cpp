@@ -285,9 +285,9 @@ Node check_node(const Check& c) {
   Node m = Node::map();
   add_opt(m, "connect_ip", c.connect_ip, as_address);
   add_opt(m, "connect_port", c.connect_port, as_number);
-  add_if(m, "connect_timeout", c.connect_timeout, d.connect_timeout, as_duration);
-  add_if(m, "retry", c.retry, d.retry, as_number);
-  add_if(m, "delay_before_retry", c.delay_before_retry, d.delay_before_retry, as_duration);
+  add_opt(m, "connect_timeout", c.connect_timeout, as_duration);
+  add_opt(m, "retry", c.retry, as_number);
+  add_opt(m, "delay_before_retry", c.delay_before_retry, as_duration);
   add_opt(m, "delay_loop", c.delay_loop, as_duration);
   add_if(m, "rise", c.rise, d.rise, as_number);
   add_if(m, "fall", c.fall, d.fall, as_number);
@@ -342,6 +342,14 @@ Node real_server_node(const RealServer& r) {
   add_if(m, "weight", r.weight, d.weight, as_number);
   add_opt(m, "inhibit_on_failure", r.inhibit_on_failure, as_bool);
   add_if(m, "slow_start", r.slow_start, d.slow_start, as_duration);
+  add_opt(m, "connect_timeout", r.connect_timeout, as_duration);
+  add_opt(m, "retry", r.retry, as_number);
+  add_opt(m, "delay_before_retry", r.delay_before_retry, as_duration);
+  add_opt(m, "delay_loop", r.delay_loop, as_duration);
+  add_if(m, "uthreshold", r.uthreshold, d.uthreshold, as_number);
+  add_if(m, "lthreshold", r.lthreshold, d.lthreshold, as_number);
+  add_opt(m, "notify_up", r.notify_up, as_text);
+  add_opt(m, "notify_down", r.notify_down, as_text);
   // One key per check type, in order of first appearance; a list when repeated.
   std::vector<std::string> order;
   std::map<std::string, std::vector<Node>> by_type;
@@ -369,6 +377,8 @@ Node virtual_server_node(const VirtualServer& v) {
   add_opt(m, "address", v.address, as_address);
   if (v.address) m.add("port", as_number(v.port));
   add_opt(m, "fwmark", v.fwmark, as_number);
+  add_opt(m, "group", v.group, as_text);
+  if (v.ip_family) m.add("ip_family", std::string(address_family_text(*v.ip_family)));
   add_if(m, "protocol", v.protocol, d.protocol, as_name);
   m.add("lb_algo", v.lb_algo);
   if (v.scheduler_flags.any()) {
@@ -382,7 +392,11 @@ Node virtual_server_node(const VirtualServer& v) {
   add_if(m, "persistence_timeout", v.persistence_timeout, d.persistence_timeout, as_duration);
   if (v.persistence_granularity)
     m.add("persistence_granularity", granularity_text(*v.persistence_granularity, v.family()));
+  add_opt(m, "persistence_engine", v.persistence_engine, as_text);
   add_if(m, "delay_loop", v.delay_loop, d.delay_loop, as_duration);
+  add_opt(m, "connect_timeout", v.connect_timeout, as_duration);
+  add_opt(m, "retry", v.retry, as_number);
+  add_opt(m, "delay_before_retry", v.delay_before_retry, as_duration);
   add_if(m, "quorum", v.quorum, d.quorum, as_number);
   add_if(m, "hysteresis", v.hysteresis, d.hysteresis, as_number);
   if (v.sorry_server) {
@@ -402,6 +416,24 @@ Node virtual_server_node(const VirtualServer& v) {
     for (const auto& r : v.real_servers) list.items.push_back(real_server_node(r));
     m.add("real_servers", std::move(list));
   }
+  return m;
+}
+
+Node virtual_server_group_node(const VirtualServerGroup& g) {
+  Node m = Node::map();
+  m.add("name", g.name);
+  Node members = Node::list();
+  for (const auto& e : g.members) {
+    Node n = Node::map();
+    if (e.address) {
+      n.add("address", address_range_text(e));
+      if (e.port != 0) n.add("port", as_number(e.port));
+    }
+    add_opt(n, "fwmark", e.fwmark, as_number);
+    if (e.family) n.add("family", std::string(address_family_text(*e.family)));
+    members.items.push_back(std::move(n));
+  }
+  m.add("members", std::move(members));
   return m;
 }
 
@@ -425,6 +457,7 @@ std::string to_yaml(const Config& config) {
   add_list("track_files", config.track_files, track_file_node);
   add_list("vrrp_instances", config.vrrp_instances, instance_node);
   add_list("vrrp_sync_groups", config.vrrp_sync_groups, sync_group_node);
+  add_list("virtual_server_groups", config.virtual_server_groups, virtual_server_group_node);
   add_list("virtual_servers", config.virtual_servers, virtual_server_node);
   add_texts(root, "static_ipaddress", config.static_ipaddress, virtual_ip_text);
   add_texts(root, "static_routes", config.static_routes, ip_route_text);

@@ -131,6 +131,7 @@ Daemon::Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, Ha
     stop();
   });
   started_unix_ms_ = resumed_.started_at_ms != 0 ? resumed_.started_at_ms : parts_.process.unix_now_ms();
+  if (parts_.process.run_script) health_.set_script_runner(parts_.process.run_script);
   parts_.vrrp.set_listeners([this](const core::IpAddress& vip, bool held) { on_vip(vip, held); },
                             [this](const std::string& instance, vrrp::State) { on_role(instance); });
 }
@@ -802,7 +803,10 @@ void Daemon::collect_slice() {
         },
         .to_unix_ms = [&](core::TimePoint t) { return c->clock.to_unix_ms(t); }});
     std::map<std::string, bool> quorum;
-    for (const auto& h : c->view) quorum[h.virtual_server] = h.quorum_met;
+    for (const auto& h : c->view) {
+      quorum[h.virtual_server] = h.quorum_met;
+      for (const auto& service : h.services) quorum[service] = h.quorum_met;
+    }
     for (auto& vs : s.virtual_servers) {
       if (auto it = quorum.find(vs.key); it != quorum.end()) vs.quorum_lost = !it->second;
     }

@@ -21,6 +21,7 @@
 #include "control/metrics.hpp"
 #include "control/status.hpp"
 #include "core/result.hpp"
+#include "core/script.hpp"
 #include "daemon/handover.hpp"
 #include "daemon/ipvs_sync.hpp"
 #include "daemon/routes.hpp"
@@ -123,6 +124,9 @@ struct ProcessPorts {
   std::function<std::int64_t()> unix_now_ms;
   // Stops the event loop (after a graceful stop).
   std::function<void()> stop_loop;
+  // Starts a script off the loop (a real server's notify_up / notify_down);
+  // unset: none run.
+  std::function<void(const std::vector<std::string>& argv, const core::ScriptPolicy& policy)> run_script;
   std::int32_t pid = 0;
 };
 

@@ -12,10 +12,18 @@ namespace lvsd::daemon {
 // the real server has none).
 director::Destination director_destination(const conf::VirtualServer& vs, const conf::RealServer& rs);
 
-// One director service per virtual server, one destination per real server,
-// in configuration order.
+// One director service per virtual server (per member of its group, for a
+// virtual server with `group`), one destination per real server, in
+// configuration order.
 director::IpvsTable configured_table(const conf::Config& config);
-// The entry of configured_table() for one virtual server.
+// The entry of configured_table() for one virtual server that has no group.
 director::VirtualService configured_service(const conf::VirtualServer& vs);
+// The keys of vs's services: its address or fwmark, or each member of its
+// group in the group's order (a range's addresses first to last; a fwmark
+// without a family takes vs.family()). `config` must have passed validation.
+std::vector<director::ServiceKey> service_keys(const conf::Config& config, const conf::VirtualServer& vs);
+// The entries of configured_table() for one virtual server, one per key of
+// service_keys(): a real server without a port gets each service's port.
+std::vector<director::VirtualService> configured_services(const conf::Config& config, const conf::VirtualServer& vs);
 
 }  // namespace lvsd::daemon

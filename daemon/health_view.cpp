@@ -60,8 +60,8 @@ std::string host_name() {
 // Consecutive failed attempts before a check goes down. `retry` makes one
 // probe (retry + 1 attempts, delay_before_retry apart); `fall` failed probes
 // mark the server down. Both bounded to 100 by the loader, so no overflow.
-int failed_attempts_to_fall(const conf::Check& check) {
-  const std::uint64_t attempts = std::uint64_t{std::max<std::uint32_t>(check.fall, 1)} * (std::uint64_t{check.retry} + 1);
+int failed_attempts_to_fall(const conf::Check& check, std::uint32_t retry) {
+  const std::uint64_t attempts = std::uint64_t{std::max<std::uint32_t>(check.fall, 1)} * (std::uint64_t{retry} + 1);
   return static_cast<int>(std::min<std::uint64_t>(attempts, std::numeric_limits<int>::max()));
 }
 
@@ -75,12 +75,14 @@ healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::
   spec.port = check.connect_port.value_or(rs.port != 0 ? rs.port : vs.port);
   // ICMP has no port: pings of one address are one check whatever the ports.
   if (spec.kind == healthcheck::CheckKind::kPing) spec.port = 0;
-  spec.connect_timeout = check.connect_timeout;
-  spec.delay_loop = check.delay_loop.value_or(vs.delay_loop);
-  spec.delay_before_retry = check.delay_before_retry;
+  // keepalived's inheritance: the check's own, the real server's, the virtual server's.
+  const conf::CheckTiming timing = conf::check_timing(vs, rs, check);
+  spec.connect_timeout = timing.connect_timeout;
+  spec.delay_loop = timing.delay_loop;
+  spec.delay_before_retry = timing.delay_before_retry;
   spec.thresholds = healthcheck::HealthThresholds{
       .rise = static_cast<int>(std::max<std::uint32_t>(check.rise, 1)),
-      .fall = failed_attempts_to_fall(check),
+      .fall = failed_attempts_to_fall(check, timing.retry),
       // start_up: the check starts up and needs `fall` failures to go down.
       .start_up = vs.start_up,
   };
@@ -170,6 +172,8 @@ struct HealthView::RealServerSlot {
   State state = State::kUnknown;
   bool ramping = false;  // up_since is set (slow start)
   bool inhibit_on_failure = false;  // resolved against the virtual server's
+  // No port of its own: each service of a group gives its port (see more_keys).
+  bool port_from_service = false;
   // The kernel already had this destination when lvsd started: it stays in
   // the pool while its checks have no verdict yet (see keep_until_checked).
   bool present_at_start = false;
@@ -190,6 +194,9 @@ struct HealthView::VirtualServerSlot {
   // method, tunnel), once per service. A service whose destinations differ
   // in anything else keeps them all in `destinations` (none does today).
   director::Service service{};
+  // A virtual server with a group: the keys of its other services (table()
+  // repeats `service` and its destinations for each); empty otherwise.
+  std::vector<director::ServiceKey> more_keys{};
   director::Destination base{};
   std::vector<director::Destination> destinations{};
   bool start_up = false;
@@ -198,6 +205,9 @@ struct HealthView::VirtualServerSlot {
   std::vector<std::unique_ptr<RealServerSlot>> real_servers{};  // config order
   healthcheck::QuorumState quorum{healthcheck::QuorumPolicy{}};
   std::optional<director::Destination> sorry{};
+  bool sorry_port_from_service = false;  // the sorry server has no port: each service's
+  // notify_up / notify_down by real server index (only those that have one).
+  std::map<std::uint32_t, std::pair<std::string, std::string>> notify{};
   bool suspended = false;  // ha_suspend: checks paused
 };
 
@@ -349,8 +359,15 @@ void HealthView::set_config(const conf::Config& config) {
   virtual_servers_.reserve(config.virtual_servers.size());
   for (std::size_t i = 0; i < config.virtual_servers.size(); ++i) {
     const conf::VirtualServer& vs_conf = config.virtual_servers[i];
-    const director::VirtualService service = configured_service(vs_conf);
-    std::string label = director::describe(service.service.key);
+    // A group's services share one slot (one set of checks, one quorum): the
+    // first is kept whole, the others by key.
+    std::vector<director::VirtualService> services;
+    if (vs_conf.group) services = configured_services(config, vs_conf);
+    else services.push_back(configured_service(vs_conf));
+    if (services.empty()) continue;  // (validation refuses a group without members)
+    const director::VirtualService& service = services.front();
+    std::string label = vs_conf.group ? std::string(conf::to_string(vs_conf.protocol)) + " group " + *vs_conf.group
+                                      : director::describe(service.service.key);
     const std::size_t old_i = find_old_vs(i, service, label);
     // A kept virtual server keeps its quorum decision (hysteresis must not reset on reload).
     const bool quorum_met = old_i != kNone && old_vs[old_i]->quorum.met();
@@ -361,6 +378,8 @@ void HealthView::set_config(const conf::Config& config) {
     if (vs->label != label) vs->label = std::move(label);
     vs->index = static_cast<std::uint32_t>(i);
     vs->service = service.service;
+    vs->more_keys.clear();
+    for (std::size_t k = 1; k < services.size(); ++k) vs->more_keys.push_back(services[k].service.key);
     vs->base = service.destinations.empty() ? director::Destination{} : service.destinations.front();
     vs->destinations.clear();
     vs->start_up = vs_conf.start_up;
@@ -370,6 +389,12 @@ void HealthView::set_config(const conf::Config& config) {
     const healthcheck::QuorumPolicy policy{.quorum = vs_conf.quorum, .hysteresis = vs_conf.hysteresis};
     vs->quorum = healthcheck::QuorumState(policy, quorum_met);
     vs->sorry.reset();
+    vs->notify.clear();
+    for (std::size_t j = 0; j < vs_conf.real_servers.size(); ++j) {
+      const conf::RealServer& r = vs_conf.real_servers[j];
+      if (r.notify_up || r.notify_down)
+        vs->notify[static_cast<std::uint32_t>(j)] = {r.notify_up.value_or(""), r.notify_down.value_or("")};
+    }
     if (vs->suspended && !was_suspended)
       core::log::get()->info("{}: checks paused (ha_suspend: {} not held)", vs->label, vs_conf.address->to_string());
     if (!vs->suspended && was_suspended) core::log::get()->info("{}: checks resumed", vs->label);
@@ -378,6 +403,8 @@ void HealthView::set_config(const conf::Config& config) {
       vs->sorry = director_destination(
           vs_conf, conf::RealServer{.address = vs_conf.sorry_server->address, .port = vs_conf.sorry_server->port,
                                     .weight = 1});
+      vs->sorry_port_from_service = vs_conf.group && vs_conf.sorry_server->port == 0;
+      if (vs->sorry_port_from_service) vs->sorry->endpoint.port = service.service.key.endpoint.port;
     }
 
     vs->real_servers.reserve(vs_conf.real_servers.size());
@@ -398,6 +425,7 @@ void HealthView::set_config(const conf::Config& config) {
       rs->index = static_cast<std::uint32_t>(j);
       rs->configured_weight = rs_conf.weight;
       rs->inhibit_on_failure = rs_conf.inhibit_on_failure.value_or(vs_conf.inhibit_on_failure);
+      rs->port_from_service = vs_conf.group && rs_conf.port == 0;
       rs->slow_start = rs_conf.slow_start;
       set_checks(*rs, vs_conf, rs_conf, std::move(old_checks), vs->suspended, to_unsubscribe);
       vs->real_servers.push_back(std::move(rs));
@@ -597,6 +625,13 @@ bool HealthView::refresh_real_server(RealServerSlot& rs, std::string_view reason
   }
   const std::string_view from = to_string(previous);
   const std::string_view to = to_string(next);
+  // keepalived's notify_up / notify_down: on a check's verdict only.
+  if (cause != nullptr && run_script_ && (next == State::kUp || previous == State::kUp)) {
+    if (auto it = rs.owner->notify.find(rs.index); it != rs.owner->notify.end()) {
+      const std::string& script = next == State::kUp ? it->second.first : it->second.second;
+      if (!script.empty()) run_script_(core::split_command_line(script), conf::script_policy(global_));
+    }
+  }
   if (next == State::kDown) {
     ++counters_.transitions_down;
     core::log::get()->warn("{}: {} ({}; was {})", label(rs), to, why, from);
@@ -648,20 +683,32 @@ std::optional<int> HealthView::table_weight(const VirtualServerSlot& vs, const R
 
 director::IpvsTable HealthView::table() const {
   director::IpvsTable table;
-  table.services.reserve(virtual_servers_.size());
+  table.services.reserve(virtual_servers_.size());  // (more with groups)
   const core::TimePoint now = scheduler_.now();
+  std::vector<bool> port_from_service;  // per destination of the service being built
   for (const auto& vs : virtual_servers_) {
+    const std::size_t first = table.services.size();
     director::VirtualService& service = table.services.emplace_back(director::VirtualService{.service = vs->service});
+    port_from_service.clear();
     if (vs->sorry && !vs->quorum.met()) {
       service.destinations = {*vs->sorry};
-      continue;
+      port_from_service.push_back(vs->sorry_port_from_service);
+    } else {
+      service.destinations.reserve(vs->real_servers.size());
+      for (const auto& rs : vs->real_servers) {
+        const std::optional<int> weight = table_weight(*vs, *rs, now);
+        if (!weight) continue;
+        director::Destination& dest = service.destinations.emplace_back(configured_destination(*vs, *rs));
+        dest.weight = *weight;
+        port_from_service.push_back(rs->port_from_service);
+      }
     }
-    service.destinations.reserve(vs->real_servers.size());
-    for (const auto& rs : vs->real_servers) {
-      const std::optional<int> weight = table_weight(*vs, *rs, now);
-      if (!weight) continue;
-      director::Destination& dest = service.destinations.emplace_back(configured_destination(*vs, *rs));
-      dest.weight = *weight;
+    // The other services of a group: the same destinations (one health, one quorum).
+    for (const director::ServiceKey& key : vs->more_keys) {
+      director::VirtualService& more = table.services.emplace_back(table.services[first]);
+      more.service.key = key;
+      for (std::size_t d = 0; d < more.destinations.size(); ++d)
+        if (port_from_service[d]) more.destinations[d].endpoint.port = key.endpoint.port;
     }
   }
   return table;
@@ -679,9 +726,11 @@ void HealthView::append_status(std::size_t first, std::size_t count, std::vector
   for (std::size_t i = first; i < end; ++i) {
     const VirtualServerSlot& vs = *virtual_servers_[i];
     VirtualServerHealth v{.virtual_server = vs.label,
+                          .services = {director::describe(vs.service.key)},
                           .quorum_met = vs.quorum.met(),
                           .sorry_server_active = vs.sorry.has_value() && !vs.quorum.met(),
                           .checks_suspended = vs.suspended};
+    for (const auto& key : vs.more_keys) v.services.push_back(director::describe(key));
     for (const auto& rs_slot : vs.real_servers) {
       const RealServerSlot& rs = *rs_slot;
       v.real_servers.push_back(RealServerHealth{

@@ -111,7 +111,10 @@ struct RealServerHealth {
 };
 
 struct VirtualServerHealth {
-  std::string virtual_server{};   // "TCP 10.0.0.100:80"
+  std::string virtual_server{};   // "TCP 10.0.0.100:80"; with a group "TCP group NAME"
+  // Its IPVS services as director::describe() names them: its own, or every
+  // member of its group (which share its real servers' health and its quorum).
+  std::vector<std::string> services{};
   bool quorum_met = false;
   bool sorry_server_active = false;
   bool checks_suspended = false;  // ha_suspend and the address is not held
@@ -121,6 +124,12 @@ struct VirtualServerHealth {
 class HealthView {
  public:
   HealthView(core::Scheduler& scheduler, healthcheck::CheckScheduler& checks, std::function<void()> on_change);
+
+  // Runs a real server's notify_up / notify_down (argv, as the global
+  // script_user) when a check takes it up, or from up to down; keepalived
+  // runs none at start or on reload, and neither does this. Unset: none run.
+  using RunScript = std::function<void(const std::vector<std::string>& argv, const core::ScriptPolicy& policy)>;
+  void set_script_runner(RunScript run) { run_script_ = std::move(run); }
   ~HealthView();  // unsubscribes every check
   HealthView(const HealthView&) = delete;
   HealthView& operator=(const HealthView&) = delete;
@@ -200,6 +209,7 @@ class HealthView {
   core::Scheduler& scheduler_;
   healthcheck::CheckScheduler& checks_;
   std::function<void()> on_change_;
+  RunScript run_script_;
   // configured_table() of the configuration is kept in the slots (compact,
   // see VirtualServerSlot); no copy of the conf structs is kept.
   std::vector<std::unique_ptr<VirtualServerSlot>> virtual_servers_;  // config order

@@ -29,6 +29,7 @@
 #include "daemon/notify.hpp"
 #include "daemon/signals.hpp"
 #include "daemon/vrrp_runtime.hpp"
+#include "vrrp/notify.hpp"
 #include "director/ipvs_client.hpp"
 #include "healthcheck/checker.hpp"
 
@@ -297,6 +298,8 @@ int run_daemon(const DaemonOptions& options) {
 
   ControlEndpoints endpoints(loop);
   const std::string handover_path = handover_path_for(options);
+  // notify_up / notify_down of real servers: reaped by the loop, killed after kNotifyTimeout.
+  vrrp::SpawnScriptRunner checker_scripts(loop);
   Daemon daemon(
       DaemonParts{
           .scheduler = loop.scheduler(),
@@ -322,6 +325,10 @@ int run_daemon(const DaemonOptions& options) {
               },
               .unix_now_ms = unix_now_ms,
               .stop_loop = [&loop] { loop.stop(); },
+              .run_script = [&checker_scripts](const std::vector<std::string>& argv, const core::ScriptPolicy& policy) {
+                checker_scripts.set_policy(policy);
+                checker_scripts.run(argv);
+              },
               .pid = static_cast<std::int32_t>(::getpid())},
           .open_routes = route_opener()},
       options, std::move(loaded), std::move(resumed));

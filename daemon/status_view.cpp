@@ -54,7 +54,11 @@ HealthIndex index_health(const std::vector<VirtualServerHealth>& view, const Wal
       if (rs.checks_passed != 0) h.check_results["success"] = rs.checks_passed;
       if (rs.checks_failed != 0) h.check_results["failure"] = rs.checks_failed;
       h.check_durations = rs.check_durations;
-      out.emplace(std::make_pair(vs.virtual_server, rs.real_server), std::move(h));
+      if (vs.services.empty()) {
+        out.emplace(std::make_pair(vs.virtual_server, rs.real_server), std::move(h));
+        continue;
+      }
+      for (const auto& service : vs.services) out.emplace(std::make_pair(service, rs.real_server), h);
     }
   }
   return out;

@@ -130,6 +130,18 @@ TEST(IpvsadmList, EmptyTableHasOnlyHeaders) {
   EXPECT_EQ(format_save(IpvsTable{}), "");
 }
 
+TEST(IpvsadmList, Ipv6FwmarkServiceSaysIpv6) {
+  // As ipvsadm printed it under the kernel tier (tests/daemon/lvsd_group_kernel_test.cpp).
+  VirtualService vs;
+  vs.service.key = ServiceKey::firewall_mark(core::AddressFamily::kIpv6, 9);
+  vs.service.scheduler = "wrr";
+  EXPECT_EQ(format_list(kInfo, IpvsTable{.services = {vs}}, {}),
+            "IP Virtual Server version 1.2.1 (size=4096)\n"
+            "Prot LocalAddress:Port Scheduler Flags\n"
+            "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
+            "FWM  9 IPv6 wrr\n");
+}
+
 TEST(IpvsadmCounter, ScalesLargeNumbersUnlessExact) {
   EXPECT_EQ(format_counter(0, false), "        0");
   EXPECT_EQ(format_counter(99'999'999, false), " 99999999");

@@ -318,24 +318,23 @@ TEST(KeepalivedCompat, TyposOfRealKeywordsAreRefused) {
 TEST(KeepalivedCompat, KeepalivedKeywordsNotImplementedYetSaySo) {
   auto r = import_text(
       "vrrp_script chk {\n script /bin/true\n}\n"
-      "virtual_server_group G {\n 10.0.0.1 80\n}\n"
       "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n use_vmac\n"
       " virtual_ipaddress { 10.0.0.1 }\n}\n"
-      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n uthreshold 5\n }\n}\n");
-  EXPECT_EQ(where(r.errors), (Where{"4:1 virtual_server_group", "10:2 vrrp_instances[0].use_vmac",
-                                    "15:2 virtual_servers[0].real_servers[0].uthreshold"}));
+      "virtual_server 10.0.0.1 80 {\n omega\n real_server 10.0.0.2 80 {\n }\n}\n");
+  EXPECT_EQ(where(r.errors), (Where{"7:2 vrrp_instances[0].use_vmac", "11:2 virtual_servers[0].omega"}));
   for (const auto& e : r.errors) {
     const std::string keyword = e.path.substr(e.path.rfind('.') + 1);
     EXPECT_EQ(e.message.rfind("keepalived keyword '" + keyword + "' is not implemented by lvsd", 0), 0u) << e.message;
     EXPECT_TRUE(e.message.ends_with("; lvsd refuses the file rather than run without it")) << e.message;
   }
   // The reason says what lvsd does instead.
-  EXPECT_NE(r.errors[1].message.find("VMAC (macvlan)"), std::string::npos) << r.errors[1].message;
+  EXPECT_NE(r.errors[0].message.find("VMAC (macvlan)"), std::string::npos) << r.errors[0].message;
 }
 
 TEST(KeepalivedCompat, OneErrorPerUnsupportedConstruct) {
   auto group = import_text("virtual_server group G {\n delay_loop 5\n real_server 10.0.0.2 80 {\n }\n}\n");
-  EXPECT_EQ(where(group.errors), Where{"1:16 virtual_servers[0]"});
+  // (A group that is not defined: one error, at its name.)
+  EXPECT_EQ(where(group.errors), Where{"1:22 virtual_servers[0].group"});
   auto vars = import_text(
       "$IF=eth0\n"
       "vrrp_instance VI_1 {\n interface ${IF}\n virtual_router_id 1\n virtual_ipaddress {\n $VIP\n }\n"
@@ -564,6 +563,137 @@ TEST(KeepalivedKeywords, TableMatchesTheImporter) {
   EXPECT_GT(count, 300u);
   EXPECT_EQ(find_keepalived_keyword(KaBlock::kTcpCheck, "nb_get_retry"), nullptr);
   EXPECT_NE(find_keepalived_keyword(KaBlock::kHttpGet, "nb_get_retry"), nullptr);
+}
+
+// ------------------------------------------------------------ virtual_server_group
+
+TEST(KeepalivedCompat, VirtualServerGroupWithRangesAndFwmarks) {
+  auto r = import_keepalived_file(kDir + "virtual_server_group.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  EXPECT_TRUE(r.warnings.empty()) << all_messages(r.warnings);
+  const Config& c = *r.config;
+  ASSERT_EQ(c.virtual_server_groups.size(), 2u);
+  const auto& web = c.virtual_server_groups[0];
+  EXPECT_EQ(web.name, "web");
+  ASSERT_EQ(web.members.size(), 4u);
+  EXPECT_EQ(web.members[0].address->to_string(), "192.0.2.10");
+  EXPECT_FALSE(web.members[0].last);
+  EXPECT_EQ(web.members[0].port, 80);
+  EXPECT_EQ(web.members[1].last->to_string(), "192.0.2.22");
+  EXPECT_EQ(web.members[1].address_count(), 3u);
+  EXPECT_EQ(web.members[2].last->to_string(), "192.0.3.1");
+  EXPECT_EQ(web.members[2].address_count(), 4u);
+  EXPECT_EQ(web.members[3].fwmark, std::optional<std::uint32_t>(7));
+  const auto& web6 = c.virtual_server_groups[1];
+  EXPECT_EQ(web6.members[1].last->to_string(), "2001:db8:10::c");
+  EXPECT_EQ(web6.members[2].family, std::optional(core::AddressFamily::kIpv6));
+  ASSERT_EQ(c.virtual_servers.size(), 2u);
+  EXPECT_EQ(c.virtual_servers[0].group, std::optional<std::string>("web"));
+  EXPECT_FALSE(c.virtual_servers[0].address);
+  EXPECT_EQ(c.virtual_servers[0].quorum, 2u);
+  // The YAML form says the same.
+  auto back = load_yaml(to_yaml(c), "import.yaml");
+  ASSERT_TRUE(back.ok()) << all_messages(back.errors) << to_yaml(c);
+  EXPECT_EQ(*back.config, c);
+}
+
+TEST(KeepalivedCompat, VirtualServerGroupErrorsSayWhere) {
+  auto r = import_text(
+      "virtual_server_group g {\n"
+      "  10.0.0.9-3 80\n"
+      "  10.0.0.1-300 80\n"
+      "  fwmark 0\n"
+      "  fwmark 5 inet7\n"
+      "  10.0.0.1 80 81\n"
+      "}\n"
+      "virtual_server group nope {\n"
+      "  real_server 10.1.1.1 80 {\n"
+      "  }\n"
+      "}\n");
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(where(r.errors),
+            (Where{"2:3 virtual_server_groups[0].members[0].address", "3:3 virtual_server_groups[0].members[1].address",
+                   "4:10 virtual_server_groups[0].members[2].fwmark", "5:12 virtual_server_groups[0].members[3].family",
+                   "6:15 virtual_server_groups[0].members[4]", "8:22 virtual_servers[0].group"}))
+      << all_messages(r.errors);
+  EXPECT_NE(all_messages(r.errors).find("no virtual_server_group named 'nope'"), std::string::npos);
+}
+
+TEST(KeepalivedCompat, VirtualServerGroupMembersAreServicesLikeAnyOther) {
+  // A member that is also a virtual server of its own: a duplicate, as in keepalived.
+  auto r = import_text(
+      "virtual_server_group g {\n  10.0.0.1-3 80\n}\n"
+      "virtual_server group g {\n  protocol TCP\n  real_server 10.1.1.1 80 {\n  }\n}\n"
+      "virtual_server 10.0.0.2 80 {\n  protocol TCP\n  real_server 10.1.1.1 80 {\n  }\n}\n");
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(all_messages(r.errors).find("duplicate virtual server TCP 10.0.0.2 port 80"), std::string::npos)
+      << all_messages(r.errors);
+  // Port 0 (all ports) needs persistence, per member.
+  auto all_ports = import_text(
+      "virtual_server_group g {\n  10.0.0.1\n}\n"
+      "virtual_server group g {\n  real_server 10.1.1.1 80 {\n  }\n}\n");
+  EXPECT_NE(all_messages(all_ports.errors).find("port 0 (all ports)"), std::string::npos)
+      << all_messages(all_ports.errors);
+  // A checked real server without a port needs connect_port: members differ in port.
+  auto no_port = import_text(
+      "virtual_server_group g {\n  10.0.0.1 80\n}\n"
+      "virtual_server group g {\n  real_server 10.1.1.1 {\n    TCP_CHECK {\n    }\n  }\n}\n");
+  EXPECT_NE(all_messages(no_port.errors).find("no target port"), std::string::npos) << all_messages(no_port.errors);
+}
+
+// ------------------------------------------------------------ check defaults
+
+TEST(KeepalivedCompat, CheckSettingsInheritFromRealServerThenVirtualServer) {
+  using std::chrono::seconds;
+  auto r = import_keepalived_file(kDir + "check_defaults.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  EXPECT_TRUE(r.warnings.empty()) << all_messages(r.warnings);
+  const VirtualServer& vs = r.config->virtual_servers.at(0);
+  EXPECT_EQ(vs.connect_timeout, std::optional<Duration>(seconds(7)));
+  const RealServer& rs1 = vs.real_servers.at(0);
+  const RealServer& rs2 = vs.real_servers.at(1);
+  // The check's own value, else the real server's, else the virtual server's.
+  EXPECT_EQ(check_timing(vs, rs1, rs1.checks.at(0)),
+            (CheckTiming{.connect_timeout = seconds(3), .retry = 0, .delay_before_retry = seconds(2),
+                         .delay_loop = seconds(10)}));
+  EXPECT_EQ(check_timing(vs, rs1, rs1.checks.at(1)),
+            (CheckTiming{.connect_timeout = seconds(9), .retry = 4, .delay_before_retry = seconds(2),
+                         .delay_loop = seconds(10)}));
+  EXPECT_EQ(check_timing(vs, rs2, rs2.checks.at(0)),
+            (CheckTiming{.connect_timeout = seconds(7), .retry = 4, .delay_before_retry = seconds(2),
+                         .delay_loop = seconds(20)}));
+  // Nothing set anywhere: the defaults.
+  EXPECT_EQ(check_timing(VirtualServer{}, RealServer{}, Check{}), CheckTiming{});
+  auto back = load_yaml(to_yaml(*r.config), "import.yaml");
+  ASSERT_TRUE(back.ok()) << all_messages(back.errors);
+  EXPECT_EQ(*back.config, *r.config);
+}
+
+TEST(KeepalivedCompat, ThresholdsPersistenceEngineAndHashed) {
+  auto r = import_keepalived_file(kDir + "real_server_limits.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  ASSERT_EQ(r.warnings.size(), 1u) << all_messages(r.warnings);
+  EXPECT_EQ(where(r.warnings), Where{"11:3 virtual_servers[0].hashed"});
+  const VirtualServer& vs = r.config->virtual_servers.at(0);
+  EXPECT_EQ(vs.persistence_engine, std::optional<std::string>("sip"));
+  EXPECT_EQ(vs.real_servers.at(0).uthreshold, 1000u);
+  EXPECT_EQ(vs.real_servers.at(0).lthreshold, 800u);
+  EXPECT_EQ(vs.real_servers.at(1).uthreshold, 500u);
+  EXPECT_EQ(vs.real_servers.at(1).lthreshold, 0u);
+  EXPECT_EQ(vs.real_servers.at(1).notify_up, std::optional<std::string>("/usr/local/bin/rs-notify up"));
+  EXPECT_EQ(vs.real_servers.at(1).notify_down, std::optional<std::string>("/usr/local/bin/rs-down"));
+  auto back = load_yaml(to_yaml(*r.config), "import.yaml");
+  ASSERT_TRUE(back.ok()) << all_messages(back.errors);
+  EXPECT_EQ(*back.config, *r.config);
+  // lthreshold above uthreshold, an engine Linux does not have, an engine without persistence.
+  auto bad = import_text(
+      "virtual_server 10.0.0.1 80 {\n  persistence_engine foo\n  real_server 10.1.1.1 80 {\n"
+      "    uthreshold 5\n    lthreshold 6\n  }\n}\n"
+      "virtual_server 10.0.0.1 81 {\n  persistence_engine sip\n  real_server 10.1.1.1 81 {\n  }\n}\n");
+  EXPECT_EQ(where(bad.errors), (Where{"2:22 virtual_servers[0].persistence_engine",
+                                      "5:16 virtual_servers[0].real_servers[0].lthreshold",
+                                      "9:22 virtual_servers[1].persistence_engine"}))
+      << all_messages(bad.errors);
 }
 
 }  // namespace

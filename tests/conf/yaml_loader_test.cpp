@@ -741,5 +741,47 @@ TEST(YamlLoader, RoutesRulesAndExcludedAddresses) {
   EXPECT_EQ(dup.errors.at(0).path, "vrrp_instances[0].virtual_ipaddress_excluded[0]");
 }
 
+TEST(YamlLoader, VirtualServerGroupsAndTheirRules) {
+  auto r = load_yaml(R"(virtual_server_groups:
+  - name: web
+    members:
+      - {address: 10.0.0.1-3, port: 80}
+      - {address: 10.0.0.9-2, port: 80}
+      - {fwmark: 7, port: 80}
+      - {address: 10.0.0.5, family: inet6, port: 80}
+      - {port: 80}
+  - name: web
+    members: []
+virtual_servers:
+  - group: wbe
+    real_servers: [{address: 10.0.1.1, port: 80}]
+  - group: web
+    address: 10.0.0.50
+    port: 80
+    real_servers: [{address: 10.0.1.1, port: 80}]
+  - fwmark: 9
+    ip_family: inet6
+    lb_kind: TUN
+    real_servers: [{address: 10.0.1.1, port: 80}]
+)", "g.yaml");
+  EXPECT_EQ(where(r), (std::vector<std::string>{
+                          "5:19 virtual_server_groups[0].members[1].address",
+                          "6:27 virtual_server_groups[0].members[2].port",
+                          "7:37 virtual_server_groups[0].members[3].family",
+                          "8:9 virtual_server_groups[0].members[4]",
+                          "9:5 virtual_server_groups[1].members",  // (an empty list: at the group)
+                          "9:11 virtual_server_groups[1].name",
+                          "12:12 virtual_servers[0].group",
+                          "14:12 virtual_servers[1].group",
+                          "16:11 virtual_servers[1].port"}))
+      << (r.errors.empty() ? "" : format_error(r.errors.front()));
+  EXPECT_NE(r.errors[6].message.find("did you mean 'web'"), std::string::npos) << r.errors[6].message;
+  // A fwmark service with ip_family has that family whatever its real servers'.
+  auto fw = load_yaml("virtual_servers:\n  - {fwmark: 9, ip_family: inet6, lb_kind: TUN, real_servers: "
+                      "[{address: 10.0.1.1}]}\n", "f.yaml");
+  ASSERT_TRUE(fw.ok()) << (fw.errors.empty() ? "" : format_error(fw.errors.front()));
+  EXPECT_EQ(fw.config->virtual_servers[0].family(), core::AddressFamily::kIpv6);
+}
+
 }  // namespace
 }  // namespace lvsd::conf

@@ -123,5 +123,57 @@ virtual_servers:
   EXPECT_EQ(fw.destinations[0].endpoint.port, 0);
 }
 
+TEST(ConfiguredTable, GroupMakesOneServicePerMemberWithTheSameRealServers) {
+  auto config = load(R"(
+virtual_server_groups:
+  - name: web
+    members:
+      - {address: 10.0.0.1, port: 80}
+      - {address: 10.0.0.2-4, port: 8080}
+      - {fwmark: 7}
+virtual_servers:
+  - group: web
+    lb_algo: rr
+    lb_kind: NAT
+    real_servers:
+      - { address: 10.0.1.1, port: 81, weight: 3 }
+      - { address: 10.0.1.2 }
+)");
+  auto table = configured_table(config);
+  std::vector<std::string> keys;
+  for (const auto& s : table.services) keys.push_back(director::describe(s.service.key));
+  EXPECT_EQ(keys, (std::vector<std::string>{"TCP 10.0.0.1:80", "TCP 10.0.0.2:8080", "TCP 10.0.0.3:8080",
+                                            "TCP 10.0.0.4:8080", "FWM 7"}));
+  for (const auto& s : table.services) {
+    EXPECT_EQ(s.service.scheduler, "rr");
+    ASSERT_EQ(s.destinations.size(), 2u);
+    EXPECT_EQ(s.destinations[0].endpoint.to_string(), "10.0.1.1:81");
+    EXPECT_EQ(s.destinations[0].weight, 3);
+    // Without a port of its own a real server takes each service's.
+    EXPECT_EQ(s.destinations[1].endpoint.port, s.service.key.endpoint.port);
+  }
+  EXPECT_EQ(service_keys(config, config.virtual_servers[0]).size(), 5u);
+}
+
+TEST(ConfiguredTable, ThresholdsAndPersistenceEngine) {
+  auto config = load(R"(
+virtual_servers:
+  - address: 10.0.0.100
+    port: 5060
+    protocol: UDP
+    lb_algo: rr
+    lb_kind: DR
+    persistence_timeout: 60
+    persistence_engine: sip
+    real_servers:
+      - { address: 10.0.1.1, port: 5060, uthreshold: 100, lthreshold: 80 }
+)");
+  auto table = configured_table(config);
+  ASSERT_EQ(table.services.size(), 1u);
+  EXPECT_EQ(table.services[0].service.persistence_engine, "sip");
+  EXPECT_EQ(table.services[0].destinations[0].upper_threshold, 100u);
+  EXPECT_EQ(table.services[0].destinations[0].lower_threshold, 80u);
+}
+
 }  // namespace
 }  // namespace lvsd::daemon

@@ -397,6 +397,20 @@ TEST(ToCheckSpec, DefaultsComeFromTheRealAndVirtualServer) {
   EXPECT_FALSE(spec.thresholds.start_up);
   vs.start_up = true;
   EXPECT_TRUE(to_check_spec(vs, rs, check).thresholds.start_up);
+  // Unset in the check: the real server's, else the virtual server's (keepalived's inheritance).
+  conf::Check bare = check;
+  bare.connect_timeout.reset();
+  bare.retry.reset();
+  bare.delay_before_retry.reset();
+  rs.retry = 1;
+  rs.delay_loop = seconds(2);
+  vs.connect_timeout = seconds(4);
+  vs.delay_before_retry = seconds(6);
+  const healthcheck::CheckSpec inherited = to_check_spec(vs, rs, bare);
+  EXPECT_EQ(inherited.connect_timeout, seconds(4));
+  EXPECT_EQ(inherited.delay_before_retry, seconds(6));
+  EXPECT_EQ(inherited.delay_loop, seconds(2));
+  EXPECT_EQ(inherited.thresholds.fall, 6);  // 3 probes of 2 attempts
   ASSERT_EQ(spec.urls.size(), 1u);
   EXPECT_EQ(spec.urls[0].path, "/health");
   EXPECT_EQ(spec.urls[0].status.first.high, 399);
@@ -476,6 +490,78 @@ TEST(ToCheckSpec, CheckValuesOverrideTheDefaults) {
   EXPECT_EQ(smtp.kind, healthcheck::CheckKind::kSmtp);
   EXPECT_EQ(smtp.smtp_helo_name, "lb1.test");
   EXPECT_FALSE(to_check_spec(vs, rs, conf::Check{.probe = conf::SmtpCheck{}}).smtp_helo_name.empty());  // the host name
+}
+
+TEST_F(HealthViewTest, GroupChecksEachRealServerOnceAndItsHealthDrivesEveryService) {
+  conf::Config config;
+  config.virtual_server_groups.push_back(conf::VirtualServerGroup{
+      .name = "web",
+      .members = {conf::VirtualServerGroupEntry{.address = ip("10.0.0.1"), .last = ip("10.0.0.3"), .port = 80},
+                  conf::VirtualServerGroupEntry{.fwmark = 7}}});
+  conf::VirtualServer vs = virtual_server({real_server("10.0.1.1", 2, {tcp_check(80)}),
+                                           real_server("10.0.1.2", 1, {tcp_check(80)})});
+  vs.address.reset();
+  vs.port = 0;
+  vs.group = "web";
+  vs.quorum = 2;
+  vs.sorry_server = conf::SorryServer{.address = ip("10.0.9.9")};
+  config.virtual_servers = {vs};
+  view_.set_config(config);
+  // One check per real server, not one per service of the group.
+  EXPECT_EQ(view_.check_count(), 2u);
+  EXPECT_EQ(factory_calls_, 2);
+  pass("10.0.1.1:80");
+  pass("10.0.1.2:80");
+  const director::IpvsTable up = view_.table();
+  ASSERT_EQ(up.services.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(pool(i), (Pool{{"10.0.1.1:80", 2}, {"10.0.1.2:80", 1}})) << i;
+  EXPECT_EQ(director::describe(up.services[3].service.key), "FWM 7");
+  // One failure takes the real server out of every service; the quorum (2)
+  // still holds with weight 2.
+  fail("10.0.1.2:80");
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(pool(i), (Pool{{"10.0.1.1:80", 2}})) << i;
+  // The quorum is the virtual server's: lost once, every service gets the sorry server.
+  fail("10.0.1.1:80");
+  EXPECT_FALSE(view_.quorum_met(0));
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(pool(i), (Pool{{"10.0.9.9:80", 1}})) << i;
+  EXPECT_EQ(pool(3), (Pool{{"10.0.9.9:0", 1}}));
+  const auto status = view_.status();
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_EQ(status[0].virtual_server, "TCP group web");
+  EXPECT_EQ(status[0].services,
+            (std::vector<std::string>{"TCP 10.0.0.1:80", "TCP 10.0.0.2:80", "TCP 10.0.0.3:80", "FWM 7"}));
+
+  // A reload that changes the group's members keeps the checks and their verdicts.
+  config.virtual_server_groups[0].members.pop_back();
+  const int calls = factory_calls_;
+  view_.set_config(config);
+  EXPECT_EQ(factory_calls_, calls);
+  EXPECT_EQ(view_.table().services.size(), 3u);
+  EXPECT_FALSE(view_.quorum_met(0));
+}
+
+TEST_F(HealthViewTest, NotifyUpAndDownRunOnCheckTransitionsOnly) {
+  std::vector<std::vector<std::string>> ran;
+  view_.set_script_runner(
+      [&](const std::vector<std::string>& argv, const core::ScriptPolicy&) { ran.push_back(argv); });
+  conf::RealServer rs = real_server("10.0.1.1", 1, {tcp_check(80)});
+  rs.notify_up = "/usr/local/bin/rs-notify 'web 1' UP";
+  rs.notify_down = "/usr/local/bin/rs-notify 'web 1' DOWN";
+  conf::Config config = config_of({virtual_server({rs, real_server("10.0.1.2", 1, {tcp_check(80)})})});
+  view_.set_config(config);
+  EXPECT_TRUE(ran.empty());  // nothing at start
+  fail("10.0.1.1:80");       // unknown -> down: it was never up
+  EXPECT_TRUE(ran.empty());
+  pass("10.0.1.1:80");
+  pass("10.0.1.2:80");  // (no scripts)
+  ASSERT_EQ(ran.size(), 1u);
+  EXPECT_EQ(ran[0], (std::vector<std::string>{"/usr/local/bin/rs-notify", "web 1", "UP"}));
+  pass("10.0.1.1:80");  // no transition, no script
+  fail("10.0.1.1:80");
+  ASSERT_EQ(ran.size(), 2u);
+  EXPECT_EQ(ran[1].back(), "DOWN");
+  view_.set_config(config);  // a reload runs none
+  EXPECT_EQ(ran.size(), 2u);
 }
 
 }  // namespace
