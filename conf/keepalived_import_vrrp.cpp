@@ -316,12 +316,14 @@ std::vector<std::string> line_words(const KaStatement& line, std::vector<const K
 
 }  // namespace
 
-void Importer::ip_routes(const KaStatement& block, const std::string& path, std::vector<IpRoute>& out) {
+template <typename T, typename Parse>
+void Importer::ip_lines(const KaStatement& block, const std::string& path, const std::string& what, Parse parse,
+                        std::vector<T>& out) {
   std::vector<const KaWord*> where;
   for (const auto& line : block.children) {
     const std::string p = index_path(path, out.size());
     if (line.has_block) {
-      error(line.keyword.location, p, "a route does not take a block");
+      error(line.keyword.location, p, "a " + what + " does not take a block");
       continue;
     }
     auto words = line_words(line, where);
@@ -330,7 +332,7 @@ void Importer::ip_routes(const KaStatement& block, const std::string& path, std:
       error((*sub)->location, p, substitution_message(**sub));
       continue;
     }
-    auto parsed = parse_ip_route(words);
+    auto parsed = parse(words);
     if (!parsed.value) {
       error(where[std::min(parsed.error.word, where.size() - 1)]->location, p, parsed.error.message);
       continue;
@@ -340,32 +342,20 @@ void Importer::ip_routes(const KaStatement& block, const std::string& path, std:
   }
 }
 
+void Importer::ip_routes(const KaStatement& block, const std::string& path, std::vector<IpRoute>& out) {
+  ip_lines(block, path, "route", [](const auto& words) { return parse_ip_route(words); }, out);
+}
+
 void Importer::ip_rules(const KaStatement& block, const std::string& path, std::vector<IpRule>& out) {
-  std::vector<const KaWord*> where;
-  for (const auto& line : block.children) {
-    const std::string p = index_path(path, out.size());
-    if (line.has_block) {
-      error(line.keyword.location, p, "a rule does not take a block");
-      continue;
-    }
-    auto words = line_words(line, where);
-    auto sub = std::find_if(where.begin(), where.end(), [](const KaWord* w) { return is_substitution(*w); });
-    if (sub != where.end()) {
-      error((*sub)->location, p, substitution_message(**sub));
-      continue;
-    }
-    auto parsed = parse_ip_rule(words);
-    if (!parsed.value) {
-      error(where[std::min(parsed.error.word, where.size() - 1)]->location, p, parsed.error.message);
-      continue;
-    }
-    if (!parsed.value->priority) {
-      // keepalived 2.2.7 does not leave the choice to the kernel.
-      parsed.value->priority = 16384;
-      warn(line.keyword.location, p, "rule without a priority: given priority 16384, as keepalived 2.2.7 does");
-    }
-    sources_.set(p, line.keyword.location);
-    out.push_back(*parsed.value);
+  const std::size_t before = out.size();
+  ip_lines(block, path, "rule", [](const auto& words) { return parse_ip_rule(words); }, out);
+  for (std::size_t i = before; i < out.size(); ++i) {
+    if (out[i].priority) continue;
+    // keepalived 2.2.7 does not leave the choice to the kernel.
+    out[i].priority = 16384;
+    const std::string p = index_path(path, i);
+    warn(sources_.find(p).value_or(Location(block.keyword.location)), p,
+         "rule without a priority: given priority 16384, as keepalived 2.2.7 does");
   }
 }
 

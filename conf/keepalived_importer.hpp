@@ -215,6 +215,10 @@ class Importer {
   // `ip route` / `ip rule` per line (conf/ip_syntax.hpp).
   void ip_routes(const KaStatement& block, const std::string& path, std::vector<IpRoute>& out);
   void ip_rules(const KaStatement& block, const std::string& path, std::vector<IpRule>& out);
+  // One route or rule per line of the block, parsed by `parse`; the shared part of the two above.
+  template <typename T, typename Parse>
+  void ip_lines(const KaStatement& block, const std::string& path, const std::string& what, Parse parse,
+                std::vector<T>& out);
 
   // `NAME [weight N [reverse|noreverse|no_reverse]]`, the tail of a line in a
   // track_* block; false (with the error reported) when it is something else.
