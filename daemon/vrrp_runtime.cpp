@@ -243,15 +243,17 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
   running->announcer = std::make_unique<DeviceAnnouncer>(instance_config->vips);
   running->accept = conf::accept_mode(config.global, in);
   vrrp::VipPort* vip_port = vip_port_.get();
-  if (!running->accept) {
-    if (!vip_filter_) {
-      auto opened = vrrp::VipFilter::open();
-      if (!opened.ok()) {
-        log->error("vrrp instance {}: no accept mode needs nftables: {}", in.name, opened.error().message);
-        return nullptr;
-      }
+  if (!running->accept && !vip_filter_) {
+    auto opened = vrrp::VipFilter::open();
+    if (opened.ok()) {
       vip_filter_ = std::make_unique<vrrp::VipFilter>(std::move(*opened));
+    } else {
+      // keepalived runs the instance without its firewall then, and so does lvsd.
+      log->error("vrrp instance {}: no accept mode cannot drop packets to the VIPs ({}); they accept them, as "
+                 "under keepalived without a firewall", in.name, opened.error().message);
     }
+  }
+  if (!running->accept && vip_filter_) {
     running->filtered = std::make_unique<FilteredVipPort>(*vip_port_, *vip_filter_, in.name);
     vip_port = running->filtered.get();
     log->warn("vrrp instance {}: no accept mode ({}): while MASTER, packets to its VIPs are dropped (nftables table "

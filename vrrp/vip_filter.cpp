@@ -1,8 +1,14 @@
 #include "vrrp/vip_filter.hpp"
 
+#include <linux/netlink.h>
 #include <nftables/libnftables.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+
+#include "core/unique_fd.hpp"
 
 namespace lvsd::vrrp {
 
@@ -61,6 +67,13 @@ VipFilter& VipFilter::operator=(VipFilter&&) noexcept = default;
 VipFilter::~VipFilter() = default;
 
 core::Result<VipFilter> VipFilter::open() {
+  // libnftables (1.0.6, Debian 12) calls exit() when it cannot open its
+  // netlink socket, as on a kernel without nf_tables (user-mode-linux's has
+  // none): that would end lvsd, or `lvsd --cleanup` before it removed the
+  // VIPs. Open one first, and say so instead.
+  core::UniqueFd probe(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
+  if (!probe) return core::Error{std::string("nftables: the kernel has no nfnetlink: ") + std::strerror(errno)};
+  probe.reset();
   auto ctx = std::make_unique<Context>();
   ctx->nft = nft_ctx_new(NFT_CTX_DEFAULT);
   if (ctx->nft == nullptr) return core::Error{"nftables: cannot create a libnftables context"};
