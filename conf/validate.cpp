@@ -242,6 +242,22 @@ class Validator {
     }
   }
 
+  // What every VRRP address is held to, a VIP or an excluded one: a label
+  // (IPv4 only) starts with its device's name, and no address is listed twice
+  // in the whole file.
+  void check_vip_label_and_uniqueness(const VrrpInstance& inst, const VirtualIpAddress& vip, const std::string& p) {
+    const std::string& dev = vip.dev.empty() ? inst.interface : vip.dev;
+    if (!vip.label.empty()) {
+      if (!vip.prefix.address.is_ipv4())
+        error(p, "label " + quote(vip.label) + " on an IPv6 address: labels exist for IPv4 only");
+      else if (!dev.empty() && vip.label.rfind(dev, 0) != 0)
+        error(p, "label " + quote(vip.label) + " must start with the device name " + quote(dev));
+    }
+    auto [it, inserted] = vips_.emplace(vip.prefix.address, p);
+    if (!inserted)
+      error(p, "duplicate virtual address " + quote(vip.prefix.address.to_string()) + ": already at " + it->second);
+  }
+
   // virtual_ipaddress_excluded: any family; no address of virtual_ipaddress
   // (checked after check_virtual_ips filled vips_) or listed twice.
   void check_excluded_ips(const VrrpInstance& inst, const std::string& path) {
@@ -249,16 +265,7 @@ class Validator {
     for (std::size_t v = 0; v < inst.virtual_ipaddress_excluded.size(); ++v) {
       const auto& vip = inst.virtual_ipaddress_excluded[v];
       const std::string p = index_path(xpath, v);
-      const std::string& dev = vip.dev.empty() ? inst.interface : vip.dev;
-      if (!vip.label.empty()) {
-        if (!vip.prefix.address.is_ipv4())
-          error(p, "label " + quote(vip.label) + " on an IPv6 address: labels exist for IPv4 only");
-        else if (!dev.empty() && vip.label.rfind(dev, 0) != 0)
-          error(p, "label " + quote(vip.label) + " must start with the device name " + quote(dev));
-      }
-      auto [it, inserted] = vips_.emplace(vip.prefix.address, p);
-      if (!inserted)
-        error(p, "duplicate virtual address " + quote(vip.prefix.address.to_string()) + ": already at " + it->second);
+      check_vip_label_and_uniqueness(inst, vip, p);
     }
   }
 
@@ -279,16 +286,7 @@ class Validator {
       } else if (inst.version == 2 && !vip.prefix.address.is_ipv4()) {
         error(p, quote(vip.prefix.address.to_string()) + " is IPv6: VRRPv2 carries IPv4 only (RFC 3768); set version 3");
       }
-      const std::string& dev = vip.dev.empty() ? inst.interface : vip.dev;
-      if (!vip.label.empty()) {
-        if (!vip.prefix.address.is_ipv4())
-          error(p, "label " + quote(vip.label) + " on an IPv6 address: labels exist for IPv4 only");
-        else if (!dev.empty() && vip.label.rfind(dev, 0) != 0)
-          error(p, "label " + quote(vip.label) + " must start with the device name " + quote(dev));
-      }
-      auto [it, inserted] = vips_.emplace(vip.prefix.address, p);
-      if (!inserted)
-        error(p, "duplicate virtual address " + quote(vip.prefix.address.to_string()) + ": already at " + it->second);
+      check_vip_label_and_uniqueness(inst, vip, p);
     }
   }
 

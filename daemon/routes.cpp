@@ -25,18 +25,6 @@ struct ParseState {
   std::optional<std::uint32_t> metric;
 };
 
-std::optional<core::IpAddress> address_attr(const nlattr* attr) {
-  const auto len = mnl_attr_get_payload_len(attr);
-  const auto* p = static_cast<const std::uint8_t*>(mnl_attr_get_payload(attr));
-  if (len == 4) return core::IpAddress::v4({p[0], p[1], p[2], p[3]});
-  if (len == 16) {
-    std::array<std::uint8_t, 16> b{};
-    std::memcpy(b.data(), p, 16);
-    return core::IpAddress::v6(b);
-  }
-  return std::nullopt;
-}
-
 int parse_attr(const nlattr* attr, void* data) {
   auto* st = static_cast<ParseState*>(data);
   const auto type = mnl_attr_get_type(attr);
@@ -53,9 +41,9 @@ int parse_attr(const nlattr* attr, void* data) {
   } else if (type == RTA_OIF && len == 4) {
     st->oif = mnl_attr_get_u32(attr);
   } else if (type == RTA_GATEWAY) {
-    st->gateway = address_attr(attr);
+    st->gateway = vrrp::address_attribute(attr);
   } else if (type == RTA_PREFSRC) {
-    st->prefsrc = address_attr(attr);
+    st->prefsrc = vrrp::address_attribute(attr);
   } else if (type == RTA_PRIORITY && len == 4) {
     st->metric = mnl_attr_get_u32(attr);
   }

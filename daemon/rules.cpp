@@ -4,6 +4,8 @@
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 
+#include "vrrp/rtnetlink.hpp"
+
 #include <array>
 #include <cstring>
 
@@ -17,25 +19,13 @@ struct RuleAttrs {
   std::optional<std::uint8_t> protocol;
 };
 
-std::optional<core::IpAddress> address_of(const nlattr* attr) {
-  const auto len = mnl_attr_get_payload_len(attr);
-  const auto* p = static_cast<const std::uint8_t*>(mnl_attr_get_payload(attr));
-  if (len == 4) return core::IpAddress::v4({p[0], p[1], p[2], p[3]});
-  if (len == 16) {
-    std::array<std::uint8_t, 16> b{};
-    std::memcpy(b.data(), p, 16);
-    return core::IpAddress::v6(b);
-  }
-  return std::nullopt;
-}
-
 int rule_attr(const nlattr* attr, void* data) {
   auto* st = static_cast<RuleAttrs*>(data);
   const auto type = mnl_attr_get_type(attr);
   const auto len = mnl_attr_get_payload_len(attr);
   switch (type) {
-    case FRA_SRC: st->src = address_of(attr); break;
-    case FRA_DST: st->dst = address_of(attr); break;
+    case FRA_SRC: st->src = vrrp::address_attribute(attr); break;
+    case FRA_DST: st->dst = vrrp::address_attribute(attr); break;
     case FRA_TABLE: if (len == 4) st->table = mnl_attr_get_u32(attr); break;
     case FRA_PRIORITY: if (len == 4) st->priority = mnl_attr_get_u32(attr); break;
     case FRA_FWMARK: if (len == 4) st->fwmark = mnl_attr_get_u32(attr); break;

@@ -25,17 +25,11 @@ struct ParseState {
 int parse_attr(const nlattr* attr, void* data) {
   auto* st = static_cast<ParseState*>(data);
   const auto type = mnl_attr_get_type(attr);
-  const auto len = mnl_attr_get_payload_len(attr);
-  const auto* p = static_cast<const std::uint8_t*>(mnl_attr_get_payload(attr));
   // IFA_LOCAL is our address on point-to-point links; otherwise IFA_ADDRESS.
-  if ((type == IFA_LOCAL || (type == IFA_ADDRESS && !st->has_address)) && (len == 4 || len == 16)) {
-    if (len == 4) {
-      st->out.prefix.address = core::IpAddress::v4({p[0], p[1], p[2], p[3]});
-    } else {
-      std::array<std::uint8_t, 16> b{};
-      std::memcpy(b.data(), p, 16);
-      st->out.prefix.address = core::IpAddress::v6(b);
-    }
+  const bool wanted = type == IFA_LOCAL || (type == IFA_ADDRESS && !st->has_address);
+  std::optional<core::IpAddress> address;
+  if (wanted && (address = address_attribute(attr))) {
+    st->out.prefix.address = *address;
     st->has_address = true;
   } else if (type == IFA_LABEL && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0) {
     st->out.label = mnl_attr_get_str(attr);

@@ -4,11 +4,25 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
+#include <cstring>
 #include <string>
 #include <utility>
 
 namespace lvsd::vrrp {
+
+std::optional<core::IpAddress> address_attribute(const nlattr* attr) {
+  const auto len = mnl_attr_get_payload_len(attr);
+  const auto* p = static_cast<const std::uint8_t*>(mnl_attr_get_payload(attr));
+  if (len == 4) return core::IpAddress::v4({p[0], p[1], p[2], p[3]});
+  if (len == 16) {
+    std::array<std::uint8_t, 16> b{};
+    std::memcpy(b.data(), p, 16);
+    return core::IpAddress::v6(b);
+  }
+  return std::nullopt;
+}
 
 core::Result<RtnetlinkSocket> RtnetlinkSocket::open(core::Duration receive_timeout) {
   mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);

@@ -6,15 +6,22 @@
 // cannot stall the loop for long.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/net_address.hpp"
 #include "core/result.hpp"
 
 struct mnl_socket;
 struct nlmsghdr;
+struct nlattr;
 
 namespace lvsd::vrrp {
+
+// An address attribute (IFA_ADDRESS, RTA_GATEWAY, FRA_SRC, ...): 4 bytes
+// IPv4, 16 bytes IPv6; any other length is none.
+std::optional<core::IpAddress> address_attribute(const nlattr* attr);
 
 class RtnetlinkSocket {
  public:
