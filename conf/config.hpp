@@ -535,6 +535,14 @@ struct VirtualServer {
   std::uint32_t quorum = 1;      // healthy weight sum needed to keep the service up
   std::uint32_t hysteresis = 0;
   std::optional<SorryServer> sorry_server{};  // used when the quorum is lost
+  // Command lines run (split into words, no shell, as the global script_user)
+  // when a check takes the pool's quorum up / down (keepalived's quorum_up /
+  // quorum_down). Not at start while the quorum holds, nor on reload.
+  std::optional<std::string> quorum_up{};
+  std::optional<std::string> quorum_down{};
+  // keepalived's `omega`: when lvsd stops (not on a hitless restart), run
+  // quorum_down and every up real server's notify_down.
+  bool omega = false;
   bool inhibit_on_failure = false;
   bool ha_suspend = false;  // run checks only while a VRRP instance owning the address is MASTER
   // One-packet scheduling (keepalived's `ops`, ipvsadm -o): every UDP

@@ -20,6 +20,9 @@ const std::vector<Spec> kVirtualServerSpecs = {
     {"ops", 0, 0},                  {"alpha", 0, 0, false, false, "start_up"},
     {"virtualhost", 1, 1},          {"sorry_server", 1, 2},
     {"quorum", 1, 1},               {"hysteresis", 1, 1},
+    // keepalived's optional USER [GROUP] after the script is not implemented (too many values).
+    {"quorum_up", 1, 1},            {"quorum_down", 1, 1},
+    {"omega", 0, 0},
     {"inhibit_on_failure", 0, 0},   {"real_server", 1, 2, true, true, "real_servers"},
     // Defaults for the checks of its real servers.
     {"connect_timeout", 1, 1},      {"retry", 1, 1},
@@ -139,6 +142,9 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     else if (k == "virtualhost") value(st, p, vs.virtualhost, text_value);
     else if (k == "quorum") value(st, p, vs.quorum, integer(1, 4294967295));
     else if (k == "hysteresis") value(st, p, vs.hysteresis, integer(0, 4294967295));
+    else if (k == "quorum_up") value(st, p, vs.quorum_up, text_value);
+    else if (k == "quorum_down") value(st, p, vs.quorum_down, text_value);
+    else if (k == "omega") vs.omega = true;
     else if (k == "inhibit_on_failure") vs.inhibit_on_failure = true;
     else if (k == "sorry_server") {
       SorryServer sorry;

@@ -328,18 +328,15 @@ constexpr Row kRows[] = {
     {KaBlock::kVirtualServer, "lvs_sched", kImplemented},
     {KaBlock::kVirtualServer, "mh-fallback", kImplemented},
     {KaBlock::kVirtualServer, "mh-port", kImplemented},
-    {KaBlock::kVirtualServer, "omega", Refused{"it makes keepalived run quorum_down and notify_down scripts at "
-                                               "shutdown; lvsd runs notify_down only when a check fails"}},
+    {KaBlock::kVirtualServer, "omega", kImplemented},
     {KaBlock::kVirtualServer, "ops", kImplemented},
     {KaBlock::kVirtualServer, "persistence_engine", kImplemented},
     {KaBlock::kVirtualServer, "persistence_granularity", kImplemented},
     {KaBlock::kVirtualServer, "persistence_timeout", kImplemented},
     {KaBlock::kVirtualServer, "protocol", kImplemented},
     {KaBlock::kVirtualServer, "quorum", kImplemented},
-    {KaBlock::kVirtualServer, "quorum_down", Refused{"lvsd runs no script when the quorum changes yet (it logs the "
-                                                     "change and switches the sorry server)"}},
-    {KaBlock::kVirtualServer, "quorum_up", Refused{"lvsd runs no script when the quorum changes yet (it logs the "
-                                                   "change and switches the sorry server)"}},
+    {KaBlock::kVirtualServer, "quorum_down", kImplemented},
+    {KaBlock::kVirtualServer, "quorum_up", kImplemented},
     {KaBlock::kVirtualServer, "real_server", kImplemented},
     {KaBlock::kVirtualServer, "retry", kImplemented},
     {KaBlock::kVirtualServer, "sh-fallback", kImplemented},

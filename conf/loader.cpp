@@ -597,7 +597,7 @@ class YamlLoader {
     static const std::vector<std::string> keys = {
         "address", "port", "fwmark", "group", "ip_family", "protocol", "lb_algo", "scheduler_flags", "lb_kind", "tunnel_type", "tunnel_port",
         "persistence_timeout", "persistence_granularity", "persistence_engine", "delay_loop", "connect_timeout", "retry", "delay_before_retry",
-        "quorum", "hysteresis", "sorry_server",
+        "quorum", "hysteresis", "sorry_server", "quorum_up", "quorum_down", "omega",
         "inhibit_on_failure", "ha_suspend", "ops", "start_up", "virtualhost", "announce", "real_servers"};
     auto view = read_map(node, path, keys, at);
     if (!view) return vs;
@@ -625,6 +625,9 @@ class YamlLoader {
     read(*view, path, "delay_before_retry", vs.delay_before_retry, parse_duration);
     read(*view, path, "quorum", vs.quorum, integer(1, 4294967295));
     read(*view, path, "hysteresis", vs.hysteresis, integer(0, 4294967295));
+    read(*view, path, "quorum_up", vs.quorum_up, non_empty_string);
+    read(*view, path, "quorum_down", vs.quorum_down, non_empty_string);
+    read(*view, path, "omega", vs.omega, parse_bool);
     if (const Field* f = view->get("sorry_server")) {
       const std::string spath = join_path(path, "sorry_server");
       auto sv = read_map(f->value, spath, {"address", "port"}, location(f->value, location(f->key, {})));

@@ -493,6 +493,9 @@ class Validator {
       error(join_path(path, "sorry_server"),
             std::string(to_string(vs.sorry_server->address.family())) + " sorry server for an " +
                 std::string(to_string(vs.family())) + " service: IPVS forwards across families only with lb_kind TUN");
+    for (const auto& [key, script] : {std::pair{"quorum_up", &vs.quorum_up}, std::pair{"quorum_down", &vs.quorum_down}})
+      if (*script && core::split_command_line(**script).empty())
+        error(join_path(path, key), quote(**script) + " holds no command: allowed a command line");
 
     std::set<std::pair<core::IpAddress, std::uint16_t>> reals;
     for (std::size_t r = 0; r < vs.real_servers.size(); ++r) check_real_server(vs, path, r, reals);

@@ -405,6 +405,9 @@ Node virtual_server_node(const VirtualServer& v) {
     if (v.sorry_server->port != 0) s.add("port", as_number(v.sorry_server->port));
     m.add("sorry_server", std::move(s));
   }
+  add_opt(m, "quorum_up", v.quorum_up, as_text);
+  add_opt(m, "quorum_down", v.quorum_down, as_text);
+  add_if(m, "omega", v.omega, d.omega, as_bool);
   add_if(m, "inhibit_on_failure", v.inhibit_on_failure, d.inhibit_on_failure, as_bool);
   add_if(m, "ha_suspend", v.ha_suspend, d.ha_suspend, as_bool);
   add_if(m, "ops", v.ops, d.ops, as_bool);

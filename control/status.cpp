@@ -61,7 +61,8 @@ struct nlohmann::adl_serializer<std::optional<T>> {
 namespace lvsd::control {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrafficCounters, connections, in_packets, out_packets, in_bytes, out_bytes)
-// routes_held and rules_held came later: a status without them (an older
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrackedObjectStatus, kind, name, state, fault, priority_change)
+// routes_held, rules_held and tracked came later: a status without them (an older
 // lvsd still running after an upgrade of lvsctl) reads as holding none.
 // Every other field is required.
 void to_json(nlohmann::json& j, const VrrpInstanceStatus& v) {
@@ -80,6 +81,7 @@ void to_json(nlohmann::json& j, const VrrpInstanceStatus& v) {
        {"adverts_received", v.adverts_received},
        {"adverts_dropped", v.adverts_dropped},
        {"tracked_down", v.tracked_down},
+       {"tracked", v.tracked},
        {"routes_held", v.routes_held},
        {"rules_held", v.rules_held}};
 }
@@ -99,6 +101,7 @@ void from_json(const nlohmann::json& j, VrrpInstanceStatus& v) {
   j.at("adverts_received").get_to(v.adverts_received);
   j.at("adverts_dropped").get_to(v.adverts_dropped);
   j.at("tracked_down").get_to(v.tracked_down);
+  if (j.contains("tracked")) j.at("tracked").get_to(v.tracked);
   if (j.contains("routes_held")) j.at("routes_held").get_to(v.routes_held);
   if (j.contains("rules_held")) j.at("rules_held").get_to(v.rules_held);
 }
@@ -255,6 +258,17 @@ std::string vrrp_section(const StatusSnapshot& s) {
     for (const auto& r : v.routes_held) out += "  " + v.name + " holds route " + r + "\n";
     for (const auto& r : v.rules_held) out += "  " + v.name + " holds rule " + r + "\n";
   }
+  TextTable tracked({A::kLeft, A::kLeft, A::kLeft, A::kLeft, A::kRight}, "  ");
+  tracked.add_row({"INSTANCE", "TRACKS", "NAME", "STATE", "PRIORITY"});
+  bool any_tracked = false;
+  for (const auto& v : s.vrrp_instances)
+    for (const auto& obj : v.tracked) {
+      any_tracked = true;
+      std::string effect = obj.fault ? "FAULT" : std::to_string(obj.priority_change);
+      if (!obj.fault && obj.priority_change > 0) effect = "+" + effect;
+      tracked.add_row({v.name, obj.kind, obj.name, obj.state, effect});
+    }
+  if (any_tracked) out += "\n" + tracked.render();
   if (s.vrrp_scripts.empty()) return out;
   TextTable scripts({A::kLeft, A::kLeft, A::kRight, A::kRight, A::kLeft}, "  ");
   scripts.add_row({"SCRIPT", "RESULT", "RUNS", "FAILED", "LAST RUN"});

@@ -118,7 +118,7 @@ Daemon::Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, Ha
       endpoints_timer_(parts_.scheduler.create_timer([this] { serve_endpoints(); })),
       collect_timer_(parts_.scheduler.create_timer([this] { collect_slice(); })),
       stop_timer_(parts_.scheduler.create_timer([this] {
-        if (parts_.vrrp.scripts_running() == 0 || parts_.scheduler.now() >= stop_deadline_) {
+        if (scripts_running() == 0 || parts_.scheduler.now() >= stop_deadline_) {
           parts_.process.stop_loop();
         } else {
           stop_timer_->arm(kScriptPoll);
@@ -669,9 +669,11 @@ void Daemon::run_stop() {
   } else if (ipvs_) {
     log->info("stopping: IPVS left as it is (established connections keep flowing)");
   }
+  // keepalived's omega: quorum_down and notify_down scripts at a stop.
+  health_.run_stop_scripts();
   // The STOP notify scripts were just started: give them (and any other
   // still running) a moment to finish before lvsd exits, which ends them.
-  if (const std::size_t n = parts_.vrrp.scripts_running(); n > 0) {
+  if (const std::size_t n = scripts_running(); n > 0) {
     log->info("stopping: waiting up to {} s for {} notify script(s)",
               std::chrono::duration_cast<std::chrono::seconds>(kStopScriptGrace).count(), n);
     stop_deadline_ = parts_.scheduler.now() + kStopScriptGrace;
@@ -679,6 +681,10 @@ void Daemon::run_stop() {
     return;
   }
   parts_.process.stop_loop();
+}
+
+std::size_t Daemon::scripts_running() const {
+  return parts_.vrrp.scripts_running() + (parts_.process.scripts_running ? parts_.process.scripts_running() : 0);
 }
 
 // --- inspection ---------------------------------------------------------------

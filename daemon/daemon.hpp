@@ -118,6 +118,8 @@ class Daemon {
   void answer_reloads(const control::ReloadOutcome& outcome);
   void start_restart();
   void run_stop();
+  // Notify scripts still running: VRRP's and the checkers' (notify_up/down, quorum_up/down).
+  std::size_t scripts_running() const;
 
   bool open_ipvs(const conf::Config& config);
   // The second IPVS socket, used only by jobs off the loop (opened lazily).

@@ -127,6 +127,8 @@ struct ProcessPorts {
   // Starts a script off the loop (a real server's notify_up / notify_down);
   // unset: none run.
   std::function<void(const std::vector<std::string>& argv, const core::ScriptPolicy& policy)> run_script;
+  // How many of those still run (a stop waits a moment for them); unset: 0.
+  std::function<std::size_t()> scripts_running;
   std::int32_t pid = 0;
 };
 

@@ -209,6 +209,14 @@ struct HealthView::VirtualServerSlot {
   // notify_up / notify_down by real server index (only those that have one).
   std::map<std::uint32_t, std::pair<std::string, std::string>> notify{};
   bool suspended = false;  // ha_suspend: checks paused
+  std::string quorum_up{};    // "": none
+  std::string quorum_down{};  // "": none
+  bool omega = false;
+  // What quorum_up / quorum_down last told: keepalived starts a virtual
+  // server with its quorum up, so nothing runs while the first checks
+  // confirm it (see report_quorum).
+  bool quorum_reported = true;
+  bool quorum_reached = false;  // the quorum held at some point since the slot was made
 };
 
 namespace {
@@ -372,6 +380,9 @@ void HealthView::set_config(const conf::Config& config) {
     // A kept virtual server keeps its quorum decision (hysteresis must not reset on reload).
     const bool quorum_met = old_i != kNone && old_vs[old_i]->quorum.met();
     const bool was_suspended = old_i != kNone && old_vs[old_i]->suspended;
+    // ... and what was last reported of it (a reload runs no quorum script).
+    const bool quorum_reported = old_i == kNone || old_vs[old_i]->quorum_reported;
+    const bool quorum_reached = old_i != kNone && old_vs[old_i]->quorum_reached;
     std::unique_ptr<VirtualServerSlot> vs =
         old_i != kNone && old_vss[old_i] ? std::move(old_vss[old_i]) : std::make_unique<VirtualServerSlot>();
     vs->view = this;
@@ -388,6 +399,11 @@ void HealthView::set_config(const conf::Config& config) {
     vs->suspended = suspended(vs->ha_suspend, vs->address);
     const healthcheck::QuorumPolicy policy{.quorum = vs_conf.quorum, .hysteresis = vs_conf.hysteresis};
     vs->quorum = healthcheck::QuorumState(policy, quorum_met);
+    vs->quorum_reported = quorum_reported;
+    vs->quorum_reached = quorum_reached;
+    vs->quorum_up = vs_conf.quorum_up.value_or("");
+    vs->quorum_down = vs_conf.quorum_down.value_or("");
+    vs->omega = vs_conf.omega;
     vs->sorry.reset();
     vs->notify.clear();
     for (std::size_t j = 0; j < vs_conf.real_servers.size(); ++j) {
@@ -582,6 +598,7 @@ void HealthView::on_check_event(RealServerSlot& rs, const healthcheck::CheckEven
   if (weight_changed) check.dynamic_weight = event.result.weight;
   bool changed = refresh_real_server(rs, {}, /*ramp=*/true, &check);
   changed = refresh_quorum(*rs.owner) || changed;
+  report_quorum(*rs.owner);
   if (weight_changed && rs.state == State::kUp) changed = true;
   if (!changed) return;
   arm_slow_start_timer();
@@ -661,6 +678,43 @@ bool HealthView::refresh_quorum(VirtualServerSlot& vs) {
   // Without a sorry server the quorum decision does not change the table,
   // but a scale-out announcement follows it: listeners hear of it either way.
   return true;
+}
+
+void HealthView::report_quorum(VirtualServerSlot& vs) {
+  const bool met = vs.quorum.met();
+  vs.quorum_reached = vs.quorum_reached || met;
+  if (met == vs.quorum_reported) return;
+  // A pool that never had its quorum is still starting while a real server
+  // waits for its first verdict: it is lost only once they all had one.
+  if (!met && !vs.quorum_reached &&
+      std::any_of(vs.real_servers.begin(), vs.real_servers.end(),
+                  [](const auto& rs) { return rs->state == State::kUnknown; }))
+    return;
+  vs.quorum_reported = met;
+  const std::string& script = met ? vs.quorum_up : vs.quorum_down;
+  if (script.empty() || !run_script_) return;
+  core::log::get()->info("{}: running {} ({})", vs.label, met ? "quorum_up" : "quorum_down", script);
+  run_script_(core::split_command_line(script), conf::script_policy(global_));
+}
+
+std::size_t HealthView::run_stop_scripts() {
+  if (!run_script_) return 0;
+  std::size_t started = 0;
+  auto run = [&](const std::string& script) {
+    if (script.empty()) return;
+    run_script_(core::split_command_line(script), conf::script_policy(global_));
+    ++started;
+  };
+  for (const auto& vs : virtual_servers_) {
+    if (!vs->omega) continue;
+    for (const auto& rs : vs->real_servers) {
+      if (rs->state != State::kUp) continue;
+      if (auto it = vs->notify.find(rs->index); it != vs->notify.end()) run(it->second.second);
+    }
+    run(vs->quorum_down);
+  }
+  if (started > 0) core::log::get()->info("stopping: {} omega script(s) started (notify_down, quorum_down)", started);
+  return started;
 }
 
 bool HealthView::quorum_met(std::size_t index) const {

@@ -129,7 +129,13 @@ class HealthView {
   // script_user) when a check takes it up, or from up to down; keepalived
   // runs none at start or on reload, and neither does this. Unset: none run.
   using RunScript = std::function<void(const std::vector<std::string>& argv, const core::ScriptPolicy& policy)>;
+  // The same runner serves quorum_up / quorum_down (see report_quorum).
   void set_script_runner(RunScript run) { run_script_ = std::move(run); }
+
+  // keepalived's `omega`, at a stop of lvsd: for each virtual server with
+  // omega, the notify_down of every real server that is up, then its
+  // quorum_down (whatever the quorum). Returns how many scripts it started.
+  std::size_t run_stop_scripts();
   ~HealthView();  // unsubscribes every check
   HealthView(const HealthView&) = delete;
   HealthView& operator=(const HealthView&) = delete;
@@ -203,6 +209,11 @@ class HealthView {
   static director::Destination configured_destination(const VirtualServerSlot& vs, const RealServerSlot& rs);
   // Feeds the live weight sum to the quorum. True if the decision changed.
   bool refresh_quorum(VirtualServerSlot& vs);
+  // After a check's result: runs quorum_up / quorum_down when the quorum
+  // differs from what was last reported. A new virtual server counts as
+  // reported up (keepalived's start), and a pool that never reached its
+  // quorum reports it lost only once every real server had a verdict.
+  void report_quorum(VirtualServerSlot& vs);
   void arm_slow_start_timer();
   void notify();
 

@@ -329,6 +329,7 @@ int run_daemon(const DaemonOptions& options) {
                 checker_scripts.set_policy(policy);
                 checker_scripts.run(argv);
               },
+              .scripts_running = [&checker_scripts] { return checker_scripts.running(); },
               .pid = static_cast<std::int32_t>(::getpid())},
           .open_routes = route_opener()},
       options, std::move(loaded), std::move(resumed));

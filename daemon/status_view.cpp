@@ -27,6 +27,9 @@ control::VrrpInstanceStatus to_control(const vrrp::InstanceStatus& s, const Wall
   };
   for (const auto& vip : s.vips) out.virtual_addresses.push_back(vip.to_string());
   out.tracked_down = s.interfaces_down;
+  for (const auto& t : s.tracked)
+    out.tracked.push_back(control::TrackedObjectStatus{
+        .kind = t.kind, .name = t.name, .state = t.state, .fault = t.fault, .priority_change = t.delta});
   out.routes_held = s.routes_held;
   out.rules_held = s.rules_held;
   if (s.last_transition) {

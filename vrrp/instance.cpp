@@ -394,7 +394,42 @@ InstanceStatus Instance::status() const {
       if (t.weight == 0 && !script_up_.at(t.name).has_value()) s.interfaces_down.push_back(script_fault_name(t.name));
   }
   for (std::size_t i = 0; i < kStateCount; ++i) s.transitions_into[i] = fsm_.transitions_into(static_cast<State>(i));
+  s.tracked = tracked_effects();
   return s;
+}
+
+std::vector<TrackedEffect> Instance::tracked_effects() const {
+  // The rules of on_link / on_script / on_file and update_tracked_priority.
+  const bool owner = config_.priority == kPriorityOwner;
+  std::vector<TrackedEffect> out;
+  out.reserve(config_.track_interface.size() + config_.track_script.size() + config_.track_file.size());
+  auto add = [&](std::string_view kind, const std::string& name, std::optional<bool> up, int weight, bool reverse) {
+    const bool good = reverse ? !up.value_or(false) : up.value_or(false);
+    out.push_back(TrackedEffect{.kind = std::string(kind),
+                                .name = name,
+                                .state = up ? (*up ? "up" : "down") : "unknown",
+                                .fault = weight == 0 && !good,
+                                .delta = owner ? 0 : tracked_weight(weight, reverse, up.value_or(false))});
+  };
+  for (const auto& t : config_.track_interface) {
+    auto it = link_down_.find(t.name);
+    add("interface", t.name, it == link_down_.end() || !it->second, t.weight, t.reverse);
+  }
+  for (const auto& t : config_.track_script) {
+    auto it = script_up_.find(t.name);
+    add("script", t.name, it == script_up_.end() ? std::nullopt : it->second, t.weight, t.reverse);
+  }
+  for (const auto& t : config_.track_file) {
+    auto it = file_value_.find(t.name);
+    const long value = it == file_value_.end() ? 0 : it->second;
+    const FileEffect effect = track_file_effect(value, t.weight, t.reverse);
+    out.push_back(TrackedEffect{.kind = "file",
+                                .name = t.name,
+                                .state = "value " + std::to_string(value),
+                                .fault = effect.fault,
+                                .delta = owner || effect.fault ? 0 : static_cast<int>(effect.delta)});
+  }
+  return out;
 }
 
 }  // namespace lvsd::vrrp

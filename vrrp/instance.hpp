@@ -92,6 +92,17 @@ FileEffect track_file_effect(long value, int weight, bool reverse);
 // digits after leading blanks; anything else (or nothing) is 0.
 long parse_track_file_value(std::string_view text);
 
+// One object an instance tracks and what it does to the instance now
+// (`lvsctl status`).
+struct TrackedEffect {
+  std::string kind{};   // "interface", "script", "file"
+  std::string name{};
+  std::string state{};  // "up", "down", "unknown" (a script with no result yet); a file: "value N"
+  bool fault = false;   // holds the instance in FAULT (weight 0, or a file at -254 or less)
+  int delta = 0;        // what it adds to the priority now (0 for an address owner)
+  bool operator==(const TrackedEffect&) const = default;
+};
+
 struct InstanceConfig {
   std::string name{};
   std::string interface{};
@@ -142,6 +153,7 @@ struct InstanceStatus {
   Centiseconds master_advert_interval{0};
   std::vector<core::IpAddress> vips{};
   std::vector<std::string> interfaces_down{};  // tracked links (and scripts, "script NAME") that are down
+  std::vector<TrackedEffect> tracked{};        // every tracked object, in config order (interfaces, scripts, files)
   // Started, but waiting for the first result of a weight-0 tracked script
   // (keepalived's INIT): the Fsm has not left Initialize yet.
   bool waiting_for_scripts = false;
@@ -212,6 +224,8 @@ class Instance {
   void start_garp_schedule();
   void stop_garp_schedule();
   void update_tracked_priority();
+  // What each tracked object does to the instance now (status()).
+  std::vector<TrackedEffect> tracked_effects() const;
   bool scripts_known() const;
   // The Fsm's fault name of a tracked script.
   static std::string script_fault_name(const std::string& script) { return "script " + script; }

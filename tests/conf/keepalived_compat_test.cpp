@@ -320,8 +320,8 @@ TEST(KeepalivedCompat, KeepalivedKeywordsNotImplementedYetSaySo) {
       "vrrp_script chk {\n script /bin/true\n}\n"
       "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n use_vmac\n"
       " virtual_ipaddress { 10.0.0.1 }\n}\n"
-      "virtual_server 10.0.0.1 80 {\n omega\n real_server 10.0.0.2 80 {\n }\n}\n");
-  EXPECT_EQ(where(r.errors), (Where{"7:2 vrrp_instances[0].use_vmac", "11:2 virtual_servers[0].omega"}));
+      "virtual_server 10.0.0.1 80 {\n warmup 5\n real_server 10.0.0.2 80 {\n }\n}\n");
+  EXPECT_EQ(where(r.errors), (Where{"7:2 vrrp_instances[0].use_vmac", "11:2 virtual_servers[0].warmup"}));
   for (const auto& e : r.errors) {
     const std::string keyword = e.path.substr(e.path.rfind('.') + 1);
     EXPECT_EQ(e.message.rfind("keepalived keyword '" + keyword + "' is not implemented by lvsd", 0), 0u) << e.message;

@@ -358,6 +358,7 @@ TEST(KeepalivedImport, FullInstanceAndServerMapping) {
       "}\n"
       "virtual_server fwmark 7 {\n lvs_sched wlc\n lvs_method NAT\n persistence_timeout 600\n"
       "  persistence_granularity 255.255.255.0\n sorry_server 10.0.0.99 8080\n quorum 2\n hysteresis 1\n"
+      "  quorum_up \"/bin/qu web\"\n quorum_down /bin/qd\n omega\n"
       "  inhibit_on_failure\n ha_suspend\n virtualhost example.org\n"
       "  real_server 10.0.0.20 8080 {\n inhibit_on_failure\n slow_start 20\n"
       "    TCP_CHECK { connect_port 8081 connect_ip 10.0.0.21 retry 2 delay_before_retry 2 delay_loop 3 }\n"
@@ -394,6 +395,9 @@ TEST(KeepalivedImport, FullInstanceAndServerMapping) {
   EXPECT_EQ(vs.persistence_granularity, 24);
   EXPECT_EQ(vs.sorry_server->port, 8080);
   EXPECT_TRUE(vs.inhibit_on_failure);
+  EXPECT_EQ(vs.quorum_up, "/bin/qu web");
+  EXPECT_EQ(vs.quorum_down, "/bin/qd");
+  EXPECT_TRUE(vs.omega);
   const auto& rs = vs.real_servers.at(0);
   EXPECT_EQ(rs.inhibit_on_failure, true);
   EXPECT_EQ(rs.slow_start, seconds(20));

@@ -184,6 +184,9 @@ virtual_servers:
     delay_loop: 10s
     quorum: 2
     hysteresis: 1
+    quorum_up: /usr/local/bin/quorum up
+    quorum_down: "/usr/local/bin/quorum down"
+    omega: true
     sorry_server: {address: "fd00::99", port: 53}
     inhibit_on_failure: true
     ha_suspend: true
@@ -233,6 +236,9 @@ virtual_servers:
   EXPECT_EQ(vs.tunnel_port, 6080);
   EXPECT_EQ(vs.persistence_timeout, seconds(300));
   EXPECT_EQ(vs.sorry_server->port, 53);
+  EXPECT_EQ(vs.quorum_up, "/usr/local/bin/quorum up");
+  EXPECT_EQ(vs.quorum_down, "/usr/local/bin/quorum down");
+  EXPECT_TRUE(vs.omega);
   const auto& rs = vs.real_servers.at(0);
   EXPECT_EQ(rs.inhibit_on_failure, false);
   ASSERT_EQ(rs.checks.size(), 6u);

@@ -25,7 +25,11 @@ StatusSnapshot sample() {
   s.vrrp_instances.push_back(VrrpInstanceStatus{
       .name = "VI_3", .interface = "eth2", .virtual_router_id = 53, .state = "FAULT", .priority = 100,
       .configured_priority = 100, .last_transition_unix_ms = kNow - 5'000,
-      .last_transition_reason = "tracked script chk_db down", .tracked_down = {"script chk_db", "eth2"}});
+      .last_transition_reason = "tracked script chk_db down", .tracked_down = {"script chk_db", "eth2"},
+      .tracked = {{.kind = "script", .name = "chk_db", .state = "down", .fault = true, .priority_change = 0},
+                  {.kind = "interface", .name = "eth2", .state = "down", .fault = true, .priority_change = 0},
+                  {.kind = "file", .name = "maint", .state = "value 3", .fault = false, .priority_change = -30},
+                  {.kind = "interface", .name = "eth3", .state = "up", .fault = false, .priority_change = 10}}});
   s.vrrp_scripts.push_back(VrrpScriptStatus{
       .name = "chk_db", .result = "down", .last_run = "script exit 1", .runs = 40, .failed_runs = 3});
   VirtualServerStatus web{.key = "TCP 192.168.152.100:80", .scheduler = "rr", .in_kernel = true};
@@ -119,6 +123,12 @@ TEST(StatusText, OneScreenWithAlignedColumns) {
       "  VI_3      eth2    53  FAULT      100  -             5s  down: script chk_db, eth2\n"
       "  VI_1 holds route 10.60.0.0/16 via 10.0.0.3 table 160\n"
       "  VI_1 holds rule from 10.0.0.100/32 table 160 priority 160\n"
+      "\n"
+      "  INSTANCE  TRACKS     NAME    STATE    PRIORITY\n"
+      "  VI_3      script     chk_db  down        FAULT\n"
+      "  VI_3      interface  eth2    down        FAULT\n"
+      "  VI_3      file       maint   value 3       -30\n"
+      "  VI_3      interface  eth3    up            +10\n"
       "\n"
       "  SCRIPT  RESULT  RUNS  FAILED  LAST RUN\n"
       "  chk_db  down      40       3  script exit 1\n"

@@ -564,5 +564,82 @@ TEST_F(HealthViewTest, NotifyUpAndDownRunOnCheckTransitionsOnly) {
   EXPECT_EQ(ran.size(), 2u);
 }
 
+TEST_F(HealthViewTest, QuorumUpAndDownRunWhenChecksChangeTheQuorum) {
+  std::vector<std::vector<std::string>> ran;
+  view_.set_script_runner(
+      [&](const std::vector<std::string>& argv, const core::ScriptPolicy&) { ran.push_back(argv); });
+  conf::VirtualServer vs = virtual_server({real_server("10.0.1.1", 2, {tcp_check(80)}),
+                                           real_server("10.0.1.2", 2, {tcp_check(80)}),
+                                           real_server("10.0.1.3", 2, {tcp_check(80)})});
+  vs.quorum = 4;
+  vs.hysteresis = 1;
+  vs.quorum_up = "/usr/local/bin/vs-quorum 'web pool' UP";
+  vs.quorum_down = "/usr/local/bin/vs-quorum 'web pool' DOWN";
+  const conf::Config config = config_of({vs});
+  view_.set_config(config);
+  EXPECT_TRUE(ran.empty());  // nothing at start: keepalived starts with the quorum up
+  pass("10.0.1.1:80");
+  pass("10.0.1.2:80");
+  pass("10.0.1.3:80");  // live 6 >= 4 + 1: the quorum the start assumed is confirmed
+  EXPECT_TRUE(ran.empty());
+  fail("10.0.1.1:80");  // live 4: not below 4 - 1
+  EXPECT_TRUE(ran.empty());
+  fail("10.0.1.2:80");  // live 2 < 3: lost
+  ASSERT_EQ(ran.size(), 1u);
+  EXPECT_EQ(ran[0], (std::vector<std::string>{"/usr/local/bin/vs-quorum", "web pool", "DOWN"}));
+  fail("10.0.1.2:80");  // still lost: nothing more
+  EXPECT_EQ(ran.size(), 1u);
+  pass("10.0.1.1:80");  // live 4 < 4 + 1: not regained yet (hysteresis)
+  EXPECT_EQ(ran.size(), 1u);
+  view_.set_config(config);  // a reload runs none and keeps what was reported
+  EXPECT_EQ(ran.size(), 1u);
+  pass("10.0.1.2:80");  // live 6: regained
+  ASSERT_EQ(ran.size(), 2u);
+  EXPECT_EQ(ran[1].back(), "UP");
+}
+
+// A pool that never reaches its quorum reports it lost once every real
+// server has had its first verdict, not on the first failure.
+TEST_F(HealthViewTest, QuorumDownRunsOnceAStartingPoolHasAllItsVerdicts) {
+  std::vector<std::vector<std::string>> ran;
+  view_.set_script_runner(
+      [&](const std::vector<std::string>& argv, const core::ScriptPolicy&) { ran.push_back(argv); });
+  conf::VirtualServer vs =
+      virtual_server({real_server("10.0.1.1", 1, {tcp_check(80)}), real_server("10.0.1.2", 1, {tcp_check(80)})});
+  vs.quorum = 2;
+  vs.quorum_down = "/bin/quorum-down";
+  view_.set_config(config_of({vs}));
+  fail("10.0.1.1:80");
+  EXPECT_TRUE(ran.empty());  // 10.0.1.2 has had no verdict yet
+  pass("10.0.1.2:80");       // live 1 < 2, every server known: lost
+  ASSERT_EQ(ran.size(), 1u);
+  EXPECT_EQ(ran[0], (std::vector<std::string>{"/bin/quorum-down"}));
+}
+
+TEST_F(HealthViewTest, OmegaRunsNotifyDownOfUpServersAndQuorumDownAtStop) {
+  std::vector<std::vector<std::string>> ran;
+  view_.set_script_runner(
+      [&](const std::vector<std::string>& argv, const core::ScriptPolicy&) { ran.push_back(argv); });
+  auto with_notify = [](const char* address) {
+    conf::RealServer rs = real_server(address, 1, {tcp_check(80)});
+    rs.notify_down = std::string("/bin/rs-down ") + address;
+    return rs;
+  };
+  conf::VirtualServer omega = virtual_server({with_notify("10.0.1.1"), with_notify("10.0.1.2")});
+  omega.omega = true;
+  omega.quorum_down = "/bin/quorum-down web";
+  conf::VirtualServer plain = virtual_server({with_notify("10.0.2.1")});
+  plain.port = 443;
+  plain.quorum_down = "/bin/quorum-down tls";
+  view_.set_config(config_of({omega, plain}));
+  pass("10.0.1.1:80");
+  fail("10.0.1.2:80");
+  pass("10.0.2.1:80");
+  ASSERT_TRUE(ran.empty());
+  EXPECT_EQ(view_.run_stop_scripts(), 2u);
+  // Only the omega virtual server; only its real server that is up; its quorum_down although the quorum holds.
+  EXPECT_EQ(ran, (std::vector<std::vector<std::string>>{{"/bin/rs-down", "10.0.1.1"}, {"/bin/quorum-down", "web"}}));
+}
+
 }  // namespace
 }  // namespace lvsd::daemon

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/netns.hpp"
@@ -117,6 +119,57 @@ TEST_F(LvsdHealth, InhibitOnFailureDrainsAndKeepsEstablishedConnections) {
       << ipvsadm();
   run_command("echo after > " + fifo);
   EXPECT_TRUE(wait_until([&] { return conn->output().find("after") != std::string::npos; }, 5s)) << conn->output();
+}
+
+// keepalived.conf's notify_up / notify_down, quorum_up / quorum_down and
+// omega, run by lvsd as real processes: each script appends its arguments to
+// a log, which the test reads in order.
+TEST_F(LvsdHealth, QuorumAndNotifyScriptsRunOnTransitionsAndWithOmegaAtStop) {
+  const std::string log = dir_ + "/scripts.log";
+  const std::string note = dir_ + "/note.sh";
+  std::ofstream(note) << "#!/bin/sh\necho \"$*\" >> " << log << "\n";
+  ASSERT_EQ(run_command("chmod 755 " + note + " && touch " + log + " && chmod 666 " + log).exit_code, 0);
+  std::string rs_blocks;
+  for (const char* rs : {"10.0.0.11", "10.0.0.12"})
+    rs_blocks += std::string("  real_server ") + rs + " 80 {\n    notify_up \"" + note + " RS " + rs +
+                 " UP\"\n    notify_down \"" + note + " RS " + rs + " DOWN\"\n" +
+                 "    TCP_CHECK {\n      connect_timeout 1\n      retry 0\n    }\n  }\n";
+  std::ofstream(dir_ + "/keepalived.conf")
+      << "virtual_server 10.0.0.100 80 {\n  delay_loop 1\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n"
+      << "  quorum 2\n  quorum_up \"" << note << " VS UP\"\n  quorum_down \"" << note << " VS DOWN\"\n"
+      << "  omega\n" << rs_blocks << "}\n";
+  lvsd_ = director_->spawn(kLvsd + " -f " + dir_ + "/keepalived.conf --state-file " + dir_ + "/owned");
+  // The lines from `first` on, sorted: scripts started together run in parallel.
+  auto lines = [&](std::size_t first = 0) {
+    std::ifstream in(log);
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(std::min(first, out.size())));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  using Lines = std::vector<std::string>;
+  // Without `alpha` both are in the pool from the start, with the quorum
+  // up: nothing runs while the first checks confirm it (as keepalived).
+  ASSERT_TRUE(wait_until([&] { return listed("10.0.0.11:80") && listed("10.0.0.12:80"); }, 10s))
+      << ipvsadm() << lvsd_->output();
+  std::this_thread::sleep_for(2500ms);  // two more check rounds
+  EXPECT_EQ(lines(), Lines{}) << lvsd_->output();
+
+  // One of two down: its notify_down, and the quorum (2) is lost.
+  httpd_[1]->kill_and_wait();
+  ASSERT_TRUE(wait_until([&] { return lines().size() >= 2; }, 10s)) << lvsd_->output();
+  EXPECT_EQ(lines(), (Lines{"RS 10.0.0.12 DOWN", "VS DOWN"})) << lvsd_->output();
+
+  start_httpd(1);
+  ASSERT_TRUE(wait_until([&] { return lines().size() >= 4; }, 10s)) << lvsd_->output();
+  EXPECT_EQ(lines(2), (Lines{"RS 10.0.0.12 UP", "VS UP"})) << lvsd_->output();
+
+  // omega: a stop runs every up real server's notify_down and quorum_down,
+  // and lvsd waits for them before it exits.
+  ASSERT_TRUE(lvsd_->signal(SIGTERM));
+  EXPECT_NE(lvsd_->wait(10s), -1) << lvsd_->output();
+  EXPECT_EQ(lines(4), (Lines{"RS 10.0.0.11 DOWN", "RS 10.0.0.12 DOWN", "VS DOWN"})) << lvsd_->output();
 }
 
 }  // namespace

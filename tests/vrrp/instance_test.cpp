@@ -507,6 +507,33 @@ TEST(Instance, TrackFileEffectFollowsKeepalived) {
   EXPECT_EQ(parse_track_file_value("7 apples"), 7);
 }
 
+// What `lvsctl status` shows of each tracked object: its state and what it
+// does to the priority now (or FAULT), by keepalived's rules.
+TEST(Instance, StatusListsEveryTrackedObjectWithItsEffect) {
+  InstanceConfig c = config();
+  c.track_interface = {{.name = "eth1", .weight = -20}, {.name = "eth2", .weight = 0}};
+  c.track_script = {{.name = "chk", .weight = 15}, {.name = "gate", .weight = 0, .reverse = true}};
+  c.track_file = {{.name = "load", .weight = -2}};
+  Rig rig(c);
+  rig.instance.on_link("eth1", false);
+  rig.instance.on_script("chk", true);
+  rig.instance.on_file("load", 4);
+  using E = TrackedEffect;
+  EXPECT_EQ(rig.instance.status().tracked,
+            (std::vector<E>{{.kind = "interface", .name = "eth1", .state = "down", .fault = false, .delta = -20},
+                            {.kind = "interface", .name = "eth2", .state = "up", .fault = false, .delta = 0},
+                            {.kind = "script", .name = "chk", .state = "up", .fault = false, .delta = 15},
+                            // no result yet: counts as down, which `reverse` makes good
+                            {.kind = "script", .name = "gate", .state = "unknown", .fault = false, .delta = 0},
+                            {.kind = "file", .name = "load", .state = "value 4", .fault = false, .delta = -8}}));
+  rig.instance.on_script("gate", false);
+  rig.instance.on_script("gate", true);  // reverse: up is FAULT
+  rig.instance.on_file("load", 127);     // -254: FAULT
+  const auto tracked = rig.instance.status().tracked;
+  EXPECT_TRUE(tracked[3].fault);
+  EXPECT_EQ(tracked[4], (E{.kind = "file", .name = "load", .state = "value 127", .fault = true, .delta = 0}));
+}
+
 TEST(Instance, TrackedFileMovesPriorityAndFaults) {
   InstanceConfig c = config();
   c.track_file = {{.name = "load", .weight = -1}, {.name = "stop", .weight = 0}};
