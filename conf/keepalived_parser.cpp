@@ -161,14 +161,23 @@ class Lexer {
       const std::string_view raw = text.substr(f.i, eol - f.i);
       f.done = eol >= text.size();
       f.i = f.done ? text.size() : eol + 1;
-      pre_.feed(raw, *f.file, f.line_no++, f.directory, f.pending, errors_);
-      if (f.done) pre_.end_of_file();
-      if (f.pending.empty()) {  // a comment, a definition, a line for another config id
-        line_.push_back(Token{TokenKind::kEndOfLine, {}});
-        return;
+      const int line_no = f.line_no++;
+      if (!pre_.changes(raw)) {
+        tokenize(raw, line_no, nullptr, f);
+      } else {
+        pre_.feed(raw, *f.file, line_no, f.directory, f.pending, errors_);
+        if (f.pending.empty()) {  // a definition, a line for another config id, ...
+          if (f.done) pre_.end_of_file();
+          line_.push_back(Token{TokenKind::kEndOfLine, {}});
+          return;
+        }
       }
+      if (f.done) pre_.end_of_file();
     }
-    tokenize(f.pending[f.pending_next++], f);
+    if (line_.empty() && f.pending_next < f.pending.size()) {
+      const KaLine& l = f.pending[f.pending_next++];
+      tokenize(l.text, l.line, &l.columns, f);
+    }
     if (!line_.empty() && line_[0].kind == TokenKind::kWord && line_[0].word.text == "include") {
       include(*f.file, f.depth);  // f stays where it is: a deque keeps its elements in place
       return;
@@ -176,13 +185,15 @@ class Lexer {
     line_.push_back(Token{TokenKind::kEndOfLine, {}});
   }
 
-  // One preprocessed line into line_'s tokens.
-  void tokenize(const KaLine& l, const Frame& f) {
-    const std::string_view text = l.text;
+  // One line into line_'s tokens; columns: where each character came from
+  // (none: the line as written, character i at column i + 1).
+  void tokenize(std::string_view text, int line, const std::vector<int>* columns, const Frame& f) {
     std::size_t i = 0;
     auto here = [&](std::size_t at) {
-      const int column = at < l.columns.size() ? l.columns[at] : (l.columns.empty() ? 1 : l.columns.back() + 1);
-      return KaLocation{.file = f.file, .line = l.line, .column = column};
+      int column = static_cast<int>(at) + 1;
+      if (columns != nullptr)
+        column = at < columns->size() ? (*columns)[at] : (columns->empty() ? 1 : columns->back() + 1);
+      return KaLocation{.file = f.file, .line = line, .column = column};
     };
     while (i < text.size()) {
       char c = text[i];

@@ -47,6 +47,12 @@ class KaPreprocessor {
   void feed(std::string_view raw, const std::string& file, int line, const std::string& directory,
             std::vector<KaLine>& out, std::vector<ConfigError>& errors);
 
+  // Whether feed() may change this line: most lines (no '$', '@' or '~')
+  // are read as they are, without a copy.
+  bool changes(std::string_view raw) const {
+    return continuing_.has_value() || raw.find_first_of("$@~") != std::string_view::npos;
+  }
+
   // The end of a file: a multi-line definition still open ends with it.
   void end_of_file() { continuing_.reset(); }
 
