@@ -36,9 +36,15 @@ namespace lvsd::conf {
 namespace {
 
 constexpr int kMaxDepth = 64;  // nested uses, ~SEQ and @id on one line
-// ~SEQ rounds in one load: far more than a real file needs (one per address
-// of a /12), few enough that a ~SEQ of nothing ends at once.
+// ~SEQ rounds and lines of multi-line definitions in one load: far more than
+// a real file needs (one per address of a /12), few enough that a ~SEQ of
+// nothing ends at once.
 constexpr std::size_t kMaxRounds = std::size_t{1} << 20;
+// What one source line may expand to: definitions that use others twice
+// ($A=${B}${B}, $B=${C}${C}, ...) double at each step, which keepalived
+// follows until memory runs out.
+constexpr std::size_t kMaxUsesPerLine = std::size_t{1} << 16;
+constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 bool name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
@@ -164,6 +170,7 @@ void KaPreprocessor::feed(std::string_view raw, const std::string& file, int lin
     if (!more) continuing_.reset();
     return;
   }
+  uses_ = 0;
   KaLine l{.line = line, .text = std::string(raw), .columns = {}};
   l.columns.resize(l.text.size());
   for (std::size_t i = 0; i < l.columns.size(); ++i) l.columns[i] = static_cast<int>(i) + 1;
@@ -210,7 +217,16 @@ void KaPreprocessor::process(KaLine l, Sink& sink, int depth) {
       }
       expanding_.push_back(name);
       const std::vector<std::string> lines = def->second.lines;  // (it may be redefined by its own lines)
-      for (const auto& text : lines) process(text_at(line, text, column(p)), sink, depth + 1);
+      for (const auto& text : lines) {
+        // Each line counts, so that definitions of empty lines that use each other twice end too.
+        if (too_large_ || ++rounds_ > kMaxRounds) {
+          if (!too_large_) error(sink, line, column(p), show(t.substr(p)) + " expands to more than " +
+                                                           std::to_string(kMaxRounds) + " lines");
+          too_large_ = true;
+          break;
+        }
+        process(text_at(line, text, column(p)), sink, depth + 1);
+      }
       expanding_.pop_back();
       return;
     }
@@ -366,8 +382,8 @@ void KaPreprocessor::sequence(const KaLine& l, std::size_t at, Sink& sink, int d
     process(rest, sink, depth + 1);
     if (too_large_) return;
     if (++rounds_ > kMaxRounds) {
-      error(sink, l.line, column, "the ~SEQ runs too long: the file's ~SEQ lines make more than " +
-                                      std::to_string(kMaxRounds) + " rounds");
+      error(sink, l.line, column, "the ~SEQ runs too long: the file's ~SEQ and multi-line definitions make more "
+                                  "than " + std::to_string(kMaxRounds) + " lines");
       too_large_ = true;
       return;
     }
@@ -411,6 +427,14 @@ bool KaPreprocessor::substitute(KaLine& l, Sink& sink, bool& changed, bool in_va
     }
     const std::string name(use->name);
     const int column = l.columns[i];
+    if (too_large_) return false;
+    if (++uses_ > kMaxUsesPerLine || expanding_.size() > static_cast<std::size_t>(kMaxDepth)) {
+      error(sink, l.line, column,
+            "the definitions used on this line expand too far (more than " + std::to_string(kMaxUsesPerLine) +
+                " uses, or nested more than " + std::to_string(kMaxDepth) + " deep)");
+      too_large_ = true;  // the load is refused: nothing more is expanded
+      return false;
+    }
     std::optional<std::string> value = predefined(name, sink);
     if (!value && name == "_RANDOM") {
       error(sink, l.line, column,
@@ -453,6 +477,12 @@ bool KaPreprocessor::substitute(KaLine& l, Sink& sink, bool& changed, bool in_va
       expanding_.pop_back();
       if (!ok) return false;
       value = std::move(v.text);
+    }
+    if (out.text.size() + value->size() > kMaxLineBytes) {
+      error(sink, l.line, column, "the definitions used on this line expand it to more than " +
+                                      describe_byte_limit(kMaxLineBytes));
+      too_large_ = true;
+      return false;
     }
     out.text += *value;
     out.columns.insert(out.columns.end(), value->size(), column);

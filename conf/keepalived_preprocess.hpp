@@ -82,7 +82,8 @@ class KaPreprocessor {
   std::optional<std::string> continuing_;  // the multi-line definition whose lines are being read
   std::vector<std::string> expanding_;     // the definitions being expanded, outermost first
   std::size_t produced_bytes_ = 0;
-  std::size_t rounds_ = 0;  // of every ~SEQ
+  std::size_t rounds_ = 0;  // of every ~SEQ, and lines of multi-line definitions
+  std::size_t uses_ = 0;    // definitions replaced in the current source line
   bool too_large_ = false;
 };
 

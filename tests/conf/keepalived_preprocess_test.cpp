@@ -247,6 +247,24 @@ TEST(KeepalivedPreprocess, AnErrorInExpandedTextIsAtTheUse) {
   EXPECT_NE(r.errors[0].message.find("300"), std::string::npos) << r.errors[0].message;
 }
 
+TEST(KeepalivedPreprocess, DefinitionsThatDoubleEndWithAnError) {
+  // keepalived follows these until memory runs out; lvsd stops at once, with one error.
+  std::string twice, empty_lines, chain;
+  for (int i = 0; i < 40; ++i) {
+    twice += "$D" + std::to_string(i) + "=${D" + std::to_string(i + 1) + "}${D" + std::to_string(i + 1) + "}\n";
+    empty_lines += "$M" + std::to_string(i) + "=\\\n$M" + std::to_string(i + 1) + " \\\n$M" +
+                   std::to_string(i + 1) + "\n";
+  }
+  for (int i = 0; i < 100; ++i) chain += "$C" + std::to_string(i) + "=${C" + std::to_string(i + 1) + "}\n";
+  for (const auto& [defs, use] : std::vector<std::pair<std::string, std::string>>{
+           {twice + "$D40=\n", "x ${D0}\n"}, {twice + "$D40=abc\n", "x ${D0}\n"},
+           {empty_lines + "$M40=\n", "$M0\n"}, {chain + "$C100=x\n", "x ${C0}\n"}}) {
+    auto r = parse(defs + use);
+    ASSERT_EQ(r.errors.size(), 1u) << use << (r.errors.size() > 3 ? format_error(r.errors[0]) + format_error(r.errors[1]) : messages(r.errors));
+    EXPECT_EQ(r.errors[0].location.line, std::count(defs.begin(), defs.end(), '\n') + 1) << use;
+  }
+}
+
 TEST(KeepalivedPreprocess, ALongSequenceOfNothingEnds) {
   auto r = parse("~SEQ(A, 0, 1, 100000000000)\n");
   ASSERT_EQ(where(r.errors), Strings{"1:1"});
