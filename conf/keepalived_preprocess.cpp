@@ -180,7 +180,9 @@ void KaPreprocessor::feed(std::string_view raw, const std::string& file, int lin
 void KaPreprocessor::process(KaLine l, Sink& sink, int depth) {
   if (too_large_) return;
   const int line = l.line;
-  auto column = [&](std::size_t i) { return i < l.columns.size() ? l.columns[i] : (l.columns.empty() ? 1 : l.columns.back() + 1); };
+  auto column = [&](std::size_t i) {
+    return i < l.columns.size() ? l.columns[i] : (l.columns.empty() ? 1 : l.columns.back() + 1);
+  };
   if (depth > kMaxDepth) {
     error(sink, line, column(0), "definitions, @id and ~SEQ nested more than " + std::to_string(kMaxDepth) + " deep");
     return;
