@@ -8,8 +8,9 @@
 
 namespace lvsd::cli {
 
-int import_keepalived(const std::string& path, std::ostream& out, std::ostream& err) {
-  conf::LoadResult result = conf::import_keepalived_file(path);
+int import_keepalived(const std::string& path, std::ostream& out, std::ostream& err,
+                      const conf::KaConfigId& config_id) {
+  conf::LoadResult result = conf::import_keepalived_file(path, config_id);
   for (const auto& warning : result.warnings) err << "warning: " << conf::format_error(warning) << "\n";
   if (!result.ok()) {
     for (const auto& error : result.errors) err << conf::format_error(error) << "\n";

@@ -52,7 +52,9 @@ _lvsctl() {
     frr-config) opts="-f --config --neighbor --local-as --remote-as --router-id --bfd-interval --bird" ;;
     drain) opts="--timeout --json" ;;
     import-keepalived)
-      if [[ $cur != -* ]]; then COMPREPLY=($(compgen -f -- "$cur")); return; fi ;;
+      [[ $prev == -i || $prev == --config-id ]] && return
+      if [[ $cur != -* ]]; then COMPREPLY=($(compgen -f -- "$cur")); return; fi
+      opts="-i --config-id" ;;
     realserver)
       if [ -z "$action" ]; then
         [[ $cur == -* ]] || { COMPREPLY=($(compgen -W "up down status" -- "$cur")); return; }

@@ -54,6 +54,10 @@ int main(int argc, char** argv) {
   std::string import_path;
   auto* import_cmd = app.add_subcommand("import-keepalived", "print the lvsd YAML equivalent of a keepalived.conf");
   import_cmd->add_option("FILE", import_path, "keepalived.conf to import (include files are followed)")->required();
+  std::string import_config_id;
+  import_cmd->add_option("-i,--config-id", import_config_id,
+                         "the config id the file's '@ID' lines are compared with (keepalived -i); "
+                         "default: the host name up to its first '.'");
 
   // Commands served by the running daemon.
   lvsd::cli::DaemonCommandOptions daemon;
@@ -146,7 +150,10 @@ int main(int argc, char** argv) {
   }
   if (save_cmd->parsed()) return lvsd::cli::run_save(save_json, std::cout, std::cerr);
   if (conn_cmd->parsed()) return lvsd::cli::run_connections(conn_json, std::cout, std::cerr);
-  if (import_cmd->parsed()) return lvsd::cli::import_keepalived(import_path, std::cout, std::cerr);
+  if (import_cmd->parsed())
+    return lvsd::cli::import_keepalived(
+        import_path, std::cout, std::cerr,
+        import_cmd->count("--config-id") > 0 ? lvsd::conf::KaConfigId(import_config_id) : std::nullopt);
   using namespace lvsd::cli;
   if (status_cmd->parsed()) return run_status(daemon, std::cout, std::cerr);
   if (reload_cmd->parsed()) return run_reload(daemon, std::cout, std::cerr);

@@ -55,11 +55,8 @@ bool looks_like_keyword(std::string_view word) {
   return std::all_of(word.begin(), word.end(), [&](char c) { return letter(c) || (c >= '0' && c <= '9'); });
 }
 
-const KaWord* first_substitution(const KaStatement& st) {
-  if (is_substitution(st.keyword)) return &st.keyword;
-  for (const auto& a : st.args)
-    if (is_substitution(a)) return &a;
-  return nullptr;
+bool has_unexpanded(const KaStatement& st) {
+  return is_unexpanded(st.keyword) || std::any_of(st.args.begin(), st.args.end(), is_unexpanded);
 }
 
 const Spec* find_spec(const std::vector<Spec>& specs, std::string_view name) {
@@ -70,18 +67,7 @@ const Spec* find_spec(const std::vector<Spec>& specs, std::string_view name) {
 
 }  // namespace
 
-bool is_substitution(const KaWord& word) {
-  if (word.quoted || word.text.empty()) return false;
-  const std::string& t = word.text;
-  if (t[0] == '@' || t[0] == '~') return true;
-  return t.find("${") != std::string::npos ||
-         (t[0] == '$' && t.size() > 1 && (std::isalpha(static_cast<unsigned char>(t[1])) || t[1] == '_'));
-}
-
-std::string substitution_message(const KaWord& word) {
-  return quote(word.text) + ": keepalived variables ($NAME=, ${NAME}), @host conditionals and ~SEQ are not "
-         "supported by lvsd; the statement is skipped";
-}
+bool is_unexpanded(const KaWord& word) { return !word.quoted && word.text.find("${") != std::string::npos; }
 
 std::optional<bool> keepalived_bool(std::string_view t) {
   if (t == "true" || t == "on" || t == "yes") return true;
@@ -165,6 +151,7 @@ LoadResult Importer::finish(std::vector<ConfigError> parse_errors, std::vector<C
   // key, one inside it or one it is inside) already has an error.
   ErrorPaths reported;
   for (const auto& e : errors_) reported.add(e.path);
+  for (const auto& p : skipped_) reported.add(p);
   for (auto& e : validate(config, sources)) {
     if (reported.overlaps(e.path)) continue;
     reported.add(e.path);
@@ -226,8 +213,9 @@ Statements Importer::normalize(const std::vector<KaStatement>& in, const std::ve
       return *changed;
     };
     const std::string& k = st.keyword.text;
-    if (const KaWord* sub = first_substitution(st)) {
-      error(sub->location, join_path(path, k), substitution_message(*sub));
+    if (has_unexpanded(st)) {
+      const Spec* known = find_spec(specs, k);
+      skipped(join_path(path, known && !known->yaml_key.empty() ? std::string(known->yaml_key) : k));
       continue;
     }
     const Spec* spec = find_spec(specs, k);
@@ -499,7 +487,8 @@ std::optional<LvsSyncDaemon> Importer::sync_daemon(const KaStatement& st, const 
 
 namespace lvsd::conf {
 
-LoadResult import_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes) {
+LoadResult import_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes,
+                             const KaConfigId& config_id) {
   // Each virtual server (or other top-level block) is imported as soon as
   // it is parsed and then dropped: the file's tree is never held whole.
   std::deque<std::string> files;  // the file names the statements' locations point into
@@ -507,18 +496,18 @@ LoadResult import_keepalived(std::string_view text, const std::string& file, con
   keepalived_import_detail::Importer importer;
   importer.start(file);
   parse_keepalived_each(text, file, includes, files, errors, warnings,
-                        [&](KaStatement&& st) { importer.top(std::move(st)); });
+                        [&](KaStatement&& st) { importer.top(std::move(st)); }, config_id);
   return importer.finish(std::move(errors), std::move(warnings));
 }
 
-LoadResult import_keepalived_file(const std::string& path) {
+LoadResult import_keepalived_file(const std::string& path, const KaConfigId& config_id) {
   auto text = read_regular_file(path, kMaxConfigFileBytes);
   if (!text) {
     LoadResult result;
     result.errors.push_back(ConfigError{.location = {.file = path}, .path = "", .message = text.error().message});
     return result;
   }
-  return import_keepalived(*text, path, filesystem_include_reader());
+  return import_keepalived(*text, path, filesystem_include_reader(), config_id);
 }
 
 }  // namespace lvsd::conf

@@ -15,9 +15,11 @@
 
 namespace lvsd::conf {
 
-LoadResult import_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes);
+// config_id: what keepalived's `@ID` lines are compared with (none: the host's).
+LoadResult import_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes,
+                             const KaConfigId& config_id = std::nullopt);
 
 // Reads path and imports it, resolving includes on the file system.
-LoadResult import_keepalived_file(const std::string& path);
+LoadResult import_keepalived_file(const std::string& path, const KaConfigId& config_id = std::nullopt);
 
 }  // namespace lvsd::conf

@@ -175,8 +175,8 @@ VirtualServerGroup Importer::virtual_server_group(const KaStatement& block, std:
   // The lines are addresses and fwmarks, not keywords: read here, not by normalize().
   for (const KaStatement& line : block.children) {
     const std::string mpath = index_path(join_path(path, "members"), group.members.size());
-    if (is_substitution(line.keyword)) {
-      warn(line.keyword.location, mpath, substitution_message(line.keyword));
+    if (is_unexpanded(line.keyword) || std::any_of(line.args.begin(), line.args.end(), is_unexpanded)) {
+      skipped(mpath);
       continue;
     }
     if (!line.children.empty() || line.has_block) {

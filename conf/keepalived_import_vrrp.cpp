@@ -218,8 +218,11 @@ void Importer::unicast_peers(const KaStatement& block, const std::string& p, con
     }
     std::string ip = index_path(p, i++);
     sources_.set(ip, word.location);
-    if (is_substitution(word)) error(word.location, ip, substitution_message(word));
-    else if (auto a = address_dropping_prefix(word, ip)) inst.unicast_peer.push_back(*a);
+    if (is_unexpanded(word)) {
+      skipped(ip);
+      continue;
+    }
+    if (auto a = address_dropping_prefix(word, ip)) inst.unicast_peer.push_back(*a);
   }
 }
 
@@ -275,9 +278,8 @@ void Importer::virtual_ips(const KaStatement& block, const std::string& path, st
   std::vector<Location> where;  // of out's entries
   for (const auto& entry : entries) {
     std::string p = index_path(path, out.size());
-    auto sub = std::find_if(entry.begin(), entry.end(), [](const KaWord& w) { return is_substitution(w); });
-    if (sub != entry.end()) {
-      error(sub->location, p, substitution_message(*sub));
+    if (std::any_of(entry.begin(), entry.end(), is_unexpanded)) {
+      skipped(p);
       continue;
     }
     auto vip = parse_virtual_ip(joined(entry));
@@ -327,9 +329,8 @@ void Importer::ip_lines(const KaStatement& block, const std::string& path, const
       continue;
     }
     auto words = line_words(line, where);
-    auto sub = std::find_if(where.begin(), where.end(), [](const KaWord* w) { return is_substitution(*w); });
-    if (sub != where.end()) {
-      error((*sub)->location, p, substitution_message(**sub));
+    if (std::any_of(where.begin(), where.end(), [](const KaWord* w) { return is_unexpanded(*w); })) {
+      skipped(p);
       continue;
     }
     auto parsed = parse(words);

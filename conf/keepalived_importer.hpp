@@ -39,11 +39,10 @@ struct Spec {
   std::string_view yaml_key = {};  // model key when it differs from the keyword
 };
 
-// keepalived's text substitutions, which lvsd does not implement: a `$NAME=`
-// definition, a `$NAME` / `${NAME}` use, an `@host` conditional, a `~SEQ`.
-bool is_substitution(const KaWord& word);
-// What is said of a substitution that is skipped.
-std::string substitution_message(const KaWord& word);
+// A word with an unquoted ${...} the preprocessing could not replace (an
+// undefined name): it has reported that already, so the statement is skipped
+// without a second error.
+bool is_unexpanded(const KaWord& word);
 // keepalived's check_true_false().
 std::optional<bool> keepalived_bool(std::string_view t);
 std::vector<Spec> concat(std::vector<Spec> a, const std::vector<Spec>& b);
@@ -132,6 +131,9 @@ class Importer {
   void error(const Location& at, const std::string& path, std::string message) {
     errors_.push_back(ConfigError{.location = at, .path = path, .message = std::move(message)});
   }
+  // A statement skipped for an unexpanded ${...} (reported by the
+  // preprocessing): what validation finds missing there is not said again.
+  void skipped(const std::string& path) { skipped_.push_back(path); }
   void warn(const Location& at, const std::string& path, std::string message) {
     warnings_.push_back(ConfigError{.location = at, .path = path, .message = std::move(message)});
   }
@@ -263,6 +265,7 @@ class Importer {
   SeenKeywords top_seen_;
   std::vector<ConfigError> errors_;
   std::vector<ConfigError> warnings_;
+  std::vector<std::string> skipped_;
   ImportSources sources_;
   int default_version_ = 2;
   std::vector<std::size_t> retry_at_delay_loop_;  // real_server(): its checks fill_check() said true for

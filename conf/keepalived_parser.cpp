@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 
+#include "conf/keepalived_preprocess.hpp"
 #include "conf/read_file.hpp"
 #include "conf/scalars.hpp"
 
@@ -26,14 +28,32 @@ struct Token {
   KaWord word{};
 };
 
+std::string directory_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// ${_PWD}: keepalived gives the file's directory as an absolute path.
+std::string absolute_directory_of(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::absolute(directory_of(path), ec);
+  if (ec) return directory_of(path);
+  std::string out = dir.lexically_normal().string();
+  if (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
 // Cuts the files into tokens one line at a time, as the parser asks for them.
+// Each line goes through keepalived's preprocessing first (@id, $NAME, ~SEQ:
+// conf/keepalived_preprocess.hpp), which may make none, one or many lines of it.
 // A line `include PATTERN` is replaced by the tokens of the files it names,
 // read when that line is reached; the files being read form a stack.
 class Lexer {
  public:
   Lexer(const IncludeReader& includes, std::deque<std::string>& names, std::vector<ConfigError>& errors,
-        std::vector<ConfigError>& warnings)
-      : includes_(includes), names_(names), errors_(errors), warnings_(warnings) {}
+        std::vector<ConfigError>& warnings, std::string config_id)
+      : includes_(includes), names_(names), errors_(errors), warnings_(warnings), pre_(std::move(config_id)) {}
 
   void start(std::string_view text, const std::string& file) { open(text, {}, file, 0); }
 
@@ -43,7 +63,7 @@ class Lexer {
       line_.clear();
       pos_ = 0;
       if (stopped_) return false;
-      while (!frames_.empty() && frames_.back().done) close_file();
+      while (!frames_.empty() && frames_.back().exhausted()) close_file();
       if (!line_.empty()) continue;  // the end of line of an empty included file
       if (frames_.empty()) return false;
       read_line();
@@ -64,6 +84,10 @@ class Lexer {
     std::size_t i = 0;
     int line_no = 1;
     bool done = false;  // its last line was read
+    std::string directory;         // ${_PWD}
+    std::vector<KaLine> pending;   // the lines its last line made, still to read
+    std::size_t pending_next = 0;
+    bool exhausted() const { return done && pending_next == pending.size(); }
     // The files of the same include line still to be read after this one.
     std::vector<KaFile> rest;
     Location include_at;
@@ -86,6 +110,7 @@ class Lexer {
     names_.push_back(file);
     f.file = &names_.back();
     f.depth = depth;
+    f.directory = absolute_directory_of(file);
     Frame& top = frames_.emplace_back(std::move(f));
     // A moved std::string may move its characters (short ones live inside it).
     top.text = top.content.empty() ? text : std::string_view(top.content);
@@ -122,57 +147,85 @@ class Lexer {
   }
 
   // The next line of the file on top of the stack into line_ (with its end
-  // of line token); at the end of a file, the file is closed and the next
-  // one of its include line opened.
+  // of line token): the next of the lines its last source line made, or
+  // the next source line, preprocessed. At the end of a file, the file is
+  // closed and the next one of its include line opened.
   void read_line() {
     Frame& f = frames_.back();
-    const std::string_view text = f.text;
-    const std::size_t line_start = f.i;
-    std::size_t i = f.i;
+    if (f.pending_next == f.pending.size()) {
+      f.pending.clear();
+      f.pending_next = 0;
+      const std::string_view text = f.text;
+      std::size_t eol = text.find('\n', f.i);
+      if (eol == std::string_view::npos) eol = text.size();
+      const std::string_view raw = text.substr(f.i, eol - f.i);
+      f.done = eol >= text.size();
+      f.i = f.done ? text.size() : eol + 1;
+      const int line_no = f.line_no++;
+      if (!pre_.changes(raw)) {
+        tokenize(raw, line_no, nullptr, f);
+      } else {
+        pre_.feed(raw, *f.file, line_no, f.directory, f.pending, errors_);
+        if (f.pending.empty()) {  // a definition, a line for another config id, ...
+          if (f.done) pre_.end_of_file();
+          line_.push_back(Token{TokenKind::kEndOfLine, {}});
+          return;
+        }
+      }
+      if (f.done) pre_.end_of_file();
+    }
+    if (line_.empty() && f.pending_next < f.pending.size()) {
+      const KaLine& l = f.pending[f.pending_next++];
+      tokenize(l.text, l.line, &l.columns, f);
+    }
+    if (!line_.empty() && line_[0].kind == TokenKind::kWord && line_[0].word.text == "include") {
+      include(*f.file, f.depth);  // f stays where it is: a deque keeps its elements in place
+      return;
+    }
+    line_.push_back(Token{TokenKind::kEndOfLine, {}});
+  }
+
+  // One line into line_'s tokens; columns: where each character came from
+  // (none: the line as written, character i at column i + 1).
+  void tokenize(std::string_view text, int line, const std::vector<int>* columns, const Frame& f) {
+    std::size_t i = 0;
     auto here = [&](std::size_t at) {
-      return KaLocation{.file = f.file, .line = f.line_no, .column = static_cast<int>(at - line_start) + 1};
+      int column = static_cast<int>(at) + 1;
+      if (columns != nullptr)
+        column = at < columns->size() ? (*columns)[at] : (columns->empty() ? 1 : columns->back() + 1);
+      return KaLocation{.file = f.file, .line = line, .column = column};
     };
-    while (i < text.size() && text[i] != '\n') {
+    while (i < text.size()) {
       char c = text[i];
       if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f') {
         ++i;
       } else if (c == '#' || c == '!') {
-        while (i < text.size() && text[i] != '\n') ++i;
+        break;
       } else if (c == '{' || c == '}') {
         line_.push_back(Token{c == '{' ? TokenKind::kOpen : TokenKind::kClose, KaWord{std::string(1, c), here(i)}});
         ++i;
       } else if (c == '"') {
         KaLocation at = here(i);
         std::size_t close = text.find('"', i + 1);
-        std::size_t eol = text.find('\n', i + 1);
-        if (close == std::string_view::npos || (eol != std::string_view::npos && eol < close)) {
+        if (close == std::string_view::npos) {
           errors_.push_back(ConfigError{.location = at, .path = "", .message = "unterminated \"quoted string\""});
-          i = eol == std::string_view::npos ? text.size() : eol;
-          continue;
+          break;
         }
         line_.push_back(Token{TokenKind::kWord, KaWord{std::string(text.substr(i + 1, close - i - 1)), at, true}});
         i = close + 1;
       } else {
         std::size_t start = i;
         while (i < text.size() && !is_separator(text[i])) {
-          // keepalived's ${NAME} is one word, not a block (the importer refuses it).
+          // An undefined ${NAME} (an error already) is one word, not a block.
           if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
-            std::size_t close = text.find_first_of("}\n", i + 2);
-            if (close != std::string_view::npos && text[close] == '}') i = close;
+            std::size_t close = text.find('}', i + 2);
+            if (close != std::string_view::npos) i = close;
           }
           ++i;
         }
         line_.push_back(Token{TokenKind::kWord, KaWord{std::string(text.substr(start, i - start)), here(start), false}});
       }
     }
-    f.done = i >= text.size();
-    f.i = f.done ? text.size() : i + 1;
-    ++f.line_no;
-    if (!line_.empty() && line_[0].kind == TokenKind::kWord && line_[0].word.text == "include") {
-      include(*f.file, f.depth);  // f stays where it is: a deque keeps its elements in place
-      return;
-    }
-    line_.push_back(Token{TokenKind::kEndOfLine, {}});
   }
 
   static bool is_separator(char c) {
@@ -229,6 +282,7 @@ class Lexer {
   std::size_t pos_ = 0;       // the next of them
   std::size_t total_bytes_ = 0;
   bool stopped_ = false;
+  KaPreprocessor pre_;  // definitions hold across the files
 };
 
 class Parser {
@@ -335,12 +389,6 @@ class Parser {
   bool fatal_ = false;
 };
 
-std::string directory_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 }  // namespace
 
 IncludeReader filesystem_include_reader() {
@@ -381,20 +429,23 @@ IncludeReader no_include_reader() {
   };
 }
 
-KaParseResult parse_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes) {
+KaParseResult parse_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes,
+                               const KaConfigId& config_id) {
   KaParseResult result;
-  parse_keepalived_each(text, file, includes, *result.files, result.errors, result.warnings,
-                        [&](KaStatement&& st) { result.statements.push_back(std::move(st)); });
+  parse_keepalived_each(
+      text, file, includes, *result.files, result.errors, result.warnings,
+      [&](KaStatement&& st) { result.statements.push_back(std::move(st)); }, config_id);
   return result;
 }
 
 void parse_keepalived_each(std::string_view text, const std::string& file, const IncludeReader& includes,
                            std::deque<std::string>& files, std::vector<ConfigError>& errors,
-                           std::vector<ConfigError>& warnings, const std::function<void(KaStatement&&)>& sink) {
+                           std::vector<ConfigError>& warnings, const std::function<void(KaStatement&&)>& sink,
+                           const KaConfigId& config_id) {
   // The reading errors (characters, quotes, includes) come before the
   // structure's (braces), each kind in file order.
   std::vector<ConfigError> structure_errors;
-  Lexer lexer(includes, files, errors, warnings);
+  Lexer lexer(includes, files, errors, warnings, config_id ? *config_id : host_config_id());
   lexer.start(text, file);
   Parser(lexer, structure_errors, &sink).parse_all();
   errors.insert(errors.end(), std::make_move_iterator(structure_errors.begin()),

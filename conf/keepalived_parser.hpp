@@ -3,12 +3,14 @@
 // what the keywords mean (conf/keepalived_import.cpp does that). Handles
 // braces anywhere on a line (a '{' that starts a line opens the block of the
 // statement before it, as in keepalived), "quoted strings", comments starting with # or !,
+// keepalived's preprocessing (conf/keepalived_preprocess.hpp)
 // and `include PATTERN` (glob, relative to the including file's directory).
 // Reading is behind IncludeReader, so the parsing itself touches no files.
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -76,10 +78,17 @@ struct KaParseResult {
   std::vector<ConfigError> warnings{};  // includes that matched no file
 };
 
+// keepalived's config id, which `@ID` and `@^ID` lines are compared with
+// (keepalived -i / --config-id); none: the host's, host_config_id()
+// (conf/keepalived_preprocess.hpp).
+using KaConfigId = std::optional<std::string>;
+
 // One pass: the text is cut into words line by line as the parser asks for
-// them (no list of every token), and included files are read when their
+// them (no list of every token), after keepalived's preprocessing of each
+// line (@ID, $NAME=, $NAME, ~SEQ), and included files are read when their
 // `include` line is reached.
-KaParseResult parse_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes);
+KaParseResult parse_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes,
+                               const KaConfigId& config_id = std::nullopt);
 
 // The same, handing each top-level statement to `sink` as soon as it is
 // complete (its block read), so that a reader can take the file one block at
@@ -87,6 +96,7 @@ KaParseResult parse_keepalived(std::string_view text, const std::string& file, c
 // into `files`, which must outlive them; errors and warnings as above.
 void parse_keepalived_each(std::string_view text, const std::string& file, const IncludeReader& includes,
                            std::deque<std::string>& files, std::vector<ConfigError>& errors,
-                           std::vector<ConfigError>& warnings, const std::function<void(KaStatement&&)>& sink);
+                           std::vector<ConfigError>& warnings, const std::function<void(KaStatement&&)>& sink,
+                           const KaConfigId& config_id = std::nullopt);
 
 }  // namespace lvsd::conf

@@ -823,6 +823,9 @@ SourceFormat detect_format(const std::string& path, std::string_view content) {
   for (std::string_view k : {"global_defs", "vrrp_instance", "vrrp_sync_group", "virtual_server", "virtual_server_group",
                              "vrrp_script", "static_ipaddress", "static_routes", "static_rules", "include"})
     if (word == k) return SourceFormat::kKeepalived;
+  // keepalived's preprocessing: an @ID line, a ~SEQ, a $NAME= definition (none is YAML's way to start).
+  if (word.starts_with("@") || word.starts_with("~SEQ")) return SourceFormat::kKeepalived;
+  if (word.size() > 2 && word[0] == '$' && word.find('=') != std::string_view::npos) return SourceFormat::kKeepalived;
   return SourceFormat::kYaml;
 }
 
@@ -841,20 +844,20 @@ FileContent read_config_file(const std::string& path) {
   return out;
 }
 
-LoadResult load_content(const std::string& path, std::string_view bytes) {
+LoadResult load_content(const std::string& path, std::string_view bytes, const KaConfigId& config_id) {
   if (detect_format(path, bytes) == SourceFormat::kKeepalived)
-    return import_keepalived(bytes, path, filesystem_include_reader());
+    return import_keepalived(bytes, path, filesystem_include_reader(), config_id);
   return load_yaml(bytes, path);
 }
 
-LoadResult load_file(const std::string& path) {
+LoadResult load_file(const std::string& path, const KaConfigId& config_id) {
   FileContent content = read_config_file(path);
   if (content.error) {
     LoadResult result;
     result.errors.push_back(std::move(*content.error));
     return result;
   }
-  return load_content(path, content.bytes);
+  return load_content(path, content.bytes, config_id);
 }
 
 ContentDigest content_digest(std::string_view bytes) {

@@ -11,6 +11,7 @@
 
 #include "conf/config.hpp"
 #include "conf/error.hpp"
+#include "conf/keepalived_parser.hpp"
 
 namespace lvsd::conf {
 
@@ -22,8 +23,8 @@ enum class SourceFormat { kYaml, kKeepalived };
 SourceFormat detect_format(const std::string& path, std::string_view content);
 
 // Reads path, detects its format and loads it (includes resolved for keepalived.conf).
-// Same as load_content(path, read_config_file(path)).
-LoadResult load_file(const std::string& path);
+// Same as load_content(path, read_config_file(path), config_id).
+LoadResult load_file(const std::string& path, const KaConfigId& config_id = std::nullopt);
 
 // A configuration file's bytes, or why they could not be read: the path is
 // not a regular file (a directory, FIFO, socket or device), cannot be opened,
@@ -35,8 +36,9 @@ struct FileContent {
 };
 FileContent read_config_file(const std::string& path);
 
-// Loads bytes read from path (keepalived.conf: its includes are read from the file system).
-LoadResult load_content(const std::string& path, std::string_view bytes);
+// Loads bytes read from path (keepalived.conf: its includes are read from the
+// file system, and its `@ID` lines compared with config_id, none: the host's).
+LoadResult load_content(const std::string& path, std::string_view bytes, const KaConfigId& config_id = std::nullopt);
 
 // What identifies the bytes a YAML configuration was loaded from: their
 // 128-bit XXH3 hash (Debian's libxxhash) and length. A YAML configuration is

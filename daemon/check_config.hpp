@@ -4,9 +4,13 @@
 #include <iosfwd>
 #include <string>
 
+#include "conf/keepalived_parser.hpp"
+
 namespace lvsd::daemon {
 
 // Returns the process exit code: 0 valid, 1 invalid or unreadable.
-int check_config(const std::string& path, std::ostream& out, std::ostream& err);
+// config_id: keepalived's, for a keepalived.conf's @ID lines (none: the host's).
+int check_config(const std::string& path, std::ostream& out, std::ostream& err,
+                 const conf::KaConfigId& config_id = std::nullopt);
 
 }  // namespace lvsd::daemon

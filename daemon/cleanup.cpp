@@ -345,7 +345,7 @@ int run_cleanup(const conf::Config& config, const CleanupOptions& options) {
 
 int run_cleanup_file(const std::string& config_path, const CleanupOptions& options) {
   auto log = core::log::get();
-  const conf::LoadResult result = conf::load_file(config_path);
+  const conf::LoadResult result = conf::load_file(config_path, options.config_id);
   if (!result.ok()) {
     for (const auto& e : result.errors) log->error("config: {}", conf::format_error(e));
     log->error("cleanup: {}: {} error(s); only lvsd's routes are removed", config_path, result.errors.size());

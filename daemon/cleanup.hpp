@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "conf/config.hpp"
+#include "conf/keepalived_parser.hpp"
 #include "vrrp/addr.hpp"
 #include "core/net_address.hpp"
 
@@ -75,6 +76,7 @@ CleanupPlan plan_cleanup(const conf::Config& config, const HostView& host);
 
 struct CleanupOptions {
   std::string ownership_path = "/run/lvsd/ipvs-owned";  // as lvsd --state-file
+  conf::KaConfigId config_id{};                          // as lvsd --config-id
 };
 
 // Observes the interfaces, carries out plan_cleanup() and, with

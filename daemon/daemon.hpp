@@ -42,6 +42,8 @@ struct DaemonOptions {
   std::vector<std::string> argv{};
   // Set by a re-exec (--handover): the state the previous image handed over.
   std::string handover_path{};
+  // keepalived's config id for a keepalived.conf's @ID lines (--config-id); none: the host name's first label.
+  conf::KaConfigId config_id{};
 };
 
 struct DaemonParts {

@@ -98,10 +98,12 @@ struct LoadedConfig {
 };
 // Reads and validates the configuration file. Runs off the loop, so it must
 // not touch the daemon's state. `previous`: the digest of the running
-// configuration's bytes, if it was YAML.
+// configuration's bytes, if it was YAML. read_configuration's config_id is
+// keepalived's (lvsd --config-id), for a keepalived.conf's @ID lines.
 using ConfigReader =
     std::function<LoadedConfig(const std::string& path, const std::optional<conf::ContentDigest>& previous)>;
-LoadedConfig read_configuration(const std::string& path, const std::optional<conf::ContentDigest>& previous);
+LoadedConfig read_configuration(const std::string& path, const std::optional<conf::ContentDigest>& previous,
+                                const conf::KaConfigId& config_id);
 
 // The control socket and the metrics endpoint. serve() is called at start
 // and after each reload; it (re)opens what the configuration asks for and

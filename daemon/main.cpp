@@ -38,6 +38,10 @@ int main(int argc, char** argv) {
   std::string ownership_path = "/run/lvsd/ipvs-owned";
   app.add_option("--state-file", ownership_path, "where lvsd records which IPVS services it owns")
       ->capture_default_str();
+  std::string config_id;
+  app.add_option("-i,--config-id", config_id,
+                 "keepalived.conf: the config id its '@ID' lines are compared with (keepalived -i); "
+                 "default: the host name up to its first '.'");
   std::string handover_path;
   app.add_option("--handover", handover_path, "(internal) state handed over by a hitless restart")->group("");
   app.footer("Without --check-config, lvsd runs in the foreground: it programs IPVS from the\n"
@@ -52,10 +56,14 @@ int main(int argc, char** argv) {
   lvsd::core::log::init({.level = log_level});
   // Only the daemon defers them; the one-shot modes stop on SIGTERM/^C.
   if (cleanup || check) lvsd::daemon::unblock_daemon_signals();
-  if (cleanup) return lvsd::daemon::run_cleanup_file(config_path, {.ownership_path = ownership_path});
-  if (check) return lvsd::daemon::check_config(config_path, std::cout, std::cerr);
+  // Given, even empty, it is used; not given, the host's.
+  const lvsd::conf::KaConfigId id = app.count("--config-id") > 0 ? lvsd::conf::KaConfigId(config_id) : std::nullopt;
+  if (cleanup)
+    return lvsd::daemon::run_cleanup_file(config_path, {.ownership_path = ownership_path, .config_id = id});
+  if (check) return lvsd::daemon::check_config(config_path, std::cout, std::cerr, id);
   return lvsd::daemon::run_daemon({.config_path = config_path,
                                    .ownership_path = ownership_path,
                                    .argv = std::vector<std::string>(argv, argv + argc),
-                                   .handover_path = handover_path});
+                                   .handover_path = handover_path,
+                                   .config_id = id});
 }

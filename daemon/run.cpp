@@ -35,7 +35,8 @@
 
 namespace lvsd::daemon {
 
-LoadedConfig read_configuration(const std::string& path, const std::optional<conf::ContentDigest>& previous) {
+LoadedConfig read_configuration(const std::string& path, const std::optional<conf::ContentDigest>& previous,
+                                const conf::KaConfigId& config_id) {
   LoadedConfig out;
   if (previous && conf::yaml_file_unchanged(path, *previous)) {
     out.unchanged = true;
@@ -47,7 +48,7 @@ LoadedConfig read_configuration(const std::string& path, const std::optional<con
   if (content.error) {
     result.errors.push_back(std::move(*content.error));
   } else {
-    result = conf::load_content(path, content.bytes);
+    result = conf::load_content(path, content.bytes, config_id);
   }
   out.warnings = std::move(result.warnings);
   if (!result.ok()) {
@@ -149,13 +150,14 @@ bool resume_from_handover(VrrpRuntime& vrrp, const HandoverState& resumed) {
 
 // Reads the configuration on the worker thread while the loop runs (VRRP
 // timers, adverts); returns once it is read.
-LoadedConfig read_while_looping(core::EventLoop& loop, core::WorkerThread& worker, const std::string& path) {
+LoadedConfig read_while_looping(core::EventLoop& loop, core::WorkerThread& worker, const std::string& path,
+                                const conf::KaConfigId& config_id) {
   LoadedConfig loaded;
   // The loop thread touches `loaded` only after the continuation ran, which
   // the worker hands over under its mutex.
-  worker.post([&loaded, &loop, &path]() -> core::Offload::Continuation {
+  worker.post([&loaded, &loop, &path, &config_id]() -> core::Offload::Continuation {
     try {
-      loaded = read_configuration(path, std::nullopt);
+      loaded = read_configuration(path, std::nullopt, config_id);
     } catch (const std::exception& e) {  // the loop must stop whatever happens
       loaded.errors.push_back(std::string(path) + ": " + e.what());
     }
@@ -283,8 +285,8 @@ int run_daemon(const DaemonOptions& options) {
   // off the loop: a large file must not let the peer's Master_Down_Timer run
   // out. A fresh start reads the file first.
   const bool advertising = resume_from_handover(vrrp, resumed);
-  LoadedConfig loaded = advertising ? read_while_looping(loop, worker, options.config_path)
-                                    : read_configuration(options.config_path, std::nullopt);
+  LoadedConfig loaded = advertising ? read_while_looping(loop, worker, options.config_path, options.config_id)
+                                    : read_configuration(options.config_path, std::nullopt, options.config_id);
   for (const auto& w : loaded.warnings) log->warn("config: {}", conf::format_error(w));
   if (!loaded.config) {
     for (const auto& e : loaded.errors) log->error("config: {}", e);
@@ -307,7 +309,11 @@ int run_daemon(const DaemonOptions& options) {
           .vrrp = vrrp,
           .endpoints = endpoints,
           .open_ipvs = ipvs_opener(),
-          .read_config = read_configuration,
+          .read_config =
+              [config_id = options.config_id](const std::string& path,
+                                              const std::optional<conf::ContentDigest>& previous) {
+                return read_configuration(path, previous, config_id);
+              },
           .make_checker = [&loop](const healthcheck::CheckSpec& spec) { return healthcheck::make_checker(loop, spec); },
           .process = ProcessPorts{
               .notify_manager = [](std::string_view state) { notify_manager(state); },

@@ -32,6 +32,24 @@ TEST(ImportKeepalived, SeedImportsToYamlThatLoadsBackEqual) {
   EXPECT_NE(err.str().find("notification_email"), std::string::npos) << err.str();
 }
 
+TEST(ImportKeepalived, DefinitionsSeqAndConfigIdAreExpandedInTheYaml) {
+  const std::string file = std::string(LVSD_SOURCE_DIR) + "/tests/conf/keepalived_compat/preprocess.conf";
+  for (const std::string id : {"main", "backup"}) {
+    std::ostringstream out, err;
+    ASSERT_EQ(import_keepalived(file, out, err, id), 0) << err.str();
+    EXPECT_EQ(err.str(), "");
+    // The YAML holds the values for this config id, not the definitions.
+    EXPECT_EQ(out.str().find('$'), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("router_id: lb_" + id), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("192.168.10.105/24"), std::string::npos) << out.str();
+    auto reloaded = conf::load_yaml(out.str(), "imported.yaml");
+    ASSERT_TRUE(reloaded.ok()) << out.str();
+    auto direct = conf::import_keepalived_file(file, id);
+    ASSERT_TRUE(direct.ok());
+    EXPECT_EQ(*reloaded.config, *direct.config);
+  }
+}
+
 TEST(ImportKeepalived, UnknownKeywordIsRefusedWithItsLine) {
   char path[] = "/tmp/lvsd-import-XXXXXX.conf";
   core::UniqueFd fd(mkstemps(path, 5));

@@ -323,9 +323,15 @@ TEST(KeepalivedImport, BadScriptUserIsAnErrorWithItsLine) {
   EXPECT_FALSE(r.config.has_value());
 }
 
-TEST(KeepalivedImport, VariablesAndConditionalsAreRefused) {
-  auto r = import_keepalived("$IF=eth0\n@lb1 global_defs { router_id a }\n", "k.conf", no_include_reader());
-  EXPECT_EQ(where(r.errors), (Where{"1:1 $IF=eth0", "2:1 @lb1"}));
+TEST(KeepalivedImport, VariablesAndConditionalsAreExpanded) {
+  // (Each construct is tested in keepalived_preprocess_test.cpp.)
+  const std::string text = "$ID=a\n@lb1 global_defs { router_id $ID }\n@^lb1 global_defs { router_id b }\n";
+  auto lb1 = import_keepalived(text, "k.conf", no_include_reader(), std::string("lb1"));
+  ASSERT_TRUE(lb1.ok()) << where(lb1.errors).size();
+  EXPECT_EQ(lb1.config->global.router_id, "a");
+  auto lb2 = import_keepalived(text, "k.conf", no_include_reader(), std::string("lb2"));
+  ASSERT_TRUE(lb2.ok()) << where(lb2.errors).size();
+  EXPECT_EQ(lb2.config->global.router_id, "b");
 }
 
 TEST(KeepalivedImport, ArityBlocksAndDuplicates) {

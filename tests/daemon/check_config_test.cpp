@@ -29,6 +29,18 @@ class CheckConfig : public ::testing::Test {
   std::string dir_;
 };
 
+TEST_F(CheckConfig, ConfigIdChoosesTheAtIdLinesOfAKeepalivedConf) {
+  // lvsd -t -i ID: the @ID lines of that id are read, the others not.
+  auto path = write("k.conf",
+                    "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n"
+                    "  @lb1 priority 300\n  @^lb1 priority 100\n  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n");
+  std::ostringstream out, err;
+  EXPECT_EQ(check_config(path, out, err, std::string("lb2")), 0) << err.str();
+  std::ostringstream out1, err1;
+  EXPECT_EQ(check_config(path, out1, err1, std::string("lb1")), 1);
+  EXPECT_NE(err1.str().find("k.conf:4:17: vrrp_instances[0].priority"), std::string::npos) << err1.str();
+}
+
 TEST_F(CheckConfig, ValidFilePrintsOkAndSummary) {
   auto path = write("ok.yaml", R"(vrrp_instances:
   - name: VI_1
