@@ -514,6 +514,7 @@ TEST(KeepalivedKeywords, TableMatchesTheImporter) {
       {KaBlock::kGlobalDefs, {"global_defs {\n", "}\n"}},
       {KaBlock::kVrrpScript, {"vrrp_script chk {\n", "}\n"}},
       {KaBlock::kTrackFile, {"track_file f {\n", "}\n"}},
+      {KaBlock::kTrackProcess, {"vrrp_track_process p {\n", "}\n"}},
       {KaBlock::kVrrpInstance, {"vrrp_instance VI_1 {\n", "}\n"}},
       {KaBlock::kAuthentication, {"vrrp_instance VI_1 {\n authentication {\n", "}\n}\n"}},
       {KaBlock::kVrrpSyncGroup, {"vrrp_sync_group G {\n", "}\n"}},
