@@ -153,7 +153,7 @@ struct VrrpAuthentication {
 // keepalived's weight rule, shared by every tracked object (interface,
 // script): 0 puts the instance in FAULT while the object is down; a positive
 // weight is added to the priority while it is up, a negative one while it is
-// down. `reverse` swaps up and down for the rule.
+// down. `reverse` negates what is added (with weight 0: FAULT while up).
 struct TrackInterface {
   std::string name{};
   int weight = 0;  // -253..253

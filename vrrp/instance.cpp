@@ -74,9 +74,11 @@ long parse_track_file_value(std::string_view text) {
 }
 
 int tracked_weight(int weight, bool reverse, bool up) {
-  const bool good = reverse ? !up : up;
-  if (weight > 0 && good) return weight;
-  if (weight < 0 && !good) return weight;
+  // keepalived 2.2.7 (measured with track_process): reverse negates the
+  // change, at the same moments; it does not swap up and down.
+  const int sign = reverse ? -1 : 1;
+  if (weight > 0 && up) return weight * sign;
+  if (weight < 0 && !up) return weight * sign;
   return 0;
 }
 

@@ -48,10 +48,11 @@ class AnnouncePort {
   virtual core::Status announce(const core::IpAddress& vip) = 0;
 };
 
-// keepalived's rule for a tracked object (link or script): weight 0 puts
-// the instance in Fault while the object is down; a positive weight is added
-// to the priority while it is up, a negative one while it is down. `reverse`
-// swaps up and down. An address owner (priority 255) ignores weights.
+// keepalived's rule for a tracked object (link, script, process): weight 0
+// puts the instance in Fault while the object is down (reverse: while up); a
+// positive weight is added to the priority while it is up, a negative one
+// while it is down, and `reverse` negates what is added (weight 10 reverse:
+// -10 while up). An address owner (priority 255) ignores weights.
 struct TrackedLink {
   std::string name{};
   int weight = 0;
