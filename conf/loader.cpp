@@ -98,8 +98,8 @@ class YamlLoader {
     }
     if (tree.document_count() == 0 || tree.document(0).is_null()) {
       error(Pos{.line = 1, .column = 1}, "",
-            "empty configuration: allowed keys global, vrrp_scripts, track_files, track_processes, vrrp_instances, vrrp_sync_groups, "
-            "virtual_server_groups, virtual_servers");
+            "empty configuration: allowed keys global, vrrp_scripts, track_files, track_processes, vrrp_instances, "
+            "vrrp_sync_groups, virtual_server_groups, virtual_servers");
       return finish(std::nullopt);
     }
     // The validator asks where a key path is only for the few paths it

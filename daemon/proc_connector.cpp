@@ -85,6 +85,11 @@ core::Result<ProcConnector> ProcConnector::open() {
   const int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR);
   if (fd < 0) return core::Error{std::string("socket(NETLINK_CONNECTOR): ") + std::strerror(errno)};
   core::UniqueFd owned(fd);
+  // A host that starts many processes at once can overrun the default
+  // buffer (lost events mean a rescan): 1 MiB holds some 10,000 events.
+  const int size = 1 << 20;
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
   sockaddr_nl local{};
   local.nl_family = AF_NETLINK;
   local.nl_groups = CN_IDX_PROC;
