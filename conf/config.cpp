@@ -128,6 +128,15 @@ std::vector<std::string> scheduler_flag_names(const SchedulerFlags& flags, std::
 
 std::string_view to_string(VrrpState v) { return v == VrrpState::kMaster ? "MASTER" : "BACKUP"; }
 
+std::string_view to_string(ParamMatch v) {
+  switch (v) {
+    case ParamMatch::kExact: return "exact";
+    case ParamMatch::kPartial: return "partial";
+    case ParamMatch::kInitial: return "initial";
+  }
+  return "exact";
+}
+
 std::string_view to_string(AddressScope v) {
   switch (v) {
     case AddressScope::kGlobal: return "global";

@@ -153,7 +153,7 @@ struct VrrpAuthentication {
 // keepalived's weight rule, shared by every tracked object (interface,
 // script): 0 puts the instance in FAULT while the object is down; a positive
 // weight is added to the priority while it is up, a negative one while it is
-// down. `reverse` swaps up and down for the rule.
+// down. `reverse` negates what is added (with weight 0: FAULT while up).
 struct TrackInterface {
   std::string name{};
   int weight = 0;  // -253..253
@@ -209,6 +209,36 @@ struct TrackFile {
   bool operator==(const TrackFile&) const = default;
 };
 
+// How a tracked process's parameters are compared (keepalived's param_match):
+// exact: the same parameters, no more; partial: the configured ones first,
+// then any more; initial: as partial, but the last configured one may be the
+// start of the process's parameter.
+enum class ParamMatch { kExact, kPartial, kInitial };
+
+// A process whose running instances move the priority of the VRRP instances
+// that track it (keepalived's vrrp_track_process). Without parameters,
+// param_match or full_command, `process` is compared with the kernel's
+// process name (/proc/PID/comm, at most 15 characters); otherwise with the
+// command line's first word, and param_match compares the rest. The process
+// is up while quorum <= running <= quorum_max.
+struct TrackProcess {
+  std::string name{};                    // required, unique
+  std::string process{};                 // required
+  std::vector<std::string> parameters{};
+  std::optional<ParamMatch> param_match{};  // unset: exact when there are parameters, else none
+  bool full_command = false;             // compare the command line's first word, not the process name
+  int weight = 0;                        // -254..254, the default for track_process in an instance
+  bool reverse = false;
+  int quorum = 1;                        // 1..65535 (0 only with quorum_max 0)
+  std::optional<int> quorum_max{};       // 0..65535; unset: no maximum
+  Duration fork_delay{0};                // a count changed by a fork counts after this
+  Duration terminate_delay{0};           // a count changed by an exit counts after this
+
+  // Whether the command line is compared (parameters, param_match or full_command).
+  bool matches_command_line() const { return full_command || !parameters.empty() || param_match.has_value(); }
+  bool operator==(const TrackProcess&) const = default;
+};
+
 struct NotifyScripts {
   std::optional<std::string> master{}, backup{}, fault{}, stop{};
   // The generic script (YAML key `notify`), run on every state change with
@@ -244,6 +274,8 @@ struct VrrpInstance {
   // track_files[].name, each with the file's weight and reverse unless given
   // here (the same shape as a track_script entry).
   std::vector<TrackScript> track_file{};
+  // track_processes[].name, each with the process's weight and reverse unless given here.
+  std::vector<TrackScript> track_process{};
   NotifyScripts notify{};                    // YAML keys notify_master, notify_backup, ...
   Duration garp_master_delay = std::chrono::seconds(5);  // second GARP burst after becoming MASTER; 0: none
   std::uint32_t garp_master_repeat = 5;    // GARPs per burst, 1-255
@@ -271,6 +303,8 @@ struct VrrpInstance {
 struct VrrpSyncGroup {
   std::string name{};
   std::vector<std::string> group{};  // vrrp_instances[].name, at least one
+  // Tracked by every member, as if listed in each member's track_process.
+  std::vector<TrackScript> track_process{};
   NotifyScripts notify{};
 
   bool operator==(const VrrpSyncGroup&) const = default;
@@ -571,6 +605,7 @@ struct Config {
   Global global{};
   std::vector<VrrpScript> vrrp_scripts{};
   std::vector<TrackFile> track_files{};
+  std::vector<TrackProcess> track_processes{};
   std::vector<VrrpInstance> vrrp_instances{};
   std::vector<VrrpSyncGroup> vrrp_sync_groups{};
   std::vector<VirtualServerGroup> virtual_server_groups{};
@@ -590,6 +625,7 @@ const VirtualServerGroup* find_virtual_server_group(const Config& config, std::s
 const std::vector<std::string>& lb_algorithms();
 
 std::string_view to_string(VrrpState v);         // "MASTER" / "BACKUP"
+std::string_view to_string(ParamMatch v);        // "exact", "partial", "initial"
 std::string_view to_string(AddressScope v);      // "global", "site", "link", "host", "nowhere"
 std::string_view to_string(RedisRole v);         // "any", "master", "replica"
 std::string_view to_string(DnsType v);           // "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"

@@ -18,6 +18,7 @@ const std::vector<Spec> kTopSpecs = {
     {"vrrp_script", 1, 1, true, true, "vrrp_scripts"},
     {"track_file", 1, 1, true, true, "track_files"},
     {"vrrp_track_file", 1, 1, true, true, "track_files"},
+    {"vrrp_track_process", 1, 1, true, true, "track_processes"},
     {"vrrp_instance", 1, 1, true, true},
     {"vrrp_sync_group", 1, 1, true, true},
     {"virtual_server", 2, 2, true, true},
@@ -100,6 +101,8 @@ void Importer::top(KaStatement&& statement) {
     else if (k == "vrrp_script") config.vrrp_scripts.push_back(vrrp_script(st, config.vrrp_scripts.size()));
     else if (k == "track_file" || k == "vrrp_track_file")
       config.track_files.push_back(track_file(st, config.track_files.size()));
+    else if (k == "vrrp_track_process")
+      config.track_processes.push_back(track_process(st, config.track_processes.size()));
     else if (k == "vrrp_instance") config.vrrp_instances.push_back(instance(st, config.vrrp_instances.size()));
     else if (k == "vrrp_sync_group") config.vrrp_sync_groups.push_back(sync_group(st, config.vrrp_sync_groups.size()));
     else if (k == "virtual_server_group")

@@ -42,6 +42,7 @@ const std::vector<Spec> kInstanceSpecs = {
     {"accept", 0, 0},
     {"no_accept", 0, 0, false, false, "accept"},
     {"track_file", 0, 0, true},
+    {"track_process", 0, 0, true},
     {"virtual_ipaddress_excluded", 0, 0, true},
     {"virtual_routes", 0, 0, true},
     {"virtual_rules", 0, 0, true},
@@ -51,10 +52,17 @@ const std::vector<Spec> kVrrpScriptSpecs = {
     {"fall", 1, 1},       {"user", 1, 2},     {"init_fail", 0, 0},
 };
 const std::vector<Spec> kTrackFileSpecs = {{"file", 1, 1}, {"weight", 1, 2}, {"init_file", 0, 2}};
+// `process` takes up to 255 words, quoted or not: the name and its parameters.
+const std::vector<Spec> kTrackProcessSpecs = {
+    {"process", 1, 255},    {"param_match", 0, 1},     {"weight", 1, 2},
+    {"quorum", 1, 1},       {"quorum_max", 1, 1},      {"fork_delay", 1, 1},
+    {"terminate_delay", 1, 1}, {"delay", 1, 1},        {"full_command", 0, 0},
+};
 const std::vector<Spec> kAuthSpecs = {{"auth_type", 1, 1, false, false, "type"}, {"auth_pass", 1, 1, false, false, "pass"}};
 const std::vector<Spec> kSyncGroupSpecs = {
     {"group", 0, 0, true},        {"notify_master", 1, kMany}, {"notify_backup", 1, kMany},
     {"notify_fault", 1, kMany},   {"notify_stop", 1, kMany},   {"notify", 1, kMany},
+    {"track_process", 0, 0, true},
 };
 
 }  // namespace
@@ -115,7 +123,8 @@ VrrpInstance Importer::instance(const KaStatement& block, std::size_t index) {
     else if (k == "preempt_delay") value(st, p, inst.preempt_delay, parse_duration);
     else if (k == "track_interface") track_interfaces(st, p, inst.track_interface);
     else if (k == "track_script") track_scripts(st, p, inst.track_script);
-    else if (k == "track_file") track_scripts(st, p, inst.track_file, 254);
+    else if (k == "track_file") track_scripts(st, p, inst.track_file, 254, "FILE_NAME");
+    else if (k == "track_process") track_scripts(st, p, inst.track_process, 254, "PROCESS_NAME");
     else if (k == "garp_master_delay" || k == "garp_master_repeat" || k == "garp_master_refresh") {
       if (k == "garp_master_delay") value(st, p, inst.garp_master_delay, parse_duration);
       else if (k == "garp_master_repeat") value(st, p, inst.garp_master_repeat, integer(1, 255));
@@ -406,7 +415,7 @@ bool Importer::tracked_weight(const KaStatement& line, const std::string& p, con
 }
 
 void Importer::track_scripts(const KaStatement& block, const std::string& path, std::vector<TrackScript>& out,
-                             int max_weight) {
+                             int max_weight, const std::string& what) {
   for (const auto& line : block.children) {
     std::string p = index_path(path, out.size());
     sources_.set(p, line.keyword.location);
@@ -415,9 +424,7 @@ void Importer::track_scripts(const KaStatement& block, const std::string& path, 
       continue;
     }
     TrackScript track{.name = line.keyword.text};
-    if (!tracked_weight(line, p, max_weight == 253 ? "SCRIPT_NAME" : "FILE_NAME", track.weight, track.reverse,
-                        max_weight))
-      continue;
+    if (!tracked_weight(line, p, what, track.weight, track.reverse, max_weight)) continue;
     out.push_back(track);
   }
 }
@@ -494,6 +501,68 @@ TrackFile Importer::track_file(const KaStatement& block, std::size_t index) {
   return file;
 }
 
+std::optional<Duration> Importer::process_delay(const KaStatement& st, const std::string& p) {
+  auto d = parse_duration(st.args[0].text);
+  if (!d) {
+    error(st.args[0].location, p, d.error().message);
+    return std::nullopt;
+  }
+  if (*d <= Duration{0} || *d > std::chrono::seconds(3600)) {
+    error(st.args[0].location, p, quote(st.args[0].text) + " is out of range: allowed 0.001 to 3600 seconds "
+          "(keepalived 2.2.7 reports this and ignores the line)");
+    return std::nullopt;
+  }
+  return *d;
+}
+
+TrackProcess Importer::track_process(const KaStatement& block, std::size_t index) {
+  const std::string path = index_path("track_processes", index);
+  TrackProcess proc;
+  proc.name = block.args[0].text;
+  sources_.set(path, block.keyword.location);
+  sources_.set(join_path(path, "name"), block.args[0].location);
+  bool has_process = false;
+  for (const auto& st : normalize(block.children, kTrackProcessSpecs, path, KaBlock::kTrackProcess)) {
+    const std::string& k = st.keyword.text;
+    const std::string p = key(path, kTrackProcessSpecs, st);
+    if (k == "process") {
+      has_process = true;
+      proc.process = st.args[0].text;
+      sources_.set(p, st.args[0].location);
+      for (std::size_t i = 1; i < st.args.size(); ++i) {
+        sources_.set(index_path(join_path(path, "parameters"), i - 1), st.args[i].location);
+        proc.parameters.push_back(st.args[i].text);
+      }
+    } else if (k == "param_match") {
+      // keepalived: no value is exact; `initial` and `partial`; anything else is its config error.
+      if (st.args.empty()) proc.param_match = ParamMatch::kExact;
+      else if (st.args[0].text == "initial") proc.param_match = ParamMatch::kInitial;
+      else if (st.args[0].text == "partial") proc.param_match = ParamMatch::kPartial;
+      else
+        error(st.args[0].location, p, quote(st.args[0].text) + " is not a param_match type: allowed initial, partial "
+              "or no value (exact); keepalived 2.2.7 reports this and ignores the line");
+    } else if (k == "weight") {
+      if (auto w = parse_integer(st.args[0].text, -254, 254)) proc.weight = static_cast<int>(*w);
+      else error(st.args[0].location, p, w.error().message);
+      if (st.args.size() > 1) {
+        if (st.args[1].text == "reverse") proc.reverse = true;
+        else error(st.args[1].location, join_path(path, "reverse"), quote(st.args[1].text) + " is not valid here: allowed reverse");
+      }
+    } else if (k == "quorum") value(st, p, proc.quorum, integer(1, 65535));
+    else if (k == "quorum_max") value(st, p, proc.quorum_max, integer(0, 65535));
+    else if (k == "delay" || k == "fork_delay" || k == "terminate_delay") {
+      auto d = process_delay(st, p);
+      if (!d) continue;
+      if (k != "terminate_delay") proc.fork_delay = *d;
+      if (k != "fork_delay") proc.terminate_delay = *d;
+    } else if (k == "full_command") proc.full_command = true;
+  }
+  if (!has_process)
+    error(block.keyword.location, join_path(path, "process"), "missing process: allowed a process name and its "
+          "parameters (keepalived 2.2.7 reports this and drops the block)");
+  return proc;
+}
+
 VrrpSyncGroup Importer::sync_group(const KaStatement& block, std::size_t index) {
   const std::string path = index_path("vrrp_sync_groups", index);
   VrrpSyncGroup group;
@@ -502,7 +571,9 @@ VrrpSyncGroup Importer::sync_group(const KaStatement& block, std::size_t index) 
   sources_.set(join_path(path, "name"), block.args[0].location);
   for (const auto& st : normalize(block.children, kSyncGroupSpecs, path, KaBlock::kVrrpSyncGroup)) {
     const std::string p = key(path, kSyncGroupSpecs, st);
-    if (st.keyword.text == "group") {
+    if (st.keyword.text == "track_process") {
+      track_scripts(st, p, group.track_process, 254, "PROCESS_NAME");
+    } else if (st.keyword.text == "group") {
       for (const KaWord& w : words_of(st.children)) {
         sources_.set(index_path(p, group.group.size()), w.location);
         group.group.push_back(w.text);

@@ -227,13 +227,20 @@ class Importer {
   bool tracked_weight(const KaStatement& line, const std::string& p, const std::string& what,
                       std::optional<int>& weight, std::optional<bool>& reverse, int max_weight = 253);
 
+  // `what` names the entry in messages (SCRIPT_NAME, FILE_NAME, PROCESS_NAME).
   void track_scripts(const KaStatement& block, const std::string& path, std::vector<TrackScript>& out,
-                     int max_weight = 253);
+                     int max_weight = 253, const std::string& what = "SCRIPT_NAME");
 
   VrrpScript vrrp_script(const KaStatement& block, std::size_t index);
 
   // track_file NAME { file PATH; weight N [reverse]; init_file [VALUE] [overwrite] }.
   TrackFile track_file(const KaStatement& block, std::size_t index);
+
+  // vrrp_track_process NAME { process NAME [PARAM...]; param_match [initial|partial]; weight N [reverse];
+  // quorum N; quorum_max N; delay / fork_delay / terminate_delay SECONDS; full_command }.
+  TrackProcess track_process(const KaStatement& block, std::size_t index);
+  // A delay of vrrp_track_process: keepalived's 0.000001..3600 seconds (lvsd: whole milliseconds).
+  std::optional<Duration> process_delay(const KaStatement& st, const std::string& p);
 
   VrrpSyncGroup sync_group(const KaStatement& block, std::size_t index);
 

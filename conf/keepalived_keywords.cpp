@@ -86,7 +86,7 @@ constexpr Row kRows[] = {
     {KaBlock::kTop, "vrrp_script", kImplemented},
     {KaBlock::kTop, "vrrp_sync_group", kImplemented},
     {KaBlock::kTop, "vrrp_track_file", kImplemented},
-    {KaBlock::kTop, "vrrp_track_process", Refused{"lvsd does not track processes yet: use a vrrp_script such as 'pidof -q NAME' with the same weight"}},
+    {KaBlock::kTop, "vrrp_track_process", kImplemented},
     // global_defs
     {KaBlock::kGlobalDefs, "bfd_cpu_affinity", kProcessTuning},
     {KaBlock::kGlobalDefs, "bfd_no_swap", kProcessTuning},
@@ -226,6 +226,16 @@ constexpr Row kRows[] = {
     {KaBlock::kTrackFile, "file", kImplemented},
     {KaBlock::kTrackFile, "weight", kImplemented},
     {KaBlock::kTrackFile, "init_file", kImplemented},
+    // vrrp_track_process
+    {KaBlock::kTrackProcess, "process", kImplemented},
+    {KaBlock::kTrackProcess, "param_match", kImplemented},
+    {KaBlock::kTrackProcess, "weight", kImplemented},
+    {KaBlock::kTrackProcess, "quorum", kImplemented},
+    {KaBlock::kTrackProcess, "quorum_max", kImplemented},
+    {KaBlock::kTrackProcess, "fork_delay", kImplemented},
+    {KaBlock::kTrackProcess, "terminate_delay", kImplemented},
+    {KaBlock::kTrackProcess, "delay", kImplemented},
+    {KaBlock::kTrackProcess, "full_command", kImplemented},
     {KaBlock::kVrrpInstance, "accept", kImplemented},
     {KaBlock::kVrrpInstance, "advert_int", kImplemented},
     {KaBlock::kVrrpInstance, "authentication", kImplemented},
@@ -271,7 +281,7 @@ constexpr Row kRows[] = {
     {KaBlock::kVrrpInstance, "track_bfd", Refused{"lvsd runs no BFD of its own; run BFD in FRR's bfdd and track it with a vrrp_script"}},
     {KaBlock::kVrrpInstance, "track_file", kImplemented},
     {KaBlock::kVrrpInstance, "track_interface", kImplemented},
-    {KaBlock::kVrrpInstance, "track_process", Refused{"lvsd does not track processes yet: use a vrrp_script such as 'pidof -q NAME' with the same weight"}},
+    {KaBlock::kVrrpInstance, "track_process", kImplemented},
     {KaBlock::kVrrpInstance, "track_script", kImplemented},
     {KaBlock::kVrrpInstance, "track_src_ip", Refused{"lvsd does not track the unicast source address yet"}},
     {KaBlock::kVrrpInstance, "unicast_fault_no_peer", Refused{"lvsd does not fault an instance without unicast peers yet"}},
@@ -307,7 +317,7 @@ constexpr Row kRows[] = {
     {KaBlock::kVrrpSyncGroup, "track_bfd", Refused{"lvsd runs no BFD of its own; run BFD in FRR's bfdd and track it with a vrrp_script"}},
     {KaBlock::kVrrpSyncGroup, "track_file", Refused{"lvsd tracks per instance: put the track_file block in each member instance (a member's FAULT takes the group along)"}},
     {KaBlock::kVrrpSyncGroup, "track_interface", Refused{"lvsd tracks per instance: put the track_interface block in each member instance (a member's FAULT takes the group along)"}},
-    {KaBlock::kVrrpSyncGroup, "track_process", Refused{"lvsd does not track processes yet: use a vrrp_script such as 'pidof -q NAME' in each member instance"}},
+    {KaBlock::kVrrpSyncGroup, "track_process", kImplemented},
     {KaBlock::kVrrpSyncGroup, "track_script", Refused{"lvsd tracks per instance: put the track_script block in each member instance (a member's FAULT takes the group along)"}},
     // virtual_server
     {KaBlock::kVirtualServer, "alpha", kImplemented},
@@ -563,6 +573,7 @@ std::string_view to_string(KaBlock block) {
     case KaBlock::kSmtpCheck: return "SMTP_CHECK";
     case KaBlock::kVrrpScript: return "vrrp_script";
     case KaBlock::kTrackFile: return "track_file";
+    case KaBlock::kTrackProcess: return "vrrp_track_process";
   }
   return "?";
 }

@@ -33,6 +33,7 @@ enum class KaBlock {
   kUdpCheck,
   kDnsCheck,
   kSmtpCheck,
+  kTrackProcess,
 };
 
 enum class KaSupport { kImplemented, kIgnored, kNotImplemented };

@@ -98,8 +98,8 @@ class YamlLoader {
     }
     if (tree.document_count() == 0 || tree.document(0).is_null()) {
       error(Pos{.line = 1, .column = 1}, "",
-            "empty configuration: allowed keys global, vrrp_scripts, vrrp_instances, vrrp_sync_groups, "
-            "virtual_server_groups, virtual_servers");
+            "empty configuration: allowed keys global, vrrp_scripts, track_files, track_processes, vrrp_instances, "
+            "vrrp_sync_groups, virtual_server_groups, virtual_servers");
       return finish(std::nullopt);
     }
     // The validator asks where a key path is only for the few paths it
@@ -310,7 +310,8 @@ class YamlLoader {
   // ---------------------------------------------------------------- sections
 
   void read_config(const yaml::NodeRef& root, Config& config) {
-    auto view = read_map(root, "", {"global", "vrrp_scripts", "track_files", "vrrp_instances", "vrrp_sync_groups",
+    auto view = read_map(root, "", {"global", "vrrp_scripts", "track_files", "track_processes", "vrrp_instances",
+                                    "vrrp_sync_groups",
                                     "virtual_server_groups", "virtual_servers", "static_ipaddress", "static_routes",
                                     "static_rules"},
                          {.line = 1, .column = 1});
@@ -321,6 +322,9 @@ class YamlLoader {
     });
     read_list(*view, "", "track_files", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.track_files.push_back(read_track_file(n, p, at));
+    });
+    read_list(*view, "", "track_processes", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
+      config.track_processes.push_back(read_track_process(n, p, at));
     });
     read_list(*view, "", "vrrp_instances", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.vrrp_instances.push_back(read_instance(n, p, at));
@@ -417,7 +421,7 @@ class YamlLoader {
                           "preempt_delay", "track_interface", "track_script", "notify_master", "notify_backup", "notify_fault",
                           "notify_stop", "notify", "garp_master_delay", "garp_master_repeat", "garp_master_refresh",
                           "garp_master_refresh_repeat", "dont_track_primary", "promote_secondaries", "strict_mode",
-                          "accept", "track_file", "virtual_ipaddress_excluded", "virtual_routes",
+                          "accept", "track_file", "track_process", "virtual_ipaddress_excluded", "virtual_routes",
                           "virtual_rules"},
                          at);
     if (!view) return inst;
@@ -458,6 +462,7 @@ class YamlLoader {
     read_tracked(*view, path, "track_interface", "an interface name", parse_interface_name, inst.track_interface);
     read_tracked(*view, path, "track_script", "a vrrp_scripts name", non_empty_string, inst.track_script);
     read_tracked(*view, path, "track_file", "a track_files name", non_empty_string, inst.track_file, 254);
+    read_tracked(*view, path, "track_process", "a track_processes name", non_empty_string, inst.track_process, 254);
     read_notify(*view, path, inst.notify);
     read(*view, path, "garp_master_delay", inst.garp_master_delay, parse_duration);
     read(*view, path, "garp_master_repeat", inst.garp_master_repeat, integer(1, 255));
@@ -509,6 +514,32 @@ class YamlLoader {
     return file;
   }
 
+  TrackProcess read_track_process(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
+    TrackProcess proc;
+    auto view = read_map(node, path,
+                         {"name", "process", "parameters", "param_match", "full_command", "weight", "reverse", "quorum",
+                          "quorum_max", "fork_delay", "terminate_delay"},
+                         at);
+    if (!view) return proc;
+    if (!view->get("name")) error(at, join_path(path, "name"), "missing required key 'name': allowed a unique name");
+    if (!view->get("process"))
+      error(at, join_path(path, "process"), "missing required key 'process': allowed a process name or command");
+    read(*view, path, "name", proc.name, non_empty_string);
+    read(*view, path, "process", proc.process, non_empty_string);
+    read_list(*view, path, "parameters", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
+      if (auto word = scalar_item(n, p, where, any_string)) proc.parameters.push_back(*word);
+    });
+    read(*view, path, "param_match", proc.param_match, parse_param_match);
+    read(*view, path, "full_command", proc.full_command, parse_bool);
+    read(*view, path, "weight", proc.weight, integer(-254, 254));
+    read(*view, path, "reverse", proc.reverse, parse_bool);
+    read(*view, path, "quorum", proc.quorum, integer(1, 65535));
+    read(*view, path, "quorum_max", proc.quorum_max, integer(0, 65535));
+    read(*view, path, "fork_delay", proc.fork_delay, parse_duration);
+    read(*view, path, "terminate_delay", proc.terminate_delay, parse_duration);
+    return proc;
+  }
+
   VrrpScript read_vrrp_script(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
     VrrpScript script;
     auto view = read_map(node, path,
@@ -558,13 +589,16 @@ class YamlLoader {
 
   VrrpSyncGroup read_sync_group(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
     VrrpSyncGroup group;
-    auto view = read_map(node, path, {"name", "group", "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify"},
+    auto view = read_map(node, path,
+                         {"name", "group", "track_process", "notify_master", "notify_backup", "notify_fault",
+                          "notify_stop", "notify"},
                          at);
     if (!view) return group;
     read(*view, path, "name", group.name, non_empty_string);
     read_list(*view, path, "group", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
       if (auto name = scalar_item(n, p, where, non_empty_string)) group.group.push_back(*name);
     });
+    read_tracked(*view, path, "track_process", "a track_processes name", non_empty_string, group.track_process, 254);
     read_notify(*view, path, group.notify);
     return group;
   }

@@ -371,6 +371,10 @@ std::string script_user_text(const ScriptUser& user) { return user.user + (user.
 Result<VrrpState> parse_vrrp_state(std::string_view text) {
   return parse_enum<VrrpState>(text, {{"MASTER", VrrpState::kMaster}, {"BACKUP", VrrpState::kBackup}});
 }
+Result<ParamMatch> parse_param_match(std::string_view text) {
+  return parse_enum<ParamMatch>(
+      text, {{"exact", ParamMatch::kExact}, {"partial", ParamMatch::kPartial}, {"initial", ParamMatch::kInitial}});
+}
 Result<AddressScope> parse_scope(std::string_view text) {
   return parse_enum<AddressScope>(text, {{"global", AddressScope::kGlobal},
                                          {"site", AddressScope::kSite},

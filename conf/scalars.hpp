@@ -57,6 +57,7 @@ std::string script_user_text(const ScriptUser& user);
 Result<std::string> parse_md5_digest(std::string_view text);
 
 Result<VrrpState> parse_vrrp_state(std::string_view text);
+Result<ParamMatch> parse_param_match(std::string_view text);  // exact, partial, initial
 Result<AddressScope> parse_scope(std::string_view text);
 Result<Protocol> parse_protocol(std::string_view text);
 Result<ForwardingMethod> parse_lb_kind(std::string_view text);

@@ -22,6 +22,7 @@ class Validator {
     check_static_addresses();
     check_vrrp_scripts();
     check_track_files();
+    check_track_processes();
     for (std::size_t i = 0; i < config_.vrrp_instances.size(); ++i) check_instance(i);
     check_sync_groups();
     check_virtual_server_groups();
@@ -88,6 +89,46 @@ class Validator {
         error(join_path(path, "file"), quote(f.file) + " is not an absolute path: allowed /PATH");
       if (f.init_overwrite && !f.init_file)
         error(join_path(path, "init_overwrite"), "init_overwrite needs init_file: allowed with init_file only");
+    }
+  }
+
+  void check_track_processes() {
+    for (std::size_t i = 0; i < config_.track_processes.size(); ++i) {
+      const TrackProcess& p = config_.track_processes[i];
+      const std::string path = index_path("track_processes", i);
+      if (p.name.empty()) {
+        missing(path, "name", "a unique track_process name");
+      } else if (!track_process_names_.insert(p.name).second) {
+        error(join_path(path, "name"), "duplicate track_process name " + quote(p.name) + ": names must be unique");
+      }
+      if (p.quorum_max && *p.quorum_max == 0 && p.quorum > 1)
+        error(join_path(path, "quorum_max"), "quorum_max 0 (the process must not run) needs quorum 1 (the default): "
+              "got quorum " + std::to_string(p.quorum));
+      else if (p.quorum_max && *p.quorum_max != 0 && *p.quorum_max < p.quorum)
+        error(join_path(path, "quorum_max"), "quorum_max " + std::to_string(*p.quorum_max) + " is below quorum " +
+              std::to_string(p.quorum) + ": allowed quorum or more, or 0 (the process must not run)");
+      for (const auto& [key, delay] : {std::pair{"fork_delay", p.fork_delay}, std::pair{"terminate_delay", p.terminate_delay}}) {
+        if (delay < Duration::zero() || delay > seconds(3600))
+          error(join_path(path, key), std::string(key) + " must be 0 to 3600 seconds");
+      }
+    }
+  }
+
+  // track_process entries of an instance or a sync group.
+  void check_tracked_processes(const std::vector<TrackScript>& list, const std::string& path) {
+    std::set<std::string> tracked;
+    for (std::size_t t = 0; t < list.size(); ++t) {
+      const std::string& name = list[t].name;
+      const std::string tpath = index_path(join_path(path, "track_process"), t);
+      if (!track_process_names_.count(name)) {
+        std::vector<std::string> candidates(track_process_names_.begin(), track_process_names_.end());
+        std::string msg = "no track_process named " + quote(name);
+        if (auto near = did_you_mean(name, candidates)) msg += ": did you mean '" + *near + "'?";
+        else msg += ": allowed a track_processes[].name";
+        error(tpath, msg);
+      } else if (!tracked.insert(name).second) {
+        error(tpath, "track_process " + quote(name) + " is tracked twice");
+      }
     }
   }
 
@@ -230,6 +271,7 @@ class Validator {
               "interface " + quote(inst.track_interface[t].name) + " is tracked twice");
     check_track_scripts(inst, path);
     check_tracked_files(inst, path);
+    check_tracked_processes(inst.track_process, path);
   }
 
   void check_static_addresses() {
@@ -301,6 +343,7 @@ class Validator {
       else if (!names.insert(group.name).second)
         error(join_path(path, "name"), "duplicate sync group name " + quote(group.name));
       if (group.group.empty()) missing(path, "group", "a list of vrrp_instances[].name");
+      check_tracked_processes(group.track_process, path);
       for (std::size_t m = 0; m < group.group.size(); ++m) {
         const auto& member = group.group[m];
         std::string mpath = index_path(join_path(path, "group"), m);
@@ -586,6 +629,7 @@ class Validator {
   std::set<std::string> instance_names_;
   std::set<std::string> script_names_;
   std::set<std::string> track_file_names_;
+  std::set<std::string> track_process_names_;
   std::map<std::tuple<std::string, core::AddressFamily, std::uint8_t>, std::size_t> vrids_;
   std::map<core::IpAddress, std::string> vips_;
   std::map<std::tuple<int, std::string, std::uint16_t>, std::string> services_;

@@ -118,6 +118,21 @@ auto as_duration = [](Duration d) { return duration_text(d); };
 auto as_address = [](const core::IpAddress& a) { return a.to_string(); };
 auto as_name = [](auto v) { return std::string(to_string(v)); };
 
+// A track_script / track_file / track_process list: each entry's name, and
+// weight and reverse when it gives its own.
+void add_tracked(Node& map, const std::string& key, const std::vector<TrackScript>& tracked) {
+  if (tracked.empty()) return;
+  Node list = Node::list();
+  for (const auto& t : tracked) {
+    Node n = Node::map();
+    n.add("name", t.name);
+    add_opt(n, "weight", t.weight, as_number);
+    add_opt(n, "reverse", t.reverse, as_bool);
+    list.items.push_back(std::move(n));
+  }
+  map.add(key, std::move(list));
+}
+
 Node global_node(const Global& g) {
   const Global d;
   Node m = Node::map();
@@ -215,18 +230,9 @@ Node instance_node(const VrrpInstance& v) {
     }
     m.add("track_interface", std::move(list));
   }
-  for (const auto& [key, tracked] : {std::pair{"track_script", &v.track_script}, std::pair{"track_file", &v.track_file}}) {
-    if (tracked->empty()) continue;
-    Node list = Node::list();
-    for (const auto& t : *tracked) {
-      Node n = Node::map();
-      n.add("name", t.name);
-      add_opt(n, "weight", t.weight, as_number);
-      add_opt(n, "reverse", t.reverse, as_bool);
-      list.items.push_back(std::move(n));
-    }
-    m.add(key, std::move(list));
-  }
+  for (const auto& [key, tracked] : {std::pair{"track_script", &v.track_script}, std::pair{"track_file", &v.track_file},
+                                     std::pair{"track_process", &v.track_process}})
+    add_tracked(m, key, *tracked);
   add_notify(m, v.notify);
   add_if(m, "garp_master_delay", v.garp_master_delay, d.garp_master_delay, as_duration);
   add_if(m, "garp_master_repeat", v.garp_master_repeat, d.garp_master_repeat, as_number);
@@ -239,6 +245,27 @@ Node instance_node(const VrrpInstance& v) {
   add_texts(m, "virtual_ipaddress_excluded", v.virtual_ipaddress_excluded, virtual_ip_text);
   add_texts(m, "virtual_routes", v.virtual_routes, ip_route_text);
   add_texts(m, "virtual_rules", v.virtual_rules, ip_rule_text);
+  return m;
+}
+
+Node track_process_node(const TrackProcess& p) {
+  const TrackProcess d;
+  Node m = Node::map();
+  m.add("name", p.name);
+  m.add("process", p.process);
+  if (!p.parameters.empty()) {
+    Node words = Node::list();
+    for (const auto& w : p.parameters) words.items.push_back(Node{.scalar = w});
+    m.add("parameters", std::move(words));
+  }
+  add_opt(m, "param_match", p.param_match, as_name);
+  add_if(m, "full_command", p.full_command, d.full_command, as_bool);
+  add_if(m, "weight", p.weight, d.weight, as_number);
+  add_if(m, "reverse", p.reverse, d.reverse, as_bool);
+  add_if(m, "quorum", p.quorum, d.quorum, as_number);
+  add_opt(m, "quorum_max", p.quorum_max, as_number);
+  add_if(m, "fork_delay", p.fork_delay, d.fork_delay, as_duration);
+  add_if(m, "terminate_delay", p.terminate_delay, d.terminate_delay, as_duration);
   return m;
 }
 
@@ -276,6 +303,7 @@ Node sync_group_node(const VrrpSyncGroup& g) {
   Node members = Node::list();
   for (const auto& name : g.group) members.items.push_back(Node{.scalar = name});
   m.add("group", std::move(members));
+  add_tracked(m, "track_process", g.track_process);
   add_notify(m, g.notify);
   return m;
 }
@@ -458,6 +486,7 @@ std::string to_yaml(const Config& config) {
   };
   add_list("vrrp_scripts", config.vrrp_scripts, vrrp_script_node);
   add_list("track_files", config.track_files, track_file_node);
+  add_list("track_processes", config.track_processes, track_process_node);
   add_list("vrrp_instances", config.vrrp_instances, instance_node);
   add_list("vrrp_sync_groups", config.vrrp_sync_groups, sync_group_node);
   add_list("virtual_server_groups", config.virtual_server_groups, virtual_server_group_node);

@@ -43,12 +43,34 @@ core::Result<std::vector<vrrp::TrackedFile>> vrrp_tracked_files(const conf::Vrrp
   return out;
 }
 
+core::Result<std::vector<vrrp::TrackedProcess>> vrrp_tracked_processes(
+    const conf::VrrpInstance& in, const std::vector<conf::TrackProcess>& processes,
+    const std::vector<conf::VrrpSyncGroup>& groups) {
+  std::vector<vrrp::TrackedProcess> out;
+  auto add = [&](const std::vector<conf::TrackScript>& list) -> core::Status {
+    for (const auto& t : list) {
+      auto p = std::find_if(processes.begin(), processes.end(), [&](const conf::TrackProcess& x) { return x.name == t.name; });
+      if (p == processes.end()) return core::Error{"vrrp instance " + in.name + ": no vrrp_track_process " + t.name};
+      out.push_back({.name = t.name, .weight = t.weight.value_or(p->weight), .reverse = t.reverse.value_or(p->reverse)});
+    }
+    return {};
+  };
+  if (auto st = add(in.track_process); !st.ok()) return st.error();
+  for (const auto& g : groups) {
+    if (std::find(g.group.begin(), g.group.end(), in.name) == g.group.end()) continue;
+    if (auto st = add(g.track_process); !st.ok()) return st.error();
+  }
+  return out;
+}
+
 core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance& in,
                                                         const std::function<int(const std::string&)>& ifindex_of,
                                                         const core::IpAddress& primary_address,
                                                         const std::vector<conf::VrrpScript>& scripts,
                                                         const std::optional<core::IpAddress>& multicast_group,
-                                                        const std::vector<conf::TrackFile>& files) {
+                                                        const std::vector<conf::TrackFile>& files,
+                                                        const std::vector<conf::TrackProcess>& processes,
+                                                        const std::vector<conf::VrrpSyncGroup>& groups) {
   vrrp::InstanceConfig out;
   out.name = in.name;
   out.interface = in.interface;
@@ -98,6 +120,9 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
   auto files_tracked = vrrp_tracked_files(in, files);
   if (!files_tracked.ok()) return files_tracked.error();
   out.track_file = std::move(*files_tracked);
+  auto processes_tracked = vrrp_tracked_processes(in, processes, groups);
+  if (!processes_tracked.ok()) return processes_tracked.error();
+  out.track_process = std::move(*processes_tracked);
   out.garp_master_repeat = in.garp_master_repeat;
   out.garp_master_delay = in.garp_master_delay;
   out.garp_master_refresh = in.garp_master_refresh;

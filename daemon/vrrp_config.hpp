@@ -25,12 +25,21 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
                                                         const core::IpAddress& primary_address,
                                                         const std::vector<conf::VrrpScript>& scripts = {},
                                                         const std::optional<core::IpAddress>& multicast_group = {},
-                                                        const std::vector<conf::TrackFile>& files = {});
+                                                        const std::vector<conf::TrackFile>& files = {},
+                                                        const std::vector<conf::TrackProcess>& processes = {},
+                                                        const std::vector<conf::VrrpSyncGroup>& groups = {});
 
 // The instance's track_file entries with the files' weight and reverse where
 // the entry gives none; an error names a missing track_file.
 core::Result<std::vector<vrrp::TrackedFile>> vrrp_tracked_files(const conf::VrrpInstance& instance,
                                                                  const std::vector<conf::TrackFile>& files);
+
+// The processes the instance tracks: its own track_process entries, then its
+// sync group's, each with the process's weight and reverse where the entry
+// gives none; an error names a missing vrrp_track_process.
+core::Result<std::vector<vrrp::TrackedProcess>> vrrp_tracked_processes(
+    const conf::VrrpInstance& instance, const std::vector<conf::TrackProcess>& processes,
+    const std::vector<conf::VrrpSyncGroup>& groups);
 
 // The multicast group of the instances of `family`: global.vrrp_mcast_group4/6
 // when set, else unset (the RFC's group).

@@ -145,6 +145,7 @@ struct VrrpRuntime::Running {
   conf::VrrpInstance settings;  // without notify scripts: what a reload compares
   std::vector<vrrp::TrackedScript> tracked_scripts;  // and the weights its scripts give it
   std::vector<vrrp::TrackedFile> tracked_files;      // and its files
+  std::vector<vrrp::TrackedProcess> tracked_processes;  // and its processes (its own and its sync group's)
   vrrp::NotifyConfig notify;
   std::vector<core::IpAddress> vips;
   bool accept = true;                          // conf::accept_mode(): false filters the VIPs
@@ -164,6 +165,7 @@ VrrpRuntime::VrrpRuntime(core::EventLoop& loop) : loop_(loop) {}
 VrrpRuntime::~VrrpRuntime() {
   vrrp_scripts_.reset();  // its listener reaches the instances
   track_files_.reset();
+  track_processes_.reset();
   // Instances first: they use the ports and the address client.
   instances_.clear();
   groups_.clear();
@@ -218,7 +220,8 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
     }
   }
   const auto group = vrrp_group(config.global, family);
-  auto instance_config = vrrp_instance_config(in, ifindex_of, *primary, config.vrrp_scripts, group, config.track_files);
+  auto instance_config = vrrp_instance_config(in, ifindex_of, *primary, config.vrrp_scripts, group, config.track_files,
+                                              config.track_processes, config.vrrp_sync_groups);
   if (!instance_config.ok()) {
     log->error("{}", instance_config.error().message);
     return nullptr;
@@ -236,6 +239,7 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
   running->settings = without_notify(in);
   running->tracked_scripts = instance_config->track_script;
   running->tracked_files = instance_config->track_file;
+  running->tracked_processes = instance_config->track_process;
   running->notify = vrrp_notify_config(in.notify, config.global);
   for (const auto& v : in.virtual_ipaddress) running->vips.push_back(v.prefix.address);
   for (const auto& v : in.virtual_ipaddress_excluded) running->vips.push_back(v.prefix.address);
@@ -348,6 +352,8 @@ void VrrpRuntime::apply(const conf::Config& config) {
       same = tracked.ok() && *tracked == it->second->tracked_scripts;
       auto files = vrrp_tracked_files(*wanted, config.track_files);
       same = same && files.ok() && *files == it->second->tracked_files;
+      auto processes = vrrp_tracked_processes(*wanted, config.track_processes, config.vrrp_sync_groups);
+      same = same && processes.ok() && *processes == it->second->tracked_processes;
     }
     if (same) {
       it->second->notify = vrrp_notify_config(wanted->notify, config.global);
@@ -376,6 +382,16 @@ void VrrpRuntime::apply(const conf::Config& config) {
     });
   }
   track_files_->apply(config);
+  if (!track_processes_) {
+    track_processes_ = std::make_unique<TrackProcesses>(loop_, [this](const std::string& name, bool up) {
+      for (auto& [instance_name, running] : instances_) running->instance->on_process(name, up);
+    });
+  }
+  track_processes_->apply(config);
+  // A kept instance hears a verdict that a reload changed (a block counted anew).
+  for (auto& [name, running] : instances_)
+    for (const auto& t : running->tracked_processes)
+      if (auto up = track_processes_->up(t.name)) running->instance->on_process(t.name, *up);
   std::vector<Running*> started;
   for (const auto& in : config.vrrp_instances) {
     if (instances_.contains(in.name)) continue;
@@ -394,6 +410,8 @@ void VrrpRuntime::apply(const conf::Config& config) {
     for (const auto& t : r->tracked_scripts)
       if (auto up = vrrp_scripts_->up(t.name)) r->instance->on_script(t.name, *up);
     for (const auto& t : r->tracked_files) r->instance->on_file(t.name, track_files_->value(t.name));
+    for (const auto& t : r->tracked_processes)
+      if (auto up = track_processes_->up(t.name)) r->instance->on_process(t.name, *up);
     r->watcher->start();
     const bool resume = resume_.erase(r->instance->config().name) > 0;
     // Leftovers of a crashed run go, as its VIPs do; a resumed master keeps
@@ -405,6 +423,26 @@ void VrrpRuntime::apply(const conf::Config& config) {
   // make a later rebuild start as master.
   resume_.clear();
   apply_static(config);
+}
+
+std::vector<TrackedProcessStatus> VrrpRuntime::tracked_processes() const {
+  if (!track_processes_) return {};
+  auto out = track_processes_->statuses();
+  for (auto& status : out) {
+    for (const auto& [name, running] : instances_) {
+      for (const auto& t : running->tracked_processes) {
+        if (t.name != status.name) continue;
+        const bool good = t.reverse ? !status.up : status.up;
+        const bool owner = running->settings.priority == vrrp::kPriorityOwner;
+        status.effects.push_back({.instance = name,
+                                  .weight = t.weight,
+                                  .reverse = t.reverse,
+                                  .priority_change = owner ? 0 : vrrp::tracked_weight(t.weight, t.reverse, status.up),
+                                  .fault = t.weight == 0 && !good});
+      }
+    }
+  }
+  return out;
 }
 
 void VrrpRuntime::add_virtual_routes(Running& running) {

@@ -21,6 +21,7 @@
 #include "core/event_loop.hpp"
 #include "daemon/daemon_ports.hpp"
 #include "daemon/track_files.hpp"
+#include "daemon/track_processes.hpp"
 #include "daemon/vrrp_scripts.hpp"
 #include "vrrp/instance.hpp"
 #include "vrrp/notify.hpp"
@@ -70,6 +71,9 @@ class VrrpRuntime final : public VrrpControl {
   std::vector<vrrp::InstanceStatus> statuses() const override;
   std::optional<vrrp::State> state_of(const std::string& instance) const override;
   std::size_t scripts_running() const override { return scripts_ ? scripts_->running() : 0; }
+  // The tracked processes (vrrp_track_process), each with its effect on the
+  // priority of every instance that tracks it, for `lvsctl status`.
+  std::vector<TrackedProcessStatus> tracked_processes() const;
 
  private:
   struct Running;
@@ -104,6 +108,7 @@ class VrrpRuntime final : public VrrpControl {
   std::unique_ptr<vrrp::SpawnScriptRunner> scripts_;
   std::unique_ptr<VrrpScripts> vrrp_scripts_;  // track_script
   std::unique_ptr<TrackFiles> track_files_;    // track_file
+  std::unique_ptr<TrackProcesses> track_processes_;  // track_process
   struct GroupEntry;
   std::vector<std::unique_ptr<GroupEntry>> groups_;
   std::map<std::string, std::unique_ptr<Running>> instances_;  // by name

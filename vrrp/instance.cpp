@@ -46,6 +46,7 @@ Instance::Instance(core::Scheduler& scheduler, InstanceConfig config, AdvertPort
   for (const auto& t : config_.track_interface) link_down_[t.name] = false;
   for (const auto& t : config_.track_script) script_up_[t.name] = std::nullopt;
   for (const auto& t : config_.track_file) file_value_[t.name] = 0;
+  for (const auto& t : config_.track_process) process_up_[t.name] = std::nullopt;
 }
 
 FileEffect track_file_effect(long value, int weight, bool reverse) {
@@ -73,9 +74,11 @@ long parse_track_file_value(std::string_view text) {
 }
 
 int tracked_weight(int weight, bool reverse, bool up) {
-  const bool good = reverse ? !up : up;
-  if (weight > 0 && good) return weight;
-  if (weight < 0 && !good) return weight;
+  // keepalived 2.2.7 (measured with track_process): reverse negates the
+  // change, at the same moments; it does not swap up and down.
+  const int sign = reverse ? -1 : 1;
+  if (weight > 0 && up) return weight * sign;
+  if (weight < 0 && !up) return weight * sign;
   return 0;
 }
 
@@ -151,6 +154,24 @@ void Instance::on_file(const std::string& name, long value) {
   update_tracked_priority();
 }
 
+void Instance::on_process(const std::string& name, bool up) {
+  auto it = process_up_.find(name);
+  if (it == process_up_.end() || it->second == up) return;
+  const bool first = !it->second.has_value();
+  it->second = up;
+  core::log::get()->info("vrrp instance {}: tracked process {} {}", config_.name, name,
+                         up ? "has its quorum" : "lost its quorum");
+  // The same process may be tracked twice (by the instance and by its sync group): each entry counts.
+  for (const auto& t : config_.track_process) {
+    if (t.name != name || t.weight != 0) continue;
+    const bool good = t.reverse ? !up : up;
+    // The first verdict of a good process changes nothing: the instance was not in FAULT for it.
+    if (!good) handle(event::InterfaceDown{.name = process_fault_name(name)});
+    else if (!first) handle(event::InterfaceUp{.name = process_fault_name(name)});
+  }
+  update_tracked_priority();
+}
+
 void Instance::stop() {
   pending_start_.reset();
   handle(event::Shutdown{});
@@ -213,6 +234,8 @@ void Instance::update_tracked_priority() {
   int p = config_.priority;
   for (const auto& t : config_.track_interface) p += tracked_weight(t.weight, t.reverse, !link_down_[t.name]);
   for (const auto& t : config_.track_script) p += tracked_weight(t.weight, t.reverse, script_up_[t.name].value_or(false));
+  for (const auto& t : config_.track_process)
+    p += tracked_weight(t.weight, t.reverse, process_up_[t.name].value_or(false));
   long files = 0;
   for (const auto& t : config_.track_file) files += track_file_effect(file_value_[t.name], t.weight, t.reverse).delta;
   p = static_cast<int>(std::clamp<long>(p + files, 1, 254));

@@ -48,10 +48,11 @@ class AnnouncePort {
   virtual core::Status announce(const core::IpAddress& vip) = 0;
 };
 
-// keepalived's rule for a tracked object (link or script): weight 0 puts
-// the instance in Fault while the object is down; a positive weight is added
-// to the priority while it is up, a negative one while it is down. `reverse`
-// swaps up and down. An address owner (priority 255) ignores weights.
+// keepalived's rule for a tracked object (link, script, process): weight 0
+// puts the instance in Fault while the object is down (reverse: while up); a
+// positive weight is added to the priority while it is up, a negative one
+// while it is down, and `reverse` negates what is added (weight 10 reverse:
+// -10 while up). An address owner (priority 255) ignores weights.
 struct TrackedLink {
   std::string name{};
   int weight = 0;
@@ -76,6 +77,16 @@ struct TrackedFile {
   int weight = 1;  // -254..254
   bool reverse = false;
   bool operator==(const TrackedFile&) const = default;
+};
+
+// A vrrp_track_process this instance tracks (its own, or its sync group's);
+// whether the process has its quorum comes through on_process(). The
+// weight rule is track_script's (tracked_weight(); 0: FAULT while down).
+struct TrackedProcess {
+  std::string name{};
+  int weight = 0;  // -254..254
+  bool reverse = false;
+  bool operator==(const TrackedProcess&) const = default;
 };
 
 // keepalived's rule for a tracked file holding `value`: with weight 0, any
@@ -124,6 +135,7 @@ struct InstanceConfig {
   std::vector<TrackedLink> track_interface{};
   std::vector<TrackedScript> track_script{};
   std::vector<TrackedFile> track_file{};
+  std::vector<TrackedProcess> track_process{};
   std::uint32_t garp_master_repeat = 5;
   core::Duration garp_master_delay = std::chrono::seconds(5);  // 0: no second burst
   core::Duration garp_master_refresh{0};                      // 0: no periodic burst
@@ -204,6 +216,10 @@ class Instance {
   // A track_file's number changed (any file: the instance picks its tracked
   // ones). Until told otherwise a tracked file counts as 0.
   void on_file(const std::string& name, long value);
+  // A vrrp_track_process's verdict (any: the instance picks its tracked
+  // ones). Until told, a tracked process counts as down for the weights; the
+  // owner tells the instance before it starts.
+  void on_process(const std::string& name, bool up);
   // Sync groups: force this instance along with its group.
   void handle(const Event& event);
   // A master sends an advert now and restarts its Adver_Timer (reload: before slow work).
@@ -230,6 +246,7 @@ class Instance {
   // The Fsm's fault name of a tracked script.
   static std::string script_fault_name(const std::string& script) { return "script " + script; }
   static std::string file_fault_name(const std::string& file) { return "file " + file; }
+  static std::string process_fault_name(const std::string& process) { return "process " + process; }
   LocalExpectations expectations() const;
 
   core::Scheduler& scheduler_;
@@ -243,6 +260,7 @@ class Instance {
   std::map<std::string, bool> link_down_;  // tracked link -> down
   std::map<std::string, std::optional<bool>> script_up_;  // tracked script -> up; unset: no result yet
   std::map<std::string, long> file_value_;                 // tracked file -> its number
+  std::map<std::string, std::optional<bool>> process_up_;  // tracked process -> has its quorum; unset: not told yet
   std::optional<bool> pending_start_;  // start(resume_master) waiting for scripts
   std::unique_ptr<core::Timer> adver_timer_, master_down_timer_, preempt_timer_, garp_delay_timer_,
       garp_refresh_timer_;

@@ -54,6 +54,17 @@ TEST(KeepalivedCompat, OpeningBraceOnTheNextLine) {
   EXPECT_EQ(where(twice.errors), Where{"3:1 "});
 }
 
+// vrrp_track_process with every keyword, tracked by an instance and a sync group.
+TEST(KeepalivedCompat, TrackProcessBlocks) {
+  auto r = import_keepalived_file(kDir + "track_process.conf");
+  ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+  EXPECT_TRUE(r.warnings.empty()) << all_messages(r.warnings);
+  ASSERT_EQ(r.config->track_processes.size(), 3u);
+  EXPECT_EQ(r.config->track_processes[1].parameters, (std::vector<std::string>{"-c", "a b"}));
+  EXPECT_EQ(r.config->vrrp_instances[0].track_process.size(), 2u);
+  EXPECT_EQ(r.config->vrrp_sync_groups[0].track_process.size(), 1u);
+}
+
 TEST(KeepalivedCompat, EveryBlockKindOpensOnTheNextLine) {
   auto r = import_keepalived_file(kDir + "brace_next_line.conf");
   ASSERT_TRUE(r.ok()) << all_messages(r.errors);
@@ -514,6 +525,7 @@ TEST(KeepalivedKeywords, TableMatchesTheImporter) {
       {KaBlock::kGlobalDefs, {"global_defs {\n", "}\n"}},
       {KaBlock::kVrrpScript, {"vrrp_script chk {\n", "}\n"}},
       {KaBlock::kTrackFile, {"track_file f {\n", "}\n"}},
+      {KaBlock::kTrackProcess, {"vrrp_track_process p {\n", "}\n"}},
       {KaBlock::kVrrpInstance, {"vrrp_instance VI_1 {\n", "}\n"}},
       {KaBlock::kAuthentication, {"vrrp_instance VI_1 {\n authentication {\n", "}\n}\n"}},
       {KaBlock::kVrrpSyncGroup, {"vrrp_sync_group G {\n", "}\n"}},
