@@ -127,6 +127,11 @@ struct ProcessPorts {
   // Starts a script off the loop (a real server's notify_up / notify_down);
   // unset: none run.
   std::function<void(const std::vector<std::string>& argv, const core::ScriptPolicy& policy)> run_script;
+  // The notify FIFOs (daemon/notify_fifo.hpp): opened or changed at start and
+  // on each reload, before the VRRP instances; LVS lines go to lvs_fifo_line.
+  // Unset: none.
+  std::function<void(const conf::Global&)> apply_fifos;
+  std::function<void(std::string_view line)> lvs_fifo_line;
   std::int32_t pid = 0;
 };
 

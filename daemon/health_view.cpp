@@ -8,6 +8,7 @@
 
 #include "core/log.hpp"
 #include "daemon/desired_state.hpp"
+#include "daemon/fifo_lines.hpp"
 #include "healthcheck/slow_start.hpp"
 
 namespace lvsd::daemon {
@@ -632,6 +633,11 @@ bool HealthView::refresh_real_server(RealServerSlot& rs, std::string_view reason
       if (!script.empty()) run_script_(core::split_command_line(script), conf::script_policy(global_));
     }
   }
+  if (cause != nullptr && fifo_line_ && (next == State::kUp || previous == State::kUp)) {
+    core::Endpoint endpoint = rs.endpoint;
+    if (rs.port_from_service) endpoint.port = rs.owner->service.key.endpoint.port;
+    fifo_line_(real_server_line(endpoint, rs.owner->service.key, next == State::kUp));
+  }
   if (next == State::kDown) {
     ++counters_.transitions_down;
     core::log::get()->warn("{}: {} ({}; was {})", label(rs), to, why, from);
@@ -655,6 +661,7 @@ bool HealthView::refresh_quorum(VirtualServerSlot& vs) {
   } else {
     ++counters_.quorum_lost;
   }
+  if (fifo_line_) fifo_line_(virtual_server_line(vs.service.key, vs.quorum.met()));
   core::log::get()->log(level, "{}: quorum {} (live weight {}, quorum {}, hysteresis {}){}", vs.label,
                         vs.quorum.met() ? "reached" : "lost", live, policy.quorum, policy.hysteresis,
                         vs.sorry ? (vs.quorum.met() ? ": sorry server out" : ": sorry server in") : "");

@@ -130,6 +130,11 @@ class HealthView {
   // runs none at start or on reload, and neither does this. Unset: none run.
   using RunScript = std::function<void(const std::vector<std::string>& argv, const core::ScriptPolicy& policy)>;
   void set_script_runner(RunScript run) { run_script_ = std::move(run); }
+  // Takes the lvs notify FIFO lines (daemon/fifo_lines.hpp): a real server's
+  // RS line when notify_up / notify_down would run, a virtual server's VS
+  // line when its quorum is reached (UP) or lost (DOWN). Unset: none.
+  using FifoLine = std::function<void(std::string_view line)>;
+  void set_fifo_writer(FifoLine write) { fifo_line_ = std::move(write); }
   ~HealthView();  // unsubscribes every check
   HealthView(const HealthView&) = delete;
   HealthView& operator=(const HealthView&) = delete;
@@ -210,6 +215,7 @@ class HealthView {
   healthcheck::CheckScheduler& checks_;
   std::function<void()> on_change_;
   RunScript run_script_;
+  FifoLine fifo_line_;
   // configured_table() of the configuration is kept in the slots (compact,
   // see VirtualServerSlot); no copy of the conf structs is kept.
   std::vector<std::unique_ptr<VirtualServerSlot>> virtual_servers_;  // config order

@@ -27,6 +27,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/handover.hpp"
 #include "daemon/notify.hpp"
+#include "daemon/notify_fifo.hpp"
 #include "daemon/signals.hpp"
 #include "daemon/vrrp_runtime.hpp"
 #include "vrrp/notify.hpp"
@@ -277,7 +278,10 @@ int run_daemon(const DaemonOptions& options) {
 
   core::EventLoop loop;
   core::WorkerThread worker(loop);
+  // Before the VRRP runtime: its stop writes the STOP lines.
+  NotifyFifos fifos(loop);
   VrrpRuntime vrrp(loop);
+  vrrp.set_fifos(&fifos);
   // After a hitless restart, the handed-over masters advertise from the VRRP
   // part of the old image's configuration while the file is read and parsed
   // off the loop: a large file must not let the peer's Master_Down_Timer run
@@ -329,6 +333,8 @@ int run_daemon(const DaemonOptions& options) {
                 checker_scripts.set_policy(policy);
                 checker_scripts.run(argv);
               },
+              .apply_fifos = [&fifos](const conf::Global& global) { fifos.apply(global); },
+              .lvs_fifo_line = [&fifos](std::string_view line) { fifos.lvs(line); },
               .pid = static_cast<std::int32_t>(::getpid())},
           .open_routes = route_opener()},
       options, std::move(loaded), std::move(resumed));

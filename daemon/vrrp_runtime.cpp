@@ -266,6 +266,10 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
   Running* raw = running.get();
   running->instance->set_state_listener(
       [this, raw](const vrrp::Instance&, vrrp::State from, vrrp::State to) { on_transition(*raw, from, to); });
+  running->instance->set_priority_listener([this](const vrrp::Instance& instance, std::uint8_t priority) {
+    if (fifos_ == nullptr || !fifos_->priority_changes()) return;
+    if (auto line = vrrp_priority_line(instance.config().name, instance.state(), priority)) fifos_->vrrp(*line);
+  });
   running->watcher = std::make_unique<core::IoWatcher>(loop_, raw->adverts->socket().fd(), core::IoWatcher::kRead,
                                                        [raw](int) {
     core::guarded("vrrp socket", [raw] {
@@ -553,6 +557,7 @@ void VrrpRuntime::on_transition(Running& running, vrrp::State from, vrrp::State 
                                                 instance.config().name, to, priority)) {
     scripts_->run(argv);
   }
+  if (fifos_ != nullptr) fifos_->vrrp(vrrp_state_line(vrrp::NotifySubject::kInstance, instance.config().name, to, priority));
   // After the Instance moved the VIPs: a route with `src VIP` needs its address.
   if (to == vrrp::State::kMaster) add_virtual_routes(running);
   else if (from == vrrp::State::kMaster) remove_virtual_routes(running, /*leftovers=*/false);
@@ -567,6 +572,9 @@ void VrrpRuntime::on_transition(Running& running, vrrp::State from, vrrp::State 
                                                     entry->group->name(), *group_state, priority)) {
         scripts_->run(argv);
       }
+      // keepalived 2.2.7 writes a group's line with priority 0 (measured).
+      if (fifos_ != nullptr)
+        fifos_->vrrp(vrrp_state_line(vrrp::NotifySubject::kGroup, entry->group->name(), *group_state, 0));
     }
   }
 }
