@@ -564,5 +564,31 @@ TEST_F(HealthViewTest, NotifyUpAndDownRunOnCheckTransitionsOnly) {
   EXPECT_EQ(ran.size(), 2u);
 }
 
+// The lvs notify FIFO lines (keepalived's format): RS lines where notify_up /
+// notify_down would run (with or without scripts), VS lines when the quorum
+// is reached or lost.
+TEST_F(HealthViewTest, LvsFifoLinesFollowRealServersAndTheQuorum) {
+  std::vector<std::string> lines;
+  view_.set_fifo_writer([&](std::string_view line) { lines.emplace_back(line); });
+  conf::Config config = config_of({virtual_server({real_server("10.0.1.1", 1, {tcp_check(80)}),
+                                                   real_server("10.0.1.2", 1, {tcp_check(80)})})});
+  view_.set_config(config);
+  EXPECT_TRUE(lines.empty());  // nothing at start
+  fail("10.0.1.1:80");         // unknown -> down: it was never up
+  EXPECT_TRUE(lines.empty());
+  pass("10.0.1.1:80");
+  pass("10.0.1.2:80");
+  fail("10.0.1.1:80");
+  fail("10.0.1.2:80");
+  EXPECT_EQ(lines, (std::vector<std::string>{
+                       "RS [10.0.1.1]:tcp:80 [10.0.0.100]:tcp:80 UP\n",
+                       "VS [10.0.0.100]:tcp:80 UP\n",
+                       "RS [10.0.1.2]:tcp:80 [10.0.0.100]:tcp:80 UP\n",
+                       "RS [10.0.1.1]:tcp:80 [10.0.0.100]:tcp:80 DOWN\n",
+                       "RS [10.0.1.2]:tcp:80 [10.0.0.100]:tcp:80 DOWN\n",
+                       "VS [10.0.0.100]:tcp:80 DOWN\n",
+                   }));
+}
+
 }  // namespace
 }  // namespace lvsd::daemon
