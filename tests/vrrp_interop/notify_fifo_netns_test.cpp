@@ -1,0 +1,90 @@
+// netns tier: vrrp_notify_fifo, the same keepalived.conf run by keepalived
+// 2.2.7 and by lvsd, both ways round: each router's FIFO must get the same
+// lines from either implementation on a start, a graceful failover and a
+// stop. The FIFOs are made and opened by the test before the routers start
+// (keepalived opens its FIFO write-only, which needs a reader).
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "tests/vrrp_interop/harness.hpp"
+
+namespace lvsd::interop {
+namespace {
+
+class FifoRead {
+ public:
+  explicit FifoRead(const std::string& path) {
+    ::unlink(path.c_str());
+    if (::mkfifo(path.c_str(), 0600) == 0) fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  }
+  ~FifoRead() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  const std::string& text() {
+    char buf[4096];
+    for (ssize_t n; fd_ >= 0 && (n = ::read(fd_, buf, sizeof buf)) > 0;) text_.append(buf, static_cast<std::size_t>(n));
+    return text_;
+  }
+
+ private:
+  int fd_ = -1;
+  std::string text_;
+};
+
+struct Lines {
+  std::string master, backup;
+};
+
+Lines run_pair(Implementation master_impl, Implementation backup_impl, int subnet) {
+  PairTopology pair(subnet);
+  std::string dir = write_temp_file("notify-fifo", "");
+  ::unlink(dir.c_str());
+  ::mkdir(dir.c_str(), 0755);
+  FifoRead master_fifo(dir + "/master.fifo");
+  FifoRead backup_fifo(dir + "/backup.fifo");
+  EXPECT_TRUE(master_fifo.ok() && backup_fifo.ok());
+  RouterSpec master_spec{.initial_master = true, .priority = 150, .vrid = 86, .vips = {pair.vip + "/32"}};
+  master_spec.keepalived_global = "  vrrp_notify_fifo " + dir + "/master.fifo\n";
+  RouterSpec backup_spec = master_spec;
+  backup_spec.initial_master = false;
+  backup_spec.priority = 100;
+  backup_spec.keepalived_global = "  vrrp_notify_fifo " + dir + "/backup.fifo\n";
+  Router master(*pair.a, master_impl, master_spec);
+  Router backup(*pair.b, backup_impl, backup_spec);
+  backup.start();
+  EXPECT_TRUE(backup.wait_for_state("BACKUP", milliseconds(5000))) << backup.log();
+  master.start();
+  EXPECT_TRUE(master.wait_for_state("MASTER", milliseconds(8000))) << master.log();
+  EXPECT_TRUE(test::wait_until([&] { return master_fifo.text().find("MASTER") != std::string::npos; },
+                               milliseconds(3000)));
+  master.stop();  // graceful: the backup takes over after Skew_Time
+  EXPECT_TRUE(backup.wait_for_state("MASTER", milliseconds(5000))) << backup.log();
+  EXPECT_TRUE(test::wait_until([&] { return backup_fifo.text().find("MASTER") != std::string::npos; },
+                               milliseconds(3000)));
+  backup.stop();
+  Lines out{.master = master_fifo.text(), .backup = backup_fifo.text()};
+  test::run_command("rm -rf " + test::shell_quote(dir));
+  return out;
+}
+
+TEST(NotifyFifoInterop, LvsdWritesWhatKeepalivedWrites) {
+  const Lines keepalived_lines = run_pair(Implementation::kKeepalived, Implementation::kKeepalived, 91);
+  EXPECT_EQ(keepalived_lines.master,
+            "INSTANCE \"VI_1\" BACKUP 150\nINSTANCE \"VI_1\" MASTER 150\nINSTANCE \"VI_1\" STOP 150\n");
+  EXPECT_EQ(keepalived_lines.backup,
+            "INSTANCE \"VI_1\" BACKUP 100\nINSTANCE \"VI_1\" MASTER 100\nINSTANCE \"VI_1\" STOP 100\n");
+  const Lines lvsd_master = run_pair(Implementation::kLvsd, Implementation::kKeepalived, 92);
+  EXPECT_EQ(lvsd_master.master, keepalived_lines.master);
+  EXPECT_EQ(lvsd_master.backup, keepalived_lines.backup);
+  const Lines lvsd_backup = run_pair(Implementation::kKeepalived, Implementation::kLvsd, 93);
+  EXPECT_EQ(lvsd_backup.master, keepalived_lines.master);
+  EXPECT_EQ(lvsd_backup.backup, keepalived_lines.backup);
+}
+
+}  // namespace
+}  // namespace lvsd::interop
