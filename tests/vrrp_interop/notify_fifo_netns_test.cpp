@@ -40,7 +40,9 @@ struct Lines {
   std::string master, backup;
 };
 
-Lines run_pair(Implementation master_impl, Implementation backup_impl, int subnet) {
+// priority_changes: the master also tracks a file (weight -1) and writes 10,
+// then 0 into it while MASTER, with vrrp_notify_priority_changes.
+Lines run_pair(Implementation master_impl, Implementation backup_impl, int subnet, bool priority_changes = false) {
   PairTopology pair(subnet);
   std::string dir = write_temp_file("notify-fifo", "");
   ::unlink(dir.c_str());
@@ -50,7 +52,15 @@ Lines run_pair(Implementation master_impl, Implementation backup_impl, int subne
   EXPECT_TRUE(master_fifo.ok() && backup_fifo.ok());
   RouterSpec master_spec{.initial_master = true, .priority = 150, .vrid = 86, .vips = {pair.vip + "/32"}};
   master_spec.keepalived_global = "  vrrp_notify_fifo " + dir + "/master.fifo\n";
+  const std::string file = dir + "/state";
+  if (priority_changes) {
+    master_spec.keepalived_global += "  vrrp_notify_priority_changes\n";
+    master_spec.keepalived_top = "track_file state {\n  file " + file + "\n  weight -1\n  init_file 0 overwrite\n}\n";
+    master_spec.keepalived_instance = "  track_file {\n    state\n  }\n";
+  }
   RouterSpec backup_spec = master_spec;
+  backup_spec.keepalived_top.clear();
+  backup_spec.keepalived_instance.clear();
   backup_spec.initial_master = false;
   backup_spec.priority = 100;
   backup_spec.keepalived_global = "  vrrp_notify_fifo " + dir + "/backup.fifo\n";
@@ -62,6 +72,14 @@ Lines run_pair(Implementation master_impl, Implementation backup_impl, int subne
   EXPECT_TRUE(master.wait_for_state("MASTER", milliseconds(8000))) << master.log();
   EXPECT_TRUE(test::wait_until([&] { return master_fifo.text().find("MASTER") != std::string::npos; },
                                milliseconds(3000)));
+  if (priority_changes) {
+    test::run_command("echo 10 > " + test::shell_quote(file));
+    EXPECT_TRUE(test::wait_until([&] { return master_fifo.text().find("_PRIORITY 140") != std::string::npos; },
+                                 milliseconds(5000))) << master_fifo.text() << master.log();
+    test::run_command("echo 0 > " + test::shell_quote(file));
+    EXPECT_TRUE(test::wait_until([&] { return master_fifo.text().find("_PRIORITY 150") != std::string::npos; },
+                                 milliseconds(5000))) << master_fifo.text() << master.log();
+  }
   master.stop();  // graceful: the backup takes over after Skew_Time
   EXPECT_TRUE(backup.wait_for_state("MASTER", milliseconds(5000))) << backup.log();
   EXPECT_TRUE(test::wait_until([&] { return backup_fifo.text().find("MASTER") != std::string::npos; },
@@ -84,6 +102,16 @@ TEST(NotifyFifoInterop, LvsdWritesWhatKeepalivedWrites) {
   const Lines lvsd_backup = run_pair(Implementation::kKeepalived, Implementation::kLvsd, 93);
   EXPECT_EQ(lvsd_backup.master, keepalived_lines.master);
   EXPECT_EQ(lvsd_backup.backup, keepalived_lines.backup);
+}
+
+TEST(NotifyFifoInterop, PriorityChangesAsKeepalivedWritesThem) {
+  const Lines keepalived_lines = run_pair(Implementation::kKeepalived, Implementation::kKeepalived, 94, true);
+  EXPECT_EQ(keepalived_lines.master,
+            "INSTANCE \"VI_1\" BACKUP 150\nINSTANCE \"VI_1\" MASTER 150\nINSTANCE \"VI_1\" MASTER_PRIORITY 140\n"
+            "INSTANCE \"VI_1\" MASTER_PRIORITY 150\nINSTANCE \"VI_1\" STOP 150\n");
+  const Lines lvsd_lines = run_pair(Implementation::kLvsd, Implementation::kKeepalived, 95, true);
+  EXPECT_EQ(lvsd_lines.master, keepalived_lines.master);
+  EXPECT_EQ(lvsd_lines.backup, keepalived_lines.backup);
 }
 
 }  // namespace
