@@ -91,28 +91,35 @@ core::Result<std::unique_ptr<FifoWriter>> FifoWriter::open(core::EventLoop& loop
     return core::Error{what + " " + path + ": open: " + errno_text(err)};
   }
   std::unique_ptr<FifoWriter> writer(new FifoWriter(loop, std::move(what), path, fd, created));
+  // A script that cannot start is logged; the FIFO is written all the same
+  // (another reader may come).
   if (config.script) {
-    std::vector<std::string> argv = core::split_command_line(*config.script);
-    argv.push_back(path);
-    auto prepared = core::prepare_script(argv, script_policy);
-    if (!prepared) return core::Error{writer->what_ + " script: " + prepared.error().message};
-    if (prepared->warning)
-      core::log::get()->warn("{} script: {} (enable_script_security would refuse it)", writer->what_, *prepared->warning);
-    auto pid = core::spawn_script(*prepared);
-    if (!pid) return core::Error{writer->what_ + " script: " + pid.error().message};
-    auto script = std::make_unique<Script>();
-    script->owner = writer.get();
-    script->command = prepared->argv[0];
-    script->pid = *pid;
-    ev_child_init(&script->watcher, &Script::on_exit, *pid, 0);
-    script->watcher.data = script.get();
-    ev_child_start(loop.raw(), &script->watcher);
-    core::log::get()->info("{}: started {} {} (pid {}, uid {})", writer->what_, script->command, path, *pid,
-                           prepared->user.uid);
-    writer->script_ = std::move(script);
+    if (auto started = writer->start_script(*config.script, script_policy); !started.ok())
+      core::log::get()->error("{} script: {}", writer->what_, started.error().message);
   }
   core::log::get()->info("{}: writing to {}{}", writer->what_, path, created ? " (created)" : "");
   return writer;
+}
+
+core::Status FifoWriter::start_script(const std::string& command, const core::ScriptPolicy& policy) {
+  std::vector<std::string> argv = core::split_command_line(command);
+  argv.push_back(path_);
+  auto prepared = core::prepare_script(argv, policy);
+  if (!prepared) return prepared.error();
+  if (prepared->warning)
+    core::log::get()->warn("{} script: {} (enable_script_security would refuse it)", what_, *prepared->warning);
+  auto pid = core::spawn_script(*prepared);
+  if (!pid) return pid.error();
+  auto script = std::make_unique<Script>();
+  script->owner = this;
+  script->command = prepared->argv[0];
+  script->pid = *pid;
+  ev_child_init(&script->watcher, &Script::on_exit, *pid, 0);
+  script->watcher.data = script.get();
+  ev_child_start(loop_.raw(), &script->watcher);
+  core::log::get()->info("{}: started {} {} (pid {}, uid {})", what_, script->command, path_, *pid, prepared->user.uid);
+  script_ = std::move(script);
+  return {};
 }
 
 FifoWriter::~FifoWriter() {
@@ -183,7 +190,14 @@ void NotifyFifos::apply_slot(Slot& slot, const char* what, const std::optional<c
   slot.writer = std::move(*opened);
 }
 
+void NotifyFifos::suspend() {
+  for (Slot* s : {&all_, &vrrp_, &lvs_}) s->writer.reset();
+}
+
+void NotifyFifos::resume() { apply(last_); }
+
 void NotifyFifos::apply(const conf::Global& global) {
+  last_ = global;
   apply_slot(all_, "notify_fifo", global.notify_fifo, global);
   apply_slot(vrrp_, "vrrp_notify_fifo", global.vrrp_notify_fifo, global);
   apply_slot(lvs_, "lvs_notify_fifo", global.lvs_notify_fifo, global);

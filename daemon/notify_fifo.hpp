@@ -8,7 +8,8 @@
 // reads, and a blocking write would stall the loop that sends adverts), then
 // starts the FIFO's script, if any, with the path as its last argument
 // (core/spawn.hpp: the script user, its own process group, signals reset,
-// no descriptor of lvsd). A line that does not fit in the pipe now (a reader
+// no descriptor of lvsd); a script that cannot start is logged and the FIFO
+// is written all the same. A line that does not fit in the pipe now (a reader
 // that is slow or absent) is dropped and counted, with a warning. Closing
 // sends SIGTERM to the script's process group and removes a FIFO lvsd created.
 //
@@ -49,6 +50,7 @@ class FifoWriter {
  private:
   struct Script;
   FifoWriter(core::EventLoop& loop, std::string what, std::string path, int fd, bool created);
+  core::Status start_script(const std::string& command, const core::ScriptPolicy& policy);
   core::EventLoop& loop_;
   std::string what_;
   std::string path_;
@@ -73,6 +75,10 @@ class NotifyFifos {
   // and left out (the next apply tries again).
   void apply(const conf::Global& global);
   void close_all();
+  // A hitless restart: closes every FIFO (ending its script, removing a FIFO
+  // lvsd made) before the exec; resume() opens them again if the exec failed.
+  void suspend();
+  void resume();
 
   void vrrp(std::string_view line);  // notify_fifo and vrrp_notify_fifo
   void lvs(std::string_view line);   // notify_fifo and lvs_notify_fifo
@@ -88,6 +94,7 @@ class NotifyFifos {
   void apply_slot(Slot& slot, const char* what, const std::optional<conf::NotifyFifo>& wanted, const conf::Global& global);
   core::EventLoop& loop_;
   Slot all_, vrrp_, lvs_;
+  conf::Global last_{};  // of the last apply(), for resume()
   bool priority_changes_ = false;
 };
 

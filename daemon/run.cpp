@@ -321,8 +321,14 @@ int run_daemon(const DaemonOptions& options) {
                 block_daemon_signals();
                 auto st = write_handover(handover_path, state);
                 if (st.ok()) {
+                  // The new image opens the notify FIFOs again and starts
+                  // their scripts: these go first (a script would outlive
+                  // the exec as a child of the new image, and a FIFO this
+                  // image made would never be removed).
+                  fifos.suspend();
                   st = reexec_with_handover(options.argv, handover_path);
                   ::unlink(handover_path.c_str());
+                  fifos.resume();
                 }
                 unblock_daemon_signals();  // the exec failed: this image goes on
                 return st;

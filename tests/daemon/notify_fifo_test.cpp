@@ -140,6 +140,12 @@ TEST_F(NotifyFifoTest, RoutesVrrpAndLvsLines) {
   fifos.apply(global);
   EXPECT_FALSE(std::filesystem::exists(path("lvs.fifo")));
   EXPECT_TRUE(is_fifo(path("all.fifo")));
+  // A hitless restart closes them before the exec, and opens them again if it failed.
+  fifos.suspend();
+  EXPECT_FALSE(std::filesystem::exists(path("all.fifo")));
+  fifos.resume();
+  EXPECT_TRUE(is_fifo(path("all.fifo")));
+  EXPECT_TRUE(is_fifo(path("vrrp.fifo")));
   fifos.close_all();
   EXPECT_FALSE(std::filesystem::exists(path("all.fifo")));
 }
@@ -162,6 +168,16 @@ TEST_F(NotifyFifoTest, TheScriptGetsThePathLastAndEndsAtTheClose) {
       << file_text(lines);
   writer->reset();  // SIGTERM to the script's process group; the loop reaps it
   EXPECT_TRUE(wait_for([&] { return ::kill(pid, 0) != 0; }, 5s)) << "the FIFO script still runs after the close";
+}
+
+TEST_F(NotifyFifoTest, AScriptThatCannotStartLeavesTheFifoWritten) {
+  const std::string p = path("n.fifo");
+  conf::NotifyFifo config{.path = p, .owner = {}, .script = path("no-such-reader"), .script_user = {}};
+  auto writer = FifoWriter::open(loop_, "lvs_notify_fifo", config, {});
+  ASSERT_TRUE(writer.ok()) << writer.error().message;
+  EXPECT_EQ((*writer)->script_pid(), 0);
+  (*writer)->write("VS [10.0.0.1]:tcp:80 DOWN\n");
+  EXPECT_EQ((*writer)->written(), 1u);
 }
 
 }  // namespace
