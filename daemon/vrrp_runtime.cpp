@@ -557,7 +557,12 @@ void VrrpRuntime::on_transition(Running& running, vrrp::State from, vrrp::State 
                                                 instance.config().name, to, priority)) {
     scripts_->run(argv);
   }
-  if (fifos_ != nullptr) fifos_->vrrp(vrrp_state_line(vrrp::NotifySubject::kInstance, instance.config().name, to, priority));
+  // keepalived 2.2.7 writes a group's first state before its member's (and
+  // every later one after it; measured): the instance's line waits for the
+  // group's when the instance starts.
+  std::string instance_line = vrrp_state_line(vrrp::NotifySubject::kInstance, instance.config().name, to, priority);
+  const bool group_line_first = from == vrrp::State::kInitialize && running.group != nullptr;
+  if (fifos_ != nullptr && !group_line_first) fifos_->vrrp(instance_line);
   // After the Instance moved the VIPs: a route with `src VIP` needs its address.
   if (to == vrrp::State::kMaster) add_virtual_routes(running);
   else if (from == vrrp::State::kMaster) remove_virtual_routes(running, /*leftovers=*/false);
@@ -577,6 +582,7 @@ void VrrpRuntime::on_transition(Running& running, vrrp::State from, vrrp::State 
         fifos_->vrrp(vrrp_state_line(vrrp::NotifySubject::kGroup, entry->group->name(), *group_state, 0));
     }
   }
+  if (fifos_ != nullptr && group_line_first) fifos_->vrrp(instance_line);
 }
 
 void VrrpRuntime::set_listeners(VipListener vip, RoleListener role) {

@@ -42,7 +42,9 @@ struct Lines {
 
 // priority_changes: the master also tracks a file (weight -1) and writes 10,
 // then 0 into it while MASTER, with vrrp_notify_priority_changes.
-Lines run_pair(Implementation master_impl, Implementation backup_impl, int subnet, bool priority_changes = false) {
+// sync_group: the master's instance is the one member of sync group G1.
+Lines run_pair(Implementation master_impl, Implementation backup_impl, int subnet, bool priority_changes = false,
+               bool sync_group = false) {
   PairTopology pair(subnet);
   std::string dir = write_temp_file("notify-fifo", "");
   ::unlink(dir.c_str());
@@ -58,6 +60,7 @@ Lines run_pair(Implementation master_impl, Implementation backup_impl, int subne
     master_spec.keepalived_top = "track_file state {\n  file " + file + "\n  weight -1\n  init_file 0 overwrite\n}\n";
     master_spec.keepalived_instance = "  track_file {\n    state\n  }\n";
   }
+  if (sync_group) master_spec.keepalived_top = "vrrp_sync_group G1 {\n  group {\n    VI_1\n  }\n}\n";
   RouterSpec backup_spec = master_spec;
   backup_spec.keepalived_top.clear();
   backup_spec.keepalived_instance.clear();
@@ -112,6 +115,15 @@ TEST(NotifyFifoInterop, PriorityChangesAsKeepalivedWritesThem) {
   const Lines lvsd_lines = run_pair(Implementation::kLvsd, Implementation::kKeepalived, 95, true);
   EXPECT_EQ(lvsd_lines.master, keepalived_lines.master);
   EXPECT_EQ(lvsd_lines.backup, keepalived_lines.backup);
+}
+
+TEST(NotifyFifoInterop, SyncGroupLinesAsKeepalivedWritesThem) {
+  const Lines keepalived_lines = run_pair(Implementation::kKeepalived, Implementation::kKeepalived, 96, false, true);
+  EXPECT_EQ(keepalived_lines.master,
+            "GROUP \"G1\" BACKUP 0\nINSTANCE \"VI_1\" BACKUP 150\nINSTANCE \"VI_1\" MASTER 150\nGROUP \"G1\" MASTER 0\n"
+            "INSTANCE \"VI_1\" STOP 150\nGROUP \"G1\" STOP 0\n");
+  const Lines lvsd_lines = run_pair(Implementation::kLvsd, Implementation::kKeepalived, 97, false, true);
+  EXPECT_EQ(lvsd_lines.master, keepalived_lines.master);
 }
 
 }  // namespace
