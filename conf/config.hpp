@@ -59,6 +59,18 @@ struct ScriptUser {
   bool operator==(const ScriptUser&) const = default;
 };
 
+// keepalived's notify FIFOs (global_defs notify_fifo / vrrp_notify_fifo /
+// lvs_notify_fifo and their _script): lvsd writes one line per event, as
+// keepalived 2.2.7 does (daemon/fifo_lines.hpp), never blocking its loop.
+struct NotifyFifo {
+  std::string path{};                       // absolute; created (mkfifo, mode 0600) when missing
+  std::optional<ScriptUser> owner{};        // owner of a FIFO lvsd creates; unset: lvsd's own user
+  std::optional<std::string> script{};      // started once, with the FIFO's path as its last argument
+  std::optional<ScriptUser> script_user{};  // unset: the global script_user
+
+  bool operator==(const NotifyFifo&) const = default;
+};
+
 struct Global {
   std::string router_id{};  // empty: the host name at run time
   std::string control_socket = "/run/lvsd/lvsd.sock";
@@ -87,6 +99,13 @@ struct Global {
   std::optional<core::IpAddress> vrrp_mcast_group6{};
   // keepalived's vrrp_strict: the default of every instance's strict_mode.
   bool vrrp_strict = false;
+  // Notify FIFOs: notify_fifo gets every line, vrrp_notify_fifo the VRRP
+  // ones, lvs_notify_fifo the real and virtual server ones.
+  std::optional<NotifyFifo> notify_fifo{};
+  std::optional<NotifyFifo> vrrp_notify_fifo{};
+  std::optional<NotifyFifo> lvs_notify_fifo{};
+  // Also write INSTANCE "name" MASTER_PRIORITY|BACKUP_PRIORITY prio lines.
+  bool vrrp_notify_priority_changes = false;
 
   bool operator==(const Global&) const = default;
 };

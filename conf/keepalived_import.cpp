@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <deque>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -48,6 +49,14 @@ const std::vector<Spec> kGlobalSpecs = {
     {"vrrp_strict", 0, 0},
     {"vrrp_min_garp", 0, 1},
     {"default_interface", 1, 1},
+    // PATH|COMMAND [user [group]]
+    {"notify_fifo", 1, 3, false, false, "notify_fifo.path"},
+    {"notify_fifo_script", 1, 3, false, false, "notify_fifo.script"},
+    {"vrrp_notify_fifo", 1, 3, false, false, "vrrp_notify_fifo.path"},
+    {"vrrp_notify_fifo_script", 1, 3, false, false, "vrrp_notify_fifo.script"},
+    {"lvs_notify_fifo", 1, 3, false, false, "lvs_notify_fifo.path"},
+    {"lvs_notify_fifo_script", 1, 3, false, false, "lvs_notify_fifo.script"},
+    {"vrrp_notify_priority_changes", 0, 1},
 };
 
 bool looks_like_keyword(std::string_view word) {
@@ -407,13 +416,51 @@ std::optional<Location> ImportSources::find(const std::string& path) const {
 
 // ---------------------------------------------------------------- blocks
 
+void Importer::notify_fifo(const KaStatement& st, const std::string& p, Global& g) {
+  const std::string& k = st.keyword.text;
+  const bool script = k.ends_with("_script");
+  const std::string base = script ? k.substr(0, k.size() - 7) : k;
+  std::optional<NotifyFifo>& slot = base == "notify_fifo" ? g.notify_fifo
+                                    : base == "vrrp_notify_fifo" ? g.vrrp_notify_fifo
+                                                                 : g.lvs_notify_fifo;
+  if (!slot) slot = NotifyFifo{};
+  std::optional<ScriptUser> user;
+  if (st.args.size() > 1) {
+    const std::string p_user = join_path(join_path("global", base), script ? "script_user" : "owner");
+    sources_.set(p_user, st.args[1].location);
+    auto parsed = parse_script_user(joined(st.args, 1));
+    if (!parsed) error(st.args[1].location, p_user, parsed.error().message);
+    else user = *parsed;
+  }
+  if (script) {
+    slot->script = st.args[0].text;
+    slot->script_user = user;
+  } else {
+    slot->path = st.args[0].text;
+    slot->owner = user;
+  }
+  sources_.set(join_path("global", base), st.keyword.location);
+  (void)p;
+}
+
 void Importer::global(const KaStatement& block, Global& g) {
   const std::string path = "global";
   sources_.set(path, block.keyword.location);
+  std::map<std::string, Location> fifo_scripts;  // keyword -> where, for a script without its FIFO
   for (const auto& st : normalize(block.children, kGlobalSpecs, path, KaBlock::kGlobalDefs)) {
     const std::string& k = st.keyword.text;
     const std::string p = key(path, kGlobalSpecs, st);
-    if (k == "router_id") value(st, p, g.router_id, text_value);
+    if (k.find("notify_fifo") != std::string::npos) {
+      notify_fifo(st, p, g);
+      if (k.ends_with("_script")) fifo_scripts[k] = st.keyword.location;
+    }
+    else if (k == "vrrp_notify_priority_changes") {
+      const auto on = st.args.empty() ? std::optional<bool>(true) : keepalived_bool(st.args[0].text);
+      if (!on) error(st.args[0].location, p, quote(st.args[0].text) + " is not valid for vrrp_notify_priority_changes: "
+                     "allowed true, on, yes, false, off, no or nothing (true)");
+      else g.vrrp_notify_priority_changes = *on;
+    }
+    else if (k == "router_id") value(st, p, g.router_id, text_value);
     else if (k == "lvs_flush") g.lvs_flush = true;
     else if (k == "lvs_flush_onstop" || k == "lvs_flush_on_stop") {
       if (!st.args.empty() && st.args[0].text != "VS")
@@ -443,6 +490,16 @@ void Importer::global(const KaStatement& block, Global& g) {
         garp_defaults_.delay = Duration{0};
       }
     }
+  }
+  // A FIFO script without its FIFO: keepalived 2.2.7 accepts the file and
+  // starts nothing; lvsd drops it the same way, with a warning.
+  for (auto [slot, base] : {std::pair{&g.notify_fifo, "notify_fifo"}, std::pair{&g.vrrp_notify_fifo, "vrrp_notify_fifo"},
+                            std::pair{&g.lvs_notify_fifo, "lvs_notify_fifo"}}) {
+    if (!*slot || !(*slot)->path.empty()) continue;
+    const std::string k = std::string(base) + "_script";
+    warn(fifo_scripts[k], join_path(join_path("global", base), "script"),
+         "'" + k + "' without '" + base + "' is ignored (keepalived starts no script without its FIFO)");
+    slot->reset();
   }
 }
 

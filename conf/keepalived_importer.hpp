@@ -181,6 +181,8 @@ class Importer {
   void global(const KaStatement& block, Global& g);
 
   std::optional<LvsSyncDaemon> sync_daemon(const KaStatement& st, const std::string& path);
+  // notify_fifo / vrrp_notify_fifo / lvs_notify_fifo and their _script.
+  void notify_fifo(const KaStatement& st, const std::string& path, Global& g);
 
   // ---------------- keepalived_import_vrrp.cpp: vrrp_instance, vrrp_script, vrrp_sync_group
 

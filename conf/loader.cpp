@@ -360,7 +360,8 @@ class YamlLoader {
     auto view = read_map(node, path,
                          {"router_id", "control_socket", "metrics", "lvs_sync_daemon", "lvs_flush", "lvs_flush_on_stop",
                           "sloppy_tcp", "sloppy_sctp", "ipvs_resync_interval", "notify", "script_user", "enable_script_security",
-                          "announce", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_strict"}, at);
+                          "announce", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_strict", "notify_fifo",
+                          "vrrp_notify_fifo", "lvs_notify_fifo", "vrrp_notify_priority_changes"}, at);
     if (!view) return;
     read(*view, path, "router_id", global.router_id, non_empty_string);
     read(*view, path, "control_socket", global.control_socket, non_empty_string);
@@ -376,6 +377,23 @@ class YamlLoader {
     read(*view, path, "vrrp_strict", global.vrrp_strict, parse_bool);
     read(*view, path, "script_user", global.script_user, parse_script_user);
     read(*view, path, "enable_script_security", global.enable_script_security, parse_bool);
+    read(*view, path, "vrrp_notify_priority_changes", global.vrrp_notify_priority_changes, parse_bool);
+    for (const auto& [key, slot] : {std::pair{"notify_fifo", &global.notify_fifo},
+                                    std::pair{"vrrp_notify_fifo", &global.vrrp_notify_fifo},
+                                    std::pair{"lvs_notify_fifo", &global.lvs_notify_fifo}}) {
+      const Field* f = view->get(key);
+      if (f == nullptr) continue;
+      const std::string fpath = join_path(path, key);
+      auto fifo_view = read_map(f->value, fpath, {"path", "owner", "script", "script_user"},
+                                location(f->value, location(f->key, {})));
+      if (!fifo_view) continue;
+      NotifyFifo fifo;
+      read(*fifo_view, fpath, "path", fifo.path, non_empty_string);
+      read(*fifo_view, fpath, "owner", fifo.owner, parse_script_user);
+      read(*fifo_view, fpath, "script", fifo.script, non_empty_string);
+      read(*fifo_view, fpath, "script_user", fifo.script_user, parse_script_user);
+      *slot = std::move(fifo);
+    }
     if (const Field* f = view->get("lvs_sync_daemon")) {
       const std::string spath = join_path(path, "lvs_sync_daemon");
       auto sync_view = read_map(f->value, spath, {"interface", "vrrp_instance", "sync_id", "maxlen", "port", "ttl", "group"},

@@ -52,12 +52,32 @@ class Validator {
     const auto& g6 = config_.global.vrrp_mcast_group6;
     if (g6 && (!g6->is_ipv6() || g6->bytes()[0] != 0xFF))
       error("global.vrrp_mcast_group6", g6->to_string() + " is not an IPv6 multicast address: allowed ff00::/8");
+    check_notify_fifos();
     const auto& sync = config_.global.lvs_sync_daemon;
     if (!sync) return;
     if (sync->interface.empty()) missing("global.lvs_sync_daemon", "interface", "an interface name");
     if (sync->vrrp_instance && !instance_exists(*sync->vrrp_instance))
       error("global.lvs_sync_daemon.vrrp_instance",
             "no VRRP instance named " + quote(*sync->vrrp_instance) + ": allowed a vrrp_instances[].name");
+  }
+
+  // keepalived's man page: "the FIFO names must all be different".
+  void check_notify_fifos() {
+    std::map<std::string, std::string> seen;  // path -> key
+    for (const auto& [key, fifo] : {std::pair{"notify_fifo", &config_.global.notify_fifo},
+                                    std::pair{"vrrp_notify_fifo", &config_.global.vrrp_notify_fifo},
+                                    std::pair{"lvs_notify_fifo", &config_.global.lvs_notify_fifo}}) {
+      if (!*fifo) continue;
+      const std::string path = join_path("global", key);
+      const std::string& file = (*fifo)->path;
+      if (file.empty()) missing(path, "path", "an absolute path");
+      else if (file.front() != '/') error(join_path(path, "path"), quote(file) + " is not an absolute path: allowed an absolute path");
+      else if (auto [it, fresh] = seen.emplace(file, key); !fresh)
+        error(join_path(path, "path"), quote(file) + " is also the path of " + it->second +
+                                           ": allowed a path no other notify FIFO has");
+      if ((*fifo)->script && core::split_command_line(*(*fifo)->script).empty())
+        error(join_path(path, "script"), quote(*(*fifo)->script) + " holds no command: allowed a command line");
+    }
   }
 
   void check_vrrp_scripts() {

@@ -163,6 +163,17 @@ Node global_node(const Global& g) {
   add_if(m, "vrrp_strict", g.vrrp_strict, d.vrrp_strict, as_bool);
   add_opt(m, "script_user", g.script_user, script_user_text);
   add_if(m, "enable_script_security", g.enable_script_security, d.enable_script_security, as_bool);
+  for (const auto& [key, fifo] : {std::pair{"notify_fifo", &g.notify_fifo}, std::pair{"vrrp_notify_fifo", &g.vrrp_notify_fifo},
+                                  std::pair{"lvs_notify_fifo", &g.lvs_notify_fifo}}) {
+    if (!*fifo) continue;
+    Node n = Node::map();
+    n.add("path", (*fifo)->path);
+    add_opt(n, "owner", (*fifo)->owner, script_user_text);
+    add_opt(n, "script", (*fifo)->script, as_text);
+    add_opt(n, "script_user", (*fifo)->script_user, script_user_text);
+    m.add(key, std::move(n));
+  }
+  add_if(m, "vrrp_notify_priority_changes", g.vrrp_notify_priority_changes, d.vrrp_notify_priority_changes, as_bool);
   if (g.announce != d.announce) {
     const Announce da;
     Node n = Node::map();

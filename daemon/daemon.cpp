@@ -132,6 +132,7 @@ Daemon::Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, Ha
   });
   started_unix_ms_ = resumed_.started_at_ms != 0 ? resumed_.started_at_ms : parts_.process.unix_now_ms();
   if (parts_.process.run_script) health_.set_script_runner(parts_.process.run_script);
+  if (parts_.process.lvs_fifo_line) health_.set_fifo_writer(parts_.process.lvs_fifo_line);
   parts_.vrrp.set_listeners([this](const core::IpAddress& vip, bool held) { on_vip(vip, held); },
                             [this](const std::string& instance, vrrp::State) { on_role(instance); });
 }
@@ -147,6 +148,7 @@ bool Daemon::start() {
   // any slow work (opening IPVS, dumping a large table), so the peer's
   // Master_Down_Timer never runs out. A fresh start goes to Backup.
   parts_.vrrp.resume_as_master({resumed_.master_instances.begin(), resumed_.master_instances.end()});
+  if (parts_.process.apply_fifos) parts_.process.apply_fifos(config_->global);
   parts_.vrrp.apply(*config_);
   if (needs_ipvs(*config_) && !open_ipvs(*config_)) return false;
   mark_vips();
@@ -560,6 +562,7 @@ void Daemon::finish_reload(LoadedConfig next) {
     config_digest_ = next.yaml_digest;
     index_announced();
   }
+  if (parts_.process.apply_fifos) parts_.process.apply_fifos(config_->global);
   parts_.vrrp.apply(*config_);
   if (ipvs_) {
     ipvs_->sync.set_options(sync_options(*config_));

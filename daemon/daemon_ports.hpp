@@ -131,6 +131,11 @@ struct ProcessPorts {
   std::function<void(const std::vector<std::string>& argv, const core::ScriptPolicy& policy)> run_script;
   // How many of those still run (a stop waits a moment for them); unset: 0.
   std::function<std::size_t()> scripts_running;
+  // The notify FIFOs (daemon/notify_fifo.hpp): opened or changed at start and
+  // on each reload, before the VRRP instances; LVS lines go to lvs_fifo_line.
+  // Unset: none.
+  std::function<void(const conf::Global&)> apply_fifos;
+  std::function<void(std::string_view line)> lvs_fifo_line;
   std::int32_t pid = 0;
 };
 

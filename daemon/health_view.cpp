@@ -8,6 +8,7 @@
 
 #include "core/log.hpp"
 #include "daemon/desired_state.hpp"
+#include "daemon/fifo_lines.hpp"
 #include "healthcheck/slow_start.hpp"
 
 namespace lvsd::daemon {
@@ -212,11 +213,8 @@ struct HealthView::VirtualServerSlot {
   std::string quorum_up{};    // "": none
   std::string quorum_down{};  // "": none
   bool omega = false;
-  // What quorum_up / quorum_down last told: keepalived starts a virtual
-  // server with its quorum up, so nothing runs while the first checks
-  // confirm it (see report_quorum).
-  bool quorum_reported = true;
-  bool quorum_reached = false;  // the quorum held at some point since the slot was made
+  // What quorum_up / quorum_down (and the lvs FIFO) last told; see report_quorum.
+  bool quorum_reported = false;
 };
 
 namespace {
@@ -381,8 +379,9 @@ void HealthView::set_config(const conf::Config& config) {
     const bool quorum_met = old_i != kNone && old_vs[old_i]->quorum.met();
     const bool was_suspended = old_i != kNone && old_vs[old_i]->suspended;
     // ... and what was last reported of it (a reload runs no quorum script).
-    const bool quorum_reported = old_i == kNone || old_vs[old_i]->quorum_reported;
-    const bool quorum_reached = old_i != kNone && old_vs[old_i]->quorum_reached;
+    // A new one starts as keepalived starts it: with its quorum up when its
+    // real servers start in the pool (no `alpha`), down otherwise.
+    const bool quorum_reported = old_i == kNone ? vs_conf.start_up : old_vs[old_i]->quorum_reported;
     std::unique_ptr<VirtualServerSlot> vs =
         old_i != kNone && old_vss[old_i] ? std::move(old_vss[old_i]) : std::make_unique<VirtualServerSlot>();
     vs->view = this;
@@ -400,7 +399,6 @@ void HealthView::set_config(const conf::Config& config) {
     const healthcheck::QuorumPolicy policy{.quorum = vs_conf.quorum, .hysteresis = vs_conf.hysteresis};
     vs->quorum = healthcheck::QuorumState(policy, quorum_met);
     vs->quorum_reported = quorum_reported;
-    vs->quorum_reached = quorum_reached;
     vs->quorum_up = vs_conf.quorum_up.value_or("");
     vs->quorum_down = vs_conf.quorum_down.value_or("");
     vs->omega = vs_conf.omega;
@@ -649,6 +647,11 @@ bool HealthView::refresh_real_server(RealServerSlot& rs, std::string_view reason
       if (!script.empty()) run_script_(core::split_command_line(script), conf::script_policy(global_));
     }
   }
+  if (cause != nullptr && fifo_line_ && (next == State::kUp || previous == State::kUp)) {
+    core::Endpoint endpoint = rs.endpoint;
+    if (rs.port_from_service) endpoint.port = rs.owner->service.key.endpoint.port;
+    fifo_line_(real_server_line(endpoint, rs.owner->service.key, next == State::kUp));
+  }
   if (next == State::kDown) {
     ++counters_.transitions_down;
     core::log::get()->warn("{}: {} ({}; was {})", label(rs), to, why, from);
@@ -682,15 +685,9 @@ bool HealthView::refresh_quorum(VirtualServerSlot& vs) {
 
 void HealthView::report_quorum(VirtualServerSlot& vs) {
   const bool met = vs.quorum.met();
-  vs.quorum_reached = vs.quorum_reached || met;
   if (met == vs.quorum_reported) return;
-  // A pool that never had its quorum is still starting while a real server
-  // waits for its first verdict: it is lost only once they all had one.
-  if (!met && !vs.quorum_reached &&
-      std::any_of(vs.real_servers.begin(), vs.real_servers.end(),
-                  [](const auto& rs) { return rs->state == State::kUnknown; }))
-    return;
   vs.quorum_reported = met;
+  if (fifo_line_) fifo_line_(virtual_server_line(vs.service.key, met));
   const std::string& script = met ? vs.quorum_up : vs.quorum_down;
   if (script.empty() || !run_script_) return;
   core::log::get()->info("{}: running {} ({})", vs.label, met ? "quorum_up" : "quorum_down", script);
@@ -710,8 +707,14 @@ std::size_t HealthView::run_stop_scripts() {
     for (const auto& rs : vs->real_servers) {
       if (rs->state != State::kUp) continue;
       if (auto it = vs->notify.find(rs->index); it != vs->notify.end()) run(it->second.second);
+      if (fifo_line_) {
+        core::Endpoint endpoint = rs->endpoint;
+        if (rs->port_from_service) endpoint.port = vs->service.key.endpoint.port;
+        fifo_line_(real_server_line(endpoint, vs->service.key, false));
+      }
     }
     run(vs->quorum_down);
+    if (fifo_line_) fifo_line_(virtual_server_line(vs->service.key, false));
   }
   if (started > 0) core::log::get()->info("stopping: {} omega script(s) started (notify_down, quorum_down)", started);
   return started;

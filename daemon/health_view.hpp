@@ -133,9 +133,15 @@ class HealthView {
   void set_script_runner(RunScript run) { run_script_ = std::move(run); }
 
   // keepalived's `omega`, at a stop of lvsd: for each virtual server with
-  // omega, the notify_down of every real server that is up, then its
-  // quorum_down (whatever the quorum). Returns how many scripts it started.
+  // omega, the notify_down (and RS FIFO line) of every real server that is
+  // up, then its quorum_down (and VS DOWN line) whatever the quorum.
+  // Returns how many scripts it started.
   std::size_t run_stop_scripts();
+  // Takes the lvs notify FIFO lines (daemon/fifo_lines.hpp): a real server's
+  // RS line when notify_up / notify_down would run, a virtual server's VS
+  // line when its quorum is reached (UP) or lost (DOWN). Unset: none.
+  using FifoLine = std::function<void(std::string_view line)>;
+  void set_fifo_writer(FifoLine write) { fifo_line_ = std::move(write); }
   ~HealthView();  // unsubscribes every check
   HealthView(const HealthView&) = delete;
   HealthView& operator=(const HealthView&) = delete;
@@ -209,10 +215,10 @@ class HealthView {
   static director::Destination configured_destination(const VirtualServerSlot& vs, const RealServerSlot& rs);
   // Feeds the live weight sum to the quorum. True if the decision changed.
   bool refresh_quorum(VirtualServerSlot& vs);
-  // After a check's result: runs quorum_up / quorum_down when the quorum
-  // differs from what was last reported. A new virtual server counts as
-  // reported up (keepalived's start), and a pool that never reached its
-  // quorum reports it lost only once every real server had a verdict.
+  // After a check's result: runs quorum_up / quorum_down and writes the VS
+  // FIFO line when the quorum differs from what was last reported. A new
+  // virtual server counts as reported up with start_up (keepalived without
+  // `alpha` starts it so), down without (with `alpha`); a reload keeps it.
   void report_quorum(VirtualServerSlot& vs);
   void arm_slow_start_timer();
   void notify();
@@ -221,6 +227,7 @@ class HealthView {
   healthcheck::CheckScheduler& checks_;
   std::function<void()> on_change_;
   RunScript run_script_;
+  FifoLine fifo_line_;
   // configured_table() of the configuration is kept in the slots (compact,
   // see VirtualServerSlot); no copy of the conf structs is kept.
   std::vector<std::unique_ptr<VirtualServerSlot>> virtual_servers_;  // config order

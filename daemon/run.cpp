@@ -27,6 +27,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/handover.hpp"
 #include "daemon/notify.hpp"
+#include "daemon/notify_fifo.hpp"
 #include "daemon/signals.hpp"
 #include "daemon/vrrp_runtime.hpp"
 #include "vrrp/notify.hpp"
@@ -279,7 +280,10 @@ int run_daemon(const DaemonOptions& options) {
 
   core::EventLoop loop;
   core::WorkerThread worker(loop);
+  // Before the VRRP runtime: its stop writes the STOP lines.
+  NotifyFifos fifos(loop);
   VrrpRuntime vrrp(loop);
+  vrrp.set_fifos(&fifos);
   // After a hitless restart, the handed-over masters advertise from the VRRP
   // part of the old image's configuration while the file is read and parsed
   // off the loop: a large file must not let the peer's Master_Down_Timer run
@@ -323,8 +327,14 @@ int run_daemon(const DaemonOptions& options) {
                 block_daemon_signals();
                 auto st = write_handover(handover_path, state);
                 if (st.ok()) {
+                  // The new image opens the notify FIFOs again and starts
+                  // their scripts: these go first (a script would outlive
+                  // the exec as a child of the new image, and a FIFO this
+                  // image made would never be removed).
+                  fifos.suspend();
                   st = reexec_with_handover(options.argv, handover_path);
                   ::unlink(handover_path.c_str());
+                  fifos.resume();
                 }
                 unblock_daemon_signals();  // the exec failed: this image goes on
                 return st;
@@ -336,6 +346,8 @@ int run_daemon(const DaemonOptions& options) {
                 checker_scripts.run(argv);
               },
               .scripts_running = [&checker_scripts] { return checker_scripts.running(); },
+              .apply_fifos = [&fifos](const conf::Global& global) { fifos.apply(global); },
+              .lvs_fifo_line = [&fifos](std::string_view line) { fifos.lvs(line); },
               .pid = static_cast<std::int32_t>(::getpid())},
           .open_routes = route_opener()},
       options, std::move(loaded), std::move(resumed));

@@ -270,6 +270,10 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
   Running* raw = running.get();
   running->instance->set_state_listener(
       [this, raw](const vrrp::Instance&, vrrp::State from, vrrp::State to) { on_transition(*raw, from, to); });
+  running->instance->set_priority_listener([this](const vrrp::Instance& instance, std::uint8_t priority) {
+    if (fifos_ == nullptr || !fifos_->priority_changes()) return;
+    if (auto line = vrrp_priority_line(instance.config().name, instance.state(), priority)) fifos_->vrrp(*line);
+  });
   running->watcher = std::make_unique<core::IoWatcher>(loop_, raw->adverts->socket().fd(), core::IoWatcher::kRead,
                                                        [raw](int) {
     core::guarded("vrrp socket", [raw] {
@@ -591,6 +595,12 @@ void VrrpRuntime::on_transition(Running& running, vrrp::State from, vrrp::State 
                                                 instance.config().name, to, priority)) {
     scripts_->run(argv);
   }
+  // keepalived 2.2.7 writes a group's first state before its member's (and
+  // every later one after it; measured): the instance's line waits for the
+  // group's when the instance starts.
+  std::string instance_line = vrrp_state_line(vrrp::NotifySubject::kInstance, instance.config().name, to, priority);
+  const bool group_line_first = from == vrrp::State::kInitialize && running.group != nullptr;
+  if (fifos_ != nullptr && !group_line_first) fifos_->vrrp(instance_line);
   // After the Instance moved the VIPs: a route with `src VIP` needs its address.
   if (to == vrrp::State::kMaster) add_virtual_routes(running);
   else if (from == vrrp::State::kMaster) remove_virtual_routes(running, /*leftovers=*/false);
@@ -605,8 +615,12 @@ void VrrpRuntime::on_transition(Running& running, vrrp::State from, vrrp::State 
                                                     entry->group->name(), *group_state, priority)) {
         scripts_->run(argv);
       }
+      // keepalived 2.2.7 writes a group's line with priority 0 (measured).
+      if (fifos_ != nullptr)
+        fifos_->vrrp(vrrp_state_line(vrrp::NotifySubject::kGroup, entry->group->name(), *group_state, 0));
     }
   }
+  if (fifos_ != nullptr && group_line_first) fifos_->vrrp(instance_line);
 }
 
 void VrrpRuntime::set_listeners(VipListener vip, RoleListener role) {

@@ -20,6 +20,8 @@
 #include "conf/config.hpp"
 #include "core/event_loop.hpp"
 #include "daemon/daemon_ports.hpp"
+#include "daemon/fifo_lines.hpp"
+#include "daemon/notify_fifo.hpp"
 #include "daemon/track_files.hpp"
 #include "daemon/track_processes.hpp"
 #include "daemon/vrrp_scripts.hpp"
@@ -64,6 +66,10 @@ class VrrpRuntime final : public VrrpControl {
   // The graceful stop: each master sends priority 0 and removes its VIPs.
   void stop() override;
 
+  // The notify FIFOs the state (and priority) lines go to; unset: none.
+  // Outlives this runtime (stop() writes the STOP lines).
+  void set_fifos(NotifyFifos* fifos) { fifos_ = fifos; }
+
   std::size_t size() const { return instances_.size(); }
   std::vector<control::VrrpScriptStatus> script_statuses() const override {
     return vrrp_scripts_ ? vrrp_scripts_->statuses() : std::vector<control::VrrpScriptStatus>{};
@@ -94,6 +100,7 @@ class VrrpRuntime final : public VrrpControl {
   void apply_static(const conf::Config& config);
 
   core::EventLoop& loop_;
+  NotifyFifos* fifos_ = nullptr;
   VipListener vip_listener_;
   RoleListener role_listener_;
   std::set<std::string> resume_;

@@ -240,7 +240,9 @@ void Instance::update_tracked_priority() {
   for (const auto& t : config_.track_file) files += track_file_effect(file_value_[t.name], t.weight, t.reverse).delta;
   p = static_cast<int>(std::clamp<long>(p + files, 1, 254));
   p = std::clamp(p, 1, 254);
+  const std::uint8_t before = fsm_.priority();
   handle(event::PriorityChanged{.priority = static_cast<std::uint8_t>(p)});
+  if (fsm_.priority() != before && priority_listener_) priority_listener_(*this, fsm_.priority());
 }
 
 LocalExpectations Instance::expectations() const {

@@ -195,6 +195,10 @@ class Instance {
   Instance& operator=(const Instance&) = delete;
 
   void set_state_listener(StateListener listener) { listener_ = std::move(listener); }
+  // Called when tracking (interfaces, scripts, files) changed the effective
+  // priority, with the new one (keepalived's notify_priority_changes).
+  using PriorityListener = std::function<void(const Instance&, std::uint8_t priority)>;
+  void set_priority_listener(PriorityListener listener) { priority_listener_ = std::move(listener); }
   // Addresses of this host on the interface (for the decoder's own-address check).
   void set_own_addresses(std::vector<core::IpAddress> addresses);
 
@@ -256,6 +260,7 @@ class Instance {
   AnnouncePort& announcer_;
   Fsm fsm_;
   StateListener listener_;
+  PriorityListener priority_listener_;
   std::vector<core::IpAddress> own_addresses_;
   std::map<std::string, bool> link_down_;  // tracked link -> down
   std::map<std::string, std::optional<bool>> script_up_;  // tracked script -> up; unset: no result yet

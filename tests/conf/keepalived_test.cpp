@@ -177,7 +177,7 @@ TEST(KeepalivedImport, UnsupportedKeywordsAreErrorsWithLines) {
   const char* text =
       "global_defs {\n"
       "  router_id A\n"
-      "  notify_fifo /run/keepalived.fifo\n"
+      "  fifo_write_vrrp_states_on_reload\n"
       "}\n"
       "vrrp_script chk { script /bin/true }\n"
       "vrrp_instance VI_1 {\n"
@@ -188,7 +188,7 @@ TEST(KeepalivedImport, UnsupportedKeywordsAreErrorsWithLines) {
       "  priorty 100\n"
       "}\n";
   auto r = import_keepalived(text, "k.conf", no_include_reader());
-  ASSERT_EQ(where(r.errors), (Where{"3:3 global.notify_fifo", "11:3 vrrp_instances[0].priorty"}));
+  ASSERT_EQ(where(r.errors), (Where{"3:3 global.fifo_write_vrrp_states_on_reload", "11:3 vrrp_instances[0].priorty"}));
   EXPECT_EQ(r.errors[1].message, "unknown keyword 'priorty': did you mean 'priority'?");
   EXPECT_FALSE(r.config.has_value());
 }

@@ -201,6 +201,8 @@ class DaemonTest : public ::testing::Test {
             .stop_loop = [this] { events_.push_back("loop.stop"); },
             .run_script = {},  // (HealthView's notify scripts are tested in health_view_test.cpp)
             .scripts_running = {},
+            .apply_fifos = {},    // (the FIFOs: notify_fifo_test.cpp, health_view_test.cpp)
+            .lvs_fifo_line = {},
             .pid = 42},
         .open_routes = [this]() -> core::Result<std::unique_ptr<RouteTable>> {
           return std::unique_ptr<RouteTable>(std::make_unique<FakeRoutes>(events_, routes_));

@@ -564,6 +564,8 @@ TEST_F(HealthViewTest, NotifyUpAndDownRunOnCheckTransitionsOnly) {
   EXPECT_EQ(ran.size(), 2u);
 }
 
+// keepalived without `alpha` (start_up): the pool starts in, with its quorum
+// up; nothing runs while the checks confirm it.
 TEST_F(HealthViewTest, QuorumUpAndDownRunWhenChecksChangeTheQuorum) {
   std::vector<std::vector<std::string>> ran;
   view_.set_script_runner(
@@ -571,16 +573,17 @@ TEST_F(HealthViewTest, QuorumUpAndDownRunWhenChecksChangeTheQuorum) {
   conf::VirtualServer vs = virtual_server({real_server("10.0.1.1", 2, {tcp_check(80)}),
                                            real_server("10.0.1.2", 2, {tcp_check(80)}),
                                            real_server("10.0.1.3", 2, {tcp_check(80)})});
+  vs.start_up = true;
   vs.quorum = 4;
   vs.hysteresis = 1;
   vs.quorum_up = "/usr/local/bin/vs-quorum 'web pool' UP";
   vs.quorum_down = "/usr/local/bin/vs-quorum 'web pool' DOWN";
   const conf::Config config = config_of({vs});
   view_.set_config(config);
-  EXPECT_TRUE(ran.empty());  // nothing at start: keepalived starts with the quorum up
+  EXPECT_TRUE(ran.empty());
   pass("10.0.1.1:80");
   pass("10.0.1.2:80");
-  pass("10.0.1.3:80");  // live 6 >= 4 + 1: the quorum the start assumed is confirmed
+  pass("10.0.1.3:80");
   EXPECT_TRUE(ran.empty());
   fail("10.0.1.1:80");  // live 4: not below 4 - 1
   EXPECT_TRUE(ran.empty());
@@ -598,22 +601,29 @@ TEST_F(HealthViewTest, QuorumUpAndDownRunWhenChecksChangeTheQuorum) {
   EXPECT_EQ(ran[1].back(), "UP");
 }
 
-// A pool that never reaches its quorum reports it lost once every real
-// server has had its first verdict, not on the first failure.
-TEST_F(HealthViewTest, QuorumDownRunsOnceAStartingPoolHasAllItsVerdicts) {
+// keepalived with `alpha` (lvsd's default): the pool starts without its
+// quorum; quorum_up runs when the first passing checks reach it, and a pool
+// that never does runs nothing.
+TEST_F(HealthViewTest, WithoutStartUpTheFirstQuorumRunsQuorumUp) {
   std::vector<std::vector<std::string>> ran;
   view_.set_script_runner(
       [&](const std::vector<std::string>& argv, const core::ScriptPolicy&) { ran.push_back(argv); });
   conf::VirtualServer vs =
       virtual_server({real_server("10.0.1.1", 1, {tcp_check(80)}), real_server("10.0.1.2", 1, {tcp_check(80)})});
   vs.quorum = 2;
+  vs.quorum_up = "/bin/quorum-up";
   vs.quorum_down = "/bin/quorum-down";
-  view_.set_config(config_of({vs}));
-  fail("10.0.1.1:80");
-  EXPECT_TRUE(ran.empty());  // 10.0.1.2 has had no verdict yet
-  pass("10.0.1.2:80");       // live 1 < 2, every server known: lost
+  conf::VirtualServer never = vs;
+  never.port = 443;
+  for (auto& rs : never.real_servers) rs.checks = {tcp_check(443)};
+  view_.set_config(config_of({vs, never}));
+  fail("10.0.1.1:443");
+  fail("10.0.1.2:443");  // never had its quorum: nothing to report
+  pass("10.0.1.1:80");
+  EXPECT_TRUE(ran.empty());
+  pass("10.0.1.2:80");  // live 2: reached
   ASSERT_EQ(ran.size(), 1u);
-  EXPECT_EQ(ran[0], (std::vector<std::string>{"/bin/quorum-down"}));
+  EXPECT_EQ(ran[0], (std::vector<std::string>{"/bin/quorum-up"}));
 }
 
 TEST_F(HealthViewTest, OmegaRunsNotifyDownOfUpServersAndQuorumDownAtStop) {
@@ -639,6 +649,30 @@ TEST_F(HealthViewTest, OmegaRunsNotifyDownOfUpServersAndQuorumDownAtStop) {
   EXPECT_EQ(view_.run_stop_scripts(), 2u);
   // Only the omega virtual server; only its real server that is up; its quorum_down although the quorum holds.
   EXPECT_EQ(ran, (std::vector<std::vector<std::string>>{{"/bin/rs-down", "10.0.1.1"}, {"/bin/quorum-down", "web"}}));
+// The lvs notify FIFO lines (keepalived's format): RS lines where notify_up /
+// notify_down would run (with or without scripts), VS lines when the quorum
+// is reached or lost.
+TEST_F(HealthViewTest, LvsFifoLinesFollowRealServersAndTheQuorum) {
+  std::vector<std::string> lines;
+  view_.set_fifo_writer([&](std::string_view line) { lines.emplace_back(line); });
+  conf::Config config = config_of({virtual_server({real_server("10.0.1.1", 1, {tcp_check(80)}),
+                                                   real_server("10.0.1.2", 1, {tcp_check(80)})})});
+  view_.set_config(config);
+  EXPECT_TRUE(lines.empty());  // nothing at start
+  fail("10.0.1.1:80");         // unknown -> down: it was never up
+  EXPECT_TRUE(lines.empty());
+  pass("10.0.1.1:80");
+  pass("10.0.1.2:80");
+  fail("10.0.1.1:80");
+  fail("10.0.1.2:80");
+  EXPECT_EQ(lines, (std::vector<std::string>{
+                       "RS [10.0.1.1]:tcp:80 [10.0.0.100]:tcp:80 UP\n",
+                       "VS [10.0.0.100]:tcp:80 UP\n",
+                       "RS [10.0.1.2]:tcp:80 [10.0.0.100]:tcp:80 UP\n",
+                       "RS [10.0.1.1]:tcp:80 [10.0.0.100]:tcp:80 DOWN\n",
+                       "RS [10.0.1.2]:tcp:80 [10.0.0.100]:tcp:80 DOWN\n",
+                       "VS [10.0.0.100]:tcp:80 DOWN\n",
+                   }));
 }
 
 }  // namespace

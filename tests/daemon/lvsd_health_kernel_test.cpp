@@ -3,7 +3,9 @@
 // when it recovers; with inhibit_on_failure it stays at weight 0 and an
 // established connection through the VIP keeps working.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -170,6 +172,43 @@ TEST_F(LvsdHealth, QuorumAndNotifyScriptsRunOnTransitionsAndWithOmegaAtStop) {
   ASSERT_TRUE(lvsd_->signal(SIGTERM));
   EXPECT_NE(lvsd_->wait(10s), -1) << lvsd_->output();
   EXPECT_EQ(lines(4), (Lines{"RS 10.0.0.11 DOWN", "RS 10.0.0.12 DOWN", "VS DOWN"})) << lvsd_->output();
+// lvs_notify_fifo: keepalived 2.2.7's RS and VS lines, in order, as real
+// servers go down and come back (daemon/fifo_lines.hpp).
+TEST_F(LvsdHealth, LvsNotifyFifoGetsKeepalivedsLinesAsRealServersGoDownAndUp) {
+  const std::string fifo = dir_ + "/lvs.fifo";
+  start_lvsd("global:\n  lvs_notify_fifo:\n    path: " + fifo + "\n" +
+             "virtual_servers:\n  - { address: 10.0.0.100, port: 80, lb_algo: rr, lb_kind: DR, quorum: 2, "
+             "delay_loop: 1s, real_servers: [\n" +
+             "      { address: 10.0.0.11, port: 80, " + kHttpCheck + " },\n" +
+             "      { address: 10.0.0.12, port: 80, " + kHttpCheck + " } ] }\n");
+  ASSERT_TRUE(wait_until([&] { return listed("10.0.0.11:80") && listed("10.0.0.12:80"); }, 10s))
+      << ipvsadm() << lvsd_->output();
+  // lvsd holds the FIFO read-write: what it wrote waits for this reader.
+  std::string text;
+  const int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(fd, 0) << lvsd_->output();
+  auto read_more = [&] {
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+    return text;
+  };
+  const std::string up11 = "RS [10.0.0.11]:tcp:80 [10.0.0.100]:tcp:80 UP\n";
+  const std::string up12 = "RS [10.0.0.12]:tcp:80 [10.0.0.100]:tcp:80 UP\n";
+  const std::string vs_up = "VS [10.0.0.100]:tcp:80 UP\n";
+  // The two first checks may finish in either order; the quorum (2) comes with the second.
+  EXPECT_TRUE(wait_until([&] { return read_more() == up11 + up12 + vs_up || text == up12 + up11 + vs_up; }, 5s)) << text;
+  const std::size_t start = text.size();
+
+  httpd_[1]->kill_and_wait();
+  EXPECT_TRUE(wait_until([&] {
+    return read_more().substr(start) == "RS [10.0.0.12]:tcp:80 [10.0.0.100]:tcp:80 DOWN\nVS [10.0.0.100]:tcp:80 DOWN\n";
+  }, kBound + kSlack + 2s)) << text;
+  start_httpd(1);
+  EXPECT_TRUE(wait_until([&] {
+    return read_more().substr(start) == "RS [10.0.0.12]:tcp:80 [10.0.0.100]:tcp:80 DOWN\nVS [10.0.0.100]:tcp:80 DOWN\n" +
+                                            up12 + vs_up;
+  }, kBound + kSlack + 2s)) << text;
+  ::close(fd);
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 // tier: root, host kernel, no IPVS needed since the configs have no
 // virtual_servers). Timings are asserted against the RFC intervals.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -617,6 +620,68 @@ TEST_F(LvsdVrrp, Ipv6FailoverMovesTheVipAndTheNeighbourEntry) {
       << client_->run("ip -6 neigh show " + vip6).output << b->output();
   EXPECT_EQ(client_->run("ping -6 -c1 -W1 " + vip6).exit_code, 0);
   EXPECT_NE(b->output().find("BACKUP -> MASTER"), std::string::npos) << b->output();
+}
+
+// Reads what lvsd writes to a FIFO (lvsd keeps it open read-write, so lines
+// written before the reader opened it wait in the pipe).
+class FifoReader {
+ public:
+  explicit FifoReader(std::string path) : path_(std::move(path)) {}
+  ~FifoReader() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  const std::string& text() {
+    if (fd_ < 0) fd_ = ::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    char buf[4096];
+    while (fd_ >= 0) {
+      const ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n <= 0) break;
+      text_.append(buf, static_cast<std::size_t>(n));
+    }
+    return text_;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::string text_;
+};
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// keepalived's notify FIFOs, lines as keepalived 2.2.7 writes them: the master
+// writes to a vrrp_notify_fifo lvsd creates (and removes at the stop); the
+// backup's notify_fifo is read by its notify_fifo_script, started with the
+// FIFO's path as its last argument.
+TEST_F(LvsdVrrp, NotifyFifosGetKeepalivedsLinesOnAFailover) {
+  const std::string master_fifo = dir_ + "/master-vrrp.fifo";
+  const std::string backup_fifo = dir_ + "/backup-all.fifo";
+  const std::string backup_out = dir_ + "/backup-fifo.out";
+  NodeSettings m = master_settings();
+  m.global_yaml = "  vrrp_notify_fifo:\n    path: " + master_fifo + "\n";
+  NodeSettings b = backup_settings();
+  b.global_yaml = "  notify_fifo:\n    path: " + backup_fifo + "\n    script: \"/bin/sh -c 'exec cat \\\"$0\\\" >> " +
+                  backup_out + "'\"\n";
+  FifoReader master_lines(master_fifo);
+  start_pair(m, b);
+  const std::string master_start = "INSTANCE \"VI_1\" BACKUP 100\nINSTANCE \"VI_1\" MASTER 100\n";
+  EXPECT_TRUE(wait_until([&] { return master_lines.text() == master_start; }, 2s)) << master_lines.text();
+  EXPECT_TRUE(wait_until([&] { return file_text(backup_out) == "INSTANCE \"VI_1\" BACKUP 50\n"; }, 2s))
+      << file_text(backup_out);
+  struct stat st{};
+  ASSERT_EQ(::stat(master_fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  master_->stop();
+  EXPECT_EQ(master_lines.text(), master_start + "INSTANCE \"VI_1\" STOP 100\n");
+  EXPECT_NE(::stat(master_fifo.c_str(), &st), 0) << "lvsd created the FIFO: it removes it at the stop";
+  EXPECT_TRUE(wait_until([&] {
+    return file_text(backup_out) == "INSTANCE \"VI_1\" BACKUP 50\nINSTANCE \"VI_1\" MASTER 50\n";
+  }, 5s)) << file_text(backup_out);
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ int count_occurrences(const std::string& text, const std::string& needle) {
 
 std::string keepalived_conf(const RouterSpec& s) {
   std::ostringstream c;
-  c << "global_defs {\n  router_id " << s.instance << "_" << s.priority << "\n}\n";
+  c << "global_defs {\n  router_id " << s.instance << "_" << s.priority << "\n" << s.keepalived_global << "}\n";
   c << s.keepalived_top;
   c << "vrrp_instance " << s.instance << " {\n";
   c << "  state " << (s.initial_master ? "MASTER" : "BACKUP") << "\n";
@@ -113,7 +113,8 @@ Router::Router(test::Host& host, Implementation impl, RouterSpec spec)
   pid_dir_ = write_temp_file("vrrp-interop-" + host.name(), "");
   ::unlink(pid_dir_.c_str());
   test::run_command("mkdir -p " + test::shell_quote(pid_dir_));
-  if (impl_ == Implementation::kKeepalived || !spec_.keepalived_top.empty() || !spec_.keepalived_instance.empty()) {
+  if (impl_ == Implementation::kKeepalived || !spec_.keepalived_top.empty() || !spec_.keepalived_instance.empty() ||
+      !spec_.keepalived_global.empty()) {
     config_path_ = pid_dir_ + "/keepalived.conf";
     std::ofstream(config_path_) << keepalived_conf(spec_);
   } else {

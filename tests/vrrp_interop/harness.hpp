@@ -50,6 +50,7 @@ struct RouterSpec {
   // keepalived.conf instead of YAML.
   std::string keepalived_top{};
   std::string keepalived_instance{};
+  std::string keepalived_global{};  // lines inside global_defs (each ends with '\n')
 };
 
 // keepalived 2.2.7 syntax (only the VRRP part).
