@@ -22,7 +22,7 @@ namespace lvsd::control {
 
 // One object a VRRP instance tracks and what it does to the instance now.
 struct TrackedObjectStatus {
-  std::string kind{};   // "interface", "script", "file"
+  std::string kind{};   // "interface", "script", "process", "file"
   std::string name{};
   std::string state{};  // "up", "down", "unknown"; a file: "value N"
   bool fault = false;   // holds the instance in FAULT
@@ -48,7 +48,7 @@ struct VrrpInstanceStatus {
   // Tracked objects holding it in FAULT ("eth1", "script chk_db"), or, in
   // INIT, the scripts whose first result it waits for.
   std::vector<std::string> tracked_down{};
-  // Every object it tracks (track_interface, track_script, track_file), in
+  // Every object it tracks (track_interface, track_script, track_process, track_file), in
   // config order, and what it does to it now.
   std::vector<TrackedObjectStatus> tracked{};
   // virtual_routes / virtual_rules this node holds for the instance now (as

@@ -427,13 +427,14 @@ std::vector<TrackedEffect> Instance::tracked_effects() const {
   // The rules of on_link / on_script / on_file and update_tracked_priority.
   const bool owner = config_.priority == kPriorityOwner;
   std::vector<TrackedEffect> out;
-  out.reserve(config_.track_interface.size() + config_.track_script.size() + config_.track_file.size());
+  out.reserve(config_.track_interface.size() + config_.track_script.size() + config_.track_process.size() +
+              config_.track_file.size());
   auto add = [&](std::string_view kind, const std::string& name, std::optional<bool> up, int weight, bool reverse) {
     const bool good = reverse ? !up.value_or(false) : up.value_or(false);
     out.push_back(TrackedEffect{.kind = std::string(kind),
                                 .name = name,
                                 .state = up ? (*up ? "up" : "down") : "unknown",
-                                .fault = weight == 0 && !good,
+                                .fault = weight == 0 && up.has_value() && !good,
                                 .delta = owner ? 0 : tracked_weight(weight, reverse, up.value_or(false))});
   };
   for (const auto& t : config_.track_interface) {
@@ -443,6 +444,10 @@ std::vector<TrackedEffect> Instance::tracked_effects() const {
   for (const auto& t : config_.track_script) {
     auto it = script_up_.find(t.name);
     add("script", t.name, it == script_up_.end() ? std::nullopt : it->second, t.weight, t.reverse);
+  }
+  for (const auto& t : config_.track_process) {
+    auto it = process_up_.find(t.name);
+    add("process", t.name, it == process_up_.end() ? std::nullopt : it->second, t.weight, t.reverse);
   }
   for (const auto& t : config_.track_file) {
     auto it = file_value_.find(t.name);

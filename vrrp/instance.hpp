@@ -106,9 +106,11 @@ long parse_track_file_value(std::string_view text);
 // One object an instance tracks and what it does to the instance now
 // (`lvsctl status`).
 struct TrackedEffect {
-  std::string kind{};   // "interface", "script", "file"
+  std::string kind{};   // "interface", "script", "process", "file"
   std::string name{};
-  std::string state{};  // "up", "down", "unknown" (a script with no result yet); a file: "value N"
+  // "up", "down", "unknown" (a script with no result yet, a process not
+  // counted yet); a process is up while it has its quorum; a file: "value N"
+  std::string state{};
   bool fault = false;   // holds the instance in FAULT (weight 0, or a file at -254 or less)
   int delta = 0;        // what it adds to the priority now (0 for an address owner)
   bool operator==(const TrackedEffect&) const = default;
@@ -165,7 +167,7 @@ struct InstanceStatus {
   Centiseconds master_advert_interval{0};
   std::vector<core::IpAddress> vips{};
   std::vector<std::string> interfaces_down{};  // tracked links (and scripts, "script NAME") that are down
-  std::vector<TrackedEffect> tracked{};        // every tracked object, in config order (interfaces, scripts, files)
+  std::vector<TrackedEffect> tracked{};  // every tracked object, in config order (interfaces, scripts, processes, files)
   // Started, but waiting for the first result of a weight-0 tracked script
   // (keepalived's INIT): the Fsm has not left Initialize yet.
   bool waiting_for_scripts = false;

@@ -649,6 +649,8 @@ TEST_F(HealthViewTest, OmegaRunsNotifyDownOfUpServersAndQuorumDownAtStop) {
   EXPECT_EQ(view_.run_stop_scripts(), 2u);
   // Only the omega virtual server; only its real server that is up; its quorum_down although the quorum holds.
   EXPECT_EQ(ran, (std::vector<std::vector<std::string>>{{"/bin/rs-down", "10.0.1.1"}, {"/bin/quorum-down", "web"}}));
+}
+
 // The lvs notify FIFO lines (keepalived's format): RS lines where notify_up /
 // notify_down would run (with or without scripts), VS lines when the quorum
 // is reached or lost.

@@ -172,6 +172,8 @@ TEST_F(LvsdHealth, QuorumAndNotifyScriptsRunOnTransitionsAndWithOmegaAtStop) {
   ASSERT_TRUE(lvsd_->signal(SIGTERM));
   EXPECT_NE(lvsd_->wait(10s), -1) << lvsd_->output();
   EXPECT_EQ(lines(4), (Lines{"RS 10.0.0.11 DOWN", "RS 10.0.0.12 DOWN", "VS DOWN"})) << lvsd_->output();
+}
+
 // lvs_notify_fifo: keepalived 2.2.7's RS and VS lines, in order, as real
 // servers go down and come back (daemon/fifo_lines.hpp).
 TEST_F(LvsdHealth, LvsNotifyFifoGetsKeepalivedsLinesAsRealServersGoDownAndUp) {

@@ -516,6 +516,7 @@ TEST(Instance, StatusListsEveryTrackedObjectWithItsEffect) {
   c.track_interface = {{.name = "eth1", .weight = -20}, {.name = "eth2", .weight = 0}};
   c.track_script = {{.name = "chk", .weight = 15}, {.name = "gate", .weight = 0, .reverse = true}};
   c.track_file = {{.name = "load", .weight = -2}};
+  c.track_process = {{.name = "haproxy", .weight = 0}, {.name = "cron", .weight = 5}};
   Rig rig(c);
   rig.instance.on_link("eth1", false);
   rig.instance.on_script("chk", true);
@@ -527,13 +528,19 @@ TEST(Instance, StatusListsEveryTrackedObjectWithItsEffect) {
                             {.kind = "script", .name = "chk", .state = "up", .fault = false, .delta = 15},
                             // no result yet: counts as down, which `reverse` makes good
                             {.kind = "script", .name = "gate", .state = "unknown", .fault = false, .delta = 0},
+                            {.kind = "process", .name = "haproxy", .state = "unknown", .fault = false, .delta = 0},
+                            {.kind = "process", .name = "cron", .state = "unknown", .fault = false, .delta = 0},
                             {.kind = "file", .name = "load", .state = "value 4", .fault = false, .delta = -8}}));
   rig.instance.on_script("gate", false);
   rig.instance.on_script("gate", true);  // reverse: up is FAULT
   rig.instance.on_file("load", 127);     // -254: FAULT
+  rig.instance.on_process("haproxy", false);
+  rig.instance.on_process("cron", true);
   const auto tracked = rig.instance.status().tracked;
   EXPECT_TRUE(tracked[3].fault);
-  EXPECT_EQ(tracked[4], (E{.kind = "file", .name = "load", .state = "value 127", .fault = true, .delta = 0}));
+  EXPECT_EQ(tracked[4], (E{.kind = "process", .name = "haproxy", .state = "down", .fault = true, .delta = 0}));
+  EXPECT_EQ(tracked[5], (E{.kind = "process", .name = "cron", .state = "up", .fault = false, .delta = 5}));
+  EXPECT_EQ(tracked[6], (E{.kind = "file", .name = "load", .state = "value 127", .fault = true, .delta = 0}));
 }
 
 TEST(Instance, TrackedFileMovesPriorityAndFaults) {
