@@ -695,10 +695,9 @@ void HealthView::report_quorum(VirtualServerSlot& vs) {
 }
 
 std::size_t HealthView::run_stop_scripts() {
-  if (!run_script_) return 0;
   std::size_t started = 0;
   auto run = [&](const std::string& script) {
-    if (script.empty()) return;
+    if (script.empty() || !run_script_) return;
     run_script_(core::split_command_line(script), conf::script_policy(global_));
     ++started;
   };
