@@ -641,17 +641,7 @@ bool HealthView::refresh_real_server(RealServerSlot& rs, std::string_view reason
   const std::string_view from = to_string(previous);
   const std::string_view to = to_string(next);
   // keepalived's notify_up / notify_down: on a check's verdict only.
-  if (cause != nullptr && run_script_ && (next == State::kUp || previous == State::kUp)) {
-    if (auto it = rs.owner->notify.find(rs.index); it != rs.owner->notify.end()) {
-      const std::string& script = next == State::kUp ? it->second.first : it->second.second;
-      if (!script.empty()) run_script_(core::split_command_line(script), conf::script_policy(global_));
-    }
-  }
-  if (cause != nullptr && fifo_line_ && (next == State::kUp || previous == State::kUp)) {
-    core::Endpoint endpoint = rs.endpoint;
-    if (rs.port_from_service) endpoint.port = rs.owner->service.key.endpoint.port;
-    fifo_line_(real_server_line(endpoint, rs.owner->service.key, next == State::kUp));
-  }
+  if (cause != nullptr && (next == State::kUp || previous == State::kUp)) notify_real_server(rs, next == State::kUp);
   if (next == State::kDown) {
     ++counters_.transitions_down;
     core::log::get()->warn("{}: {} ({}; was {})", label(rs), to, why, from);
@@ -689,30 +679,33 @@ void HealthView::report_quorum(VirtualServerSlot& vs) {
   vs.quorum_reported = met;
   if (fifo_line_) fifo_line_(virtual_server_line(vs.service.key, met));
   const std::string& script = met ? vs.quorum_up : vs.quorum_down;
-  if (script.empty() || !run_script_) return;
-  core::log::get()->info("{}: running {} ({})", vs.label, met ? "quorum_up" : "quorum_down", script);
-  run_script_(core::split_command_line(script), conf::script_policy(global_));
+  if (run_script(script)) core::log::get()->info("{}: ran {} ({})", vs.label, met ? "quorum_up" : "quorum_down", script);
+}
+
+bool HealthView::run_script(const std::string& command) {
+  if (command.empty() || !run_script_) return false;
+  run_script_(core::split_command_line(command), conf::script_policy(global_));
+  return true;
+}
+
+bool HealthView::notify_real_server(const RealServerSlot& rs, bool up) {
+  auto it = rs.owner->notify.find(rs.index);
+  const bool started = it != rs.owner->notify.end() && run_script(up ? it->second.first : it->second.second);
+  if (fifo_line_) {
+    core::Endpoint endpoint = rs.endpoint;
+    if (rs.port_from_service) endpoint.port = rs.owner->service.key.endpoint.port;
+    fifo_line_(real_server_line(endpoint, rs.owner->service.key, up));
+  }
+  return started;
 }
 
 std::size_t HealthView::run_stop_scripts() {
   std::size_t started = 0;
-  auto run = [&](const std::string& script) {
-    if (script.empty() || !run_script_) return;
-    run_script_(core::split_command_line(script), conf::script_policy(global_));
-    ++started;
-  };
   for (const auto& vs : virtual_servers_) {
     if (!vs->omega) continue;
-    for (const auto& rs : vs->real_servers) {
-      if (rs->state != State::kUp) continue;
-      if (auto it = vs->notify.find(rs->index); it != vs->notify.end()) run(it->second.second);
-      if (fifo_line_) {
-        core::Endpoint endpoint = rs->endpoint;
-        if (rs->port_from_service) endpoint.port = vs->service.key.endpoint.port;
-        fifo_line_(real_server_line(endpoint, vs->service.key, false));
-      }
-    }
-    run(vs->quorum_down);
+    for (const auto& rs : vs->real_servers)
+      if (rs->state == State::kUp && notify_real_server(*rs, /*up=*/false)) ++started;
+    if (run_script(vs->quorum_down)) ++started;
     if (fifo_line_) fifo_line_(virtual_server_line(vs->service.key, false));
   }
   if (started > 0) core::log::get()->info("stopping: {} omega script(s) started (notify_down, quorum_down)", started);

@@ -220,6 +220,12 @@ class HealthView {
   // virtual server counts as reported up with start_up (keepalived without
   // `alpha` starts it so), down without (with `alpha`); a reload keeps it.
   void report_quorum(VirtualServerSlot& vs);
+  // Runs `command` (split into words) as the global script_user; false if
+  // it is empty or there is no runner.
+  bool run_script(const std::string& command);
+  // A real server went up or down: its RS line on the lvs FIFO, and its
+  // notify_up / notify_down. True if a script was started.
+  bool notify_real_server(const RealServerSlot& rs, bool up);
   void arm_slow_start_timer();
   void notify();
 
