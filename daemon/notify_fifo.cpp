@@ -52,8 +52,8 @@ struct FifoWriter::Script {
   }
 };
 
-FifoWriter::FifoWriter(core::EventLoop& loop, std::string what, std::string path, int fd, bool created)
-    : loop_(loop), what_(std::move(what)), path_(std::move(path)), fd_(fd), created_(created) {}
+FifoWriter::FifoWriter(core::EventLoop& loop, std::string what, std::string path, core::UniqueFd fd, bool created)
+    : loop_(loop), what_(std::move(what)), path_(std::move(path)), fd_(std::move(fd)), created_(created) {}
 
 core::Result<std::unique_ptr<FifoWriter>> FifoWriter::open(core::EventLoop& loop, std::string what,
                                                            const conf::NotifyFifo& config,
@@ -90,7 +90,7 @@ core::Result<std::unique_ptr<FifoWriter>> FifoWriter::open(core::EventLoop& loop
     if (created) ::unlink(path.c_str());
     return core::Error{what + " " + path + ": open: " + errno_text(err)};
   }
-  std::unique_ptr<FifoWriter> writer(new FifoWriter(loop, std::move(what), path, fd, created));
+  std::unique_ptr<FifoWriter> writer(new FifoWriter(loop, std::move(what), path, core::UniqueFd(fd), created));
   // A script that cannot start is logged; the FIFO is written all the same
   // (another reader may come).
   if (config.script) {
@@ -134,14 +134,13 @@ FifoWriter::~FifoWriter() {
       ev_child_start(loop_.raw(), &reaper->watcher);
     }
   }
-  if (fd_ >= 0) ::close(fd_);
   if (created_) ::unlink(path_.c_str());
 }
 
 int FifoWriter::script_pid() const { return script_ ? script_->pid : 0; }
 
 void FifoWriter::write(std::string_view line) {
-  const ssize_t n = ::write(fd_, line.data(), line.size());
+  const ssize_t n = ::write(fd_.get(), line.data(), line.size());
   if (n == static_cast<ssize_t>(line.size())) {
     ++written_;
     if (dropping_) {

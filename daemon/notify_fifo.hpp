@@ -24,6 +24,7 @@
 #include "conf/config.hpp"
 #include "core/result.hpp"
 #include "core/script.hpp"
+#include "core/unique_fd.hpp"
 
 namespace lvsd::core {
 class EventLoop;
@@ -49,12 +50,12 @@ class FifoWriter {
 
  private:
   struct Script;
-  FifoWriter(core::EventLoop& loop, std::string what, std::string path, int fd, bool created);
+  FifoWriter(core::EventLoop& loop, std::string what, std::string path, core::UniqueFd fd, bool created);
   core::Status start_script(const std::string& command, const core::ScriptPolicy& policy);
   core::EventLoop& loop_;
   std::string what_;
   std::string path_;
-  int fd_ = -1;
+  core::UniqueFd fd_;
   bool created_ = false;  // lvsd made the FIFO: it removes it at close
   bool dropping_ = false;  // warned about the current run of dropped lines
   std::uint64_t written_ = 0;
