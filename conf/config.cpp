@@ -196,6 +196,14 @@ std::string_view to_string(TunnelType v) {
   }
   return "ipip";
 }
+std::string_view to_string(TunnelChecksum v) {
+  switch (v) {
+    case TunnelChecksum::kNone: return "nocsum";
+    case TunnelChecksum::kChecksum: return "csum";
+    case TunnelChecksum::kRemote: return "remcsum";
+  }
+  return "nocsum";
+}
 
 bool strict_mode(const Global& global, const VrrpInstance& instance) {
   return instance.strict_mode.value_or(global.vrrp_strict);

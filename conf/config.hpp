@@ -470,11 +470,27 @@ CheckTiming check_timing(const VirtualServer& vs, const RealServer& rs, const Ch
 enum class Protocol { kTcp, kUdp, kSctp };
 enum class ForwardingMethod { kDr, kNat, kTun };  // lb_kind
 enum class TunnelType { kIpip, kGue, kGre };
+// Checksums in GUE / GRE tunnel headers (ipvsadm --tun-nocsum/--tun-csum/--tun-remcsum).
+enum class TunnelChecksum { kNone, kChecksum, kRemote };
+
+// How IPVS forwards to one destination: the virtual server's lb_kind and
+// tunnel settings, or a real or sorry server's own (keepalived's lvs_method
+// in a real_server, sorry_server_lvs_method).
+struct Forwarding {
+  ForwardingMethod lb_kind = ForwardingMethod::kNat;
+  TunnelType tunnel_type = TunnelType::kIpip;  // lb_kind TUN only
+  std::optional<std::uint16_t> tunnel_port{};  // required for tunnel_type gue
+  TunnelChecksum tunnel_checksum = TunnelChecksum::kNone;  // gue, gre (not remote)
+
+  bool operator==(const Forwarding&) const = default;
+};
 
 struct RealServer {
   core::IpAddress address{};
   std::uint16_t port = 0;  // 0: same as the virtual server (required with NAT)
   std::uint32_t weight = 1;  // 0-65535; 0 = quiesced
+  // Unset: the virtual server's lb_kind and tunnel settings.
+  std::optional<Forwarding> forwarding{};
   // Unset: the virtual server's inhibit_on_failure. True: a failed real server
   // stays in IPVS with weight 0 instead of being removed.
   std::optional<bool> inhibit_on_failure{};
@@ -501,6 +517,12 @@ struct RealServer {
 struct SorryServer {
   core::IpAddress address{};
   std::uint16_t port = 0;
+  // Unset: the virtual server's lb_kind and tunnel settings.
+  std::optional<Forwarding> forwarding{};
+  // keepalived's sorry_server_inhibit: once the quorum is back, the sorry
+  // server stays in IPVS at weight 0 (its connections drain) instead of being
+  // removed.
+  bool inhibit_on_failure = false;
 
   bool operator==(const SorryServer&) const = default;
 };
@@ -573,6 +595,7 @@ struct VirtualServer {
   ForwardingMethod lb_kind = ForwardingMethod::kNat;
   TunnelType tunnel_type = TunnelType::kIpip;  // lb_kind TUN only
   std::optional<std::uint16_t> tunnel_port{};    // required for tunnel_type gue
+  TunnelChecksum tunnel_checksum = TunnelChecksum::kNone;  // gue, gre (not remote)
   Duration persistence_timeout{0};  // 0: no persistence; whole seconds
   // Client address mask for persistence, as a prefix length (IPv4 netmask
   // 255.255.255.0 is 24). Unset: /32 or /128.
@@ -614,6 +637,10 @@ struct VirtualServer {
   // The service's family: the address's, else ip_family, else for fwmark and
   // group the first real server's (IPv4 if none).
   core::AddressFamily family() const;
+  // Its own lb_kind and tunnel settings.
+  Forwarding forwarding() const {
+    return {.lb_kind = lb_kind, .tunnel_type = tunnel_type, .tunnel_port = tunnel_port, .tunnel_checksum = tunnel_checksum};
+  }
 
   bool operator==(const VirtualServer&) const = default;
 };
@@ -651,6 +678,7 @@ std::string_view to_string(DnsType v);           // "A", "NS", "CNAME", "SOA", "
 std::string_view to_string(Protocol v);          // "TCP", "UDP", "SCTP"
 std::string_view to_string(ForwardingMethod v);  // "DR", "NAT", "TUN"
 std::string_view to_string(TunnelType v);        // "ipip", "gue", "gre"
+std::string_view to_string(TunnelChecksum v);    // "nocsum", "csum", "remcsum"
 std::string_view to_string(RouteType v);         // "unicast", "blackhole", "unreachable", "prohibit", "throw"
 
 // The instance's strict mode: its own strict_mode, else global.vrrp_strict.

@@ -156,6 +156,8 @@ LoadResult Importer::finish(std::vector<ConfigError> parse_errors, std::vector<C
       inst.garp_master_refresh_repeat = *garp_defaults_.refresh_repeat;
   }
 
+  apply_group_tracking();
+
   LoadResult result;
   SourceMap sources;
   sources.set_resolver([this](const std::string& p) { return sources_.find(p); });
@@ -177,6 +179,57 @@ LoadResult Importer::finish(std::vector<ConfigError> parse_errors, std::vector<C
   result.warnings = std::move(warnings_);
   if (result.errors.empty()) result.config = std::move(config);
   return result;
+}
+
+void Importer::apply_group_tracking() {
+  Config& config = config_;
+  for (const GroupTracking& t : group_tracking_) {
+    if (t.group >= config.vrrp_sync_groups.size()) continue;
+    const VrrpSyncGroup& group = config.vrrp_sync_groups[t.group];
+    const std::string gpath = index_path("vrrp_sync_groups", t.group);
+    for (const std::string& member : group.group) {
+      auto inst_it = std::find_if(config.vrrp_instances.begin(), config.vrrp_instances.end(),
+                                  [&](const VrrpInstance& i) { return i.name == member; });
+      if (inst_it == config.vrrp_instances.end()) continue;  // validation reports it
+      VrrpInstance& inst = *inst_it;
+      const std::string ipath = index_path("vrrp_instances", static_cast<std::size_t>(inst_it - config.vrrp_instances.begin()));
+      // Measured in keepalived 2.2.7: without sync_group_tracking_weight, a
+      // member's own track_script entry with a weight is dropped ("ignoring
+      // tracked script ... with weights due to SYNC group"): the script does
+      // not move the member at all. Interfaces keep their weights.
+      if (!t.keep_weights) {
+        for (std::size_t s = inst.track_script.size(); s-- > 0;) {
+          const TrackScript& ts = inst.track_script[s];
+          auto script = std::find_if(config.vrrp_scripts.begin(), config.vrrp_scripts.end(),
+                                     [&](const VrrpScript& v) { return v.name == ts.name; });
+          const int weight = ts.weight.value_or(script != config.vrrp_scripts.end() ? script->weight : 0);
+          if (weight == 0) continue;
+          const std::string spath = index_path(join_path(ipath, "track_script"), s);
+          warn(sources_.find(spath).value_or(Location{}), spath,
+               "track_script " + quote(ts.name) + " has weight " + std::to_string(weight) + " in vrrp_instance " +
+                   quote(inst.name) + ", a member of sync group " + quote(group.name) +
+                   ": ignored, as keepalived 2.2.7 ignores it (sync_group_tracking_weight in the group keeps it)");
+          inst.track_script.erase(inst.track_script.begin() + static_cast<std::ptrdiff_t>(s));
+        }
+      }
+      // The group's tracked objects track every member with their weights
+      // (measured: a group's track_script weight -30 took each member from 100 to 70).
+      auto add = [&](auto& list, const auto& from, const char* what) {
+        for (const auto& x : from) {
+          if (std::any_of(list.begin(), list.end(), [&](const auto& y) { return y.name == x.name; })) {
+            warn(sources_.find(gpath).value_or(Location{}), join_path(gpath, what),
+                 std::string(what) + " " + quote(x.name) + " is in sync group " + quote(group.name) +
+                     " and in its member " + quote(inst.name) + ": the member's own entry is used");
+            continue;
+          }
+          list.push_back(x);
+        }
+      };
+      add(inst.track_interface, t.interfaces, "track_interface");
+      add(inst.track_script, t.scripts, "track_script");
+      add(inst.track_file, t.files, "track_file");
+    }
+  }
 }
 
 std::vector<std::string> Importer::block_keywords(const std::vector<Spec>& specs, KaBlock block) {

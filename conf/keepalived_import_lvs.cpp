@@ -11,7 +11,7 @@ namespace {
 const std::vector<Spec> kVirtualServerSpecs = {
     {"delay_loop", 1, 1},           {"lb_algo", 1, 1},
     {"lvs_sched", 1, 1, false, false, "lb_algo"},
-    {"lb_kind", 1, 1},              {"lvs_method", 1, 1, false, false, "lb_kind"},
+    {"lb_kind", 1, 7},              {"lvs_method", 1, 7, false, false, "lb_kind"},
     {"tun_type", 1, 1, false, false, "tunnel_type"},
     {"tun_port", 1, 1, false, false, "tunnel_port"},
     {"persistence_timeout", 1, 1},  {"persistence_granularity", 1, 1},
@@ -19,6 +19,10 @@ const std::vector<Spec> kVirtualServerSpecs = {
     {"protocol", 1, 1},             {"ha_suspend", 0, 0},
     {"ops", 0, 0},                  {"alpha", 0, 0, false, false, "start_up"},
     {"virtualhost", 1, 1},          {"sorry_server", 1, 2},
+    {"sorry_server_inhibit", 0, 0, false, false, "sorry_server"},
+    {"sorry_server_lvs_method", 1, 7, false, false, "sorry_server"},
+    // keepalived's default weight of its real servers.
+    {"weight", 1, 1},
     {"quorum", 1, 1},               {"hysteresis", 1, 1},
     // keepalived's optional USER [GROUP] after the script is not implemented (too many values).
     {"quorum_up", 1, 1},            {"quorum_down", 1, 1},
@@ -36,6 +40,7 @@ const std::vector<Spec> kVirtualServerSpecs = {
 };
 const std::vector<Spec> kRealServerSpecs = {
     {"weight", 1, 1},
+    {"lvs_method", 1, 7, false, false, "lb_kind"},
     {"inhibit_on_failure", 0, 1},  // [true|false] here, as in keepalived
     {"slow_start", 1, 1},
     // Defaults for its checks.
@@ -107,6 +112,8 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
   std::size_t flag_count = 0;
   // (real server, check): DNS checks whose delay_before_retry is keepalived's default, their delay_loop.
   std::vector<std::pair<std::size_t, std::size_t>> retry_at_delay_loop;
+  std::vector<std::size_t> default_weight;  // real servers without a weight of their own
+  std::optional<std::uint32_t> weight;      // the virtual server's `weight`
   vs.real_servers.reserve(static_cast<std::size_t>(std::count_if(
       block.children.begin(), block.children.end(), [](const KaStatement& c) { return c.keyword.text == "real_server"; })));
   for (const auto& st : normalize(block.children, kVirtualServerSpecs, path, KaBlock::kVirtualServer)) {
@@ -114,6 +121,7 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     if (k == "real_server") {
       vs.real_servers.push_back(real_server(st, index_path(join_path(path, "real_servers"), vs.real_servers.size())));
       for (std::size_t c : retry_at_delay_loop_) retry_at_delay_loop.emplace_back(vs.real_servers.size() - 1, c);
+      if (!weight_given_) default_weight.push_back(vs.real_servers.size() - 1);
       continue;
     }
     const std::string p = key(path, kVirtualServerSpecs, st);
@@ -128,7 +136,26 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     } else if (p == join_path(path, "scheduler_flags")) {
       scheduler_flag(st, index_path(p, flag_count++), algo != Algo::kNotYet, algo == Algo::kInvalid, vs);
     }
-    else if (k == "lb_kind" || k == "lvs_method") value(st, p, vs.lb_kind, parse_lb_kind);
+    else if (k == "lb_kind" || k == "lvs_method") {
+      if (auto f = forwarding(st, path)) {
+        vs.lb_kind = f->lb_kind;
+        vs.tunnel_type = f->tunnel_type;
+        vs.tunnel_port = f->tunnel_port;
+        vs.tunnel_checksum = f->tunnel_checksum;
+      }
+    } else if (k == "weight") {
+      value(st, p, weight, integer(1, 65535));
+    } else if (k == "sorry_server_inhibit" || k == "sorry_server_lvs_method") {
+      sources_.set(p, st.keyword.location);
+      if (!vs.sorry_server) {
+        error(st.keyword.location, p, quote(k) + " without a sorry_server above it: keepalived 2.2.7 ignores it "
+                                      "(\"used without sorry_server\"); put it after sorry_server, or remove it");
+      } else if (k == "sorry_server_inhibit") {
+        vs.sorry_server->inhibit_on_failure = true;
+      } else if (auto f = forwarding(st, p)) {  // p: the sorry_server
+        vs.sorry_server->forwarding = *f;
+      }
+    }
     else if (k == "tun_type") value(st, p, vs.tunnel_type, parse_tunnel_type);
     else if (k == "tun_port") value(st, p, vs.tunnel_port, integer(1, 65535));
     else if (k == "persistence_timeout") value(st, p, vs.persistence_timeout, parse_duration);
@@ -159,6 +186,8 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
       vs.sorry_server = sorry;
     }
   }
+  if (weight)
+    for (std::size_t r : default_weight) vs.real_servers[r].weight = *weight;
   for (const auto& [r, c] : retry_at_delay_loop) {
     Check& check = vs.real_servers[r].checks[c];
     check.delay_before_retry = check.delay_loop.value_or(vs.delay_loop);
@@ -253,9 +282,15 @@ RealServer Importer::real_server(const KaStatement& block, const std::string& pa
     else error(block.args[1].location, join_path(path, "port"), port.error().message);
   }
   std::vector<KaStatement> check_blocks;
+  weight_given_ = false;
   for (const auto& st : normalize(block.children, kRealServerSpecs, path, KaBlock::kRealServer)) {
     const std::string& k = st.keyword.text;
-    if (k == "weight") value(st, key(path, kRealServerSpecs, st), rs.weight, integer(0, 65535));
+    if (k == "weight") {
+      value(st, key(path, kRealServerSpecs, st), rs.weight, integer(0, 65535));
+      weight_given_ = true;
+    } else if (k == "lvs_method") {
+      if (auto f = forwarding(st, path)) rs.forwarding = *f;
+    }
     else if (k == "inhibit_on_failure") {
       const auto on = st.args.empty() ? std::optional<bool>(true) : keepalived_bool(st.args[0].text);
       if (on) rs.inhibit_on_failure = *on;
@@ -287,6 +322,50 @@ RealServer Importer::real_server(const KaStatement& block, const std::string& pa
   for (std::size_t i = 0; i < check_blocks.size(); ++i)
     if (fill_check(check_blocks[i], check_path(path, rs.checks, i), rs.checks[i])) retry_at_delay_loop_.push_back(i);
   return rs;
+}
+
+std::optional<Forwarding> Importer::forwarding(const KaStatement& st, const std::string& owner) {
+  const std::string path = join_path(owner, "lb_kind");
+  for (const char* k : {"lb_kind", "tunnel_type", "tunnel_port", "tunnel_checksum"})
+    sources_.set(join_path(owner, k), st.keyword.location);
+  Forwarding f;
+  const std::size_t before = errors_.size();
+  if (auto kind = parse_lb_kind(st.args[0].text)) f.lb_kind = *kind;
+  else error(st.args[0].location, path, kind.error().message);
+  for (std::size_t i = 1; i < st.args.size(); ++i) {
+    const KaWord& w = st.args[i];
+    const bool has_value = i + 1 < st.args.size();
+    if (w.text == "type" || w.text == "port") {
+      if (!has_value) {
+        error(w.location, path, quote(w.text) + " without a value: allowed type ipip|gue|gre, port N (keepalived "
+                                "2.2.7 reports it and ignores the tunnel settings)");
+        break;
+      }
+      const KaWord& v = st.args[++i];
+      if (w.text == "type") {
+        if (auto t = parse_tunnel_type(v.text)) f.tunnel_type = *t;
+        else error(v.location, path, t.error().message);
+      } else if (auto port = parse_integer(v.text, 1, 65535)) {
+        f.tunnel_port = static_cast<std::uint16_t>(*port);
+      } else {
+        error(v.location, path, "gue tunnel port: " + port.error().message);
+      }
+    } else if (auto c = parse_tunnel_checksum(w.text)) {
+      f.tunnel_checksum = *c;
+    } else {
+      error(w.location, path, quote(w.text) + " is not a tunnel option: allowed type ipip|gue|gre, port N, "
+                              "nocsum, csum, remcsum (keepalived 2.2.7 reports it and ignores the tunnel settings)");
+    }
+  }
+  if (errors_.size() == before && f.tunnel_type == TunnelType::kGue && !f.tunnel_port)
+    error(st.keyword.location, path, "type gue without a port: allowed lvs_method TUN type gue port N (keepalived "
+                                     "2.2.7 reports \"gue tunnels require port\" and ignores the tunnel settings)");
+  if (errors_.size() != before) return std::nullopt;
+  if (f.lb_kind != ForwardingMethod::kTun && st.args.size() > 1) {
+    error(st.args[1].location, path, "tunnel options with " + st.args[0].text + ": allowed only after TUN");
+    return std::nullopt;
+  }
+  return f;
 }
 
 CheckProbe Importer::probe_for(const std::string& keyword) {

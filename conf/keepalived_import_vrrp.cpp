@@ -63,6 +63,8 @@ const std::vector<Spec> kSyncGroupSpecs = {
     {"group", 0, 0, true},        {"notify_master", 1, kMany}, {"notify_backup", 1, kMany},
     {"notify_fault", 1, kMany},   {"notify_stop", 1, kMany},   {"notify", 1, kMany},
     {"track_process", 0, 0, true},
+    {"track_interface", 0, 0, true}, {"track_script", 0, 0, true},   {"track_file", 0, 0, true},
+    {"sync_group_tracking_weight", 0, 0}, {"global_tracking", 0, 0, false, false, "sync_group_tracking_weight"},
 };
 
 }  // namespace
@@ -569,10 +571,23 @@ VrrpSyncGroup Importer::sync_group(const KaStatement& block, std::size_t index) 
   group.name = block.args[0].text;
   sources_.set(path, block.keyword.location);
   sources_.set(join_path(path, "name"), block.args[0].location);
+  GroupTracking tracking{.group = index};
   for (const auto& st : normalize(block.children, kSyncGroupSpecs, path, KaBlock::kVrrpSyncGroup)) {
     const std::string p = key(path, kSyncGroupSpecs, st);
-    if (st.keyword.text == "track_process") {
+    const std::string& k = st.keyword.text;
+    if (k == "track_process") {
       track_scripts(st, p, group.track_process, 254, "PROCESS_NAME");
+    } else if (k == "track_interface") {
+      track_interfaces(st, p, tracking.interfaces);
+    } else if (k == "track_script") {
+      track_scripts(st, p, tracking.scripts);
+    } else if (k == "track_file") {
+      track_scripts(st, p, tracking.files, 254, "FILE_NAME");
+    } else if (k == "sync_group_tracking_weight" || k == "global_tracking") {
+      tracking.keep_weights = true;
+      if (k == "global_tracking")
+        warn(st.keyword.location, p, "'global_tracking' is deprecated in keepalived 2.2.7 and read as "
+                                     "sync_group_tracking_weight: the members keep their tracked objects' weights");
     } else if (st.keyword.text == "group") {
       for (const KaWord& w : words_of(st.children)) {
         sources_.set(index_path(p, group.group.size()), w.location);
@@ -582,6 +597,7 @@ VrrpSyncGroup Importer::sync_group(const KaStatement& block, std::size_t index) 
       notify(st, p, group.notify);
     }
   }
+  group_tracking_.push_back(std::move(tracking));
   return group;
 }
 

@@ -260,6 +260,10 @@ class Importer {
                       VirtualServer& vs);
 
   RealServer real_server(const KaStatement& block, const std::string& path);
+  // lvs_method / lb_kind NAT|DR|TUN [type ipip|gue|gre] [port N] [nocsum|csum|remcsum]
+  // (virtual_server, real_server, sorry_server_lvs_method); nullopt after an
+  // error. `owner` is the path of the server whose lb_kind and tunnel keys it sets.
+  std::optional<Forwarding> forwarding(const KaStatement& st, const std::string& owner);
 
   static CheckProbe probe_for(const std::string& keyword);
 
@@ -278,6 +282,18 @@ class Importer {
   ImportSources sources_;
   int default_version_ = 2;
   std::vector<std::size_t> retry_at_delay_loop_;  // real_server(): its checks fill_check() said true for
+  bool weight_given_ = false;                     // real_server(): whether it had a weight
+  // A vrrp_sync_group's tracking, given to its members by finish().
+  struct GroupTracking {
+    std::size_t group = 0;  // index in vrrp_sync_groups
+    std::vector<TrackInterface> interfaces{};
+    std::vector<TrackScript> scripts{};
+    std::vector<TrackScript> files{};
+    bool keep_weights = false;  // sync_group_tracking_weight (or global_tracking)
+  };
+  std::vector<GroupTracking> group_tracking_;
+  // finish(): keepalived 2.2.7's sync group tracking rules, applied to the member instances.
+  void apply_group_tracking();
   std::set<std::size_t> explicit_version_;
   // global_defs' defaults for the instances' garp_master_* (vrrp_garp_master_*).
   struct GarpDefaults {

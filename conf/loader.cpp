@@ -647,7 +647,7 @@ class YamlLoader {
   VirtualServer read_virtual_server(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
     VirtualServer vs;
     static const std::vector<std::string> keys = {
-        "address", "port", "fwmark", "group", "ip_family", "protocol", "lb_algo", "scheduler_flags", "lb_kind", "tunnel_type", "tunnel_port",
+        "address", "port", "fwmark", "group", "ip_family", "protocol", "lb_algo", "scheduler_flags", "lb_kind", "tunnel_type", "tunnel_port", "tunnel_checksum",
         "persistence_timeout", "persistence_granularity", "persistence_engine", "delay_loop", "connect_timeout", "retry", "delay_before_retry",
         "quorum", "hysteresis", "sorry_server", "quorum_up", "quorum_down", "omega",
         "inhibit_on_failure", "ha_suspend", "ops", "start_up", "virtualhost", "announce", "real_servers"};
@@ -668,6 +668,7 @@ class YamlLoader {
     read(*view, path, "lb_kind", vs.lb_kind, parse_lb_kind);
     read(*view, path, "tunnel_type", vs.tunnel_type, parse_tunnel_type);
     read(*view, path, "tunnel_port", vs.tunnel_port, integer(1, 65535));
+    read(*view, path, "tunnel_checksum", vs.tunnel_checksum, parse_tunnel_checksum);
     read(*view, path, "persistence_timeout", vs.persistence_timeout, parse_duration);
     read(*view, path, "persistence_granularity", vs.persistence_granularity, parse_granularity);
     read(*view, path, "persistence_engine", vs.persistence_engine, non_empty_string);
@@ -682,12 +683,17 @@ class YamlLoader {
     read(*view, path, "omega", vs.omega, parse_bool);
     if (const Field* f = view->get("sorry_server")) {
       const std::string spath = join_path(path, "sorry_server");
-      auto sv = read_map(f->value, spath, {"address", "port"}, location(f->value, location(f->key, {})));
+      auto sv = read_map(f->value, spath,
+                         {"address", "port", "lb_kind", "tunnel_type", "tunnel_port", "tunnel_checksum",
+                          "inhibit_on_failure"},
+                         location(f->value, location(f->key, {})));
       if (sv) {
         SorryServer sorry;
         if (!sv->get("address")) error(location(f->value, {}), join_path(spath, "address"), "missing required key 'address': allowed an IP address");
         read(*sv, spath, "address", sorry.address, parse_address);
         read(*sv, spath, "port", sorry.port, integer(0, 65535));
+        sorry.forwarding = read_forwarding(*sv, spath, location(f->value, {}));
+        read(*sv, spath, "inhibit_on_failure", sorry.inhibit_on_failure, parse_bool);
         vs.sorry_server = sorry;
       }
     }
@@ -703,10 +709,28 @@ class YamlLoader {
     return vs;
   }
 
+  // A real or sorry server's own lb_kind, tunnel_type and tunnel_port; unset
+  // when it has none of them (the virtual server's apply).
+  std::optional<Forwarding> read_forwarding(const MapView& view, const std::string& path, const Pos& at) {
+    if (!view.get("lb_kind") && !view.get("tunnel_type") && !view.get("tunnel_port") && !view.get("tunnel_checksum"))
+      return std::nullopt;
+    Forwarding f;
+    if (!view.get("lb_kind"))
+      error(at, join_path(path, "lb_kind"),
+            "tunnel settings without lb_kind: give lb_kind TUN here (the virtual server's lb_kind does not apply "
+            "to a server with settings of its own)");
+    read(view, path, "lb_kind", f.lb_kind, parse_lb_kind);
+    read(view, path, "tunnel_type", f.tunnel_type, parse_tunnel_type);
+    read(view, path, "tunnel_port", f.tunnel_port, integer(1, 65535));
+    read(view, path, "tunnel_checksum", f.tunnel_checksum, parse_tunnel_checksum);
+    return f;
+  }
+
   RealServer read_real_server(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
     RealServer rs;
     static const std::vector<std::string> keys = [] {
-      std::vector<std::string> k = {"address", "port", "weight", "inhibit_on_failure", "slow_start",
+      std::vector<std::string> k = {"address", "port", "weight", "lb_kind", "tunnel_type", "tunnel_port", "tunnel_checksum",
+                                    "inhibit_on_failure", "slow_start",
                                     "connect_timeout", "retry", "delay_before_retry", "delay_loop", "uthreshold",
                                     "lthreshold", "notify_up", "notify_down"};
       k.insert(k.end(), kCheckKeywords.begin(), kCheckKeywords.end());
@@ -718,6 +742,7 @@ class YamlLoader {
     read(*view, path, "address", rs.address, parse_address);
     read(*view, path, "port", rs.port, integer(0, 65535));
     read(*view, path, "weight", rs.weight, integer(0, 65535));
+    rs.forwarding = read_forwarding(*view, path, at);
     read(*view, path, "inhibit_on_failure", rs.inhibit_on_failure, parse_bool);
     read(*view, path, "slow_start", rs.slow_start, parse_duration);
     read(*view, path, "connect_timeout", rs.connect_timeout, parse_duration);

@@ -392,6 +392,10 @@ Result<ForwardingMethod> parse_lb_kind(std::string_view text) {
 Result<TunnelType> parse_tunnel_type(std::string_view text) {
   return parse_enum<TunnelType>(text, {{"ipip", TunnelType::kIpip}, {"gue", TunnelType::kGue}, {"gre", TunnelType::kGre}});
 }
+Result<TunnelChecksum> parse_tunnel_checksum(std::string_view text) {
+  return parse_enum<TunnelChecksum>(
+      text, {{"nocsum", TunnelChecksum::kNone}, {"csum", TunnelChecksum::kChecksum}, {"remcsum", TunnelChecksum::kRemote}});
+}
 Result<HexPattern> parse_hex_pattern(std::string_view text, bool wildcards) {
   const std::string allowed = wildcards ? "hex digits (x for any value) in pairs, blanks apart"
                                         : "hex digits in pairs, blanks apart";

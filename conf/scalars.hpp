@@ -62,6 +62,7 @@ Result<AddressScope> parse_scope(std::string_view text);
 Result<Protocol> parse_protocol(std::string_view text);
 Result<ForwardingMethod> parse_lb_kind(std::string_view text);
 Result<TunnelType> parse_tunnel_type(std::string_view text);
+Result<TunnelChecksum> parse_tunnel_checksum(std::string_view text);  // nocsum csum remcsum
 Result<RedisRole> parse_redis_role(std::string_view text);
 // keepalived's HEX_STR ("Ab12f 3 456"); x digits only when `wildcards`.
 Result<HexPattern> parse_hex_pattern(std::string_view text, bool wildcards);

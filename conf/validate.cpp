@@ -473,6 +473,28 @@ class Validator {
     }
   }
 
+  // lb_kind with its tunnel settings (a virtual, real or sorry server's).
+  void check_forwarding(const Forwarding& f, const std::string& path) {
+    if (f.lb_kind != ForwardingMethod::kTun && (f.tunnel_type != TunnelType::kIpip || f.tunnel_port))
+      error(join_path(path, f.tunnel_port ? "tunnel_port" : "tunnel_type"),
+            "tunnel settings with lb_kind " + std::string(to_string(f.lb_kind)) + ": allowed only with lb_kind TUN");
+    else if (f.tunnel_type == TunnelType::kGue && !f.tunnel_port)
+      missing(path, "tunnel_port", "the GUE UDP port 1-65535 (tunnel_type gue)");
+    else if (f.tunnel_type != TunnelType::kGue && f.tunnel_port)
+      error(join_path(path, "tunnel_port"), "tunnel_port with tunnel_type " +
+                                                std::string(to_string(f.tunnel_type)) + ": allowed only with gue");
+    if (f.tunnel_checksum == TunnelChecksum::kNone) return;
+    if (f.lb_kind != ForwardingMethod::kTun)
+      error(join_path(path, "tunnel_checksum"), "tunnel settings with lb_kind " + std::string(to_string(f.lb_kind)) +
+                                                    ": allowed only with lb_kind TUN");
+    else if (f.tunnel_type == TunnelType::kIpip)
+      error(join_path(path, "tunnel_checksum"), quote(std::string(to_string(f.tunnel_checksum))) +
+                                                    " with tunnel_type ipip: allowed only with gue or gre");
+    else if (f.tunnel_type == TunnelType::kGre && f.tunnel_checksum == TunnelChecksum::kRemote)
+      error(join_path(path, "tunnel_checksum"), "'remcsum' with tunnel_type gre: allowed nocsum or csum (remote "
+                                                "checksum offload is GUE's only)");
+  }
+
   void check_virtual_server(std::size_t i) {
     const VirtualServer& vs = config_.virtual_servers[i];
     const std::string path = index_path("virtual_servers", i);
@@ -519,14 +541,7 @@ class Validator {
     if (vs.persistence_granularity && vs.family() == core::AddressFamily::kIpv4 && *vs.persistence_granularity > 32)
       error(join_path(path, "persistence_granularity"),
             "prefix /" + std::to_string(*vs.persistence_granularity) + " for an IPv4 service: allowed 0-32");
-    if (vs.lb_kind != ForwardingMethod::kTun && (vs.tunnel_type != TunnelType::kIpip || vs.tunnel_port))
-      error(join_path(path, vs.tunnel_port ? "tunnel_port" : "tunnel_type"),
-            "tunnel settings with lb_kind " + std::string(to_string(vs.lb_kind)) + ": allowed only with lb_kind TUN");
-    else if (vs.tunnel_type == TunnelType::kGue && !vs.tunnel_port)
-      missing(path, "tunnel_port", "the GUE UDP port 1-65535 (tunnel_type gue)");
-    else if (vs.tunnel_type != TunnelType::kGue && vs.tunnel_port)
-      error(join_path(path, "tunnel_port"), "tunnel_port with tunnel_type " +
-                                                std::string(to_string(vs.tunnel_type)) + ": allowed only with gue");
+    check_forwarding(vs.forwarding(), path);
     if (vs.delay_loop.count() == 0) error(join_path(path, "delay_loop"), "'0s' is too short: allowed 1ms or more");
     if (vs.persistence_engine && *vs.persistence_engine != "sip")
       error(join_path(path, "persistence_engine"),
@@ -552,7 +567,10 @@ class Validator {
     if (vs.ops && !vs.fwmark && !fwmarks_only && vs.protocol != Protocol::kUdp)
       error(join_path(path, "ops"), "one-packet scheduling with protocol " + std::string(to_string(vs.protocol)) +
                                         ": allowed only with protocol UDP");
-    if (vs.sorry_server && vs.sorry_server->address.family() != vs.family() && vs.lb_kind != ForwardingMethod::kTun)
+    if (vs.sorry_server && vs.sorry_server->forwarding)
+      check_forwarding(*vs.sorry_server->forwarding, join_path(path, "sorry_server"));
+    if (vs.sorry_server && vs.sorry_server->address.family() != vs.family() &&
+        vs.sorry_server->forwarding.value_or(vs.forwarding()).lb_kind != ForwardingMethod::kTun)
       error(join_path(path, "sorry_server"),
             std::string(to_string(vs.sorry_server->address.family())) + " sorry server for an " +
                 std::string(to_string(vs.family())) + " service: IPVS forwards across families only with lb_kind TUN");
@@ -572,23 +590,25 @@ class Validator {
     if (!reals.emplace(rs.address, effective_port).second)
       error(join_path(path, "address"), "duplicate real server " + quote(rs.address.to_string()) + " port " +
                                             std::to_string(effective_port) + " in this virtual server");
-    if (rs.address.family() != vs.family() && vs.lb_kind != ForwardingMethod::kTun)
+    if (rs.forwarding) check_forwarding(*rs.forwarding, path);
+    const ForwardingMethod lb_kind = rs.forwarding.value_or(vs.forwarding()).lb_kind;
+    if (rs.address.family() != vs.family() && lb_kind != ForwardingMethod::kTun)
       error(join_path(path, "address"),
             std::string(to_string(rs.address.family())) + " real server in an " +
                 std::string(to_string(vs.family())) + " virtual server: IPVS forwards across families only with "
                 "lb_kind TUN");
-    if ((vs.lb_kind == ForwardingMethod::kDr || vs.lb_kind == ForwardingMethod::kTun) && vs.address &&
+    if ((lb_kind == ForwardingMethod::kDr || lb_kind == ForwardingMethod::kTun) && vs.address &&
         vs.port != 0 && rs.port != 0 && rs.port != vs.port)
       error(join_path(path, "port"), "port " + std::to_string(rs.port) + " differs from the virtual server's port " +
                                          std::to_string(vs.port) + ": lb_kind " +
-                                         std::string(to_string(vs.lb_kind)) +
+                                         std::string(to_string(lb_kind)) +
                                          " cannot change ports; allowed " + std::to_string(vs.port) + " or NAT");
-    if ((vs.lb_kind == ForwardingMethod::kDr || vs.lb_kind == ForwardingMethod::kTun) && vs.group && rs.port != 0)
+    if ((lb_kind == ForwardingMethod::kDr || lb_kind == ForwardingMethod::kTun) && vs.group && rs.port != 0)
       for (std::uint16_t port : group_ports_)
         if (port != rs.port) {
           error(join_path(path, "port"), "port " + std::to_string(rs.port) + " differs from port " +
                                              std::to_string(port) + " of a member of group " + quote(*vs.group) +
-                                             ": lb_kind " + std::string(to_string(vs.lb_kind)) +
+                                             ": lb_kind " + std::string(to_string(lb_kind)) +
                                              " cannot change ports; leave the real server's port out (each service's "
                                              "own), or use NAT");
           break;

@@ -373,12 +373,23 @@ std::string granularity_text(int prefix, core::AddressFamily family) {
          number(mask & 255);
 }
 
+// A real or sorry server's own forwarding settings, when it has them.
+void add_forwarding(Node& m, const std::optional<Forwarding>& f) {
+  if (!f) return;
+  const Forwarding d;
+  m.add("lb_kind", as_name(f->lb_kind));
+  add_if(m, "tunnel_type", f->tunnel_type, d.tunnel_type, as_name);
+  add_opt(m, "tunnel_port", f->tunnel_port, as_number);
+  add_if(m, "tunnel_checksum", f->tunnel_checksum, d.tunnel_checksum, as_name);
+}
+
 Node real_server_node(const RealServer& r) {
   const RealServer d;
   Node m = Node::map();
   m.add("address", r.address.to_string());
   add_if(m, "port", r.port, d.port, as_number);
   add_if(m, "weight", r.weight, d.weight, as_number);
+  add_forwarding(m, r.forwarding);
   add_opt(m, "inhibit_on_failure", r.inhibit_on_failure, as_bool);
   add_if(m, "slow_start", r.slow_start, d.slow_start, as_duration);
   add_opt(m, "connect_timeout", r.connect_timeout, as_duration);
@@ -428,6 +439,7 @@ Node virtual_server_node(const VirtualServer& v) {
   m.add("lb_kind", as_name(v.lb_kind));
   add_if(m, "tunnel_type", v.tunnel_type, d.tunnel_type, as_name);
   add_opt(m, "tunnel_port", v.tunnel_port, as_number);
+  add_if(m, "tunnel_checksum", v.tunnel_checksum, d.tunnel_checksum, as_name);
   add_if(m, "persistence_timeout", v.persistence_timeout, d.persistence_timeout, as_duration);
   if (v.persistence_granularity)
     m.add("persistence_granularity", granularity_text(*v.persistence_granularity, v.family()));
@@ -442,6 +454,8 @@ Node virtual_server_node(const VirtualServer& v) {
     Node s = Node::map();
     s.add("address", v.sorry_server->address.to_string());
     if (v.sorry_server->port != 0) s.add("port", as_number(v.sorry_server->port));
+    add_forwarding(s, v.sorry_server->forwarding);
+    if (v.sorry_server->inhibit_on_failure) s.add("inhibit_on_failure", as_bool(true));
     m.add("sorry_server", std::move(s));
   }
   add_opt(m, "quorum_up", v.quorum_up, as_text);

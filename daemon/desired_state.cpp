@@ -55,13 +55,16 @@ director::Destination director_destination(const conf::VirtualServer& vs, const 
   d.weight = static_cast<std::int32_t>(rs.weight);
   d.upper_threshold = rs.uthreshold;
   d.lower_threshold = rs.lthreshold;
-  switch (vs.lb_kind) {
+  const conf::Forwarding forwarding = rs.forwarding.value_or(vs.forwarding());
+  switch (forwarding.lb_kind) {
     case conf::ForwardingMethod::kDr: d.forward = director::ForwardMethod::kDirectRoute; break;
     case conf::ForwardingMethod::kNat: d.forward = director::ForwardMethod::kNat; break;
     case conf::ForwardingMethod::kTun:
       d.forward = director::ForwardMethod::kTunnel;
-      d.tunnel_type = to_director(vs.tunnel_type);
-      d.tunnel_port = vs.tunnel_port.value_or(0);
+      d.tunnel_type = to_director(forwarding.tunnel_type);
+      d.tunnel_port = forwarding.tunnel_port.value_or(0);
+      if (forwarding.tunnel_checksum == conf::TunnelChecksum::kChecksum) d.tunnel_flags = director::kTunnelFlagChecksum;
+      if (forwarding.tunnel_checksum == conf::TunnelChecksum::kRemote) d.tunnel_flags = director::kTunnelFlagRemoteChecksum;
       break;
   }
   return d;

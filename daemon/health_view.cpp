@@ -207,6 +207,10 @@ struct HealthView::VirtualServerSlot {
   healthcheck::QuorumState quorum{healthcheck::QuorumPolicy{}};
   std::optional<director::Destination> sorry{};
   bool sorry_port_from_service = false;  // the sorry server has no port: each service's
+  // sorry_server_inhibit: once the sorry server has served (the quorum was
+  // lost since it was configured), it stays at weight 0 while the quorum holds.
+  bool sorry_inhibit = false;
+  bool sorry_served = false;
   // notify_up / notify_down by real server index (only those that have one).
   std::map<std::uint32_t, std::pair<std::string, std::string>> notify{};
   bool suspended = false;  // ha_suspend: checks paused
@@ -402,6 +406,7 @@ void HealthView::set_config(const conf::Config& config) {
     vs->quorum_up = vs_conf.quorum_up.value_or("");
     vs->quorum_down = vs_conf.quorum_down.value_or("");
     vs->omega = vs_conf.omega;
+    const std::optional<director::Destination> old_sorry = std::move(vs->sorry);
     vs->sorry.reset();
     vs->notify.clear();
     for (std::size_t j = 0; j < vs_conf.real_servers.size(); ++j) {
@@ -413,13 +418,17 @@ void HealthView::set_config(const conf::Config& config) {
       core::log::get()->info("{}: checks paused (ha_suspend: {} not held)", vs->label, vs_conf.address->to_string());
     if (!vs->suspended && was_suspended) core::log::get()->info("{}: checks resumed", vs->label);
     if (vs_conf.sorry_server) {
-      // Mapped like a real server of the service: same forwarding method and tunnel.
+      // Mapped like a real server of the service: the service's forwarding
+      // method and tunnel unless it has its own (sorry_server_lvs_method).
       vs->sorry = director_destination(
           vs_conf, conf::RealServer{.address = vs_conf.sorry_server->address, .port = vs_conf.sorry_server->port,
-                                    .weight = 1});
+                                    .weight = 1, .forwarding = vs_conf.sorry_server->forwarding});
       vs->sorry_port_from_service = vs_conf.group && vs_conf.sorry_server->port == 0;
       if (vs->sorry_port_from_service) vs->sorry->endpoint.port = service.service.key.endpoint.port;
     }
+    // A sorry server that has served stays known as such across a reload that keeps it.
+    vs->sorry_served = vs->sorry && old_sorry && vs->sorry->endpoint == old_sorry->endpoint && vs->sorry_served;
+    vs->sorry_inhibit = vs_conf.sorry_server && vs_conf.sorry_server->inhibit_on_failure;
 
     vs->real_servers.reserve(vs_conf.real_servers.size());
     for (std::size_t j = 0; j < vs_conf.real_servers.size(); ++j) {
@@ -473,6 +482,7 @@ void HealthView::set_config(const conf::Config& config) {
     for (const auto& rs : vs->real_servers)
       refresh_real_server(*rs, start_up ? "start_up" : "configuration", /*ramp=*/!start_up);
     refresh_quorum(*vs);
+    if (vs->sorry && !vs->quorum.met()) vs->sorry_served = true;  // it is in the table now
   }
   arm_slow_start_timer();
 }
@@ -664,6 +674,7 @@ bool HealthView::refresh_quorum(VirtualServerSlot& vs) {
     ++counters_.quorum_regained;
   } else {
     ++counters_.quorum_lost;
+    if (vs.sorry) vs.sorry_served = true;
   }
   core::log::get()->log(level, "{}: quorum {} (live weight {}, quorum {}, hysteresis {}){}", vs.label,
                         vs.quorum.met() ? "reached" : "lost", live, policy.quorum, policy.hysteresis,
@@ -743,13 +754,22 @@ director::IpvsTable HealthView::table() const {
       service.destinations = {*vs->sorry};
       port_from_service.push_back(vs->sorry_port_from_service);
     } else {
-      service.destinations.reserve(vs->real_servers.size());
+      service.destinations.reserve(vs->real_servers.size() + 1);
       for (const auto& rs : vs->real_servers) {
         const std::optional<int> weight = table_weight(*vs, *rs, now);
         if (!weight) continue;
         director::Destination& dest = service.destinations.emplace_back(configured_destination(*vs, *rs));
         dest.weight = *weight;
         port_from_service.push_back(rs->port_from_service);
+      }
+      // sorry_server_inhibit: a sorry server that has served drains at weight
+      // 0 (unless it is one of the real servers, which then decides).
+      if (vs->sorry && vs->sorry_inhibit && vs->sorry_served &&
+          std::none_of(vs->real_servers.begin(), vs->real_servers.end(),
+                       [&](const auto& rs) { return rs->endpoint == vs->sorry->endpoint; })) {
+        director::Destination& dest = service.destinations.emplace_back(*vs->sorry);
+        dest.weight = 0;
+        port_from_service.push_back(vs->sorry_port_from_service);
       }
     }
     // The other services of a group: the same destinations (one health, one quorum).

@@ -240,3 +240,57 @@ TEST(YamlVrrpKeywords, NewKeysReadAndRefuseBadValues) {
 
 }  // namespace
 }  // namespace lvsd::conf
+
+namespace lvsd::conf {
+namespace {
+
+// Two instances in a sync group, with a script `chk` of weight -20.
+std::string synced(const std::string& group_extra, const std::string& vi1_extra) {
+  return "vrrp_script chk {\n script /bin/true\n weight -20\n}\n"
+         "vrrp_sync_group G {\n group {\n  VI_1\n  VI_2\n }\n" + group_extra + "}\n"
+         "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100\n"
+         " virtual_ipaddress {\n  10.0.0.100\n }\n" + vi1_extra + "}\n"
+         "vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n"
+         " virtual_ipaddress {\n  10.0.0.101\n }\n}\n";
+}
+
+// Measured in keepalived 2.2.7: a sync group's tracked objects move every
+// member with their weights, whether or not sync_group_tracking_weight is set.
+TEST(KeepalivedSyncGroupTracking, TheGroupsTrackedObjectsTrackEveryMember) {
+  auto r = ka(synced(" track_script {\n  chk weight -30\n }\n track_interface {\n  eth1 weight 5\n }\n"
+                     " track_file {\n  f\n }\n", "") +
+              "track_file f {\n file /run/f\n weight 0\n}\n");
+  ASSERT_TRUE(r.ok()) << messages(r);
+  for (const VrrpInstance& inst : r.config->vrrp_instances) {
+    ASSERT_EQ(inst.track_script.size(), 1u) << inst.name;
+    EXPECT_EQ(inst.track_script[0].name, "chk");
+    EXPECT_EQ(inst.track_script[0].weight, -30);
+    ASSERT_EQ(inst.track_interface.size(), 1u);
+    EXPECT_EQ(inst.track_interface[0].name, "eth1");
+    EXPECT_EQ(inst.track_interface[0].weight, 5);
+    ASSERT_EQ(inst.track_file.size(), 1u);
+    EXPECT_EQ(inst.track_file[0].name, "f");
+  }
+  expect_round_trip(*r.config);
+}
+
+// Measured: without sync_group_tracking_weight keepalived drops a member's own
+// track_script entry that has a weight ("ignoring tracked script chk with
+// weights due to SYNC group"); with it (or global_tracking) the weight applies.
+TEST(KeepalivedSyncGroupTracking, AMembersWeightedScriptIsDroppedUnlessTheGroupKeepsWeights) {
+  auto dropped = ka(synced("", " track_script {\n  chk weight -30\n }\n"));
+  ASSERT_TRUE(dropped.ok()) << messages(dropped);
+  EXPECT_TRUE(dropped.config->vrrp_instances[0].track_script.empty());
+  EXPECT_NE(warnings(dropped).find("as keepalived 2.2.7 ignores it"), std::string::npos) << warnings(dropped);
+  auto zero = ka(synced("", " track_script {\n  chk weight 0\n }\n"));  // weight 0 (FAULT) stays
+  ASSERT_TRUE(zero.ok()) << messages(zero);
+  EXPECT_EQ(zero.config->vrrp_instances[0].track_script.size(), 1u);
+  for (const std::string keep : {" sync_group_tracking_weight\n", " global_tracking\n"}) {
+    auto kept = ka(synced(keep, " track_script {\n  chk\n }\n"));
+    ASSERT_TRUE(kept.ok()) << messages(kept);
+    ASSERT_EQ(kept.config->vrrp_instances[0].track_script.size(), 1u) << keep;
+  }
+}
+
+}  // namespace
+}  // namespace lvsd::conf

@@ -240,6 +240,66 @@ TEST_F(HealthViewTest, SorryServerTakesTheServicesForwardingMethodAndTunnel) {
   EXPECT_EQ(sorry.tunnel_port, 6080);
 }
 
+TEST_F(HealthViewTest, SorryServerAndRealServersWithForwardingOfTheirOwn) {
+  conf::RealServer nat = real_server("10.0.0.11", 2, {tcp_check(80)});
+  nat.port = 8080;
+  nat.forwarding = conf::Forwarding{.lb_kind = conf::ForwardingMethod::kNat};
+  conf::RealServer gre = real_server("10.0.0.12", 2, {tcp_check(80)});
+  gre.forwarding = conf::Forwarding{.lb_kind = conf::ForwardingMethod::kTun, .tunnel_type = conf::TunnelType::kGre,
+                                    .tunnel_checksum = conf::TunnelChecksum::kChecksum};
+  conf::VirtualServer vs = virtual_server({nat, gre, real_server("10.0.0.13", 2, {tcp_check(80)})});  // DR
+  vs.quorum = 5;
+  vs.sorry_server = conf::SorryServer{.address = ip("10.0.0.200"), .port = 8081,
+                                      .forwarding = conf::Forwarding{.lb_kind = conf::ForwardingMethod::kNat}};
+  view_.set_config(config_of({vs}));
+  director::IpvsTable table = view_.table();
+  ASSERT_EQ(table.services[0].destinations.size(), 1u);
+  EXPECT_EQ(table.services[0].destinations[0].forward, director::ForwardMethod::kNat);  // not the service's DR
+  pass("10.0.0.11:80");  // (its check's connect_port)
+  pass("10.0.0.12:80");
+  pass("10.0.0.13:80");
+  table = view_.table();
+  ASSERT_EQ(table.services[0].destinations.size(), 3u);
+  EXPECT_EQ(table.services[0].destinations[0].forward, director::ForwardMethod::kNat);
+  EXPECT_EQ(table.services[0].destinations[1].forward, director::ForwardMethod::kTunnel);
+  EXPECT_EQ(table.services[0].destinations[1].tunnel_type, director::TunnelType::kGre);
+  EXPECT_EQ(table.services[0].destinations[1].tunnel_flags, director::kTunnelFlagChecksum);
+  EXPECT_EQ(table.services[0].destinations[2].forward, director::ForwardMethod::kDirectRoute);
+}
+
+// keepalived's sorry_server_inhibit: once the sorry server has served, it
+// stays at weight 0 while the quorum holds; without it, it is removed. A
+// sorry server that never served (the quorum held from the start) is not added.
+TEST_F(HealthViewTest, SorryServerInhibitKeepsItAtWeightZeroOnceItHasServed) {
+  conf::VirtualServer vs = virtual_server({real_server("10.0.0.11", 1, {tcp_check(80)})});
+  vs.sorry_server = conf::SorryServer{.address = ip("10.0.0.200"), .port = 0, .inhibit_on_failure = true};
+  view_.set_config(config_of({vs}));
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.200:80", 1}}));  // no quorum yet: the sorry server serves
+  pass("10.0.0.11:80");
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.11:80", 1}, {"10.0.0.200:80", 0}}));
+  fail("10.0.0.11:80");
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.200:80", 1}}));
+  pass("10.0.0.11:80");
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.11:80", 1}, {"10.0.0.200:80", 0}}));
+  // A reload that keeps the sorry server keeps it draining.
+  view_.set_config(config_of({vs}));
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.11:80", 1}, {"10.0.0.200:80", 0}}));
+  // Without inhibit it leaves.
+  vs.sorry_server->inhibit_on_failure = false;
+  view_.set_config(config_of({vs}));
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.11:80", 1}}));
+}
+
+TEST_F(HealthViewTest, SorryServerInhibitAddsNothingWhileTheQuorumHeldFromTheStart) {
+  conf::VirtualServer vs = virtual_server({real_server("10.0.0.11", 1, {tcp_check(80)})});
+  vs.start_up = true;  // keepalived without alpha: the real server serves from the start
+  vs.sorry_server = conf::SorryServer{.address = ip("10.0.0.200"), .port = 0, .inhibit_on_failure = true};
+  view_.set_config(config_of({vs}));
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.11:80", 1}}));
+  pass("10.0.0.11:80");
+  EXPECT_EQ(pool(), (Pool{{"10.0.0.11:80", 1}}));
+}
+
 TEST_F(HealthViewTest, RealServerWithoutChecksIsAlwaysPresent) {
   view_.set_config(config_of({virtual_server({real_server("10.0.0.11", 3, {}),
                                               real_server("10.0.0.12", 2, {tcp_check(80)})})}));
