@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@ virtual_servers:
     real_servers:
       - {address: 10.0.0.11, port: 80, TCP_CHECK: {connect_timeout: 1s, retry: 0}}
       - {address: 10.0.0.12}
+      - {address: 10.0.0.13, lb_kind: TUN, tunnel_type: gre, tunnel_checksum: csum}
+      - {address: 10.0.0.14, port: 8080, lb_kind: NAT}
   - group: web6
     lb_algo: wrr
     lb_kind: DR
@@ -71,6 +74,14 @@ class LvsdGroup : public ::testing::Test {
   std::string lvsctl_list() {
     return director_->run(std::string(LVSD_LVSCTL) + " --socket " + dir_ + "/lvsd.sock list").output;
   }
+  // Lines that hold both a and b.
+  static std::size_t lines_with(const std::string& text, const std::string& a, const std::string& b) {
+    std::size_t n = 0;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+      if (line.find(a) != std::string::npos && line.find(b) != std::string::npos) ++n;
+    return n;
+  }
   static std::size_t count(const std::string& haystack, const std::string& needle) {
     std::size_t n = 0;
     for (auto pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) ++n;
@@ -101,6 +112,13 @@ TEST_F(LvsdGroup, EveryMemberIsAServiceAndOneCheckDrivesThemAll) {
   EXPECT_EQ(count(table, "10.0.0.12:80 "), 4u) << table;
   EXPECT_EQ(count(table, "10.0.0.12:0 "), 1u) << table;
   EXPECT_EQ(count(table, "[2001:db8::11]:443"), 3u) << table;
+  // Real servers with a forwarding method of their own (keepalived's lvs_method
+  // in a real_server) in a DR service: each destination is forwarded its way.
+  EXPECT_EQ(lines_with(table, "-> 10.0.0.13:", "Tunnel"), 5u) << table;
+  EXPECT_EQ(lines_with(table, "-> 10.0.0.14:8080", "Masq"), 5u) << table;
+  EXPECT_EQ(lines_with(table, "-> 10.0.0.12:", "Route"), 5u) << table;
+  const std::string tun_info = director_->run("ipvsadm -Ln --tun-info").output;
+  EXPECT_EQ(lines_with(tun_info, "-> 10.0.0.13:", "gre:+c"), 5u) << tun_info;
   EXPECT_EQ(lvsctl_list(), table);
 
   // One check for 10.0.0.11, not one per service: one transition logged, and
