@@ -85,6 +85,16 @@ struct Global {
   // failover) forwards it instead of dropping it. Unset: left as the kernel has it.
   std::optional<bool> sloppy_tcp{};
   std::optional<bool> sloppy_sctp{};
+  // IPVS's connection timeouts (ipvsadm --set, keepalived's lvs_timeouts):
+  // established TCP, TCP after FIN, UDP; whole seconds, at most 31 days.
+  // Unset: the kernel's value is left alone.
+  struct LvsTimeouts {
+    std::optional<Duration> tcp{};
+    std::optional<Duration> tcpfin{};
+    std::optional<Duration> udp{};
+    bool operator==(const LvsTimeouts&) const = default;
+  };
+  LvsTimeouts lvs_timeouts{};
   // How often the kernel's IPVS table is re-read and repaired; 0: never.
   Duration ipvs_resync_interval = std::chrono::seconds(30);
   std::optional<std::string> notify{};   // script run on every VRRP state change

@@ -57,6 +57,7 @@ const std::vector<Spec> kGlobalSpecs = {
     {"lvs_notify_fifo", 1, 3, false, false, "lvs_notify_fifo.path"},
     {"lvs_notify_fifo_script", 1, 3, false, false, "lvs_notify_fifo.script"},
     {"vrrp_notify_priority_changes", 0, 1},
+    {"lvs_timeouts", 1, 6},  // [tcp N] [tcpfin N] [udp N]
 };
 
 bool looks_like_keyword(std::string_view word) {
@@ -229,6 +230,35 @@ void Importer::apply_group_tracking() {
       add(inst.track_script, t.scripts, "track_script");
       add(inst.track_file, t.files, "track_file");
     }
+  }
+}
+
+void Importer::lvs_timeouts(const KaStatement& st, const std::string& path, Global::LvsTimeouts& out) {
+  for (std::size_t i = 0; i < st.args.size(); ++i) {
+    const KaWord& name = st.args[i];
+    std::optional<Duration>* slot = name.text == "tcp"      ? &out.tcp
+                                    : name.text == "tcpfin" ? &out.tcpfin
+                                    : name.text == "udp"    ? &out.udp
+                                                            : nullptr;
+    const std::string kpath = join_path(path, name.text);
+    if (slot == nullptr) {
+      error(name.location, path, quote(name.text) + " is not an IPVS timeout: allowed tcp N, tcpfin N, udp N");
+      return;
+    }
+    sources_.set(kpath, name.location);
+    if (i + 1 == st.args.size()) {
+      error(name.location, kpath, "no value for " + name.text + ": allowed seconds 0-2678400 (keepalived 2.2.7 "
+                                  "reports it and ignores it)");
+      return;
+    }
+    const KaWord& value = st.args[++i];
+    auto seconds = parse_integer(value.text, 0, 86400 * 31);
+    if (!seconds) {
+      error(value.location, kpath, seconds.error().message + " (keepalived 2.2.7 reports it and ignores it)");
+      continue;
+    }
+    // 0 leaves the kernel's value, as keepalived does.
+    if (*seconds > 0) *slot = std::chrono::seconds(*seconds);
   }
 }
 
@@ -514,6 +544,7 @@ void Importer::global(const KaStatement& block, Global& g) {
       else g.vrrp_notify_priority_changes = *on;
     }
     else if (k == "router_id") value(st, p, g.router_id, text_value);
+    else if (k == "lvs_timeouts") lvs_timeouts(st, p, g.lvs_timeouts);
     else if (k == "lvs_flush") g.lvs_flush = true;
     else if (k == "lvs_flush_onstop" || k == "lvs_flush_on_stop") {
       if (!st.args.empty() && st.args[0].text != "VS")

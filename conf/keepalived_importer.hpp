@@ -292,6 +292,8 @@ class Importer {
     bool keep_weights = false;  // sync_group_tracking_weight (or global_tracking)
   };
   std::vector<GroupTracking> group_tracking_;
+  // global_defs lvs_timeouts [tcp N] [tcpfin N] [udp N].
+  void lvs_timeouts(const KaStatement& st, const std::string& path, Global::LvsTimeouts& out);
   // finish(): keepalived 2.2.7's sync group tracking rules, applied to the member instances.
   void apply_group_tracking();
   std::set<std::size_t> explicit_version_;

@@ -132,7 +132,7 @@ constexpr Row kRows[] = {
     {KaBlock::kGlobalDefs, "lvs_notify_fifo_script", kImplemented},
     {KaBlock::kGlobalDefs, "lvs_process_name", kProcessTuning},
     {KaBlock::kGlobalDefs, "lvs_sync_daemon", kImplemented},
-    {KaBlock::kGlobalDefs, "lvs_timeouts", Refused{"lvsd does not set IPVS's connection timeouts yet: set them with 'ipvsadm --set' before lvsd starts (a unit ExecStartPre=)"}},
+    {KaBlock::kGlobalDefs, "lvs_timeouts", kImplemented},
     {KaBlock::kGlobalDefs, "max_auto_priority", kProcessTuning},
     {KaBlock::kGlobalDefs, "min_auto_priority_delay", kProcessTuning},
     {KaBlock::kGlobalDefs, "nftables", kFirewall},

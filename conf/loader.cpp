@@ -359,7 +359,7 @@ class YamlLoader {
     const std::string path = "global";
     auto view = read_map(node, path,
                          {"router_id", "control_socket", "metrics", "lvs_sync_daemon", "lvs_flush", "lvs_flush_on_stop",
-                          "sloppy_tcp", "sloppy_sctp", "ipvs_resync_interval", "notify", "script_user", "enable_script_security",
+                          "sloppy_tcp", "sloppy_sctp", "lvs_timeouts", "ipvs_resync_interval", "notify", "script_user", "enable_script_security",
                           "announce", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_strict", "notify_fifo",
                           "vrrp_notify_fifo", "lvs_notify_fifo", "vrrp_notify_priority_changes"}, at);
     if (!view) return;
@@ -370,6 +370,14 @@ class YamlLoader {
     read(*view, path, "lvs_flush_on_stop", global.lvs_flush_on_stop, parse_bool);
     read(*view, path, "sloppy_tcp", global.sloppy_tcp, parse_bool);
     read(*view, path, "sloppy_sctp", global.sloppy_sctp, parse_bool);
+    if (const Field* f = view->get("lvs_timeouts")) {
+      const std::string tpath = join_path(path, "lvs_timeouts");
+      if (auto tv = read_map(f->value, tpath, {"tcp", "tcpfin", "udp"}, location(f->value, location(f->key, {})))) {
+        read(*tv, tpath, "tcp", global.lvs_timeouts.tcp, parse_duration);
+        read(*tv, tpath, "tcpfin", global.lvs_timeouts.tcpfin, parse_duration);
+        read(*tv, tpath, "udp", global.lvs_timeouts.udp, parse_duration);
+      }
+    }
     read(*view, path, "ipvs_resync_interval", global.ipvs_resync_interval, parse_duration);
     read(*view, path, "notify", global.notify, non_empty_string);
     read(*view, path, "vrrp_mcast_group4", global.vrrp_mcast_group4, parse_address);

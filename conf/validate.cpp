@@ -10,6 +10,9 @@
 namespace lvsd::conf {
 namespace {
 
+// keepalived's LVS_MAX_TIMEOUT: 31 days.
+constexpr std::int64_t kMaxLvsTimeoutMs = 31LL * 86400 * 1000;
+
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -53,6 +56,15 @@ class Validator {
     if (g6 && (!g6->is_ipv6() || g6->bytes()[0] != 0xFF))
       error("global.vrrp_mcast_group6", g6->to_string() + " is not an IPv6 multicast address: allowed ff00::/8");
     check_notify_fifos();
+    const auto& t = config_.global.lvs_timeouts;
+    for (const auto& [key, value] : {std::pair{"tcp", t.tcp}, std::pair{"tcpfin", t.tcpfin}, std::pair{"udp", t.udp}}) {
+      if (!value) continue;
+      const auto ms = value->count();
+      if (ms % 1000 != 0 || ms < 1000 || ms > kMaxLvsTimeoutMs)
+        error(join_path("global.lvs_timeouts", key), quote(duration_text(*value)) +
+                                                         ": allowed whole seconds, 1s to 31 days (IPVS timeouts are "
+                                                         "seconds; keepalived's limit)");
+    }
     const auto& sync = config_.global.lvs_sync_daemon;
     if (!sync) return;
     if (sync->interface.empty()) missing("global.lvs_sync_daemon", "interface", "an interface name");

@@ -156,6 +156,13 @@ Node global_node(const Global& g) {
   add_if(m, "lvs_flush_on_stop", g.lvs_flush_on_stop, d.lvs_flush_on_stop, as_bool);
   add_opt(m, "sloppy_tcp", g.sloppy_tcp, as_bool);
   add_opt(m, "sloppy_sctp", g.sloppy_sctp, as_bool);
+  if (g.lvs_timeouts != Global::LvsTimeouts{}) {
+    Node t = Node::map();
+    add_opt(t, "tcp", g.lvs_timeouts.tcp, as_duration);
+    add_opt(t, "tcpfin", g.lvs_timeouts.tcpfin, as_duration);
+    add_opt(t, "udp", g.lvs_timeouts.udp, as_duration);
+    m.add("lvs_timeouts", std::move(t));
+  }
   add_if(m, "ipvs_resync_interval", g.ipvs_resync_interval, d.ipvs_resync_interval, as_duration);
   add_opt(m, "notify", g.notify, as_text);
   add_opt(m, "vrrp_mcast_group4", g.vrrp_mcast_group4, as_address);

@@ -396,6 +396,18 @@ void Daemon::apply_ipvs_settings() {
       log->info("IPVS: net.ipv4.vs.{} = {}", name, *value ? 1 : 0);
     }
   }
+  // lvs_timeouts: the ones given; 0 leaves the kernel's (keepalived's rule).
+  const auto seconds = [](const std::optional<conf::Duration>& d) {
+    return d ? static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(*d).count()) : 0u;
+  };
+  const director::Timeouts t{.tcp_s = seconds(g.lvs_timeouts.tcp), .tcp_fin_s = seconds(g.lvs_timeouts.tcpfin),
+                             .udp_s = seconds(g.lvs_timeouts.udp)};
+  if (t != director::Timeouts{}) {
+    if (auto st = ipvs_->kernel->set_timeouts(t); !st.ok())
+      log->error("IPVS: cannot set the connection timeouts: {}", st.error().message);
+    else
+      log->info("IPVS: timeouts tcp {} tcpfin {} udp {} (0: unchanged)", t.tcp_s, t.tcp_fin_s, t.udp_s);
+  }
 }
 
 void Daemon::apply_sync_daemons() {

@@ -73,6 +73,8 @@ class IpvsKernel : public IpvsPort {
   virtual void set_receive_timeout(std::chrono::milliseconds timeout) = 0;
   // Sets an IPVS setting of this network namespace (net.ipv4.vs.NAME).
   virtual core::Status set_sysctl(const std::string& name, int value) = 0;
+  // IPVS's connection timeouts (SET_CONFIG); 0 leaves one unchanged.
+  virtual core::Status set_timeouts(const director::Timeouts& timeouts) = 0;
 };
 using IpvsOpener = std::function<core::Result<std::unique_ptr<IpvsKernel>>()>;
 

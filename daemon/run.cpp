@@ -181,6 +181,7 @@ class KernelIpvs final : public IpvsKernel {
   core::Status set_sysctl(const std::string& name, int value) override {
     return core::write_sysctl("/proc/sys", "net/ipv4/vs/" + name, std::to_string(value));
   }
+  core::Status set_timeouts(const director::Timeouts& timeouts) override { return client_->set_timeouts(timeouts); }
   core::Result<director::IpvsTable> dump_services(const std::set<director::ServiceKey>& keys) override {
     // The service list is small (no destinations); destinations are read
     // only for the services asked for.

@@ -116,5 +116,25 @@ TEST(KeepalivedLvsKeywords, YamlRealServerForwardingNeedsLbKindAndValidTunnelSet
   EXPECT_FALSE(load_yaml(head + "        port: 8080\n", "a.yaml").ok());
 }
 
+TEST(KeepalivedLvsKeywords, LvsTimeoutsSetWhatIsGivenAndZeroLeavesTheKernels) {
+  auto r = ka("global_defs {\n lvs_timeouts tcp 7200 udp 0 tcpfin 30\n}\n" + vs(" real_server 10.0.1.1 80 {\n }\n"));
+  ASSERT_TRUE(r.ok()) << messages(r);
+  const Global::LvsTimeouts& t = r.config->global.lvs_timeouts;
+  EXPECT_EQ(t.tcp, std::chrono::seconds(7200));
+  EXPECT_EQ(t.tcpfin, std::chrono::seconds(30));
+  EXPECT_FALSE(t.udp.has_value());
+  expect_round_trip(*r.config);
+  for (const std::string bad : {"lvs_timeouts tcp", "lvs_timeouts tcp 2678401", "lvs_timeouts sctp 5"}) {
+    auto b = ka("global_defs {\n " + bad + "\n}\n");
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_EQ(b.errors[0].location.line, 2) << messages(b);
+  }
+  // YAML: whole seconds up to 31 days.
+  EXPECT_TRUE(load_yaml("global:\n  lvs_timeouts: {udp: 744h}\n", "a.yaml").ok());
+  EXPECT_FALSE(load_yaml("global:\n  lvs_timeouts: {udp: 1500ms}\n", "a.yaml").ok());
+  EXPECT_FALSE(load_yaml("global:\n  lvs_timeouts: {udp: 745h}\n", "a.yaml").ok());
+  EXPECT_FALSE(load_yaml("global:\n  lvs_timeouts: {sctp: 5s}\n", "a.yaml").ok());
+}
+
 }  // namespace
 }  // namespace lvsd::conf

@@ -116,6 +116,11 @@ class FakeIpvs final : public IpvsKernel {
     events_.push_back("ipvs." + name_ + ".sysctl " + name + "=" + std::to_string(value));
     return {};
   }
+  core::Status set_timeouts(const director::Timeouts& t) override {
+    events_.push_back("ipvs." + name_ + ".timeouts " + std::to_string(t.tcp_s) + " " + std::to_string(t.tcp_fin_s) +
+                      " " + std::to_string(t.udp_s));
+    return {};
+  }
   core::Result<director::IpvsTable> dump_services(const std::set<director::ServiceKey>&) override {
     events_.push_back("ipvs." + name_ + ".dump_services");
     return kernel_.table;

@@ -325,14 +325,15 @@ TEST_F(Lvsd, StartsTheConnectionSyncDaemonFromTheConfig) {
 
 // Maglev with its flags and sloppy TCP, what an active-active director
 // needs: the flags reach the kernel's service (ipvsadm prints them) and the
-// sloppy settings the namespace's net.ipv4.vs sysctls, and a reload that
-// drops the setting leaves the kernel's value alone.
+// sloppy settings the namespace's net.ipv4.vs sysctls, lvs_timeouts the
+// connection timeouts (ipvsadm -L --timeout), and a reload that drops a
+// setting leaves the kernel's value alone.
 TEST_F(Lvsd, SchedulerFlagsAndSloppySettingsReachTheKernel) {
   auto sysctl = [&](const std::string& name) {
     return director_->run("cat /proc/sys/net/ipv4/vs/" + name).output;
   };
   write_config(
-      "global:\n  sloppy_tcp: true\n  sloppy_sctp: true\nvirtual_servers:\n"
+      "global:\n  sloppy_tcp: true\n  sloppy_sctp: true\n  lvs_timeouts: {tcp: 7200s, udp: 45s}\nvirtual_servers:\n"
       "  - {address: 10.0.0.100, port: 80, lb_algo: mh, scheduler_flags: [mh-fallback, mh-port], lb_kind: DR,\n"
       "     real_servers: [{address: 10.0.0.11}, {address: 10.0.0.12}]}\n");
   start();
@@ -340,8 +341,11 @@ TEST_F(Lvsd, SchedulerFlagsAndSloppySettingsReachTheKernel) {
   EXPECT_NE(ipvsadm().find("TCP  10.0.0.100:80 mh (mh-fallback,mh-port)"), std::string::npos) << ipvsadm();
   EXPECT_EQ(sysctl("sloppy_tcp"), "1\n");
   EXPECT_EQ(sysctl("sloppy_sctp"), "1\n");
+  // tcpfin was not given: the kernel's default (120 s) stays.
+  EXPECT_NE(director_->run("ipvsadm -L --timeout").output.find("Timeout (tcp tcpfin udp): 7200 120 45"),
+            std::string::npos) << director_->run("ipvsadm -L --timeout").output;
   write_config(
-      "global:\n  sloppy_tcp: false\nvirtual_servers:\n"
+      "global:\n  sloppy_tcp: false\n  lvs_timeouts: {tcpfin: 60s}\nvirtual_servers:\n"
       "  - {address: 10.0.0.100, port: 80, lb_algo: mh, scheduler_flags: [mh-port], lb_kind: DR,\n"
       "     real_servers: [{address: 10.0.0.11}, {address: 10.0.0.12}]}\n");
   lvsd_->signal(SIGHUP);
@@ -349,6 +353,8 @@ TEST_F(Lvsd, SchedulerFlagsAndSloppySettingsReachTheKernel) {
   EXPECT_NE(ipvsadm().find("TCP  10.0.0.100:80 mh (mh-port)"), std::string::npos) << ipvsadm();
   EXPECT_EQ(sysctl("sloppy_tcp"), "0\n");
   EXPECT_EQ(sysctl("sloppy_sctp"), "1\n") << "a setting the file no longer names is left as it is";
+  EXPECT_NE(director_->run("ipvsadm -L --timeout").output.find("Timeout (tcp tcpfin udp): 7200 60 45"),
+            std::string::npos) << director_->run("ipvsadm -L --timeout").output;
 }
 
 }  // namespace

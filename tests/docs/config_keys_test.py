@@ -29,6 +29,7 @@ MAPPINGS = [
     {"path": "global", "probe": "global: 1", "table": ("## `global`", None)},
     {"path": "global.lvs_sync_daemon", "probe": "global: {lvs_sync_daemon: 1}",
      "table": ("## `global`", "`lvs_sync_daemon`")},
+    {"path": "global.lvs_timeouts", "probe": "global: {lvs_timeouts: 1}", "inline": ("## `global`", "lvs_timeouts")},
     {"path": "vrrp_instances[]", "probe": "vrrp_instances: [1]", "table": ("## `vrrp_instances[]`", None)},
     {"path": "vrrp_instances[].authentication", "probe": "vrrp_instances: [{authentication: 1}]",
      "inline": ("## `vrrp_instances[]`", "authentication")},
