@@ -355,11 +355,12 @@ struct UrlCheck {
   std::optional<std::string> digest{};  // MD5 of the body, 32 lowercase hex digits
   // Host header (and, with enable_sni, the TLS server name) of this url; unset: the check's.
   std::optional<std::string> virtualhost{};
-  // A PCRE2 pattern the body must match (with regex_no_match: must not).
+  // A PCRE2 pattern the response (from its first byte: status line, headers,
+  // body) must match (with regex_no_match: must not), as keepalived 2.2.7.
   std::optional<std::string> regex{};
   bool regex_no_match = false;
   std::vector<std::string> regex_options{};  // keepalived's names ("caseless", "multiline", ...), as given
-  // Where a match may start, in bytes of the body: at or after min, at or before max.
+  // Where a match may start, in bytes from the response's first: at or after min, at or before max.
   std::optional<std::uint64_t> regex_min_offset{};
   std::optional<std::uint64_t> regex_max_offset{};
   std::optional<RegexStack> regex_stack{};

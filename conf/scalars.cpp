@@ -7,7 +7,7 @@
 #include <charconv>
 #include <sstream>
 
-#include "core/body_regex.hpp"
+#include "core/response_regex.hpp"
 
 namespace lvsd::conf {
 namespace {

@@ -6,7 +6,7 @@
 #include <tuple>
 
 #include "conf/scalars.hpp"
-#include "core/body_regex.hpp"
+#include "core/response_regex.hpp"
 
 namespace lvsd::conf {
 namespace {
@@ -693,7 +693,7 @@ class Validator {
                                        "or remove it");
       return;
     }
-    if (auto compiled = core::BodyRegex::compile(*url.regex, url.regex_options); !compiled)
+    if (auto compiled = core::ResponseRegex::compile(*url.regex, url.regex_options); !compiled)
       error(join_path(upath, "regex"), quote(*url.regex) + ": " + compiled.error().message +
                                            " (keepalived 2.2.7 drops the url's regex)");
     if (url.regex_min_offset && url.regex_max_offset && *url.regex_min_offset > *url.regex_max_offset)

@@ -27,8 +27,9 @@ struct HttpUrl {
   std::optional<std::string> digest{};  // MD5 of the body, 32 hex digits (case-insensitive)
   std::string host{};                 // Host header of this url; empty: the check's (virtualhost)
   std::string tls_sni{};              // SSL_GET: the server name of this url; empty: the check's tls_sni
-  // A PCRE2 pattern the body must match (regex_no_match: must not), the
-  // match starting in [regex_min_offset, regex_max_offset] (core/body_regex.hpp).
+  // A PCRE2 pattern the response (from its first byte, headers too) must
+  // match (regex_no_match: must not), the match starting in
+  // [regex_min_offset, regex_max_offset] (core/response_regex.hpp).
   std::optional<std::string> regex{};
   std::vector<std::string> regex_options{};  // keepalived's names
   bool regex_no_match = false;

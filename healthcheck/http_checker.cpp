@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/body_regex.hpp"
+#include "core/response_regex.hpp"
 #include "healthcheck/http_request.hpp"
 #include "healthcheck/http_response.hpp"
 #include "healthcheck/openssl_lib.hpp"
@@ -68,7 +68,7 @@ struct SslDeleter {
 
 // A url's regex (rare: held apart, see UrlCheck).
 struct UrlRegex {
-  core::BodyRegex regex;
+  core::ResponseRegex regex;
   std::size_t min_offset = 0;
   std::optional<std::size_t> max_offset{};
   bool no_match = false;  // a match fails the url
@@ -108,6 +108,7 @@ struct Exchange {
   core::IoWatcher watcher;
   std::unique_ptr<SSL, SslDeleter> ssl;
   HttpResponseParser parser;
+  std::string raw;  // the response as received, for a url with a regex (keepalived matches that)
   std::size_t sent = 0;
   int wanted = core::IoWatcher::kWrite;  // what the watcher waits for
 };
@@ -133,7 +134,7 @@ class HttpChecker final : public ProbeBase {
       if (spec.kind == CheckKind::kSsl) c.tls_sni = u.tls_sni.empty() ? spec.tls_sni : u.tls_sni;
       if (u.regex) {
         // The configuration was validated; a pattern that fails here fails every probe.
-        if (auto compiled = core::BodyRegex::compile(*u.regex, u.regex_options)) {
+        if (auto compiled = core::ResponseRegex::compile(*u.regex, u.regex_options)) {
           c.regex = std::make_unique<UrlRegex>(UrlRegex{.regex = std::move(*compiled),
                                                         .min_offset = u.regex_min_offset,
                                                         .max_offset = u.regex_max_offset,
@@ -352,6 +353,15 @@ class HttpChecker final : public ProbeBase {
     watch(core::IoWatcher::kRead);
   }
 
+  // What a url's regex is matched against: the response's bytes from its
+  // first (status line, headers, body as sent), as keepalived 2.2.7 matches
+  // its read buffer; at most the parser's limits.
+  void keep_raw(std::string_view bytes) {
+    if (!url().regex) return;
+    const std::size_t room = std::size_t{max_header_bytes_} + max_body_bytes_;
+    if (ex_->raw.size() < room) ex_->raw.append(bytes.substr(0, room - ex_->raw.size()));
+  }
+
   void do_receive() {
     std::array<char, kReadChunk> buf;
     Exchange& ex = *ex_;
@@ -360,6 +370,7 @@ class HttpChecker final : public ProbeBase {
         ossl().ERR_clear_error();
         int n = ossl().SSL_read(ex.ssl.get(), buf.data(), static_cast<int>(buf.size()));
         if (n > 0) {
+          keep_raw(std::string_view(buf.data(), static_cast<std::size_t>(n)));
           if (ex.parser.feed(std::string_view(buf.data(), static_cast<std::size_t>(n))) !=
               HttpResponseParser::State::kNeedMore)
             return url_done();
@@ -375,6 +386,7 @@ class HttpChecker final : public ProbeBase {
       }
       ssize_t n = ::recv(ex.fd.get(), buf.data(), buf.size(), 0);
       if (n > 0) {
+        keep_raw(std::string_view(buf.data(), static_cast<std::size_t>(n)));
         if (ex.parser.feed(std::string_view(buf.data(), static_cast<std::size_t>(n))) !=
             HttpResponseParser::State::kNeedMore)
           return url_done();
@@ -409,7 +421,7 @@ class HttpChecker final : public ProbeBase {
     }
     if (u.regex) {
       const UrlRegex& r = *u.regex;
-      auto matched = r.regex.search(parser.body(), r.min_offset, r.max_offset);
+      auto matched = r.regex.search(ex_->raw, r.min_offset, r.max_offset);
       if (!matched) return finish(false, "regex on " + path + ": " + matched.error().message);
       if (*matched && r.no_match) return finish(false, "regex matched on " + path + " (regex_no_match)");
       if (!*matched && !r.no_match) return finish(false, "regex did not match on " + path);

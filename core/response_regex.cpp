@@ -1,4 +1,4 @@
-#include "core/body_regex.hpp"
+#include "core/response_regex.hpp"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -50,7 +50,7 @@ std::string pcre2_message(int code) {
 
 }  // namespace
 
-struct BodyRegex::Code {
+struct ResponseRegex::Code {
   pcre2_code* code = nullptr;
   ~Code() { pcre2_code_free(code); }
 };
@@ -64,7 +64,7 @@ const std::vector<std::string_view>& regex_option_names() {
   return names;
 }
 
-Result<BodyRegex> BodyRegex::compile(std::string_view pattern, std::span<const std::string> options) {
+Result<ResponseRegex> ResponseRegex::compile(std::string_view pattern, std::span<const std::string> options) {
   std::uint32_t bits = 0;
   for (const std::string& name : options) {
     const auto* o = std::find_if(std::begin(kOptions), std::end(kOptions), [&](const Option& x) { return x.name == name; });
@@ -79,16 +79,16 @@ Result<BodyRegex> BodyRegex::compile(std::string_view pattern, std::span<const s
     return Error{"invalid regex at offset " + std::to_string(error_offset) + ": " + pcre2_message(error_code)};
   auto owned = std::make_shared<Code>();
   owned->code = code;
-  return BodyRegex(std::move(owned));
+  return ResponseRegex(std::move(owned));
 }
 
-Result<bool> BodyRegex::search(std::string_view body, std::size_t min_offset,
-                               std::optional<std::size_t> max_offset) const {
-  if (min_offset > body.size()) return false;
+Result<bool> ResponseRegex::search(std::string_view subject, std::size_t min_offset,
+                                   std::optional<std::size_t> max_offset) const {
+  if (min_offset > subject.size()) return false;
   std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> data(
       pcre2_match_data_create_from_pattern(code_->code, nullptr), &pcre2_match_data_free);
   if (!data) return Error{"regex: out of memory"};
-  const int rc = pcre2_match(code_->code, reinterpret_cast<PCRE2_SPTR>(body.data()), body.size(), min_offset, 0,
+  const int rc = pcre2_match(code_->code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), min_offset, 0,
                              data.get(), nullptr);
   if (rc == PCRE2_ERROR_NOMATCH) return false;
   if (rc < 0 && rc != 0) return Error{"regex: " + pcre2_message(rc)};
