@@ -157,6 +157,17 @@ Result<std::string> keepalived_unescape(const KaWord& word) {
   return out;
 }
 
+// A parser whose error also says that keepalived 2.2.7 logs the value as
+// invalid and goes on without the line (bindto, warmup, http_protocol...).
+template <typename Parse>
+auto ignored_by_keepalived(Parse parse) {
+  return [parse](std::string_view text) {
+    auto parsed = parse(text);
+    if (!parsed) return decltype(parsed){Error{parsed.error().message + " (keepalived 2.2.7 ignores the line)"}};
+    return parsed;
+  };
+}
+
 // keepalived's [BOOL] after a flag keyword (alpha, enable_sni): nothing is true.
 std::optional<bool> flag_value(const KaStatement& st) {
   return st.args.empty() ? std::optional<bool>(true) : keepalived_bool(st.args[0].text);
@@ -211,7 +222,7 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     else if (k == "connect_timeout") value(st, p, vs.connect_timeout, parse_duration);
     else if (k == "retry") value(st, p, vs.retry, integer(0, 100));
     else if (k == "delay_before_retry") value(st, p, vs.delay_before_retry, parse_duration);
-    else if (k == "warmup") value(st, p, vs.warmup, parse_duration);
+    else if (k == "warmup") value(st, p, vs.warmup, ignored_by_keepalived(parse_duration));
     else if (k == "lb_algo" || k == "lvs_sched") {
       const std::size_t before = errors_.size();
       value(st, p, vs.lb_algo, parse_lb_algo);
@@ -358,7 +369,7 @@ RealServer Importer::real_server(const KaStatement& block, const std::string& pa
     else if (k == "retry") value(st, key(path, kRealServerSpecs, st), rs.retry, integer(0, 100));
     else if (k == "delay_before_retry") value(st, key(path, kRealServerSpecs, st), rs.delay_before_retry, parse_duration);
     else if (k == "delay_loop") value(st, key(path, kRealServerSpecs, st), rs.delay_loop, parse_duration);
-    else if (k == "warmup") value(st, key(path, kRealServerSpecs, st), rs.warmup, parse_duration);
+    else if (k == "warmup") value(st, key(path, kRealServerSpecs, st), rs.warmup, ignored_by_keepalived(parse_duration));
     else if (k == "alpha") {
       const std::string p = key(path, kRealServerSpecs, st);
       if (auto on = flag_value(st)) rs.alpha = *on;
@@ -436,17 +447,17 @@ bool Importer::fill_check(const KaStatement& block, const std::string& path, Che
       value(st, p, check.delay_before_retry, parse_duration);
       delay_before_retry_given = true;
     } else if (k == "delay_loop") value(st, p, check.delay_loop, parse_duration);
-    else if (k == "warmup") value(st, p, check.warmup, parse_duration);
+    else if (k == "warmup") value(st, p, check.warmup, ignored_by_keepalived(parse_duration));
     else if (k == "alpha") {
       if (auto on = flag_value(st)) check.alpha = *on;
       else error(st.args[0].location, p, bool_error(st));
-    } else if (k == "bindto") value(st, p, check.bindto, parse_address);
-    else if (k == "bind_port") value(st, p, check.bind_port, integer(1, 65535));
-    else if (k == "bind_if") value(st, p, check.bind_if, parse_interface_name);
-    else if (k == "fwmark") value(st, p, check.fwmark, integer(0, 4294967295));
+    } else if (k == "bindto") value(st, p, check.bindto, ignored_by_keepalived(parse_address));
+    else if (k == "bind_port") value(st, p, check.bind_port, ignored_by_keepalived(integer(1, 65535)));
+    else if (k == "bind_if") value(st, p, check.bind_if, ignored_by_keepalived(parse_interface_name));
+    else if (k == "fwmark") value(st, p, check.fwmark, ignored_by_keepalived(integer(0, 4294967295)));
     else if (k == "virtualhost") value(st, p, http->virtualhost, text_value);
     else if (k == "http_protocol") {
-      value(st, p, http->http_protocol, parse_http_protocol);
+      value(st, p, http->http_protocol, ignored_by_keepalived(parse_http_protocol));
       http_protocol_given = true;
     } else if (k == "enable_sni") {
       if (auto on = flag_value(st)) http->enable_sni = *on;
@@ -493,8 +504,8 @@ UrlCheck Importer::url(const KaStatement& block, const std::string& path) {
       for (auto& o : more)
         if (std::find(u.regex_options.begin(), u.regex_options.end(), o) == u.regex_options.end())
           u.regex_options.push_back(std::move(o));
-    } else if (k == "regex_min_offset") value(st, p, u.regex_min_offset, integer(0, 4294967295));
-    else if (k == "regex_max_offset") value(st, p, u.regex_max_offset, integer(0, 4294967295));
+    } else if (k == "regex_min_offset") value(st, p, u.regex_min_offset, ignored_by_keepalived(integer(0, 4294967295)));
+    else if (k == "regex_max_offset") value(st, p, u.regex_max_offset, ignored_by_keepalived(integer(0, 4294967295)));
     else if (k == "regex_stack") value(st, p, u.regex_stack, parse_regex_stack);
   }
   return u;

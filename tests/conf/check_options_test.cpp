@@ -238,6 +238,7 @@ TEST(CheckOptions, InvalidValuesAreErrorsWhereTheyAre) {
             std::string::npos)
       << m;
   EXPECT_NE(m.find("bind_port without bindto"), std::string::npos) << m;
+  EXPECT_NE(m.find("'2.0' is not allowed: allowed 1.0, 1.0C, 1.1 (keepalived 2.2.7 ignores the line)"), std::string::npos) << m;
   EXPECT_NE(m.find("needs bind_if (keepalived 2.2.7 drops the check)"), std::string::npos) << m;
 
   auto y = load_yaml(R"(virtual_servers:
