@@ -87,8 +87,8 @@ CheckTiming check_timing(const VirtualServer& vs, const RealServer& rs, const Ch
   return t;
 }
 
-bool check_alpha(const VirtualServer& vs, const RealServer& rs, const Check& check) {
-  return check.alpha.value_or(rs.alpha.value_or(!vs.start_up));
+bool check_starts_up(const VirtualServer& vs, const RealServer& rs, const Check& check) {
+  return vs.start_up && !check.alpha.value_or(rs.alpha.value_or(false));
 }
 
 const VirtualServerGroup* find_virtual_server_group(const Config& config, std::string_view name) {

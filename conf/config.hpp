@@ -479,7 +479,7 @@ struct Check {
   std::optional<std::uint32_t> fwmark{};
   // Unset: the real server's, else the virtual server's (keepalived's inheritance).
   std::optional<Duration> warmup{};  // the first probe comes a random time in [0, warmup] after start; default delay_loop
-  std::optional<bool> alpha{};       // true: starts down (not in the pool) until it passes; default !start_up
+  std::optional<bool> alpha{};       // true: starts down (not in the pool) until it passes (check_starts_up)
 
   bool operator==(const Check&) const = default;
 };
@@ -503,9 +503,12 @@ struct CheckTiming {
   bool operator==(const CheckTiming&) const = default;
 };
 CheckTiming check_timing(const VirtualServer& vs, const RealServer& rs, const Check& check);
-// keepalived's alpha after inheritance (the check's, the real server's, the
-// virtual server's: !start_up): true when the check starts down.
-bool check_alpha(const VirtualServer& vs, const RealServer& rs, const Check& check);
+// Whether the check starts up, its real server in the pool before the check
+// has run. keepalived 2.2.7 (measured with ipvsadm before the first check):
+// only when the virtual server has no alpha (start_up) and the check has no
+// alpha (its own, else its real server's); `alpha no` in a check or real
+// server of a virtual server with alpha still waits for the first pass.
+bool check_starts_up(const VirtualServer& vs, const RealServer& rs, const Check& check);
 
 // ---------------------------------------------------------------- virtual servers
 
@@ -536,7 +539,7 @@ struct RealServer {
   std::optional<Duration> delay_before_retry{};
   std::optional<Duration> delay_loop{};
   // Defaults for its checks too (each check's own wins): warmup unset: the
-  // virtual server's; alpha unset: !start_up; virtualhost (HTTP Host) unset:
+  // virtual server's; alpha (check_starts_up); virtualhost (HTTP Host) unset:
   // the virtual server's.
   std::optional<Duration> warmup{};
   std::optional<bool> alpha{};

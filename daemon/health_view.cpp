@@ -85,9 +85,9 @@ healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::
   spec.thresholds = healthcheck::HealthThresholds{
       .rise = static_cast<int>(std::max<std::uint32_t>(check.rise, 1)),
       .fall = failed_attempts_to_fall(check, timing.retry),
-      // Without alpha (the check's, the real server's, else the virtual
-      // server's start_up) the check starts up and needs `fall` failures to go down.
-      .start_up = !conf::check_alpha(vs, rs, check),
+      // Without alpha (start_up, and none in the check or its real server)
+      // the check starts up and needs `fall` failures to go down.
+      .start_up = conf::check_starts_up(vs, rs, check),
   };
   if (check.bindto) spec.bind_address = check.bindto->to_string();
   spec.bind_port = check.bind_port.value_or(0);
@@ -463,8 +463,8 @@ void HealthView::set_config(const conf::Config& config) {
       rs->port_from_service = vs_conf.group && rs_conf.port == 0;
       rs->slow_start = rs_conf.slow_start;
       rs->start_up = !rs_conf.checks.empty() &&
-                     std::none_of(rs_conf.checks.begin(), rs_conf.checks.end(),
-                                  [&](const conf::Check& c) { return conf::check_alpha(vs_conf, rs_conf, c); });
+                     std::all_of(rs_conf.checks.begin(), rs_conf.checks.end(),
+                                 [&](const conf::Check& c) { return conf::check_starts_up(vs_conf, rs_conf, c); });
       set_checks(*rs, vs_conf, rs_conf, std::move(old_checks), vs->suspended, to_unsubscribe);
       vs->real_servers.push_back(std::move(rs));
     }

@@ -17,10 +17,10 @@
 //     already had when lvsd started.
 //
 // start_up (per virtual server) and alpha (per real server and per check,
-// keepalived's inheritance: conf::check_alpha): a check without alpha starts
-// up; a real server whose checks all start up is in the pool from the start
-// at its configured weight (no slow-start ramp), and leaves it once a check
-// has failed `fall` times. A check with alpha starts with no verdict: its
+// conf::check_starts_up): a check of a start_up virtual server without alpha
+// starts up; a real server whose checks all start up is in the pool from the
+// start at its configured weight (no slow-start ramp), and leaves it once a
+// check has failed `fall` times. Any other check starts with no verdict: its
 // real server joins after that check's first pass (and every other check's).
 //
 // ha_suspend: the daemon tells set_address_held() which VRRP addresses this

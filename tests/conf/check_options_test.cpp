@@ -124,13 +124,15 @@ TEST(CheckOptions, KeepalivedImportReadsEveryKeyword) {
   EXPECT_EQ(check_timing(vs, rs, rs.checks[1]).warmup, seconds(2));
   EXPECT_EQ(check_timing(vs, RealServer{}, rs.checks[1]).warmup, seconds(4));
   EXPECT_EQ(check_timing(VirtualServer{.delay_loop = seconds(9)}, RealServer{}, Check{}).warmup, seconds(9));
-  EXPECT_FALSE(check_alpha(vs, rs, get));          // its own "alpha no"
-  EXPECT_TRUE(check_alpha(vs, rs, rs.checks[1]));   // the real server's alpha
-  EXPECT_TRUE(check_alpha(vs, rs, rs.checks[3]));   // its own "alpha yes"
-  // No alpha anywhere: keepalived's start (up); the virtual server's alpha: down.
-  EXPECT_FALSE(check_alpha(VirtualServer{.start_up = true}, RealServer{}, Check{}));
-  EXPECT_TRUE(check_alpha(VirtualServer{.start_up = false}, RealServer{}, Check{}));
-  EXPECT_FALSE(check_alpha(VirtualServer{.start_up = false}, RealServer{.alpha = false}, Check{}));
+  EXPECT_TRUE(check_starts_up(vs, rs, get));            // its own "alpha no" (the virtual server has none)
+  EXPECT_FALSE(check_starts_up(vs, rs, rs.checks[1]));  // the real server's alpha
+  EXPECT_FALSE(check_starts_up(vs, rs, rs.checks[3]));  // its own "alpha yes"
+  // No alpha anywhere: keepalived's start (up); the virtual server's alpha:
+  // down, even with "alpha no" below it (measured in keepalived 2.2.7).
+  EXPECT_TRUE(check_starts_up(VirtualServer{.start_up = true}, RealServer{}, Check{}));
+  EXPECT_FALSE(check_starts_up(VirtualServer{.start_up = false}, RealServer{}, Check{}));
+  EXPECT_FALSE(check_starts_up(VirtualServer{.start_up = false}, RealServer{.alpha = false}, Check{}));
+  EXPECT_FALSE(check_starts_up(VirtualServer{.start_up = false}, RealServer{}, Check{.alpha = false}));
 }
 
 TEST(CheckOptions, ImportRoundTripsThroughYaml) {
