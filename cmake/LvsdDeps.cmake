@@ -26,6 +26,8 @@ lvsd_require_pkgconfig(HIREDIS hiredis libhiredis-dev)
 lvsd_require_pkgconfig(LIBYAML yaml-0.1 libyaml-dev)
 # keepalived's no-accept filter (vrrp_strict, no_accept): vrrp/vip_filter.cpp.
 lvsd_require_pkgconfig(LIBNFTABLES libnftables libnftables-dev)
+# HTTP_GET's url regex, as keepalived 2.2.7 (PCRE2, 8-bit): core/response_regex.cpp.
+lvsd_require_pkgconfig(LIBPCRE2 libpcre2-8 libpcre2-dev)
 
 # Every library is linked as Debian ships it, shared, so that a security or
 # bug fix in a Debian update reaches lvsd without rebuilding it. For people

@@ -74,13 +74,21 @@ std::vector<core::IpAddress> VirtualServerGroupEntry::addresses() const {
 
 CheckTiming check_timing(const VirtualServer& vs, const RealServer& rs, const Check& check) {
   const CheckTiming d;
-  return CheckTiming{
+  CheckTiming t{
       .connect_timeout = check.connect_timeout.value_or(rs.connect_timeout.value_or(vs.connect_timeout.value_or(d.connect_timeout))),
       .retry = check.retry.value_or(rs.retry.value_or(vs.retry.value_or(d.retry))),
       .delay_before_retry =
           check.delay_before_retry.value_or(rs.delay_before_retry.value_or(vs.delay_before_retry.value_or(d.delay_before_retry))),
       .delay_loop = check.delay_loop.value_or(rs.delay_loop.value_or(vs.delay_loop)),
   };
+  // keepalived: the check's warmup, else the real server's (which defaults to
+  // the virtual server's), else the check's own delay_loop.
+  t.warmup = check.warmup.value_or(rs.warmup.value_or(vs.warmup.value_or(t.delay_loop)));
+  return t;
+}
+
+bool check_starts_up(const VirtualServer& vs, const RealServer& rs, const Check& check) {
+  return vs.start_up && !check.alpha.value_or(rs.alpha.value_or(false));
 }
 
 const VirtualServerGroup* find_virtual_server_group(const Config& config, std::string_view name) {
@@ -168,6 +176,15 @@ std::string_view to_string(DnsType v) {
     case DnsType::kAaaa: return "AAAA";
   }
   return "SOA";
+}
+
+std::string_view to_string(HttpProtocol v) {
+  switch (v) {
+    case HttpProtocol::k1_0: return "1.0";
+    case HttpProtocol::k1_0C: return "1.0C";
+    case HttpProtocol::k1_1: return "1.1";
+  }
+  return "1.1";
 }
 
 std::string_view to_string(Protocol v) {

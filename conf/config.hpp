@@ -349,12 +349,31 @@ struct StatusCodeRange {
   bool operator==(const StatusCodeRange&) const = default;
 };
 
+// keepalived's regex_stack START MAX: the PCRE2 JIT stack's sizes in bytes.
+struct RegexStack {
+  std::uint64_t start = 0;
+  std::uint64_t max = 0;  // >= start
+
+  bool operator==(const RegexStack&) const = default;
+};
+
 struct UrlCheck {
   std::string path{};                   // required, starts with '/'
   // A response passes when its code is in any of these ranges (keepalived's
   // `status_code 200-299 503`). Default: any 2xx.
   std::vector<StatusCodeRange> status_code = {StatusCodeRange{}};
   std::optional<std::string> digest{};  // MD5 of the body, 32 lowercase hex digits
+  // Host header (and, with enable_sni, the TLS server name) of this url; unset: the check's.
+  std::optional<std::string> virtualhost{};
+  // A PCRE2 pattern the response (from its first byte: status line, headers,
+  // body) must match (with regex_no_match: must not), as keepalived 2.2.7.
+  std::optional<std::string> regex{};
+  bool regex_no_match = false;
+  std::vector<std::string> regex_options{};  // keepalived's names ("caseless", "multiline", ...), as given
+  // Where a match may start, in bytes from the response's first: at or after min, at or before max.
+  std::optional<std::uint64_t> regex_min_offset{};
+  std::optional<std::uint64_t> regex_max_offset{};
+  std::optional<RegexStack> regex_stack{};
 
   bool operator==(const UrlCheck&) const = default;
 };
@@ -363,11 +382,21 @@ struct TcpCheck {
   bool operator==(const TcpCheck&) const = default;
 };
 
+// keepalived's http_protocol: the request line's version and whether a
+// "Connection: close" header is sent (1.0C and 1.1 send it).
+enum class HttpProtocol { k1_0, k1_0C, k1_1 };
+
 // HTTP_GET, or SSL_GET when tls is true.
 struct HttpCheck {
   bool tls = false;
   std::vector<UrlCheck> url{};                // at least one; all must pass
-  std::optional<std::string> virtualhost{};   // Host header; unset: the virtual server's virtualhost
+  // Host header; unset: the real server's virtualhost, else the virtual server's.
+  std::optional<std::string> virtualhost{};
+  HttpProtocol http_protocol = HttpProtocol::k1_1;  // keepalived's default is 1.0 (the import writes it out)
+  // SSL_GET: send a TLS server name (SNI): the url's virtualhost, else the
+  // check's, else the virtual server's (keepalived 2.2.7 skips the real
+  // server's); none without a name.
+  bool enable_sni = false;
 
   bool operator==(const HttpCheck&) const = default;
 };
@@ -452,6 +481,15 @@ struct Check {
   std::optional<Duration> delay_loop{};         // unset: the real server's, else the virtual server's delay_loop
   std::uint32_t rise = 1;                     // consecutive successes to mark up, 1-100
   std::uint32_t fall = 1;                     // consecutive failures to mark down, 1-100
+  // The probe's socket (not MISC_CHECK; REDIS_CHECK: bindto only): source
+  // address (the target's family) and port, SO_BINDTODEVICE, SO_MARK (0: none).
+  std::optional<core::IpAddress> bindto{};
+  std::optional<std::uint16_t> bind_port{};  // 1-65535, needs bindto
+  std::optional<std::string> bind_if{};      // an interface name (required for an IPv6 link-local target)
+  std::optional<std::uint32_t> fwmark{};
+  // Unset: the real server's, else the virtual server's (keepalived's inheritance).
+  std::optional<Duration> warmup{};  // the first probe comes a random time in [0, warmup] after start; default delay_loop
+  std::optional<bool> alpha{};       // true: starts down (not in the pool) until it passes (check_starts_up)
 
   bool operator==(const Check&) const = default;
 };
@@ -470,10 +508,17 @@ struct CheckTiming {
   std::uint32_t retry = 1;
   Duration delay_before_retry = std::chrono::seconds(1);
   Duration delay_loop = std::chrono::seconds(60);
+  Duration warmup = std::chrono::seconds(60);  // the first probe's maximum delay; default delay_loop
 
   bool operator==(const CheckTiming&) const = default;
 };
 CheckTiming check_timing(const VirtualServer& vs, const RealServer& rs, const Check& check);
+// Whether the check starts up, its real server in the pool before the check
+// has run. keepalived 2.2.7 (measured with ipvsadm before the first check):
+// only when the virtual server has no alpha (start_up) and the check has no
+// alpha (its own, else its real server's); `alpha no` in a check or real
+// server of a virtual server with alpha still waits for the first pass.
+bool check_starts_up(const VirtualServer& vs, const RealServer& rs, const Check& check);
 
 // ---------------------------------------------------------------- virtual servers
 
@@ -519,6 +564,12 @@ struct RealServer {
   std::optional<std::uint32_t> retry{};  // 0-100
   std::optional<Duration> delay_before_retry{};
   std::optional<Duration> delay_loop{};
+  // Defaults for its checks too (each check's own wins): warmup unset: the
+  // virtual server's; alpha (check_starts_up); virtualhost (HTTP Host) unset:
+  // the virtual server's.
+  std::optional<Duration> warmup{};
+  std::optional<bool> alpha{};
+  std::optional<std::string> virtualhost{};
   std::vector<Check> checks{};  // empty: always up
 
   bool operator==(const RealServer&) const = default;
@@ -618,6 +669,7 @@ struct VirtualServer {
   std::optional<Duration> connect_timeout{};
   std::optional<std::uint32_t> retry{};  // 0-100
   std::optional<Duration> delay_before_retry{};
+  std::optional<Duration> warmup{};  // the checks' default warmup; unset: each check's delay_loop
   std::uint32_t quorum = 1;      // healthy weight sum needed to keep the service up
   std::uint32_t hysteresis = 0;
   std::optional<SorryServer> sorry_server{};  // used when the quorum is lost
@@ -685,6 +737,7 @@ std::string_view to_string(ParamMatch v);        // "exact", "partial", "initial
 std::string_view to_string(AddressScope v);      // "global", "site", "link", "host", "nowhere"
 std::string_view to_string(RedisRole v);         // "any", "master", "replica"
 std::string_view to_string(DnsType v);           // "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"
+std::string_view to_string(HttpProtocol v);      // "1.0", "1.0C", "1.1"
 std::string_view to_string(Protocol v);          // "TCP", "UDP", "SCTP"
 std::string_view to_string(ForwardingMethod v);  // "DR", "NAT", "TUN"
 std::string_view to_string(TunnelType v);        // "ipip", "gue", "gre"

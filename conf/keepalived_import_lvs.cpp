@@ -1,5 +1,6 @@
 // keepalived.conf's LVS blocks: virtual_server, real_server and its checkers.
 #include <algorithm>
+#include <cctype>
 #include <utility>
 
 #include "conf/keepalived_importer.hpp"
@@ -30,7 +31,7 @@ const std::vector<Spec> kVirtualServerSpecs = {
     {"inhibit_on_failure", 0, 0},   {"real_server", 1, 2, true, true, "real_servers"},
     // Defaults for the checks of its real servers.
     {"connect_timeout", 1, 1},      {"retry", 1, 1},
-    {"delay_before_retry", 1, 1},
+    {"delay_before_retry", 1, 1},   {"warmup", 1, 1},
     // IPVS scheduler flags: keepalived 2.2.7 sets a flag once however often
     // it is given.
     {"flag-1", 0, 0, false, true, "scheduler_flags"},      {"flag-2", 0, 0, false, true, "scheduler_flags"},
@@ -48,6 +49,9 @@ const std::vector<Spec> kRealServerSpecs = {
     {"retry", 1, 1},
     {"delay_before_retry", 1, 1},
     {"delay_loop", 1, 1},
+    {"warmup", 1, 1},
+    {"alpha", 0, 1},  // [BOOL]
+    {"virtualhost", 1, 1},
     {"uthreshold", 1, 1},
     {"lthreshold", 1, 1},
     // keepalived's optional USER [GROUP] after the script is not implemented (too many values).
@@ -64,11 +68,18 @@ const std::vector<Spec> kRealServerSpecs = {
 };
 const std::vector<Spec> kCommonCheckSpecs = {
     {"connect_ip", 1, 1},         {"connect_port", 1, 1}, {"connect_timeout", 1, 1}, {"retry", 1, 1},
-    {"delay_before_retry", 1, 1}, {"delay_loop", 1, 1},
+    {"delay_before_retry", 1, 1}, {"delay_loop", 1, 1},   {"warmup", 1, 1},          {"alpha", 0, 1},
 };
+// The probe's socket: every checker but MISC_CHECK (keepalived's connection options).
+const std::vector<Spec> kSocketSpecs = {{"bindto", 1, 1}, {"bind_port", 1, 1}, {"bind_if", 1, 1}, {"fwmark", 1, 1}};
 // keepalived 2.2.7 reads nb_get_retry (as retry) in HTTP_GET and SSL_GET only.
-const std::vector<Spec> kHttpSpecs = {
-    {"url", 0, 0, true, true}, {"virtualhost", 1, 1}, {"nb_get_retry", 1, 1, false, false, "retry"}};
+const std::vector<Spec> kHttpSpecs = {{"url", 0, 0, true, true},
+                                      {"virtualhost", 1, 1},
+                                      {"nb_get_retry", 1, 1, false, false, "retry"},
+                                      {"http_protocol", 1, 1},
+                                      {"enable_sni", 0, 1}};
+// keepalived 2.2.7's default request: "GET path HTTP/1.0" without "Connection: close".
+constexpr HttpProtocol kHttpProtocol = HttpProtocol::k1_0;
 const std::vector<Spec> kUdpSpecs = {
     {"payload", 1, kMany}, {"require_reply", 0, kMany}, {"min_reply_length", 1, 1}, {"max_reply_length", 1, 1}};
 const std::vector<Spec> kDnsSpecs = {{"type", 1, 1}, {"name", 1, 1}};
@@ -79,7 +90,97 @@ constexpr std::uint32_t kDnsRetry = 3;
 constexpr std::string_view kSmtpHeloName = "smtpchecker.keepalived.org";
 const std::vector<Spec> kMiscSpecs = {{"misc_path", 1, kMany}, {"misc_timeout", 1, 1}, {"misc_dynamic", 0, 0}, {"user", 1, 2}};
 constexpr std::size_t kManyCodes = 64;
-const std::vector<Spec> kUrlSpecs = {{"path", 1, 1}, {"status_code", 1, kManyCodes}, {"digest", 1, 1}};
+const std::vector<Spec> kUrlSpecs = {{"path", 1, 1},
+                                     {"status_code", 1, kManyCodes},
+                                     {"digest", 1, 1},
+                                     {"virtualhost", 1, 1},
+                                     {"regex", 1, 1},
+                                     {"regex_no_match", 0, 0},
+                                     // keepalived 2.2.7 adds up the options of every line.
+                                     {"regex_options", 1, kManyCodes, false, true},
+                                     {"regex_min_offset", 1, 1},
+                                     {"regex_max_offset", 1, 1},
+                                     {"regex_stack", 2, 2}};
+
+// keepalived 2.2.7 reads `regex` again from the raw line with its
+// quoted-escaped reader (alloc_strvec_quoted_escaped): backslash escapes
+// \xHH..., \cX (control), \ooo (octal), \a \b \E \f \n \r \t \v, and \C
+// for any other C is C; outside "..." a ' or " opens a quote that is
+// removed. So `regex "\d+"` is the pattern d+ there: write "\\d+" for \d+.
+Result<std::string> keepalived_unescape(const KaWord& word) {
+  const std::string& t = word.text;
+  std::string out;
+  char quote = 0;
+  auto octal = [](char c) { return c >= '0' && c <= '7'; };
+  for (std::size_t i = 0; i < t.size();) {
+    const char c = t[i];
+    if (c == '\\') {
+      if (++i == t.size()) return Error{"a '\\' ends " + conf::quote(t) + " (keepalived 2.2.7 ignores the regex)"};
+      const char e = t[i];
+      if (e == 'x' && i + 1 < t.size() && std::isxdigit(static_cast<unsigned char>(t[i + 1]))) {
+        unsigned char v = 0;
+        for (++i; i < t.size() && std::isxdigit(static_cast<unsigned char>(t[i])); ++i)
+          v = static_cast<unsigned char>((v << 4) | (std::isdigit(static_cast<unsigned char>(t[i]))
+                                                         ? t[i] - '0'
+                                                         : 10 + std::tolower(static_cast<unsigned char>(t[i])) - 'a'));
+        out += static_cast<char>(v);
+      } else if (e == 'c' && i + 1 < t.size()) {
+        out += static_cast<char>(t[i + 1] & 0x1f);
+        i += 2;
+      } else if (octal(e)) {
+        unsigned v = 0;
+        for (int n = 0; n < 3 && i < t.size() && octal(t[i]); ++n, ++i) v = v * 8 + static_cast<unsigned>(t[i] - '0');
+        out += static_cast<char>(v & 0xff);
+      } else {
+        switch (e) {
+          case 'a': out += '\a'; break;
+          case 'b': out += '\b'; break;
+          case 'E': out += '\x1b'; break;
+          case 'f': out += '\f'; break;
+          case 'n': out += '\n'; break;
+          case 'r': out += '\r'; break;
+          case 't': out += '\t'; break;
+          case 'v': out += '\v'; break;
+          default: out += e;
+        }
+        ++i;
+      }
+      continue;
+    }
+    if (!word.quoted && (c == '\'' || c == '"') && (quote == 0 || quote == c)) {
+      quote = quote == 0 ? c : 0;
+      ++i;
+      continue;
+    }
+    out += c;
+    ++i;
+  }
+  if (quote != 0)
+    return Error{conf::quote(t) + " misses its closing " + std::string(1, quote) + " (keepalived 2.2.7 ignores the regex)"};
+  if (out.find('\0') != std::string::npos)
+    return Error{conf::quote(t) + " has a \\0 (NUL) escape: keepalived 2.2.7 would cut the pattern there"};
+  return out;
+}
+
+// A parser whose error also says that keepalived 2.2.7 logs the value as
+// invalid and goes on without the line (bindto, warmup, http_protocol...).
+template <typename Parse>
+auto ignored_by_keepalived(Parse parse) {
+  return [parse](std::string_view text) {
+    auto parsed = parse(text);
+    if (!parsed) return decltype(parsed){Error{parsed.error().message + " (keepalived 2.2.7 ignores the line)"}};
+    return parsed;
+  };
+}
+
+// keepalived's [BOOL] after a flag keyword (alpha, enable_sni): nothing is true.
+std::optional<bool> flag_value(const KaStatement& st) {
+  return st.args.empty() ? std::optional<bool>(true) : keepalived_bool(st.args[0].text);
+}
+std::string bool_error(const KaStatement& st) {
+  return quote(st.args[0].text) + " is not valid for " + st.keyword.text + " (keepalived 2.2.7 ignores the line): "
+         "allowed true, on, yes, false, off, no or nothing (true)";
+}
 
 }  // namespace
 
@@ -129,6 +230,7 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     else if (k == "connect_timeout") value(st, p, vs.connect_timeout, parse_duration);
     else if (k == "retry") value(st, p, vs.retry, integer(0, 100));
     else if (k == "delay_before_retry") value(st, p, vs.delay_before_retry, parse_duration);
+    else if (k == "warmup") value(st, p, vs.warmup, ignored_by_keepalived(parse_duration));
     else if (k == "lb_algo" || k == "lvs_sched") {
       const std::size_t before = errors_.size();
       value(st, p, vs.lb_algo, parse_lb_algo);
@@ -302,6 +404,12 @@ RealServer Importer::real_server(const KaStatement& block, const std::string& pa
     else if (k == "retry") value(st, key(path, kRealServerSpecs, st), rs.retry, integer(0, 100));
     else if (k == "delay_before_retry") value(st, key(path, kRealServerSpecs, st), rs.delay_before_retry, parse_duration);
     else if (k == "delay_loop") value(st, key(path, kRealServerSpecs, st), rs.delay_loop, parse_duration);
+    else if (k == "warmup") value(st, key(path, kRealServerSpecs, st), rs.warmup, ignored_by_keepalived(parse_duration));
+    else if (k == "alpha") {
+      const std::string p = key(path, kRealServerSpecs, st);
+      if (auto on = flag_value(st)) rs.alpha = *on;
+      else error(st.args[0].location, p, bool_error(st));
+    } else if (k == "virtualhost") value(st, key(path, kRealServerSpecs, st), rs.virtualhost, text_value);
     else if (k == "uthreshold") value(st, key(path, kRealServerSpecs, st), rs.uthreshold, integer(0, 4294967295));
     else if (k == "lthreshold") value(st, key(path, kRealServerSpecs, st), rs.lthreshold, integer(0, 4294967295));
     else if (k == "notify_up") value(st, key(path, kRealServerSpecs, st), rs.notify_up, text_value);
@@ -387,6 +495,7 @@ bool Importer::fill_check(const KaStatement& block, const std::string& path, Che
   auto* udp = std::get_if<UdpCheck>(&check.probe);
   auto* dns = std::get_if<DnsCheck>(&check.probe);
   auto* smtp = std::get_if<SmtpCheck>(&check.probe);
+  if (!misc) specs = concat(specs, kSocketSpecs);
   if (http) specs = concat(specs, kHttpSpecs);
   if (misc) specs = concat(specs, kMiscSpecs);
   if (udp) specs = concat(specs, kUdpSpecs);
@@ -399,7 +508,7 @@ bool Importer::fill_check(const KaStatement& block, const std::string& path, Che
   if (udp) kind = KaBlock::kUdpCheck;
   if (dns) kind = KaBlock::kDnsCheck;
   if (smtp) kind = KaBlock::kSmtpCheck;
-  bool retry_given = false, delay_before_retry_given = false;
+  bool retry_given = false, delay_before_retry_given = false, http_protocol_given = false;
   for (const auto& st : normalize(block.children, specs, path, kind)) {
     const std::string& k = st.keyword.text;
     if (k == "url") {
@@ -417,7 +526,22 @@ bool Importer::fill_check(const KaStatement& block, const std::string& path, Che
       value(st, p, check.delay_before_retry, parse_duration);
       delay_before_retry_given = true;
     } else if (k == "delay_loop") value(st, p, check.delay_loop, parse_duration);
+    else if (k == "warmup") value(st, p, check.warmup, ignored_by_keepalived(parse_duration));
+    else if (k == "alpha") {
+      if (auto on = flag_value(st)) check.alpha = *on;
+      else error(st.args[0].location, p, bool_error(st));
+    } else if (k == "bindto") value(st, p, check.bindto, ignored_by_keepalived(parse_address));
+    else if (k == "bind_port") value(st, p, check.bind_port, ignored_by_keepalived(integer(1, 65535)));
+    else if (k == "bind_if") value(st, p, check.bind_if, ignored_by_keepalived(parse_interface_name));
+    else if (k == "fwmark") value(st, p, check.fwmark, ignored_by_keepalived(integer(0, 4294967295)));
     else if (k == "virtualhost") value(st, p, http->virtualhost, text_value);
+    else if (k == "http_protocol") {
+      value(st, p, http->http_protocol, ignored_by_keepalived(parse_http_protocol));
+      http_protocol_given = true;
+    } else if (k == "enable_sni") {
+      if (auto on = flag_value(st)) http->enable_sni = *on;
+      else error(st.args[0].location, p, bool_error(st));
+    }
     else if (k == "misc_path") value(st, p, misc->misc_path, text_value);
     else if (k == "misc_timeout") value(st, p, misc->misc_timeout, parse_duration);
     else if (k == "misc_dynamic") misc->misc_dynamic = true;
@@ -433,6 +557,7 @@ bool Importer::fill_check(const KaStatement& block, const std::string& path, Che
     else if (k == "helo_name") value(st, p, smtp->helo_name, parse_helo_name);
   }
   if (dns && !retry_given) check.retry = kDnsRetry;
+  if (http && !http_protocol_given) http->http_protocol = kHttpProtocol;
   if (smtp && !smtp->helo_name) smtp->helo_name = std::string(kSmtpHeloName);
   return dns && !delay_before_retry_given;
 }
@@ -442,9 +567,25 @@ UrlCheck Importer::url(const KaStatement& block, const std::string& path) {
   sources_.set(path, block.keyword.location);
   for (const auto& st : normalize(block.children, kUrlSpecs, path, KaBlock::kUrl)) {
     const std::string p = key(path, kUrlSpecs, st);
-    if (st.keyword.text == "path") u.path = st.args[0].text;
-    else if (st.keyword.text == "status_code") value(st, p, u.status_code, parse_status_codes);
-    else value(st, p, u.digest, parse_md5_digest);
+    const std::string& k = st.keyword.text;
+    if (k == "path") u.path = st.args[0].text;
+    else if (k == "status_code") value(st, p, u.status_code, parse_status_codes);
+    else if (k == "digest") value(st, p, u.digest, parse_md5_digest);
+    else if (k == "virtualhost") value(st, p, u.virtualhost, text_value);
+    else if (k == "regex") {
+      if (auto pattern = keepalived_unescape(st.args[0])) u.regex = std::move(*pattern);
+      else error(st.args[0].location, p, pattern.error().message);
+    }
+    else if (k == "regex_no_match") u.regex_no_match = true;
+    else if (k == "regex_options") {
+      std::vector<std::string> more;
+      value(st, p, more, parse_regex_options);
+      for (auto& o : more)
+        if (std::find(u.regex_options.begin(), u.regex_options.end(), o) == u.regex_options.end())
+          u.regex_options.push_back(std::move(o));
+    } else if (k == "regex_min_offset") value(st, p, u.regex_min_offset, ignored_by_keepalived(integer(0, 4294967295)));
+    else if (k == "regex_max_offset") value(st, p, u.regex_max_offset, ignored_by_keepalived(integer(0, 4294967295)));
+    else if (k == "regex_stack") value(st, p, u.regex_stack, parse_regex_stack);
   }
   return u;
 }

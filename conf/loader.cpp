@@ -56,7 +56,8 @@ Result<std::string> non_empty_string(std::string_view t) {
 
 const std::vector<std::string> kCommonCheckKeys = {"connect_ip", "connect_port", "connect_timeout", "retry",
                                                    "nb_get_retry", "delay_before_retry", "delay_loop", "rise",
-                                                   "fall"};
+                                                   "fall", "bindto", "bind_port", "bind_if", "fwmark", "warmup",
+                                                   "alpha"};
 const std::vector<std::string> kCheckKeywords = {"TCP_CHECK", "HTTP_GET", "SSL_GET", "REDIS_CHECK", "MISC_CHECK",
                                                  "PING_CHECK", "UDP_CHECK", "DNS_CHECK", "SMTP_CHECK"};
 
@@ -657,7 +658,7 @@ class YamlLoader {
     static const std::vector<std::string> keys = {
         "address", "port", "fwmark", "group", "ip_family", "protocol", "lb_algo", "scheduler_flags", "lb_kind", "tunnel_type", "tunnel_port", "tunnel_checksum",
         "persistence_timeout", "persistence_granularity", "persistence_engine", "delay_loop", "connect_timeout", "retry", "delay_before_retry",
-        "quorum", "hysteresis", "sorry_server", "quorum_up", "quorum_down", "omega",
+        "warmup", "quorum", "hysteresis", "sorry_server", "quorum_up", "quorum_down", "omega",
         "inhibit_on_failure", "ha_suspend", "ops", "start_up", "virtualhost", "announce", "real_servers"};
     auto view = read_map(node, path, keys, at);
     if (!view) return vs;
@@ -684,6 +685,7 @@ class YamlLoader {
     read(*view, path, "connect_timeout", vs.connect_timeout, parse_duration);
     read(*view, path, "retry", vs.retry, integer(0, 100));
     read(*view, path, "delay_before_retry", vs.delay_before_retry, parse_duration);
+    read(*view, path, "warmup", vs.warmup, parse_duration);
     read(*view, path, "quorum", vs.quorum, integer(1, 4294967295));
     read(*view, path, "hysteresis", vs.hysteresis, integer(0, 4294967295));
     read(*view, path, "quorum_up", vs.quorum_up, non_empty_string);
@@ -740,7 +742,7 @@ class YamlLoader {
       std::vector<std::string> k = {"address", "port", "weight", "lb_kind", "tunnel_type", "tunnel_port", "tunnel_checksum",
                                     "inhibit_on_failure", "slow_start",
                                     "connect_timeout", "retry", "delay_before_retry", "delay_loop", "uthreshold",
-                                    "lthreshold", "notify_up", "notify_down"};
+                                    "lthreshold", "notify_up", "notify_down", "warmup", "alpha", "virtualhost"};
       k.insert(k.end(), kCheckKeywords.begin(), kCheckKeywords.end());
       return k;
     }();
@@ -761,6 +763,9 @@ class YamlLoader {
     read(*view, path, "lthreshold", rs.lthreshold, integer(0, 4294967295));
     read(*view, path, "notify_up", rs.notify_up, non_empty_string);
     read(*view, path, "notify_down", rs.notify_down, non_empty_string);
+    read(*view, path, "warmup", rs.warmup, parse_duration);
+    read(*view, path, "alpha", rs.alpha, parse_bool);
+    read(*view, path, "virtualhost", rs.virtualhost, non_empty_string);
     for (const Field& f : view->fields) {
       const std::string key(f.name);
       if (std::find(kCheckKeywords.begin(), kCheckKeywords.end(), key) == kCheckKeywords.end()) continue;
@@ -785,7 +790,7 @@ class YamlLoader {
   std::optional<Check> read_check(const std::string& keyword, const yaml::NodeRef& node, const std::string& path,
                                   const Pos& at) {
     static const std::vector<std::string> tcp_keys = with_common({});
-    static const std::vector<std::string> http_keys = with_common({"url", "virtualhost"});
+    static const std::vector<std::string> http_keys = with_common({"url", "virtualhost", "http_protocol", "enable_sni"});
     static const std::vector<std::string> redis_keys = with_common({"password", "expect_role"});
     static const std::vector<std::string> misc_keys = with_common({"misc_path", "misc_timeout", "misc_dynamic", "user"});
     static const std::vector<std::string> udp_keys =
@@ -835,15 +840,33 @@ class YamlLoader {
     read(*view, path, "delay_loop", check.delay_loop, parse_duration);
     read(*view, path, "rise", check.rise, integer(1, 100));
     read(*view, path, "fall", check.fall, integer(1, 100));
+    read(*view, path, "bindto", check.bindto, parse_address);
+    read(*view, path, "bind_port", check.bind_port, integer(1, 65535));
+    read(*view, path, "bind_if", check.bind_if, parse_interface_name);
+    read(*view, path, "fwmark", check.fwmark, integer(0, 4294967295));
+    read(*view, path, "warmup", check.warmup, parse_duration);
+    read(*view, path, "alpha", check.alpha, parse_bool);
     if (auto* http = std::get_if<HttpCheck>(&check.probe)) {
       read(*view, path, "virtualhost", http->virtualhost, non_empty_string);
+      read(*view, path, "http_protocol", http->http_protocol, parse_http_protocol);
+      read(*view, path, "enable_sni", http->enable_sni, parse_bool);
       read_list(*view, path, "url", [&](const yaml::NodeRef& n, const std::string& p, const Pos& where) {
-        auto uv = read_map(n, p, {"path", "status_code", "digest"}, where);
+        auto uv = read_map(n, p,
+                           {"path", "status_code", "digest", "virtualhost", "regex", "regex_no_match", "regex_options",
+                            "regex_min_offset", "regex_max_offset", "regex_stack"},
+                           where);
         if (!uv) return;
         UrlCheck url;
         read(*uv, p, "path", url.path, any_string);
         read(*uv, p, "status_code", url.status_code, parse_status_codes);
         read(*uv, p, "digest", url.digest, parse_md5_digest);
+        read(*uv, p, "virtualhost", url.virtualhost, non_empty_string);
+        read(*uv, p, "regex", url.regex, any_string);
+        read(*uv, p, "regex_no_match", url.regex_no_match, parse_bool);
+        read(*uv, p, "regex_options", url.regex_options, parse_regex_options);
+        read(*uv, p, "regex_min_offset", url.regex_min_offset, integer(0, 4294967295));
+        read(*uv, p, "regex_max_offset", url.regex_max_offset, integer(0, 4294967295));
+        read(*uv, p, "regex_stack", url.regex_stack, parse_regex_stack);
         http->url.push_back(url);
       });
     } else if (auto* redis = std::get_if<RedisCheck>(&check.probe)) {

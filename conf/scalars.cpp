@@ -7,6 +7,8 @@
 #include <charconv>
 #include <sstream>
 
+#include "core/response_regex.hpp"
+
 namespace lvsd::conf {
 namespace {
 
@@ -493,6 +495,62 @@ Result<std::string> parse_helo_name(std::string_view text) {
       std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; }))
     return Error{quote(text) + " is not a HELO name: allowed 1-255 printable characters, no blanks"};
   return std::string(text);
+}
+
+Result<HttpProtocol> parse_http_protocol(std::string_view text) {
+  // keepalived 2.2.7 takes 1.0C in either case.
+  if (text == "1.0c") return HttpProtocol::k1_0C;
+  return parse_enum<HttpProtocol>(text, {{"1.0", HttpProtocol::k1_0}, {"1.0C", HttpProtocol::k1_0C}, {"1.1", HttpProtocol::k1_1}});
+}
+
+namespace {
+std::vector<std::string> words(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    std::size_t j = i;
+    while (j < text.size() && text[j] != ' ' && text[j] != '\t') ++j;
+    if (j > i) out.emplace_back(text.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+}  // namespace
+
+Result<std::vector<std::string>> parse_regex_options(std::string_view text) {
+  std::vector<std::string> out = words(text);
+  if (out.empty()) return Error{"no regex option: allowed option names apart by blanks"};
+  const auto& names = core::regex_option_names();
+  for (const std::string& w : out) {
+    if (std::find(names.begin(), names.end(), w) != names.end()) continue;
+    std::string allowed;
+    for (std::string_view n : names) allowed += (allowed.empty() ? "" : ", ") + std::string(n);
+    return Error{"unknown regex option " + quote(w) + " (keepalived 2.2.7 ignores it): allowed " + allowed};
+  }
+  return out;
+}
+
+std::string regex_options_text(const std::vector<std::string>& options) {
+  std::string out;
+  for (const std::string& o : options) out += (out.empty() ? "" : " ") + o;
+  return out;
+}
+
+Result<RegexStack> parse_regex_stack(std::string_view text) {
+  const std::vector<std::string> w = words(text);
+  const std::string rule = "allowed START MAX, two byte counts with START <= MAX";
+  if (w.size() != 2) return Error{quote(text) + " is not a regex stack: " + rule};
+  auto start = parse_integer(w[0], 0, 4294967295);
+  auto max = parse_integer(w[1], 0, 4294967295);
+  if (!start || !max) return Error{quote(text) + " is not a regex stack: " + rule};
+  if (*start > *max)
+    return Error{"regex stack start " + w[0] + " above its max " + w[1] + " (keepalived 2.2.7 ignores regex_stack): " + rule};
+  return RegexStack{.start = static_cast<std::uint64_t>(*start), .max = static_cast<std::uint64_t>(*max)};
+}
+
+std::string regex_stack_text(const RegexStack& stack) {
+  return std::to_string(stack.start) + " " + std::to_string(stack.max);
 }
 
 Result<RedisRole> parse_redis_role(std::string_view text) {

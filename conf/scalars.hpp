@@ -82,6 +82,14 @@ Result<std::string> parse_dns_name(std::string_view text);
 // An SMTP HELO name: 1-255 printable characters, no blanks.
 Result<std::string> parse_helo_name(std::string_view text);
 Result<std::string> parse_lb_algo(std::string_view text);
+// http_protocol: "1.0", "1.0C" (also "1.0c", as keepalived) or "1.1".
+Result<HttpProtocol> parse_http_protocol(std::string_view text);
+// regex_options: keepalived's option names apart by blanks ("caseless multiline").
+Result<std::vector<std::string>> parse_regex_options(std::string_view text);
+std::string regex_options_text(const std::vector<std::string>& options);
+// regex_stack: "START MAX", byte counts, START <= MAX.
+Result<RegexStack> parse_regex_stack(std::string_view text);
+std::string regex_stack_text(const RegexStack& stack);
 
 // The closest candidate within a small edit distance, for "did you mean".
 std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates);

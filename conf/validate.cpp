@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "conf/scalars.hpp"
+#include "core/response_regex.hpp"
 
 namespace lvsd::conf {
 namespace {
@@ -646,6 +647,7 @@ class Validator {
       error(join_path(path, "connect_timeout"), "'0s' is too short: allowed 1ms or more");
     if (check.delay_loop && check.delay_loop->count() == 0)
       error(join_path(path, "delay_loop"), "'0s' is too short: allowed 1ms or more");
+    check_socket_options(rs, check, path);
     if (const auto* http = std::get_if<HttpCheck>(&check.probe)) {
       if (http->url.empty()) missing(path, "url", "a list of {path, status_code, digest}");
       for (std::size_t u = 0; u < http->url.size(); ++u) {
@@ -654,6 +656,7 @@ class Validator {
           missing(upath, "path", "an absolute URL path such as /health");
         else if (http->url[u].path[0] != '/')
           error(join_path(upath, "path"), quote(http->url[u].path) + " is not an absolute path: allowed /...");
+        check_url_regex(http->url[u], upath);
       }
     }
     if (const auto* udp = std::get_if<UdpCheck>(&check.probe)) {
@@ -673,6 +676,62 @@ class Validator {
       if (misc->misc_timeout && misc->misc_timeout->count() == 0)
         error(join_path(path, "misc_timeout"), "'0s' is too short: allowed 1ms or more");
     }
+  }
+
+  // bindto, bind_port, bind_if, fwmark: what keepalived 2.2.7 would refuse or ignore.
+  void check_socket_options(const RealServer& rs, const Check& check, const std::string& path) {
+    const std::string_view keyword = check_keyword(check);
+    const bool misc = std::holds_alternative<MiscCheck>(check.probe);
+    const bool redis = std::holds_alternative<RedisCheck>(check.probe);
+    for (const auto& [key, given] : {std::pair{"bindto", check.bindto.has_value()},
+                                     std::pair{"bind_port", check.bind_port.has_value()},
+                                     std::pair{"bind_if", check.bind_if.has_value()},
+                                     std::pair{"fwmark", check.fwmark.has_value()}}) {
+      if (!given) continue;
+      if (misc)
+        error(join_path(path, key), std::string(key) + " in a MISC_CHECK: a script has no probe socket (keepalived "
+                                    "2.2.7 has no such keyword there)");
+      else if (redis && std::string_view(key) != "bindto")
+        error(join_path(path, key), std::string(key) + " in a REDIS_CHECK: hiredis opens the socket itself; "
+                                    "allowed bindto only");
+    }
+    if (misc) return;
+    const core::IpAddress target = check.connect_ip.value_or(rs.address);
+    if (check.bindto && check.bindto->family() != target.family())
+      error(join_path(path, "bindto"), check.bindto->to_string() + " is not of the family of the target " +
+                                           target.to_string() + " (keepalived 2.2.7 skips such a bindto): allowed an " +
+                                           (target.is_ipv4() ? "IPv4" : "IPv6") + " address");
+    if (check.bind_port && !check.bindto)
+      error(join_path(path, "bind_port"), "bind_port without bindto: keepalived 2.2.7 binds the probe only to a bindto "
+                                          "address, so the port alone is not used; add bindto");
+    if (target.is_ipv6_link_local() && !check.bind_if && !std::holds_alternative<PingCheck>(check.probe))
+      error(join_path(path, check.connect_ip ? "connect_ip" : "bind_if"),
+            std::string(keyword) + " to the link-local address " + target.to_string() +
+                " needs bind_if (keepalived 2.2.7 drops the check): add bind_if INTERFACE");
+    if (check.bindto && check.bindto->is_ipv6_link_local() && !check.bind_if)
+      error(join_path(path, "bindto"), "the link-local bindto " + check.bindto->to_string() +
+                                           " needs bind_if (the kernel binds it only on an interface): add bind_if");
+  }
+
+  void check_url_regex(const UrlCheck& url, const std::string& upath) {
+    if (!url.regex) {
+      for (const auto& [key, given] : {std::pair{"regex_no_match", url.regex_no_match},
+                                       std::pair{"regex_options", !url.regex_options.empty()},
+                                       std::pair{"regex_min_offset", url.regex_min_offset.has_value()},
+                                       std::pair{"regex_max_offset", url.regex_max_offset.has_value()},
+                                       std::pair{"regex_stack", url.regex_stack.has_value()}})
+        if (given)
+          error(join_path(upath, key), std::string(key) + " without regex (keepalived 2.2.7 ignores it): add regex "
+                                       "or remove it");
+      return;
+    }
+    if (auto compiled = core::ResponseRegex::compile(*url.regex, url.regex_options); !compiled)
+      error(join_path(upath, "regex"), quote(*url.regex) + ": " + compiled.error().message +
+                                           " (keepalived 2.2.7 drops the url's regex)");
+    if (url.regex_min_offset && url.regex_max_offset && *url.regex_min_offset > *url.regex_max_offset)
+      error(join_path(upath, "regex_min_offset"),
+            "regex_min_offset " + std::to_string(*url.regex_min_offset) + " above regex_max_offset " +
+                std::to_string(*url.regex_max_offset) + " (keepalived 2.2.7 ignores both): allowed at most the max");
   }
 
   const Config& config_;

@@ -337,17 +337,33 @@ Node check_node(const Check& c) {
   add_opt(m, "delay_loop", c.delay_loop, as_duration);
   add_if(m, "rise", c.rise, d.rise, as_number);
   add_if(m, "fall", c.fall, d.fall, as_number);
+  add_opt(m, "bindto", c.bindto, as_address);
+  add_opt(m, "bind_port", c.bind_port, as_number);
+  add_opt(m, "bind_if", c.bind_if, as_text);
+  add_opt(m, "fwmark", c.fwmark, as_number);
+  add_opt(m, "warmup", c.warmup, as_duration);
+  add_opt(m, "alpha", c.alpha, as_bool);
   if (const auto* http = std::get_if<HttpCheck>(&c.probe)) {
+    const HttpCheck dh;
     Node urls = Node::list();
     for (const auto& u : http->url) {
       Node n = Node::map();
       n.add("path", u.path);
       if (u.status_code != UrlCheck{}.status_code) n.add("status_code", status_codes_text(u.status_code));
       add_opt(n, "digest", u.digest, as_text);
+      add_opt(n, "virtualhost", u.virtualhost, as_text);
+      add_opt(n, "regex", u.regex, as_text);
+      add_if(n, "regex_no_match", u.regex_no_match, false, as_bool);
+      if (!u.regex_options.empty()) n.add("regex_options", regex_options_text(u.regex_options));
+      add_opt(n, "regex_min_offset", u.regex_min_offset, as_number);
+      add_opt(n, "regex_max_offset", u.regex_max_offset, as_number);
+      add_opt(n, "regex_stack", u.regex_stack, regex_stack_text);
       urls.items.push_back(std::move(n));
     }
     m.add("url", std::move(urls));
     add_opt(m, "virtualhost", http->virtualhost, as_text);
+    add_if(m, "http_protocol", http->http_protocol, dh.http_protocol, as_name);
+    add_if(m, "enable_sni", http->enable_sni, dh.enable_sni, as_bool);
   } else if (const auto* redis = std::get_if<RedisCheck>(&c.probe)) {
     add_opt(m, "password", redis->password, as_text);
     add_if(m, "expect_role", redis->expect_role, RedisRole::kAny, as_name);
@@ -407,6 +423,9 @@ Node real_server_node(const RealServer& r) {
   add_if(m, "lthreshold", r.lthreshold, d.lthreshold, as_number);
   add_opt(m, "notify_up", r.notify_up, as_text);
   add_opt(m, "notify_down", r.notify_down, as_text);
+  add_opt(m, "warmup", r.warmup, as_duration);
+  add_opt(m, "alpha", r.alpha, as_bool);
+  add_opt(m, "virtualhost", r.virtualhost, as_text);
   // One key per check type, in order of first appearance; a list when repeated.
   std::vector<std::string> order;
   std::map<std::string, std::vector<Node>> by_type;
@@ -455,6 +474,7 @@ Node virtual_server_node(const VirtualServer& v) {
   add_opt(m, "connect_timeout", v.connect_timeout, as_duration);
   add_opt(m, "retry", v.retry, as_number);
   add_opt(m, "delay_before_retry", v.delay_before_retry, as_duration);
+  add_opt(m, "warmup", v.warmup, as_duration);
   add_if(m, "quorum", v.quorum, d.quorum, as_number);
   add_if(m, "hysteresis", v.hysteresis, d.hysteresis, as_number);
   if (v.sorry_server) {

@@ -81,12 +81,18 @@ healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::
   spec.connect_timeout = timing.connect_timeout;
   spec.delay_loop = timing.delay_loop;
   spec.delay_before_retry = timing.delay_before_retry;
+  spec.warmup = timing.warmup;
   spec.thresholds = healthcheck::HealthThresholds{
       .rise = static_cast<int>(std::max<std::uint32_t>(check.rise, 1)),
       .fall = failed_attempts_to_fall(check, timing.retry),
-      // start_up: the check starts up and needs `fall` failures to go down.
-      .start_up = vs.start_up,
+      // Without alpha (start_up, and none in the check or its real server)
+      // the check starts up and needs `fall` failures to go down.
+      .start_up = conf::check_starts_up(vs, rs, check),
   };
+  if (check.bindto) spec.bind_address = check.bindto->to_string();
+  spec.bind_port = check.bind_port.value_or(0);
+  spec.bind_interface = check.bind_if.value_or("");
+  spec.fwmark = check.fwmark.value_or(0);
   if (const auto* http = std::get_if<conf::HttpCheck>(&check.probe)) {
     for (const auto& url : http->url) {
       healthcheck::StatusCodes status;
@@ -95,9 +101,24 @@ healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::
         if (i == 0) status.first = range;
         else status.more.push_back(range);
       }
-      spec.urls.push_back(healthcheck::HttpUrl{.path = url.path, .status = std::move(status), .digest = url.digest});
+      healthcheck::HttpUrl& u = spec.urls.emplace_back(
+          healthcheck::HttpUrl{.path = url.path, .status = std::move(status), .digest = url.digest});
+      u.host = url.virtualhost.value_or("");
+      if (http->enable_sni) u.tls_sni = url.virtualhost.value_or("");
+      u.regex = url.regex;
+      u.regex_options = url.regex_options;
+      u.regex_no_match = url.regex_no_match;
+      u.regex_min_offset = static_cast<std::size_t>(url.regex_min_offset.value_or(0));
+      if (url.regex_max_offset) u.regex_max_offset = static_cast<std::size_t>(*url.regex_max_offset);
     }
-    spec.virtualhost = http->virtualhost ? *http->virtualhost : vs.virtualhost.value_or("");
+    // Host: the check's virtualhost, the real server's, the virtual server's.
+    spec.virtualhost = http->virtualhost.value_or(rs.virtualhost.value_or(vs.virtualhost.value_or("")));
+    spec.http_version = http->http_protocol == conf::HttpProtocol::k1_0    ? healthcheck::HttpVersion::k1_0
+                        : http->http_protocol == conf::HttpProtocol::k1_0C ? healthcheck::HttpVersion::k1_0_close
+                                                                            : healthcheck::HttpVersion::k1_1;
+    // enable_sni: keepalived 2.2.7 names the server with the url's
+    // virtualhost, the check's or the virtual server's, not the real server's.
+    if (http->enable_sni) spec.tls_sni = http->virtualhost.value_or(vs.virtualhost.value_or(""));
   } else if (const auto* redis = std::get_if<conf::RedisCheck>(&check.probe)) {
     spec.redis_password = redis->password.value_or("");
     spec.redis_expect_role = to_healthcheck(redis->expect_role);
@@ -178,6 +199,8 @@ struct HealthView::RealServerSlot {
   // The kernel already had this destination when lvsd started: it stays in
   // the pool while its checks have no verdict yet (see keep_until_checked).
   bool present_at_start = false;
+  // Its checks all start up (no alpha): in the pool from the start, not ramped.
+  bool start_up = false;
 
   int weight() const {
     for (const auto& c : checks)
@@ -200,7 +223,6 @@ struct HealthView::VirtualServerSlot {
   std::vector<director::ServiceKey> more_keys{};
   director::Destination base{};
   std::vector<director::Destination> destinations{};
-  bool start_up = false;
   bool ha_suspend = false;
   std::optional<core::IpAddress> address{};  // unset for fwmark services
   std::vector<std::unique_ptr<RealServerSlot>> real_servers{};  // config order
@@ -396,7 +418,6 @@ void HealthView::set_config(const conf::Config& config) {
     for (std::size_t k = 1; k < services.size(); ++k) vs->more_keys.push_back(services[k].service.key);
     vs->base = service.destinations.empty() ? director::Destination{} : service.destinations.front();
     vs->destinations.clear();
-    vs->start_up = vs_conf.start_up;
     vs->ha_suspend = vs_conf.ha_suspend;
     vs->address = vs_conf.address;
     vs->suspended = suspended(vs->ha_suspend, vs->address);
@@ -450,6 +471,9 @@ void HealthView::set_config(const conf::Config& config) {
       rs->inhibit_on_failure = rs_conf.inhibit_on_failure.value_or(vs_conf.inhibit_on_failure);
       rs->port_from_service = vs_conf.group && rs_conf.port == 0;
       rs->slow_start = rs_conf.slow_start;
+      rs->start_up = !rs_conf.checks.empty() &&
+                     std::all_of(rs_conf.checks.begin(), rs_conf.checks.end(),
+                                 [&](const conf::Check& c) { return conf::check_starts_up(vs_conf, rs_conf, c); });
       set_checks(*rs, vs_conf, rs_conf, std::move(old_checks), vs->suspended, to_unsubscribe);
       vs->real_servers.push_back(std::move(rs));
     }
@@ -477,10 +501,10 @@ void HealthView::set_config(const conf::Config& config) {
   if (!any_slow_start_) slow_start_timer_->cancel();
 
   for (const auto& vs : virtual_servers_) {
-    // start_up servers are assumed to be serving already: no ramp.
-    const bool start_up = vs->start_up;
+    // Real servers whose checks start up (no alpha) are assumed to be
+    // serving already: no ramp.
     for (const auto& rs : vs->real_servers)
-      refresh_real_server(*rs, start_up ? "start_up" : "configuration", /*ramp=*/!start_up);
+      refresh_real_server(*rs, rs->start_up ? "start_up" : "configuration", /*ramp=*/!rs->start_up);
     refresh_quorum(*vs);
     if (vs->sorry && !vs->quorum.met()) vs->sorry_served = true;  // it is in the table now
   }

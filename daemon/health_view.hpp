@@ -16,9 +16,12 @@
 //     is down, except after keep_until_checked() for destinations the kernel
 //     already had when lvsd started.
 //
-// start_up (per virtual server): its real servers start up, in the pool at
-// their configured weight (no slow-start ramp), and leave it once a check has
-// failed `fall` times; without it they join after their first passing check.
+// start_up (per virtual server) and alpha (per real server and per check,
+// conf::check_starts_up): a check of a start_up virtual server without alpha
+// starts up; a real server whose checks all start up is in the pool from the
+// start at its configured weight (no slow-start ramp), and leaves it once a
+// check has failed `fall` times. Any other check starts with no verdict: its
+// real server joins after that check's first pass (and every other check's).
 //
 // ha_suspend: the daemon tells set_address_held() which VRRP addresses this
 // node holds. A virtual server with ha_suspend whose address VRRP manages but

@@ -17,7 +17,11 @@ constexpr std::uint32_t kNotQueued = static_cast<std::uint32_t>(-1);
 
 struct CheckScheduler::Check {
   Check(const CheckSpec& s, std::string id)
-      : delay_loop(s.delay_loop), delay_before_retry(s.delay_before_retry), identity(std::move(id)), state(s.thresholds) {
+      : delay_loop(s.delay_loop),
+        delay_before_retry(s.delay_before_retry),
+        warmup(s.warmup.value_or(s.delay_loop)),
+        identity(std::move(id)),
+        state(s.thresholds) {
     identity.shrink_to_fit();
   }
 
@@ -32,6 +36,7 @@ struct CheckScheduler::Check {
   // text from it: describe()).
   core::Duration delay_loop;
   core::Duration delay_before_retry;
+  core::Duration warmup;  // the first probe's delay is random below it
   std::string identity;
   HealthState state;
   std::unique_ptr<Checker> checker;
@@ -119,8 +124,8 @@ SubscriptionId CheckScheduler::subscribe(const CheckSpec& spec, CheckListener li
 }
 
 void CheckScheduler::arm_first_probe(Check& check) {
-  const core::Duration max = std::max(check.delay_loop, core::Duration::zero());
-  queue(check, std::clamp(random_offset_(check.delay_loop), core::Duration::zero(), max));
+  const core::Duration max = std::max(check.warmup, core::Duration::zero());
+  queue(check, std::clamp(random_offset_(max), core::Duration::zero(), max));
 }
 
 void CheckScheduler::stop_probing(Check& check) {

@@ -3,8 +3,9 @@
 //
 // Every distinct check (by check_identity()) runs once, however many
 // subscribers share it, and has one HealthState. The first run comes after a
-// random offset in [0, delay_loop) so that thousands of checks configured at
-// once do not fire in the same millisecond. After that the next probe starts
+// random offset in [0, warmup) (CheckSpec::warmup, default delay_loop; 0: at
+// once) so that thousands of checks configured at once do not fire in the
+// same millisecond. After that the next probe starts
 // delay_loop after the previous one ENDED (keepalived's rule); while the
 // verdict is still up but the last result failed (counting towards `fall`),
 // delay_before_retry after it instead. So a check never overlaps itself, and
@@ -22,7 +23,7 @@
 // runs while at least one of its subscriptions is not paused. Pausing the last
 // one cancels the probe in flight and the timer but keeps the HealthState, so
 // rise/fall counts and the verdict survive; resuming starts the next probe
-// after a random offset in [0, delay_loop), like a new check. A paused
+// after a random offset in [0, warmup), like a new check. A paused
 // subscriber still hears the results of a check that runs for someone else.
 //
 // Memory: one Check per distinct check (thousands): its identity once, its
@@ -110,7 +111,7 @@ class CheckScheduler {
 
   void run_probe(Check* check);
   void on_result(Check* check, CheckResult result);
-  // Arms the first probe after a random offset in [0, delay_loop).
+  // Arms the first probe after a random offset in [0, warmup).
   void arm_first_probe(Check& check);
   // Stops the timer and any probe in flight (the check keeps its state).
   void stop_probing(Check& check);

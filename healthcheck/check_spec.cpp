@@ -112,6 +112,11 @@ std::string check_identity(const CheckSpec& s) {
   field(out, s.thresholds.fall);
   field(out, s.thresholds.start_up ? 1 : 0);
   // (describe_identity() reads kind, address and port, and skips the six above.)
+  field(out, s.warmup ? s.warmup->count() + 1 : 0);
+  field(out, s.bind_address);
+  field(out, s.bind_port);
+  field(out, s.bind_interface);
+  field(out, s.fwmark);
   switch (s.kind) {
     case CheckKind::kTcp:
     case CheckKind::kPing: break;
@@ -122,6 +127,7 @@ std::string check_identity(const CheckSpec& s) {
       [[fallthrough]];
     case CheckKind::kHttp:
       field(out, s.virtualhost);
+      field(out, static_cast<long long>(s.http_version));
       field(out, static_cast<long long>(s.max_response_header_bytes));
       field(out, static_cast<long long>(s.max_response_body_bytes));
       field(out, static_cast<long long>(s.urls.size()));
@@ -135,6 +141,16 @@ std::string check_identity(const CheckSpec& s) {
           field(out, r.high);
         }
         field(out, u.digest ? "d" + lower(*u.digest) : std::string("-"));
+        field(out, u.host);
+        field(out, u.tls_sni);
+        field(out, u.regex ? "r" + *u.regex : std::string("-"));
+        if (u.regex) {
+          field(out, static_cast<long long>(u.regex_options.size()));
+          for (const auto& o : u.regex_options) field(out, o);
+          field(out, u.regex_no_match ? 1 : 0);
+          field(out, static_cast<long long>(u.regex_min_offset));
+          field(out, u.regex_max_offset ? static_cast<long long>(*u.regex_max_offset) + 1 : 0);
+        }
       }
       break;
     case CheckKind::kRedis:
@@ -187,8 +203,8 @@ std::string describe_identity(std::string_view identity) {
   if (!kind_number || !address || !port || *kind_number > static_cast<unsigned>(CheckKind::kSmtp)) return "(check)";
   const auto kind = static_cast<CheckKind>(*kind_number);
   if (kind != CheckKind::kMisc) return describe_target(kind, *address, static_cast<unsigned>(*port));
-  // Timing and thresholds (6 fields), then argc and argv.
-  for (int i = 0; i < 6; ++i) in.text();
+  // Timing and thresholds (6 fields), warmup and the socket (5), then argc and argv.
+  for (int i = 0; i < 11; ++i) in.text();
   const auto argc = in.number();
   const auto program = in.text();
   std::string out = to_string(kind);

@@ -25,7 +25,21 @@ struct HttpUrl {
   std::string path = "/";
   StatusCodes status{};               // default 200-299
   std::optional<std::string> digest{};  // MD5 of the body, 32 hex digits (case-insensitive)
+  std::string host{};                 // Host header of this url; empty: the check's (virtualhost)
+  std::string tls_sni{};              // SSL_GET: the server name of this url; empty: the check's tls_sni
+  // A PCRE2 pattern the response (from its first byte, headers too) must
+  // match (regex_no_match: must not), the match starting in
+  // [regex_min_offset, regex_max_offset] (core/response_regex.hpp).
+  std::optional<std::string> regex{};
+  std::vector<std::string> regex_options{};  // keepalived's names
+  bool regex_no_match = false;
+  std::size_t regex_min_offset = 0;
+  std::optional<std::size_t> regex_max_offset{};
 };
+
+// keepalived's http_protocol: HTTP/1.0 without "Connection: close", 1.0 with
+// it (1.0C), or HTTP/1.1 (always with it).
+enum class HttpVersion : std::uint8_t { k1_0, k1_0_close, k1_1 };
 
 enum class RedisRole { kAny, kMaster, kReplica };
 
@@ -40,17 +54,30 @@ struct CheckSpec {
   core::Duration connect_timeout = std::chrono::seconds(5);  // bounds one whole probe (per url for HTTP)
   core::Duration delay_loop = std::chrono::seconds(60);      // interval, end of a probe to start of the next
   core::Duration delay_before_retry = std::chrono::seconds(1);  // interval while up but failing
+  // The first probe (and the first after a pause) comes a random time in
+  // [0, warmup) after the check starts; unset: delay_loop.
+  std::optional<core::Duration> warmup{};
   HealthThresholds thresholds{}; // rise, fall (keepalived's retry), start_up
+
+  // The probe's socket (keepalived's bindto, bind_port, bind_if, fwmark): the
+  // source address (a literal of the target's family; empty: the kernel's
+  // choice) and port (0: any), SO_BINDTODEVICE, SO_MARK (0: none). PING_CHECK
+  // uses all but the port; REDIS_CHECK the address only; MISC_CHECK none.
+  std::string bind_address{};
+  std::uint16_t bind_port = 0;
+  std::string bind_interface{};
+  std::uint32_t fwmark = 0;
 
   // HTTP_GET / SSL_GET
   std::vector<HttpUrl> urls{};           // every one must pass; empty means {"/"}
   std::string virtualhost{};             // Host header; empty: the target address
+  HttpVersion http_version = HttpVersion::k1_1;
   std::size_t max_response_header_bytes = 16 * 1024;
   std::size_t max_response_body_bytes = 1024 * 1024;
 
   // SSL_GET
-  std::string tls_sni{};                 // empty: virtualhost if set, else no SNI
-  bool tls_verify = false;               // verify chain (and name: sni or virtualhost)
+  std::string tls_sni{};                 // server name sent (SNI) for urls without their own; empty: none
+  bool tls_verify = false;               // verify chain (and name: tls_sni, else virtualhost, else the address)
   std::string tls_ca_file{};             // empty: system default paths
 
   // REDIS_CHECK

@@ -24,6 +24,8 @@ DatagramProbe::DatagramProbe(core::EventLoop& loop, core::Scheduler& timers, con
   } else {
     address_error_ = address.error().message;
   }
+  if (auto source = source_options(spec)) source_ = std::move(*source);
+  else address_error_ = source.error().message;
 }
 
 void DatagramProbe::start(Done done) {
@@ -33,6 +35,10 @@ void DatagramProbe::start(Done done) {
   if (!message) return finish_soon(false, message.error().message);
   fd_ = core::UniqueFd(::socket(address_.storage.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd_) return finish_soon(false, std::string("socket: ") + std::strerror(errno));
+  if (source_) {
+    if (auto applied = apply_source_options(fd_.get(), *source_); !applied.ok())
+      return finish_soon(false, applied.error().message);
+  }
   if (::connect(fd_.get(), &address_.storage.sa, address_.length) != 0)
     return finish_soon(false, std::string("connect: ") + std::strerror(errno));
   if (::send(fd_.get(), message->data(), message->size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)

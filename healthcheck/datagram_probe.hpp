@@ -42,6 +42,7 @@ class DatagramProbe : public ProbeBase {
 
   SocketAddress address_{};
   std::string address_error_;
+  std::unique_ptr<SourceOptions> source_;  // bindto...: rare, held apart
   std::size_t max_datagram_;
   core::UniqueFd fd_;
   std::unique_ptr<core::IoWatcher> watcher_;

@@ -1,7 +1,7 @@
-// HTTP_GET and SSL_GET: for every url, one HTTP/1.1 GET on a fresh
-// connection (plain or TLS), with a Host header and "Connection: close"; the
-// response is parsed by HttpResponseParser (capped) and must have a status in
-// the url's range and, when configured, the body's MD5 digest. connect_timeout
+// HTTP_GET and SSL_GET: for every url, one GET on a fresh connection (plain
+// or TLS), as http_request() writes it (http_protocol); the response is
+// parsed by HttpResponseParser (capped) and must have a status in the url's
+// range and, when configured, the body's MD5 digest and its regex match. connect_timeout
 // bounds each url's whole exchange, with two allowances for a busy loop (see
 // on_connected and on_deadline): a connection noticed late gets a whole
 // connect_timeout for the exchange, and bytes waiting at the deadline are read.
@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/response_regex.hpp"
+#include "healthcheck/http_request.hpp"
 #include "healthcheck/http_response.hpp"
 #include "healthcheck/openssl_lib.hpp"
 #include "healthcheck/probe_base.hpp"
@@ -64,10 +66,20 @@ struct SslDeleter {
   void operator()(SSL* s) const { ossl().SSL_free(s); }
 };
 
+// A url's regex (rare: held apart, see UrlCheck).
+struct UrlRegex {
+  core::ResponseRegex regex;
+  std::size_t min_offset = 0;
+  std::optional<std::size_t> max_offset{};
+  bool no_match = false;  // a match fails the url
+};
+
 // What a probe needs of one url, built once: the request bytes (the path is
 // inside them) and what the response must satisfy.
 // One allocation per url (thousands of idle checks hold one each).
 struct UrlCheck {
+  std::unique_ptr<UrlRegex> regex;  // null: no regex
+  std::string tls_sni;              // SSL_GET: the server name sent; empty: none
   std::string bytes;  // "GET " + path + " HTTP/1.1...", then the expected digest (lower-case hex), if any
   std::uint32_t request_length = 0;
   std::uint32_t path_length = 0;
@@ -81,8 +93,7 @@ struct UrlCheck {
 // SSL_GET only: the context and the name to send and verify.
 struct TlsSetup {
   std::unique_ptr<SSL_CTX, SslCtxDeleter> ctx;
-  std::string name;         // SNI / verified name: tls_sni, else virtualhost
-  std::string verify_name;  // name, else the target address
+  std::string verify_name;  // tls_sni, else virtualhost, else the target address
   bool verify = false;
 };
 
@@ -97,6 +108,7 @@ struct Exchange {
   core::IoWatcher watcher;
   std::unique_ptr<SSL, SslDeleter> ssl;
   HttpResponseParser parser;
+  std::string raw;  // the response as received, for a url with a regex (keepalived matches that)
   std::size_t sent = 0;
   int wanted = core::IoWatcher::kWrite;  // what the watcher waits for
 };
@@ -117,9 +129,20 @@ class HttpChecker final : public ProbeBase {
     urls_.reserve(urls.size());
     for (const HttpUrl& u : urls) {
       UrlCheck& c = urls_.emplace_back();
-      c.bytes = "GET " + u.path + " HTTP/1.1\r\nHost: " + host +
-                "\r\nUser-Agent: lvsd-healthcheck\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+      c.bytes = http_request(u.path, u.host.empty() ? host : u.host, spec.http_version);
       c.request_length = static_cast<std::uint32_t>(c.bytes.size());
+      if (spec.kind == CheckKind::kSsl) c.tls_sni = u.tls_sni.empty() ? spec.tls_sni : u.tls_sni;
+      if (u.regex) {
+        // The configuration was validated; a pattern that fails here fails every probe.
+        if (auto compiled = core::ResponseRegex::compile(*u.regex, u.regex_options)) {
+          c.regex = std::make_unique<UrlRegex>(UrlRegex{.regex = std::move(*compiled),
+                                                        .min_offset = u.regex_min_offset,
+                                                        .max_offset = u.regex_max_offset,
+                                                        .no_match = u.regex_no_match});
+        } else if (!setup_error_) {
+          setup_error_ = std::make_unique<std::string>("regex on " + u.path + ": " + compiled.error().message);
+        }
+      }
       if (u.digest) c.bytes += lower(*u.digest);
       c.bytes.shrink_to_fit();
       c.path_length = static_cast<std::uint32_t>(u.path.size());
@@ -131,6 +154,8 @@ class HttpChecker final : public ProbeBase {
     } else {
       setup_error_ = std::make_unique<std::string>(address.error().message);
     }
+    if (auto source = source_options(spec)) source_ = std::move(*source);
+    else setup_error_ = std::make_unique<std::string>(source.error().message);
   }
   ~HttpChecker() override { cancel(); }
 
@@ -152,8 +177,8 @@ class HttpChecker final : public ProbeBase {
 
   void setup_tls(const CheckSpec& spec) {
     tls_ = std::make_unique<TlsSetup>();
-    tls_->name = !spec.tls_sni.empty() ? spec.tls_sni : spec.virtualhost;
-    tls_->verify_name = tls_->name.empty() ? spec.address : tls_->name;
+    const std::string& name = !spec.tls_sni.empty() ? spec.tls_sni : spec.virtualhost;
+    tls_->verify_name = name.empty() ? spec.address : name;
     tls_->verify = spec.tls_verify;
     if (openssl::api() == nullptr) {
       setup_error_ = std::make_unique<std::string>("TLS: " + openssl::load_error());
@@ -193,7 +218,7 @@ class HttpChecker final : public ProbeBase {
     phase_ = Phase::kConnecting;
     late_read_ = false;
     // TLS writes several times before it reads the response: no Nagle wait.
-    auto attempt = start_connect(address_, /*no_delay=*/tls());
+    auto attempt = start_connect(address_, /*no_delay=*/tls(), source_.get());
     if (!attempt) return finish_soon(false, attempt.error().message);
     ex_ = std::make_unique<Exchange>(loop_, std::move(attempt->fd), [this](int) { on_io(); },
                                      HttpResponseLimits{.max_header_bytes = max_header_bytes_,
@@ -249,8 +274,9 @@ class HttpChecker final : public ProbeBase {
     SSL* ssl = ex_->ssl.get();
     if (ssl == nullptr || ossl().SSL_set_fd(ssl, fd) != 1) return finish(false, "TLS: " + openssl_error("SSL_new failed"));
     // SNI carries a host name only, never an address (RFC 6066 section 3).
-    if (!tls_->name.empty() && !is_ip_literal(tls_->name)) ossl().SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                      const_cast<char*>(tls_->name.c_str()));
+    const std::string& sni = url().tls_sni;
+    if (!sni.empty() && !is_ip_literal(sni))
+      ossl().SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(sni.c_str()));
     if (tls_->verify) {
       X509_VERIFY_PARAM* param = ossl().SSL_get0_param(ssl);
       const std::string& name = tls_->verify_name;
@@ -327,6 +353,15 @@ class HttpChecker final : public ProbeBase {
     watch(core::IoWatcher::kRead);
   }
 
+  // What a url's regex is matched against: the response's bytes from its
+  // first (status line, headers, body as sent), as keepalived 2.2.7 matches
+  // its read buffer; at most the parser's limits.
+  void keep_raw(std::string_view bytes) {
+    if (!url().regex) return;
+    const std::size_t room = std::size_t{max_header_bytes_} + max_body_bytes_;
+    if (ex_->raw.size() < room) ex_->raw.append(bytes.substr(0, room - ex_->raw.size()));
+  }
+
   void do_receive() {
     std::array<char, kReadChunk> buf;
     Exchange& ex = *ex_;
@@ -335,6 +370,7 @@ class HttpChecker final : public ProbeBase {
         ossl().ERR_clear_error();
         int n = ossl().SSL_read(ex.ssl.get(), buf.data(), static_cast<int>(buf.size()));
         if (n > 0) {
+          keep_raw(std::string_view(buf.data(), static_cast<std::size_t>(n)));
           if (ex.parser.feed(std::string_view(buf.data(), static_cast<std::size_t>(n))) !=
               HttpResponseParser::State::kNeedMore)
             return url_done();
@@ -350,6 +386,7 @@ class HttpChecker final : public ProbeBase {
       }
       ssize_t n = ::recv(ex.fd.get(), buf.data(), buf.size(), 0);
       if (n > 0) {
+        keep_raw(std::string_view(buf.data(), static_cast<std::size_t>(n)));
         if (ex.parser.feed(std::string_view(buf.data(), static_cast<std::size_t>(n))) !=
             HttpResponseParser::State::kNeedMore)
           return url_done();
@@ -382,6 +419,13 @@ class HttpChecker final : public ProbeBase {
       }
       if (got != u.digest()) return finish(false, "digest mismatch on " + path + " (got " + got + ")");
     }
+    if (u.regex) {
+      const UrlRegex& r = *u.regex;
+      auto matched = r.regex.search(ex_->raw, r.min_offset, r.max_offset);
+      if (!matched) return finish(false, "regex on " + path + ": " + matched.error().message);
+      if (*matched && r.no_match) return finish(false, "regex matched on " + path + " (regex_no_match)");
+      if (!*matched && !r.no_match) return finish(false, "regex did not match on " + path);
+    }
     if (url_index_ + 1 < urls_.size()) {
       ++url_index_;
       rearm_deadline(connect_timeout_);
@@ -411,6 +455,7 @@ class HttpChecker final : public ProbeBase {
   std::uint32_t max_body_bytes_;
   std::vector<UrlCheck> urls_;      // at least one
   SocketAddress address_{};
+  std::unique_ptr<SourceOptions> source_;  // bindto...: rare, held apart
   std::unique_ptr<TlsSetup> tls_;   // SSL_GET only
   std::unique_ptr<std::string> setup_error_;  // set: every probe fails with it (bad address, TLS context); rare
 

@@ -36,6 +36,10 @@ class PingChecker final : public ProbeBase {
     } else {
       address_error_ = address.error().message;
     }
+    // keepalived 2.2.7's PING_CHECK accepts bindto, bind_if and fwmark but
+    // leaves them unused; lvsd applies them (an ICMP socket has no port).
+    if (auto source = source_options(spec, /*with_port=*/false)) source_ = std::move(*source);
+    else address_error_ = source.error().message;
   }
   ~PingChecker() override { cancel(); }
 
@@ -43,6 +47,10 @@ class PingChecker final : public ProbeBase {
     begin(std::move(done), connect_timeout_);
     if (!address_error_.empty()) return finish_soon(false, address_error_);
     if (auto opened = open_socket(); !opened.empty()) return finish_soon(false, opened);
+    if (source_) {
+      if (auto applied = apply_source_options(fd_.get(), *source_); !applied.ok())
+        return finish_soon(false, applied.error().message);
+    }
     if (::connect(fd_.get(), &address_.storage.sa, address_.length) != 0)
       return finish_soon(false, std::string("connect: ") + std::strerror(errno));
     random_bytes(token_);
@@ -120,6 +128,7 @@ class PingChecker final : public ProbeBase {
   core::Duration connect_timeout_;
   SocketAddress address_{};
   std::string address_error_;
+  std::unique_ptr<SourceOptions> source_;  // bindto...: rare, held apart
   bool raw_ = false;  // ICMP datagram sockets are refused to lvsd's group
   std::uint16_t id_ = 0;
   std::uint16_t sequence_ = 0;

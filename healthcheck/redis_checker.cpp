@@ -50,7 +50,10 @@ class RedisChecker final : public ProbeBase {
   void start(Done done) override {
     begin(std::move(done), spec_.connect_timeout);
     deadline_extended_ = false;
-    redisAsyncContext* ac = redisAsyncConnect(spec_.address.c_str(), spec_.port);
+    // bindto: hiredis binds its socket to the source address itself.
+    redisAsyncContext* ac = spec_.bind_address.empty()
+                                ? redisAsyncConnect(spec_.address.c_str(), spec_.port)
+                                : redisAsyncConnectBind(spec_.address.c_str(), spec_.port, spec_.bind_address.c_str());
     if (ac == nullptr) return finish_soon(false, "redis connect: out of memory");
     if (ac->err != 0) {
       std::string reason = "redis connect: " + std::string(ac->errstr);

@@ -28,6 +28,8 @@ class SmtpChecker final : public ProbeBase {
     } else {
       address_error_ = address.error().message;
     }
+    if (auto source = source_options(spec)) source_ = std::move(*source);
+    else address_error_ = source.error().message;
   }
   ~SmtpChecker() override { cancel(); }
 
@@ -36,7 +38,7 @@ class SmtpChecker final : public ProbeBase {
     phase_ = Phase::kConnect;
     buffer_.clear();
     if (!address_error_.empty()) return finish_soon(false, address_error_);
-    auto attempt = start_connect(address_);
+    auto attempt = start_connect(address_, false, source_.get());
     if (!attempt) return finish_soon(false, attempt.error().message);
     fd_ = std::move(attempt->fd);
     const bool connected = attempt->connected;
@@ -147,6 +149,7 @@ class SmtpChecker final : public ProbeBase {
   std::string helo_name_;
   SocketAddress address_{};
   std::string address_error_;
+  std::unique_ptr<SourceOptions> source_;  // bindto...: rare, held apart
   Phase phase_ = Phase::kConnect;
   std::string buffer_;
   core::UniqueFd fd_;

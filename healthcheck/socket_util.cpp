@@ -40,10 +40,39 @@ bool is_connect_error(int err) {
   return err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH || err == ETIMEDOUT || err == EHOSTDOWN;
 }
 
-core::Result<ConnectAttempt> start_connect(const SocketAddress& address, bool no_delay) {
+core::Result<std::unique_ptr<SourceOptions>> source_options(const CheckSpec& spec, bool with_port) {
+  if (spec.bind_address.empty() && spec.bind_interface.empty() && spec.fwmark == 0)
+    return std::unique_ptr<SourceOptions>();
+  auto out = std::make_unique<SourceOptions>();
+  if (!spec.bind_address.empty()) {
+    auto bind = parse_socket_address(spec.bind_address, with_port ? spec.bind_port : 0);
+    if (!bind) return core::Error{"bindto: " + bind.error().message};
+    out->bind = *bind;
+  }
+  out->interface = spec.bind_interface;
+  out->fwmark = spec.fwmark;
+  return out;
+}
+
+core::Status apply_source_options(int fd, const SourceOptions& options) {
+  if (options.fwmark != 0 && ::setsockopt(fd, SOL_SOCKET, SO_MARK, &options.fwmark, sizeof options.fwmark) != 0)
+    return core::Error{"SO_MARK " + std::to_string(options.fwmark) + ": " + std::strerror(errno)};
+  if (!options.interface.empty() &&
+      ::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, options.interface.c_str(),
+                   static_cast<socklen_t>(options.interface.size() + 1)) != 0)
+    return core::Error{"bind_if " + options.interface + ": " + std::strerror(errno)};
+  if (options.bind && ::bind(fd, &options.bind->storage.sa, options.bind->length) != 0)
+    return core::Error{std::string("bindto: ") + std::strerror(errno)};
+  return core::Status{};
+}
+
+core::Result<ConnectAttempt> start_connect(const SocketAddress& address, bool no_delay, const SourceOptions* source) {
   ConnectAttempt attempt;
   attempt.fd = core::UniqueFd(::socket(address.storage.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!attempt.fd) return core::Error{std::string("socket: ") + std::strerror(errno)};
+  if (source != nullptr) {
+    if (auto applied = apply_source_options(attempt.fd.get(), *source); !applied.ok()) return applied.error();
+  }
   if (no_delay) {
     int one = 1;
     ::setsockopt(attempt.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

@@ -19,13 +19,15 @@ class TcpChecker final : public ProbeBase {
     } else {
       address_error_ = address.error().message;
     }
+    if (auto source = source_options(spec)) source_ = std::move(*source);
+    else address_error_ = source.error().message;
   }
   ~TcpChecker() override { cancel(); }
 
   void start(Done done) override {
     begin(std::move(done), connect_timeout_);
     if (!address_error_.empty()) return finish_soon(false, address_error_);
-    auto attempt = start_connect(address_);
+    auto attempt = start_connect(address_, false, source_.get());
     if (!attempt) return finish_soon(false, attempt.error().message);
     if (attempt->connected) return finish_soon(true, "connected");
     fd_ = std::move(attempt->fd);
@@ -55,6 +57,7 @@ class TcpChecker final : public ProbeBase {
   core::Duration connect_timeout_;
   SocketAddress address_{};
   std::string address_error_;
+  std::unique_ptr<SourceOptions> source_;  // bindto...: rare, held apart
   core::UniqueFd fd_;
   std::unique_ptr<core::IoWatcher> watcher_;
 };

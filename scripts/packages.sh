@@ -1,7 +1,7 @@
 # Debian 12 packages lvsd needs. Sourced by scripts/test and scripts/demo.
 LVSD_BUILD_PACKAGES="cmake ninja-build g++ pkg-config libnl-3-dev libnl-genl-3-dev libmnl-dev libev-dev
 libyaml-dev libspdlog-dev libfmt-dev libxxhash-dev libgtest-dev libgmock-dev libhiredis-dev libssl-dev
-libcli11-dev nlohmann-json3-dev pandoc libnftables-dev"
+libcli11-dev nlohmann-json3-dev pandoc libnftables-dev libpcre2-dev"
 # What scripts/package needs on top of the build packages to make the .deb
 # (the kernel tier installs and runs it).
 LVSD_PACKAGE_PACKAGES="debhelper dpkg-dev lintian"

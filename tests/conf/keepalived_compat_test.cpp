@@ -318,7 +318,7 @@ TEST(KeepalivedCompat, TyposOfRealKeywordsAreRefused) {
                                     "4:3 virtual_servers[0].real_servers[0].FILE_CHECK",
                                     "5:3 virtual_servers[0].real_servers[0].warmpu", "7:2 virtual_servers[0].foo"}));
   EXPECT_EQ(r.errors[0].message, "unknown keyword 'weigth': did you mean 'weight'?");
-  // keepalived's own keywords count for "did you mean" (warmup is one lvsd does not implement).
+  // keepalived's own keywords count for "did you mean".
   EXPECT_EQ(r.errors[2].message, "unknown keyword 'warmpu': did you mean 'warmup'?");
   // keepalived does not skip an unknown keyword's block: it would misread the rest.
   EXPECT_NE(r.errors[3].message.find("with a block"), std::string::npos);
@@ -331,8 +331,8 @@ TEST(KeepalivedCompat, KeepalivedKeywordsNotImplementedYetSaySo) {
       "vrrp_script chk {\n script /bin/true\n}\n"
       "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n use_vmac\n"
       " virtual_ipaddress { 10.0.0.1 }\n}\n"
-      "virtual_server 10.0.0.1 80 {\n warmup 5\n real_server 10.0.0.2 80 {\n }\n}\n");
-  EXPECT_EQ(where(r.errors), (Where{"7:2 vrrp_instances[0].use_vmac", "11:2 virtual_servers[0].warmup"}));
+      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  FILE_CHECK {\n  }\n }\n}\n");
+  EXPECT_EQ(where(r.errors), (Where{"7:2 vrrp_instances[0].use_vmac", "12:3 virtual_servers[0].real_servers[0].FILE_CHECK"}));
   for (const auto& e : r.errors) {
     const std::string keyword = e.path.substr(e.path.rfind('.') + 1);
     EXPECT_EQ(e.message.rfind("keepalived keyword '" + keyword + "' is not implemented by lvsd", 0), 0u) << e.message;
@@ -667,13 +667,13 @@ TEST(KeepalivedCompat, CheckSettingsInheritFromRealServerThenVirtualServer) {
   // The check's own value, else the real server's, else the virtual server's.
   EXPECT_EQ(check_timing(vs, rs1, rs1.checks.at(0)),
             (CheckTiming{.connect_timeout = seconds(3), .retry = 0, .delay_before_retry = seconds(2),
-                         .delay_loop = seconds(10)}));
+                         .delay_loop = seconds(10), .warmup = seconds(10)}));
   EXPECT_EQ(check_timing(vs, rs1, rs1.checks.at(1)),
             (CheckTiming{.connect_timeout = seconds(9), .retry = 4, .delay_before_retry = seconds(2),
-                         .delay_loop = seconds(10)}));
+                         .delay_loop = seconds(10), .warmup = seconds(10)}));
   EXPECT_EQ(check_timing(vs, rs2, rs2.checks.at(0)),
             (CheckTiming{.connect_timeout = seconds(7), .retry = 4, .delay_before_retry = seconds(2),
-                         .delay_loop = seconds(20)}));
+                         .delay_loop = seconds(20), .warmup = seconds(20)}));
   // Nothing set anywhere: the defaults.
   EXPECT_EQ(check_timing(VirtualServer{}, RealServer{}, Check{}), CheckTiming{});
   auto back = load_yaml(to_yaml(*r.config), "import.yaml");

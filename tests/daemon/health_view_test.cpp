@@ -739,3 +739,85 @@ TEST_F(HealthViewTest, LvsFifoLinesFollowRealServersAndTheQuorum) {
 
 }  // namespace
 }  // namespace lvsd::daemon
+
+namespace lvsd::daemon {
+namespace {
+
+using namespace test_support;
+
+// keepalived's alpha per check and per real server (keepalived without the
+// virtual server's alpha, start_up): a check with alpha starts down, so its
+// real server stays out of the pool until that check passes, whatever its
+// other checks say; real servers without alpha are in at once, not ramped.
+TEST_F(HealthViewTest, AnAlphaCheckKeepsItsRealServerOutUntilItPasses) {
+  conf::Check alpha_check = tcp_check(81);
+  alpha_check.alpha = true;
+  conf::RealServer alpha_rs = real_server("10.0.1.2", 5, {tcp_check(80)});
+  alpha_rs.alpha = true;
+  conf::VirtualServer vs = virtual_server({real_server("10.0.1.1", 3, {tcp_check(80), alpha_check}), alpha_rs,
+                                           real_server("10.0.1.3", 4, {tcp_check(80)})});
+  vs.start_up = true;
+  view_.set_config(config_of({vs}));
+  EXPECT_EQ(pool(), (Pool{{"10.0.1.3:80", 4}}));
+  pass("10.0.1.1:80");  // its other check: still out
+  EXPECT_EQ(pool(), (Pool{{"10.0.1.3:80", 4}}));
+  pass("10.0.1.1:81");
+  pass("10.0.1.2:80");
+  EXPECT_EQ(pool(), (Pool{{"10.0.1.1:80", 3}, {"10.0.1.2:80", 5}, {"10.0.1.3:80", 4}}));
+  // keepalived 2.2.7 (measured): a check's `alpha no` does not put its real
+  // server in the pool at start when the virtual server has alpha.
+  conf::Check no_alpha = tcp_check(82);
+  no_alpha.alpha = false;
+  conf::VirtualServer alpha_vs = virtual_server({real_server("10.0.2.1", 2, {no_alpha})});
+  alpha_vs.address = ip("10.0.0.101");
+  alpha_vs.start_up = false;
+  view_.set_config(config_of({vs, alpha_vs}));
+  EXPECT_TRUE(pool(1).empty());
+  pass("10.0.2.1:82");
+  EXPECT_EQ(pool(1), (Pool{{"10.0.2.1:80", 2}}));
+}
+
+TEST(HealthViewSpec, SocketOptionsWarmupHttpProtocolSniAndRegexReachTheCheckSpec) {
+  conf::VirtualServer vs{.address = ip("10.0.0.100"), .port = 443, .delay_loop = seconds(7),
+                         .warmup = seconds(3), .virtualhost = "vs.example"};
+  conf::RealServer rs{.address = ip("10.0.0.11"), .port = 0, .virtualhost = "rs.example"};
+  conf::Check check{.probe = conf::HttpCheck{.tls = true,
+                                             .url = {conf::UrlCheck{.path = "/a", .virtualhost = "url.example",
+                                                                    .regex = "ok", .regex_no_match = true,
+                                                                    .regex_options = {"caseless"},
+                                                                    .regex_min_offset = 2, .regex_max_offset = 9},
+                                                     conf::UrlCheck{.path = "/b"}},
+                                             .http_protocol = conf::HttpProtocol::k1_0C,
+                                             .enable_sni = true},
+                    .bindto = ip("10.0.0.1"), .bind_port = 40000, .bind_if = "eth1", .fwmark = 7};
+  healthcheck::CheckSpec spec = to_check_spec(vs, rs, check);
+  EXPECT_EQ(spec.bind_address, "10.0.0.1");
+  EXPECT_EQ(spec.bind_port, 40000);
+  EXPECT_EQ(spec.bind_interface, "eth1");
+  EXPECT_EQ(spec.fwmark, 7u);
+  EXPECT_EQ(spec.warmup, std::optional<core::Duration>(seconds(3)));
+  EXPECT_EQ(spec.http_version, healthcheck::HttpVersion::k1_0_close);
+  EXPECT_EQ(spec.virtualhost, "rs.example");  // Host: the real server's before the virtual server's
+  EXPECT_EQ(spec.tls_sni, "vs.example");      // SNI: keepalived 2.2.7 skips the real server's
+  ASSERT_EQ(spec.urls.size(), 2u);
+  EXPECT_EQ(spec.urls[0].host, "url.example");
+  EXPECT_EQ(spec.urls[0].tls_sni, "url.example");
+  EXPECT_EQ(spec.urls[0].regex, std::optional<std::string>("ok"));
+  EXPECT_TRUE(spec.urls[0].regex_no_match);
+  EXPECT_EQ(spec.urls[0].regex_options, (std::vector<std::string>{"caseless"}));
+  EXPECT_EQ(spec.urls[0].regex_min_offset, 2u);
+  EXPECT_EQ(spec.urls[0].regex_max_offset, std::optional<std::size_t>(9));
+  EXPECT_EQ(spec.urls[1].host, "");
+  EXPECT_FALSE(spec.urls[1].regex);
+  // Without enable_sni: no server name at all.
+  std::get<conf::HttpCheck>(check.probe).enable_sni = false;
+  spec = to_check_spec(vs, rs, check);
+  EXPECT_EQ(spec.tls_sni, "");
+  EXPECT_EQ(spec.urls[0].tls_sni, "");
+  // Unset warmup everywhere: the scheduler uses delay_loop.
+  vs.warmup.reset();
+  EXPECT_EQ(to_check_spec(vs, rs, check).warmup, std::optional<core::Duration>(seconds(7)));
+}
+
+}  // namespace
+}  // namespace lvsd::daemon

@@ -376,3 +376,48 @@ TEST(CheckSchedulerOffsets, DefaultRandomOffsetsSpreadWithinDelayLoop) {
 
 }  // namespace
 }  // namespace lvsd::healthcheck
+
+namespace lvsd::healthcheck {
+namespace {
+
+// keepalived's warmup: the first probe's random delay lies below warmup
+// (default delay_loop); warmup 0 starts it at once.
+TEST(CheckSchedulerWarmup, TheRandomOffsetIsBoundedByWarmupNotDelayLoop) {
+  core::FakeScheduler clock;
+  std::map<std::uint16_t, FakeServer> servers;
+  std::vector<core::Duration> asked;  // the bound each first probe's offset was drawn under
+  CheckScheduler scheduler(
+      clock, [&](const CheckSpec& s) { return std::make_unique<FakeChecker>(clock, servers[s.port]); },
+      [&](core::Duration max) {
+        asked.push_back(max);
+        return max > core::Duration::zero() ? max - milliseconds(1) : max;  // the latest allowed
+      });
+  const core::TimePoint t0 = clock.now();
+  auto spec = [](std::uint16_t port, std::optional<core::Duration> warmup) {
+    return CheckSpec{.kind = CheckKind::kTcp, .address = "10.0.0.1", .port = port, .delay_loop = seconds(60),
+                     .warmup = warmup};
+  };
+  scheduler.subscribe(spec(1, milliseconds(500)), [](const CheckEvent&) {});
+  scheduler.subscribe(spec(2, core::Duration::zero()), [](const CheckEvent&) {});
+  scheduler.subscribe(spec(3, std::nullopt), [](const CheckEvent&) {});
+  EXPECT_EQ(asked, (std::vector<core::Duration>{milliseconds(500), core::Duration::zero(), seconds(60)}));
+  clock.advance(core::Duration::zero());
+  ASSERT_EQ(servers[2].starts.size(), 1u);  // warmup 0: at once
+  EXPECT_EQ(servers[2].starts[0], t0);
+  clock.advance(milliseconds(499));
+  ASSERT_EQ(servers[1].starts.size(), 1u);
+  EXPECT_EQ(servers[1].starts[0] - t0, milliseconds(499));
+  EXPECT_TRUE(servers[3].starts.empty());  // default: below delay_loop
+  // A random offset the scheduler is given beyond warmup is clamped to it.
+  CheckScheduler wild(
+      clock, [&](const CheckSpec& s) { return std::make_unique<FakeChecker>(clock, servers[s.port]); },
+      [](core::Duration) { return seconds(100); });
+  const core::TimePoint t1 = clock.now();
+  wild.subscribe(spec(4, milliseconds(200)), [](const CheckEvent&) {});
+  clock.advance(milliseconds(200));
+  ASSERT_EQ(servers[4].starts.size(), 1u);
+  EXPECT_EQ(servers[4].starts[0] - t1, milliseconds(200));
+}
+
+}  // namespace
+}  // namespace lvsd::healthcheck

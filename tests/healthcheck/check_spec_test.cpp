@@ -19,7 +19,7 @@ CheckSpec http() {
 
 TEST(CheckIdentity, EqualSpecsShareAnIdentityAndAnyParameterSeparatesThem) {
   EXPECT_EQ(check_identity(http()), check_identity(http()));
-  std::vector<CheckSpec> variants(12, http());
+  std::vector<CheckSpec> variants(28, http());
   variants[0].address = "10.0.0.2";
   variants[1].port = 81;
   variants[2].kind = CheckKind::kSsl;
@@ -32,6 +32,28 @@ TEST(CheckIdentity, EqualSpecsShareAnIdentityAndAnyParameterSeparatesThem) {
   variants[9].urls[0].status = StatusRange{.low = 200, .high = 200};
   variants[10].urls[0].digest.reset();
   variants[11].virtualhost = "example.com";
+  // keepalived's socket options, warmup, http_protocol, SNI and the url's Host and regex.
+  variants[12].warmup = seconds(60);  // the default's value, given: still apart
+  variants[13].warmup = core::Duration::zero();
+  variants[14].bind_address = "10.0.0.9";
+  variants[15].bind_port = 40000;
+  variants[16].bind_interface = "eth1";
+  variants[17].fwmark = 7;
+  variants[18].http_version = HttpVersion::k1_0;
+  variants[19].http_version = HttpVersion::k1_0_close;
+  variants[20].kind = CheckKind::kSsl;  // SNI is SSL_GET's only
+  variants[20].tls_sni = "example.com";
+  variants[21].urls[0].host = "example.com";
+  variants[22].urls[0].tls_sni = "example.com";
+  variants[23].urls[0].regex = "ok";
+  variants[24].urls[0].regex = "ok";
+  variants[24].urls[0].regex_no_match = true;
+  variants[25].urls[0].regex = "ok";
+  variants[25].urls[0].regex_options = {"caseless"};
+  variants[26].urls[0].regex = "ok";
+  variants[26].urls[0].regex_min_offset = 1;
+  variants[27].urls[0].regex = "ok";
+  variants[27].urls[0].regex_max_offset = 0;
   std::set<std::string> ids{check_identity(http())};
   for (const auto& v : variants) ids.insert(check_identity(v));
   EXPECT_EQ(ids.size(), variants.size() + 1);
@@ -72,6 +94,8 @@ TEST(CheckIdentity, DescribesTheCheckItIdentifiesAndSurvivesLongValues) {
       http(),
       CheckSpec{.kind = CheckKind::kRedis, .address = "fd00::1", .port = 6379},
       CheckSpec{.kind = CheckKind::kMisc, .misc_argv = {"/bin/check", "x"}},
+      CheckSpec{.kind = CheckKind::kMisc, .warmup = seconds(1), .bind_address = "10.0.0.9", .fwmark = 3,
+                .misc_argv = {"/bin/check"}},
       CheckSpec{.kind = CheckKind::kMisc},
       CheckSpec{.kind = CheckKind::kTcp, .address = "10.0.0.1", .port = 65535, .delay_loop = -seconds(1)},
       CheckSpec{.kind = CheckKind::kPing, .address = "10.0.0.1"},

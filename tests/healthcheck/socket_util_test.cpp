@@ -51,4 +51,35 @@ TEST(SocketAddress, ConnectErrorsThatAFirstSendReports) {
 }
 
 }  // namespace
+// keepalived's connection options: none asked, none held; PING_CHECK's
+// socket has no port; a bad bindto is the probe's reason.
+TEST(SourceOptions, OnlyWhatTheSpecAsksForAndNoPortForPing) {
+  CheckSpec spec{.kind = CheckKind::kTcp, .address = "10.0.0.1", .port = 80};
+  auto none = source_options(spec);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->get(), nullptr);
+  spec.bind_address = "10.0.0.9";
+  spec.bind_port = 40000;
+  spec.bind_interface = "eth1";
+  spec.fwmark = 7;
+  auto some = source_options(spec);
+  ASSERT_TRUE(some.ok());
+  ASSERT_NE(some->get(), nullptr);
+  ASSERT_TRUE((*some)->bind);
+  EXPECT_EQ(ntohs((*some)->bind->storage.v4.sin_port), 40000);
+  EXPECT_EQ((*some)->interface, "eth1");
+  EXPECT_EQ((*some)->fwmark, 7u);
+  auto ping = source_options(spec, /*with_port=*/false);
+  ASSERT_TRUE(ping.ok());
+  EXPECT_EQ(ntohs((*ping)->bind->storage.v4.sin_port), 0);
+  spec.bind_address = "lb.example";
+  auto bad = source_options(spec);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "bindto: not an IP address: 'lb.example'");
+  // A mark alone (no address) binds nothing.
+  auto mark = source_options(CheckSpec{.kind = CheckKind::kTcp, .fwmark = 3});
+  ASSERT_TRUE(mark.ok() && *mark);
+  EXPECT_FALSE((*mark)->bind);
+}
+
 }  // namespace lvsd::healthcheck

@@ -2,7 +2,9 @@
 // silent address and a server that accepts and never answers.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <optional>
 
 #include "healthcheck/checker.hpp"
@@ -175,6 +177,125 @@ TEST_F(TcpHttpNetns, CancelledProbesNeverReportAndCheckersAreReusable) {
     run_loop_until(loop_, [] { return false; }, milliseconds(300));
     EXPECT_EQ(reports, 0);
   }
+}
+
+// keepalived's connection and HTTP options, seen by the server: a python3
+// server on 8080 that logs each connection's peer and request and answers
+// "hello world" (HTTP/1.0, closing).
+class ProbeOptionsNetns : public TcpHttpNetns {
+ protected:
+  void SetUp() override {
+    TcpHttpNetns::SetUp();
+    log_ = www_ + "/requests";
+    write_file(www_ + "/srv.py",
+               "import socket\n"
+               "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+               "s.bind(('0.0.0.0', 8080)); s.listen(16)\n"
+               "open('" + www_ + "/ready', 'w').close()\n"
+               "while True:\n"
+               "    c, a = s.accept(); c.settimeout(2); d = b''\n"
+               "    try:\n"
+               "        while b'\\r\\n\\r\\n' not in d:\n"
+               "            x = c.recv(4096)\n"
+               "            if not x: break\n"
+               "            d += x\n"
+               "    except OSError: pass\n"
+               "    with open('" + log_ + "', 'a') as f: f.write('%s %d\\n%s---\\n' % (a[0], a[1], d.decode()))\n"
+               "    c.sendall(b'HTTP/1.0 200 OK\\r\\nContent-Length: 11\\r\\n\\r\\nhello world'); c.close()\n");
+    raw_ = server_.spawn("python3 " + www_ + "/srv.py");
+    ASSERT_TRUE(lvsd::test::wait_until([&] { return std::ifstream(www_ + "/ready").good(); },
+                                       std::chrono::seconds(10), milliseconds(20)));
+  }
+  // What the server logged, then forgets it.
+  std::string requests() {
+    std::ifstream in(log_);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::remove(log_.c_str());
+    return text;
+  }
+  static CheckSpec get(std::vector<HttpUrl> urls = {HttpUrl{.path = "/"}}) {
+    CheckSpec spec = http(std::move(urls));
+    spec.port = 8080;
+    return spec;
+  }
+
+  std::string log_;
+  std::unique_ptr<lvsd::test::Process> raw_;
+};
+
+TEST_F(ProbeOptionsNetns, BindtoAndBindPortAreTheSourceTheServerSees) {
+  ASSERT_EQ(client_.run("ip addr add 10.81.0.3/24 dev eth0").exit_code, 0);
+  CheckSpec spec = get();
+  auto r = probe(spec);
+  ASSERT_TRUE(r.up) << r.reason;
+  EXPECT_EQ(requests().rfind("10.81.0.1 ", 0), 0u);  // control: the kernel's choice
+  spec.bind_address = "10.81.0.3";
+  spec.bind_port = 40123;
+  r = probe(spec);
+  ASSERT_TRUE(r.up) << r.reason;
+  EXPECT_EQ(requests().rfind("10.81.0.3 40123\n", 0), 0u);
+  // TCP_CHECK binds the same way; an address the host does not have fails the probe.
+  spec.kind = CheckKind::kTcp;
+  spec.bind_address = "10.81.0.99";
+  r = probe(spec);
+  EXPECT_FALSE(r.up);
+  EXPECT_EQ(r.reason, "bindto: Cannot assign requested address");
+}
+
+TEST_F(ProbeOptionsNetns, FwmarkRoutesTheProbeByAnIpRule) {
+  // 10.82.0.2 is reachable from the client only by table 100, which only
+  // packets marked 7 use.
+  ASSERT_EQ(server_.run("ip addr add 10.82.0.2/24 dev eth0").exit_code, 0);
+  ASSERT_EQ(client_.run("ip route add 10.82.0.0/24 dev eth0 table 100").exit_code, 0);
+  ASSERT_EQ(client_.run("ip rule add fwmark 7 lookup 100").exit_code, 0);
+  CheckSpec spec{.kind = CheckKind::kTcp, .address = "10.82.0.2", .port = 8080,
+                 .connect_timeout = milliseconds(1000)};
+  auto r = probe(spec);
+  EXPECT_FALSE(r.up);  // control: unmarked, no route
+  EXPECT_EQ(r.reason, "connect: Network is unreachable");
+  spec.fwmark = 7;
+  r = probe(spec);
+  EXPECT_TRUE(r.up) << r.reason;
+  spec.bind_interface = "eth0";  // SO_BINDTODEVICE on the way it goes anyway
+  r = probe(spec);
+  EXPECT_TRUE(r.up) << r.reason;
+}
+
+TEST_F(ProbeOptionsNetns, HttpProtocolIsTheRequestLineTheServerSees) {
+  CheckSpec spec = get({HttpUrl{.path = "/v", .host = "url.example"}});
+  spec.http_version = HttpVersion::k1_0;
+  ASSERT_TRUE(probe(spec).up);
+  std::string seen = requests();
+  EXPECT_NE(seen.find("\nGET /v HTTP/1.0\r\nHost: url.example\r\n"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("Connection:"), std::string::npos) << seen;
+  spec.http_version = HttpVersion::k1_0_close;
+  ASSERT_TRUE(probe(spec).up);
+  seen = requests();
+  EXPECT_NE(seen.find("\nGET /v HTTP/1.0\r\n"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("\r\nConnection: close\r\n"), std::string::npos) << seen;
+  spec.http_version = HttpVersion::k1_1;
+  ASSERT_TRUE(probe(spec).up);
+  seen = requests();
+  EXPECT_NE(seen.find("\nGET /v HTTP/1.1\r\n"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("\r\nConnection: close\r\n"), std::string::npos) << seen;
+}
+
+TEST_F(ProbeOptionsNetns, TheRegexDecidesTheUrl) {
+  // The response is "HTTP/1.0 200 OK\r\nContent-Length: 11\r\n\r\nhello world".
+  auto with = [&](HttpUrl url) {
+    url.path = "/r";
+    return probe(get({url}));
+  };
+  EXPECT_TRUE(with(HttpUrl{.regex = "wor"}).up);
+  auto r = with(HttpUrl{.regex = "^world"});
+  EXPECT_FALSE(r.up);
+  EXPECT_EQ(r.reason, "regex did not match on /r");
+  EXPECT_FALSE(with(HttpUrl{.regex = "wor", .regex_no_match = true}).up);
+  EXPECT_TRUE(with(HttpUrl{.regex = "HELLO", .regex_options = {"caseless"}}).up);
+  // keepalived's offsets: from the response's first byte, headers included.
+  EXPECT_TRUE(with(HttpUrl{.regex = "hello", .regex_min_offset = 1}).up);
+  EXPECT_FALSE(with(HttpUrl{.regex = "world", .regex_max_offset = 6}).up);
+  EXPECT_TRUE(with(HttpUrl{.regex = "Content-Length: 11"}).up);
 }
 
 }  // namespace

@@ -65,12 +65,19 @@ TEST_F(TlsNetns, WrongSniIsRejectedByTheServer) {
   EXPECT_NE(r.reason.find("unrecognized name"), std::string::npos) << r.reason;  // the server's alert
 }
 
-TEST_F(TlsNetns, VirtualhostIsTheDefaultSni) {
+// A url's own server name (keepalived: its virtualhost, with enable_sni)
+// wins over the check's.
+TEST_F(TlsNetns, AUrlsServerNameWinsOverTheChecks) {
   auto spec = ssl();
-  spec.tls_sni.clear();
-  spec.virtualhost = "hc.test";
+  spec.tls_sni = "other.test";
+  spec.urls[0].tls_sni = "hc.test";
   auto r = probe(spec);
   EXPECT_TRUE(r.up) << r.reason;
+  spec.tls_sni = "hc.test";
+  spec.urls[0].tls_sni = "other.test";
+  r = probe(spec);
+  EXPECT_FALSE(r.up);
+  EXPECT_NE(r.reason.find("unrecognized name"), std::string::npos) << r.reason;
 }
 
 TEST_F(TlsNetns, VerificationAgainstTheTestCaPasses) {
