@@ -158,6 +158,7 @@ LoadResult Importer::finish(std::vector<ConfigError> parse_errors, std::vector<C
   }
 
   apply_group_tracking();
+  apply_default_protocol();
 
   LoadResult result;
   SourceMap sources;
@@ -180,6 +181,22 @@ LoadResult Importer::finish(std::vector<ConfigError> parse_errors, std::vector<C
   result.warnings = std::move(warnings_);
   if (result.errors.empty()) result.config = std::move(config);
   return result;
+}
+
+void Importer::apply_default_protocol() {
+  for (std::size_t i : without_protocol_) {
+    VirtualServer& vs = config_.virtual_servers[i];
+    bool addresses = vs.address.has_value();
+    if (vs.group)
+      if (const VirtualServerGroup* g = find_virtual_server_group(config_, *vs.group))
+        addresses = std::any_of(g->members.begin(), g->members.end(), [](const auto& m) { return m.address.has_value(); });
+    if (!addresses) continue;  // a fwmark service has no protocol
+    vs.protocol = Protocol::kUdp;
+    const std::string path = index_path("virtual_servers", i);
+    warn(sources_.find(path).value_or(Location{}), join_path(path, "protocol"),
+         "no protocol: UDP, as keepalived 2.2.7 sets it (\"no protocol set - defaulting to UDP\"); write "
+         "'protocol TCP' if the service is TCP");
+  }
 }
 
 void Importer::apply_group_tracking() {

@@ -215,6 +215,7 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
   std::vector<std::pair<std::size_t, std::size_t>> retry_at_delay_loop;
   std::vector<std::size_t> default_weight;  // real servers without a weight of their own
   std::optional<std::uint32_t> weight;      // the virtual server's `weight`
+  bool protocol_given = false;
   vs.real_servers.reserve(static_cast<std::size_t>(std::count_if(
       block.children.begin(), block.children.end(), [](const KaStatement& c) { return c.keyword.text == "real_server"; })));
   for (const auto& st : normalize(block.children, kVirtualServerSpecs, path, KaBlock::kVirtualServer)) {
@@ -264,7 +265,10 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     else if (k == "persistence_granularity") value(st, p, vs.persistence_granularity, parse_granularity);
     else if (k == "persistence_engine") value(st, p, vs.persistence_engine, text_value);
     else if (k == "ip_family") value(st, p, vs.ip_family, parse_address_family);
-    else if (k == "protocol") value(st, p, vs.protocol, parse_protocol);
+    else if (k == "protocol") {
+      value(st, p, vs.protocol, parse_protocol);
+      protocol_given = true;
+    }
     else if (k == "ha_suspend") vs.ha_suspend = true;
     else if (k == "ops") vs.ops = true;
     else if (k == "alpha") vs.start_up = false;
@@ -290,6 +294,7 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
   }
   if (weight)
     for (std::size_t r : default_weight) vs.real_servers[r].weight = *weight;
+  if (!protocol_given) without_protocol_.push_back(index);
   for (const auto& [r, c] : retry_at_delay_loop) {
     Check& check = vs.real_servers[r].checks[c];
     check.delay_before_retry = check.delay_loop.value_or(vs.delay_loop);

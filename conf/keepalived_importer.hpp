@@ -283,6 +283,7 @@ class Importer {
   int default_version_ = 2;
   std::vector<std::size_t> retry_at_delay_loop_;  // real_server(): its checks fill_check() said true for
   bool weight_given_ = false;                     // real_server(): whether it had a weight
+  std::vector<std::size_t> without_protocol_;     // virtual servers without `protocol`
   // A vrrp_sync_group's tracking, given to its members by finish().
   struct GroupTracking {
     std::size_t group = 0;  // index in vrrp_sync_groups
@@ -296,6 +297,8 @@ class Importer {
   void lvs_timeouts(const KaStatement& st, const std::string& path, Global::LvsTimeouts& out);
   // finish(): keepalived 2.2.7's sync group tracking rules, applied to the member instances.
   void apply_group_tracking();
+  // finish(): keepalived 2.2.7 gives an address service without `protocol` UDP.
+  void apply_default_protocol();
   std::set<std::size_t> explicit_version_;
   // global_defs' defaults for the instances' garp_master_* (vrrp_garp_master_*).
   struct GarpDefaults {

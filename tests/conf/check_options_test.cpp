@@ -31,7 +31,7 @@ std::vector<std::string> where(const std::vector<ConfigError>& errors) {
 using Where = std::vector<std::string>;
 
 const char* kKeepalived = R"(virtual_server 10.0.0.100 80 {
-  lb_kind NAT
+  lb_kind NAT protocol TCP
   delay_loop 10
   warmup 4
   virtualhost vs.example

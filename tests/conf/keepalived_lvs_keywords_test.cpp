@@ -138,3 +138,23 @@ TEST(KeepalivedLvsKeywords, LvsTimeoutsSetWhatIsGivenAndZeroLeavesTheKernels) {
 
 }  // namespace
 }  // namespace lvsd::conf
+
+namespace lvsd::conf {
+namespace {
+
+// keepalived 2.2.7: "Virtual server ...: no protocol set - defaulting to UDP"
+// for an address service (a fwmark service has no protocol).
+TEST(KeepalivedLvsKeywords, NoProtocolIsUdpAsInKeepalived) {
+  auto r = import_keepalived("virtual_server 10.0.0.100 80 {\n real_server 10.0.1.1 80 {\n }\n}\n"
+                             "virtual_server fwmark 5 {\n real_server 10.0.1.1 80 {\n }\n}\n",
+                             "k.conf", no_include_reader());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.config->virtual_servers[0].protocol, Protocol::kUdp);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0].location.line, 1);
+  EXPECT_NE(r.warnings[0].message.find("defaulting to UDP"), std::string::npos);
+  EXPECT_EQ(r.config->virtual_servers[1].protocol, Protocol::kTcp);  // (unused by IPVS for a fwmark)
+}
+
+}  // namespace
+}  // namespace lvsd::conf

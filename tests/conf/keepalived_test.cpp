@@ -295,6 +295,7 @@ TEST(KeepalivedImport, ScriptUserAndSecurityAreKept) {
       "  enable_script_security\n"
       "}\n"
       "virtual_server 10.0.0.1 80 {\n"
+      "  protocol TCP\n"
       "  real_server 10.0.0.2 80 {\n"
       "    MISC_CHECK {\n"
       "      misc_path \"/usr/local/bin/check --deep\"\n"
@@ -443,7 +444,7 @@ namespace {
 // keepalived puts real servers in the pool at start unless `alpha` is set;
 // lvsd's default is alpha's behaviour, so the import spells out start_up.
 TEST(KeepalivedImport, AlphaMapsToStartUp) {
-  const std::string head = "virtual_server 10.0.0.1 80 {\n lb_kind DR\n";
+  const std::string head = "virtual_server 10.0.0.1 80 {\n lb_kind DR protocol TCP\n";
   const std::string tail = " real_server 10.0.0.2 80 {\n TCP_CHECK { connect_timeout 3 }\n }\n}\n";
   auto without = import_keepalived(head + tail, "k.conf", no_include_reader());
   ASSERT_TRUE(without.ok()) << format_error(without.errors.at(0));
