@@ -5,6 +5,7 @@
 // in its log lvsd refuses, at the value's file:line:column.
 #include <gtest/gtest.h>
 
+#include "tests/conf/import_test_support.hpp"
 #include "conf/keepalived_import.hpp"
 #include "conf/keepalived_parser.hpp"
 #include "conf/loader.hpp"
@@ -13,23 +14,12 @@
 namespace lvsd::conf {
 namespace {
 
+using namespace test_support;
+
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::string all_messages(const std::vector<ConfigError>& errors) {
-  std::string out;
-  for (const auto& e : errors) out += format_error(e) + "\n";
-  return out;
-}
 LoadResult import_text(const std::string& text) { return import_keepalived(text, "k.conf", no_include_reader()); }
-std::vector<std::string> where(const std::vector<ConfigError>& errors) {
-  std::vector<std::string> out;
-  for (const auto& e : errors)
-    out.push_back(std::to_string(e.location.line) + ":" + std::to_string(e.location.column) + " " + e.path);
-  return out;
-}
-using Where = std::vector<std::string>;
-
 const char* kKeepalived = R"(virtual_server 10.0.0.100 80 {
   lb_kind NAT protocol TCP
   delay_loop 10

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 
+#include "tests/conf/import_test_support.hpp"
 #include "conf/keepalived_import.hpp"
 #include "conf/keepalived_keywords.hpp"
 #include "conf/keepalived_parser.hpp"
@@ -19,21 +20,9 @@
 namespace lvsd::conf {
 namespace {
 
+using namespace test_support;
+
 const std::string kDir = std::string(LVSD_SOURCE_DIR) + "/tests/conf/keepalived_compat/";
-
-std::vector<std::string> where(const std::vector<ConfigError>& errors) {
-  std::vector<std::string> out;
-  for (const auto& e : errors)
-    out.push_back(std::to_string(e.location.line) + ":" + std::to_string(e.location.column) + " " + e.path);
-  return out;
-}
-using Where = std::vector<std::string>;
-
-std::string all_messages(const std::vector<ConfigError>& errors) {
-  std::string out;
-  for (const auto& e : errors) out += format_error(e) + "\n";
-  return out;
-}
 
 LoadResult import_text(const std::string& text) { return import_keepalived(text, "k.conf", no_include_reader()); }
 

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "tests/conf/import_test_support.hpp"
 #include "conf/keepalived_import.hpp"
 #include "conf/loader.hpp"
 #include "conf/writer.hpp"
@@ -15,20 +16,7 @@
 namespace lvsd::conf {
 namespace {
 
-LoadResult ka(const std::string& text) { return import_keepalived(text, "k.conf", no_include_reader()); }
-
-std::string messages(const LoadResult& r) {
-  std::string out;
-  for (const auto& e : r.errors) out += format_error(e) + "\n";
-  return out;
-}
-
-void expect_round_trip(const Config& config) {
-  const std::string yaml = to_yaml(config);
-  auto back = load_yaml(yaml, "back.yaml");
-  ASSERT_TRUE(back.ok()) << messages(back) << yaml;
-  EXPECT_EQ(*back.config, config) << yaml;
-}
+using namespace test_support;
 
 std::string vs(const std::string& body) {
   return "virtual_server 10.0.0.100 80 {\n lb_algo rr\n lb_kind DR\n protocol TCP\n" + body + "}\n";

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 
+#include "tests/conf/import_test_support.hpp"
 #include "conf/keepalived_import.hpp"
 #include "conf/keepalived_parser.hpp"
 #include "conf/read_file.hpp"
@@ -14,6 +15,8 @@
 
 namespace lvsd::conf {
 namespace {
+
+using namespace test_support;
 
 using std::chrono::seconds;
 
@@ -25,14 +28,6 @@ IncludeReader memory_includes(std::map<std::string, std::vector<KaFile>> files) 
     return it->second;
   };
 }
-
-std::vector<std::string> where(const std::vector<ConfigError>& errors) {
-  std::vector<std::string> out;
-  for (const auto& e : errors)
-    out.push_back(std::to_string(e.location.line) + ":" + std::to_string(e.location.column) + " " + e.path);
-  return out;
-}
-using Where = std::vector<std::string>;
 
 TEST(KeepalivedParser, BracesShareLinesWithKeywords) {
   auto r = parse_keepalived("a 1 { b 2\n c { d } } e\n", "k.conf", no_include_reader());

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "tests/conf/import_test_support.hpp"
 #include "conf/keepalived_import.hpp"
 #include "conf/loader.hpp"
 #include "conf/writer.hpp"
@@ -14,29 +15,9 @@
 namespace lvsd::conf {
 namespace {
 
+using namespace test_support;
+
 using std::chrono::seconds;
-
-LoadResult ka(const std::string& text) { return import_keepalived(text, "k.conf", no_include_reader()); }
-
-std::string messages(const LoadResult& r) {
-  std::string out;
-  for (const auto& e : r.errors) out += format_error(e) + "\n";
-  return out;
-}
-
-std::string warnings(const LoadResult& r) {
-  std::string out;
-  for (const auto& e : r.warnings) out += format_error(e) + "\n";
-  return out;
-}
-
-// The import's model, written as YAML and read back, is the same model.
-void expect_round_trip(const Config& config) {
-  const std::string yaml = to_yaml(config);
-  auto back = load_yaml(yaml, "back.yaml");
-  ASSERT_TRUE(back.ok()) << messages(back) << yaml;
-  EXPECT_EQ(*back.config, config) << yaml;
-}
 
 std::string instance(const std::string& extra, const std::string& state = "BACKUP", int priority = 100) {
   return "vrrp_instance VI_1 {\n state " + state + "\n interface eth0\n virtual_router_id 51\n priority " +
