@@ -286,7 +286,10 @@ void Importer::virtual_ips(const KaStatement& block, const std::string& path, st
       entries.back().push_back(words[i]);
     }
   }
-  std::vector<Location> where;  // of out's entries
+  // Duplicates are looked for in this block only: `out` may hold an earlier
+  // block's addresses (a second static_ipaddress or virtual_ipaddress block).
+  const std::size_t first_new = out.size();
+  std::vector<Location> where;  // of out's entries from first_new on
   for (const auto& entry : entries) {
     std::string p = index_path(path, out.size());
     if (std::any_of(entry.begin(), entry.end(), is_unexpanded)) {
@@ -298,12 +301,13 @@ void Importer::virtual_ips(const KaStatement& block, const std::string& path, st
       error(entry[0].location, p, vip.error().message);
       continue;
     }
-    auto same = std::find_if(out.begin(), out.end(),
+    const auto block_begin = out.begin() + static_cast<std::ptrdiff_t>(first_new);
+    auto same = std::find_if(block_begin, out.end(),
                              [&](const VirtualIpAddress& v) { return v.prefix.address == vip->prefix.address; });
     if (same != out.end()) {
       // keepalived 2.2.7 runs with the address listed twice; one is kept.
       const std::string first = index_path(path, static_cast<std::size_t>(same - out.begin()));
-      const Location& at = where[static_cast<std::size_t>(same - out.begin())];
+      const Location& at = where[static_cast<std::size_t>(same - block_begin)];
       warn(entry[0].location, first,
            quote(vip->prefix.address.to_string()) + " is listed twice in virtual_ipaddress: only the first, at line " +
                std::to_string(at.line) + ", is kept" + (*same == *vip ? "" : " (with its own prefix and options)"));

@@ -182,6 +182,15 @@ TEST(KeepalivedCompat, SameVipTwiceInOneBlockIsKeptOnce) {
       "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress { 10.0.0.1 }\n}\n"
       "vrrp_instance B {\n interface eth0\n virtual_router_id 2\n virtual_ipaddress { 10.0.0.1 }\n}\n");
   EXPECT_FALSE(two.ok());
+  // Found by the fuzzer: a second static_ipaddress block with a line listed
+  // twice read the first block's locations out of range. The duplicate is
+  // looked for within its own block, and reported with its own line.
+  auto blocks = import_text("static_ipaddress {\n 10.20.0.5/24 dev eth1\n}\n"
+                            "static_ipaddress {\n 10.20.0.6/24 dev eth1\n 10.20.0.6/24 dev eth1\n}\n");
+  ASSERT_TRUE(blocks.ok()) << all_messages(blocks.errors);
+  EXPECT_EQ(blocks.config->static_ipaddress.size(), 2u);
+  EXPECT_EQ(where(blocks.warnings), Where{"6:2 static_ipaddress[1]"});
+  EXPECT_NE(blocks.warnings[0].message.find("at line 5"), std::string::npos) << blocks.warnings[0].message;
 }
 
 // ------------------------------------------------------------ routes and rules (issue #14 item 4)
