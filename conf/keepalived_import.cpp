@@ -86,6 +86,10 @@ std::optional<bool> keepalived_bool(std::string_view t) {
   return std::nullopt;
 }
 
+std::optional<bool> flag_value(const KaStatement& st) {
+  return st.args.empty() ? std::optional<bool>(true) : keepalived_bool(st.args[0].text);
+}
+
 std::vector<Spec> concat(std::vector<Spec> a, const std::vector<Spec>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
@@ -555,7 +559,7 @@ void Importer::global(const KaStatement& block, Global& g) {
       if (k.ends_with("_script")) fifo_scripts[k] = st.keyword.location;
     }
     else if (k == "vrrp_notify_priority_changes") {
-      const auto on = st.args.empty() ? std::optional<bool>(true) : keepalived_bool(st.args[0].text);
+      const auto on = flag_value(st);
       if (!on) error(st.args[0].location, p, quote(st.args[0].text) + " is not valid for vrrp_notify_priority_changes: "
                      "allowed true, on, yes, false, off, no or nothing (true)");
       else g.vrrp_notify_priority_changes = *on;
@@ -583,7 +587,7 @@ void Importer::global(const KaStatement& block, Global& g) {
     else if (k == "vrrp_min_garp") {
       // One gratuitous ARP / NA at the transition and no second burst:
       // garp_master_repeat 1 and garp_master_delay 0 where an instance says nothing.
-      const auto on = st.args.empty() ? std::optional<bool>(true) : keepalived_bool(st.args[0].text);
+      const auto on = flag_value(st);
       if (!on) error(st.args[0].location, p, quote(st.args[0].text) + " is not valid for vrrp_min_garp: allowed true, on, "
                      "yes, false, off, no or nothing (true)");
       else if (*on) {

@@ -173,10 +173,7 @@ auto ignored_by_keepalived(Parse parse) {
   };
 }
 
-// keepalived's [BOOL] after a flag keyword (alpha, enable_sni): nothing is true.
-std::optional<bool> flag_value(const KaStatement& st) {
-  return st.args.empty() ? std::optional<bool>(true) : keepalived_bool(st.args[0].text);
-}
+// The error for a flag_value() that is not a keepalived boolean.
 std::string bool_error(const KaStatement& st) {
   return quote(st.args[0].text) + " is not valid for " + st.keyword.text + " (keepalived 2.2.7 ignores the line): "
          "allowed true, on, yes, false, off, no or nothing (true)";
@@ -399,7 +396,7 @@ RealServer Importer::real_server(const KaStatement& block, const std::string& pa
       if (auto f = forwarding(st, path)) rs.forwarding = *f;
     }
     else if (k == "inhibit_on_failure") {
-      const auto on = st.args.empty() ? std::optional<bool>(true) : keepalived_bool(st.args[0].text);
+      const auto on = flag_value(st);
       if (on) rs.inhibit_on_failure = *on;
       else error(st.args[0].location, key(path, kRealServerSpecs, st),
                  quote(st.args[0].text) + " is not valid for inhibit_on_failure: allowed true, on, yes, false, off, no "

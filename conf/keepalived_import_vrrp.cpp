@@ -116,7 +116,7 @@ VrrpInstance Importer::instance(const KaStatement& block, std::size_t index) {
     } else if (k == "dont_track_primary") inst.dont_track_primary = true;
     else if (k == "promote_secondaries") inst.promote_secondaries = true;
     else if (k == "strict_mode") {
-      const auto on = st.args.empty() ? std::optional<bool>(true) : keepalived_bool(st.args[0].text);
+      const auto on = flag_value(st);
       if (on) inst.strict_mode = *on;
       else error(st.args[0].location, p, quote(st.args[0].text) + " is not valid for strict_mode: allowed true, on, "
                  "yes, false, off, no or nothing (true)");

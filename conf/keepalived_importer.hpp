@@ -45,6 +45,9 @@ struct Spec {
 bool is_unexpanded(const KaWord& word);
 // keepalived's check_true_false().
 std::optional<bool> keepalived_bool(std::string_view t);
+// A flag keyword's optional [BOOL] (alpha, strict_mode, ...): nothing is true;
+// nullopt when the word is not a keepalived boolean.
+std::optional<bool> flag_value(const KaStatement& st);
 std::vector<Spec> concat(std::vector<Spec> a, const std::vector<Spec>& b);
 // The words from `from` on, joined by one space.
 std::string joined(const std::vector<KaWord>& words, std::size_t from = 0);

@@ -488,19 +488,22 @@ class Validator {
 
   // lb_kind with its tunnel settings (a virtual, real or sorry server's).
   void check_forwarding(const Forwarding& f, const std::string& path) {
-    if (f.lb_kind != ForwardingMethod::kTun && (f.tunnel_type != TunnelType::kIpip || f.tunnel_port))
-      error(join_path(path, f.tunnel_port ? "tunnel_port" : "tunnel_type"),
-            "tunnel settings with lb_kind " + std::string(to_string(f.lb_kind)) + ": allowed only with lb_kind TUN");
-    else if (f.tunnel_type == TunnelType::kGue && !f.tunnel_port)
+    if (f.lb_kind != ForwardingMethod::kTun) {
+      const char* key = f.tunnel_port                                  ? "tunnel_port"
+                        : f.tunnel_type != TunnelType::kIpip           ? "tunnel_type"
+                        : f.tunnel_checksum != TunnelChecksum::kNone ? "tunnel_checksum"
+                                                                       : nullptr;
+      if (key != nullptr)
+        error(join_path(path, key), "tunnel settings with lb_kind " + std::string(to_string(f.lb_kind)) +
+                                        ": allowed only with lb_kind TUN");
+      return;
+    }
+    if (f.tunnel_type == TunnelType::kGue && !f.tunnel_port)
       missing(path, "tunnel_port", "the GUE UDP port 1-65535 (tunnel_type gue)");
     else if (f.tunnel_type != TunnelType::kGue && f.tunnel_port)
       error(join_path(path, "tunnel_port"), "tunnel_port with tunnel_type " +
                                                 std::string(to_string(f.tunnel_type)) + ": allowed only with gue");
-    if (f.tunnel_checksum == TunnelChecksum::kNone) return;
-    if (f.lb_kind != ForwardingMethod::kTun)
-      error(join_path(path, "tunnel_checksum"), "tunnel settings with lb_kind " + std::string(to_string(f.lb_kind)) +
-                                                    ": allowed only with lb_kind TUN");
-    else if (f.tunnel_type == TunnelType::kIpip)
+    if (f.tunnel_checksum != TunnelChecksum::kNone && f.tunnel_type == TunnelType::kIpip)
       error(join_path(path, "tunnel_checksum"), quote(std::string(to_string(f.tunnel_checksum))) +
                                                     " with tunnel_type ipip: allowed only with gue or gre");
     else if (f.tunnel_type == TunnelType::kGre && f.tunnel_checksum == TunnelChecksum::kRemote)

@@ -506,7 +506,6 @@ void HealthView::set_config(const conf::Config& config) {
     for (const auto& rs : vs->real_servers)
       refresh_real_server(*rs, rs->start_up ? "start_up" : "configuration", /*ramp=*/!rs->start_up);
     refresh_quorum(*vs);
-    if (vs->sorry && !vs->quorum.met()) vs->sorry_served = true;  // it is in the table now
   }
   arm_slow_start_timer();
 }
@@ -690,7 +689,11 @@ bool HealthView::refresh_quorum(VirtualServerSlot& vs) {
   std::int64_t live = 0;
   for (const auto& rs : vs.real_servers)
     if (rs->state == State::kUp) live += rs->weight();
-  if (!vs.quorum.update(live)) return false;
+  const bool changed = vs.quorum.update(live);
+  // While the quorum is lost the sorry server is in the table: it has served
+  // (sorry_server_inhibit then keeps it at weight 0 once the quorum is back).
+  if (vs.sorry && !vs.quorum.met()) vs.sorry_served = true;
+  if (!changed) return false;
   const auto& policy = vs.quorum.policy();
   // Without a sorry server the decision changes nothing in the pool: debug only.
   const auto level = vs.sorry ? (vs.quorum.met() ? core::log::Level::info : core::log::Level::warn) : core::log::Level::debug;
@@ -698,7 +701,6 @@ bool HealthView::refresh_quorum(VirtualServerSlot& vs) {
     ++counters_.quorum_regained;
   } else {
     ++counters_.quorum_lost;
-    if (vs.sorry) vs.sorry_served = true;
   }
   core::log::get()->log(level, "{}: quorum {} (live weight {}, quorum {}, hysteresis {}){}", vs.label,
                         vs.quorum.met() ? "reached" : "lost", live, policy.quorum, policy.hysteresis,
