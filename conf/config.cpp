@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 
 namespace lvsd::conf {
 
@@ -229,6 +230,50 @@ bool strict_mode(const Global& global, const VrrpInstance& instance) {
 bool accept_mode(const Global& global, const VrrpInstance& instance) {
   if (instance.priority == 255) return true;
   return instance.accept.value_or(!strict_mode(global, instance));
+}
+
+std::vector<std::string> vmac_names(const std::vector<VrrpInstance>& instances, const std::string& prefix) {
+  std::vector<std::string> out(instances.size());
+  std::set<std::string> taken;
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    if (!instances[i].use_vmac || instances[i].vmac_interface.empty()) continue;
+    out[i] = instances[i].vmac_interface;
+    taken.insert(out[i]);
+  }
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    const VrrpInstance& inst = instances[i];
+    if (!inst.use_vmac || !inst.vmac_interface.empty()) continue;
+    const std::string vrid = "." + std::to_string(inst.virtual_router_id);
+    const bool ipv6 = !inst.virtual_ipaddress.empty() && inst.virtual_ipaddress.front().prefix.address.is_ipv6();
+    std::string name = prefix + vrid;
+    if (taken.contains(name) && ipv6) name = prefix + "6" + vrid;
+    for (int n = 1; taken.contains(name); ++n) name = prefix + std::to_string(n) + vrid;
+    out[i] = name;
+    taken.insert(name);
+  }
+  return out;
+}
+
+std::array<std::uint8_t, 6> vmac_mac(const VrrpInstance& instance) {
+  const bool ipv6 = !instance.virtual_ipaddress.empty() && instance.virtual_ipaddress.front().prefix.address.is_ipv6();
+  std::array<std::uint8_t, 6> mac{0x00, 0x00, 0x5e, 0x00, static_cast<std::uint8_t>(ipv6 ? 0x02 : 0x01),
+                                   instance.virtual_router_id};
+  if (instance.vmac_address.size() >= 5) {
+    std::copy_n(instance.vmac_address.begin(), 5, mac.begin());
+    if (instance.vmac_address.size() == 6) mac[5] = instance.vmac_address[5];
+  }
+  return mac;
+}
+
+std::string mac_text(std::span<const std::uint8_t> mac) {
+  std::string out;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < mac.size(); ++i) {
+    if (i != 0) out += ':';
+    out += kHex[mac[i] >> 4];
+    out += kHex[mac[i] & 0xf];
+  }
+  return out;
 }
 
 std::string_view to_string(RouteType v) {

@@ -5,9 +5,11 @@
 // passed every rule in conf/validate.hpp, so consumers need not re-check.
 //
 // Defaults follow keepalived where it has one; docs/config.md lists them all.
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -109,6 +111,8 @@ struct Global {
   std::optional<core::IpAddress> vrrp_mcast_group6{};
   // keepalived's vrrp_strict: the default of every instance's strict_mode.
   bool vrrp_strict = false;
+  // Prefix of the VMAC interfaces' default names (keepalived's vmac_prefix): "vrrp" makes vrrp.51.
+  std::string vmac_prefix = "vrrp";
   // Notify FIFOs: notify_fifo gets every line, vrrp_notify_fifo the VRRP
   // ones, lvs_notify_fifo the real and virtual server ones.
   std::optional<NotifyFifo> notify_fifo{};
@@ -325,6 +329,16 @@ struct VrrpInstance {
   // addresses (priority < 255) accepts packets addressed to them. false: they
   // are dropped (nftables) while MASTER. Unset: true, or false in strict mode.
   std::optional<bool> accept{};
+  // keepalived's use_vmac: a macvlan interface (mode private) on `interface`
+  // with the virtual router MAC of RFC 5798 7.3 (00:00:5e:00:01:VRID, IPv6
+  // 00:00:5e:00:02:VRID) holds the VIPs of the instance's family that name no
+  // other device, so they move between directors with their MAC; the adverts
+  // go out on it too unless vmac_xmit_base. See docs/config.md "VMAC".
+  bool use_vmac = false;
+  std::string vmac_interface{};  // empty: global.vmac_prefix + "." + VRID (keepalived's vrrp.51)
+  // 6 octets, or 5 and the VRID is the sixth (keepalived's form); empty: the RFC's.
+  std::vector<std::uint8_t> vmac_address{};
+  bool vmac_xmit_base = false;  // adverts on `interface` (its own MAC); needed with unicast_peer
 
   bool operator==(const VrrpInstance&) const = default;
 };
@@ -749,6 +763,16 @@ bool strict_mode(const Global& global, const VrrpInstance& instance);
 // Whether the instance accepts packets to its VIPs while MASTER: always for
 // the address owner (priority 255), else its `accept`, else not in strict mode.
 bool accept_mode(const Global& global, const VrrpInstance& instance);
+// use_vmac: the VMAC interface's name of each vrrp_instances[] entry (empty
+// without use_vmac). vmac_interface if given; else, as keepalived 2.2.7 names
+// them (measured), the first free of PREFIX.VRID, (IPv6 only) PREFIX6.VRID,
+// PREFIX1.VRID, PREFIX2.VRID, ..., in file order, the given names taken first.
+std::vector<std::string> vmac_names(const std::vector<VrrpInstance>& instances, const std::string& prefix);
+// Its MAC: vmac_address (the sixth octet the VRID when five are given), else
+// 00:00:5e:00:01:VRID for IPv4 VIPs and 00:00:5e:00:02:VRID for IPv6 ones.
+std::array<std::uint8_t, 6> vmac_mac(const VrrpInstance& instance);
+// "00:00:5e:00:01:33"
+std::string mac_text(std::span<const std::uint8_t> mac);
 
 // The policy a script runs under: its own user (MISC_CHECK `user`) if set,
 // else the global script_user; enable_script_security applies to all.

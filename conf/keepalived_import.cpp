@@ -47,6 +47,7 @@ const std::vector<Spec> kGlobalSpecs = {
     {"vrrp_mcast_group4", 1, 1},
     {"vrrp_mcast_group6", 1, 1},
     {"vrrp_strict", 0, 0},
+    {"vmac_prefix", 1, 1},
     {"vrrp_min_garp", 0, 1},
     {"default_interface", 1, 1},
     // PATH|COMMAND [user [group]]
@@ -583,6 +584,7 @@ void Importer::global(const KaStatement& block, Global& g) {
     else if (k == "vrrp_mcast_group4") value(st, p, g.vrrp_mcast_group4, parse_address);
     else if (k == "vrrp_mcast_group6") value(st, p, g.vrrp_mcast_group6, parse_address);
     else if (k == "vrrp_strict") g.vrrp_strict = true;
+    else if (k == "vmac_prefix") value(st, p, g.vmac_prefix, parse_interface_name);
     else if (k == "default_interface") value(st, p, default_interface_, parse_interface_name);
     else if (k == "vrrp_min_garp") {
       // One gratuitous ARP / NA at the transition and no second burst:

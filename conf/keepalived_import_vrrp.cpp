@@ -46,6 +46,8 @@ const std::vector<Spec> kInstanceSpecs = {
     {"virtual_ipaddress_excluded", 0, 0, true},
     {"virtual_routes", 0, 0, true},
     {"virtual_rules", 0, 0, true},
+    {"use_vmac", 0, 2},
+    {"vmac_xmit_base", 0, 0},
 };
 const std::vector<Spec> kVrrpScriptSpecs = {
     {"script", 1, kMany}, {"interval", 1, 1}, {"timeout", 1, 1}, {"weight", 1, 2}, {"rise", 1, 1},
@@ -86,6 +88,7 @@ VrrpInstance Importer::instance(const KaStatement& block, std::size_t index) {
   sources_.set(path, block.keyword.location);
   sources_.set(join_path(path, "name"), block.args[0].location);
   Location nopreempt_at = block.keyword.location;
+  Location vmac_at = block.keyword.location;
   for (const auto& st : normalize(block.children, kInstanceSpecs, path, KaBlock::kVrrpInstance)) {
     const std::string& k = st.keyword.text;
     const std::string p = key(path, kInstanceSpecs, st);
@@ -136,7 +139,19 @@ VrrpInstance Importer::instance(const KaStatement& block, std::size_t index) {
     else if (k == "virtual_ipaddress_excluded") virtual_ips(st, p, inst.virtual_ipaddress_excluded);
     else if (k == "virtual_routes") ip_routes(st, p, inst.virtual_routes);
     else if (k == "virtual_rules") ip_rules(st, p, inst.virtual_rules);
+    else if (k == "use_vmac") {
+      use_vmac(st, path, inst);
+      vmac_at = st.keyword.location;
+    }
+    else if (k == "vmac_xmit_base") inst.vmac_xmit_base = true;
     else notify(st, p, inst.notify);
+  }
+  if (inst.use_vmac && !inst.unicast_peer.empty() && !inst.vmac_xmit_base) {
+    // keepalived 2.2.7: "unicast with use_vmac requires vmac_xmit_base - setting".
+    warn(vmac_at, join_path(path, "vmac_xmit_base"),
+         "use_vmac with unicast_peer: vmac_xmit_base is set, as keepalived 2.2.7 sets it (unicast adverts go out on "
+         "the base interface)");
+    inst.vmac_xmit_base = true;
   }
   if (inst.nopreempt && inst.state == VrrpState::kMaster) {
     // keepalived 2.2.7: "nopreempt will not work with initial state MASTER - clearing".
@@ -145,6 +160,27 @@ VrrpInstance Importer::instance(const KaStatement& block, std::size_t index) {
     inst.nopreempt = false;
   }
   return inst;
+}
+
+void Importer::use_vmac(const KaStatement& st, const std::string& path, VrrpInstance& inst) {
+  // use_vmac [NAME] [MAC]: a word that reads as a MAC address is the MAC.
+  inst.use_vmac = true;
+  for (const auto& arg : st.args) {
+    const bool looks_like_mac = arg.text.find(':') != std::string::npos;
+    if (looks_like_mac) {
+      if (auto mac = parse_vmac_address(arg.text)) {
+        inst.vmac_address = *mac;
+        sources_.set(join_path(path, "vmac_address"), arg.location);
+      } else {
+        error(arg.location, join_path(path, "vmac_address"), mac.error().message);
+      }
+    } else if (auto name = parse_interface_name(arg.text)) {
+      inst.vmac_interface = *name;
+      sources_.set(join_path(path, "vmac_interface"), arg.location);
+    } else {
+      error(arg.location, join_path(path, "vmac_interface"), name.error().message);
+    }
+  }
 }
 
 void Importer::sync_daemon_interface(const KaStatement& st, const std::string& path, const std::string& instance) {

@@ -196,6 +196,7 @@ class Importer {
   std::optional<VrrpAuthentication> authentication(const KaStatement& block, const std::string& path);
 
   // `lvs_sync_daemon_interface IFACE` in vrrp_instance: the global sync daemon.
+  void use_vmac(const KaStatement& st, const std::string& path, VrrpInstance& inst);
   void sync_daemon_interface(const KaStatement& st, const std::string& path, const std::string& instance);
 
   // `unicast_peer { 10.0.0.1 [min_ttl N] [max_ttl N] ... }`. keepalived checks

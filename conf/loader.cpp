@@ -361,7 +361,7 @@ class YamlLoader {
     auto view = read_map(node, path,
                          {"router_id", "control_socket", "metrics", "lvs_sync_daemon", "lvs_flush", "lvs_flush_on_stop",
                           "sloppy_tcp", "sloppy_sctp", "lvs_timeouts", "ipvs_resync_interval", "notify", "script_user", "enable_script_security",
-                          "announce", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_strict", "notify_fifo",
+                          "announce", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_strict", "vmac_prefix", "notify_fifo",
                           "vrrp_notify_fifo", "lvs_notify_fifo", "vrrp_notify_priority_changes"}, at);
     if (!view) return;
     read(*view, path, "router_id", global.router_id, non_empty_string);
@@ -384,6 +384,7 @@ class YamlLoader {
     read(*view, path, "vrrp_mcast_group4", global.vrrp_mcast_group4, parse_address);
     read(*view, path, "vrrp_mcast_group6", global.vrrp_mcast_group6, parse_address);
     read(*view, path, "vrrp_strict", global.vrrp_strict, parse_bool);
+    read(*view, path, "vmac_prefix", global.vmac_prefix, parse_interface_name);
     read(*view, path, "script_user", global.script_user, parse_script_user);
     read(*view, path, "enable_script_security", global.enable_script_security, parse_bool);
     read(*view, path, "vrrp_notify_priority_changes", global.vrrp_notify_priority_changes, parse_bool);
@@ -449,7 +450,7 @@ class YamlLoader {
                           "notify_stop", "notify", "garp_master_delay", "garp_master_repeat", "garp_master_refresh",
                           "garp_master_refresh_repeat", "dont_track_primary", "promote_secondaries", "strict_mode",
                           "accept", "track_file", "track_process", "virtual_ipaddress_excluded", "virtual_routes",
-                          "virtual_rules"},
+                          "virtual_rules", "use_vmac", "vmac_interface", "vmac_address", "vmac_xmit_base"},
                          at);
     if (!view) return inst;
     read(*view, path, "name", inst.name, non_empty_string);
@@ -503,6 +504,10 @@ class YamlLoader {
       if (auto vip = read_virtual_ip(n, p, where)) inst.virtual_ipaddress_excluded.push_back(*vip);
     });
     read_routes_and_rules(*view, path, "virtual_routes", "virtual_rules", inst.virtual_routes, inst.virtual_rules);
+    read(*view, path, "use_vmac", inst.use_vmac, parse_bool);
+    read(*view, path, "vmac_interface", inst.vmac_interface, parse_interface_name);
+    read(*view, path, "vmac_address", inst.vmac_address, parse_vmac_address);
+    read(*view, path, "vmac_xmit_base", inst.vmac_xmit_base, parse_bool);
     return inst;
   }
 

@@ -327,6 +327,28 @@ Result<std::string> parse_interface_name(std::string_view text) {
   return std::string(text);
 }
 
+Result<std::vector<std::uint8_t>> parse_vmac_address(std::string_view text) {
+  const Error bad{quote(text) + " is not a MAC address: allowed 6 octets, or 5 (the VRID is the sixth), in hex "
+                  "apart by ':' (00:00:5e:00:01:33)"};
+  std::vector<std::uint8_t> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(':', start), text.size());
+    const std::string_view part = text.substr(start, end - start);
+    if (part.empty() || part.size() > 2 || !std::all_of(part.begin(), part.end(), [](char c) {
+          return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+        }))
+      return bad;
+    out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(part), nullptr, 16)));
+    if (out.size() > 6) return bad;
+    start = end + 1;
+  }
+  if (out.size() < 5) return bad;
+  if ((out[0] & 1) != 0)
+    return Error{quote(text) + " is a multicast MAC address: a VMAC needs a unicast one (the first octet even)"};
+  return out;
+}
+
 Result<std::string> parse_listen_address(std::string_view text) {
   if (!core::Endpoint::parse(text, 1).ok()) {
     return Error{quote(text) + " is not a listen address: allowed ADDRESS:PORT or [IPV6]:PORT"};

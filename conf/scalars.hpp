@@ -48,6 +48,9 @@ std::string status_codes_text(const std::vector<StatusCodeRange>& codes);
 Result<int> parse_granularity(std::string_view text);
 // A Linux interface name: 1-15 characters, no '/', ':' or white space.
 Result<std::string> parse_interface_name(std::string_view text);
+// use_vmac's MAC: 6 octets, or 5 (the VRID is the sixth), hex apart by ':';
+// a unicast address (the first octet's low bit clear).
+Result<std::vector<std::uint8_t>> parse_vmac_address(std::string_view text);
 // "ADDR:PORT" or "[IPV6]:PORT".
 Result<std::string> parse_listen_address(std::string_view text);
 // "USER [GROUP]": one or two names (letters, digits, '.', '_', '-', a final '$').

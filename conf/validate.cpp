@@ -28,6 +28,7 @@ class Validator {
     check_track_files();
     check_track_processes();
     for (std::size_t i = 0; i < config_.vrrp_instances.size(); ++i) check_instance(i);
+    check_vmacs();
     check_sync_groups();
     check_virtual_server_groups();
     for (std::size_t i = 0; i < config_.virtual_servers.size(); ++i) check_virtual_server(i);
@@ -190,6 +191,47 @@ class Validator {
         error(tpath, msg);
       } else if (!tracked.insert(name).second) {
         error(tpath, "script " + quote(name) + " is tracked twice");
+      }
+    }
+  }
+
+  // use_vmac: its keys need it; unicast adverts need vmac_xmit_base, which
+  // strict mode forbids (keepalived 2.2.7 reports both and changes the
+  // setting); every VMAC gets a name of its own that the kernel takes.
+  void check_vmacs() {
+    const auto names = vmac_names(config_.vrrp_instances, config_.global.vmac_prefix);
+    std::map<std::string, std::size_t> by_name;
+    for (std::size_t i = 0; i < config_.vrrp_instances.size(); ++i) {
+      const VrrpInstance& inst = config_.vrrp_instances[i];
+      const std::string path = index_path("vrrp_instances", i);
+      if (!inst.use_vmac) {
+        for (const auto& [key, set] : {std::pair{"vmac_interface", !inst.vmac_interface.empty()},
+                                       std::pair{"vmac_address", !inst.vmac_address.empty()},
+                                       std::pair{"vmac_xmit_base", inst.vmac_xmit_base}})
+          if (set) error(join_path(path, key), std::string(key) + " needs use_vmac: true");
+        continue;
+      }
+      if (!inst.unicast_peer.empty() && !inst.vmac_xmit_base)
+        error(join_path(path, "use_vmac"),
+              "use_vmac with unicast_peer needs vmac_xmit_base: true (unicast adverts go out on the base interface; "
+              "keepalived 2.2.7 sets it with a warning)");
+      if (inst.vmac_xmit_base && strict_mode(config_.global, inst))
+        error(join_path(path, "vmac_xmit_base"),
+              "vmac_xmit_base is not allowed in strict mode (vrrp_strict / strict_mode): keepalived 2.2.7 reports it "
+              "as an error and sends the adverts on the VMAC; remove it, or turn strict mode off");
+      const std::string& name = names[i];
+      const std::string key = inst.vmac_interface.empty() ? "use_vmac" : "vmac_interface";
+      if (name.size() > 15) {
+        error(join_path(path, key), "the VMAC interface name " + quote(name) +
+                                        " is longer than 15 characters: set vmac_interface, or a shorter "
+                                        "global vmac_prefix");
+      } else if (name == inst.interface) {
+        error(join_path(path, key), "the VMAC interface " + quote(name) + " is the instance's own interface: "
+                                    "allowed another name");
+      } else if (auto [it, inserted] = by_name.emplace(name, i); !inserted) {
+        error(join_path(path, key), "the VMAC interface " + quote(name) + " is also the VMAC of instance " +
+                                        quote(config_.vrrp_instances[it->second].name) +
+                                        ": allowed one VMAC per instance");
       }
     }
   }

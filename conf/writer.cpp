@@ -168,6 +168,7 @@ Node global_node(const Global& g) {
   add_opt(m, "vrrp_mcast_group4", g.vrrp_mcast_group4, as_address);
   add_opt(m, "vrrp_mcast_group6", g.vrrp_mcast_group6, as_address);
   add_if(m, "vrrp_strict", g.vrrp_strict, d.vrrp_strict, as_bool);
+  if (g.vmac_prefix != d.vmac_prefix) m.add("vmac_prefix", g.vmac_prefix);
   add_opt(m, "script_user", g.script_user, script_user_text);
   add_if(m, "enable_script_security", g.enable_script_security, d.enable_script_security, as_bool);
   for (const auto& [key, fifo] : {std::pair{"notify_fifo", &g.notify_fifo}, std::pair{"vrrp_notify_fifo", &g.vrrp_notify_fifo},
@@ -263,6 +264,10 @@ Node instance_node(const VrrpInstance& v) {
   add_texts(m, "virtual_ipaddress_excluded", v.virtual_ipaddress_excluded, virtual_ip_text);
   add_texts(m, "virtual_routes", v.virtual_routes, ip_route_text);
   add_texts(m, "virtual_rules", v.virtual_rules, ip_rule_text);
+  add_if(m, "use_vmac", v.use_vmac, d.use_vmac, as_bool);
+  if (!v.vmac_interface.empty()) m.add("vmac_interface", v.vmac_interface);
+  if (!v.vmac_address.empty()) m.add("vmac_address", mac_text(v.vmac_address));
+  add_if(m, "vmac_xmit_base", v.vmac_xmit_base, d.vmac_xmit_base, as_bool);
   return m;
 }
 

@@ -18,6 +18,7 @@
 #include "director/reconciler.hpp"
 #include "vrrp/packet.hpp"
 #include "vrrp/socket.hpp"
+#include "vrrp/vmac.hpp"
 
 namespace lvsd::daemon {
 namespace {
@@ -313,10 +314,40 @@ bool remove_virtual_routes(const CleanupPlan& plan) {
   return ok;
 }
 
+
+// use_vmac: the VMACs the file names go, once their VIPs are gone (lvsd and
+// keepalived delete them when they stop).
+bool remove_vmacs(const conf::Config& config) {
+  bool any = std::any_of(config.vrrp_instances.begin(), config.vrrp_instances.end(),
+                         [](const conf::VrrpInstance& i) { return i.use_vmac; });
+  if (!any) return true;
+  auto log = core::log::get();
+  auto client = vrrp::VmacClient::open();
+  if (!client.ok()) {
+    log->error("cleanup: rtnetlink: {}", client.error().message);
+    return false;
+  }
+  bool ok = true;
+  for (const auto& instance : config.vrrp_instances) {
+    if (!instance.use_vmac || if_nametoindex(instance.vmac_interface.c_str()) == 0) continue;
+    if (auto st = client->remove(instance.vmac_interface); !st.ok()) {
+      log->error("cleanup: vrrp_instance {}: {}", instance.name, st.error().message);
+      ok = false;
+    } else {
+      log->info("cleanup: vrrp_instance {}: removed VMAC {}", instance.name, instance.vmac_interface);
+    }
+  }
+  return ok;
+}
+
 }  // namespace
 
-int run_cleanup(const conf::Config& config, const CleanupOptions& options) {
+int run_cleanup(const conf::Config& file, const CleanupOptions& options) {
   auto log = core::log::get();
+  // The VIPs of use_vmac instances are looked for (and removed) on the VMAC.
+  conf::Config config = file;
+  config.vrrp_instances.clear();
+  for (const auto& instance : with_vmac_names(file)) config.vrrp_instances.push_back(vips_on_vmac(instance));
   bool ok = remove_routes();
   ok = remove_vip_filter() && ok;
   if (!config.vrrp_instances.empty()) {
@@ -337,6 +368,7 @@ int run_cleanup(const conf::Config& config, const CleanupOptions& options) {
     ok = send_adverts(plan.adverts) && ok;
     ok = remove_addresses(plan.remove, *addresses) && ok;
     ok = remove_virtual_routes(plan) && ok;
+    ok = remove_vmacs(config) && ok;
     if (plan.empty()) log->debug("cleanup: no virtual address left on this host");
   }
   if (config.global.lvs_flush_on_stop) ok = flush_owned_services(options) && ok;

@@ -131,6 +131,24 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
   return out;
 }
 
+std::vector<conf::VrrpInstance> with_vmac_names(const conf::Config& config) {
+  std::vector<conf::VrrpInstance> out = config.vrrp_instances;
+  const auto names = conf::vmac_names(out, config.global.vmac_prefix);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (out[i].use_vmac) out[i].vmac_interface = names[i];
+  return out;
+}
+
+conf::VrrpInstance vips_on_vmac(conf::VrrpInstance in) {
+  if (!in.use_vmac || in.virtual_ipaddress.empty()) return in;
+  const core::AddressFamily family = in.virtual_ipaddress.front().prefix.address.family();
+  for (auto* list : {&in.virtual_ipaddress, &in.virtual_ipaddress_excluded})
+    for (auto& vip : *list)
+      if ((vip.dev.empty() || vip.dev == in.interface) && vip.prefix.address.family() == family)
+        vip.dev = in.vmac_interface;
+  return in;
+}
+
 std::optional<core::IpAddress> vrrp_group(const conf::Global& global, core::AddressFamily family) {
   return family == core::AddressFamily::kIpv4 ? global.vrrp_mcast_group4 : global.vrrp_mcast_group6;
 }

@@ -41,6 +41,13 @@ core::Result<std::vector<vrrp::TrackedProcess>> vrrp_tracked_processes(
     const conf::VrrpInstance& instance, const std::vector<conf::TrackProcess>& processes,
     const std::vector<conf::VrrpSyncGroup>& groups);
 
+// use_vmac: the instances of `config` with the name of each VMAC filled in
+// (conf::vmac_names), so that a reload that renames one rebuilds its instance.
+std::vector<conf::VrrpInstance> with_vmac_names(const conf::Config& config);
+// The VIPs (and excluded addresses) of the instance's family that name no
+// other device go on its VMAC (keepalived 2.2.7 places them so).
+conf::VrrpInstance vips_on_vmac(conf::VrrpInstance instance);
+
 // The multicast group of the instances of `family`: global.vrrp_mcast_group4/6
 // when set, else unset (the RFC's group).
 std::optional<core::IpAddress> vrrp_group(const conf::Global& global, core::AddressFamily family);

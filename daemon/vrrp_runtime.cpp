@@ -3,6 +3,7 @@
 #include <net/if.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <utility>
 
 #include "core/log.hpp"
@@ -17,6 +18,7 @@
 #include "vrrp/socket.hpp"
 #include "vrrp/sync_group.hpp"
 #include "vrrp/vip_filter.hpp"
+#include "vrrp/vmac.hpp"
 
 namespace lvsd::daemon {
 namespace {
@@ -158,6 +160,8 @@ struct VrrpRuntime::Running {
   std::unique_ptr<vrrp::Instance> instance;  // after the ports it uses
   std::unique_ptr<core::IoWatcher> watcher;
   GroupEntry* group = nullptr;
+  core::AddressFamily family = core::AddressFamily::kIpv4;
+  std::string vmac;  // use_vmac: the VMAC's name
 };
 
 VrrpRuntime::VrrpRuntime(core::EventLoop& loop) : loop_(loop) {}
@@ -219,23 +223,35 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
       log->warn("vrrp instance {}: promote_secondaries on {}: {}", in.name, in.interface, set.error().message);
     }
   }
+  std::string advert_interface = in.interface;
+  if (in.use_vmac) {
+    auto vmac = make_vmac(in, ifindex, family, *primary);
+    if (!vmac.ok()) {
+      log->error("vrrp instance {}: use_vmac: {}", in.name, vmac.error().message);
+      return nullptr;
+    }
+    if (!in.vmac_xmit_base) advert_interface = in.vmac_interface;
+  }
   const auto group = vrrp_group(config.global, family);
-  auto instance_config = vrrp_instance_config(in, ifindex_of, *primary, config.vrrp_scripts, group, config.track_files,
+  auto instance_config = vrrp_instance_config(in.use_vmac ? vips_on_vmac(in) : in, ifindex_of, *primary,
+                                              config.vrrp_scripts, group, config.track_files,
                                               config.track_processes, config.vrrp_sync_groups);
   if (!instance_config.ok()) {
     log->error("{}", instance_config.error().message);
     return nullptr;
   }
   auto socket = vrrp::VrrpSocket::open({.family = family,
-                                        .interface = in.interface,
+                                        .interface = advert_interface,
                                         .source = *primary,
                                         .join_multicast = in.unicast_peer.empty(),
                                         .group = group});
   if (!socket.ok()) {
-    log->error("vrrp instance {}: socket on {}: {}", in.name, in.interface, socket.error().message);
+    log->error("vrrp instance {}: socket on {}: {}", in.name, advert_interface, socket.error().message);
     return nullptr;
   }
   auto running = std::make_unique<Running>();
+  running->family = family;
+  if (in.use_vmac) running->vmac = in.vmac_interface;
   running->settings = without_notify(in);
   running->tracked_scripts = instance_config->track_script;
   running->tracked_files = instance_config->track_file;
@@ -247,15 +263,10 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
   running->announcer = std::make_unique<DeviceAnnouncer>(instance_config->vips);
   running->accept = conf::accept_mode(config.global, in);
   vrrp::VipPort* vip_port = vip_port_.get();
-  if (!running->accept && !vip_filter_) {
-    auto opened = vrrp::VipFilter::open();
-    if (opened.ok()) {
-      vip_filter_ = std::make_unique<vrrp::VipFilter>(std::move(*opened));
-    } else {
-      // keepalived runs the instance without its firewall then, and so does lvsd.
-      log->error("vrrp instance {}: no accept mode cannot drop packets to the VIPs ({}); they accept them, as "
-                 "under keepalived without a firewall", in.name, opened.error().message);
-    }
+  if (!running->accept) {
+    // keepalived runs the instance without its firewall then, and so does lvsd.
+    open_vip_filter("vrrp instance " + in.name + ": no accept mode cannot drop packets to the VIPs; they accept "
+                    "them, as under keepalived without a firewall");
   }
   if (!running->accept && vip_filter_) {
     running->filtered = std::make_unique<FilteredVipPort>(*vip_port_, *vip_filter_, in.name);
@@ -289,8 +300,12 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
       }
     });
   });
-  log->info("vrrp instance {}: VRRPv{} VRID {} on {} from {}, priority {}", in.name, in.version,
-            static_cast<int>(in.virtual_router_id), in.interface, primary->to_string(), static_cast<int>(in.priority));
+  log->info("vrrp instance {}: VRRPv{} VRID {} on {}{} from {}, priority {}", in.name, in.version,
+            static_cast<int>(in.virtual_router_id), in.interface,
+            in.use_vmac ? " (VMAC " + in.vmac_interface + " " + conf::mac_text(conf::vmac_mac(in)) +
+                              (in.vmac_xmit_base ? ", adverts on the base interface)" : ")")
+                        : std::string(),
+            primary->to_string(), static_cast<int>(in.priority));
   return running;
 }
 
@@ -338,16 +353,17 @@ void VrrpRuntime::apply(const conf::Config& config) {
     else log->error("vrrp: cannot open rtnetlink for routes and rules: {}", client.error().message);
   }
   scripts_->set_policy(conf::script_policy(config.global));
+  const std::vector<conf::VrrpInstance> wanted_instances = with_vmac_names(config);
   // Groups are rebuilt below; until then no member moves another (an old
   // group may name an instance this apply removes).
   for (auto& [name, running] : instances_) running->group = nullptr;
   groups_.clear();
   // Stop what went away or changed.
   for (auto it = instances_.begin(); it != instances_.end();) {
-    auto wanted = std::find_if(config.vrrp_instances.begin(), config.vrrp_instances.end(),
+    auto wanted = std::find_if(wanted_instances.begin(), wanted_instances.end(),
                                [&](const conf::VrrpInstance& i) { return i.name == it->first; });
     const vrrp::InstanceConfig& running_config = it->second->instance->config();
-    bool same = wanted != config.vrrp_instances.end() &&
+    bool same = wanted != wanted_instances.end() &&
                 rebuild_settings(*wanted) == rebuild_settings(it->second->settings) &&
                 running_config.multicast_group == vrrp_group(config.global, running_config.family) &&
                 it->second->accept == conf::accept_mode(config.global, *wanted);
@@ -365,8 +381,9 @@ void VrrpRuntime::apply(const conf::Config& config) {
       ++it;
       continue;
     }
-    log->info("vrrp instance {}: {}", it->first, wanted == config.vrrp_instances.end() ? "removed" : "changed, rebuilding");
+    log->info("vrrp instance {}: {}", it->first, wanted == wanted_instances.end() ? "removed" : "changed, rebuilding");
     it->second->instance->stop();
+    remove_vmac(*it->second);
     it = instances_.erase(it);
   }
   const bool tracking = std::any_of(config.vrrp_instances.begin(), config.vrrp_instances.end(),
@@ -397,7 +414,7 @@ void VrrpRuntime::apply(const conf::Config& config) {
     for (const auto& t : running->tracked_processes)
       if (auto up = track_processes_->up(t.name)) running->instance->on_process(t.name, *up);
   std::vector<Running*> started;
-  for (const auto& in : config.vrrp_instances) {
+  for (const auto& in : wanted_instances) {
     if (instances_.contains(in.name)) continue;
     auto running = build(in, config);
     if (!running) continue;
@@ -405,6 +422,7 @@ void VrrpRuntime::apply(const conf::Config& config) {
     instances_.emplace(in.name, std::move(running));
   }
   rebuild_sync_groups(config);
+  update_vmac_filter();
   for (Running* r : started) {
     // Tell the instance how its tracked links are before it starts.
     for (const auto& t : r->instance->config().track_interface) {
@@ -520,6 +538,101 @@ void VrrpRuntime::remove_virtual_routes(Running& running, bool leftovers) {
   }
   running.routes_held.clear();
   running.rules_held.clear();
+}
+
+bool VrrpRuntime::open_vip_filter(const std::string& why) {
+  if (vip_filter_) return true;
+  auto opened = vrrp::VipFilter::open();
+  if (!opened.ok()) {
+    core::log::get()->error("{} ({})", why, opened.error().message);
+    return false;
+  }
+  vip_filter_ = std::make_unique<vrrp::VipFilter>(std::move(*opened));
+  return true;
+}
+
+core::Result<int> VrrpRuntime::make_vmac(const conf::VrrpInstance& in, int base_ifindex, core::AddressFamily family,
+                                         const core::IpAddress& primary) {
+  auto log = core::log::get();
+  if (!vmacs_) {
+    auto opened = vrrp::VmacClient::open();
+    if (!opened.ok()) return opened.error();
+    vmacs_ = std::make_unique<vrrp::VmacClient>(std::move(*opened));
+  }
+  const std::string& name = in.vmac_interface;
+  auto ifindex = vmacs_->ensure({.name = name, .base_ifindex = base_ifindex, .mac = conf::vmac_mac(in)});
+  if (!ifindex.ok()) return ifindex.error();
+  // The sysctls keepalived 2.2.7 sets (measured). IPv4: only the VMAC
+  // answers ARP for the VIPs (arp_ignore on both, arp_filter on the base);
+  // adverts from the base's address arrive on the VMAC (accept_local, no
+  // rp_filter); removing a VIP keeps the others of its subnet.
+  std::vector<std::pair<std::string, std::string>> sysctls;
+  const std::string vmac_v4 = "net/ipv4/conf/" + name + "/";
+  if (family == core::AddressFamily::kIpv4) {
+    const std::string base_v4 = "net/ipv4/conf/" + in.interface + "/";
+    sysctls = {{base_v4 + "arp_ignore", "1"},     {base_v4 + "arp_filter", "1"},
+               {vmac_v4 + "arp_ignore", "1"},     {vmac_v4 + "accept_local", "1"},
+               {vmac_v4 + "promote_secondaries", "1"}, {vmac_v4 + "rp_filter", "0"},
+               {"net/ipv6/conf/" + name + "/disable_ipv6", "1"}};
+  }
+  for (const auto& [key, value] : sysctls)
+    if (auto st = core::write_sysctl("/proc/sys", key, value); !st.ok())
+      log->warn("vrrp instance {}: VMAC {}: {}", in.name, name, st.error().message);
+  if (family == core::AddressFamily::kIpv4) {
+    // The kernel uses the larger of all.rp_filter and the interface's: as
+    // keepalived does, each interface gets the larger one and `all` 0, so
+    // the VMAC's 0 holds and no other interface filters less than before.
+    const auto all = core::read_sysctl("/proc/sys", "net/ipv4/conf/all/rp_filter");
+    if (all && *all != "0") {
+      if (!rp_filter_all_) rp_filter_all_ = *all;
+      std::error_code ec;
+      for (const auto& entry : std::filesystem::directory_iterator("/proc/sys/net/ipv4/conf", ec)) {
+        const std::string iface = entry.path().filename().string();
+        if (iface == "all" || iface == name) continue;
+        const auto own = core::read_sysctl("/proc/sys", "net/ipv4/conf/" + iface + "/rp_filter");
+        if (own && std::stoi(*own) < std::stoi(*all))
+          (void)core::write_sysctl("/proc/sys", "net/ipv4/conf/" + iface + "/rp_filter", *all);
+      }
+      (void)core::write_sysctl("/proc/sys", "net/ipv4/conf/all/rp_filter", "0");
+      log->warn("vrrp instance {}: use_vmac: net.ipv4.conf.all.rp_filter {} set to 0 and every interface's raised "
+                "to {} (as keepalived does; put back when lvsd stops)", in.name, *all, *all);
+    }
+  } else {
+    // The adverts' source, the base interface's link-local address, must be
+    // the VMAC's too.
+    if (auto st = addresses_->add({.prefix = {primary, 64}, .ifindex = *ifindex, .scope = vrrp::AddressScope::kLink});
+        !st.ok())
+      return core::Error{"VMAC " + name + ": link-local address " + primary.to_string() + ": " + st.error().message};
+  }
+  update_vmac_filter(std::pair{name, in.interface}, family);
+  if (auto st = vmacs_->set_up(*ifindex); !st.ok()) return st.error();
+  return *ifindex;
+}
+
+void VrrpRuntime::remove_vmac(const Running& running) {
+  if (running.vmac.empty() || !vmacs_) return;
+  if (auto st = vmacs_->remove(running.vmac); !st.ok())
+    core::log::get()->error("vrrp instance {}: {}", running.settings.name, st.error().message);
+}
+
+void VrrpRuntime::update_vmac_filter(const std::optional<std::pair<std::string, std::string>>& adding,
+                                     core::AddressFamily adding_family) {
+  for (const auto family : {core::AddressFamily::kIpv4, core::AddressFamily::kIpv6}) {
+    std::vector<std::pair<std::string, std::string>> vmacs;
+    for (const auto& [name, running] : instances_)
+      if (!running->vmac.empty() && running->family == family && !running->settings.vmac_xmit_base)
+        vmacs.emplace_back(running->vmac, running->settings.interface);
+    if (adding && adding_family == family) vmacs.push_back(*adding);
+    // Nothing to write when no VMAC was ever made (no nftables needed then).
+    if (vmacs.empty() && !vmac_filter_written_[family == core::AddressFamily::kIpv6]) continue;
+    if (!open_vip_filter("vrrp: use_vmac: cannot send the VMACs' multicast reports out on their base interfaces; a "
+                         "BACKUP sends them from the virtual MAC"))
+      return;
+    if (auto st = vip_filter_->run(vrrp::vmac_filter_commands(family, vmacs)); !st.ok())
+      core::log::get()->error("vrrp: use_vmac: nftables: {}", st.error().message);
+    else
+      vmac_filter_written_[family == core::AddressFamily::kIpv6] = !vmacs.empty();
+  }
 }
 
 void VrrpRuntime::apply_static(const conf::Config& config) {
@@ -639,9 +752,18 @@ void VrrpRuntime::advertise_masters() {
 
 void VrrpRuntime::stop() {
   if (vrrp_scripts_) vrrp_scripts_->stop();
-  for (auto& [name, running] : instances_) running->instance->stop();
+  for (auto& [name, running] : instances_) {
+    running->instance->stop();
+    remove_vmac(*running);
+  }
   instances_.clear();
   groups_.clear();
+  update_vmac_filter();
+  if (rp_filter_all_) {
+    if (auto st = core::write_sysctl("/proc/sys", "net/ipv4/conf/all/rp_filter", *rp_filter_all_); !st.ok())
+      core::log::get()->error("vrrp: putting back net.ipv4.conf.all.rp_filter: {}", st.error().message);
+    rp_filter_all_.reset();
+  }
   // keepalived 2.2.7 removes its static rules, routes and addresses when it
   // stops (measured: SIGTERM); so does lvsd. A hitless restart does not stop.
   apply_static(conf::Config{});

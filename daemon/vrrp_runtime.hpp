@@ -9,6 +9,7 @@
 // started again); removed ones stop (a master resigns). Call
 // advertise_masters() first on a reload, before any slow work, so that a
 // reload can never let a backup's Master_Down_Timer run out.
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,6 +32,7 @@
 namespace lvsd::vrrp {
 class AddressClient;
 class VipFilter;
+class VmacClient;
 class LinkMonitor;
 class SyncGroup;
 }  // namespace lvsd::vrrp
@@ -98,6 +100,18 @@ class VrrpRuntime final : public VrrpControl {
   void update_virtual_routes(Running& running, const conf::VrrpInstance& wanted);
   // static_ipaddress / static_routes / static_rules: see apply_static().
   void apply_static(const conf::Config& config);
+  // use_vmac: the instance's VMAC made ready (created or taken over, its
+  // sysctls set, up); its ifindex. remove_vmac() deletes it.
+  core::Result<int> make_vmac(const conf::VrrpInstance& in, int base_ifindex, core::AddressFamily family,
+                              const core::IpAddress& primary);
+  void remove_vmac(const Running& running);
+  // The nftables rules that send the VMACs' membership reports out on their
+  // base interfaces, rewritten for the VMACs of the running instances.
+  // `adding`: a VMAC being made, not running yet (its rule goes in before it
+  // comes up and its socket joins the group).
+  void update_vmac_filter(const std::optional<std::pair<std::string, std::string>>& adding = std::nullopt,
+                          core::AddressFamily adding_family = core::AddressFamily::kIpv4);
+  bool open_vip_filter(const std::string& why);
 
   core::EventLoop& loop_;
   NotifyFifos* fifos_ = nullptr;
@@ -108,6 +122,10 @@ class VrrpRuntime final : public VrrpControl {
   std::unique_ptr<vrrp::VipPort> vip_port_;
   std::unique_ptr<vrrp::VipFilter> vip_filter_;  // opened for the first instance without accept mode
   std::unique_ptr<IpConfigClient> ip_config_;  // routes and rules
+  std::unique_ptr<vrrp::VmacClient> vmacs_;    // opened for the first use_vmac instance
+  // net.ipv4.conf.all.rp_filter before a VMAC needed it 0 (put back by stop()).
+  std::optional<std::string> rp_filter_all_;
+  std::array<bool, 2> vmac_filter_written_{};  // IPv4, IPv6: the chain holds rules
   conf::Config static_;  // the static_* entries last applied (only those fields)
   std::unique_ptr<vrrp::LinkMonitor> links_;
   std::unique_ptr<core::IoWatcher> links_watcher_;

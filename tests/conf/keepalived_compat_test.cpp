@@ -327,17 +327,19 @@ TEST(KeepalivedCompat, TyposOfRealKeywordsAreRefused) {
 TEST(KeepalivedCompat, KeepalivedKeywordsNotImplementedYetSaySo) {
   auto r = import_text(
       "vrrp_script chk {\n script /bin/true\n}\n"
-      "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n use_vmac\n"
+      "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n use_vmac_addr\n"
       " virtual_ipaddress { 10.0.0.1 }\n}\n"
-      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  FILE_CHECK {\n  }\n }\n}\n");
-  EXPECT_EQ(where(r.errors), (Where{"7:2 vrrp_instances[0].use_vmac", "12:3 virtual_servers[0].real_servers[0].FILE_CHECK"}));
+      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  BFD_CHECK {\n  }\n }\n}\n");
+  EXPECT_EQ(where(r.errors),
+            (Where{"7:2 vrrp_instances[0].use_vmac_addr", "12:3 virtual_servers[0].real_servers[0].BFD_CHECK"}));
   for (const auto& e : r.errors) {
     const std::string keyword = e.path.substr(e.path.rfind('.') + 1);
     EXPECT_EQ(e.message.rfind("keepalived keyword '" + keyword + "' is not implemented by lvsd", 0), 0u) << e.message;
     EXPECT_TRUE(e.message.ends_with("; lvsd refuses the file rather than run without it")) << e.message;
   }
   // The reason says what lvsd does instead.
-  EXPECT_NE(r.errors[0].message.find("VMAC (macvlan)"), std::string::npos) << r.errors[0].message;
+  EXPECT_NE(r.errors[0].message.find("VMAC for the instance's own interface only"), std::string::npos)
+      << r.errors[0].message;
 }
 
 TEST(KeepalivedCompat, OneErrorPerUnsupportedConstruct) {
