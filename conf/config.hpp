@@ -130,11 +130,26 @@ enum class VrrpState { kMaster, kBackup };
 enum class AddressScope { kGlobal, kSite, kLink, kHost, kNowhere };
 
 // One entry of virtual_ipaddress: "192.168.152.100/24 dev ens33 label ens33:2".
+inline constexpr std::uint32_t kLifetimeForever = 0xFFFFFFFF;
+
 struct VirtualIpAddress {
   core::IpPrefix prefix{};  // default length /32 (IPv4) or /128 (IPv6), as keepalived
   std::string dev{};            // empty: the instance's interface
   std::string label{};          // IPv4 only; must start with the device name
   std::optional<AddressScope> scope{};  // unset: kernel default (global)
+  // The rest of keepalived's (and `ip address`'s) options.
+  std::optional<core::IpAddress> broadcast{};  // brd, IPv4
+  std::optional<core::IpAddress> peer{};       // the far end of a point-to-point address, the same family
+  bool home = false;           // IPv6 home address (Mobile IPv6)
+  bool mngtmpaddr = false;     // IPv6: make temporary addresses from it
+  bool noprefixroute = false;  // no prefix route for it
+  bool autojoin = false;       // join the multicast group it names
+  // keepalived's no_track: the instance does not leave MASTER when the
+  // address is deleted under it, nor go to FAULT while its dev is down.
+  bool no_track = false;
+  // Seconds, or kLifetimeForever; unset: forever, but 0 (deprecated) for an
+  // IPv6 /128 (keepalived's default: such a VIP is not used as a source).
+  std::optional<std::uint32_t> preferred_lft{};
 
   bool operator==(const VirtualIpAddress&) const = default;
 };

@@ -304,8 +304,9 @@ std::vector<KaWord> Importer::words_of(const std::vector<KaStatement>& lines) {
 }
 
 void Importer::virtual_ips(const KaStatement& block, const std::string& path, std::vector<VirtualIpAddress>& out) {
+  // The options followed by a value (which may be an address: not a new entry).
   static const std::set<std::string> options = {"dev", "label", "scope", "brd", "broadcast", "track_group",
-                                                "preferred_lft", "use_vmac"};
+                                                "preferred_lft", "peer"};
   std::vector<std::vector<KaWord>> entries;
   for (const auto& line : block.children) {
     if (line.has_block) {

@@ -597,7 +597,10 @@ class YamlLoader {
   std::optional<VirtualIpAddress> read_virtual_ip(const yaml::NodeRef& node, const std::string& path,
                                                   const Pos& at) {
     if (node.is_scalar()) return scalar_item(node, path, at, parse_virtual_ip);
-    auto view = read_map(node, path, {"address", "dev", "label", "scope"}, at);
+    auto view = read_map(node, path,
+                         {"address", "dev", "label", "scope", "brd", "peer", "home", "mngtmpaddr", "noprefixroute",
+                          "autojoin", "no_track", "preferred_lft"},
+                         at);
     if (!view) return std::nullopt;
     std::optional<VirtualIpAddress> vip;
     if (!view->get("address")) {
@@ -606,7 +609,7 @@ class YamlLoader {
     }
     read(*view, path, "address", vip, [](std::string_view t) -> Result<VirtualIpAddress> {
       if (t.find_first_of(" \t") != std::string_view::npos)
-        return Error{quote(t) + " is not an address: allowed ADDRESS[/PREFIX]; dev, label, scope are keys"};
+        return Error{quote(t) + " is not an address: allowed ADDRESS[/PREFIX]; dev, label, scope and the other options are keys"};
       return parse_virtual_ip(t);
     });
     if (!vip) return std::nullopt;
@@ -616,6 +619,14 @@ class YamlLoader {
       return std::string(t);
     });
     read(*view, path, "scope", vip->scope, parse_scope);
+    read(*view, path, "brd", vip->broadcast, parse_address);
+    read(*view, path, "peer", vip->peer, parse_address);
+    read(*view, path, "home", vip->home, parse_bool);
+    read(*view, path, "mngtmpaddr", vip->mngtmpaddr, parse_bool);
+    read(*view, path, "noprefixroute", vip->noprefixroute, parse_bool);
+    read(*view, path, "autojoin", vip->autojoin, parse_bool);
+    read(*view, path, "no_track", vip->no_track, parse_bool);
+    read(*view, path, "preferred_lft", vip->preferred_lft, parse_preferred_lft);
     return vip;
   }
 

@@ -223,16 +223,39 @@ std::string_view address_family_text(core::AddressFamily family) {
 
 Result<VirtualIpAddress> parse_virtual_ip(std::string_view text) {
   auto words = split_words(text);
-  const std::string usage = ": allowed ADDRESS[/PREFIX] [dev DEVICE] [label LABEL] [scope SCOPE]";
+  const std::string usage =
+      ": allowed ADDRESS[/PREFIX] [dev DEVICE] [label LABEL] [scope SCOPE] [brd ADDRESS] [peer ADDRESS] [home] "
+      "[-nodad] [mngtmpaddr] [noprefixroute] [autojoin] [no_track] [preferred_lft SECONDS|forever]";
   if (words.empty()) return Error{"empty address" + usage};
   VirtualIpAddress vip;
   auto prefix = core::IpPrefix::parse(words[0]);
   if (!prefix) return prefix.error();
   vip.prefix = *prefix;
-  for (std::size_t i = 1; i < words.size(); i += 2) {
+  const bool v4 = vip.prefix.address.is_ipv4();
+  for (std::size_t i = 1; i < words.size(); ++i) {
     std::string_view option = words[i];
+    // Options without a value.
+    if (option == "home" || option == "mngtmpaddr") {
+      if (v4) return Error{quote(option) + " is for IPv6 addresses only"};
+      (option == "home" ? vip.home : vip.mngtmpaddr) = true;
+      continue;
+    }
+    if (option == "noprefixroute") { vip.noprefixroute = true; continue; }
+    if (option == "autojoin") { vip.autojoin = true; continue; }
+    if (option == "no_track") { vip.no_track = true; continue; }
+    // lvsd adds every IPv6 VIP without duplicate address detection, as
+    // keepalived 2.2.7 does with or without -nodad (measured).
+    if (option == "-nodad") continue;
+    if (option == "use_vmac")
+      return Error{"use_vmac on a single address is not implemented: lvsd makes a VMAC for the instance's own "
+                   "interface only (use_vmac in the instance); such an address moves with a gratuitous ARP / "
+                   "unsolicited NA from its own interface"};
+    static constexpr std::array<std::string_view, 8> kWithValue = {"dev",  "label", "scope",         "brd",
+                                                                    "broadcast", "peer", "preferred_lft", "track_group"};
+    if (std::find(kWithValue.begin(), kWithValue.end(), option) == kWithValue.end())
+      return Error{"unknown option " + quote(option) + usage};
     if (i + 1 >= words.size()) return Error{"option " + quote(option) + " needs a value" + usage};
-    std::string_view value = words[i + 1];
+    std::string_view value = words[++i];
     if (option == "dev") {
       auto dev = parse_interface_name(value);
       if (!dev) return dev.error();
@@ -244,6 +267,23 @@ Result<VirtualIpAddress> parse_virtual_ip(std::string_view text) {
       auto scope = parse_scope(value);
       if (!scope) return Error{"scope " + scope.error().message};
       vip.scope = *scope;
+    } else if (option == "brd" || option == "broadcast") {
+      auto a = core::IpAddress::parse(value);
+      if (!a || !a->is_ipv4() || !v4)
+        return Error{"brd " + quote(value) + ": allowed an IPv4 broadcast address, for an IPv4 address"};
+      vip.broadcast = *a;
+    } else if (option == "peer") {
+      auto a = core::IpAddress::parse(value.substr(0, value.find('/')));
+      if (!a || a->family() != vip.prefix.address.family())
+        return Error{"peer " + quote(value) + ": allowed an address of the same family"};
+      vip.peer = *a;
+    } else if (option == "preferred_lft") {
+      auto lft = parse_preferred_lft(value);
+      if (!lft) return lft.error();
+      vip.preferred_lft = *lft;
+    } else if (option == "track_group") {
+      return Error{"track_group is not implemented: lvsd has no track groups (keepalived applies it to static "
+                   "addresses only)"};
     } else {
       return Error{"unknown option " + quote(option) + usage};
     }
@@ -253,9 +293,19 @@ Result<VirtualIpAddress> parse_virtual_ip(std::string_view text) {
 
 std::string virtual_ip_text(const VirtualIpAddress& vip) {
   std::string out = vip.prefix.to_string();
+  if (vip.broadcast) out += " brd " + vip.broadcast->to_string();
   if (!vip.dev.empty()) out += " dev " + vip.dev;
   if (!vip.label.empty()) out += " label " + vip.label;
   if (vip.scope) out += " scope " + std::string(to_string(*vip.scope));
+  if (vip.peer) out += " peer " + vip.peer->to_string();
+  if (vip.home) out += " home";
+  if (vip.mngtmpaddr) out += " mngtmpaddr";
+  if (vip.noprefixroute) out += " noprefixroute";
+  if (vip.autojoin) out += " autojoin";
+  if (vip.no_track) out += " no_track";
+  if (vip.preferred_lft)
+    out += " preferred_lft " + (*vip.preferred_lft == kLifetimeForever ? std::string("forever")
+                                                                        : std::to_string(*vip.preferred_lft));
   return out;
 }
 
@@ -325,6 +375,13 @@ Result<std::string> parse_interface_name(std::string_view text) {
   if (text.empty() || text.size() > 15 || bad_char || text == "." || text == "..")
     return Error{quote(text) + " is not an interface name: allowed 1-15 characters without '/', ':' or spaces"};
   return std::string(text);
+}
+
+Result<std::uint32_t> parse_preferred_lft(std::string_view text) {
+  if (text == "forever") return kLifetimeForever;
+  auto n = parse_integer(text, 0, kLifetimeForever - 1);
+  if (!n) return Error{"preferred_lft " + quote(text) + " is not valid: allowed seconds 0-4294967294 or forever"};
+  return static_cast<std::uint32_t>(*n);
 }
 
 Result<std::vector<std::uint8_t>> parse_vmac_address(std::string_view text) {

@@ -48,6 +48,8 @@ std::string status_codes_text(const std::vector<StatusCodeRange>& codes);
 Result<int> parse_granularity(std::string_view text);
 // A Linux interface name: 1-15 characters, no '/', ':' or white space.
 Result<std::string> parse_interface_name(std::string_view text);
+// preferred_lft: seconds 0-4294967294, or "forever" (kLifetimeForever).
+Result<std::uint32_t> parse_preferred_lft(std::string_view text);
 // use_vmac's MAC: 6 octets, or 5 (the VRID is the sixth), hex apart by ':';
 // a unicast address (the first octet's low bit clear).
 Result<std::vector<std::uint8_t>> parse_vmac_address(std::string_view text);

@@ -364,6 +364,13 @@ class Validator {
   // in the whole file.
   void check_vip_label_and_uniqueness(const VrrpInstance& inst, const VirtualIpAddress& vip, const std::string& p) {
     const std::string& dev = vip.dev.empty() ? inst.interface : vip.dev;
+    // The mapping form's options (the text form checks them as it reads them).
+    if (vip.broadcast && (!vip.broadcast->is_ipv4() || !vip.prefix.address.is_ipv4()))
+      error(join_path(p, "brd"), "brd: allowed an IPv4 broadcast address, for an IPv4 address");
+    if (vip.peer && vip.peer->family() != vip.prefix.address.family())
+      error(join_path(p, "peer"), "peer: allowed an address of the same family");
+    if ((vip.home || vip.mngtmpaddr) && vip.prefix.address.is_ipv4())
+      error(p, "home and mngtmpaddr are for IPv6 addresses only");
     if (!vip.label.empty()) {
       if (!vip.prefix.address.is_ipv4())
         error(p, "label " + quote(vip.label) + " on an IPv6 address: labels exist for IPv4 only");

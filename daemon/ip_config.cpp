@@ -1,4 +1,5 @@
 #include "daemon/ip_config.hpp"
+#include "daemon/vrrp_config.hpp"
 
 #include <linux/rtnetlink.h>
 
@@ -69,7 +70,8 @@ KernelRule kernel_rule(const conf::IpRule& rule) {
 core::Result<vrrp::VipSpec> static_address(const conf::VirtualIpAddress& address, const IfindexOf& ifindex_of) {
   const int ifindex = ifindex_of(address.dev);
   if (ifindex == 0) return core::Error{"static address " + address.prefix.to_string() + ": no interface " + address.dev};
-  vrrp::VipSpec spec{.prefix = address.prefix, .ifindex = ifindex, .label = address.label};
+  vrrp::VipSpec spec = vip_spec(address);
+  spec.ifindex = ifindex;
   if (address.scope) spec.scope = static_cast<vrrp::AddressScope>(rt_scope(*address.scope));
   return spec;
 }

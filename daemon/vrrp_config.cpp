@@ -1,5 +1,7 @@
 #include "daemon/vrrp_config.hpp"
 
+#include <linux/if_addr.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -87,11 +89,8 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
   for (const auto& v : in.virtual_ipaddress_excluded) all.emplace_back(&v, false);
   for (const auto& [vp, in_advert] : all) {
     const conf::VirtualIpAddress& v = *vp;
-    vrrp::VipSpec spec{.prefix = v.prefix,
-                       .ifindex = 0,
-                       .label = v.label,
-                       .scope = v.scope ? vrrp_scope(*v.scope) : vrrp::AddressScope::kGlobal,
-                       .in_advert = in_advert};
+    vrrp::VipSpec spec = vip_spec(v);
+    spec.in_advert = in_advert;
     const std::string& dev = v.dev.empty() ? in.interface : v.dev;
     spec.ifindex = ifindex_of(dev);
     if (spec.ifindex == 0) {
@@ -114,6 +113,16 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
   const bool listed = std::any_of(in.track_interface.begin(), in.track_interface.end(),
                                   [&](const conf::TrackInterface& t) { return t.name == in.interface; });
   if (!in.dont_track_primary && !listed) out.track_interface.push_back({.name = in.interface, .weight = 0, .reverse = false});
+  // keepalived 2.2.7 also tracks the other devices its VIPs and excluded
+  // addresses are on (measured: FAULT while one is down), unless no_track.
+  for (const auto* list : {&in.virtual_ipaddress, &in.virtual_ipaddress_excluded}) {
+    for (const auto& v : *list) {
+      if (v.no_track || v.dev.empty() || v.dev == in.interface || (in.use_vmac && v.dev == in.vmac_interface)) continue;
+      const bool tracked = std::any_of(out.track_interface.begin(), out.track_interface.end(),
+                                       [&](const vrrp::TrackedLink& t) { return t.name == v.dev; });
+      if (!tracked) out.track_interface.push_back({.name = v.dev, .weight = 0, .reverse = false});
+    }
+  }
   auto scripts_tracked = vrrp_tracked_scripts(in, scripts);
   if (!scripts_tracked.ok()) return scripts_tracked.error();
   out.track_script = std::move(*scripts_tracked);
@@ -129,6 +138,23 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
   out.garp_master_refresh_repeat = in.garp_master_refresh_repeat;
   out.multicast_group = multicast_group;
   return out;
+}
+
+vrrp::VipSpec vip_spec(const conf::VirtualIpAddress& v) {
+  vrrp::VipSpec spec{.prefix = v.prefix,
+                     .ifindex = 0,
+                     .label = v.label,
+                     .scope = v.scope ? vrrp_scope(*v.scope) : vrrp::AddressScope::kGlobal};
+  spec.broadcast = v.broadcast;
+  spec.peer = v.peer;
+  if (v.home) spec.flags |= IFA_F_HOMEADDRESS;
+  if (v.mngtmpaddr) spec.flags |= IFA_F_MANAGETEMPADDR;
+  if (v.noprefixroute) spec.flags |= IFA_F_NOPREFIXROUTE;
+  if (v.autojoin) spec.flags |= IFA_F_MCAUTOJOIN;
+  spec.preferred_lft = v.preferred_lft;
+  if (!v.preferred_lft && v.prefix.address.is_ipv6() && v.prefix.length == 128) spec.preferred_lft = 0;
+  if (spec.preferred_lft == conf::kLifetimeForever) spec.preferred_lft.reset();
+  return spec;
 }
 
 std::vector<conf::VrrpInstance> with_vmac_names(const conf::Config& config) {

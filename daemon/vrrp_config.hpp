@@ -48,6 +48,10 @@ std::vector<conf::VrrpInstance> with_vmac_names(const conf::Config& config);
 // other device go on its VMAC (keepalived 2.2.7 places them so).
 conf::VrrpInstance vips_on_vmac(conf::VrrpInstance instance);
 
+// The address as the kernel gets it (not its interface index): keepalived's
+// options, an IPv6 /128 deprecated (preferred_lft 0) unless it says otherwise.
+vrrp::VipSpec vip_spec(const conf::VirtualIpAddress& address);
+
 // The multicast group of the instances of `family`: global.vrrp_mcast_group4/6
 // when set, else unset (the RFC's group).
 std::optional<core::IpAddress> vrrp_group(const conf::Global& global, core::AddressFamily family);

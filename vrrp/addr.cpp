@@ -12,6 +12,8 @@
 namespace lvsd::vrrp {
 namespace {
 
+constexpr std::uint32_t kForever = 0xFFFFFFFF;  // the kernel's INFINITY_LIFE_TIME
+
 
 std::string describe(const VipSpec& v) {
   return v.prefix.to_string() + " ifindex " + std::to_string(v.ifindex);
@@ -55,11 +57,22 @@ std::vector<std::uint8_t> build_address_request(AddressOp op, const VipSpec& vip
   const auto& address = vip.prefix.address;
   const auto len = static_cast<std::uint16_t>(address.size());
   mnl_attr_put(nlh, IFA_LOCAL, len, address.bytes().data());
-  mnl_attr_put(nlh, IFA_ADDRESS, len, address.bytes().data());
+  const core::IpAddress& far_end = vip.peer ? *vip.peer : address;
+  mnl_attr_put(nlh, IFA_ADDRESS, static_cast<std::uint16_t>(far_end.size()), far_end.bytes().data());
   if (v4 && !vip.label.empty()) mnl_attr_put_strz(nlh, IFA_LABEL, vip.label.c_str());
-  if (!v4 && op == AddressOp::kAdd) {
-    ifa->ifa_flags = IFA_F_NODAD;
-    mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+  if (op == AddressOp::kAdd) {
+    if (v4 && vip.broadcast) mnl_attr_put(nlh, IFA_BROADCAST, 4, vip.broadcast->bytes().data());
+    const std::uint32_t flags = vip.flags | (v4 ? 0u : static_cast<std::uint32_t>(IFA_F_NODAD));
+    if (flags != 0) {
+      ifa->ifa_flags = static_cast<std::uint8_t>(flags & 0xff);
+      mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
+    }
+    if (vip.preferred_lft) {
+      ifa_cacheinfo lifetimes{};
+      lifetimes.ifa_prefered = *vip.preferred_lft;
+      lifetimes.ifa_valid = kForever;
+      mnl_attr_put(nlh, IFA_CACHEINFO, sizeof lifetimes, &lifetimes);
+    }
   }
   buf.resize(nlh->nlmsg_len);
   return buf;

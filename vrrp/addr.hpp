@@ -28,6 +28,10 @@ struct VipSpec {
   // false: keepalived's virtual_ipaddress_excluded, added and removed with
   // the others but not listed in adverts nor checked against the peer's.
   bool in_advert = true;
+  std::optional<core::IpAddress> broadcast{};  // IFA_BROADCAST (IPv4 `brd`)
+  std::optional<core::IpAddress> peer{};       // IFA_ADDRESS of a point-to-point address (`peer`)
+  std::uint32_t flags = 0;                     // more IFA_F_*: HOMEADDRESS, MANAGETEMPADDR, NOPREFIXROUTE, MCAUTOJOIN
+  std::optional<std::uint32_t> preferred_lft{};  // seconds (IFA_CACHEINFO); unset: forever
 };
 
 struct InterfaceAddress {

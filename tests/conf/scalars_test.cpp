@@ -98,7 +98,8 @@ TEST(VirtualIp, RefusesBadPrefixAndOptions) {
   EXPECT_TRUE(parse_virtual_ip("fd00::1/64").ok());
   EXPECT_FALSE(parse_virtual_ip("fd00::1/129").ok());
   EXPECT_FALSE(parse_virtual_ip("10.0.0.1 dev").ok());
-  EXPECT_FALSE(parse_virtual_ip("10.0.0.1 brd 10.0.0.255").ok());
+  EXPECT_FALSE(parse_virtual_ip("10.0.0.1 brd fd00::ff").ok());
+  EXPECT_TRUE(parse_virtual_ip("10.0.0.1 brd 10.0.0.255").ok());
   EXPECT_FALSE(parse_virtual_ip("10.0.0.1 scope universe").ok());
   EXPECT_FALSE(parse_virtual_ip("10.0.0.1 dev this-name-is-too-long").ok());
 }

@@ -81,6 +81,32 @@ TEST(AddressRequest, AddIpv6IsNodadAndHasNoLabel) {
   EXPECT_EQ(p.attrs.count(IFA_LABEL), 0u);
 }
 
+TEST(AddressRequest, KeepalivedOptions) {
+  VipSpec spec{.prefix = {ip("10.0.0.112"), 24}, .ifindex = 3};
+  spec.broadcast = ip("10.0.0.255");
+  spec.peer = ip("10.0.0.250");
+  spec.flags = IFA_F_NOPREFIXROUTE;
+  spec.preferred_lft = 0;
+  const auto msg = build_address_request(AddressOp::kAdd, spec, 5);
+  const auto p = parse(msg);
+  EXPECT_EQ(p.attrs.at(IFA_LOCAL), (std::vector<std::uint8_t>{10, 0, 0, 112}));
+  EXPECT_EQ(p.attrs.at(IFA_ADDRESS), (std::vector<std::uint8_t>{10, 0, 0, 250})) << "the peer";
+  EXPECT_EQ(p.attrs.at(IFA_BROADCAST), (std::vector<std::uint8_t>{10, 0, 0, 255}));
+  std::uint32_t flags = 0;
+  std::memcpy(&flags, p.attrs.at(IFA_FLAGS).data(), 4);
+  EXPECT_EQ(flags, static_cast<std::uint32_t>(IFA_F_NOPREFIXROUTE));
+  ifa_cacheinfo lifetimes{};
+  ASSERT_EQ(p.attrs.at(IFA_CACHEINFO).size(), sizeof lifetimes);
+  std::memcpy(&lifetimes, p.attrs.at(IFA_CACHEINFO).data(), sizeof lifetimes);
+  EXPECT_EQ(lifetimes.ifa_prefered, 0u) << "deprecated";
+  EXPECT_EQ(lifetimes.ifa_valid, 0xFFFFFFFFu) << "valid forever";
+  // A removal names the same local and peer addresses, and no more.
+  const auto del_msg = build_address_request(AddressOp::kRemove, spec, 6);
+  const auto del = parse(del_msg);
+  EXPECT_EQ(del.attrs.at(IFA_ADDRESS), (std::vector<std::uint8_t>{10, 0, 0, 250}));
+  EXPECT_EQ(del.attrs.count(IFA_CACHEINFO), 0u);
+}
+
 TEST(AddressRequest, Remove) {
   const auto msg = build_address_request(
       AddressOp::kRemove, VipSpec{.prefix = {ip("10.0.0.100"), 32}, .ifindex = 3}, 9);

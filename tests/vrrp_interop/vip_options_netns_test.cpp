@@ -1,0 +1,64 @@
+// netns tier: keepalived's virtual_ipaddress options and the tracking of the
+// VIPs' own devices, the same keepalived.conf run alone by keepalived 2.2.7
+// and by lvsd on one host: the addresses carry brd, peer and noprefixroute
+// as `ip address` shows them; a VIP on a second link (x0) puts the instance
+// in FAULT while that link is down and back to MASTER when it is up again;
+// a link whose only VIP says no_track (x1) changes nothing.
+#include <gtest/gtest.h>
+
+#include "tests/vrrp_interop/harness.hpp"
+
+namespace lvsd::interop {
+namespace {
+
+core::IpAddress ip(const std::string& text) { return core::IpAddress::parse(text).value(); }
+
+void options_and_tracked_devices(Implementation impl, int subnet) {
+  PairTopology pair(subnet);
+  test::Host& host = *pair.a;
+  const std::string net = "10." + std::to_string(subnet) + ".";
+  // Two more links, each a veth pair of its own (a veth without carrier
+  // counts as down: x0 and x1 must not be each other's peer).
+  ASSERT_EQ(host.run("ip link add x0 type veth peer name y0 && ip link add x1 type veth peer name y1 && "
+                     "ip link set x0 up && ip link set y0 up && ip link set x1 up && ip link set y1 up")
+                .exit_code,
+            0);
+  RouterSpec spec{.initial_master = true,
+                  .priority = 150,
+                  .vrid = 95,
+                  .version = 3,
+                  .advert_int = milliseconds(100),
+                  .vips = {pair.vip + "/24 brd " + net + "0.255", net + "0.101 peer " + net + "0.250",
+                           net + "1.100/24 dev x0 noprefixroute", net + "2.100/24 dev x1 no_track"}};
+  spec.keepalived_instance = "  # the same file for both\n";
+  Router router(host, impl, spec);
+  router.start();
+  auto probe = VipProbe::open(host);
+  ASSERT_TRUE(probe.ok());
+  ASSERT_TRUE(router.wait_for_state("MASTER", milliseconds(5000))) << router.log();
+  ASSERT_TRUE(test::wait_until([&] { return probe->holds(ip(net + "2.100")); }, milliseconds(2000))) << router.log();
+  const std::string addresses = host.run("ip -o -4 addr").output;
+  EXPECT_NE(addresses.find(pair.vip + "/24 brd " + net + "0.255 "), std::string::npos) << addresses;
+  EXPECT_NE(addresses.find(net + "0.101 peer " + net + "0.250/32 "), std::string::npos) << addresses;
+  EXPECT_NE(addresses.find(net + "1.100/24 scope global noprefixroute x0"), std::string::npos) << addresses;
+  EXPECT_EQ(host.run("ip route show dev x0").output.find(net + "1.0/24"), std::string::npos) << "noprefixroute";
+
+  // x1 goes down: its only VIP is no_track.
+  host.run("ip link set x1 down");
+  std::this_thread::sleep_for(milliseconds(800));
+  EXPECT_EQ(router.count_state("FAULT"), 0) << to_string(impl) << ": no_track\n" << router.log();
+  host.run("ip link set x1 up");
+  // x0 goes down: its VIP's device is tracked.
+  host.run("ip link set x0 down");
+  EXPECT_TRUE(router.wait_for_state("FAULT", milliseconds(3000))) << to_string(impl) << "\n" << router.log();
+  EXPECT_TRUE(test::wait_until([&] { return !probe->holds(ip(pair.vip)); }, milliseconds(2000))) << router.log();
+  host.run("ip link set x0 up");
+  EXPECT_TRUE(router.wait_for_state("MASTER", milliseconds(5000), 2)) << to_string(impl) << "\n" << router.log();
+  router.stop();
+}
+
+TEST(VipOptionsInterop, Keepalived) { options_and_tracked_devices(Implementation::kKeepalived, 154); }
+TEST(VipOptionsInterop, Lvsd) { options_and_tracked_devices(Implementation::kLvsd, 155); }
+
+}  // namespace
+}  // namespace lvsd::interop
