@@ -73,6 +73,7 @@ TEST_F(LvsdFileCheck, TheFileMovesTheWeightAndTakesTheServerOut) {
   EXPECT_TRUE(wait_until([&] { return weight("10.0.1.1:80") == 0 && weight("10.0.1.2:80") == 50; }, 5s, 50ms))
       << ipvsadm() << lvsd_->output();
   write("load", "3");
+  ASSERT_TRUE(wait_until([&] { return weight("10.0.1.1:80") == 13; }, 5s, 50ms)) << ipvsadm() << lvsd_->output();
   write("drain", "1");  // weight 0: any number but 0 takes it out
   EXPECT_TRUE(wait_until([&] { return weight("10.0.1.1:80") == -1 && weight("10.0.1.2:80") == 4; }, 5s, 50ms))
       << ipvsadm() << lvsd_->output();
