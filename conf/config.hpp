@@ -569,6 +569,10 @@ struct Forwarding {
   bool operator==(const Forwarding&) const = default;
 };
 
+// FILE_CHECK's own weight: keepalived 2.2.7 takes -2147483647..2147483647
+// (measured: weight 70000 and a file holding 2 add 140000).
+inline constexpr int kFileCheckWeightMax = 2147483647;
+
 struct RealServer {
   core::IpAddress address{};
   std::uint16_t port = 0;  // 0: same as the virtual server (required with NAT)
@@ -600,6 +604,11 @@ struct RealServer {
   std::optional<bool> alpha{};
   std::optional<std::string> virtualhost{};
   std::vector<Check> checks{};  // empty: always up
+  // keepalived's FILE_CHECK: track_files[].name (YAML key track_file), each
+  // with the file's weight and reverse unless given here. The file's number
+  // times the weight is added to the weight; weight 0: any number but 0
+  // (reverse: 0) takes the real server down (healthcheck/file_check.hpp).
+  std::vector<TrackScript> file_checks{};
 
   bool operator==(const RealServer&) const = default;
 };

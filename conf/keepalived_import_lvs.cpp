@@ -65,7 +65,9 @@ const std::vector<Spec> kRealServerSpecs = {
     {"UDP_CHECK", 0, 0, true, true},
     {"DNS_CHECK", 0, 0, true, true},
     {"SMTP_CHECK", 0, 0, true, true},
+    {"FILE_CHECK", 0, 0, true, true},
 };
+const std::vector<Spec> kFileCheckSpecs = {{"track_file", 1, 1}, {"weight", 1, 2}};
 const std::vector<Spec> kCommonCheckSpecs = {
     {"connect_ip", 1, 1},         {"connect_port", 1, 1}, {"connect_timeout", 1, 1}, {"retry", 1, 1},
     {"delay_before_retry", 1, 1}, {"delay_loop", 1, 1},   {"warmup", 1, 1},          {"alpha", 0, 1},
@@ -387,8 +389,15 @@ RealServer Importer::real_server(const KaStatement& block, const std::string& pa
   }
   std::vector<KaStatement> check_blocks;
   weight_given_ = false;
+  const auto file_check_count = static_cast<std::size_t>(std::count_if(
+      block.children.begin(), block.children.end(), [](const KaStatement& c) { return c.keyword.text == "FILE_CHECK"; }));
   for (const auto& st : normalize(block.children, kRealServerSpecs, path, KaBlock::kRealServer)) {
     const std::string& k = st.keyword.text;
+    if (k == "FILE_CHECK") {
+      const std::string fpath = join_path(path, "FILE_CHECK");
+      file_check(st, file_check_count > 1 ? index_path(fpath, rs.file_checks.size()) : fpath, rs);
+      continue;
+    }
     if (k == "weight") {
       value(st, key(path, kRealServerSpecs, st), rs.weight, integer(0, 65535));
       weight_given_ = true;
@@ -432,6 +441,34 @@ RealServer Importer::real_server(const KaStatement& block, const std::string& pa
   for (std::size_t i = 0; i < check_blocks.size(); ++i)
     if (fill_check(check_blocks[i], check_path(path, rs.checks, i), rs.checks[i])) retry_at_delay_loop_.push_back(i);
   return rs;
+}
+
+void Importer::file_check(const KaStatement& block, const std::string& path, RealServer& rs) {
+  sources_.set(path, block.keyword.location);
+  TrackScript check;
+  bool named = false;
+  for (const auto& st : normalize(block.children, kFileCheckSpecs, path, KaBlock::kFileCheck)) {
+    const std::string p = key(path, kFileCheckSpecs, st);
+    if (st.keyword.text == "track_file") {
+      sources_.set(p, st.args[0].location);
+      check.name = st.args[0].text;
+      named = true;
+      continue;
+    }
+    // weight N [reverse|noreverse]: N (even 0) replaces the track_file's weight, and its reverse with it.
+    if (auto w = parse_integer(st.args[0].text, -kFileCheckWeightMax, kFileCheckWeightMax)) check.weight = static_cast<int>(*w);
+    else error(st.args[0].location, p, w.error().message);
+    if (st.args.size() > 1) {
+      if (st.args[1].text == "reverse") check.reverse = true;
+      else if (st.args[1].text != "noreverse")
+        error(st.args[1].location, join_path(path, "reverse"),
+              quote(st.args[1].text) + " is not valid here: allowed reverse or noreverse");
+    }
+  }
+  if (!named)
+    error(block.keyword.location, join_path(path, "track_file"),
+          "FILE_CHECK without track_file: allowed track_file NAME (keepalived 2.2.7 ignores such a FILE_CHECK)");
+  rs.file_checks.push_back(std::move(check));
 }
 
 std::optional<Forwarding> Importer::forwarding(const KaStatement& st, const std::string& owner) {

@@ -42,9 +42,6 @@ struct Refused {
 constexpr Ignored kFastRecovery{
     "lvsd checks every url of a check in one probe, back to back, which is what fast_recovery asks for "
     "(without it keepalived waits delay_loop between urls at start and after a recovery)"};
-constexpr Refused kFileCheck{
-    "lvsd reads track_file blocks for VRRP instances only, not yet for real servers; use a MISC_CHECK that "
-    "tests the file"};
 constexpr Refused kBfdCheck{
     "lvsd runs no BFD sessions (FRR's bfdd does BFD for the routing side); use PING_CHECK or TCP_CHECK"};
 constexpr Ignored kKeepalivedIgnores{
@@ -230,6 +227,8 @@ constexpr Row kRows[] = {
     {KaBlock::kTrackFile, "weight", kImplemented},
     {KaBlock::kTrackFile, "init_file", kImplemented},
     // vrrp_track_process
+    {KaBlock::kFileCheck, "track_file", kImplemented},
+    {KaBlock::kFileCheck, "weight", kImplemented},
     {KaBlock::kTrackProcess, "process", kImplemented},
     {KaBlock::kTrackProcess, "param_match", kImplemented},
     {KaBlock::kTrackProcess, "weight", kImplemented},
@@ -365,7 +364,7 @@ constexpr Row kRows[] = {
     // real_server
     {KaBlock::kRealServer, "BFD_CHECK", kBfdCheck},
     {KaBlock::kRealServer, "DNS_CHECK", kImplemented},
-    {KaBlock::kRealServer, "FILE_CHECK", kFileCheck},
+    {KaBlock::kRealServer, "FILE_CHECK", kImplemented},
     {KaBlock::kRealServer, "HTTP_GET", kImplemented},
     {KaBlock::kRealServer, "MISC_CHECK", kImplemented},
     {KaBlock::kRealServer, "PING_CHECK", kImplemented},
@@ -569,6 +568,7 @@ std::string_view to_string(KaBlock block) {
     case KaBlock::kVrrpScript: return "vrrp_script";
     case KaBlock::kTrackFile: return "track_file";
     case KaBlock::kTrackProcess: return "vrrp_track_process";
+    case KaBlock::kFileCheck: return "FILE_CHECK";
   }
   return "?";
 }

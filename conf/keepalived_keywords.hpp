@@ -34,6 +34,7 @@ enum class KaBlock {
   kDnsCheck,
   kSmtpCheck,
   kTrackProcess,
+  kFileCheck,
 };
 
 enum class KaSupport { kImplemented, kIgnored, kNotImplemented };

@@ -174,7 +174,8 @@ class YamlLoader {
       at = location(value, key_at);
       i = end;
       const bool indexed = i < path.size() && path[i] == '[';
-      const bool check = std::find(kCheckKeywords.begin(), kCheckKeywords.end(), name) != kCheckKeywords.end();
+      const bool check = name == "FILE_CHECK" ||
+                         std::find(kCheckKeywords.begin(), kCheckKeywords.end(), name) != kCheckKeywords.end();
       if (!indexed && check && value.is_sequence() && value.size() == 1) {
         value = value.item(0);
         at = location(value, key_at);
@@ -760,6 +761,7 @@ class YamlLoader {
                                     "connect_timeout", "retry", "delay_before_retry", "delay_loop", "uthreshold",
                                     "lthreshold", "notify_up", "notify_down", "warmup", "alpha", "virtualhost"};
       k.insert(k.end(), kCheckKeywords.begin(), kCheckKeywords.end());
+      k.push_back("FILE_CHECK");
       return k;
     }();
     auto view = read_map(node, path, keys, at);
@@ -782,6 +784,7 @@ class YamlLoader {
     read(*view, path, "warmup", rs.warmup, parse_duration);
     read(*view, path, "alpha", rs.alpha, parse_bool);
     read(*view, path, "virtualhost", rs.virtualhost, non_empty_string);
+    if (const Field* f = view->get("FILE_CHECK")) read_file_checks(*f, join_path(path, "FILE_CHECK"), at, rs);
     for (const Field& f : view->fields) {
       const std::string key(f.name);
       if (std::find(kCheckKeywords.begin(), kCheckKeywords.end(), key) == kCheckKeywords.end()) continue;
@@ -801,6 +804,29 @@ class YamlLoader {
       }
     }
     return rs;
+  }
+
+  // FILE_CHECK: {track_file, weight, reverse}, or a list of them.
+  void read_file_checks(const Field& field, const std::string& path, const Pos& at, RealServer& rs) {
+    const Pos key_at = location(field.key, at);
+    auto one = [&](const yaml::NodeRef& node, const std::string& p, const Pos& where) {
+      auto view = read_map(node, p, {"track_file", "weight", "reverse"}, where);
+      if (!view) return;
+      TrackScript check;
+      if (!view->get("track_file"))
+        error(where, join_path(p, "track_file"), "missing required key 'track_file': allowed a track_files name");
+      read(*view, p, "track_file", check.name, non_empty_string);
+      read(*view, p, "weight", check.weight, integer(-kFileCheckWeightMax, kFileCheckWeightMax));
+      read(*view, p, "reverse", check.reverse, parse_bool);
+      rs.file_checks.push_back(std::move(check));
+    };
+    if (!field.value.is_sequence()) return one(field.value, path, location(field.value, key_at));
+    const std::size_t n = field.value.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!spend_entry(key_at)) break;
+      const yaml::NodeRef element = field.value.item(i);
+      one(element, n > 1 ? index_path(path, i) : path, location(element, key_at));
+    }
   }
 
   std::optional<Check> read_check(const std::string& keyword, const yaml::NodeRef& node, const std::string& path,

@@ -687,6 +687,13 @@ class Validator {
     for (const auto& [key, value] : {std::pair{"connect_timeout", rs.connect_timeout}, std::pair{"delay_loop", rs.delay_loop}})
       if (value && value->count() == 0) error(join_path(path, key), "'0s' is too short: allowed 1ms or more");
     for (std::size_t c = 0; c < rs.checks.size(); ++c) check_check(vs, rs, check_path(path, rs.checks, c), c);
+    for (std::size_t f = 0; f < rs.file_checks.size(); ++f) {
+      const std::string fpath = rs.file_checks.size() > 1 ? index_path(join_path(path, "FILE_CHECK"), f)
+                                                           : join_path(path, "FILE_CHECK");
+      if (!track_file_names_.count(rs.file_checks[f].name))
+        error(join_path(fpath, "track_file"),
+              "no track_file named " + quote(rs.file_checks[f].name) + ": allowed a track_files[].name");
+    }
   }
 
   void check_check(const VirtualServer& vs, const RealServer& rs, const std::string& path, std::size_t c) {

@@ -439,6 +439,14 @@ Node real_server_node(const RealServer& r) {
     if (!by_type.count(k)) order.push_back(k);
     by_type[k].push_back(check_node(c));
   }
+  for (const auto& f : r.file_checks) {
+    Node n = Node::map();
+    n.add("track_file", f.name);
+    add_opt(n, "weight", f.weight, as_number);
+    add_opt(n, "reverse", f.reverse, as_bool);
+    if (!by_type.count("FILE_CHECK")) order.push_back("FILE_CHECK");
+    by_type["FILE_CHECK"].push_back(std::move(n));
+  }
   for (const auto& k : order) {
     auto& nodes = by_type[k];
     if (nodes.size() == 1) {
@@ -562,7 +570,7 @@ std::string summary(const Config& config) {
   std::size_t checks = 0;
   for (const auto& vs : config.virtual_servers) {
     reals += vs.real_servers.size();
-    for (const auto& rs : vs.real_servers) checks += rs.checks.size();
+    for (const auto& rs : vs.real_servers) checks += rs.checks.size() + rs.file_checks.size();
   }
   return counted(config.vrrp_instances.size(), "VRRP instance", "VRRP instances") + ", " +
          counted(config.virtual_servers.size(), "virtual server", "virtual servers") + ", " +

@@ -5,6 +5,7 @@
 #include <exception>
 #include <utility>
 
+#include "core/directory_watch.hpp"
 #include "core/log.hpp"
 
 namespace lvsd::core {
@@ -148,7 +149,12 @@ EventLoop::EventLoop() : loop_(ev_default_loop(EVFLAG_AUTO)) {
   scheduler_ = std::make_unique<EvScheduler>(loop_);
 }
 
-EventLoop::~EventLoop() = default;
+EventLoop::~EventLoop() { directory_watch_.reset(); }
+
+DirectoryWatch& EventLoop::directory_watch() {
+  if (!directory_watch_) directory_watch_ = std::make_unique<DirectoryWatch>(*this);
+  return *directory_watch_;
+}
 
 void EventLoop::run() { ev_run(loop_, 0); }
 void EventLoop::run_once(bool block) { ev_run(loop_, block ? EVRUN_ONCE : EVRUN_NOWAIT); }

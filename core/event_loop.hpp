@@ -12,6 +12,7 @@ struct ev_loop;
 namespace lvsd::core {
 
 class EventLoop;
+class DirectoryWatch;
 
 // Watches a file descriptor for readability and/or writability.
 class IoWatcher {
@@ -65,10 +66,13 @@ class EventLoop {
   Scheduler& scheduler();
   // For libraries that attach to libev themselves (hiredis' redisLibevAttach).
   struct ev_loop* raw() const { return loop_; }
+  // The one inotify watch of the directories lvsd follows (made on first use).
+  DirectoryWatch& directory_watch();
 
  private:
   struct ev_loop* loop_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<DirectoryWatch> directory_watch_;  // before the loop goes: ~EventLoop
 };
 
 // Runs `fn`, catching any exception so none escapes a libev callback.

@@ -142,6 +142,15 @@ Daemon::~Daemon() {
   parts_.vrrp.set_listeners({}, {});
 }
 
+// Before health_.set_config(): the FILE_CHECKs it builds start from the
+// files' numbers (at start no real server exists yet to be pushed).
+void Daemon::follow_track_files() {
+  if (!parts_.process.follow_track_files) return;
+  auto values = parts_.process.follow_track_files(
+      *config_, [this](const std::string& name, long value) { health_.set_file_value(name, value); });
+  for (const auto& [name, value] : values) health_.set_file_value(name, value);
+}
+
 bool Daemon::start() {
   auto log = core::log::get();
   // VRRP first: after a hitless restart, resumed masters advertise before
@@ -152,6 +161,7 @@ bool Daemon::start() {
   parts_.vrrp.apply(*config_);
   if (needs_ipvs(*config_) && !open_ipvs(*config_)) return false;
   mark_vips();
+  follow_track_files();
   health_.set_config(*config_);
   // The operator's overrides survive a restart in place (before the first
   // push: a drained real server must not come back for a moment).
@@ -586,6 +596,7 @@ void Daemon::finish_reload(LoadedConfig next) {
   // set_config() would rebuild exactly what is there. Only a table that is
   // not fully applied yet (a refused operation, a failed dump) is pushed again.
   if (!next.unchanged) {
+    follow_track_files();
     health_.set_config(*config_);
     ++config_generation_;
     // With nothing drained or disabled there is nothing to forget: do not

@@ -130,6 +130,8 @@ class Daemon {
   void apply_sync_daemons();
   void apply_ipvs_settings();
   void mark_vips();
+  // Real servers' FILE_CHECKs: the track_files they name (ProcessPorts::follow_track_files).
+  void follow_track_files();
   void restore_overrides(const HandoverState& resumed);
   void serve_endpoints();
   HandoverState handover_state() const;

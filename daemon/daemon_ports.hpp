@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -138,6 +139,11 @@ struct ProcessPorts {
   // Unset: none.
   std::function<void(const conf::Global&)> apply_fifos;
   std::function<void(std::string_view line)> lvs_fifo_line;
+  // Real servers' FILE_CHECKs: follows the track_files they name (at start
+  // and on each reload, TrackFiles on the loop) and returns each one's
+  // number now; `changed` hears a later change. Unset: every file holds 0.
+  using FileListener = std::function<void(const std::string& name, long value)>;
+  std::function<std::map<std::string, long>(const conf::Config&, FileListener changed)> follow_track_files{};
   std::int32_t pid = 0;
 };
 

@@ -9,6 +9,7 @@
 #include "core/log.hpp"
 #include "daemon/desired_state.hpp"
 #include "daemon/fifo_lines.hpp"
+#include "healthcheck/file_check.hpp"
 #include "healthcheck/slow_start.hpp"
 
 namespace lvsd::daemon {
@@ -171,6 +172,22 @@ struct HealthView::CheckSlot {
   Verdict effective() const { return verdict != Verdict::kUnknown ? verdict : inherited.value_or(Verdict::kUnknown); }
 };
 
+// A FILE_CHECK: kept by its virtual server (VirtualServerSlot::files), so
+// real servers without one pay nothing for it.
+struct HealthView::FileSlot {
+  std::string name{};  // the track_file
+  healthcheck::FileCheckRule rule{};
+  long value = 0;      // what the file held when last told
+  healthcheck::FileCheckVerdict verdict{};
+};
+
+namespace {
+// "track_file load holds 5": a FILE_CHECK's reason.
+std::string file_reason(const std::string& name, long value) {
+  return "track_file " + name + " holds " + std::to_string(value);
+}
+}  // namespace
+
 // Laid out to fit 136 bytes (a 144-byte heap block): one per real server.
 struct HealthView::RealServerSlot {
   VirtualServerSlot* owner = nullptr;
@@ -201,12 +218,11 @@ struct HealthView::RealServerSlot {
   bool present_at_start = false;
   // Its checks all start up (no alpha): in the pool from the start, not ramped.
   bool start_up = false;
+  bool has_files = false;  // FILE_CHECKs in owner->files[index]
 
-  int weight() const {
-    for (const auto& c : checks)
-      if (c.misc_dynamic && c.dynamic_weight) return *c.dynamic_weight;
-    return static_cast<int>(configured_weight);
-  }
+  // Its weight when up: configured (or misc_dynamic's) plus its FILE_CHECKs'.
+  int weight() const;
+  const std::vector<FileSlot>* files() const;
 };
 
 struct HealthView::VirtualServerSlot {
@@ -241,7 +257,29 @@ struct HealthView::VirtualServerSlot {
   bool omega = false;
   // What quorum_up / quorum_down (and the lvs FIFO) last told; see report_quorum.
   bool quorum_reported = false;
+  // FILE_CHECKs by real server index (only those that have one).
+  std::map<std::uint32_t, std::vector<FileSlot>> files{};
 };
+
+const std::vector<HealthView::FileSlot>* HealthView::RealServerSlot::files() const {
+  if (!has_files) return nullptr;
+  auto it = owner->files.find(index);
+  return it == owner->files.end() ? nullptr : &it->second;
+}
+
+int HealthView::RealServerSlot::weight() const {
+  std::int64_t base = configured_weight;
+  for (const auto& c : checks)
+    if (c.misc_dynamic && c.dynamic_weight) {
+      base = *c.dynamic_weight;
+      break;
+    }
+  const auto* fs = files();
+  if (fs == nullptr) return static_cast<int>(base);
+  std::int64_t sum = 0;
+  for (const auto& f : *fs) sum += f.verdict.weight;
+  return healthcheck::file_checked_weight(base, sum);
+}
 
 namespace {
 
@@ -323,7 +361,17 @@ std::string_view HealthView::last_reason(const CheckSlot& check) const {
 }
 
 std::optional<LastCheck> HealthView::last_check(const RealServerSlot& rs) const {
-  if (!rs.last_valid || rs.last_check >= rs.checks.size()) return std::nullopt;
+  if (!rs.last_valid) return std::nullopt;
+  if (rs.last_check >= rs.checks.size()) {  // a FILE_CHECK (set_file_value)
+    const auto* fs = rs.files();
+    const std::size_t k = rs.last_check - rs.checks.size();
+    if (fs == nullptr || k >= fs->size()) return std::nullopt;
+    return LastCheck{.check = "FILE_CHECK",
+                     .passed = rs.last_passed,
+                     .reason = file_reason((*fs)[k].name, (*fs)[k].value),
+                     .latency = rs.last_latency,
+                     .at = rs.last_at};
+  }
   const CheckSlot& check = rs.checks[rs.last_check];
   return LastCheck{.check = std::string{check.keyword()},
                    .passed = rs.last_passed,
@@ -387,6 +435,9 @@ void HealthView::set_config(const conf::Config& config) {
     return std::move(old_rs[it->second.first][it->second.second]);  // null if taken already
   };
 
+  std::map<std::string, const conf::TrackFile*> track_files;
+  for (const auto& f : config.track_files) track_files.emplace(f.name, &f);
+
   std::vector<healthcheck::SubscriptionId> to_unsubscribe;
   virtual_servers_.reserve(config.virtual_servers.size());
   for (std::size_t i = 0; i < config.virtual_servers.size(); ++i) {
@@ -430,10 +481,24 @@ void HealthView::set_config(const conf::Config& config) {
     const std::optional<director::Destination> old_sorry = std::move(vs->sorry);
     vs->sorry.reset();
     vs->notify.clear();
+    vs->files.clear();
     for (std::size_t j = 0; j < vs_conf.real_servers.size(); ++j) {
       const conf::RealServer& r = vs_conf.real_servers[j];
       if (r.notify_up || r.notify_down)
         vs->notify[static_cast<std::uint32_t>(j)] = {r.notify_up.value_or(""), r.notify_down.value_or("")};
+      for (const conf::TrackScript& fc : r.file_checks) {
+        // The check's own weight (and reverse), else its track_file's.
+        auto tf = track_files.find(fc.name);
+        const int file_weight = tf != track_files.end() ? tf->second->weight : 1;
+        const bool file_reverse = tf != track_files.end() && tf->second->reverse;
+        FileSlot slot{.name = fc.name,
+                      .rule = {.weight = fc.weight.value_or(file_weight),
+                               .reverse = fc.weight ? fc.reverse.value_or(false) : fc.reverse.value_or(file_reverse)}};
+        auto value = file_values_.find(fc.name);
+        slot.value = value != file_values_.end() ? value->second : 0;
+        slot.verdict = healthcheck::file_check_verdict(slot.rule, slot.value);
+        vs->files[static_cast<std::uint32_t>(j)].push_back(std::move(slot));
+      }
     }
     if (vs->suspended && !was_suspended)
       core::log::get()->info("{}: checks paused (ha_suspend: {} not held)", vs->label, vs_conf.address->to_string());
@@ -471,7 +536,9 @@ void HealthView::set_config(const conf::Config& config) {
       rs->inhibit_on_failure = rs_conf.inhibit_on_failure.value_or(vs_conf.inhibit_on_failure);
       rs->port_from_service = vs_conf.group && rs_conf.port == 0;
       rs->slow_start = rs_conf.slow_start;
-      rs->start_up = !rs_conf.checks.empty() &&
+      rs->has_files = !rs_conf.file_checks.empty();
+      // FILE_CHECKs know their verdict at once (keepalived clears alpha for them).
+      rs->start_up = (!rs_conf.checks.empty() || rs->has_files) &&
                      std::all_of(rs_conf.checks.begin(), rs_conf.checks.end(),
                                  [&](const conf::Check& c) { return conf::check_starts_up(vs_conf, rs_conf, c); });
       set_checks(*rs, vs_conf, rs_conf, std::move(old_checks), vs->suspended, to_unsubscribe);
@@ -576,6 +643,41 @@ void HealthView::set_checks(RealServerSlot& rs, const conf::VirtualServer& vs_co
   }
 }
 
+void HealthView::set_file_value(const std::string& name, long value) {
+  file_values_[name] = value;
+  bool changed = false;
+  for (const auto& vs : virtual_servers_) {
+    bool any = false;
+    for (auto& [index, files] : vs->files) {
+      RealServerSlot& rs = *vs->real_servers[index];
+      for (std::size_t k = 0; k < files.size(); ++k) {
+        FileSlot& f = files[k];
+        if (f.name != name || f.value == value) continue;
+        any = true;
+        const int weight_before = rs.weight();
+        f.value = value;
+        f.verdict = healthcheck::file_check_verdict(f.rule, value);
+        ++counters_.check_results;
+        ++(f.verdict.up ? counters_.checks_passed : counters_.checks_failed);
+        ++(f.verdict.up ? rs.checks_passed : rs.checks_failed);
+        rs.last_at = scheduler_.now();
+        rs.last_latency = core::Duration::zero();
+        rs.last_check = static_cast<std::uint16_t>(rs.checks.size() + k);
+        rs.last_passed = f.verdict.up;
+        rs.last_valid = true;
+        const bool moved = refresh_real_server(rs, {}, /*ramp=*/true, nullptr, &f);
+        changed = moved || (rs.state == State::kUp && rs.weight() != weight_before) || changed;
+      }
+    }
+    if (!any) continue;
+    changed = refresh_quorum(*vs) || changed;
+    report_quorum(*vs);
+  }
+  if (!changed) return;
+  arm_slow_start_timer();
+  notify();
+}
+
 bool HealthView::suspended(bool ha_suspend, const std::optional<core::IpAddress>& address) const {
   if (!ha_suspend || !address) return false;
   auto it = vrrp_addresses_.find(*address);
@@ -636,8 +738,9 @@ void HealthView::on_check_event(RealServerSlot& rs, const healthcheck::CheckEven
   notify();
 }
 
-bool HealthView::refresh_real_server(RealServerSlot& rs, std::string_view reason, bool ramp, const CheckSlot* cause) {
-  if (rs.checks.empty()) {
+bool HealthView::refresh_real_server(RealServerSlot& rs, std::string_view reason, bool ramp, const CheckSlot* cause,
+                                     const FileSlot* file_cause) {
+  if (rs.checks.empty() && !rs.has_files) {
     // Always up: nothing to log or count, it never transitions on its own.
     const bool changed = rs.state != State::kUp;
     rs.state = State::kUp;
@@ -655,6 +758,14 @@ bool HealthView::refresh_real_server(RealServerSlot& rs, std::string_view reason
     }
     if (v == Verdict::kUnknown) next = State::kUnknown;
   }
+  const FileSlot* file_culprit = nullptr;
+  if (const auto* fs = rs.files(); fs != nullptr && culprit == nullptr)
+    for (const auto& f : *fs)
+      if (!f.verdict.up) {
+        next = State::kDown;
+        file_culprit = &f;
+        break;
+      }
   if (next == rs.state) return false;
   const State previous = rs.state;
   rs.state = next;
@@ -666,15 +777,18 @@ bool HealthView::refresh_real_server(RealServerSlot& rs, std::string_view reason
 
   // The reason is built only here, on a transition (not on every result).
   std::string why{reason};
-  if (culprit != nullptr || cause != nullptr) {
+  if (culprit != nullptr || (file_culprit == nullptr && cause != nullptr)) {
     const CheckSlot& c = culprit != nullptr ? *culprit : *cause;
     why = std::string{c.keyword()};
     if (const std::string_view r = last_reason(c); !r.empty()) why.append(": ").append(r);
+  } else if (const FileSlot* f = file_culprit != nullptr ? file_culprit : file_cause; f != nullptr) {
+    why = "FILE_CHECK: " + file_reason(f->name, f->value);
   }
   const std::string_view from = to_string(previous);
   const std::string_view to = to_string(next);
   // keepalived's notify_up / notify_down: on a check's verdict only.
-  if (cause != nullptr && (next == State::kUp || previous == State::kUp)) notify_real_server(rs, next == State::kUp);
+  if ((cause != nullptr || file_cause != nullptr) && (next == State::kUp || previous == State::kUp))
+    notify_real_server(rs, next == State::kUp);
   if (next == State::kDown) {
     ++counters_.transitions_down;
     core::log::get()->warn("{}: {} ({}; was {})", label(rs), to, why, from);

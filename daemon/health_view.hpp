@@ -12,6 +12,9 @@
 // Real server state:
 //   - no checks: always up (and never ramped: it never recovers from anything);
 //   - up when every one of its checks is up; down as soon as one is down;
+//     a FILE_CHECK (keepalived's, on a track_file) is up or down from the
+//     number its file holds (set_file_value) and moves the weight by it
+//     (healthcheck/file_check.hpp); it never waits for a first probe;
 //     unknown (not in the pool) while some check has no verdict yet and none
 //     is down, except after keep_until_checked() for destinations the kernel
 //     already had when lvsd started.
@@ -164,6 +167,11 @@ class HealthView {
   // start (empty kernel) still adds a checked real server only once it passed.
   void keep_until_checked(const director::IpvsTable& kernel);
 
+  // The number track_file `name` holds now (read at start and whenever it
+  // changes; a missing file holds 0): applied to the FILE_CHECKs naming it.
+  // Calls on_change() when the table changed.
+  void set_file_value(const std::string& name, long value);
+
   // VRRP: whether this node holds `address` now (see ha_suspend at the top).
   // Pauses or resumes the checks of the virtual servers it concerns; does not
   // call on_change() (the table does not change).
@@ -187,6 +195,7 @@ class HealthView {
  private:
   using State = RealServerState;
   struct CheckSlot;
+  struct FileSlot;
   struct RealServerSlot;
   struct VirtualServerSlot;
 
@@ -207,7 +216,7 @@ class HealthView {
   // The logged reason: the first down check's last result, else that of
   // `cause` (the check whose result this is), else `reason`.
   bool refresh_real_server(RealServerSlot& rs, std::string_view reason, bool ramp = true,
-                           const CheckSlot* cause = nullptr);
+                           const CheckSlot* cause = nullptr, const FileSlot* file_cause = nullptr);
   // True when ha_suspend should pause vs's checks now.
   bool suspended(bool ha_suspend, const std::optional<core::IpAddress>& address) const;
   // Pauses or resumes vs's checks to match suspended(); logs a change.
@@ -244,6 +253,7 @@ class HealthView {
   std::unique_ptr<core::Timer> slow_start_timer_;
   bool any_slow_start_ = false;  // skip the scan when no real server ramps
   std::map<core::IpAddress, bool> vrrp_addresses_;  // address -> held by this node
+  std::map<std::string, long> file_values_;         // track_file name -> its number (set_file_value)
   HealthViewCounters counters_;
 };
 

@@ -307,6 +307,12 @@ int run_daemon(const DaemonOptions& options) {
   const std::string handover_path = handover_path_for(options);
   // notify_up / notify_down of real servers: reaped by the loop, killed after kNotifyTimeout.
   vrrp::SpawnScriptRunner checker_scripts(loop);
+  // Real servers' FILE_CHECKs: their track_files, on the loop's one
+  // directory watch (a file VRRP tracks too is watched once).
+  ProcessPorts::FileListener file_changed;
+  TrackFiles real_server_files(
+      loop, [&file_changed](const std::string& name, long value) { if (file_changed) file_changed(name, value); },
+      TrackFiles::Users::kRealServers);
   Daemon daemon(
       DaemonParts{
           .scheduler = loop.scheduler(),
@@ -349,6 +355,14 @@ int run_daemon(const DaemonOptions& options) {
               .scripts_running = [&checker_scripts] { return checker_scripts.running(); },
               .apply_fifos = [&fifos](const conf::Global& global) { fifos.apply(global); },
               .lvs_fifo_line = [&fifos](std::string_view line) { fifos.lvs(line); },
+              .follow_track_files =
+                  [&](const conf::Config& config, ProcessPorts::FileListener changed) {
+                    file_changed = std::move(changed);
+                    real_server_files.apply(config);
+                    std::map<std::string, long> values;
+                    for (const auto& f : config.track_files) values[f.name] = real_server_files.value(f.name);
+                    return values;
+                  },
               .pid = static_cast<std::int32_t>(::getpid())},
           .open_routes = route_opener()},
       options, std::move(loaded), std::move(resumed));

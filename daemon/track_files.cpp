@@ -1,16 +1,15 @@
 #include "daemon/track_files.hpp"
 
 #include <fcntl.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 
 #include "conf/read_file.hpp"
+#include "core/directory_watch.hpp"
 #include "core/event_loop.hpp"
 #include "core/log.hpp"
 #include "vrrp/instance.hpp"
@@ -42,36 +41,56 @@ void init_file(const conf::TrackFile& f) {
     core::log::get()->warn("track_file {}: init_file {}: {}", f.name, f.file, std::strerror(errno));
 }
 
+// Whether any real server's FILE_CHECK names track_file `name`.
+bool used_by_real_servers(const conf::Config& config, const std::string& name) {
+  for (const auto& vs : config.virtual_servers)
+    for (const auto& rs : vs.real_servers)
+      for (const auto& f : rs.file_checks)
+        if (f.name == name) return true;
+  return false;
+}
+
+bool used_by_vrrp_instances(const conf::Config& config, const std::string& name) {
+  return std::any_of(config.vrrp_instances.begin(), config.vrrp_instances.end(), [&](const auto& i) {
+    return std::any_of(i.track_file.begin(), i.track_file.end(), [&](const auto& t) { return t.name == name; });
+  });
+}
+
 }  // namespace
 
-TrackFiles::TrackFiles(core::EventLoop& loop, Listener listener) : loop_(loop), listener_(std::move(listener)) {}
+TrackFiles::TrackFiles(core::EventLoop& loop, Listener listener, Users users)
+    : loop_(loop), listener_(std::move(listener)), users_(users) {}
 
-TrackFiles::~TrackFiles() = default;
+TrackFiles::~TrackFiles() { unwatch_all(); }
+
+void TrackFiles::unwatch_all() {
+  for (const auto& [directory, id] : directories_) loop_.directory_watch().unwatch(id);
+  directories_.clear();
+}
 
 void TrackFiles::apply(const conf::Config& config) {
   std::map<std::string, File> next;
   for (const auto& f : config.track_files) {
-    const bool tracked = std::any_of(config.vrrp_instances.begin(), config.vrrp_instances.end(), [&](const auto& i) {
-      return std::any_of(i.track_file.begin(), i.track_file.end(), [&](const auto& t) { return t.name == f.name; });
-    });
+    const bool tracked = users_ == Users::kVrrpInstances ? used_by_vrrp_instances(config, f.name)
+                                                         : used_by_real_servers(config, f.name);
     if (!tracked) continue;
+    // keepalived writes init_file once per file; both TrackFiles may: the
+    // second finds the file there (or, with overwrite, writes the same).
     init_file(f);
     File file{.path = f.file, .value = 0};
     if (auto it = files_.find(f.name); it != files_.end() && it->second.path == f.file) file.value = it->second.value;
     next.emplace(f.name, std::move(file));
   }
   files_ = std::move(next);
-  if (files_.empty()) return;
-  if (!inotify_) {
-    const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (fd < 0) {
-      core::log::get()->error("track_file: inotify: {}; files are read at start and reload only", std::strerror(errno));
+  // Directories no file of this configuration is in any more.
+  for (auto it = directories_.begin(); it != directories_.end();) {
+    const bool used = std::any_of(files_.begin(), files_.end(),
+                                  [&](const auto& f) { return directory_of(f.second.path) == it->first; });
+    if (used) {
+      ++it;
     } else {
-      inotify_ = core::UniqueFd(fd);
-      watcher_ = std::make_unique<core::IoWatcher>(loop_, inotify_.get(), core::IoWatcher::kRead, [this](int) {
-        core::guarded("track_file watcher", [this] { on_readable(); });
-      });
-      watcher_->start();
+      loop_.directory_watch().unwatch(it->second);
+      it = directories_.erase(it);
     }
   }
   for (auto& [name, file] : files_) {
@@ -86,17 +105,13 @@ long TrackFiles::value(const std::string& name) const {
 }
 
 void TrackFiles::watch(const std::string& directory) {
-  if (!inotify_) return;
-  for (const auto& [wd, dir] : directories_)
-    if (dir == directory) return;
-  const int wd = ::inotify_add_watch(inotify_.get(), directory.c_str(),
-                                     IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE);
-  if (wd < 0) {
-    core::log::get()->warn("track_file: cannot watch {}: {}; its files read as 0 until a reload", directory,
-                           std::strerror(errno));
+  if (directories_.count(directory)) return;
+  auto id = loop_.directory_watch().watch(directory, [this] { on_changed(); });
+  if (!id.ok()) {
+    core::log::get()->warn("track_file: {}; its files are read at start and reload only", id.error().message);
     return;
   }
-  directories_[wd] = directory;
+  directories_[directory] = *id;
 }
 
 void TrackFiles::read(const std::string& name, File& file, bool report) {
@@ -107,16 +122,7 @@ void TrackFiles::read(const std::string& name, File& file, bool report) {
   if (report) listener_(name, value);
 }
 
-void TrackFiles::on_readable() {
-  alignas(inotify_event) std::array<char, 4096> buffer{};
-  bool any = false;
-  // Bounded: a storm of events cannot keep the loop here.
-  for (int round = 0; round < 16; ++round) {
-    const ssize_t n = ::read(inotify_.get(), buffer.data(), buffer.size());
-    if (n <= 0) break;
-    any = true;
-  }
-  if (!any) return;
+void TrackFiles::on_changed() {
   // An event names a directory entry; re-reading every tracked file is
   // cheap (a few small files) and also covers a queue overflow.
   for (auto& [name, file] : files_) read(name, file, true);

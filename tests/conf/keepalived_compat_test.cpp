@@ -310,10 +310,10 @@ TEST(KeepalivedCompat, WordsKeepalivedDoesNotKnowAreSkipped) {
 
 TEST(KeepalivedCompat, TyposOfRealKeywordsAreRefused) {
   auto r = import_text(
-      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  weigth 2\n  FILE_CHECK { }\n  warmpu 3\n }\n"
+      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  weigth 2\n  BFD_CHECK { }\n  warmpu 3\n }\n"
       " foo { bar }\n}\n");
   EXPECT_EQ(where(r.errors), (Where{"3:3 virtual_servers[0].real_servers[0].weigth",
-                                    "4:3 virtual_servers[0].real_servers[0].FILE_CHECK",
+                                    "4:3 virtual_servers[0].real_servers[0].BFD_CHECK",
                                     "5:3 virtual_servers[0].real_servers[0].warmpu", "7:2 virtual_servers[0].foo"}));
   EXPECT_EQ(r.errors[0].message, "unknown keyword 'weigth': did you mean 'weight'?");
   // keepalived's own keywords count for "did you mean".
@@ -501,17 +501,16 @@ TEST(KeepalivedCompat, BadCheckValuesAreRefusedWithTheirLine) {
   EXPECT_EQ(r.errors[4].message, "'bogus' is not a DNS type: allowed A, NS, CNAME, SOA, MX, TXT, AAAA");
 }
 
-TEST(KeepalivedCompat, FileAndBfdChecksAreRefusedWithTheReason) {
+TEST(KeepalivedCompat, BfdCheckIsRefusedWithTheReasonAndFileCheckNeedsItsTrackFile) {
   auto r = import_text("virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n FILE_CHECK {\n track_file f\n }\n"
                        " BFD_CHECK {\n name b\n }\n }\n}\n");
   ASSERT_EQ(r.errors.size(), 2u) << all_messages(r.errors);
-  EXPECT_NE(r.errors[0].message.find("is not implemented by lvsd: lvsd reads track_file blocks for VRRP instances "
-                                     "only, not yet for real servers"),
+  // keepalived 2.2.7: "track_file f not found", and the FILE_CHECK is dropped; lvsd refuses the file.
+  EXPECT_NE(all_messages(r.errors).find("FILE_CHECK.track_file: no track_file named 'f'"), std::string::npos)
+      << all_messages(r.errors);
+  EXPECT_NE(all_messages(r.errors).find("lvsd runs no BFD sessions (FRR's bfdd does BFD for the routing side)"),
             std::string::npos)
-      << r.errors[0].message;
-  EXPECT_NE(r.errors[1].message.find("lvsd runs no BFD sessions (FRR's bfdd does BFD for the routing side)"),
-            std::string::npos)
-      << r.errors[1].message;
+      << all_messages(r.errors);
 }
 
 // ------------------------------------------------------------ the keyword table
@@ -541,6 +540,9 @@ TEST(KeepalivedKeywords, TableMatchesTheImporter) {
       {KaBlock::kUdpCheck, {"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n UDP_CHECK {\n", "}\n}\n}\n"}},
       {KaBlock::kDnsCheck, {"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n DNS_CHECK {\n", "}\n}\n}\n"}},
       {KaBlock::kSmtpCheck, {"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n SMTP_CHECK {\n", "}\n}\n}\n"}},
+      {KaBlock::kFileCheck,
+       {"track_file f {\n file /run/f\n}\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n FILE_CHECK {\n",
+        "}\n}\n}\n"}},
   };
   std::size_t count = 0;
   for (const KaKeyword& kw : keepalived_keywords()) {

@@ -60,6 +60,8 @@ MAPPINGS = [
      "table": ("### Checks", "`REDIS_CHECK`"), "extra": COMMON},
     {"path": "MISC_CHECK", "probe": "virtual_servers: [{real_servers: [{MISC_CHECK: 1}]}]",
      "table": ("### Checks", "`MISC_CHECK`"), "extra": COMMON},
+    {"path": "FILE_CHECK", "probe": "virtual_servers: [{real_servers: [{FILE_CHECK: 1}]}]",
+     "table": ("### `FILE_CHECK`", None)},
 ]
 
 
