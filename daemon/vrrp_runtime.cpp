@@ -286,6 +286,7 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
       if (!argv.empty()) scripts_->run(argv);
     }
     if (fifos_ != nullptr) fifos_->vrrp(vrrp_rx_lower_line(instance.config().name, priority));
+    if (raw->group != nullptr) raw->group->group->member_heard_lower_priority(instance);
   });
   running->watcher = std::make_unique<core::IoWatcher>(loop_, raw->adverts->socket().fd(), core::IoWatcher::kRead,
                                                        [raw](int) {

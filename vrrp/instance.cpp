@@ -293,13 +293,7 @@ void Instance::apply(const std::vector<Action>& actions) {
                      start_garp_schedule();
                    },
                    [&](const action::LowerPriorityHeard& a) {
-                     // keepalived: garp_lower_prio_repeat per VIP now, the same again after
-                     // garp_lower_prio_delay (one pending burst here, not one per advert heard).
-                     if (config_.garp_lower_prio_repeat > 0) {
-                       garp_burst(config_.garp_lower_prio_repeat);
-                       if (config_.garp_lower_prio_delay > core::Duration::zero())
-                         garp_lower_timer_->arm(config_.garp_lower_prio_delay);
-                     }
+                     announce_lower_priority();
                      ++counters_.lower_priority_adverts;
                      lower_heard = a.priority;
                    },
@@ -408,6 +402,14 @@ void Instance::garp_burst(std::uint32_t repeat) {
       }
     }
   }
+}
+
+void Instance::announce_lower_priority() {
+  // keepalived: garp_lower_prio_repeat per VIP now, the same again after
+  // garp_lower_prio_delay (one pending second burst here, not one per advert heard).
+  if (fsm_.state() != State::kMaster || config_.garp_lower_prio_repeat == 0) return;
+  garp_burst(config_.garp_lower_prio_repeat);
+  if (config_.garp_lower_prio_delay > core::Duration::zero()) garp_lower_timer_->arm(config_.garp_lower_prio_delay);
 }
 
 void Instance::start_garp_schedule() {

@@ -244,6 +244,10 @@ class Instance {
   void handle(const Event& event);
   // A master sends an advert now and restarts its Adver_Timer (reload: before slow work).
   void advertise_now();
+  // A master announces its VIPs as on hearing a lower-priority advert
+  // (garp_lower_prio_repeat, again after garp_lower_prio_delay); its sync
+  // group calls it when another member heard one, as keepalived does.
+  void announce_lower_priority();
 
   State state() const { return fsm_.state(); }
   const InstanceConfig& config() const { return config_; }

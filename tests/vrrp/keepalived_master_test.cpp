@@ -11,6 +11,7 @@
 #include "core/fake_scheduler.hpp"
 #include "vrrp/fsm.hpp"
 #include "vrrp/instance.hpp"
+#include "vrrp/sync_group.hpp"
 #include "vrrp/timers.hpp"
 
 namespace lvsd::vrrp {
@@ -261,6 +262,26 @@ TEST(KeepalivedStartupDelayInstance, TheDelayCountsFromStartWhileScriptsAreAwait
   EXPECT_EQ(rig.instance.state(), State::kBackup);
   rig.sched.advance(milliseconds(1));
   EXPECT_EQ(rig.instance.state(), State::kMaster);
+}
+
+TEST(KeepalivedMasterInstance, TheOtherSyncGroupMembersAnnounceToo) {
+  // keepalived: a member that hears a lower advert has each other member send its lower-prio ARPs.
+  Rig a;
+  InstanceConfig c = instance_config();
+  c.name = "VI_2";
+  c.vrid = 52;
+  c.garp_lower_prio_repeat = 3;
+  Rig b(c);
+  a.become_master();
+  b.become_master();
+  SyncGroup group("G", {&a.instance, &b.instance});
+  const int before = b.announcer.announced;
+  a.instance.on_datagram(advert_from("10.0.0.2", 100));
+  group.member_heard_lower_priority(a.instance);
+  EXPECT_EQ(b.announcer.announced, before + 3);
+  EXPECT_TRUE(b.heard.empty());  // b heard nothing itself: no notify for it
+  b.sched.advance(seconds(2));
+  EXPECT_EQ(b.announcer.announced, before + 6);
 }
 
 }  // namespace
