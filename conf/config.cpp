@@ -274,6 +274,16 @@ std::string mac_text(std::span<const std::uint8_t> mac) {
     out += kHex[mac[i] & 0xf];
   }
   return out;
+bool lower_prio_no_advert(const Global& global, const VrrpInstance& instance) {
+  return instance.lower_prio_no_advert.value_or(strict_mode(global, instance));
+}
+
+std::uint32_t garp_lower_prio_repeat(const Global& global, const VrrpInstance& instance) {
+  return instance.garp_lower_prio_repeat.value_or(strict_mode(global, instance) ? 0 : instance.garp_master_repeat);
+}
+
+Duration garp_lower_prio_delay(const Global& global, const VrrpInstance& instance) {
+  return instance.garp_lower_prio_delay.value_or(strict_mode(global, instance) ? Duration{0} : instance.garp_master_delay);
 }
 
 std::string_view to_string(RouteType v) {

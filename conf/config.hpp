@@ -120,6 +120,10 @@ struct Global {
   std::optional<NotifyFifo> lvs_notify_fifo{};
   // Also write INSTANCE "name" MASTER_PRIORITY|BACKUP_PRIORITY prio lines.
   bool vrrp_notify_priority_changes = false;
+  // keepalived's vrrp_startup_delay: at lvsd's start (not on a reload or a
+  // restart in place that resumes masters), each instance's first
+  // Master_Down_Timer runs this much longer. 0: none.
+  Duration vrrp_startup_delay{0};
 
   bool operator==(const Global&) const = default;
 };
@@ -293,6 +297,13 @@ struct NotifyScripts {
   // INSTANCE|GROUP, the name, the state and the priority appended. Unset: the
   // global `notify`.
   std::optional<std::string> any{};
+  // Instances only: run, as written, each time this MASTER hears a
+  // lower-priority advert (keepalived's notify_master_rx_lower_pri).
+  std::optional<std::string> master_rx_lower_pri{};
+  // YAML key notify_priority_changes: MASTER_PRIORITY / BACKUP_PRIORITY FIFO
+  // lines for this instance (a group's: for its members). Unset: the
+  // group's, else global.vrrp_notify_priority_changes.
+  std::optional<bool> priority_changes{};
 
   bool operator==(const NotifyScripts&) const = default;
 };
@@ -354,6 +365,19 @@ struct VrrpInstance {
   // 6 octets, or 5 and the VRID is the sixth (keepalived's form); empty: the RFC's.
   std::vector<std::uint8_t> vmac_address{};
   bool vmac_xmit_base = false;  // adverts on `interface` (its own MAC); needed with unicast_peer
+  // keepalived's extensions to what a MASTER does on hearing another router
+  // (docs/config.md "Master replies"; strict mode allows only the RFC's).
+  // lower_prio_no_advert unset: true in strict mode, else false (a
+  // lower-priority advert is answered at once with an advert).
+  std::optional<bool> lower_prio_no_advert{};
+  bool higher_prio_send_advert = false;    // one advert of ours before yielding to a higher one
+  // Announcements on a lower-priority advert: per VIP now (0-255) and again
+  // after the delay (0: no second burst). Unset: garp_master_repeat /
+  // garp_master_delay, 0 in strict mode.
+  std::optional<std::uint32_t> garp_lower_prio_repeat{};
+  std::optional<Duration> garp_lower_prio_delay{};
+  std::uint8_t down_timer_adverts = 3;     // adverts in Master_Down_Interval, 1-100 (the RFCs: 3)
+  std::optional<std::uint8_t> unicast_ttl{};  // TTL / hop limit of unicast adverts sent, 1-255; unset: 255
 
   bool operator==(const VrrpInstance&) const = default;
 };
@@ -797,6 +821,10 @@ std::vector<std::string> vmac_names(const std::vector<VrrpInstance>& instances, 
 std::array<std::uint8_t, 6> vmac_mac(const VrrpInstance& instance);
 // "00:00:5e:00:01:33"
 std::string mac_text(std::span<const std::uint8_t> mac);
+// The instance's lower_prio_no_advert / garp_lower_prio_* with their defaults applied.
+bool lower_prio_no_advert(const Global& global, const VrrpInstance& instance);
+std::uint32_t garp_lower_prio_repeat(const Global& global, const VrrpInstance& instance);
+Duration garp_lower_prio_delay(const Global& global, const VrrpInstance& instance);
 
 // The policy a script runs under: its own user (MISC_CHECK `user`) if set,
 // else the global script_user; enable_script_security applies to all.

@@ -59,6 +59,13 @@ const std::vector<Spec> kGlobalSpecs = {
     {"lvs_notify_fifo_script", 1, 3, false, false, "lvs_notify_fifo.script"},
     {"vrrp_notify_priority_changes", 0, 1},
     {"lvs_timeouts", 1, 6},  // [tcp N] [tcpfin N] [udp N]
+    // Defaults for every vrrp_instance's keyword without the vrrp_ prefix.
+    {"vrrp_lower_prio_no_advert", 0, 1},
+    {"vrrp_higher_prio_send_advert", 0, 1},
+    {"vrrp_garp_lower_prio_delay", 1, 1},
+    {"vrrp_garp_lower_prio_repeat", 1, 1},
+    {"vrrp_down_timer_adverts", 1, 1},
+    {"vrrp_startup_delay", 1, 1},
 };
 
 bool looks_like_keyword(std::string_view word) {
@@ -160,6 +167,7 @@ LoadResult Importer::finish(std::vector<ConfigError> parse_errors, std::vector<C
     if (garp_defaults_.refresh && unset("garp_master_refresh")) inst.garp_master_refresh = *garp_defaults_.refresh;
     if (garp_defaults_.refresh_repeat && unset("garp_master_refresh_repeat"))
       inst.garp_master_refresh_repeat = *garp_defaults_.refresh_repeat;
+    apply_master_defaults(inst, unset);
   }
 
   apply_group_tracking();
@@ -186,6 +194,28 @@ LoadResult Importer::finish(std::vector<ConfigError> parse_errors, std::vector<C
   result.warnings = std::move(warnings_);
   if (result.errors.empty()) result.config = std::move(config);
   return result;
+}
+
+void Importer::apply_master_defaults(VrrpInstance& inst, const std::function<bool(const char*)>& unset) {
+  const MasterDefaults& d = master_defaults_;
+  // keepalived copies vrrp_down_timer_adverts into each instance (strict mode then resets it, an error).
+  if (d.down_timer_adverts && unset("down_timer_adverts")) inst.down_timer_adverts = *d.down_timer_adverts;
+  // In strict mode keepalived's defaults are the RFC's whatever global_defs says: lvsd's too.
+  if (strict_mode(config_.global, inst)) return;
+  if (d.lower_prio_no_advert && unset("lower_prio_no_advert")) inst.lower_prio_no_advert = *d.lower_prio_no_advert;
+  if (d.higher_prio_send_advert && unset("higher_prio_send_advert"))
+    inst.higher_prio_send_advert = *d.higher_prio_send_advert;
+  // keepalived's default is the global vrrp_garp_lower_prio_* (else the global
+  // vrrp_garp_master_*, else 5 and 5 s), not the instance's garp_master_*, which
+  // is lvsd's: written out only where the two differ.
+  if (unset("garp_lower_prio_repeat")) {
+    const std::uint32_t ka = d.garp_lower_prio_repeat.value_or(garp_defaults_.repeat.value_or(5));
+    if (ka != inst.garp_master_repeat) inst.garp_lower_prio_repeat = ka;
+  }
+  if (unset("garp_lower_prio_delay")) {
+    const Duration ka = d.garp_lower_prio_delay.value_or(garp_defaults_.delay.value_or(std::chrono::seconds(5)));
+    if (ka != inst.garp_master_delay) inst.garp_lower_prio_delay = ka;
+  }
 }
 
 void Importer::apply_default_protocol() {
@@ -585,6 +615,16 @@ void Importer::global(const KaStatement& block, Global& g) {
     else if (k == "vrrp_mcast_group6") value(st, p, g.vrrp_mcast_group6, parse_address);
     else if (k == "vrrp_strict") g.vrrp_strict = true;
     else if (k == "vmac_prefix") value(st, p, g.vmac_prefix, parse_interface_name);
+    else if (k == "vrrp_lower_prio_no_advert") flag(st, p, master_defaults_.lower_prio_no_advert);
+    else if (k == "vrrp_higher_prio_send_advert") flag(st, p, master_defaults_.higher_prio_send_advert);
+    else if (k == "vrrp_garp_lower_prio_delay") {
+      std::optional<std::int64_t> seconds;  // keepalived reads whole seconds
+      value(st, p, seconds, integer(0, 4294));
+      if (seconds) master_defaults_.garp_lower_prio_delay = std::chrono::seconds(*seconds);
+    }
+    else if (k == "vrrp_garp_lower_prio_repeat") value(st, p, master_defaults_.garp_lower_prio_repeat, integer(0, 255));
+    else if (k == "vrrp_down_timer_adverts") value(st, p, master_defaults_.down_timer_adverts, integer(1, 100));
+    else if (k == "vrrp_startup_delay") value(st, p, g.vrrp_startup_delay, parse_duration);
     else if (k == "default_interface") value(st, p, default_interface_, parse_interface_name);
     else if (k == "vrrp_min_garp") {
       // One gratuitous ARP / NA at the transition and no second burst:

@@ -48,6 +48,14 @@ const std::vector<Spec> kInstanceSpecs = {
     {"virtual_rules", 0, 0, true},
     {"use_vmac", 0, 2},
     {"vmac_xmit_base", 0, 0},
+    {"lower_prio_no_advert", 0, 1},
+    {"higher_prio_send_advert", 0, 1},
+    {"garp_lower_prio_delay", 1, 1},
+    {"garp_lower_prio_repeat", 1, 1},
+    {"down_timer_adverts", 1, 1},
+    {"unicast_ttl", 1, 1},
+    {"notify_master_rx_lower_pri", 1, kMany},
+    {"notify_priority_changes", 0, 1},
 };
 const std::vector<Spec> kVrrpScriptSpecs = {
     {"script", 1, kMany}, {"interval", 1, 1}, {"timeout", 1, 1}, {"weight", 1, 2}, {"rise", 1, 1},
@@ -67,13 +75,23 @@ const std::vector<Spec> kSyncGroupSpecs = {
     {"track_process", 0, 0, true},
     {"track_interface", 0, 0, true}, {"track_script", 0, 0, true},   {"track_file", 0, 0, true},
     {"sync_group_tracking_weight", 0, 0}, {"global_tracking", 0, 0, false, false, "sync_group_tracking_weight"},
+    {"notify_priority_changes", 0, 1},
 };
 
 }  // namespace
 
+void Importer::flag(const KaStatement& st, const std::string& p, std::optional<bool>& slot) {
+  const auto on = flag_value(st);
+  if (on) slot = *on;
+  else error(st.args[0].location, p, quote(st.args[0].text) + " is not valid for " + st.keyword.text +
+             ": allowed true, on, yes, false, off, no or nothing (true)");
+}
+
 void Importer::notify(const KaStatement& st, const std::string& p, NotifyScripts& n) {
   const std::string& k = st.keyword.text;
-  std::optional<std::string>* slot = k == "notify_master" ? &n.master
+  if (k == "notify_priority_changes") return flag(st, p, n.priority_changes);
+  std::optional<std::string>* slot = k == "notify_master_rx_lower_pri" ? &n.master_rx_lower_pri
+                                     : k == "notify_master" ? &n.master
                                      : k == "notify_backup" ? &n.backup
                                      : k == "notify_fault"  ? &n.fault
                                      : k == "notify_stop"   ? &n.stop
@@ -89,6 +107,7 @@ VrrpInstance Importer::instance(const KaStatement& block, std::size_t index) {
   sources_.set(join_path(path, "name"), block.args[0].location);
   Location nopreempt_at = block.keyword.location;
   Location vmac_at = block.keyword.location;
+  std::optional<Location> unicast_ttl_at;
   for (const auto& st : normalize(block.children, kInstanceSpecs, path, KaBlock::kVrrpInstance)) {
     const std::string& k = st.keyword.text;
     const std::string p = key(path, kInstanceSpecs, st);
@@ -144,6 +163,33 @@ VrrpInstance Importer::instance(const KaStatement& block, std::size_t index) {
       vmac_at = st.keyword.location;
     }
     else if (k == "vmac_xmit_base") inst.vmac_xmit_base = true;
+    else if (k == "lower_prio_no_advert" || k == "higher_prio_send_advert") {
+      std::optional<bool> on;
+      flag(st, p, on);
+      if (on && k == "lower_prio_no_advert") inst.lower_prio_no_advert = *on;
+      else if (on) inst.higher_prio_send_advert = *on;
+      explicit_.insert({index, k});
+    } else if (k == "garp_lower_prio_delay") {
+      // keepalived reads whole seconds.
+      std::optional<std::int64_t> seconds;
+      value(st, p, seconds, integer(0, 4294));
+      if (seconds) inst.garp_lower_prio_delay = std::chrono::seconds(*seconds);
+      explicit_.insert({index, k});
+    } else if (k == "garp_lower_prio_repeat") {
+      value(st, p, inst.garp_lower_prio_repeat, integer(0, 255));
+      explicit_.insert({index, k});
+    } else if (k == "down_timer_adverts") {
+      value(st, p, inst.down_timer_adverts, integer(1, 100));
+      explicit_.insert({index, k});
+    } else if (k == "unicast_ttl") {
+      if (st.args[0].text == "0") {
+        error(st.args[0].location, p, "unicast_ttl 0 is not supported: allowed 1-255 (keepalived writes its own IP "
+              "header; lvsd's socket cannot send TTL 0, Linux refuses it)");
+      } else {
+        value(st, p, inst.unicast_ttl, integer(1, 255));
+        unicast_ttl_at = st.keyword.location;
+      }
+    }
     else notify(st, p, inst.notify);
   }
   if (inst.use_vmac && !inst.unicast_peer.empty() && !inst.vmac_xmit_base) {
@@ -152,6 +198,15 @@ VrrpInstance Importer::instance(const KaStatement& block, std::size_t index) {
          "use_vmac with unicast_peer: vmac_xmit_base is set, as keepalived 2.2.7 sets it (unicast adverts go out on "
          "the base interface)");
     inst.vmac_xmit_base = true;
+  }
+  if (unicast_ttl_at && inst.unicast_ttl && *inst.unicast_ttl != 255 && !inst.unicast_peer.empty() &&
+      inst.check_unicast_ttl) {
+    // keepalived 2.2.7 accepts unicast adverts with any TTL (measured: 64 and 1, whatever its own
+    // unicast_ttl); the peers, configured alike, send with this TTL.
+    warn(*unicast_ttl_at, join_path(path, "check_unicast_ttl"),
+         "unicast_ttl " + std::to_string(*inst.unicast_ttl) + " imported with check_unicast_ttl: false: the peers "
+         "send with that TTL too, and keepalived accepts unicast adverts with any TTL");
+    inst.check_unicast_ttl = false;
   }
   if (inst.nopreempt && inst.state == VrrpState::kMaster) {
     // keepalived 2.2.7: "nopreempt will not work with initial state MASTER - clearing".

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <set>
 #include <memory>
@@ -311,6 +312,18 @@ class Importer {
     std::optional<Duration> delay, refresh;
     std::optional<std::uint32_t> repeat, refresh_repeat;
   } garp_defaults_;
+  // global_defs vrrp_lower_prio_no_advert, vrrp_higher_prio_send_advert,
+  // vrrp_garp_lower_prio_*, vrrp_down_timer_adverts: defaults of the
+  // instances' keywords of the same name (finish() applies them).
+  struct MasterDefaults {
+    std::optional<bool> lower_prio_no_advert, higher_prio_send_advert;
+    std::optional<Duration> garp_lower_prio_delay;
+    std::optional<std::uint32_t> garp_lower_prio_repeat;
+    std::optional<std::uint8_t> down_timer_adverts;
+  } master_defaults_;
+  // A keyword with keepalived's optional [BOOL] into `slot`, or an error.
+  void flag(const KaStatement& st, const std::string& p, std::optional<bool>& slot);
+  void apply_master_defaults(VrrpInstance& inst, const std::function<bool(const char*)>& unset);
   // global_defs default_interface: where a static_ipaddress without dev goes.
   std::string default_interface_ = "eth0";
   std::vector<std::size_t> static_without_dev_;  // static_ipaddress entries without dev

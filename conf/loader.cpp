@@ -363,7 +363,8 @@ class YamlLoader {
                          {"router_id", "control_socket", "metrics", "lvs_sync_daemon", "lvs_flush", "lvs_flush_on_stop",
                           "sloppy_tcp", "sloppy_sctp", "lvs_timeouts", "ipvs_resync_interval", "notify", "script_user", "enable_script_security",
                           "announce", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_strict", "vmac_prefix", "notify_fifo",
-                          "vrrp_notify_fifo", "lvs_notify_fifo", "vrrp_notify_priority_changes"}, at);
+                          "vrrp_notify_fifo", "lvs_notify_fifo", "vrrp_notify_priority_changes",
+                          "vrrp_startup_delay"}, at);
     if (!view) return;
     read(*view, path, "router_id", global.router_id, non_empty_string);
     read(*view, path, "control_socket", global.control_socket, non_empty_string);
@@ -389,6 +390,7 @@ class YamlLoader {
     read(*view, path, "script_user", global.script_user, parse_script_user);
     read(*view, path, "enable_script_security", global.enable_script_security, parse_bool);
     read(*view, path, "vrrp_notify_priority_changes", global.vrrp_notify_priority_changes, parse_bool);
+    read(*view, path, "vrrp_startup_delay", global.vrrp_startup_delay, parse_duration);
     for (const auto& [key, slot] : {std::pair{"notify_fifo", &global.notify_fifo},
                                     std::pair{"vrrp_notify_fifo", &global.vrrp_notify_fifo},
                                     std::pair{"lvs_notify_fifo", &global.lvs_notify_fifo}}) {
@@ -440,6 +442,8 @@ class YamlLoader {
     read(view, path, "notify_fault", notify.fault, non_empty_string);
     read(view, path, "notify_stop", notify.stop, non_empty_string);
     read(view, path, "notify", notify.any, non_empty_string);
+    read(view, path, "notify_master_rx_lower_pri", notify.master_rx_lower_pri, non_empty_string);
+    read(view, path, "notify_priority_changes", notify.priority_changes, parse_bool);
   }
 
   VrrpInstance read_instance(const yaml::NodeRef& node, const std::string& path, const Pos& at) {
@@ -451,7 +455,10 @@ class YamlLoader {
                           "notify_stop", "notify", "garp_master_delay", "garp_master_repeat", "garp_master_refresh",
                           "garp_master_refresh_repeat", "dont_track_primary", "promote_secondaries", "strict_mode",
                           "accept", "track_file", "track_process", "virtual_ipaddress_excluded", "virtual_routes",
-                          "virtual_rules", "use_vmac", "vmac_interface", "vmac_address", "vmac_xmit_base"},
+                          "virtual_rules", "notify_master_rx_lower_pri", "notify_priority_changes",
+                          "lower_prio_no_advert", "higher_prio_send_advert", "garp_lower_prio_repeat",
+                          "garp_lower_prio_delay", "down_timer_adverts", "unicast_ttl", "use_vmac", "vmac_interface", "vmac_address",
+                          "vmac_xmit_base"},
                          at);
     if (!view) return inst;
     read(*view, path, "name", inst.name, non_empty_string);
@@ -509,6 +516,12 @@ class YamlLoader {
     read(*view, path, "vmac_interface", inst.vmac_interface, parse_interface_name);
     read(*view, path, "vmac_address", inst.vmac_address, parse_vmac_address);
     read(*view, path, "vmac_xmit_base", inst.vmac_xmit_base, parse_bool);
+    read(*view, path, "lower_prio_no_advert", inst.lower_prio_no_advert, parse_bool);
+    read(*view, path, "higher_prio_send_advert", inst.higher_prio_send_advert, parse_bool);
+    read(*view, path, "garp_lower_prio_repeat", inst.garp_lower_prio_repeat, integer(0, 255));
+    read(*view, path, "garp_lower_prio_delay", inst.garp_lower_prio_delay, parse_duration);
+    read(*view, path, "down_timer_adverts", inst.down_timer_adverts, integer(1, 100));
+    read(*view, path, "unicast_ttl", inst.unicast_ttl, integer(1, 255));
     return inst;
   }
 
@@ -635,7 +648,7 @@ class YamlLoader {
     VrrpSyncGroup group;
     auto view = read_map(node, path,
                          {"name", "group", "track_process", "notify_master", "notify_backup", "notify_fault",
-                          "notify_stop", "notify"},
+                          "notify_stop", "notify", "notify_priority_changes"},
                          at);
     if (!view) return group;
     read(*view, path, "name", group.name, non_empty_string);

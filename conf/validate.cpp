@@ -257,6 +257,18 @@ class Validator {
       error(join_path(path, "accept"),
             "accept with VRRPv2 is not allowed" + why + " (RFC 3768 has no Accept_Mode): keepalived 2.2.7 "
             "reports it as an error and runs without accept; use version 3 or remove accept");
+    // keepalived's extensions of a master's replies: strict mode keeps to the RFCs.
+    const std::string resets = ": keepalived 2.2.7 reports it as an error and resets it";
+    if (inst.lower_prio_no_advert == false)
+      error(join_path(path, "lower_prio_no_advert"), "lower_prio_no_advert: false is not allowed" + why + resets + " to true");
+    if (inst.higher_prio_send_advert)
+      error(join_path(path, "higher_prio_send_advert"), "higher_prio_send_advert is not allowed" + why + resets + " to false");
+    if (inst.garp_lower_prio_repeat.value_or(0) > 0)
+      error(join_path(path, "garp_lower_prio_repeat"), "garp_lower_prio_repeat is not allowed" + why + resets + " to 0");
+    if (inst.garp_lower_prio_delay.value_or(Duration{0}) > Duration::zero())
+      error(join_path(path, "garp_lower_prio_delay"), "garp_lower_prio_delay is not allowed" + why + resets + " to 0");
+    if (inst.down_timer_adverts != 3)
+      error(join_path(path, "down_timer_adverts"), "down_timer_adverts other than 3 is not allowed" + why + resets + " to 3");
   }
 
   void check_instance(std::size_t i) {
@@ -339,6 +351,10 @@ class Validator {
       error(join_path(path, "check_unicast_ttl"),
             "check_unicast_ttl: false needs unicast_peer: allowed only in unicast mode (multicast adverts must "
             "arrive with TTL 255)");
+    if (inst.unicast_ttl && inst.unicast_peer.empty())
+      error(join_path(path, "unicast_ttl"),
+            "unicast_ttl needs unicast_peer: multicast adverts are sent with TTL 255 (keepalived 2.2.7 reports it as "
+            "an error and resets it)");
     std::set<std::string> tracked;
     for (std::size_t t = 0; t < inst.track_interface.size(); ++t)
       if (!tracked.insert(inst.track_interface[t].name).second)

@@ -182,6 +182,7 @@ Node global_node(const Global& g) {
     m.add(key, std::move(n));
   }
   add_if(m, "vrrp_notify_priority_changes", g.vrrp_notify_priority_changes, d.vrrp_notify_priority_changes, as_bool);
+  add_if(m, "vrrp_startup_delay", g.vrrp_startup_delay, d.vrrp_startup_delay, as_duration);
   if (g.announce != d.announce) {
     const Announce da;
     Node n = Node::map();
@@ -199,6 +200,8 @@ void add_notify(Node& m, const NotifyScripts& n) {
   add_opt(m, "notify_fault", n.fault, as_text);
   add_opt(m, "notify_stop", n.stop, as_text);
   add_opt(m, "notify", n.any, as_text);
+  add_opt(m, "notify_master_rx_lower_pri", n.master_rx_lower_pri, as_text);
+  add_opt(m, "notify_priority_changes", n.priority_changes, as_bool);
 }
 
 // A list of strings, one per item; nothing when empty.
@@ -268,6 +271,12 @@ Node instance_node(const VrrpInstance& v) {
   if (!v.vmac_interface.empty()) m.add("vmac_interface", v.vmac_interface);
   if (!v.vmac_address.empty()) m.add("vmac_address", mac_text(v.vmac_address));
   add_if(m, "vmac_xmit_base", v.vmac_xmit_base, d.vmac_xmit_base, as_bool);
+  add_opt(m, "lower_prio_no_advert", v.lower_prio_no_advert, as_bool);
+  add_if(m, "higher_prio_send_advert", v.higher_prio_send_advert, d.higher_prio_send_advert, as_bool);
+  add_opt(m, "garp_lower_prio_repeat", v.garp_lower_prio_repeat, as_number);
+  add_opt(m, "garp_lower_prio_delay", v.garp_lower_prio_delay, as_duration);
+  add_if(m, "down_timer_adverts", v.down_timer_adverts, d.down_timer_adverts, as_number);
+  add_opt(m, "unicast_ttl", v.unicast_ttl, as_number);
   return m;
 }
 

@@ -37,6 +37,10 @@ std::optional<std::string> vrrp_priority_line(const std::string& name, vrrp::Sta
          std::to_string(priority) + "\n";
 }
 
+std::string vrrp_rx_lower_line(const std::string& name, std::uint8_t priority) {
+  return "INSTANCE \"" + name + "\" MASTER_RX_LOWER_PRI " + std::to_string(priority) + "\n";
+}
+
 std::string lvs_service_text(const director::ServiceKey& key) {
   if (key.is_fwmark()) return "FWM " + std::to_string(key.fwmark);
   return endpoint_text(key.endpoint.address, key.protocol, key.endpoint.port);

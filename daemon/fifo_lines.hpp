@@ -28,6 +28,10 @@ std::string vrrp_state_line(vrrp::NotifySubject subject, const std::string& name
 // states (keepalived writes none then).
 std::optional<std::string> vrrp_priority_line(const std::string& name, vrrp::State state, std::uint8_t priority);
 
+// A Master heard a lower-priority advert (keepalived writes it each time, with
+// the Master's priority): INSTANCE "VI_1" MASTER_RX_LOWER_PRI 200
+std::string vrrp_rx_lower_line(const std::string& name, std::uint8_t priority);
+
 // "[10.0.0.100]:tcp:80", "[2001:db8::1]:udp:53"; a fwmark service "FWM 7".
 std::string lvs_service_text(const director::ServiceKey& key);
 

@@ -200,7 +200,6 @@ void NotifyFifos::apply(const conf::Global& global) {
   apply_slot(all_, "notify_fifo", global.notify_fifo, global);
   apply_slot(vrrp_, "vrrp_notify_fifo", global.vrrp_notify_fifo, global);
   apply_slot(lvs_, "lvs_notify_fifo", global.lvs_notify_fifo, global);
-  priority_changes_ = global.vrrp_notify_priority_changes;
 }
 
 void NotifyFifos::vrrp(std::string_view line) {

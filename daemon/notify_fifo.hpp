@@ -83,7 +83,6 @@ class NotifyFifos {
 
   void vrrp(std::string_view line);  // notify_fifo and vrrp_notify_fifo
   void lvs(std::string_view line);   // notify_fifo and lvs_notify_fifo
-  bool priority_changes() const { return priority_changes_; }
   std::uint64_t dropped() const;
 
  private:
@@ -96,7 +95,6 @@ class NotifyFifos {
   core::EventLoop& loop_;
   Slot all_, vrrp_, lvs_;
   conf::Global last_{};  // of the last apply(), for resume()
-  bool priority_changes_ = false;
 };
 
 }  // namespace lvsd::daemon

@@ -72,7 +72,8 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
                                                         const std::optional<core::IpAddress>& multicast_group,
                                                         const std::vector<conf::TrackFile>& files,
                                                         const std::vector<conf::TrackProcess>& processes,
-                                                        const std::vector<conf::VrrpSyncGroup>& groups) {
+                                                        const std::vector<conf::VrrpSyncGroup>& groups,
+                                                        const conf::Global& global) {
   vrrp::InstanceConfig out;
   out.name = in.name;
   out.interface = in.interface;
@@ -137,6 +138,11 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
   out.garp_master_refresh = in.garp_master_refresh;
   out.garp_master_refresh_repeat = in.garp_master_refresh_repeat;
   out.multicast_group = multicast_group;
+  out.lower_prio_no_advert = conf::lower_prio_no_advert(global, in);
+  out.higher_prio_send_advert = in.higher_prio_send_advert;
+  out.garp_lower_prio_repeat = conf::garp_lower_prio_repeat(global, in);
+  out.garp_lower_prio_delay = conf::garp_lower_prio_delay(global, in);
+  out.down_timer_adverts = in.down_timer_adverts;
   return out;
 }
 
@@ -182,7 +188,15 @@ std::optional<core::IpAddress> vrrp_group(const conf::Global& global, core::Addr
 vrrp::NotifyConfig vrrp_notify_config(const conf::NotifyScripts& scripts, const conf::Global& global) {
   return vrrp::NotifyConfig{
       .master = scripts.master, .backup = scripts.backup, .fault = scripts.fault, .stop = scripts.stop,
-      .any = scripts.any ? scripts.any : global.notify};
+      .any = scripts.any ? scripts.any : global.notify, .master_rx_lower_pri = scripts.master_rx_lower_pri};
+}
+
+bool vrrp_notify_priority_changes(const conf::VrrpInstance& instance, const conf::Config& config) {
+  if (instance.notify.priority_changes) return *instance.notify.priority_changes;
+  for (const auto& g : config.vrrp_sync_groups)
+    if (std::find(g.group.begin(), g.group.end(), instance.name) != g.group.end() && g.notify.priority_changes)
+      return *g.notify.priority_changes;
+  return config.global.vrrp_notify_priority_changes;
 }
 
 }  // namespace lvsd::daemon

@@ -27,7 +27,8 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
                                                         const std::optional<core::IpAddress>& multicast_group = {},
                                                         const std::vector<conf::TrackFile>& files = {},
                                                         const std::vector<conf::TrackProcess>& processes = {},
-                                                        const std::vector<conf::VrrpSyncGroup>& groups = {});
+                                                        const std::vector<conf::VrrpSyncGroup>& groups = {},
+                                                        const conf::Global& global = conf::Global{});
 
 // The instance's track_file entries with the files' weight and reverse where
 // the entry gives none; an error names a missing track_file.
@@ -58,5 +59,9 @@ std::optional<core::IpAddress> vrrp_group(const conf::Global& global, core::Addr
 
 // The instance's notify_* scripts, and its generic `notify` or else the global one.
 vrrp::NotifyConfig vrrp_notify_config(const conf::NotifyScripts& scripts, const conf::Global& global);
+
+// Whether the instance's priority changes go to the notify FIFOs: its own
+// notify_priority_changes, else its sync group's, else the global one (keepalived's order).
+bool vrrp_notify_priority_changes(const conf::VrrpInstance& instance, const conf::Config& config);
 
 }  // namespace lvsd::daemon

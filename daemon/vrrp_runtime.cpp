@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/log.hpp"
+#include "core/script.hpp"
 #include "core/sysctl.hpp"
 #include "conf/ip_syntax.hpp"
 #include "daemon/ip_config.hpp"
@@ -149,6 +150,7 @@ struct VrrpRuntime::Running {
   std::vector<vrrp::TrackedFile> tracked_files;      // and its files
   std::vector<vrrp::TrackedProcess> tracked_processes;  // and its processes (its own and its sync group's)
   vrrp::NotifyConfig notify;
+  bool priority_changes = false;  // vrrp_notify_priority_changes(): MASTER_PRIORITY lines
   std::vector<core::IpAddress> vips;
   bool accept = true;                          // conf::accept_mode(): false filters the VIPs
   std::unique_ptr<FilteredVipPort> filtered;   // no accept mode only
@@ -235,7 +237,7 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
   const auto group = vrrp_group(config.global, family);
   auto instance_config = vrrp_instance_config(in.use_vmac ? vips_on_vmac(in) : in, ifindex_of, *primary,
                                               config.vrrp_scripts, group, config.track_files,
-                                              config.track_processes, config.vrrp_sync_groups);
+                                              config.track_processes, config.vrrp_sync_groups, config.global);
   if (!instance_config.ok()) {
     log->error("{}", instance_config.error().message);
     return nullptr;
@@ -244,7 +246,8 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
                                         .interface = advert_interface,
                                         .source = *primary,
                                         .join_multicast = in.unicast_peer.empty(),
-                                        .group = group});
+                                        .group = group,
+                                        .unicast_ttl = in.unicast_ttl.value_or(vrrp::kRequiredTtl)});
   if (!socket.ok()) {
     log->error("vrrp instance {}: socket on {}: {}", in.name, advert_interface, socket.error().message);
     return nullptr;
@@ -257,6 +260,7 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
   running->tracked_files = instance_config->track_file;
   running->tracked_processes = instance_config->track_process;
   running->notify = vrrp_notify_config(in.notify, config.global);
+  running->priority_changes = vrrp_notify_priority_changes(in, config);
   for (const auto& v : in.virtual_ipaddress) running->vips.push_back(v.prefix.address);
   for (const auto& v : in.virtual_ipaddress_excluded) running->vips.push_back(v.prefix.address);
   running->adverts = std::make_unique<SocketAdvertPort>(std::move(*socket));
@@ -281,9 +285,19 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
   Running* raw = running.get();
   running->instance->set_state_listener(
       [this, raw](const vrrp::Instance&, vrrp::State from, vrrp::State to) { on_transition(*raw, from, to); });
-  running->instance->set_priority_listener([this](const vrrp::Instance& instance, std::uint8_t priority) {
-    if (fifos_ == nullptr || !fifos_->priority_changes()) return;
+  running->instance->set_priority_listener([this, raw](const vrrp::Instance& instance, std::uint8_t priority) {
+    if (fifos_ == nullptr || !raw->priority_changes) return;
     if (auto line = vrrp_priority_line(instance.config().name, instance.state(), priority)) fifos_->vrrp(*line);
+  });
+  // keepalived's notify_master_rx_lower_pri: the script (as written, off the
+  // loop, with the notify timeout) and the FIFO line, each time.
+  running->instance->set_lower_priority_listener([this, raw](const vrrp::Instance& instance, std::uint8_t priority) {
+    if (raw->notify.master_rx_lower_pri) {
+      auto argv = core::split_command_line(*raw->notify.master_rx_lower_pri);
+      if (!argv.empty()) scripts_->run(argv);
+    }
+    if (fifos_ != nullptr) fifos_->vrrp(vrrp_rx_lower_line(instance.config().name, priority));
+    if (raw->group != nullptr) raw->group->group->member_heard_lower_priority(instance);
   });
   running->watcher = std::make_unique<core::IoWatcher>(loop_, raw->adverts->socket().fd(), core::IoWatcher::kRead,
                                                        [raw](int) {
@@ -377,6 +391,7 @@ void VrrpRuntime::apply(const conf::Config& config) {
     }
     if (same) {
       it->second->notify = vrrp_notify_config(wanted->notify, config.global);
+      it->second->priority_changes = vrrp_notify_priority_changes(*wanted, config);
       update_virtual_routes(*it->second, *wanted);
       ++it;
       continue;
@@ -419,6 +434,11 @@ void VrrpRuntime::apply(const conf::Config& config) {
   for (auto& [name, running] : instances_)
     for (const auto& t : running->tracked_processes)
       if (auto up = track_processes_->up(t.name)) running->instance->on_process(t.name, *up);
+  // keepalived's vrrp_startup_delay: only the instances of a fresh start
+  // (not a reload; not a restart in place that resumes masters).
+  const core::Duration startup_delay =
+      !applied_ && resume_.empty() ? core::Duration{config.global.vrrp_startup_delay} : core::Duration::zero();
+  applied_ = true;
   std::vector<Running*> started;
   for (const auto& in : wanted_instances) {
     if (instances_.contains(in.name)) continue;
@@ -445,7 +465,7 @@ void VrrpRuntime::apply(const conf::Config& config) {
     // Leftovers of a crashed run go, as its VIPs do; a resumed master keeps
     // them (its transition to Master adds them again, which changes nothing).
     if (!resume) remove_virtual_routes(*r, /*leftovers=*/true);
-    r->instance->start(resume);
+    r->instance->start(resume, startup_delay);
   }
   // A name this apply did not build (kept running, or not set up) must not
   // make a later rebuild start as master.

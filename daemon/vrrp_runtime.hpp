@@ -118,6 +118,7 @@ class VrrpRuntime final : public VrrpControl {
   VipListener vip_listener_;
   RoleListener role_listener_;
   std::set<std::string> resume_;
+  bool applied_ = false;  // apply() ran once (vrrp_startup_delay is for the first)
   std::unique_ptr<vrrp::AddressClient> addresses_;
   std::unique_ptr<vrrp::VipPort> vip_port_;
   std::unique_ptr<vrrp::VipFilter> vip_filter_;  // opened for the first instance without accept mode

@@ -48,6 +48,7 @@ std::string describe(const Action& action) {
           [](const action::AddVips&) { return std::string("AddVips"); },
           [](const action::RemoveVips&) { return std::string("RemoveVips"); },
           [](const action::SendGarp&) { return std::string("SendGarp"); },
+          [](const action::LowerPriorityHeard& a) { return "LowerPriorityHeard{" + std::to_string(a.priority) + "}"; },
           [](const action::StartAdverTimer& a) { return "StartAdverTimer{" + ms(a.interval) + "}"; },
           [](const action::StartMasterDownTimer& a) { return "StartMasterDownTimer{" + ms(a.interval) + "}"; },
           [](const action::StartPreemptDelayTimer& a) { return "StartPreemptDelayTimer{" + ms(a.delay) + "}"; },
@@ -89,7 +90,7 @@ core::Duration Fsm::skew_time() const {
 }
 
 core::Duration Fsm::master_down_interval() const {
-  return vrrp::master_down_interval(config_.version, priority_, master_adver_interval_);
+  return vrrp::master_down_interval(config_.version, priority_, master_adver_interval_, config_.down_timer_adverts);
 }
 
 std::vector<Action> Fsm::handle(const Event& event) {
@@ -114,7 +115,9 @@ void Fsm::enter_backup(std::string reason, bool start_preempt_delay, Actions& ou
   // A backup must not answer for the virtual addresses (RFC 5798 6.4.2);
   // removing them also clears any left behind by a crash.
   out.push_back(action::RemoveVips{});
-  out.push_back(action::StartMasterDownTimer{.interval = master_down_interval()});
+  core::Duration wait = master_down_interval();
+  if (startup_delay_ > core::Duration::zero()) wait = owner() ? startup_delay_ : wait + startup_delay_;
+  out.push_back(action::StartMasterDownTimer{.interval = wait});
   preempt_blocked_ = false;
   if (start_preempt_delay && config_.preempt && config_.preempt_delay > core::Duration::zero()) {
     preempt_blocked_ = true;
@@ -132,7 +135,6 @@ void Fsm::enter_master(std::string reason, Actions& out) {
   out.push_back(action::SendGarp{});
   out.push_back(action::StartAdverTimer{.interval = config_.advert_interval});
   preempt_blocked_ = false;
-  reasserted_ = false;
   master_address_ = config_.primary_address;
   change_state(State::kMaster, std::move(reason), out);
 }
@@ -149,7 +151,7 @@ void Fsm::enter_fault(std::string reason, Actions& out) {
 }
 
 void Fsm::leave_fault_or_start(std::string reason, Actions& out) {
-  if (owner()) {
+  if (owner() && startup_delay_ == core::Duration::zero()) {
     // RFC 5798 6.4.1: the address owner goes straight to Master.
     enter_master(reason + ", address owner (priority 255)", out);
     return;
@@ -169,7 +171,13 @@ void Fsm::init_startup(const Event& e, Actions& out) {
     enter_master("resumed as master after a restart in place", out);
     return;
   }
+  // keepalived's vrrp_startup_delay: Backup at once, but the first
+  // Master_Down_Timer (an owner's wait for Master) runs the delay longer.
+  startup_delay_ = std::get<event::Startup>(e).delay;
+  if (startup_delay_ > core::Duration::zero())
+    core::log::get()->info("vrrp instance {}: vrrp_startup_delay {}", config_.name, ms(startup_delay_));
   leave_fault_or_start("startup", out);
+  startup_delay_ = core::Duration::zero();
 }
 
 // Fault names: a bare interface name, or "script NAME" / "sync_group ...".
@@ -252,7 +260,6 @@ void Fsm::master_shutdown(const Event&, Actions& out) {
 }
 
 void Fsm::master_adver_timer(const Event&, Actions& out) {
-  reasserted_ = false;
   out.push_back(action::SendAdvert{.priority = priority_});
   out.push_back(action::StartAdverTimer{.interval = config_.advert_interval});
 }
@@ -276,27 +283,26 @@ void Fsm::master_advert(const Event& e, Actions& out) {
       master_adver_interval_ = config_.advert_interval;
     }
     master_address_ = ad.source;
-    // Not in the RFC: one last advert of ours as we yield. A split brain
-    // just healed, and the winner may never have heard us (we heard it
-    // first); this advert makes it reassert and send its gratuitous ARPs
-    // again (below), so clients that followed us go back to it
-    // (keepalived issue #166). Backups treat it as any lower advert.
-    out.push_back(action::SendAdvert{.priority = priority_});
+    // keepalived's higher_prio_send_advert (not in the RFC): one last advert
+    // of ours as we yield. A split brain just healed, and the winner may
+    // never have heard us; this advert makes it send its gratuitous ARPs
+    // again (below), so clients that followed us go back to it.
+    if (config_.higher_prio_send_advert) out.push_back(action::SendAdvert{.priority = priority_});
     enter_backup((higher ? "higher priority " : "equal priority, higher address ") +
                      std::to_string(ad.priority) + " from " + ad.source.to_string(),
                  /*start_preempt_delay=*/false, out);
     return;
   }
-  // RFC 5798 6.4.3 says discard. We also advertise and announce the VIPs at
-  // once: two masters means a split brain just healed, and the other master's
-  // gratuitous ARPs may have moved clients away (keepalived issue #166).
-  // At most once per Adver_Timer period, so a peer that never yields cannot
-  // make us answer each of its adverts with one of ours (a storm).
-  if (reasserted_) return;
-  reasserted_ = true;
-  out.push_back(action::SendAdvert{.priority = priority_});
-  out.push_back(action::SendGarp{});
-  out.push_back(action::StartAdverTimer{.interval = config_.advert_interval});
+  // RFC 5798 6.4.3 says discard. keepalived answers each such advert at once
+  // (measured, 2.2.7): two masters means a split brain just healed, our
+  // advert makes the other yield, and our gratuitous ARPs bring back clients
+  // its ARPs moved away. lower_prio_no_advert keeps to the RFC's silence
+  // (the Adver_Timer runs on); the ARPs and the notification stay.
+  if (!config_.lower_prio_no_advert) {
+    out.push_back(action::SendAdvert{.priority = priority_});
+    out.push_back(action::StartAdverTimer{.interval = config_.advert_interval});
+  }
+  out.push_back(action::LowerPriorityHeard{.priority = priority_});
 }
 
 void Fsm::master_sync_group_backup(const Event& e, Actions& out) {

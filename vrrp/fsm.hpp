@@ -36,7 +36,13 @@ namespace event {
 // resume_master: a hitless restart (lvsd re-executed itself while this
 // instance was Master): go straight back to Master, keeping the VIPs, so the
 // peer never sees Master_Down_Interval pass.
-struct Startup { bool resume_master = false; };
+// delay: keepalived's vrrp_startup_delay (a fresh start only): the first
+// Master_Down_Timer runs this much longer (an address owner waits this long
+// in Backup instead of becoming Master at once).
+struct Startup {
+  bool resume_master = false;
+  core::Duration delay{0};
+};
 struct Shutdown {};
 struct MasterDownTimerFired {};
 struct AdverTimerFired {};
@@ -72,6 +78,13 @@ struct AddVips { bool operator==(const AddVips&) const = default; };
 struct RemoveVips { bool operator==(const RemoveVips&) const = default; };
 // Gratuitous ARP / unsolicited NA for every VIP (RFC 5798 6.4.2).
 struct SendGarp { bool operator==(const SendGarp&) const = default; };
+// A Master heard a lower-priority advert (keepalived's extension to RFC 5798
+// 6.4.3): announce the VIPs again (garp_lower_prio_repeat now, again after
+// garp_lower_prio_delay) and tell notify_master_rx_lower_pri / the FIFOs.
+struct LowerPriorityHeard {
+  std::uint8_t priority = 0;  // ours, as the notify FIFO line carries it
+  bool operator==(const LowerPriorityHeard&) const = default;
+};
 // Each Start* (re)arms that timer; the glue fires the matching event.
 struct StartAdverTimer { core::Duration interval{}; bool operator==(const StartAdverTimer&) const = default; };
 struct StartMasterDownTimer {
@@ -92,7 +105,7 @@ struct RunNotify {
 }  // namespace action
 
 using Action = std::variant<action::SendAdvert, action::AddVips, action::RemoveVips, action::SendGarp,
-                            action::StartAdverTimer, action::StartMasterDownTimer,
+                            action::LowerPriorityHeard, action::StartAdverTimer, action::StartMasterDownTimer,
                             action::StartPreemptDelayTimer, action::StopTimers, action::RunNotify>;
 
 std::string describe(const Action& action);  // for logs and test failure messages
@@ -107,6 +120,15 @@ struct FsmConfig {
   // After startup or leaving Fault, do not preempt a lower-priority master
   // for this long (keepalived's preempt_delay). 0 = preempt at once.
   core::Duration preempt_delay{0};
+  // What a Master does on hearing another router (keepalived's extensions
+  // to RFC 5798 6.4.3, its defaults): a lower-priority advert is answered at
+  // once with an advert of ours unless lower_prio_no_advert; a higher one
+  // gets one last advert of ours before we yield only with higher_prio_send_advert.
+  bool lower_prio_no_advert = false;
+  bool higher_prio_send_advert = false;
+  // Master_Down_Interval = down_timer_adverts x Master_Adver_Interval +
+  // Skew_Time (the RFCs: 3; keepalived's down_timer_adverts, 1-100).
+  std::uint8_t down_timer_adverts = 3;
 };
 
 struct Transition {
@@ -171,7 +193,7 @@ class Fsm {
   std::uint8_t priority_;
   Centiseconds master_adver_interval_;
   bool preempt_blocked_ = false;
-  bool reasserted_ = false;  // Master answered a losing advert since the last Adver_Timer
+  core::Duration startup_delay_{0};  // set only while init_startup enters Backup
   std::optional<core::IpAddress> master_address_;
   std::set<std::string> interfaces_down_;
   std::deque<Transition> history_;

@@ -19,7 +19,10 @@ FsmConfig fsm_config(const InstanceConfig& config) {
                    .advert_interval = config.advert_interval,
                    .primary_address = config.primary_address,
                    .preempt = config.preempt,
-                   .preempt_delay = config.preempt_delay};
+                   .preempt_delay = config.preempt_delay,
+                   .lower_prio_no_advert = config.lower_prio_no_advert,
+                   .higher_prio_send_advert = config.higher_prio_send_advert,
+                   .down_timer_adverts = config.down_timer_adverts};
 }
 
 Instance::Instance(core::Scheduler& scheduler, InstanceConfig config, AdvertPort& adverts, VipPort& vips,
@@ -37,6 +40,9 @@ Instance::Instance(core::Scheduler& scheduler, InstanceConfig config, AdvertPort
     // RFC 5798 6.4.1 announces once; keepalived's garp_master_delay repeats
     // the burst later for switches that missed it while the link settled.
     if (fsm_.state() == State::kMaster) garp_burst(config_.garp_master_repeat);
+  });
+  garp_lower_timer_ = scheduler_.create_timer([this] {
+    if (fsm_.state() == State::kMaster) garp_burst(config_.garp_lower_prio_repeat);
   });
   garp_refresh_timer_ = scheduler_.create_timer([this] {
     if (fsm_.state() != State::kMaster) return;
@@ -93,7 +99,9 @@ void Instance::set_own_addresses(std::vector<core::IpAddress> addresses) {
   own_addresses_ = std::move(addresses);
 }
 
-void Instance::start(bool resume_master) {
+void Instance::start(bool resume_master, core::Duration startup_delay) {
+  // keepalived counts vrrp_startup_delay from its start, also while it waits for scripts.
+  startup_until_ = scheduler_.now() + startup_delay;
   // Leftovers of a crashed run: a node that is not master must not answer
   // for the VIPs (RFC 5798 6.4.2). Startup goes to Backup, which removes
   // them, but do it first in case we start in Fault. A resumed master keeps
@@ -107,7 +115,11 @@ void Instance::start(bool resume_master) {
     return;
   }
   update_tracked_priority();
-  handle(event::Startup{.resume_master = resume_master});
+  handle(event::Startup{.resume_master = resume_master, .delay = remaining_startup_delay()});
+}
+
+core::Duration Instance::remaining_startup_delay() const {
+  return std::max(startup_until_ - scheduler_.now(), core::Duration::zero());
 }
 
 bool Instance::scripts_known() const {
@@ -134,7 +146,7 @@ void Instance::on_script(const std::string& name, bool up) {
     const bool resume = *pending_start_;
     pending_start_.reset();
     update_tracked_priority();
-    handle(event::Startup{.resume_master = resume});
+    handle(event::Startup{.resume_master = resume, .delay = remaining_startup_delay()});
   }
 }
 
@@ -270,6 +282,7 @@ LocalExpectations Instance::expectations() const {
 
 void Instance::apply(const std::vector<Action>& actions) {
   std::optional<std::pair<State, State>> changed;
+  std::optional<std::uint8_t> lower_heard;
   for (const Action& action : actions) {
     std::visit(Overloaded{
                    [&](const action::SendAdvert& a) { send_advert(a.priority); },
@@ -279,6 +292,11 @@ void Instance::apply(const std::vector<Action>& actions) {
                      garp_burst(config_.garp_master_repeat);
                      start_garp_schedule();
                    },
+                   [&](const action::LowerPriorityHeard& a) {
+                     announce_lower_priority();
+                     ++counters_.lower_priority_adverts;
+                     lower_heard = a.priority;
+                   },
                    [&](const action::StartAdverTimer& a) { adver_timer_->arm(a.interval); },
                    [&](const action::StartMasterDownTimer& a) { master_down_timer_->arm(a.interval); },
                    [&](const action::StartPreemptDelayTimer& a) { preempt_timer_->arm(a.delay); },
@@ -287,6 +305,7 @@ void Instance::apply(const std::vector<Action>& actions) {
                      master_down_timer_->cancel();
                      preempt_timer_->cancel();
                      stop_garp_schedule();
+                     garp_lower_timer_->cancel();
                    },
                    [&](const action::RunNotify&) {
                      const Transition& t = fsm_.history().back();
@@ -299,6 +318,7 @@ void Instance::apply(const std::vector<Action>& actions) {
   }
   // After every action ran: the listener sees the VIPs already moved.
   if (changed && listener_) listener_(*this, changed->first, changed->second);
+  if (lower_heard && lower_listener_) lower_listener_(*this, *lower_heard);
 }
 
 void Instance::send_advert(std::uint8_t priority) {
@@ -382,6 +402,14 @@ void Instance::garp_burst(std::uint32_t repeat) {
       }
     }
   }
+}
+
+void Instance::announce_lower_priority() {
+  // keepalived: garp_lower_prio_repeat per VIP now, the same again after
+  // garp_lower_prio_delay (one pending second burst here, not one per advert heard).
+  if (fsm_.state() != State::kMaster || config_.garp_lower_prio_repeat == 0) return;
+  garp_burst(config_.garp_lower_prio_repeat);
+  if (config_.garp_lower_prio_delay > core::Duration::zero()) garp_lower_timer_->arm(config_.garp_lower_prio_delay);
 }
 
 void Instance::start_garp_schedule() {

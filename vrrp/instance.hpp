@@ -143,6 +143,14 @@ struct InstanceConfig {
   core::Duration garp_master_refresh{0};                      // 0: no periodic burst
   std::uint32_t garp_master_refresh_repeat = 1;               // per periodic burst
   std::optional<core::IpAddress> multicast_group{};            // unset: 224.0.0.18 / ff02::12
+  // A Master hearing another router (FsmConfig has the rules): the
+  // announcements on a lower-priority advert, garp_lower_prio_repeat per VIP
+  // now (0: none) and again after garp_lower_prio_delay (0: no second burst).
+  bool lower_prio_no_advert = false;
+  bool higher_prio_send_advert = false;
+  std::uint32_t garp_lower_prio_repeat = 5;
+  core::Duration garp_lower_prio_delay = std::chrono::seconds(5);
+  std::uint8_t down_timer_adverts = 3;                         // 1-100
 
   bool operator==(const InstanceConfig&) const = default;
 };
@@ -177,6 +185,7 @@ struct InstanceStatus {
   std::uint64_t adverts_received = 0;  // accepted by the decoder
   std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> dropped{};  // by DropReason
   std::uint64_t garps_sent = 0;
+  std::uint64_t lower_priority_adverts = 0;  // heard as Master (keepalived's MASTER_RX_LOWER_PRI)
   std::uint64_t vip_errors = 0;        // failed adds/removes
   std::array<std::uint64_t, kStateCount> transitions_into{};  // by State
   // Filled by the owner (daemon/vrrp_runtime.cpp), which adds and removes
@@ -201,6 +210,10 @@ class Instance {
   // priority, with the new one (keepalived's notify_priority_changes).
   using PriorityListener = std::function<void(const Instance&, std::uint8_t priority)>;
   void set_priority_listener(PriorityListener listener) { priority_listener_ = std::move(listener); }
+  // Called when this Master heard a lower-priority advert, with our priority
+  // (keepalived's notify_master_rx_lower_pri and MASTER_RX_LOWER_PRI line).
+  using LowerPriorityListener = std::function<void(const Instance&, std::uint8_t priority)>;
+  void set_lower_priority_listener(LowerPriorityListener listener) { lower_listener_ = std::move(listener); }
   // Addresses of this host on the interface (for the decoder's own-address check).
   void set_own_addresses(std::vector<core::IpAddress> addresses);
 
@@ -208,7 +221,8 @@ class Instance {
   // tracked link is down, or Master for the address owner).
   // resume_master (hitless restart, the instance was Master before the
   // re-exec): keeps the VIPs and goes straight to Master, advertising at once.
-  void start(bool resume_master = false);
+  // startup_delay: keepalived's vrrp_startup_delay (event::Startup).
+  void start(bool resume_master = false, core::Duration startup_delay = core::Duration::zero());
   // The graceful stop: a master sends priority 0 and removes its VIPs.
   void stop();
   // A datagram read from the instance's socket.
@@ -230,6 +244,10 @@ class Instance {
   void handle(const Event& event);
   // A master sends an advert now and restarts its Adver_Timer (reload: before slow work).
   void advertise_now();
+  // A master announces its VIPs as on hearing a lower-priority advert
+  // (garp_lower_prio_repeat, again after garp_lower_prio_delay); its sync
+  // group calls it when another member heard one, as keepalived does.
+  void announce_lower_priority();
 
   State state() const { return fsm_.state(); }
   const InstanceConfig& config() const { return config_; }
@@ -246,6 +264,7 @@ class Instance {
   void start_garp_schedule();
   void stop_garp_schedule();
   void update_tracked_priority();
+  core::Duration remaining_startup_delay() const;
   // What each tracked object does to the instance now (status()).
   std::vector<TrackedEffect> tracked_effects() const;
   bool scripts_known() const;
@@ -263,14 +282,16 @@ class Instance {
   Fsm fsm_;
   StateListener listener_;
   PriorityListener priority_listener_;
+  LowerPriorityListener lower_listener_;
   std::vector<core::IpAddress> own_addresses_;
   std::map<std::string, bool> link_down_;  // tracked link -> down
   std::map<std::string, std::optional<bool>> script_up_;  // tracked script -> up; unset: no result yet
   std::map<std::string, long> file_value_;                 // tracked file -> its number
   std::map<std::string, std::optional<bool>> process_up_;  // tracked process -> has its quorum; unset: not told yet
   std::optional<bool> pending_start_;  // start(resume_master) waiting for scripts
+  core::TimePoint startup_until_{};     // vrrp_startup_delay ends
   std::unique_ptr<core::Timer> adver_timer_, master_down_timer_, preempt_timer_, garp_delay_timer_,
-      garp_refresh_timer_;
+      garp_refresh_timer_, garp_lower_timer_;
   InstanceStatus counters_;
 };
 

@@ -34,6 +34,9 @@ namespace lvsd::vrrp {
 struct NotifyConfig {
   std::optional<std::string> master{}, backup{}, fault{}, stop{};
   std::optional<std::string> any{};  // the generic `notify` (global)
+  // Run as written each time the Master hears a lower-priority advert
+  // (keepalived's notify_master_rx_lower_pri; instances only).
+  std::optional<std::string> master_rx_lower_pri{};
   bool operator==(const NotifyConfig&) const = default;
 };
 

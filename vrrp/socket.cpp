@@ -42,7 +42,7 @@ core::Status configure(int fd, int ifindex, const SocketOptions& o) {
   const core::IpAddress group = o.group.value_or(vrrp_multicast_group(o.family));
   if (o.family == core::AddressFamily::kIpv4) {
     const int one = 1, zero = 0;
-    if (!set_opt(fd, IPPROTO_IP, IP_TTL, kTtl)) return sys_error("IP_TTL");
+    if (!set_opt(fd, IPPROTO_IP, IP_TTL, o.unicast_ttl)) return sys_error("IP_TTL");
     if (!set_opt(fd, IPPROTO_IP, IP_MULTICAST_TTL, kTtl)) return sys_error("IP_MULTICAST_TTL");
     // Our own adverts must not come back to us.
     if (!set_opt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, zero)) return sys_error("IP_MULTICAST_LOOP");
@@ -56,7 +56,7 @@ core::Status configure(int fd, int ifindex, const SocketOptions& o) {
     }
   } else {
     const int one = 1, zero = 0;
-    if (!set_opt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, kTtl)) return sys_error("IPV6_UNICAST_HOPS");
+    if (!set_opt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, o.unicast_ttl)) return sys_error("IPV6_UNICAST_HOPS");
     if (!set_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, kTtl)) return sys_error("IPV6_MULTICAST_HOPS");
     if (!set_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, zero)) return sys_error("IPV6_MULTICAST_LOOP");
     if (!set_opt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, one)) return sys_error("IPV6_RECVHOPLIMIT");

@@ -26,6 +26,7 @@ struct SocketOptions {
   core::IpAddress source{};
   bool join_multicast = true;  // false for unicast_peer mode
   std::optional<core::IpAddress> group{};  // unset: 224.0.0.18 / ff02::12
+  int unicast_ttl = kRequiredTtl;  // TTL / hop limit of unicast adverts (keepalived's unicast_ttl)
 };
 
 struct Datagram {

@@ -10,6 +10,11 @@ bool SyncGroup::contains(const Instance& instance) const {
   return std::find(members_.begin(), members_.end(), &instance) != members_.end();
 }
 
+void SyncGroup::member_heard_lower_priority(const Instance& member) {
+  for (Instance* m : members_)
+    if (m != &member) m->announce_lower_priority();
+}
+
 std::string SyncGroup::fault_name(const std::string& group, const std::string& member) {
   return "sync_group " + group + ": " + member + " in FAULT";
 }

@@ -27,6 +27,10 @@ class SyncGroup {
   // nullopt. Changes caused by the group's own propagation return nullopt.
   std::optional<State> member_changed(Instance& member, State from, State to);
 
+  // `member` (a Master) heard a lower-priority advert: keepalived 2.2.7 has
+  // every other member announce its VIPs too (its garp_lower_prio_repeat).
+  void member_heard_lower_priority(const Instance& member);
+
   // The event another member receives while `member` is in Fault: a tracked
   // "interface" named after the member, so several faults compose.
   static std::string fault_name(const std::string& group, const std::string& member);

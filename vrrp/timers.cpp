@@ -13,8 +13,8 @@ core::Duration skew_time(Version version, std::uint8_t priority, Centiseconds ma
 }
 
 core::Duration master_down_interval(Version version, std::uint8_t priority,
-                                    Centiseconds master_adver_interval) {
-  return 3 * core::Duration{master_adver_interval} + skew_time(version, priority, master_adver_interval);
+                                    Centiseconds master_adver_interval, int down_timer_adverts) {
+  return down_timer_adverts * core::Duration{master_adver_interval} + skew_time(version, priority, master_adver_interval);
 }
 
 }  // namespace lvsd::vrrp

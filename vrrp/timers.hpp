@@ -18,8 +18,9 @@ namespace lvsd::vrrp {
 // `master_adver_interval` is ignored for v2.
 core::Duration skew_time(Version version, std::uint8_t priority, Centiseconds master_adver_interval);
 
-// Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time (RFC 3768 6.1, RFC 5798 6.1).
+// Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time (RFC 3768 6.1, RFC 5798 6.1);
+// keepalived's down_timer_adverts replaces the 3 (1-100).
 core::Duration master_down_interval(Version version, std::uint8_t priority,
-                                    Centiseconds master_adver_interval);
+                                    Centiseconds master_adver_interval, int down_timer_adverts = 3);
 
 }  // namespace lvsd::vrrp

@@ -280,9 +280,12 @@ TEST_F(LvsdVrrp, ReturningMasterPreemptsAfterPreemptDelay) {
 // master within an advert interval, and the winner announces the VIP again.
 // dont_track_primary: the backup must not see its own carrier go (as when a
 // switch further along fails), or it would go to FAULT instead of MASTER.
+// higher_prio_send_advert: the loser's last advert makes the winner announce
+// the VIP even when the loser heard the winner first (keepalived's default,
+// without it, leaves that to chance: docs/config.md "Master replies").
 TEST_F(LvsdVrrp, SplitBrainHealsWithOneMasterAndAFreshGarp) {
   NodeSettings m = master_settings(), b = backup_settings();
-  m.extra_instance_yaml = b.extra_instance_yaml = "    dont_track_primary: true\n";
+  m.extra_instance_yaml = b.extra_instance_yaml = "    dont_track_primary: true\n    higher_prio_send_advert: true\n";
   start_pair(m, b);
   topo_.set_link(*b_host_, false);
   ASSERT_TRUE(wait_until([&] { return backup_->has_vip(); }, backup_master_down() + 2s));

@@ -121,9 +121,7 @@ TEST_F(NotifyFifoTest, RoutesVrrpAndLvsLines) {
   global.notify_fifo = conf::NotifyFifo{.path = path("all.fifo")};
   global.vrrp_notify_fifo = conf::NotifyFifo{.path = path("vrrp.fifo")};
   global.lvs_notify_fifo = conf::NotifyFifo{.path = path("lvs.fifo")};
-  global.vrrp_notify_priority_changes = true;
   fifos.apply(global);
-  EXPECT_TRUE(fifos.priority_changes());
   fifos.vrrp("INSTANCE \"VI_1\" MASTER 100\n");
   fifos.lvs("VS [10.0.0.1]:tcp:80 UP\n");
   auto read_fifo = [&](const std::string& name) {

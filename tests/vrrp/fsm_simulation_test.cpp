@@ -169,7 +169,7 @@ void Router::execute(const Action& a) {
     holds_vips_ = true;
   } else if (std::holds_alternative<action::RemoveVips>(a)) {
     holds_vips_ = false;
-  } else if (std::holds_alternative<action::SendGarp>(a)) {
+  } else if (std::holds_alternative<action::SendGarp>(a) || std::holds_alternative<action::LowerPriorityHeard>(a)) {
     ++garps_;
   } else if (const auto* t = std::get_if<action::StartAdverTimer>(&a)) {
     adver_->arm(t->interval);
@@ -339,8 +339,12 @@ TEST_F(FsmSimulation, GracefulShutdownHandsOverAfterSkewTime) {
 }
 
 TEST_F(FsmSimulation, SplitBrainHealsToOneMasterThatReannounces) {
-  Router& a = add(router_config("A", "10.0.0.1", 100));
-  Router& b = add(router_config("B", "10.0.0.2", 50));
+  // higher_prio_send_advert: whichever master hears the other first, the
+  // winner hears a lower advert and announces the VIP again.
+  FsmConfig ca = router_config("A", "10.0.0.1", 100), cb = router_config("B", "10.0.0.2", 50);
+  ca.higher_prio_send_advert = cb.higher_prio_send_advert = true;
+  Router& a = add(ca);
+  Router& b = add(cb);
   a.start();
   b.start();
   run_for(seconds(10));

@@ -17,6 +17,7 @@ void PrintTo(const SendAdvert& a, std::ostream* os) { *os << describe(a); }
 void PrintTo(const AddVips& a, std::ostream* os) { *os << describe(a); }
 void PrintTo(const RemoveVips& a, std::ostream* os) { *os << describe(a); }
 void PrintTo(const SendGarp& a, std::ostream* os) { *os << describe(a); }
+void PrintTo(const LowerPriorityHeard& a, std::ostream* os) { *os << describe(a); }
 void PrintTo(const StartAdverTimer& a, std::ostream* os) { *os << describe(a); }
 void PrintTo(const StartMasterDownTimer& a, std::ostream* os) { *os << describe(a); }
 void PrintTo(const StartPreemptDelayTimer& a, std::ostream* os) { *os << describe(a); }
@@ -260,9 +261,9 @@ TEST(FsmMaster, AdverTimerSendsAndRearms) {
 
 TEST(FsmMaster, HigherPriorityMakesBackupAndLearnsInterval) {
   Fsm fsm = master(config(100));
-  // The first advert is ours, sent as we yield: see SplitBrainLoserAdvertisesAsItYields.
+  // keepalived's default: no advert of ours as we yield (see SplitBrainLoserAdvertisesAsItYields).
   EXPECT_EQ(fsm.handle(advert(101, "10.0.0.1", Centiseconds{50})),
-            (Actions{action::SendAdvert{.priority = 100}, action::StopTimers{}, action::RemoveVips{},
+            (Actions{action::StopTimers{}, action::RemoveVips{},
                      action::StartMasterDownTimer{.interval = mdi(100, Centiseconds{50})},
                      action::RunNotify{.state = State::kBackup, .priority = 100}}));
   EXPECT_EQ(fsm.state(), State::kBackup);
@@ -271,16 +272,19 @@ TEST(FsmMaster, HigherPriorityMakesBackupAndLearnsInterval) {
 }
 
 TEST(FsmMaster, SplitBrainLoserAdvertisesAsItYields) {
-  // Two masters after a healed split brain: the one that yields sends one
-  // advert, and the winner answers a lower advert with advert + GARP.
-  Fsm loser = master(config(50));
+  // Two masters after a healed split brain: with higher_prio_send_advert the
+  // one that yields sends one advert, and the winner answers a lower advert
+  // with an advert and its announcements.
+  FsmConfig loser_config = config(50);
+  loser_config.higher_prio_send_advert = true;
+  Fsm loser = master(loser_config);
   Fsm winner = master(config(100));
   const Actions yielded = loser.handle(advert(100, "10.0.0.1"));
   ASSERT_FALSE(yielded.empty());
   EXPECT_EQ(yielded.front(), Action{action::SendAdvert{.priority = 50}});
   EXPECT_EQ(loser.state(), State::kBackup);
   const Actions answer = winner.handle(advert(50, "10.0.0.9"));
-  EXPECT_NE(std::find(answer.begin(), answer.end(), Action{action::SendGarp{}}), answer.end());
+  EXPECT_NE(std::find(answer.begin(), answer.end(), Action{action::LowerPriorityHeard{.priority = 100}}), answer.end());
   EXPECT_EQ(winner.state(), State::kMaster);
 }
 
@@ -295,29 +299,27 @@ TEST(FsmMaster, EqualPriorityHigherAddressWins) {
 TEST(FsmMaster, EqualPriorityLowerAddressLosesAndWeReassert) {
   Fsm fsm = master(config(100));
   EXPECT_EQ(fsm.handle(advert(100, "10.0.0.4")),
-            (Actions{action::SendAdvert{.priority = 100}, action::SendGarp{},
-                     action::StartAdverTimer{.interval = seconds(1)}}));
+            (Actions{action::SendAdvert{.priority = 100}, action::StartAdverTimer{.interval = seconds(1)},
+                     action::LowerPriorityHeard{.priority = 100}}));
   EXPECT_EQ(fsm.state(), State::kMaster);
 }
 
 TEST(FsmMaster, LowerPriorityIsDiscardedButWeReassert) {
   Fsm fsm = master(config(100));
   EXPECT_EQ(fsm.handle(advert(99, "10.0.0.200")),
-            (Actions{action::SendAdvert{.priority = 100}, action::SendGarp{},
-                     action::StartAdverTimer{.interval = seconds(1)}}));
+            (Actions{action::SendAdvert{.priority = 100}, action::StartAdverTimer{.interval = seconds(1)},
+                     action::LowerPriorityHeard{.priority = 100}}));
   EXPECT_EQ(fsm.state(), State::kMaster);
 }
 
-TEST(FsmMaster, ReassertsAtMostOncePerAdverInterval) {
-  // A peer that never yields must not get one advert of ours per advert of its.
+TEST(FsmMaster, AnswersEveryLowerAdvertAsKeepalivedDoes) {
+  // keepalived 2.2.7 answers each lower advert with one of its own (measured).
   Fsm fsm = master(config(100));
-  EXPECT_FALSE(fsm.handle(advert(99, "10.0.0.200")).empty());
-  EXPECT_TRUE(fsm.handle(advert(99, "10.0.0.200")).empty());
-  EXPECT_TRUE(fsm.handle(advert(100, "10.0.0.1")).empty());
-  (void)fsm.handle(event::AdverTimerFired{});
-  EXPECT_EQ(fsm.handle(advert(99, "10.0.0.200")),
-            (Actions{action::SendAdvert{.priority = 100}, action::SendGarp{},
-                     action::StartAdverTimer{.interval = seconds(1)}}));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(fsm.handle(advert(99, "10.0.0.200")),
+              (Actions{action::SendAdvert{.priority = 100}, action::StartAdverTimer{.interval = seconds(1)},
+                       action::LowerPriorityHeard{.priority = 100}}));
+  }
 }
 
 TEST(FsmMaster, PriorityZeroMakesUsAdvertiseAtOnce) {

@@ -82,7 +82,8 @@ InstanceConfig config(std::uint8_t priority = 100) {
                         .primary_address = ip("10.0.0.1"),
                         .vips = {VipSpec{.prefix = {ip("10.0.0.100"), 24}, .ifindex = 1}},
                         .garp_master_repeat = 3,
-                        .garp_master_delay = seconds(5)};
+                        .garp_master_delay = seconds(5),
+                        .garp_lower_prio_repeat = 3};
 }
 
 // A peer's advert as the socket would hand it over.
