@@ -274,6 +274,8 @@ std::string mac_text(std::span<const std::uint8_t> mac) {
     out += kHex[mac[i] & 0xf];
   }
   return out;
+}
+
 bool lower_prio_no_advert(const Global& global, const VrrpInstance& instance) {
   return instance.lower_prio_no_advert.value_or(strict_mode(global, instance));
 }

@@ -7,6 +7,8 @@
 namespace lvsd::conf::keepalived_import_detail {
 namespace {
 
+// Block lists may come in several blocks: keepalived 2.2.7 appends them
+// (a file with two track_script blocks in one instance runs).
 const std::vector<Spec> kInstanceSpecs = {
     {"state", 1, 1},
     {"interface", 1, 1},
@@ -15,14 +17,14 @@ const std::vector<Spec> kInstanceSpecs = {
     {"advert_int", 1, 1},
     {"version", 1, 1},
     {"authentication", 0, 0, true},
-    {"virtual_ipaddress", 0, 0, true},
+    {"virtual_ipaddress", 0, 0, true, true},
     {"unicast_src_ip", 1, 1},
-    {"unicast_peer", 0, 0, true},
+    {"unicast_peer", 0, 0, true, true},
     {"check_unicast_src", 0, 0},  // lvsd always checks it: accepted, nothing to set
     {"nopreempt", 0, 0},
     {"preempt_delay", 1, 1},
-    {"track_interface", 0, 0, true},
-    {"track_script", 0, 0, true},
+    {"track_interface", 0, 0, true, true},
+    {"track_script", 0, 0, true, true},
     {"garp_master_delay", 1, 1},
     {"garp_master_repeat", 1, 1},
     {"garp_master_refresh", 1, 1},
@@ -41,11 +43,11 @@ const std::vector<Spec> kInstanceSpecs = {
     {"strict_mode", 0, 1},
     {"accept", 0, 0},
     {"no_accept", 0, 0, false, false, "accept"},
-    {"track_file", 0, 0, true},
-    {"track_process", 0, 0, true},
-    {"virtual_ipaddress_excluded", 0, 0, true},
-    {"virtual_routes", 0, 0, true},
-    {"virtual_rules", 0, 0, true},
+    {"track_file", 0, 0, true, true},
+    {"track_process", 0, 0, true, true},
+    {"virtual_ipaddress_excluded", 0, 0, true, true},
+    {"virtual_routes", 0, 0, true, true},
+    {"virtual_rules", 0, 0, true, true},
     {"use_vmac", 0, 2},
     {"vmac_xmit_base", 0, 0},
     {"lower_prio_no_advert", 0, 1},
@@ -70,10 +72,10 @@ const std::vector<Spec> kTrackProcessSpecs = {
 };
 const std::vector<Spec> kAuthSpecs = {{"auth_type", 1, 1, false, false, "type"}, {"auth_pass", 1, 1, false, false, "pass"}};
 const std::vector<Spec> kSyncGroupSpecs = {
-    {"group", 0, 0, true},        {"notify_master", 1, kMany}, {"notify_backup", 1, kMany},
+    {"group", 0, 0, true, true},        {"notify_master", 1, kMany}, {"notify_backup", 1, kMany},
     {"notify_fault", 1, kMany},   {"notify_stop", 1, kMany},   {"notify", 1, kMany},
-    {"track_process", 0, 0, true},
-    {"track_interface", 0, 0, true}, {"track_script", 0, 0, true},   {"track_file", 0, 0, true},
+    {"track_process", 0, 0, true, true},
+    {"track_interface", 0, 0, true, true}, {"track_script", 0, 0, true, true},   {"track_file", 0, 0, true, true},
     {"sync_group_tracking_weight", 0, 0}, {"global_tracking", 0, 0, false, false, "sync_group_tracking_weight"},
     {"notify_priority_changes", 0, 1},
 };

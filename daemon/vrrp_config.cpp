@@ -158,6 +158,7 @@ vrrp::VipSpec vip_spec(const conf::VirtualIpAddress& v) {
   if (v.noprefixroute) spec.flags |= IFA_F_NOPREFIXROUTE;
   if (v.autojoin) spec.flags |= IFA_F_MCAUTOJOIN;
   spec.preferred_lft = v.preferred_lft;
+  spec.track = !v.no_track;
   if (!v.preferred_lft && v.prefix.address.is_ipv6() && v.prefix.length == 128) spec.preferred_lft = 0;
   if (spec.preferred_lft == conf::kLifetimeForever) spec.preferred_lft.reset();
   return spec;

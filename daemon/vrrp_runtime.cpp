@@ -13,6 +13,7 @@
 #include "daemon/ip_config.hpp"
 #include "daemon/vrrp_config.hpp"
 #include "vrrp/addr.hpp"
+#include "vrrp/address_monitor.hpp"
 #include "vrrp/garp.hpp"
 #include "vrrp/link_monitor.hpp"
 #include "vrrp/neighbour_advert.hpp"
@@ -169,6 +170,7 @@ struct VrrpRuntime::Running {
 VrrpRuntime::VrrpRuntime(core::EventLoop& loop) : loop_(loop) {}
 
 VrrpRuntime::~VrrpRuntime() {
+  deleted_addresses_watcher_.reset();
   vrrp_scripts_.reset();  // its listener reaches the instances
   track_files_.reset();
   track_processes_.reset();
@@ -342,6 +344,41 @@ void VrrpRuntime::ensure_link_monitor() {
   links_watcher_->start();
 }
 
+void VrrpRuntime::ensure_address_monitor() {
+  if (deleted_addresses_) return;
+  auto opened = vrrp::AddressMonitor::open();
+  if (!opened.ok()) {
+    core::log::get()->error("vrrp: cannot watch addresses (a VIP deleted under a MASTER goes unnoticed): {}",
+                            opened.error().message);
+    return;
+  }
+  deleted_addresses_ = std::make_unique<vrrp::AddressMonitor>(std::move(*opened));
+  deleted_addresses_watcher_ = std::make_unique<core::IoWatcher>(
+      loop_, deleted_addresses_->fd(), core::IoWatcher::kRead,
+      [this](int) { core::guarded("vrrp address monitor", [this] { on_addresses_readable(); }); });
+  deleted_addresses_watcher_->start();
+}
+
+void VrrpRuntime::on_addresses_readable() {
+  for (const auto& deleted : deleted_addresses_->drain()) {
+    // Only a MASTER's VIPs matter; and an address that is there again (the
+    // event came late, after lvsd itself removed and re-added it) is not gone.
+    const bool a_master_holds = std::any_of(instances_.begin(), instances_.end(), [&](const auto& entry) {
+      return entry.second->instance->state() == vrrp::State::kMaster &&
+             std::find(entry.second->vips.begin(), entry.second->vips.end(), deleted.address) !=
+                 entry.second->vips.end();
+    });
+    if (!a_master_holds) continue;
+    if (auto now = addresses_->list(deleted.address.family(), deleted.ifindex); now.ok()) {
+      const bool back = std::any_of(now->begin(), now->end(), [&](const vrrp::InterfaceAddress& a) {
+        return a.prefix.address == deleted.address;
+      });
+      if (back) continue;
+    }
+    for (auto& [name, running] : instances_) running->instance->on_address_deleted(deleted.ifindex, deleted.address);
+  }
+}
+
 void VrrpRuntime::on_links_readable() {
   for (const auto& l : links_->drain()) {
     link_up_[l.name] = l.up;
@@ -412,6 +449,7 @@ void VrrpRuntime::apply(const conf::Config& config) {
                                                          i.virtual_ipaddress_excluded.end(), other_dev);
                                     });
   if (tracking) ensure_link_monitor();
+  if (!config.vrrp_instances.empty()) ensure_address_monitor();
   if (!vrrp_scripts_) {
     vrrp_scripts_ = std::make_unique<VrrpScripts>(loop_, loop_.scheduler(), [this](const std::string& name, bool up) {
       for (auto& [instance_name, running] : instances_) running->instance->on_script(name, up);

@@ -31,6 +31,7 @@
 
 namespace lvsd::vrrp {
 class AddressClient;
+class AddressMonitor;
 class VipFilter;
 class VmacClient;
 class LinkMonitor;
@@ -88,6 +89,9 @@ class VrrpRuntime final : public VrrpControl {
   std::unique_ptr<Running> build(const conf::VrrpInstance& instance, const conf::Config& config);
   void on_transition(Running& running, vrrp::State from, vrrp::State to);
   void on_links_readable();
+  // keepalived's VIP tracking: a VIP deleted under a MASTER (vrrp::Instance).
+  void ensure_address_monitor();
+  void on_addresses_readable();
   void ensure_link_monitor();
   void rebuild_sync_groups(const conf::Config& config);
   std::vector<core::IpAddress> own_addresses(const vrrp::InstanceConfig& config);
@@ -124,6 +128,8 @@ class VrrpRuntime final : public VrrpControl {
   std::unique_ptr<vrrp::VipFilter> vip_filter_;  // opened for the first instance without accept mode
   std::unique_ptr<IpConfigClient> ip_config_;  // routes and rules
   std::unique_ptr<vrrp::VmacClient> vmacs_;    // opened for the first use_vmac instance
+  std::unique_ptr<vrrp::AddressMonitor> deleted_addresses_;
+  std::unique_ptr<core::IoWatcher> deleted_addresses_watcher_;
   // net.ipv4.conf.all.rp_filter before a VMAC needed it 0 (put back by stop()).
   std::optional<std::string> rp_filter_all_;
   std::array<bool, 2> vmac_filter_written_{};  // IPv4, IPv6: the chain holds rules

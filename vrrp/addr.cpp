@@ -93,7 +93,7 @@ std::vector<std::uint8_t> build_address_dump(core::AddressFamily family, std::ui
 std::optional<InterfaceAddress> parse_address_message(const std::vector<std::uint8_t>& message) {
   if (message.size() < sizeof(nlmsghdr) + sizeof(ifaddrmsg)) return std::nullopt;
   const auto* nlh = reinterpret_cast<const nlmsghdr*>(message.data());
-  if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len > message.size() ||
+  if ((nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR) || nlh->nlmsg_len > message.size() ||
       nlh->nlmsg_len < sizeof(nlmsghdr) + sizeof(ifaddrmsg)) {
     return std::nullopt;
   }

@@ -32,6 +32,9 @@ struct VipSpec {
   std::optional<core::IpAddress> peer{};       // IFA_ADDRESS of a point-to-point address (`peer`)
   std::uint32_t flags = 0;                     // more IFA_F_*: HOMEADDRESS, MANAGETEMPADDR, NOPREFIXROUTE, MCAUTOJOIN
   std::optional<std::uint32_t> preferred_lft{};  // seconds (IFA_CACHEINFO); unset: forever
+  // keepalived's VIP tracking: a MASTER resigns when the address is deleted
+  // under it (false: keepalived's no_track).
+  bool track = true;
 };
 
 struct InterfaceAddress {
@@ -49,8 +52,9 @@ enum class AddressOp : std::uint8_t { kAdd, kRemove };
 std::vector<std::uint8_t> build_address_request(AddressOp op, const VipSpec& vip, std::uint32_t seq);
 // A dump request for all addresses of `family`.
 std::vector<std::uint8_t> build_address_dump(core::AddressFamily family, std::uint32_t seq);
-// Parses one RTM_NEWADDR message (as in a dump); nullopt if it is not one
-// or lacks an address.
+// Parses one RTM_NEWADDR message (as in a dump) or RTM_DELADDR message (as
+// the kernel announces a deletion); nullopt if it is neither or lacks an
+// address.
 std::optional<InterfaceAddress> parse_address_message(const std::vector<std::uint8_t>& message);
 
 class AddressClient {

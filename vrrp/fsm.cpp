@@ -37,7 +37,7 @@ std::string_view event_name(const Event& event) {
   static constexpr std::array<std::string_view, kEventCount> kNames = {
       "Startup",         "Shutdown",       "MasterDownTimerFired", "AdverTimerFired", "PreemptDelayExpired",
       "AdvertReceived",  "InterfaceDown",  "InterfaceUp",          "PriorityChanged",
-      "SyncGroupBackup"};
+      "SyncGroupBackup", "VipDeleted"};
   return kNames[event.index()];
 }
 
@@ -63,21 +63,21 @@ std::string describe(const Action& action) {
 // Rows: State. Columns: Event alternatives in declaration order.
 const std::array<std::array<Fsm::Handler, kEventCount>, kStateCount> Fsm::kTable = {{
     // Startup, Shutdown, MasterDownTimerFired, AdverTimerFired, PreemptDelayExpired,
-    // AdvertReceived, InterfaceDown, InterfaceUp, PriorityChanged, SyncGroupBackup
+    // AdvertReceived, InterfaceDown, InterfaceUp, PriorityChanged, SyncGroupBackup, VipDeleted
     /* Initialize (RFC 5798 6.4.1) */
     {&Fsm::init_startup, &Fsm::ignore, &Fsm::ignore, &Fsm::ignore, &Fsm::ignore,
-     &Fsm::ignore, &Fsm::track_down, &Fsm::track_up, &Fsm::set_priority, &Fsm::ignore},
+     &Fsm::ignore, &Fsm::track_down, &Fsm::track_up, &Fsm::set_priority, &Fsm::ignore, &Fsm::ignore},
     /* Backup (RFC 5798 6.4.2) */
     {&Fsm::ignore, &Fsm::backup_shutdown, &Fsm::backup_master_down, &Fsm::ignore,
      &Fsm::backup_preempt_delay_expired, &Fsm::backup_advert, &Fsm::track_down, &Fsm::track_up,
-     &Fsm::set_priority, &Fsm::ignore},
+     &Fsm::set_priority, &Fsm::ignore, &Fsm::ignore},
     /* Master (RFC 5798 6.4.3) */
     {&Fsm::ignore, &Fsm::master_shutdown, &Fsm::ignore, &Fsm::master_adver_timer, &Fsm::ignore,
      &Fsm::master_advert, &Fsm::track_down, &Fsm::track_up, &Fsm::set_priority,
-     &Fsm::master_sync_group_backup},
+     &Fsm::master_sync_group_backup, &Fsm::master_vip_deleted},
     /* Fault (tracked interface down) */
     {&Fsm::ignore, &Fsm::fault_shutdown, &Fsm::ignore, &Fsm::ignore, &Fsm::ignore,
-     &Fsm::ignore, &Fsm::track_down, &Fsm::track_up, &Fsm::set_priority, &Fsm::ignore},
+     &Fsm::ignore, &Fsm::track_down, &Fsm::track_up, &Fsm::set_priority, &Fsm::ignore, &Fsm::ignore},
 }};
 
 Fsm::Fsm(FsmConfig config)
@@ -310,6 +310,17 @@ void Fsm::master_sync_group_backup(const Event& e, Actions& out) {
   master_adver_interval_ = config_.advert_interval;
   master_address_.reset();
   enter_backup(std::get<event::SyncGroupBackup>(e).reason, /*start_preempt_delay=*/false, out);
+}
+
+void Fsm::master_vip_deleted(const Event& e, Actions& out) {
+  // keepalived 2.2.7 (measured): "Entering BACKUP STATE", "sent 0 priority",
+  // the VIPs removed; the new election ends after Skew_Time, as after any
+  // master's priority-0 advert.
+  out.push_back(action::StopTimers{});
+  out.push_back(action::SendAdvert{.priority = 0});
+  master_address_.reset();
+  enter_backup("VIP " + std::get<event::VipDeleted>(e).address + " deleted", /*start_preempt_delay=*/false, out);
+  out.push_back(action::StartMasterDownTimer{.interval = skew_time()});
 }
 
 void Fsm::fault_shutdown(const Event&, Actions& out) {

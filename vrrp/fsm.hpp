@@ -62,12 +62,16 @@ struct PriorityChanged { std::uint8_t priority = 0; };
 // left Master for Backup, so a master here follows it (no resign advert:
 // the peer that won takes the whole group).
 struct SyncGroupBackup { std::string reason; };
+// One of our VIPs was deleted under us (by someone else) while MASTER:
+// keepalived resigns (a priority-0 advert, the VIPs go) and a new election
+// follows, which it wins again after Skew_Time if nobody higher answers.
+struct VipDeleted { std::string address; };
 }  // namespace event
 
 using Event = std::variant<event::Startup, event::Shutdown, event::MasterDownTimerFired,
                            event::AdverTimerFired, event::PreemptDelayExpired, event::AdvertReceived,
                            event::InterfaceDown, event::InterfaceUp, event::PriorityChanged,
-                           event::SyncGroupBackup>;
+                           event::SyncGroupBackup, event::VipDeleted>;
 inline constexpr std::size_t kEventCount = std::variant_size_v<Event>;
 
 std::string_view event_name(const Event& event);
@@ -186,6 +190,7 @@ class Fsm {
   void master_adver_timer(const Event&, Actions& out);
   void master_advert(const Event& e, Actions& out);
   void master_sync_group_backup(const Event& e, Actions& out);
+  void master_vip_deleted(const Event& e, Actions& out);
   void fault_shutdown(const Event&, Actions& out);
 
   FsmConfig config_;

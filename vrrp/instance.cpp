@@ -220,6 +220,17 @@ void Instance::on_datagram(const Datagram& datagram) {
                                .advert_interval = received.advert.advert_interval});
 }
 
+void Instance::on_address_deleted(int ifindex, const core::IpAddress& address) {
+  if (state() != State::kMaster) return;
+  const bool tracked = std::any_of(config_.vips.begin(), config_.vips.end(), [&](const VipSpec& v) {
+    return v.track && v.ifindex == ifindex && v.prefix.address == address;
+  });
+  if (!tracked) return;
+  core::log::get()->warn("vrrp instance {}: VIP {} was deleted while MASTER: resigning, as keepalived does "
+                         "(no_track on the address keeps MASTER)", config_.name, address.to_string());
+  handle(event::VipDeleted{.address = address.to_string()});
+}
+
 void Instance::on_link(const std::string& name, bool up) {
   auto it = link_down_.find(name);
   if (it == link_down_.end() || it->second == !up) return;

@@ -229,6 +229,9 @@ class Instance {
   void on_datagram(const Datagram& datagram);
   // A link changed (any link: the instance picks its tracked ones).
   void on_link(const std::string& name, bool up);
+  // `address` was deleted from `ifindex` (by someone else: the caller checks
+  // it is gone now): a MASTER holding it as a tracked VIP resigns.
+  void on_address_deleted(int ifindex, const core::IpAddress& address);
   // A vrrp_script's verdict changed (any script: the instance picks its
   // tracked ones). Until the first one, a tracked script counts as down; an
   // instance tracking one with weight 0 does not start before it is known.

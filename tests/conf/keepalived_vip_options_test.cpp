@@ -67,6 +67,29 @@ TEST(KeepalivedVipOptions, BadOptionsAreRefusedWithWhatIsAllowed) {
       << messages(r);
 }
 
+// Found in a real file: two track_script blocks in one instance. keepalived
+// 2.2.7 runs it with both scripts; so do the other block lists.
+TEST(KeepalivedBlockLists, SeveralBlocksAreOneList) {
+  auto r = ka("vrrp_script a {\n script /bin/true\n}\nvrrp_script b {\n script /bin/true\n}\n"
+              "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n"
+              " track_script {\n  a\n }\n track_script {\n  b weight 5\n }\n"
+              " virtual_ipaddress {\n  10.0.0.1\n }\n virtual_ipaddress {\n  10.0.0.2\n }\n"
+              " track_interface {\n  eth1\n }\n track_interface {\n  eth2\n }\n}\n");
+  ASSERT_TRUE(r.ok()) << messages(r);
+  const auto& inst = r.config->vrrp_instances[0];
+  ASSERT_EQ(inst.track_script.size(), 2u);
+  EXPECT_EQ(inst.track_script[1].name, "b");
+  EXPECT_EQ(inst.track_script[1].weight, 5);
+  EXPECT_EQ(inst.virtual_ipaddress.size(), 2u);
+  EXPECT_EQ(inst.track_interface.size(), 2u);
+  test_support::expect_round_trip(*r.config);
+  // A scalar keyword twice is still refused (keepalived keeps the last one
+  // silently; a second priority is a mistake lvsd reports).
+  auto twice = ka("vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 50\n priority 60\n"
+                  " virtual_ipaddress {\n  10.0.0.1\n }\n}\n");
+  EXPECT_FALSE(twice.ok());
+}
+
 TEST(YamlVipOptions, TheSameTextInYaml) {
   auto r = load_yaml(
       "vrrp_instances:\n  - name: VI_1\n    interface: eth0\n    virtual_router_id: 9\n"

@@ -540,5 +540,33 @@ TEST(FsmTransitions, EveryStateChangeNotifiesExactlyOnce) {
   EXPECT_EQ(notifies, fsm.history().size());
 }
 
+// ---- keepalived's VIP tracking
+
+TEST(FsmMaster, AVipDeletedUnderItResignsAndTheElectionTakesSkewTime) {
+  Fsm fsm = master(config(200));
+  const Actions actions = fsm.handle(event::VipDeleted{.address = "10.0.0.100"});
+  EXPECT_EQ(fsm.state(), State::kBackup);
+  ASSERT_FALSE(actions.empty());
+  EXPECT_NE(std::find(actions.begin(), actions.end(), Action{action::SendAdvert{.priority = 0}}), actions.end());
+  EXPECT_NE(std::find(actions.begin(), actions.end(), Action{action::RemoveVips{}}), actions.end());
+  // The last timer set wins: Skew_Time, as after any master's priority 0.
+  const auto last_timer = std::find_if(actions.rbegin(), actions.rend(), [](const Action& a) {
+    return std::holds_alternative<action::StartMasterDownTimer>(a);
+  });
+  ASSERT_NE(last_timer, actions.rend());
+  EXPECT_EQ(std::get<action::StartMasterDownTimer>(*last_timer).interval,
+            skew_time(Version::kV3, 200, Centiseconds{100}));
+  // The priority-0 advert goes before the VIPs do, as in a shutdown.
+  const auto advert_at = std::find(actions.begin(), actions.end(), Action{action::SendAdvert{.priority = 0}});
+  const auto remove_at = std::find(actions.begin(), actions.end(), Action{action::RemoveVips{}});
+  EXPECT_LT(advert_at, remove_at);
+}
+
+TEST(FsmBackup, AVipDeletedIsNothingToABackup) {
+  Fsm fsm = started(config(100));
+  EXPECT_TRUE(fsm.handle(event::VipDeleted{.address = "10.0.0.100"}).empty());
+  EXPECT_EQ(fsm.state(), State::kBackup);
+}
+
 }  // namespace
 }  // namespace lvsd::vrrp

@@ -3,7 +3,9 @@
 // and by lvsd on one host: the addresses carry brd, peer and noprefixroute
 // as `ip address` shows them; a VIP on a second link (x0) puts the instance
 // in FAULT while that link is down and back to MASTER when it is up again;
-// a link whose only VIP says no_track (x1) changes nothing.
+// a link whose only VIP says no_track (x1) changes nothing. A VIP deleted
+// under the MASTER makes it resign and win the election again, unless the
+// address says no_track.
 #include <gtest/gtest.h>
 
 #include "tests/vrrp_interop/harness.hpp"
@@ -54,6 +56,20 @@ void options_and_tracked_devices(Implementation impl, int subnet) {
   EXPECT_TRUE(test::wait_until([&] { return !probe->holds(ip(pair.vip)); }, milliseconds(2000))) << router.log();
   host.run("ip link set x0 up");
   EXPECT_TRUE(router.wait_for_state("MASTER", milliseconds(5000), 2)) << to_string(impl) << "\n" << router.log();
+  ASSERT_TRUE(test::wait_until([&] { return probe->holds(ip(pair.vip)); }, milliseconds(2000))) << router.log();
+
+  // A VIP deleted under the MASTER: a no_track one stays deleted and nothing
+  // happens; a tracked one makes it resign, and it wins the new election
+  // (nobody else is there) and puts the VIPs back.
+  const int backups = router.count_state("BACKUP");
+  host.run("ip addr del " + net + "2.100/24 dev x1");
+  std::this_thread::sleep_for(milliseconds(800));
+  EXPECT_EQ(router.count_state("BACKUP"), backups) << to_string(impl) << ": no_track\n" << router.log();
+  host.run("ip addr del " + pair.vip + "/24 dev eth0");
+  EXPECT_TRUE(router.wait_for_state("BACKUP", milliseconds(3000), backups + 1))
+      << to_string(impl) << ": the VIP was deleted under the MASTER\n" << router.log();
+  EXPECT_TRUE(router.wait_for_state("MASTER", milliseconds(5000), 3)) << to_string(impl) << "\n" << router.log();
+  EXPECT_TRUE(test::wait_until([&] { return probe->holds(ip(pair.vip)); }, milliseconds(2000))) << router.log();
   router.stop();
 }
 
