@@ -113,6 +113,10 @@ struct Global {
   bool vrrp_strict = false;
   // Prefix of the VMAC interfaces' default names (keepalived's vmac_prefix): "vrrp" makes vrrp.51.
   std::string vmac_prefix = "vrrp";
+  // keepalived's disable_local_igmp: while IPv4 VMACs exist, the kernel sends
+  // no IGMP reports for 224.0.0.0/24 (net.ipv4.igmp_link_local_mcast_reports
+  // 0, put back at stop) instead of lvsd moving them to the base interfaces.
+  bool disable_local_igmp = false;
   // Notify FIFOs: notify_fifo gets every line, vrrp_notify_fifo the VRRP
   // ones, lvs_notify_fifo the real and virtual server ones.
   std::optional<NotifyFifo> notify_fifo{};

@@ -48,6 +48,7 @@ const std::vector<Spec> kGlobalSpecs = {
     {"vrrp_mcast_group6", 1, 1},
     {"vrrp_strict", 0, 0},
     {"vmac_prefix", 1, 1},
+    {"disable_local_igmp", 0, 0},
     {"vrrp_min_garp", 0, 1},
     {"default_interface", 1, 1},
     // PATH|COMMAND [user [group]]
@@ -615,6 +616,7 @@ void Importer::global(const KaStatement& block, Global& g) {
     else if (k == "vrrp_mcast_group6") value(st, p, g.vrrp_mcast_group6, parse_address);
     else if (k == "vrrp_strict") g.vrrp_strict = true;
     else if (k == "vmac_prefix") value(st, p, g.vmac_prefix, parse_interface_name);
+    else if (k == "disable_local_igmp") g.disable_local_igmp = true;
     else if (k == "vrrp_lower_prio_no_advert") flag(st, p, master_defaults_.lower_prio_no_advert);
     else if (k == "vrrp_higher_prio_send_advert") flag(st, p, master_defaults_.higher_prio_send_advert);
     else if (k == "vrrp_garp_lower_prio_delay") {

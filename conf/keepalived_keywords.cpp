@@ -107,7 +107,7 @@ constexpr Row kRows[] = {
     {KaBlock::kGlobalDefs, "data_use_instance", Ignored{"it places keepalived's data files; lvsd writes none"}},
     {KaBlock::kGlobalDefs, "dbus_service_name", Ignored{"lvsd has no D-Bus interface: its control socket (lvsctl status, --json) and Prometheus metrics report the instances' states"}},
     {KaBlock::kGlobalDefs, "default_interface", kImplemented},
-    {KaBlock::kGlobalDefs, "disable_local_igmp", Refused{"lvsd does not change the interfaces' IGMP settings yet; a file that needs it keeps running under keepalived"}},
+    {KaBlock::kGlobalDefs, "disable_local_igmp", kImplemented},
     {KaBlock::kGlobalDefs, "dynamic_interfaces", Refused{"lvsd needs an instance's interface to exist when the instance starts; create it first (systemd ordering)"}},
     {KaBlock::kGlobalDefs, "enable_dbus", Ignored{"lvsd has no D-Bus interface: its control socket (lvsctl status, --json) and Prometheus metrics report the instances' states"}},
     {KaBlock::kGlobalDefs, "enable_script_security", kImplemented},

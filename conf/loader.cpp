@@ -362,7 +362,7 @@ class YamlLoader {
     auto view = read_map(node, path,
                          {"router_id", "control_socket", "metrics", "lvs_sync_daemon", "lvs_flush", "lvs_flush_on_stop",
                           "sloppy_tcp", "sloppy_sctp", "lvs_timeouts", "ipvs_resync_interval", "notify", "script_user", "enable_script_security",
-                          "announce", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_strict", "vmac_prefix", "notify_fifo",
+                          "announce", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_strict", "vmac_prefix", "disable_local_igmp", "notify_fifo",
                           "vrrp_notify_fifo", "lvs_notify_fifo", "vrrp_notify_priority_changes",
                           "vrrp_startup_delay"}, at);
     if (!view) return;
@@ -387,6 +387,7 @@ class YamlLoader {
     read(*view, path, "vrrp_mcast_group6", global.vrrp_mcast_group6, parse_address);
     read(*view, path, "vrrp_strict", global.vrrp_strict, parse_bool);
     read(*view, path, "vmac_prefix", global.vmac_prefix, parse_interface_name);
+    read(*view, path, "disable_local_igmp", global.disable_local_igmp, parse_bool);
     read(*view, path, "script_user", global.script_user, parse_script_user);
     read(*view, path, "enable_script_security", global.enable_script_security, parse_bool);
     read(*view, path, "vrrp_notify_priority_changes", global.vrrp_notify_priority_changes, parse_bool);

@@ -169,6 +169,7 @@ Node global_node(const Global& g) {
   add_opt(m, "vrrp_mcast_group6", g.vrrp_mcast_group6, as_address);
   add_if(m, "vrrp_strict", g.vrrp_strict, d.vrrp_strict, as_bool);
   if (g.vmac_prefix != d.vmac_prefix) m.add("vmac_prefix", g.vmac_prefix);
+  add_if(m, "disable_local_igmp", g.disable_local_igmp, d.disable_local_igmp, as_bool);
   add_opt(m, "script_user", g.script_user, script_user_text);
   add_if(m, "enable_script_security", g.enable_script_security, d.enable_script_security, as_bool);
   for (const auto& [key, fifo] : {std::pair{"notify_fifo", &g.notify_fifo}, std::pair{"vrrp_notify_fifo", &g.vrrp_notify_fifo},

@@ -405,6 +405,7 @@ void VrrpRuntime::apply(const conf::Config& config) {
   }
   scripts_->set_policy(conf::script_policy(config.global));
   const std::vector<conf::VrrpInstance> wanted_instances = with_vmac_names(config);
+  disable_local_igmp_ = config.global.disable_local_igmp;
   // Groups are rebuilt below; until then no member moves another (an old
   // group may name an instance this apply removes).
   for (auto& [name, running] : instances_) running->group = nullptr;
@@ -642,6 +643,14 @@ core::Result<int> VrrpRuntime::make_vmac(const conf::VrrpInstance& in, int base_
   for (const auto& [key, value] : sysctls)
     if (auto st = core::write_sysctl("/proc/sys", key, value); !st.ok())
       log->warn("vrrp instance {}: VMAC {}: {}", in.name, name, st.error().message);
+  if (family == core::AddressFamily::kIpv4 && disable_local_igmp_ && !igmp_reports_) {
+    // keepalived 2.2.7 (measured): 0 while it runs, the old value back at its stop.
+    const std::string key = "net/ipv4/igmp_link_local_mcast_reports";
+    if (const auto old = core::read_sysctl("/proc/sys", key)) {
+      if (auto st = core::write_sysctl("/proc/sys", key, "0"); st.ok()) igmp_reports_ = *old;
+      else log->warn("vrrp instance {}: disable_local_igmp: {}", in.name, st.error().message);
+    }
+  }
   if (family == core::AddressFamily::kIpv4) {
     // The kernel uses the larger of all.rp_filter and the interface's: as
     // keepalived does, each interface gets the larger one and `all` 0, so
@@ -687,6 +696,8 @@ void VrrpRuntime::update_vmac_filter(const std::optional<std::pair<std::string, 
       if (!running->vmac.empty() && running->family == family && !running->settings.vmac_xmit_base)
         vmacs.emplace_back(running->vmac, running->settings.interface);
     if (adding && adding_family == family) vmacs.push_back(*adding);
+    // disable_local_igmp: the kernel sends no such IGMP reports at all.
+    if (family == core::AddressFamily::kIpv4 && disable_local_igmp_) vmacs.clear();
     // Nothing to write when no VMAC was ever made (no nftables needed then).
     if (vmacs.empty() && !vmac_filter_written_[family == core::AddressFamily::kIpv6]) continue;
     if (!open_vip_filter("vrrp: use_vmac: cannot send the VMACs' multicast reports out on their base interfaces; a "
@@ -823,6 +834,11 @@ void VrrpRuntime::stop() {
   instances_.clear();
   groups_.clear();
   update_vmac_filter();
+  if (igmp_reports_) {
+    if (auto st = core::write_sysctl("/proc/sys", "net/ipv4/igmp_link_local_mcast_reports", *igmp_reports_); !st.ok())
+      core::log::get()->error("vrrp: putting back net.ipv4.igmp_link_local_mcast_reports: {}", st.error().message);
+    igmp_reports_.reset();
+  }
   if (rp_filter_all_) {
     if (auto st = core::write_sysctl("/proc/sys", "net/ipv4/conf/all/rp_filter", *rp_filter_all_); !st.ok())
       core::log::get()->error("vrrp: putting back net.ipv4.conf.all.rp_filter: {}", st.error().message);

@@ -132,6 +132,9 @@ class VrrpRuntime final : public VrrpControl {
   std::unique_ptr<core::IoWatcher> deleted_addresses_watcher_;
   // net.ipv4.conf.all.rp_filter before a VMAC needed it 0 (put back by stop()).
   std::optional<std::string> rp_filter_all_;
+  bool disable_local_igmp_ = false;  // global.disable_local_igmp, as last applied
+  // net.ipv4.igmp_link_local_mcast_reports before disable_local_igmp set it 0 (put back by stop()).
+  std::optional<std::string> igmp_reports_;
   std::array<bool, 2> vmac_filter_written_{};  // IPv4, IPv6: the chain holds rules
   conf::Config static_;  // the static_* entries last applied (only those fields)
   std::unique_ptr<vrrp::LinkMonitor> links_;

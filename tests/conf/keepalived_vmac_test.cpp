@@ -66,6 +66,13 @@ TEST(KeepalivedVmac, VmacPrefixIsGlobal) {
   test_support::expect_round_trip(*r.config);
 }
 
+TEST(KeepalivedVmac, DisableLocalIgmpIsGlobal) {
+  auto r = ka("global_defs {\n disable_local_igmp\n}\n" + instance("VI_1", 7, "10.0.0.100/24", " use_vmac\n"));
+  ASSERT_TRUE(r.ok()) << messages(r);
+  EXPECT_TRUE(r.config->global.disable_local_igmp);
+  test_support::expect_round_trip(*r.config);
+}
+
 TEST(KeepalivedVmac, UnicastSetsXmitBaseWithAWarning) {
   auto r = ka(instance("VI_1", 53, "10.0.0.100/24", " use_vmac\n unicast_peer {\n  10.0.0.2\n }\n"));
   ASSERT_TRUE(r.ok()) << messages(r);

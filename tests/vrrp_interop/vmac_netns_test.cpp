@@ -186,12 +186,15 @@ TEST(VmacInterop, LvsdMasterKeepalivedBackupShareTheVirtualMac) {
   EXPECT_TRUE(answers_ping(*pair.client, pair.vip)) << backup.log();
 }
 
-TEST(VmacInterop, KeepalivedMasterLvsdBackupSendsNothingFromTheVirtualMac) {
-  PairTopology pair(152);
+void keepalived_master_lvsd_backup(int subnet, bool disable_local_igmp) {
+  PairTopology pair(subnet);
   pair.topo.run_on_bridge("ip link set br0 type bridge mcast_snooping 0");
   const core::IpAddress vip = ip(pair.vip);
-  Router master(*pair.a, Implementation::kKeepalived, vmac_spec(pair, 150));
-  Router backup(*pair.b, Implementation::kLvsd, vmac_spec(pair, 100));
+  RouterSpec master_spec = vmac_spec(pair, 150);
+  RouterSpec backup_spec = vmac_spec(pair, 100);
+  if (disable_local_igmp) master_spec.keepalived_global = backup_spec.keepalived_global = "  disable_local_igmp\n";
+  Router master(*pair.a, Implementation::kKeepalived, master_spec);
+  Router backup(*pair.b, Implementation::kLvsd, backup_spec);
   master.start();
   ASSERT_TRUE(master.wait_for_state("MASTER", milliseconds(5000))) << master.log();
   auto probe_a = VipProbe::open(*pair.a);
@@ -231,7 +234,21 @@ TEST(VmacInterop, KeepalivedMasterLvsdBackupSendsNothingFromTheVirtualMac) {
       << neighbour_of(*pair.client, pair.vip);
   EXPECT_TRUE(answers_ping(*pair.client, pair.vip)) << backup.log();
   EXPECT_NE(backup.log().find("VMAC vrrp.90 00:00:5e:00:01:5a"), std::string::npos) << backup.log();
+  // The kernel's switch instead of the moved reports (keepalived's too: it
+  // runs in a namespace of its own here).
+  const std::string igmp = pair.b->run("sysctl -n net.ipv4.igmp_link_local_mcast_reports").output;
+  const std::string rules = pair.b->run("nft list chain ip lvsd vmac 2>&1").output;
+  EXPECT_EQ(igmp, disable_local_igmp ? "0\n" : "1\n");
+  EXPECT_EQ(rules.find("igmp") != std::string::npos, !disable_local_igmp) << rules;
+  backup.stop();
+  EXPECT_EQ(pair.b->run("sysctl -n net.ipv4.igmp_link_local_mcast_reports").output, "1\n") << "put back at stop";
 }
+
+TEST(VmacInterop, KeepalivedMasterLvsdBackupSendsNothingFromTheVirtualMac) { keepalived_master_lvsd_backup(152, false); }
+
+// keepalived's disable_local_igmp: the kernel sends no IGMP reports for
+// 224.0.0.0/24, so none comes from the virtual MAC either.
+TEST(VmacInterop, WithDisableLocalIgmpTheKernelSendsNoReports) { keepalived_master_lvsd_backup(158, true); }
 
 // After a crash the VMAC stays, with the VIP on it; `lvsd --cleanup` with the
 // same file removes both.
