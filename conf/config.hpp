@@ -369,6 +369,13 @@ struct VrrpInstance {
   // 6 octets, or 5 and the VRID is the sixth (keepalived's form); empty: the RFC's.
   std::vector<std::uint8_t> vmac_address{};
   bool vmac_xmit_base = false;  // adverts on `interface` (its own MAC); needed with unicast_peer
+  // keepalived's garp_extra_if: while MASTER, every this often (0: never),
+  // gratuitous ARPs / unsolicited NAs for the VIPs on devices other than the
+  // instance's interface and its VMAC; keepalived sends them on such devices
+  // only if they are VMACs (use_vmac_addr, which lvsd does not make) unless
+  // `all`, so without garp_extra_if_all it changes nothing here.
+  Duration garp_extra_if{0};
+  bool garp_extra_if_all = false;
   // keepalived's extensions to what a MASTER does on hearing another router
   // (docs/config.md "Master replies"; strict mode allows only the RFC's).
   // lower_prio_no_advert unset: true in strict mode, else false (a

@@ -49,6 +49,8 @@ const std::vector<Spec> kGlobalSpecs = {
     {"vrrp_strict", 0, 0},
     {"vmac_prefix", 1, 1},
     {"disable_local_igmp", 0, 0},
+    {"vrrp_garp_extra_if", 1, 2},
+    {"vrrp_vmac_garp_intvl", 1, 2},
     {"vrrp_min_garp", 0, 1},
     {"default_interface", 1, 1},
     // PATH|COMMAND [user [group]]
@@ -169,6 +171,10 @@ LoadResult Importer::finish(std::vector<ConfigError> parse_errors, std::vector<C
     if (garp_defaults_.refresh_repeat && unset("garp_master_refresh_repeat"))
       inst.garp_master_refresh_repeat = *garp_defaults_.refresh_repeat;
     apply_master_defaults(inst, unset);
+    if (garp_extra_if_default_ && unset("garp_extra_if")) {
+      inst.garp_extra_if = garp_extra_if_default_->interval;
+      inst.garp_extra_if_all = garp_extra_if_default_->all;
+    }
   }
 
   apply_group_tracking();
@@ -617,6 +623,13 @@ void Importer::global(const KaStatement& block, Global& g) {
     else if (k == "vrrp_strict") g.vrrp_strict = true;
     else if (k == "vmac_prefix") value(st, p, g.vmac_prefix, parse_interface_name);
     else if (k == "disable_local_igmp") g.disable_local_igmp = true;
+    else if (k == "vrrp_garp_extra_if" || k == "vrrp_vmac_garp_intvl") {
+      // The default of every instance's garp_extra_if (finish() applies it).
+      if (k == "vrrp_vmac_garp_intvl")
+        warn(st.keyword.location, p, "vrrp_vmac_garp_intvl is keepalived's old name of vrrp_garp_extra_if "
+             "(deprecated since 2.2.2): read as it");
+      garp_extra_if_default_ = garp_extra_if(st, p, 1);
+    }
     else if (k == "vrrp_lower_prio_no_advert") flag(st, p, master_defaults_.lower_prio_no_advert);
     else if (k == "vrrp_higher_prio_send_advert") flag(st, p, master_defaults_.higher_prio_send_advert);
     else if (k == "vrrp_garp_lower_prio_delay") {

@@ -49,6 +49,8 @@ const std::vector<Spec> kInstanceSpecs = {
     {"virtual_routes", 0, 0, true, true},
     {"virtual_rules", 0, 0, true, true},
     {"use_vmac", 0, 2},
+    {"garp_extra_if", 1, 2},
+    {"vmac_garp_intvl", 1, 2, false, false, "garp_extra_if"},
     {"vmac_xmit_base", 0, 0},
     {"lower_prio_no_advert", 0, 1},
     {"higher_prio_send_advert", 0, 1},
@@ -165,6 +167,15 @@ VrrpInstance Importer::instance(const KaStatement& block, std::size_t index) {
       vmac_at = st.keyword.location;
     }
     else if (k == "vmac_xmit_base") inst.vmac_xmit_base = true;
+    else if (k == "garp_extra_if" || k == "vmac_garp_intvl") {
+      if (k == "vmac_garp_intvl")
+        warn(st.keyword.location, p, "vmac_garp_intvl is keepalived's old name of garp_extra_if (deprecated since 2.2.2): read as it");
+      if (auto extra = garp_extra_if(st, p, 0)) {
+        inst.garp_extra_if = extra->interval;
+        inst.garp_extra_if_all = extra->all;
+      }
+      explicit_.insert({index, "garp_extra_if"});
+    }
     else if (k == "lower_prio_no_advert" || k == "higher_prio_send_advert") {
       std::optional<bool> on;
       flag(st, p, on);
@@ -217,6 +228,30 @@ VrrpInstance Importer::instance(const KaStatement& block, std::size_t index) {
     inst.nopreempt = false;
   }
   return inst;
+}
+
+std::optional<Importer::GarpExtraIf> Importer::garp_extra_if(const KaStatement& st, const std::string& path, int min) {
+  GarpExtraIf out;
+  std::optional<std::int64_t> seconds;
+  for (const auto& arg : st.args) {
+    if (arg.text == "all") {
+      out.all = true;
+    } else if (auto n = parse_integer(arg.text, min, 86400)) {
+      seconds = *n;
+    } else {
+      error(arg.location, path, quote(arg.text) + " is not valid for " + st.keyword.text + ": allowed [all] " +
+                                    std::to_string(min) + "-86400 (seconds)");
+      return std::nullopt;
+    }
+  }
+  if (!seconds) {
+    error(st.keyword.location, path, st.keyword.text + " needs an interval: allowed [all] " + std::to_string(min) +
+                                         "-86400 (seconds)");
+    return std::nullopt;
+  }
+  out.interval = std::chrono::seconds(*seconds);
+  if (out.interval == Duration::zero()) out.all = false;  // off
+  return out;
 }
 
 void Importer::use_vmac(const KaStatement& st, const std::string& path, VrrpInstance& inst) {

@@ -198,6 +198,12 @@ class Importer {
 
   // `lvs_sync_daemon_interface IFACE` in vrrp_instance: the global sync daemon.
   void use_vmac(const KaStatement& st, const std::string& path, VrrpInstance& inst);
+  // garp_extra_if [all] SECONDS (and its global and old forms); `min` 0 or 1.
+  struct GarpExtraIf {
+    Duration interval{};
+    bool all = false;
+  };
+  std::optional<GarpExtraIf> garp_extra_if(const KaStatement& st, const std::string& path, int min);
   void sync_daemon_interface(const KaStatement& st, const std::string& path, const std::string& instance);
 
   // `unicast_peer { 10.0.0.1 [min_ttl N] [max_ttl N] ... }`. keepalived checks
@@ -312,6 +318,7 @@ class Importer {
     std::optional<Duration> delay, refresh;
     std::optional<std::uint32_t> repeat, refresh_repeat;
   } garp_defaults_;
+  std::optional<GarpExtraIf> garp_extra_if_default_;  // global_defs vrrp_garp_extra_if
   // global_defs vrrp_lower_prio_no_advert, vrrp_higher_prio_send_advert,
   // vrrp_garp_lower_prio_*, vrrp_down_timer_adverts: defaults of the
   // instances' keywords of the same name (finish() applies them).

@@ -459,7 +459,7 @@ class YamlLoader {
                           "virtual_rules", "notify_master_rx_lower_pri", "notify_priority_changes",
                           "lower_prio_no_advert", "higher_prio_send_advert", "garp_lower_prio_repeat",
                           "garp_lower_prio_delay", "down_timer_adverts", "unicast_ttl", "use_vmac", "vmac_interface", "vmac_address",
-                          "vmac_xmit_base"},
+                          "vmac_xmit_base", "garp_extra_if", "garp_extra_if_all"},
                          at);
     if (!view) return inst;
     read(*view, path, "name", inst.name, non_empty_string);
@@ -517,6 +517,8 @@ class YamlLoader {
     read(*view, path, "vmac_interface", inst.vmac_interface, parse_interface_name);
     read(*view, path, "vmac_address", inst.vmac_address, parse_vmac_address);
     read(*view, path, "vmac_xmit_base", inst.vmac_xmit_base, parse_bool);
+    read(*view, path, "garp_extra_if", inst.garp_extra_if, parse_duration);
+    read(*view, path, "garp_extra_if_all", inst.garp_extra_if_all, parse_bool);
     read(*view, path, "lower_prio_no_advert", inst.lower_prio_no_advert, parse_bool);
     read(*view, path, "higher_prio_send_advert", inst.higher_prio_send_advert, parse_bool);
     read(*view, path, "garp_lower_prio_repeat", inst.garp_lower_prio_repeat, integer(0, 255));

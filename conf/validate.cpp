@@ -311,6 +311,11 @@ class Validator {
     if (inst.preempt_delay > seconds(1000))
       error(join_path(path, "preempt_delay"),
             quote(duration_text(inst.preempt_delay)) + " is out of range: allowed 0s-1000s");
+    if (inst.garp_extra_if > seconds(86400) || inst.garp_extra_if.count() % 1000 != 0)
+      error(join_path(path, "garp_extra_if"),
+            quote(duration_text(inst.garp_extra_if)) + " is not valid: allowed whole seconds 0s-86400s");
+    if (inst.garp_extra_if_all && inst.garp_extra_if == Duration::zero())
+      error(join_path(path, "garp_extra_if_all"), "garp_extra_if_all needs a garp_extra_if interval");
     if (inst.garp_master_delay > seconds(255))
       error(join_path(path, "garp_master_delay"),
             quote(duration_text(inst.garp_master_delay)) + " is out of range: allowed 0s-255s");

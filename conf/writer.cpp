@@ -272,6 +272,8 @@ Node instance_node(const VrrpInstance& v) {
   if (!v.vmac_interface.empty()) m.add("vmac_interface", v.vmac_interface);
   if (!v.vmac_address.empty()) m.add("vmac_address", mac_text(v.vmac_address));
   add_if(m, "vmac_xmit_base", v.vmac_xmit_base, d.vmac_xmit_base, as_bool);
+  add_if(m, "garp_extra_if", v.garp_extra_if, d.garp_extra_if, as_duration);
+  add_if(m, "garp_extra_if_all", v.garp_extra_if_all, d.garp_extra_if_all, as_bool);
   add_opt(m, "lower_prio_no_advert", v.lower_prio_no_advert, as_bool);
   add_if(m, "higher_prio_send_advert", v.higher_prio_send_advert, d.higher_prio_send_advert, as_bool);
   add_opt(m, "garp_lower_prio_repeat", v.garp_lower_prio_repeat, as_number);

@@ -165,6 +165,10 @@ struct VrrpRuntime::Running {
   GroupEntry* group = nullptr;
   core::AddressFamily family = core::AddressFamily::kIpv4;
   std::string vmac;  // use_vmac: the VMAC's name
+  // garp_extra_if ... all: the VIPs on other devices, announced every
+  // interval while MASTER.
+  std::vector<core::IpAddress> extra_vips;
+  std::unique_ptr<core::Timer> extra_garp;
 };
 
 VrrpRuntime::VrrpRuntime(core::EventLoop& loop) : loop_(loop) {}
@@ -257,6 +261,11 @@ std::unique_ptr<VrrpRuntime::Running> VrrpRuntime::build(const conf::VrrpInstanc
   auto running = std::make_unique<Running>();
   running->family = family;
   if (in.use_vmac) running->vmac = in.vmac_interface;
+  if (in.garp_extra_if > core::Duration::zero() && in.garp_extra_if_all) {
+    for (const auto* list : {&in.virtual_ipaddress, &in.virtual_ipaddress_excluded})
+      for (const auto& v : *list)
+        if (!v.dev.empty() && v.dev != in.interface && v.dev != running->vmac) running->extra_vips.push_back(v.prefix.address);
+  }
   running->settings = without_notify(in);
   running->tracked_scripts = instance_config->track_script;
   running->tracked_files = instance_config->track_file;
@@ -605,6 +614,26 @@ void VrrpRuntime::remove_virtual_routes(Running& running, bool leftovers) {
   running.rules_held.clear();
 }
 
+void VrrpRuntime::update_extra_garp(Running& running, bool master) {
+  if (running.extra_vips.empty()) return;
+  if (!master) {
+    running.extra_garp.reset();
+    return;
+  }
+  // keepalived's garp_extra_if: the first ones an interval after becoming MASTER.
+  const core::Duration every = running.settings.garp_extra_if;
+  Running* raw = &running;
+  running.extra_garp = loop_.scheduler().create_timer([raw, every] {
+    for (const auto& vip : raw->extra_vips) {
+      if (auto st = raw->announcer->announce(vip); !st.ok())
+        core::log::get()->warn("vrrp instance {}: garp_extra_if: {}: {}", raw->settings.name, vip.to_string(),
+                               st.error().message);
+    }
+    raw->extra_garp->arm(every);
+  });
+  running.extra_garp->arm(every);
+}
+
 bool VrrpRuntime::open_vip_filter(const std::string& why) {
   if (vip_filter_) return true;
   auto opened = vrrp::VipFilter::open();
@@ -792,6 +821,7 @@ void VrrpRuntime::on_transition(Running& running, vrrp::State from, vrrp::State 
   // After the Instance moved the VIPs: a route with `src VIP` needs its address.
   if (to == vrrp::State::kMaster) add_virtual_routes(running);
   else if (from == vrrp::State::kMaster) remove_virtual_routes(running, /*leftovers=*/false);
+  update_extra_garp(running, to == vrrp::State::kMaster);
   if (vip_listener_ && (to == vrrp::State::kMaster || from == vrrp::State::kMaster)) {
     for (const auto& vip : running.vips) vip_listener_(vip, to == vrrp::State::kMaster);
   }

@@ -116,6 +116,8 @@ class VrrpRuntime final : public VrrpControl {
   void update_vmac_filter(const std::optional<std::pair<std::string, std::string>>& adding = std::nullopt,
                           core::AddressFamily adding_family = core::AddressFamily::kIpv4);
   bool open_vip_filter(const std::string& why);
+  // garp_extra_if: its timer runs while the instance is MASTER.
+  void update_extra_garp(Running& running, bool master);
 
   core::EventLoop& loop_;
   NotifyFifos* fifos_ = nullptr;

@@ -73,6 +73,27 @@ TEST(KeepalivedVmac, DisableLocalIgmpIsGlobal) {
   test_support::expect_round_trip(*r.config);
 }
 
+TEST(KeepalivedGarpExtraIf, InstanceGlobalAndOldNames) {
+  auto r = ka("global_defs {\n vrrp_garp_extra_if all 100\n}\n" + instance("A", 7, "10.0.0.100/24", "") +
+              instance("B", 8, "10.0.0.101/24", " garp_extra_if 30\n") +
+              instance("C", 9, "10.0.0.102/24", " vmac_garp_intvl all 0\n"));
+  ASSERT_TRUE(r.ok()) << messages(r);
+  const auto& v = r.config->vrrp_instances;
+  EXPECT_EQ(v[0].garp_extra_if, std::chrono::seconds(100));
+  EXPECT_TRUE(v[0].garp_extra_if_all) << "the global default";
+  EXPECT_EQ(v[1].garp_extra_if, std::chrono::seconds(30));
+  EXPECT_FALSE(v[1].garp_extra_if_all) << "its own, without all";
+  EXPECT_EQ(v[2].garp_extra_if, Duration::zero()) << "0: off";
+  EXPECT_NE(warnings(r).find("vmac_garp_intvl is keepalived's old name of garp_extra_if"), std::string::npos)
+      << warnings(r);
+  test_support::expect_round_trip(*r.config);
+  auto bad = ka(instance("A", 7, "10.0.0.100/24", " garp_extra_if all 90000\n"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(messages(bad).find("allowed [all] 0-86400 (seconds)"), std::string::npos) << messages(bad);
+  auto global_zero = ka("global_defs {\n vrrp_garp_extra_if 0\n}\n" + instance("A", 7, "10.0.0.100/24", ""));
+  EXPECT_FALSE(global_zero.ok()) << "keepalived's global form takes 1-86400";
+}
+
 TEST(KeepalivedVmac, UnicastSetsXmitBaseWithAWarning) {
   auto r = ka(instance("VI_1", 53, "10.0.0.100/24", " use_vmac\n unicast_peer {\n  10.0.0.2\n }\n"));
   ASSERT_TRUE(r.ok()) << messages(r);

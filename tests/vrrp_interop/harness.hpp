@@ -4,14 +4,23 @@
 // lvsd YAML file, peers started inside a test host, a fast VIP probe
 // (rtnetlink dump from inside the namespace, no process per sample) and a
 // monitor that samples who holds the VIP every 20 ms.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sched.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -165,6 +174,86 @@ class HolderMonitor {
   std::vector<Sample> samples_;
   std::thread thread_;
 };
+
+// What a packet capture saw of one frame.
+struct Frame {
+  std::array<std::uint8_t, 6> source{};
+  std::uint16_t ethertype = 0;
+  std::optional<core::IpAddress> ip_source{};  // IPv4 frames
+  int ip_protocol = -1;
+};
+
+inline std::string describe(const Frame& f) {
+  char mac[18];
+  std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", f.source[0], f.source[1], f.source[2], f.source[3],
+                f.source[4], f.source[5]);
+  std::string out = std::string(mac) + " ethertype 0x" + [&] {
+    char b[8];
+    std::snprintf(b, sizeof b, "%04x", f.ethertype);
+    return std::string(b);
+  }();
+  if (f.ip_source) out += " from " + f.ip_source->to_string() + " protocol " + std::to_string(f.ip_protocol);
+  return out;
+}
+
+// Every frame that reaches one of a host's links from the wire, while it runs.
+class Capture {
+ public:
+  explicit Capture(test::Host& host, const std::string& link = "eth0") {
+    fd_ = in_netns(host, [&link] {
+      const int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+      if (fd < 0) return fd;
+      sockaddr_ll sll{};
+      sll.sll_family = AF_PACKET;
+      sll.sll_protocol = htons(ETH_P_ALL);
+      sll.sll_ifindex = static_cast<int>(if_nametoindex(link.c_str()));
+      if (::bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0) {
+        ::close(fd);
+        return -1;
+      }
+      return fd;
+    });
+    if (fd_ < 0) throw std::runtime_error("cannot open a packet socket in " + host.netns());
+    thread_ = std::thread([this] { run(); });
+  }
+  ~Capture() { stop(); }
+  std::vector<Frame> stop() {
+    if (thread_.joinable()) {
+      stop_ = true;
+      thread_.join();
+      ::close(fd_);
+    }
+    return frames_;
+  }
+
+ private:
+  void run() {
+    std::array<std::uint8_t, 2048> buf{};
+    while (!stop_) {
+      pollfd p{.fd = fd_, .events = POLLIN, .revents = 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      sockaddr_ll from{};
+      socklen_t len = sizeof from;
+      const ssize_t n = ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n < 14 || from.sll_pkttype == PACKET_OUTGOING) continue;
+      Frame f;
+      std::memcpy(f.source.data(), buf.data() + 6, 6);
+      f.ethertype = static_cast<std::uint16_t>(buf[12] << 8 | buf[13]);
+      if (f.ethertype == ETH_P_IP && n >= 14 + 20) {
+        std::array<std::uint8_t, 4> src{};
+        std::memcpy(src.data(), buf.data() + 14 + 12, 4);
+        f.ip_source = core::IpAddress::v4(src);
+        f.ip_protocol = buf[14 + 9];
+      }
+      frames_.push_back(f);
+    }
+  }
+  int fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::vector<Frame> frames_;
+  std::thread thread_;
+};
+
 
 // Two VRRP routers and a client on one bridge.
 struct PairTopology {

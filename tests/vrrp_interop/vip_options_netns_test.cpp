@@ -73,6 +73,39 @@ void options_and_tracked_devices(Implementation impl, int subnet) {
   router.stop();
 }
 
+// garp_extra_if all 1: while MASTER, a gratuitous ARP each second for the
+// VIP on x0 (not the instance's interface); counted on x0's peer y0 from
+// 1.5 s to 4.3 s after MASTER (before garp_master_delay's second burst at
+// 5 s). keepalived's count in the same test is the yardstick; without `all`
+// lvsd sends none (keepalived would send on VMACs only, and lvsd has none there).
+int extra_garps(Implementation impl, int subnet, bool all) {
+  PairTopology pair(subnet);
+  test::Host& host = *pair.a;
+  const std::string net = "10." + std::to_string(subnet) + ".";
+  EXPECT_EQ(host.run("ip link add x0 type veth peer name y0 && ip link set x0 up && ip link set y0 up").exit_code, 0);
+  RouterSpec spec{.initial_master = true, .priority = 150, .vrid = 96, .version = 3, .advert_int = milliseconds(100),
+                  .vips = {pair.vip + "/24", net + "1.100/24 dev x0"}};
+  spec.keepalived_instance = std::string("  garp_extra_if ") + (all ? "all " : "") + "1\n";
+  Router router(host, impl, spec);
+  router.start();
+  EXPECT_TRUE(router.wait_for_state("MASTER", milliseconds(5000))) << router.log();
+  std::this_thread::sleep_for(milliseconds(1500));
+  Capture capture(host, "y0");
+  std::this_thread::sleep_for(milliseconds(2800));
+  int arps = 0;
+  for (const Frame& f : capture.stop()) arps += f.ethertype == ETH_P_ARP ? 1 : 0;
+  router.stop();
+  return arps;
+}
+
+TEST(GarpExtraIfInterop, LvsdSendsAsManyAsKeepalived) {
+  const int keepalived = extra_garps(Implementation::kKeepalived, 156, true);
+  const int lvsd = extra_garps(Implementation::kLvsd, 157, true);
+  EXPECT_GE(keepalived, 2) << "the yardstick: one a second";
+  EXPECT_NEAR(lvsd, keepalived, 1) << "lvsd " << lvsd << ", keepalived " << keepalived;
+  EXPECT_EQ(extra_garps(Implementation::kLvsd, 159, false), 0) << "without all";
+}
+
 TEST(VipOptionsInterop, Keepalived) { options_and_tracked_devices(Implementation::kKeepalived, 154); }
 TEST(VipOptionsInterop, Lvsd) { options_and_tracked_devices(Implementation::kLvsd, 155); }
 
