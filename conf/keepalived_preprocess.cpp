@@ -471,11 +471,14 @@ bool KaPreprocessor::substitute(KaLine& l, Sink& sink, bool& changed, bool in_va
               "$" + name + " uses itself (" + chain + "$" + name + "): keepalived 2.2.7 would expand it without end");
         return false;
       }
-      // Recursive: what the value uses is replaced now, when it is used.
+      // Recursive: what the value uses is replaced now, when it is used; an
+      // undefined ${NAME} in it is as wrong here as written in the line
+      // itself (the fuzzer found one that otherwise emptied a VIP list
+      // without a word).
       KaLine v = text_at(l.line, def->second.lines.front(), column);
       expanding_.push_back(name);
       bool inner_changed = false;
-      const bool ok = substitute(v, sink, inner_changed, true);
+      const bool ok = substitute(v, sink, inner_changed, in_value);
       expanding_.pop_back();
       if (!ok) return false;
       value = std::move(v.text);

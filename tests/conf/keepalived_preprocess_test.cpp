@@ -216,6 +216,8 @@ TEST(KeepalivedPreprocess, WhatKeepalivedRefusesIsRefusedAtItsPlace) {
       {"  $1A=bad\n", "1:3", "'$1A=bad' is not a definition: a name is made of letters"},
       {"$W = sp\n", "1:1", "no blank is allowed before '='"},
       {"a b ${UNDEF}\n", "1:5", "${UNDEF} is not defined"},
+      // Found by the fuzzer: undefined inside a definition's value, used later.
+      {"$NET=10.${SUBNET}\n$VIP=${NET}.1\nx $VIP\n", "3:3", "${SUBNET} is not defined"},
       {"a ${1A}\n", "1:3", "'${1A}' is not a definition's use"},
       {"$A=${B}\n$B=x$A\nz\n  y ${A}\n", "4:5", "uses itself ($A -> $B -> $A)"},
       {"$M=\\\na\nx $M\n", "3:3", "$M is a multi-line definition: it can only be used alone on its line"},
