@@ -115,14 +115,11 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
                                   [&](const conf::TrackInterface& t) { return t.name == in.interface; });
   if (!in.dont_track_primary && !listed) out.track_interface.push_back({.name = in.interface, .weight = 0, .reverse = false});
   // keepalived 2.2.7 also tracks the other devices its VIPs and excluded
-  // addresses are on (measured: FAULT while one is down), unless no_track.
-  for (const auto* list : {&in.virtual_ipaddress, &in.virtual_ipaddress_excluded}) {
-    for (const auto& v : *list) {
-      if (v.no_track || v.dev.empty() || v.dev == in.interface || (in.use_vmac && v.dev == in.vmac_interface)) continue;
-      const bool tracked = std::any_of(out.track_interface.begin(), out.track_interface.end(),
-                                       [&](const vrrp::TrackedLink& t) { return t.name == v.dev; });
-      if (!tracked) out.track_interface.push_back({.name = v.dev, .weight = 0, .reverse = false});
-    }
+  // addresses are on (measured: FAULT while one is down).
+  for (const auto& dev : tracked_vip_devices(in)) {
+    const bool tracked = std::any_of(out.track_interface.begin(), out.track_interface.end(),
+                                     [&](const vrrp::TrackedLink& t) { return t.name == dev; });
+    if (!tracked) out.track_interface.push_back({.name = dev, .weight = 0, .reverse = false});
   }
   auto scripts_tracked = vrrp_tracked_scripts(in, scripts);
   if (!scripts_tracked.ok()) return scripts_tracked.error();
@@ -143,6 +140,17 @@ core::Result<vrrp::InstanceConfig> vrrp_instance_config(const conf::VrrpInstance
   out.garp_lower_prio_repeat = conf::garp_lower_prio_repeat(global, in);
   out.garp_lower_prio_delay = conf::garp_lower_prio_delay(global, in);
   out.down_timer_adverts = in.down_timer_adverts;
+  return out;
+}
+
+std::vector<std::string> tracked_vip_devices(const conf::VrrpInstance& in) {
+  std::vector<std::string> out;
+  for (const auto* list : {&in.virtual_ipaddress, &in.virtual_ipaddress_excluded}) {
+    for (const auto& v : *list) {
+      if (v.no_track || v.dev.empty() || v.dev == in.interface || (in.use_vmac && v.dev == in.vmac_interface)) continue;
+      if (std::find(out.begin(), out.end(), v.dev) == out.end()) out.push_back(v.dev);
+    }
+  }
   return out;
 }
 

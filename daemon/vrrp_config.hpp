@@ -42,6 +42,11 @@ core::Result<std::vector<vrrp::TrackedProcess>> vrrp_tracked_processes(
     const conf::VrrpInstance& instance, const std::vector<conf::TrackProcess>& processes,
     const std::vector<conf::VrrpSyncGroup>& groups);
 
+// The other devices the instance tracks besides its own interface (keepalived
+// 2.2.7: those its VIPs and excluded addresses are on, unless no_track; not
+// its own VMAC), each once, in file order.
+std::vector<std::string> tracked_vip_devices(const conf::VrrpInstance& instance);
+
 // use_vmac: the instances of `config` with the name of each VMAC filled in
 // (conf::vmac_names), so that a reload that renames one rebuilds its instance.
 std::vector<conf::VrrpInstance> with_vmac_names(const conf::Config& config);

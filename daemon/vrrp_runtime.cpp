@@ -450,13 +450,8 @@ void VrrpRuntime::apply(const conf::Config& config) {
   }
   const bool tracking = std::any_of(config.vrrp_instances.begin(), config.vrrp_instances.end(),
                                     [](const conf::VrrpInstance& i) {
-                                      const auto other_dev = [&](const conf::VirtualIpAddress& v) {
-                                        return !v.no_track && !v.dev.empty() && v.dev != i.interface;
-                                      };
                                       return !i.track_interface.empty() || !i.dont_track_primary ||
-                                             std::any_of(i.virtual_ipaddress.begin(), i.virtual_ipaddress.end(), other_dev) ||
-                                             std::any_of(i.virtual_ipaddress_excluded.begin(),
-                                                         i.virtual_ipaddress_excluded.end(), other_dev);
+                                             !tracked_vip_devices(i).empty();
                                     });
   if (tracking) ensure_link_monitor();
   if (!config.vrrp_instances.empty()) ensure_address_monitor();

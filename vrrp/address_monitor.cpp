@@ -1,6 +1,5 @@
 #include "vrrp/address_monitor.hpp"
 
-#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
@@ -9,6 +8,7 @@
 #include <utility>
 
 #include "vrrp/addr.hpp"
+#include "vrrp/link_monitor.hpp"
 
 namespace lvsd::vrrp {
 
@@ -29,20 +29,9 @@ std::vector<AddressDeleted> parse_address_deletions(std::span<const std::uint8_t
 }
 
 core::Result<AddressMonitor> AddressMonitor::open() {
-  mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);  // scripts must not inherit it
-  if (nl == nullptr) return core::errno_error("netlink socket", errno);
-  if (mnl_socket_bind(nl, RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, MNL_SOCKET_AUTOPID) < 0) {
-    const int err = errno;
-    mnl_socket_close(nl);
-    return core::errno_error("netlink bind RTMGRP_IPV4_IFADDR|RTMGRP_IPV6_IFADDR", err);
-  }
-  const int fd = mnl_socket_get_fd(nl);
-  if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
-    const int err = errno;
-    mnl_socket_close(nl);
-    return core::errno_error("O_NONBLOCK", err);
-  }
-  return AddressMonitor(nl);
+  auto nl = open_route_socket(RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, /*nonblocking=*/true);
+  if (!nl.ok()) return nl.error();
+  return AddressMonitor(*nl);
 }
 
 AddressMonitor::AddressMonitor(AddressMonitor&& other) noexcept : nl_(std::exchange(other.nl_, nullptr)) {}

@@ -22,17 +22,6 @@ int parse_attr(const nlattr* attr, void* data) {
   return MNL_CB_OK;
 }
 
-core::Result<mnl_socket*> open_route_socket(unsigned groups) {
-  mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);  // scripts must not inherit it
-  if (nl == nullptr) return core::errno_error("netlink socket", errno);
-  if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
-    const int err = errno;
-    mnl_socket_close(nl);
-    return core::errno_error("netlink bind RTMGRP_LINK", err);
-  }
-  return nl;
-}
-
 }  // namespace
 
 std::optional<LinkState> parse_link_message(std::span<const std::uint8_t> message) {
@@ -61,15 +50,26 @@ std::vector<LinkState> parse_link_messages(std::span<const std::uint8_t> buffer)
   return out;
 }
 
-core::Result<LinkMonitor> LinkMonitor::open(core::Duration dump_timeout) {
-  auto nl = open_route_socket(RTMGRP_LINK);
-  if (!nl.ok()) return nl.error();
-  const int fd = mnl_socket_get_fd(*nl);
-  if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+core::Result<mnl_socket*> open_route_socket(unsigned groups, bool nonblocking) {
+  mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);  // scripts must not inherit it
+  if (nl == nullptr) return core::errno_error("netlink socket", errno);
+  if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
     const int err = errno;
-    mnl_socket_close(*nl);
+    mnl_socket_close(nl);
+    return core::errno_error("netlink bind to groups " + std::to_string(groups), err);
+  }
+  const int fd = mnl_socket_get_fd(nl);
+  if (nonblocking && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+    const int err = errno;
+    mnl_socket_close(nl);
     return core::errno_error("O_NONBLOCK", err);
   }
+  return nl;
+}
+
+core::Result<LinkMonitor> LinkMonitor::open(core::Duration dump_timeout) {
+  auto nl = open_route_socket(RTMGRP_LINK, /*nonblocking=*/true);
+  if (!nl.ok()) return nl.error();
   return LinkMonitor(*nl, dump_timeout);
 }
 
@@ -92,7 +92,7 @@ LinkMonitor::~LinkMonitor() {
 int LinkMonitor::fd() const { return mnl_socket_get_fd(nl_); }
 
 core::Result<std::vector<LinkState>> LinkMonitor::dump() {
-  auto opened = open_route_socket(0);
+  auto opened = open_route_socket(0, /*nonblocking=*/false);
   if (!opened.ok()) return opened.error();
   mnl_socket* nl = *opened;
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(dump_timeout_).count();

@@ -32,6 +32,11 @@ std::optional<LinkState> parse_link_message(std::span<const std::uint8_t> messag
 // each; other messages are skipped.
 std::vector<LinkState> parse_link_messages(std::span<const std::uint8_t> buffer);
 
+// A NETLINK_ROUTE socket (close-on-exec) bound to the multicast `groups`
+// (RTMGRP_*; 0 for none), non-blocking if asked: what LinkMonitor and
+// AddressMonitor subscribe with.
+core::Result<mnl_socket*> open_route_socket(unsigned groups, bool nonblocking);
+
 class LinkMonitor {
  public:
   static core::Result<LinkMonitor> open(core::Duration dump_timeout = std::chrono::milliseconds(500));
