@@ -150,9 +150,9 @@ std::string service_line(const Service& s, const ListOptions& o) {
   return head + service_name(s) + " " + scheduler_and_flags(s) + "\n";
 }
 
-std::string destination_line(const director::Destination& d, const ListOptions& o) {
+std::string destination_line(const director::Destination& d, const director::DestinationCounters& c,
+                             const ListOptions& o) {
   const std::string ep = fmt("  -> %-28s", d.endpoint.to_string().c_str());
-  const auto& c = d.counters;
   switch (o.columns) {
     case ListColumns::kDefault:
       return ep + fmt(" %-7s %-6d %-10u %-10u\n", director::forward_method_name(d.forward).c_str(), d.weight,
@@ -261,13 +261,18 @@ int compare_destinations(const void* pa, const void* pb) {
   return compare_endpoints(a.endpoint, b.endpoint);
 }
 
-// Returns `items` reordered by qsort over their keys.
-template <typename T>
-std::vector<T> qsorted(const std::vector<T>& items, std::vector<SortKey> keys, int (*compare)(const void*, const void*)) {
+// `keys` sorted with qsort(), as ipvsadm sorts its listing.
+std::vector<SortKey> qsorted(std::vector<SortKey> keys, int (*compare)(const void*, const void*)) {
   if (!keys.empty()) std::qsort(keys.data(), keys.size(), sizeof(SortKey), compare);
+  return keys;
+}
+
+// `items` in the order of `sorted`.
+template <typename T>
+std::vector<T> reordered(const std::vector<T>& items, const std::vector<SortKey>& sorted) {
   std::vector<T> out;
   out.reserve(items.size());
-  for (const auto& k : keys) out.push_back(items[k.index]);
+  for (const auto& k : sorted) out.push_back(items[k.index]);
   return out;
 }
 
@@ -279,14 +284,17 @@ IpvsTable ipvsadm_order(const IpvsTable& table) {
     const auto& k = table.services[i].service.key;
     keys.push_back(SortKey{k.fwmark, core::af_number(k.family()), static_cast<int>(k.protocol), k.endpoint, i});
   }
-  IpvsTable sorted{.services = qsorted(table.services, std::move(keys), compare_services)};
+  IpvsTable sorted{.services = reordered(table.services, qsorted(std::move(keys), compare_services))};
   for (auto& vs : sorted.services) {
     std::vector<SortKey> dest_keys;
     for (std::size_t i = 0; i < vs.destinations.size(); ++i) {
       const auto& d = vs.destinations[i];
       dest_keys.push_back(SortKey{0, 0, 0, d.endpoint, i});
     }
-    vs.destinations = qsorted(vs.destinations, std::move(dest_keys), compare_destinations);
+    const std::vector<SortKey> order = qsorted(std::move(dest_keys), compare_destinations);
+    vs.destinations = reordered(vs.destinations, order);
+    // Counters follow their destinations (a table from the configuration has none).
+    if (vs.counters.size() == order.size()) vs.counters = reordered(vs.counters, order);
   }
   return sorted;
 }
@@ -321,7 +329,7 @@ std::string format_list(const director::IpvsInfo& info, const IpvsTable& table, 
   std::string out = format_version_line(info) + headers(options.columns);
   for (const auto& vs : ipvsadm_order(table).services) {
     out += service_line(vs.service, options);
-    for (const auto& d : vs.destinations) out += destination_line(d, options);
+    for (const auto& d : vs.destinations) out += destination_line(d, vs.counters_of(d), options);
   }
   return out;
 }
@@ -387,10 +395,10 @@ nlohmann::json to_json(const director::IpvsInfo& info, const IpvsTable& table) {
                         {"weight", d.weight},
                         {"upper_threshold", d.upper_threshold},
                         {"lower_threshold", d.lower_threshold},
-                        {"active_connections", d.counters.active_connections},
-                        {"inactive_connections", d.counters.inactive_connections},
-                        {"persistent_connections", d.counters.persistent_connections},
-                        {"stats", stats_json(d.counters.stats)}};
+                        {"active_connections", vs.counters_of(d).active_connections},
+                        {"inactive_connections", vs.counters_of(d).inactive_connections},
+                        {"persistent_connections", vs.counters_of(d).persistent_connections},
+                        {"stats", stats_json(vs.counters_of(d).stats)}};
       if (d.forward == ForwardMethod::kTunnel) jd["tunnel"] = tunnel_info(d);
       dests.push_back(std::move(jd));
     }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/net_address.hpp"
+#include "core/optional_text.hpp"
 #include "core/result.hpp"
 #include "core/script.hpp"
 
@@ -617,6 +618,7 @@ struct RealServer {
   // Unset: the virtual server's inhibit_on_failure. True: a failed real server
   // stays in IPVS with weight 0 instead of being removed.
   std::optional<bool> inhibit_on_failure{};
+  std::optional<bool> alpha{};  // its checks' default for check_starts_up (see below)
   Duration slow_start{0};  // weight ramps from 0 to weight over this time after recovery
   // IPVS connection thresholds (keepalived's uthreshold / lthreshold): above
   // `upper` connections the server gets no new ones until it is back below
@@ -625,8 +627,10 @@ struct RealServer {
   std::uint32_t lthreshold = 0;
   // Command lines run (split into words, no shell, as the global script_user)
   // when a check takes the real server up / down, as keepalived does.
-  std::optional<std::string> notify_up{};
-  std::optional<std::string> notify_down{};
+  // (core::OptionalText: one pointer, not the 40 bytes of a std::optional:
+  // the daemon keeps one RealServer per real server.)
+  core::OptionalText notify_up{};
+  core::OptionalText notify_down{};
   // Defaults for its checks (each check's own value wins); unset: the virtual server's.
   std::optional<Duration> connect_timeout{};
   std::optional<std::uint32_t> retry{};  // 0-100
@@ -636,8 +640,7 @@ struct RealServer {
   // virtual server's; alpha (check_starts_up); virtualhost (HTTP Host) unset:
   // the virtual server's.
   std::optional<Duration> warmup{};
-  std::optional<bool> alpha{};
-  std::optional<std::string> virtualhost{};
+  core::OptionalText virtualhost{};
   std::vector<Check> checks{};  // empty: always up
   // keepalived's FILE_CHECK: track_files[].name (YAML key track_file), each
   // with the file's weight and reverse unless given here. The file's number

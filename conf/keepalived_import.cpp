@@ -179,6 +179,9 @@ LoadResult Importer::finish(std::vector<ConfigError> parse_errors, std::vector<C
 
   apply_group_tracking();
   apply_default_protocol();
+  // Virtual servers arrive one block at a time; the daemon keeps the list
+  // (10,000 of them pushed one by one left room for 16,384).
+  config.virtual_servers.shrink_to_fit();
 
   LoadResult result;
   SourceMap sources;

@@ -111,6 +111,10 @@ template <typename T, typename F>
 void add_opt(Node& map, const std::string& key, const std::optional<T>& value, F text) {
   if (value) map.add(key, text(*value));
 }
+template <typename F>
+void add_opt(Node& map, const std::string& key, const core::OptionalText& value, F text) {
+  if (value) map.add(key, text(*value));
+}
 auto as_number = [](auto v) { return number(static_cast<std::int64_t>(v)); };
 auto as_text = [](const std::string& s) { return s; };
 auto as_bool = [](bool b) { return std::string(b ? "true" : "false"); };

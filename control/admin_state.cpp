@@ -173,7 +173,7 @@ void AdminState::poll() {
       known = true;
       if (const auto* vs = find_service(*kernel, key.service)) {
         for (const auto& d : vs->destinations) {
-          if (d.endpoint == key.destination) active = d.counters.active_connections;
+          if (d.endpoint == key.destination) active = vs->counters_of(d).active_connections;
         }
       }
     }

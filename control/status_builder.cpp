@@ -50,9 +50,10 @@ std::vector<VirtualServerStatus> virtual_server_status(const StatusSources& src)
                          .configured_weight = static_cast<std::uint32_t>(d.weight < 0 ? 0 : d.weight), .health = "up"};
       if (const auto* k = find_destination(in_kernel, d)) {
         r.current_weight = k->weight;
-        r.active_connections = k->counters.active_connections;
-        r.inactive_connections = k->counters.inactive_connections;
-        r.traffic = traffic(k->counters.stats);
+        const director::DestinationCounters& c = in_kernel->counters_of(*k);
+        r.active_connections = c.active_connections;
+        r.inactive_connections = c.inactive_connections;
+        r.traffic = traffic(c.stats);
       }
       if (src.health) {
         if (auto h = src.health(vs.service.key, d)) {

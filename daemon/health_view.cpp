@@ -189,23 +189,12 @@ std::string file_reason(const std::string& name, long value) {
 }  // namespace
 
 // Laid out to fit 136 bytes (a 144-byte heap block): one per real server.
+// The 4-byte and smaller fields come first, together, so no padding splits them.
 struct HealthView::RealServerSlot {
-  VirtualServerSlot* owner = nullptr;
   core::Endpoint endpoint{};  // the destination's identity
   std::uint32_t index = 0;  // in owner->real_servers
   std::uint32_t configured_weight = 1;
-  conf::Duration slow_start{0};
-  std::vector<CheckSlot> checks{};  // config order; a listener finds its slot by subscription id
-  core::TimePoint up_since{};  // of a check-driven transition to up, while `ramping`
-  core::TimePoint state_since{};
-  std::uint64_t checks_passed = 0;
-  std::uint64_t checks_failed = 0;
-  std::uint64_t transitions = 0;
-  // The last probe result it heard (while last_valid); its reason is the
-  // scheduler's last result of that check (status() reads it there).
-  core::TimePoint last_at{};
-  core::Duration last_latency{0};
-  std::uint16_t last_check = 0;  // index in checks
+  std::uint16_t last_check = 0;  // index in checks (see last_at)
   bool last_passed = false;
   bool last_valid = false;
   State state = State::kUnknown;
@@ -219,6 +208,18 @@ struct HealthView::RealServerSlot {
   // Its checks all start up (no alpha): in the pool from the start, not ramped.
   bool start_up = false;
   bool has_files = false;  // FILE_CHECKs in owner->files[index]
+  VirtualServerSlot* owner = nullptr;
+  conf::Duration slow_start{0};
+  std::vector<CheckSlot> checks{};  // config order; a listener finds its slot by subscription id
+  core::TimePoint up_since{};  // of a check-driven transition to up, while `ramping`
+  core::TimePoint state_since{};
+  std::uint64_t checks_passed = 0;
+  std::uint64_t checks_failed = 0;
+  std::uint64_t transitions = 0;
+  // The last probe result it heard (while last_valid); its reason is the
+  // scheduler's last result of that check (status() reads it there).
+  core::TimePoint last_at{};
+  core::Duration last_latency{0};
 
   // Its weight when up: configured (or misc_dynamic's) plus its FILE_CHECKs'.
   int weight() const;
@@ -233,7 +234,7 @@ struct HealthView::VirtualServerSlot {
   // gave every real server beyond its address, port and weight (forwarding
   // method, tunnel), once per service. A service whose destinations differ
   // in anything else keeps them all in `destinations` (none does today).
-  director::Service service{};
+  director::ServiceSettings service{};  // (no stats: this is the configured table)
   // A virtual server with a group: the keys of its other services (table()
   // repeats `service` and its destinations for each); empty otherwise.
   std::vector<director::ServiceKey> more_keys{};
@@ -268,6 +269,7 @@ const std::vector<HealthView::FileSlot>* HealthView::RealServerSlot::files() con
 }
 
 int HealthView::RealServerSlot::weight() const {
+  static_assert(sizeof(RealServerSlot) <= 136, "one 144-byte heap block per real server");
   std::int64_t base = configured_weight;
   for (const auto& c : checks)
     if (c.misc_dynamic && c.dynamic_weight) {

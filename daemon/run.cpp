@@ -190,9 +190,9 @@ class KernelIpvs final : public IpvsKernel {
     director::IpvsTable out;
     for (auto& service : *services) {
       if (!keys.contains(service.key)) continue;
-      auto destinations = client_->dump_destinations(service.key);
-      if (!destinations.ok()) return destinations.error();
-      out.services.push_back({.service = std::move(service), .destinations = std::move(*destinations)});
+      auto with_destinations = client_->dump_destinations(std::move(service));
+      if (!with_destinations.ok()) return with_destinations.error();
+      out.services.push_back(std::move(*with_destinations));
     }
     return out;
   }

@@ -214,16 +214,18 @@ Result<std::vector<Service>> IpvsClient::dump_services() {
   return services;
 }
 
-Result<std::vector<Destination>> IpvsClient::dump_destinations(const ServiceKey& key) {
-  std::vector<Destination> destinations;
+Result<VirtualService> IpvsClient::dump_destinations(Service service) {
+  VirtualService out{.service = std::move(service)};
+  const ServiceKey& key = out.service.key;
   Status s = exchange([&](Header header) { return ipvs_codec::dump_destinations(header, key); }, false, [&](MessageView m) -> Status {
     auto destination = ipvs_codec::parse_destination(m, key.family());
     if (!destination) return destination.error();
-    destinations.push_back(std::move(*destination));
+    out.destinations.push_back(destination->destination);
+    out.counters.push_back(destination->counters);
     return {};
   });
   if (!s.ok()) return s.error().context("dumping destinations of " + describe(key));
-  return destinations;
+  return out;
 }
 
 Result<IpvsTable> IpvsClient::dump() {
@@ -232,9 +234,9 @@ Result<IpvsTable> IpvsClient::dump() {
   IpvsTable table;
   table.services.reserve(services->size());
   for (Service& service : *services) {
-    auto destinations = dump_destinations(service.key);
-    if (!destinations) return destinations.error();
-    table.services.push_back(VirtualService{.service = std::move(service), .destinations = std::move(*destinations)});
+    auto with_destinations = dump_destinations(std::move(service));
+    if (!with_destinations) return with_destinations.error();
+    table.services.push_back(std::move(*with_destinations));
   }
   return table;
 }

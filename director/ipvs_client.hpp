@@ -70,7 +70,8 @@ class IpvsClient {
   // The whole table: every service and its destinations.
   core::Result<IpvsTable> dump();
   core::Result<std::vector<Service>> dump_services();
-  core::Result<std::vector<Destination>> dump_destinations(const ServiceKey& key);
+  // `service` with its destinations and their counters.
+  core::Result<VirtualService> dump_destinations(Service service);
 
   core::Status flush();
   core::Status zero(const std::optional<ServiceKey>& key = std::nullopt);

@@ -62,7 +62,11 @@ core::Result<ReplyInfo> reply_info(MessageView message);
 // Parsing one data message of a reply.
 core::Result<Service> parse_service(MessageView message);
 // `service_family` is used when the kernel omits IPVS_DEST_ATTR_ADDR_FAMILY (before 4.x).
-core::Result<Destination> parse_destination(MessageView message, core::AddressFamily service_family);
+struct DumpedDestination {
+  Destination destination{};
+  DestinationCounters counters{};
+};
+core::Result<DumpedDestination> parse_destination(MessageView message, core::AddressFamily service_family);
 core::Result<IpvsInfo> parse_info(MessageView message);
 core::Result<Timeouts> parse_config(MessageView message);
 core::Result<SyncDaemon> parse_daemon(MessageView message);

@@ -237,7 +237,7 @@ Result<Service> parse_service(MessageView m) {
   return s;
 }
 
-Result<Destination> parse_destination(MessageView m, core::AddressFamily service_family) {
+Result<DumpedDestination> parse_destination(MessageView m, core::AddressFamily service_family) {
   static const auto cmd_policy = command_policy();
   static const auto dest_policy = destination_policy();
   auto top = parse_top<IPVS_CMD_ATTR_MAX + 1>(m, cmd_policy.data());
@@ -257,7 +257,8 @@ Result<Destination> parse_destination(MessageView m, core::AddressFamily service
     nlattr* x = a[static_cast<std::size_t>(attr)];
     return x != nullptr ? nla_get_u32(x) : 0;
   };
-  Destination d;
+  DumpedDestination out;
+  Destination& d = out.destination;
   d.endpoint = {.address = get_address(family, a[IPVS_DEST_ATTR_ADDR]), .port = get_port(a[IPVS_DEST_ATTR_PORT])};
   d.forward = static_cast<ForwardMethod>(u32(IPVS_DEST_ATTR_FWD_METHOD) & IP_VS_CONN_F_FWD_MASK);
   d.weight = static_cast<std::int32_t>(u32(IPVS_DEST_ATTR_WEIGHT));
@@ -266,13 +267,13 @@ Result<Destination> parse_destination(MessageView m, core::AddressFamily service
   if (a[IPVS_DEST_ATTR_TUN_TYPE] != nullptr) d.tunnel_type = static_cast<TunnelType>(nla_get_u8(a[IPVS_DEST_ATTR_TUN_TYPE]));
   if (a[IPVS_DEST_ATTR_TUN_PORT] != nullptr) d.tunnel_port = get_port(a[IPVS_DEST_ATTR_TUN_PORT]);
   if (a[IPVS_DEST_ATTR_TUN_FLAGS] != nullptr) d.tunnel_flags = nla_get_u16(a[IPVS_DEST_ATTR_TUN_FLAGS]);
-  d.counters.active_connections = u32(IPVS_DEST_ATTR_ACTIVE_CONNS);
-  d.counters.inactive_connections = u32(IPVS_DEST_ATTR_INACT_CONNS);
-  d.counters.persistent_connections = u32(IPVS_DEST_ATTR_PERSIST_CONNS);
+  out.counters.active_connections = u32(IPVS_DEST_ATTR_ACTIVE_CONNS);
+  out.counters.inactive_connections = u32(IPVS_DEST_ATTR_INACT_CONNS);
+  out.counters.persistent_connections = u32(IPVS_DEST_ATTR_PERSIST_CONNS);
   auto stats = parse_stats_preferring_64(a[IPVS_DEST_ATTR_STATS64], a[IPVS_DEST_ATTR_STATS]);
   if (!stats) return stats.error();
-  d.counters.stats = *stats;
-  return d;
+  out.counters.stats = *stats;
+  return out;
 }
 
 Result<IpvsInfo> parse_info(MessageView m) {

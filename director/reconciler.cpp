@@ -129,6 +129,9 @@ std::size_t new_destinations_after(const ReconcilePlan& plan, std::size_t first,
 IpvsTable table_after(IpvsTable before, const ReconcilePlan& plan, std::span<const std::size_t> failed) {
   std::set<std::size_t> failed_set(failed.begin(), failed.end());
   IpvsTable table = std::move(before);
+  // A view for planning: the counters of a dump would no longer line up
+  // with destinations added or removed here, and nothing plans with them.
+  for (VirtualService& vs : table.services) vs.counters = {};
   const auto new_services = std::count_if(plan.operations.begin(), plan.operations.end(),
                                           [](const Operation& op) { return op.kind == OperationKind::kNewService; });
   table.services.reserve(table.services.size() + static_cast<std::size_t>(new_services));
@@ -164,12 +167,12 @@ IpvsTable table_after(IpvsTable before, const ReconcilePlan& plan, std::span<con
       case OperationKind::kDelService: removed.insert(found->second); break;
       case OperationKind::kNewDestination:
         if (dest == vs.destinations.end()) {
-          vs.destinations.push_back(Destination{op.destination});  // counters zero
+          vs.destinations.push_back(op.destination);
         }
         break;
       case OperationKind::kSetDestination:
         if (dest != vs.destinations.end()) {
-          static_cast<DestinationSettings&>(*dest) = op.destination;  // counters kept
+          *dest = op.destination;
         }
         break;
       case OperationKind::kDelDestination:

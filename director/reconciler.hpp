@@ -46,7 +46,8 @@ OwnershipRecord ownership_after(const OwnershipRecord& before, const IpvsTable& 
 // The kernel table as it is after `plan` ran on `before`, assuming the kernel
 // did what each operation not listed in `failed` asked. Lets the daemon diff a
 // config reload against its last view without dumping 1,000 services again;
-// the periodic resync dumps and repairs any drift.
+// the periodic resync dumps and repairs any drift. The result has no
+// destination counters (VirtualService::counters).
 // `before` is taken by value: a caller done with it moves it in.
 IpvsTable table_after(IpvsTable before, const ReconcilePlan& plan, std::span<const std::size_t> failed);
 

@@ -63,6 +63,12 @@ bool same_settings(const IpvsTable& a, const IpvsTable& b) {
   return true;
 }
 
+const DestinationCounters& VirtualService::counters_of(const Destination& d) const {
+  static const DestinationCounters kNone{};
+  const auto i = static_cast<std::size_t>(&d - destinations.data());
+  return i < counters.size() ? counters[i] : kNone;
+}
+
 bool same_identity(const DestinationSettings& a, const DestinationSettings& b) {
   return a.endpoint == b.endpoint;
 }

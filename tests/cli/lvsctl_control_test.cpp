@@ -24,8 +24,8 @@ const director::ServiceKey kWeb = director::ServiceKey::inet(director::Protocol:
 director::IpvsTable configured() {
   return director::IpvsTable{
       .services = {{.service = {{.key = kWeb, .scheduler = "rr"}},
-                    .destinations = {{{.endpoint = {ip("10.0.0.2"), 80}, .weight = 3}},
-                                     {{.endpoint = {ip("10.0.0.3"), 80}, .weight = 1}}}}}};
+                    .destinations = {{.endpoint = {ip("10.0.0.2"), 80}, .weight = 3},
+                                     {.endpoint = {ip("10.0.0.3"), 80}, .weight = 1}}}}};
 }
 
 class LvsctlControlTest : public ::testing::Test {

@@ -15,9 +15,8 @@ core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value
 const director::ServiceKey kWeb = director::ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.1"), 80);
 const director::ServiceKey kDns = director::ServiceKey::inet(director::Protocol::kUdp, ip("10.0.0.1"), 53);
 
-director::Destination dest(const char* address, std::uint16_t port, std::int32_t weight,
-                           std::uint32_t active = 0) {
-  return director::Destination{{.endpoint = {ip(address), port}, .weight = weight}, {.active_connections = active}};
+director::Destination dest(const char* address, std::uint16_t port, std::int32_t weight) {
+  return director::Destination{.endpoint = {ip(address), port}, .weight = weight};
 }
 
 director::IpvsTable configured() {
@@ -49,9 +48,11 @@ class AdminStateTest : public ::testing::Test {
     if (kernel_down_) return core::Error{"netlink: timed out"};
     auto t = admin_.apply(configured());  // the kernel holds what we last asked for
     for (auto& vs : t.services) {
-      for (auto& d : vs.destinations) {
+      vs.counters.resize(vs.destinations.size());
+      for (std::size_t i = 0; i < vs.destinations.size(); ++i) {
+        const auto& d = vs.destinations[i];
         const auto it = active_.find({d.endpoint.address.to_string(), d.endpoint.port});
-        if (it != active_.end()) d.counters.active_connections = it->second;
+        if (it != active_.end()) vs.counters[i].active_connections = it->second;
       }
     }
     return t;

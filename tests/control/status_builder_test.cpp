@@ -15,9 +15,9 @@ const director::ServiceKey kWeb = director::ServiceKey::inet(director::Protocol:
 
 director::IpvsTable configured() {
   return {.services = {{.service = {{.key = kWeb, .scheduler = "wrr"}},
-                        .destinations = {{{.endpoint = {ip("10.0.0.2"), 80}, .weight = 3}},
-                                         {{.endpoint = {ip("10.0.0.3"), 8080},
-                                           .forward = director::ForwardMethod::kNat, .weight = 1}}}}}};
+                        .destinations = {{.endpoint = {ip("10.0.0.2"), 80}, .weight = 3},
+                                         {.endpoint = {ip("10.0.0.3"), 8080},
+                                          .forward = director::ForwardMethod::kNat, .weight = 1}}}}};
 }
 
 TEST(StatusBuilder, CombinesConfigKernelAdminAndHealth) {
@@ -28,9 +28,11 @@ TEST(StatusBuilder, CombinesConfigKernelAdminAndHealth) {
   director::IpvsTable kernel = configured();
   kernel.services[0].service.stats.connections = 77;
   kernel.services[0].destinations[0].weight = 0;
-  kernel.services[0].destinations[0].counters = {.active_connections = 4, .inactive_connections = 9,
+  kernel.services[0].counters.resize(kernel.services[0].destinations.size());
+  kernel.services[0].counters[0] = {.active_connections = 4, .inactive_connections = 9,
                                                  .stats = {.connections = 70, .in_bytes = 1234}};
   kernel.services[0].destinations.pop_back();  // 10.0.0.3 is down: not in the kernel
+  kernel.services[0].counters.pop_back();
   const auto table = configured();
   StatusSources src{.configured = table, .kernel = &kernel, .overrides = &admin.overrides(),
                     .health = [](const director::ServiceKey&, const director::Destination& d)

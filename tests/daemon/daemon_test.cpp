@@ -473,7 +473,9 @@ TEST_F(DaemonTest, RestartAskedDuringAReloadRunsWithTheNewConfigurationApplied) 
 
 TEST_F(DaemonTest, StatusReadsTheKernelOffTheLoop) {
   Daemon& d = start(1);
-  kernel_.table.services.at(0).destinations.at(0).counters.active_connections = 17;
+  auto& in_kernel = kernel_.table.services.at(0);
+  in_kernel.counters.resize(in_kernel.destinations.size());
+  in_kernel.counters.at(0).active_connections = 17;
   std::optional<control::StatusSnapshot> status;
   d.snapshot([&](control::StatusSnapshot s) { status = std::move(s); });
   // Nothing dumped on the loop's socket; the stats socket dumps in the job.

@@ -52,7 +52,7 @@ Service service(Protocol p, const std::string& vip, std::uint16_t port, const st
 }
 
 Destination dest(const std::string& address, std::uint16_t port, ForwardMethod fwd, std::int32_t weight) {
-  return Destination{{.endpoint = {ip(address), port}, .forward = fwd, .weight = weight}};
+  return Destination{.endpoint = {ip(address), port}, .forward = fwd, .weight = weight};
 }
 
 class IpvsKernel : public ::testing::Test {

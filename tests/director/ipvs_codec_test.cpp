@@ -209,11 +209,11 @@ TEST(IpvsCodec, FallsBackToStatsWithout64) {
 }
 
 Destination dr_dest() {
-  return Destination{{.endpoint = {ip("10.0.0.2"), 8080},
+  return Destination{.endpoint = {ip("10.0.0.2"), 8080},
                      .forward = ForwardMethod::kDirectRoute,
                      .weight = 3,
                      .upper_threshold = 100,
-                     .lower_threshold = 10}};
+                     .lower_threshold = 10};
 }
 
 TEST(IpvsCodec, NewDestinationCarriesServiceKeyAndFullDestination) {
@@ -287,25 +287,25 @@ TEST(IpvsCodec, TunnelDestinationCarriesTunnelAttributes) {
   EXPECT_EQ(got, want);
   auto back = ipvs_codec::parse_destination(got, core::AddressFamily::kIpv4);
   ASSERT_TRUE(back.ok()) << back.error().message;
-  EXPECT_EQ(back->tunnel_type, TunnelType::kGue);
-  EXPECT_EQ(back->tunnel_port, 6080);
-  EXPECT_EQ(back->tunnel_flags, kTunnelFlagChecksum);
-  EXPECT_TRUE(same_settings(*back, d));
+  EXPECT_EQ(back->destination.tunnel_type, TunnelType::kGue);
+  EXPECT_EQ(back->destination.tunnel_port, 6080);
+  EXPECT_EQ(back->destination.tunnel_flags, kTunnelFlagChecksum);
+  EXPECT_TRUE(same_settings(back->destination, d));
 }
 
 TEST(IpvsCodec, DestinationRoundTripsIpv4AndIpv6) {
-  for (Destination d : {dr_dest(), Destination{{.endpoint = {ip("2001:db8::20"), 443},
+  for (Destination d : {dr_dest(), Destination{.endpoint = {ip("2001:db8::20"), 443},
                                                .forward = ForwardMethod::kNat,
                                                .weight = 0,
-                                               .upper_threshold = 7}}}) {
+                                               .upper_threshold = 7}}) {
     auto back =
         ipvs_codec::parse_destination(ipvs_codec::new_destination(kHeader, tcp_web().key, d), core::AddressFamily::kIpv4);
     ASSERT_TRUE(back.ok()) << back.error().message;
-    EXPECT_EQ(back->endpoint, d.endpoint);
-    EXPECT_EQ(back->forward, d.forward);
-    EXPECT_EQ(back->weight, d.weight);
-    EXPECT_EQ(back->upper_threshold, d.upper_threshold);
-    EXPECT_EQ(back->lower_threshold, d.lower_threshold);
+    EXPECT_EQ(back->destination.endpoint, d.endpoint);
+    EXPECT_EQ(back->destination.forward, d.forward);
+    EXPECT_EQ(back->destination.weight, d.weight);
+    EXPECT_EQ(back->destination.upper_threshold, d.upper_threshold);
+    EXPECT_EQ(back->destination.lower_threshold, d.lower_threshold);
   }
 }
 
@@ -328,9 +328,9 @@ TEST(IpvsCodec, ParsesKernelDestinationDumpWithCountersAndFallbackFamily) {
       .end();
   auto d = ipvs_codec::parse_destination(w.done(), core::AddressFamily::kIpv4);  // no ADDR_FAMILY: an old kernel
   ASSERT_TRUE(d.ok()) << d.error().message;
-  EXPECT_EQ(d->endpoint.to_string(), "10.9.8.7:25");
-  EXPECT_EQ(d->forward, ForwardMethod::kNat);
-  EXPECT_EQ(d->weight, 5);
+  EXPECT_EQ(d->destination.endpoint.to_string(), "10.9.8.7:25");
+  EXPECT_EQ(d->destination.forward, ForwardMethod::kNat);
+  EXPECT_EQ(d->destination.weight, 5);
   EXPECT_EQ(d->counters.active_connections, 11u);
   EXPECT_EQ(d->counters.inactive_connections, 12u);
   EXPECT_EQ(d->counters.persistent_connections, 13u);
@@ -438,16 +438,14 @@ TEST(IpvsCodec, EncodeOperationPicksTheCommand) {
 }
 
 TEST(IpvsCodec, LightOperationsEncodeLikeTheEntriesTheyCameFrom) {
-  // An operation keeps settings, not stats or counters: what it sends must
-  // still be byte for byte what the full service or destination gives.
+  // An operation keeps settings, not stats: what it sends must still be
+  // byte for byte what the full service or destination gives.
   Service service = tcp_web();
   service.persistence_engine = "sip";
   service.stats.connections = 12;
   Destination dest = dr_dest();
   dest.upper_threshold = 50;
   dest.lower_threshold = 5;
-  dest.counters.active_connections = 3;
-  dest.counters.stats.in_bytes = 9000;
   Destination tunnel = dest;
   tunnel.forward = ForwardMethod::kTunnel;
   tunnel.tunnel_type = TunnelType::kGue;

@@ -17,7 +17,7 @@ Service web(const std::string& vip, std::uint16_t port = 80) {
 }
 
 Destination real(const std::string& address, std::int32_t weight = 1, std::uint16_t port = 80) {
-  return Destination{{.endpoint = {ip(address), port}, .forward = ForwardMethod::kDirectRoute, .weight = weight}};
+  return Destination{.endpoint = {ip(address), port}, .forward = ForwardMethod::kDirectRoute, .weight = weight};
 }
 
 std::vector<std::string> describe_all(const ReconcilePlan& plan) {
@@ -45,7 +45,8 @@ TEST(Reconciler, UnchangedTableGivesEmptyPlan) {
   IpvsTable kernel = t;
   // Counters and stats differ in a dump; they must not matter.
   kernel.services[3].service.stats.connections = 12345;
-  kernel.services[3].destinations[2].counters.active_connections = 7;
+  kernel.services[3].counters.resize(kernel.services[3].destinations.size());
+  kernel.services[3].counters[2].active_connections = 7;
   EXPECT_TRUE(reconcile(t, kernel, OwnershipRecord{}).empty());
 }
 
@@ -235,7 +236,8 @@ TEST(Reconciler, SameSettingsOfTablesIgnoresOnlyStatsAndCounters) {
   IpvsTable b = a;
   EXPECT_TRUE(same_settings(a, b));
   b.services[3].service.stats.connections = 7;
-  b.services[5].destinations[2].counters.active_connections = 4;
+  b.services[5].counters.resize(b.services[5].destinations.size());
+  b.services[5].counters[2].active_connections = 4;
   EXPECT_TRUE(same_settings(a, b));
   IpvsTable c = a;
   c.services[999].destinations[9].weight = 2;
