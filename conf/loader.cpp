@@ -114,6 +114,10 @@ class YamlLoader {
     // The validator asks where a key path is only for the few paths it
     // reports; they are looked up in the tree, which lives until finish().
     root_ = tree.document(0);
+    // Every node of the file may be read once; aliases may repeat what they
+    // name for kMaxRepeats entries more. The work stays proportional to the
+    // file (at most 32 MiB), however large the table it writes out in full.
+    max_entries_ = tree.node_count() + kMaxRepeats;
     sources_.set("", Location{.file = file_, .line = 1, .column = 1});
     sources_.set_resolver([this](const std::string& path) { return resolve(path); });
     Config config;
@@ -137,7 +141,7 @@ class YamlLoader {
 
   LoadResult finish(std::optional<Config> config) {
     LoadResult result;
-    if (config && entries_read_ <= kMaxEntries) {
+    if (config && entries_read_ <= max_entries_) {
       // A value that failed to parse already has its error: do not add a
       // second one (e.g. "missing key") for the same path.
       ErrorPaths reported;
@@ -212,10 +216,11 @@ class YamlLoader {
   // levels deep), so the number of entries read is capped: a small file must
   // not turn into millions of real servers. Returns false once over the cap.
   bool spend_entry(const Pos& where) {
-    if (++entries_read_ <= kMaxEntries) return true;
-    if (entries_read_ == kMaxEntries + 1)
-      error(where, "", "configuration too large: more than " + std::to_string(kMaxEntries) +
-                           " entries (aliases repeating a large subtree?)");
+    if (++entries_read_ <= max_entries_) return true;
+    if (entries_read_ == max_entries_ + 1)
+      error(where, "", "configuration too large: aliases repeat more than " + std::to_string(kMaxRepeats) +
+                           " entries beyond the file's own " + std::to_string(max_entries_ - kMaxRepeats) +
+                           " nodes (an alias repeating a large subtree?)");
     return false;
   }
 
@@ -964,7 +969,9 @@ class YamlLoader {
     return check;
   }
 
-  static constexpr std::size_t kMaxEntries = 200'000;
+  // Entries aliases may add to the file's own nodes (see load()).
+  static constexpr std::size_t kMaxRepeats = 200'000;
+  std::size_t max_entries_ = kMaxRepeats;
 
   std::string file_;
   yaml::NodeRef root_{};

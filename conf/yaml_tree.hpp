@@ -67,6 +67,8 @@ struct SyntaxError {
 class Tree {
  public:
   std::size_t document_count() const { return documents_.size(); }
+  // Nodes of the whole stream, each alias counted once (it shares its anchor's node).
+  std::size_t node_count() const { return nodes_.size(); }
   NodeRef document(std::size_t i) const { return NodeRef(this, documents_.at(i).root); }
   Mark document_start(std::size_t i) const { return documents_.at(i).start; }
 

@@ -458,6 +458,25 @@ TEST(YamlLoader, AliasAmplificationIsCapped) {
   EXPECT_FALSE(r.config.has_value());
 }
 
+TEST(YamlLoader, AFileSpelledOutInFullIsReadWholeHoweverLarge) {
+  // 10,000 virtual servers x 10 real servers, every key written (as
+  // `lvsctl import-keepalived` writes them): 450,000 keys and list items,
+  // more than the 200,000 repeats aliases may add. The guard is against
+  // repetition, not against size.
+  std::string text = "virtual_servers:\n";
+  text.reserve(10'000 * 520);
+  for (int v = 0; v < 10'000; ++v) {
+    text += "  - address: 10.1." + std::to_string(v / 250) + "." + std::to_string(v % 250 + 1) +
+            "\n    port: 80\n    protocol: TCP\n    lb_algo: rr\n    real_servers:\n";
+    for (int r = 1; r <= 10; ++r)
+      text += "      - address: 10.2.0." + std::to_string(r) + "\n        port: 80\n        weight: 1\n";
+  }
+  auto r = load_yaml(text, "big.yaml");
+  ASSERT_TRUE(r.ok()) << format_error(r.errors.at(0));
+  ASSERT_EQ(r.config->virtual_servers.size(), 10'000u);
+  EXPECT_EQ(r.config->virtual_servers.back().real_servers.size(), 10u);
+}
+
 TEST(DetectFormat, ByExtensionThenContent) {
   EXPECT_EQ(detect_format("/etc/keepalived/keepalived.conf", "global: {}"), SourceFormat::kKeepalived);
   EXPECT_EQ(detect_format("/etc/lvsd/lvsd.yaml", "global_defs {"), SourceFormat::kYaml);
