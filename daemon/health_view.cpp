@@ -188,17 +188,32 @@ std::string file_reason(const std::string& name, long value) {
 }
 }  // namespace
 
-// Laid out to fit 136 bytes (a 144-byte heap block): one per real server.
-// The 4-byte and smaller fields come first, together, so no padding splits them.
+// What a real server's checks have done: made at its first probe result or
+// transition (a real server without checks never has one), so that a slot
+// stays small.
+struct Activity {
+  conf::Duration slow_start{0};  // configured; a real server with one always has its Activity
+  core::TimePoint up_since{};  // of a check-driven transition to up, while the slot is `ramping`
+  std::uint64_t checks_passed = 0;
+  std::uint64_t checks_failed = 0;
+  std::uint64_t transitions = 0;
+  // The last probe result it heard (while the slot's last_valid); its reason
+  // is the scheduler's last result of that check (status() reads it there).
+  core::TimePoint last_at{};
+  core::Duration last_latency{0};
+};
+
+// Laid out to fit 88 bytes (a 96-byte heap block): one per real server. The 4-byte and smaller fields come first, together,
+// so no padding splits them.
 struct HealthView::RealServerSlot {
   core::Endpoint endpoint{};  // the destination's identity
   std::uint32_t index = 0;  // in owner->real_servers
   std::uint32_t configured_weight = 1;
-  std::uint16_t last_check = 0;  // index in checks (see last_at)
+  std::uint16_t last_check = 0;  // index in checks (see Activity::last_at)
   bool last_passed = false;
   bool last_valid = false;
   State state = State::kUnknown;
-  bool ramping = false;  // up_since is set (slow start)
+  bool ramping = false;  // activity->up_since is set (slow start)
   bool inhibit_on_failure = false;  // resolved against the virtual server's
   // No port of its own: each service of a group gives its port (see more_keys).
   bool port_from_service = false;
@@ -209,17 +224,14 @@ struct HealthView::RealServerSlot {
   bool start_up = false;
   bool has_files = false;  // FILE_CHECKs in owner->files[index]
   VirtualServerSlot* owner = nullptr;
-  conf::Duration slow_start{0};
   std::vector<CheckSlot> checks{};  // config order; a listener finds its slot by subscription id
-  core::TimePoint up_since{};  // of a check-driven transition to up, while `ramping`
   core::TimePoint state_since{};
-  std::uint64_t checks_passed = 0;
-  std::uint64_t checks_failed = 0;
-  std::uint64_t transitions = 0;
-  // The last probe result it heard (while last_valid); its reason is the
-  // scheduler's last result of that check (status() reads it there).
-  core::TimePoint last_at{};
-  core::Duration last_latency{0};
+  std::unique_ptr<Activity> activity{};  // see Activity
+
+  Activity& active() {
+    if (!activity) activity = std::make_unique<Activity>();
+    return *activity;
+  }
 
   // Its weight when up: configured (or misc_dynamic's) plus its FILE_CHECKs'.
   int weight() const;
@@ -269,7 +281,7 @@ const std::vector<HealthView::FileSlot>* HealthView::RealServerSlot::files() con
 }
 
 int HealthView::RealServerSlot::weight() const {
-  static_assert(sizeof(RealServerSlot) <= 136, "one 144-byte heap block per real server");
+  static_assert(sizeof(RealServerSlot) <= 88, "one 96-byte heap block per real server");
   std::int64_t base = configured_weight;
   for (const auto& c : checks)
     if (c.misc_dynamic && c.dynamic_weight) {
@@ -371,15 +383,15 @@ std::optional<LastCheck> HealthView::last_check(const RealServerSlot& rs) const 
     return LastCheck{.check = "FILE_CHECK",
                      .passed = rs.last_passed,
                      .reason = file_reason((*fs)[k].name, (*fs)[k].value),
-                     .latency = rs.last_latency,
-                     .at = rs.last_at};
+                     .latency = rs.activity->last_latency,
+                     .at = rs.activity->last_at};
   }
   const CheckSlot& check = rs.checks[rs.last_check];
   return LastCheck{.check = std::string{check.keyword()},
                    .passed = rs.last_passed,
                    .reason = std::string{last_reason(check)},
-                   .latency = rs.last_latency,
-                   .at = rs.last_at};
+                   .latency = rs.activity->last_latency,
+                   .at = rs.activity->last_at};
 }
 
 void HealthView::set_config(const conf::Config& config) {
@@ -537,7 +549,8 @@ void HealthView::set_config(const conf::Config& config) {
       rs->configured_weight = rs_conf.weight;
       rs->inhibit_on_failure = rs_conf.inhibit_on_failure.value_or(vs_conf.inhibit_on_failure);
       rs->port_from_service = vs_conf.group && rs_conf.port == 0;
-      rs->slow_start = rs_conf.slow_start;
+      if (rs_conf.slow_start > conf::Duration::zero()) rs->active().slow_start = rs_conf.slow_start;
+      else if (rs->activity) rs->activity->slow_start = conf::Duration::zero();
       rs->has_files = !rs_conf.file_checks.empty();
       // FILE_CHECKs know their verdict at once (keepalived clears alpha for them).
       rs->start_up = (!rs_conf.checks.empty() || rs->has_files) &&
@@ -661,9 +674,10 @@ void HealthView::set_file_value(const std::string& name, long value) {
         f.verdict = healthcheck::file_check_verdict(f.rule, value);
         ++counters_.check_results;
         ++(f.verdict.up ? counters_.checks_passed : counters_.checks_failed);
-        ++(f.verdict.up ? rs.checks_passed : rs.checks_failed);
-        rs.last_at = scheduler_.now();
-        rs.last_latency = core::Duration::zero();
+        Activity& a = rs.active();
+        ++(f.verdict.up ? a.checks_passed : a.checks_failed);
+        a.last_at = scheduler_.now();
+        a.last_latency = core::Duration::zero();
         rs.last_check = static_cast<std::uint16_t>(rs.checks.size() + k);
         rs.last_passed = f.verdict.up;
         rs.last_valid = true;
@@ -712,16 +726,17 @@ void HealthView::on_check_event(RealServerSlot& rs, const healthcheck::CheckEven
   if (index == rs.checks.end()) return;  // not (or no longer) one of its checks
   CheckSlot& check = *index;
   ++counters_.check_results;
+  Activity& activity = rs.active();
   if (event.result.up) {
     ++counters_.checks_passed;
-    ++rs.checks_passed;
+    ++activity.checks_passed;
   } else {
     ++counters_.checks_failed;
-    ++rs.checks_failed;
+    ++activity.checks_failed;
   }
   // Its reason stays in the scheduler's last result of this check (no copy).
-  rs.last_at = scheduler_.now();
-  rs.last_latency = event.result.latency;
+  activity.last_at = scheduler_.now();
+  activity.last_latency = event.result.latency;
   rs.last_check = static_cast<std::uint16_t>(index - rs.checks.begin());
   rs.last_passed = event.result.up;
   rs.last_valid = true;
@@ -772,10 +787,11 @@ bool HealthView::refresh_real_server(RealServerSlot& rs, std::string_view reason
   const State previous = rs.state;
   rs.state = next;
   rs.state_since = scheduler_.now();
-  ++rs.transitions;
+  Activity& activity = rs.active();
+  ++activity.transitions;
   ++counters_.transitions;
   rs.ramping = next == State::kUp && ramp;
-  if (rs.ramping) rs.up_since = scheduler_.now();
+  if (rs.ramping) activity.up_since = scheduler_.now();
 
   // The reason is built only here, on a transition (not on every result).
   std::string why{reason};
@@ -874,7 +890,7 @@ std::optional<int> HealthView::table_weight(const VirtualServerSlot& vs, const R
   if (vs.sorry && !vs.quorum.met()) return std::nullopt;
   if (rs.state == State::kUp) {
     int weight = rs.weight();
-    if (rs.ramping) weight = healthcheck::slow_start_weight(weight, rs.slow_start, now - rs.up_since);
+    if (rs.ramping) weight = healthcheck::slow_start_weight(weight, rs.activity->slow_start, now - rs.activity->up_since);
     return weight;
   }
   // Restart: keep what was serving until a check says otherwise.
@@ -949,9 +965,9 @@ void HealthView::append_status(std::size_t first, std::size_t count, std::vector
           .state = rs.state,
           .state_since = rs.state_since,
           .weight = table_weight(vs, rs, now),
-          .checks_passed = rs.checks_passed,
-          .checks_failed = rs.checks_failed,
-          .transitions = rs.transitions,
+          .checks_passed = rs.activity ? rs.activity->checks_passed : 0,
+          .checks_failed = rs.activity ? rs.activity->checks_failed : 0,
+          .transitions = rs.activity ? rs.activity->transitions : 0,
           .last_check = last_check(rs),
       });
       auto& durations = v.real_servers.back().check_durations;
@@ -968,8 +984,8 @@ void HealthView::arm_slow_start_timer() {
   for (const auto& vs : virtual_servers_) {
     for (const auto& rs : vs->real_servers) {
       if (rs->state != State::kUp || !rs->ramping) continue;
-      const core::Duration since = now - rs->up_since;
-      auto next = healthcheck::next_slow_start_change(rs->weight(), rs->slow_start, since);
+      const core::Duration since = now - rs->activity->up_since;
+      auto next = healthcheck::next_slow_start_change(rs->weight(), rs->activity->slow_start, since);
       if (!next) continue;
       const core::Duration wait = *next - since;
       if (!soonest || wait < *soonest) soonest = wait;
