@@ -24,7 +24,8 @@ lvsd_require_pkgconfig(LIBNL_GENL libnl-genl-3.0 libnl-genl-3-dev)
 lvsd_require_pkgconfig(LIBMNL libmnl libmnl-dev)
 lvsd_require_pkgconfig(HIREDIS hiredis libhiredis-dev)
 lvsd_require_pkgconfig(LIBYAML yaml-0.1 libyaml-dev)
-# keepalived's no-accept filter (vrrp_strict, no_accept): vrrp/vip_filter.cpp.
+# keepalived's no-accept filter (vrrp_strict, no_accept) and VMACs' multicast
+# reports: vrrp/vip_filter.cpp. Its header: the library is loaded on first use.
 lvsd_require_pkgconfig(LIBNFTABLES libnftables libnftables-dev)
 # HTTP_GET's url regex, as keepalived 2.2.7 (PCRE2, 8-bit): core/response_regex.cpp.
 lvsd_require_pkgconfig(LIBPCRE2 libpcre2-8 libpcre2-dev)

@@ -1,8 +1,8 @@
 #include "healthcheck/openssl_lib.hpp"
 
-#include <dlfcn.h>
-
 #include <optional>
+
+#include "core/shared_library.hpp"
 
 namespace lvsd::healthcheck::openssl {
 
@@ -18,31 +18,17 @@ struct Loaded {
   std::string error{};
 };
 
-template <typename F>
-bool bind(void* handle, F& out, const char* name, std::string& error) {
-  void* sym = ::dlsym(handle, name);
-  if (sym == nullptr) {
-    if (error.empty()) error = std::string("cannot load OpenSSL: ") + kLibrary + " has no " + name;
-    return false;
-  }
-  out = reinterpret_cast<F>(sym);
-  return true;
-}
-
 Loaded load() {
   Loaded loaded;
-  // Never unloaded: the handle lives as long as the process.
-  void* handle = ::dlopen(kLibrary, RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* why = ::dlerror();
-    loaded.error = std::string("cannot load OpenSSL: ") + (why ? why : kLibrary);
+  auto lib = core::SharedLibrary::open(kLibrary);
+  if (!lib.ok()) {
+    loaded.error = "cannot load OpenSSL: " + lib.error().message;
     return loaded;
   }
   Api a;
-  std::string& e = loaded.error;
   // dlsym on libssl's handle also searches its dependency, libcrypto.
   bool ok = true;
-#define LVSD_OPENSSL_BIND(fn) ok = bind(handle, a.fn, #fn, e) && ok
+#define LVSD_OPENSSL_BIND(fn) ok = lib->bind(a.fn, #fn) && ok
   LVSD_OPENSSL_BIND(ERR_get_error);
   LVSD_OPENSSL_BIND(ERR_clear_error);
   LVSD_OPENSSL_BIND(ERR_error_string_n);
@@ -74,6 +60,7 @@ Loaded load() {
   LVSD_OPENSSL_BIND(SSL_read);
 #undef LVSD_OPENSSL_BIND
   if (ok) loaded.api = a;
+  else loaded.error = "cannot load OpenSSL: " + lib->missing();
   return loaded;
 }
 

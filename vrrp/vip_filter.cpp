@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/shared_library.hpp"
 #include "core/unique_fd.hpp"
 
 namespace lvsd::vrrp {
@@ -54,10 +55,44 @@ std::string vip_filter_exists_command(core::AddressFamily family) {
   return "list table " + family_word(family) + " " + kVipFilterTable + "\n";
 }
 
+namespace {
+
+// libnftables, loaded on the first VipFilter::open() (core/shared_library.hpp):
+// most configurations never need it.
+struct NftApi {
+  decltype(&::nft_ctx_new) nft_ctx_new = nullptr;
+  decltype(&::nft_ctx_free) nft_ctx_free = nullptr;
+  decltype(&::nft_ctx_buffer_output) nft_ctx_buffer_output = nullptr;
+  decltype(&::nft_ctx_buffer_error) nft_ctx_buffer_error = nullptr;
+  decltype(&::nft_run_cmd_from_buffer) nft_run_cmd_from_buffer = nullptr;
+  decltype(&::nft_ctx_get_error_buffer) nft_ctx_get_error_buffer = nullptr;
+};
+
+core::Result<NftApi> load_nft() {
+  auto lib = core::SharedLibrary::open("libnftables.so.1");
+  if (!lib.ok()) return core::Error{"nftables: cannot load libnftables: " + lib.error().message};
+  NftApi api;
+  const bool ok = lib->bind(api.nft_ctx_new, "nft_ctx_new") && lib->bind(api.nft_ctx_free, "nft_ctx_free") &&
+                  lib->bind(api.nft_ctx_buffer_output, "nft_ctx_buffer_output") &&
+                  lib->bind(api.nft_ctx_buffer_error, "nft_ctx_buffer_error") &&
+                  lib->bind(api.nft_run_cmd_from_buffer, "nft_run_cmd_from_buffer") &&
+                  lib->bind(api.nft_ctx_get_error_buffer, "nft_ctx_get_error_buffer");
+  if (!ok) return core::Error{"nftables: cannot load libnftables: " + lib->missing()};
+  return api;
+}
+
+// Loaded once; a failure is remembered too.
+const core::Result<NftApi>& nft() {
+  static const core::Result<NftApi> api = load_nft();
+  return api;
+}
+
+}  // namespace
+
 struct VipFilter::Context {
   nft_ctx* nft = nullptr;
   ~Context() {
-    if (nft != nullptr) nft_ctx_free(nft);
+    if (nft != nullptr) vrrp::nft()->nft_ctx_free(nft);
   }
 };
 
@@ -74,18 +109,20 @@ core::Result<VipFilter> VipFilter::open() {
   core::UniqueFd probe(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
   if (!probe) return core::Error{std::string("nftables: the kernel has no nfnetlink: ") + std::strerror(errno)};
   probe.reset();
+  if (!nft().ok()) return nft().error();
+  const NftApi& api = *nft();
   auto ctx = std::make_unique<Context>();
-  ctx->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+  ctx->nft = api.nft_ctx_new(NFT_CTX_DEFAULT);
   if (ctx->nft == nullptr) return core::Error{"nftables: cannot create a libnftables context"};
   // Errors are collected, not printed on stderr; nothing is printed on success.
-  nft_ctx_buffer_output(ctx->nft);
-  nft_ctx_buffer_error(ctx->nft);
+  api.nft_ctx_buffer_output(ctx->nft);
+  api.nft_ctx_buffer_error(ctx->nft);
   return VipFilter(std::move(ctx));
 }
 
 core::Status VipFilter::run(const std::string& commands) {
-  if (nft_run_cmd_from_buffer(ctx_->nft, commands.c_str()) != 0) {
-    std::string message = nft_ctx_get_error_buffer(ctx_->nft);
+  if (nft()->nft_run_cmd_from_buffer(ctx_->nft, commands.c_str()) != 0) {
+    std::string message = nft()->nft_ctx_get_error_buffer(ctx_->nft);
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
     return core::Error{"nftables: " + (message.empty() ? std::string("command failed") : message)};
   }

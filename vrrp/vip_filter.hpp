@@ -5,7 +5,8 @@
 // keepalived does it with nftables: an input and an output chain that drop
 // packets to and from a set of the VIPs, the set holding the VIPs of the
 // instances that are MASTER now. lvsd does the same in its own tables `ip
-// lvsd` and `ip6 lvsd`, through libnftables (Debian's libnftables1).
+// lvsd` and `ip6 lvsd`, through libnftables (Debian's libnftables1, loaded
+// on the first VipFilter::open(), not linked: see core/shared_library.hpp).
 //
 // The commands are made by pure functions (tested as text); VipFilter runs
 // them. An IPVS service on such a VIP gets nothing while the instance is
