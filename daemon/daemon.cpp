@@ -87,7 +87,8 @@ struct Daemon::Ipvs {
   std::shared_ptr<IpvsKernel> stats;
 
   Ipvs(std::unique_ptr<IpvsKernel> k, core::Scheduler& scheduler, const conf::Config& config,
-       director::OwnershipRecord owned, std::string ownership_path, IpvsSync::AsyncDump async_dump)
+       director::OwnershipRecord owned, std::string ownership_path, IpvsSync::DesiredSource desired,
+       IpvsSync::AsyncDump async_dump)
       : kernel(std::move(k)),
         sync(
             scheduler, *kernel, sync_options(config), std::move(owned),
@@ -96,7 +97,7 @@ struct Daemon::Ipvs {
                 core::log::get()->error("{}: {}", path, st.error().message);
               }
             },
-            std::move(async_dump)) {}
+            std::move(desired), std::move(async_dump)) {}
 };
 
 Daemon::Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, HandoverState resumed)
@@ -210,7 +211,7 @@ bool Daemon::open_ipvs(const conf::Config& config) {
     });
   };
   ipvs_ = std::make_unique<Ipvs>(std::move(*kernel), parts_.scheduler, config, std::move(*owned),
-                                 options_.ownership_path, std::move(async_dump));
+                                 options_.ownership_path, [this] { return desired_table(); }, std::move(async_dump));
   return true;
 }
 
@@ -228,7 +229,7 @@ std::shared_ptr<IpvsKernel> Daemon::stats_socket() {
 }
 
 void Daemon::push_desired() {
-  if (ipvs_) ipvs_->sync.set_desired(admin_.apply(health_.table()));
+  if (ipvs_) ipvs_->sync.set_desired(desired_table());
   refresh_announcements();
 }
 
@@ -389,7 +390,9 @@ void Daemon::terminate() {
   stop();
 }
 
-director::IpvsTable Daemon::desired_table() const { return ipvs_ ? ipvs_->sync.desired() : director::IpvsTable{}; }
+director::IpvsTable Daemon::desired_table() const {
+  return ipvs_ ? admin_.apply(health_.table()) : director::IpvsTable{};
+}
 
 // The role of the VRRP instance the sync daemon follows, if VRRP runs it.
 // The net.ipv4.vs settings the configuration sets (those it leaves unset

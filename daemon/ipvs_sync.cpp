@@ -2,7 +2,9 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <array>
+#include <set>
 #include <utility>
 
 #include "core/log.hpp"
@@ -13,12 +15,13 @@ namespace lvsd::daemon {
 IpvsSync::IpvsSync(core::Scheduler& scheduler, IpvsPort& port, IpvsSyncOptions options,
                    director::OwnershipRecord owned,
                    std::function<void(const director::OwnershipRecord&)> on_ownership_changed,
-                   AsyncDump async_dump)
+                   DesiredSource desired, AsyncDump async_dump)
     : scheduler_(scheduler),
       port_(port),
       options_(options),
       owned_(std::move(owned)),
       on_ownership_changed_(std::move(on_ownership_changed)),
+      desired_source_(std::move(desired)),
       resync_timer_(scheduler.create_timer([this] { resync(); })),
       async_dump_(std::move(async_dump)) {}
 
@@ -44,7 +47,7 @@ void IpvsSync::resync() {
       ++counters_.stale_dumps;
       return;
     }
-    apply_against(std::move(*kernel), /*is_resync=*/true);
+    apply_against(desired_source_(), std::move(*kernel), /*is_resync=*/true);
   });
 }
 
@@ -55,11 +58,11 @@ void IpvsSync::set_options(const IpvsSyncOptions& options) {
 
 SyncOutcome IpvsSync::set_desired(director::IpvsTable desired) {
   ++generation_;
-  std::optional<director::IpvsTable> view = take_view();  // before desired_ changes: it may be the view
-  desired_ = std::move(desired);
-  if (!view) return reconcile(false);
+  if (in_sync_) return apply_changes(std::move(desired));
+  std::optional<director::IpvsTable> view = std::exchange(kernel_view_, std::nullopt);
+  if (!view) return reconcile_with(desired, /*is_resync=*/false);
   ++counters_.reconciles;
-  return apply_against(std::move(*view), false);
+  return apply_against(desired, std::move(*view), /*is_resync=*/false);
 }
 
 void IpvsSync::adopt_dump(director::IpvsTable kernel) {
@@ -69,29 +72,52 @@ void IpvsSync::adopt_dump(director::IpvsTable kernel) {
   arm_resync();
 }
 
-std::optional<director::IpvsTable> IpvsSync::take_view() {
-  std::optional<director::IpvsTable> view;
-  if (view_is_desired_) {
-    view = std::move(desired_);
-  } else if (kernel_view_) {
-    view = std::move(*kernel_view_);
-  }
-  forget_view();
-  return view;
+std::vector<IpvsSync::ServiceDigest> IpvsSync::digests_of(const director::IpvsTable& table) {
+  std::vector<ServiceDigest> out;
+  out.reserve(table.services.size());
+  for (const auto& vs : table.services) out.push_back({.key = vs.service.key, .digest = director::settings_digest(vs)});
+  std::sort(out.begin(), out.end(), [](const ServiceDigest& a, const ServiceDigest& b) { return a.key < b.key; });
+  return out;
 }
 
-void IpvsSync::keep_view(director::IpvsTable view) {
-  view_is_desired_ = director::same_settings(view, desired_);
-  if (view_is_desired_) {
-    kernel_view_.reset();
-  } else {
-    kernel_view_ = std::move(view);
+SyncOutcome IpvsSync::apply_changes(director::IpvsTable desired) {
+  ++counters_.reconciles;
+  std::vector<ServiceDigest> now = digests_of(desired);
+  // The services added, changed or removed since the kernel was left
+  // holding exactly the desired table: both lists are sorted by key.
+  std::set<director::ServiceKey> changed;
+  auto a = digests_.begin();
+  auto b = now.begin();
+  while (a != digests_.end() || b != now.end()) {
+    if (b == now.end() || (a != digests_.end() && a->key < b->key)) {
+      changed.insert((a++)->key);  // removed
+    } else if (a == digests_.end() || b->key < a->key) {
+      changed.insert((b++)->key);  // added
+    } else {
+      if (a->digest != b->digest) changed.insert(a->key);
+      ++a;
+      ++b;
+    }
   }
+  if (changed.empty()) {
+    core::log::get()->info("ipvs: kernel already matches ({} services), no change", desired.services.size());
+    return {.dumped = true};
+  }
+  auto kernel = port_.dump_services(changed);
+  if (!kernel.ok()) {
+    ++counters_.dump_failures;
+    forget_view();  // the next change dumps everything
+    core::log::get()->error("ipvs: cannot read the kernel table: {}", kernel.error().message);
+    return {};
+  }
+  std::erase_if(desired.services, [&](const director::VirtualService& vs) { return !changed.contains(vs.service.key); });
+  return apply_against(desired, std::move(*kernel), /*is_resync=*/false, &now);
 }
 
 void IpvsSync::forget_view() {
   kernel_view_.reset();
-  view_is_desired_ = false;
+  digests_.clear();
+  in_sync_ = false;
 }
 
 void IpvsSync::arm_resync() {
@@ -102,14 +128,17 @@ void IpvsSync::arm_resync() {
   }
 }
 
-void IpvsSync::record_ownership(const director::ReconcilePlan& plan, const std::vector<std::size_t>& failed) {
-  director::OwnershipRecord now_owned = director::ownership_after(owned_, desired_, plan, failed);
+void IpvsSync::record_ownership(const director::IpvsTable& desired, const director::ReconcilePlan& plan,
+                                const std::vector<std::size_t>& failed) {
+  director::OwnershipRecord now_owned = director::ownership_after(owned_, desired, plan, failed);
   if (now_owned == owned_) return;
   owned_ = std::move(now_owned);
   if (on_ownership_changed_) on_ownership_changed_(owned_);
 }
 
-SyncOutcome IpvsSync::reconcile(bool is_resync) {
+SyncOutcome IpvsSync::reconcile(bool is_resync) { return reconcile_with(desired_source_(), is_resync); }
+
+SyncOutcome IpvsSync::reconcile_with(const director::IpvsTable& desired, bool is_resync) {
   auto log = core::log::get();
   SyncOutcome outcome;
   ++counters_.reconciles;
@@ -124,7 +153,7 @@ SyncOutcome IpvsSync::reconcile(bool is_resync) {
     log->error("ipvs: cannot read the kernel table: {}", kernel.error().message);
     return outcome;
   }
-  return apply_against(std::move(*kernel), is_resync);
+  return apply_against(desired, std::move(*kernel), is_resync);
 }
 
 namespace {
@@ -163,34 +192,56 @@ void log_plan(const director::ReconcilePlan& plan, bool is_resync) {
 
 }  // namespace
 
-SyncOutcome IpvsSync::apply_against(director::IpvsTable kernel, bool is_resync) {
+SyncOutcome IpvsSync::apply_against(const director::IpvsTable& desired, director::IpvsTable kernel, bool is_resync,
+                                    std::vector<ServiceDigest>* changed) {
   auto log = core::log::get();
   SyncOutcome outcome;
   outcome.dumped = true;
   director::ReconcilePlan plan =
-      director::reconcile(desired_, kernel, owned_, {.flush_foreign = options_.flush_foreign});
+      director::reconcile(desired, kernel, owned_, {.flush_foreign = options_.flush_foreign});
   outcome.planned = plan.size();
+  std::vector<std::size_t> failed;
   if (plan.empty()) {
-    if (!is_resync) log->info("ipvs: kernel already matches ({} services), no change", desired_.services.size());
-    // Desired services that were already there are adopted as our own.
-    record_ownership(plan, {});
-    keep_view(std::move(kernel));
-    return outcome;
+    if (!is_resync && changed == nullptr)
+      log->info("ipvs: kernel already matches ({} services), no change", desired.services.size());
+  } else {
+    log_plan(plan, is_resync);
+    const director::ApplyReport report = port_.apply(plan);
+    outcome.failed = report.failures.size();
+    counters_.operations_applied += report.applied;
+    counters_.operation_failures += report.failures.size();
+    if (is_resync) counters_.drift_repairs += report.applied;
+    for (const auto& failure : report.failures) log->error("ipvs: {}", failure.message);
+    failed = report.failed_indices();
+    log->info("ipvs: {} {} applied, {} failed", report.applied, report.applied == 1 ? "change" : "changes",
+              report.failures.size());
   }
-
-  log_plan(plan, is_resync);
-  const director::ApplyReport report = port_.apply(plan);
-  outcome.failed = report.failures.size();
-  counters_.operations_applied += report.applied;
-  counters_.operation_failures += report.failures.size();
-  if (is_resync) counters_.drift_repairs += report.applied;
-  for (const auto& failure : report.failures) log->error("ipvs: {}", failure.message);
-
-  const std::vector<std::size_t> failed = report.failed_indices();
-  record_ownership(plan, failed);
-  keep_view(director::table_after(std::move(kernel), plan, failed));
-  log->info("ipvs: {} {} applied, {} failed", report.applied, report.applied == 1 ? "change" : "changes",
-            report.failures.size());
+  // Desired services that were already there are adopted as our own.
+  record_ownership(desired, plan, failed);
+  director::IpvsTable view = plan.empty() ? std::move(kernel) : director::table_after(std::move(kernel), plan, failed);
+  // The kernel now holds exactly the desired table (also when a service is
+  // listed in another order, but not with a destination listed twice, which
+  // is programmed once): keep the digests only.
+  std::vector<ServiceDigest> held = digests_of(view);
+  const bool exact = held == digests_of(desired);
+  if (changed != nullptr) {
+    // Only the changed services were read and planned: the others still
+    // hold what their digests say.
+    if (exact) {
+      digests_ = std::move(*changed);
+      in_sync_ = true;
+    } else {
+      forget_view();  // the next change dumps everything
+    }
+  } else if (exact) {
+    kernel_view_.reset();
+    digests_ = std::move(held);
+    in_sync_ = true;
+  } else {
+    digests_.clear();
+    in_sync_ = false;
+    kernel_view_ = std::move(view);
+  }
   // A large plan (11,000 operations at a first start with 1,000 services)
   // held megabytes that are free again now: hand them back to the system
   // instead of keeping the peak as resident memory.

@@ -3,9 +3,11 @@
 // the desired table, and periodically (resync), it asks the reconciler for
 // the minimal plan and applies it. The first reconcile and every periodic
 // resync dump the kernel; a change of the desired table (reload, health
-// verdict) is planned against the view the last reconcile left (what was
-// dumped plus what was applied since), so it costs no dump: with 1,000
-// services a dump takes far longer than the change. A periodic resync that
+// verdict) costs no dump of the whole table: once the kernel holds exactly
+// the desired table, only the services whose digest changed are read back
+// and planned (one service for a weight change among 1,000), and otherwise
+// the change is planned against the view the last reconcile left (what was
+// dumped plus what was applied since). A periodic resync that
 // finds work repairs drift (someone ran `ipvsadm -d` by hand) and logs it.
 // No socket here: the kernel is behind IpvsPort (IpvsClient in production).
 #include <chrono>
@@ -13,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +32,9 @@ class IpvsPort {
  public:
   virtual ~IpvsPort() = default;
   virtual core::Result<director::IpvsTable> dump() = 0;
+  // Only these services with their destinations (a change of a few services
+  // reads only them). A service the kernel lacks is left out.
+  virtual core::Result<director::IpvsTable> dump_services(const std::set<director::ServiceKey>& keys) = 0;
   virtual director::ApplyReport apply(const director::ReconcilePlan& plan) = 0;
 };
 
@@ -58,6 +64,11 @@ class IpvsSync {
   // Reads the whole kernel table off the loop and hands it back on the loop.
   using AsyncDump = std::function<void(std::function<void(core::Result<director::IpvsTable>)> done)>;
 
+  // The desired table now, rebuilt on demand (the daemon's comes from the
+  // health view): a periodic resync or a reconcile after a failure plans
+  // against it. IpvsSync keeps no copy of it (10,000 destinations were 0.7 MB).
+  using DesiredSource = std::function<director::IpvsTable()>;
+
   // `owned` is what an earlier run recorded; `on_ownership_changed` is called
   // with the new record whenever it changes (the daemon saves it to a file).
   // With `async_dump`, the periodic resync reads the kernel through it (a
@@ -65,9 +76,14 @@ class IpvsSync {
   // adverts); a dump that comes back after the table was changed meanwhile
   // is stale and is dropped (the next interval dumps again).
   IpvsSync(core::Scheduler& scheduler, IpvsPort& port, IpvsSyncOptions options, director::OwnershipRecord owned,
-           std::function<void(const director::OwnershipRecord&)> on_ownership_changed, AsyncDump async_dump = {});
+           std::function<void(const director::OwnershipRecord&)> on_ownership_changed, DesiredSource desired,
+           AsyncDump async_dump = {});
 
-  // Replaces the desired table and reconciles at once.
+  // The desired table changed to `desired` (what the source gives now):
+  // reconciles at once. While in_sync(), only the services whose digest
+  // (director::settings_digest) differs from what the kernel was left
+  // holding are read back from the kernel and planned; otherwise against the
+  // last view of the kernel, or a dump of all of it.
   SyncOutcome set_desired(director::IpvsTable desired);
   // The caller already read the kernel (the daemon does at start): the next
   // set_desired() plans against this dump instead of reading it again.
@@ -77,36 +93,52 @@ class IpvsSync {
   // True when the last reconcile left the kernel exactly as desired (every
   // operation applied, nothing pending): pushing the same table again would
   // plan nothing.
-  bool in_sync() const { return view_is_desired_; }
+  bool in_sync() const { return in_sync_; }
   SyncOutcome reconcile(bool is_resync = false);
   // What the resync timer does: reconcile(true), or with an async dump,
   // start one (if none is under way).
   void resync();
   void set_options(const IpvsSyncOptions& options);
 
-  const director::IpvsTable& desired() const { return desired_; }
   const director::OwnershipRecord& owned() const { return owned_; }
   const IpvsSyncCounters& counters() const { return counters_; }
 
  private:
+  struct ServiceDigest {
+    director::ServiceKey key{};
+    std::uint64_t digest = 0;
+    bool operator==(const ServiceDigest&) const = default;
+  };
+  // One per service, sorted by key.
+  static std::vector<ServiceDigest> digests_of(const director::IpvsTable& table);
+
   void arm_resync();
-  SyncOutcome apply_against(director::IpvsTable kernel, bool is_resync);
-  std::optional<director::IpvsTable> take_view();
-  void keep_view(director::IpvsTable view);
+  SyncOutcome reconcile_with(const director::IpvsTable& desired, bool is_resync);
+  // While in_sync(): plans only the services whose digest changed.
+  SyncOutcome apply_changes(director::IpvsTable desired);
+  // Plans `desired` against `kernel` and applies it. `changed`: set when
+  // both hold only the services that changed (apply_changes), with the
+  // digests of the whole new table; unset when they are whole tables.
+  SyncOutcome apply_against(const director::IpvsTable& desired, director::IpvsTable kernel, bool is_resync,
+                            std::vector<ServiceDigest>* changed = nullptr);
   void forget_view();
-  void record_ownership(const director::ReconcilePlan& plan, const std::vector<std::size_t>& failed);
+  void record_ownership(const director::IpvsTable& desired, const director::ReconcilePlan& plan,
+                        const std::vector<std::size_t>& failed);
 
   core::Scheduler& scheduler_;
   IpvsPort& port_;
   IpvsSyncOptions options_;
   director::OwnershipRecord owned_;
   std::function<void(const director::OwnershipRecord&)> on_ownership_changed_;
-  director::IpvsTable desired_;
-  // The kernel as the last reconcile left it. When that is exactly desired_
-  // (the usual case once a plan succeeded), view_is_desired_ is set and no
-  // second copy is kept: 10,000 destinations are 1.4 MB.
+  DesiredSource desired_source_;
+  // What the kernel holds after the last reconcile. When that is exactly the
+  // desired table (the usual case once a plan succeeded), in_sync_ is set and
+  // only the digest of each service is kept (8 bytes and its key, instead of
+  // 44 per destination); otherwise (a refused operation, a foreign service)
+  // the whole view, so that the next change is planned without a dump.
+  std::vector<ServiceDigest> digests_;
+  bool in_sync_ = false;
   std::optional<director::IpvsTable> kernel_view_;
-  bool view_is_desired_ = false;
   IpvsSyncCounters counters_;
   std::unique_ptr<core::Timer> resync_timer_;
   AsyncDump async_dump_;

@@ -1,5 +1,9 @@
 #include "director/types.hpp"
 
+#include <xxhash.h>
+
+#include <type_traits>
+
 namespace lvsd::director {
 
 std::string protocol_name(Protocol protocol) {
@@ -67,6 +71,65 @@ const DestinationCounters& VirtualService::counters_of(const Destination& d) con
   static const DestinationCounters kNone{};
   const auto i = static_cast<std::size_t>(&d - destinations.data());
   return i < counters.size() ? counters[i] : kNone;
+}
+
+namespace {
+
+// Appends the bytes of each value (no padding: field by field).
+class DigestInput {
+ public:
+  template <typename T>
+  void add(const T& value) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    const auto* p = reinterpret_cast<const char*>(&value);
+    bytes_.append(p, sizeof(T));
+  }
+  void add(const std::string& text) {
+    add(text.size());
+    bytes_.append(text);
+  }
+  void add(const core::IpAddress& address) {
+    add(static_cast<std::uint8_t>(address.family()));
+    const auto b = address.bytes();
+    bytes_.append(reinterpret_cast<const char*>(b.data()), b.size());
+  }
+  std::uint64_t digest() const { return XXH3_64bits(bytes_.data(), bytes_.size()); }
+
+ private:
+  std::string bytes_;
+};
+
+}  // namespace
+
+std::uint64_t settings_digest(const VirtualService& service) {
+  // The fields same_settings() compares, and nothing else (stats, counters).
+  DigestInput in;
+  const ServiceSettings& s = service.service;
+  in.add(s.key.protocol);
+  in.add(s.key.endpoint.address);
+  in.add(s.key.endpoint.port);
+  in.add(s.key.fwmark);
+  in.add(s.scheduler);
+  in.add(s.flags);
+  in.add(s.persistence_timeout_s);
+  in.add(s.persistence_prefix.has_value());
+  in.add(s.persistence_prefix.value_or(0));
+  in.add(s.persistence_engine);
+  in.add(service.destinations.size());
+  for (const Destination& d : service.destinations) {
+    in.add(d.endpoint.address);
+    in.add(d.endpoint.port);
+    in.add(d.forward);
+    in.add(d.weight);
+    in.add(d.upper_threshold);
+    in.add(d.lower_threshold);
+    if (d.forward == ForwardMethod::kTunnel) {  // as same_settings: tunnel fields only count for TUN
+      in.add(d.tunnel_type);
+      in.add(d.tunnel_port);
+      in.add(d.tunnel_flags);
+    }
+  }
+  return in.digest();
 }
 
 bool same_identity(const DestinationSettings& a, const DestinationSettings& b) {

@@ -163,6 +163,11 @@ struct IpvsTable {
 // excluded): whatever is planned against one is planned against the other.
 bool same_settings(const IpvsTable& a, const IpvsTable& b);
 
+// A 64-bit digest (XXH3) of what same_settings() compares of one service:
+// its settings and its destinations' settings, in order. Equal services have
+// equal digests; different ones differ but for a 2^-64 chance.
+std::uint64_t settings_digest(const VirtualService& service);
+
 // GET_INFO.
 struct IpvsInfo {
   std::uint32_t version = 0;               // 0x010201 is "1.2.1"

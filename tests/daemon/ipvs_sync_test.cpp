@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "core/fake_scheduler.hpp"
 
@@ -25,6 +26,15 @@ class FakeKernel final : public IpvsPort {
     ++dumps;
     if (fail_dumps) return core::Error{"Operation not permitted"};
     return table;
+  }
+  core::Result<IpvsTable> dump_services(const std::set<ServiceKey>& keys) override {
+    ++service_dumps;
+    if (fail_dumps) return core::Error{"Operation not permitted"};
+    IpvsTable out;
+    for (const auto& vs : table.services)
+      if (keys.contains(vs.service.key)) out.services.push_back(vs);
+    dumped_services += out.services.size();
+    return out;
   }
   director::ApplyReport apply(const director::ReconcilePlan& plan) override {
     ++applies;
@@ -51,6 +61,8 @@ class FakeKernel final : public IpvsPort {
   bool fail_dumps = false;
   ServiceKey refuse{};  // operations on this service fail
   int dumps = 0, applies = 0;
+  int service_dumps = 0;          // dump_services() calls
+  std::size_t dumped_services = 0;  // the services they returned
 
  private:
   void apply_one(const director::Operation& op) {
@@ -89,11 +101,20 @@ VirtualService web(const char* vip, std::vector<int> weights) {
 class IpvsSyncTest : public ::testing::Test {
  protected:
   IpvsSync make(IpvsSyncOptions options = {}, director::OwnershipRecord owned = {}) {
-    return IpvsSync(sched, kernel, options, std::move(owned), [this](const director::OwnershipRecord& r) {
-      saved = r;
-      ++saves;
-    });
+    return IpvsSync(
+        sched, kernel, options, std::move(owned),
+        [this](const director::OwnershipRecord& r) {
+          saved = r;
+          ++saves;
+        },
+        [this] { return source_table; });
   }
+  // What the daemon does: the source changes, then it tells IpvsSync.
+  SyncOutcome push(IpvsSync& sync, IpvsTable table) {
+    source_table = table;
+    return sync.set_desired(std::move(table));
+  }
+  IpvsTable source_table;  // what the desired source gives
   core::FakeScheduler sched;
   FakeKernel kernel;
   director::OwnershipRecord saved;
@@ -103,7 +124,7 @@ class IpvsSyncTest : public ::testing::Test {
 TEST_F(IpvsSyncTest, ProgramsAnEmptyKernelAndOwnsWhatItCreated) {
   auto sync = make();
   IpvsTable desired{.services = {web("10.0.0.100", {1, 1})}};
-  auto outcome = sync.set_desired(desired);
+  auto outcome = push(sync, desired);
   EXPECT_TRUE(outcome.dumped);
   EXPECT_EQ(outcome.planned, 3u);  // NEW_SERVICE + 2 NEW_DEST
   EXPECT_EQ(outcome.failed, 0u);
@@ -115,7 +136,7 @@ TEST_F(IpvsSyncTest, ProgramsAnEmptyKernelAndOwnsWhatItCreated) {
 
 TEST_F(IpvsSyncTest, UnchangedTableMakesNoWrite) {
   auto sync = make();
-  sync.set_desired({.services = {web("10.0.0.100", {1, 1})}});
+  push(sync, {.services = {web("10.0.0.100", {1, 1})}});
   const int applies_before = kernel.applies;
   auto outcome = sync.reconcile();
   EXPECT_EQ(outcome.planned, 0u);
@@ -126,13 +147,13 @@ TEST_F(IpvsSyncTest, UnchangedTableMakesNoWrite) {
 TEST_F(IpvsSyncTest, InSyncOnlyWhileTheKernelHoldsExactlyTheDesiredTable) {
   auto sync = make();
   EXPECT_FALSE(sync.in_sync());  // nothing reconciled yet
-  sync.set_desired({.services = {web("10.0.0.100", {1, 1})}});
+  push(sync, {.services = {web("10.0.0.100", {1, 1})}});
   EXPECT_TRUE(sync.in_sync());
   kernel.refuse = web("10.0.0.101", {1}).service.key;  // e.g. an unknown scheduler module
-  sync.set_desired({.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1})}});
+  push(sync, {.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1})}});
   EXPECT_FALSE(sync.in_sync());  // a refused operation is still pending
   kernel.refuse = {};
-  sync.set_desired({.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1})}});
+  push(sync, {.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1})}});
   EXPECT_TRUE(sync.in_sync());  // pushed again: applied now
   kernel.fail_dumps = true;
   sync.reconcile(true);
@@ -142,7 +163,7 @@ TEST_F(IpvsSyncTest, InSyncOnlyWhileTheKernelHoldsExactlyTheDesiredTable) {
 TEST_F(IpvsSyncTest, RestartAdoptsMatchingKernelWithoutWriting) {
   kernel.table.services.push_back(web("10.0.0.100", {1, 1}));  // left by the previous run
   auto sync = make();
-  auto outcome = sync.set_desired({.services = {web("10.0.0.100", {1, 1})}});
+  auto outcome = push(sync, {.services = {web("10.0.0.100", {1, 1})}});
   EXPECT_EQ(outcome.planned, 0u);
   EXPECT_EQ(kernel.applies, 0);
   EXPECT_TRUE(sync.owned().owns(kernel.table.services[0].service.key));  // adopted
@@ -153,7 +174,7 @@ TEST_F(IpvsSyncTest, AdoptedStartupDumpIsNotReadAgainAndResyncStillRuns) {
   kernel.table.services.push_back(web("10.0.0.100", {1, 1}));
   auto sync = make({.resync_interval = 30s});
   sync.adopt_dump(kernel.table);
-  auto outcome = sync.set_desired({.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1})}});
+  auto outcome = push(sync, {.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1})}});
   EXPECT_EQ(kernel.dumps, 0);
   EXPECT_EQ(outcome.planned, 2u);  // NEW_SERVICE + NEW_DEST for the new one
   sched.advance(30s);
@@ -162,7 +183,7 @@ TEST_F(IpvsSyncTest, AdoptedStartupDumpIsNotReadAgainAndResyncStillRuns) {
 
 TEST_F(IpvsSyncTest, PeriodicResyncRepairsDriftOnce) {
   auto sync = make({.resync_interval = 30s});
-  sync.set_desired({.services = {web("10.0.0.100", {1, 1})}});
+  push(sync, {.services = {web("10.0.0.100", {1, 1})}});
   kernel.table.services[0].destinations.pop_back();  // ipvsadm -d by hand
   sched.advance(29s);
   EXPECT_EQ(kernel.table.services[0].destinations.size(), 1u);
@@ -177,17 +198,17 @@ TEST_F(IpvsSyncTest, PeriodicResyncRepairsDriftOnce) {
 
 TEST_F(IpvsSyncTest, OneWeightChangeIsOneSetDest) {
   auto sync = make();
-  sync.set_desired({.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1, 1})}});
-  auto outcome = sync.set_desired({.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1, 5})}});
+  push(sync, {.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1, 1})}});
+  auto outcome = push(sync, {.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1, 5})}});
   EXPECT_EQ(outcome.planned, 1u);
   EXPECT_EQ(kernel.find(ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.101"), 80))->destinations[1].weight, 5);
 }
 
 TEST_F(IpvsSyncTest, ChangeOfDesiredTableIsPlannedWithoutADump) {
   auto sync = make({.resync_interval = 30s});
-  sync.set_desired({.services = {web("10.0.0.100", {1, 1})}});
+  push(sync, {.services = {web("10.0.0.100", {1, 1})}});
   EXPECT_EQ(kernel.dumps, 1);  // the first reconcile reads the kernel
-  auto outcome = sync.set_desired({.services = {web("10.0.0.100", {1, 4})}});  // a reload
+  auto outcome = push(sync, {.services = {web("10.0.0.100", {1, 4})}});  // a reload
   EXPECT_EQ(kernel.dumps, 1);
   EXPECT_EQ(outcome.planned, 1u);
   EXPECT_EQ(kernel.table.services[0].destinations[1].weight, 4);
@@ -198,10 +219,10 @@ TEST_F(IpvsSyncTest, ChangeOfDesiredTableIsPlannedWithoutADump) {
 TEST_F(IpvsSyncTest, ForeignServicesStayUnlessFlushForeign) {
   kernel.table.services.push_back(web("10.9.9.9", {1}));  // made by someone else
   auto sync = make();
-  sync.set_desired({.services = {web("10.0.0.100", {1})}});
+  push(sync, {.services = {web("10.0.0.100", {1})}});
   EXPECT_NE(kernel.find(ServiceKey::inet(director::Protocol::kTcp, ip("10.9.9.9"), 80)), nullptr);
   // A service we created and no longer want is removed.
-  sync.set_desired({});
+  push(sync, {});
   EXPECT_EQ(kernel.find(ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.100"), 80)), nullptr);
   EXPECT_NE(kernel.find(ServiceKey::inet(director::Protocol::kTcp, ip("10.9.9.9"), 80)), nullptr);
   EXPECT_TRUE(sync.owned().services.empty());
@@ -214,7 +235,7 @@ TEST_F(IpvsSyncTest, ForeignServicesStayUnlessFlushForeign) {
 TEST_F(IpvsSyncTest, UnreadableKernelChangesNothingAndRetriesNextInterval) {
   auto sync = make({.resync_interval = 10s});
   kernel.fail_dumps = true;
-  auto outcome = sync.set_desired({.services = {web("10.0.0.100", {1})}});
+  auto outcome = push(sync, {.services = {web("10.0.0.100", {1})}});
   EXPECT_FALSE(outcome.dumped);
   EXPECT_EQ(kernel.applies, 0);
   EXPECT_EQ(sync.counters().dump_failures, 1u);
@@ -226,7 +247,7 @@ TEST_F(IpvsSyncTest, UnreadableKernelChangesNothingAndRetriesNextInterval) {
 TEST_F(IpvsSyncTest, RefusedServiceIsNotOwnedAndOthersStillProgrammed) {
   auto sync = make();
   kernel.refuse = ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.100"), 80);
-  auto outcome = sync.set_desired({.services = {web("10.0.0.100", {1}), web("10.0.0.101", {1})}});
+  auto outcome = push(sync, {.services = {web("10.0.0.100", {1}), web("10.0.0.101", {1})}});
   EXPECT_EQ(outcome.failed, 2u);  // its NEW_SERVICE and NEW_DEST
   EXPECT_EQ(sync.counters().operation_failures, 2u);
   EXPECT_NE(kernel.find(ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.101"), 80)), nullptr);
@@ -249,16 +270,46 @@ TEST_F(IpvsSyncTest, LargePlanLeavesAnExactViewForTheNextChange) {
   for (int i = 0; i < 40; ++i) {
     desired.services.push_back(web(("10.1.0." + std::to_string(i + 1)).c_str(), {1, 1, 1}));
   }
-  SyncOutcome first = sync.set_desired(desired);
+  SyncOutcome first = push(sync, desired);
   EXPECT_EQ(first.planned, 160u);  // 40 NEW_SERVICE + 120 NEW_DEST
   EXPECT_EQ(first.failed, 0u);
   EXPECT_EQ(kernel.table.services.size(), 40u);
   EXPECT_EQ(sync.owned().services.size(), 40u);
   desired.services[39].destinations[2].weight = 7;
-  SyncOutcome next = sync.set_desired(desired);
+  SyncOutcome next = push(sync, desired);
   EXPECT_EQ(next.planned, 1u);
   EXPECT_EQ(kernel.dumps, 1);
   EXPECT_EQ(kernel.table.services[39].destinations[2].weight, 7);
+}
+
+// Once the kernel holds exactly the desired table, IpvsSync keeps only a
+// digest per service: a change reads back from the kernel the services whose
+// digest changed (added, changed, removed), and plans only those.
+TEST_F(IpvsSyncTest, InSyncAChangeReadsBackOnlyTheServicesThatChanged) {
+  auto sync = make();
+  IpvsTable t;
+  for (int i = 0; i < 40; ++i) t.services.push_back(web(("10.1.0." + std::to_string(i + 1)).c_str(), {1, 1, 1}));
+  push(sync, t);
+  EXPECT_EQ(kernel.dumps, 1);
+  EXPECT_TRUE(sync.in_sync());
+  t.services[17].destinations[1].weight = 5;
+  EXPECT_EQ(push(sync, t).planned, 1u);  // one SET_DEST
+  EXPECT_EQ(kernel.table.services[17].destinations[1].weight, 5);
+  EXPECT_EQ(kernel.service_dumps, 1);
+  EXPECT_EQ(kernel.dumped_services, 1u);
+  EXPECT_EQ(push(sync, t).planned, 0u);  // the same table: nothing read at all
+  EXPECT_EQ(kernel.service_dumps, 1);
+  const ServiceKey removed = t.services[3].service.key;
+  t.services.erase(t.services.begin() + 3);
+  t.services.push_back(web("10.2.0.1", {1}));
+  EXPECT_EQ(push(sync, t).planned, 3u);  // DEL_SERVICE; NEW_SERVICE and its NEW_DEST
+  EXPECT_EQ(kernel.service_dumps, 2);
+  EXPECT_EQ(kernel.dumped_services, 2u);  // + the removed one (the added one is not in the kernel yet)
+  EXPECT_EQ(kernel.find(removed), nullptr);
+  EXPECT_FALSE(sync.owned().owns(removed));
+  EXPECT_EQ(kernel.table.services.size(), 40u);
+  EXPECT_TRUE(sync.in_sync());
+  EXPECT_EQ(kernel.dumps, 1);  // never the whole table
 }
 
 // The view is kept once, as the desired table itself, only when it is exactly
@@ -269,10 +320,10 @@ TEST_F(IpvsSyncTest, ViewSharedWithTheDesiredTableOnlyWhenItIsExactlyThat) {
   // exactly the difference, with no dump.
   {
     auto sync = make();
-    sync.set_desired({.services = {web("10.0.0.100", {1, 1})}});
-    EXPECT_EQ(sync.set_desired({.services = {web("10.0.0.100", {1, 3})}}).planned, 1u);
-    EXPECT_EQ(sync.set_desired({.services = {web("10.0.0.100", {1, 3})}}).planned, 0u);
-    EXPECT_EQ(sync.set_desired({.services = {web("10.0.0.100", {1})}}).planned, 1u);  // DEL_DEST
+    push(sync, {.services = {web("10.0.0.100", {1, 1})}});
+    EXPECT_EQ(push(sync, {.services = {web("10.0.0.100", {1, 3})}}).planned, 1u);
+    EXPECT_EQ(push(sync, {.services = {web("10.0.0.100", {1, 3})}}).planned, 0u);
+    EXPECT_EQ(push(sync, {.services = {web("10.0.0.100", {1})}}).planned, 1u);  // DEL_DEST
     EXPECT_EQ(kernel.table.services[0].destinations.size(), 1u);
     EXPECT_EQ(kernel.dumps, 1);
   }
@@ -281,9 +332,9 @@ TEST_F(IpvsSyncTest, ViewSharedWithTheDesiredTableOnlyWhenItIsExactlyThat) {
   kernel.table.services.push_back(web("10.9.9.9", {1}));
   {
     auto sync = make({.resync_interval = 0s, .flush_foreign = false});
-    sync.set_desired({.services = {web("10.0.0.100", {1})}});
+    push(sync, {.services = {web("10.0.0.100", {1})}});
     sync.set_options({.resync_interval = 0s, .flush_foreign = true});
-    EXPECT_EQ(sync.set_desired({.services = {web("10.0.0.100", {1})}}).planned, 1u);  // DEL_SERVICE of the foreign
+    EXPECT_EQ(push(sync, {.services = {web("10.0.0.100", {1})}}).planned, 1u);  // DEL_SERVICE of the foreign
     EXPECT_EQ(kernel.find(key("10.9.9.9")), nullptr);
   }
   // A refused operation: the view lacks it, so the next change retries it.
@@ -292,9 +343,9 @@ TEST_F(IpvsSyncTest, ViewSharedWithTheDesiredTableOnlyWhenItIsExactlyThat) {
   {
     auto sync = make();
     IpvsTable desired{.services = {web("10.0.0.100", {1}), web("10.0.0.101", {1})}};
-    EXPECT_EQ(sync.set_desired(desired).failed, 2u);  // NEW_SERVICE and its NEW_DEST
+    EXPECT_EQ(push(sync, desired).failed, 2u);  // NEW_SERVICE and its NEW_DEST
     kernel.refuse = {};
-    EXPECT_EQ(sync.set_desired(desired).planned, 2u);
+    EXPECT_EQ(push(sync, desired).planned, 2u);
     EXPECT_NE(kernel.find(key("10.0.0.101")), nullptr);
   }
   // A destination listed twice is programmed once: the view has it once.
@@ -304,11 +355,11 @@ TEST_F(IpvsSyncTest, ViewSharedWithTheDesiredTableOnlyWhenItIsExactlyThat) {
     VirtualService twice = web("10.0.0.100", {1, 1});
     twice.destinations.push_back(twice.destinations[0]);
     IpvsTable desired{.services = {twice}};
-    EXPECT_EQ(sync.set_desired(desired).planned, 3u);
+    EXPECT_EQ(push(sync, desired).planned, 3u);
     desired.services[0].destinations[2].weight = 9;  // the second listing: ignored
-    EXPECT_EQ(sync.set_desired(desired).planned, 0u);
+    EXPECT_EQ(push(sync, desired).planned, 0u);
     desired.services[0].destinations.pop_back();
-    EXPECT_EQ(sync.set_desired(desired).planned, 0u);
+    EXPECT_EQ(push(sync, desired).planned, 0u);
     EXPECT_EQ(kernel.table.services[0].destinations.size(), 2u);
   }
 }
@@ -325,9 +376,9 @@ namespace {
 TEST_F(IpvsSyncTest, AsyncResyncRepairsDriftAndDropsAStaleDump) {
   std::vector<std::function<void(core::Result<IpvsTable>)>> pending;
   IpvsSync sync(
-      sched, kernel, {.resync_interval = 30s}, {}, [](const director::OwnershipRecord&) {},
+      sched, kernel, {.resync_interval = 30s}, {}, [](const director::OwnershipRecord&) {}, [this] { return source_table; },
       [&](std::function<void(core::Result<IpvsTable>)> done) { pending.push_back(std::move(done)); });
-  sync.set_desired({.services = {web("10.0.0.100", {1, 1})}});
+  push(sync, {.services = {web("10.0.0.100", {1, 1})}});
   const int dumps = kernel.dumps;
   kernel.table.services[0].destinations.pop_back();  // someone ran ipvsadm -d
   sched.advance(30s);
@@ -344,7 +395,7 @@ TEST_F(IpvsSyncTest, AsyncResyncRepairsDriftAndDropsAStaleDump) {
   sched.advance(30s);
   ASSERT_EQ(pending.size(), 1u);
   const IpvsTable before_change = kernel.table;
-  sync.set_desired({.services = {web("10.0.0.100", {1, 1, 1})}});
+  push(sync, {.services = {web("10.0.0.100", {1, 1, 1})}});
   const int applies = kernel.applies;
   pending[0](before_change);
   EXPECT_EQ(kernel.applies, applies);  // nothing planned from the old picture
