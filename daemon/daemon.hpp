@@ -104,7 +104,9 @@ class Daemon {
   const RequestQueue& requests() const { return requests_; }
   const control::AdminState& admin() const { return admin_; }
   const Announcer& announcer() const { return announcer_; }
-  // The desired table IPVS is kept equal to (empty without IPVS).
+  // The desired table IPVS is kept equal to (empty without IPVS), built at
+  // each call from the health view and the operator's overrides (nothing
+  // keeps a copy of it).
   director::IpvsTable desired_table() const;
   bool ipvs_open() const { return ipvs_ != nullptr; }
 
