@@ -111,8 +111,10 @@ template <typename T, typename F>
 void add_opt(Node& map, const std::string& key, const std::optional<T>& value, F text) {
   if (value) map.add(key, text(*value));
 }
-template <typename F>
-void add_opt(Node& map, const std::string& key, const core::OptionalText& value, F text) {
+// The model's compact optionals (core::OptionalText, OptionalDuration).
+template <typename Opt, typename F>
+  requires requires(const Opt& o) { o.has_value(); *o; }
+void add_opt(Node& map, const std::string& key, const Opt& value, F text) {
   if (value) map.add(key, text(*value));
 }
 auto as_number = [](auto v) { return number(static_cast<std::int64_t>(v)); };

@@ -1,5 +1,7 @@
 #include "conf/scalars.hpp"
 
+#include "conf/config.hpp"
+
 #include <gtest/gtest.h>
 
 namespace lvsd::conf {
@@ -224,6 +226,25 @@ TEST(DidYouMean, NearMissesOnly) {
 TEST(Quoted, EscapesControlCharactersAndCapsLength) {
   EXPECT_EQ(quote("a\nb"), "'a\\x0ab'");
   EXPECT_EQ(quote(std::string(100, 'x')).size(), 64u + 2 + 3);
+}
+
+TEST(OptionalDuration, ReadsLikeAnOptionalDurationInEightBytes) {
+  using namespace std::chrono_literals;
+  OptionalDuration none;
+  EXPECT_FALSE(none);
+  EXPECT_EQ(none.value_or(3s), milliseconds(3000));
+  EXPECT_EQ(none.get(), std::nullopt);
+  EXPECT_THROW((void)none.value(), std::bad_optional_access);
+  OptionalDuration zero = 0ms;  // set to zero is set
+  EXPECT_TRUE(zero);
+  EXPECT_NE(zero, none);
+  OptionalDuration five = 5s;
+  EXPECT_EQ(*five, milliseconds(5000));
+  EXPECT_EQ(five->count(), 5000);
+  EXPECT_EQ(five, OptionalDuration(5000ms));
+  five = std::nullopt;
+  EXPECT_EQ(five, none);
+  EXPECT_EQ(sizeof(OptionalDuration), 8u);
 }
 
 }  // namespace
