@@ -197,19 +197,26 @@ def set_weight(path, real, old, new):
 
 # ---------------------------------------------------------------- contenders
 
-def lvsd_ops(a):
+def lvsd_counters(a):
+    """The daemon's counters from `lvsctl status --json` (reconcile_operations,
+    reloads_succeeded, ...); None when lvsd does not answer."""
     out = subprocess.run([a.lvsctl, "status", "--json"], capture_output=True, text=True)
     if out.returncode != 0:
         return None
     def find(j):
         if isinstance(j, dict):
             if "reconcile_operations" in j:
-                return j["reconcile_operations"]
+                return j
             for v in j.values():
                 if (r := find(v)) is not None:
                     return r
         return None
     return find(json.loads(out.stdout))
+
+
+def lvsd_ops(a):
+    counters = lvsd_counters(a)
+    return None if counters is None else counters["reconcile_operations"]
 
 
 def start(a, name):

@@ -1,46 +1,16 @@
 // The keepalived.conf front end grows linearly with the table: the number of
 // allocations and the bytes allocated while importing 10,000 virtual servers
 // are at most ~10x those for 1,000 (a quadratic step would make them ~100x).
-// Counted, not timed (times stay in bench/reload-scale.sh). This test binary
-// replaces the global operator new to count; it holds no other test.
+// Counted, not timed (times stay in bench/reload-scale.sh), with
+// tests/support/alloc_count.hpp: this binary holds no other test.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <string>
 
 #include "conf/error.hpp"
 #include "conf/keepalived_import.hpp"
 #include "conf/keepalived_parser.hpp"
-
-namespace {
-
-std::atomic<std::size_t> g_allocations{0};
-std::atomic<std::size_t> g_bytes{0};
-
-}  // namespace
-
-// GCC sees free() in the replacement delete below paired with this new.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  g_bytes.fetch_add(size, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-// The nothrow form too (std::stable_sort's buffer): left to the library, it
-// may come from another allocator than the free() below (AddressSanitizer's
-// own operator new reports the pair as a mismatch).
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  g_bytes.fetch_add(size, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+#include "tests/support/alloc_count.hpp"
 
 namespace lvsd::conf {
 namespace {
@@ -63,26 +33,9 @@ std::string table(std::size_t services, const std::string& weight, bool same = f
   return out;
 }
 
-struct Cost {
-  std::size_t allocations;
-  std::size_t bytes;
-};
-
-template <typename F>
-Cost counted(F&& f) {
-  const std::size_t a = g_allocations.load(), b = g_bytes.load();
-  f();
-  return {g_allocations.load() - a, g_bytes.load() - b};
-}
-
-void expect_linear(const Cost& small, const Cost& large, const char* what) {
-  // 10x the table: 10x the work, less the fixed part. Anything quadratic
-  // shows as ~100x.
-  EXPECT_LE(large.allocations, small.allocations * 12) << what << ": allocations " << small.allocations << " -> "
-                                                       << large.allocations;
-  EXPECT_LE(large.bytes, small.bytes * 12) << what << ": bytes " << small.bytes << " -> " << large.bytes;
-  EXPECT_GE(large.allocations, small.allocations * 5) << what << ": the larger table was not read";
-}
+using test_support::counted;
+using test_support::expect_linear;
+using Cost = test_support::AllocCost;
 
 TEST(KeepalivedScale, ImportGrowsLinearly) {
   const std::string small = table(1000, "1"), large = table(10000, "1");

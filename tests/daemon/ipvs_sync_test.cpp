@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/fake_scheduler.hpp"
+#include "tests/daemon/fake_ipvs_kernel.hpp"
 
 namespace lvsd::daemon {
 namespace {
@@ -18,68 +19,7 @@ using director::IpvsTable;
 using director::OperationKind;
 using director::ServiceKey;
 using director::VirtualService;
-
-// A kernel IPVS table in memory that applies plans like the kernel would.
-class FakeKernel final : public IpvsPort {
- public:
-  core::Result<IpvsTable> dump() override {
-    ++dumps;
-    if (fail_dumps) return core::Error{"Operation not permitted"};
-    return table;
-  }
-  core::Result<IpvsTable> dump_services(const std::set<ServiceKey>& keys) override {
-    ++service_dumps;
-    if (fail_dumps) return core::Error{"Operation not permitted"};
-    IpvsTable out;
-    for (const auto& vs : table.services)
-      if (keys.contains(vs.service.key)) out.services.push_back(vs);
-    dumped_services += out.services.size();
-    return out;
-  }
-  director::ApplyReport apply(const director::ReconcilePlan& plan) override {
-    ++applies;
-    director::ApplyReport report;
-    for (std::size_t i = 0; i < plan.operations.size(); ++i) {
-      const auto& op = plan.operations[i];
-      if (op.service.key == refuse) {
-        report.failures.push_back({.index = i, .error = 2, .message = director::describe(op) + ": refused"});
-        continue;
-      }
-      apply_one(op);
-      ++report.applied;
-    }
-    return report;
-  }
-
-  VirtualService* find(const ServiceKey& key) {
-    auto it = std::find_if(table.services.begin(), table.services.end(),
-                           [&](const VirtualService& vs) { return vs.service.key == key; });
-    return it == table.services.end() ? nullptr : &*it;
-  }
-
-  IpvsTable table;
-  bool fail_dumps = false;
-  ServiceKey refuse{};  // operations on this service fail
-  int dumps = 0, applies = 0;
-  int service_dumps = 0;          // dump_services() calls
-  std::size_t dumped_services = 0;  // the services they returned
-
- private:
-  void apply_one(const director::Operation& op) {
-    VirtualService* vs = find(op.service.key);
-    auto same_dest = [&](const Destination& d) { return director::same_identity(d, op.destination); };
-    switch (op.kind) {
-      case OperationKind::kNewService: table.services.push_back({.service = director::Service{op.service}, .destinations = {}}); break;
-      case OperationKind::kSetService: vs->service = director::Service{op.service}; break;
-      case OperationKind::kDelService:
-        std::erase_if(table.services, [&](const VirtualService& v) { return v.service.key == op.service.key; });
-        break;
-      case OperationKind::kNewDestination: vs->destinations.push_back(Destination{op.destination}); break;
-      case OperationKind::kSetDestination: *std::find_if(vs->destinations.begin(), vs->destinations.end(), same_dest) = Destination{op.destination}; break;
-      case OperationKind::kDelDestination: std::erase_if(vs->destinations, same_dest); break;
-    }
-  }
-};
+using test_support::FakeKernel;
 
 core::IpAddress ip(const char* s) { return core::IpAddress::parse(s).value(); }
 
