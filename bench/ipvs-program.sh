@@ -24,6 +24,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/uml-lib.sh"
 build=./build out="" services=1000 reals=10 timeout_s=600 mem=1536M
 order=lvsd,keepalived,ipvsadm,lvsd-quiet
 while [ $# -gt 0 ]; do
@@ -44,43 +45,21 @@ build=$(realpath "$build") || fail "no build directory"
 lvsd=$build/daemon/lvsd lvsctl=$build/cli/lvsctl
 [ -x "$lvsd" ] || fail "$lvsd is missing"
 [ -x "$lvsctl" ] || fail "$lvsctl is missing"
-for tool in linux.uml keepalived ipvsadm modprobe python3; do
-  command -v "$tool" >/dev/null || fail "$tool not found"
-done
-moddir=$(ls -d /usr/lib/uml/modules/*/ 2>/dev/null | head -n1)
-[ -n "$moddir" ] || fail "no UML modules under /usr/lib/uml/modules"
-kver=$(basename "$moddir")
+uml_require keepalived ipvsadm python3 || fail "missing tools"
 
 if [ -z "$out" ]; then out=$(mktemp -d /var/tmp/lvsd-bench.XXXXXX); fi
 out=$(realpath -m "$out")
-mkdir -p "$out/inputs" "$out/modroot/lib/modules" || fail "cannot create $out"
-rm -f "$out/results.json" "$out/done" "$out/booted" "$out/measure.log"
-# modprobe -d ROOT looks for ROOT/lib/modules/<version>: point it at the UML
-# modules without touching the host's /lib/modules.
-ln -sfn "${moddir%/}" "$out/modroot/lib/modules/$kver"
+mkdir -p "$out/inputs" || fail "cannot create $out"
+rm -f "$out/results.json" "$out/measure.log"
+uml_modroot "$out" || fail "no UML modules"
 
 python3 "$here/ipvs_bench.py" configs "$out/inputs" --services "$services" --reals "$reals" \
   || fail "cannot write the configurations"
 
-cat > "$out/init.sh" <<INIT
-#!/bin/sh
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
-OUT='$out'
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
 # Everything the contenders write (logs, pid and state files, their copy of
-# the configs) lives on this tmpfs of UML's own, not on the host.
-mount -t tmpfs tmpfs /run
-mkdir -p /run/bench /run/tmp && export TMPDIR=/run/tmp
-ip link set lo up
-uname -r > "\$OUT/booted"
-for m in ip_vs ip_vs_rr dummy; do
-  modprobe -d "\$OUT/modroot" "\$m" 2>>"\$OUT/modules.log" || echo "\$m" >> "\$OUT/modules-failed"
-done
-# IPVS wants destinations it can route to: a dummy interface holds 10/8.
-ip link add d0 type dummy && ip addr add 10.0.0.1/8 dev d0 && ip link set d0 up
-cd /run/bench
-IPVS_BENCH_MODROOT="\$OUT/modroot" timeout -k 10 $((timeout_s - 60)) python3 '$here/ipvs_bench.py' measure --inputs "\$OUT/inputs" --work /run/bench \\
+# the configs) lives on UML's own tmpfs /run, not on the host.
+{ uml_init_preamble "$out"; cat <<INIT
+timeout -k 10 $((timeout_s - 60)) python3 '$here/ipvs_bench.py' measure --inputs "\$OUT/inputs" --work /run/bench \\
   --results "\$OUT/results.json" --lvsd '$lvsd' --lvsctl '$lvsctl' \\
   --services $services --reals $reals --order '$order' > "\$OUT/measure.log" 2>&1
 echo \$? > "\$OUT/measure.rc"
@@ -89,17 +68,8 @@ echo done > "\$OUT/done"
 sync
 poweroff -f
 INIT
-chmod +x "$out/init.sh"
-
-echo "booting UML (results in $out) ..." >&2
-start=$(date +%s)
-timeout -k 10 "$timeout_s" linux.uml mem="$mem" rootfstype=hostfs rootflags=/ rw \
-  init="$out/init.sh" con=null con0=fd:0,fd:1 </dev/null >"$out/console.log" 2>&1
-uml_rc=$?
-echo "UML ran $(( $(date +%s) - start ))s (exit $uml_rc)" >&2
-
-[ -f "$out/booted" ] || { tail -n 30 "$out/console.log" >&2; fail "UML did not boot"; }
-[ -s "$out/modules-failed" ] && fail "modules failed to load: $(cat "$out/modules-failed")"
+} > "$out/init.sh"
+uml_boot "$out" "$mem" "$timeout_s" || fail "UML failed (console: $out/console.log)"
 [ -f "$out/done" ] || fail "UML stopped before the benchmark finished (console: $out/console.log)"
 [ -s "$out/results.json" ] || { cat "$out/measure.log" >&2; fail "no results"; }
 [ "$(cat "$out/measure.rc")" = 0 ] || { cat "$out/measure.log" >&2; echo "ipvs-program: measure exited $(cat "$out/measure.rc")" >&2; }

@@ -18,6 +18,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/uml-lib.sh"
 build=./build out="" sizes=1,1000,10000,50000 timeout_s=1500 mem=2048M static_lvsd=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -35,36 +36,17 @@ fail() { echo "memory: $*" >&2; exit 1; }
 build=$(realpath "$build") || fail "no build directory"
 lvsd=$build/daemon/lvsd
 [ -x "$lvsd" ] || fail "$lvsd is missing"
-for tool in linux.uml keepalived ipvsadm modprobe python3; do
-  command -v "$tool" >/dev/null || fail "$tool not found"
-done
-moddir=$(ls -d /usr/lib/uml/modules/*/ 2>/dev/null | head -n1)
-[ -n "$moddir" ] || fail "no UML modules under /usr/lib/uml/modules"
-kver=$(basename "$moddir")
+uml_require keepalived ipvsadm python3 || fail "missing tools"
 
 if [ -z "$out" ]; then out=$(mktemp -d /var/tmp/lvsd-memory.XXXXXX); fi
 out=$(realpath -m "$out")
-mkdir -p "$out/modroot/lib/modules" || fail "cannot create $out"
-rm -f "$out/results.json" "$out/done" "$out/booted" "$out/measure.log" "$out/modules-failed"
-ln -sfn "${moddir%/}" "$out/modroot/lib/modules/$kver"
+mkdir -p "$out" || fail "cannot create $out"
+rm -f "$out/results.json" "$out/measure.log"
+uml_modroot "$out" || fail "no UML modules"
 
-cat > "$out/init.sh" <<INIT
-#!/bin/sh
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
-OUT='$out'
+{ uml_init_preamble "$out"; cat <<INIT
 STATIC='$static_lvsd'
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t tmpfs tmpfs /run
-mkdir -p /run/bench /run/tmp && export TMPDIR=/run/tmp
-ip link set lo up
-uname -r > "\$OUT/booted"
-for m in ip_vs ip_vs_rr dummy; do
-  modprobe -d "\$OUT/modroot" "\$m" 2>>"\$OUT/modules.log" || echo "\$m" >> "\$OUT/modules-failed"
-done
-ip link add d0 type dummy && ip addr add 10.0.0.1/8 dev d0 && ip link set d0 up
-cd /run/bench
-IPVS_BENCH_MODROOT="\$OUT/modroot" timeout -k 10 $((timeout_s - 60)) python3 '$here/memory.py' measure \\
+timeout -k 10 $((timeout_s - 60)) python3 '$here/memory.py' measure \\
   --work /run/bench --results "\$OUT/results.json" --lvsd '$lvsd' --sizes '$sizes' \\
   \${STATIC:+--lvsd-static "\$STATIC"} > "\$OUT/measure.log" 2>&1
 echo \$? > "\$OUT/measure.rc"
@@ -73,16 +55,8 @@ echo done > "\$OUT/done"
 sync
 poweroff -f
 INIT
-chmod +x "$out/init.sh"
-
-echo "booting UML (results in $out) ..." >&2
-start=$(date +%s)
-timeout -k 10 "$timeout_s" linux.uml mem="$mem" rootfstype=hostfs rootflags=/ rw \
-  init="$out/init.sh" con=null con0=fd:0,fd:1 </dev/null >"$out/console.log" 2>&1
-echo "UML ran $(( $(date +%s) - start ))s (exit $?)" >&2
-
-[ -f "$out/booted" ] || { tail -n 30 "$out/console.log" >&2; fail "UML did not boot"; }
-[ -s "$out/modules-failed" ] && fail "modules failed to load: $(cat "$out/modules-failed")"
+} > "$out/init.sh"
+uml_boot "$out" "$mem" "$timeout_s" || fail "UML failed (console: $out/console.log)"
 [ -f "$out/done" ] || fail "UML stopped before the benchmark finished (console: $out/console.log)"
 [ -s "$out/results.json" ] || { cat "$out/measure.log" >&2; fail "no results"; }
 [ "$(cat "$out/measure.rc")" = 0 ] || { cat "$out/measure.log" >&2; echo "memory: measure exited $(cat "$out/measure.rc")" >&2; }

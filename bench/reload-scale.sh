@@ -17,6 +17,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/uml-lib.sh"
 build=./build out="" services=1000 reals=10 rounds=3 reloads=3 timeout_s=1500 mem=1536M uml=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -38,39 +39,20 @@ build=$(realpath "$build") || fail "no build directory"
 lvsd=$build/daemon/lvsd lvsctl=$build/cli/lvsctl
 [ -x "$lvsd" ] || fail "$lvsd is missing"
 [ -x "$lvsctl" ] || fail "$lvsctl is missing"
-for tool in linux.uml keepalived ipvsadm modprobe python3; do
-  command -v "$tool" >/dev/null || fail "$tool not found"
-done
-moddir=$(ls -d /usr/lib/uml/modules/*/ 2>/dev/null | head -n1)
-[ -n "$moddir" ] || fail "no UML modules under /usr/lib/uml/modules"
-kver=$(basename "$moddir")
+uml_require keepalived ipvsadm python3 || fail "missing tools"
 
 if [ -z "$out" ]; then out=$(mktemp -d /var/tmp/lvsd-reload.XXXXXX); fi
 out=$(realpath -m "$out")
-mkdir -p "$out/inputs" "$out/modroot/lib/modules" || fail "cannot create $out"
-rm -f "$out/uml.json" "$out/done" "$out/booted" "$out/measure.log" "$out/modules-failed"
-ln -sfn "${moddir%/}" "$out/modroot/lib/modules/$kver"
+mkdir -p "$out/inputs" || fail "cannot create $out"
+rm -f "$out/uml.json" "$out/measure.log"
+uml_modroot "$out" || fail "no UML modules"
 
 python3 "$here/reload_scale.py" configs "$out/inputs" --services "$services" --reals "$reals" \
   --lvsctl "$lvsctl" || fail "cannot write the configurations"
 
 if [ "$uml" = 1 ]; then
-  cat > "$out/init.sh" <<INIT
-#!/bin/sh
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
-OUT='$out'
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t tmpfs tmpfs /run
-mkdir -p /run/bench /run/tmp /run/lvsd && export TMPDIR=/run/tmp
-ip link set lo up
-uname -r > "\$OUT/booted"
-for m in ip_vs ip_vs_rr dummy; do
-  modprobe -d "\$OUT/modroot" "\$m" 2>>"\$OUT/modules.log" || echo "\$m" >> "\$OUT/modules-failed"
-done
-ip link add d0 type dummy && ip addr add 10.0.0.1/8 dev d0 && ip link set d0 up
-cd /run/bench
-IPVS_BENCH_MODROOT="\$OUT/modroot" timeout -k 10 $((timeout_s - 60)) python3 '$here/reload_scale.py' measure \\
+  { uml_init_preamble "$out"; cat <<INIT
+timeout -k 10 $((timeout_s - 60)) python3 '$here/reload_scale.py' measure \\
   --inputs "\$OUT/inputs" --work /run/bench --results "\$OUT/uml.json" --lvsd '$lvsd' --lvsctl '$lvsctl' \\
   --services $services --reals $reals --rounds $rounds --reloads $reloads > "\$OUT/measure.log" 2>&1
 echo \$? > "\$OUT/measure.rc"
@@ -79,14 +61,8 @@ echo done > "\$OUT/done"
 sync
 poweroff -f
 INIT
-  chmod +x "$out/init.sh"
-  echo "booting UML (results in $out) ..." >&2
-  start=$(date +%s)
-  timeout -k 10 "$timeout_s" linux.uml mem="$mem" rootfstype=hostfs rootflags=/ rw \
-    init="$out/init.sh" con=null con0=fd:0,fd:1 </dev/null >"$out/console.log" 2>&1
-  echo "UML ran $(( $(date +%s) - start ))s" >&2
-  [ -f "$out/booted" ] || { tail -n 30 "$out/console.log" >&2; fail "UML did not boot"; }
-  [ -s "$out/modules-failed" ] && fail "modules failed to load: $(cat "$out/modules-failed")"
+  } > "$out/init.sh"
+  uml_boot "$out" "$mem" "$timeout_s" || fail "UML failed (console: $out/console.log)"
   [ -f "$out/done" ] || fail "UML stopped before the benchmark finished (console: $out/console.log)"
   [ -s "$out/uml.json" ] || { cat "$out/measure.log" >&2; fail "no results"; }
 fi
