@@ -32,8 +32,10 @@ def vip(s):
 
 
 def real(s, r, reals):
+    # 10.2.0.1 to 10.2.249.250 for the first 62,500; then 10.3.0.1 ... (the
+    # scale curve's 100,000).
     i = s * reals + r
-    return f"10.2.{i // 250}.{i % 250 + 1}"
+    return f"10.{2 + i // 62500}.{i // 250 % 250}.{i % 250 + 1}"
 
 
 def write_configs(out, services, reals):
