@@ -124,11 +124,8 @@ class Notify:
 
 
 def uss(name, proc, work):
-    if name == "keepalived":
-        checker = ib.read_pid(os.path.join(work, "ka-checker.pid"))
-        parts = {"parent": memory.smaps_rollup(proc.pid), "checker": memory.smaps_rollup(checker)}
-    else:
-        parts = {"lvsd": memory.smaps_rollup(proc.pid)}
+    names = ("parent", "checker") if name == "keepalived" else ("lvsd",)
+    parts = {n: memory.smaps_rollup(pid) for n, pid in zip(names, daemon_pids(name, proc, work))}
     return {"uss_kb": sum(p["USS"] for p in parts.values()), "parts": parts}
 
 
@@ -164,28 +161,54 @@ def program_daemon(a, name, services, reals, r):
     return None
 
 
+def proc_cost(pids):
+    """CPU seconds (user + system, every thread) and minor page faults so
+    far, summed over pids (keepalived: parent and checker)."""
+    cpu, faults = 0.0, 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        faults += int(fields[7])  # minflt (field 10)
+        cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (14, 15)
+    return cpu, faults
+
+
+def cost_since(pids, before, x):
+    cpu, faults = proc_cost(pids)
+    x["cpu_s"], x["minflt"] = cpu - before[0], faults - before[1]
+
+
+def daemon_pids(name, proc, work):
+    if name == "keepalived":
+        return [proc.pid, ib.read_pid(os.path.join(work, "ka-checker.pid"))]
+    return [proc.pid]
+
+
 def lines_changed(before, after):
     """Lines of /proc/net/ip_vs that differ (no traffic: only a weight can)."""
     b, a = before.splitlines(), after.splitlines()
     return sum(x != y for x, y in zip(b, a)) + abs(len(b) - len(a))
 
 
-def no_change_reloads(a, proc, notify, count, r):
+def no_change_reloads(a, proc, pids, notify, count, r):
     r["no_change"] = []
     for _ in range(count):
         table = rs.Poller().read()
+        before = proc_cost(pids)
         notify.drain()
         t1 = time.time()
         os.kill(proc.pid, signal.SIGHUP)
         ready = notify.wait_ready(t1 + a.step_timeout)
-        x = {"s": ready - t1 if ready else None, "kernel_lines_changed": lines_changed(table, rs.Poller().read())}
+        x = {"s": ready - t1 if ready else None}
+        cost_since(pids, before, x)
+        x["kernel_lines_changed"] = lines_changed(table, rs.Poller().read())
         r["no_change"].append(x)
         if ready is None:
             raise TimeoutError(f"no-change reload: no READY=1 within {a.step_timeout} s")
         time.sleep(a.settle)
 
 
-def one_weight_reloads(a, name, proc, notify, services, reals, count, r):
+def one_weight_reloads(a, name, proc, pids, notify, services, reals, count, r):
     conf = os.path.join(a.work, "lvsd.yaml" if name == "lvsd-yaml" else "keepalived.conf")
     vip, port = ib.vip(services - 1), 80
     real = ib.real(services - 1, reals - 1, reals)
@@ -198,6 +221,7 @@ def one_weight_reloads(a, name, proc, notify, services, reals, count, r):
             old, new = (1, 2) if n % 2 == 0 else (2, 1)
             rs.set_weight(conf, real, old, new)
             table = rs.Poller().read()
+            before = proc_cost(pids)
             notify.drain()
             t1 = time.time()
             os.kill(proc.pid, signal.SIGHUP)
@@ -209,8 +233,9 @@ def one_weight_reloads(a, name, proc, notify, services, reals, count, r):
                 time.sleep(rs.RELOAD_POLL)
             # The daemon may still be busy after the kernel shows the weight.
             ready = notify.wait_ready(t1 + a.step_timeout)
-            x = {"s": seen - t1 if seen else None, "ready_s": ready - t1 if ready else None,
-                 "kernel_lines_changed": lines_changed(table, rs.Poller().read())}
+            x = {"s": seen - t1 if seen else None, "ready_s": ready - t1 if ready else None}
+            cost_since(pids, before, x)
+            x["kernel_lines_changed"] = lines_changed(table, rs.Poller().read())
             r["one_weight"].append(x)
             if seen is None:
                 raise TimeoutError(f"one-weight reload: weight {new} not in the kernel within {a.step_timeout} s")
@@ -241,10 +266,11 @@ def run_daemon(a, name, services, reals, notify, reloads):
                 t = time.time()
                 c.append(rs.lvsd_counters(a))
                 r["lvsctl_status_json_s"] = time.time() - t
-            no_change_reloads(a, proc, notify, reloads, r)
+            pids = daemon_pids(name, proc, a.work)
+            no_change_reloads(a, proc, pids, notify, reloads, r)
             if counters:
                 c.append(rs.lvsd_counters(a))
-            one_weight_reloads(a, name, proc, notify, services, reals, reloads, r)
+            one_weight_reloads(a, name, proc, pids, notify, services, reals, reloads, r)
             if counters:
                 c.append(rs.lvsd_counters(a))
                 r["no_change_counted"] = {"reloads": c[1]["reloads_succeeded"] - c[0]["reloads_succeeded"],
@@ -457,6 +483,23 @@ def report(path):
                 checked = "kernel + lvsd counters" if f.get("one_change_counted") else "kernel"
             print(f"| {n:,} ({lab}) | {name} | {fmt(f['program'])}{err} | {nc} | {ow} | {checked} | {uss_s} | {per} |")
     print()
+    print("each reload, one figure per reload: wall time, the daemon's CPU (every thread; keepalived: parent + "
+          "checker), its minor page faults")
+    print()
+    print("| destinations | contender | no-change reloads | one-weight reloads |")
+    print("|---|---|---|---|")
+    for lab in fig:
+        run = res["runs"][lab]
+        for name in CONTENDERS[:3]:
+            r = run["contenders"].get(name, {})
+            if "no_change" not in r:
+                continue
+            cells = []
+            for kind in ("no_change", "one_weight"):
+                cells.append("; ".join(f"{fmt(x['s'])} / {fmt(x['cpu_s'])} CPU / {x['minflt']:,} faults"
+                                       if "cpu_s" in x else fmt(x["s"]) for x in r.get(kind, [])))
+            print(f"| {run['destinations']:,} ({lab}) | {name} | {cells[0]} | {cells[1]} |")
+    print()
     print("| destinations | `lvsctl list` | `ipvsadm -Ln` | ipvsadm / lvsctl | identical output |")
     print("|---|---|---|---|---|")
     for lab, row in fig.items():
@@ -554,7 +597,7 @@ def main():
     for opt in ("--inputs", "--work-root", "--results", "--lvsd", "--lvsctl", "--sizes"):
         m.add_argument(opt, required=True)
     m.add_argument("--reloads", type=int, default=3, help="reloads of each kind up to 10,000 destinations")
-    m.add_argument("--big-reloads", type=int, default=1, help="reloads of each kind above 10,000 destinations")
+    m.add_argument("--big-reloads", type=int, default=3, help="reloads of each kind above 10,000 destinations")
     m.add_argument("--status-max", type=int, default=10000,
                    help="lvsd's reload counters read through `lvsctl status --json` up to this many destinations")
     m.add_argument("--list-runs-small", type=int, default=5)
