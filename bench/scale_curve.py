@@ -148,6 +148,9 @@ def program_daemon(a, name, services, reals, r):
         if len(nl.weights(vip, port)) == reals and full.count() == expected:
             r["program_s"] = time.time() - t0
             r["program_poll_busy_s"] = nl.busy + full.busy
+            # The daemon's own CPU and page faults since its start (keepalived:
+            # parent + checker), read once the table is complete.
+            r["program_cpu_s"], r["program_minflt"] = proc_cost(daemon_pids(name, proc, a.work))
             return proc
         if proc.poll() is not None:
             r["program"] = "refused" if proc.returncode != 0 else "exited"
@@ -419,7 +422,7 @@ def figures(res):
         n = run["destinations"]
         row = {}
         for name, r in run["contenders"].items():
-            f = {"program": r.get("program_s", r.get("program"))}
+            f = {"program": r.get("program_s", r.get("program")), "program_cpu": r.get("program_cpu_s")}
             if "no_change" in r:
                 f["no_change"] = med([x["s"] for x in r["no_change"]])
                 k = len(r["no_change"])
@@ -481,7 +484,8 @@ def report(path):
             checked = ""
             if "one_change" in f:
                 checked = "kernel + lvsd counters" if f.get("one_change_counted") else "kernel"
-            print(f"| {n:,} ({lab}) | {name} | {fmt(f['program'])}{err} | {nc} | {ow} | {checked} | {uss_s} | {per} |")
+            cpu = f" ({fmt(f['program_cpu'])} CPU)" if f.get("program_cpu") is not None else ""
+            print(f"| {n:,} ({lab}) | {name} | {fmt(f['program'])}{cpu}{err} | {nc} | {ow} | {checked} | {uss_s} | {per} |")
     print()
     print("each reload, one figure per reload: wall time, the daemon's CPU (every thread; keepalived: parent + "
           "checker), its minor page faults")
@@ -508,9 +512,11 @@ def report(path):
             print(f"| {res['runs'][lab]['destinations']:,} ({lab}) | {fmt(li['lvsctl list'])} | {fmt(li['ipvsadm -Ln'])} | "
                   f"{li['ipvsadm -Ln'] / li['lvsctl list']:.1f}x | {'yes' if li['identical'] else 'NO'} |")
     print()
-    # Growth: cost per destination at each size against the first size
-    # (1.0: linear; 10x the table at 10x the cost).
-    first = res["sizes"][0] if res["sizes"] else None
+    # Growth: cost per destination at each size against the 10,000 point
+    # (else the first size): 1.0 is linear, 10x the table at 10x the cost.
+    # Below 10,000 the figures are mostly process start and fixed costs.
+    first = next((lab for lab in res["sizes"] if res["runs"][lab]["destinations"] == 10000),
+                 res["sizes"][0] if res["sizes"] else None)
     if first:
         print(f"growth: (time per destination) / (time per destination at {first}); 1.0 is linear")
         print()
