@@ -159,7 +159,10 @@ void expect_pipeline_linear(bool checks) {
   for (const auto& [step, cost] : small) {
     SCOPED_TRACE(step);
     const AllocCost& big = large.at(step);
-    expect_linear(cost, big, step.c_str());
+    // One growing string or JSON array (see expect_linear); 11.1-11.7x when
+    // this test was written.
+    const bool one_growing_text = step == "status" || step.starts_with("lvsctl list");
+    expect_linear(cost, big, step.c_str(), one_growing_text ? 24 : 12);
     std::printf("%-32s 1,000: %8zu allocations %10zu bytes; 10,000: %9zu allocations %11zu bytes\n", step.c_str(),
                 cost.allocations, cost.bytes, big.allocations, big.bytes);
   }
