@@ -193,22 +193,38 @@ def lines_changed(before, after):
     return sum(x != y for x, y in zip(b, a)) + abs(len(b) - len(a))
 
 
+def timed_reload(a, proc, pids, notify, out, shown=None):
+    """SIGHUP, then until shown() holds (polled every RELOAD_POLL; without
+    it, READY=1 ends the reload) and until READY=1; appends the figures of
+    this reload to `out`. The kernel's table is read before and after
+    (outside the timed window) to count the lines that changed."""
+    table = rs.Poller().read()
+    before = proc_cost(pids)
+    notify.drain()
+    t1 = time.time()
+    os.kill(proc.pid, signal.SIGHUP)
+    seen = None
+    while shown and time.time() < t1 + a.step_timeout:
+        if shown():
+            seen = time.time()
+            break
+        time.sleep(rs.RELOAD_POLL)
+    # The daemon may still be busy after the kernel shows the change.
+    ready = notify.wait_ready(t1 + a.step_timeout)
+    end = seen if shown else ready
+    x = {"s": end - t1 if end else None, "ready_s": ready - t1 if ready else None}
+    cost_since(pids, before, x)
+    x["kernel_lines_changed"] = lines_changed(table, rs.Poller().read())
+    out.append(x)
+    if end is None:
+        raise TimeoutError(f"reload not done within {a.step_timeout} s")
+    time.sleep(a.settle)
+
+
 def no_change_reloads(a, proc, pids, notify, count, r):
     r["no_change"] = []
     for _ in range(count):
-        table = rs.Poller().read()
-        before = proc_cost(pids)
-        notify.drain()
-        t1 = time.time()
-        os.kill(proc.pid, signal.SIGHUP)
-        ready = notify.wait_ready(t1 + a.step_timeout)
-        x = {"s": ready - t1 if ready else None}
-        cost_since(pids, before, x)
-        x["kernel_lines_changed"] = lines_changed(table, rs.Poller().read())
-        r["no_change"].append(x)
-        if ready is None:
-            raise TimeoutError(f"no-change reload: no READY=1 within {a.step_timeout} s")
-        time.sleep(a.settle)
+        timed_reload(a, proc, pids, notify, r["no_change"])
 
 
 def one_weight_reloads(a, name, proc, pids, notify, services, reals, count, r):
@@ -223,26 +239,8 @@ def one_weight_reloads(a, name, proc, pids, notify, services, reals, count, r):
         for n in range(count):
             old, new = (1, 2) if n % 2 == 0 else (2, 1)
             rs.set_weight(conf, real, old, new)
-            table = rs.Poller().read()
-            before = proc_cost(pids)
-            notify.drain()
-            t1 = time.time()
-            os.kill(proc.pid, signal.SIGHUP)
-            seen = None
-            while time.time() < t1 + a.step_timeout:
-                if nl.weights(vip, port).get((real, port)) == new:
-                    seen = time.time()
-                    break
-                time.sleep(rs.RELOAD_POLL)
-            # The daemon may still be busy after the kernel shows the weight.
-            ready = notify.wait_ready(t1 + a.step_timeout)
-            x = {"s": seen - t1 if seen else None, "ready_s": ready - t1 if ready else None}
-            cost_since(pids, before, x)
-            x["kernel_lines_changed"] = lines_changed(table, rs.Poller().read())
-            r["one_weight"].append(x)
-            if seen is None:
-                raise TimeoutError(f"one-weight reload: weight {new} not in the kernel within {a.step_timeout} s")
-            time.sleep(a.settle)
+            timed_reload(a, proc, pids, notify, r["one_weight"],
+                         lambda: nl.weights(vip, port).get((real, port)) == new)  # noqa: B023
     finally:
         with open(conf, "wb") as f:
             f.write(original)
@@ -259,7 +257,7 @@ def run_daemon(a, name, services, reals, notify, reloads):
         r["memory"] = uss(name, proc, a.work)
         if reloads:
             # lvsd's counters (`lvsctl status --json`, which lists every real
-            # server) only up to --status-max destinations: it takes ~23 s at
+            # server) only up to --status-max destinations: it takes 8-23 s at
             # 10,000 inside UML. Above, the kernel's table alone is compared.
             # Read before the reloads, after the no-change ones and after the
             # one-weight ones: the differences are summed over each kind.

@@ -28,6 +28,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../uml-lib.sh"
 build=./build out="" reals=1000 order=lvsd,keepalived window=30 kills=5 strace_s=10
 timeout_s=1800 mem=1536M baseline="" startup_s=300 order_set=""
 while [ $# -gt 0 ]; do
@@ -57,39 +58,21 @@ if [ -n "$baseline" ]; then
   [ -x "$lvsd_base" ] || fail "$lvsd_base is missing"
   [ -n "$order_set" ] || order=lvsd-base,lvsd,keepalived
 fi
-for tool in linux.uml keepalived ipvsadm modprobe python3 strace cc; do
-  command -v "$tool" >/dev/null || fail "$tool not found"
-done
-moddir=$(ls -d /usr/lib/uml/modules/*/ 2>/dev/null | head -n1)
-[ -n "$moddir" ] || fail "no UML modules under /usr/lib/uml/modules"
-kver=$(basename "$moddir")
+uml_require keepalived ipvsadm python3 strace cc || fail "missing tools"
 
 if [ -z "$out" ]; then out=$(mktemp -d /var/tmp/lvsd-hcbench.XXXXXX); fi
 out=$(realpath -m "$out")
-mkdir -p "$out/inputs" "$out/modroot/lib/modules" || fail "cannot create $out"
-rm -f "$out/results.json" "$out/done" "$out/booted" "$out/measure.log" "$out/modules-failed"
-ln -sfn "${moddir%/}" "$out/modroot/lib/modules/$kver"
+mkdir -p "$out/inputs" || fail "cannot create $out"
+rm -f "$out/results.json" "$out/measure.log"
+uml_modroot "$out" || fail "no UML modules"
 
 cc -O2 -Wall -o "$out/http_sink" "$here/http_sink.c" || fail "cannot build http_sink"
 python3 "$here/hc_bench.py" configs "$out/inputs" --reals "$reals" || fail "cannot write the configurations"
 
-cat > "$out/init.sh" <<INIT
-#!/bin/sh
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
-OUT='$out'
+# Logs, pid and state files live on UML's own tmpfs /run; the real servers'
+# address is on its dummy interface.
+{ uml_init_preamble "$out"; cat <<INIT
 LVSD_BASE='$lvsd_base'
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-# Logs, pid and state files live on a tmpfs of UML's own.
-mount -t tmpfs tmpfs /run
-mkdir -p /run/bench /run/tmp && export TMPDIR=/run/tmp
-ip link set lo up
-uname -r > "\$OUT/booted"
-for m in ip_vs ip_vs_rr dummy; do
-  modprobe -d "\$OUT/modroot" "\$m" 2>>"\$OUT/modules.log" || echo "\$m" >> "\$OUT/modules-failed"
-done
-# The real servers' address, on a dummy interface.
-ip link add d0 type dummy && ip addr add 10.0.0.1/8 dev d0 && ip link set d0 up
 ulimit -n 65536
 # Thousands of checks a second through loopback: room for TIME_WAIT sockets.
 # Client ports stay out of the servers' 20000-29999.
@@ -104,17 +87,8 @@ echo done > "\$OUT/done"
 sync
 poweroff -f
 INIT
-chmod +x "$out/init.sh"
-
-echo "booting UML (results in $out) ..." >&2
-start=$(date +%s)
-timeout -k 10 "$timeout_s" linux.uml mem="$mem" rootfstype=hostfs rootflags=/ rw \
-  init="$out/init.sh" con=null con0=fd:0,fd:1 </dev/null >"$out/console.log" 2>&1
-uml_rc=$?
-echo "UML ran $(( $(date +%s) - start ))s (exit $uml_rc)" >&2
-
-[ -f "$out/booted" ] || { tail -n 30 "$out/console.log" >&2; fail "UML did not boot"; }
-[ -s "$out/modules-failed" ] && fail "modules failed to load: $(cat "$out/modules-failed")"
+} > "$out/init.sh"
+uml_boot "$out" "$mem" "$timeout_s" || fail "UML failed (console: $out/console.log)"
 [ -f "$out/done" ] || fail "UML stopped before the benchmark finished (console: $out/console.log)"
 [ -s "$out/results.json" ] || { cat "$out/measure.log" >&2; fail "no results"; }
 python3 "$here/hc_bench.py" report "$out/results.json" | tee "$out/report.txt"
