@@ -203,8 +203,8 @@ struct Activity {
   core::Duration last_latency{0};
 };
 
-// Laid out to fit 88 bytes (a 96-byte heap block): one per real server. The 4-byte and smaller fields come first, together,
-// so no padding splits them.
+// Laid out to fit 88 bytes (a 96-byte heap block): one per real server. The
+// 4-byte and smaller fields come first, together, so no padding splits them.
 struct HealthView::RealServerSlot {
   core::Endpoint endpoint{};  // the destination's identity
   std::uint32_t index = 0;  // in owner->real_servers

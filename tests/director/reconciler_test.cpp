@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <functional>
 
 namespace lvsd::director {
 namespace {
@@ -254,6 +255,53 @@ TEST(Reconciler, SameSettingsOfTablesIgnoresOnlyStatsAndCounters) {
   c = a;
   c.services.pop_back();
   EXPECT_FALSE(same_settings(a, c));
+}
+
+// IpvsSync trusts a service's digest where it once compared the tables: it
+// must change with everything same_settings() compares, and only with that.
+TEST(Reconciler, SettingsDigestChangesWithEverySettingAndOnlyThose) {
+  const IpvsTable t = big_table();
+  const VirtualService& base = t.services[7];
+  const std::uint64_t d = settings_digest(base);
+  EXPECT_NE(d, settings_digest(t.services[8]));  // another service
+  VirtualService same = base;
+  same.service.stats.connections = 9;
+  same.counters.resize(same.destinations.size());
+  same.counters[1].active_connections = 3;
+  same.destinations[2].tunnel_port = 6080;  // not TUN: the tunnel fields do not count
+  EXPECT_TRUE(director::same_settings(IpvsTable{.services = {base}}, IpvsTable{.services = {same}}));
+  EXPECT_EQ(settings_digest(same), d);
+  std::vector<std::function<void(VirtualService&)>> changes = {
+      [](VirtualService& v) { v.service.key.endpoint.port = 81; },
+      [](VirtualService& v) { v.service.key.protocol = Protocol::kUdp; },
+      [](VirtualService& v) { v.service.scheduler = "lc"; },
+      [](VirtualService& v) { v.service.flags |= kServiceFlagPersistent; },
+      [](VirtualService& v) { v.service.persistence_timeout_s = 300; },
+      [](VirtualService& v) { v.service.persistence_prefix = 24; },
+      [](VirtualService& v) { v.service.persistence_engine = "sip"; },
+      [](VirtualService& v) { v.destinations[3].endpoint.port = 8080; },
+      [](VirtualService& v) { v.destinations[3].weight = 2; },
+      [](VirtualService& v) { v.destinations[3].forward = ForwardMethod::kNat; },
+      [](VirtualService& v) { v.destinations[3].upper_threshold = 10; },
+      [](VirtualService& v) { v.destinations[3].lower_threshold = 5; },
+      [](VirtualService& v) { v.destinations.pop_back(); },
+      [](VirtualService& v) { std::swap(v.destinations[0], v.destinations[1]); },
+      [](VirtualService& v) {
+        v.destinations[3].forward = ForwardMethod::kTunnel;
+        v.destinations[3].tunnel_port = 6080;
+      },
+  };
+  VirtualService tunnel = base;
+  tunnel.destinations[3].forward = ForwardMethod::kTunnel;
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    VirtualService changed = base;
+    changes[i](changed);
+    EXPECT_FALSE(director::same_settings(IpvsTable{.services = {base}}, IpvsTable{.services = {changed}})) << i;
+    EXPECT_NE(settings_digest(changed), d) << "change " << i;
+  }
+  VirtualService tunnel_port = tunnel;
+  tunnel_port.destinations[3].tunnel_port = 6080;
+  EXPECT_NE(settings_digest(tunnel_port), settings_digest(tunnel));  // TUN: the tunnel fields count
 }
 
 TEST(Reconciler, TableAfterAFirstStartHoldsWhatSucceeded) {
