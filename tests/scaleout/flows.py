@@ -24,6 +24,14 @@
                                    <of them elsewhere>": streams ok in BEFORE
                                    and broken in AFTER, split by their
                                    director in CARRIERS (carriers' output)
+  flows.py bfd-down LOG PEER FROM_MS
+                                   bfdd's log (timestamps to the ms): prints
+                                   the epoch ms of the first "up -> down" of
+                                   the session with PEER after FROM_MS
+  flows.py stall FILE              until SIGTERM: sleeps 10 ms at a time and
+                                   keeps in FILE the longest delay past a
+                                   wake-up, in ms (how long this kernel was
+                                   stalled: UML on a loaded host)
 
 STATUS starts with "# <epoch ms when written>", then has one line per stream:
   <local port> <server name> ok|broken <bytes verified> <ms since progress> <reason>
@@ -287,6 +295,38 @@ def newly_broken(before, after, carriers_file, director):
     print(len(new), there, len(new) - there)
 
 
+FRR_TS = re.compile(r"^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\.\d+) ")
+
+
+def bfd_down(log, peer, from_ms):
+    with open(log, errors="replace") as f:
+        for line in f:
+            m = FRR_TS.match(line)
+            if not m or "up -> down" not in line or f"peer:{peer} " not in line:
+                continue
+            stamp = datetime.datetime.strptime(m.group(1), "%Y/%m/%d %H:%M:%S.%f")
+            at = int(stamp.timestamp() * 1000)
+            if at >= from_ms:
+                print(at)
+                return
+
+
+def stall(path):
+    worst = 0
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    with open(path, "w") as out:
+        out.write("0\n")
+    while not stop:
+        start = time.monotonic()
+        time.sleep(0.01)
+        late = int((time.monotonic() - start - 0.01) * 1000)
+        if late > worst:
+            worst = late
+            with open(path, "w") as out:
+                out.write(f"{worst}\n")
+
+
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "server":
@@ -312,6 +352,10 @@ def main(argv):
         newly_broken(argv[2], argv[3], argv[4], argv[5])
     elif cmd == "carriers":
         carriers(argv[2], argv[3], argv[4:])
+    elif cmd == "bfd-down":
+        bfd_down(argv[2], argv[3], int(argv[4]))
+    elif cmd == "stall":
+        stall(argv[2])
     else:
         print(__doc__, file=sys.stderr)
         return 2
