@@ -19,4 +19,15 @@ void tune_allocator() {
   mallopt(M_ARENA_MAX, 1);
 }
 
+BulkAllocationScope::BulkAllocationScope() {
+  constexpr int kNoLimit = 1 << 30;
+  mallopt(M_MMAP_THRESHOLD, kNoLimit);
+  mallopt(M_TRIM_THRESHOLD, kNoLimit);
+}
+
+BulkAllocationScope::~BulkAllocationScope() {
+  tune_allocator();
+  malloc_trim(0);
+}
+
 }  // namespace lvsd::core

@@ -63,28 +63,6 @@ LoadedConfig read_configuration(const std::string& path, const std::optional<con
 
 namespace {
 
-// Startup builds and drops blocks of megabytes one after another (the YAML
-// tree, the health view's state, desired tables, an 11,000-operation plan,
-// the kernel view). With the daemon's 128 KiB mmap threshold
-// (core/allocator) each of them is a fresh mmap whose every page faults in,
-// and inside UML the faults cost more than building the blocks. Within this
-// scope large blocks come from the heap, so each reuses the pages the one
-// before freed; at its end the daemon's thresholds are set again and the heap
-// is trimmed once, so what stays resident is what is still in use.
-class BulkAllocationScope {
- public:
-  BulkAllocationScope() {
-    constexpr int kNoLimit = 1 << 30;
-    mallopt(M_MMAP_THRESHOLD, kNoLimit);
-    mallopt(M_TRIM_THRESHOLD, kNoLimit);
-  }
-  ~BulkAllocationScope() {
-    core::tune_allocator();
-    malloc_trim(0);
-  }
-  BulkAllocationScope(const BulkAllocationScope&) = delete;
-  BulkAllocationScope& operator=(const BulkAllocationScope&) = delete;
-};
 
 // systemd's watchdog interval ($WATCHDOG_USEC, for this process when
 // $WATCHDOG_PID names it), 0 when disabled: what sd_watchdog_enabled() reads,
@@ -276,7 +254,7 @@ int run_daemon(const DaemonOptions& options) {
   // not lost): a SIGHUP, SIGTERM or second SIGUSR2 while the configuration
   // is read, or right after a re-exec, must not kill lvsd.
   block_daemon_signals();
-  std::optional<BulkAllocationScope> startup_allocations(std::in_place);  // until the table is programmed
+  std::optional<core::BulkAllocationScope> startup_allocations(std::in_place);  // until the table is programmed
   HandoverState resumed = take_resumed(options);
 
   core::EventLoop loop;
