@@ -18,17 +18,18 @@ namespace lvsd::core {
 // Call once, at the start of main(), before anything large is allocated.
 void tune_allocator();
 
-// For a burst that builds and drops blocks of megabytes one after another:
-// the start (the YAML tree, the health view's state, desired tables, an
-// 11,000-operation plan, the kernel view) and a reload (the new file's tree
-// and model, the new desired table). With the 128 KiB mmap threshold above,
-// each block is a fresh mmap whose every page faults in, and inside UML the
-// faults cost more than building the blocks: a reload of 50,000 real
-// servers took ~2,400 faults every time (bench/scale-curve.md). Within this
-// scope large blocks come from the heap, so each reuses the pages the one
-// before freed; at its end tune_allocator()'s thresholds are set again and
-// the heap is trimmed once, so what stays resident is what is still in use.
-// Scopes do not nest (the second one's end would end both).
+// For the start, which builds and drops blocks of megabytes one after
+// another (the YAML tree, the health view's state, desired tables, an
+// 11,000-operation plan, the kernel view). With the 128 KiB mmap threshold
+// above, each block is a fresh mmap whose every page faults in, and inside
+// UML the faults cost more than building the blocks. Within this scope large
+// blocks come from the heap, so each reuses the pages the one before freed;
+// at its end tune_allocator()'s thresholds are set again and the heap is
+// trimmed once, so what stays resident is what is still in use.
+// Not around a reload: measured at 50,000 real servers in UML
+// (bench/scale-curve.md), a reload under it faulted 5,900-6,900 pages
+// instead of 2,100-2,400 and took 1.0-1.9 s instead of 0.5-0.8 s (the heap
+// grows to the reload's peak, then the trim gives it all back).
 class BulkAllocationScope {
  public:
   BulkAllocationScope();

@@ -551,7 +551,6 @@ void Daemon::start_reload() {
   log->info("reload: reading {}", options_.config_path);
   running_reload_ = std::move(reload_waiters_);
   reload_waiters_.clear();
-  reload_allocations_.emplace();
   // Reading and parsing run off the loop; the result comes back here.
   parts_.offload.post([read = parts_.read_config, path = options_.config_path, digest = config_digest_,
                        this]() -> core::Offload::Continuation {
@@ -573,8 +572,6 @@ void Daemon::finish_reload(LoadedConfig next) {
     log->error("reload refused: keeping the running configuration");
     parts_.process.notify_manager("READY=1");
     answer_reloads({.applied = false, .errors = std::move(errors), .summary = {}});
-    next = LoadedConfig{};  // the refused file's tree and errors, before the heap is trimmed
-    reload_allocations_.reset();
     requests_.finished();
     request_timer_->arm(core::Duration::zero());
   };
@@ -628,8 +625,6 @@ void Daemon::finish_reload(LoadedConfig next) {
   log->info("reload: done: {}", summary);
   parts_.process.notify_manager("READY=1");
   answer_reloads({.applied = true, .errors = {}, .summary = summary});
-  next = LoadedConfig{};  // the previous configuration is gone with config_'s old value
-  reload_allocations_.reset();
   requests_.finished();
   request_timer_->arm(core::Duration::zero());
 }

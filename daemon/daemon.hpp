@@ -25,7 +25,6 @@
 #include "control/admin_state.hpp"
 #include "control/handlers.hpp"
 #include "control/metrics.hpp"
-#include "core/allocator.hpp"
 #include "core/clock.hpp"
 #include "core/offload.hpp"
 #include "daemon/announcer.hpp"
@@ -153,9 +152,6 @@ class Daemon {
   std::shared_ptr<const conf::Config> config_;
   std::uint64_t config_generation_ = 0;  // +1 whenever the health view takes a new config
   std::optional<conf::ContentDigest> config_digest_;
-  // From reading a reload's file until its table is pushed: large blocks
-  // reuse heap pages instead of faulting in fresh ones (core/allocator.hpp).
-  std::optional<core::BulkAllocationScope> reload_allocations_;
   const HandoverState resumed_;
   std::int64_t started_unix_ms_ = 0;
   control::DaemonCounters counters_;  // the reload part (IPVS keeps its own)

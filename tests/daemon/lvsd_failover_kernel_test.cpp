@@ -8,6 +8,15 @@
 // lvs1's cable is pulled; once lvs2 holds the VIP every connection must still
 // echo through lvs2's IPVS. Without the synced entries lvs2 would answer the
 // mid-stream segments itself (it holds the VIP, no socket): RST, and nc exits.
+//
+// LvsdActiveActiveSync (issue 15, scale out): two ACTIVE directors, no VRRP,
+// each announcing the VIP, with global.lvs_sync_daemon and no vrrp_instance:
+// each runs the master and the backup sync daemon, so each learns the
+// other's connections. Two clients route the VIP over one director each;
+// then the first client's route moves to the other director (what ECMP does
+// when a director leaves) and its connections, scheduled by rr on lvs1,
+// must still echo through lvs2: only the synced entries send them to the
+// same real server.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -201,6 +210,92 @@ TEST_F(LvsdSyncFailover, TwentyEstablishedConnectionsKeepEchoingAfterTheMastersL
   };
   EXPECT_TRUE(wait_until([&] { return in_packets() >= kConnections; }, 5s, 200ms))
       << "InPkts on lvs2: " << in_packets();
+}
+
+std::string active_config(const std::string& dir, const std::string& name) {
+  return "global:\n"
+         "  control_socket: " + dir + "/" + name + ".sock\n"
+         "  lvs_sync_daemon: { interface: eth0, sync_id: 43 }\n"
+         "  announce: { table: 200 }\n"
+         "virtual_servers:\n"
+         "  - { address: " + kVip + ", port: 7000, lb_algo: rr, lb_kind: DR, announce: true,\n"
+         "      real_servers: [ { address: 10.0.0.11, port: 7000 }, { address: 10.0.0.12, port: 7000 } ] }\n";
+}
+
+class LvsdActiveActiveSync : public LvsdSyncFailover {
+ protected:
+  void SetUp() override {
+    LvsdSyncFailover::SetUp();
+    client2_ = &topo_.add_host("client2", "10.0.0.4/24");
+  }
+  std::unique_ptr<Process> start_active(Host& host) {
+    const std::string config = dir_ + "/" + host.name() + ".yaml";
+    std::ofstream(config) << active_config(dir_, host.name());
+    return host.spawn(kLvsd + " -f " + config + " --state-file " + dir_ + "/" + host.name() + ".owned");
+  }
+  // "source real-server" of the established connections to VIP:7000 from
+  // `client` in `director`'s table, sorted.
+  static std::vector<std::string> connections_from(Host& director, const std::string& client) {
+    std::vector<std::string> out;
+    for (const auto& c : synced_connections(director)) {
+      if (c.rfind(client + ":", 0) == 0) out.push_back(c);
+    }
+    return out;
+  }
+  Host* client2_ = nullptr;
+};
+
+TEST_F(LvsdActiveActiveSync, EachDirectorLearnsTheOthersConnectionsAndCarriesThemWhenTheRouteMoves) {
+  lvsd1_ = start_active(*lvs1_);
+  lvsd2_ = start_active(*lvs2_);
+  // No vrrp_instance: both sync daemons on both directors.
+  ASSERT_TRUE(logged(*lvsd1_, "ipvs sync daemon: backup started", 8s)) << lvsd1_->output();
+  ASSERT_TRUE(logged(*lvsd2_, "ipvs sync daemon: backup started", 8s)) << lvsd2_->output();
+  for (Host* d : {lvs1_, lvs2_}) {
+    const std::string daemons = d->run("ipvsadm -L --daemon").output;
+    EXPECT_NE(daemons.find("master sync daemon (mcast=eth0, syncid=43"), std::string::npos) << d->name() << daemons;
+    EXPECT_NE(daemons.find("backup sync daemon (mcast=eth0, syncid=43"), std::string::npos) << d->name() << daemons;
+    // The announcement makes the VIP local (IPVS takes it at LOCAL_IN).
+    ASSERT_TRUE(wait_until([&] {
+      return d->run(std::string("ip route show table local ") + kVip).output.find("local") != std::string::npos;
+    }, 5s)) << d->name() << ": " << d->run("ip route show table all | grep 10.0.0.100").output;
+  }
+  // client -> lvs1, client2 -> lvs2: the router's ECMP, one flow set each.
+  ASSERT_EQ(client_->run(std::string("ip route add ") + kVip + "/32 via 10.0.0.2").exit_code, 0);
+  ASSERT_EQ(client2_->run(std::string("ip route add ") + kVip + "/32 via 10.0.0.3").exit_code, 0);
+  for (int i = 0; i < kConnections; ++i) {
+    ASSERT_EQ(run_command("mkfifo " + fifo(i)).exit_code, 0);
+    Host& from = i < kConnections / 2 ? *client_ : *client2_;
+    connections_.push_back(from.spawn("sh -c 'exec 3<>" + fifo(i) + "; exec busybox nc " + kVip + " 7000 <&3'"));
+  }
+  ASSERT_TRUE(wait_until([&] { return connections_from(*lvs1_, "10.0.0.1").size() == kConnections / 2; }, 10s))
+      << lvs1_->run("ipvsadm -Lnc").output;
+  ASSERT_TRUE(wait_until([&] { return connections_from(*lvs2_, "10.0.0.4").size() == kConnections / 2; }, 10s))
+      << lvs2_->run("ipvsadm -Lnc").output;
+  ASSERT_EQ(echo_on_every_connection("before", 10s), kConnections);
+  const auto own1 = connections_from(*lvs1_, "10.0.0.1");
+  const auto own2 = connections_from(*lvs2_, "10.0.0.4");
+  // Each director sends what it carries and receives what the other carries:
+  // both tables end up with all twenty, on the same real servers.
+  EXPECT_TRUE(wait_until([&] { return connections_from(*lvs2_, "10.0.0.1") == own1; }, 15s, 200ms))
+      << "lvs2 learned " << connections_from(*lvs2_, "10.0.0.1").size() << " of lvs1's " << own1.size() << "\n"
+      << lvs2_->run("ipvsadm -Lnc").output;
+  EXPECT_TRUE(wait_until([&] { return connections_from(*lvs1_, "10.0.0.4") == own2; }, 15s, 200ms))
+      << "lvs1 learned " << connections_from(*lvs1_, "10.0.0.4").size() << " of lvs2's " << own2.size() << "\n"
+      << lvs1_->run("ipvsadm -Lnc").output;
+
+  // The first client's flows move to lvs2 (lvs1 left the router's ECMP set):
+  // lvs2 forwards them by the entries it learned, rr or not.
+  ASSERT_EQ(client_->run(std::string("ip route replace ") + kVip + "/32 via 10.0.0.3").exit_code, 0);
+  ASSERT_EQ(client_->run("ip neigh flush all").exit_code, 0);
+  const int after = echo_on_every_connection("moved", 15s);
+  EXPECT_EQ(after, kConnections) << after << " of " << kConnections << " connections echoed after the move";
+  int alive = 0;
+  for (auto& c : connections_) alive += c->running();
+  EXPECT_EQ(alive, kConnections) << "nc processes still connected";
+  // lvs2 now carries the first client's connections itself (its own entries,
+  // on the real servers lvs1 had chosen).
+  EXPECT_EQ(connections_from(*lvs2_, "10.0.0.1"), own1);
 }
 
 }  // namespace
