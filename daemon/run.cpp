@@ -271,6 +271,19 @@ int run_daemon(const DaemonOptions& options) {
   LoadedConfig loaded = advertising ? read_while_looping(loop, worker, options.config_path, options.config_id)
                                     : read_configuration(options.config_path, std::nullopt, options.config_id);
   for (const auto& w : loaded.warnings) log->warn("config: {}", conf::format_error(w));
+  if (loaded.config) {
+    // The model the daemon keeps for as long as it runs was built while the
+    // parser's tree lived, its blocks between the tree's (freed now). A copy
+    // made here, then the original dropped, leaves fewer pages pinned by a
+    // few live blocks. Measured, not derived (bench/memory.sh in UML, 10
+    // real servers per service): USS at 10,000 / 20,000 / 50,000 real
+    // servers 9,564 / - / 25,576 -> 8,976 / 12,728 / 24,620 kB, 444 / 414 /
+    // 409 bytes per real server instead of 505 / - / 429; none at 1,000.
+    // The same copy at the end of read_configuration() gained nothing: where
+    // the copy lands in this heap is what counts, and the bench tells.
+    conf::Config compact = *loaded.config;
+    loaded.config = std::move(compact);
+  }
   if (!loaded.config) {
     for (const auto& e : loaded.errors) log->error("config: {}", e);
     log->error("config: {}: {} error(s), configuration refused", options.config_path, loaded.errors.size());
