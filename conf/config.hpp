@@ -755,7 +755,7 @@ struct VirtualServer {
   std::optional<std::uint32_t> fwmark{};  // 1-4294967295
   // virtual_server_groups[].name: one IPVS service per member of the group,
   // all with these settings and real servers (each checked once).
-  std::optional<std::string> group{};
+  core::OptionalText group{};
   // keepalived's ip_family: the family of a fwmark (or group) service, for
   // when its real servers do not say (all tunnelled across families).
   std::optional<core::AddressFamily> ip_family{};
@@ -772,21 +772,23 @@ struct VirtualServer {
   std::optional<int> persistence_granularity{};
   // IPVS persistence engine (ipvsadm --pe): "sip" (Linux's only one, module
   // ip_vs_pe_sip) keeps a SIP Call-ID on one real server. Needs persistence.
-  std::optional<std::string> persistence_engine{};
+  core::OptionalText persistence_engine{};
   Duration delay_loop = std::chrono::seconds(60);  // default check interval
   // Defaults for the checks of its real servers (below theirs and the checks' own).
-  std::optional<Duration> connect_timeout{};
+  // (OptionalText, OptionalDuration: 8 bytes where std::optional takes 40 or
+  // 16; the daemon keeps one VirtualServer per service.)
+  OptionalDuration connect_timeout{};
   std::optional<std::uint32_t> retry{};  // 0-100
-  std::optional<Duration> delay_before_retry{};
-  std::optional<Duration> warmup{};  // the checks' default warmup; unset: each check's delay_loop
+  OptionalDuration delay_before_retry{};
+  OptionalDuration warmup{};  // the checks' default warmup; unset: each check's delay_loop
   std::uint32_t quorum = 1;      // healthy weight sum needed to keep the service up
   std::uint32_t hysteresis = 0;
   std::optional<SorryServer> sorry_server{};  // used when the quorum is lost
   // Command lines run (split into words, no shell, as the global script_user)
   // when a check takes the pool's quorum up / down (keepalived's quorum_up /
   // quorum_down). Not at start while the quorum holds, nor on reload.
-  std::optional<std::string> quorum_up{};
-  std::optional<std::string> quorum_down{};
+  core::OptionalText quorum_up{};
+  core::OptionalText quorum_down{};
   // keepalived's `omega`: when lvsd stops (not on a hitless restart), run
   // quorum_down and every up real server's notify_down.
   bool omega = false;
@@ -799,7 +801,7 @@ struct VirtualServer {
   // passing check. true: every real server is in the pool from the start and
   // leaves on failures (keepalived's behaviour without `alpha`).
   bool start_up = false;
-  std::optional<std::string> virtualhost{};  // default Host for HTTP_GET/SSL_GET
+  core::OptionalText virtualhost{};  // default Host for HTTP_GET/SSL_GET
   // Scale-out: announce the address to the routing daemon while this node
   // can serve it (global.announce). Address-based services only.
   bool announce = false;

@@ -55,6 +55,8 @@ class OptionalText {
   }
   friend bool operator==(const OptionalText& a, std::nullopt_t) { return !a.has_value(); }
   friend bool operator==(const OptionalText& a, std::string_view b) { return a.has_value() && *a.text_ == b; }
+  // A literal matches this one exactly (the two above both convert from it).
+  friend bool operator==(const OptionalText& a, const char* b) { return a == std::string_view(b); }
 
  private:
   std::unique_ptr<std::string> text_;

@@ -240,7 +240,8 @@ struct HealthView::RealServerSlot {
 
 struct HealthView::VirtualServerSlot {
   HealthView* view = nullptr;  // for the checks' listeners (they capture one pointer: their real server)
-  std::string label{};  // "TCP 10.0.0.100:80"
+  // A group's label ("TCP group NAME"); unset otherwise.
+  core::OptionalText group_label{};
   std::uint32_t index = 0;  // in virtual_servers_
   // The configured table, compact: the service, and what configured_table()
   // gave every real server beyond its address, port and weight (forwarding
@@ -265,14 +266,23 @@ struct HealthView::VirtualServerSlot {
   // notify_up / notify_down by real server index (only those that have one).
   std::map<std::uint32_t, std::pair<std::string, std::string>> notify{};
   bool suspended = false;  // ha_suspend: checks paused
-  std::string quorum_up{};    // "": none
-  std::string quorum_down{};  // "": none
+  core::OptionalText quorum_up{};
+  core::OptionalText quorum_down{};
   bool omega = false;
   // What quorum_up / quorum_down (and the lvs FIFO) last told; see report_quorum.
   bool quorum_reported = false;
   // FILE_CHECKs by real server index (only those that have one).
   std::map<std::uint32_t, std::vector<FileSlot>> files{};
+
+  std::string label() const;  // "TCP 10.0.0.100:80", "TCP group NAME"
 };
+
+std::string HealthView::VirtualServerSlot::label() const {
+  // Built when a line is logged or a status asked for, not kept: "TCP
+  // 10.0.0.100:80" is past std::string's inline capacity, a heap block per
+  // service.
+  return group_label ? *group_label : director::describe(service.key);
+}
 
 const std::vector<HealthView::FileSlot>* HealthView::RealServerSlot::files() const {
   if (!has_files) return nullptr;
@@ -366,7 +376,7 @@ director::Destination HealthView::configured_destination(const VirtualServerSlot
 }
 
 std::string HealthView::label(const RealServerSlot& rs) const {
-  return rs.owner->label + " -> " + rs.endpoint.to_string();
+  return rs.owner->label() + " -> " + rs.endpoint.to_string();
 }
 
 std::string_view HealthView::last_reason(const CheckSlot& check) const {
@@ -423,7 +433,7 @@ void HealthView::set_config(const conf::Config& config) {
     if (i < old_vs.size() && old_vs[i]->service.key == service.service.key) return i;
     if (!old_vs_by_label) {
       old_vs_by_label.emplace();
-      for (std::size_t k = 0; k < old_vs.size(); ++k) old_vs_by_label->emplace(old_vs[k]->label, k);
+      for (std::size_t k = 0; k < old_vs.size(); ++k) old_vs_by_label->emplace(old_vs[k]->label(), k);
     }
     auto it = old_vs_by_label->find(label);
     return it == old_vs_by_label->end() ? kNone : it->second;
@@ -440,7 +450,7 @@ void HealthView::set_config(const conf::Config& config) {
         const auto& real_servers = old_rs[k];
         for (std::size_t l = 0; l < real_servers.size(); ++l)
           if (real_servers[l])
-            old_rs_by_label->emplace(rs_label(old_vs[k]->label, real_servers[l]->endpoint),
+            old_rs_by_label->emplace(rs_label(old_vs[k]->label(), real_servers[l]->endpoint),
                                      std::pair{k, l});
       }
     }
@@ -476,7 +486,7 @@ void HealthView::set_config(const conf::Config& config) {
     std::unique_ptr<VirtualServerSlot> vs =
         old_i != kNone && old_vss[old_i] ? std::move(old_vss[old_i]) : std::make_unique<VirtualServerSlot>();
     vs->view = this;
-    if (vs->label != label) vs->label = std::move(label);
+    vs->group_label = vs_conf.group ? core::OptionalText(label) : core::OptionalText();
     vs->index = static_cast<std::uint32_t>(i);
     vs->service = service.service;
     vs->more_keys.clear();
@@ -489,8 +499,8 @@ void HealthView::set_config(const conf::Config& config) {
     const healthcheck::QuorumPolicy policy{.quorum = vs_conf.quorum, .hysteresis = vs_conf.hysteresis};
     vs->quorum = healthcheck::QuorumState(policy, quorum_met);
     vs->quorum_reported = quorum_reported;
-    vs->quorum_up = vs_conf.quorum_up.value_or("");
-    vs->quorum_down = vs_conf.quorum_down.value_or("");
+    vs->quorum_up = vs_conf.quorum_up;
+    vs->quorum_down = vs_conf.quorum_down;
     vs->omega = vs_conf.omega;
     const std::optional<director::Destination> old_sorry = std::move(vs->sorry);
     vs->sorry.reset();
@@ -515,8 +525,8 @@ void HealthView::set_config(const conf::Config& config) {
       }
     }
     if (vs->suspended && !was_suspended)
-      core::log::get()->info("{}: checks paused (ha_suspend: {} not held)", vs->label, vs_conf.address->to_string());
-    if (!vs->suspended && was_suspended) core::log::get()->info("{}: checks resumed", vs->label);
+      core::log::get()->info("{}: checks paused (ha_suspend: {} not held)", vs->label(), vs_conf.address->to_string());
+    if (!vs->suspended && was_suspended) core::log::get()->info("{}: checks resumed", vs->label());
     if (vs_conf.sorry_server) {
       // Mapped like a real server of the service: the service's forwarding
       // method and tunnel unless it has its own (sorry_server_lvs_method).
@@ -533,7 +543,7 @@ void HealthView::set_config(const conf::Config& config) {
     vs->real_servers.reserve(vs_conf.real_servers.size());
     for (std::size_t j = 0; j < vs_conf.real_servers.size(); ++j) {
       const conf::RealServer& rs_conf = vs_conf.real_servers[j];
-      std::unique_ptr<RealServerSlot> rs = take_old_rs(old_i, j, vs->label, service.destinations[j]);
+      std::unique_ptr<RealServerSlot> rs = take_old_rs(old_i, j, label, service.destinations[j]);
       std::vector<CheckSlot> old_checks;
       if (rs) {
         old_checks = std::move(rs->checks);
@@ -714,9 +724,9 @@ void HealthView::apply_suspension(VirtualServerSlot& vs) {
     for (const auto& c : rs->checks) checks_.set_paused(c.id, now_suspended);
   const std::string address = vs.address ? vs.address->to_string() : "";
   if (now_suspended) {
-    core::log::get()->info("{}: checks paused (ha_suspend: {} not held)", vs.label, address);
+    core::log::get()->info("{}: checks paused (ha_suspend: {} not held)", vs.label(), address);
   } else {
-    core::log::get()->info("{}: checks resumed ({} held)", vs.label, address);
+    core::log::get()->info("{}: checks resumed ({} held)", vs.label(), address);
   }
 }
 
@@ -834,7 +844,7 @@ bool HealthView::refresh_quorum(VirtualServerSlot& vs) {
   } else {
     ++counters_.quorum_lost;
   }
-  core::log::get()->log(level, "{}: quorum {} (live weight {}, quorum {}, hysteresis {}){}", vs.label,
+  core::log::get()->log(level, "{}: quorum {} (live weight {}, quorum {}, hysteresis {}){}", vs.label(),
                         vs.quorum.met() ? "reached" : "lost", live, policy.quorum, policy.hysteresis,
                         vs.sorry ? (vs.quorum.met() ? ": sorry server out" : ": sorry server in") : "");
   // Without a sorry server the quorum decision does not change the table,
@@ -847,8 +857,10 @@ void HealthView::report_quorum(VirtualServerSlot& vs) {
   if (met == vs.quorum_reported) return;
   vs.quorum_reported = met;
   if (fifo_line_) fifo_line_(virtual_server_line(vs.service.key, met));
-  const std::string& script = met ? vs.quorum_up : vs.quorum_down;
-  if (run_script(script)) core::log::get()->info("{}: ran {} ({})", vs.label, met ? "quorum_up" : "quorum_down", script);
+  const core::OptionalText& script = met ? vs.quorum_up : vs.quorum_down;
+  if (script && run_script(*script)) {
+    core::log::get()->info("{}: ran {} ({})", vs.label(), met ? "quorum_up" : "quorum_down", *script);
+  }
 }
 
 bool HealthView::run_script(const std::string& command) {
@@ -874,7 +886,7 @@ std::size_t HealthView::run_stop_scripts() {
     if (!vs->omega) continue;
     for (const auto& rs : vs->real_servers)
       if (rs->state == State::kUp && notify_real_server(*rs, /*up=*/false)) ++started;
-    if (run_script(vs->quorum_down)) ++started;
+    if (vs->quorum_down && run_script(*vs->quorum_down)) ++started;
     if (fifo_line_) fifo_line_(virtual_server_line(vs->service.key, false));
   }
   if (started > 0) core::log::get()->info("stopping: {} omega script(s) started (notify_down, quorum_down)", started);
@@ -952,7 +964,7 @@ void HealthView::append_status(std::size_t first, std::size_t count, std::vector
   const std::size_t end = std::min(virtual_servers_.size(), first + count);
   for (std::size_t i = first; i < end; ++i) {
     const VirtualServerSlot& vs = *virtual_servers_[i];
-    VirtualServerHealth v{.virtual_server = vs.label,
+    VirtualServerHealth v{.virtual_server = vs.label(),
                           .services = {director::describe(vs.service.key)},
                           .quorum_met = vs.quorum.met(),
                           .sorry_server_active = vs.sorry.has_value() && !vs.quorum.met(),
