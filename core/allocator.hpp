@@ -28,7 +28,7 @@ void tune_allocator();
 // trimmed once, so what stays resident is what is still in use.
 // Not around a reload: measured at 50,000 real servers in UML
 // (bench/scale-curve.md), a reload under it faulted 5,900-6,900 pages
-// instead of 2,100-2,400 and took 1.0-1.9 s instead of 0.5-0.8 s (the heap
+// instead of 2,100-2,400 and took 1.0-1.9 s instead of 0.5-1.1 s (the heap
 // grows to the reload's peak, then the trim gives it all back).
 class BulkAllocationScope {
  public:
