@@ -1,7 +1,6 @@
 // run_daemon(): the real parts behind the Daemon's ports (the netlink IPVS
 // client, VRRP on the loop, the control socket and metrics, sd_notify, the
 // re-exec of a hitless restart), the signals, the watchdog, and the loop.
-#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -62,7 +61,6 @@ LoadedConfig read_configuration(const std::string& path, const std::optional<con
 }
 
 namespace {
-
 
 // systemd's watchdog interval ($WATCHDOG_USEC, for this process when
 // $WATCHDOG_PID names it), 0 when disabled: what sd_watchdog_enabled() reads,

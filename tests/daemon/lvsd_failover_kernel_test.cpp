@@ -116,9 +116,10 @@ class LvsdSyncFailover : public ::testing::Test {
     servers_.clear();
     run_command("rm -rf " + dir_);
   }
-  std::unique_ptr<Process> start_lvsd(Host& host, const std::string& state, int priority) {
+  // lvsd on `host` with `yaml` as its configuration file.
+  std::unique_ptr<Process> start_lvsd(Host& host, const std::string& yaml) {
     const std::string config = dir_ + "/" + host.name() + ".yaml";
-    std::ofstream(config) << director_config(dir_, host.name(), state, priority);
+    std::ofstream(config) << yaml;
     return host.spawn(kLvsd + " -f " + config + " --state-file " + dir_ + "/" + host.name() + ".owned");
   }
   static bool logged(Process& p, const std::string& text, std::chrono::milliseconds timeout) {
@@ -150,8 +151,8 @@ class LvsdSyncFailover : public ::testing::Test {
 };
 
 TEST_F(LvsdSyncFailover, TwentyEstablishedConnectionsKeepEchoingAfterTheMastersLinkGoesDown) {
-  lvsd2_ = start_lvsd(*lvs2_, "BACKUP", 50);
-  lvsd1_ = start_lvsd(*lvs1_, "MASTER", 100);
+  lvsd2_ = start_lvsd(*lvs2_, director_config(dir_, "lvs2", "BACKUP", 50));
+  lvsd1_ = start_lvsd(*lvs1_, director_config(dir_, "lvs1", "MASTER", 100));
   ASSERT_TRUE(wait_until([&] { return holds_vip(*lvs1_); }, 8s)) << "lvs1 never took the VIP";
   EXPECT_FALSE(holds_vip(*lvs2_));
   // The sync daemons follow the VRRP roles: master on lvs1, backup on lvs2, one each.
@@ -228,11 +229,6 @@ class LvsdActiveActiveSync : public LvsdSyncFailover {
     LvsdSyncFailover::SetUp();
     client2_ = &topo_.add_host("client2", "10.0.0.4/24");
   }
-  std::unique_ptr<Process> start_active(Host& host) {
-    const std::string config = dir_ + "/" + host.name() + ".yaml";
-    std::ofstream(config) << active_config(dir_, host.name());
-    return host.spawn(kLvsd + " -f " + config + " --state-file " + dir_ + "/" + host.name() + ".owned");
-  }
   // "source real-server" of the established connections to VIP:7000 from
   // `client` in `director`'s table, sorted.
   static std::vector<std::string> connections_from(Host& director, const std::string& client) {
@@ -246,8 +242,8 @@ class LvsdActiveActiveSync : public LvsdSyncFailover {
 };
 
 TEST_F(LvsdActiveActiveSync, EachDirectorLearnsTheOthersConnectionsAndCarriesThemWhenTheRouteMoves) {
-  lvsd1_ = start_active(*lvs1_);
-  lvsd2_ = start_active(*lvs2_);
+  lvsd1_ = start_lvsd(*lvs1_, active_config(dir_, "lvs1"));
+  lvsd2_ = start_lvsd(*lvs2_, active_config(dir_, "lvs2"));
   // No vrrp_instance: both sync daemons on both directors.
   ASSERT_TRUE(logged(*lvsd1_, "ipvs sync daemon: backup started", 8s)) << lvsd1_->output();
   ASSERT_TRUE(logged(*lvsd2_, "ipvs sync daemon: backup started", 8s)) << lvsd2_->output();

@@ -547,9 +547,10 @@ echo "time linkdown_stall_control $stall_ms 0" >> "$RESULTS"
 bfd_at=$(python3 "$FLOWS" bfd-down "$WORK/frr-rt/bfdd.log" ${ADDR[d2]} $T_EVENT)
 split=""
 if [ -n "$bfd_at" ] && [ -n "$t" ]; then
-  echo "time linkdown_bfd_detected $((bfd_at - T_EVENT)) 0" >> "$RESULTS"
-  echo "time linkdown_bfd_to_route $((t - bfd_at)) 0" >> "$RESULTS"
-  split="; BFD down after $((bfd_at - T_EVENT)) ms, the route $((t - bfd_at)) ms after that"
+  detect_ms=$((bfd_at - T_EVENT)) to_route_ms=$((t - bfd_at))
+  echo "time linkdown_bfd_detected $detect_ms 0" >> "$RESULTS"
+  echo "time linkdown_bfd_to_route $to_route_ms 0" >> "$RESULTS"
+  split="; BFD down after $detect_ms ms, the route $to_route_ms ms after that"
 fi
 event_result linkdown "$ON_D2"
 cp "$WORK/streams" "$WORK/streams.after"
@@ -568,8 +569,8 @@ check linkdown_withdrawn "$verdict" \
 [ $SCHED = mh ] && check linkdown_moved_zero_broken $([ $moved_broken = 0 ] && echo 1 || echo 0) \
   "streams that were on d2 ($ON_D2, moved by ECMP to d1/d3): $moved_broken broken, the rest still echo from their real server"
 row "d2 link down: router withdrew (BFD)|$(ms "$down_ms")|$(ms $WITHDRAW_BOUND_MS)"
-[ -n "$split" ] && row "  of which BFD detection (bfdd's log)|$((bfd_at - T_EVENT)) ms|$((BFD_MS * BFD_MULT)) ms" &&
-  row "  of which bfdd -> bgpd -> zebra -> route|$((t - bfd_at)) ms|100 ms"
+[ -n "$split" ] && row "  of which BFD detection (bfdd's log)|$detect_ms ms|$((BFD_MS * BFD_MULT)) ms" &&
+  row "  of which bfdd -> bgpd -> zebra -> route|$to_route_ms ms|100 ms"
 row "control: an ip process's route change|$(ms "$control_ms")|-"
 row "control: the longest stall of this kernel meanwhile|$stall_ms ms|-"
 row "d2 link down: streams broken ($SCHED)|$EVENT_BROKEN of $STREAMS ($ON_D2 moved; $moved_broken of them broken)|-"
