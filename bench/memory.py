@@ -12,6 +12,15 @@ settles, and its memory is read from /proc/PID/smaps_rollup:
   USS  unique set size: Private_Clean + Private_Dirty, the pages only this
        process maps (what stopping it would give back)
 
+Then the same daemon reloads RELOADS times (default 3), each time with one
+real server's weight changed in its file (the last real server of the last
+service, 1 -> 2 -> 1 ...; SIGHUP; done when the kernel shows the new weight,
+polled over netlink for that one service), settling after each: the minor
+page faults of each reload (/proc/PID/stat, every process of the daemon)
+and the memory after the last reload are recorded too. A daemon that keeps
+what a reload touched grows its USS; one that gives it back faults it in
+again on the next reload.
+
 keepalived is its parent and its checker child (the process that holds the
 table and programs IPVS); both are recorded, and its total (USS and PSS add
 up over processes, RSS does not) is what lvsd is compared with.
@@ -31,6 +40,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ipvs_bench as ib  # noqa: E402  (configs, flush, polling helpers)
+from reload_scale import IpvsNetlink, set_weight  # noqa: E402  (one service's weights; the edit)
 
 SETTLE_S = 2.0  # after the table is complete: the daemons' startup work ends
 
@@ -50,6 +60,44 @@ def smaps_rollup(pid):
                 out["VmHWM"] = int(value.split()[0])
     out["USS"] = out.get("Private_Clean", 0) + out.get("Private_Dirty", 0)
     return {k: out.get(k, 0) for k in ("Rss", "Pss", "USS", "Anonymous", "Private_Dirty", "VmHWM")}
+
+
+def minor_faults(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[7])  # field 10, minflt
+
+
+def reload_weights(a, conf, signal_pid, pids, services, reals):
+    """a.reloads one-weight reloads of the daemon (see the module's text):
+    for each, the seconds until the kernel showed the weight and the minor
+    faults of `pids` (settled) it cost."""
+    vip, port = ib.vip(services - 1), 80
+    real = ib.real(services - 1, reals - 1, reals)
+    nl = IpvsNetlink()
+    out = []
+    with open(conf, "rb") as f:
+        original = f.read()
+    try:
+        for n in range(a.reloads):
+            old, new = (1, 2) if n % 2 == 0 else (2, 1)
+            set_weight(conf, real, old, new)
+            faults = sum(minor_faults(p) for p in pids)
+            t = time.time()
+            os.kill(signal_pid, signal.SIGHUP)
+            seen = None
+            while time.time() < t + 600:
+                if nl.weights(vip, port).get((real, port)) == new:
+                    seen = time.time() - t
+                    break
+                time.sleep(0.01)
+            if seen is None:
+                raise RuntimeError(f"reload {n + 1} never showed weight {new}")
+            time.sleep(SETTLE_S)
+            out.append({"s": seen, "faults": sum(minor_faults(p) for p in pids) - faults})
+    finally:
+        with open(conf, "wb") as f:
+            f.write(original)
+    return out
 
 
 def write_lvsd_compact(work, services, reals):
@@ -88,7 +136,13 @@ def run_lvsd(a, work, expected, binary=None, log_name="lvsd.log"):
         raise RuntimeError(f"lvsd: table not complete ({ib.count_destinations()} of {expected})")
     time.sleep(SETTLE_S)
     r = {"lvsd": smaps_rollup(proc.pid)}
-    ib.stop(proc)
+    try:
+        if a.reloads and expected > 1:
+            services, reals = shape(expected)
+            r["reloads"] = reload_weights(a, os.path.join(work, "lvsd.yaml"), proc.pid, [proc.pid], services, reals)
+            r["after_reloads"] = {"lvsd": smaps_rollup(proc.pid)}
+    finally:
+        ib.stop(proc)
     return r
 
 
@@ -107,7 +161,14 @@ def run_keepalived(a, work, expected):
     time.sleep(SETTLE_S)
     checker = ib.read_pid(pidf["checker"])
     r = {"checker": smaps_rollup(checker), "parent": smaps_rollup(proc.pid)}
-    ib.stop(proc)
+    try:
+        if a.reloads and expected > 1:
+            services, reals = shape(expected)
+            r["reloads"] = reload_weights(a, os.path.join(work, "keepalived.conf"), proc.pid, [proc.pid, checker],
+                                          services, reals)
+            r["after_reloads"] = {"checker": smaps_rollup(checker), "parent": smaps_rollup(proc.pid)}
+    finally:
+        ib.stop(proc)
     return r
 
 
@@ -174,6 +235,27 @@ def report(path):
             met = "yes" if lv["USS"] < kt["USS"] else "NO"
         print(row.format(n, three(lv), three(ka["checker"]), three(ka["parent"]),
                          f"{lv['USS']} / {kt['USS']}", per, met))
+    if any(res["runs"].get(str(n), {}).get(c, {}).get("reloads") for n in sizes for c in ("lvsd", "keepalived")):
+        print()
+        print("after one-weight reloads (SIGHUP until the kernel shows the weight, then settled):")
+        row2 = "| {:>7} | {:>10} | {:>26} | {:>24} | {:>22} | {:>13} |"
+        print(row2.format("dests", "contender", "reload s (each)", "minor faults (each)", "USS kB before / after",
+                          "after / ka"))
+        print(row2.format(*["---"] * 6).replace(" ", ""))
+        for n in sizes:
+            r = res["runs"].get(str(n), {})
+            ka_after = r.get("keepalived", {}).get("after_reloads")
+            kt_after = total([ka_after["checker"], ka_after["parent"]])["USS"] if ka_after else None
+            for name in ("lvsd", "keepalived"):
+                c = r.get(name, {})
+                if not c.get("reloads"):
+                    continue
+                procs = ["lvsd"] if name == "lvsd" else ["checker", "parent"]
+                before = sum(c[p]["USS"] for p in procs)
+                after = sum(c["after_reloads"][p]["USS"] for p in procs) if c.get("after_reloads") else None
+                ratio = f"{after / kt_after:.2f}" if after and kt_after else ""
+                print(row2.format(n, name, ", ".join(f"{x['s']:.3f}" for x in c["reloads"]),
+                                  ", ".join(str(x["faults"]) for x in c["reloads"]), f"{before} / {after}", ratio))
     static = [(n, res["runs"][str(n)].get("lvsd_static", {}).get("lvsd")) for n in sizes]
     if any(m for _, m in static):
         print()
@@ -193,6 +275,7 @@ def main():
     for opt in ("--work", "--results", "--lvsd"):
         m.add_argument(opt, required=True)
     m.add_argument("--sizes", default="1,1000,10000,50000")
+    m.add_argument("--reloads", type=int, default=3, help="one-weight reloads after the reading (0: none)")
     m.add_argument("--lvsd-static", help="also measure this lvsd binary (e.g. a statically linked build)")
     r = sub.add_parser("report")
     r.add_argument("results")

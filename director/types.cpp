@@ -94,6 +94,7 @@ class DigestInput {
     bytes_.append(reinterpret_cast<const char*>(b.data()), b.size());
   }
   std::uint64_t digest() const { return XXH3_64bits(bytes_.data(), bytes_.size()); }
+  void clear() { bytes_.clear(); }
 
  private:
   std::string bytes_;
@@ -116,19 +117,28 @@ std::uint64_t settings_digest(const VirtualService& service) {
   in.add(s.persistence_prefix.value_or(0));
   in.add(s.persistence_engine);
   in.add(service.destinations.size());
+  // In any order: the kernel lists a service's destinations newest first
+  // (ip_vs_ctl.c adds each at the head of the service's list), a table built
+  // from the configuration lists them in the file's order. Each destination
+  // has its own digest and the sum stands for them all.
+  std::uint64_t sum = 0;
+  DigestInput one;
   for (const Destination& d : service.destinations) {
-    in.add(d.endpoint.address);
-    in.add(d.endpoint.port);
-    in.add(d.forward);
-    in.add(d.weight);
-    in.add(d.upper_threshold);
-    in.add(d.lower_threshold);
+    one.clear();
+    one.add(d.endpoint.address);
+    one.add(d.endpoint.port);
+    one.add(d.forward);
+    one.add(d.weight);
+    one.add(d.upper_threshold);
+    one.add(d.lower_threshold);
     if (d.forward == ForwardMethod::kTunnel) {  // as same_settings: tunnel fields only count for TUN
-      in.add(d.tunnel_type);
-      in.add(d.tunnel_port);
-      in.add(d.tunnel_flags);
+      one.add(d.tunnel_type);
+      one.add(d.tunnel_port);
+      one.add(d.tunnel_flags);
     }
+    sum += one.digest();
   }
+  in.add(sum);
   return in.digest();
 }
 

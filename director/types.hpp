@@ -164,8 +164,10 @@ struct IpvsTable {
 bool same_settings(const IpvsTable& a, const IpvsTable& b);
 
 // A 64-bit digest (XXH3) of what same_settings() compares of one service:
-// its settings and its destinations' settings, in order. Equal services have
-// equal digests; different ones differ but for a 2^-64 chance.
+// its settings and its destinations' settings, in any order (the kernel
+// lists destinations newest first). Services that differ only in the order
+// of their destinations have equal digests; services that differ otherwise
+// have different ones but for a chance of about 2^-64.
 std::uint64_t settings_digest(const VirtualService& service);
 
 // GET_INFO.

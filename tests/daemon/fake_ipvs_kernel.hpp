@@ -16,19 +16,25 @@ using director::OperationKind;
 using director::VirtualService;
 
 // A kernel IPVS table in memory that applies plans like the kernel would.
+// `table` holds each service's destinations in the order they were added;
+// a dump lists them newest first, as the kernel does (ip_vs_ctl.c adds a
+// destination at the head of its service's list).
 class FakeKernel final : public IpvsPort {
  public:
   core::Result<IpvsTable> dump() override {
     ++dumps;
     if (fail_dumps) return core::Error{"Operation not permitted"};
-    return table;
+    IpvsTable out;
+    out.services.reserve(table.services.size());
+    for (const auto& vs : table.services) out.services.push_back(as_listed(vs));
+    return out;
   }
   core::Result<IpvsTable> dump_services(const std::set<ServiceKey>& keys) override {
     ++service_dumps;
     if (fail_dumps) return core::Error{"Operation not permitted"};
     IpvsTable out;
     for (const auto& vs : table.services)
-      if (keys.contains(vs.service.key)) out.services.push_back(vs);
+      if (keys.contains(vs.service.key)) out.services.push_back(as_listed(vs));
     dumped_services += out.services.size();
     return out;
   }
@@ -66,6 +72,11 @@ class FakeKernel final : public IpvsPort {
   std::size_t dumped_services = 0;  // the services they returned
 
  private:
+  static VirtualService as_listed(VirtualService vs) {
+    std::reverse(vs.destinations.begin(), vs.destinations.end());
+    std::reverse(vs.counters.begin(), vs.counters.end());
+    return vs;
+  }
   std::size_t last_ = 0;
   void apply_one(const director::Operation& op) {
     VirtualService* vs = find(op.service.key);

@@ -256,6 +256,31 @@ TEST_F(IpvsKernel, SecondApplyOfSameDesiredStateMakesNoWrite) {
   EXPECT_GT(again->messages_sent(), 0u);  // the dumps were sent
 }
 
+// IpvsSync (daemon/ipvs_sync.cpp) decides that the kernel holds exactly the
+// desired table by comparing each service's settings_digest() with the
+// dump's. The kernel lists a service's destinations newest first, not in the
+// order they were programmed: the digests must still match, or every change
+// after the first makes the daemon read the whole table again.
+TEST_F(IpvsKernel, DumpListsDestinationsNewestFirstAndTheDigestsStillMatch) {
+  IpvsTable desired{.services = {{.service = service(Protocol::kTcp, "10.10.0.9", 80, "rr"),
+                                  .destinations = {dest("10.20.0.1", 80, ForwardMethod::kDirectRoute, 1),
+                                                   dest("10.20.0.2", 80, ForwardMethod::kDirectRoute, 2),
+                                                   dest("10.20.0.3", 80, ForwardMethod::kDirectRoute, 3)}}}};
+  ASSERT_TRUE(apply_from_empty(desired).ok());
+  auto kernel = client_->dump();
+  ASSERT_TRUE(kernel.ok()) << kernel.error().message;
+  ASSERT_EQ(kernel->services.size(), 1u);
+  const VirtualService& dumped = kernel->services[0];
+  ASSERT_EQ(dumped.destinations.size(), 3u);
+  // What makes this test mean something on this kernel: the order differs.
+  EXPECT_EQ(dumped.destinations[0].endpoint.to_string(), "10.20.0.3:80");
+  EXPECT_EQ(dumped.destinations[2].endpoint.to_string(), "10.20.0.1:80");
+  EXPECT_EQ(settings_digest(dumped), settings_digest(desired.services[0]));
+  // ... and a weight the kernel does not hold still shows.
+  desired.services[0].destinations[1].weight = 5;
+  EXPECT_NE(settings_digest(dumped), settings_digest(desired.services[0]));
+}
+
 TEST_F(IpvsKernel, DestinationDeletedByHandIsRestoredExactly) {
   IpvsTable desired = three_forwarding_methods();
   ASSERT_TRUE(apply_from_empty(desired).ok());

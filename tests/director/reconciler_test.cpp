@@ -258,7 +258,9 @@ TEST(Reconciler, SameSettingsOfTablesIgnoresOnlyStatsAndCounters) {
 }
 
 // IpvsSync trusts a service's digest where it once compared the tables: it
-// must change with everything same_settings() compares, and only with that.
+// must change with everything same_settings() compares, and only with that,
+// but not with the order of the destinations (the kernel lists them newest
+// first: tests/director/ipvs_client_kernel_test.cpp).
 TEST(Reconciler, SettingsDigestChangesWithEverySettingAndOnlyThose) {
   const IpvsTable t = big_table();
   const VirtualService& base = t.services[7];
@@ -285,7 +287,7 @@ TEST(Reconciler, SettingsDigestChangesWithEverySettingAndOnlyThose) {
       [](VirtualService& v) { v.destinations[3].upper_threshold = 10; },
       [](VirtualService& v) { v.destinations[3].lower_threshold = 5; },
       [](VirtualService& v) { v.destinations.pop_back(); },
-      [](VirtualService& v) { std::swap(v.destinations[0], v.destinations[1]); },
+      [](VirtualService& v) { v.destinations[1] = v.destinations[0]; },  // one listed twice, one missing
       [](VirtualService& v) {
         v.destinations[3].forward = ForwardMethod::kTunnel;
         v.destinations[3].tunnel_port = 6080;
@@ -302,6 +304,11 @@ TEST(Reconciler, SettingsDigestChangesWithEverySettingAndOnlyThose) {
   VirtualService tunnel_port = tunnel;
   tunnel_port.destinations[3].tunnel_port = 6080;
   EXPECT_NE(settings_digest(tunnel_port), settings_digest(tunnel));  // TUN: the tunnel fields count
+  VirtualService reversed = base;
+  std::reverse(reversed.destinations.begin(), reversed.destinations.end());
+  EXPECT_EQ(settings_digest(reversed), d);  // as the kernel lists them
+  reversed.destinations[0].weight += 1;
+  EXPECT_NE(settings_digest(reversed), d);
 }
 
 TEST(Reconciler, TableAfterAFirstStartHoldsWhatSucceeded) {
