@@ -12,6 +12,10 @@ settles, and its memory is read from /proc/PID/smaps_rollup:
   USS  unique set size: Private_Clean + Private_Dirty, the pages only this
        process maps (what stopping it would give back)
 
+lvsd reads its YAML (each real server by its address alone, see
+write_lvsd_compact); `lvsd-conf` is lvsd reading the same keepalived.conf
+as keepalived, reported beside them.
+
 Then the same daemon reloads RELOADS times (default 3), each time with one
 real server's weight changed in its file (the last real server of the last
 service, 1 -> 2 -> 1 ...; SIGHUP; done when the kernel shows the new weight,
@@ -122,10 +126,10 @@ def shape(n):
     return (n // 10, 10) if n >= 10 and n % 10 == 0 else (n, 1)
 
 
-def run_lvsd(a, work, expected, binary=None, log_name="lvsd.log"):
+def run_lvsd(a, work, expected, binary=None, log_name="lvsd.log", config="lvsd.yaml"):
     tail = ib.LogTail(os.path.join(work, log_name))
     with open(tail.path, "wb") as log:
-        proc = subprocess.Popen([binary or a.lvsd, "-f", os.path.join(work, "lvsd.yaml"),
+        proc = subprocess.Popen([binary or a.lvsd, "-f", os.path.join(work, config),
                                  "--state-file", os.path.join(work, "lvsd-owned")],
                                 stdout=log, stderr=subprocess.STDOUT)
     seen = ib.wait_for({"log": lambda: (tail.poll(), tail.count("changes applied, 0 failed") > 0
@@ -139,7 +143,7 @@ def run_lvsd(a, work, expected, binary=None, log_name="lvsd.log"):
     try:
         if a.reloads and expected > 1:
             services, reals = shape(expected)
-            r["reloads"] = reload_weights(a, os.path.join(work, "lvsd.yaml"), proc.pid, [proc.pid], services, reals)
+            r["reloads"] = reload_weights(a, os.path.join(work, config), proc.pid, [proc.pid], services, reals)
             r["after_reloads"] = {"lvsd": smaps_rollup(proc.pid)}
     finally:
         ib.stop(proc)
@@ -183,7 +187,9 @@ def measure(a):
         ib.write_configs(work, services, reals)
         write_lvsd_compact(work, services, reals)
         res["runs"][str(n)] = {"services": services, "reals": reals}
-        contenders = [("lvsd", run_lvsd), ("keepalived", run_keepalived)]
+        contenders = [("lvsd", run_lvsd), ("keepalived", run_keepalived),
+                      ("lvsd-conf", lambda a, w, e: run_lvsd(a, w, e, log_name="lvsd-conf.log",
+                                                             config="keepalived.conf"))]
         if a.lvsd_static:  # an older build, for the cost of linking shared
             contenders.append(("lvsd_static", lambda a, w, e: run_lvsd(a, w, e, a.lvsd_static, "lvsd-static.log")))
         for name, run in contenders:
@@ -235,6 +241,16 @@ def report(path):
             met = "yes" if lv["USS"] < kt["USS"] else "NO"
         print(row.format(n, three(lv), three(ka["checker"]), three(ka["parent"]),
                          f"{lv['USS']} / {kt['USS']}", per, met))
+    conf_runs = [(n, res["runs"].get(str(n), {}).get("lvsd-conf", {}).get("lvsd")) for n in sizes]
+    if any(m for _, m in conf_runs):
+        print()
+        print("lvsd reading the same table from keepalived.conf (lvsd-conf), RSS/PSS/USS kB, and its B/RS:")
+        base_conf = res["runs"].get(base, {}).get("lvsd-conf", {}).get("lvsd")
+        for n, m in conf_runs:
+            if not m:
+                continue
+            per = f", {(m['USS'] - base_conf['USS']) * 1024 / (n - sizes[0]):.0f} B/RS" if base_conf and str(n) != base else ""
+            print(f"  {n:>7}: {m['Rss']}/{m['Pss']}/{m['USS']}{per}")
     if any(res["runs"].get(str(n), {}).get(c, {}).get("reloads") for n in sizes for c in ("lvsd", "keepalived")):
         print()
         print("after one-weight reloads (SIGHUP until the kernel shows the weight, then settled):")
@@ -246,11 +262,11 @@ def report(path):
             r = res["runs"].get(str(n), {})
             ka_after = r.get("keepalived", {}).get("after_reloads")
             kt_after = total([ka_after["checker"], ka_after["parent"]])["USS"] if ka_after else None
-            for name in ("lvsd", "keepalived"):
+            for name in ("lvsd", "lvsd-conf", "keepalived"):
                 c = r.get(name, {})
                 if not c.get("reloads"):
                     continue
-                procs = ["lvsd"] if name == "lvsd" else ["checker", "parent"]
+                procs = ["checker", "parent"] if name == "keepalived" else ["lvsd"]
                 before = sum(c[p]["USS"] for p in procs)
                 after = sum(c["after_reloads"][p]["USS"] for p in procs) if c.get("after_reloads") else None
                 ratio = f"{after / kt_after:.2f}" if after and kt_after else ""

@@ -114,7 +114,37 @@ std::string joined(const std::vector<KaWord>& words, std::size_t from) {
 
 Result<std::string> text_value(std::string_view t) { return std::string(t); }
 
-void Importer::start(const std::string& file) { sources_.set("", Location{.file = file, .line = 1, .column = 1}); }
+namespace {
+
+// Lines whose first word is `keyword` followed by a blank or `{`: the blocks
+// of that kind the file is likely to hold (includes and conditional lines
+// can make it more or fewer; it only sizes a reservation).
+std::size_t count_blocks(std::string_view text, std::string_view keyword) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(keyword); at != std::string_view::npos; at = text.find(keyword, at + 1)) {
+    std::size_t before = at;
+    while (before > 0 && (text[before - 1] == ' ' || text[before - 1] == '\t')) --before;
+    if (before > 0 && text[before - 1] != '\n') continue;
+    const std::size_t after = at + keyword.size();
+    if (after < text.size() && (text[after] == ' ' || text[after] == '\t' || text[after] == '{')) ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+void ImportSources::reserve_for(std::size_t text_bytes) {
+  // Measured on import-keepalived's output for 1,000-50,000 real servers:
+  // an entry per 10-11 bytes of text, 0.7 bytes of path per byte of text.
+  entries_.reserve(text_bytes / 8);
+  suffixes_.reserve(text_bytes);
+}
+
+void Importer::start(const std::string& file, std::string_view text) {
+  sources_.reserve_for(text.size());
+  config_.virtual_servers.reserve(count_blocks(text, "virtual_server"));
+  sources_.set("", Location{.file = file, .line = 1, .column = 1});
+}
 
 void Importer::top(KaStatement&& statement) {
   Config& config = config_;
@@ -180,8 +210,9 @@ LoadResult Importer::finish(std::vector<ConfigError> parse_errors, std::vector<C
   apply_group_tracking();
   apply_default_protocol();
   // Virtual servers arrive one block at a time; the daemon keeps the list
-  // (10,000 of them pushed one by one left room for 16,384).
-  config.virtual_servers.shrink_to_fit();
+  // (10,000 of them pushed one by one left room for 16,384). Reserved from
+  // the main file's count, it is usually exact already.
+  if (config.virtual_servers.capacity() != config.virtual_servers.size()) config.virtual_servers.shrink_to_fit();
 
   LoadResult result;
   SourceMap sources;
@@ -719,7 +750,7 @@ LoadResult import_keepalived(std::string_view text, const std::string& file, con
   std::deque<std::string> files;  // the file names the statements' locations point into
   std::vector<ConfigError> errors, warnings;
   keepalived_import_detail::Importer importer;
-  importer.start(file);
+  importer.start(file, text);
   parse_keepalived_each(text, file, includes, files, errors, warnings,
                         [&](KaStatement&& st) { importer.top(std::move(st)); }, config_id);
   return importer.finish(std::move(errors), std::move(warnings));
