@@ -25,27 +25,9 @@ IpvsSync::IpvsSync(core::Scheduler& scheduler, IpvsPort& port, IpvsSyncOptions o
       resync_timer_(scheduler.create_timer([this] { resync(); })),
       async_dump_(std::move(async_dump)) {}
 
-namespace {
-// A table of at least this many destinations is worth a malloc_trim() once
-// a resync has read and planned it.
-constexpr std::size_t kTrimAfterDestinations = 1000;
-}  // namespace
-
-// A resync reads the whole kernel table (with its counters) and builds the
-// desired one beside it: at 50,000 real servers some 17 MB that are free
-// again afterwards, but glibc keeps them resident between the blocks that
-// stay (measured in UML: USS 23 MB after programming, 40 MB after the first
-// resync, every 30 s by default). Handing them back costs the next resync
-// its page faults again (a few thousand at 50,000 destinations, every
-// interval); a director spends nearly all its life between resyncs.
-void IpvsSync::give_back_after_resync() const {
-  if (last_kernel_destinations_ >= kTrimAfterDestinations) malloc_trim(0);
-}
-
 void IpvsSync::resync() {
   if (!async_dump_) {
     reconcile(/*is_resync=*/true);
-    give_back_after_resync();
     return;
   }
   arm_resync();
@@ -66,8 +48,6 @@ void IpvsSync::resync() {
       return;
     }
     apply_against(desired_source_(), std::move(*kernel), /*is_resync=*/true);
-    // (the dump was moved into apply_against(): freed by now)
-    give_back_after_resync();
   });
 }
 
@@ -217,8 +197,6 @@ SyncOutcome IpvsSync::apply_against(const director::IpvsTable& desired, director
   auto log = core::log::get();
   SyncOutcome outcome;
   outcome.dumped = true;
-  last_kernel_destinations_ = 0;
-  for (const auto& vs : kernel.services) last_kernel_destinations_ += vs.destinations.size();
   director::ReconcilePlan plan =
       director::reconcile(desired, kernel, owned_, {.flush_foreign = options_.flush_foreign});
   outcome.planned = plan.size();

@@ -146,10 +146,6 @@ class IpvsSync {
   // older generation does not show what the kernel holds now.
   std::uint64_t generation_ = 0;
   bool dump_under_way_ = false;
-  // Destinations in the last kernel table planned against (a dump or the view).
-  std::size_t last_kernel_destinations_ = 0;
-  // After a periodic resync: see ipvs_sync.cpp.
-  void give_back_after_resync() const;
   // Cleared by the destructor: a dump finishing later must not touch us.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
