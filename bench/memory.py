@@ -23,7 +23,9 @@ polled over netlink for that one service), settling after each: the minor
 page faults of each reload (/proc/PID/stat, every process of the daemon)
 and the memory after the last reload are recorded too. A daemon that keeps
 what a reload touched grows its USS; one that gives it back faults it in
-again on the next reload.
+again on the next reload. Then, RESYNC_WAIT (default 35 s) later, once
+more: lvsd reads the whole kernel table every 30 s by default (its resync;
+keepalived has none and just waits as long).
 
 keepalived is its parent and its checker child (the process that holds the
 table and programs IPVS); both are recorded, and its total (USS and PSS add
@@ -112,7 +114,8 @@ def write_lvsd_compact(work, services, reals):
     guard now counts alias repeats only, but the compact form is kept so that
     figures stay comparable with earlier runs. The table programmed is the
     same."""
-    lines = ["global:", "  ipvs_resync_interval: 1h", "", "virtual_servers:"]
+    # The default resync interval (30 s), as with the keepalived.conf.
+    lines = ["global:", "  ipvs_resync_interval: 30s", "", "virtual_servers:"]
     for s in range(services):
         lines += [f"  - address: {ib.vip(s)}", "    port: 80", "    protocol: TCP",
                   "    lb_algo: rr", "    lb_kind: DR", "    real_servers:"]
@@ -145,6 +148,10 @@ def run_lvsd(a, work, expected, binary=None, log_name="lvsd.log", config="lvsd.y
             services, reals = shape(expected)
             r["reloads"] = reload_weights(a, os.path.join(work, config), proc.pid, [proc.pid], services, reals)
             r["after_reloads"] = {"lvsd": smaps_rollup(proc.pid)}
+            if a.resync_wait > 0:
+                # A reload re-arms the resync: the first one comes 30 s after the last reload.
+                time.sleep(a.resync_wait)
+                r["after_resync"] = {"lvsd": smaps_rollup(proc.pid)}
     finally:
         ib.stop(proc)
     return r
@@ -171,6 +178,9 @@ def run_keepalived(a, work, expected):
             r["reloads"] = reload_weights(a, os.path.join(work, "keepalived.conf"), proc.pid, [proc.pid, checker],
                                           services, reals)
             r["after_reloads"] = {"checker": smaps_rollup(checker), "parent": smaps_rollup(proc.pid)}
+            if a.resync_wait > 0:  # keepalived has no resync: the same wait, for the same clock
+                time.sleep(a.resync_wait)
+                r["after_resync"] = {"checker": smaps_rollup(checker), "parent": smaps_rollup(proc.pid)}
     finally:
         ib.stop(proc)
     return r
@@ -254,10 +264,10 @@ def report(path):
     if any(res["runs"].get(str(n), {}).get(c, {}).get("reloads") for n in sizes for c in ("lvsd", "keepalived")):
         print()
         print("after one-weight reloads (SIGHUP until the kernel shows the weight, then settled):")
-        row2 = "| {:>7} | {:>10} | {:>26} | {:>24} | {:>22} | {:>13} |"
+        row2 = "| {:>7} | {:>10} | {:>26} | {:>24} | {:>22} | {:>13} | {:>20} |"
         print(row2.format("dests", "contender", "reload s (each)", "minor faults (each)", "USS kB before / after",
-                          "after / ka"))
-        print(row2.format(*["---"] * 6).replace(" ", ""))
+                          "after / ka", "USS kB after resync"))
+        print(row2.format(*["---"] * 7).replace(" ", ""))
         for n in sizes:
             r = res["runs"].get(str(n), {})
             ka_after = r.get("keepalived", {}).get("after_reloads")
@@ -270,8 +280,10 @@ def report(path):
                 before = sum(c[p]["USS"] for p in procs)
                 after = sum(c["after_reloads"][p]["USS"] for p in procs) if c.get("after_reloads") else None
                 ratio = f"{after / kt_after:.2f}" if after and kt_after else ""
+                resync = sum(c["after_resync"][p]["USS"] for p in procs) if c.get("after_resync") else ""
                 print(row2.format(n, name, ", ".join(f"{x['s']:.3f}" for x in c["reloads"]),
-                                  ", ".join(str(x["faults"]) for x in c["reloads"]), f"{before} / {after}", ratio))
+                                  ", ".join(str(x["faults"]) for x in c["reloads"]), f"{before} / {after}", ratio,
+                                  resync))
     static = [(n, res["runs"][str(n)].get("lvsd_static", {}).get("lvsd")) for n in sizes]
     if any(m for _, m in static):
         print()
@@ -292,6 +304,9 @@ def main():
         m.add_argument(opt, required=True)
     m.add_argument("--sizes", default="1,1000,10000,50000")
     m.add_argument("--reloads", type=int, default=3, help="one-weight reloads after the reading (0: none)")
+    m.add_argument("--resync-wait", type=float, default=35.0,
+                   help="after the reloads, wait this long (lvsd's first resync, 30 s after the last reload) "
+                        "and read the memory again (0: not)")
     m.add_argument("--lvsd-static", help="also measure this lvsd binary (e.g. a statically linked build)")
     r = sub.add_parser("report")
     r.add_argument("results")
