@@ -118,9 +118,9 @@ std::uint64_t settings_digest(const VirtualService& service) {
   in.add(s.persistence_engine);
   in.add(service.destinations.size());
   // In any order: the kernel lists a service's destinations newest first
-  // (ip_vs_ctl.c adds each at the head of the service's list), a table built
-  // from the configuration lists them in the file's order. Each destination
-  // has its own digest and the sum stands for them all.
+  // (/proc/net/ip_vs and a dump alike, as tests/director/ipvs_client_kernel_test
+  // shows), a table built from the configuration in the file's order. Each
+  // destination has its own digest and the sum stands for them all.
   std::uint64_t sum = 0;
   DigestInput one;
   for (const Destination& d : service.destinations) {

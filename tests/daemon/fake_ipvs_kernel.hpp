@@ -17,8 +17,8 @@ using director::VirtualService;
 
 // A kernel IPVS table in memory that applies plans like the kernel would.
 // `table` holds each service's destinations in the order they were added;
-// a dump lists them newest first, as the kernel does (ip_vs_ctl.c adds a
-// destination at the head of its service's list).
+// a dump lists them newest first, as the kernel does (shown by
+// tests/director/ipvs_client_kernel_test.cpp).
 class FakeKernel final : public IpvsPort {
  public:
   core::Result<IpvsTable> dump() override {
