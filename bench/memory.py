@@ -37,6 +37,7 @@ the baseline is a table of one virtual server with one real server.
   memory.py report FILE
 """
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -46,7 +47,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ipvs_bench as ib  # noqa: E402  (configs, flush, polling helpers)
-from reload_scale import IpvsNetlink, set_weight  # noqa: E402  (one service's weights; the edit)
+from reload_scale import IpvsNetlink, weight_edits  # noqa: E402  (one service's weights; the edits)
 
 SETTLE_S = 2.0  # after the table is complete: the daemons' startup work ends
 
@@ -81,12 +82,8 @@ def reload_weights(a, conf, signal_pid, pids, services, reals):
     real = ib.real(services - 1, reals - 1, reals)
     nl = IpvsNetlink()
     out = []
-    with open(conf, "rb") as f:
-        original = f.read()
-    try:
-        for n in range(a.reloads):
-            old, new = (1, 2) if n % 2 == 0 else (2, 1)
-            set_weight(conf, real, old, new)
+    with contextlib.closing(weight_edits(conf, real, a.reloads)) as edits:
+        for n, new in enumerate(edits):
             faults = sum(minor_faults(p) for p in pids)
             t = time.time()
             os.kill(signal_pid, signal.SIGHUP)
@@ -100,10 +97,24 @@ def reload_weights(a, conf, signal_pid, pids, services, reals):
                 raise RuntimeError(f"reload {n + 1} never showed weight {new}")
             time.sleep(SETTLE_S)
             out.append({"s": seen, "faults": sum(minor_faults(p) for p in pids) - faults})
-    finally:
-        with open(conf, "wb") as f:
-            f.write(original)
     return out
+
+
+def after_programming(a, conf, expected, signal_pid, pids):
+    """The memory of every process in `pids` ({name: pid}) now, then (when
+    asked) after the reloads and after the resync wait (the module's text)."""
+    read = lambda: {name: smaps_rollup(pid) for name, pid in pids.items()}  # noqa: E731
+    r = read()
+    if a.reloads and expected > 1:
+        services, reals = shape(expected)
+        r["reloads"] = reload_weights(a, conf, signal_pid, list(pids.values()), services, reals)
+        r["after_reloads"] = read()
+        if a.resync_wait > 0:
+            # A reload re-arms lvsd's resync: the first comes 30 s after the
+            # last reload. keepalived has none; it waits as long.
+            time.sleep(a.resync_wait)
+            r["after_resync"] = read()
+    return r
 
 
 def write_lvsd_compact(work, services, reals):
@@ -142,19 +153,10 @@ def run_lvsd(a, work, expected, binary=None, log_name="lvsd.log", config="lvsd.y
         ib.stop(proc)
         raise RuntimeError(f"lvsd: table not complete ({ib.count_destinations()} of {expected})")
     time.sleep(SETTLE_S)
-    r = {"lvsd": smaps_rollup(proc.pid)}
     try:
-        if a.reloads and expected > 1:
-            services, reals = shape(expected)
-            r["reloads"] = reload_weights(a, os.path.join(work, config), proc.pid, [proc.pid], services, reals)
-            r["after_reloads"] = {"lvsd": smaps_rollup(proc.pid)}
-            if a.resync_wait > 0:
-                # A reload re-arms the resync: the first one comes 30 s after the last reload.
-                time.sleep(a.resync_wait)
-                r["after_resync"] = {"lvsd": smaps_rollup(proc.pid)}
+        return after_programming(a, os.path.join(work, config), expected, proc.pid, {"lvsd": proc.pid})
     finally:
         ib.stop(proc)
-    return r
 
 
 def run_keepalived(a, work, expected):
@@ -171,19 +173,11 @@ def run_keepalived(a, work, expected):
         raise RuntimeError(f"keepalived: table not complete ({ib.count_destinations()} of {expected})")
     time.sleep(SETTLE_S)
     checker = ib.read_pid(pidf["checker"])
-    r = {"checker": smaps_rollup(checker), "parent": smaps_rollup(proc.pid)}
     try:
-        if a.reloads and expected > 1:
-            services, reals = shape(expected)
-            r["reloads"] = reload_weights(a, os.path.join(work, "keepalived.conf"), proc.pid, [proc.pid, checker],
-                                          services, reals)
-            r["after_reloads"] = {"checker": smaps_rollup(checker), "parent": smaps_rollup(proc.pid)}
-            if a.resync_wait > 0:  # keepalived has no resync: the same wait, for the same clock
-                time.sleep(a.resync_wait)
-                r["after_resync"] = {"checker": smaps_rollup(checker), "parent": smaps_rollup(proc.pid)}
+        return after_programming(a, os.path.join(work, "keepalived.conf"), expected, proc.pid,
+                                 {"checker": checker, "parent": proc.pid})
     finally:
         ib.stop(proc)
-    return r
 
 
 def measure(a):

@@ -32,6 +32,7 @@ its weight the same way every RELOAD_POLL seconds. Every poll is timed: the
 results carry the poller's busy time next to each figure.
 """
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -195,6 +196,23 @@ def set_weight(path, real, old, new):
         f.write(text2)
 
 
+def weight_edits(path, real, count):
+    """`count` edits of real's weight in `path`, 1 -> 2 -> 1 ...: yields the
+    new weight after each edit. The file's original text is written back
+    when the generator is closed (use it under contextlib.closing, so that
+    an exception in the loop restores the file at once)."""
+    with open(path, "rb") as f:
+        original = f.read()
+    try:
+        for n in range(count):
+            old, new = (1, 2) if n % 2 == 0 else (2, 1)
+            set_weight(path, real, old, new)
+            yield new
+    finally:
+        with open(path, "wb") as f:
+            f.write(original)
+
+
 # ---------------------------------------------------------------- contenders
 
 def lvsd_counters(a):
@@ -238,8 +256,6 @@ def start(a, name):
 
 def run_one(a, name, expected):
     conf = os.path.join(a.work, "keepalived.conf" if name != "lvsd-yaml" else "lvsd.yaml")
-    with open(conf, "rb") as f:
-        original = f.read()
     # The sentinel: the last service of the file, which both daemons program
     # last. Polled over netlink (cheap) until it holds all its destinations;
     # only then is /proc/net/ip_vs read whole to count every destination.
@@ -270,33 +286,30 @@ def run_one(a, name, expected):
     r["changed"] = f"{vip}:{port} -> {real}:{port}"
     r["reloads"] = []
     try:
-        for n in range(a.reloads):
-            old, new = (1, 2) if n % 2 == 0 else (2, 1)
-            set_weight(conf, real, old, new)
-            ops_before = lvsd_ops(a) if name != "keepalived" else None
-            nl.busy, nl.calls = 0.0, 0
-            t1 = time.time()
-            os.kill(proc.pid, signal.SIGHUP)
-            seen = None
-            while time.time() < t1 + a.deadline:
-                if nl.weights(vip, port).get((real, port)) == new:
-                    seen = time.time()
-                    break
-                time.sleep(RELOAD_POLL)
-            rel = {"s": seen - t1 if seen else None, "poll_busy_s": nl.busy, "poll_reads": nl.calls}
-            # The reload may still be busy after the kernel shows the weight:
-            # let it finish before the next edit.
-            time.sleep(a.settle)
-            if name != "keepalived":
-                after = lvsd_ops(a)
-                rel["set_dest_ops"] = None if ops_before is None or after is None else after - ops_before
-            r["reloads"].append(rel)
-            if seen is None:
-                raise RuntimeError(f"{name}: reload {n + 1} never showed weight {new}")
+        with contextlib.closing(weight_edits(conf, real, a.reloads)) as edits:
+            for n, new in enumerate(edits):
+                ops_before = lvsd_ops(a) if name != "keepalived" else None
+                nl.busy, nl.calls = 0.0, 0
+                t1 = time.time()
+                os.kill(proc.pid, signal.SIGHUP)
+                seen = None
+                while time.time() < t1 + a.deadline:
+                    if nl.weights(vip, port).get((real, port)) == new:
+                        seen = time.time()
+                        break
+                    time.sleep(RELOAD_POLL)
+                rel = {"s": seen - t1 if seen else None, "poll_busy_s": nl.busy, "poll_reads": nl.calls}
+                # The reload may still be busy after the kernel shows the weight:
+                # let it finish before the next edit.
+                time.sleep(a.settle)
+                if name != "keepalived":
+                    after = lvsd_ops(a)
+                    rel["set_dest_ops"] = None if ops_before is None or after is None else after - ops_before
+                r["reloads"].append(rel)
+                if seen is None:
+                    raise RuntimeError(f"{name}: reload {n + 1} never showed weight {new}")
         r["destinations_after"] = full.count()
     finally:
-        with open(conf, "wb") as f:
-            f.write(original)
         ipvs_bench.stop(proc)
     vals = [x["s"] for x in r["reloads"] if x["s"] is not None]
     r["reload_median_s"] = statistics.median(vals) if vals else None

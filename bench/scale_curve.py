@@ -46,6 +46,7 @@ systemd. Neither daemon logs anything for it (keepalived -G without -l,
 lvsd at --log-level warn).
 """
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -232,18 +233,11 @@ def one_weight_reloads(a, name, proc, pids, notify, services, reals, count, r):
     vip, port = ib.vip(services - 1), 80
     real = ib.real(services - 1, reals - 1, reals)
     nl = rs.IpvsNetlink()
-    with open(conf, "rb") as f:
-        original = f.read()
     r["one_weight"] = []
-    try:
-        for n in range(count):
-            old, new = (1, 2) if n % 2 == 0 else (2, 1)
-            rs.set_weight(conf, real, old, new)
+    with contextlib.closing(rs.weight_edits(conf, real, count)) as edits:
+        for new in edits:
             timed_reload(a, proc, pids, notify, r["one_weight"],
                          lambda: nl.weights(vip, port).get((real, port)) == new)  # noqa: B023
-    finally:
-        with open(conf, "wb") as f:
-            f.write(original)
 
 
 def run_daemon(a, name, services, reals, notify, reloads):
