@@ -24,8 +24,8 @@ page faults of each reload (/proc/PID/stat, every process of the daemon)
 and the memory after the last reload are recorded too. A daemon that keeps
 what a reload touched grows its USS; one that gives it back faults it in
 again on the next reload. Then, RESYNC_WAIT (default 35 s) later, once
-more: lvsd reads the whole kernel table every 30 s by default (its resync;
-keepalived has none and just waits as long).
+more (also with --reloads 0): lvsd reads the whole kernel table every 30 s
+by default (its resync; keepalived has none and just waits as long).
 
 keepalived is its parent and its checker child (the process that holds the
 table and programs IPVS); both are recorded, and its total (USS and PSS add
@@ -105,15 +105,17 @@ def after_programming(a, conf, expected, signal_pid, pids):
     asked) after the reloads and after the resync wait (the module's text)."""
     read = lambda: {name: smaps_rollup(pid) for name, pid in pids.items()}  # noqa: E731
     r = read()
-    if a.reloads and expected > 1:
+    if expected <= 1:
+        return r
+    if a.reloads:
         services, reals = shape(expected)
         r["reloads"] = reload_weights(a, conf, signal_pid, list(pids.values()), services, reals)
         r["after_reloads"] = read()
-        if a.resync_wait > 0:
-            # A reload re-arms lvsd's resync: the first comes 30 s after the
-            # last reload. keepalived has none; it waits as long.
-            time.sleep(a.resync_wait)
-            r["after_resync"] = read()
+    if a.resync_wait > 0:
+        # lvsd's first resync comes 30 s after its start, or after the last
+        # reload (a reload re-arms it). keepalived has none; it waits as long.
+        time.sleep(a.resync_wait)
+        r["after_resync"] = read()
     return r
 
 
@@ -255,7 +257,8 @@ def report(path):
                 continue
             per = f", {(m['USS'] - base_conf['USS']) * 1024 / (n - sizes[0]):.0f} B/RS" if base_conf and str(n) != base else ""
             print(f"  {n:>7}: {m['Rss']}/{m['Pss']}/{m['USS']}{per}")
-    if any(res["runs"].get(str(n), {}).get(c, {}).get("reloads") for n in sizes for c in ("lvsd", "keepalived")):
+    if any(res["runs"].get(str(n), {}).get(c, {}).get(k) for n in sizes for c in ("lvsd", "keepalived")
+           for k in ("reloads", "after_resync")):
         print()
         print("after one-weight reloads (SIGHUP until the kernel shows the weight, then settled):")
         row2 = "| {:>7} | {:>10} | {:>26} | {:>24} | {:>22} | {:>13} | {:>20} |"
@@ -268,15 +271,16 @@ def report(path):
             kt_after = total([ka_after["checker"], ka_after["parent"]])["USS"] if ka_after else None
             for name in ("lvsd", "lvsd-conf", "keepalived"):
                 c = r.get(name, {})
-                if not c.get("reloads"):
+                if not c.get("reloads") and not c.get("after_resync"):
                     continue
                 procs = ["checker", "parent"] if name == "keepalived" else ["lvsd"]
                 before = sum(c[p]["USS"] for p in procs)
                 after = sum(c["after_reloads"][p]["USS"] for p in procs) if c.get("after_reloads") else None
                 ratio = f"{after / kt_after:.2f}" if after and kt_after else ""
                 resync = sum(c["after_resync"][p]["USS"] for p in procs) if c.get("after_resync") else ""
-                print(row2.format(n, name, ", ".join(f"{x['s']:.3f}" for x in c["reloads"]),
-                                  ", ".join(str(x["faults"]) for x in c["reloads"]), f"{before} / {after}", ratio,
+                reloads = c.get("reloads", [])
+                print(row2.format(n, name, ", ".join(f"{x['s']:.3f}" for x in reloads) or "none",
+                                  ", ".join(str(x["faults"]) for x in reloads), f"{before} / {after or ''}", ratio,
                                   resync))
     static = [(n, res["runs"][str(n)].get("lvsd_static", {}).get("lvsd")) for n in sizes]
     if any(m for _, m in static):

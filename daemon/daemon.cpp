@@ -88,7 +88,7 @@ struct Daemon::Ipvs {
 
   Ipvs(std::unique_ptr<IpvsKernel> k, core::Scheduler& scheduler, const conf::Config& config,
        director::OwnershipRecord owned, std::string ownership_path, IpvsSync::DesiredSource desired,
-       IpvsSync::AsyncDump async_dump)
+       IpvsSync::AsyncSurvey async_survey)
       : kernel(std::move(k)),
         sync(
             scheduler, *kernel, sync_options(config), std::move(owned),
@@ -97,7 +97,7 @@ struct Daemon::Ipvs {
                 core::log::get()->error("{}: {}", path, st.error().message);
               }
             },
-            std::move(desired), std::move(async_dump)) {}
+            std::move(desired), std::move(async_survey)) {}
 };
 
 Daemon::Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, HandoverState resumed)
@@ -201,17 +201,19 @@ bool Daemon::open_ipvs(const conf::Config& config) {
     log->warn("{}: {}; starting with no recorded ownership", options_.ownership_path, owned.error().message);
     owned = director::OwnershipRecord{};
   }
-  // The periodic resync reads the whole table off the loop.
-  auto async_dump = [this](std::function<void(core::Result<director::IpvsTable>)> done) {
+  // The periodic resync reads the table off the loop, one service at a time.
+  auto async_survey = [this](std::shared_ptr<const director::ServiceDigests> expected,
+                             std::function<void(core::Result<director::TableSurvey>)> done) {
     auto stats = stats_socket();
     if (!stats) return done(core::Error{"no second IPVS socket"});
-    parts_.offload.post([stats, done = std::move(done)]() mutable -> core::Offload::Continuation {
-      auto dump = stats->dump();
-      return [dump = std::move(dump), done = std::move(done)]() mutable { done(std::move(dump)); };
+    parts_.offload.post([stats, expected = std::move(expected),
+                         done = std::move(done)]() mutable -> core::Offload::Continuation {
+      auto survey = survey_kernel(*stats, std::move(expected));
+      return [survey = std::move(survey), done = std::move(done)]() mutable { done(std::move(survey)); };
     });
   };
   ipvs_ = std::make_unique<Ipvs>(std::move(*kernel), parts_.scheduler, config, std::move(*owned),
-                                 options_.ownership_path, [this] { return desired_table(); }, std::move(async_dump));
+                                 options_.ownership_path, [this] { return desired_table(); }, std::move(async_survey));
   return true;
 }
 

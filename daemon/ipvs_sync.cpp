@@ -12,10 +12,18 @@
 
 namespace lvsd::daemon {
 
+core::Result<director::TableSurvey> survey_kernel(IpvsPort& port,
+                                                  std::shared_ptr<const director::ServiceDigests> expected) {
+  director::TableSurveyor surveyor(std::move(expected));
+  if (auto st = port.for_each_service([&](director::VirtualService vs) { surveyor.add(std::move(vs)); }); !st.ok())
+    return st.error();
+  return std::move(surveyor).finish();
+}
+
 IpvsSync::IpvsSync(core::Scheduler& scheduler, IpvsPort& port, IpvsSyncOptions options,
                    director::OwnershipRecord owned,
                    std::function<void(const director::OwnershipRecord&)> on_ownership_changed,
-                   DesiredSource desired, AsyncDump async_dump)
+                   DesiredSource desired, AsyncSurvey async_survey)
     : scheduler_(scheduler),
       port_(port),
       options_(options),
@@ -23,32 +31,59 @@ IpvsSync::IpvsSync(core::Scheduler& scheduler, IpvsPort& port, IpvsSyncOptions o
       on_ownership_changed_(std::move(on_ownership_changed)),
       desired_source_(std::move(desired)),
       resync_timer_(scheduler.create_timer([this] { resync(); })),
-      async_dump_(std::move(async_dump)) {}
+      async_survey_(std::move(async_survey)) {}
 
 void IpvsSync::resync() {
-  if (!async_dump_) {
-    reconcile(/*is_resync=*/true);
+  // Whatever happens, the next resync comes one interval from now.
+  arm_resync();
+  // In sync, the kernel should hold what the digests say; otherwise (a
+  // foreign service, a refused operation) the whole table is read and planned.
+  auto expected = in_sync_ ? std::make_shared<const ServiceDigests>(digests_) : nullptr;
+  const bool with_expected = expected != nullptr;
+  if (!async_survey_) {
+    ++counters_.reconciles;
+    ++generation_;
+    auto survey = survey_kernel(port_, std::move(expected));
+    if (!survey.ok()) {
+      ++counters_.dump_failures;
+      forget_view();  // the next change dumps again
+      core::log::get()->error("ipvs: cannot read the kernel table: {}", survey.error().message);
+      return;
+    }
+    resync_with(std::move(*survey), with_expected);
     return;
   }
-  arm_resync();
   if (dump_under_way_) return;
   dump_under_way_ = true;
-  async_dump_([this, alive = std::weak_ptr<bool>(alive_), generation = generation_](
-                  core::Result<director::IpvsTable> kernel) {
+  async_survey_(std::move(expected), [this, alive = std::weak_ptr<bool>(alive_), generation = generation_,
+                                      with_expected](core::Result<director::TableSurvey> survey) {
     if (alive.expired()) return;
     dump_under_way_ = false;
     ++counters_.reconciles;
-    if (!kernel.ok()) {
+    if (!survey.ok()) {
       ++counters_.dump_failures;
-      core::log::get()->error("ipvs: cannot read the kernel table: {}", kernel.error().message);
+      core::log::get()->error("ipvs: cannot read the kernel table: {}", survey.error().message);
       return;
     }
     if (generation != generation_) {
       ++counters_.stale_dumps;
       return;
     }
-    apply_against(desired_source_(), std::move(*kernel), /*is_resync=*/true);
+    resync_with(std::move(*survey), with_expected);
   });
+}
+
+SyncOutcome IpvsSync::resync_with(director::TableSurvey survey, bool expected) {
+  if (!expected) return apply_against(desired_source_(), std::move(survey.differing), /*is_resync=*/true);
+  ++counters_.surveys;
+  // No drift: the desired table is not even built.
+  if (survey.as_expected()) return {.dumped = true};
+  std::set<director::ServiceKey> changed(survey.missing.begin(), survey.missing.end());
+  for (const auto& vs : survey.differing.services) changed.insert(vs.service.key);
+  director::IpvsTable desired = desired_source_();
+  std::erase_if(desired.services, [&](const director::VirtualService& vs) { return !changed.contains(vs.service.key); });
+  ServiceDigests now = digests_;  // the desired table's: it has not changed since
+  return apply_against(desired, std::move(survey.differing), /*is_resync=*/true, &now);
 }
 
 void IpvsSync::set_options(const IpvsSyncOptions& options) {
@@ -72,17 +107,9 @@ void IpvsSync::adopt_dump(director::IpvsTable kernel) {
   arm_resync();
 }
 
-std::vector<IpvsSync::ServiceDigest> IpvsSync::digests_of(const director::IpvsTable& table) {
-  std::vector<ServiceDigest> out;
-  out.reserve(table.services.size());
-  for (const auto& vs : table.services) out.push_back({.key = vs.service.key, .digest = director::settings_digest(vs)});
-  std::sort(out.begin(), out.end(), [](const ServiceDigest& a, const ServiceDigest& b) { return a.key < b.key; });
-  return out;
-}
-
 SyncOutcome IpvsSync::apply_changes(director::IpvsTable desired) {
   ++counters_.reconciles;
-  std::vector<ServiceDigest> now = digests_of(desired);
+  ServiceDigests now = director::digests_of(desired);
   // The services added, changed or removed since the kernel was left
   // holding exactly the desired table: both lists are sorted by key.
   std::set<director::ServiceKey> changed;
@@ -193,7 +220,7 @@ void log_plan(const director::ReconcilePlan& plan, bool is_resync) {
 }  // namespace
 
 SyncOutcome IpvsSync::apply_against(const director::IpvsTable& desired, director::IpvsTable kernel, bool is_resync,
-                                    std::vector<ServiceDigest>* changed) {
+                                    ServiceDigests* changed) {
   auto log = core::log::get();
   SyncOutcome outcome;
   outcome.dumped = true;
@@ -222,8 +249,8 @@ SyncOutcome IpvsSync::apply_against(const director::IpvsTable& desired, director
   // The kernel now holds exactly the desired table (also when a service is
   // listed in another order, but not with a destination listed twice, which
   // is programmed once): keep the digests only.
-  std::vector<ServiceDigest> held = digests_of(view);
-  const bool exact = held == digests_of(desired);
+  ServiceDigests held = director::digests_of(view);
+  const bool exact = held == director::digests_of(desired);
   if (changed != nullptr) {
     // Only the changed services were read and planned: the others still
     // hold what their digests say.

@@ -1,14 +1,18 @@
 #pragma once
 // Keeps the kernel's IPVS table equal to the desired one: on every change of
 // the desired table, and periodically (resync), it asks the reconciler for
-// the minimal plan and applies it. The first reconcile and every periodic
-// resync dump the kernel; a change of the desired table (reload, health
-// verdict) costs no dump of the whole table: once the kernel holds exactly
-// the desired table, only the services whose digest changed are read back
-// and planned (one service for a weight change among 1,000), and otherwise
-// the change is planned against the view the last reconcile left (what was
-// dumped plus what was applied since). A periodic resync that
-// finds work repairs drift (someone ran `ipvsadm -d` by hand) and logs it.
+// the minimal plan and applies it. The first reconcile dumps the kernel; a
+// change of the desired table (reload, health verdict) costs no dump of the
+// whole table: once the kernel holds exactly the desired table, only the
+// services whose digest changed are read back and planned (one service for
+// a weight change among 1,000), and otherwise the change is planned against
+// the view the last reconcile left (what was dumped plus what was applied
+// since). A periodic resync reads the kernel service by service and, while
+// in sync, keeps only the services that are not what their digest says
+// (director::TableSurveyor): the desired table is built and planned only
+// when it finds drift (someone ran `ipvsadm -d` by hand), which it repairs
+// and logs. Every change of the desired table comes through set_desired(),
+// so the digests kept are the desired table's.
 // No socket here: the kernel is behind IpvsPort (IpvsClient in production).
 #include <chrono>
 #include <cstdint>
@@ -24,6 +28,7 @@
 #include "director/ipvs_client.hpp"
 #include "director/ownership.hpp"
 #include "director/reconciler.hpp"
+#include "director/survey.hpp"
 #include "director/types.hpp"
 
 namespace lvsd::daemon {
@@ -32,11 +37,24 @@ class IpvsPort {
  public:
   virtual ~IpvsPort() = default;
   virtual core::Result<director::IpvsTable> dump() = 0;
+  // The whole table one service at a time (see IpvsClient::for_each_service).
+  // By default from dump(), for a port that reads the table whole anyway.
+  virtual core::Status for_each_service(const std::function<void(director::VirtualService)>& visit) {
+    auto table = dump();
+    if (!table.ok()) return table.error();
+    for (auto& vs : table->services) visit(std::move(vs));
+    return {};
+  }
   // Only these services with their destinations (a change of a few services
   // reads only them). A service the kernel lacks is left out.
   virtual core::Result<director::IpvsTable> dump_services(const std::set<director::ServiceKey>& keys) = 0;
   virtual director::ApplyReport apply(const director::ReconcilePlan& plan) = 0;
 };
+
+// Reads the kernel through `port` and compares it with `expected` as it
+// goes (director::TableSurveyor); null `expected`: the whole table.
+core::Result<director::TableSurvey> survey_kernel(IpvsPort& port,
+                                                  std::shared_ptr<const director::ServiceDigests> expected);
 
 struct IpvsSyncOptions {
   std::chrono::milliseconds resync_interval{std::chrono::seconds(30)};  // 0: no periodic resync
@@ -50,6 +68,7 @@ struct IpvsSyncCounters {
   std::uint64_t dump_failures = 0;
   std::uint64_t drift_repairs = 0;  // operations a periodic resync had to make
   std::uint64_t stale_dumps = 0;    // async resync dumps dropped: the table changed meanwhile
+  std::uint64_t surveys = 0;        // periodic resyncs that compared digests instead of whole tables
 };
 
 // What one reconcile did.
@@ -61,8 +80,10 @@ struct SyncOutcome {
 
 class IpvsSync {
  public:
-  // Reads the whole kernel table off the loop and hands it back on the loop.
-  using AsyncDump = std::function<void(std::function<void(core::Result<director::IpvsTable>)> done)>;
+  // Runs survey_kernel(expected) off the loop and hands the result back on
+  // the loop.
+  using AsyncSurvey = std::function<void(std::shared_ptr<const director::ServiceDigests> expected,
+                                         std::function<void(core::Result<director::TableSurvey>)> done)>;
 
   // The desired table now, rebuilt on demand (the daemon's comes from the
   // health view): a periodic resync or a reconcile after a failure plans
@@ -71,13 +92,13 @@ class IpvsSync {
 
   // `owned` is what an earlier run recorded; `on_ownership_changed` is called
   // with the new record whenever it changes (the daemon saves it to a file).
-  // With `async_dump`, the periodic resync reads the kernel through it (a
+  // With `async_survey`, the periodic resync reads the kernel through it (a
   // dump of 10,000 destinations must not hold the loop that sends VRRP
-  // adverts); a dump that comes back after the table was changed meanwhile
-  // is stale and is dropped (the next interval dumps again).
+  // adverts); a survey that comes back after the table was changed
+  // meanwhile is stale and is dropped (the next interval reads again).
   IpvsSync(core::Scheduler& scheduler, IpvsPort& port, IpvsSyncOptions options, director::OwnershipRecord owned,
            std::function<void(const director::OwnershipRecord&)> on_ownership_changed, DesiredSource desired,
-           AsyncDump async_dump = {});
+           AsyncSurvey async_survey = {});
 
   // The desired table changed to `desired` (what the source gives now):
   // reconciles at once. While in_sync(), only the services whose digest
@@ -95,8 +116,8 @@ class IpvsSync {
   // plan nothing.
   bool in_sync() const { return in_sync_; }
   SyncOutcome reconcile(bool is_resync = false);
-  // What the resync timer does: reconcile(true), or with an async dump,
-  // start one (if none is under way).
+  // What the resync timer does: survey the kernel (with an async survey,
+  // start one if none is under way) and repair what differs.
   void resync();
   void set_options(const IpvsSyncOptions& options);
 
@@ -104,15 +125,13 @@ class IpvsSync {
   const IpvsSyncCounters& counters() const { return counters_; }
 
  private:
-  struct ServiceDigest {
-    director::ServiceKey key{};
-    std::uint64_t digest = 0;
-    bool operator==(const ServiceDigest&) const = default;
-  };
-  // One per service, sorted by key.
-  static std::vector<ServiceDigest> digests_of(const director::IpvsTable& table);
+  using ServiceDigest = director::ServiceDigest;
+  using ServiceDigests = director::ServiceDigests;
 
   void arm_resync();
+  // What the resync does with a survey taken with `expected` digests (set
+  // when it was taken in sync) or of the whole table.
+  SyncOutcome resync_with(director::TableSurvey survey, bool expected);
   SyncOutcome reconcile_with(const director::IpvsTable& desired, bool is_resync);
   // While in_sync(): plans only the services whose digest changed.
   SyncOutcome apply_changes(director::IpvsTable desired);
@@ -120,7 +139,7 @@ class IpvsSync {
   // both hold only the services that changed (apply_changes), with the
   // digests of the whole new table; unset when they are whole tables.
   SyncOutcome apply_against(const director::IpvsTable& desired, director::IpvsTable kernel, bool is_resync,
-                            std::vector<ServiceDigest>* changed = nullptr);
+                            ServiceDigests* changed = nullptr);
   void forget_view();
   void record_ownership(const director::IpvsTable& desired, const director::ReconcilePlan& plan,
                         const std::vector<std::size_t>& failed);
@@ -136,12 +155,12 @@ class IpvsSync {
   // only the digest of each service is kept (8 bytes and its key, instead of
   // 44 per destination); otherwise (a refused operation, a foreign service)
   // the whole view, so that the next change is planned without a dump.
-  std::vector<ServiceDigest> digests_;
+  ServiceDigests digests_;
   bool in_sync_ = false;
   std::optional<director::IpvsTable> kernel_view_;
   IpvsSyncCounters counters_;
   std::unique_ptr<core::Timer> resync_timer_;
-  AsyncDump async_dump_;
+  AsyncSurvey async_survey_;
   // Changes with every write and adoption: an async dump taken under an
   // older generation does not show what the kernel holds now.
   std::uint64_t generation_ = 0;

@@ -149,6 +149,9 @@ class KernelIpvs final : public IpvsKernel {
  public:
   explicit KernelIpvs(std::unique_ptr<director::IpvsClient> client) : client_(std::move(client)) {}
   core::Result<director::IpvsTable> dump() override { return client_->dump(); }
+  core::Status for_each_service(const std::function<void(director::VirtualService)>& visit) override {
+    return client_->for_each_service(visit);
+  }
   director::ApplyReport apply(const director::ReconcilePlan& plan) override { return client_->apply(plan); }
   core::Result<std::vector<director::SyncDaemon>> sync_daemons() override { return client_->sync_daemons(); }
   core::Status start_sync_daemon(const director::SyncDaemon& d) override { return client_->start_sync_daemon(d); }

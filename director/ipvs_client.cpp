@@ -228,16 +228,23 @@ Result<VirtualService> IpvsClient::dump_destinations(Service service) {
   return out;
 }
 
-Result<IpvsTable> IpvsClient::dump() {
+Status IpvsClient::for_each_service(const std::function<void(VirtualService)>& visit) {
+  // One dump at a time per socket: the service list first, then each
+  // service's destinations.
   auto services = dump_services();
   if (!services) return services.error();
-  IpvsTable table;
-  table.services.reserve(services->size());
   for (Service& service : *services) {
     auto with_destinations = dump_destinations(std::move(service));
     if (!with_destinations) return with_destinations.error();
-    table.services.push_back(std::move(*with_destinations));
+    visit(std::move(*with_destinations));
   }
+  return {};
+}
+
+Result<IpvsTable> IpvsClient::dump() {
+  IpvsTable table;
+  Status s = for_each_service([&](VirtualService vs) { table.services.push_back(std::move(vs)); });
+  if (!s.ok()) return s.error();
   return table;
 }
 

@@ -69,6 +69,11 @@ class IpvsClient {
 
   // The whole table: every service and its destinations.
   core::Result<IpvsTable> dump();
+  // The same, handed over one service at a time (with its destinations and
+  // their counters) instead of gathered: `visit` may keep or drop each. A
+  // failed read stops the walk and is returned (services already visited
+  // stay visited).
+  core::Status for_each_service(const std::function<void(VirtualService)>& visit);
   core::Result<std::vector<Service>> dump_services();
   // `service` with its destinations and their counters.
   core::Result<VirtualService> dump_destinations(Service service);

@@ -47,7 +47,10 @@ class IpvsSyncTest : public ::testing::Test {
           saved = r;
           ++saves;
         },
-        [this] { return source_table; });
+        [this] {
+          ++source_builds;
+          return source_table;
+        });
   }
   // What the daemon does: the source changes, then it tells IpvsSync.
   SyncOutcome push(IpvsSync& sync, IpvsTable table) {
@@ -55,6 +58,7 @@ class IpvsSyncTest : public ::testing::Test {
     return sync.set_desired(std::move(table));
   }
   IpvsTable source_table;  // what the desired source gives
+  int source_builds = 0;   // how often it was asked to
   core::FakeScheduler sched;
   FakeKernel kernel;
   director::OwnershipRecord saved;
@@ -314,10 +318,17 @@ namespace {
 // never reads the kernel on the caller's stack, repairs drift when the dump
 // comes back, and drops a dump that a write overtook (it would undo it).
 TEST_F(IpvsSyncTest, AsyncResyncRepairsDriftAndDropsAStaleDump) {
-  std::vector<std::function<void(core::Result<IpvsTable>)>> pending;
+  using Done = std::function<void(core::Result<director::TableSurvey>)>;
+  std::vector<Done> pending;
+  std::vector<std::shared_ptr<const director::ServiceDigests>> expected;
   IpvsSync sync(
       sched, kernel, {.resync_interval = 30s}, {}, [](const director::OwnershipRecord&) {}, [this] { return source_table; },
-      [&](std::function<void(core::Result<IpvsTable>)> done) { pending.push_back(std::move(done)); });
+      [&](std::shared_ptr<const director::ServiceDigests> e, Done done) {
+        expected.push_back(std::move(e));
+        pending.push_back(std::move(done));
+      });
+  // What the offload thread would run.
+  auto survey_now = [&](std::size_t i) { return survey_kernel(kernel, expected.at(i)).value(); };
   push(sync, {.services = {web("10.0.0.100", {1, 1})}});
   const int dumps = kernel.dumps;
   kernel.table.services[0].destinations.pop_back();  // someone ran ipvsadm -d
@@ -326,21 +337,63 @@ TEST_F(IpvsSyncTest, AsyncResyncRepairsDriftAndDropsAStaleDump) {
   ASSERT_EQ(pending.size(), 1u);
   sched.advance(30s);  // the next interval while one is under way: no second dump
   ASSERT_EQ(pending.size(), 1u);
-  pending[0](kernel.table);
+  ASSERT_NE(expected[0], nullptr);  // in sync: compared by digest
+  pending[0](survey_now(0));
   pending.clear();
+  expected.clear();
   EXPECT_EQ(kernel.table.services[0].destinations.size(), 2u);
   EXPECT_EQ(sync.counters().drift_repairs, 1u);
 
   // A dump taken before a change of the desired table comes back after it.
   sched.advance(30s);
   ASSERT_EQ(pending.size(), 1u);
-  const IpvsTable before_change = kernel.table;
+  kernel.table.services[0].destinations.pop_back();  // drift the survey sees
+  const director::TableSurvey before_change = survey_now(0);
+  ASSERT_FALSE(before_change.as_expected());
   push(sync, {.services = {web("10.0.0.100", {1, 1, 1})}});
   const int applies = kernel.applies;
   pending[0](before_change);
   EXPECT_EQ(kernel.applies, applies);  // nothing planned from the old picture
   EXPECT_EQ(sync.counters().stale_dumps, 1u);
   EXPECT_EQ(kernel.table.services[0].destinations.size(), 3u);
+}
+
+// In sync, a periodic resync compares the kernel with the digests it keeps:
+// the desired table is built (and planned) only for drift, and then only
+// the drifted services are planned.
+TEST_F(IpvsSyncTest, ResyncInSyncBuildsTheDesiredTableOnlyForDrift) {
+  auto sync = make({.resync_interval = 30s});
+  push(sync, {.services = {web("10.0.0.100", {1, 1}), web("10.0.0.101", {1, 1}), web("10.0.0.102", {1})}});
+  ASSERT_TRUE(sync.in_sync());
+  const int builds = source_builds;
+  const int applies = kernel.applies;
+  sched.advance(30s);  // nothing drifted
+  EXPECT_EQ(source_builds, builds);
+  EXPECT_EQ(kernel.applies, applies);
+  EXPECT_EQ(sync.counters().surveys, 1u);
+
+  // By hand: one weight changed, one service deleted.
+  kernel.find(ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.101"), 80))->destinations[0].weight = 7;
+  std::erase_if(kernel.table.services, [](const VirtualService& vs) { return vs.service.key.endpoint.address == ip("10.0.0.102"); });
+  sched.advance(30s);
+  EXPECT_EQ(source_builds, builds + 1);
+  EXPECT_EQ(sync.counters().drift_repairs, 3u);  // SET_DEST, NEW_SERVICE, NEW_DEST
+  EXPECT_EQ(kernel.find(ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.101"), 80))->destinations[0].weight, 1);
+  ASSERT_NE(kernel.find(ServiceKey::inet(director::Protocol::kTcp, ip("10.0.0.102"), 80)), nullptr);
+  EXPECT_TRUE(sync.in_sync());
+  EXPECT_EQ(push(sync, source_table).planned, 0u);
+
+  // Someone else's service appears: left alone, and from then on the
+  // whole table is read and planned.
+  kernel.table.services.push_back(web("10.9.9.9", {1}));
+  sched.advance(30s);
+  EXPECT_NE(kernel.find(ServiceKey::inet(director::Protocol::kTcp, ip("10.9.9.9"), 80)), nullptr);
+  EXPECT_EQ(sync.counters().drift_repairs, 3u);
+  EXPECT_FALSE(sync.in_sync());
+  const auto surveys = sync.counters().surveys;
+  sched.advance(30s);
+  EXPECT_EQ(sync.counters().surveys, surveys);
+  EXPECT_EQ(kernel.table.services.size(), 4u);
 }
 
 }  // namespace
