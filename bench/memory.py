@@ -49,6 +49,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ipvs_bench as ib  # noqa: E402  (configs, flush, polling helpers)
 from reload_scale import IpvsNetlink, weight_edits  # noqa: E402  (one service's weights; the edits)
 
+RESYNC_INTERVAL_S = 30  # ipvs_resync_interval in lvsd's YAML (and lvsd's default)
 SETTLE_S = 2.0  # after the table is complete: the daemons' startup work ends
 
 
@@ -116,6 +117,12 @@ def after_programming(a, conf, expected, signal_pid, pids):
         # reload (a reload re-arms it). keepalived has none; it waits as long.
         time.sleep(a.resync_wait)
         r["after_resync"] = read()
+        # Later resyncs, every 30 s: the memory should stay where the first
+        # one left it.
+        r["after_resyncs"] = [r["after_resync"]]
+        for _ in range(1, a.resyncs):
+            time.sleep(RESYNC_INTERVAL_S)
+            r["after_resyncs"].append(read())
     return r
 
 
@@ -128,7 +135,7 @@ def write_lvsd_compact(work, services, reals):
     figures stay comparable with earlier runs. The table programmed is the
     same."""
     # The default resync interval (30 s), as with the keepalived.conf.
-    lines = ["global:", "  ipvs_resync_interval: 30s", "", "virtual_servers:"]
+    lines = ["global:", f"  ipvs_resync_interval: {RESYNC_INTERVAL_S}s", "", "virtual_servers:"]
     for s in range(services):
         lines += [f"  - address: {ib.vip(s)}", "    port: 80", "    protocol: TCP",
                   "    lb_algo: rr", "    lb_kind: DR", "    real_servers:"]
@@ -263,13 +270,13 @@ def report(path):
         print("after one-weight reloads (SIGHUP until the kernel shows the weight, then settled):")
         row2 = "| {:>7} | {:>10} | {:>26} | {:>24} | {:>22} | {:>13} | {:>20} |"
         print(row2.format("dests", "contender", "reload s (each)", "minor faults (each)", "USS kB before / after",
-                          "after / ka", "USS kB after resync"))
+                          "after / ka", "USS kB after each resync"))
         print(row2.format(*["---"] * 7).replace(" ", ""))
         for n in sizes:
             r = res["runs"].get(str(n), {})
             ka_after = r.get("keepalived", {}).get("after_reloads")
             kt_after = total([ka_after["checker"], ka_after["parent"]])["USS"] if ka_after else None
-            for name in ("lvsd", "lvsd-conf", "keepalived"):
+            for name in ("lvsd", "lvsd-conf", "keepalived", "lvsd_static"):
                 c = r.get(name, {})
                 if not c.get("reloads") and not c.get("after_resync"):
                     continue
@@ -277,7 +284,8 @@ def report(path):
                 before = sum(c[p]["USS"] for p in procs)
                 after = sum(c["after_reloads"][p]["USS"] for p in procs) if c.get("after_reloads") else None
                 ratio = f"{after / kt_after:.2f}" if after and kt_after else ""
-                resync = sum(c["after_resync"][p]["USS"] for p in procs) if c.get("after_resync") else ""
+                resync = ", ".join(str(sum(x[p]["USS"] for p in procs)) for x in c["after_resyncs"]) \
+                    if c.get("after_resyncs") else ""
                 reloads = c.get("reloads", [])
                 print(row2.format(n, name, ", ".join(f"{x['s']:.3f}" for x in reloads) or "none",
                                   ", ".join(str(x["faults"]) for x in reloads), f"{before} / {after or ''}", ratio,
@@ -305,6 +313,8 @@ def main():
     m.add_argument("--resync-wait", type=float, default=35.0,
                    help="after the reloads, wait this long (lvsd's first resync, 30 s after the last reload) "
                         "and read the memory again (0: not)")
+    m.add_argument("--resyncs", type=int, default=1,
+                   help="read the memory after this many resyncs (each 30 s after the one before)")
     m.add_argument("--lvsd-static", help="also measure this lvsd binary (e.g. a statically linked build)")
     r = sub.add_parser("report")
     r.add_argument("results")

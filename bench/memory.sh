@@ -6,7 +6,7 @@
 # bench/memory.py's (see it for the definitions). See bench/README.md.
 #
 # usage: bench/memory.sh [BUILD_DIR] [--out DIR] [--sizes LIST] [--reloads N]
-#                        [--resync-wait SECONDS] [--timeout SECONDS] [--lvsd-static BINARY]
+#                        [--resync-wait SECONDS] [--resyncs N] [--timeout SECONDS] [--lvsd-static BINARY]
 #   BUILD_DIR (default ./build) holds daemon/lvsd.
 #   --sizes: destinations per step, the first being the baseline
 #   (default 1,1000,10000,50000; each a multiple of 10 above 10).
@@ -14,6 +14,7 @@
 #   daemon's faults per reload and its memory after them (0: none).
 #   --resync-wait S (default 35): then S seconds later once more, after
 #   lvsd's first periodic resync (every 30 s by default; 0: not).
+#   --resyncs N (default 1): read again after each of N resyncs (30 s apart).
 #   --out DIR (default: a new /var/tmp/lvsd-memory.XXXXXX) receives the
 #   configurations, the logs, results.json and report.txt.
 #   --lvsd-static: a second lvsd binary measured the same way (e.g. one built
@@ -23,16 +24,17 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/uml-lib.sh"
-build=./build out="" sizes=1,1000,10000,50000 reloads=3 resync_wait=35 timeout_s=1500 mem=2048M static_lvsd=""
+build=./build out="" sizes=1,1000,10000,50000 reloads=3 resync_wait=35 resyncs=1 timeout_s=1500 mem=2048M static_lvsd=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
     --sizes) sizes=$2; shift 2 ;;
     --reloads) reloads=$2; shift 2 ;;
     --resync-wait) resync_wait=$2; shift 2 ;;
+    --resyncs) resyncs=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
     --lvsd-static) static_lvsd=$(realpath "$2"); shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "memory: unknown argument $1" >&2; exit 2 ;;
     *) build=$1; shift ;;
   esac
@@ -53,7 +55,7 @@ uml_modroot "$out" || fail "no UML modules"
 { uml_init_preamble "$out"; cat <<INIT
 STATIC='$static_lvsd'
 timeout -k 10 $((timeout_s - 60)) python3 '$here/memory.py' measure \\
-  --work /run/bench --results "\$OUT/results.json" --lvsd '$lvsd' --sizes '$sizes' --reloads '$reloads' --resync-wait '$resync_wait' \\
+  --work /run/bench --results "\$OUT/results.json" --lvsd '$lvsd' --sizes '$sizes' --reloads '$reloads' --resync-wait '$resync_wait' --resyncs '$resyncs' \\
   \${STATIC:+--lvsd-static "\$STATIC"} > "\$OUT/measure.log" 2>&1
 echo \$? > "\$OUT/measure.rc"
 for d in /run/bench/*/; do mkdir -p "\$OUT/logs/\$(basename "\$d")" && cp "\$d"*.log "\$OUT/logs/\$(basename "\$d")/" 2>/dev/null; done

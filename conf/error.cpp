@@ -1,5 +1,7 @@
 #include "conf/error.hpp"
 
+#include <charconv>
+
 namespace lvsd::conf {
 
 std::string format_error(const ConfigError& error) {
@@ -34,12 +36,23 @@ Location SourceMap::find(std::string path) const {
   return {};
 }
 
+// Both build the path in one allocation (parent + "." + key made two): the
+// keepalived.conf import makes several paths per real server.
 std::string join_path(const std::string& parent, const std::string& key) {
-  return parent.empty() ? key : parent + "." + key;
+  if (parent.empty()) return key;
+  std::string out;
+  out.reserve(parent.size() + 1 + key.size());
+  out.append(parent).append(1, '.').append(key);
+  return out;
 }
 
 std::string index_path(const std::string& parent, std::size_t index) {
-  return parent + "[" + std::to_string(index) + "]";
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, index);
+  std::string out;
+  out.reserve(parent.size() + static_cast<std::size_t>(end - digits) + 2);
+  out.append(parent).append(1, '[').append(digits, end).append(1, ']');
+  return out;
 }
 
 bool paths_overlap(const std::string& a, const std::string& b) {

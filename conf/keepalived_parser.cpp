@@ -84,6 +84,7 @@ class Lexer {
     std::size_t i = 0;
     int line_no = 1;
     bool done = false;  // its last line was read
+    bool plain = false;  // no line has $, @ or ~ (KaPreprocessor::plain)
     std::string directory;         // ${_PWD}
     std::vector<KaLine> pending;   // the lines its last line made, still to read
     std::size_t pending_next = 0;
@@ -114,6 +115,7 @@ class Lexer {
     Frame& top = frames_.emplace_back(std::move(f));
     // A moved std::string may move its characters (short ones live inside it).
     top.text = top.content.empty() ? text : std::string_view(top.content);
+    top.plain = KaPreprocessor::plain(top.text);
     return true;
   }
 
@@ -162,7 +164,7 @@ class Lexer {
       f.done = eol >= text.size();
       f.i = f.done ? text.size() : eol + 1;
       const int line_no = f.line_no++;
-      if (!pre_.changes(raw)) {
+      if (f.plain ? !pre_.continuing() : !pre_.changes(raw)) {
         tokenize(raw, line_no, nullptr, f);
       } else {
         pre_.feed(raw, *f.file, line_no, f.directory, f.pending, errors_);

@@ -50,8 +50,20 @@ class KaPreprocessor {
   // Whether feed() may change this line: most lines (no '$', '@' or '~')
   // are read as they are, without a copy.
   bool changes(std::string_view raw) const {
-    return continuing_.has_value() || raw.find_first_of("$@~") != std::string_view::npos;
+    if (continuing_.has_value()) return true;
+    // A plain loop: find_first_of calls memchr on "$@~" for every character.
+    for (char c : raw)
+      if (c == '$' || c == '@' || c == '~') return true;
+    return false;
   }
+  // Whether no line of `text` can change (none has $, @ or ~), unless a
+  // multi-line definition is under way: the Lexer asks once per file.
+  static bool plain(std::string_view text) {
+    for (char c : {'$', '@', '~'})
+      if (text.find(c) != std::string_view::npos) return false;
+    return true;
+  }
+  bool continuing() const { return continuing_.has_value(); }
 
   // The end of a file: a multi-line definition still open ends with it.
   void end_of_file() { continuing_.reset(); }

@@ -79,14 +79,16 @@ std::string quote(std::string_view text) {
 }
 
 Result<std::int64_t> parse_integer(std::string_view text, std::int64_t min, std::int64_t max) {
-  std::string range = "allowed " + std::to_string(min) + "-" + std::to_string(max);
+  // The message only when there is an error: a file of 10,000 real servers
+  // has tens of thousands of integers.
+  auto range = [&] { return "allowed " + std::to_string(min) + "-" + std::to_string(max); };
   std::string_view digits = text;
   if (!digits.empty() && digits[0] == '-') digits.remove_prefix(1);
   std::int64_t value = 0;
-  if (!all_digits(digits)) return Error{quote(text) + " is not an integer: " + range};
+  if (!all_digits(digits)) return Error{quote(text) + " is not an integer: " + range()};
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || ptr != text.data() + text.size() || value < min || value > max)
-    return Error{quote(text) + " is out of range: " + range};
+    return Error{quote(text) + " is out of range: " + range()};
   return value;
 }
 
@@ -97,7 +99,7 @@ Result<bool> parse_bool(std::string_view text) {
 }
 
 Result<Duration> parse_duration(std::string_view text) {
-  const std::string what = " is not a duration: allowed e.g. 3s, 500ms, 1m, 1h or a number of seconds";
+  constexpr std::string_view what = " is not a duration: allowed e.g. 3s, 500ms, 1m, 1h or a number of seconds";
   std::string_view number = text;
   std::int64_t unit_ms = 1000;
   for (auto [suffix, ms] : {std::pair<std::string_view, std::int64_t>{"ms", 1}, {"s", 1000},
@@ -113,7 +115,7 @@ Result<Duration> parse_duration(std::string_view text) {
   std::string_view frac = dot == std::string_view::npos ? std::string_view{} : number.substr(dot + 1);
   if (!all_digits(whole) || (dot != std::string_view::npos && !all_digits(frac)) || whole.size() > 12 ||
       frac.size() > 9)
-    return Error{quote(text) + what};
+    return Error{quote(text) + std::string(what)};
   std::int64_t w = 0;
   std::from_chars(whole.data(), whole.data() + whole.size(), w);
   // Value in units of 1e-9 ms-units, then check it lands on a whole millisecond.
@@ -668,40 +670,50 @@ std::string unknown_key_message(std::string_view what, std::string_view word,
 }
 
 std::optional<BadCharacter> find_unprintable(std::string_view text) {
-  int line = 1, column = 1;
+  // The column (in characters) is counted only for a bad character found:
+  // the loop over the usual printable ASCII stays a compare per byte.
+  int line = 1;
+  std::size_t line_start = 0;
   std::size_t i = 0;
+  auto bad = [&](std::string what) {
+    int column = 1;
+    for (std::size_t k = line_start; k < i; ++k)
+      if ((static_cast<unsigned char>(text[k]) & 0xc0) != 0x80) ++column;  // not a UTF-8 continuation byte
+    return BadCharacter{line, column, std::move(what)};
+  };
   auto hex = [](unsigned char c) {
     const char* digits = "0123456789abcdef";
     return std::string("0x") + digits[c >> 4] + digits[c & 15];
   };
   while (i < text.size()) {
     const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t len = 1;
-    if (c == '\n') {
-      ++line;
-      column = 1;
+    if (c >= 0x20 && c < 0x7f) {  // most of any file: printable ASCII
       ++i;
       continue;
     }
+    if (c == '\n') {
+      ++line;
+      line_start = ++i;
+      continue;
+    }
+    std::size_t len = 1;
     if (c < 0x80) {
-      if (c < 0x20 && c != '\t' && c != '\r') return BadCharacter{line, column, "control character " + hex(c)};
-      if (c == 0x7f) return BadCharacter{line, column, "control character 0x7f"};
+      if (c != '\t' && c != '\r') return bad("control character " + hex(c));
     } else {
       len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-      if (len == 0 || i + len > text.size()) return BadCharacter{line, column, "invalid UTF-8 byte " + hex(c)};
+      if (len == 0 || i + len > text.size()) return bad("invalid UTF-8 byte " + hex(c));
       std::uint32_t cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
       for (std::size_t k = 1; k < len; ++k) {
         const auto cc = static_cast<unsigned char>(text[i + k]);
-        if ((cc & 0xc0) != 0x80) return BadCharacter{line, column, "invalid UTF-8 byte " + hex(c)};
+        if ((cc & 0xc0) != 0x80) return bad("invalid UTF-8 byte " + hex(c));
         cp = (cp << 6) | (cc & 0x3f);
       }
       const bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
       const bool unprintable = (cp >= 0x80 && cp <= 0x9f && cp != 0x85) || (cp >= 0xd800 && cp <= 0xdfff) ||
                                cp == 0xfffe || cp == 0xffff || cp > 0x10ffff;
-      if (overlong || unprintable) return BadCharacter{line, column, "character U+" + std::to_string(cp) + " not allowed in YAML"};
+      if (overlong || unprintable) return bad("character U+" + std::to_string(cp) + " not allowed in YAML");
     }
     i += len;
-    ++column;
   }
   return std::nullopt;
 }

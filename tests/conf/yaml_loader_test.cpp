@@ -518,6 +518,13 @@ TEST(YamlLoader, RefusesBytesThatAreNotYamlText) {
   EXPECT_EQ(format_error(bad_utf8.errors[0]).rfind("u.yaml:2:15: invalid UTF-8 byte 0xff", 0), 0u)
       << format_error(bad_utf8.errors[0]);
 
+  // The column counts characters, not bytes: two 2-byte characters before
+  // the bad one on its line.
+  auto after_utf8 = load_yaml("global:\n  router_id: \"\xc3\xa9\xc3\xa9\x16\"\n", "w.yaml");
+  ASSERT_FALSE(after_utf8.ok());
+  EXPECT_EQ(format_error(after_utf8.errors[0]).rfind("w.yaml:2:17: control character 0x16", 0), 0u)
+      << format_error(after_utf8.errors[0]);
+
   // Tabs, CRLF line ends and real UTF-8 text are fine.
   auto fine = load_yaml("global:\r\n  router_id: \"lvs-\xc3\xa9t\xc3\xa9\"\t# comment\r\n", "ok.yaml");
   EXPECT_TRUE(fine.ok()) << (fine.errors.empty() ? "" : format_error(fine.errors[0]));
