@@ -25,7 +25,8 @@ and the memory after the last reload are recorded too. A daemon that keeps
 what a reload touched grows its USS; one that gives it back faults it in
 again on the next reload. Then, RESYNC_WAIT (default 35 s) later, once
 more (also with --reloads 0): lvsd reads the whole kernel table every 30 s
-by default (its resync; keepalived has none and just waits as long).
+by default (its resync; keepalived has none and just waits as long); with
+--resyncs N, after each of N resyncs.
 
 keepalived is its parent and its checker child (the process that holds the
 table and programs IPVS); both are recorded, and its total (USS and PSS add

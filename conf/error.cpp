@@ -55,6 +55,16 @@ std::string index_path(const std::string& parent, std::size_t index) {
   return out;
 }
 
+std::string element_path(const std::string& parent, std::string_view key, std::size_t index) {
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, index);
+  std::string out;
+  out.reserve(parent.size() + key.size() + static_cast<std::size_t>(end - digits) + 3);
+  if (!parent.empty()) out.append(parent).append(1, '.');
+  out.append(key).append(1, '[').append(digits, end).append(1, ']');
+  return out;
+}
+
 bool paths_overlap(const std::string& a, const std::string& b) {
   if (a.empty() || b.empty()) return false;
   const std::string& shorter = a.size() <= b.size() ? a : b;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "conf/config.hpp"
@@ -61,6 +62,8 @@ struct LoadResult {
 // Key path helpers: join("a", "b") == "a.b"; index("a", 2) == "a[2]".
 std::string join_path(const std::string& parent, const std::string& key);
 std::string index_path(const std::string& parent, std::size_t index);
+// index_path(join_path(parent, key), index), in one allocation.
+std::string element_path(const std::string& parent, std::string_view key, std::size_t index);
 // True if one path is the other or inside it ("a.b" and "a.b[0].c"). The loaders
 // use it so a value that failed to parse does not also get a rule error.
 bool paths_overlap(const std::string& a, const std::string& b);

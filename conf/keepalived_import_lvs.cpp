@@ -200,8 +200,8 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
     if (auto m = parse_integer(second.text, 1, 4294967295)) vs.fwmark = static_cast<std::uint32_t>(*m);
     else error(second.location, join_path(path, "fwmark"), m.error().message);
   } else {
-    sources_.set(join_path(path, "address"), first.location);
-    sources_.set(join_path(path, "port"), second.location);
+    sources_.set(path, "address", first.location);
+    sources_.set(path, "port", second.location);
     if (auto a = parse_address(first.text)) vs.address = *a;
     else error(first.location, join_path(path, "address"), a.error().message + " (or fwmark N)");
     if (auto port = parse_integer(second.text, 0, 65535)) vs.port = static_cast<std::uint16_t>(*port);
@@ -220,7 +220,7 @@ VirtualServer Importer::virtual_server(const KaStatement& block, std::size_t ind
   for (const auto& st : normalize(block.children, kVirtualServerSpecs, path, KaBlock::kVirtualServer)) {
     const std::string& k = st.keyword.text;
     if (k == "real_server") {
-      vs.real_servers.push_back(real_server(st, index_path(join_path(path, "real_servers"), vs.real_servers.size())));
+      vs.real_servers.push_back(real_server(st, element_path(path, "real_servers", vs.real_servers.size())));
       for (std::size_t c : retry_at_delay_loop_) retry_at_delay_loop.emplace_back(vs.real_servers.size() - 1, c);
       if (!weight_given_) default_weight.push_back(vs.real_servers.size() - 1);
       continue;
@@ -379,11 +379,11 @@ void Importer::scheduler_flag(const KaStatement& st, const std::string& path, bo
 RealServer Importer::real_server(const KaStatement& block, const std::string& path) {
   RealServer rs;
   sources_.set(path, block.keyword.location);
-  sources_.set(join_path(path, "address"), block.args[0].location);
+  sources_.set(path, "address", block.args[0].location);
   if (auto a = parse_address(block.args[0].text)) rs.address = *a;
   else error(block.args[0].location, join_path(path, "address"), a.error().message);
   if (block.args.size() > 1) {
-    sources_.set(join_path(path, "port"), block.args[1].location);
+    sources_.set(path, "port", block.args[1].location);
     if (auto port = parse_integer(block.args[1].text, 0, 65535)) rs.port = static_cast<std::uint16_t>(*port);
     else error(block.args[1].location, join_path(path, "port"), port.error().message);
   }

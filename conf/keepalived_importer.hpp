@@ -92,6 +92,11 @@ class Statements {
 class ImportSources {
  public:
   void set(std::string_view path, const KaLocation& at);
+  // The same for join_path(parent, key), without a string of its own.
+  void set(std::string_view parent, std::string_view key, const KaLocation& at) {
+    joined_.assign(parent).append(1, '.').append(key);
+    set(std::string_view(joined_), at);
+  }
   // For the few locations that are not a word's (the whole file's).
   void set(std::string_view path, const Location& at) { full_.emplace_back(std::string(path), at); }
   // The location recorded last for exactly this path.
@@ -118,6 +123,7 @@ class ImportSources {
   std::vector<Entry> entries_;
   std::string suffixes_;
   std::string last_;  // the path recorded last
+  std::string joined_;  // set(parent, key)'s path
   std::vector<const std::string*> files_;
   std::size_t last_file_ = 0;  // the index of the file of the last entry
   std::vector<std::pair<std::string, Location>> full_;
