@@ -151,9 +151,17 @@ class LvsdSyncFailover : public ::testing::Test {
 };
 
 TEST_F(LvsdSyncFailover, TwentyEstablishedConnectionsKeepEchoingAfterTheMastersLinkGoesDown) {
-  lvsd2_ = start_lvsd(*lvs2_, director_config(dir_, "lvs2", "BACKUP", 50));
+  // lvs1 first, then lvs2 once lvs1 advertises. Started together, both wait
+  // Master_Down_Interval (3.61 s at priority 100, 3.80 s at 50): when lvs1's
+  // process came up more than the 0.2 s difference after lvs2's (spawning
+  // inside UML takes about that long), lvs2 became master for a moment and
+  // was found mid-way between its sync daemons (a clean-clone CI run).
   lvsd1_ = start_lvsd(*lvs1_, director_config(dir_, "lvs1", "MASTER", 100));
   ASSERT_TRUE(wait_until([&] { return holds_vip(*lvs1_); }, 8s)) << "lvs1 never took the VIP";
+  lvsd2_ = start_lvsd(*lvs2_, director_config(dir_, "lvs2", "BACKUP", 50));
+  ASSERT_TRUE(logged(*lvsd2_, "vrrp instance VI_1: INIT -> BACKUP", 5s));
+  // Longer than lvs2's Master_Down_Interval: hearing lvs1, it stays backup.
+  EXPECT_FALSE(logged(*lvsd2_, "BACKUP -> MASTER", 4500ms)) << lvsd2_->output();
   EXPECT_FALSE(holds_vip(*lvs2_));
   // The sync daemons follow the VRRP roles: master on lvs1, backup on lvs2, one each.
   ASSERT_TRUE(logged(*lvsd1_, "ipvs sync daemon: master started", 5s));
