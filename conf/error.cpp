@@ -36,7 +36,7 @@ Location SourceMap::find(std::string path) const {
   return {};
 }
 
-// Both build the path in one allocation (parent + "." + key made two): the
+// These build a path in one allocation (parent + "." + key made two): the
 // keepalived.conf import makes several paths per real server.
 std::string join_path(const std::string& parent, const std::string& key) {
   if (parent.empty()) return key;
@@ -46,22 +46,31 @@ std::string join_path(const std::string& parent, const std::string& key) {
   return out;
 }
 
-std::string index_path(const std::string& parent, std::size_t index) {
-  char digits[24];
+namespace {
+// The most "[index]" takes: 20 digits and the brackets.
+constexpr std::size_t kIndexRoom = 22;
+// Appends "[index]" to `out`.
+void append_index(std::string& out, std::size_t index) {
+  char digits[20];
   const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, index);
+  out.append(1, '[').append(digits, end).append(1, ']');
+}
+}  // namespace
+
+std::string index_path(const std::string& parent, std::size_t index) {
   std::string out;
-  out.reserve(parent.size() + static_cast<std::size_t>(end - digits) + 2);
-  out.append(parent).append(1, '[').append(digits, end).append(1, ']');
+  out.reserve(parent.size() + kIndexRoom);
+  out.append(parent);
+  append_index(out, index);
   return out;
 }
 
 std::string element_path(const std::string& parent, std::string_view key, std::size_t index) {
-  char digits[24];
-  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, index);
   std::string out;
-  out.reserve(parent.size() + key.size() + static_cast<std::size_t>(end - digits) + 3);
+  out.reserve(parent.size() + 1 + key.size() + kIndexRoom);
   if (!parent.empty()) out.append(parent).append(1, '.');
-  out.append(key).append(1, '[').append(digits, end).append(1, ']');
+  out.append(key);
+  append_index(out, index);
   return out;
 }
 

@@ -94,7 +94,9 @@ class ImportSources {
   void set(std::string_view path, const KaLocation& at);
   // The same for join_path(parent, key), without a string of its own.
   void set(std::string_view parent, std::string_view key, const KaLocation& at) {
-    joined_.assign(parent).append(1, '.').append(key);
+    joined_.assign(parent);
+    if (!parent.empty()) joined_.append(1, '.');
+    joined_.append(key);
     set(std::string_view(joined_), at);
   }
   // For the few locations that are not a word's (the whole file's).

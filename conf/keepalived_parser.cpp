@@ -247,8 +247,6 @@ class Lexer {
     }
   }
 
-  static bool is_separator(char c) { return kCharKinds[static_cast<unsigned char>(c)] == kSeparatorChar; }
-
   void close_file() {
     std::vector<KaFile> rest = std::move(frames_.back().rest);
     Location at = frames_.back().include_at;

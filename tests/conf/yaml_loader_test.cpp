@@ -427,6 +427,15 @@ TEST(PathsOverlap, SamePathOrInside) {
   EXPECT_FALSE(paths_overlap("", "a"));
 }
 
+TEST(KeyPaths, JoinIndexAndElement) {
+  EXPECT_EQ(join_path("a", "b"), "a.b");
+  EXPECT_EQ(join_path("", "b"), "b");
+  EXPECT_EQ(index_path("a.b", 12), "a.b[12]");
+  EXPECT_EQ(index_path("a", 18446744073709551615u), "a[18446744073709551615]");
+  EXPECT_EQ(element_path("virtual_servers[3]", "real_servers", 9), "virtual_servers[3].real_servers[9]");
+  EXPECT_EQ(element_path("", "real_servers", 0), "real_servers[0]");
+}
+
 TEST(YamlLoader, AnchorsAndAliasesWork) {
   const char* text = R"(virtual_servers:
   - address: 10.0.0.1
