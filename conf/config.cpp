@@ -73,23 +73,28 @@ std::vector<core::IpAddress> VirtualServerGroupEntry::addresses() const {
   return out;
 }
 
+// The daemon keeps one per real server for as long as the configuration runs
+// (176 bytes before the rarely set settings moved to RealServerOptions).
+static_assert(sizeof(RealServer) <= 56, "what every real server sets inline, the rest behind one pointer");
+
 CheckTiming check_timing(const VirtualServer& vs, const RealServer& rs, const Check& check) {
   const CheckTiming d;
+  const RealServerOptions& r = *rs.options;
   CheckTiming t{
-      .connect_timeout = check.connect_timeout.value_or(rs.connect_timeout.value_or(vs.connect_timeout.value_or(d.connect_timeout))),
-      .retry = check.retry.value_or(rs.retry.value_or(vs.retry.value_or(d.retry))),
+      .connect_timeout = check.connect_timeout.value_or(r.connect_timeout.value_or(vs.connect_timeout.value_or(d.connect_timeout))),
+      .retry = check.retry.value_or(r.retry.value_or(vs.retry.value_or(d.retry))),
       .delay_before_retry =
-          check.delay_before_retry.value_or(rs.delay_before_retry.value_or(vs.delay_before_retry.value_or(d.delay_before_retry))),
-      .delay_loop = check.delay_loop.value_or(rs.delay_loop.value_or(vs.delay_loop)),
+          check.delay_before_retry.value_or(r.delay_before_retry.value_or(vs.delay_before_retry.value_or(d.delay_before_retry))),
+      .delay_loop = check.delay_loop.value_or(r.delay_loop.value_or(vs.delay_loop)),
   };
   // keepalived: the check's warmup, else the real server's (which defaults to
   // the virtual server's), else the check's own delay_loop.
-  t.warmup = check.warmup.value_or(rs.warmup.value_or(vs.warmup.value_or(t.delay_loop)));
+  t.warmup = check.warmup.value_or(r.warmup.value_or(vs.warmup.value_or(t.delay_loop)));
   return t;
 }
 
 bool check_starts_up(const VirtualServer& vs, const RealServer& rs, const Check& check) {
-  return vs.start_up && !check.alpha.value_or(rs.alpha.value_or(false));
+  return vs.start_up && !check.alpha.value_or(rs.options->alpha.value_or(false));
 }
 
 const VirtualServerGroup* find_virtual_server_group(const Config& config, std::string_view name) {

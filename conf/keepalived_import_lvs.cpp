@@ -387,6 +387,7 @@ RealServer Importer::real_server(const KaStatement& block, const std::string& pa
     if (auto port = parse_integer(block.args[1].text, 0, 65535)) rs.port = static_cast<std::uint16_t>(*port);
     else error(block.args[1].location, join_path(path, "port"), port.error().message);
   }
+  RealServerOptions more;
   std::vector<KaStatement> check_blocks;
   weight_given_ = false;
   const auto file_check_count = static_cast<std::size_t>(std::count_if(
@@ -395,38 +396,39 @@ RealServer Importer::real_server(const KaStatement& block, const std::string& pa
     const std::string& k = st.keyword.text;
     if (k == "FILE_CHECK") {
       const std::string fpath = join_path(path, "FILE_CHECK");
-      file_check(st, file_check_count > 1 ? index_path(fpath, rs.file_checks.size()) : fpath, rs);
+      file_check(st, file_check_count > 1 ? index_path(fpath, more.file_checks.size()) : fpath, more);
       continue;
     }
     if (k == "weight") {
       value(st, key(path, kRealServerSpecs, st), rs.weight, integer(0, 65535));
       weight_given_ = true;
     } else if (k == "lvs_method") {
-      if (auto f = forwarding(st, path)) rs.forwarding = *f;
+      if (auto f = forwarding(st, path)) more.forwarding = *f;
     }
     else if (k == "inhibit_on_failure") {
       const auto on = flag_value(st);
-      if (on) rs.inhibit_on_failure = *on;
+      if (on) more.inhibit_on_failure = *on;
       else error(st.args[0].location, key(path, kRealServerSpecs, st),
                  quote(st.args[0].text) + " is not valid for inhibit_on_failure: allowed true, on, yes, false, off, no "
                  "or nothing (true)");
-    } else if (k == "slow_start") value(st, key(path, kRealServerSpecs, st), rs.slow_start, parse_duration);
-    else if (k == "connect_timeout") value(st, key(path, kRealServerSpecs, st), rs.connect_timeout, parse_duration);
-    else if (k == "retry") value(st, key(path, kRealServerSpecs, st), rs.retry, integer(0, 100));
-    else if (k == "delay_before_retry") value(st, key(path, kRealServerSpecs, st), rs.delay_before_retry, parse_duration);
-    else if (k == "delay_loop") value(st, key(path, kRealServerSpecs, st), rs.delay_loop, parse_duration);
-    else if (k == "warmup") value(st, key(path, kRealServerSpecs, st), rs.warmup, ignored_by_keepalived(parse_duration));
+    } else if (k == "slow_start") value(st, key(path, kRealServerSpecs, st), more.slow_start, parse_duration);
+    else if (k == "connect_timeout") value(st, key(path, kRealServerSpecs, st), more.connect_timeout, parse_duration);
+    else if (k == "retry") value(st, key(path, kRealServerSpecs, st), more.retry, integer(0, 100));
+    else if (k == "delay_before_retry") value(st, key(path, kRealServerSpecs, st), more.delay_before_retry, parse_duration);
+    else if (k == "delay_loop") value(st, key(path, kRealServerSpecs, st), more.delay_loop, parse_duration);
+    else if (k == "warmup") value(st, key(path, kRealServerSpecs, st), more.warmup, ignored_by_keepalived(parse_duration));
     else if (k == "alpha") {
       const std::string p = key(path, kRealServerSpecs, st);
-      if (auto on = flag_value(st)) rs.alpha = *on;
+      if (auto on = flag_value(st)) more.alpha = *on;
       else error(st.args[0].location, p, bool_error(st));
-    } else if (k == "virtualhost") value(st, key(path, kRealServerSpecs, st), rs.virtualhost, text_value);
-    else if (k == "uthreshold") value(st, key(path, kRealServerSpecs, st), rs.uthreshold, integer(0, 4294967295));
-    else if (k == "lthreshold") value(st, key(path, kRealServerSpecs, st), rs.lthreshold, integer(0, 4294967295));
-    else if (k == "notify_up") value(st, key(path, kRealServerSpecs, st), rs.notify_up, text_value);
-    else if (k == "notify_down") value(st, key(path, kRealServerSpecs, st), rs.notify_down, text_value);
+    } else if (k == "virtualhost") value(st, key(path, kRealServerSpecs, st), more.virtualhost, text_value);
+    else if (k == "uthreshold") value(st, key(path, kRealServerSpecs, st), more.uthreshold, integer(0, 4294967295));
+    else if (k == "lthreshold") value(st, key(path, kRealServerSpecs, st), more.lthreshold, integer(0, 4294967295));
+    else if (k == "notify_up") value(st, key(path, kRealServerSpecs, st), more.notify_up, text_value);
+    else if (k == "notify_down") value(st, key(path, kRealServerSpecs, st), more.notify_down, text_value);
     else check_blocks.push_back(st);
   }
+  rs.options = std::move(more);  // no block when all of them are unset
   // Checks of one type are kept together, in order of first appearance, as
   // the YAML form (one key per type) would have them.
   std::vector<std::string> order;
@@ -443,7 +445,7 @@ RealServer Importer::real_server(const KaStatement& block, const std::string& pa
   return rs;
 }
 
-void Importer::file_check(const KaStatement& block, const std::string& path, RealServer& rs) {
+void Importer::file_check(const KaStatement& block, const std::string& path, RealServerOptions& rs) {
   sources_.set(path, block.keyword.location);
   TrackScript check;
   bool named = false;

@@ -286,7 +286,7 @@ class Importer {
 
   RealServer real_server(const KaStatement& block, const std::string& path);
   // FILE_CHECK { track_file NAME; weight N [reverse|noreverse] }, at `path`.
-  void file_check(const KaStatement& block, const std::string& path, RealServer& rs);
+  void file_check(const KaStatement& block, const std::string& path, RealServerOptions& rs);
   // lvs_method / lb_kind NAT|DR|TUN [type ipip|gue|gre] [port N] [nocsum|csum|remcsum]
   // (virtual_server, real_server, sorry_server_lvs_method); nullopt after an
   // error. `owner` is the path of the server whose lb_kind and tunnel keys it sets.

@@ -801,21 +801,23 @@ class YamlLoader {
     read(*view, path, "address", rs.address, parse_address);
     read(*view, path, "port", rs.port, integer(0, 65535));
     read(*view, path, "weight", rs.weight, integer(0, 65535));
-    rs.forwarding = read_forwarding(*view, path, at);
-    read(*view, path, "inhibit_on_failure", rs.inhibit_on_failure, parse_bool);
-    read(*view, path, "slow_start", rs.slow_start, parse_duration);
-    read(*view, path, "connect_timeout", rs.connect_timeout, parse_duration);
-    read(*view, path, "retry", rs.retry, integer(0, 100));
-    read(*view, path, "delay_before_retry", rs.delay_before_retry, parse_duration);
-    read(*view, path, "delay_loop", rs.delay_loop, parse_duration);
-    read(*view, path, "uthreshold", rs.uthreshold, integer(0, 4294967295));
-    read(*view, path, "lthreshold", rs.lthreshold, integer(0, 4294967295));
-    read(*view, path, "notify_up", rs.notify_up, non_empty_string);
-    read(*view, path, "notify_down", rs.notify_down, non_empty_string);
-    read(*view, path, "warmup", rs.warmup, parse_duration);
-    read(*view, path, "alpha", rs.alpha, parse_bool);
-    read(*view, path, "virtualhost", rs.virtualhost, non_empty_string);
-    if (const Field* f = view->get("FILE_CHECK")) read_file_checks(*f, join_path(path, "FILE_CHECK"), at, rs);
+    RealServerOptions more;
+    more.forwarding = read_forwarding(*view, path, at);
+    read(*view, path, "inhibit_on_failure", more.inhibit_on_failure, parse_bool);
+    read(*view, path, "slow_start", more.slow_start, parse_duration);
+    read(*view, path, "connect_timeout", more.connect_timeout, parse_duration);
+    read(*view, path, "retry", more.retry, integer(0, 100));
+    read(*view, path, "delay_before_retry", more.delay_before_retry, parse_duration);
+    read(*view, path, "delay_loop", more.delay_loop, parse_duration);
+    read(*view, path, "uthreshold", more.uthreshold, integer(0, 4294967295));
+    read(*view, path, "lthreshold", more.lthreshold, integer(0, 4294967295));
+    read(*view, path, "notify_up", more.notify_up, non_empty_string);
+    read(*view, path, "notify_down", more.notify_down, non_empty_string);
+    read(*view, path, "warmup", more.warmup, parse_duration);
+    read(*view, path, "alpha", more.alpha, parse_bool);
+    read(*view, path, "virtualhost", more.virtualhost, non_empty_string);
+    if (const Field* f = view->get("FILE_CHECK")) read_file_checks(*f, join_path(path, "FILE_CHECK"), at, more);
+    rs.options = std::move(more);  // no block when all of them are unset
     for (const Field& f : view->fields) {
       const std::string key(f.name);
       if (std::find(kCheckKeywords.begin(), kCheckKeywords.end(), key) == kCheckKeywords.end()) continue;
@@ -838,7 +840,7 @@ class YamlLoader {
   }
 
   // FILE_CHECK: {track_file, weight, reverse}, or a list of them.
-  void read_file_checks(const Field& field, const std::string& path, const Pos& at, RealServer& rs) {
+  void read_file_checks(const Field& field, const std::string& path, const Pos& at, RealServerOptions& rs) {
     const Pos key_at = location(field.key, at);
     auto one = [&](const yaml::NodeRef& node, const std::string& p, const Pos& where) {
       auto view = read_map(node, p, {"track_file", "weight", "reverse"}, where);

@@ -671,6 +671,7 @@ class Validator {
   void check_real_server(const VirtualServer& vs, const std::string& vs_path, std::size_t r,
                          std::set<std::pair<core::IpAddress, std::uint16_t>>& reals) {
     const RealServer& rs = vs.real_servers[r];
+    const RealServerOptions& o = *rs.options;
     // Built only for what is said about it, or for its checks (10,000 real
     // servers were 20,000 allocations of a path never used).
     auto path = [&] { return index_path(join_path(vs_path, "real_servers"), r); };
@@ -678,8 +679,8 @@ class Validator {
     if (!reals.emplace(rs.address, effective_port).second)
       error(join_path(path(), "address"), "duplicate real server " + quote(rs.address.to_string()) + " port " +
                                             std::to_string(effective_port) + " in this virtual server");
-    if (rs.forwarding) check_forwarding(*rs.forwarding, path());
-    const ForwardingMethod lb_kind = rs.forwarding.value_or(vs.forwarding()).lb_kind;
+    if (o.forwarding) check_forwarding(*o.forwarding, path());
+    const ForwardingMethod lb_kind = o.forwarding.value_or(vs.forwarding()).lb_kind;
     if (rs.address.family() != vs.family() && lb_kind != ForwardingMethod::kTun)
       error(join_path(path(), "address"),
             std::string(to_string(rs.address.family())) + " real server in an " +
@@ -701,24 +702,24 @@ class Validator {
                                              "own), or use NAT");
           break;
         }
-    for (const auto& [key, script] : {std::pair{"notify_up", &rs.notify_up}, std::pair{"notify_down", &rs.notify_down}})
+    for (const auto& [key, script] : {std::pair{"notify_up", &o.notify_up}, std::pair{"notify_down", &o.notify_down}})
       if (*script && core::split_command_line(**script).empty())
         error(join_path(path(), key), quote(**script) + " holds no command: allowed a command line");
-    if (rs.lthreshold != 0 && rs.uthreshold != 0 && rs.lthreshold > rs.uthreshold)
-      error(join_path(path(), "lthreshold"), "lthreshold " + std::to_string(rs.lthreshold) + " above uthreshold " +
-                                               std::to_string(rs.uthreshold) + ": allowed up to uthreshold");
-    for (const auto& [key, value] : {std::pair{"connect_timeout", rs.connect_timeout}, std::pair{"delay_loop", rs.delay_loop}})
+    if (o.lthreshold != 0 && o.uthreshold != 0 && o.lthreshold > o.uthreshold)
+      error(join_path(path(), "lthreshold"), "lthreshold " + std::to_string(o.lthreshold) + " above uthreshold " +
+                                               std::to_string(o.uthreshold) + ": allowed up to uthreshold");
+    for (const auto& [key, value] : {std::pair{"connect_timeout", o.connect_timeout}, std::pair{"delay_loop", o.delay_loop}})
       if (value && value->count() == 0) error(join_path(path(), key), "'0s' is too short: allowed 1ms or more");
     if (!rs.checks.empty()) {
       const std::string p = path();
       for (std::size_t c = 0; c < rs.checks.size(); ++c) check_check(vs, rs, check_path(p, rs.checks, c), c);
     }
-    for (std::size_t f = 0; f < rs.file_checks.size(); ++f) {
-      const std::string fpath = rs.file_checks.size() > 1 ? index_path(join_path(path(), "FILE_CHECK"), f)
+    for (std::size_t f = 0; f < rs.options->file_checks.size(); ++f) {
+      const std::string fpath = rs.options->file_checks.size() > 1 ? index_path(join_path(path(), "FILE_CHECK"), f)
                                                            : join_path(path(), "FILE_CHECK");
-      if (!track_file_names_.count(rs.file_checks[f].name))
+      if (!track_file_names_.count(rs.options->file_checks[f].name))
         error(join_path(fpath, "track_file"),
-              "no track_file named " + quote(rs.file_checks[f].name) + ": allowed a track_files[].name");
+              "no track_file named " + quote(rs.options->file_checks[f].name) + ": allowed a track_files[].name");
     }
   }
 

@@ -431,24 +431,26 @@ void add_forwarding(Node& m, const std::optional<Forwarding>& f) {
 
 Node real_server_node(const RealServer& r) {
   const RealServer d;
+  const RealServerOptions& o = *r.options;
+  const RealServerOptions od;
   Node m = Node::map();
   m.add("address", r.address.to_string());
   add_if(m, "port", r.port, d.port, as_number);
   add_if(m, "weight", r.weight, d.weight, as_number);
-  add_forwarding(m, r.forwarding);
-  add_opt(m, "inhibit_on_failure", r.inhibit_on_failure, as_bool);
-  add_if(m, "slow_start", r.slow_start, d.slow_start, as_duration);
-  add_opt(m, "connect_timeout", r.connect_timeout, as_duration);
-  add_opt(m, "retry", r.retry, as_number);
-  add_opt(m, "delay_before_retry", r.delay_before_retry, as_duration);
-  add_opt(m, "delay_loop", r.delay_loop, as_duration);
-  add_if(m, "uthreshold", r.uthreshold, d.uthreshold, as_number);
-  add_if(m, "lthreshold", r.lthreshold, d.lthreshold, as_number);
-  add_opt(m, "notify_up", r.notify_up, as_text);
-  add_opt(m, "notify_down", r.notify_down, as_text);
-  add_opt(m, "warmup", r.warmup, as_duration);
-  add_opt(m, "alpha", r.alpha, as_bool);
-  add_opt(m, "virtualhost", r.virtualhost, as_text);
+  add_forwarding(m, o.forwarding);
+  add_opt(m, "inhibit_on_failure", o.inhibit_on_failure, as_bool);
+  add_if(m, "slow_start", o.slow_start, od.slow_start, as_duration);
+  add_opt(m, "connect_timeout", o.connect_timeout, as_duration);
+  add_opt(m, "retry", o.retry, as_number);
+  add_opt(m, "delay_before_retry", o.delay_before_retry, as_duration);
+  add_opt(m, "delay_loop", o.delay_loop, as_duration);
+  add_if(m, "uthreshold", o.uthreshold, od.uthreshold, as_number);
+  add_if(m, "lthreshold", o.lthreshold, od.lthreshold, as_number);
+  add_opt(m, "notify_up", o.notify_up, as_text);
+  add_opt(m, "notify_down", o.notify_down, as_text);
+  add_opt(m, "warmup", o.warmup, as_duration);
+  add_opt(m, "alpha", o.alpha, as_bool);
+  add_opt(m, "virtualhost", o.virtualhost, as_text);
   // One key per check type, in order of first appearance; a list when repeated.
   std::vector<std::string> order;
   std::map<std::string, std::vector<Node>> by_type;
@@ -457,7 +459,7 @@ Node real_server_node(const RealServer& r) {
     if (!by_type.count(k)) order.push_back(k);
     by_type[k].push_back(check_node(c));
   }
-  for (const auto& f : r.file_checks) {
+  for (const auto& f : o.file_checks) {
     Node n = Node::map();
     n.add("track_file", f.name);
     add_opt(n, "weight", f.weight, as_number);
@@ -588,7 +590,7 @@ std::string summary(const Config& config) {
   std::size_t checks = 0;
   for (const auto& vs : config.virtual_servers) {
     reals += vs.real_servers.size();
-    for (const auto& rs : vs.real_servers) checks += rs.checks.size() + rs.file_checks.size();
+    for (const auto& rs : vs.real_servers) checks += rs.checks.size() + rs.options->file_checks.size();
   }
   return counted(config.vrrp_instances.size(), "VRRP instance", "VRRP instances") + ", " +
          counted(config.virtual_servers.size(), "virtual server", "virtual servers") + ", " +

@@ -53,9 +53,9 @@ director::Destination director_destination(const conf::VirtualServer& vs, const 
   director::Destination d;
   d.endpoint = {.address = rs.address, .port = rs.port != 0 ? rs.port : vs.port};
   d.weight = static_cast<std::int32_t>(rs.weight);
-  d.upper_threshold = rs.uthreshold;
-  d.lower_threshold = rs.lthreshold;
-  const conf::Forwarding forwarding = rs.forwarding.value_or(vs.forwarding());
+  d.upper_threshold = rs.options->uthreshold;
+  d.lower_threshold = rs.options->lthreshold;
+  const conf::Forwarding forwarding = rs.options->forwarding.value_or(vs.forwarding());
   switch (forwarding.lb_kind) {
     case conf::ForwardingMethod::kDr: d.forward = director::ForwardMethod::kDirectRoute; break;
     case conf::ForwardingMethod::kNat: d.forward = director::ForwardMethod::kNat; break;

@@ -113,7 +113,7 @@ healthcheck::CheckSpec to_check_spec(const conf::VirtualServer& vs, const conf::
       if (url.regex_max_offset) u.regex_max_offset = static_cast<std::size_t>(*url.regex_max_offset);
     }
     // Host: the check's virtualhost, the real server's, the virtual server's.
-    spec.virtualhost = http->virtualhost.value_or(rs.virtualhost.value_or(vs.virtualhost.value_or("")));
+    spec.virtualhost = http->virtualhost.value_or(rs.options->virtualhost.value_or(vs.virtualhost.value_or("")));
     spec.http_version = http->http_protocol == conf::HttpProtocol::k1_0    ? healthcheck::HttpVersion::k1_0
                         : http->http_protocol == conf::HttpProtocol::k1_0C ? healthcheck::HttpVersion::k1_0_close
                                                                             : healthcheck::HttpVersion::k1_1;
@@ -508,9 +508,10 @@ void HealthView::set_config(const conf::Config& config) {
     vs->files.clear();
     for (std::size_t j = 0; j < vs_conf.real_servers.size(); ++j) {
       const conf::RealServer& r = vs_conf.real_servers[j];
-      if (r.notify_up || r.notify_down)
-        vs->notify[static_cast<std::uint32_t>(j)] = {r.notify_up.value_or(""), r.notify_down.value_or("")};
-      for (const conf::TrackScript& fc : r.file_checks) {
+      const conf::RealServerOptions& o = *r.options;
+      if (o.notify_up || o.notify_down)
+        vs->notify[static_cast<std::uint32_t>(j)] = {o.notify_up.value_or(""), o.notify_down.value_or("")};
+      for (const conf::TrackScript& fc : o.file_checks) {
         // The check's own weight (and reverse), else its track_file's.
         auto tf = track_files.find(fc.name);
         const int file_weight = tf != track_files.end() ? tf->second->weight : 1;
@@ -532,7 +533,8 @@ void HealthView::set_config(const conf::Config& config) {
       // method and tunnel unless it has its own (sorry_server_lvs_method).
       vs->sorry = director_destination(
           vs_conf, conf::RealServer{.address = vs_conf.sorry_server->address, .port = vs_conf.sorry_server->port,
-                                    .weight = 1, .forwarding = vs_conf.sorry_server->forwarding});
+                                    .weight = 1,
+                                    .options = conf::RealServerOptions{.forwarding = vs_conf.sorry_server->forwarding}});
       vs->sorry_port_from_service = vs_conf.group && vs_conf.sorry_server->port == 0;
       if (vs->sorry_port_from_service) vs->sorry->endpoint.port = service.service.key.endpoint.port;
     }
@@ -557,11 +559,11 @@ void HealthView::set_config(const conf::Config& config) {
       rs->endpoint = dest.endpoint;
       rs->index = static_cast<std::uint32_t>(j);
       rs->configured_weight = rs_conf.weight;
-      rs->inhibit_on_failure = rs_conf.inhibit_on_failure.value_or(vs_conf.inhibit_on_failure);
+      rs->inhibit_on_failure = rs_conf.options->inhibit_on_failure.value_or(vs_conf.inhibit_on_failure);
       rs->port_from_service = vs_conf.group && rs_conf.port == 0;
-      if (rs_conf.slow_start > conf::Duration::zero()) rs->active().slow_start = rs_conf.slow_start;
+      if (rs_conf.options->slow_start > conf::Duration::zero()) rs->active().slow_start = rs_conf.options->slow_start;
       else if (rs->activity) rs->activity->slow_start = conf::Duration::zero();
-      rs->has_files = !rs_conf.file_checks.empty();
+      rs->has_files = !rs_conf.options->file_checks.empty();
       // FILE_CHECKs know their verdict at once (keepalived clears alpha for them).
       rs->start_up = (!rs_conf.checks.empty() || rs->has_files) &&
                      std::all_of(rs_conf.checks.begin(), rs_conf.checks.end(),
@@ -589,7 +591,8 @@ void HealthView::set_config(const conf::Config& config) {
   for (healthcheck::SubscriptionId id : to_unsubscribe) checks_.unsubscribe(id);
   any_slow_start_ = false;
   for (const auto& vs : config.virtual_servers)
-    for (const auto& rs : vs.real_servers) any_slow_start_ = any_slow_start_ || rs.slow_start > conf::Duration::zero();
+    for (const auto& rs : vs.real_servers)
+      any_slow_start_ = any_slow_start_ || rs.options->slow_start > conf::Duration::zero();
   if (!any_slow_start_) slow_start_timer_->cancel();
 
   for (const auto& vs : virtual_servers_) {

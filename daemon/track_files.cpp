@@ -45,7 +45,7 @@ void init_file(const conf::TrackFile& f) {
 bool used_by_real_servers(const conf::Config& config, const std::string& name) {
   for (const auto& vs : config.virtual_servers)
     for (const auto& rs : vs.real_servers)
-      for (const auto& f : rs.file_checks)
+      for (const auto& f : rs.options->file_checks)
         if (f.name == name) return true;
   return false;
 }

@@ -80,9 +80,9 @@ TEST(CheckOptions, KeepalivedImportReadsEveryKeyword) {
   const VirtualServer& vs = r.config->virtual_servers.at(0);
   EXPECT_EQ(vs.warmup, std::optional<Duration>(seconds(4)));
   const RealServer& rs = vs.real_servers.at(0);
-  EXPECT_EQ(rs.alpha, std::optional<bool>(true));
-  EXPECT_EQ(rs.warmup, std::optional<Duration>(seconds(2)));
-  EXPECT_EQ(rs.virtualhost, std::optional<std::string>("rs.example"));
+  EXPECT_EQ(rs.options->alpha, std::optional<bool>(true));
+  EXPECT_EQ(rs.options->warmup, std::optional<Duration>(seconds(2)));
+  EXPECT_EQ(rs.options->virtualhost, std::optional<std::string>("rs.example"));
   ASSERT_EQ(rs.checks.size(), 4u);
   const Check& get = rs.checks[0];
   const auto& http = std::get<HttpCheck>(get.probe);
@@ -121,7 +121,7 @@ TEST(CheckOptions, KeepalivedImportReadsEveryKeyword) {
   // down, even with "alpha no" below it (measured in keepalived 2.2.7).
   EXPECT_TRUE(check_starts_up(VirtualServer{.start_up = true}, RealServer{}, Check{}));
   EXPECT_FALSE(check_starts_up(VirtualServer{.start_up = false}, RealServer{}, Check{}));
-  EXPECT_FALSE(check_starts_up(VirtualServer{.start_up = false}, RealServer{.alpha = false}, Check{}));
+  EXPECT_FALSE(check_starts_up(VirtualServer{.start_up = false}, RealServer{.options = RealServerOptions{.alpha = false}}, Check{}));
   EXPECT_FALSE(check_starts_up(VirtualServer{.start_up = false}, RealServer{}, Check{.alpha = false}));
 }
 
@@ -166,7 +166,7 @@ TEST(CheckOptions, YamlReadsEveryKey) {
                      "t.yaml");
   ASSERT_TRUE(r.ok()) << all_messages(r.errors);
   const RealServer& rs = r.config->virtual_servers.at(0).real_servers.at(0);
-  EXPECT_EQ(rs.alpha, std::optional<bool>(false));
+  EXPECT_EQ(rs.options->alpha, std::optional<bool>(false));
   const Check& get = rs.checks.at(0);
   EXPECT_EQ(std::get<HttpCheck>(get.probe).http_protocol, HttpProtocol::k1_0);
   EXPECT_TRUE(std::get<HttpCheck>(get.probe).enable_sni);

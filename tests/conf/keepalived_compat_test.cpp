@@ -117,7 +117,7 @@ TEST(KeepalivedCompat, FlagKeywordsIgnoreTheirValues) {
   EXPECT_FALSE(vs.start_up);  // alpha
   EXPECT_TRUE(vs.inhibit_on_failure);
   // real_server's inhibit_on_failure takes true/false in keepalived 2.2.7.
-  EXPECT_EQ(vs.real_servers.at(0).inhibit_on_failure, false);
+  EXPECT_EQ(vs.real_servers.at(0).options->inhibit_on_failure, false);
   EXPECT_TRUE(std::get<MiscCheck>(vs.real_servers.at(0).checks.at(0).probe).misc_dynamic);
   EXPECT_EQ(where(r.warnings),
             (Where{"6:13 global.lvs_flush", "7:26 global.enable_script_security",
@@ -690,12 +690,12 @@ TEST(KeepalivedCompat, ThresholdsPersistenceEngineAndHashed) {
   EXPECT_EQ(where(r.warnings), Where{"11:3 virtual_servers[0].hashed"});
   const VirtualServer& vs = r.config->virtual_servers.at(0);
   EXPECT_EQ(vs.persistence_engine, std::optional<std::string>("sip"));
-  EXPECT_EQ(vs.real_servers.at(0).uthreshold, 1000u);
-  EXPECT_EQ(vs.real_servers.at(0).lthreshold, 800u);
-  EXPECT_EQ(vs.real_servers.at(1).uthreshold, 500u);
-  EXPECT_EQ(vs.real_servers.at(1).lthreshold, 0u);
-  EXPECT_EQ(vs.real_servers.at(1).notify_up, std::optional<std::string>("/usr/local/bin/rs-notify up"));
-  EXPECT_EQ(vs.real_servers.at(1).notify_down, std::optional<std::string>("/usr/local/bin/rs-down"));
+  EXPECT_EQ(vs.real_servers.at(0).options->uthreshold, 1000u);
+  EXPECT_EQ(vs.real_servers.at(0).options->lthreshold, 800u);
+  EXPECT_EQ(vs.real_servers.at(1).options->uthreshold, 500u);
+  EXPECT_EQ(vs.real_servers.at(1).options->lthreshold, 0u);
+  EXPECT_EQ(vs.real_servers.at(1).options->notify_up, std::optional<std::string>("/usr/local/bin/rs-notify up"));
+  EXPECT_EQ(vs.real_servers.at(1).options->notify_down, std::optional<std::string>("/usr/local/bin/rs-down"));
   auto back = load_yaml(to_yaml(*r.config), "import.yaml");
   ASSERT_TRUE(back.ok()) << all_messages(back.errors);
   EXPECT_EQ(*back.config, *r.config);

@@ -32,13 +32,13 @@ TEST(KeepalivedFileCheck, IsImportedWithItsWeightAndReverse) {
   ASSERT_TRUE(r.ok()) << messages(r);
   const auto& rs = r.config->virtual_servers[0].real_servers;
   ASSERT_EQ(rs.size(), 3u);
-  EXPECT_EQ(rs[0].file_checks, (std::vector<TrackScript>{{.name = "load"}}));  // the file's weight 5
+  EXPECT_EQ(rs[0].options->file_checks, (std::vector<TrackScript>{{.name = "load"}}));  // the file's weight 5
   EXPECT_TRUE(rs[0].checks.empty());
-  EXPECT_EQ(rs[1].file_checks,
+  EXPECT_EQ(rs[1].options->file_checks,
             (std::vector<TrackScript>{{.name = "load", .weight = 2, .reverse = true}, {.name = "drain"}}));
   EXPECT_EQ(rs[1].checks.size(), 1u);
   // keepalived 2.2.7 keeps an explicit weight 0 (measured: 1 takes the server out).
-  EXPECT_EQ(rs[2].file_checks, (std::vector<TrackScript>{{.name = "load", .weight = 0}}));
+  EXPECT_EQ(rs[2].options->file_checks, (std::vector<TrackScript>{{.name = "load", .weight = 0}}));
   expect_round_trip(*r.config);
   const std::string yaml = to_yaml(*r.config);
   EXPECT_NE(yaml.find("FILE_CHECK:\n"), std::string::npos) << yaml;
@@ -69,7 +69,7 @@ TEST(KeepalivedFileCheck, KeepalivedsUnknownWordsAreWarnedAbout) {
   auto r = ka(vs(" real_server 10.0.1.1 80 {\n  FILE_CHECK {\n   track_file load\n   dynamic\n  }\n }\n"));
   ASSERT_TRUE(r.ok()) << messages(r);
   EXPECT_NE(warnings(r).find("dynamic"), std::string::npos) << warnings(r);
-  EXPECT_EQ(r.config->virtual_servers[0].real_servers[0].file_checks.size(), 1u);
+  EXPECT_EQ(r.config->virtual_servers[0].real_servers[0].options->file_checks.size(), 1u);
 }
 
 const std::string kYamlHead =
@@ -83,8 +83,8 @@ TEST(YamlFileCheck, OneOrAListOfThem) {
                      "c.yaml");
   ASSERT_TRUE(r.ok()) << messages(r);
   const auto& rs = r.config->virtual_servers[0].real_servers;
-  EXPECT_EQ(rs[0].file_checks, (std::vector<TrackScript>{{.name = "load", .weight = -3, .reverse = true}}));
-  EXPECT_EQ(rs[1].file_checks, (std::vector<TrackScript>{{.name = "load"}, {.name = "load", .weight = 0}}));
+  EXPECT_EQ(rs[0].options->file_checks, (std::vector<TrackScript>{{.name = "load", .weight = -3, .reverse = true}}));
+  EXPECT_EQ(rs[1].options->file_checks, (std::vector<TrackScript>{{.name = "load"}, {.name = "load", .weight = 0}}));
   expect_round_trip(*r.config);
 }
 

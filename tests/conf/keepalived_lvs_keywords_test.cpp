@@ -30,13 +30,13 @@ TEST(KeepalivedLvsKeywords, RealServerLvsMethodWithTunnelOptions) {
   ASSERT_TRUE(r.ok()) << messages(r);
   const auto& rs = r.config->virtual_servers[0].real_servers;
   ASSERT_EQ(rs.size(), 4u);
-  EXPECT_EQ(rs[0].forwarding, (Forwarding{.lb_kind = ForwardingMethod::kNat}));
-  EXPECT_EQ(rs[1].forwarding, (Forwarding{.lb_kind = ForwardingMethod::kTun, .tunnel_type = TunnelType::kGue,
+  EXPECT_EQ(rs[0].options->forwarding, (Forwarding{.lb_kind = ForwardingMethod::kNat}));
+  EXPECT_EQ(rs[1].options->forwarding, (Forwarding{.lb_kind = ForwardingMethod::kTun, .tunnel_type = TunnelType::kGue,
                                           .tunnel_port = 6080, .tunnel_checksum = TunnelChecksum::kRemote}));
-  EXPECT_EQ(rs[2].forwarding, (Forwarding{.lb_kind = ForwardingMethod::kTun, .tunnel_type = TunnelType::kGre,
+  EXPECT_EQ(rs[2].options->forwarding, (Forwarding{.lb_kind = ForwardingMethod::kTun, .tunnel_type = TunnelType::kGre,
                                           .tunnel_checksum = TunnelChecksum::kChecksum}));
   EXPECT_EQ(rs[2].weight, 3u);  // a keyword after the options on the same line is read
-  EXPECT_FALSE(rs[3].forwarding.has_value());  // the virtual server's DR
+  EXPECT_FALSE(rs[3].options->forwarding.has_value());  // the virtual server's DR
   expect_round_trip(*r.config);
 }
 

@@ -168,6 +168,24 @@ TEST(KeepalivedImport, OneLineRealServerIsUnderstood) {
   EXPECT_EQ(url.status_code, (std::vector<StatusCodeRange>{{.low = 200, .high = 299}}));
 }
 
+// A real server's rarely set settings take a heap block only when one is set
+// (conf::RealServerOptions): a table of plain real servers keeps 56 bytes each.
+TEST(KeepalivedImport, RealServerOptionsAreAllocatedOnlyWhenSet) {
+  const char* text =
+      "virtual_server 10.0.0.1 80 { lb_algo rr lb_kind DR\n"
+      "  real_server 10.0.0.2 80 { weight 2 }\n"
+      "  real_server 10.0.0.3 80 { slow_start 5 }\n"
+      "  real_server 10.0.0.4 80 { uthreshold 0 }\n"
+      "}\n";
+  auto r = import_keepalived(text, "k.conf", no_include_reader());
+  ASSERT_TRUE(r.ok()) << format_error(r.errors.at(0));
+  const auto& reals = r.config->virtual_servers.at(0).real_servers;
+  EXPECT_FALSE(reals.at(0).options.allocated());
+  EXPECT_TRUE(reals.at(1).options.allocated());
+  EXPECT_EQ(reals.at(1).options->slow_start, seconds(5));
+  EXPECT_FALSE(reals.at(2).options.allocated());  // given, but the default
+}
+
 TEST(KeepalivedImport, UnsupportedKeywordsAreErrorsWithLines) {
   const char* text =
       "global_defs {\n"
@@ -401,8 +419,8 @@ TEST(KeepalivedImport, FullInstanceAndServerMapping) {
   EXPECT_EQ(vs.quorum_down, "/bin/qd");
   EXPECT_TRUE(vs.omega);
   const auto& rs = vs.real_servers.at(0);
-  EXPECT_EQ(rs.inhibit_on_failure, true);
-  EXPECT_EQ(rs.slow_start, seconds(20));
+  EXPECT_EQ(rs.options->inhibit_on_failure, true);
+  EXPECT_EQ(rs.options->slow_start, seconds(20));
   ASSERT_EQ(rs.checks.size(), 3u);
   EXPECT_EQ(rs.checks[0].connect_port, 8081);
   EXPECT_EQ(rs.checks[0].delay_loop, seconds(3));

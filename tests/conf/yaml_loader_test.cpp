@@ -134,6 +134,17 @@ TEST(YamlLoader, MinimalConfigGetsKeepalivedDefaults) {
   EXPECT_EQ(r.config->global.ipvs_resync_interval, seconds(30));
 }
 
+// See KeepalivedImport.RealServerOptionsAreAllocatedOnlyWhenSet.
+TEST(YamlLoader, RealServerOptionsAreAllocatedOnlyWhenSet) {
+  const std::string text = std::string(kMinimal) + "      - address: 10.0.0.12\n        notify_up: /bin/up\n";
+  auto r = load_yaml(text, "t.yaml");
+  ASSERT_TRUE(r.ok()) << format_error(r.errors.at(0));
+  const auto& reals = r.config->virtual_servers.at(0).real_servers;
+  EXPECT_FALSE(reals.at(0).options.allocated());
+  EXPECT_TRUE(reals.at(1).options.allocated());
+  EXPECT_EQ(reals.at(1).options->notify_up, "/bin/up");
+}
+
 TEST(YamlLoader, EveryKeyIsRead) {
   const char* text = R"(global:
   router_id: lb1
@@ -240,7 +251,7 @@ virtual_servers:
   EXPECT_EQ(vs.quorum_down, "/usr/local/bin/quorum down");
   EXPECT_TRUE(vs.omega);
   const auto& rs = vs.real_servers.at(0);
-  EXPECT_EQ(rs.inhibit_on_failure, false);
+  EXPECT_EQ(rs.options->inhibit_on_failure, false);
   ASSERT_EQ(rs.checks.size(), 6u);
   EXPECT_EQ(check_keyword(rs.checks[0]), "TCP_CHECK");
   EXPECT_EQ(rs.checks[0].retry, 4u);

@@ -13,7 +13,7 @@ using namespace test_support;
 conf::RealServer filed(const char* address, std::uint32_t weight, std::vector<conf::TrackScript> files,
                        std::vector<conf::Check> checks = {}) {
   conf::RealServer rs = real_server(address, weight, std::move(checks));
-  rs.file_checks = std::move(files);
+  rs.options.edit().file_checks = std::move(files);
   return rs;
 }
 
@@ -64,7 +64,7 @@ TEST_F(HealthViewTest, FileCheckWithWeightZeroTakesTheServerOutAndBack) {
 
 TEST_F(HealthViewTest, FileCheckDownWithInhibitOnFailureStaysAtWeightZero) {
   conf::RealServer rs = filed("10.0.0.11", 10, {{.name = "drain"}});
-  rs.inhibit_on_failure = true;
+  rs.options.edit().inhibit_on_failure = true;
   view_.set_config(with_files(config_of({virtual_server({rs})}), {kDrain}));
   view_.set_file_value("drain", 3);
   EXPECT_EQ(pool(), (Pool{{"10.0.0.11:80", 0}}));

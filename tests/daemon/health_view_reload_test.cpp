@@ -159,7 +159,7 @@ TEST_F(HealthViewTest, StartUpRealServersAreInThePoolAtOnceAndLeaveAfterFallFail
   conf::Check check = tcp_check(80);
   check.fall = 2;
   conf::RealServer rs = real_server("10.0.0.11", 3, {check});
-  rs.slow_start = seconds(10);  // start_up servers are assumed serving: no ramp at start
+  rs.options.edit().slow_start = seconds(10);  // start_up servers are assumed serving: no ramp at start
   conf::VirtualServer vs = virtual_server({rs, real_server("10.0.0.12", 5, {tcp_check(81)})});
   vs.start_up = true;
   view_.set_config(config_of({vs}));

@@ -103,10 +103,10 @@ TEST_F(HealthViewTest, FallAndRetryMultiply) {
 
 TEST_F(HealthViewTest, InhibitOnFailureKeepsTheRealServerWithWeightZero) {
   conf::RealServer own = real_server("10.0.0.11", 3, {tcp_check(80)});
-  own.inhibit_on_failure = true;
+  own.options.edit().inhibit_on_failure = true;
   conf::RealServer inherits = real_server("10.0.0.12", 4, {tcp_check(80)});
   conf::RealServer overrides = real_server("10.0.0.13", 5, {tcp_check(80)});
-  overrides.inhibit_on_failure = false;
+  overrides.options.edit().inhibit_on_failure = false;
   conf::VirtualServer vs = virtual_server({own});
   conf::VirtualServer vs2 = virtual_server({inherits, overrides});
   vs2.port = 443;
@@ -158,7 +158,7 @@ TEST_F(HealthViewTest, MiscDynamicWeightReplacesTheConfiguredWeight) {
 
 TEST_F(HealthViewTest, SlowStartRampsTheWeightWithOneOnChangePerStep) {
   conf::RealServer rs = real_server("10.0.0.11", 3, {tcp_check(80)});
-  rs.slow_start = seconds(10);
+  rs.options.edit().slow_start = seconds(10);
   view_.set_config(config_of({virtual_server({rs})}));
   pass("10.0.0.11:80");  // at t0: the next probe is 60 s away
   EXPECT_EQ(pool(), (Pool{{"10.0.0.11:80", 1}}));
@@ -243,9 +243,9 @@ TEST_F(HealthViewTest, SorryServerTakesTheServicesForwardingMethodAndTunnel) {
 TEST_F(HealthViewTest, SorryServerAndRealServersWithForwardingOfTheirOwn) {
   conf::RealServer nat = real_server("10.0.0.11", 2, {tcp_check(80)});
   nat.port = 8080;
-  nat.forwarding = conf::Forwarding{.lb_kind = conf::ForwardingMethod::kNat};
+  nat.options.edit().forwarding = conf::Forwarding{.lb_kind = conf::ForwardingMethod::kNat};
   conf::RealServer gre = real_server("10.0.0.12", 2, {tcp_check(80)});
-  gre.forwarding = conf::Forwarding{.lb_kind = conf::ForwardingMethod::kTun, .tunnel_type = conf::TunnelType::kGre,
+  gre.options.edit().forwarding = conf::Forwarding{.lb_kind = conf::ForwardingMethod::kTun, .tunnel_type = conf::TunnelType::kGre,
                                     .tunnel_checksum = conf::TunnelChecksum::kChecksum};
   conf::VirtualServer vs = virtual_server({nat, gre, real_server("10.0.0.13", 2, {tcp_check(80)})});  // DR
   vs.quorum = 5;
@@ -462,8 +462,8 @@ TEST(ToCheckSpec, DefaultsComeFromTheRealAndVirtualServer) {
   bare.connect_timeout.reset();
   bare.retry.reset();
   bare.delay_before_retry.reset();
-  rs.retry = 1;
-  rs.delay_loop = seconds(2);
+  rs.options.edit().retry = 1;
+  rs.options.edit().delay_loop = seconds(2);
   vs.connect_timeout = seconds(4);
   vs.delay_before_retry = seconds(6);
   const healthcheck::CheckSpec inherited = to_check_spec(vs, rs, bare);
@@ -605,8 +605,8 @@ TEST_F(HealthViewTest, NotifyUpAndDownRunOnCheckTransitionsOnly) {
   view_.set_script_runner(
       [&](const std::vector<std::string>& argv, const core::ScriptPolicy&) { ran.push_back(argv); });
   conf::RealServer rs = real_server("10.0.1.1", 1, {tcp_check(80)});
-  rs.notify_up = "/usr/local/bin/rs-notify 'web 1' UP";
-  rs.notify_down = "/usr/local/bin/rs-notify 'web 1' DOWN";
+  rs.options.edit().notify_up = "/usr/local/bin/rs-notify 'web 1' UP";
+  rs.options.edit().notify_down = "/usr/local/bin/rs-notify 'web 1' DOWN";
   conf::Config config = config_of({virtual_server({rs, real_server("10.0.1.2", 1, {tcp_check(80)})})});
   view_.set_config(config);
   EXPECT_TRUE(ran.empty());  // nothing at start
@@ -692,7 +692,7 @@ TEST_F(HealthViewTest, OmegaRunsNotifyDownOfUpServersAndQuorumDownAtStop) {
       [&](const std::vector<std::string>& argv, const core::ScriptPolicy&) { ran.push_back(argv); });
   auto with_notify = [](const char* address) {
     conf::RealServer rs = real_server(address, 1, {tcp_check(80)});
-    rs.notify_down = std::string("/bin/rs-down ") + address;
+    rs.options.edit().notify_down = std::string("/bin/rs-down ") + address;
     return rs;
   };
   conf::VirtualServer omega = virtual_server({with_notify("10.0.1.1"), with_notify("10.0.1.2")});
@@ -753,7 +753,7 @@ TEST_F(HealthViewTest, AnAlphaCheckKeepsItsRealServerOutUntilItPasses) {
   conf::Check alpha_check = tcp_check(81);
   alpha_check.alpha = true;
   conf::RealServer alpha_rs = real_server("10.0.1.2", 5, {tcp_check(80)});
-  alpha_rs.alpha = true;
+  alpha_rs.options.edit().alpha = true;
   conf::VirtualServer vs = virtual_server({real_server("10.0.1.1", 3, {tcp_check(80), alpha_check}), alpha_rs,
                                            real_server("10.0.1.3", 4, {tcp_check(80)})});
   vs.start_up = true;
@@ -780,7 +780,7 @@ TEST_F(HealthViewTest, AnAlphaCheckKeepsItsRealServerOutUntilItPasses) {
 TEST(HealthViewSpec, SocketOptionsWarmupHttpProtocolSniAndRegexReachTheCheckSpec) {
   conf::VirtualServer vs{.address = ip("10.0.0.100"), .port = 443, .delay_loop = seconds(7),
                          .warmup = seconds(3), .virtualhost = "vs.example"};
-  conf::RealServer rs{.address = ip("10.0.0.11"), .port = 0, .virtualhost = "rs.example"};
+  conf::RealServer rs{.address = ip("10.0.0.11"), .port = 0, .options = conf::RealServerOptions{.virtualhost = "rs.example"}};
   conf::Check check{.probe = conf::HttpCheck{.tls = true,
                                              .url = {conf::UrlCheck{.path = "/a", .virtualhost = "url.example",
                                                                     .regex = "ok", .regex_no_match = true,

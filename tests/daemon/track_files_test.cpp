@@ -42,7 +42,7 @@ class TrackFilesTest : public ::testing::Test {
     c.track_files = {{.name = "load", .file = dir_ + "/load"}, {.name = "vrrp_only", .file = dir_ + "/other"}};
     c.vrrp_instances = {conf::VrrpInstance{.name = "VI_1", .track_file = {{.name = "load"}, {.name = "vrrp_only"}}}};
     conf::RealServer rs{.address = *core::IpAddress::parse("10.0.0.11"), .port = 80};
-    rs.file_checks = {{.name = "load"}};
+    rs.options.edit().file_checks = {{.name = "load"}};
     c.virtual_servers = {conf::VirtualServer{.address = *core::IpAddress::parse("10.0.0.100"), .port = 80,
                                              .real_servers = {rs}}};
     return c;
