@@ -405,6 +405,11 @@ std::optional<LastCheck> HealthView::last_check(const RealServerSlot& rs) const 
 }
 
 void HealthView::set_config(const conf::Config& config) {
+  struct ConfigTime {
+    std::optional<core::TimePoint>& at;
+    ~ConfigTime() { at.reset(); }
+  } config_time{config_now_};
+  config_now_ = scheduler_.now();
   global_ = config.global;
   // One configured service at a time (configured_service), not the whole
   // configured table: on a reload of 10,000 real servers the table is pages
@@ -454,6 +459,7 @@ void HealthView::set_config(const conf::Config& config) {
                                      std::pair{k, l});
       }
     }
+    if (old_rs_by_label->empty()) return nullptr;  // the first configuration: no label to build
     auto it = old_rs_by_label->find(rs_label(vs_label, dest.endpoint));
     if (it == old_rs_by_label->end()) return nullptr;
     return std::move(old_rs[it->second.first][it->second.second]);  // null if taken already
@@ -552,7 +558,7 @@ void HealthView::set_config(const conf::Config& config) {
         rs->checks.clear();
       } else {
         rs = std::make_unique<RealServerSlot>();
-        rs->state_since = scheduler_.now();
+        rs->state_since = time_now();
       }
       const director::Destination& dest = service.destinations[j];
       rs->owner = vs.get();
@@ -689,7 +695,7 @@ void HealthView::set_file_value(const std::string& name, long value) {
         ++(f.verdict.up ? counters_.checks_passed : counters_.checks_failed);
         Activity& a = rs.active();
         ++(f.verdict.up ? a.checks_passed : a.checks_failed);
-        a.last_at = scheduler_.now();
+        a.last_at = time_now();
         a.last_latency = core::Duration::zero();
         rs.last_check = static_cast<std::uint16_t>(rs.checks.size() + k);
         rs.last_passed = f.verdict.up;
@@ -748,7 +754,7 @@ void HealthView::on_check_event(RealServerSlot& rs, const healthcheck::CheckEven
     ++activity.checks_failed;
   }
   // Its reason stays in the scheduler's last result of this check (no copy).
-  activity.last_at = scheduler_.now();
+  activity.last_at = time_now();
   activity.last_latency = event.result.latency;
   rs.last_check = static_cast<std::uint16_t>(index - rs.checks.begin());
   rs.last_passed = event.result.up;
@@ -799,12 +805,12 @@ bool HealthView::refresh_real_server(RealServerSlot& rs, std::string_view reason
   if (next == rs.state) return false;
   const State previous = rs.state;
   rs.state = next;
-  rs.state_since = scheduler_.now();
+  rs.state_since = time_now();
   Activity& activity = rs.active();
   ++activity.transitions;
   ++counters_.transitions;
   rs.ramping = next == State::kUp && ramp;
-  if (rs.ramping) activity.up_since = scheduler_.now();
+  if (rs.ramping) activity.up_since = time_now();
 
   // The reason is built only here, on a transition (not on every result).
   std::string why{reason};
@@ -917,7 +923,7 @@ std::optional<int> HealthView::table_weight(const VirtualServerSlot& vs, const R
 director::IpvsTable HealthView::table() const {
   director::IpvsTable table;
   table.services.reserve(virtual_servers_.size());  // (more with groups)
-  const core::TimePoint now = scheduler_.now();
+  const core::TimePoint now = time_now();
   std::vector<bool> port_from_service;  // per destination of the service being built
   for (const auto& vs : virtual_servers_) {
     const std::size_t first = table.services.size();
@@ -963,7 +969,7 @@ std::vector<VirtualServerHealth> HealthView::status() const {
 }
 
 void HealthView::append_status(std::size_t first, std::size_t count, std::vector<VirtualServerHealth>& out) const {
-  const core::TimePoint now = scheduler_.now();
+  const core::TimePoint now = time_now();
   const std::size_t end = std::min(virtual_servers_.size(), first + count);
   for (std::size_t i = first; i < end; ++i) {
     const VirtualServerSlot& vs = *virtual_servers_[i];
@@ -994,7 +1000,7 @@ void HealthView::append_status(std::size_t first, std::size_t count, std::vector
 
 void HealthView::arm_slow_start_timer() {
   if (!any_slow_start_) return;
-  const core::TimePoint now = scheduler_.now();
+  const core::TimePoint now = time_now();
   std::optional<core::Duration> soonest;
   for (const auto& vs : virtual_servers_) {
     for (const auto& rs : vs->real_servers) {
