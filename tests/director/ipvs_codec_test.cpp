@@ -293,6 +293,32 @@ TEST(IpvsCodec, TunnelDestinationCarriesTunnelAttributes) {
   EXPECT_TRUE(same_settings(back->destination, d));
 }
 
+// Messages are built in buffers of 1,024 bytes (ipvs_codec.cpp): the largest
+// service and destination, IPv6 with every attribute, stay well below.
+TEST(IpvsCodec, TheLargestMessagesFitTheirBuffer) {
+  const Service s{{.key = ServiceKey::inet(Protocol::kSctp, ip("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"), 65535),
+                   .scheduler = "lblcr",
+                   .flags = kServiceFlagPersistent | kServiceFlagOnePacket | kServiceFlagScheduler1,
+                   .persistence_timeout_s = 4294967295u,
+                   .persistence_prefix = 128,
+                   .persistence_engine = "sip"}};
+  const DestinationSettings d{.endpoint = {ip("2001:db8:ffff:ffff:ffff:ffff:ffff:fffe"), 65535},
+                              .forward = ForwardMethod::kTunnel,
+                              .weight = 65535,
+                              .upper_threshold = 4294967295u,
+                              .lower_threshold = 4294967295u,
+                              .tunnel_type = TunnelType::kGue,
+                              .tunnel_port = 65535,
+                              .tunnel_flags = kTunnelFlagChecksum | kTunnelFlagRemoteChecksum};
+  EXPECT_LT(ipvs_codec::new_service(kHeader, s).size(), 512u);
+  EXPECT_LT(ipvs_codec::set_service(kHeader, s).size(), 512u);
+  const Bytes dest = ipvs_codec::new_destination(kHeader, s.key, d);
+  EXPECT_LT(dest.size(), 512u);
+  auto back = ipvs_codec::parse_destination(dest, core::AddressFamily::kIpv6);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(same_settings(back->destination, d));
+}
+
 TEST(IpvsCodec, DestinationRoundTripsIpv4AndIpv6) {
   for (Destination d : {dr_dest(), Destination{.endpoint = {ip("2001:db8::20"), 443},
                                                .forward = ForwardMethod::kNat,
