@@ -115,9 +115,19 @@ ApplyReport IpvsClient::apply(const ReconcilePlan& plan) {
     }
     Bytes batch;
     std::map<std::uint32_t, std::size_t> pending;  // sequence -> operation index
+    // Only the batch's last message asks for an ACK: the kernel handles a
+    // datagram's messages in order and answers each one that fails (ACK or
+    // not), so the last one's reply means every earlier one without a reply
+    // succeeded. 11,000 operations were 11,000 ACKs for the kernel to build
+    // and 690 recvmmsg() calls to read them.
+    std::size_t last_offset = 0;
+    std::uint32_t last_sequence = 0;
     while (next < ops.size() && pending.size() < options_.max_batch_messages && batch.size() < kMaxBatchBytes) {
       ipvs_codec::Header header = next_header();
       Bytes message = ipvs_codec::encode(header, ops[next]);
+      if (!pending.empty()) ipvs_codec::request_ack(std::span(batch).subspan(last_offset), false);
+      last_offset = batch.size();
+      last_sequence = header.sequence;
       batch.insert(batch.end(), message.begin(), message.end());
       pending.emplace(header.sequence, next);
       ++next;
@@ -146,6 +156,11 @@ ApplyReport IpvsClient::apply(const ReconcilePlan& plan) {
             ++report.applied;
           }
           pending.erase(found);
+          if (info->sequence == last_sequence) {
+            // The batch is done: what has had no reply has succeeded.
+            report.applied += pending.size();
+            pending.clear();
+          }
         }
       }
     }

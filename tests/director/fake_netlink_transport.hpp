@@ -139,11 +139,14 @@ class FakeNetlinkTransport final : public NetlinkTransport {
   std::vector<Datagram> current_;
 };
 
-// A responder that ACKs every message of every send in one datagram.
+// A responder that succeeds with every message of every send and, as the
+// kernel does, ACKs those that ask for it (NLM_F_ACK) in one datagram. (A
+// dump request asks for none and gets none: nothing here answers dumps.)
 inline void ack_everything(FakeNetlinkTransport& t, const FakeNetlinkTransport::Send& s) {
   std::vector<Datagram> acks;
-  for (const nlmsghdr& h : headers_of(s.bytes)) acks.push_back(ack(h.nlmsg_seq));
-  t.deliver({join(acks)});
+  for (const nlmsghdr& h : headers_of(s.bytes))
+    if (h.nlmsg_flags & NLM_F_ACK) acks.push_back(ack(h.nlmsg_seq));
+  if (!acks.empty()) t.deliver({join(acks)});
 }
 
 }  // namespace lvsd::director::test

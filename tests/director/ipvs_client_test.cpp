@@ -76,10 +76,12 @@ TEST_F(IpvsClientTest, ApplySendsAtMostMaxBatchMessagesPerSend) {
     per_send.push_back(send.messages);
     auto headers = headers_of(send.bytes);
     EXPECT_EQ(headers.size(), send.messages);  // the count matches what the bytes hold
-    for (const nlmsghdr& h : headers) {
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+      const nlmsghdr& h = headers[i];
       EXPECT_EQ(h.nlmsg_seq, expected_sequence++);
       EXPECT_EQ(h.nlmsg_type, 0x1a);
-      EXPECT_EQ(h.nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+      // Only the last message of a send asks for an ACK.
+      EXPECT_EQ(h.nlmsg_flags, i + 1 == headers.size() ? NLM_F_REQUEST | NLM_F_ACK : NLM_F_REQUEST);
     }
   }
   EXPECT_EQ(per_send, (std::vector<std::size_t>{4, 4, 2}));
@@ -88,21 +90,38 @@ TEST_F(IpvsClientTest, ApplySendsAtMostMaxBatchMessagesPerSend) {
   EXPECT_EQ(client_->change_messages_sent(), 10u);
 }
 
-TEST_F(IpvsClientTest, ApplyMatchesOutOfOrderAcksAndSkipsStrayOnes) {
+// The kernel answers a message without NLM_F_ACK only when it fails, in the
+// order of the datagram: failures of a batch come before its last message's
+// ACK, which ends the batch.
+TEST_F(IpvsClientTest, ApplyTakesFailuresThenTheLastAckAndSkipsStrayReplies) {
   open();
   fake_->respond = [](FakeNetlinkTransport& t, const FakeNetlinkTransport::Send& s) {
     auto headers = headers_of(s.bytes);
+    ASSERT_EQ(headers.size(), 5u);
     // A stray failure for a sequence nobody waits for (a late reply to an
-    // earlier request), then the ACKs backwards, split over two receives.
-    t.deliver({ack(headers[0].nlmsg_seq - 1, EEXIST), join({ack(headers[4].nlmsg_seq), ack(headers[3].nlmsg_seq)})});
-    t.deliver({join({ack(headers[2].nlmsg_seq), ack(9999, ENOENT), ack(headers[1].nlmsg_seq)}),
-               ack(headers[0].nlmsg_seq)});
+    // earlier request), the failures of the second and fourth, then the ACK
+    // of the last, over two receives.
+    t.deliver({ack(headers[0].nlmsg_seq - 1, EEXIST), join({ack(headers[1].nlmsg_seq, ENOENT), ack(9999, ENOENT)})});
+    t.deliver({join({ack(headers[3].nlmsg_seq, EEXIST), ack(headers[4].nlmsg_seq)})});
   };
   ApplyReport report = client_->apply(new_services(5));
-  EXPECT_TRUE(report.ok()) << report.failures.front().message;
-  EXPECT_EQ(report.applied, 5u);
+  EXPECT_EQ(report.applied, 3u);
+  EXPECT_EQ(report.failed_indices(), (std::vector<std::size_t>{1, 3}));
   EXPECT_EQ(client_->receive_calls(), 2u);
   EXPECT_EQ(fake_->queued(), 0u);
+}
+
+// A batch whose last message fails is over too: the rest succeeded.
+TEST_F(IpvsClientTest, ApplyFailedLastMessageEndsItsBatch) {
+  open();
+  fake_->respond = [](FakeNetlinkTransport& t, const FakeNetlinkTransport::Send& s) {
+    auto headers = headers_of(s.bytes);
+    t.deliver({ack(headers.back().nlmsg_seq, EEXIST)});
+  };
+  ApplyReport report = client_->apply(new_services(3));
+  EXPECT_EQ(report.applied, 2u);
+  EXPECT_EQ(report.failed_indices(), (std::vector<std::size_t>{2}));
+  EXPECT_EQ(client_->receive_calls(), 1u);
 }
 
 TEST_F(IpvsClientTest, ErrorAckFailsOnlyItsOperation) {
