@@ -125,7 +125,7 @@ ApplyReport IpvsClient::apply(const ReconcilePlan& plan) {
     while (next < ops.size() && pending.size() < options_.max_batch_messages && batch.size() < kMaxBatchBytes) {
       ipvs_codec::Header header = next_header();
       Bytes message = ipvs_codec::encode(header, ops[next]);
-      if (!pending.empty()) ipvs_codec::request_ack(std::span(batch).subspan(last_offset), false);
+      if (!pending.empty()) ipvs_codec::clear_ack(std::span(batch).subspan(last_offset));
       last_offset = batch.size();
       last_sequence = header.sequence;
       batch.insert(batch.end(), message.begin(), message.end());

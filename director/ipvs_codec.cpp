@@ -213,11 +213,11 @@ Bytes encode(Header header, const Operation& op) {
   throw std::logic_error("unknown operation kind");
 }
 
-void request_ack(std::span<std::uint8_t> message, bool ack) {
-  if (message.size() < sizeof(nlmsghdr)) throw std::logic_error("request_ack: not a netlink message");
+void clear_ack(std::span<std::uint8_t> message) {
+  if (message.size() < sizeof(nlmsghdr)) throw std::logic_error("clear_ack: not a netlink message");
   nlmsghdr h;
   std::memcpy(&h, message.data(), sizeof h);
-  h.nlmsg_flags = static_cast<std::uint16_t>(ack ? h.nlmsg_flags | NLM_F_ACK : h.nlmsg_flags & ~NLM_F_ACK);
+  h.nlmsg_flags = static_cast<std::uint16_t>(h.nlmsg_flags & ~NLM_F_ACK);
   std::memcpy(message.data(), &h, sizeof h);
 }
 

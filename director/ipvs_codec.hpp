@@ -35,11 +35,11 @@ Bytes zero(Header header, const std::optional<ServiceKey>& key);  // nullopt: ev
 Bytes new_daemon(Header header, const SyncDaemon& daemon);
 Bytes del_daemon(Header header, SyncDaemonRole role);
 Bytes encode(Header header, const Operation& operation);
-// Sets or clears NLM_F_ACK on a change `message` (one complete message, as
-// the functions above return). The kernel answers a change without it only
-// if it fails, and handles the messages of one datagram in order: a batch
-// needs an ACK on its last message alone (IpvsClient::apply).
-void request_ack(std::span<std::uint8_t> message, bool ack);
+// Clears NLM_F_ACK on a change `message` (one complete message, as the
+// functions above return). The kernel answers a change without it only if it
+// fails, and handles the messages of one datagram in order: a batch needs an
+// ACK on its last message alone (IpvsClient::apply).
+void clear_ack(std::span<std::uint8_t> message);
 
 // Single-reply queries: NLM_F_REQUEST | NLM_F_ACK.
 Bytes get_info(Header header);
