@@ -59,10 +59,14 @@ void append_index(std::string& out, std::size_t index) {
 
 std::string index_path(const std::string& parent, std::size_t index) {
   std::string out;
-  out.reserve(parent.size() + kIndexRoom);
-  out.append(parent);
-  append_index(out, index);
+  assign_index_path(out, parent, index);
   return out;
+}
+
+void assign_index_path(std::string& out, const std::string& parent, std::size_t index) {
+  out.reserve(parent.size() + kIndexRoom);
+  out.assign(parent);
+  append_index(out, index);
 }
 
 std::string element_path(const std::string& parent, std::string_view key, std::size_t index) {

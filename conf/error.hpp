@@ -62,6 +62,9 @@ struct LoadResult {
 // Key path helpers: join("a", "b") == "a.b"; index("a", 2) == "a[2]".
 std::string join_path(const std::string& parent, const std::string& key);
 std::string index_path(const std::string& parent, std::size_t index);
+// out = index_path(parent, index), in out's own buffer: a loop over a list's
+// items reuses one string instead of allocating a path per item.
+void assign_index_path(std::string& out, const std::string& parent, std::size_t index);
 // index_path(join_path(parent, key), index), in one allocation.
 std::string element_path(const std::string& parent, std::string_view key, std::size_t index);
 // True if one path is the other or inside it ("a.b" and "a.b[0].c"). The loaders

@@ -36,21 +36,50 @@ struct Field {
   yaml::NodeRef value;
 };
 
+// A 64-bit filter of a mapping's keys: one bit per key name, from its length
+// and its first and last characters.
+constexpr std::uint64_t key_bit(std::string_view key) {
+  if (key.empty()) return 1;
+  const auto first = static_cast<unsigned char>(key.front());
+  const auto last = static_cast<unsigned char>(key.back());
+  return std::uint64_t{1} << ((key.size() + 5 * first + 3 * last) & 63);
+}
+
+// A key the loader looks up. Written as a literal (nearly every lookup), its
+// length and filter bit are computed when compiling.
+struct Key {
+  std::string_view name;
+  std::uint64_t bit;
+  consteval Key(const char* literal) : name(literal), bit(key_bit(name)) {}  // NOLINT: implicit from a literal
+  explicit Key(std::string_view runtime) : name(runtime), bit(key_bit(runtime)) {}
+};
+
 // The keys of one YAML mapping, checked against what is allowed there, in
 // document order. A mapping has a handful of keys: a linear search is the
-// cheapest lookup.
+// cheapest lookup. Most lookups are of keys the mapping does not have (a real
+// server reads some 30 and sets two or three): the filter of the keys present
+// answers those without comparing a string.
 struct MapView {
   std::vector<Field> fields;
-  const Field* get(std::string_view key) const {
+  std::uint64_t present = 0;  // key_bit() of every field's name
+
+  void add(const Field& field) {
+    fields.push_back(field);
+    present |= key_bit(field.name);
+  }
+  [[gnu::always_inline]] const Field* get(const Key& key) const {
+    return (present & key.bit) == 0 ? nullptr : find(key.name);
+  }
+  const Field* find(std::string_view name) const {
     for (const Field& f : fields)
-      if (f.name == key) return &f;
+      if (f.name == name) return &f;
     return nullptr;
   }
   // The number of items of the list under `key` (0 when it is not a list):
   // what a vector of them reserves, so that it holds no spare capacity (the
   // daemon keeps the configuration: 10,000 real servers pushed one by one
   // into lists of 10 kept room for 16,000).
-  std::size_t list_size(std::string_view key) const {
+  std::size_t list_size(const Key& key) const {
     const Field* f = get(key);
     return f != nullptr && f->value.is_sequence() ? f->value.size() : 0;
   }
@@ -249,11 +278,11 @@ class YamlLoader {
         error(key_at, join_path(path, std::string(name)), unknown_key_message("key", name, allowed));
         continue;
       }
-      if (view.get(name) != nullptr) {
+      if (view.get(Key(name)) != nullptr) {
         error(key_at, join_path(path, std::string(name)), "duplicate key " + quote(name) + ": allowed once per mapping");
         continue;
       }
-      view.fields.push_back(Field{.name = name, .key = key, .value = value});
+      view.add(Field{.name = name, .key = key, .value = value});
     }
     return view;
   }
@@ -271,16 +300,16 @@ class YamlLoader {
   // out = parse(value of key), reporting failures at the value. The key path
   // is only built for an error.
   template <typename T, typename Parse>
-  void read(const MapView& view, const std::string& path, std::string_view key, T& out, Parse parse) {
+  void read(const MapView& view, const std::string& path, const Key& key, T& out, Parse parse) {
     const Field* field = view.get(key);
     if (field == nullptr) return;
     if (!field->value.is_scalar()) {
-      not_a_scalar(*field, join_path(path, std::string(key)));
+      not_a_scalar(*field, join_path(path, std::string(key.name)));
       return;
     }
     auto parsed = parse(field->value.text());
     if (!parsed) {
-      error(location(field->value, location(field->key, {})), join_path(path, std::string(key)),
+      error(location(field->value, location(field->key, {})), join_path(path, std::string(key.name)),
             parsed.error().message);
       return;
     }
@@ -290,7 +319,7 @@ class YamlLoader {
   // Calls item(node, item_path, where) for every element of a list.
   template <typename Item>
   void read_list(const MapView& view, const std::string& path, const std::string& key, Item item) {
-    const Field* field = view.get(key);
+    const Field* field = view.get(Key(key));
     if (field == nullptr) return;
     const std::string list_path = join_path(path, key);
     Pos key_at = location(field->key, {});
@@ -298,10 +327,11 @@ class YamlLoader {
       error(location(field->value, key_at), list_path, "expected a list, got " + node_kind(field->value));
       return;
     }
+    std::string item_path;  // one buffer for every item's path
     for (std::size_t i = 0; i < field->value.size(); ++i) {
       if (!spend_entry(key_at)) return;
       const yaml::NodeRef element = field->value.item(i);
-      std::string item_path = index_path(list_path, i);
+      assign_index_path(item_path, list_path, i);
       Pos at = location(element, key_at);
       item(element, item_path, at);
     }
@@ -409,7 +439,7 @@ class YamlLoader {
     for (const auto& [key, slot] : {std::pair{"notify_fifo", &global.notify_fifo},
                                     std::pair{"vrrp_notify_fifo", &global.vrrp_notify_fifo},
                                     std::pair{"lvs_notify_fifo", &global.lvs_notify_fifo}}) {
-      const Field* f = view->get(key);
+      const Field* f = view->get(Key(std::string_view(key)));
       if (f == nullptr) continue;
       const std::string fpath = join_path(path, key);
       auto fifo_view = read_map(f->value, fpath, {"path", "owner", "script", "script_user"},
