@@ -11,11 +11,17 @@
 #   --build-dir  where lvsd and lvsctl are built (default ./build)
 #   --runs       runs per scheduler (default 1)
 #   --bfd MSxN   BFD interval and detect multiplier (default 100x3)
+#   --bfd-only N instead of the scenario: only the router's and directors'
+#                FRR (announcements added by hand, no lvsd), d2's link down
+#                and back N times, on this machine's kernel and then inside
+#                one UML boot: the withdrawal against BFD detection + 100 ms
+#                where the CPUs are real and where four routing daemons share
+#                UML's one CPU
 #   --out        keep the results and logs there (default a new /tmp dir)
 # Run as root on Debian 12 with the packages of scripts/packages.sh.
 set -u
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=$root/build scheds="mh rr" streams=120 runs=1 out="" timeout_s=1500 bfd=100x3
+build=$root/build scheds="mh rr" streams=120 runs=1 out="" timeout_s=1500 bfd=100x3 bfd_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) build=$2; shift 2 ;;
@@ -23,6 +29,7 @@ while [ $# -gt 0 ]; do
     --streams) streams=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --bfd) bfd=$2; shift 2 ;;
+    --bfd-only) bfd_only=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
@@ -32,6 +39,44 @@ done
 fail() { echo "scale-out bench: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || fail "run it as root (network namespaces inside UML)"
 build=$(realpath -m "$build")
+if [ "$bfd_only" -gt 0 ]; then
+  [ -n "$out" ] || out=$(mktemp -d /tmp/lvsd-bfd-only.XXXXXX)
+  out=$(realpath -m "$out")
+  mkdir -p "$out"
+  scenario=$root/tests/scaleout/scale-out.sh
+  echo "scale-out bench: BFD only, $bfd_only link losses on this kernel, then $bfd_only inside UML; files in $out"
+  "$scenario" --bfd-only "$bfd_only" --bfd "$bfd" --quiet --results "$out/results-host" --logs "$out/logs-host" \
+    > "$out/run-host.log" 2>&1
+  rc_host=$?
+  echo "'$scenario' --bfd-only $bfd_only --bfd $bfd --quiet --results '$out/results-uml' --logs '$out/logs-uml' > '$out/run-uml.log' 2>&1" \
+    > "$out/runs.sh"
+  "$root/tests/scaleout/uml-run.sh" --out "$out" --timeout "$timeout_s" --mem 1024M -- bash "$out/runs.sh"
+  rc_uml=$?
+  python3 - "$out" "$bfd" <<'PY'
+import statistics, sys
+out, bfd = sys.argv[1], sys.argv[2]
+ms, mult = (int(x) for x in bfd.split("x"))
+bound = ms * mult + 100
+print(f"BFD {ms} ms x {mult}: bound = detection {ms * mult} ms + 100 ms = {bound} ms")
+print(f"{'where':6} {'rounds':>6} {'within':>6}  {'withdrawn min/med/max':>22}  {'BFD detected':>16}  {'BFD -> route':>14}  {'process start':>13}  {'stall':>9}")
+def col(v): return f"{min(v)}/{int(statistics.median(v))}/{max(v)}" if v else "-"
+for where in ("host", "uml"):
+    t = {}
+    try:
+        for line in open(f"{out}/results-{where}"):
+            w = line.split()
+            if w[0] == "time": t.setdefault(w[1], []).append(int(w[2]))
+    except OSError:
+        print(f"{where:6} no results"); continue
+    down = [x for x in t.get("linkdown_withdrawn", []) if x >= 0]
+    within = sum(1 for x in down if x <= bound)
+    print(f"{where:6} {len(t.get('linkdown_withdrawn', [])):>6} {within:>6}  {col(down):>22}  {col(t.get('linkdown_bfd_detected', [])):>16}"
+          f"  {col(t.get('linkdown_bfd_to_route', [])):>14}  {col(t.get('process_start_control', [])):>13}  {col(t.get('linkdown_stall_control', [])):>9}")
+PY
+  echo "results and logs: $out"
+  [ $rc_host -eq 0 ] && [ $rc_uml -eq 0 ]
+  exit
+fi
 [ -x "$build/daemon/lvsd" ] && [ -x "$build/cli/lvsctl" ] || fail "no lvsd/lvsctl in $build (build first)"
 [ -n "$out" ] || out=$(mktemp -d /tmp/lvsd-scale-out.XXXXXX)
 out=$(realpath -m "$out")
