@@ -18,12 +18,12 @@ struct Snapshot {
   director::IpvsTable table;
 };
 
-core::Result<Snapshot> read_kernel() {
+core::Result<Snapshot> read_kernel(director::ipvs_codec::TrafficStats stats = director::ipvs_codec::TrafficStats::kRead) {
   auto client = director::IpvsClient::open();
   if (!client.ok()) return client.error().context("cannot talk to IPVS (is the ip_vs module loaded? are you root?)");
   auto info = (*client)->info();
   if (!info.ok()) return info.error().context("GET_INFO");
-  auto table = (*client)->dump();
+  auto table = (*client)->dump(stats);
   if (!table.ok()) return table.error().context("dumping the IPVS table");
   return Snapshot{.info = *info, .table = std::move(*table)};
 }
@@ -31,7 +31,10 @@ core::Result<Snapshot> read_kernel() {
 }  // namespace
 
 int run_list(const ListRequest& request, std::ostream& out, std::ostream& err) {
-  auto snap = read_kernel();
+  // Only --stats, --rate and --json print the destinations' traffic counters.
+  const bool traffic = request.json || request.options.columns == ListColumns::kStats ||
+                       request.options.columns == ListColumns::kRate;
+  auto snap = read_kernel(traffic ? director::ipvs_codec::TrafficStats::kRead : director::ipvs_codec::TrafficStats::kSkip);
   if (!snap.ok()) {
     err << "lvsctl: " << snap.error().message << "\n";
     return 1;
@@ -39,7 +42,7 @@ int run_list(const ListRequest& request, std::ostream& out, std::ostream& err) {
   if (request.json) {
     out << to_json(snap->info, snap->table).dump(2) << "\n";
   } else {
-    out << format_list(snap->info, snap->table, request.options);
+    write_list(out, snap->info, snap->table, request.options);
   }
   return 0;
 }

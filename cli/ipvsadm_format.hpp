@@ -8,6 +8,7 @@
 // compares against a live ipvsadm.
 #include <nlohmann/json.hpp>
 
+#include <iosfwd>
 #include <string>
 
 #include "director/types.hpp"
@@ -42,6 +43,9 @@ std::string format_version_line(const director::IpvsInfo& info);
 // `ipvsadm -Ln [--stats|--rate|...] [--exact]`: the version line, the column
 // headers, then every service with its destinations, in ipvsadm_order().
 std::string format_list(const director::IpvsInfo& info, const director::IpvsTable& table, const ListOptions& options);
+// The same, written to `out` one service at a time (what `lvsctl list` prints).
+void write_list(std::ostream& out, const director::IpvsInfo& info, const director::IpvsTable& table,
+                const ListOptions& options);
 
 // `ipvsadm -Sn`: one -A line per service and one -a line per destination
 // (in ipvsadm_order()), which `ipvsadm -R` reads back.

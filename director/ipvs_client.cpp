@@ -229,11 +229,11 @@ Result<std::vector<Service>> IpvsClient::dump_services() {
   return services;
 }
 
-Result<VirtualService> IpvsClient::dump_destinations(Service service) {
+Result<VirtualService> IpvsClient::dump_destinations(Service service, ipvs_codec::TrafficStats stats) {
   VirtualService out{.service = std::move(service)};
   const ServiceKey& key = out.service.key;
   Status s = exchange([&](Header header) { return ipvs_codec::dump_destinations(header, key); }, false, [&](MessageView m) -> Status {
-    auto destination = ipvs_codec::parse_destination(m, key.family());
+    auto destination = ipvs_codec::parse_destination(m, key.family(), stats);
     if (!destination) return destination.error();
     out.destinations.push_back(destination->destination);
     out.counters.push_back(destination->counters);
@@ -243,22 +243,22 @@ Result<VirtualService> IpvsClient::dump_destinations(Service service) {
   return out;
 }
 
-Status IpvsClient::for_each_service(const std::function<void(VirtualService)>& visit) {
+Status IpvsClient::for_each_service(const std::function<void(VirtualService)>& visit, ipvs_codec::TrafficStats stats) {
   // One dump at a time per socket: the service list first, then each
   // service's destinations.
   auto services = dump_services();
   if (!services) return services.error();
   for (Service& service : *services) {
-    auto with_destinations = dump_destinations(std::move(service));
+    auto with_destinations = dump_destinations(std::move(service), stats);
     if (!with_destinations) return with_destinations.error();
     visit(std::move(*with_destinations));
   }
   return {};
 }
 
-Result<IpvsTable> IpvsClient::dump() {
+Result<IpvsTable> IpvsClient::dump(ipvs_codec::TrafficStats stats) {
   IpvsTable table;
-  Status s = for_each_service([&](VirtualService vs) { table.services.push_back(std::move(vs)); });
+  Status s = for_each_service([&](VirtualService vs) { table.services.push_back(std::move(vs)); }, stats);
   if (!s.ok()) return s.error();
   return table;
 }

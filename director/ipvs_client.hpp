@@ -67,16 +67,19 @@ class IpvsClient {
   // is reported and the others still run.
   ApplyReport apply(const ReconcilePlan& plan);
 
-  // The whole table: every service and its destinations.
-  core::Result<IpvsTable> dump();
+  // The whole table: every service and its destinations (kSkip: the
+  // destinations' traffic counters stay zero).
+  core::Result<IpvsTable> dump(ipvs_codec::TrafficStats stats = ipvs_codec::TrafficStats::kRead);
   // The same, handed over one service at a time (with its destinations and
   // their counters) instead of gathered: `visit` may keep or drop each. A
   // failed read stops the walk and is returned (services already visited
   // stay visited).
-  core::Status for_each_service(const std::function<void(VirtualService)>& visit);
+  core::Status for_each_service(const std::function<void(VirtualService)>& visit,
+                                ipvs_codec::TrafficStats stats = ipvs_codec::TrafficStats::kRead);
   core::Result<std::vector<Service>> dump_services();
   // `service` with its destinations and their counters.
-  core::Result<VirtualService> dump_destinations(Service service);
+  core::Result<VirtualService> dump_destinations(Service service,
+                                                 ipvs_codec::TrafficStats stats = ipvs_codec::TrafficStats::kRead);
 
   core::Status flush();
   core::Status zero(const std::optional<ServiceKey>& key = std::nullopt);

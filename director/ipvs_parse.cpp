@@ -237,7 +237,7 @@ Result<Service> parse_service(MessageView m) {
   return s;
 }
 
-Result<DumpedDestination> parse_destination(MessageView m, core::AddressFamily service_family) {
+Result<DumpedDestination> parse_destination(MessageView m, core::AddressFamily service_family, TrafficStats stats_wanted) {
   static const auto cmd_policy = command_policy();
   static const auto dest_policy = destination_policy();
   auto top = parse_top<IPVS_CMD_ATTR_MAX + 1>(m, cmd_policy.data());
@@ -270,6 +270,7 @@ Result<DumpedDestination> parse_destination(MessageView m, core::AddressFamily s
   out.counters.active_connections = u32(IPVS_DEST_ATTR_ACTIVE_CONNS);
   out.counters.inactive_connections = u32(IPVS_DEST_ATTR_INACT_CONNS);
   out.counters.persistent_connections = u32(IPVS_DEST_ATTR_PERSIST_CONNS);
+  if (stats_wanted == TrafficStats::kSkip) return out;
   auto stats = parse_stats_preferring_64(a[IPVS_DEST_ATTR_STATS64], a[IPVS_DEST_ATTR_STATS]);
   if (!stats) return stats.error();
   out.counters.stats = *stats;

@@ -1,6 +1,7 @@
 #include "core/net_address.hpp"
 
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -22,6 +23,21 @@ TEST(IpAddress, ParsesBothFamiliesAndPrintsCanonically) {
   EXPECT_EQ(ip("::ffff:10.0.0.1").to_string(), "::ffff:10.0.0.1");
   EXPECT_EQ(ip("fe80::1").size(), 16u);
   EXPECT_EQ(IpAddress{}.to_string(), "0.0.0.0");
+}
+
+// IPv4 is printed without inet_ntop: every octet value, in every position,
+// as inet_ntop prints it.
+TEST(IpAddress, PrintsIpv4AsInetNtopDoes) {
+  for (unsigned v = 0; v < 256; ++v) {
+    for (std::size_t pos = 0; pos < 4; ++pos) {
+      std::array<std::uint8_t, 4> octets{1, 22, 203, 0};
+      octets[pos] = static_cast<std::uint8_t>(v);
+      char expected[INET_ADDRSTRLEN] = {};
+      ASSERT_NE(inet_ntop(AF_INET, octets.data(), expected, sizeof expected), nullptr);
+      EXPECT_EQ(IpAddress::v4(octets).to_string(), expected);
+    }
+  }
+  EXPECT_EQ(ip("255.255.255.255").to_string(), "255.255.255.255");
 }
 
 TEST(IpAddress, RefusesAnythingButAnAddress) {

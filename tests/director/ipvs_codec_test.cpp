@@ -361,6 +361,16 @@ TEST(IpvsCodec, ParsesKernelDestinationDumpWithCountersAndFallbackFamily) {
   EXPECT_EQ(d->counters.inactive_connections, 12u);
   EXPECT_EQ(d->counters.persistent_connections, 13u);
   EXPECT_EQ(d->counters.stats.connections, 99u);
+
+  // A listing without traffic columns skips the stats: the rest is the same.
+  auto skipped = ipvs_codec::parse_destination(w.done(), core::AddressFamily::kIpv4, ipvs_codec::TrafficStats::kSkip);
+  ASSERT_TRUE(skipped.ok()) << skipped.error().message;
+  EXPECT_EQ(skipped->destination.endpoint, d->destination.endpoint);
+  EXPECT_EQ(skipped->destination.weight, 5);
+  EXPECT_EQ(skipped->counters.active_connections, 11u);
+  EXPECT_EQ(skipped->counters.inactive_connections, 12u);
+  EXPECT_EQ(skipped->counters.persistent_connections, 13u);
+  EXPECT_EQ(skipped->counters.stats.connections, 0u);
 }
 
 TEST(IpvsCodec, DumpRequests) {
