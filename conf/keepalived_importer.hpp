@@ -91,16 +91,24 @@ class Statements {
 // No allocation per key. The first lookup decodes and sorts them.
 class ImportSources {
  public:
+  // Not recording: every set() returns at once and find() finds nothing (an
+  // import that turns out to need a location is run again, recording).
+  explicit ImportSources(bool recording = true) : recording_(recording) {}
+  bool recording() const { return recording_; }
+
   void set(std::string_view path, const KaLocation& at);
   // The same for join_path(parent, key), without a string of its own.
   void set(std::string_view parent, std::string_view key, const KaLocation& at) {
+    if (!recording_) return;
     joined_.assign(parent);
     if (!parent.empty()) joined_.append(1, '.');
     joined_.append(key);
     set(std::string_view(joined_), at);
   }
   // For the few locations that are not a word's (the whole file's).
-  void set(std::string_view path, const Location& at) { full_.emplace_back(std::string(path), at); }
+  void set(std::string_view path, const Location& at) {
+    if (recording_) full_.emplace_back(std::string(path), at);
+  }
   // The location recorded last for exactly this path.
   std::optional<Location> find(const std::string& path) const;
   // Room for what a file of `text_bytes` is expected to record, reserved at
@@ -113,6 +121,7 @@ class ImportSources {
 
  private:
   static constexpr std::uint16_t kNoFile = 0xFFFF;
+  bool recording_ = true;
   struct Entry {
     std::uint32_t suffix_offset = 0;  // in suffixes_
     std::uint16_t shared = 0;         // leading characters shared with the path before
@@ -136,6 +145,9 @@ class ImportSources {
 
 class Importer {
  public:
+  // record_sources false: no location is kept for the keys read (see
+  // import_keepalived: only an import with an error or a warning needs them).
+  explicit Importer(bool record_sources = true) : sources_(record_sources) {}
   // The file is taken one top-level statement at a time, as the parser
   // completes them: start(), top() for each, then finish() with what the
   // parser reported (which goes first, as it came first).
