@@ -94,7 +94,6 @@ class ImportSources {
   // Not recording: every set() returns at once and find() finds nothing (an
   // import that turns out to need a location is run again, recording).
   explicit ImportSources(bool recording = true) : recording_(recording) {}
-  bool recording() const { return recording_; }
 
   void set(std::string_view path, const KaLocation& at);
   // The same for join_path(parent, key), without a string of its own.
