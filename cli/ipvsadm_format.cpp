@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace lvsd::cli {
@@ -303,6 +304,19 @@ std::vector<SortKey> destination_order(const director::VirtualService& vs) {
   return qsorted(std::move(keys), compare_destinations);
 }
 
+// Calls f(vs, destinations) for each service of `table` in ipvsadm's order,
+// with its destinations in that order, without a sorted copy of the table.
+template <typename F>
+void for_each_in_ipvsadm_order(const IpvsTable& table, F&& f) {
+  std::vector<const director::Destination*> destinations;
+  for (const SortKey& s : service_order(table)) {
+    const director::VirtualService& vs = table.services[s.index];
+    destinations.clear();
+    for (const SortKey& k : destination_order(vs)) destinations.push_back(&vs.destinations[k.index]);
+    f(vs, std::as_const(destinations));
+  }
+}
+
 }  // namespace
 
 IpvsTable ipvsadm_order(const IpvsTable& table) {
@@ -350,15 +364,11 @@ void write_list(std::ostream& out, const director::IpvsInfo& info, const IpvsTab
   // copy and the whole text at once (page faults cost more than formatting
   // inside UML).
   std::string lines;
-  for (const SortKey& s : service_order(table)) {
-    const director::VirtualService& vs = table.services[s.index];
+  for_each_in_ipvsadm_order(table, [&](const director::VirtualService& vs, const auto& destinations) {
     lines = service_line(vs.service, options);
-    for (const SortKey& k : destination_order(vs)) {
-      const director::Destination& d = vs.destinations[k.index];
-      lines += destination_line(d, vs.counters_of(d), options);
-    }
+    for (const director::Destination* d : destinations) lines += destination_line(*d, vs.counters_of(*d), options);
     out << lines;
-  }
+  });
 }
 
 std::string format_list(const director::IpvsInfo& info, const IpvsTable& table, const ListOptions& options) {
@@ -369,7 +379,7 @@ std::string format_list(const director::IpvsInfo& info, const IpvsTable& table, 
 
 std::string format_save(const IpvsTable& table) {
   std::string out;
-  for (const auto& vs : ipvsadm_order(table).services) {
+  for_each_in_ipvsadm_order(table, [&](const director::VirtualService& vs, const auto& destinations) {
     const Service& s = vs.service;
     const std::string svc = save_service_option(s);
     out += "-A " + svc + " -s " + s.scheduler;
@@ -382,11 +392,11 @@ std::string format_save(const IpvsTable& table) {
     std::string sched_flags = scheduler_flags(s);
     if (!sched_flags.empty()) out += " -b " + sched_flags;
     out += "\n";
-    for (const auto& d : vs.destinations) {
-      out += "-a " + svc + " -r " + d.endpoint.to_string() + " " + save_forward_option(d.forward) +
-             fmt(" -w %d", d.weight) + save_tunnel_options(d) + "\n";
+    for (const director::Destination* d : destinations) {
+      out += "-a " + svc + " -r " + d->endpoint.to_string() + " " + save_forward_option(d->forward) +
+             fmt(" -w %d", d->weight) + save_tunnel_options(*d) + "\n";
     }
-  }
+  });
   return out;
 }
 
@@ -399,7 +409,7 @@ nlohmann::json to_json(const director::IpvsInfo& info, const IpvsTable& table) {
                           {"in_byte_rate", st.in_byte_rate},       {"out_byte_rate", st.out_byte_rate}};
   };
   nlohmann::json services = nlohmann::json::array();
-  for (const auto& vs : ipvsadm_order(table).services) {
+  for_each_in_ipvsadm_order(table, [&](const director::VirtualService& vs, const auto& destinations) {
     const Service& s = vs.service;
     nlohmann::json js{{"protocol", s.key.is_fwmark() ? "FWM" : director::protocol_name(s.key.protocol)},
                       {"family", s.key.family() == core::AddressFamily::kIpv6 ? "inet6" : "inet"},
@@ -421,7 +431,8 @@ nlohmann::json to_json(const director::IpvsInfo& info, const IpvsTable& table) {
     std::string sched_flags = scheduler_flags(s);
     if (!sched_flags.empty()) js["scheduler_flags"] = sched_flags;
     nlohmann::json dests = nlohmann::json::array();
-    for (const auto& d : vs.destinations) {
+    for (const director::Destination* p : destinations) {
+      const director::Destination& d = *p;
       nlohmann::json jd{{"address", d.endpoint.address.to_string()},
                         {"port", d.endpoint.port},
                         {"forward", director::forward_method_name(d.forward)},
@@ -437,7 +448,7 @@ nlohmann::json to_json(const director::IpvsInfo& info, const IpvsTable& table) {
     }
     js["destinations"] = std::move(dests);
     services.push_back(std::move(js));
-  }
+  });
   return nlohmann::json{{"version", fmt("%u.%u.%u", (info.version >> 16) & 0xff, (info.version >> 8) & 0xff,
                                         info.version & 0xff)},
                         {"connection_table_size", info.connection_table_size},

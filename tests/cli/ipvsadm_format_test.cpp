@@ -4,6 +4,8 @@
 #include "cli/ipvsadm_format.hpp"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <sys/socket.h>
 
 #include <fstream>
@@ -165,6 +167,32 @@ TEST(IpvsadmJson, CarriesEveryServiceAndDestination) {
   EXPECT_EQ(j["services"][2]["scheduler_flags"], "sh-fallback,sh-port");
   EXPECT_EQ(j["services"][5]["fwmark"], 7);
   EXPECT_EQ(j["services"][5]["protocol"], "FWM");
+}
+
+// A dump lists services and destinations in the kernel's order (newest
+// destination first): save and JSON come out in ipvsadm's, and each
+// destination's counters stay with it.
+TEST(IpvsadmJson, SaveAndJsonSortADumpAsIpvsadmDoes) {
+  const IpvsTable sorted = sample_table();
+  IpvsTable dumped = sorted;
+  std::reverse(dumped.services.begin(), dumped.services.end());
+  for (VirtualService& vs : dumped.services) {
+    std::reverse(vs.destinations.begin(), vs.destinations.end());
+    vs.counters.resize(vs.destinations.size());
+    for (std::size_t i = 0; i < vs.destinations.size(); ++i) {
+      vs.counters[i].active_connections = static_cast<std::uint32_t>(vs.destinations[i].endpoint.address.bytes()[3]);
+    }
+  }
+  EXPECT_EQ(format_save(dumped), format_save(sorted));
+  const nlohmann::json j = to_json(kInfo, dumped);
+  nlohmann::json expected = to_json(kInfo, sorted);
+  for (auto& service : expected["services"]) {
+    for (auto& d : service["destinations"]) {
+      d["active_connections"] = ip(d["address"].get<std::string>().c_str()).bytes()[3];
+    }
+  }
+  EXPECT_EQ(j, expected);
+  EXPECT_EQ(j["services"][1]["destinations"][2]["active_connections"], 14);  // 10.0.0.14
 }
 
 }  // namespace
