@@ -123,13 +123,31 @@ class YamlLoader {
             bad->what + ": " + kTextRule);
       return finish(std::nullopt);
     }
-    yaml::ParseResult parsed = yaml::parse(text);
+    text_ = text;
+    Config config;
+    // The virtual servers are read as the parser completes each one, so that
+    // the document tree never holds them all (yaml::ItemStream).
+    std::string item_path;  // one buffer for every virtual server's path
+    const yaml::ItemStream stream{
+        .key = "virtual_servers", .on_item = [&](const yaml::StreamedItem& streamed) {
+          // Every node read so far may be read once, and aliases may repeat
+          // what they name (see below).
+          max_entries_ = streamed.nodes_so_far + kMaxRepeats;
+          const Pos key_at = location(streamed.key, {});
+          if (!spend_entry(key_at)) return;
+          assign_index_path(item_path, "virtual_servers", streamed.index);
+          config.virtual_servers.push_back(
+              read_virtual_server(streamed.item, item_path, location(streamed.item, key_at)));
+        }};
+    yaml::ParseResult parsed = yaml::parse(text, &stream);
     if (parsed.error) {
+      errors_.clear();  // the virtual servers read before the error are not reported on
       error(location(parsed.error->mark), "", "YAML syntax error: " + parsed.error->message);
       return finish(std::nullopt);
     }
     const yaml::Tree& tree = parsed.tree;
     if (tree.document_count() > 1) {
+      errors_.clear();
       error(location(tree.document(1), location(tree.document_start(1))), "",
             "more than one YAML document: allowed exactly one");
       return finish(std::nullopt);
@@ -140,16 +158,16 @@ class YamlLoader {
             "vrrp_sync_groups, virtual_server_groups, virtual_servers");
       return finish(std::nullopt);
     }
-    // The validator asks where a key path is only for the few paths it
-    // reports; they are looked up in the tree, which lives until finish().
     root_ = tree.document(0);
+    streamed_ = tree.streamed_list();
     // Every node of the file may be read once; aliases may repeat what they
     // name for kMaxRepeats entries more. The work stays proportional to the
     // file (at most 32 MiB), however large the table it writes out in full.
     max_entries_ = tree.node_count() + kMaxRepeats;
+    // The validator asks where a key path is only for the few paths it
+    // reports; they are looked up in the tree, which lives until finish().
     sources_.set("", Location{.file = file_, .line = 1, .column = 1});
     sources_.set_resolver([this](const std::string& path) { return resolve(path); });
-    Config config;
     read_config(root_, config);
     return finish(std::move(config));
   }
@@ -170,7 +188,7 @@ class YamlLoader {
 
   LoadResult finish(std::optional<Config> config) {
     LoadResult result;
-    if (config && entries_read_ <= max_entries_) {
+    if (config && !too_large_) {
       // A value that failed to parse already has its error: do not add a
       // second one (e.g. "missing key") for the same path.
       ErrorPaths reported;
@@ -194,7 +212,15 @@ class YamlLoader {
   // (the list key's when empty). A real server's check written as a list of
   // one is read as that one check under the unindexed path, so the path
   // descends into it. nullopt if the path is not in the tree.
-  std::optional<Location> resolve(const std::string& path) const {
+  std::optional<Location> resolve(const std::string& path) {
+    if (streamed_.valid()) {
+      // The streamed virtual servers are no longer in the tree: an error
+      // being placed, the file is parsed again, whole (once).
+      whole_ = yaml::parse(text_);
+      if (whole_->error || whole_->tree.document_count() == 0) return std::nullopt;
+      root_ = whole_->tree.document(0);
+      streamed_ = {};
+    }
     yaml::NodeRef node = root_;
     Pos at{};
     std::size_t i = 0;
@@ -245,11 +271,12 @@ class YamlLoader {
   // levels deep), so the number of entries read is capped: a small file must
   // not turn into millions of real servers. Returns false once over the cap.
   bool spend_entry(const Pos& where) {
+    if (too_large_) return false;
     if (++entries_read_ <= max_entries_) return true;
-    if (entries_read_ == max_entries_ + 1)
-      error(where, "", "configuration too large: aliases repeat more than " + std::to_string(kMaxRepeats) +
-                           " entries beyond the file's own " + std::to_string(max_entries_ - kMaxRepeats) +
-                           " nodes (an alias repeating a large subtree?)");
+    too_large_ = true;  // the cap grows while streaming: refuse once, for good
+    error(where, "", "configuration too large: aliases repeat more than " + std::to_string(kMaxRepeats) +
+                         " entries beyond the " + std::to_string(max_entries_ - kMaxRepeats) +
+                         " nodes of the file read so far (an alias repeating a large subtree?)");
     return false;
   }
 
@@ -380,10 +407,16 @@ class YamlLoader {
     read_list(*view, "", "virtual_server_groups", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.virtual_server_groups.push_back(read_virtual_server_group(n, p, at));
     });
-    config.virtual_servers.reserve(view->list_size("virtual_servers"));
-    read_list(*view, "", "virtual_servers", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
-      config.virtual_servers.push_back(read_virtual_server(n, p, at));
-    });
+    const Field* virtual_servers = view->get("virtual_servers");
+    if (virtual_servers != nullptr && virtual_servers->value == streamed_) {
+      // Read while parsing; the daemon keeps the configuration, without spare room.
+      config.virtual_servers.shrink_to_fit();
+    } else {
+      config.virtual_servers.reserve(view->list_size("virtual_servers"));
+      read_list(*view, "", "virtual_servers", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
+        config.virtual_servers.push_back(read_virtual_server(n, p, at));
+      });
+    }
     read_list(*view, "", "static_ipaddress", [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       if (auto vip = read_virtual_ip(n, p, at)) config.static_ipaddress.push_back(*vip);
     });
@@ -1006,10 +1039,14 @@ class YamlLoader {
   std::size_t max_entries_ = kMaxRepeats;
 
   std::string file_;
+  std::string_view text_{};
   yaml::NodeRef root_{};
+  yaml::NodeRef streamed_{};  // the list read while parsing (not in root_'s tree)
+  std::optional<yaml::ParseResult> whole_{};  // the file parsed again, whole, to place an error
   SourceMap sources_;
   std::vector<ConfigError> errors_;
   std::size_t entries_read_ = 0;
+  bool too_large_ = false;
 };
 
 bool ends_with(const std::string& s, std::string_view suffix) {

@@ -92,7 +92,7 @@ std::string_view as_view(const yaml_char_t* s) {
 
 class TreeBuilder {
  public:
-  explicit TreeBuilder(Tree& tree) : tree_(tree) {}
+  TreeBuilder(Tree& tree, const ItemStream* stream) : tree_(tree), stream_(stream) {}
 
   // Adds one event to the tree; an error for an alias naming no anchor.
   std::optional<SyntaxError> add(const yaml_event_t& event) {
@@ -173,15 +173,40 @@ class TreeBuilder {
   }
 
   void name_anchor(const yaml_char_t* anchor, std::uint32_t index) {
-    if (anchor != nullptr) anchors_[std::string(as_view(anchor))] = index;  // a later anchor wins
+    if (anchor == nullptr) return;
+    anchors_[std::string(as_view(anchor))] = index;  // a later anchor wins
+    ++anchors_named_;
   }
 
   std::optional<SyntaxError> open(std::uint32_t index, std::string_view anchor, const yaml_event_t& event) {
     if (open_.size() == kMaxDepth)
       return SyntaxError{.mark = to_mark(event.start_mark),
                          .message = "nested more than " + std::to_string(kMaxDepth) + " levels deep"};
+    const bool streamed = starts_streamed_list(index);
     open_.push_back(OpenCollection{.node = index, .first_child = pending_.size(), .anchor = std::string(anchor)});
+    if (streamed) {
+      tree_.streamed_ = index;
+      // What a streamed item leaves in the list: one null node for all.
+      placeholder_ = static_cast<std::uint32_t>(tree_.nodes_.size());
+      tree_.nodes_.push_back(Tree::Node{.kind = NodeKind::kNull, .plain = true, .tagged = false,
+                                        .line = tree_.nodes_[index].line, .column = tree_.nodes_[index].column,
+                                        .offset = 0, .size = 0});
+      item_start_ = sizes();
+    }
     return std::nullopt;
+  }
+
+  // Whether the sequence `index`, about to be opened, is the value of the
+  // streamed key in the first document's top-level mapping.
+  bool starts_streamed_list(std::uint32_t index) const {
+    if (stream_ == nullptr || tree_.streamed_ || tree_.documents_.size() != 1 || open_.size() != 1) return false;
+    if (tree_.nodes_[index].kind != NodeKind::kSequence) return false;
+    const OpenCollection& root = open_.front();
+    if (tree_.nodes_[root.node].kind != NodeKind::kMapping) return false;
+    const std::size_t entries = pending_.size() - root.first_child;
+    if (entries % 2 == 0) return false;  // a key, not a value
+    const NodeRef key(&tree_, pending_.back());
+    return key.is_scalar() && key.text() == stream_->key;
   }
 
   void close() {
@@ -193,25 +218,64 @@ class TreeBuilder {
     tree_.children_.insert(tree_.children_.end(), pending_.begin() + static_cast<std::ptrdiff_t>(done.first_child),
                            pending_.end());
     pending_.resize(done.first_child);
-    if (!done.anchor.empty()) anchors_[done.anchor] = done.node;
+    if (!done.anchor.empty()) {
+      anchors_[done.anchor] = done.node;
+      ++anchors_named_;
+    }
     attach(done.node);
   }
 
   void attach(std::uint32_t index) {
     if (open_.empty()) {
       tree_.documents_.back().root = index;
+    } else if (tree_.streamed_ && open_.size() == 2 && open_.back().node == *tree_.streamed_) {
+      pending_.push_back(streamed_item(index));
     } else {
       pending_.push_back(index);
     }
   }
 
+  // How far the tree's arrays reach: where a streamed item starts.
+  struct Sizes {
+    std::size_t nodes, children, text, tags, anchors;
+  };
+  Sizes sizes() const {
+    return Sizes{.nodes = tree_.nodes_.size(), .children = tree_.children_.size(), .text = tree_.text_.size(),
+                 .tags = tree_.tags_.size(), .anchors = anchors_named_};
+  }
+
+  // Hands a complete item of the streamed list over, then drops its nodes
+  // unless an anchor was defined in it. Returns what the list keeps.
+  std::uint32_t streamed_item(std::uint32_t index) {
+    const OpenCollection& list = open_.back();
+    stream_->on_item(StreamedItem{.key = NodeRef(&tree_, pending_[list.first_child - 1]),  // the list's key
+                                  .index = pending_.size() - list.first_child,
+                                  .item = NodeRef(&tree_, index),
+                                  .nodes_so_far = tree_.node_count()});
+    std::uint32_t kept = index;
+    if (anchors_named_ == item_start_.anchors && index >= item_start_.nodes) {
+      tree_.dropped_ += tree_.nodes_.size() - item_start_.nodes;
+      tree_.nodes_.resize(item_start_.nodes);
+      tree_.children_.resize(item_start_.children);
+      tree_.text_.resize(item_start_.text);
+      tree_.tags_.resize(item_start_.tags);
+      kept = placeholder_;
+    }
+    item_start_ = sizes();
+    return kept;
+  }
+
   Tree& tree_;
+  const ItemStream* stream_;
+  std::uint32_t placeholder_ = 0;
+  Sizes item_start_{};
+  std::size_t anchors_named_ = 0;
   std::vector<OpenCollection> open_{};
   std::vector<std::uint32_t> pending_{};  // children of the open collections, innermost last
   std::unordered_map<std::string, std::uint32_t> anchors_{};
 };
 
-ParseResult parse(std::string_view text) {
+ParseResult parse(std::string_view text, const ItemStream* stream) {
   ParseResult result;
   // Offsets in the tree are 32-bit; a configuration is far smaller.
   if (text.size() > std::numeric_limits<std::uint32_t>::max() / 4) {
@@ -227,11 +291,14 @@ ParseResult parse(std::string_view text) {
   yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
   // A node takes at least two bytes of text ("a\n", "1,"): reserving for a
   // quarter of the bytes avoids regrowing the arrays (which would touch twice
-  // the memory) while untouched reserved pages cost nothing.
-  result.tree.nodes_.reserve(text.size() / 4 + 16);
-  result.tree.children_.reserve(text.size() / 4 + 16);
-  result.tree.text_.reserve(text.size() / 2 + 16);
-  TreeBuilder builder(result.tree);
+  // the memory) while untouched reserved pages cost nothing. A streamed tree
+  // holds one item at a time and grows as it needs.
+  if (stream == nullptr) {
+    result.tree.nodes_.reserve(text.size() / 4 + 16);
+    result.tree.children_.reserve(text.size() / 4 + 16);
+    result.tree.text_.reserve(text.size() / 2 + 16);
+  }
+  TreeBuilder builder(result.tree, stream);
   for (;;) {
     yaml_event_t event;
     if (yaml_parser_parse(&parser, &event) == 0) {

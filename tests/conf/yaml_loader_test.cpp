@@ -323,6 +323,61 @@ TEST(YamlLoader, DuplicateKeysAndAliasConflict) {
                              "7:31 virtual_servers[0].real_servers[0].TCP_CHECK.nb_get_retry"}));
 }
 
+// The virtual servers are read while the file is parsed, and their nodes
+// dropped (yaml::ItemStream): an error only validation finds, in any of them,
+// is still placed where it is, also in one an anchor kept or an alias repeats.
+TEST(YamlLoader, StreamedVirtualServersKeepEveryErrorLocated) {
+  const char* text = R"(virtual_servers:
+  - address: 10.0.0.1
+    port: 80
+    real_servers: [{address: 10.0.1.1, port: 80}, {address: 10.0.1.1, port: 80}]
+  - &second
+    address: 10.0.0.2
+    port: 80
+    real_servers: [{address: 10.0.2.1, port: 80}, {address: 10.0.2.1, port: 80}]
+  - address: 10.0.0.3
+    port: 80
+    real_servers:
+      - address: 10.0.3.1
+        port: 80
+      - port: 80
+  - *second
+global:
+  router_id: late
+)";
+  auto r = load_yaml(text, "s.yaml");
+  EXPECT_EQ(where(r), (Where{"4:61 virtual_servers[0].real_servers[1].address", "6:14 virtual_servers[3].address",
+                             "8:61 virtual_servers[1].real_servers[1].address",
+                             "8:61 virtual_servers[3].real_servers[1].address",
+                             "14:9 virtual_servers[2].real_servers[1].address"}));
+  EXPECT_EQ(format_error(r.errors[1]),
+            "s.yaml:6:14: virtual_servers[3].address: duplicate virtual server TCP 10.0.0.2 port 80: already at "
+            "virtual_servers[1]");
+  // Valid once the duplicates and the missing address are gone: four virtual servers, in order.
+  std::string fixed = text;
+  fixed.replace(fixed.find(", {address: 10.0.1.1, port: 80}"), 31, "");
+  fixed.replace(fixed.find(", {address: 10.0.2.1, port: 80}"), 31, "");
+  fixed.replace(fixed.find("      - port: 80\n"), 17, "");
+  fixed.replace(fixed.find("  - *second\n"), 12, "");
+  auto ok = load_yaml(fixed, "s.yaml");
+  ASSERT_TRUE(ok.ok()) << format_error(ok.errors.at(0));
+  ASSERT_EQ(ok.config->virtual_servers.size(), 3u);
+  EXPECT_EQ(ok.config->virtual_servers[2].address->to_string(), "10.0.0.3");
+  EXPECT_EQ(ok.config->virtual_servers[1].real_servers.at(0).address.to_string(), "10.0.2.1");
+  EXPECT_EQ(ok.config->virtual_servers.capacity(), 3u);  // the daemon keeps it: no spare room
+  EXPECT_EQ(ok.config->global.router_id, "late");
+}
+
+// A syntax error after some virtual servers were read is the only error.
+TEST(YamlLoader, SyntaxErrorAfterStreamedVirtualServersIsTheOnlyError) {
+  auto r = load_yaml("virtual_servers:\n  - {address: bad, port: 80}\n  - {address: 10.0.0.2, port: [\n", "s.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].message.find("YAML syntax error"), std::string::npos) << r.errors[0].message;
+  auto two = load_yaml("virtual_servers:\n  - {address: bad, port: 80}\n---\nglobal: {}\n", "s.yaml");
+  ASSERT_EQ(two.errors.size(), 1u);
+  EXPECT_EQ(two.errors[0].message, "more than one YAML document: allowed exactly one");
+}
+
 TEST(YamlLoader, SyntaxErrorHasAPosition) {
   auto r = load_yaml("virtual_servers:\n  - address: [10.0.0.1\n", "s.yaml");
   ASSERT_EQ(r.errors.size(), 1u);

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
+#include <string>
+
 namespace lvsd::conf::yaml {
 namespace {
 
@@ -141,6 +145,91 @@ TEST(YamlTree, NestingIsBounded) {
     ++depth;
   }
   EXPECT_EQ(depth, 64);
+}
+
+// What a stream saw: each item's index, its first value, and where it was.
+struct Seen {
+  std::vector<std::string> firsts;
+  std::vector<NodeRef> items;
+  std::vector<std::size_t> nodes_so_far;
+  ItemStream stream;
+  Seen() : stream{.key = "list", .on_item = [this](const StreamedItem& s) {
+                    EXPECT_EQ(s.index, firsts.size());
+                    EXPECT_EQ(s.key.text(), "list");
+                    firsts.emplace_back(s.item.is_mapping()    ? s.item.value(0).text()
+                                       : s.item.is_sequence() ? s.item.item(0).text()
+                                                              : s.item.text());
+                    items.push_back(s.item);
+                    nodes_so_far.push_back(s.nodes_so_far);
+                  }} {}
+};
+
+TEST(YamlTree, StreamedItemsAreHandedOverOneByOneAndTheirNodesReused) {
+  std::string text = "before: {a: 1}\nlist:\n";
+  std::vector<std::string> names;
+  for (int i = 0; i < 100; ++i) {
+    names.push_back("n" + std::to_string(i));
+    text += "  - {name: " + names.back() + ", values: [1, 2, 3]}\n";
+  }
+  text += "after: [x]\n";
+  Seen seen;
+  ParseResult r = parse(text, &seen.stream);
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_EQ(seen.firsts, names);
+  // Every item was built where the first one was: its nodes were dropped.
+  for (const NodeRef& item : seen.items) EXPECT_EQ(item, seen.items.front());
+  EXPECT_EQ(seen.nodes_so_far.back() - seen.nodes_so_far.front(), 99u * 8);  // 8 nodes an item
+  const ParseResult whole = parse(text);
+  EXPECT_EQ(r.tree.node_count(), whole.tree.node_count() + 1);  // and the placeholder
+  // The rest of the document is whole; the list keeps its length, of nulls.
+  NodeRef root = r.tree.document(0);
+  ASSERT_EQ(root.size(), 3u);
+  EXPECT_EQ(root.value(0).value(0).text(), "1");
+  EXPECT_EQ(root.value(2).item(0).text(), "x");
+  EXPECT_EQ(r.tree.streamed_list(), root.value(1));
+  ASSERT_EQ(root.value(1).size(), 100u);
+  EXPECT_TRUE(root.value(1).item(99).is_null());
+  EXPECT_FALSE(whole.tree.streamed_list().valid());
+}
+
+TEST(YamlTree, StreamedItemWithAnAnchorStaysForItsAliases) {
+  Seen seen;
+  ParseResult r = parse("list:\n  - &a {k: one}\n  - {k: two}\n  - *a\n  - [&b three]\nother: [*a, *b]\n", &seen.stream);
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_EQ(seen.firsts, (std::vector<std::string>{"one", "two", "one", "three"}));
+  NodeRef root = r.tree.document(0);
+  NodeRef list = root.value(0);
+  ASSERT_EQ(list.size(), 4u);
+  EXPECT_EQ(list.item(0).value(0).text(), "one");
+  EXPECT_TRUE(list.item(1).is_null());
+  EXPECT_EQ(list.item(2), list.item(0));
+  EXPECT_EQ(list.item(3).item(0).text(), "three");
+  EXPECT_EQ(root.value(1).item(0).value(0).text(), "one");
+  EXPECT_EQ(root.value(1).item(1).text(), "three");
+}
+
+TEST(YamlTree, OnlyTheTopLevelKeysFirstListOfTheFirstDocumentIsStreamed) {
+  Seen seen;
+  ParseResult r = parse("nested: {list: [a]}\nlist: [b, c]\nlist: [d]\n---\nlist: [e]\n", &seen.stream);
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_EQ(seen.firsts, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(r.tree.document(0).value(2).item(0).text(), "d");
+  EXPECT_EQ(r.tree.document(1).value(0).item(0).text(), "e");
+
+  Seen mapping;
+  ParseResult m = parse("list: {a: b}\n", &mapping.stream);
+  EXPECT_TRUE(mapping.firsts.empty());
+  EXPECT_FALSE(m.tree.streamed_list().valid());
+  Seen top;
+  parse("- list\n- [x]\n", &top.stream);
+  EXPECT_TRUE(top.firsts.empty());
+}
+
+TEST(YamlTree, StreamedItemsBeforeASyntaxErrorWereHandedOver) {
+  Seen seen;
+  ParseResult r = parse("list:\n  - one\n  - two\n  - [three\n", &seen.stream);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(seen.firsts, (std::vector<std::string>{"one", "two"}));
 }
 
 }  // namespace
