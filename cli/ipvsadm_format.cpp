@@ -276,15 +276,6 @@ std::vector<SortKey> qsorted(std::vector<SortKey> keys, int (*compare)(const voi
   return keys;
 }
 
-// `items` in the order of `sorted`.
-template <typename T>
-std::vector<T> reordered(const std::vector<T>& items, const std::vector<SortKey>& sorted) {
-  std::vector<T> out;
-  out.reserve(items.size());
-  for (const auto& k : sorted) out.push_back(items[k.index]);
-  return out;
-}
-
 // The services of `table` in ipvsadm's order (SortKey::index: where each is).
 std::vector<SortKey> service_order(const IpvsTable& table) {
   std::vector<SortKey> keys;
@@ -320,13 +311,19 @@ void for_each_in_ipvsadm_order(const IpvsTable& table, F&& f) {
 }  // namespace
 
 IpvsTable ipvsadm_order(const IpvsTable& table) {
-  IpvsTable sorted{.services = reordered(table.services, service_order(table))};
-  for (auto& vs : sorted.services) {
-    const std::vector<SortKey> order = destination_order(vs);
-    vs.destinations = reordered(vs.destinations, order);
+  IpvsTable sorted;
+  sorted.services.reserve(table.services.size());
+  for_each_in_ipvsadm_order(table, [&](const director::VirtualService& vs, const auto& destinations) {
+    director::VirtualService& out =
+        sorted.services.emplace_back(director::VirtualService{.service = vs.service, .destinations = {}});
+    out.destinations.reserve(destinations.size());
+    for (const director::Destination* d : destinations) out.destinations.push_back(*d);
     // Counters follow their destinations (a table from the configuration has none).
-    if (vs.counters.size() == order.size()) vs.counters = reordered(vs.counters, order);
-  }
+    if (vs.counters.size() == vs.destinations.size()) {
+      out.counters.reserve(destinations.size());
+      for (const director::Destination* d : destinations) out.counters.push_back(vs.counters_of(*d));
+    }
+  });
   return sorted;
 }
 

@@ -193,6 +193,11 @@ TEST(IpvsadmJson, SaveAndJsonSortADumpAsIpvsadmDoes) {
   }
   EXPECT_EQ(j, expected);
   EXPECT_EQ(j["services"][1]["destinations"][2]["active_connections"], 14);  // 10.0.0.14
+  // ipvsadm_order() gives the same order, counters beside their destinations.
+  const IpvsTable reordered = ipvsadm_order(dumped);
+  ASSERT_TRUE(same_settings(reordered, sorted));
+  ASSERT_EQ(reordered.services[1].counters.size(), 3u);
+  EXPECT_EQ(reordered.services[1].counters[2].active_connections, 14u);
 }
 
 }  // namespace
