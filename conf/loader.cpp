@@ -128,16 +128,17 @@ class YamlLoader {
     // The virtual servers are read as the parser completes each one, so that
     // the document tree never holds them all (yaml::ItemStream).
     std::string item_path;  // one buffer for every virtual server's path
+    const std::string list_path = "virtual_servers";
+    auto add_virtual_server = [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
+      config.virtual_servers.push_back(read_virtual_server(n, p, at));
+    };
     const yaml::ItemStream stream{
-        .key = "virtual_servers", .on_item = [&](const yaml::StreamedItem& streamed) {
+        .key = list_path, .on_item = [&](const yaml::StreamedItem& streamed) {
           // Every node read so far may be read once, and aliases may repeat
           // what they name (see below).
           max_entries_ = streamed.nodes_so_far + kMaxRepeats;
-          const Pos key_at = location(streamed.key, {});
-          if (!spend_entry(key_at)) return;
-          assign_index_path(item_path, "virtual_servers", streamed.index);
-          config.virtual_servers.push_back(
-              read_virtual_server(streamed.item, item_path, location(streamed.item, key_at)));
+          read_item(location(streamed.key, {}), list_path, streamed.index, streamed.item, item_path,
+                    add_virtual_server);
         }};
     yaml::ParseResult parsed = yaml::parse(text, &stream);
     if (parsed.error) {
@@ -356,12 +357,19 @@ class YamlLoader {
     }
     std::string item_path;  // one buffer for every item's path
     for (std::size_t i = 0; i < field->value.size(); ++i) {
-      if (!spend_entry(key_at)) return;
-      const yaml::NodeRef element = field->value.item(i);
-      assign_index_path(item_path, list_path, i);
-      Pos at = location(element, key_at);
-      item(element, item_path, at);
+      if (!read_item(key_at, list_path, i, field->value.item(i), item_path, item)) return;
     }
+  }
+
+  // One element of a list (read_list, or a streamed one): counted against the
+  // entry cap, then item(element, path, where). False once over the cap.
+  template <typename Item>
+  bool read_item(const Pos& key_at, const std::string& list_path, std::size_t index, const yaml::NodeRef& element,
+                 std::string& item_path, Item& item) {
+    if (!spend_entry(key_at)) return false;
+    assign_index_path(item_path, list_path, index);
+    item(element, item_path, location(element, key_at));
+    return true;
   }
 
   template <typename Parse>
