@@ -588,6 +588,10 @@ void ImportSources::set(std::string_view path, const KaLocation& at) {
 }
 
 std::optional<Location> ImportSources::find(const std::string& path) const {
+  if (!recording_) {
+    asked_unrecorded_ = true;
+    return std::nullopt;
+  }
   if (indexed_ != entries_.size()) {
     index_.clear();
     index_.reserve(entries_.size());
@@ -769,7 +773,7 @@ namespace lvsd::conf {
 namespace {
 
 LoadResult import_once(std::string_view text, const std::string& file, const IncludeReader& includes,
-                       const KaConfigId& config_id, bool record_sources) {
+                       const KaConfigId& config_id, bool record_sources, bool& missed_locations) {
   // Each virtual server (or other top-level block) is imported as soon as
   // it is parsed and then dropped: the file's tree is never held whole.
   std::deque<std::string> files;  // the file names the statements' locations point into
@@ -778,23 +782,29 @@ LoadResult import_once(std::string_view text, const std::string& file, const Inc
   importer.start(file, text);
   parse_keepalived_each(text, file, includes, files, errors, warnings,
                         [&](KaStatement&& st) { importer.top(std::move(st)); }, config_id);
-  return importer.finish(std::move(errors), std::move(warnings));
+  LoadResult result = importer.finish(std::move(errors), std::move(warnings));
+  missed_locations = importer.missed_locations();
+  return result;
 }
 
 }  // namespace
 
 LoadResult import_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes,
                              const KaConfigId& config_id) {
-  // Where each key came from is needed only to place a rule error or a
-  // warning, and recording it costs twice the file's size (an entry per ten
-  // bytes of text, and the paths): 3,700 page faults on every reload of a
-  // 100,000-real-server file inside UML, an eighth of the import's
-  // instructions. So a file is imported without it first; one with an error
-  // or a warning is imported again, recording, and that result (the same
-  // model, every message placed) is the one returned.
-  LoadResult quick = import_once(text, file, includes, config_id, /*record_sources=*/false);
-  if (quick.errors.empty() && quick.warnings.empty()) return quick;
-  return import_once(text, file, includes, config_id, /*record_sources=*/true);
+  // Where each key came from is needed only to place a rule error or one of
+  // the few warnings about a key's value, and recording it costs twice the
+  // file's size (an entry per ten bytes of text, and the paths): 3,700 page
+  // faults on every reload of a 100,000-real-server file inside UML, an
+  // eighth of the import's instructions. So a file is imported without it
+  // first; when a message asked for a location that was not recorded, it is
+  // imported again, recording, and that result (the same model, every
+  // message placed) is the one returned. Messages placed at their own word
+  // (syntax errors, ignored keywords: the seed's keepalived.conf has four)
+  // need no second import.
+  bool missed = false;
+  LoadResult quick = import_once(text, file, includes, config_id, /*record_sources=*/false, missed);
+  if (!missed) return quick;
+  return import_once(text, file, includes, config_id, /*record_sources=*/true, missed);
 }
 
 LoadResult import_keepalived_file(const std::string& path, const KaConfigId& config_id) {

@@ -91,8 +91,9 @@ class Statements {
 // No allocation per key. The first lookup decodes and sorts them.
 class ImportSources {
  public:
-  // Not recording: every set() returns at once and find() finds nothing (an
-  // import that turns out to need a location is run again, recording).
+  // Not recording: every set() returns at once and find() finds nothing but
+  // notes that it was asked (an import that needed a location is run again,
+  // recording: asked_unrecorded()).
   explicit ImportSources(bool recording = true) : recording_(recording) {}
 
   void set(std::string_view path, const KaLocation& at);
@@ -110,6 +111,8 @@ class ImportSources {
   }
   // The location recorded last for exactly this path.
   std::optional<Location> find(const std::string& path) const;
+  // Whether find() was asked while not recording: a message went unplaced.
+  bool asked_unrecorded() const { return asked_unrecorded_; }
   // Room for what a file of `text_bytes` is expected to record, reserved at
   // once: grown one doubling at a time, the arrays of a 50,000-real-server
   // file (5 MB of entries, 2 MB of paths) touch about twice that memory.
@@ -121,6 +124,7 @@ class ImportSources {
  private:
   static constexpr std::uint16_t kNoFile = 0xFFFF;
   bool recording_ = true;
+  mutable bool asked_unrecorded_ = false;
   struct Entry {
     std::uint32_t suffix_offset = 0;  // in suffixes_
     std::uint16_t shared = 0;         // leading characters shared with the path before
@@ -145,7 +149,7 @@ class ImportSources {
 class Importer {
  public:
   // record_sources false: no location is kept for the keys read (see
-  // import_keepalived: only an import with an error or a warning needs them).
+  // import_keepalived: only a message placed at a key needs them).
   explicit Importer(bool record_sources = true) : sources_(record_sources) {}
   // The file is taken one top-level statement at a time, as the parser
   // completes them: start(), top() for each, then finish() with what the
@@ -155,6 +159,9 @@ class Importer {
   void start(const std::string& file, std::string_view text = {});
   void top(KaStatement&& statement);
   LoadResult finish(std::vector<ConfigError> parse_errors, std::vector<ConfigError> parse_warnings);
+  // After finish(): whether a message needed a key's location that was not
+  // recorded (record_sources false), so that the import must run again.
+  bool missed_locations() const { return sources_.asked_unrecorded(); }
 
  private:
   void error(const Location& at, const std::string& path, std::string message) {

@@ -73,6 +73,23 @@ TEST(KeepalivedScale, ValidFileRecordsNoKeyLocations) {
   EXPECT_GT(ci.bytes, 2 * cv.bytes) << "the invalid file is imported a second time, recording";
 }
 
+// A warning placed at its own word (an ignored keyword, as in the seed's
+// keepalived.conf) needs no recorded locations either: such a file is
+// imported once, and the warning keeps its line and column.
+TEST(KeepalivedScale, WarningAtItsWordNeedsNoSecondImport) {
+  std::string text = table(10000, "1");
+  const std::string global = "global_defs {\n  router_id SCALE\n";
+  ASSERT_EQ(text.rfind(global, 0), 0u);
+  text.insert(global.size(), "  smtp_server 192.0.2.25\n");
+  LoadResult r;
+  Cost c = counted([&] { r = import_keepalived(text, "k.conf", no_include_reader()); });
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(format_error(r.warnings[0]).substr(0, 12), "k.conf:3:3: ");
+  const double per_byte = static_cast<double>(c.bytes) / static_cast<double>(text.size());
+  EXPECT_LT(per_byte, 17.5) << c.bytes << " bytes allocated for " << text.size() << " bytes of text";
+}
+
 TEST(KeepalivedScale, ParseGrowsLinearly) {
   const std::string small = table(1000, "1"), large = table(10000, "1");
   Cost cs = counted([&] { (void)parse_keepalived(small, "k.conf", no_include_reader()); });
