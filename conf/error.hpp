@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "conf/config.hpp"
+#include "conf/yaml_spans.hpp"
 
 namespace lvsd::conf {
 
@@ -55,6 +56,9 @@ struct LoadResult {
   std::optional<Config> config{};       // set if and only if errors is empty
   std::vector<ConfigError> errors{};
   std::vector<ConfigError> warnings;  // keys accepted but ignored (keepalived import)
+  // Where each virtual server of a YAML file is in its bytes, when a reload
+  // may read again only the one an edit changed (conf/loader.hpp reload_yaml).
+  std::optional<YamlListSpans> spans{};
 
   bool ok() const { return errors.empty() && config.has_value(); }
 };

@@ -113,6 +113,16 @@ std::string node_kind(const yaml::NodeRef& node) {
   return "an unknown node";
 }
 
+// Where an item of a block list ends for YamlListSpans: the start of the
+// line of the next token (the next item's "-"), when only spaces precede it
+// there. That indentation says where the next token belongs: it is compared
+// with the gap's bytes, never read as part of the item.
+std::size_t line_start_before(std::string_view text, std::size_t at) {
+  std::size_t i = at;
+  while (i > 0 && text[i - 1] == ' ') --i;
+  return i == 0 || text[i - 1] == '\n' ? i : at;
+}
+
 class YamlLoader {
  public:
   explicit YamlLoader(std::string file) : file_(std::move(file)) {}
@@ -132,6 +142,7 @@ class YamlLoader {
     auto add_virtual_server = [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.virtual_servers.push_back(read_virtual_server(n, p, at));
     };
+    std::vector<YamlListSpans::Item> items;  // where each virtual server is, for the next reload
     const yaml::ItemStream stream{
         .key = list_path, .on_item = [&](const yaml::StreamedItem& streamed) {
           // Every node read so far may be read once, and aliases may repeat
@@ -139,6 +150,7 @@ class YamlLoader {
           max_entries_ = streamed.nodes_so_far + kMaxRepeats;
           read_item(location(streamed.key, {}), list_path, streamed.index, streamed.item, item_path,
                     add_virtual_server);
+          items.push_back(YamlListSpans::Item{.begin = streamed.begin, .end = line_start_before(text, streamed.end)});
         }};
     yaml::ParseResult parsed = yaml::parse(text, &stream);
     if (parsed.error) {
@@ -170,7 +182,34 @@ class YamlLoader {
     sources_.set("", Location{.file = file_, .line = 1, .column = 1});
     sources_.set_resolver([this](const std::string& path) { return resolve(path); });
     read_config(root_, config);
-    return finish(std::move(config));
+    // Without anchors, no item depends on another: a reload may read again
+    // just the one an edit changed (see reload_yaml).
+    const bool spans = streamed_.valid() && tree.anchors_defined() == 0 && items.size() == config.virtual_servers.size();
+    LoadResult result = finish(std::move(config));
+    if (result.ok() && spans) result.spans = YamlListSpans::of(text, items);
+    return result;
+  }
+
+  // The virtual server that `text`, lines of a file as they were there, holds
+  // as the one item of a block list (a line starting "  - " and the lines
+  // after it), read as load() reads every virtual server of the list, with
+  // `index` in its key paths. nullopt when the text holds anything else, an
+  // anchor, or an error of any kind (the caller then loads the whole file:
+  // its errors are then located there).
+  std::optional<VirtualServer> read_virtual_server_alone(std::string_view text, std::size_t index) {
+    if (find_unprintable(text)) return std::nullopt;
+    text_ = text;
+    const yaml::ParseResult parsed = yaml::parse(text);
+    if (parsed.error || parsed.tree.document_count() != 1 || parsed.tree.anchors_defined() != 0) return std::nullopt;
+    const yaml::NodeRef list = parsed.tree.document(0);
+    if (!list.is_sequence() || list.size() != 1) return std::nullopt;
+    max_entries_ = parsed.tree.node_count() + kMaxRepeats;
+    std::optional<VirtualServer> out;
+    std::string item_path;
+    auto read_one = [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) { out = read_virtual_server(n, p, at); };
+    read_item(location(list, {}), "virtual_servers", index, list.item(0), item_path, read_one);
+    if (!errors_.empty() || too_large_) return std::nullopt;
+    return out;
   }
 
  private:
@@ -1091,6 +1130,51 @@ SourceFormat detect_format(const std::string& path, std::string_view content) {
 
 LoadResult load_yaml(std::string_view text, const std::string& file_name) {
   return YamlLoader(file_name).load(text);
+}
+
+namespace {
+
+// Whether the line holding `at` starts with spaces, "-" and spaces up to `at`:
+// the line of an item of a block list, which starts there.
+bool after_list_dash(std::string_view text, std::size_t at) {
+  std::size_t i = at;
+  while (i > 0 && text[i - 1] == ' ') --i;
+  if (i == at || i == 0 || text[i - 1] != '-') return false;
+  --i;
+  while (i > 0 && text[i - 1] == ' ') --i;
+  return i == 0 || text[i - 1] == '\n';
+}
+
+std::size_t line_start(std::string_view text, std::size_t at) {
+  const std::size_t newline = text.rfind('\n', at == 0 ? 0 : at - 1);
+  return at == 0 || newline == std::string_view::npos ? 0 : newline + 1;
+}
+
+}  // namespace
+
+LoadResult reload_yaml(std::string_view text, const std::string& file_name, const Config& before,
+                       const YamlListSpans& spans) {
+  const auto change = spans.one_changed_item(text);
+  // The item's lines: from its "- " line to a line's end (or the file's),
+  // so that the next item's line, with its indentation, lies outside them.
+  if (change && spans.items() == before.virtual_servers.size() && after_list_dash(text, change->begin) &&
+      (change->end == text.size() || text[change->end - 1] == '\n')) {
+    // The item's own lines, from the "- " on: the same indentation as in the file.
+    const std::size_t from = line_start(text, change->begin);
+    auto changed = YamlLoader(file_name).read_virtual_server_alone(text.substr(from, change->end - from), change->index);
+    if (changed) {
+      LoadResult result;
+      result.config = before;
+      result.config->virtual_servers[change->index] = std::move(*changed);
+      // Every rule over the whole configuration, as load() checks it; any
+      // error: load the file whole, which places each error in it.
+      if (validate(*result.config, SourceMap{}).empty()) {
+        result.spans = spans.after(text, *change);
+        return result;
+      }
+    }
+  }
+  return load_yaml(text, file_name);
 }
 
 FileContent read_config_file(const std::string& path) {

@@ -70,7 +70,18 @@ std::optional<ContentDigest> yaml_digest(const std::string& path, std::string_vi
 // (read 64 KiB at a time). False when it cannot be read or is not a regular file.
 bool yaml_file_unchanged(const std::string& path, const ContentDigest& previous);
 
-// YAML text; file_name is used in error locations only.
+// YAML text; file_name is used in error locations only. The result's spans
+// are set when the file has a top-level virtual_servers list and no anchors.
 LoadResult load_yaml(std::string_view text, const std::string& file_name);
+
+// The same result as load_yaml(text, file_name), for a file loaded before
+// into `before` with `spans`. When the edit lies inside one virtual server
+// only (an item of the block list, see YamlListSpans), only that one is read
+// again, the rest is taken from `before`, and every rule is checked on the
+// whole result as a load checks it. Any other edit, any error, an anchor in
+// the changed item: the file is loaded whole, and every error is located in
+// it as load_yaml() locates it.
+LoadResult reload_yaml(std::string_view text, const std::string& file_name, const Config& before,
+                       const YamlListSpans& spans);
 
 }  // namespace lvsd::conf

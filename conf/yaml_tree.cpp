@@ -90,12 +90,46 @@ std::string_view as_view(const yaml_char_t* s) {
 
 }  // namespace
 
+// libyaml's marks count characters, after a byte order mark; a UTF-8
+// text's byte offsets are found by counting its characters from the last
+// offset asked for (marks only grow).
+class ByteOffsets {
+ public:
+  explicit ByteOffsets(std::string_view text) : text_(text), start_(text.starts_with("\xEF\xBB\xBF") ? 3 : 0) {
+    bytes_ = start_;
+  }
+  std::size_t at(std::size_t characters) {
+    if (characters < characters_) {  // never for a well-formed stream: count again
+      characters_ = 0;
+      bytes_ = start_;
+    }
+    while (characters_ < characters && bytes_ < text_.size()) {
+      ++bytes_;
+      while (bytes_ < text_.size() && (static_cast<unsigned char>(text_[bytes_]) & 0xc0) == 0x80) ++bytes_;
+      ++characters_;
+    }
+    return bytes_;
+  }
+
+ private:
+  std::string_view text_;
+  std::size_t start_;
+  std::size_t characters_ = 0;
+  std::size_t bytes_ = 0;
+};
+
 class TreeBuilder {
  public:
-  TreeBuilder(Tree& tree, const ItemStream* stream) : tree_(tree), stream_(stream) {}
+  TreeBuilder(Tree& tree, const ItemStream* stream, std::string_view text)
+      : tree_(tree), stream_(stream), offsets_(text) {}
 
   // Adds one event to the tree; an error for an alias naming no anchor.
   std::optional<SyntaxError> add(const yaml_event_t& event) {
+    if (in_streamed_list()) {
+      // An event at the list's own level starts an item or ends the list.
+      item_begin_ = event.start_mark.index;
+    }
+    event_end_ = event.end_mark.index;
     switch (event.type) {
       case YAML_DOCUMENT_START_EVENT:
         anchors_.clear();  // anchors do not cross documents (YAML 1.2 section 3.2.2.2)
@@ -176,6 +210,11 @@ class TreeBuilder {
     if (anchor == nullptr) return;
     anchors_[std::string(as_view(anchor))] = index;  // a later anchor wins
     ++anchors_named_;
+    ++tree_.anchors_defined_;
+  }
+
+  bool in_streamed_list() const {
+    return tree_.streamed_ && open_.size() == 2 && open_.back().node == *tree_.streamed_;
   }
 
   std::optional<SyntaxError> open(std::uint32_t index, std::string_view anchor, const yaml_event_t& event) {
@@ -221,6 +260,7 @@ class TreeBuilder {
     if (!done.anchor.empty()) {
       anchors_[done.anchor] = done.node;
       ++anchors_named_;
+      ++tree_.anchors_defined_;
     }
     attach(done.node);
   }
@@ -228,7 +268,7 @@ class TreeBuilder {
   void attach(std::uint32_t index) {
     if (open_.empty()) {
       tree_.documents_.back().root = index;
-    } else if (tree_.streamed_ && open_.size() == 2 && open_.back().node == *tree_.streamed_) {
+    } else if (in_streamed_list()) {
       pending_.push_back(streamed_item(index));
     } else {
       pending_.push_back(index);
@@ -251,7 +291,9 @@ class TreeBuilder {
     stream_->on_item(StreamedItem{.key = NodeRef(&tree_, pending_[list.first_child - 1]),  // the list's key
                                   .index = pending_.size() - list.first_child,
                                   .item = NodeRef(&tree_, index),
-                                  .nodes_so_far = tree_.node_count()});
+                                  .nodes_so_far = tree_.node_count(),
+                                  .begin = offsets_.at(item_begin_),
+                                  .end = offsets_.at(event_end_)});
     std::uint32_t kept = index;
     if (anchors_named_ == item_start_.anchors && index >= item_start_.nodes) {
       tree_.dropped_ += tree_.nodes_.size() - item_start_.nodes;
@@ -267,6 +309,9 @@ class TreeBuilder {
 
   Tree& tree_;
   const ItemStream* stream_;
+  ByteOffsets offsets_;
+  std::size_t item_begin_ = 0;  // libyaml's marks (characters)
+  std::size_t event_end_ = 0;
   std::uint32_t placeholder_ = 0;
   Sizes item_start_{};
   std::size_t anchors_named_ = 0;
@@ -298,7 +343,7 @@ ParseResult parse(std::string_view text, const ItemStream* stream) {
     result.tree.children_.reserve(text.size() / 4 + 16);
     result.tree.text_.reserve(text.size() / 2 + 16);
   }
-  TreeBuilder builder(result.tree, stream);
+  TreeBuilder builder(result.tree, stream, text);
   for (;;) {
     yaml_event_t event;
     if (yaml_parser_parse(&parser, &event) == 0) {

@@ -81,6 +81,8 @@ class Tree {
   // an anchor was defined in it.
   NodeRef streamed_list() const { return streamed_ ? NodeRef(this, *streamed_) : NodeRef(); }
   NodeRef document(std::size_t i) const { return NodeRef(this, documents_.at(i).root); }
+  // How many anchors (&name) the stream defines.
+  std::size_t anchors_defined() const { return anchors_defined_; }
   Mark document_start(std::size_t i) const { return documents_.at(i).start; }
 
  private:
@@ -117,6 +119,7 @@ class Tree {
   std::string text_{};
   std::vector<Document> documents_{};
   std::size_t dropped_ = 0;  // nodes of streamed items, no longer here
+  std::size_t anchors_defined_ = 0;
   std::optional<std::uint32_t> streamed_{};
 };
 
@@ -131,6 +134,11 @@ struct StreamedItem {
   std::size_t index = 0;
   NodeRef item;
   std::size_t nodes_so_far = 0;  // Tree::node_count() when the item was complete
+  // The item's bytes in the text: from its first character (after the "- ")
+  // up to where the next token starts, blank lines and comments after the
+  // item included (for an item of a block list, the next item's "-").
+  std::size_t begin = 0;
+  std::size_t end = 0;
 };
 
 // Reading a long list one item at a time: the items of the sequence under

@@ -97,15 +97,26 @@ struct LoadedConfig {
   // The digest of the file's bytes when it was YAML (an unchanged reload
   // keeps the parsed configuration).
   std::optional<conf::ContentDigest> yaml_digest{};
+  // Where each virtual server is in the YAML file (the next reload may read
+  // again only the one an edit changed, conf::reload_yaml).
+  std::optional<conf::YamlListSpans> spans{};
   bool unchanged = false;  // the file still has the bytes of `previous` (nothing was parsed)
 };
+// What a reload knows of the running configuration's file, if it was YAML:
+// the digest of its bytes (unchanged, the configuration is kept) and where
+// each virtual server was in them (an edit inside one reads that one alone,
+// the rest taken from `config`).
+struct PreviousConfig {
+  std::optional<conf::ContentDigest> yaml_digest{};
+  std::shared_ptr<const conf::Config> config{};
+  std::shared_ptr<const conf::YamlListSpans> spans{};
+};
 // Reads and validates the configuration file. Runs off the loop, so it must
-// not touch the daemon's state. `previous`: the digest of the running
-// configuration's bytes, if it was YAML. read_configuration's config_id is
-// keepalived's (lvsd --config-id), for a keepalived.conf's @ID lines.
-using ConfigReader =
-    std::function<LoadedConfig(const std::string& path, const std::optional<conf::ContentDigest>& previous)>;
-LoadedConfig read_configuration(const std::string& path, const std::optional<conf::ContentDigest>& previous,
+// not touch the daemon's state (`previous` is shared, never changed).
+// read_configuration's config_id is keepalived's (lvsd --config-id), for a
+// keepalived.conf's @ID lines.
+using ConfigReader = std::function<LoadedConfig(const std::string& path, const PreviousConfig& previous)>;
+LoadedConfig read_configuration(const std::string& path, const PreviousConfig& previous,
                                 const conf::KaConfigId& config_id);
 
 // The control socket and the metrics endpoint. serve() is called at start

@@ -35,18 +35,20 @@
 
 namespace lvsd::daemon {
 
-LoadedConfig read_configuration(const std::string& path, const std::optional<conf::ContentDigest>& previous,
+LoadedConfig read_configuration(const std::string& path, const PreviousConfig& previous,
                                 const conf::KaConfigId& config_id) {
   LoadedConfig out;
-  if (previous && conf::yaml_file_unchanged(path, *previous)) {
+  if (previous.yaml_digest && conf::yaml_file_unchanged(path, *previous.yaml_digest)) {
     out.unchanged = true;
-    out.yaml_digest = previous;
+    out.yaml_digest = previous.yaml_digest;
     return out;
   }
   conf::FileContent content = conf::read_config_file(path);
   conf::LoadResult result;
   if (content.error) {
     result.errors.push_back(std::move(*content.error));
+  } else if (previous.config && previous.spans && conf::detect_format(path, content.bytes) == conf::SourceFormat::kYaml) {
+    result = conf::reload_yaml(content.bytes, path, *previous.config, *previous.spans);
   } else {
     result = conf::load_content(path, content.bytes, config_id);
   }
@@ -57,6 +59,7 @@ LoadedConfig read_configuration(const std::string& path, const std::optional<con
   }
   out.config = std::move(*result.config);
   out.yaml_digest = conf::yaml_digest(path, content.bytes);
+  out.spans = std::move(result.spans);
   return out;
 }
 
@@ -134,7 +137,7 @@ LoadedConfig read_while_looping(core::EventLoop& loop, core::WorkerThread& worke
   // the worker hands over under its mutex.
   worker.post([&loaded, &loop, &path, &config_id]() -> core::Offload::Continuation {
     try {
-      loaded = read_configuration(path, std::nullopt, config_id);
+      loaded = read_configuration(path, {}, config_id);
     } catch (const std::exception& e) {  // the loop must stop whatever happens
       loaded.errors.push_back(std::string(path) + ": " + e.what());
     }
@@ -270,7 +273,7 @@ int run_daemon(const DaemonOptions& options) {
   // out. A fresh start reads the file first.
   const bool advertising = resume_from_handover(vrrp, resumed);
   LoadedConfig loaded = advertising ? read_while_looping(loop, worker, options.config_path, options.config_id)
-                                    : read_configuration(options.config_path, std::nullopt, options.config_id);
+                                    : read_configuration(options.config_path, {}, options.config_id);
   for (const auto& w : loaded.warnings) log->warn("config: {}", conf::format_error(w));
   if (loaded.config) {
     // The model the daemon keeps for as long as it runs was built while the
@@ -313,8 +316,7 @@ int run_daemon(const DaemonOptions& options) {
           .endpoints = endpoints,
           .open_ipvs = ipvs_opener(),
           .read_config =
-              [config_id = options.config_id](const std::string& path,
-                                              const std::optional<conf::ContentDigest>& previous) {
+              [config_id = options.config_id](const std::string& path, const PreviousConfig& previous) {
                 return read_configuration(path, previous, config_id);
               },
           .make_checker = [&loop](const healthcheck::CheckSpec& spec) { return healthcheck::make_checker(loop, spec); },

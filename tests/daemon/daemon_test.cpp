@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <deque>
 #include <set>
 #include <string>
@@ -43,6 +44,17 @@ LoadedConfig loaded(const std::string& text) {
   EXPECT_TRUE(result.ok()) << (result.errors.empty() ? "" : result.errors.front().message);
   LoadedConfig out;
   out.config = std::move(*result.config);
+  return out;
+}
+
+// As read_configuration() gives a YAML file: with its digest and spans.
+LoadedConfig loaded_yaml(const std::string& text) {
+  auto result = conf::load_yaml(text, "test.yaml");
+  EXPECT_TRUE(result.ok() && result.spans);
+  LoadedConfig out;
+  out.config = std::move(*result.config);
+  out.yaml_digest = conf::content_digest(text);
+  out.spans = std::move(result.spans);
   return out;
 }
 
@@ -186,9 +198,10 @@ class DaemonTest : public ::testing::Test {
           const char* name = kernel_.opened++ == 0 ? "loop" : "stats";
           return std::unique_ptr<IpvsKernel>(std::make_unique<FakeIpvs>(events_, kernel_, name));
         },
-        .read_config = [this](const std::string&, const std::optional<conf::ContentDigest>&) {
+        .read_config = [this](const std::string&, const PreviousConfig& previous) {
           // Runs "off the loop": the test decides when (offload_.run_next()).
           events_.push_back("read");
+          previous_seen_.push_back(previous);
           LoadedConfig next = std::move(files_.front());
           files_.pop_front();
           return next;
@@ -253,6 +266,7 @@ class DaemonTest : public ::testing::Test {
   FakeVrrp vrrp_{events_};
   FakeEndpoints endpoints_{events_};
   std::deque<LoadedConfig> files_;
+  std::vector<PreviousConfig> previous_seen_;  // what each read was told of the running configuration
   std::vector<HandoverState> handed_over_;
   std::set<VipRoute> routes_;
   bool exec_fails_ = false;
@@ -307,6 +321,93 @@ TEST_F(DaemonTest, ReloadAdvertisesFirstAndReadsTheFileOffTheLoop) {
   EXPECT_LT(read, index_of(events_, "ipvs.loop.apply 1"));
   EXPECT_EQ(d.counters().reloads_succeeded, 1u);
   EXPECT_EQ(events_.back(), "notify READY=1");
+}
+
+// The read off the loop is told the running configuration, its file's
+// digest and where its virtual servers are (conf::reload_yaml reads only the
+// one an edit changed): those of the last configuration applied, not of a
+// refused one.
+TEST_F(DaemonTest, AReloadIsToldTheRunningConfigurationAndWhereItsVirtualServersAre) {
+  const std::string first = config_text(1), second = config_text(3);
+  Daemon& d = start_text(first);
+  files_.push_back(loaded_yaml(second));
+  files_.push_back(refused("lvsd.yaml:3:5: virtual_servers[0].port: not a port"));
+  files_.push_back(loaded(config_text(4)));  // keepalived.conf, say: no digest, no spans
+  files_.push_back(loaded(config_text(5)));
+  for (int i = 0; i < 4; ++i) {
+    d.reload();
+    clock_.advance(0ms);
+    offload_.run_all();
+    clock_.advance(0ms);
+  }
+  ASSERT_EQ(previous_seen_.size(), 4u);
+  // The first reload: the started configuration (loaded() gives no spans).
+  EXPECT_FALSE(previous_seen_[0].spans);
+  ASSERT_TRUE(previous_seen_[0].config);
+  EXPECT_EQ(*previous_seen_[0].config, *loaded(first).config);
+  // After the YAML reload, and after the refused one: the second file's.
+  for (int i : {1, 2}) {
+    ASSERT_TRUE(previous_seen_[i].config && previous_seen_[i].spans && previous_seen_[i].yaml_digest) << i;
+    EXPECT_EQ(*previous_seen_[i].config, *loaded(second).config) << i;
+    EXPECT_EQ(*previous_seen_[i].yaml_digest, conf::content_digest(second)) << i;
+    EXPECT_EQ(previous_seen_[i].spans->text_size(), second.size()) << i;
+  }
+  // A configuration read without spans leaves none for the next reload.
+  EXPECT_FALSE(previous_seen_[3].spans);
+  EXPECT_FALSE(previous_seen_[3].yaml_digest);
+  EXPECT_EQ(*previous_seen_[3].config, *loaded(config_text(4)).config);
+  EXPECT_EQ(kernel_weight_of_first(), 5);
+}
+
+// read_configuration() with what the daemon tells it: an unchanged file is
+// not read, one weight changed is read in its virtual server alone (the rest
+// comes from the running configuration), a keepalived.conf has no spans.
+TEST(ReadConfiguration, AnEditInOneVirtualServerReadsThatOneAlone) {
+  const std::string path = ::testing::TempDir() + "/read_configuration." + std::to_string(::getpid()) + ".yaml";
+  auto write = [&](const std::string& text) {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+  };
+  write(config_text(1));
+  LoadedConfig first = read_configuration(path, {}, std::nullopt);
+  ASSERT_TRUE(first.config && first.spans && first.yaml_digest);
+  // The running configuration, marked where the file would not say so.
+  conf::Config running = *first.config;
+  running.global.router_id = "kept";
+  const PreviousConfig previous{.yaml_digest = first.yaml_digest,
+                                .config = std::make_shared<const conf::Config>(running),
+                                .spans = std::make_shared<const conf::YamlListSpans>(*first.spans)};
+  EXPECT_TRUE(read_configuration(path, previous, std::nullopt).unchanged);
+
+  write(config_text(7));
+  LoadedConfig next = read_configuration(path, previous, std::nullopt);
+  ASSERT_TRUE(next.config && next.spans && next.yaml_digest) << testing::PrintToString(next.errors);
+  EXPECT_FALSE(next.unchanged);
+  EXPECT_EQ(*next.yaml_digest, conf::content_digest(config_text(7)));
+  // The one virtual server was read again, the rest kept.
+  EXPECT_EQ(next.config->virtual_servers[0].real_servers[0].weight, 7);
+  EXPECT_EQ(next.config->global.router_id, "kept");
+  // An edit outside the virtual servers: the whole file, nothing kept.
+  write(std::string(config_text(1)).replace(config_text(1).find("router_id: T"), 12, "router_id: U"));
+  LoadedConfig whole = read_configuration(path, previous, std::nullopt);
+  ASSERT_TRUE(whole.config);
+  EXPECT_EQ(whole.config->global.router_id, "U");
+  std::remove(path.c_str());
+
+  // keepalived.conf: neither digest nor spans.
+  const std::string conf_path = ::testing::TempDir() + "/read_configuration." + std::to_string(::getpid()) + ".conf";
+  std::FILE* f = std::fopen(conf_path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("virtual_server 10.0.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n"
+             "  real_server 10.0.0.11 80 {\n    weight 1\n  }\n}\n", f);
+  std::fclose(f);
+  LoadedConfig ka = read_configuration(conf_path, previous, std::nullopt);
+  std::remove(conf_path.c_str());
+  ASSERT_TRUE(ka.config) << testing::PrintToString(ka.errors);
+  EXPECT_FALSE(ka.spans);
+  EXPECT_FALSE(ka.yaml_digest);
 }
 
 TEST_F(DaemonTest, RefusedReloadChangesNothing) {
