@@ -2,6 +2,7 @@
 // Configuration errors are values: every problem found is collected, each with
 // where it is (file, 1-based line and column), which key (a path such as
 // virtual_servers[1].real_servers[0].weight) and what is wrong and allowed.
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -11,7 +12,7 @@
 #include <vector>
 
 #include "conf/config.hpp"
-#include "conf/yaml_spans.hpp"
+#include "conf/item_spans.hpp"
 
 namespace lvsd::conf {
 
@@ -52,13 +53,24 @@ class SourceMap {
   Resolver resolver_{};
 };
 
+// What a reload of the same file needs to read again only the virtual
+// server an edit changed (reload_content in conf/loader.hpp).
+struct ReloadBasis {
+  ItemSpans spans;
+  // keepalived.conf: the first line of each item and the line after its
+  // last (begin, end, begin, end, ...), and the load's warnings, which a
+  // reload that reads one virtual server gives again, moved with their lines.
+  std::vector<std::uint32_t> lines{};
+  std::vector<ConfigError> warnings{};
+};
+
 struct LoadResult {
   std::optional<Config> config{};       // set if and only if errors is empty
   std::vector<ConfigError> errors{};
   std::vector<ConfigError> warnings;  // keys accepted but ignored (keepalived import)
-  // Where each virtual server of a YAML file is in its bytes, when a reload
-  // may read again only the one an edit changed (conf/loader.hpp reload_yaml).
-  std::optional<YamlListSpans> spans{};
+  // Where each virtual server is in the file's bytes, when a reload may read
+  // again only the one an edit changed (conf/loader.hpp reload_content).
+  std::optional<ReloadBasis> reload{};
 
   bool ok() const { return errors.empty() && config.has_value(); }
 };

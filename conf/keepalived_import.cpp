@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "conf/keepalived_importer.hpp"
+#include "conf/keepalived_preprocess.hpp"
 #include "conf/read_file.hpp"
 #include "conf/validate.hpp"
 
@@ -772,8 +773,36 @@ namespace lvsd::conf {
 
 namespace {
 
+// Where a top-level statement starts: its keyword's line, and whether it is
+// a virtual_server.
+struct TopLine {
+  int line = 0;
+  bool virtual_server = false;
+};
+
+// Whether a reload may read one virtual_server block of `text` alone: each
+// line reads as it is written, so a block's lines mean the same alone. No
+// include (an included file may change behind an unchanged text), none of
+// keepalived's $NAME definitions or ~SEQ, no `@ID` line (an '@' first on its
+// line); an '@' elsewhere (an e-mail address) is only a character. Found
+// anywhere, in a comment too, the file is read whole.
+bool readable_in_pieces(std::string_view text) {
+  if (text.find('$') != std::string_view::npos || text.find('~') != std::string_view::npos ||
+      text.find("include") != std::string_view::npos)
+    return false;
+  for (std::size_t at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
+    std::size_t i = at;
+    while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\r' || text[i - 1] == '\v' ||
+                     text[i - 1] == '\f'))
+      --i;
+    if (i == 0 || text[i - 1] == '\n') return false;  // an @ID line
+  }
+  return true;
+}
+
 LoadResult import_once(std::string_view text, const std::string& file, const IncludeReader& includes,
-                       const KaConfigId& config_id, bool record_sources, bool& missed_locations) {
+                       const KaConfigId& config_id, bool record_sources, bool& missed_locations,
+                       std::vector<TopLine>* tops = nullptr) {
   // Each virtual server (or other top-level block) is imported as soon as
   // it is parsed and then dropped: the file's tree is never held whole.
   std::deque<std::string> files;  // the file names the statements' locations point into
@@ -781,10 +810,77 @@ LoadResult import_once(std::string_view text, const std::string& file, const Inc
   keepalived_import_detail::Importer importer(record_sources);
   importer.start(file, text);
   parse_keepalived_each(text, file, includes, files, errors, warnings,
-                        [&](KaStatement&& st) { importer.top(std::move(st)); }, config_id);
+                        [&](KaStatement&& st) {
+                          if (tops != nullptr)
+                            tops->push_back(TopLine{.line = st.keyword.location.line,
+                                                    .virtual_server = !st.keyword.quoted &&
+                                                                      st.keyword.text == "virtual_server"});
+                          importer.top(std::move(st));
+                        },
+                        config_id);
   LoadResult result = importer.finish(std::move(errors), std::move(warnings));
   missed_locations = importer.missed_locations();
   return result;
+}
+
+// The 1-based line of each offset in `at` (ascending), in one pass.
+std::vector<std::uint32_t> lines_of(std::string_view text, const std::vector<std::size_t>& at) {
+  std::vector<std::uint32_t> out;
+  out.reserve(at.size());
+  std::uint32_t line = 1;
+  std::size_t i = 0;
+  for (std::size_t offset : at) {
+    for (; i < offset; ++i) line += text[i] == '\n' ? 1 : 0;
+    out.push_back(line);
+  }
+  return out;
+}
+
+// The reload basis of a file imported whole: each virtual_server block is the
+// lines from its keyword's up to the next top-level statement's (or the end).
+// nullopt when the text cannot be read in pieces or a block does not start
+// its line.
+std::optional<ReloadBasis> basis_of(std::string_view text, const std::vector<TopLine>& tops,
+                                    std::size_t virtual_servers, const std::vector<ConfigError>& warnings) {
+  if (!readable_in_pieces(text)) return std::nullopt;
+  for (const ConfigError& w : warnings)
+    if (w.location.line <= 0) return std::nullopt;  // a warning that could not move with its line
+  // Line starts, in one pass.
+  std::vector<std::size_t> starts{0};
+  for (std::size_t i = text.find('\n'); i != std::string_view::npos; i = text.find('\n', i + 1)) starts.push_back(i + 1);
+  auto start_of = [&](int line) -> std::optional<std::size_t> {
+    if (line < 1 || static_cast<std::size_t>(line) > starts.size()) return std::nullopt;
+    return starts[static_cast<std::size_t>(line) - 1];
+  };
+  std::vector<ItemSpans::Item> items;
+  ReloadBasis basis;
+  for (std::size_t t = 0; t < tops.size(); ++t) {
+    if (!tops[t].virtual_server) continue;
+    auto begin = start_of(tops[t].line);
+    if (!begin) return std::nullopt;
+    const std::size_t word = text.find_first_not_of(" \t", *begin);
+    if (word == std::string_view::npos || text.compare(word, 14, "virtual_server") != 0) return std::nullopt;
+    std::size_t end = text.size();
+    if (t + 1 < tops.size()) {
+      auto next = start_of(tops[t + 1].line);
+      if (!next || *next <= *begin) return std::nullopt;
+      end = *next;
+    }
+    items.push_back(ItemSpans::Item{.begin = *begin, .end = end});
+  }
+  if (items.size() != virtual_servers) return std::nullopt;
+  std::vector<std::size_t> offsets;
+  offsets.reserve(2 * items.size());
+  for (const auto& item : items) {
+    offsets.push_back(item.begin);
+    offsets.push_back(item.end);
+  }
+  auto spans = ItemSpans::of(text, items);
+  if (!spans) return std::nullopt;
+  basis.spans = std::move(*spans);
+  basis.lines = lines_of(text, offsets);
+  basis.warnings = warnings;
+  return basis;
 }
 
 }  // namespace
@@ -802,9 +898,63 @@ LoadResult import_keepalived(std::string_view text, const std::string& file, con
   // (syntax errors, ignored keywords: the seed's keepalived.conf has four)
   // need no second import.
   bool missed = false;
-  LoadResult quick = import_once(text, file, includes, config_id, /*record_sources=*/false, missed);
-  if (!missed) return quick;
-  return import_once(text, file, includes, config_id, /*record_sources=*/true, missed);
+  std::vector<TopLine> tops;
+  LoadResult result = import_once(text, file, includes, config_id, /*record_sources=*/false, missed, &tops);
+  if (missed) result = import_once(text, file, includes, config_id, /*record_sources=*/true, missed);
+  if (result.ok()) result.reload = basis_of(text, tops, result.config->virtual_servers.size(), result.warnings);
+  return result;
+}
+
+LoadResult reimport_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes,
+                               const KaConfigId& config_id, const Config& before, const ReloadBasis& basis) {
+  const ItemSpans& spans = basis.spans;
+  const auto change = spans.one_changed_item(text);
+  // Whole lines: the block's, up to the next top-level statement's line.
+  if (change && spans.items() == before.virtual_servers.size() && basis.lines.size() == 2 * spans.items() &&
+      (change->end == text.size() || (change->end > change->begin && text[change->end - 1] == '\n'))) {
+    const std::string_view block = text.substr(change->begin, change->end - change->begin);
+    // One virtual_server block and nothing else, read as the import reads
+    // it, without a message of any kind (a warning would have to be placed).
+    const KaParseResult parsed = parse_keepalived(block, file, no_include_reader(), config_id);
+    const bool one_block = readable_in_pieces(block) && parsed.errors.empty() && parsed.warnings.empty() &&
+                           parsed.statements.size() == 1 && !parsed.statements[0].keyword.quoted &&
+                           parsed.statements[0].keyword.text == "virtual_server" && parsed.statements[0].has_block;
+    LoadResult alone;
+    if (one_block) alone = import_keepalived(block, file, no_include_reader(), config_id);
+    // A group's members are defined elsewhere and decide its protocol: not
+    // alone (its validation alone fails too, naming a group it lacks).
+    if (alone.ok() && alone.warnings.empty() && alone.config->virtual_servers.size() == 1 &&
+        !alone.config->virtual_servers[0].group) {
+      LoadResult result;
+      result.config = before;
+      result.config->virtual_servers[change->index] = std::move(alone.config->virtual_servers[0]);
+      if (validate(*result.config, SourceMap{}).empty()) {
+        // The other messages again, those after the block moved with its lines.
+        const std::uint32_t first = basis.lines[2 * change->index];
+        const std::uint32_t after = basis.lines[2 * change->index + 1];
+        const auto added = static_cast<std::int64_t>(std::count(block.begin(), block.end(), '\n')) -
+                           static_cast<std::int64_t>(after - first);
+        ReloadBasis next;
+        for (const ConfigError& w : basis.warnings) {
+          const auto line = static_cast<std::uint32_t>(w.location.line);
+          if (line >= first && line < after) continue;  // about the block read again: it has none now
+          ConfigError moved = w;
+          if (line >= after) moved.location.line = static_cast<int>(line + added);
+          next.warnings.push_back(std::move(moved));
+        }
+        next.lines = basis.lines;
+        for (std::size_t j = 2 * change->index + 1; j < next.lines.size(); ++j)
+          next.lines[j] = static_cast<std::uint32_t>(next.lines[j] + added);
+        result.warnings = next.warnings;
+        if (auto moved = spans.after(text, *change)) {
+          next.spans = std::move(*moved);
+          result.reload = std::move(next);
+        }
+        return result;
+      }
+    }
+  }
+  return import_keepalived(text, file, includes, config_id);
 }
 
 LoadResult import_keepalived_file(const std::string& path, const KaConfigId& config_id) {

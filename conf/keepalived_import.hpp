@@ -19,6 +19,18 @@ namespace lvsd::conf {
 LoadResult import_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes,
                              const KaConfigId& config_id = std::nullopt);
 
+// import_keepalived(text, ...)'s result for the file `before` was imported
+// from with `basis` (LoadResult::reload): when the edit lies inside one
+// virtual_server block only (its lines, up to the next top-level statement)
+// and that block alone reads without any message, only it is read again,
+// the rest is taken from `before`, every rule is checked on the whole
+// result, and the other warnings are given again, moved with their lines.
+// Anything else (an edit elsewhere, an include, keepalived's $, @ or ~
+// preprocessing, a group's virtual server, any message) imports the whole
+// file, as import_keepalived() does.
+LoadResult reimport_keepalived(std::string_view text, const std::string& file, const IncludeReader& includes,
+                               const KaConfigId& config_id, const Config& before, const ReloadBasis& basis);
+
 // Reads path and imports it, resolving includes on the file system.
 LoadResult import_keepalived_file(const std::string& path, const KaConfigId& config_id = std::nullopt);
 

@@ -113,7 +113,7 @@ std::string node_kind(const yaml::NodeRef& node) {
   return "an unknown node";
 }
 
-// Where an item of a block list ends for YamlListSpans: the start of the
+// Where an item of a block list ends for ItemSpans: the start of the
 // line of the next token (the next item's "-"), when only spaces precede it
 // there. That indentation says where the next token belongs: it is compared
 // with the gap's bytes, never read as part of the item.
@@ -142,7 +142,7 @@ class YamlLoader {
     auto add_virtual_server = [&](const yaml::NodeRef& n, const std::string& p, const Pos& at) {
       config.virtual_servers.push_back(read_virtual_server(n, p, at));
     };
-    std::vector<YamlListSpans::Item> items;  // where each virtual server is, for the next reload
+    std::vector<ItemSpans::Item> items;  // where each virtual server is, for the next reload
     const yaml::ItemStream stream{
         .key = list_path, .on_item = [&](const yaml::StreamedItem& streamed) {
           // Every node read so far may be read once, and aliases may repeat
@@ -150,7 +150,7 @@ class YamlLoader {
           max_entries_ = streamed.nodes_so_far + kMaxRepeats;
           read_item(location(streamed.key, {}), list_path, streamed.index, streamed.item, item_path,
                     add_virtual_server);
-          items.push_back(YamlListSpans::Item{.begin = streamed.begin, .end = line_start_before(text, streamed.end)});
+          items.push_back(ItemSpans::Item{.begin = streamed.begin, .end = line_start_before(text, streamed.end)});
         }};
     yaml::ParseResult parsed = yaml::parse(text, &stream);
     if (parsed.error) {
@@ -186,7 +186,9 @@ class YamlLoader {
     // just the one an edit changed (see reload_yaml).
     const bool spans = streamed_.valid() && tree.anchors_defined() == 0 && items.size() == config.virtual_servers.size();
     LoadResult result = finish(std::move(config));
-    if (result.ok() && spans) result.spans = YamlListSpans::of(text, items);
+    if (result.ok() && spans) {
+      if (auto pieces = ItemSpans::of(text, items)) result.reload = ReloadBasis{.spans = std::move(*pieces)};
+    }
     return result;
   }
 
@@ -1153,7 +1155,8 @@ std::size_t line_start(std::string_view text, std::size_t at) {
 }  // namespace
 
 LoadResult reload_yaml(std::string_view text, const std::string& file_name, const Config& before,
-                       const YamlListSpans& spans) {
+                       const ReloadBasis& basis) {
+  const ItemSpans& spans = basis.spans;
   const auto change = spans.one_changed_item(text);
   // The item's lines: from its "- " line to a line's end (or the file's),
   // so that the next item's line, with its indentation, lies outside them.
@@ -1169,7 +1172,7 @@ LoadResult reload_yaml(std::string_view text, const std::string& file_name, cons
       // Every rule over the whole configuration, as load() checks it; any
       // error: load the file whole, which places each error in it.
       if (validate(*result.config, SourceMap{}).empty()) {
-        result.spans = spans.after(text, *change);
+        if (auto pieces = spans.after(text, *change)) result.reload = ReloadBasis{.spans = std::move(*pieces)};
         return result;
       }
     }
@@ -1192,6 +1195,13 @@ LoadResult load_content(const std::string& path, std::string_view bytes, const K
   if (detect_format(path, bytes) == SourceFormat::kKeepalived)
     return import_keepalived(bytes, path, filesystem_include_reader(), config_id);
   return load_yaml(bytes, path);
+}
+
+LoadResult reload_content(const std::string& path, std::string_view bytes, const KaConfigId& config_id,
+                          const Config& before, const ReloadBasis& basis) {
+  if (detect_format(path, bytes) == SourceFormat::kKeepalived)
+    return reimport_keepalived(bytes, path, filesystem_include_reader(), config_id, before, basis);
+  return reload_yaml(bytes, path, before, basis);
 }
 
 LoadResult load_file(const std::string& path, const KaConfigId& config_id) {

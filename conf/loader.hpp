@@ -70,18 +70,25 @@ std::optional<ContentDigest> yaml_digest(const std::string& path, std::string_vi
 // (read 64 KiB at a time). False when it cannot be read or is not a regular file.
 bool yaml_file_unchanged(const std::string& path, const ContentDigest& previous);
 
-// YAML text; file_name is used in error locations only. The result's spans
-// are set when the file has a top-level virtual_servers list and no anchors.
+// YAML text; file_name is used in error locations only. The result's reload
+// basis is set when the file has a top-level virtual_servers list and no
+// anchors.
 LoadResult load_yaml(std::string_view text, const std::string& file_name);
 
 // The same result as load_yaml(text, file_name), for a file loaded before
-// into `before` with `spans`. When the edit lies inside one virtual server
-// only (an item of the block list, see YamlListSpans), only that one is read
+// into `before` with `basis`. When the edit lies inside one virtual server
+// only (an item of the block list, see ItemSpans), only that one is read
 // again, the rest is taken from `before`, and every rule is checked on the
 // whole result as a load checks it. Any other edit, any error, an anchor in
 // the changed item: the file is loaded whole, and every error is located in
 // it as load_yaml() locates it.
 LoadResult reload_yaml(std::string_view text, const std::string& file_name, const Config& before,
-                       const YamlListSpans& spans);
+                       const ReloadBasis& basis);
+
+// load_content(path, bytes, config_id)'s result for the file `before` was
+// loaded from with `basis` (reload_yaml, reimport_keepalived): an edit
+// inside one virtual server reads that one alone.
+LoadResult reload_content(const std::string& path, std::string_view bytes, const KaConfigId& config_id,
+                          const Config& before, const ReloadBasis& basis);
 
 }  // namespace lvsd::conf

@@ -105,7 +105,7 @@ Daemon::Daemon(DaemonParts parts, DaemonOptions options, LoadedConfig config, Ha
       options_(std::move(options)),
       config_(std::make_shared<const conf::Config>(std::move(*config.config))),
       config_digest_(config.yaml_digest),
-      config_spans_(config.spans ? std::make_shared<const conf::YamlListSpans>(std::move(*config.spans)) : nullptr),
+      config_basis_(config.reload ? std::make_shared<const conf::ReloadBasis>(std::move(*config.reload)) : nullptr),
       resumed_(std::move(resumed)),
       admin_(
           parts_.scheduler,
@@ -556,7 +556,7 @@ void Daemon::start_reload() {
   reload_waiters_.clear();
   // Reading and parsing run off the loop; the result comes back here.
   parts_.offload.post([read = parts_.read_config, path = options_.config_path,
-                       previous = PreviousConfig{.yaml_digest = config_digest_, .config = config_, .spans = config_spans_},
+                       previous = PreviousConfig{.yaml_digest = config_digest_, .config = config_, .reload = config_basis_},
                        this]() -> core::Offload::Continuation {
     LoadedConfig next = read(path, previous);
     return [this, next = std::move(next)]() mutable {
@@ -589,7 +589,7 @@ void Daemon::finish_reload(LoadedConfig next) {
     }
     config_ = std::make_shared<const conf::Config>(std::move(*next.config));
     config_digest_ = next.yaml_digest;
-    config_spans_ = next.spans ? std::make_shared<const conf::YamlListSpans>(std::move(*next.spans)) : nullptr;
+    config_basis_ = next.reload ? std::make_shared<const conf::ReloadBasis>(std::move(*next.reload)) : nullptr;
     index_announced();
   }
   if (parts_.process.apply_fifos) parts_.process.apply_fifos(config_->global);

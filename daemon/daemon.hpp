@@ -152,7 +152,7 @@ class Daemon {
   std::shared_ptr<const conf::Config> config_;
   std::uint64_t config_generation_ = 0;  // +1 whenever the health view takes a new config
   std::optional<conf::ContentDigest> config_digest_;
-  std::shared_ptr<const conf::YamlListSpans> config_spans_;  // where config_'s virtual servers are in its file
+  std::shared_ptr<const conf::ReloadBasis> config_basis_;  // where config_'s virtual servers are in its file
   const HandoverState resumed_;
   std::int64_t started_unix_ms_ = 0;
   control::DaemonCounters counters_;  // the reload part (IPVS keeps its own)

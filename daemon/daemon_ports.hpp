@@ -97,19 +97,19 @@ struct LoadedConfig {
   // The digest of the file's bytes when it was YAML (an unchanged reload
   // keeps the parsed configuration).
   std::optional<conf::ContentDigest> yaml_digest{};
-  // Where each virtual server is in the YAML file (the next reload may read
-  // again only the one an edit changed, conf::reload_yaml).
-  std::optional<conf::YamlListSpans> spans{};
+  // Where each virtual server is in the file (the next reload may read
+  // again only the one an edit changed, conf::reload_content).
+  std::optional<conf::ReloadBasis> reload{};
   bool unchanged = false;  // the file still has the bytes of `previous` (nothing was parsed)
 };
-// What a reload knows of the running configuration's file, if it was YAML:
-// the digest of its bytes (unchanged, the configuration is kept) and where
+// What a reload knows of the running configuration's file: the digest of
+// its bytes if it was YAML (unchanged, the configuration is kept) and where
 // each virtual server was in them (an edit inside one reads that one alone,
 // the rest taken from `config`).
 struct PreviousConfig {
   std::optional<conf::ContentDigest> yaml_digest{};
   std::shared_ptr<const conf::Config> config{};
-  std::shared_ptr<const conf::YamlListSpans> spans{};
+  std::shared_ptr<const conf::ReloadBasis> reload{};
 };
 // Reads and validates the configuration file. Runs off the loop, so it must
 // not touch the daemon's state (`previous` is shared, never changed).

@@ -47,8 +47,8 @@ LoadedConfig read_configuration(const std::string& path, const PreviousConfig& p
   conf::LoadResult result;
   if (content.error) {
     result.errors.push_back(std::move(*content.error));
-  } else if (previous.config && previous.spans && conf::detect_format(path, content.bytes) == conf::SourceFormat::kYaml) {
-    result = conf::reload_yaml(content.bytes, path, *previous.config, *previous.spans);
+  } else if (previous.config && previous.reload) {
+    result = conf::reload_content(path, content.bytes, config_id, *previous.config, *previous.reload);
   } else {
     result = conf::load_content(path, content.bytes, config_id);
   }
@@ -59,7 +59,7 @@ LoadedConfig read_configuration(const std::string& path, const PreviousConfig& p
   }
   out.config = std::move(*result.config);
   out.yaml_digest = conf::yaml_digest(path, content.bytes);
-  out.spans = std::move(result.spans);
+  out.reload = std::move(result.reload);
   return out;
 }
 

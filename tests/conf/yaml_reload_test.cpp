@@ -1,4 +1,4 @@
-// Reading again only the virtual server an edit changed (conf/yaml_spans.hpp,
+// Reading again only the virtual server an edit changed (conf/item_spans.hpp,
 // reload_yaml in conf/loader.hpp): the result must be load_yaml()'s for any
 // edit, and the shortcut must be taken for the edit operators make all day.
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include <string>
 
 #include "conf/loader.hpp"
-#include "conf/yaml_spans.hpp"
+#include "conf/item_spans.hpp"
 
 namespace lvsd::conf {
 namespace {
@@ -35,17 +35,17 @@ std::vector<std::string> where(const LoadResult& r) {
   return out;
 }
 
-// ------------------------------------------------------------ YamlListSpans
+// ------------------------------------------------------------ ItemSpans
 
 // "head[a]gap[bb]gap[c]tail" with items a, bb, c.
 struct Pieces {
   std::string text = "head[a]--[bb]--[c]tail";
-  std::vector<YamlListSpans::Item> items = {{5, 6}, {10, 12}, {16, 17}};
+  std::vector<ItemSpans::Item> items = {{5, 6}, {10, 12}, {16, 17}};
 };
 
-TEST(YamlListSpans, AnEditInsideOneItemIsThatItemWithItsNewBytes) {
+TEST(ItemSpans, AnEditInsideOneItemIsThatItemWithItsNewBytes) {
   const Pieces p;
-  const auto spans = YamlListSpans::of(p.text, p.items).value();
+  const auto spans = ItemSpans::of(p.text, p.items).value();
   EXPECT_EQ(spans.items(), 3u);
   EXPECT_FALSE(spans.one_changed_item(p.text));  // no edit
 
@@ -74,9 +74,9 @@ TEST(YamlListSpans, AnEditInsideOneItemIsThatItemWithItsNewBytes) {
   EXPECT_EQ(change.begin, change.end);
 }
 
-TEST(YamlListSpans, AnyOtherEditIsNotOneItem) {
+TEST(ItemSpans, AnyOtherEditIsNotOneItem) {
   const Pieces p;
-  const auto spans = YamlListSpans::of(p.text, p.items).value();
+  const auto spans = ItemSpans::of(p.text, p.items).value();
   for (const std::string edited : {
            "Head[a]--[bb]--[c]tail",     // the head
            "head[a]-+[bb]--[c]tail",     // a gap
@@ -92,12 +92,12 @@ TEST(YamlListSpans, AnyOtherEditIsNotOneItem) {
   }
 }
 
-TEST(YamlListSpans, ItemsMustBeInOrderInsideTheText) {
-  EXPECT_FALSE(YamlListSpans::of("abc", {}));
-  EXPECT_FALSE(YamlListSpans::of("abc", {{2, 1}}));
-  EXPECT_FALSE(YamlListSpans::of("abc", {{0, 4}}));
-  EXPECT_FALSE(YamlListSpans::of("abcdef", {{2, 4}, {3, 5}}));
-  EXPECT_TRUE(YamlListSpans::of("abcdef", {{2, 3}, {3, 5}}));
+TEST(ItemSpans, ItemsMustBeInOrderInsideTheText) {
+  EXPECT_FALSE(ItemSpans::of("abc", {}));
+  EXPECT_FALSE(ItemSpans::of("abc", {{2, 1}}));
+  EXPECT_FALSE(ItemSpans::of("abc", {{0, 4}}));
+  EXPECT_FALSE(ItemSpans::of("abcdef", {{2, 4}, {3, 5}}));
+  EXPECT_TRUE(ItemSpans::of("abcdef", {{2, 3}, {3, 5}}));
 }
 
 // ------------------------------------------------------------ reload_yaml
@@ -106,12 +106,12 @@ TEST(ReloadYaml, AnItemsBytesAreWhereTheLoaderReadIt) {
   const std::string text = table(3, 2);
   const LoadResult loaded = load_yaml(text, "t.yaml");
   ASSERT_TRUE(loaded.ok()) << testing::PrintToString(where(loaded));
-  ASSERT_TRUE(loaded.spans);
-  EXPECT_EQ(loaded.spans->items(), 3u);
+  ASSERT_TRUE(loaded.reload);
+  EXPECT_EQ(loaded.reload->spans.items(), 3u);
   // Only the second server's first weight differs: that item, from its first
   // key up to the next item's "-".
   const std::string edited = table(3, 2, 2);
-  const auto change = loaded.spans->one_changed_item(edited).value();
+  const auto change = loaded.reload->spans.one_changed_item(edited).value();
   EXPECT_EQ(change.index, 1u);
   const std::string item = edited.substr(change.begin, change.end - change.begin);
   EXPECT_TRUE(item.starts_with("address: 10.1.0.2\n")) << item;
@@ -122,30 +122,30 @@ TEST(ReloadYaml, AnItemsBytesAreWhereTheLoaderReadIt) {
 TEST(ReloadYaml, OneChangedVirtualServerIsReadAloneTheRestIsKept) {
   const std::string text = table(4, 3);
   const LoadResult loaded = load_yaml(text, "t.yaml");
-  ASSERT_TRUE(loaded.ok() && loaded.spans);
+  ASSERT_TRUE(loaded.ok() && loaded.reload);
   // A `before` that differs from the file in the first virtual server: what
   // reload_yaml keeps of it shows that only the changed one was read.
   Config before = *loaded.config;
   before.virtual_servers[0].real_servers[0].weight = 42;
   const std::string edited = table(4, 3, 3 * 2 + 1);  // third server, second real server
-  const LoadResult reloaded = reload_yaml(edited, "t.yaml", before, *loaded.spans);
+  const LoadResult reloaded = reload_yaml(edited, "t.yaml", before, *loaded.reload);
   ASSERT_TRUE(reloaded.ok()) << testing::PrintToString(where(reloaded));
   EXPECT_EQ(reloaded.config->virtual_servers[0].real_servers[0].weight, 42);  // kept, not read
   EXPECT_EQ(reloaded.config->virtual_servers[2].real_servers[1].weight, 7);
   Config expected = *load_yaml(edited, "t.yaml").config;
   expected.virtual_servers[0].real_servers[0].weight = 42;
   EXPECT_EQ(*reloaded.config, expected);
-  ASSERT_TRUE(reloaded.spans);
+  ASSERT_TRUE(reloaded.reload);
   // The next reload's spans: the same text is no edit; back to the first
   // text is the same item again.
-  EXPECT_FALSE(reloaded.spans->one_changed_item(edited));
-  EXPECT_EQ(reloaded.spans->one_changed_item(text).value().index, 2u);
+  EXPECT_FALSE(reloaded.reload->spans.one_changed_item(edited));
+  EXPECT_EQ(reloaded.reload->spans.one_changed_item(text).value().index, 2u);
 }
 
 TEST(ReloadYaml, AnEditOutsideOneVirtualServerLoadsTheWholeFile) {
   const std::string text = table(3, 2);
   const LoadResult loaded = load_yaml(text, "t.yaml");
-  ASSERT_TRUE(loaded.ok() && loaded.spans);
+  ASSERT_TRUE(loaded.ok() && loaded.reload);
   Config before = *loaded.config;
   before.virtual_servers[0].real_servers[0].weight = 42;  // shows whether it was kept
   for (const std::string& edited : {
@@ -153,7 +153,7 @@ TEST(ReloadYaml, AnEditOutsideOneVirtualServerLoadsTheWholeFile) {
            text + "static_ipaddress: [10.9.9.9/32 dev lo]\n",                           // the tail
            table(3, 2, 3),  // the second server: read alone
        }) {
-    const LoadResult reloaded = reload_yaml(edited, "t.yaml", before, *loaded.spans);
+    const LoadResult reloaded = reload_yaml(edited, "t.yaml", before, *loaded.reload);
     const LoadResult whole = load_yaml(edited, "t.yaml");
     ASSERT_EQ(reloaded.ok(), whole.ok());
     if (edited.find("weight: 7") != std::string::npos) {
@@ -167,7 +167,7 @@ TEST(ReloadYaml, AnEditOutsideOneVirtualServerLoadsTheWholeFile) {
 TEST(ReloadYaml, AnErrorInTheChangedVirtualServerIsLocatedAsALoadLocatesIt) {
   const std::string text = table(3, 2);
   const LoadResult loaded = load_yaml(text, "t.yaml");
-  ASSERT_TRUE(loaded.ok() && loaded.spans);
+  ASSERT_TRUE(loaded.ok() && loaded.reload);
   const std::size_t second = text.find("10.1.0.2");
   for (const std::string& edited : {
            std::string(text).replace(text.find("weight: 1", second), 9, "weight: -3"),   // a bad value
@@ -178,10 +178,11 @@ TEST(ReloadYaml, AnErrorInTheChangedVirtualServerIsLocatedAsALoadLocatesIt) {
            std::string(text).replace(text.find("port: 80", second), 0, "---\n"),        // a second document
            std::string(text).replace(text.find("port: 80", second), 0, "- address: 10.1.0.9\n    "),  // an item more
        }) {
-    const LoadResult reloaded = reload_yaml(edited, "t.yaml", *loaded.config, *loaded.spans);
+    const LoadResult reloaded = reload_yaml(edited, "t.yaml", *loaded.config, *loaded.reload);
     const LoadResult whole = load_yaml(edited, "t.yaml");
     EXPECT_EQ(where(reloaded), where(whole)) << edited;
     EXPECT_EQ(reloaded.ok(), whole.ok()) << edited;
+    EXPECT_EQ(reloaded.reload.has_value(), whole.reload.has_value()) << edited;  // none with an anchor
     if (whole.ok()) {
       EXPECT_EQ(*reloaded.config, *whole.config) << edited;
     }
@@ -194,8 +195,8 @@ TEST(ReloadYaml, AFileWithAnchorsHasNoSpans) {
       "  - address: 10.1.0.2\n    port: 80\n    real_servers: [{address: 10.2.0.1, port: 80}]\n";
   const LoadResult loaded = load_yaml(text, "t.yaml");
   ASSERT_TRUE(loaded.ok()) << testing::PrintToString(where(loaded));
-  EXPECT_FALSE(loaded.spans);
-  EXPECT_TRUE(load_yaml(table(2, 1), "t.yaml").spans);
+  EXPECT_FALSE(loaded.reload);
+  EXPECT_TRUE(load_yaml(table(2, 1), "t.yaml").reload);
 }
 
 // Random edits, one to three in a row, anywhere in the file and mostly
@@ -212,7 +213,7 @@ TEST(ReloadYaml, AnyEditGivesWhatLoadingTheFileWholeGives) {
     std::string text = table(4, 2);
     LoadResult current = load_yaml(text, "t.yaml");
     ASSERT_TRUE(current.ok());
-    for (int step = 0; step < 3 && current.ok() && current.spans; ++step) {
+    for (int step = 0; step < 3 && current.ok() && current.reload; ++step) {
       std::string edited = text;
       const std::size_t at = std::uniform_int_distribution<std::size_t>(0, edited.size())(random);
       switch (std::uniform_int_distribution<int>(0, 3)(random)) {
@@ -232,7 +233,7 @@ TEST(ReloadYaml, AnyEditGivesWhatLoadingTheFileWholeGives) {
       }
       const LoadResult whole = load_yaml(edited, "t.yaml");
       // `before` marked where the file would not say so: a kept server shows.
-      const LoadResult reloaded = reload_yaml(edited, "t.yaml", *current.config, *current.spans);
+      const LoadResult reloaded = reload_yaml(edited, "t.yaml", *current.config, *current.reload);
       ++runs;
       ASSERT_EQ(where(reloaded), where(whole)) << edited;
       ASSERT_EQ(reloaded.ok(), whole.ok()) << edited;
@@ -241,8 +242,8 @@ TEST(ReloadYaml, AnyEditGivesWhatLoadingTheFileWholeGives) {
         break;
       }
       ASSERT_EQ(*reloaded.config, *whole.config) << edited;
-      ASSERT_EQ(reloaded.spans.has_value(), whole.spans.has_value()) << edited;
-      if (current.spans->one_changed_item(edited)) ++shortcuts;
+      ASSERT_EQ(reloaded.reload.has_value(), whole.reload.has_value()) << edited;
+      if (current.reload->spans.one_changed_item(edited)) ++shortcuts;
       text = edited;
       current = reloaded;
     }
@@ -258,7 +259,7 @@ TEST(ReloadYaml, AnyEditGivesWhatLoadingTheFileWholeGives) {
 TEST(ReloadYaml, OneWeightOfTenThousandCostsAFractionOfALoad) {
   const std::string text = table(1000, 10);
   const LoadResult loaded = load_yaml(text, "t.yaml");
-  ASSERT_TRUE(loaded.ok() && loaded.spans);
+  ASSERT_TRUE(loaded.ok() && loaded.reload);
   const std::string edited = table(1000, 10, 5003);
   using Clock = std::chrono::steady_clock;
   auto best = [](auto&& f) {
@@ -271,7 +272,7 @@ TEST(ReloadYaml, OneWeightOfTenThousandCostsAFractionOfALoad) {
     return out;
   };
   const auto whole = best([&] { ASSERT_TRUE(load_yaml(edited, "t.yaml").ok()); });
-  const auto one = best([&] { ASSERT_TRUE(reload_yaml(edited, "t.yaml", *loaded.config, *loaded.spans).ok()); });
+  const auto one = best([&] { ASSERT_TRUE(reload_yaml(edited, "t.yaml", *loaded.config, *loaded.reload).ok()); });
   const double ratio = std::chrono::duration<double>(one) / std::chrono::duration<double>(whole);
   RecordProperty("ratio_percent", static_cast<int>(ratio * 100));
   EXPECT_LT(ratio, 0.34) << "one virtual server " << std::chrono::duration<double, std::milli>(one).count()

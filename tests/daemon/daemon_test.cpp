@@ -50,11 +50,11 @@ LoadedConfig loaded(const std::string& text) {
 // As read_configuration() gives a YAML file: with its digest and spans.
 LoadedConfig loaded_yaml(const std::string& text) {
   auto result = conf::load_yaml(text, "test.yaml");
-  EXPECT_TRUE(result.ok() && result.spans);
+  EXPECT_TRUE(result.ok() && result.reload);
   LoadedConfig out;
   out.config = std::move(*result.config);
   out.yaml_digest = conf::content_digest(text);
-  out.spans = std::move(result.spans);
+  out.reload = std::move(result.reload);
   return out;
 }
 
@@ -342,18 +342,18 @@ TEST_F(DaemonTest, AReloadIsToldTheRunningConfigurationAndWhereItsVirtualServers
   }
   ASSERT_EQ(previous_seen_.size(), 4u);
   // The first reload: the started configuration (loaded() gives no spans).
-  EXPECT_FALSE(previous_seen_[0].spans);
+  EXPECT_FALSE(previous_seen_[0].reload);
   ASSERT_TRUE(previous_seen_[0].config);
   EXPECT_EQ(*previous_seen_[0].config, *loaded(first).config);
   // After the YAML reload, and after the refused one: the second file's.
   for (int i : {1, 2}) {
-    ASSERT_TRUE(previous_seen_[i].config && previous_seen_[i].spans && previous_seen_[i].yaml_digest) << i;
+    ASSERT_TRUE(previous_seen_[i].config && previous_seen_[i].reload && previous_seen_[i].yaml_digest) << i;
     EXPECT_EQ(*previous_seen_[i].config, *loaded(second).config) << i;
     EXPECT_EQ(*previous_seen_[i].yaml_digest, conf::content_digest(second)) << i;
-    EXPECT_EQ(previous_seen_[i].spans->text_size(), second.size()) << i;
+    EXPECT_EQ(previous_seen_[i].reload->spans.text_size(), second.size()) << i;
   }
   // A configuration read without spans leaves none for the next reload.
-  EXPECT_FALSE(previous_seen_[3].spans);
+  EXPECT_FALSE(previous_seen_[3].reload);
   EXPECT_FALSE(previous_seen_[3].yaml_digest);
   EXPECT_EQ(*previous_seen_[3].config, *loaded(config_text(4)).config);
   EXPECT_EQ(kernel_weight_of_first(), 5);
@@ -361,7 +361,7 @@ TEST_F(DaemonTest, AReloadIsToldTheRunningConfigurationAndWhereItsVirtualServers
 
 // read_configuration() with what the daemon tells it: an unchanged file is
 // not read, one weight changed is read in its virtual server alone (the rest
-// comes from the running configuration), a keepalived.conf has no spans.
+// comes from the running configuration), for YAML and keepalived.conf.
 TEST(ReadConfiguration, AnEditInOneVirtualServerReadsThatOneAlone) {
   const std::string path = ::testing::TempDir() + "/read_configuration." + std::to_string(::getpid()) + ".yaml";
   auto write = [&](const std::string& text) {
@@ -372,18 +372,18 @@ TEST(ReadConfiguration, AnEditInOneVirtualServerReadsThatOneAlone) {
   };
   write(config_text(1));
   LoadedConfig first = read_configuration(path, {}, std::nullopt);
-  ASSERT_TRUE(first.config && first.spans && first.yaml_digest);
+  ASSERT_TRUE(first.config && first.reload && first.yaml_digest);
   // The running configuration, marked where the file would not say so.
   conf::Config running = *first.config;
   running.global.router_id = "kept";
   const PreviousConfig previous{.yaml_digest = first.yaml_digest,
                                 .config = std::make_shared<const conf::Config>(running),
-                                .spans = std::make_shared<const conf::YamlListSpans>(*first.spans)};
+                                .reload = std::make_shared<const conf::ReloadBasis>(*first.reload)};
   EXPECT_TRUE(read_configuration(path, previous, std::nullopt).unchanged);
 
   write(config_text(7));
   LoadedConfig next = read_configuration(path, previous, std::nullopt);
-  ASSERT_TRUE(next.config && next.spans && next.yaml_digest) << testing::PrintToString(next.errors);
+  ASSERT_TRUE(next.config && next.reload && next.yaml_digest) << testing::PrintToString(next.errors);
   EXPECT_FALSE(next.unchanged);
   EXPECT_EQ(*next.yaml_digest, conf::content_digest(config_text(7)));
   // The one virtual server was read again, the rest kept.
@@ -396,18 +396,33 @@ TEST(ReadConfiguration, AnEditInOneVirtualServerReadsThatOneAlone) {
   EXPECT_EQ(whole.config->global.router_id, "U");
   std::remove(path.c_str());
 
-  // keepalived.conf: neither digest nor spans.
+  // keepalived.conf: no digest (its includes may change behind it), but
+  // the same one-block reading.
   const std::string conf_path = ::testing::TempDir() + "/read_configuration." + std::to_string(::getpid()) + ".conf";
-  std::FILE* f = std::fopen(conf_path.c_str(), "w");
-  ASSERT_NE(f, nullptr);
-  std::fputs("virtual_server 10.0.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n"
-             "  real_server 10.0.0.11 80 {\n    weight 1\n  }\n}\n", f);
-  std::fclose(f);
-  LoadedConfig ka = read_configuration(conf_path, previous, std::nullopt);
-  std::remove(conf_path.c_str());
-  ASSERT_TRUE(ka.config) << testing::PrintToString(ka.errors);
-  EXPECT_FALSE(ka.spans);
+  auto write_conf = [&](int weight) {
+    std::FILE* f = std::fopen(conf_path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(("global_defs {\n  router_id T\n}\nvirtual_server 10.0.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n"
+                "  protocol TCP\n  real_server 10.0.0.11 80 {\n    weight " + std::to_string(weight) + "\n  }\n}\n").c_str(),
+               f);
+    std::fclose(f);
+  };
+  write_conf(1);
+  LoadedConfig ka = read_configuration(conf_path, {}, std::nullopt);
+  ASSERT_TRUE(ka.config && ka.reload) << testing::PrintToString(ka.errors);
   EXPECT_FALSE(ka.yaml_digest);
+  conf::Config ka_running = *ka.config;
+  ka_running.global.router_id = "kept";
+  write_conf(9);
+  LoadedConfig ka_next = read_configuration(
+      conf_path,
+      PreviousConfig{.yaml_digest = std::nullopt, .config = std::make_shared<const conf::Config>(ka_running),
+                     .reload = std::make_shared<const conf::ReloadBasis>(*ka.reload)},
+      std::nullopt);
+  std::remove(conf_path.c_str());
+  ASSERT_TRUE(ka_next.config && ka_next.reload) << testing::PrintToString(ka_next.errors);
+  EXPECT_EQ(ka_next.config->virtual_servers[0].real_servers[0].weight, 9);
+  EXPECT_EQ(ka_next.config->global.router_id, "kept");
 }
 
 TEST_F(DaemonTest, RefusedReloadChangesNothing) {

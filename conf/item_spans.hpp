@@ -1,14 +1,16 @@
 #pragma once
-// Where the items of one YAML list are in a file's bytes, known by hash: what
-// a reload needs to tell an edit inside one virtual server from any other
-// edit, without lvsd keeping a copy of the file (a 10,000-destination file is
-// half a megabyte; these spans are 40 bytes per item).
+// Where the items of one list (the virtual servers) are in a file's bytes,
+// known by hash: what a reload needs to tell an edit inside one virtual
+// server from any other edit, without lvsd keeping a copy of the file (a
+// 10,000-destination file is half a megabyte; these spans are 40 bytes per
+// virtual server).
 //
 // The file is cut into head, item 0, gap 0, item 1, ..., item n-1, tail: the
 // head is everything before the first item, a gap what lies between two items
-// (the next one's "- "), the tail everything after the last. Each piece is
-// known by its 128-bit XXH3 hash (see ContentDigest in conf/loader.hpp on why
-// that hash is enough).
+// (a YAML list's next "- ", keepalived.conf's other blocks), the tail
+// everything after the last. Each piece is known by its 128-bit XXH3 hash
+// (see ContentDigest in conf/loader.hpp on why that hash is enough). The
+// pieces are bytes only: which bytes make an item is the loader's business.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -17,16 +19,16 @@
 
 namespace lvsd::conf {
 
-class YamlListSpans {
+class ItemSpans {
  public:
   struct Item {
-    std::size_t begin = 0;  // bytes: see yaml::StreamedItem
+    std::size_t begin = 0;  // bytes
     std::size_t end = 0;
   };
 
   // The spans of `text`, whose list holds `items` in order. nullopt when
   // there are none, or they overlap, run backwards or past the text.
-  static std::optional<YamlListSpans> of(std::string_view text, const std::vector<Item>& items);
+  static std::optional<ItemSpans> of(std::string_view text, const std::vector<Item>& items);
 
   // One item's bytes changed, nothing else.
   struct Change {
@@ -42,7 +44,7 @@ class YamlListSpans {
   std::optional<Change> one_changed_item(std::string_view text) const;
 
   // The spans of `text`, whose one_changed_item() is `change`.
-  std::optional<YamlListSpans> after(std::string_view text, const Change& change) const;
+  std::optional<ItemSpans> after(std::string_view text, const Change& change) const;
 
   std::size_t items() const { return bounds_.size() / 2; }
   std::size_t text_size() const { return text_size_; }

@@ -1,4 +1,4 @@
-#include "conf/yaml_spans.hpp"
+#include "conf/item_spans.hpp"
 
 #include <xxhash.h>
 
@@ -6,14 +6,14 @@
 
 namespace lvsd::conf {
 
-YamlListSpans::Hash YamlListSpans::hash(std::string_view bytes) {
+ItemSpans::Hash ItemSpans::hash(std::string_view bytes) {
   const XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
   return Hash{.high = h.high64, .low = h.low64};
 }
 
-std::optional<YamlListSpans> YamlListSpans::of(std::string_view text, const std::vector<Item>& items) {
+std::optional<ItemSpans> ItemSpans::of(std::string_view text, const std::vector<Item>& items) {
   if (items.empty() || text.size() > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
-  YamlListSpans spans;
+  ItemSpans spans;
   spans.text_size_ = text.size();
   spans.bounds_.reserve(2 * items.size());
   std::size_t last = 0;
@@ -30,7 +30,7 @@ std::optional<YamlListSpans> YamlListSpans::of(std::string_view text, const std:
   return spans;
 }
 
-std::optional<YamlListSpans::Change> YamlListSpans::one_changed_item(std::string_view text) const {
+std::optional<ItemSpans::Change> ItemSpans::one_changed_item(std::string_view text) const {
   const std::size_t last = bounds_.size();  // the tail's piece
   // From the front, at the old offsets: pieces 0 .. f-1 are the same (the
   // tail is not compared: it runs to the end of whichever text).
@@ -66,7 +66,7 @@ std::optional<YamlListSpans::Change> YamlListSpans::one_changed_item(std::string
   return Change{.index = index, .begin = static_cast<std::size_t>(begin), .end = static_cast<std::size_t>(end)};
 }
 
-std::optional<YamlListSpans> YamlListSpans::after(std::string_view text, const Change& change) const {
+std::optional<ItemSpans> ItemSpans::after(std::string_view text, const Change& change) const {
   const auto shift = static_cast<std::ptrdiff_t>(text.size()) - static_cast<std::ptrdiff_t>(text_size_);
   std::vector<Item> moved;
   moved.reserve(items());
