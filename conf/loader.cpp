@@ -1160,7 +1160,9 @@ LoadResult reload_yaml(std::string_view text, const std::string& file_name, cons
   const auto change = spans.one_changed_item(text);
   // The item's lines: from its "- " line to a line's end (or the file's),
   // so that the next item's line, with its indentation, lies outside them.
-  if (change && spans.items() == before.virtual_servers.size() && after_list_dash(text, change->begin) &&
+  // (A keepalived.conf's basis has lines: the file changed format.)
+  if (change && basis.lines.empty() && spans.items() == before.virtual_servers.size() &&
+      after_list_dash(text, change->begin) &&
       (change->end == text.size() || text[change->end - 1] == '\n')) {
     // The item's own lines, from the "- " on: the same indentation as in the file.
     const std::size_t from = line_start(text, change->begin);
