@@ -10,6 +10,7 @@
 #include <string>
 
 #include "conf/keepalived_import.hpp"
+#include "tests/conf/reload_test_support.hpp"
 
 namespace lvsd::conf {
 namespace {
@@ -155,33 +156,20 @@ TEST(ReimportKeepalived, AnEditElsewhereOrWithAMessageImportsTheWholeFile) {
 // warnings, or errors) is what importing the edited file whole gives.
 TEST(ReimportKeepalived, AnyEditGivesWhatImportingTheFileWholeGives) {
   std::mt19937 random(20261205);
-  const std::string alphabet = " \n{}#!\"\t@$~ax19.";
-  const std::vector<std::string> words = {"weight 3", "  real_server 10.2.0.9 80 {\n    weight 1\n  }\n", "\n",
-                                          "protocol UDP", "}", "{", "virtual_server 10.1.9.9 80 {\n", "# c",
-                                          "lb_algo rr", "quorum 2\n", "alpha\n", "sorry_server 10.3.0.1 80\n"};
+  const reload_test::Edits edits{
+      .characters = " \n{}#!\"\t@$~ax19.",
+      .words = {"weight 3", "  real_server 10.2.0.9 80 {\n    weight 1\n  }\n", "\n", "protocol UDP", "}", "{",
+                "virtual_server 10.1.9.9 80 {\n", "# c", "lb_algo rr", "quorum 2\n", "alpha\n",
+                "sorry_server 10.3.0.1 80\n"},
+      .value_key = "weight ",
+      .rewritten = "weight 5"};
   int shortcuts = 0, errors = 0, runs = 0;
   for (int run = 0; run < 1500; ++run) {
     std::string text = table(4, 2);
     LoadResult current = import(text);
     ASSERT_TRUE(current.ok());
     for (int step = 0; step < 3 && current.ok() && current.reload; ++step) {
-      std::string edited = text;
-      const std::size_t at = std::uniform_int_distribution<std::size_t>(0, edited.size())(random);
-      switch (std::uniform_int_distribution<int>(0, 3)(random)) {
-        case 0:
-          edited.insert(at, 1, alphabet[std::uniform_int_distribution<std::size_t>(0, alphabet.size() - 1)(random)]);
-          break;
-        case 1:
-          if (at < edited.size()) edited.erase(at, std::uniform_int_distribution<std::size_t>(1, 3)(random));
-          break;
-        case 2:
-          edited.insert(at, words[std::uniform_int_distribution<std::size_t>(0, words.size() - 1)(random)]);
-          break;
-        default: {  // a weight rewritten, as operators do
-          const std::size_t w = edited.find("weight ", at);
-          if (w != std::string::npos) edited.replace(w, 8, run % 3 ? "weight 5" : "weight 50");
-        }
-      }
+      const std::string edited = reload_test::edit(random, text, edits);
       const LoadResult whole = import(edited);
       const LoadResult reloaded = reimport(edited, *current.config, *current.reload);
       ++runs;
@@ -211,18 +199,8 @@ TEST(ReimportKeepalived, OneWeightOfTenThousandCostsAFractionOfAnImport) {
   const LoadResult loaded = import(text);
   ASSERT_TRUE(loaded.ok() && loaded.reload);
   const std::string edited = table(1000, 10, 5003);
-  using Clock = std::chrono::steady_clock;
-  auto best = [](auto&& f) {
-    Clock::duration out = Clock::duration::max();
-    for (int i = 0; i < 5; ++i) {
-      const auto start = Clock::now();
-      f();
-      out = std::min(out, Clock::now() - start);
-    }
-    return out;
-  };
-  const auto whole = best([&] { ASSERT_TRUE(import(edited).ok()); });
-  const auto one = best([&] { ASSERT_TRUE(reimport(edited, *loaded.config, *loaded.reload).ok()); });
+  const auto whole = reload_test::best_of_five([&] { ASSERT_TRUE(import(edited).ok()); });
+  const auto one = reload_test::best_of_five([&] { ASSERT_TRUE(reimport(edited, *loaded.config, *loaded.reload).ok()); });
   const double ratio = std::chrono::duration<double>(one) / std::chrono::duration<double>(whole);
   RecordProperty("ratio_percent", static_cast<int>(ratio * 100));
   EXPECT_LT(ratio, 0.34) << "one block " << std::chrono::duration<double, std::milli>(one).count()

@@ -9,6 +9,7 @@
 
 #include "conf/loader.hpp"
 #include "conf/item_spans.hpp"
+#include "tests/conf/reload_test_support.hpp"
 
 namespace lvsd::conf {
 namespace {
@@ -205,34 +206,20 @@ TEST(ReloadYaml, AFileWithAnchorsHasNoSpans) {
 // gives. Counts that the shortcut was taken often enough to matter.
 TEST(ReloadYaml, AnyEditGivesWhatLoadingTheFileWholeGives) {
   std::mt19937 random(20261205);
-  const std::string alphabet = " \n-:#\"'|>+{}[],&*!%@?\tax19.";
-  const std::vector<std::string> words = {"weight: 3", "port: 81", "\n      - address: 10.2.0.9\n        port: 80",
-                                          "\n    quorum: 2", "  ", "\n  - ", "\n", "# c", "lb_algo: rr"};
+  const reload_test::Edits edits{
+      .characters = " \n-:#\"'|>+{}[],&*!%@?\tax19.",
+      .words = {"weight: 3", "port: 81", "\n      - address: 10.2.0.9\n        port: 80", "\n    quorum: 2", "  ",
+                "\n  - ", "\n", "# c", "lb_algo: rr"},
+      .value_key = "weight: ",
+      .rewritten = "weight: 5"};
   int shortcuts = 0, errors = 0, runs = 0;
   for (int run = 0; run < 2000; ++run) {
     std::string text = table(4, 2);
     LoadResult current = load_yaml(text, "t.yaml");
     ASSERT_TRUE(current.ok());
     for (int step = 0; step < 3 && current.ok() && current.reload; ++step) {
-      std::string edited = text;
-      const std::size_t at = std::uniform_int_distribution<std::size_t>(0, edited.size())(random);
-      switch (std::uniform_int_distribution<int>(0, 3)(random)) {
-        case 0:
-          edited.insert(at, 1, alphabet[std::uniform_int_distribution<std::size_t>(0, alphabet.size() - 1)(random)]);
-          break;
-        case 1:
-          if (at < edited.size()) edited.erase(at, std::uniform_int_distribution<std::size_t>(1, 3)(random));
-          break;
-        case 2:
-          edited.insert(at, words[std::uniform_int_distribution<std::size_t>(0, words.size() - 1)(random)]);
-          break;
-        default: {  // a weight or a port rewritten, as operators do
-          const std::size_t w = edited.find(run % 2 ? "weight: " : "port: ", at);
-          if (w != std::string::npos) edited.replace(w, 9, run % 3 ? "weight: 5" : "port: 8080");
-        }
-      }
+      const std::string edited = reload_test::edit(random, text, edits);
       const LoadResult whole = load_yaml(edited, "t.yaml");
-      // `before` marked where the file would not say so: a kept server shows.
       const LoadResult reloaded = reload_yaml(edited, "t.yaml", *current.config, *current.reload);
       ++runs;
       ASSERT_EQ(where(reloaded), where(whole)) << edited;
@@ -261,18 +248,8 @@ TEST(ReloadYaml, OneWeightOfTenThousandCostsAFractionOfALoad) {
   const LoadResult loaded = load_yaml(text, "t.yaml");
   ASSERT_TRUE(loaded.ok() && loaded.reload);
   const std::string edited = table(1000, 10, 5003);
-  using Clock = std::chrono::steady_clock;
-  auto best = [](auto&& f) {
-    Clock::duration out = Clock::duration::max();
-    for (int i = 0; i < 5; ++i) {
-      const auto start = Clock::now();
-      f();
-      out = std::min(out, Clock::now() - start);
-    }
-    return out;
-  };
-  const auto whole = best([&] { ASSERT_TRUE(load_yaml(edited, "t.yaml").ok()); });
-  const auto one = best([&] { ASSERT_TRUE(reload_yaml(edited, "t.yaml", *loaded.config, *loaded.reload).ok()); });
+  const auto whole = reload_test::best_of_five([&] { ASSERT_TRUE(load_yaml(edited, "t.yaml").ok()); });
+  const auto one = reload_test::best_of_five([&] { ASSERT_TRUE(reload_yaml(edited, "t.yaml", *loaded.config, *loaded.reload).ok()); });
   const double ratio = std::chrono::duration<double>(one) / std::chrono::duration<double>(whole);
   RecordProperty("ratio_percent", static_cast<int>(ratio * 100));
   EXPECT_LT(ratio, 0.34) << "one virtual server " << std::chrono::duration<double, std::milli>(one).count()
