@@ -155,7 +155,6 @@ TEST(ReimportKeepalived, AnEditElsewhereOrWithAMessageImportsTheWholeFile) {
 // keepalived.conf: whatever reimport_keepalived gives (a configuration, its
 // warnings, or errors) is what importing the edited file whole gives.
 TEST(ReimportKeepalived, AnyEditGivesWhatImportingTheFileWholeGives) {
-  std::mt19937 random(20261205);
   const reload_test::Edits edits{
       .characters = " \n{}#!\"\t@$~ax19.",
       .words = {"weight 3", "  real_server 10.2.0.9 80 {\n    weight 1\n  }\n", "\n", "protocol UDP", "}", "{",
@@ -163,33 +162,19 @@ TEST(ReimportKeepalived, AnyEditGivesWhatImportingTheFileWholeGives) {
                 "sorry_server 10.3.0.1 80\n"},
       .value_key = "weight ",
       .rewritten = "weight 5"};
-  int shortcuts = 0, errors = 0, runs = 0;
-  for (int run = 0; run < 1500; ++run) {
-    std::string text = table(4, 2);
-    LoadResult current = import(text);
-    ASSERT_TRUE(current.ok());
-    for (int step = 0; step < 3 && current.ok() && current.reload; ++step) {
-      const std::string edited = reload_test::edit(random, text, edits);
-      const LoadResult whole = import(edited);
-      const LoadResult reloaded = reimport(edited, *current.config, *current.reload);
-      ++runs;
-      ASSERT_EQ(messages(reloaded.errors), messages(whole.errors)) << edited;
-      ASSERT_EQ(reloaded.ok(), whole.ok()) << edited;
-      ASSERT_EQ(messages(reloaded.warnings), messages(whole.warnings)) << edited;
-      if (!whole.ok()) {
-        ++errors;
-        break;
-      }
-      ASSERT_EQ(*reloaded.config, *whole.config) << edited;
-      ASSERT_EQ(reloaded.reload.has_value(), whole.reload.has_value()) << edited;
-      if (current.reload->spans.one_changed_item(edited)) ++shortcuts;
-      text = edited;
-      current = reloaded;
-    }
-  }
-  RecordProperty("shortcuts", shortcuts);
-  EXPECT_GT(shortcuts, runs / 10) << runs << " edits, " << errors << " refused";
-  EXPECT_GT(errors, runs / 20) << runs << " edits, " << shortcuts << " shortcuts";
+  const reload_test::ChainCounts n = reload_test::edit_chains(
+      1500, 20261205, table(4, 2), edits, [](const std::string& t) { return import(t); },
+      [](const std::string& t, const LoadResult& before) { return reimport(t, *before.config, *before.reload); },
+      [](const LoadResult& reloaded, const LoadResult& whole, const std::string& t) {
+        EXPECT_EQ(messages(reloaded.errors), messages(whole.errors)) << t;
+        EXPECT_EQ(messages(reloaded.warnings), messages(whole.warnings)) << t;
+        if (reloaded.ok() && whole.ok()) {
+          EXPECT_EQ(*reloaded.config, *whole.config) << t;
+        }
+      });
+  RecordProperty("shortcuts", n.shortcuts);
+  EXPECT_GT(n.shortcuts, n.edits / 10) << n.edits << " edits, " << n.refused << " refused";
+  EXPECT_GT(n.refused, n.edits / 20) << n.edits << " edits, " << n.shortcuts << " shortcuts";
 }
 
 // One weight of 1,000 x 10: a fraction of a whole import, both measured in

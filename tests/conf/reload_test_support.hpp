@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "conf/error.hpp"
+
 namespace lvsd::conf::reload_test {
 
 // How a test edits a file at random: single characters that matter to the
@@ -40,6 +44,47 @@ inline std::string edit(std::mt19937& random, std::string text, const Edits& edi
         text.replace(w, edits.rewritten.size(), edits.rewritten);
   }
   return text;
+}
+
+struct ChainCounts {
+  int edits = 0;      // edited texts read
+  int shortcuts = 0;  // of them, edits inside one virtual server
+  int refused = 0;    // of them, refused
+};
+
+// `chains` chains of up to three random edits of `start`: each edited text is
+// read whole (`whole(text)`) and again from the last result
+// (`again(text, before)`, a LoadResult with a config and a reload basis),
+// and `same(reloaded, whole, text)` compares the two with gtest's EXPECTs.
+// A chain ends at a refused text, or one read without a reload basis; all
+// end at the first difference.
+template <typename Whole, typename Again, typename Same>
+ChainCounts edit_chains(int chains, unsigned seed, const std::string& start, const Edits& edits, Whole whole,
+                        Again again, Same same) {
+  std::mt19937 random(seed);
+  ChainCounts counts;
+  for (int chain = 0; chain < chains && !::testing::Test::HasFailure(); ++chain) {
+    std::string text = start;
+    LoadResult current = whole(text);
+    EXPECT_TRUE(current.ok() && current.reload);
+    for (int step = 0; step < 3 && current.ok() && current.reload && !::testing::Test::HasFailure(); ++step) {
+      const std::string edited = edit(random, text, edits);
+      const LoadResult read_whole = whole(edited);
+      LoadResult reloaded = again(edited, current);
+      ++counts.edits;
+      same(reloaded, read_whole, edited);
+      EXPECT_EQ(reloaded.ok(), read_whole.ok()) << edited;
+      EXPECT_EQ(reloaded.reload.has_value(), read_whole.reload.has_value()) << edited;
+      if (!read_whole.ok()) {
+        ++counts.refused;
+        break;
+      }
+      if (current.reload->spans.one_changed_item(edited)) ++counts.shortcuts;
+      text = edited;
+      current = std::move(reloaded);
+    }
+  }
+  return counts;
 }
 
 // The shortest of five runs of f: compared with a control timed the same

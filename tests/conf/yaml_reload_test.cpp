@@ -205,39 +205,26 @@ TEST(ReloadYaml, AFileWithAnchorsHasNoSpans) {
 // gives (a configuration or errors) is what loading the edited file whole
 // gives. Counts that the shortcut was taken often enough to matter.
 TEST(ReloadYaml, AnyEditGivesWhatLoadingTheFileWholeGives) {
-  std::mt19937 random(20261205);
   const reload_test::Edits edits{
       .characters = " \n-:#\"'|>+{}[],&*!%@?\tax19.",
       .words = {"weight: 3", "port: 81", "\n      - address: 10.2.0.9\n        port: 80", "\n    quorum: 2", "  ",
                 "\n  - ", "\n", "# c", "lb_algo: rr"},
       .value_key = "weight: ",
       .rewritten = "weight: 5"};
-  int shortcuts = 0, errors = 0, runs = 0;
-  for (int run = 0; run < 2000; ++run) {
-    std::string text = table(4, 2);
-    LoadResult current = load_yaml(text, "t.yaml");
-    ASSERT_TRUE(current.ok());
-    for (int step = 0; step < 3 && current.ok() && current.reload; ++step) {
-      const std::string edited = reload_test::edit(random, text, edits);
-      const LoadResult whole = load_yaml(edited, "t.yaml");
-      const LoadResult reloaded = reload_yaml(edited, "t.yaml", *current.config, *current.reload);
-      ++runs;
-      ASSERT_EQ(where(reloaded), where(whole)) << edited;
-      ASSERT_EQ(reloaded.ok(), whole.ok()) << edited;
-      if (!whole.ok()) {
-        ++errors;
-        break;
-      }
-      ASSERT_EQ(*reloaded.config, *whole.config) << edited;
-      ASSERT_EQ(reloaded.reload.has_value(), whole.reload.has_value()) << edited;
-      if (current.reload->spans.one_changed_item(edited)) ++shortcuts;
-      text = edited;
-      current = reloaded;
-    }
-  }
-  RecordProperty("shortcuts", shortcuts);
-  EXPECT_GT(shortcuts, runs / 10) << runs << " edits, " << errors << " refused";
-  EXPECT_GT(errors, runs / 10) << runs << " edits, " << shortcuts << " shortcuts";
+  const reload_test::ChainCounts n = reload_test::edit_chains(
+      2000, 20261205, table(4, 2), edits, [](const std::string& t) { return load_yaml(t, "t.yaml"); },
+      [](const std::string& t, const LoadResult& before) {
+        return reload_yaml(t, "t.yaml", *before.config, *before.reload);
+      },
+      [](const LoadResult& reloaded, const LoadResult& whole, const std::string& t) {
+        EXPECT_EQ(where(reloaded), where(whole)) << t;
+        if (reloaded.ok() && whole.ok()) {
+          EXPECT_EQ(*reloaded.config, *whole.config) << t;
+        }
+      });
+  RecordProperty("shortcuts", n.shortcuts);
+  EXPECT_GT(n.shortcuts, n.edits / 10) << n.edits << " edits, " << n.refused << " refused";
+  EXPECT_GT(n.refused, n.edits / 10) << n.edits << " edits, " << n.shortcuts << " shortcuts";
 }
 
 // The shortcut's point: one weight changed in 1,000 x 10 costs a fraction of
