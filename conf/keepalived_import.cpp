@@ -773,6 +773,11 @@ namespace lvsd::conf {
 
 namespace {
 
+// How many lines `text` holds: a last line without its '\n' counts.
+std::int64_t lines_in(std::string_view text) {
+  return std::count(text.begin(), text.end(), '\n') + (text.empty() || text.back() == '\n' ? 0 : 1);
+}
+
 // Where a top-level statement starts: its keyword's line, and whether it is
 // a virtual_server.
 struct TopLine {
@@ -862,8 +867,8 @@ std::optional<ReloadBasis> basis_of(std::string_view text, const std::vector<Top
       if (!next || *next <= *begin) return std::nullopt;
       end = *next;
       end_line = tops[t + 1].line;
-    } else {
-      end_line = line_at + static_cast<int>(std::count(text.begin() + static_cast<std::ptrdiff_t>(at), text.end(), '\n'));
+    } else {  // the block runs to the end: the line after its last
+      end_line = line_at + static_cast<int>(lines_in(text.substr(at)));
     }
     items.push_back(ItemSpans::Item{.begin = *begin, .end = end});
     basis.lines.push_back(static_cast<std::uint32_t>(tops[t].line));
@@ -926,8 +931,7 @@ LoadResult reimport_keepalived(std::string_view text, const std::string& file, c
         // The other messages again, those after the block moved with its lines.
         const std::uint32_t first = basis.lines[2 * change->index];
         const std::uint32_t after = basis.lines[2 * change->index + 1];
-        const auto added = static_cast<std::int64_t>(std::count(block.begin(), block.end(), '\n')) -
-                           static_cast<std::int64_t>(after - first);
+        const auto added = lines_in(block) - static_cast<std::int64_t>(after - first);
         ReloadBasis next;
         for (const ConfigError& w : basis.warnings) {
           const auto line = static_cast<std::uint32_t>(w.location.line);

@@ -104,6 +104,27 @@ TEST(ReimportKeepalived, WarningsAfterTheBlockMoveWithItsLines) {
   EXPECT_EQ(fixed_reloaded.warnings.size() + 1, reloaded.warnings.size());
 }
 
+// The last block of a file without a last '\n': its last line is its own.
+TEST(ReimportKeepalived, TheLastLineOfAFileWithoutItsNewlineBelongsToTheLastBlock) {
+  const std::string text = "virtual_server 10.1.0.1 80 {\n  protocol TCP\n  real_server 10.2.0.1 80 {\n  }\n}\n"
+                           "virtual_server 10.1.0.2 80 {\n  protocol TCP\n  real_server 10.2.0.1 80 {\n  }\n"
+                           "  alpha_typo_ignored }";
+  const LoadResult loaded = import(text);
+  ASSERT_TRUE(loaded.ok()) << testing::PrintToString(messages(loaded.errors));
+  ASSERT_TRUE(loaded.reload);
+  ASSERT_EQ(loaded.warnings.size(), 1u);  // the ignored word, on the last line
+  // The word taken out: the block alone has no warning, and neither has the file.
+  std::string fixed = text;
+  fixed.replace(fixed.find("alpha_typo_ignored }"), 20, "}");
+  ASSERT_TRUE(loaded.reload->spans.one_changed_item(fixed));
+  const LoadResult reloaded = reimport(fixed, *loaded.config, *loaded.reload);
+  const LoadResult whole = import(fixed);
+  ASSERT_TRUE(reloaded.ok() && whole.ok());
+  EXPECT_EQ(messages(reloaded.warnings), messages(whole.warnings));
+  EXPECT_TRUE(reloaded.warnings.empty());
+  EXPECT_EQ(*reloaded.config, *whole.config);
+}
+
 TEST(ReimportKeepalived, WhatCannotBeReadInPiecesIsImportedWhole) {
   for (const std::string& text : {
            table(2, 1) + "include /etc/keepalived/other.conf\n",
