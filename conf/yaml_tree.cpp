@@ -209,7 +209,6 @@ class TreeBuilder {
   void name_anchor(const yaml_char_t* anchor, std::uint32_t index) {
     if (anchor == nullptr) return;
     anchors_[std::string(as_view(anchor))] = index;  // a later anchor wins
-    ++anchors_named_;
     ++tree_.anchors_defined_;
   }
 
@@ -259,7 +258,6 @@ class TreeBuilder {
     pending_.resize(done.first_child);
     if (!done.anchor.empty()) {
       anchors_[done.anchor] = done.node;
-      ++anchors_named_;
       ++tree_.anchors_defined_;
     }
     attach(done.node);
@@ -281,7 +279,7 @@ class TreeBuilder {
   };
   Sizes sizes() const {
     return Sizes{.nodes = tree_.nodes_.size(), .children = tree_.children_.size(), .text = tree_.text_.size(),
-                 .tags = tree_.tags_.size(), .anchors = anchors_named_};
+                 .tags = tree_.tags_.size(), .anchors = tree_.anchors_defined_};
   }
 
   // Hands a complete item of the streamed list over, then drops its nodes
@@ -295,7 +293,7 @@ class TreeBuilder {
                                   .begin = offsets_.at(item_begin_),
                                   .end = offsets_.at(event_end_)});
     std::uint32_t kept = index;
-    if (anchors_named_ == item_start_.anchors && index >= item_start_.nodes) {
+    if (tree_.anchors_defined_ == item_start_.anchors && index >= item_start_.nodes) {
       tree_.dropped_ += tree_.nodes_.size() - item_start_.nodes;
       tree_.nodes_.resize(item_start_.nodes);
       tree_.children_.resize(item_start_.children);
@@ -314,7 +312,6 @@ class TreeBuilder {
   std::size_t event_end_ = 0;
   std::uint32_t placeholder_ = 0;
   Sizes item_start_{};
-  std::size_t anchors_named_ = 0;
   std::vector<OpenCollection> open_{};
   std::vector<std::uint32_t> pending_{};  // children of the open collections, innermost last
   std::unordered_map<std::string, std::uint32_t> anchors_{};
