@@ -67,20 +67,19 @@ std::optional<ItemSpans::Change> ItemSpans::one_changed_item(std::string_view te
 }
 
 std::optional<ItemSpans> ItemSpans::after(std::string_view text, const Change& change) const {
+  if (change.index >= items() || change.end < change.begin || change.end > text.size()) return std::nullopt;
+  // Every other piece has its old bytes (one_changed_item compared them):
+  // its hash stays, the items after the changed one move by the difference
+  // in length, and only the changed item is hashed again.
   const auto shift = static_cast<std::ptrdiff_t>(text.size()) - static_cast<std::ptrdiff_t>(text_size_);
-  std::vector<Item> moved;
-  moved.reserve(items());
-  for (std::size_t i = 0; i < items(); ++i) {
-    if (i < change.index) {
-      moved.push_back(Item{.begin = bounds_[2 * i], .end = bounds_[2 * i + 1]});
-    } else if (i == change.index) {
-      moved.push_back(Item{.begin = change.begin, .end = change.end});
-    } else {
-      moved.push_back(Item{.begin = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(bounds_[2 * i]) + shift),
-                           .end = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(bounds_[2 * i + 1]) + shift)});
-    }
-  }
-  return of(text, moved);
+  ItemSpans next = *this;
+  next.text_size_ = text.size();
+  next.bounds_[2 * change.index] = static_cast<std::uint32_t>(change.begin);
+  next.bounds_[2 * change.index + 1] = static_cast<std::uint32_t>(change.end);
+  for (std::size_t j = 2 * change.index + 2; j < next.bounds_.size(); ++j)
+    next.bounds_[j] = static_cast<std::uint32_t>(static_cast<std::ptrdiff_t>(next.bounds_[j]) + shift);
+  next.hashes_[2 * change.index + 1] = hash(text.substr(change.begin, change.end - change.begin));
+  return next;
 }
 
 }  // namespace lvsd::conf

@@ -43,7 +43,9 @@ class ItemSpans {
   // `text`. nullopt for any other edit, an item removed whole, and no edit.
   std::optional<Change> one_changed_item(std::string_view text) const;
 
-  // The spans of `text`, whose one_changed_item() is `change`.
+  // The spans of `text`, whose one_changed_item() is `change`: derived from
+  // these (only the changed item is hashed). nullopt for a change that does
+  // not fit these spans or the text.
   std::optional<ItemSpans> after(std::string_view text, const Change& change) const;
 
   std::size_t items() const { return bounds_.size() / 2; }
@@ -57,8 +59,8 @@ class ItemSpans {
   };
   static Hash hash(std::string_view bytes);
 
-  // Piece j (0: head, odd: an item, even > 0: a gap, 2n: tail) of a text
-  // whose items start `shift` bytes later than in the text the spans hold.
+  // Where piece j (0: head, odd: an item, even > 0: a gap, 2n: tail) is in
+  // the text the spans were made of.
   std::size_t piece_begin(std::size_t j) const { return j == 0 ? 0 : bounds_[j - 1]; }
   std::size_t piece_end(std::size_t j) const { return j == bounds_.size() ? text_size_ : bounds_[j]; }
 
