@@ -1136,20 +1136,16 @@ LoadResult load_yaml(std::string_view text, const std::string& file_name) {
 
 namespace {
 
-// Whether the line holding `at` starts with spaces, "-" and spaces up to `at`:
-// the line of an item of a block list, which starts there.
-bool after_list_dash(std::string_view text, std::size_t at) {
+// Where the line holding `at` starts, when it holds spaces, "-" and spaces
+// up to `at`: the line of an item of a block list, which starts at `at`.
+std::optional<std::size_t> list_item_line(std::string_view text, std::size_t at) {
   std::size_t i = at;
   while (i > 0 && text[i - 1] == ' ') --i;
-  if (i == at || i == 0 || text[i - 1] != '-') return false;
+  if (i == at || i == 0 || text[i - 1] != '-') return std::nullopt;
   --i;
   while (i > 0 && text[i - 1] == ' ') --i;
-  return i == 0 || text[i - 1] == '\n';
-}
-
-std::size_t line_start(std::string_view text, std::size_t at) {
-  const std::size_t newline = text.rfind('\n', at == 0 ? 0 : at - 1);
-  return at == 0 || newline == std::string_view::npos ? 0 : newline + 1;
+  if (i != 0 && text[i - 1] != '\n') return std::nullopt;
+  return i;
 }
 
 }  // namespace
@@ -1161,12 +1157,12 @@ LoadResult reload_yaml(std::string_view text, const std::string& file_name, cons
   // The item's lines: from its "- " line to a line's end (or the file's),
   // so that the next item's line, with its indentation, lies outside them.
   // (A keepalived.conf's basis has lines: the file changed format.)
-  if (change && basis.lines.empty() && spans.items() == before.virtual_servers.size() &&
-      after_list_dash(text, change->begin) &&
+  const std::optional<std::size_t> from = change ? list_item_line(text, change->begin) : std::nullopt;
+  if (change && from && basis.lines.empty() && spans.items() == before.virtual_servers.size() &&
       (change->end == text.size() || text[change->end - 1] == '\n')) {
     // The item's own lines, from the "- " on: the same indentation as in the file.
-    const std::size_t from = line_start(text, change->begin);
-    auto changed = YamlLoader(file_name).read_virtual_server_alone(text.substr(from, change->end - from), change->index);
+    auto changed =
+        YamlLoader(file_name).read_virtual_server_alone(text.substr(*from, change->end - *from), change->index);
     if (changed) {
       LoadResult result;
       result.config = before;
